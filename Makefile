@@ -1,0 +1,44 @@
+# LAPOR-Hub: `make run` starts the stack with a demo region; `make test` runs every test.
+SHELL := /bin/bash
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
+
+.PHONY: install run stop status test test-unit bench lint logs clean
+
+install:
+	@deploy/local/install.sh
+
+run: install
+	@deploy/local/stack.sh start
+	@echo
+	@echo "LAPOR-Hub is running (hub $${LAPOR_HUB_CODE:-ID}, demo region loaded)."
+	@echo "  API base URL:  http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}"
+	@echo "  OpenAPI:       http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json"
+	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"
+	@echo "  Stop with:     make stop"
+
+stop:
+	@deploy/local/stack.sh stop
+
+status:
+	@deploy/local/stack.sh status
+
+test: install
+	@bash tests/run.sh
+
+test-unit: install
+	@PYTHONPATH=$(PYTHONPATH_ALL) $(PY) -m pytest -q tests/unit
+
+bench: install
+	@bash bench/run.sh
+
+lint: install
+	@$(VENV)/bin/ruff check services tests bench deploy
+
+logs:
+	@tail -n 50 .run/local/services/*.log
+
+clean: stop
+	rm -rf .run

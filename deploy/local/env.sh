@@ -1,0 +1,18 @@
+# Shared settings for the local scripts; every value can be overridden from the environment.
+_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+: "${LAPOR_ROOT:=$_root}"
+: "${LAPOR_RUN_DIR:=$LAPOR_ROOT/.run/local}"
+: "${LAPOR_VENV:=$LAPOR_ROOT/.venv}"
+: "${LAPOR_PYTHON:=$LAPOR_VENV/bin/python}"
+: "${LAPOR_AMQP_PORT:=5682}"
+: "${LAPOR_RABBIT_DIST_PORT:=25682}"
+: "${LAPOR_EPMD_PORT:=4379}"
+: "${LAPOR_RABBIT_MGMT_PORT:=15682}"
+: "${LAPOR_RABBIT_PROM_PORT:=15702}"
+: "${LAPOR_RABBIT_NODE:=laporhub@localhost}"
+: "${LAPOR_STORE_PORT:=27027}"
+: "${LAPOR_HTTP_PORT:=8780}"
+: "${LAPOR_HUB_CODE:=ID}"
+export LAPOR_ROOT LAPOR_RUN_DIR LAPOR_VENV LAPOR_PYTHON LAPOR_AMQP_PORT LAPOR_RABBIT_DIST_PORT \
+  LAPOR_EPMD_PORT LAPOR_RABBIT_MGMT_PORT LAPOR_RABBIT_PROM_PORT LAPOR_RABBIT_NODE \
+  LAPOR_STORE_PORT LAPOR_HTTP_PORT LAPOR_HUB_CODE

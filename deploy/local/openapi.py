@@ -1,0 +1,67 @@
+"""Build the public OpenAPI 3 document from the services' own marshmallow schemas.
+
+Each service's ``schemas`` module lists the HTTP paths it serves behind the front door
+(``OPENAPI_PATHS``) and the schemas they use (``OPENAPI_SCHEMAS``); a path's schema is named by
+its component name.  Usage: python deploy/local/openapi.py BASE_URL > openapi.json
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import sys
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+SERVICES = ("intake", "routing", "followup", "notification", "assessment")
+
+
+class ErrorItem(Schema):
+    field = fields.String(allow_none=True, metadata={"description": "The field at fault (dotted path), or null."})
+    code = fields.String(metadata={"description": "Stable machine-readable code (required, invalid, ...)."})
+    message = fields.String(metadata={"description": "English text."})
+    message_id = fields.String(metadata={"description": "Bahasa Indonesia text."})
+
+
+class Errors(Schema):
+    errors = fields.List(fields.Nested(ErrorItem))
+
+
+def _resolve(node):
+    """Replace ``"schema": "Name"`` shorthands with component references."""
+    if isinstance(node, dict):
+        return {k: ({"$ref": f"#/components/schemas/{v}"} if k == "schema" and isinstance(v, str) else _resolve(v))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v) for v in node]
+    return node
+
+
+def build(base_url: str) -> dict:
+    spec = APISpec(title="LAPOR-Hub API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "National no-wrong-door public-complaint platform (SP4N-LAPOR! model). "
+                                        "Errors: {\"errors\": [{field, code, message, message_id}]}."},
+                   servers=[{"url": base_url}])
+    spec.components.schema("Errors", schema=Errors)
+    error_body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
+    spec.components.response("BadRequest", {"description": "Invalid input", **error_body})
+    spec.components.response("NotFound", {"description": "Not found", **error_body})
+    spec.components.response("Conflict", {"description": "Not allowed in the current state", **error_body})
+    for service in SERVICES:
+        try:
+            module = importlib.import_module(f"{service}.schemas")
+        except ModuleNotFoundError:
+            continue
+        for name, schema in getattr(module, "OPENAPI_SCHEMAS", {}).items():
+            spec.components.schema(name, schema=schema)
+        for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
+            spec.path(path=path, operations=_resolve(copy.deepcopy(operations)))
+    return spec.to_dict()
+
+
+if __name__ == "__main__":
+    json.dump(build(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8780"), sys.stdout, indent=2,
+              ensure_ascii=False)

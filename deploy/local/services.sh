@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Start/stop the five nameko services, each as its own `nameko run` process.
+# Usage: deploy/local/services.sh start|stop|status [service ...]
+set -euo pipefail
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/env.sh"
+
+ALL="intake routing followup notification assessment"
+dir="$LAPOR_RUN_DIR/services"
+mkdir -p "$dir"
+export AMQP_URI="amqp://guest:guest@127.0.0.1:$LAPOR_AMQP_PORT/"
+export MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true"
+
+port_of() {
+  case "$1" in intake) echo $((LAPOR_HTTP_PORT + 1));; routing) echo $((LAPOR_HTTP_PORT + 2));;
+    followup) echo $((LAPOR_HTTP_PORT + 3));; notification) echo $((LAPOR_HTTP_PORT + 4));;
+    assessment) echo $((LAPOR_HTTP_PORT + 5));; *) echo "unknown service $1" >&2; exit 2;; esac
+}
+running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
+healthy() { curl -fsS -m 2 "http://127.0.0.1:$(port_of "$1")/health" >/dev/null 2>&1; }
+
+start_one() {
+  local svc=$1 port; port=$(port_of "$svc")
+  if running "$svc" && healthy "$svc"; then echo "$svc: already running (pid $(cat "$dir/$svc.pid"), http://127.0.0.1:$port)"; return 0; fi
+  upper=$(echo "$svc" | tr a-z A-Z)
+  env "${upper}_HTTP_ADDRESS=127.0.0.1:$port" \
+    PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/$svc" \
+    nohup "$LAPOR_VENV/bin/nameko" run --config "$LAPOR_ROOT/services/$svc/config.yml" "$svc.service" \
+    >> "$dir/$svc.log" 2>&1 &
+  echo $! > "$dir/$svc.pid"
+}
+
+wait_healthy() {
+  local svc=$1
+  for _ in $(seq 1 120); do
+    if healthy "$svc"; then echo "$svc: ready (pid $(cat "$dir/$svc.pid"), http://127.0.0.1:$(port_of "$svc"), metrics /metrics)"; return 0; fi
+    running "$svc" || { echo "$svc: exited; see $dir/$svc.log" >&2; tail -30 "$dir/$svc.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "$svc: not healthy after 60 s; see $dir/$svc.log" >&2; exit 1
+}
+
+stop_one() {
+  local svc=$1
+  if [ -f "$dir/$svc.pid" ]; then
+    pid=$(cat "$dir/$svc.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$dir/$svc.pid"
+  fi
+  echo "$svc: stopped"
+}
+
+cmd=${1:-}; shift || true
+list=${*:-$ALL}
+case "$cmd" in
+  start) for s in $list; do start_one "$s"; done; for s in $list; do wait_healthy "$s"; done ;;
+  stop) for s in $list; do stop_one "$s"; done ;;
+  status) rc=0; for s in $list; do if running "$s" && healthy "$s"; then echo "$s: running"; else echo "$s: stopped"; rc=3; fi; done; exit $rc ;;
+  *) echo "usage: $0 start|stop|status [service ...]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole local stack: RabbitMQ, the store, the five services, the front door, the demo region.
+# Usage: deploy/local/stack.sh start|stop|status
+set -euo pipefail
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/env.sh"
+
+case "${1:-}" in
+  start)
+    "$here/rabbitmq.sh" start
+    "$here/store.sh" start
+    "$here/services.sh" start
+    MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" \
+    AMQP_URI="amqp://guest:guest@127.0.0.1:$LAPOR_AMQP_PORT/" \
+      PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/routing" \
+      "$LAPOR_PYTHON" -m routing.cli import "${LAPOR_REGISTRY_FILE:-$LAPOR_ROOT/deploy/demo/region.yml}" \
+      --config "$LAPOR_ROOT/services/routing/config.yml"
+    "$here/frontdoor.sh" start
+    ;;
+  stop)
+    "$here/frontdoor.sh" stop || true
+    "$here/services.sh" stop || true
+    "$here/store.sh" stop || true
+    "$here/rabbitmq.sh" stop || true
+    ;;
+  status)
+    rc=0
+    for part in rabbitmq store services frontdoor; do "$here/$part.sh" status || rc=3; done
+    exit $rc ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

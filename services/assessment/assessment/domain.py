@@ -1,0 +1,30 @@
+"""Assessment's rules: which counters an event moves.
+
+Counters are kept incrementally from events, once per event (see ``Repository.once``).
+"""
+from __future__ import annotations
+
+from contract import events
+
+
+def counter_increments(event_type: str, event: dict) -> list[tuple[str, dict]]:
+    """(counter document id, {field: increment}) pairs for one event."""
+    if event_type == events.REPORT_RECEIVED:
+        return [("hub:" + event["hub"], {"received": 1}),
+                ("region:" + event["region_code"], {"received": 1})]
+    if event_type == events.REPORT_DISPOSITIONED:
+        if event["queue"] == "national_triage":
+            return [("hub:" + event["hub"], {"triage": 1})]
+        return [("hub:" + event["hub"], {"dispositioned": 1}),
+                ("agency:" + event["agency_code"], {"dispositioned": 1})]
+    raise ValueError(f"assessment does not count {event_type}")
+
+
+def counts_view(counters: list[dict]) -> dict:
+    """Counters grouped for the API: totals per hub, per region and per agency."""
+    view = {"hubs": {}, "regions": {}, "agencies": {}}
+    groups = {"hub": "hubs", "region": "regions", "agency": "agencies"}
+    for doc in counters:
+        kind, code = doc["_id"].split(":", 1)
+        view[groups[kind]][code] = {k: v for k, v in doc.items() if k != "_id"}
+    return view

@@ -1,0 +1,106 @@
+"""One error format for every API: ``{"errors": [{"field", "code", "message", "message_id"}]}``.
+
+``message`` is English, ``message_id`` Bahasa Indonesia.  Marshmallow's messages are mapped to
+stable codes from the message templates of the pinned marshmallow version.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from marshmallow import ValidationError
+
+# code -> (English, Indonesian)
+MESSAGES = {
+    "required": ("This field is required.", "Kolom ini wajib diisi."),
+    "null": ("This field may not be empty.", "Kolom ini tidak boleh kosong."),
+    "invalid": ("This value is not valid.", "Nilai ini tidak valid."),
+    "unknown_field": ("This field is not accepted.", "Kolom ini tidak dikenal."),
+    "length": ("This value has the wrong length.", "Panjang nilai ini tidak sesuai."),
+    "range": ("This value is out of range.", "Nilai ini di luar rentang yang diizinkan."),
+    "not_allowed": ("This value is not one of the allowed choices.", "Nilai ini bukan salah satu pilihan yang diizinkan."),
+    "invalid_json": ("The request body is not valid JSON.", "Isi permintaan bukan JSON yang valid."),
+    "not_found": ("Not found.", "Tidak ditemukan."),
+    "conflict": ("The request conflicts with the current state.", "Permintaan bertentangan dengan keadaan saat ini."),
+    "unavailable": ("The service is temporarily unavailable.", "Layanan sedang tidak tersedia."),
+    "internal": ("An internal error occurred; nothing was changed.", "Terjadi kesalahan internal; tidak ada yang diubah."),
+}
+
+# Prefixes of marshmallow 4.4 default messages -> code (checked by tests/unit/contract).
+_MARSHMALLOW_PREFIXES = (
+    ("Missing data for required field", "required"),
+    ("Field may not be null", "null"),
+    ("Unknown field", "unknown_field"),
+    ("Not a valid", "invalid"),
+    ("Invalid input type", "invalid"),
+    ("Invalid value", "invalid"),
+    ("Shorter than", "length"),
+    ("Longer than", "length"),
+    ("Length must be", "length"),
+    ("Must be one of", "not_allowed"),
+    ("Must be greater", "range"),
+    ("Must be less", "range"),
+    ("Must be at least", "range"),
+    ("Must be at most", "range"),
+    ("String does not match", "invalid"),
+    ("Cannot be in the future", "range"),
+)
+
+
+class ApiError(Exception):
+    """An error that reaches a caller in the contract's format, with an HTTP status."""
+
+    status = 400
+
+    def __init__(self, errors: list[dict], status: int | None = None):
+        super().__init__(errors)
+        self.errors = errors
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict:
+        return {"errors": self.errors}
+
+
+def error(field: str | None, code: str, message: str | None = None, message_id: str | None = None) -> dict:
+    """One error item; messages default to the code's standard texts."""
+    en, id_ = MESSAGES.get(code, (code, code))
+    return {"field": field, "code": code, "message": message or en, "message_id": message_id or id_}
+
+
+def not_found(field: str, what: str) -> ApiError:
+    return ApiError([error(field, "not_found", f"{what} not found.", f"{what} tidak ditemukan.")], status=404)
+
+
+def code_for(message: Any) -> str:
+    if isinstance(message, dict) and "code" in message:
+        return message["code"]
+    text = str(message)
+    for prefix, code in _MARSHMALLOW_PREFIXES:
+        if text.startswith(prefix):
+            return code
+    return "invalid"
+
+
+def _flatten(messages: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    if isinstance(messages, dict) and not ("code" in messages and "message" in messages):
+        for key, value in messages.items():
+            name = str(key) if key != "_schema" else ""
+            yield from _flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix))
+    elif isinstance(messages, list):
+        for item in messages:
+            yield from _flatten(item, prefix)
+    else:
+        yield prefix, messages
+
+
+def from_validation_error(exc: ValidationError) -> ApiError:
+    """The contract error for a marshmallow ValidationError, one item per problem."""
+    items = []
+    for field, message in _flatten(exc.messages):
+        code = code_for(message)
+        if isinstance(message, dict):
+            items.append(error(field or None, code, message.get("message"), message.get("message_id")))
+        else:
+            en_default, id_default = MESSAGES.get(code, (str(message), str(message)))
+            items.append(error(field or None, code, str(message), id_default))
+    return ApiError(items, status=400)

@@ -1,0 +1,136 @@
+"""The event catalogue: names, source services, and one payload schema per event.
+
+Every payload carries ``event_id`` (idempotency key), ``schema_version`` and ``occurred_at``.
+Report events also carry ``origin_hub`` (the hub that issued the tracking ID) and ``hub``
+(the hub whose stack emitted the event), so that a report can be forwarded between hubs.
+Consumers load with ``unknown=EXCLUDE`` so that adding a field is not a breaking change;
+removing or retyping one means a new ``schema_version``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from contract.ids import new_event_id
+from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
+
+SCHEMA_VERSION = 1
+
+REPORT_RECEIVED = "report_received"
+REPORT_DISPOSITIONED = "report_dispositioned"
+REPORT_FORWARDED = "report_forwarded"
+CASE_OPENED = "case_opened"
+NOTIFICATION_QUEUED = "notification_queued"
+
+
+class EventSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.String(required=True)
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    hub = fields.String(required=True)
+
+
+class ReportEventSchema(EventSchema):
+    tracking_id = fields.String(required=True)
+    origin_hub = fields.String(required=True)
+
+
+class ReportReceived(ReportEventSchema):
+    """A complete report was recorded by intake. Carries no reporter identity."""
+    target_hub = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    classification = fields.String(required=True, validate=validate.OneOf(CLASSIFICATIONS))
+    category_code = fields.String(required=True)
+    region_code = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    location_text = fields.String(load_default=None, allow_none=True)
+    incident_date = fields.Date(load_default=None, allow_none=True)
+    is_anonymous = fields.Boolean(required=True)
+    is_confidential = fields.Boolean(required=True)
+    reporter_ref = fields.String(required=True)  # pseudonymous; contact resolved via intake RPC
+    language = fields.String(load_default="id", validate=validate.OneOf(LANGUAGES))
+    gesi = fields.List(fields.String(validate=validate.OneOf(GESI_MARKERS)), load_default=list)
+    received_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class ReportDispositioned(ReportEventSchema):
+    """The report was assigned to an agency (and unit), by a rule or by an official."""
+    agency_code = fields.String(required=True, allow_none=True)
+    unit_code = fields.String(load_default=None, allow_none=True)
+    queue = fields.String(required=True, validate=validate.OneOf(("national_triage", "agency", "unit")))
+    rule_id = fields.String(load_default=None, allow_none=True)
+    automatic = fields.Boolean(required=True)
+    actor = fields.String(required=True)  # "system" or an official id
+    region_code = fields.String(required=True)
+    category_code = fields.String(required=True)
+    classification = fields.String(required=True)
+    channel = fields.String(required=True)
+    reporter_ref = fields.String(required=True)
+    is_anonymous = fields.Boolean(required=True)
+    language = fields.String(load_default="id")
+    region_timezone = fields.String(load_default="Asia/Jakarta")
+
+
+class ReportForwarded(ReportEventSchema):
+    """The report belongs to another hub and is handed over with everything it needs."""
+    target_hub = fields.String(required=True)
+    reason = fields.String(required=True)
+    report = fields.Nested(ReportReceived, required=True)
+
+
+class CaseOpened(ReportEventSchema):
+    case_id = fields.String(required=True)
+    agency_code = fields.String(required=True, allow_none=True)
+    unit_code = fields.String(load_default=None, allow_none=True)
+    stage = fields.String(required=True)
+    sla_working_days = fields.Integer(required=True)
+    due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    opened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class NotificationQueued(ReportEventSchema):
+    notification_id = fields.String(required=True)
+    recipient_kind = fields.String(required=True, validate=validate.OneOf(("reporter", "liaison", "agency_admin", "national_admin", "supervisor")))
+    recipient_ref = fields.String(required=True)  # reporter_ref or an official/unit code, never a contact
+    channel = fields.String(required=True)
+    template = fields.String(required=True)
+    language = fields.String(required=True)
+
+
+# event name -> (source service, payload schema)
+CATALOGUE = {
+    REPORT_RECEIVED: ("intake", ReportReceived),
+    REPORT_DISPOSITIONED: ("routing", ReportDispositioned),
+    REPORT_FORWARDED: ("routing", ReportForwarded),
+    CASE_OPENED: ("followup", CaseOpened),
+    NOTIFICATION_QUEUED: ("notification", NotificationQueued),
+}
+
+
+def source_of(event_type: str) -> str:
+    return CATALOGUE[event_type][0]
+
+
+def build(event_type: str, hub: str, **fields_) -> dict:
+    """An outbox entry for ``event_type``: the payload validated and dumped by its schema.
+
+    Raises ``marshmallow.ValidationError`` if the payload breaks the contract, so a bad event
+    is refused at the source rather than at every consumer.
+    """
+    source, schema_cls = CATALOGUE[event_type]
+    payload = {"event_id": new_event_id(), "schema_version": SCHEMA_VERSION,
+               "occurred_at": datetime.now(timezone.utc), "hub": hub, **fields_}
+    schema = schema_cls()
+    dumped = schema.dump(payload)
+    schema.load(dumped)  # validate: raises on a contract violation
+    return {"event_type": event_type, "source": source, "payload": dumped}
+
+
+def load(event_type: str, payload: dict) -> dict:
+    """A received payload, validated against its schema (unknown fields dropped)."""
+    return CATALOGUE[event_type][1]().load(payload)

@@ -1,0 +1,62 @@
+"""HTTP helpers for nameko ``@http`` entrypoints: JSON in and out, one error format."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from datetime import date, datetime
+
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from contract import errors, metrics
+
+log = logging.getLogger(__name__)
+
+
+def _default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(status: int, body, headers: dict | None = None) -> Response:
+    return Response(json.dumps(body, default=_default, ensure_ascii=False), status=status,
+                    headers=headers, content_type="application/json; charset=utf-8")
+
+
+def read_json(request) -> dict:
+    """The request body as a JSON object, or an ApiError naming the problem."""
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise errors.ApiError([errors.error(None, "invalid_json")])
+    if not isinstance(body, dict):
+        raise errors.ApiError([errors.error(None, "invalid_json", "The request body must be a JSON object.",
+                                            "Isi permintaan harus berupa objek JSON.")])
+    return body
+
+
+def api(handler):
+    """Turn ApiError/ValidationError into the contract's error format; never leak a traceback."""
+
+    @functools.wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return handler(self, request, *args, **kwargs)
+        except errors.ApiError as exc:
+            return json_response(exc.status, exc.to_dict())
+        except ValidationError as exc:
+            err = errors.from_validation_error(exc)
+            return json_response(err.status, err.to_dict())
+        except Exception:
+            log.exception("unhandled error in %s", handler.__name__)
+            return json_response(500, {"errors": [errors.error(None, "internal")]})
+
+    return wrapper
+
+
+def metrics_response() -> Response:
+    body, content_type = metrics.exposition()
+    return Response(body, status=200, content_type=content_type)

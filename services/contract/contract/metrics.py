@@ -1,0 +1,82 @@
+"""Prometheus metrics shared by every service, and the per-entrypoint metrics provider.
+
+Names follow Prometheus conventions (``_total`` counters, ``_seconds`` histograms, base units).
+The provider never makes a worker fail: its work is wrapped and logged.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+log = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+ENTRYPOINT_CALLS = Counter(
+    "lapor_entrypoint_calls_total", "Entrypoint calls (RPC, HTTP, event, timer).",
+    ["service", "entrypoint"])
+ENTRYPOINT_ERRORS = Counter(
+    "lapor_entrypoint_errors_total", "Entrypoint calls that raised an exception.",
+    ["service", "entrypoint"])
+ENTRYPOINT_LATENCY = Histogram(
+    "lapor_entrypoint_duration_seconds", "Entrypoint latency.", ["service", "entrypoint"],
+    buckets=LATENCY_BUCKETS)
+OUTBOX_BACKLOG = Gauge(
+    "lapor_outbox_pending_events", "Events staged in the outbox and not yet published.", ["service"])
+EVENTS_PUBLISHED = Counter(
+    "lapor_events_published_total", "Events published from the outbox.", ["service", "event"])
+EVENT_PUBLISH_FAILURES = Counter(
+    "lapor_event_publish_failures_total", "Failed publish attempts (broker unreachable).",
+    ["service", "event"])
+EVENTS_UNROUTED = Counter(
+    "lapor_events_unrouted_total", "Publish attempts returned because no queue was bound.",
+    ["service", "event"])
+EVENT_RELAY_DELAY = Histogram(
+    "lapor_event_relay_delay_seconds", "Time from staging an event to publishing it.", ["service"],
+    buckets=LATENCY_BUCKETS + (30, 60, 300))
+EVENTS_HANDLED = Counter(
+    "lapor_events_handled_total", "Events consumed, by outcome (applied, duplicate, rejected).",
+    ["service", "event", "outcome"])
+
+
+def exposition() -> tuple[bytes, str]:
+    """The process's metrics in the Prometheus text format, with its content type."""
+    return generate_latest(), CONTENT_TYPE_LATEST
+
+
+class Metrics(DependencyProvider):
+    """Call count, error count and latency per entrypoint, labelled by service."""
+
+    def setup(self):
+        self._started = weakref.WeakKeyDictionary()
+
+    def worker_setup(self, worker_ctx):
+        try:
+            self._started[worker_ctx] = time.perf_counter()
+        except Exception:
+            log.warning("metrics: worker_setup failed", exc_info=True)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        try:
+            labels = (self.container.service_name, worker_ctx.entrypoint.method_name)
+            ENTRYPOINT_CALLS.labels(*labels).inc()
+            if exc_info is not None:
+                ENTRYPOINT_ERRORS.labels(*labels).inc()
+            started = self._started.pop(worker_ctx, None)
+            if started is not None:
+                ENTRYPOINT_LATENCY.labels(*labels).observe(time.perf_counter() - started)
+        except Exception:
+            log.warning("metrics: worker_result failed", exc_info=True)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def event_handled(self, event: str, outcome: str) -> None:
+        try:
+            EVENTS_HANDLED.labels(self.container.service_name, event, outcome).inc()
+        except Exception:
+            log.warning("metrics: event_handled failed", exc_info=True)

@@ -1,0 +1,142 @@
+"""The outbox relay: publishes staged events once the write that caused them is durable.
+
+Entrypoints stage events in the outbox collection in the same transaction as their write,
+then call ``outbox.wake()``.  A managed thread per container publishes pending events to the
+service's nameko event exchange (persistent, with publisher confirms, ``mandatory`` so an event
+nobody is bound to yet stays pending) and marks them dispatched.  While RabbitMQ is down,
+events wait in the store and are retried with backoff: nothing accepted is lost.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import eventlet
+from eventlet.event import Event
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
+from nameko.extensions import DependencyProvider
+from nameko.standalone.events import get_event_exchange
+
+from contract import metrics
+from contract.store import DEFAULT_URI, OUTBOX, acquire_client, database_name, release_client, utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+POLL_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 30.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait before attempt ``attempts + 1`` (0.25 s doubling, capped)."""
+    return min(MAX_BACKOFF_SECONDS, 0.25 * 2 ** max(0, attempts - 1))
+
+
+class OutboxHandle:
+    def __init__(self, relay: "OutboxRelay"):
+        self._relay = relay
+
+    def wake(self) -> None:
+        """Ask the relay to publish now rather than at its next poll."""
+        self._relay.wake()
+
+    def pending(self) -> int:
+        return self._relay.collection.count_documents({"dispatched_at": None})
+
+
+class OutboxRelay(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        self.service_name = self.container.service_name
+        self.uri = config.get("MONGODB_URI") or DEFAULT_URI
+        database = database_name(config, self.service_name)
+        self.client = acquire_client(self.uri)
+        self.collection = self.client[database][OUTBOX]
+        self.exchange = get_event_exchange(self.service_name, config)
+        self.publisher = Publisher(
+            config[AMQP_URI_CONFIG_KEY], use_confirms=True, delivery_mode=PERSISTENT,
+            mandatory=True, retry=False, serializer=config.get("serializer", "json"))
+        self._wakeup = Event()
+        self._running = False
+        self._exchange_declared = False
+
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._run, identifier=f"{self.service_name}.outbox_relay")
+
+    def stop(self):
+        self._running = False
+        self.wake()
+        release_client(self.uri)
+
+    def kill(self):
+        self._running = False
+        self.wake()
+        release_client(self.uri)
+
+    def get_dependency(self, worker_ctx):
+        return OutboxHandle(self)
+
+    def wake(self):
+        if not self._wakeup.ready():
+            self._wakeup.send(True)
+
+    def _run(self):
+        while self._running:
+            try:
+                more = self.relay_once()
+            except Exception:  # never let the relay thread die: it is the only way out
+                log.exception("outbox relay pass failed")
+                more = False
+            if more:
+                eventlet.sleep(0)
+                continue
+            with eventlet.Timeout(POLL_SECONDS, False):
+                self._wakeup.wait()
+            self._wakeup = Event()
+
+    def relay_once(self) -> bool:
+        """Publish one batch of due events; True when more may be waiting."""
+        now = utcnow()
+        due = list(self.collection.find(
+            {"dispatched_at": None, "next_attempt_at": {"$lte": now}},
+        ).sort([("next_attempt_at", 1)]).limit(BATCH))
+        for entry in due:
+            if not self._publish(entry):
+                break
+        try:
+            backlog = self.collection.count_documents({"dispatched_at": None})
+            metrics.OUTBOX_BACKLOG.labels(self.service_name).set(backlog)
+        except Exception:
+            log.warning("could not count the outbox backlog", exc_info=True)
+        return len(due) == BATCH
+
+    def _publish(self, entry: dict) -> bool:
+        """Publish one entry; False when the broker is unreachable (stop this pass)."""
+        event_type = entry["event_type"]
+        try:
+            self.publisher.publish(
+                entry["payload"], exchange=self.exchange, routing_key=event_type,
+                declare=[self.exchange])
+        except UndeliverableMessage:
+            self._retry_later(entry, "no queue is bound for this event yet")
+            metrics.EVENTS_UNROUTED.labels(self.service_name, event_type).inc()
+            return True
+        except Exception as exc:  # broker unreachable or channel error
+            self._retry_later(entry, f"{type(exc).__name__}: {exc}")
+            metrics.EVENT_PUBLISH_FAILURES.labels(self.service_name, event_type).inc()
+            log.warning("outbox: publishing %s failed, will retry: %s", event_type, exc)
+            return False
+        self.collection.update_one({"_id": entry["_id"]}, {"$set": {"dispatched_at": utcnow()},
+                                                            "$inc": {"attempts": 1}})
+        metrics.EVENTS_PUBLISHED.labels(self.service_name, event_type).inc()
+        metrics.EVENT_RELAY_DELAY.labels(self.service_name).observe(
+            (utcnow() - entry["created_at"]).total_seconds())
+        return True
+
+    def _retry_later(self, entry: dict, reason: str) -> None:
+        attempts = entry.get("attempts", 0) + 1
+        self.collection.update_one({"_id": entry["_id"]}, {"$set": {
+            "attempts": attempts, "last_error": reason,
+            "next_attempt_at": utcnow() + timedelta(seconds=backoff(attempts))}})
