@@ -19,10 +19,12 @@ def region_chain(region_code: str, regions: dict[str, dict]) -> list[str]:
 
 
 def specificity(rule: dict, chain: list[str]) -> tuple:
-    """How specific a matching rule is: region depth first, then category, GESI, classification."""
+    """How specific a matching rule is: how many criteria it sets, then how deep its region is
+    (district over province over everywhere), then category, GESI marker, classification."""
     region = rule.get("region_code")
     region_score = 0 if region is None else len(chain) - chain.index(region)
-    return (region_score, rule.get("category_code") is not None, rule.get("gesi") is not None,
+    return (sum(rule.get(f) is not None for f in RULE_FIELDS), region_score,
+            rule.get("category_code") is not None, rule.get("gesi") is not None,
             rule.get("classification") is not None)
 
 

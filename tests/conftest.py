@@ -1,0 +1,108 @@
+"""Root conftest: eventlet first, then the real servers the tests need.
+
+RabbitMQ and the store are started once per session by the project's own scripts
+(deploy/local/*.sh) on test ports and a test run folder, and stopped at the end. Set
+LAPOR_TEST_KEEP_SERVERS=1 to leave them running between runs while developing, and
+LAPOR_TEST_PORT_OFFSET to move every test port (several checkouts on one machine).
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402  (must precede every other import)
+
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / "deploy" / "local"
+OFFSET = int(os.environ.get("LAPOR_TEST_PORT_OFFSET", "10"))
+
+
+def server_env(name: str = "test", offset: int = OFFSET) -> dict:
+    """Environment for deploy/local scripts: a run folder and ports of its own."""
+    return {
+        **os.environ,
+        "PYTHONWARNINGS": "ignore",
+        "LAPOR_RUN_DIR": str(ROOT / ".run" / name),
+        "LAPOR_AMQP_PORT": str(5682 + offset),
+        "LAPOR_RABBIT_DIST_PORT": str(25682 + offset),
+        "LAPOR_EPMD_PORT": str(4379 + offset),
+        "LAPOR_RABBIT_MGMT_PORT": str(15682 + offset),
+        "LAPOR_RABBIT_PROM_PORT": str(15702 + offset),
+        "LAPOR_RABBIT_NODE": f"lapor{name.replace('-', '')}{offset}@localhost",
+        "LAPOR_STORE_PORT": str(27027 + offset),
+        "LAPOR_HTTP_PORT": str(8780 + offset * 10 if offset < 100 else 8780 + offset),
+    }
+
+
+def run_script(script: str, action: str, env: dict, *args: str) -> None:
+    subprocess.run([str(LOCAL / script), action, *args], env=env, check=True, timeout=180,
+                   stdout=subprocess.DEVNULL if action == "status" else None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def servers():
+    """The real RabbitMQ and the real store, started for this test session."""
+    env = server_env()
+    run_script("rabbitmq.sh", "start", env)
+    run_script("store.sh", "start", env)
+    yield {
+        "env": env,
+        "amqp_uri": f"amqp://guest:guest@127.0.0.1:{env['LAPOR_AMQP_PORT']}/",
+        "api_uri": f"http://guest:guest@127.0.0.1:{env['LAPOR_RABBIT_MGMT_PORT']}",
+        "mongodb_uri": f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true",
+    }
+    if not os.environ.get("LAPOR_TEST_KEEP_SERVERS"):
+        run_script("store.sh", "stop", env)
+        run_script("rabbitmq.sh", "stop", env)
+
+
+def pytest_configure(config):
+    env = server_env()
+    # nameko's pytest plugin creates one vhost per test through these two URIs.
+    config.option.RABBIT_AMQP_URI = f"pyamqp://guest:guest@127.0.0.1:{env['LAPOR_AMQP_PORT']}/"
+    config.option.RABBIT_API_URI = f"http://guest:guest@127.0.0.1:{env['LAPOR_RABBIT_MGMT_PORT']}"
+    config.option.suppress_eventlet_notification = True
+
+
+@pytest.fixture
+def rabbit_config(servers, rabbit_config):
+    """nameko's per-test vhost, once the session's broker is up."""
+    yield rabbit_config
+
+
+@pytest.fixture
+def mongo_client(servers):
+    from contract.store import acquire_client, release_client
+    client = acquire_client(servers["mongodb_uri"])
+    yield client
+    release_client(servers["mongodb_uri"])
+
+
+@pytest.fixture
+def service_config(servers, rabbit_config, mongo_client):
+    """Config for service containers: per-test vhost and per-test databases (dropped after)."""
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    config = {
+        **rabbit_config,
+        "MONGODB_URI": servers["mongodb_uri"],
+        "MONGODB_DATABASE_PREFIX": prefix,
+        "HUB_CODE": "ID",
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+        "SLA_VERIFICATION_WORKING_DAYS": 3,
+        "SLA_FOLLOW_UP_WORKING_DAYS": 5,
+    }
+    yield config
+    for name in mongo_client.list_database_names():
+        if name.startswith(prefix):
+            mongo_client.drop_database(name)

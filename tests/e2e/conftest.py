@@ -1,0 +1,30 @@
+"""The whole stack, started by the project's own scripts, reached through its front door."""
+import subprocess
+
+import pytest
+
+from tests.conftest import LOCAL, run_script
+
+
+@pytest.fixture(scope="session")
+def stack(servers, mongo_client_session):
+    env = servers["env"]
+    # a fresh demo hub for every session: drop what an earlier run left in the test store
+    for name in mongo_client_session.list_database_names():
+        if name.startswith("lapor_"):
+            mongo_client_session.drop_database(name)
+    subprocess.run([str(LOCAL / "stack.sh"), "start"], env=env, check=True, timeout=300)
+    http = int(env["LAPOR_HTTP_PORT"])
+    yield {"base": f"http://127.0.0.1:{http}", "env": env,
+           "service_ports": {name: http + i for i, name in enumerate(
+               ("intake", "routing", "followup", "notification", "assessment"), start=1)}}
+    run_script("frontdoor.sh", "stop", env)
+    run_script("services.sh", "stop", env)
+
+
+@pytest.fixture(scope="session")
+def mongo_client_session(servers):
+    from contract.store import acquire_client, release_client
+    client = acquire_client(servers["mongodb_uri"])
+    yield client
+    release_client(servers["mongodb_uri"])

@@ -1,0 +1,96 @@
+"""The running stack over HTTP, as a citizen, an integrator and an SRE would use it."""
+import time
+
+import pytest
+import requests
+
+from tests.factories import make_report
+
+pytestmark = pytest.mark.e2e
+
+
+def submit(stack, **overrides):
+    return requests.post(f"{stack['base']}/reports", json=make_report(**overrides), timeout=10)
+
+
+def test_report_is_tracked_through_every_step_within_two_seconds(stack):
+    response = submit(stack)
+    assert response.status_code == 201
+    receipt = response.json()
+    assert response.headers["Location"] == f"/reports/{receipt['tracking_id']}"
+    started = time.monotonic()
+    while True:
+        view = requests.get(f"{stack['base']}/reports/{receipt['tracking_id']}", timeout=5).json()
+        steps = [h["step"] for h in view["history"]]
+        if "case_opened" in steps and steps.count("notification_queued") == 2:
+            break
+        assert time.monotonic() - started < 2.0, f"not complete within 2 s: {steps}"
+        time.sleep(0.05)
+    assert view["status"] == "in_follow_up"
+    assert view["assignment"] == {"queue": "unit", "agency_code": "PEMKAB-BULELENG", "unit_code": "BLL-PUPR"}
+    assert view["case"]["due_at"] and view["case"]["sla_working_days"] == 5
+    recipients = {h["detail"]["recipient"] for h in view["history"] if h["step"] == "notification_queued"}
+    assert recipients == {"reporter", "liaison"}
+    assert all(h["at"] and h["label"] for h in view["history"])
+
+
+def test_tracking_speaks_english_when_asked(stack):
+    tracking_id = submit(stack).json()["tracking_id"]
+    view = requests.get(f"{stack['base']}/reports/{tracking_id.lower()}", headers={"Accept-Language": "en"},
+                        timeout=5).json()
+    assert view["tracking_id"] == tracking_id
+    assert view["history"][0]["label"] == "Report received"
+
+
+def test_tracking_never_shows_identity_or_confidential_text(stack):
+    tracking_id = submit(stack, title="Pungli CANARY-TITLE-91", is_anonymous=True, is_confidential=True,
+                         reporter={"name": "CANARY-NAME-91", "email": "canary91@example.com"}).json()["tracking_id"]
+    time.sleep(0.3)
+    body = requests.get(f"{stack['base']}/reports/{tracking_id}", timeout=5).text
+    assert "CANARY" not in body and "canary91" not in body
+
+
+def test_bad_input_gets_the_error_format_naming_fields(stack):
+    response = submit(stack, classification="rant", incident_date="yesterday")
+    assert response.status_code == 400
+    fields = {(e["field"], e["code"]) for e in response.json()["errors"]}
+    assert fields == {("classification", "not_allowed"), ("incident_date", "invalid")}
+    broken = requests.post(f"{stack['base']}/reports", data="{not json", timeout=5,
+                           headers={"Content-Type": "application/json"})
+    assert broken.status_code == 400 and broken.json()["errors"][0]["code"] == "invalid_json"
+    assert requests.get(f"{stack['base']}/reports/NOT-A-TICKET", timeout=5).status_code == 400
+    missing = requests.get(f"{stack['base']}/nowhere", timeout=5)
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "not_found"
+
+
+def test_openapi_document_describes_the_served_api(stack):
+    spec = requests.get(f"{stack['base']}/openapi.json", timeout=5).json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/reports", "/reports/{tracking_id}", "/stats/counts"} <= set(spec["paths"])
+    receipt_props = set(spec["components"]["schemas"]["Receipt"]["properties"])
+    assert set(submit(stack).json()) == receipt_props
+    required = set(spec["components"]["schemas"]["ReportIn"]["required"])
+    assert required == {"title", "description", "classification", "category_code", "region_code", "incident_date"}
+
+
+def test_statistics_count_reports_per_agency(stack):
+    before = requests.get(f"{stack['base']}/stats/counts", timeout=5).json()
+    submit(stack, region_code="6202", category_code="lingkungan")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        after = requests.get(f"{stack['base']}/stats/counts", timeout=5).json()
+        if after["agencies"].get("PEMKAB-KOTIM", {}).get("dispositioned", 0) > \
+                before["agencies"].get("PEMKAB-KOTIM", {}).get("dispositioned", 0):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the Kotawaringin Timur report was not counted")
+
+
+def test_every_service_exposes_prometheus_metrics(stack):
+    for name, port in stack["service_ports"].items():
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert "lapor_entrypoint_calls_total" in text, name
+        assert f'service="{name}"' in text, name
+    intake = requests.get(f"http://127.0.0.1:{stack['service_ports']['intake']}/metrics", timeout=5).text
+    assert 'lapor_events_published_total{event="report_received",service="intake"}' in intake
+    assert "lapor_outbox_pending_events" in intake

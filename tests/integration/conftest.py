@@ -1,0 +1,74 @@
+"""Fixtures that run the real services in containers against the real broker and store."""
+import time
+
+import pytest
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from assessment.service import AssessmentService
+from followup.service import FollowupService
+from intake.service import IntakeService
+from notification.service import NotificationService
+from routing.service import RoutingService
+from tests.conftest import ROOT, free_port
+
+ALL_SERVICES = (IntakeService, RoutingService, FollowupService, NotificationService, AssessmentService)
+DEMO_REGISTRY = ROOT / "deploy" / "demo" / "region.yml"
+
+
+@pytest.fixture
+def start_services(container_factory, service_config):
+    """Start service classes, each in its own container with its own HTTP port.
+
+    Returns {service name: base URL of its HTTP entrypoints}.
+    """
+    containers = []
+
+    def start(*classes, config=None):
+        urls = {}
+        for cls in classes:
+            cfg = dict(config or service_config)
+            port = free_port()
+            cfg["WEB_SERVER_ADDRESS"] = f"127.0.0.1:{port}"
+            container = container_factory(cls, cfg)
+            container.start()
+            containers.append(container)
+            urls[cls.name] = f"http://127.0.0.1:{port}"
+        return urls
+
+    def kill_all():
+        for container in containers:
+            container.kill()
+
+    start.kill_all = kill_all
+    return start
+
+
+@pytest.fixture
+def rpc(service_config):
+    with ClusterRpcProxy(service_config, timeout=10) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def demo_registry():
+    import yaml
+    with open(DEMO_REGISTRY) as handle:
+        return yaml.safe_load(handle)
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05):
+    """Poll until predicate() returns a truthy value; that value, or AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+def track(base_url, tracking_id):
+    response = requests.get(f"{base_url}/reports/{tracking_id}", timeout=5)
+    return response.json() if response.status_code == 200 else None

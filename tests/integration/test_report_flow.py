@@ -1,0 +1,80 @@
+"""A report through all five services on the real RabbitMQ and the real store."""
+import eventlet
+import requests
+from nameko.standalone.events import event_dispatcher
+
+from contract import events
+from tests.factories import make_report
+from tests.integration.conftest import ALL_SERVICES, track, wait_for
+
+
+def test_report_is_routed_followed_up_and_notified(start_services, rpc, demo_registry):
+    urls = start_services(*ALL_SERVICES)
+    rpc.routing.import_registry(demo_registry)
+
+    response = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5)
+    assert response.status_code == 201
+    tracking_id = response.json()["tracking_id"]
+
+    def complete():
+        view = track(urls["intake"], tracking_id)
+        steps = [h["step"] for h in view["history"]]
+        return view if steps.count("notification_queued") == 2 and "case_opened" in steps else None
+
+    view = wait_for(complete, timeout=5)
+    assert view["status"] == "in_follow_up"
+    assert view["assignment"] == {"queue": "unit", "agency_code": "PEMKAB-BULELENG", "unit_code": "BLL-PUPR"}
+    assert view["case"]["stage"] == "follow_up" and view["case"]["sla_working_days"] == 5
+    assert [h["at"] for h in view["history"]] == sorted(h["at"] for h in view["history"])
+
+    assert rpc.followup.case_for_report(tracking_id)["unit_code"] == "BLL-PUPR"
+    kinds = {n["recipient_kind"]: n for n in rpc.notification.for_report(tracking_id)}
+    assert set(kinds) == {"reporter", "liaison"} and kinds["liaison"]["recipient_ref"] == "unit:BLL-PUPR"
+    counts = wait_for(lambda: (c := rpc.assessment.counts())["agencies"] and c)
+    assert counts["agencies"]["PEMKAB-BULELENG"]["dispositioned"] == 1
+    assert counts["hubs"]["ID"]["received"] == 1
+
+
+def test_unmatched_report_goes_to_national_triage(start_services, rpc, demo_registry):
+    urls = start_services(*ALL_SERVICES)
+    rpc.routing.import_registry(demo_registry)
+    tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(region_code="9471"),
+                                timeout=5).json()["tracking_id"]
+    view = wait_for(lambda: (v := track(urls["intake"], tracking_id)) and v["case"] and v)
+    assert view["status"] == "in_follow_up"
+    assert view["assignment"]["queue"] == "national_triage"
+    assert view["case"]["stage"] == "verification" and view["case"]["sla_working_days"] == 3
+
+
+def test_redelivered_event_changes_nothing_twice(start_services, rpc, service_config, demo_registry):
+    urls = start_services(*ALL_SERVICES)
+    rpc.routing.import_registry(demo_registry)
+    tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
+    wait_for(lambda: len(rpc.notification.for_report(tracking_id)) == 2)
+    disposition = rpc.routing.disposition(tracking_id)
+    assert disposition["unit_code"] == "BLL-PUPR"
+
+    # A second disposition event delivered twice (as after a consumer crash): applied once.
+    dispatch = event_dispatcher(service_config)
+    replay = events.build(
+        events.REPORT_DISPOSITIONED, hub="ID", tracking_id=tracking_id, origin_hub="ID", actor="system",
+        region_code="5108", category_code="infrastruktur", classification="complaint", channel="web",
+        reporter_ref="rpt_x", is_anonymous=False, queue="unit", agency_code="PEMKAB-BULELENG",
+        unit_code="BLL-PUPR", rule_id="bll-infra", automatic=True)["payload"]
+    dispatch("routing", events.REPORT_DISPOSITIONED, replay)
+    dispatch("routing", events.REPORT_DISPOSITIONED, replay)
+    wait_for(lambda: len(rpc.notification.for_report(tracking_id)) == 4, timeout=5)
+    eventlet.sleep(0.5)  # give a wrongly applied duplicate the time to show up
+    assert len(rpc.notification.for_report(tracking_id)) == 4  # the duplicate queued nothing
+    view = track(urls["intake"], tracking_id)
+    assert [h["step"] for h in view["history"]].count("dispositioned") == 2  # the real one + the replay once
+    counts = rpc.assessment.counts()
+    assert counts["agencies"]["PEMKAB-BULELENG"]["dispositioned"] == 2
+
+
+def test_malformed_event_is_rejected_not_looped(start_services, service_config):
+    urls = start_services(*ALL_SERVICES)
+    dispatch = event_dispatcher(service_config)
+    dispatch("intake", events.REPORT_RECEIVED, {"event_id": "broken", "schema_version": 1})
+    metrics = wait_for(lambda: 'outcome="rejected"' in (text := requests.get(f"{urls['routing']}/metrics").text) and text)
+    assert 'lapor_events_handled_total{event="report_received",outcome="rejected",service="routing"}' in metrics

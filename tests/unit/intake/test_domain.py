@@ -1,0 +1,69 @@
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from marshmallow import ValidationError
+
+from contract import events
+from intake import domain, schemas
+from tests.factories import make_report
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+
+
+def load(**overrides):
+    return schemas.ReportIn().load(make_report(**overrides))
+
+
+def test_new_report_is_received_with_history_and_pseudonym():
+    report = domain.new_report(load(), hub="5108", now=NOW)
+    assert report["tracking_id"].startswith("5108-")
+    assert report["status"] == "received"
+    assert report["history"][0]["step"] == "received"
+    assert report["reporter_ref"].startswith("rpt_")
+    assert report["reporter"]["email"] == "made@example.com"
+
+
+def test_region_code_with_dot_is_normalised():
+    assert load(region_code="51.08")["region_code"] == "5108"
+
+
+@pytest.mark.parametrize("field,value", [
+    ("classification", "rant"), ("region_code", "Bali"), ("category_code", "Not A Code!"),
+    ("incident_date", (date.today() + timedelta(days=5)).isoformat()), ("description", "short"),
+])
+def test_bad_fields_are_refused(field, value):
+    with pytest.raises(ValidationError) as exc:
+        load(**{field: value})
+    assert field in exc.value.messages
+
+
+def test_received_event_has_no_identity():
+    report = domain.new_report(load(), hub="ID", now=NOW)
+    payload = domain.received_event(report)["payload"]
+    text = repr(payload)
+    assert "made@example.com" not in text and "Made Wirawan" not in text and "+62812" not in text
+    assert payload["reporter_ref"] == report["reporter_ref"]
+
+
+def test_status_only_moves_forward():
+    assert domain.advance_status("in_follow_up", "dispositioned") == "in_follow_up"
+    assert domain.advance_status("received", "dispositioned") == "dispositioned"
+    assert domain.advance_status("received", None) == "received"
+
+
+def test_tracking_view_hides_identity_and_confidential_text():
+    report = domain.new_report(load(is_confidential=True, is_anonymous=True), hub="ID", now=NOW)
+    view = domain.tracking_view(report)
+    assert view["title"] is None
+    assert "reporter" not in view and "description" not in view
+    assert "Made" not in repr(view)
+
+
+def test_step_from_case_opened_sets_case_and_status():
+    due = NOW + timedelta(days=7)
+    payload = events.load(events.CASE_OPENED, events.build(
+        events.CASE_OPENED, hub="ID", tracking_id="ID-X", origin_hub="ID", case_id="c1", agency_code="A",
+        stage="follow_up", sla_working_days=5, due_at=due, opened_at=NOW)["payload"])
+    changes, entry = domain.step_from_event(events.CASE_OPENED, payload)
+    assert changes["status"] == "in_follow_up" and changes["case"]["due_at"] == due
+    assert entry["step"] == "case_opened" and entry["event_id"] == payload["event_id"]
