@@ -27,7 +27,7 @@ def server_env(name: str = "test", offset: int = OFFSET) -> dict:
     return {
         **os.environ,
         "PYTHONWARNINGS": "ignore",
-        "LAPOR_RUN_DIR": str(ROOT / ".run" / name),
+        "LAPOR_RUN_DIR": str(ROOT / ".run" / f"{name}-{offset}"),
         "LAPOR_AMQP_PORT": str(5682 + offset),
         "LAPOR_RABBIT_DIST_PORT": str(25682 + offset),
         "LAPOR_EPMD_PORT": str(4379 + offset),

@@ -41,25 +41,30 @@ wait_healthy() {
   echo "$svc: not healthy after 60 s; see $dir/$svc.log" >&2; exit 1
 }
 
-stop_one() {
-  local svc=$1
-  if [ -f "$dir/$svc.pid" ]; then
-    pid=$(cat "$dir/$svc.pid")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -9 "$pid" 2>/dev/null || true
+stop_all() {
+  # SIGTERM to all first (nameko stops gracefully, finishing running workers), then wait.
+  local pids=() svc pid
+  for svc in "$@"; do
+    if [ -f "$dir/$svc.pid" ]; then
+      pid=$(cat "$dir/$svc.pid")
+      if kill -0 "$pid" 2>/dev/null; then kill "$pid"; pids+=("$pid"); fi
     fi
-    rm -f "$dir/$svc.pid"
-  fi
-  echo "$svc: stopped"
+  done
+  for _ in $(seq 1 40); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.25
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for svc in "$@"; do rm -f "$dir/$svc.pid"; echo "$svc: stopped"; done
 }
 
 cmd=${1:-}; shift || true
 list=${*:-$ALL}
 case "$cmd" in
   start) for s in $list; do start_one "$s"; done; for s in $list; do wait_healthy "$s"; done ;;
-  stop) for s in $list; do stop_one "$s"; done ;;
+  stop) stop_all $list ;;
   status) rc=0; for s in $list; do if running "$s" && healthy "$s"; then echo "$s: running"; else echo "$s: stopped"; rc=3; fi; done; exit $rc ;;
   *) echo "usage: $0 start|stop|status [service ...]" >&2; exit 2 ;;
 esac

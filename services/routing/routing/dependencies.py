@@ -5,7 +5,7 @@ from pymongo import ASCENDING, IndexModel, ReplaceOne
 
 from contract.store import Repository, Store, utcnow
 
-REGISTRY_COLLECTIONS = ("hubs", "regions", "agencies", "units", "categories", "rules")
+REGISTRY_COLLECTIONS = ("hubs", "regions", "agencies", "units", "categories", "rules", "officials")
 
 
 class Registry(Repository):
@@ -17,7 +17,7 @@ class Registry(Repository):
                 items = registry.get(name) or []
                 ops = []
                 for item in items:
-                    key = item.get("code", item.get("id"))
+                    key = item.get("code") or item.get("id") or item.get("official_id")
                     doc = {k: v for k, v in item.items() if k != "id"}
                     ops.append(ReplaceOne({"_id": key}, {"_id": key, **doc}, upsert=True))
                 if ops:
@@ -63,6 +63,19 @@ class Registry(Repository):
     def disposition(self, tracking_id: str) -> dict | None:
         return self.db.dispositions.find_one({"_id": tracking_id})
 
+    def official(self, official_id: str) -> dict | None:
+        return self.db.officials.find_one({"_id": official_id})
+
+    def add_token(self, token_doc: dict) -> None:
+        self.db.tokens.insert_one(token_doc)
+
+    def token(self, token_hash: str) -> dict | None:
+        return self.db.tokens.find_one({"_id": token_hash})
+
+    def revoke_tokens(self, official_id: str) -> int:
+        return self.db.tokens.update_many({"official_id": official_id, "revoked_at": None},
+                                          {"$set": {"revoked_at": utcnow()}}).modified_count
+
     def counts(self) -> dict:
         return {name: self.db[name].estimated_document_count() for name in REGISTRY_COLLECTIONS}
 
@@ -75,4 +88,6 @@ class RegistryStore(Store):
         "units": [IndexModel([("agency_code", ASCENDING)])],
         "regions": [IndexModel([("parent", ASCENDING)])],
         "dispositions": [IndexModel([("agency_code", ASCENDING), ("at", ASCENDING)])],
+        "tokens": [IndexModel([("official_id", ASCENDING)])],
+        "officials": [IndexModel([("agency_code", ASCENDING)]), IndexModel([("unit_code", ASCENDING)])],
     }

@@ -92,6 +92,14 @@ def registry_problems(registry: dict, known: dict[str, set[str]]) -> list[dict]:
             problems.append(error(field, "not_found", f"Unknown {collection[:-1]} {value!r}.",
                                   f"{collection[:-1]} {value!r} tidak dikenal."))
 
+    for i, official in enumerate(registry.get("officials", [])):
+        need("hubs", official.get("hub"), f"officials.{i}.hub")
+        need("agencies", official.get("agency_code"), f"officials.{i}.agency_code")
+        need("units", official.get("unit_code"), f"officials.{i}.unit_code")
+        scoped = {"agency_admin": "agency_code", "supervisor": "agency_code", "liaison": "unit_code"}.get(official["role"])
+        if scoped and not official.get(scoped):
+            problems.append(error(f"officials.{i}.{scoped}", "required",
+                                  f"A {official['role']} needs {scoped}.", f"Peran {official['role']} memerlukan {scoped}."))
     for i, region in enumerate(registry.get("regions", [])):
         need("regions", region.get("parent"), f"regions.{i}.parent")
         need("hubs", region.get("hub"), f"regions.{i}.hub")
@@ -116,3 +124,24 @@ def registry_problems(registry: dict, known: dict[str, set[str]]) -> list[dict]:
         problems.append(error("rules", "conflict", f"Rules {first!r} and {second!r} match the same reports.",
                               f"Aturan {first!r} dan {second!r} cocok untuk laporan yang sama."))
     return problems
+
+
+def new_token(official: dict, now, days: int) -> tuple[str, dict]:
+    """A fresh opaque token for an official, and the document that stores only its hash."""
+    import secrets
+    from datetime import timedelta
+
+    from contract.auth import token_hash
+
+    token = "lpr_" + secrets.token_urlsafe(32)
+    return token, {"_id": token_hash(token), "official_id": official["_id"], "issued_at": now,
+                   "expires_at": now + timedelta(days=days), "revoked_at": None}
+
+
+def principal_for(token_doc: dict | None, official: dict | None, now) -> dict | None:
+    """The principal a stored token stands for, or None if unknown, expired or revoked."""
+    if not token_doc or not official or token_doc.get("revoked_at") or token_doc["expires_at"] <= now:
+        return None
+    return {"official_id": official["_id"], "name": official.get("name"), "role": official["role"],
+            "hub": official["hub"], "agency_code": official.get("agency_code"),
+            "unit_code": official.get("unit_code")}

@@ -5,6 +5,7 @@ import re
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from contract.auth import ROLES
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 
 CODE = validate.Regexp(re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"), error="Not a valid code.")
@@ -74,6 +75,17 @@ class RuleIn(Strict):
     automatic = fields.Boolean(load_default=True)
 
 
+class OfficialIn(Strict):
+    official_id = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    hub = fields.String(required=True)
+    agency_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+    unit_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True)
+
+
 class RegistryIn(Strict):
     hubs = fields.List(fields.Nested(HubIn), load_default=list)
     regions = fields.List(fields.Nested(RegionIn), load_default=list)
@@ -81,3 +93,4 @@ class RegistryIn(Strict):
     units = fields.List(fields.Nested(UnitIn), load_default=list)
     categories = fields.List(fields.Nested(CategoryIn), load_default=list)
     rules = fields.List(fields.Nested(RuleIn), load_default=list)
+    officials = fields.List(fields.Nested(OfficialIn), load_default=list)

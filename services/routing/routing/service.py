@@ -6,11 +6,13 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
-from contract import events, http as api_http
+from contract import errors, events, http as api_http
+from contract.auth import token_hash
 from contract.consumer import consume
 from contract.errors import ApiError
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
+from contract.store import utcnow
 from routing import domain, schemas
 from routing.dependencies import RegistryStore
 
@@ -44,6 +46,27 @@ class RoutingService:
         if problems:
             raise ApiError(problems)
         return self.registry.import_registry(registry)
+
+    @rpc
+    def issue_token(self, official_id, days=30):
+        """A new token for an official (shown once; only its hash is stored)."""
+        official = self.registry.official(official_id)
+        if official is None:
+            raise ApiError([errors.error("official_id", "not_found", "Unknown official.", "Petugas tidak dikenal.")], 404)
+        token, doc = domain.new_token(official, utcnow(), int(days))
+        self.registry.add_token(doc)
+        return {"token": token, "official_id": official_id, "expires_at": doc["expires_at"].isoformat()}
+
+    @rpc
+    def authenticate(self, token):
+        """The principal behind a token, or None (unknown, expired or revoked)."""
+        doc = self.registry.token(token_hash(token)) if isinstance(token, str) else None
+        official = self.registry.official(doc["official_id"]) if doc else None
+        return domain.principal_for(doc, official, utcnow())
+
+    @rpc
+    def revoke_tokens(self, official_id):
+        return {"revoked": self.registry.revoke_tokens(official_id)}
 
     @rpc
     def unit(self, code):

@@ -1,0 +1,42 @@
+"""Officials' tokens: issued by routing, checked by any service through contract.auth."""
+import requests
+from nameko.web.handlers import http
+
+from contract import http as api_http
+from contract.auth import Auth
+from routing.service import RoutingService
+
+
+class GuardedService:
+    name = "guarded"
+    auth = Auth()
+
+    @http("GET", "/whoami")
+    @api_http.api
+    def whoami(self, request):
+        principal = self.auth.principal(request, roles=("liaison", "agency_admin"))
+        return api_http.json_response(200, principal)
+
+
+def test_tokens_authenticate_scope_and_revoke(start_services, rpc, service_config, demo_registry):
+    config = {**service_config, "AUTH_CACHE_SECONDS": 0}
+    urls = start_services(RoutingService, GuardedService, config=config)
+    rpc.routing.import_registry(demo_registry)
+    url = f"{urls['guarded']}/whoami"
+
+    assert requests.get(url, timeout=5).status_code == 401
+    assert requests.get(url, headers={"Authorization": "Bearer lpr_forged"}, timeout=5).status_code == 401
+
+    liaison = rpc.routing.issue_token("lo-bll-pupr")["token"]
+    response = requests.get(url, headers={"Authorization": f"Bearer {liaison}"}, timeout=5)
+    assert response.status_code == 200
+    assert response.json() == {"official_id": "lo-bll-pupr", "name": "Pejabat Penghubung Dinas PUPR Buleleng",
+                               "role": "liaison", "hub": "ID", "agency_code": "PEMKAB-BULELENG",
+                               "unit_code": "BLL-PUPR"}
+
+    supervisor = rpc.routing.issue_token("spv-buleleng")["token"]
+    denied = requests.get(url, headers={"Authorization": f"Bearer {supervisor}"}, timeout=5)
+    assert denied.status_code == 403 and denied.json()["errors"][0]["code"] == "forbidden"
+
+    assert rpc.routing.revoke_tokens("lo-bll-pupr") == {"revoked": 1}
+    assert requests.get(url, headers={"Authorization": f"Bearer {liaison}"}, timeout=5).status_code == 401
