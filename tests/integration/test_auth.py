@@ -40,3 +40,13 @@ def test_tokens_authenticate_scope_and_revoke(start_services, rpc, service_confi
 
     assert rpc.routing.revoke_tokens("lo-bll-pupr") == {"revoked": 1}
     assert requests.get(url, headers={"Authorization": f"Bearer {liaison}"}, timeout=5).status_code == 401
+
+
+def test_recipient_references_resolve_to_officials(start_services, rpc, demo_registry):
+    start_services(RoutingService)
+    rpc.routing.import_registry(demo_registry)
+    assert [o["email"] for o in rpc.routing.recipients("unit:BLL-PUPR")] == ["pupr@bulelengkab.example.go.id"]
+    assert [o["official_id"] for o in rpc.routing.recipients("agency:PEMKAB-BULELENG")] == ["adm-buleleng"]
+    assert [o["official_id"] for o in rpc.routing.recipients("supervisor:PEMKAB-BULELENG")] == ["spv-buleleng"]
+    assert [o["official_id"] for o in rpc.routing.recipients("hub:ID")] == ["nas-admin-1"]
+    assert rpc.routing.recipients("nonsense") == [] and rpc.routing.recipients("unit:NOPE") == []

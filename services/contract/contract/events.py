@@ -17,11 +17,33 @@ from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 
 SCHEMA_VERSION = 1
 
+# intake
 REPORT_RECEIVED = "report_received"
+REPORT_DRAFT_SAVED = "report_draft_saved"
+# routing (tiered admin workflow)
 REPORT_DISPOSITIONED = "report_dispositioned"
+REPORT_VERIFIED = "report_verified"
+REPORT_POSTPONED = "report_postponed"
+REPORT_RETURNED = "report_returned"
+REPORT_ARCHIVED = "report_archived"
 REPORT_FORWARDED = "report_forwarded"
+# followup
 CASE_OPENED = "case_opened"
+CASE_DUE_SOON = "case_due_soon"
+CASE_OVERDUE = "case_overdue"
+CASE_ESCALATED = "case_escalated"
+CASE_UPDATED = "case_updated"
+CASE_ANSWERED = "case_answered"
+REPORTER_REPLIED = "reporter_replied"
+CASE_RATED = "case_rated"
+CASE_REOPENED = "case_reopened"
+CASE_CLOSED = "case_closed"
+COMMENT_POSTED = "comment_posted"
+COMMENT_HIDDEN = "comment_hidden"
+# notification
 NOTIFICATION_QUEUED = "notification_queued"
+NOTIFICATION_SENT = "notification_sent"
+NOTIFICATION_DEAD_LETTERED = "notification_dead_lettered"
 
 
 class EventSchema(Schema):
@@ -76,6 +98,45 @@ class ReportDispositioned(ReportEventSchema):
     region_timezone = fields.String(load_default="Asia/Jakarta")
 
 
+class ReportDraftSaved(ReportEventSchema):
+    """An incomplete submission was kept as a draft (not routed); the reporter must complete it."""
+    reporter_ref = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    language = fields.String(load_default="id", validate=validate.OneOf(LANGUAGES))
+    missing = fields.List(fields.String(), required=True)  # field names still missing
+    saved_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class OfficialActionSchema(ReportEventSchema):
+    """An official's action on a report in the tiered workflow (who, role, where it stands)."""
+    actor = fields.String(required=True)            # official id
+    actor_role = fields.String(required=True)
+    agency_code = fields.String(load_default=None, allow_none=True)  # holder after the action
+    unit_code = fields.String(load_default=None, allow_none=True)
+    queue = fields.String(required=True, validate=validate.OneOf(("national_triage", "agency", "unit", "archive")))
+    reason = fields.String(load_default=None, allow_none=True)
+    reporter_ref = fields.String(load_default=None, allow_none=True)
+    language = fields.String(load_default="id")
+
+
+class ReportVerified(OfficialActionSchema):
+    pass
+
+
+class ReportPostponed(OfficialActionSchema):
+    until = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class ReportReturned(OfficialActionSchema):
+    """Returned as not our authority: back up one tier, or to the agency the returner named."""
+    from_agency_code = fields.String(load_default=None, allow_none=True)
+    from_unit_code = fields.String(load_default=None, allow_none=True)
+
+
+class ReportArchived(OfficialActionSchema):
+    pass
+
+
 class ReportForwarded(ReportEventSchema):
     """The report belongs to another hub and is handed over with everything it needs."""
     target_hub = fields.String(required=True)
@@ -93,6 +154,59 @@ class CaseOpened(ReportEventSchema):
     opened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
 
 
+class CaseEventSchema(ReportEventSchema):
+    case_id = fields.String(required=True)
+    agency_code = fields.String(load_default=None, allow_none=True)
+    unit_code = fields.String(load_default=None, allow_none=True)
+    stage = fields.String(load_default=None, allow_none=True)
+    reporter_ref = fields.String(load_default=None, allow_none=True)
+    language = fields.String(load_default="id")
+
+
+class CaseDeadline(CaseEventSchema):
+    """case_due_soon / case_overdue: once per case and stage."""
+    due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    indicator = fields.String(required=True, validate=validate.OneOf(("green", "yellow", "red")))
+
+
+class CaseEscalated(CaseEventSchema):
+    level = fields.Integer(required=True)            # 1 = agency admin, 2 = supervisor, ...
+    escalated_to_role = fields.String(required=True)
+    escalated_to = fields.String(required=True)      # official id or scope reference
+    due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class CaseMessage(CaseEventSchema):
+    """case_updated (interim update), case_answered (final answer), reporter_replied."""
+    message_id = fields.String(required=True)
+    author_role = fields.String(required=True)       # liaison, agency_admin, reporter, ...
+    excerpt = fields.String(load_default=None, allow_none=True)  # at most 140 characters
+    has_attachments = fields.Boolean(load_default=False)
+
+
+class CaseRated(CaseEventSchema):
+    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default=None, allow_none=True)
+
+
+class CaseReopened(CaseEventSchema):
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class CaseClosed(CaseEventSchema):
+    closed_by = fields.String(required=True)         # reporter, system (auto-close), official id
+    on_time = fields.Boolean(required=True)
+    opened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    first_response_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    rating = fields.Integer(load_default=None, allow_none=True)
+
+
+class CommentEvent(CaseEventSchema):
+    """comment_posted / comment_hidden on a public report."""
+    comment_id = fields.String(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
 class NotificationQueued(ReportEventSchema):
     notification_id = fields.String(required=True)
     recipient_kind = fields.String(required=True, validate=validate.OneOf(("reporter", "liaison", "agency_admin", "national_admin", "supervisor")))
@@ -102,13 +216,41 @@ class NotificationQueued(ReportEventSchema):
     language = fields.String(required=True)
 
 
+class NotificationOutcome(ReportEventSchema):
+    """notification_sent / notification_dead_lettered."""
+    notification_id = fields.String(required=True)
+    recipient_kind = fields.String(required=True)
+    channel = fields.String(required=True)
+    template = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    error = fields.String(load_default=None, allow_none=True)
+
+
 # event name -> (source service, payload schema)
 CATALOGUE = {
     REPORT_RECEIVED: ("intake", ReportReceived),
+    REPORT_DRAFT_SAVED: ("intake", ReportDraftSaved),
     REPORT_DISPOSITIONED: ("routing", ReportDispositioned),
+    REPORT_VERIFIED: ("routing", ReportVerified),
+    REPORT_POSTPONED: ("routing", ReportPostponed),
+    REPORT_RETURNED: ("routing", ReportReturned),
+    REPORT_ARCHIVED: ("routing", ReportArchived),
     REPORT_FORWARDED: ("routing", ReportForwarded),
     CASE_OPENED: ("followup", CaseOpened),
+    CASE_DUE_SOON: ("followup", CaseDeadline),
+    CASE_OVERDUE: ("followup", CaseDeadline),
+    CASE_ESCALATED: ("followup", CaseEscalated),
+    CASE_UPDATED: ("followup", CaseMessage),
+    CASE_ANSWERED: ("followup", CaseMessage),
+    REPORTER_REPLIED: ("followup", CaseMessage),
+    CASE_RATED: ("followup", CaseRated),
+    CASE_REOPENED: ("followup", CaseReopened),
+    CASE_CLOSED: ("followup", CaseClosed),
+    COMMENT_POSTED: ("followup", CommentEvent),
+    COMMENT_HIDDEN: ("followup", CommentEvent),
     NOTIFICATION_QUEUED: ("notification", NotificationQueued),
+    NOTIFICATION_SENT: ("notification", NotificationOutcome),
+    NOTIFICATION_DEAD_LETTERED: ("notification", NotificationOutcome),
 }
 
 

@@ -66,6 +66,9 @@ class Registry(Repository):
     def official(self, official_id: str) -> dict | None:
         return self.db.officials.find_one({"_id": official_id})
 
+    def officials_where(self, query: dict) -> list[dict]:
+        return list(self.db.officials.find(query))
+
     def add_token(self, token_doc: dict) -> None:
         self.db.tokens.insert_one(token_doc)
 

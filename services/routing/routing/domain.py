@@ -145,3 +145,20 @@ def principal_for(token_doc: dict | None, official: dict | None, now) -> dict | 
     return {"official_id": official["_id"], "name": official.get("name"), "role": official["role"],
             "hub": official["hub"], "agency_code": official.get("agency_code"),
             "unit_code": official.get("unit_code")}
+
+
+def recipients_query(ref: str) -> dict | None:
+    """The officials a recipient reference stands for (None for a malformed reference).
+
+    ``unit:CODE`` the unit's liaison officers; ``agency:CODE`` its agency admins;
+    ``supervisor:CODE`` the agency's supervisors; ``hub:CODE`` the hub's national admins;
+    ``official:ID`` one official.
+    """
+    kind, _, code = ref.partition(":")
+    if not code:
+        return None
+    return {"unit": {"role": "liaison", "unit_code": code},
+            "agency": {"role": "agency_admin", "agency_code": code},
+            "supervisor": {"role": "supervisor", "agency_code": code},
+            "hub": {"role": "national_admin", "hub": code},
+            "official": {"_id": code}}.get(kind)

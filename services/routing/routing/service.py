@@ -69,6 +69,15 @@ class RoutingService:
         return {"revoked": self.registry.revoke_tokens(official_id)}
 
     @rpc
+    def recipients(self, ref):
+        """Contacts of the officials behind a recipient reference (see domain.recipients_query)."""
+        query = domain.recipients_query(ref) if isinstance(ref, str) else None
+        if query is None:
+            return []
+        return [{"official_id": o["_id"], "name": o.get("name"), "role": o["role"], "email": o.get("email"),
+                 "phone": o.get("phone")} for o in self.registry.officials_where(query)]
+
+    @rpc
     def unit(self, code):
         return self.registry.unit(code)
 
