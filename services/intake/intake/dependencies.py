@@ -18,6 +18,10 @@ class Reports(Repository):
     def get(self, tracking_id: str) -> dict | None:
         return self.db.reports.find_one({"_id": tracking_id})
 
+    def secret_hash(self, tracking_id: str) -> str | None:
+        report = self.db.reports.find_one({"_id": tracking_id}, {"secret_hash": 1})
+        return report.get("secret_hash") if report else None
+
     def by_reporter_ref(self, reporter_ref: str) -> dict | None:
         return self.db.reports.find_one({"reporter_ref": reporter_ref})
 

@@ -4,12 +4,17 @@ Plain functions on plain dicts: no nameko, pymongo or kombu here.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from datetime import date, datetime
 from typing import Any
 
 from contract import events
-from contract.ids import new_tracking_id
+from contract.ids import ALPHABET, new_tracking_id
+
+SECRET_SYMBOLS = 12  # 60 bits; typed by hand or read from an SMS, so grouped 4-4-4
+_SECRET_NORMALISE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 # Status only moves forward along this order (a late, redelivered event cannot undo progress).
 STATUS_RANK = {"incomplete": 0, "received": 1, "triage": 2, "forwarded": 2, "dispositioned": 3,
@@ -41,7 +46,26 @@ def new_reporter_ref() -> str:
     return "rpt_" + secrets.token_urlsafe(12)
 
 
-def new_report(form: dict, hub: str, now: datetime) -> dict:
+def new_secret() -> str:
+    """The reporter's secret: shown once at submission, stored only as a hash."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(SECRET_SYMBOLS))
+    return "-".join(body[i:i + 4] for i in range(0, SECRET_SYMBOLS, 4))
+
+
+def secret_hash(secret: str) -> str:
+    """How a reporter secret is stored (typing slips such as case, hyphens, O/0 forgiven)."""
+    canonical = secret.upper().replace("-", "").replace(" ", "").translate(_SECRET_NORMALISE)
+    return hashlib.sha256(f"lapor-reporter-secret:{canonical}".encode()).hexdigest()
+
+
+def secret_matches(stored_hash: str | None, secret: Any) -> bool:
+    """Whether ``secret`` is the one issued for a report (constant-time comparison)."""
+    if not stored_hash or not isinstance(secret, str) or not 4 <= len(secret) <= 64:
+        return False
+    return hmac.compare_digest(stored_hash, secret_hash(secret))
+
+
+def new_report(form: dict, hub: str, now: datetime, secret: str) -> dict:
     """The stored document of a complete report submitted through ``form``."""
     reporter = {k: v for k, v in (form.get("reporter") or {}).items() if v}
     tracking_id = new_tracking_id(hub)
@@ -65,6 +89,7 @@ def new_report(form: dict, hub: str, now: datetime) -> dict:
         "gesi": list(form.get("gesi") or []),
         "reporter": reporter,
         "reporter_ref": new_reporter_ref(),
+        "secret_hash": secret_hash(secret),
         "received_at": now,
         "assignment": None,
         "case": None,

@@ -61,6 +61,7 @@ class ReportIn(Schema):
 
 class ReceiptOut(Schema):
     tracking_id = fields.String()
+    secret = fields.String(metadata={"description": "Reporter secret, shown once: needed to complete, reply or rate."})
     status = fields.String()
     received_at = fields.AwareDateTime()
     tracking_url = fields.String()

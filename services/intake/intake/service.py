@@ -32,10 +32,12 @@ class IntakeService:
     @api_http.api
     def submit_report(self, request):
         form = schemas.ReportIn().load(api_http.read_json(request))
-        report = domain.new_report(form, hub=self.config["HUB_CODE"], now=utcnow())
+        secret = domain.new_secret()
+        report = domain.new_report(form, hub=self.config["HUB_CODE"], now=utcnow(), secret=secret)
         self.reports.add(report, events=[domain.received_event(report)])
         self.outbox.wake()
-        receipt = schemas.ReceiptOut().dump({**report, "tracking_url": f"/reports/{report['tracking_id']}"})
+        receipt = schemas.ReceiptOut().dump({**report, "secret": secret,
+                                             "tracking_url": f"/reports/{report['tracking_id']}"})
         return api_http.json_response(201, receipt, {"Location": receipt["tracking_url"]})
 
     @http("GET", "/reports/<string:tracking_id>")
@@ -76,6 +78,13 @@ class IntakeService:
     def get_report(self, tracking_id):
         report = self.reports.get(tracking_id)
         return None if report is None else schemas.TrackingOut().dump(domain.tracking_view(report))
+
+    @rpc
+    def verify_reporter(self, tracking_id, secret):
+        """True when ``secret`` is the reporter secret issued with ``tracking_id`` (for followup)."""
+        canonical = parse_tracking_id(tracking_id) if isinstance(tracking_id, str) else None
+        stored = self.reports.secret_hash(canonical) if canonical else None
+        return domain.secret_matches(stored, secret)
 
     @rpc
     def reporter_contact(self, reporter_ref):

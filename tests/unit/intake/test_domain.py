@@ -15,7 +15,7 @@ def load(**overrides):
 
 
 def test_new_report_is_received_with_history_and_pseudonym():
-    report = domain.new_report(load(), hub="5108", now=NOW)
+    report = domain.new_report(load(), hub="5108", now=NOW, secret="ABCD-EFGH-JKMN")
     assert report["tracking_id"].startswith("5108-")
     assert report["status"] == "received"
     assert report["history"][0]["step"] == "received"
@@ -38,7 +38,7 @@ def test_bad_fields_are_refused(field, value):
 
 
 def test_received_event_has_no_identity():
-    report = domain.new_report(load(), hub="ID", now=NOW)
+    report = domain.new_report(load(), hub="ID", now=NOW, secret="ABCD-EFGH-JKMN")
     payload = domain.received_event(report)["payload"]
     text = repr(payload)
     assert "made@example.com" not in text and "Made Wirawan" not in text and "+62812" not in text
@@ -52,7 +52,8 @@ def test_status_only_moves_forward():
 
 
 def test_tracking_view_hides_identity_and_confidential_text():
-    report = domain.new_report(load(is_confidential=True, is_anonymous=True), hub="ID", now=NOW)
+    report = domain.new_report(load(is_confidential=True, is_anonymous=True), hub="ID", now=NOW,
+                               secret="ABCD-EFGH-JKMN")
     view = domain.tracking_view(report)
     assert view["title"] is None
     assert "reporter" not in view and "description" not in view
@@ -67,3 +68,15 @@ def test_step_from_case_opened_sets_case_and_status():
     changes, entry = domain.step_from_event(events.CASE_OPENED, payload)
     assert changes["status"] == "in_follow_up" and changes["case"]["due_at"] == due
     assert entry["step"] == "case_opened" and entry["event_id"] == payload["event_id"]
+
+
+def test_secret_is_stored_only_as_hash_and_forgives_typing_slips():
+    secret = domain.new_secret()
+    assert len(secret) == 14 and secret.count("-") == 2
+    report = domain.new_report(load(), hub="ID", now=NOW, secret=secret)
+    assert secret not in repr(report)
+    assert domain.secret_matches(report["secret_hash"], secret)
+    assert domain.secret_matches(report["secret_hash"], secret.lower().replace("-", " "))
+    assert not domain.secret_matches(report["secret_hash"], domain.new_secret())
+    assert not domain.secret_matches(None, secret)
+    assert not domain.secret_matches(report["secret_hash"], 12345)
