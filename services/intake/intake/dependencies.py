@@ -4,6 +4,7 @@ from __future__ import annotations
 from pymongo import ASCENDING, IndexModel
 
 from contract.store import Repository, Store
+from intake import history
 
 
 class Reports(Repository):
@@ -25,16 +26,20 @@ class Reports(Repository):
     def by_reporter_ref(self, reporter_ref: str) -> dict | None:
         return self.db.reports.find_one({"reporter_ref": reporter_ref})
 
-    def record_step(self, event_id: str, tracking_id: str, changes: dict, entry: dict, advance) -> bool:
-        """Append a history entry (once per event) and move the status forward."""
+    def record_step(self, event_id: str, tracking_id: str, step: dict) -> bool:
+        """Apply one tracked event (once per event id): history entry, fields, status."""
         def work(session):
-            report = self.db.reports.find_one({"_id": tracking_id}, {"status": 1}, session=session)
+            report = self.db.reports.find_one({"_id": tracking_id}, {"status": 1, "reopened_at": 1},
+                                              session=session)
             if report is None:
                 raise LookupError(tracking_id)
-            update = dict(changes)
-            update["status"] = advance(report["status"], changes.get("status"))
+            update = dict(step["set"])
+            update["status"] = history.next_status(report["status"], step["status"], step["at"],
+                                                   report.get("reopened_at"), step["reopen"])
+            if step["reopen"]:
+                update["reopened_at"] = max(step["at"], report.get("reopened_at") or step["at"])
             self.db.reports.update_one({"_id": tracking_id},
-                                       {"$set": update, "$push": {"history": entry}}, session=session)
+                                       {"$set": update, "$push": {"history": step["entry"]}}, session=session)
         return self.once(event_id, work)
 
     def count(self) -> int:

@@ -12,34 +12,10 @@ from typing import Any
 
 from contract import events
 from contract.ids import ALPHABET, new_tracking_id
+from intake import history
 
 SECRET_SYMBOLS = 12  # 60 bits; typed by hand or read from an SMS, so grouped 4-4-4
 _SECRET_NORMALISE = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-# Status only moves forward along this order (a late, redelivered event cannot undo progress).
-STATUS_RANK = {"incomplete": 0, "received": 1, "triage": 2, "forwarded": 2, "dispositioned": 3,
-               "in_follow_up": 4, "answered": 5, "closed": 6, "archived": 6}
-
-STATUS_LABELS = {
-    "incomplete": ("Belum lengkap", "Incomplete"),
-    "received": ("Diterima", "Received"),
-    "triage": ("Verifikasi oleh Admin Nasional", "Triage by the national admin"),
-    "forwarded": ("Diteruskan ke simpul lain", "Forwarded to another hub"),
-    "dispositioned": ("Didisposisikan", "Dispositioned"),
-    "in_follow_up": ("Dalam tindak lanjut", "In follow-up"),
-    "answered": ("Dijawab", "Answered"),
-    "closed": ("Selesai", "Closed"),
-    "archived": ("Diarsipkan", "Archived"),
-}
-
-STEP_LABELS = {
-    "received": ("Laporan diterima", "Report received"),
-    "dispositioned": ("Laporan didisposisikan", "Report dispositioned"),
-    "triage": ("Menunggu verifikasi Admin Nasional", "Waiting for the national admin's triage"),
-    "case_opened": ("Tindak lanjut dibuka, dengan batas waktu", "Follow-up opened, with a deadline"),
-    "notification_queued": ("Pemberitahuan dijadwalkan", "Notification queued"),
-}
-
 
 def new_reporter_ref() -> str:
     """A pseudonymous reference to a reporter: the only reporter handle outside intake."""
@@ -93,12 +69,8 @@ def new_report(form: dict, hub: str, now: datetime, secret: str) -> dict:
         "received_at": now,
         "assignment": None,
         "case": None,
-        "history": [history_entry("received", now, {"channel": form["channel"]})],
+        "history": [history.entry("received", now, {"channel": form["channel"]})],
     }
-
-
-def history_entry(step: str, at: datetime, detail: dict | None = None, event_id: str | None = None) -> dict:
-    return {"at": at, "step": step, "detail": detail or {}, "event_id": event_id}
 
 
 def received_event(report: dict) -> dict:
@@ -111,45 +83,13 @@ def received_event(report: dict) -> dict:
     return events.build(events.REPORT_RECEIVED, hub=report["origin_hub"], **fields)
 
 
-def step_from_event(event_type: str, payload: dict) -> tuple[dict, dict]:
-    """What an event from another service changes on the report: (``$set`` fields, history entry)."""
-    at = payload["occurred_at"]
-    event_id = payload["event_id"]
-    if event_type == events.REPORT_DISPOSITIONED:
-        assignment = {"queue": payload["queue"], "agency_code": payload.get("agency_code"),
-                      "unit_code": payload.get("unit_code")}
-        step = "triage" if payload["queue"] == "national_triage" else "dispositioned"
-        return ({"assignment": assignment, "status": step},
-                history_entry(step, at, {**assignment, "rule_id": payload.get("rule_id"),
-                                         "automatic": payload["automatic"]}, event_id))
-    if event_type == events.CASE_OPENED:
-        case = {"case_id": payload["case_id"], "stage": payload["stage"], "due_at": payload["due_at"],
-                "sla_working_days": payload["sla_working_days"]}
-        return ({"case": case, "status": "in_follow_up"},
-                history_entry("case_opened", at, {"stage": payload["stage"], "due_at": payload["due_at"].isoformat(),
-                                                  "sla_working_days": payload["sla_working_days"]}, event_id))
-    if event_type == events.NOTIFICATION_QUEUED:
-        return ({}, history_entry("notification_queued", at, {
-            "recipient": payload["recipient_kind"], "channel": payload["channel"],
-            "template": payload["template"]}, event_id))
-    raise ValueError(f"intake does not track {event_type}")
-
-
-def advance_status(current: str, proposed: str | None) -> str:
-    """The later of two statuses in the lifecycle."""
-    if proposed is None:
-        return current
-    return proposed if STATUS_RANK.get(proposed, 0) > STATUS_RANK.get(current, 0) else current
-
-
 def tracking_view(report: dict, language: str = "id") -> dict[str, Any]:
     """The public tracking view: never the reporter's identity, never a confidential text."""
-    lang = 0 if language == "id" else 1
-    history = sorted(report.get("history", []), key=lambda h: h["at"])
+    entries = sorted(report.get("history", []), key=lambda h: h["at"])
     return {
         "tracking_id": report["tracking_id"],
         "status": report["status"],
-        "status_label": STATUS_LABELS[report["status"]][lang],
+        "status_label": history.status_label(report["status"], language),
         "classification": report["classification"],
         "category_code": report["category_code"],
         "region_code": report["region_code"],
@@ -160,8 +100,8 @@ def tracking_view(report: dict, language: str = "id") -> dict[str, Any]:
         "received_at": report["received_at"],
         "assignment": report.get("assignment"),
         "case": report.get("case"),
-        "history": [{"at": h["at"], "step": h["step"], "label": STEP_LABELS.get(h["step"], (h["step"],) * 2)[lang],
-                     "detail": h.get("detail") or {}} for h in history],
+        "history": [{"at": h["at"], "step": h["step"], "label": history.label(h["step"], language),
+                     "detail": h.get("detail") or {}} for h in entries],
     }
 
 

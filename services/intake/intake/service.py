@@ -2,25 +2,24 @@
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
-from contract import events, http as api_http
-from contract.consumer import RejectEvent, consume
+from contract import http as api_http
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
 from intake import domain, exceptions, schemas
 from intake.dependencies import ReportStore
+from intake.tracking import TrackingEntrypoints
 
 
 def _language(request) -> str:
     return "en" if request.args.get("lang") == "en" or (request.accept_languages.best or "").startswith("en") else "id"
 
 
-class IntakeService:
+class IntakeService(TrackingEntrypoints):
     name = "intake"
 
     config = Config()
@@ -51,28 +50,6 @@ class IntakeService:
             raise exceptions.report_not_found()
         view = domain.tracking_view(report, _language(request))
         return api_http.json_response(200, schemas.TrackingOut().dump(view))
-
-    @event_handler("routing", events.REPORT_DISPOSITIONED, requeue_on_error=True)
-    def on_report_dispositioned(self, payload):
-        self._record(events.REPORT_DISPOSITIONED, payload)
-
-    @event_handler("followup", events.CASE_OPENED, requeue_on_error=True)
-    def on_case_opened(self, payload):
-        self._record(events.CASE_OPENED, payload)
-
-    @event_handler("notification", events.NOTIFICATION_QUEUED, requeue_on_error=True)
-    def on_notification_queued(self, payload):
-        self._record(events.NOTIFICATION_QUEUED, payload)
-
-    def _record(self, event_type, payload):
-        def apply(event):
-            changes, entry = domain.step_from_event(event_type, event)
-            try:
-                return self.reports.record_step(event["event_id"], event["tracking_id"], changes, entry,
-                                                domain.advance_status)
-            except LookupError:
-                raise RejectEvent(f"no report {event['tracking_id']} at this hub")
-        consume(self.metrics, event_type, payload, apply)
 
     @rpc
     def get_report(self, tracking_id):

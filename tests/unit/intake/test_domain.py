@@ -3,7 +3,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from marshmallow import ValidationError
 
-from contract import events
 from intake import domain, schemas
 from tests.factories import make_report
 
@@ -45,12 +44,6 @@ def test_received_event_has_no_identity():
     assert payload["reporter_ref"] == report["reporter_ref"]
 
 
-def test_status_only_moves_forward():
-    assert domain.advance_status("in_follow_up", "dispositioned") == "in_follow_up"
-    assert domain.advance_status("received", "dispositioned") == "dispositioned"
-    assert domain.advance_status("received", None) == "received"
-
-
 def test_tracking_view_hides_identity_and_confidential_text():
     report = domain.new_report(load(is_confidential=True, is_anonymous=True), hub="ID", now=NOW,
                                secret="ABCD-EFGH-JKMN")
@@ -58,16 +51,6 @@ def test_tracking_view_hides_identity_and_confidential_text():
     assert view["title"] is None
     assert "reporter" not in view and "description" not in view
     assert "Made" not in repr(view)
-
-
-def test_step_from_case_opened_sets_case_and_status():
-    due = NOW + timedelta(days=7)
-    payload = events.load(events.CASE_OPENED, events.build(
-        events.CASE_OPENED, hub="ID", tracking_id="ID-X", origin_hub="ID", case_id="c1", agency_code="A",
-        stage="follow_up", sla_working_days=5, due_at=due, opened_at=NOW)["payload"])
-    changes, entry = domain.step_from_event(events.CASE_OPENED, payload)
-    assert changes["status"] == "in_follow_up" and changes["case"]["due_at"] == due
-    assert entry["step"] == "case_opened" and entry["event_id"] == payload["event_id"]
 
 
 def test_secret_is_stored_only_as_hash_and_forgives_typing_slips():

@@ -1,0 +1,186 @@
+"""The tracking history: what each catalogue event adds to a report's public timeline.
+
+Every report-related event of the catalogue becomes one history entry with an Indonesian and
+an English label and a small structured ``detail``.  Entries never carry the reporter's
+identity nor free text (reasons, excerpts, comments, error messages), because the tracking
+view is read by anyone holding the tracking ID and a confidential report's text must not leak.
+
+Status is monotone along ``STATUS_RANK`` (a late or redelivered event cannot undo progress),
+with one explicit way back: ``case_reopened`` returns an answered or closed report to
+``in_follow_up``; answers and closings older than the reopening are then stale.
+Plain functions on plain dicts: no nameko, pymongo or kombu here.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from contract import events
+
+STATUS_RANK = {"incomplete": 0, "received": 1, "triage": 2, "dispositioned": 3, "in_follow_up": 4,
+               "answered": 5, "closed": 6, "forwarded": 6, "archived": 6}
+REOPENABLE = ("answered", "closed")
+
+STATUS_LABELS = {
+    "incomplete": ("Belum lengkap", "Incomplete"),
+    "received": ("Diterima", "Received"),
+    "triage": ("Verifikasi oleh Admin Nasional", "Triage by the national admin"),
+    "forwarded": ("Diteruskan ke simpul lain", "Forwarded to another hub"),
+    "dispositioned": ("Didisposisikan", "Dispositioned"),
+    "in_follow_up": ("Dalam tindak lanjut", "In follow-up"),
+    "answered": ("Dijawab", "Answered"),
+    "closed": ("Selesai", "Closed"),
+    "archived": ("Diarsipkan", "Archived"),
+}
+
+STEP_LABELS = {
+    "draft_saved": ("Laporan disimpan sebagai draf (belum lengkap)", "Report saved as a draft (incomplete)"),
+    "received": ("Laporan diterima", "Report received"),
+    "completed": ("Laporan dilengkapi pelapor", "Report completed by the reporter"),
+    "possible_duplicate": ("Mungkin sama dengan laporan lain", "Possibly a duplicate of another report"),
+    "dispositioned": ("Laporan didisposisikan", "Report dispositioned"),
+    "triage": ("Menunggu verifikasi Admin Nasional", "Waiting for the national admin's triage"),
+    "verified": ("Laporan diverifikasi", "Report verified"),
+    "postponed": ("Penanganan ditunda", "Handling postponed"),
+    "returned": ("Dikembalikan: bukan kewenangan", "Returned: not our authority"),
+    "archived": ("Laporan diarsipkan", "Report archived"),
+    "forwarded": ("Diteruskan ke simpul lain", "Forwarded to another hub"),
+    "case_opened": ("Tindak lanjut dibuka, dengan batas waktu", "Follow-up opened, with a deadline"),
+    "case_due_soon": ("Batas waktu tindak lanjut mendekat", "Follow-up deadline approaching"),
+    "case_overdue": ("Batas waktu tindak lanjut terlewati", "Follow-up deadline passed"),
+    "case_escalated": ("Dieskalasi ke atasan", "Escalated to a superior"),
+    "case_updated": ("Perkembangan tindak lanjut", "Follow-up update"),
+    "case_answered": ("Laporan dijawab", "Report answered"),
+    "reporter_replied": ("Pelapor menanggapi", "Reporter replied"),
+    "case_rated": ("Pelapor memberi penilaian", "Reporter rated the answer"),
+    "case_reopened": ("Tindak lanjut dibuka kembali", "Follow-up reopened"),
+    "case_closed": ("Laporan selesai", "Report closed"),
+    "comment_posted": ("Komentar publik ditambahkan", "Public comment posted"),
+    "comment_hidden": ("Komentar publik disembunyikan", "Public comment hidden"),
+    "notification_queued": ("Pemberitahuan dijadwalkan", "Notification queued"),
+    "notification_sent": ("Pemberitahuan terkirim", "Notification sent"),
+    "notification_dead_lettered": ("Pemberitahuan gagal terkirim", "Notification could not be delivered"),
+}
+
+
+def entry(step: str, at: datetime, detail: dict | None = None, event_id: str | None = None) -> dict:
+    """One history entry (``detail`` holds only structured, non-identifying values)."""
+    return {"at": at, "step": step, "detail": detail or {}, "event_id": event_id}
+
+
+def _assignment(p: dict) -> dict:
+    return {"queue": p["queue"], "agency_code": p.get("agency_code"), "unit_code": p.get("unit_code")}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _dispositioned(p: dict) -> tuple[dict, str | None, dict]:
+    step = "triage" if p["queue"] == "national_triage" else "dispositioned"
+    return ({"assignment": _assignment(p)}, step,
+            {**_assignment(p), "rule_id": p.get("rule_id"), "automatic": p["automatic"]})
+
+
+def _official(status: str | None) -> Callable[[dict], tuple[dict, str | None, dict]]:
+    def step(p: dict) -> tuple[dict, str | None, dict]:
+        detail = {**_assignment(p), "actor_role": p["actor_role"]}
+        if "until" in p:
+            detail["until"] = _iso(p["until"])
+        return {"assignment": _assignment(p)}, status, detail
+    return step
+
+
+def _case_opened(p: dict) -> tuple[dict, str | None, dict]:
+    case = {"case_id": p["case_id"], "stage": p["stage"], "due_at": p["due_at"],
+            "sla_working_days": p["sla_working_days"]}
+    return ({"case": case}, "in_follow_up",
+            {"stage": p["stage"], "due_at": _iso(p["due_at"]), "sla_working_days": p["sla_working_days"]})
+
+
+def _closed_by(p: dict) -> str:
+    return p["closed_by"] if p["closed_by"] in ("reporter", "system") else "official"
+
+
+def _notification(p: dict) -> dict:
+    detail = {"recipient": p["recipient_kind"], "channel": p["channel"], "template": p["template"]}
+    if "attempts" in p:
+        detail["attempts"] = p["attempts"]
+    return detail
+
+
+def _no_status(detail: Callable[[dict], dict]) -> Callable[[dict], tuple[dict, None, dict]]:
+    return lambda p: ({}, None, detail(p))
+
+
+# event -> (history step, function(payload) -> ($set changes, proposed status, detail))
+STEPS: dict[str, tuple[str, Callable[[dict], tuple[dict, str | None, dict]]]] = {
+    events.REPORT_DISPOSITIONED: ("dispositioned", _dispositioned),
+    events.REPORT_VERIFIED: ("verified", _official(None)),
+    events.REPORT_POSTPONED: ("postponed", _official(None)),
+    events.REPORT_RETURNED: ("returned", _official(None)),
+    events.REPORT_ARCHIVED: ("archived", _official("archived")),
+    events.REPORT_FORWARDED: ("forwarded", lambda p: ({"target_hub": p["target_hub"]}, "forwarded",
+                                                      {"target_hub": p["target_hub"]})),
+    events.CASE_OPENED: ("case_opened", _case_opened),
+    events.CASE_DUE_SOON: ("case_due_soon", _no_status(lambda p: {
+        "stage": p.get("stage"), "due_at": _iso(p["due_at"]), "indicator": p["indicator"]})),
+    events.CASE_OVERDUE: ("case_overdue", _no_status(lambda p: {
+        "stage": p.get("stage"), "due_at": _iso(p["due_at"]), "indicator": p["indicator"]})),
+    events.CASE_ESCALATED: ("case_escalated", _no_status(lambda p: {
+        "level": p["level"], "escalated_to_role": p["escalated_to_role"], "due_at": _iso(p["due_at"])})),
+    events.CASE_UPDATED: ("case_updated", _no_status(lambda p: {
+        "author_role": p["author_role"], "has_attachments": p["has_attachments"]})),
+    events.CASE_ANSWERED: ("case_answered", lambda p: ({}, "answered", {
+        "author_role": p["author_role"], "has_attachments": p["has_attachments"]})),
+    events.REPORTER_REPLIED: ("reporter_replied", _no_status(lambda p: {"has_attachments": p["has_attachments"]})),
+    events.CASE_RATED: ("case_rated", _no_status(lambda p: {"rating": p["rating"]})),
+    events.CASE_REOPENED: ("case_reopened", lambda p: ({}, "in_follow_up", {"stage": p.get("stage")})),
+    events.CASE_CLOSED: ("case_closed", lambda p: ({}, "closed", {
+        "closed_by": _closed_by(p), "on_time": p["on_time"], "rating": p.get("rating")})),
+    events.COMMENT_POSTED: ("comment_posted", _no_status(lambda p: {})),
+    events.COMMENT_HIDDEN: ("comment_hidden", _no_status(lambda p: {})),
+    events.NOTIFICATION_QUEUED: ("notification_queued", _no_status(_notification)),
+    events.NOTIFICATION_SENT: ("notification_sent", _no_status(_notification)),
+    events.NOTIFICATION_DEAD_LETTERED: ("notification_dead_lettered", _no_status(_notification)),
+}
+TRACKED = tuple(STEPS)
+
+
+def step_from_event(event_type: str, payload: dict) -> dict:
+    """What an event changes on the report: ``{"set", "status", "reopen", "entry"}``."""
+    if event_type not in STEPS:
+        raise ValueError(f"intake does not track {event_type}")
+    step, describe = STEPS[event_type]
+    changes, status, detail = describe(payload)
+    return {"set": changes, "status": status, "reopen": event_type == events.CASE_REOPENED,
+            "at": payload["occurred_at"], "entry": entry(step, payload["occurred_at"], detail, payload["event_id"])}
+
+
+def next_status(current: str, proposed: str | None, at: datetime, reopened_at: datetime | None,
+                reopen: bool = False) -> str:
+    """The report's status after an event proposing ``proposed`` at time ``at``."""
+    if proposed is None:
+        return current
+    if reopen:
+        return proposed if current in REOPENABLE else current
+    if reopened_at is not None and proposed in REOPENABLE and at <= reopened_at:
+        return current  # an answer or closing from before the reopening
+    return proposed if STATUS_RANK[proposed] > STATUS_RANK.get(current, 0) else current
+
+
+def advance_status(current: str, proposed: str | None) -> str:
+    """The later of two statuses in the lifecycle (no reopening involved)."""
+    if proposed is None:
+        return current
+    return proposed if STATUS_RANK[proposed] > STATUS_RANK.get(current, 0) else current
+
+
+def label(step: str, language: str) -> str:
+    pair = STEP_LABELS.get(step, (step, step))
+    return pair[1] if language == "en" else pair[0]
+
+
+def status_label(status: str, language: str) -> str:
+    pair = STATUS_LABELS[status]
+    return pair[1] if language == "en" else pair[0]

@@ -1,0 +1,67 @@
+"""Intake's tracking history follows every report event of the catalogue, on the real broker."""
+from datetime import datetime, timedelta, timezone
+
+import eventlet
+import requests
+from nameko.standalone.events import event_dispatcher
+
+from contract import events
+from intake.service import IntakeService
+from tests.factories import make_report
+from tests.integration.conftest import track, wait_for
+from tests.unit.intake.event_factories import LEAK, event_payload
+
+
+def test_lifecycle_statuses_labels_and_reopening(start_services, service_config):
+    urls = start_services(IntakeService)
+    tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
+    dispatch = event_dispatcher(service_config)
+    start = datetime.now(timezone.utc)
+
+    def send(event_type, minutes, **overrides):
+        payload = event_payload(event_type, tracking_id, at=start + timedelta(minutes=minutes), **overrides)
+        dispatch(events.source_of(event_type), event_type, payload)
+        return payload
+
+    def status_after(steps):
+        return wait_for(lambda: (v := track(urls["intake"], tracking_id)) and len(v["history"]) == steps and v)
+
+    send(events.REPORT_DISPOSITIONED, 1)
+    assert status_after(2)["status"] == "dispositioned"
+    send(events.REPORT_VERIFIED, 2)
+    send(events.CASE_OPENED, 3)
+    assert status_after(4)["status"] == "in_follow_up"
+    answered = send(events.CASE_ANSWERED, 4)
+    dispatch("followup", events.CASE_ANSWERED, answered)  # redelivered: applied once
+    assert status_after(5)["status"] == "answered"
+    send(events.CASE_CLOSED, 5)
+    assert status_after(6)["status"] == "closed"
+    send(events.CASE_REOPENED, 6)
+    assert status_after(7)["status"] == "in_follow_up"
+    send(events.CASE_ANSWERED, 4, message_id="late")  # older than the reopening: stale
+    view = status_after(8)
+    assert view["status"] == "in_follow_up"
+    send(events.CASE_CLOSED, 8, closed_by="reporter")
+    send(events.NOTIFICATION_SENT, 9)
+    view = status_after(10)
+    assert view["status"] == "closed" and view["status_label"] == "Selesai"
+    eventlet.sleep(0.3)
+    assert len(track(urls["intake"], tracking_id)["history"]) == 10  # the redelivery added nothing
+
+    english = requests.get(f"{urls['intake']}/reports/{tracking_id}?lang=en", timeout=5).json()
+    labels = [h["label"] for h in english["history"]]
+    assert labels[:3] == ["Report received", "Report dispositioned", "Report verified"]
+    assert "Follow-up reopened" in labels and english["status_label"] == "Closed"
+    assert LEAK not in requests.get(f"{urls['intake']}/reports/{tracking_id}", timeout=5).text
+
+
+def test_archived_and_forwarded_reports(start_services, service_config):
+    urls = start_services(IntakeService)
+    dispatch = event_dispatcher(service_config)
+    archived, forwarded = (requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
+                           for _ in range(2))
+    dispatch("routing", events.REPORT_ARCHIVED, event_payload(events.REPORT_ARCHIVED, archived))
+    dispatch("routing", events.REPORT_FORWARDED, event_payload(events.REPORT_FORWARDED, forwarded))
+    assert wait_for(lambda: (v := track(urls["intake"], archived)) and v["status"] == "archived" and v)
+    view = wait_for(lambda: (v := track(urls["intake"], forwarded)) and v["status"] == "forwarded" and v)
+    assert view["history"][-1]["detail"] == {"target_hub": "5108"}
