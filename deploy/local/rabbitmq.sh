@@ -22,6 +22,7 @@ export ERL_EPMD_PORT="$LAPOR_EPMD_PORT"
 export RABBITMQ_MNESIA_BASE="$dir/mnesia"
 export RABBITMQ_LOG_BASE="$dir/log"
 export RABBITMQ_PID_FILE="$pidfile"
+export ERL_CRASH_DUMP="$dir/log/erl_crash.dump"
 export RABBITMQ_CONFIG_FILE="$dir/rabbitmq"          # .conf is appended
 export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
 export RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config"

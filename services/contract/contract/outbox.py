@@ -9,6 +9,7 @@ events wait in the store and are retried with backoff: nothing accepted is lost.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 import eventlet
@@ -59,7 +60,7 @@ class OutboxRelay(DependencyProvider):
             mandatory=True, retry=False, serializer=config.get("serializer", "json"))
         self._wakeup = Event()
         self._running = False
-        self._exchange_declared = False
+        self._next_backlog_count = 0.0
 
     def start(self):
         self._running = True
@@ -102,18 +103,36 @@ class OutboxRelay(DependencyProvider):
         due = list(self.collection.find(
             {"dispatched_at": None, "next_attempt_at": {"$lte": now}},
         ).sort([("next_attempt_at", 1)]).limit(BATCH))
+        published = []
         for entry in due:
-            if not self._publish(entry):
+            outcome = self._publish(entry)
+            if outcome == "published":
+                published.append(entry)
+            elif outcome == "broker_down":
                 break
+        if published:
+            # one write for the whole pass; a crash before it re-publishes (consumers are idempotent)
+            self.collection.update_many({"_id": {"$in": [e["_id"] for e in published]}},
+                                        {"$set": {"dispatched_at": utcnow()}, "$inc": {"attempts": 1}})
+            for entry in published:
+                metrics.EVENTS_PUBLISHED.labels(self.service_name, entry["event_type"]).inc()
+                metrics.EVENT_RELAY_DELAY.labels(self.service_name).observe(
+                    (now - entry["created_at"]).total_seconds())
+        self._update_backlog_gauge()
+        return len(due) == BATCH
+
+    def _update_backlog_gauge(self) -> None:
+        if time.monotonic() < self._next_backlog_count:
+            return
+        self._next_backlog_count = time.monotonic() + 1.0
         try:
             backlog = self.collection.count_documents({"dispatched_at": None})
             metrics.OUTBOX_BACKLOG.labels(self.service_name).set(backlog)
         except Exception:
             log.warning("could not count the outbox backlog", exc_info=True)
-        return len(due) == BATCH
 
-    def _publish(self, entry: dict) -> bool:
-        """Publish one entry; False when the broker is unreachable (stop this pass)."""
+    def _publish(self, entry: dict) -> str:
+        """Publish one entry: 'published', 'unrouted' (retry later) or 'broker_down' (stop this pass)."""
         event_type = entry["event_type"]
         try:
             self.publisher.publish(
@@ -122,18 +141,13 @@ class OutboxRelay(DependencyProvider):
         except UndeliverableMessage:
             self._retry_later(entry, "no queue is bound for this event yet")
             metrics.EVENTS_UNROUTED.labels(self.service_name, event_type).inc()
-            return True
+            return "unrouted"
         except Exception as exc:  # broker unreachable or channel error
             self._retry_later(entry, f"{type(exc).__name__}: {exc}")
             metrics.EVENT_PUBLISH_FAILURES.labels(self.service_name, event_type).inc()
             log.warning("outbox: publishing %s failed, will retry: %s", event_type, exc)
-            return False
-        self.collection.update_one({"_id": entry["_id"]}, {"$set": {"dispatched_at": utcnow()},
-                                                            "$inc": {"attempts": 1}})
-        metrics.EVENTS_PUBLISHED.labels(self.service_name, event_type).inc()
-        metrics.EVENT_RELAY_DELAY.labels(self.service_name).observe(
-            (utcnow() - entry["created_at"]).total_seconds())
-        return True
+            return "broker_down"
+        return "published"
 
     def _retry_later(self, entry: dict, reason: str) -> None:
         attempts = entry.get("attempts", 0) + 1
