@@ -1,0 +1,57 @@
+"""Reporting periods: a year (``2024``), a quarter (``2024-Q2``) or a month (``2024-05``).
+
+Monitoring is monthly and quarterly, evaluation yearly (seed 004, Pasal 7).  Every period is a
+list of months (``YYYY-MM``), the unit in which aggregates are kept.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from contract.errors import ApiError, error
+
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def bad_period(field: str = "period") -> ApiError:
+    return ApiError([error(field, "invalid",
+                           "The period must be a year (2024), a quarter (2024-Q2) or a month (2024-05).",
+                           "Periode harus berupa tahun (2024), triwulan (2024-Q2) atau bulan (2024-05).")])
+
+
+def parse(text: str | None, field: str = "period") -> dict:
+    """{"period", "kind", "year", "months"} for a period text, or ApiError naming ``field``."""
+    text = (text or "").strip()
+    for kind, pattern in (("year", _YEAR), ("quarter", _QUARTER), ("month", _MONTH)):
+        match = pattern.match(text)
+        if not match:
+            continue
+        year = int(match.group(1))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise bad_period(field)
+        if kind == "year":
+            months = list(range(1, 13))
+            label = f"{year}"
+        elif kind == "quarter":
+            q = int(match.group(2))
+            months = list(range(3 * q - 2, 3 * q + 1))
+            label = f"{year}-Q{q}"
+        else:
+            months = [int(match.group(2))]
+            label = f"{year}-{months[0]:02d}"
+        return {"period": label, "kind": kind, "year": year, "months": [f"{year}-{m:02d}" for m in months]}
+    raise bad_period(field)
+
+
+def month_of(moment: datetime, timezone: str) -> str:
+    """The reporting month (``YYYY-MM``) of an instant, in the hub's reporting time zone."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
+
+
+def quarter_of(month: str) -> str:
+    year, m = month.split("-")
+    return f"{year}-Q{(int(m) - 1) // 3 + 1}"

@@ -1,0 +1,89 @@
+"""Monitoring reports (monthly, quarterly) and the yearly evaluation: JSON, CSV, printable HTML."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from assessment.indicators import colour
+
+CSV_COLUMNS = ("section", "value", "received", "average_per_month", "completed", "completed_pct", "unresolved",
+               "unresolved_pct", "closed_within_sla", "closed_within_sla_pct", "overdue",
+               "avg_first_response_hours", "avg_closure_hours", "rating_count", "rating_avg", "satisfaction_index")
+BREAKDOWNS = ("unit", "category", "channel", "region", "classification", "gesi")
+TITLES = {"month": ("Laporan Pemantauan Bulanan", "Monthly monitoring report"),
+          "quarter": ("Laporan Pemantauan Triwulanan", "Quarterly monitoring report"),
+          "year": ("Laporan Evaluasi Tahunan", "Yearly evaluation report")}
+
+_env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+                   autoescape=select_autoescape(["html"]))
+
+
+def monitoring_report(period: dict, scope: str, totals: dict | None, monthly: list[dict],
+                      breakdowns: dict[str, list[dict]], target: dict | None, thresholds: dict) -> dict:
+    """The report as data: totals, the month-by-month series, breakdowns and the target."""
+    title_id, title_en = TITLES[period["kind"]]
+    return {"title_id": title_id, "title_en": title_en, "period": period["period"], "kind": period["kind"],
+            "agency_code": None if scope == "*" else scope, "totals": totals,
+            "indicator": colour(totals["completed_pct"], thresholds) if totals else None,
+            "monthly": monthly, "breakdowns": breakdowns, "target": target}
+
+
+def to_csv(rows_by_section: list[tuple[str, list[dict]]]) -> str:
+    """One CSV table: a section column, then the KPI columns (semicolon-free, UTF-8)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for section, rows in rows_by_section:
+        for row in rows:
+            writer.writerow([section] + [("" if row.get(c) is None else row.get(c)) for c in CSV_COLUMNS[1:]])
+    return out.getvalue()
+
+
+def report_csv(report: dict) -> str:
+    sections = [("total", [report["totals"]] if report["totals"] else []), ("month", report["monthly"])]
+    sections += [(name, report["breakdowns"].get(name, [])) for name in BREAKDOWNS]
+    return to_csv(sections)
+
+
+def bar_chart(series: list[dict], width: int = 640, height: int = 220) -> dict:
+    """Geometry of a grouped bar chart (received vs completed per month) for inline SVG."""
+    top = max([max(s["received"], s["completed"]) for s in series] + [1])
+    slot = (width - 60) / max(len(series), 1)
+    bars = []
+    for i, s in enumerate(series):
+        x = 50 + i * slot
+        for j, (key, fill) in enumerate((("received", "#1f6fb2"), ("completed", "#2e9e44"))):
+            h = (height - 50) * s[key] / top
+            bars.append({"x": round(x + 4 + j * (slot - 8) / 2, 1), "y": round(height - 30 - h, 1),
+                         "w": round((slot - 8) / 2 - 2, 1), "h": round(h, 1), "fill": fill,
+                         "title": f"{s['value']} {key}: {s[key]}"})
+    labels = [{"x": round(50 + i * slot + slot / 2, 1), "text": s["value"]} for i, s in enumerate(series)]
+    return {"width": width, "height": height, "bars": bars, "labels": labels, "top": top}
+
+
+def report_html(report: dict) -> str:
+    """A printable HTML page with an inline SVG chart; no script, no external resource."""
+    return _env.get_template("monitoring.html").render(r=report, chart=bar_chart(report["monthly"]),
+                                                       breakdown_names=BREAKDOWNS)
+
+
+def public_csv(stats: dict) -> str:
+    """Open data as CSV: section, key, received, completed, completed_pct, indicator."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("period", "section", "key", "received", "completed", "completed_pct", "indicator"))
+
+    def cell(value):
+        return "" if value is None else value
+    writer.writerow((stats["period"], "total", "*", cell(stats["received"]), "", cell(stats["completed_pct"]), ""))
+    for status, count in stats["statuses"].items():
+        writer.writerow((stats["period"], "status", status, cell(count), "", "", ""))
+    for topic in stats["top_topics"]:
+        writer.writerow((stats["period"], "top_topic", topic["category_code"], cell(topic["received"]), "", "", ""))
+    for agency in stats["agencies"]:
+        writer.writerow((stats["period"], "agency", agency["agency_code"], cell(agency["received"]),
+                         cell(agency["completed"]), cell(agency["completed_pct"]), cell(agency["indicator"])))
+    return out.getvalue()
