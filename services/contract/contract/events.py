@@ -96,6 +96,7 @@ class ReportDispositioned(ReportEventSchema):
     is_anonymous = fields.Boolean(required=True)
     language = fields.String(load_default="id")
     region_timezone = fields.String(load_default="Asia/Jakarta")
+    urgency = fields.String(load_default=None, allow_none=True)  # optional (issue 5): low/normal/high/urgent, for SLA policies
 
 
 class ReportDraftSaved(ReportEventSchema):

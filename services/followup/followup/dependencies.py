@@ -1,31 +1,243 @@
-"""Follow-up's storage: one case per report."""
+"""Follow-up's storage and clock: cases, messages, comments, SLA policies and days off."""
 from __future__ import annotations
 
-from pymongo import ASCENDING, IndexModel
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
 
-from contract.store import Repository, Store
+import yaml
+from nameko.extensions import DependencyProvider
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+
+from contract.store import Repository, Store, utcnow
+from followup import indicator, sla
+
+log = logging.getLogger(__name__)
+POLICIES_ID = "current"
+SWEEP_BATCH = 500
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class StaleCase(Exception):
+    """The case changed between read and write (another worker); the transaction retries."""
 
 
 class Cases(Repository):
-    def open(self, event_id: str, case: dict, events: list[dict]) -> bool:
+    # --- reports' facts (from report_received) -------------------------------------------
+    def record_facts(self, event_id: str, facts: dict) -> bool:
         def work(session):
-            if self.db.cases.find_one({"tracking_id": case["tracking_id"]}, {"_id": 1}, session=session):
-                return []  # a case is already open for this report
-            self.db.cases.insert_one(case, session=session)
+            self.db.report_facts.update_one({"_id": facts["tracking_id"]}, {"$set": facts}, upsert=True,
+                                            session=session)
+            self.db.cases.update_one({"tracking_id": facts["tracking_id"]},
+                                     {"$set": {"is_confidential": facts["is_confidential"]}}, session=session)
+        return self.once(event_id, work)
+
+    def facts(self, tracking_id: str, session=None) -> dict | None:
+        return self.db.report_facts.find_one({"_id": tracking_id}, session=session)
+
+    # --- cases ----------------------------------------------------------------------------
+    def apply_event(self, event_id: str, tracking_id: str,
+                    decide: Callable[[dict | None, dict | None], tuple[dict | None, list[dict]]]) -> bool:
+        """Apply a workflow event once: ``decide(case, facts)`` returns (new case or None, events)."""
+        def work(session):
+            case = self.db.cases.find_one({"tracking_id": tracking_id}, session=session)
+            changed, events = decide(case, self.facts(tracking_id, session))
+            if changed is not None:
+                self._save(session, case, changed)
             return events
         return self.once(event_id, work)
 
-    def for_report(self, tracking_id: str) -> dict | None:
+    def change(self, tracking_id: str, decide: Callable[[dict], tuple[dict, dict | None, list[dict]]],
+               record_collection: str = "messages") -> tuple[dict, dict | None]:
+        """One user action in one transaction: the case, its record and its events, or nothing."""
+        def work(session):
+            case = self.db.cases.find_one({"tracking_id": tracking_id}, session=session)
+            if case is None:
+                raise LookupError(tracking_id)
+            changed, record, events = decide(case)
+            self._save(session, case, changed)
+            if record is not None:
+                self.db[record_collection].insert_one(record, session=session)
+            self.stage_events(session, events)
+            return changed, record
+        return self.transaction(work)
+
+    def _save(self, session, before: dict | None, after: dict) -> None:
+        if before is None:
+            self.db.cases.insert_one({**after, "version": 1}, session=session)
+            return
+        result = self.db.cases.replace_one({"_id": before["_id"], "version": before.get("version", 0)},
+                                           {**after, "version": before.get("version", 0) + 1}, session=session)
+        if result.matched_count != 1:
+            raise StaleCase(before["_id"])
+
+    def get(self, tracking_id: str) -> dict | None:
         return self.db.cases.find_one({"tracking_id": tracking_id})
+
+    def inbox(self, scope: dict, status: str | None, colour: str | None, now: datetime,
+              limit: int, offset: int) -> list[dict]:
+        query = {**scope, **({"status": status} if status else {}), **colour_query(colour, now)}
+        return list(self.db.cases.find(query, {"history": 0, "schedule": 0}).sort(
+            [("due_at", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit))
+
+    def summary(self, scope: dict, now: datetime) -> dict:
+        """Counts per indicator colour, each an index range count (no scan of the cases)."""
+        counts = {c: self.db.cases.count_documents({**scope, **colour_query(c, now)}) for c in indicator.COLOURS}
+        counts["open"] = counts["green"] + counts["yellow"] + counts["red"]
+        return counts
+
+    def open_by_agency(self, now: datetime) -> list[dict]:
+        """Open cases per agency and colour, for the Prometheus gauges."""
+        return list(self.db.cases.aggregate([
+            {"$match": {"status": "open"}},
+            {"$group": {"_id": "$agency_code",
+                        "red": {"$sum": {"$cond": [{"$lt": ["$due_at", now]}, 1, 0]}},
+                        "yellow": {"$sum": {"$cond": [{"$and": [{"$gte": ["$due_at", now]},
+                                                                {"$lt": ["$due_soon_at", now]}]}, 1, 0]}},
+                        "total": {"$sum": 1}}}]))
+
+    # --- the sweep ------------------------------------------------------------------------
+    def due_for_check(self, now: datetime, limit: int = SWEEP_BATCH, after: Any = None) -> list[dict]:
+        query: dict = {"next_check_at": {"$lt": now}}
+        if after is not None:
+            query["next_check_at"] = {"$lt": now, "$gte": after[0]}
+        return list(self.db.cases.find(query).sort([("next_check_at", ASCENDING), ("_id", ASCENDING)]).limit(limit))
+
+    def claim_alerts(self, claims: list[tuple[dict, list[str], dict, list[dict]]]) -> set[str]:
+        """Apply a batch of sweep results in one transaction.
+
+        Each claim is conditional on the case still being in the same stage and the alert
+        kinds not yet recorded, so across restarts and several workers each (case, stage,
+        kind) is claimed once and its events are staged once.
+        """
+        def work(session):
+            claimed = set()
+            staged = []
+            for case, kinds, changes, events in claims:
+                result = self.db.cases.update_one(
+                    {"_id": case["_id"], "stage_seq": case.get("stage_seq"), "status": case["status"],
+                     "alerts": {"$nin": kinds}},
+                    {"$set": changes, "$inc": {"version": 1}}, session=session)
+                if result.modified_count == 1:
+                    claimed.add(case["_id"])
+                    staged.extend(events)
+            self.stage_events(session, staged)
+            return claimed
+        return self.transaction(work)
+
+    # --- messages and comments --------------------------------------------------------------
+    def messages(self, case_id: str) -> list[dict]:
+        return list(self.db.messages.find({"case_id": case_id}).sort([("at", ASCENDING), ("_id", ASCENDING)]))
+
+    def comments(self, case_id: str, include_hidden: bool) -> list[dict]:
+        query = {"case_id": case_id, **({} if include_hidden else {"hidden": False})}
+        return list(self.db.comments.find(query).sort([("at", ASCENDING), ("_id", ASCENDING)]))
+
+    def add_comment(self, comment: dict, events: list[dict]) -> None:
+        def work(session):
+            self.db.comments.insert_one(comment, session=session)
+            self.stage_events(session, events)
+        self.transaction(work)
+
+    def comment(self, comment_id: str) -> dict | None:
+        return self.db.comments.find_one({"_id": comment_id})
+
+    def hide_comment(self, before: dict, after: dict, events: list[dict]) -> bool:
+        def work(session):
+            done = self.db.comments.find_one_and_replace({"_id": before["_id"], "hidden": False}, after,
+                                                         session=session, return_document=ReturnDocument.AFTER)
+            if done is None:
+                return False
+            self.stage_events(session, events)
+            return True
+        return self.transaction(work)
+
+    # --- SLA policies and days off ----------------------------------------------------------
+    def policies(self) -> list[dict]:
+        doc = self.db.sla_policies.find_one({"_id": POLICIES_ID})
+        return doc["policies"] if doc else []
+
+    def policy_document(self) -> dict | None:
+        return self.db.sla_policies.find_one({"_id": POLICIES_ID}, {"_id": 0})
+
+    def set_policies(self, policies: list[dict], by: str, now: datetime, only_if_absent: bool = False) -> None:
+        if only_if_absent:
+            self.db.sla_policies.update_one({"_id": POLICIES_ID}, {"$setOnInsert": {
+                "policies": policies, "updated_by": by, "updated_at": now}}, upsert=True)
+        else:
+            self.db.sla_policies.replace_one({"_id": POLICIES_ID}, {"policies": policies, "updated_by": by,
+                                                                   "updated_at": now}, upsert=True)
+
+    def days_off(self) -> list[dict]:
+        return list(self.db.days_off.find({}, {"_id": 0}).sort([("date", ASCENDING)]))
+
+    def add_day_off(self, entry: dict) -> None:
+        key = f"{entry['date']}:{entry.get('region_code') or 'national'}"
+        self.db.days_off.replace_one({"_id": key}, {"_id": key, **entry}, upsert=True)
+
+    def remove_day_off(self, day: str, region_code: str | None) -> int:
+        return self.db.days_off.delete_one({"_id": f"{day}:{region_code or 'national'}"}).deleted_count
 
     def open_count(self) -> int:
         return self.db.cases.count_documents({"status": "open"})
+
+
+def colour_query(colour: str | None, now: datetime) -> dict:
+    """The store query for cases showing ``colour`` at ``now`` (mirrors indicator.colour)."""
+    if colour is None:
+        return {}
+    return {
+        indicator.GREEN: {"status": "open", "due_soon_at": {"$gte": now}},
+        indicator.YELLOW: {"status": "open", "due_soon_at": {"$lt": now}, "due_at": {"$gte": now}},
+        indicator.RED: {"status": "open", "due_at": {"$lt": now}},
+        indicator.CLOSED_ON_TIME: {"status": {"$in": ["answered", "closed", "archived"]}, "on_time": True},
+        indicator.CLOSED_LATE: {"status": {"$in": ["answered", "closed", "archived"]}, "on_time": False},
+    }[colour]
 
 
 class CaseStore(Store):
     repository_class = Cases
     indexes = {
         "cases": [IndexModel([("tracking_id", ASCENDING)], unique=True),
+                  IndexModel([("next_check_at", ASCENDING), ("_id", ASCENDING)]),
+                  IndexModel([("agency_code", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]),
+                  IndexModel([("agency_code", ASCENDING), ("status", ASCENDING), ("due_soon_at", ASCENDING)]),
+                  IndexModel([("agency_code", ASCENDING), ("status", ASCENDING), ("on_time", ASCENDING)]),
+                  IndexModel([("unit_code", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]),
+                  IndexModel([("unit_code", ASCENDING), ("status", ASCENDING), ("due_soon_at", ASCENDING)]),
+                  IndexModel([("unit_code", ASCENDING), ("status", ASCENDING), ("on_time", ASCENDING)]),
                   IndexModel([("status", ASCENDING), ("due_at", ASCENDING)]),
-                  IndexModel([("agency_code", ASCENDING), ("status", ASCENDING)])],
+                  IndexModel([("status", ASCENDING), ("due_soon_at", ASCENDING)]),
+                  IndexModel([("status", ASCENDING), ("on_time", ASCENDING)])],
+        "messages": [IndexModel([("case_id", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])],
+        "comments": [IndexModel([("case_id", ASCENDING), ("hidden", ASCENDING), ("at", ASCENDING)])],
+        "days_off": [IndexModel([("date", ASCENDING)])],
     }
+
+    def setup(self):
+        super().setup()
+        path = policy_file(self.container.config.get("SLA_POLICY_FILE") or "")
+        if path is not None:
+            with open(path) as handle:
+                policies = sla.load_policies(yaml.safe_load(handle) or {"policies": []})
+            self.repository.set_policies(policies, "seed:" + Path(path).name, utcnow(), only_if_absent=True)
+
+
+def policy_file(setting: str) -> Path | None:
+    """The policy file; a relative path is taken from the repository root (or the cwd)."""
+    if not setting:
+        return None
+    for candidate in (Path(setting), REPO_ROOT / setting):
+        if candidate.is_file():
+            return candidate
+    log.warning("SLA policy file %s not found; the built-in defaults apply", setting)
+    return None
+
+
+class Clock(DependencyProvider):
+    """The time, as one narrow verb; tests replace it to drive deadlines without sleeping."""
+
+    def get_dependency(self, worker_ctx):
+        return utcnow
+

@@ -1,0 +1,76 @@
+"""How cases are shown: the indicator added at read time, scopes of officials, labels."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from followup import indicator, schemas
+
+STEP_LABELS = {
+    "case_opened": ("Tindak lanjut dibuka", "Follow-up opened"),
+    "report_dispositioned": ("Didisposisikan ke pemegang baru", "Dispositioned to a new holder"),
+    "report_verified": ("Diverifikasi; tindak lanjut dimulai", "Verified; follow-up started"),
+    "report_returned": ("Dikembalikan: bukan wewenang", "Returned: not our authority"),
+    "report_postponed": ("Ditunda", "Postponed"),
+    "report_archived": ("Diarsipkan", "Archived"),
+    "due_soon": ("Mendekati batas waktu", "Due soon"),
+    "overdue": ("Melewati batas waktu", "Overdue"),
+    "escalated": ("Dieskalasi ke pimpinan", "Escalated"),
+    "case_updated": ("Perkembangan tindak lanjut", "Progress update"),
+    "case_answered": ("Dijawab", "Answered"),
+    "reporter_replied": ("Tanggapan pelapor", "Reporter replied"),
+    "case_rated": ("Dinilai oleh pelapor", "Rated by the reporter"),
+    "case_reopened": ("Dibuka kembali", "Reopened"),
+    "case_closed": ("Selesai", "Closed"),
+    "auto_closed": ("Ditutup otomatis", "Closed automatically"),
+}
+
+
+def language(request) -> str:
+    wanted = request.args.get("lang") or (request.accept_languages.best or "")
+    return "en" if wanted.startswith("en") else "id"
+
+
+def case_out(case: dict, now: datetime, lang: str = "id") -> dict:
+    colour = indicator.colour(case, now)
+    return schemas.CaseOut().dump({**case, "indicator": colour, "indicator_label": indicator.label(colour, lang),
+                                   "overall_indicator": indicator.overall_colour(case, now)})
+
+
+def case_view(case: dict, now: datetime, lang: str = "id") -> dict:
+    """The public view: deadlines, indicator and history, never people or text."""
+    i = 1 if lang == "en" else 0
+    history = [{"step": h["step"], "at": h["at"], "label": STEP_LABELS.get(h["step"], (h["step"],) * 2)[i],
+                "detail": {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in h["detail"].items()
+                           if k in ("stage", "due_at", "level", "until", "rating")}}
+               for h in case.get("history", [])]
+    colour = indicator.colour(case, now)
+    return schemas.CaseViewOut().dump({**case, "history": history, "indicator": colour,
+                                       "indicator_label": indicator.label(colour, lang),
+                                       "overall_indicator": indicator.overall_colour(case, now)})
+
+
+def scope_of(principal: dict) -> dict:
+    """Which cases an official's inbox holds."""
+    if principal["role"] == "liaison":
+        return {"unit_code": principal.get("unit_code") or "-"}
+    if principal["role"] in ("agency_admin", "supervisor"):
+        return {"agency_code": principal.get("agency_code") or "-"}
+    return {}
+
+
+def summary_scope(principal: dict, query: dict) -> dict | None:
+    """The scope a summary may cover for this official (None: not allowed)."""
+    wanted = {k: v for k, v in query.items() if v}
+    own = scope_of(principal)
+    if principal["role"] == "national_admin":
+        return wanted
+    if principal["role"] == "liaison":
+        return own if wanted in ({}, own) else None
+    if wanted.get("agency_code", own["agency_code"]) != own["agency_code"]:
+        return None
+    return {**own, "unit_code": wanted["unit_code"]} if "unit_code" in wanted else own
+
+
+def public_comment(comment: dict) -> dict:
+    """A hidden comment keeps its place and reason, not its text."""
+    return {**comment, "body": None, "name": None} if comment["hidden"] else comment
