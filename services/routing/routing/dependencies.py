@@ -1,43 +1,81 @@
-"""Routing's storage: the organisation registry, rules and dispositions."""
+"""Routing's storage: the organisation registry, the report desk (queues + audit), tokens."""
 from __future__ import annotations
 
-from pymongo import ASCENDING, IndexModel, ReplaceOne
+from nameko.extensions import DependencyProvider
+from pymongo import ASCENDING, IndexModel, ReplaceOne, ReturnDocument
 
-from contract.store import Repository, Store, utcnow
+from contract.auth import AuthClient, token_hash
+from contract.store import DEFAULT_URI, Repository, Store, acquire_client, database_name, release_client, utcnow
+from routing import domain
+from routing.exceptions import StaleState
 
-REGISTRY_COLLECTIONS = ("hubs", "regions", "agencies", "units", "categories", "rules", "officials")
+REGISTRY_COLLECTIONS = domain.COLLECTIONS
+META = "registry_meta"
+ID_FIELD = {"rules": "id", "officials": "official_id"}  # others: code
 
 
 class Registry(Repository):
+    """The organisation registry and officials' tokens."""
+
+    def __init__(self, client, db):
+        super().__init__(client, db)
+        self._cache_version = None
+        self._regions: dict[str, dict] = {}
+        self._index = domain.RuleIndex([])
+
     def import_registry(self, registry: dict) -> dict:
         """Upsert a whole registry file in one transaction: all of it or nothing."""
         def txn(session):
             counts = {}
             for name in REGISTRY_COLLECTIONS:
-                items = registry.get(name) or []
                 ops = []
-                for item in items:
-                    key = item.get("code") or item.get("id") or item.get("official_id")
+                for item in registry.get(name) or []:
+                    key = domain.key_of(item)
                     doc = {k: v for k, v in item.items() if k != "id"}
                     ops.append(ReplaceOne({"_id": key}, {"_id": key, **doc}, upsert=True))
                 if ops:
                     self.db[name].bulk_write(ops, session=session)
                 counts[name] = len(ops)
+            self.db[META].update_one({"_id": "registry"}, {"$inc": {"version": 1}, "$set": {"at": utcnow()}},
+                                     upsert=True, session=session)
             return counts
         return self.transaction(txn)
+
+    def export(self) -> dict:
+        """Every registry collection, as an import file would list it (idempotent round trip)."""
+        out = {}
+        for name in REGISTRY_COLLECTIONS:
+            field = ID_FIELD.get(name, "code")
+            out[name] = [{field: d.pop("_id"), **d} for d in self.db[name].find().sort("_id", ASCENDING)]
+        return out
+
+    def listing(self, name: str, fields: tuple[str, ...]) -> list[dict]:
+        projection = {f: 1 for f in fields}
+        return [{"code": d.pop("_id"), **d} for d in self.db[name].find({}, projection).sort("_id", ASCENDING)]
+
+    def _refresh(self) -> None:
+        meta = self.db[META].find_one({"_id": "registry"}) or {}
+        version = meta.get("version", 0)
+        if version != self._cache_version:
+            self._regions = {r["_id"]: r for r in self.db.regions.find({}, {"parent": 1, "timezone": 1, "hub": 1})}
+            self._index = domain.RuleIndex(self.db.rules.find())
+            self._cache_version = version
+
+    def regions(self) -> dict[str, dict]:
+        """Regions by code (cached until the next import)."""
+        self._refresh()
+        return self._regions
+
+    def rule_index(self) -> domain.RuleIndex:
+        """The routing index of every rule (rebuilt after an import, by any process)."""
+        self._refresh()
+        return self._index
 
     def known_codes(self) -> dict[str, set[str]]:
         return {name: set(self.db[name].distinct("_id")) for name in REGISTRY_COLLECTIONS}
 
-    def regions(self) -> dict[str, dict]:
-        return {r["_id"]: r for r in self.db.regions.find({}, {"parent": 1, "timezone": 1, "hub": 1})}
-
-    def candidate_rules(self, report: dict, chain: list[str]) -> list[dict]:
-        return list(self.db.rules.find({
-            "classification": {"$in": [None, report["classification"]]},
-            "category_code": {"$in": [None, report["category_code"]]},
-            "region_code": {"$in": [None, *chain]},
-        }))
+    def unit_agencies(self) -> dict[str, str]:
+        return {u["_id"]: u["agency_code"] for u in self.db.units.find({}, {"agency_code": 1})}
 
     def all_rules(self) -> list[dict]:
         return list(self.db.rules.find())
@@ -51,18 +89,6 @@ class Registry(Repository):
     def agency(self, code: str) -> dict | None:
         return self.db.agencies.find_one({"_id": code})
 
-    def record_disposition(self, event_id: str, report: dict, decision: dict, events: list[dict]) -> bool:
-        def work(session):
-            self.db.dispositions.insert_one({"_id": report["tracking_id"], **decision,
-                                             "region_code": report["region_code"],
-                                             "category_code": report["category_code"],
-                                             "at": utcnow()}, session=session)
-            return events
-        return self.once(event_id, work)
-
-    def disposition(self, tracking_id: str) -> dict | None:
-        return self.db.dispositions.find_one({"_id": tracking_id})
-
     def official(self, official_id: str) -> dict | None:
         return self.db.officials.find_one({"_id": official_id})
 
@@ -72,8 +98,8 @@ class Registry(Repository):
     def add_token(self, token_doc: dict) -> None:
         self.db.tokens.insert_one(token_doc)
 
-    def token(self, token_hash: str) -> dict | None:
-        return self.db.tokens.find_one({"_id": token_hash})
+    def token(self, hashed: str) -> dict | None:
+        return self.db.tokens.find_one({"_id": hashed})
 
     def revoke_tokens(self, official_id: str) -> int:
         return self.db.tokens.update_many({"official_id": official_id, "revoked_at": None},
@@ -83,6 +109,51 @@ class Registry(Repository):
         return {name: self.db[name].estimated_document_count() for name in REGISTRY_COLLECTIONS}
 
 
+class Desk(Repository):
+    """Reports in the workflow (one work item each) and their append-only audit trail."""
+
+    def route(self, event_id: str, item: dict, entry: dict, events: list[dict]) -> bool:
+        """Record a newly routed report once (a redelivered report_received changes nothing)."""
+        def work(session):
+            self.db.reports.insert_one(item, session=session)
+            self.db.audit.insert_one(entry, session=session)
+            return events
+        return self.once(event_id, work)
+
+    def get(self, tracking_id: str) -> dict | None:
+        return self.db.reports.find_one({"_id": tracking_id})
+
+    def act(self, item: dict, changes: dict, entry: dict, events: list[dict]) -> dict:
+        """Apply an action if the report is still at the version it was read at; else StaleState.
+
+        The change, its audit entry and its event are one transaction: all or nothing.
+        """
+        def txn(session):
+            updated = self.db.reports.find_one_and_update(
+                {"_id": item["_id"], "version": item["version"]}, {"$set": changes, "$inc": {"version": 1}},
+                return_document=ReturnDocument.AFTER, session=session)
+            if updated is None:
+                raise StaleState(item["_id"])
+            self.db.audit.insert_one(entry, session=session)
+            self.stage_events(session, events)
+            return updated
+        return self.transaction(txn)
+
+    def history(self, tracking_id: str) -> list[dict]:
+        return list(self.db.audit.find({"tracking_id": tracking_id}).sort("seq", ASCENDING))
+
+    def page(self, query: dict, skip: int, limit: int) -> list[dict]:
+        return list(self.db.reports.find(query).sort([("queued_at", ASCENDING), ("_id", ASCENDING)])
+                    .skip(skip).limit(limit))
+
+    def count(self, query: dict) -> int:
+        return self.db.reports.count_documents(query)
+
+    def counts_by(self, field: str, query: dict) -> dict[str, int]:
+        rows = self.db.reports.aggregate([{"$match": query}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}])
+        return {row["_id"]: row["n"] for row in rows}
+
+
 class RegistryStore(Store):
     repository_class = Registry
     indexes = {
@@ -90,7 +161,50 @@ class RegistryStore(Store):
                               ("region_code", ASCENDING)])],
         "units": [IndexModel([("agency_code", ASCENDING)])],
         "regions": [IndexModel([("parent", ASCENDING)])],
-        "dispositions": [IndexModel([("agency_code", ASCENDING), ("at", ASCENDING)])],
         "tokens": [IndexModel([("official_id", ASCENDING)])],
         "officials": [IndexModel([("agency_code", ASCENDING)]), IndexModel([("unit_code", ASCENDING)])],
     }
+
+
+class DeskStore(Store):
+    repository_class = Desk
+    indexes = {
+        "reports": [IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("queued_at", ASCENDING)]),
+                    IndexModel([("agency_code", ASCENDING), ("queue", ASCENDING), ("queued_at", ASCENDING)]),
+                    IndexModel([("unit_code", ASCENDING), ("queue", ASCENDING), ("queued_at", ASCENDING)])],
+        "audit": [IndexModel([("tracking_id", ASCENDING), ("seq", ASCENDING)], unique=True)],
+    }
+
+
+class OfficialAuth(DependencyProvider):
+    """contract.auth's client, answered from routing's own store rather than over RPC.
+
+    Routing owns the tokens; asking itself over RPC would hold one worker waiting for another
+    and could exhaust its worker pool under load.
+    """
+
+    def setup(self):
+        config = self.container.config
+        self.uri = config.get("MONGODB_URI") or DEFAULT_URI
+        self.client = acquire_client(self.uri)
+        self.db = self.client[database_name(config, self.container.service_name)]
+
+    def stop(self):
+        release_client(self.uri)
+
+    def kill(self):
+        release_client(self.uri)
+
+    def lookup(self, token: str) -> dict | None:
+        doc = self.db.tokens.find_one({"_id": token_hash(token)})
+        official = self.db.officials.find_one({"_id": doc["official_id"]}) if doc else None
+        return domain.principal_for(doc, official, utcnow())
+
+    def get_dependency(self, worker_ctx):
+        return OfficialAuthClient(self)
+
+
+class OfficialAuthClient(AuthClient):
+    def lookup(self, token: str) -> dict | None:
+        """The principal behind a token, or None (unknown, expired or revoked)."""
+        return self._provider.lookup(token)

@@ -1,5 +1,49 @@
 """Routing's errors, in the contract's format."""
+from __future__ import annotations
+
 from contract import errors
+from routing.domain.workflow import ActionRefused
+
+STATUS_OF_REFUSAL = {"conflict": 409, "forbidden": 403, "invalid": 400, "not_found": 404}
+
+
+class StaleState(Exception):
+    """The report changed between reading it and writing the action (a concurrent action)."""
+
+
+class ConflictError(errors.ApiError):
+    """409 with the actions the report's state allows, so a client can offer them."""
+
+    def __init__(self, items: list[dict], allowed: list[str] | tuple = ()):
+        super().__init__(items, status=409)
+        self.allowed = list(allowed)
+
+    def to_dict(self) -> dict:
+        return {"errors": self.errors, "allowed_actions": self.allowed}
+
+
+def refused(exc: ActionRefused) -> errors.ApiError:
+    """The contract error of a refused workflow action."""
+    code = {"invalid": "invalid", "forbidden": "forbidden", "not_found": "not_found"}.get(exc.kind, "conflict")
+    item = errors.error(exc.field, code, exc.message, exc.message_id)
+    if exc.kind == "conflict":
+        return ConflictError([item], exc.allowed)
+    return errors.ApiError([item], status=STATUS_OF_REFUSAL[exc.kind])
+
+
+def stale(allowed: list[str] | tuple) -> ConflictError:
+    return ConflictError([errors.error("version", "stale", "The report has changed since you read it; reload it.",
+                                       "Laporan telah berubah sejak Anda membukanya; muat ulang.")], allowed)
+
+
+def report_not_found() -> errors.ApiError:
+    """Also the answer for a report outside the caller's scope: its existence is not revealed."""
+    return errors.not_found("tracking_id", "Report")
+
+
+def official_not_found() -> errors.ApiError:
+    return errors.ApiError([errors.error("official_id", "not_found", "Unknown official.", "Petugas tidak dikenal.")],
+                           status=404)
 
 
 def unknown(field: str, what: str, code_value: str) -> errors.ApiError:

@@ -1,4 +1,5 @@
-"""The organisation registry as it enters routing (YAML/CSV import, admin RPC)."""
+"""What enters and leaves routing: the registry (YAML/CSV import, admin RPC), workflow actions,
+inbox queries and the views officials get."""
 from __future__ import annotations
 
 import re
@@ -70,6 +71,8 @@ class RuleIn(Strict):
     category_code = fields.String(load_default=None, allow_none=True)
     region_code = fields.String(load_default=None, allow_none=True, validate=REGION)
     gesi = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(GESI_MARKERS))
+    keywords = fields.List(fields.String(validate=validate.Length(min=2, max=60)), load_default=list)
+    priority = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000))
     agency_code = fields.String(required=True, validate=CODE)
     unit_code = fields.String(load_default=None, allow_none=True, validate=CODE)
     automatic = fields.Boolean(load_default=True)
@@ -94,3 +97,170 @@ class RegistryIn(Strict):
     categories = fields.List(fields.Nested(CategoryIn), load_default=list)
     rules = fields.List(fields.Nested(RuleIn), load_default=list)
     officials = fields.List(fields.Nested(OfficialIn), load_default=list)
+
+
+# --- the tiered workflow: action bodies, inbox queries, views -------------------------------------
+
+class ActionIn(Strict):
+    """Common to every action: an optional reason and the version the official acted on."""
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=2000))
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                             metadata={"description": "The report version you read; a stale one answers 409."})
+
+
+class VerifyIn(ActionIn):
+    pass
+
+
+class PostponeIn(ActionIn):
+    until = fields.Date(required=True, metadata={"description": "Postponed until this date (in the future)."})
+
+
+class ReturnIn(ActionIn):
+    """Not our authority: back up one tier, or to the agency named."""
+    reason = fields.String(required=True, validate=validate.Length(min=5, max=2000))
+    agency_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+
+
+class DispositionIn(ActionIn):
+    agency_code = fields.String(load_default=None, allow_none=True, validate=CODE,
+                                metadata={"description": "National admin: the agency."})
+    unit_code = fields.String(load_default=None, allow_none=True, validate=CODE,
+                              metadata={"description": "Agency admin: a unit of their own agency."})
+
+
+class ArchiveIn(ActionIn):
+    reason = fields.String(required=True, validate=validate.Length(min=5, max=2000))
+
+
+ACTION_BODIES = {"verify": VerifyIn, "postpone": PostponeIn, "return": ReturnIn, "disposition": DispositionIn,
+                 "redisposition": DispositionIn, "archive": ArchiveIn}
+QUEUES = ("national_triage", "agency", "unit", "archive", "forwarded")
+STATUSES = ("new", "verified", "postponed", "returned", "archived", "forwarded")
+
+
+class InboxQuery(Strict):
+    queue = fields.String(load_default=None, validate=validate.OneOf(QUEUES))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    category_code = fields.String(load_default=None, validate=validate.Length(max=40))
+    min_age_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=3650))
+    max_age_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=3650))
+    indicator = fields.String(load_default=None, validate=validate.OneOf(("green", "yellow", "red")))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class Position(Schema):
+    queue = fields.String(allow_none=True)
+    agency_code = fields.String(allow_none=True)
+    unit_code = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+
+
+class AuditEntryOut(Schema):
+    seq = fields.Integer()
+    action = fields.String(metadata={"description": "route, forward, verify, postpone, return, disposition, "
+                                                    "redisposition or archive"})
+    actor = fields.String(metadata={"description": "official id, or 'system' for the rules"})
+    actor_role = fields.String()
+    actor_name = fields.String(allow_none=True)
+    at = fields.AwareDateTime()
+    from_ = fields.Nested(Position, data_key="from", attribute="from", allow_none=True)
+    to = fields.Nested(Position)
+    reason = fields.String(allow_none=True)
+    until = fields.AwareDateTime(allow_none=True)
+
+
+class ReportOut(Schema):
+    """A report as an official sees it: never the reporter's identity or reference."""
+    tracking_id = fields.String()
+    title = fields.String()
+    description = fields.String()
+    location_text = fields.String(allow_none=True)
+    incident_date = fields.String(allow_none=True)
+    classification = fields.String()
+    category_code = fields.String()
+    region_code = fields.String()
+    channel = fields.String()
+    is_anonymous = fields.Boolean()
+    is_confidential = fields.Boolean()
+    gesi = fields.List(fields.String())
+    language = fields.String()
+    received_at = fields.AwareDateTime()
+    origin_hub = fields.String()
+    queue = fields.String()
+    status = fields.String()
+    agency_code = fields.String(allow_none=True)
+    unit_code = fields.String(allow_none=True)
+    suggested_unit_code = fields.String(allow_none=True)
+    rule_id = fields.String(allow_none=True)
+    automatic = fields.Boolean(allow_none=True)
+    postponed_until = fields.AwareDateTime(allow_none=True)
+    queued_at = fields.AwareDateTime()
+    target_hub = fields.String(allow_none=True)
+    version = fields.Integer()
+    indicator = fields.String(allow_none=True)
+    age_days = fields.Integer()
+    allowed_actions = fields.List(fields.String())
+    history = fields.List(fields.Nested(AuditEntryOut))
+
+
+class InboxOut(Schema):
+    items = fields.List(fields.Nested(ReportOut(exclude=("history", "description"))))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "Reports per status in this inbox (before the status filter)."})
+
+
+class TokenIn(Strict):
+    days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=365))
+
+
+class TokenOut(Schema):
+    token = fields.String(metadata={"description": "Shown once; only its hash is stored."})
+    official_id = fields.String()
+    expires_at = fields.String()
+
+
+class CategoryOut(Schema):
+    code = fields.String()
+    name_id = fields.String()
+    name_en = fields.String()
+    name = fields.String(metadata={"description": "In the language asked for (Accept-Language)."})
+
+
+class RegionOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+    parent = fields.String(allow_none=True)
+    timezone = fields.String()
+    hub = fields.String()
+
+
+class AgencyOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    region_code = fields.String(allow_none=True)
+    hub = fields.String()
+
+
+class UnitOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    agency_code = fields.String()
+
+
+PUBLIC_LISTINGS = {"categories": CategoryOut, "regions": RegionOut, "agencies": AgencyOut, "units": UnitOut}
+
+from routing.openapi_paths import OPENAPI_PATHS  # noqa: E402,F401  (the paths name these schemas)
+
+OPENAPI_SCHEMAS = {
+    "RoutingReport": ReportOut, "RoutingInbox": InboxOut, "RoutingAuditEntry": AuditEntryOut,
+    "VerifyIn": VerifyIn, "PostponeIn": PostponeIn, "ReturnIn": ReturnIn, "DispositionIn": DispositionIn,
+    "ArchiveIn": ArchiveIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
+    "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut,
+}

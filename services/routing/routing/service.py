@@ -1,5 +1,8 @@
-"""Routing entrypoints: decide the authority for every complete report."""
+"""Routing entrypoints: decide the authority for every complete report, and the tiered workflow
+(national admin -> agency admin -> unit liaison) through /admin/ for officials with tokens."""
 from __future__ import annotations
+
+import time
 
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
@@ -7,14 +10,20 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from contract import errors, events, http as api_http
-from contract.auth import token_hash
 from contract.consumer import consume
 from contract.errors import ApiError
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
-from routing import domain, schemas
-from routing.dependencies import RegistryStore
+from routing import domain, exceptions, observability, schemas
+from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
+from routing.domain import inbox, workflow
+
+ADMIN_ROLES = ("national_admin", "agency_admin")
+
+
+def _body(request) -> dict:
+    return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
 
 
 class RoutingService:
@@ -22,37 +31,120 @@ class RoutingService:
 
     config = Config()
     registry = RegistryStore()
+    desk = DeskStore()
+    auth = OfficialAuth()
     outbox = OutboxRelay()
     metrics = Metrics()
+
+    # --- routing of received reports ------------------------------------------------------------
 
     @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)
     def on_report_received(self, payload):
         def apply(report):
-            regions = self.registry.regions()
-            chain = domain.region_chain(report["region_code"], regions)
-            decision = domain.decide(report, domain.best_rule(self.registry.candidate_rules(report, chain), report, chain))
-            timezone = regions.get(report["region_code"], {}).get("timezone", "Asia/Jakarta")
-            event = domain.dispositioned_event(report, decision, self.config["HUB_CODE"], timezone)
-            return self.registry.record_disposition(report["event_id"], report, decision, [event])
+            started = time.perf_counter()
+            routed = domain.route(report, self.registry.regions(), self.registry.rule_index(),
+                                  self.config["HUB_CODE"], utcnow())
+            observability.decided(routed["outcome"], time.perf_counter() - started)
+            return self.desk.route(report["event_id"], routed["item"], routed["entry"], [routed["event"]])
         consume(self.metrics, events.REPORT_RECEIVED, payload, apply)
         self.outbox.wake()
 
-    @rpc
-    def import_registry(self, payload):
-        """Validate and apply a registry (dict); returns counts, or contract errors."""
-        registry = schemas.RegistryIn().load(payload)
-        known = self.registry.known_codes()
-        problems = domain.registry_problems(registry, known)
-        if problems:
-            raise ApiError(problems)
-        return self.registry.import_registry(registry)
+    # --- the tiered workflow (officials, HTTP) --------------------------------------------------
+
+    @http("GET", "/admin/inbox")
+    @api_http.api
+    def inbox(self, request):
+        principal = self.auth.principal(request)
+        filters = schemas.InboxQuery().load(request.args.to_dict())
+        now, sla = utcnow(), self._sla_days()
+        query = inbox.inbox_query(principal, filters, now, sla)
+        skip = (filters["page"] - 1) * filters["per_page"]
+        items = [inbox.report_view(i, principal, now, sla) for i in self.desk.page(query, skip, filters["per_page"])]
+        body = {"items": items, "page": filters["page"], "per_page": filters["per_page"],
+                "total": self.desk.count(query), "counts": self.desk.counts_by("status", inbox.counts_query(query))}
+        return api_http.json_response(200, schemas.InboxOut().dump(body))
+
+    @http("GET", "/admin/reports/<string:tracking_id>")
+    @api_http.api
+    def report(self, request, tracking_id):
+        principal = self.auth.principal(request)
+        return api_http.json_response(200, self._view(principal, self._readable(principal, tracking_id)))
+
+    @http("POST", "/admin/reports/<string:tracking_id>/<string:action>")
+    @api_http.api
+    def act(self, request, tracking_id, action):
+        principal = self.auth.principal(request)
+        if action not in schemas.ACTION_BODIES:
+            raise errors.not_found("action", "Action")
+        body = schemas.ACTION_BODIES[action]().load(_body(request))
+        item = self._readable(principal, tracking_id)
+        try:
+            updated = self._apply(principal, item, action, body)
+        except workflow.ActionRefused as exc:
+            observability.refused(action, exc.kind)
+            raise exceptions.refused(exc)
+        except exceptions.StaleState:
+            observability.refused(action, "stale")
+            raise exceptions.stale(workflow.actions_for(principal, self.desk.get(tracking_id) or item))
+        observability.acted(action, principal["role"])
+        self.outbox.wake()
+        return api_http.json_response(200, self._view(principal, updated))
+
+    def _apply(self, principal: dict, item: dict, action: str, body: dict) -> dict:
+        """Check the action against the state machine, then write it, its audit entry and event."""
+        workflow.check(principal, item, action)
+        if body.get("version") not in (None, item["version"]):
+            raise exceptions.StaleState(item["_id"])
+        now = utcnow()
+        until = None
+        if action == "postpone":
+            until = workflow.postpone_until(body["until"], item["timezone"], now)
+        target = workflow.target_of(principal, item, action, body, self.registry)
+        entry = workflow.audit_entry(item, principal, action, target, now, body.get("reason"), until)
+        event = workflow.action_event(item, principal, action, target, self.config["HUB_CODE"], body.get("reason"),
+                                      until)
+        return self.desk.act(item, workflow.moved(action, target, item, now, until), entry, [event])
+
+    def _readable(self, principal: dict, tracking_id: str) -> dict:
+        """The report if it is in the official's read scope; 404 otherwise (existence not revealed)."""
+        item = self.desk.get(tracking_id)
+        if item is None or not workflow.can_read(principal, item):
+            raise exceptions.report_not_found()
+        return item
+
+    def _view(self, principal: dict, item: dict) -> dict:
+        view = inbox.report_view(item, principal, utcnow(), self._sla_days())
+        view["history"] = [inbox.audit_view(e) for e in self.desk.history(item["_id"])]
+        return schemas.ReportOut().dump(view)
+
+    def _sla_days(self) -> int:
+        return int(self.config.get("ROUTING_QUEUE_SLA_DAYS", 3))
+
+    # --- officials' tokens (HTTP for admins, RPC and CLI for operators) -------------------------
+
+    @http("POST", "/admin/officials/<string:official_id>/tokens")
+    @api_http.api
+    def issue_token_http(self, request, official_id):
+        principal = self.auth.principal(request, roles=ADMIN_ROLES)
+        days = schemas.TokenIn().load(_body(request))["days"]
+        if not domain.may_manage_official(principal, self.registry.official(official_id)):
+            raise exceptions.official_not_found()
+        return api_http.json_response(201, schemas.TokenOut().dump(self.issue_token(official_id, days)))
+
+    @http("DELETE", "/admin/officials/<string:official_id>/tokens")
+    @api_http.api
+    def revoke_tokens_http(self, request, official_id):
+        principal = self.auth.principal(request, roles=ADMIN_ROLES)
+        if not domain.may_manage_official(principal, self.registry.official(official_id)):
+            raise exceptions.official_not_found()
+        return api_http.json_response(200, self.revoke_tokens(official_id))
 
     @rpc
     def issue_token(self, official_id, days=30):
         """A new token for an official (shown once; only its hash is stored)."""
         official = self.registry.official(official_id)
         if official is None:
-            raise ApiError([errors.error("official_id", "not_found", "Unknown official.", "Petugas tidak dikenal.")], 404)
+            raise exceptions.official_not_found()
         token, doc = domain.new_token(official, utcnow(), int(days))
         self.registry.add_token(doc)
         return {"token": token, "official_id": official_id, "expires_at": doc["expires_at"].isoformat()}
@@ -60,13 +152,39 @@ class RoutingService:
     @rpc
     def authenticate(self, token):
         """The principal behind a token, or None (unknown, expired or revoked)."""
-        doc = self.registry.token(token_hash(token)) if isinstance(token, str) else None
-        official = self.registry.official(doc["official_id"]) if doc else None
-        return domain.principal_for(doc, official, utcnow())
+        return self.auth.lookup(token) if isinstance(token, str) else None
 
     @rpc
     def revoke_tokens(self, official_id):
         return {"revoked": self.registry.revoke_tokens(official_id)}
+
+    # --- the organisation registry ----------------------------------------------------------------
+
+    @rpc
+    def import_registry(self, payload):
+        """Validate and apply a registry (dict): counts, or contract errors with nothing applied."""
+        registry = schemas.RegistryIn().load(payload)
+        problems = domain.registry_problems(registry, self.registry.known_codes(), self.registry.all_rules(),
+                                            self.registry.unit_agencies())
+        if problems:
+            raise ApiError(problems)
+        return self.registry.import_registry(registry)
+
+    @rpc
+    def export_registry(self):
+        return self.registry.export()
+
+    @http("GET", "/registry/<string:kind>")
+    @api_http.api
+    def listing(self, request, kind):
+        schema = schemas.PUBLIC_LISTINGS.get(kind)
+        if schema is None:
+            raise errors.not_found("kind", "Registry list")
+        items = self.registry.listing(kind, tuple(schema().fields))
+        if kind == "categories":
+            english = request.headers.get("Accept-Language", "id").lower().startswith("en")
+            items = [{**c, "name": c["name_en"] if english else c["name_id"]} for c in items]
+        return api_http.json_response(200, {"items": schema(many=True).dump(items)})
 
     @rpc
     def recipients(self, ref):
@@ -83,7 +201,16 @@ class RoutingService:
 
     @rpc
     def disposition(self, tracking_id):
-        return self.registry.disposition(tracking_id)
+        """Where a report stands now (queue, agency, unit, status), or None."""
+        item = self.desk.get(tracking_id)
+        return None if item is None else {k: item.get(k) for k in (
+            "queue", "status", "agency_code", "unit_code", "rule_id", "automatic", "suggested_unit_code",
+            "target_hub", "version")}
+
+    @rpc
+    def history(self, tracking_id):
+        """The report's audit trail (oldest first)."""
+        return schemas.AuditEntryOut(many=True).dump([inbox.audit_view(e) for e in self.desk.history(tracking_id)])
 
     @rpc
     def health(self):
@@ -96,4 +223,9 @@ class RoutingService:
 
     @http("GET", "/metrics")
     def metrics_http(self, request):
+        try:
+            observability.queue_sizes(self.desk.counts_by("queue", {"status": {"$in": list(workflow.OPEN_STATUSES)}}))
+        except Exception:  # a scrape must answer even when the store does not
+            observability.log.warning("could not count queue sizes", exc_info=True)
         return api_http.metrics_response()
+

@@ -1,0 +1,30 @@
+"""One routing decision for a received report: forward it, disposition it, or triage it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from routing.domain.rules import (
+    RuleIndex, decide, dispositioned_event, forwarded_event, hub_for, outcome, region_chain)
+from routing.domain.workflow import routed_item, routing_entry
+
+
+def route(report: dict, regions: dict[str, dict], index: RuleIndex, own_hub: str, now: datetime) -> dict:
+    """Where a received report goes, as {item, entry, event, outcome}.
+
+    A region that belongs to another hub forwards the whole report there; otherwise the best
+    rule decides (automatic: at once; suggestion: the agency admin's queue with the unit
+    suggested); no rule means the national admin's triage queue, never nowhere.
+    """
+    chain = region_chain(report["region_code"], regions)
+    timezone = regions.get(report["region_code"], {}).get("timezone", "Asia/Jakarta")
+    hub = hub_for(chain, regions)
+    if hub and hub != own_hub:
+        item = routed_item(report, {}, timezone, now, forwarded_to=hub)
+        return {"item": item, "entry": routing_entry(item, now), "event": forwarded_event(report, hub, own_hub),
+                "outcome": "forwarded"}
+    rule = index.best(report, chain)
+    decision = decide(report, rule)
+    suggested = rule.get("unit_code") if rule is not None and not decision["automatic"] else None
+    item = routed_item(report, decision, timezone, now, suggested_unit=suggested)
+    return {"item": item, "entry": routing_entry(item, now),
+            "event": dispositioned_event(report, decision, own_hub, timezone), "outcome": outcome(decision)}

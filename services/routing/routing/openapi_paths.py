@@ -1,0 +1,69 @@
+"""Routing's HTTP paths behind the front door, for the public OpenAPI document."""
+from __future__ import annotations
+
+BEARER = [{"bearerAuth": []}]
+ERRORS = {"400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"description": "No valid official token"}, "403": {"description": "Role or scope does not allow it"},
+          "404": {"$ref": "#/components/responses/NotFound"}}
+TRACKING = {"name": "tracking_id", "in": "path", "required": True, "schema": {"type": "string"}}
+OFFICIAL = {"name": "official_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _json(schema: str) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _query(name: str, kind: str, description: str, **extra) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": kind, **extra}}
+
+
+ACTION_DOCS = {
+    "verify": ("VerifyIn", "Verify (Verifikasi) a report in your queue."),
+    "postpone": ("PostponeIn", "Postpone (Tunda) until a date."),
+    "return": ("ReturnIn", "Not our authority (Bukan Wewenang): back up one tier, or to the agency named."),
+    "disposition": ("DispositionIn", "Disposition (Disposisi): national admin to an agency, agency admin to a "
+                                     "unit of their own agency."),
+    "redisposition": ("DispositionIn", "Re-disposition a report that was returned to your queue."),
+    "archive": ("ArchiveIn", "Archive (Arsipkan) with a reason."),
+}
+
+OPENAPI_PATHS = {
+    "/admin/inbox": {"get": {
+        "summary": "The official's inbox: their queue, filtered and paginated, with counts per status",
+        "security": BEARER,
+        "parameters": [
+            _query("queue", "string", "national_triage, agency, unit, archive or forwarded (within your scope)"),
+            _query("status", "string", "new, verified, postponed, returned, archived, forwarded"),
+            _query("category_code", "string", "category"),
+            _query("min_age_days", "integer", "received at least this many days ago"),
+            _query("max_age_days", "integer", "received at most this many days ago"),
+            _query("indicator", "string", "green, yellow or red (time in the current queue against its SLA)"),
+            _query("page", "integer", "page number, from 1", default=1),
+            _query("per_page", "integer", "items per page (at most 100)", default=20)],
+        "responses": {"200": {"description": "The inbox", **_json("RoutingInbox")}, **ERRORS}}},
+    "/admin/reports/{tracking_id}": {"get": {
+        "summary": "A report in your scope with its audit trail and the actions open to you",
+        "security": BEARER, "parameters": [TRACKING],
+        "responses": {"200": {"description": "The report", **_json("RoutingReport")}, **ERRORS}}},
+    **{f"/admin/reports/{{tracking_id}}/{action}": {"post": {
+        "summary": summary, "security": BEARER, "parameters": [TRACKING],
+        "requestBody": {"required": False, **_json(body)},
+        "responses": {"200": {"description": "The report after the action", **_json("RoutingReport")}, **ERRORS,
+                      "409": {"description": "Not allowed in the report's state; body lists allowed_actions",
+                              **_json("Errors")}}}}
+       for action, (body, summary) in ACTION_DOCS.items()},
+    "/admin/officials/{official_id}/tokens": {
+        "post": {"summary": "Issue a token for an official (national admin: the hub's; agency admin: the agency's)",
+                 "security": BEARER, "parameters": [OFFICIAL], "requestBody": {"required": False, **_json("TokenIn")},
+                 "responses": {"201": {"description": "The token, shown once", **_json("TokenOut")}, **ERRORS}},
+        "delete": {"summary": "Revoke every token of an official", "security": BEARER, "parameters": [OFFICIAL],
+                   "responses": {"200": {"description": "How many tokens were revoked"}, **ERRORS}}},
+    **{f"/registry/{kind}": {"get": {
+        "summary": f"Public list of {kind} (names in Bahasa Indonesia; categories also in English)",
+        "responses": {"200": {"description": kind, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"items": {"type": "array", "items": {
+                "$ref": f"#/components/schemas/{schema}"}}}}}}}}}}
+       for kind, schema in (("categories", "CategoryOut"), ("regions", "RegionOut"), ("agencies", "AgencyOut"),
+                            ("units", "UnitOut"))},
+}
