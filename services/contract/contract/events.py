@@ -78,6 +78,14 @@ class ReportReceived(ReportEventSchema):
     language = fields.String(load_default="id", validate=validate.OneOf(LANGUAGES))
     gesi = fields.List(fields.String(validate=validate.OneOf(GESI_MARKERS)), load_default=list)
     received_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    # optional, added by issue 3 (intake channels)
+    latitude = fields.Float(load_default=None, allow_none=True)
+    longitude = fields.Float(load_default=None, allow_none=True)
+    original_channel = fields.String(load_default=None, allow_none=True)  # offline channel of a manual entry
+    entered_by = fields.String(load_default=None, allow_none=True)        # official id of the entering liaison
+    resolution = fields.String(load_default=None, allow_none=True)        # answer when the unit already resolved it
+    resolved_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    possible_duplicate_of = fields.String(load_default=None, allow_none=True)  # earlier tracking id, to confirm
 
 
 class ReportDispositioned(ReportEventSchema):

@@ -46,7 +46,7 @@ def api(handler):
         try:
             return handler(self, request, *args, **kwargs)
         except errors.ApiError as exc:
-            return json_response(exc.status, exc.to_dict())
+            return json_response(exc.status, exc.to_dict(), getattr(exc, "headers", None))
         except ValidationError as exc:
             err = errors.from_validation_error(exc)
             return json_response(err.status, err.to_dict())

@@ -1,20 +1,62 @@
-"""Intake's storage: reports and their tracking history, behind domain verbs."""
+"""Intake's storage: reports, their tracking history, idempotency keys, rate-limit counters and
+intake's copy of the region/category registry, behind domain verbs."""
 from __future__ import annotations
 
-from pymongo import ASCENDING, IndexModel
+import logging
+import os
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from contract.store import Repository, Store
-from intake import history
+import yaml
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from contract.store import Repository, Store, utcnow
+from intake import history, registry as regions_domain
+
+log = logging.getLogger(__name__)
+REGISTRY_TTL_SECONDS = 30.0
 
 
 class Reports(Repository):
-    def add(self, report: dict, events: list[dict]) -> dict:
-        """Store a new report and its events in one transaction (durable before we answer)."""
+    _registry_cache: tuple[float, dict] | None = None
+
+    def add(self, report: dict, events: list[dict], idempotency_key: str | None = None) -> str | None:
+        """Store a new report and its events in one transaction (durable before we answer).
+
+        With an idempotency key already used, stores nothing and returns the first report's
+        tracking ID; returns None when the report was stored.
+        """
         def txn(session):
+            if idempotency_key:
+                self.db.idempotency.insert_one({"_id": idempotency_key, "tracking_id": report["_id"],
+                                                "at": report["received_at"]}, session=session)
             self.db.reports.insert_one(report, session=session)
             self.stage_events(session, events)
-        self.transaction(txn)
-        return report
+        try:
+            self.transaction(txn)
+        except DuplicateKeyError:
+            first = self.replayed(idempotency_key) if idempotency_key else None
+            if first is None:
+                raise
+            return first
+        return None
+
+    def replayed(self, idempotency_key: str) -> str | None:
+        """The tracking ID first stored under an idempotency key, if any."""
+        doc = self.db.idempotency.find_one({"_id": idempotency_key})
+        return doc["tracking_id"] if doc else None
+
+    def complete(self, tracking_id: str, update: dict, entry: dict, events: list[dict]) -> bool:
+        """Apply a reporter's completion to a draft still incomplete; False if it no longer is."""
+        def txn(session):
+            result = self.db.reports.update_one({"_id": tracking_id, "status": "incomplete"},
+                                                {"$set": update, "$push": {"history": entry}}, session=session)
+            if result.matched_count:
+                self.stage_events(session, events)
+            return bool(result.matched_count)
+        return self.transaction(txn)
 
     def get(self, tracking_id: str) -> dict | None:
         return self.db.reports.find_one({"_id": tracking_id})
@@ -25,6 +67,13 @@ class Reports(Repository):
 
     def by_reporter_ref(self, reporter_ref: str) -> dict | None:
         return self.db.reports.find_one({"reporter_ref": reporter_ref})
+
+    def recent_similar(self, category_code: str, region_code: str, since: datetime, limit: int = 50) -> list[dict]:
+        """Earlier complete reports of the same category and region, newest first."""
+        return list(self.db.reports.find(
+            {"category_code": category_code, "region_code": region_code, "received_at": {"$gte": since},
+             "status": {"$ne": "incomplete"}},
+            {"tracking_id": 1, "description": 1}).sort("received_at", DESCENDING).limit(limit))
 
     def record_step(self, event_id: str, tracking_id: str, step: dict) -> bool:
         """Apply one tracked event (once per event id): history entry, fields, status."""
@@ -42,13 +91,68 @@ class Reports(Repository):
                                        {"$set": update, "$push": {"history": step["entry"]}}, session=session)
         return self.once(event_id, work)
 
+    def rate_limited(self, sender_key: str, limit: int, window_seconds: int) -> int | None:
+        """Count one submission by a sender; seconds to wait when over ``limit`` in the window."""
+        now = time.time()
+        window = int(now // window_seconds)
+        doc = self.db.rate_limits.find_one_and_update(
+            {"_id": f"{sender_key}:{window}"},
+            {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": utcnow() + timedelta(seconds=2 * window_seconds)}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+        if doc["count"] <= limit:
+            return None
+        return max(1, int((window + 1) * window_seconds - now + 0.999))
+
     def count(self) -> int:
         return self.db.reports.estimated_document_count()
+
+    def registry(self) -> dict:
+        """Intake's registry copy: region keyword index and category codes (cached briefly)."""
+        cached = self._registry_cache
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        doc = self.db.registry.find_one({"_id": "current"}) or {}
+        value = {"index": regions_domain.keyword_index(doc.get("regions") or []),
+                 "regions": {r["code"] for r in doc.get("regions") or []},
+                 "categories": {c["code"] for c in doc.get("categories") or []},
+                 "loaded_at": doc.get("loaded_at")}
+        self._registry_cache = (time.monotonic() + REGISTRY_TTL_SECONDS, value)
+        return value
+
+    def replace_registry(self, regions: list[dict], categories: list[dict]) -> dict:
+        self.db.registry.replace_one({"_id": "current"}, {"_id": "current", "regions": regions,
+                                                          "categories": categories, "loaded_at": utcnow()},
+                                     upsert=True)
+        self._registry_cache = None
+        return {"regions": len(regions), "categories": len(categories)}
+
+
+def registry_file(config: dict) -> Path | None:
+    """REGISTRY_FILE, else the demo region of a local checkout (LAPOR_ROOT), else none."""
+    configured = config.get("REGISTRY_FILE") or ""
+    if configured:
+        return Path(configured)
+    root = os.environ.get("LAPOR_ROOT")
+    return Path(root) / "deploy" / "demo" / "region.yml" if root else None
 
 
 class ReportStore(Store):
     repository_class = Reports
     indexes = {
         "reports": [IndexModel([("reporter_ref", ASCENDING)], unique=True),
-                    IndexModel([("status", ASCENDING), ("received_at", ASCENDING)])],
+                    IndexModel([("status", ASCENDING), ("received_at", ASCENDING)]),
+                    IndexModel([("category_code", ASCENDING), ("region_code", ASCENDING),
+                                ("received_at", DESCENDING)])],
+        "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     }
+
+    def setup(self):
+        super().setup()
+        path = registry_file(self.container.config)
+        if path is None or not path.exists():
+            return
+        from intake.schemas import RegistryCopyIn  # schemas import nothing of this module
+        with open(path) as handle:
+            loaded = RegistryCopyIn().load(yaml.safe_load(handle) or {})
+        counts = self.repository.replace_registry(loaded["regions"], loaded["categories"])
+        log.info("intake: registry copy loaded from %s: %s", path, counts)

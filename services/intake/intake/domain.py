@@ -17,6 +17,7 @@ from intake import history
 SECRET_SYMBOLS = 12  # 60 bits; typed by hand or read from an SMS, so grouped 4-4-4
 _SECRET_NORMALISE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
+
 def new_reporter_ref() -> str:
     """A pseudonymous reference to a reporter: the only reporter handle outside intake."""
     return "rpt_" + secrets.token_urlsafe(12)
@@ -41,46 +42,91 @@ def secret_matches(stored_hash: str | None, secret: Any) -> bool:
     return hmac.compare_digest(stored_hash, secret_hash(secret))
 
 
-def new_report(form: dict, hub: str, now: datetime, secret: str) -> dict:
-    """The stored document of a complete report submitted through ``form``."""
+def derived_title(text: str, limit: int = 60) -> str:
+    """A title for text-only channels: the first words of the text."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def new_report(form: dict, hub: str, now: datetime, secret: str, missing: list[dict],
+               source: dict | None = None) -> dict:
+    """The stored document of a submission: ``received`` when complete, else ``incomplete``.
+
+    ``missing`` is the list from :func:`intake.completeness.missing_items`; ``source`` holds
+    channel details (message id, original offline channel, entering officer, resolution).
+    """
     reporter = {k: v for k, v in (form.get("reporter") or {}).items() if v}
     tracking_id = new_tracking_id(hub)
-    return {
-        "_id": tracking_id,
-        "tracking_id": tracking_id,
-        "origin_hub": hub,
-        "target_hub": hub,
-        "status": "received",
-        "channel": form["channel"],
-        "classification": form["classification"],
-        "category_code": form["category_code"],
-        "region_code": form["region_code"],
-        "title": form["title"],
-        "description": form["description"],
-        "location_text": form.get("location_text"),
-        "incident_date": form["incident_date"].isoformat(),
-        "is_anonymous": bool(form.get("is_anonymous")),
-        "is_confidential": bool(form.get("is_confidential")),
-        "language": form.get("language", "id"),
-        "gesi": list(form.get("gesi") or []),
-        "reporter": reporter,
-        "reporter_ref": new_reporter_ref(),
-        "secret_hash": secret_hash(secret),
-        "received_at": now,
-        "assignment": None,
-        "case": None,
-        "history": [history.entry("received", now, {"channel": form["channel"]})],
+    status = "incomplete" if missing else "received"
+    incident = form.get("incident_date")
+    report = {
+        "_id": tracking_id, "tracking_id": tracking_id, "origin_hub": hub, "target_hub": hub,
+        "status": status, "channel": form["channel"],
+        "classification": form.get("classification"), "category_code": form.get("category_code"),
+        "region_code": form.get("region_code"), "title": form.get("title"),
+        "description": form.get("description"), "location_text": form.get("location_text"),
+        "latitude": form.get("latitude"), "longitude": form.get("longitude"),
+        "incident_date": incident.isoformat() if isinstance(incident, date) else incident,
+        "is_anonymous": bool(form.get("is_anonymous")), "is_confidential": bool(form.get("is_confidential")),
+        "language": form.get("language") or "id", "gesi": list(form.get("gesi") or []),
+        "reporter": reporter, "reporter_ref": new_reporter_ref(), "secret_hash": secret_hash(secret),
+        "source": source or {}, "missing": [m["field"] for m in missing],
+        "received_at": now, "completed_at": None if missing else now,
+        "assignment": None, "case": None, "possible_duplicate_of": None,
     }
+    step = ("draft_saved", {"channel": form["channel"], "missing": report["missing"]}) if missing \
+        else ("received", {"channel": form["channel"]})
+    report["history"] = [history.entry(step[0], now, step[1])]
+    return report
+
+
+def completion(draft: dict, changes: dict, missing: list[dict], now: datetime) -> dict:
+    """The ``$set`` and history entry that apply a reporter's completion to a draft."""
+    update = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items() if k != "reporter"}
+    if changes.get("reporter"):
+        update["reporter"] = {**(draft.get("reporter") or {}), **changes["reporter"]}
+    update["missing"] = [m["field"] for m in missing]
+    if missing:
+        entry = history.entry("draft_saved", now, {"channel": draft["channel"], "missing": update["missing"]})
+    else:
+        update.update(status="received", completed_at=now)
+        entry = history.entry("completed", now, {"channel": draft["channel"]})
+    return {"set": update, "entry": entry}
+
+
+def merged(draft: dict, changes: dict) -> dict:
+    """The draft as it would read with ``changes`` applied (for the completeness check)."""
+    return {**draft, **{k: v for k, v in changes.items() if v not in (None, "", [])}}
 
 
 def received_event(report: dict) -> dict:
-    """The ``report_received`` outbox entry for a stored report (no reporter identity)."""
-    fields = {k: report[k] for k in (
+    """The ``report_received`` outbox entry for a complete report (no reporter identity)."""
+    fields = {k: report.get(k) for k in (
         "tracking_id", "origin_hub", "target_hub", "channel", "classification", "category_code",
-        "region_code", "title", "description", "location_text", "incident_date", "is_anonymous",
+        "region_code", "title", "description", "location_text", "is_anonymous", "latitude", "longitude",
         "is_confidential", "reporter_ref", "language", "gesi", "received_at")}
-    fields["incident_date"] = date.fromisoformat(report["incident_date"])  # stored as ISO text
+    fields["received_at"] = report.get("completed_at") or report["received_at"]
+    incident = report.get("incident_date")
+    fields["incident_date"] = date.fromisoformat(incident) if incident else None  # stored as ISO text
+    source = report.get("source") or {}
+    for key in ("original_channel", "resolution", "resolved_at"):
+        if source.get(key) is not None:
+            fields[key] = source[key]
+    if source.get("entered_by"):
+        fields["entered_by"] = source["entered_by"]["official_id"]
+    if report.get("possible_duplicate_of"):
+        fields["possible_duplicate_of"] = report["possible_duplicate_of"]
     return events.build(events.REPORT_RECEIVED, hub=report["origin_hub"], **fields)
+
+
+def draft_event(report: dict, now: datetime) -> dict:
+    """The ``report_draft_saved`` outbox entry: which items the reporter still has to give."""
+    return events.build(events.REPORT_DRAFT_SAVED, hub=report["origin_hub"], tracking_id=report["tracking_id"],
+                        origin_hub=report["origin_hub"], reporter_ref=report["reporter_ref"],
+                        channel=report["channel"], language=report.get("language") or "id",
+                        missing=list(report["missing"]), saved_at=now)
 
 
 def tracking_view(report: dict, language: str = "id") -> dict[str, Any]:
@@ -94,7 +140,8 @@ def tracking_view(report: dict, language: str = "id") -> dict[str, Any]:
         "category_code": report["category_code"],
         "region_code": report["region_code"],
         "channel": report["channel"],
-        "title": None if report["is_confidential"] else report["title"],
+        "title": None if report["is_confidential"] else report.get("title"),
+        "missing": list(report.get("missing") or []),
         "is_anonymous": report["is_anonymous"],
         "is_confidential": report["is_confidential"],
         "received_at": report["received_at"],

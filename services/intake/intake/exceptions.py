@@ -10,3 +10,37 @@ def invalid_tracking_id() -> errors.ApiError:
     return errors.ApiError([errors.error(
         "tracking_id", "invalid", "This is not a valid tracking ID (example: ID-K7M4X-9XQ2A).",
         "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2A).")])
+
+
+def wrong_secret() -> errors.ApiError:
+    return errors.ApiError([errors.error(
+        "secret", "invalid_secret", "The secret does not match this report.",
+        "Kode rahasia tidak cocok dengan laporan ini.")], status=403)
+
+
+def not_a_draft() -> errors.ApiError:
+    return errors.ApiError([errors.error(
+        "tracking_id", "conflict", "This report is already complete; nothing to complete.",
+        "Laporan ini sudah lengkap; tidak ada yang perlu dilengkapi.")], status=409)
+
+
+def nothing_to_keep() -> errors.ApiError:
+    return errors.ApiError([errors.error(
+        "description", "required", "Describe what happened (chronology); there is nothing to keep yet.",
+        "Uraikan apa yang terjadi (kronologi); belum ada isi yang dapat disimpan.")])
+
+
+def invalid_idempotency_key() -> errors.ApiError:
+    return errors.ApiError([errors.error(
+        "Idempotency-Key", "invalid", "An idempotency key has 1 to 100 visible characters.",
+        "Kunci idempotensi berisi 1 sampai 100 karakter yang terlihat.")])
+
+
+class RateLimited(errors.ApiError):
+    status = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__([errors.error(
+            None, "rate_limited", f"Too many reports from this sender; try again in {retry_after} s.",
+            f"Terlalu banyak laporan dari pengirim ini; coba lagi dalam {retry_after} detik.")])
+        self.headers = {"Retry-After": str(retry_after)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates
 
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS, LANGUAGES, STATUSES
 
@@ -23,40 +23,82 @@ class ReporterIn(Schema):
 
 
 class ReportIn(Schema):
-    """A report filed through the web or the mobile app."""
+    """A report filed through the web or the mobile app.
+
+    Loaded with ``partial=True``: a submission lacking required items is kept as an incomplete
+    draft (202) listing what is missing; the ``required`` marks describe a complete report.
+    """
 
     class Meta:
         unknown = RAISE
 
-    title = fields.String(required=True, validate=validate.Length(min=5, max=150))
-    description = fields.String(required=True, validate=validate.Length(min=20, max=10000),
-                                metadata={"description": "What happened, in order (chronology)."})
-    classification = fields.String(required=True, validate=validate.OneOf(CLASSIFICATIONS))
-    category_code = fields.String(required=True, validate=validate.Regexp(
+    title = fields.String(required=True, allow_none=True, validate=validate.Length(max=150))
+    description = fields.String(required=True, allow_none=True, validate=validate.Length(max=10000),
+                                metadata={"description": "What happened, in order (chronology): "
+                                          "at least 25 characters and 4 words."})
+    classification = fields.String(required=True, allow_none=True, validate=validate.OneOf(CLASSIFICATIONS))
+    category_code = fields.String(required=True, allow_none=True, validate=validate.Regexp(
         CATEGORY_CODE, error="Not a valid category code."))
-    region_code = fields.String(required=True, validate=validate.Regexp(
+    region_code = fields.String(required=True, allow_none=True, validate=validate.Regexp(
         REGION_CODE, error="Not a valid region code (BPS code, e.g. 51.08 or 5108)."))
-    location_text = fields.String(validate=validate.Length(max=300))
-    incident_date = fields.Date(required=True)
+    location_text = fields.String(allow_none=True, validate=validate.Length(max=300),
+                                  metadata={"description": "The place; or give latitude and longitude."})
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-11.5, max=6.5), allow_nan=False)
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=94.5, max=141.5), allow_nan=False)
+    incident_date = fields.Date(required=True, allow_none=True)
     reporter = fields.Nested(ReporterIn, load_default=dict)
     is_anonymous = fields.Boolean(load_default=False)
     is_confidential = fields.Boolean(load_default=False)
     language = fields.String(load_default="id", validate=validate.OneOf(LANGUAGES))
     gesi = fields.List(fields.String(validate=validate.OneOf(GESI_MARKERS)), load_default=list,
-                       validate=validate.Length(max=len(GESI_MARKERS)))
+                       validate=validate.Length(max=len(GESI_MARKERS)),
+                       metadata={"description": "GESI markers: the report concerns women, children, "
+                                 "people with disabilities, elderly or marginalised groups."})
     channel = fields.String(load_default="web", validate=validate.OneOf(("web", "mobile")))
 
     @validates("incident_date")
     def _not_in_future(self, value: date, **_):
         # one day of slack: the reporter's local date (WIT) runs ahead of UTC
-        if value > date.today() + timedelta(days=1):
+        if value is not None and value > date.today() + timedelta(days=1):
             raise ValidationError("Cannot be in the future.")
 
     @post_load
     def _normalise(self, data, **_):
-        data["region_code"] = data["region_code"].replace(".", "")
-        data["gesi"] = sorted(set(data["gesi"]))
+        if data.get("region_code"):
+            data["region_code"] = data["region_code"].replace(".", "")
+        if "gesi" in data:
+            data["gesi"] = sorted(set(data["gesi"]))
         return data
+
+
+REPORT_DEFAULTS = {"reporter": {}, "is_anonymous": False, "is_confidential": False, "language": "id",
+                   "gesi": [], "channel": "web"}
+
+
+def load_report(body: dict, schema: type[Schema] = ReportIn, **overrides) -> dict:
+    """A submission loaded leniently (missing items allowed, defaults applied): a draft or a report."""
+    return {**REPORT_DEFAULTS, **schema().load(body, partial=True), **overrides}
+
+
+class CompletionIn(ReportIn):
+    """The reporter completes a draft: the secret from the receipt plus any missing items."""
+
+    secret = fields.String(required=True, validate=validate.Length(min=4, max=64))
+    channel = fields.String(validate=validate.OneOf(("web", "mobile")))
+    # no defaults here: what the reporter does not send stays as it was in the draft
+    reporter = fields.Nested(ReporterIn)
+    is_anonymous = fields.Boolean()
+    is_confidential = fields.Boolean()
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    gesi = fields.List(fields.String(validate=validate.OneOf(GESI_MARKERS)),
+                       validate=validate.Length(max=len(GESI_MARKERS)))
+
+
+class MissingItemOut(Schema):
+    field = fields.String()
+    code = fields.String()
+    message = fields.String(metadata={"description": "English text."})
+    message_id = fields.String(metadata={"description": "Bahasa Indonesia text."})
 
 
 class ReceiptOut(Schema):
@@ -65,6 +107,8 @@ class ReceiptOut(Schema):
     status = fields.String()
     received_at = fields.AwareDateTime()
     tracking_url = fields.String()
+    missing = fields.List(fields.Nested(MissingItemOut),
+                          metadata={"description": "What the report still lacks (empty when complete)."})
 
 
 class HistoryEntryOut(Schema):
@@ -92,11 +136,12 @@ class TrackingOut(Schema):
     tracking_id = fields.String()
     status = fields.String(validate=validate.OneOf(STATUSES))
     status_label = fields.String()
-    classification = fields.String()
-    category_code = fields.String()
-    region_code = fields.String()
+    classification = fields.String(allow_none=True)
+    category_code = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True)
     channel = fields.String()
     title = fields.String(allow_none=True)
+    missing = fields.List(fields.String(), metadata={"description": "Fields an incomplete report still lacks."})
     is_anonymous = fields.Boolean()
     is_confidential = fields.Boolean()
     received_at = fields.AwareDateTime()
@@ -115,20 +160,76 @@ class ContactOut(Schema):
     language = fields.String()
 
 
-OPENAPI_SCHEMAS = {"ReportIn": ReportIn, "Receipt": ReceiptOut, "Tracking": TrackingOut}
+class RegionCopyIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True, validate=validate.Regexp(REGION_CODE))
+    name = fields.String(load_default=None, allow_none=True)
+    keywords = fields.List(fields.String(validate=validate.Length(min=2, max=60)), load_default=list)
+
+
+class CategoryCopyIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True, validate=validate.Regexp(CATEGORY_CODE))
+    name_id = fields.String(load_default=None, allow_none=True)
+    name_en = fields.String(load_default=None, allow_none=True)
+
+
+class RegistryCopyIn(Schema):
+    """The part of the registry intake keeps: regions with their SMS keywords, and categories."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    regions = fields.List(fields.Nested(RegionCopyIn), load_default=list)
+    categories = fields.List(fields.Nested(CategoryCopyIn), load_default=list)
+
+
+TRACKING_ID_PARAM = {"name": "tracking_id", "in": "path", "required": True,
+                     "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2A"}
+IDEMPOTENCY_PARAM = {"name": "Idempotency-Key", "in": "header", "required": False,
+                     "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
+                     "description": "A retry with the same key returns the first report (200) and stores nothing."}
+RATE_LIMITED = {"description": "Too many reports from this sender; see Retry-After",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                "content": {"application/json": {"schema": "Errors"}}}
+
+OPENAPI_SCHEMAS = {"ReportIn": ReportIn, "Completion": CompletionIn, "Receipt": ReceiptOut,
+                   "Tracking": TrackingOut}
 OPENAPI_PATHS = {
     "/reports": {"post": {
         "summary": "File a report (web or mobile app)",
+        "parameters": [IDEMPOTENCY_PARAM],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "ReportIn"}}},
-        "responses": {"201": {"description": "Recorded durably; tracking ID issued",
+        "responses": {"201": {"description": "Complete: recorded durably, tracking ID and secret issued",
                               "content": {"application/json": {"schema": "Receipt"}}},
-                      "400": {"$ref": "#/components/responses/BadRequest"}}}},
-    "/reports/{tracking_id}": {"get": {
-        "summary": "Track a report by its tracking ID",
-        "parameters": [{"name": "tracking_id", "in": "path", "required": True,
-                        "schema": {"type": "string"}, "example": "ID-K7M4X-9XQ2A"}],
-        "responses": {"200": {"description": "Status and history",
-                              "content": {"application/json": {"schema": "Tracking"}}},
+                      "202": {"description": "Incomplete: kept as a draft; `missing` lists each item (id/en)",
+                              "content": {"application/json": {"schema": "Receipt"}}},
+                      "200": {"description": "Idempotent replay: the first report's receipt (no secret)",
+                              "content": {"application/json": {"schema": "Receipt"}}},
                       "400": {"$ref": "#/components/responses/BadRequest"},
-                      "404": {"$ref": "#/components/responses/NotFound"}}}},
+                      "429": RATE_LIMITED}}},
+    "/reports/{tracking_id}": {
+        "get": {
+            "summary": "Track a report by its tracking ID",
+            "parameters": [TRACKING_ID_PARAM],
+            "responses": {"200": {"description": "Status and history",
+                                  "content": {"application/json": {"schema": "Tracking"}}},
+                          "400": {"$ref": "#/components/responses/BadRequest"},
+                          "404": {"$ref": "#/components/responses/NotFound"}}},
+        "patch": {
+            "summary": "Complete an incomplete report (draft) with the secret from its receipt",
+            "parameters": [TRACKING_ID_PARAM],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": "Completion"}}},
+            "responses": {"200": {"description": "Now complete: routed from here on",
+                                  "content": {"application/json": {"schema": "Receipt"}}},
+                          "202": {"description": "Still incomplete; `missing` lists what is left",
+                                  "content": {"application/json": {"schema": "Receipt"}}},
+                          "400": {"$ref": "#/components/responses/BadRequest"},
+                          "403": {"description": "Wrong secret", "content": {"application/json": {"schema": "Errors"}}},
+                          "404": {"$ref": "#/components/responses/NotFound"},
+                          "409": {"$ref": "#/components/responses/Conflict"}}}},
 }

@@ -1,4 +1,4 @@
-"""Intake entrypoints: the front door for reports."""
+"""Intake entrypoints: the front door for reports (web and app here; other channels mixed in)."""
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
@@ -10,16 +10,28 @@ from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
-from intake import domain, exceptions, schemas
+from intake import completeness, domain, exceptions, schemas
+from intake import metrics as intake_metrics
+from intake.acceptance import Acceptance
 from intake.dependencies import ReportStore
 from intake.tracking import TrackingEntrypoints
 
 
-def _language(request) -> str:
+def language_of(request) -> str:
     return "en" if request.args.get("lang") == "en" or (request.accept_languages.best or "").startswith("en") else "id"
 
 
-class IntakeService(TrackingEntrypoints):
+def client_address(request) -> str:
+    """The caller's address: the front door (nginx) sets X-Forwarded-For to its peer."""
+    return (request.headers.get("X-Forwarded-For") or request.remote_addr or "").split(",")[0].strip()
+
+
+def receipt_response(status: int, receipt: dict):
+    body = schemas.ReceiptOut().dump(receipt)
+    return api_http.json_response(status, body, {"Location": body["tracking_url"]})
+
+
+class IntakeService(Acceptance, TrackingEntrypoints):
     name = "intake"
 
     config = Config()
@@ -28,16 +40,47 @@ class IntakeService(TrackingEntrypoints):
     metrics = Metrics()
 
     @http("POST", "/reports")
+    @intake_metrics.counted("web")
     @api_http.api
     def submit_report(self, request):
-        form = schemas.ReportIn().load(api_http.read_json(request))
-        secret = domain.new_secret()
-        report = domain.new_report(form, hub=self.config["HUB_CODE"], now=utcnow(), secret=secret)
-        self.reports.add(report, events=[domain.received_event(report)])
+        form = schemas.load_report(api_http.read_json(request))
+        status, receipt, _ = self._accept(form, sender=client_address(request),
+                                          idempotency_key=request.headers.get("Idempotency-Key"))
+        return receipt_response(status, receipt)
+
+    @http("PATCH", "/reports/<string:tracking_id>")
+    @intake_metrics.counted("web")
+    @api_http.api
+    def complete_report(self, request, tracking_id):
+        changes = schemas.CompletionIn().load(api_http.read_json(request), partial=True)
+        draft = self._draft_for(tracking_id, changes.pop("secret", None))
+        changes.pop("channel", None)
+        missing = completeness.missing_items(domain.merged(draft, changes), draft["channel"],
+                                             self.reports.registry()["categories"])
+        now = utcnow()
+        step = domain.completion(draft, changes, missing, now)
+        report = {**domain.merged(draft, step["set"]), **step["set"]}
+        event = domain.draft_event(report, now) if missing else domain.received_event(report)
+        if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event]):
+            raise exceptions.not_a_draft()
         self.outbox.wake()
-        receipt = schemas.ReceiptOut().dump({**report, "secret": secret,
-                                             "tracking_url": f"/reports/{report['tracking_id']}"})
-        return api_http.json_response(201, receipt, {"Location": receipt["tracking_url"]})
+        if not missing:
+            intake_metrics.received(draft["channel"], report.get("classification"), complete=True)
+        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}"}
+        return receipt_response(202 if missing else 200, receipt)
+
+    def _draft_for(self, tracking_id: str, secret: str | None) -> dict:
+        canonical = parse_tracking_id(tracking_id)
+        if canonical is None:
+            raise exceptions.invalid_tracking_id()
+        draft = self.reports.get(canonical)
+        if draft is None:
+            raise exceptions.report_not_found()
+        if not domain.secret_matches(draft.get("secret_hash"), secret):
+            raise exceptions.wrong_secret()
+        if draft["status"] != "incomplete":
+            raise exceptions.not_a_draft()
+        return draft
 
     @http("GET", "/reports/<string:tracking_id>")
     @api_http.api
@@ -48,7 +91,7 @@ class IntakeService(TrackingEntrypoints):
         report = self.reports.get(canonical)
         if report is None:
             raise exceptions.report_not_found()
-        view = domain.tracking_view(report, _language(request))
+        view = domain.tracking_view(report, language_of(request))
         return api_http.json_response(200, schemas.TrackingOut().dump(view))
 
     @rpc
@@ -68,6 +111,12 @@ class IntakeService(TrackingEntrypoints):
         """For the notification service at send time; identity never travels in events."""
         report = self.reports.by_reporter_ref(reporter_ref)
         return None if report is None else schemas.ContactOut().dump(domain.reporter_contact(report))
+
+    @rpc
+    def load_registry(self, registry):
+        """Replace intake's copy of regions (with SMS keywords) and categories; returns counts."""
+        loaded = schemas.RegistryCopyIn().load(registry)
+        return self.reports.replace_registry(loaded["regions"], loaded["categories"])
 
     @rpc
     def health(self):

@@ -1,0 +1,69 @@
+"""Intake's Prometheus metrics (names per the conventions: ``lapor_intake_*_total``)."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+
+from prometheus_client import Counter
+
+log = logging.getLogger(__name__)
+
+RECEIVED = Counter("lapor_intake_reports_received_total",
+                   "Reports accepted, by channel, classification and completeness (complete or draft).",
+                   ["channel", "classification", "completeness"])
+REJECTED = Counter("lapor_intake_reports_rejected_total",
+                   "Submissions refused (nothing stored), by channel and reason (the first error code).",
+                   ["channel", "reason"])
+DUPLICATES = Counter("lapor_intake_duplicates_total",
+                     "Replays answered with the first report (idempotency) and near-duplicates linked.",
+                     ["channel", "kind"])
+RATE_LIMITED = Counter("lapor_intake_rate_limited_total", "Submissions answered 429 (per-sender limit).",
+                       ["channel"])
+
+
+def _safe(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # metrics never make a worker fail
+            log.warning("intake metrics: %s failed", fn.__name__, exc_info=True)
+    return wrapper
+
+
+@_safe
+def received(channel: str, classification: str | None, complete: bool) -> None:
+    RECEIVED.labels(channel, classification or "unknown", "complete" if complete else "draft").inc()
+
+
+@_safe
+def duplicate(channel: str, kind: str) -> None:
+    DUPLICATES.labels(channel, kind).inc()
+
+
+@_safe
+def rate_limited(channel: str) -> None:
+    RATE_LIMITED.labels(channel).inc()
+
+
+def counted(channel: str):
+    """Count an HTTP entrypoint's 4xx answers (except 429, counted apart) as rejections."""
+    def decorate(handler):
+        @functools.wraps(handler)
+        def wrapper(self, request, *args, **kwargs):
+            response = handler(self, request, *args, **kwargs)
+            if 400 <= response.status_code < 500 and response.status_code != 429:
+                _rejected(channel, response)
+            return response
+        return wrapper
+    return decorate
+
+
+@_safe
+def _rejected(channel: str, response) -> None:
+    reason = "invalid"
+    if response.mimetype == "application/json":
+        errors = json.loads(response.get_data()).get("errors") or [{}]
+        reason = errors[0].get("code") or reason
+    REJECTED.labels(channel, reason).inc()

@@ -1,0 +1,111 @@
+"""Web submissions on the real broker and store: drafts, completion, replays, limits, duplicates."""
+import requests
+
+from intake.service import IntakeService
+from tests.conftest import ROOT
+from tests.factories import make_report
+from tests.integration.conftest import track, wait_for
+
+REGISTRY = str(ROOT / "deploy" / "demo" / "region.yml")
+
+
+def intake(start_services, service_config, **settings):
+    config = {**service_config, "REGISTRY_FILE": REGISTRY, "RATE_LIMIT_EXEMPT": "", **settings}
+    return start_services(IntakeService, config=config)["intake"]
+
+
+def outbox(mongo_client, service_config, tracking_id):
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
+    return sorted(e["event_type"] for e in db.outbox.find({"payload.tracking_id": tracking_id}))
+
+
+def test_draft_is_kept_then_completed_with_the_secret(start_services, service_config, mongo_client):
+    base = intake(start_services, service_config)
+    draft = make_report(description="Jalan rusak parah", location_text=None, category_code="sihir",
+                        is_anonymous=True)
+    del draft["incident_date"]
+    response = requests.post(f"{base}/reports", json=draft, timeout=5)
+    assert response.status_code == 202
+    receipt = response.json()
+    tracking_id, secret = receipt["tracking_id"], receipt["secret"]
+    assert receipt["status"] == "incomplete"
+    assert [(m["field"], m["code"]) for m in receipt["missing"]] == [
+        ("description", "too_short"), ("location_text", "required"), ("incident_date", "required"),
+        ("category_code", "unknown_category")]
+    assert outbox(mongo_client, service_config, tracking_id) == ["report_draft_saved"]
+    assert track(base, tracking_id)["status"] == "incomplete"
+
+    url = f"{base}/reports/{tracking_id}"
+    assert requests.patch(url, json={"secret": "AAAA-BBBB-CCCC", "location_text": "Jl. Pramuka"},
+                          timeout=5).status_code == 403
+    partial = requests.patch(url, json={"secret": secret, "location_text": "Jl. Pramuka, Singaraja",
+                                        "category_code": "infrastruktur"}, timeout=5)
+    assert partial.status_code == 202
+    assert [m["field"] for m in partial.json()["missing"]] == ["description", "incident_date"]
+    done = requests.patch(url, json={"secret": secret, "incident_date": make_report()["incident_date"],
+                                     "description": make_report()["description"]}, timeout=5)
+    assert done.status_code == 200 and done.json()["status"] == "received" and done.json()["missing"] == []
+    assert outbox(mongo_client, service_config, tracking_id) == [
+        "report_draft_saved", "report_draft_saved", "report_received"]
+    received = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"].outbox.find_one(
+        {"payload.tracking_id": tracking_id, "event_type": "report_received"})["payload"]
+    assert received["is_anonymous"] is True and received["location_text"] == "Jl. Pramuka, Singaraja"
+    steps = [h["step"] for h in track(base, tracking_id)["history"]]
+    assert steps == ["draft_saved", "draft_saved", "completed"]
+    again = requests.patch(url, json={"secret": secret, "title": "Jalan rusak sekali"}, timeout=5)
+    assert again.status_code == 409
+
+
+def test_idempotency_key_returns_the_first_report_and_stores_nothing_new(start_services, service_config,
+                                                                         mongo_client):
+    base = intake(start_services, service_config)
+    headers = {"Idempotency-Key": "web-form-7f3a"}
+    first = requests.post(f"{base}/reports", json=make_report(), headers=headers, timeout=5)
+    replay = requests.post(f"{base}/reports", json=make_report(title="Lain lagi"), headers=headers, timeout=5)
+    assert first.status_code == 201 and replay.status_code == 200
+    assert replay.json()["tracking_id"] == first.json()["tracking_id"] and "secret" not in replay.json()
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
+    assert db.reports.count_documents({}) == 1 and db.outbox.count_documents({}) == 1
+    bad = requests.post(f"{base}/reports", json=make_report(), headers={"Idempotency-Key": "a b"}, timeout=5)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def metric(base, sample):
+    """The value of one sample line of /metrics (0 when absent): counters are per process."""
+    for line in requests.get(f"{base}/metrics", timeout=5).text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+LIMITED = 'lapor_intake_rate_limited_total{channel="web"}'
+RECEIVED = 'lapor_intake_reports_received_total{channel="web",classification="complaint",completeness="complete"}'
+
+
+def test_rate_limit_per_sender_answers_429_with_retry_after(start_services, service_config):
+    base = intake(start_services, service_config, RATE_LIMIT_MAX=2, RATE_LIMIT_WINDOW_SECONDS=600)
+    limited_before, received_before = metric(base, LIMITED), metric(base, RECEIVED)
+    alice, bob = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.4"}
+    codes = [requests.post(f"{base}/reports", json=make_report(), headers=alice, timeout=5).status_code
+             for _ in range(3)]
+    assert codes == [201, 201, 429]
+    limited = requests.post(f"{base}/reports", json=make_report(), headers=alice, timeout=5)
+    assert 0 < int(limited.headers["Retry-After"]) <= 600
+    assert requests.post(f"{base}/reports", json=make_report(), headers=bob, timeout=5).status_code == 201
+    assert metric(base, LIMITED) - limited_before == 2
+    assert metric(base, RECEIVED) - received_before == 3
+
+
+def test_near_duplicate_is_linked_not_dropped(start_services, service_config, mongo_client):
+    base = intake(start_services, service_config)
+    first = requests.post(f"{base}/reports", json=make_report(), timeout=5).json()["tracking_id"]
+    other = requests.post(f"{base}/reports", json=make_report(category_code="kesehatan"), timeout=5).json()
+    second = requests.post(f"{base}/reports", json=make_report(), timeout=5).json()["tracking_id"]
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
+    assert db.reports.find_one({"_id": second})["possible_duplicate_of"] == first
+    assert db.reports.find_one({"_id": other["tracking_id"]})["possible_duplicate_of"] is None
+    event = db.outbox.find_one({"payload.tracking_id": second})["payload"]
+    assert event["possible_duplicate_of"] == first
+    view = wait_for(lambda: track(base, second))
+    assert [h["step"] for h in view["history"]] == ["received", "possible_duplicate"]
+    assert first not in str(view)  # another report's ID is for the admins, not the public view
