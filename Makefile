@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run stop status test test-unit bench lint logs clean
+.PHONY: install run stop status test test-unit bench lint logs clean token
 
 install:
 	@deploy/local/install.sh
@@ -36,6 +36,12 @@ bench: install
 
 lint: install
 	@$(VENV)/bin/ruff check services tests bench deploy
+
+token:  ## make token OFFICIAL=lo-bll-pupr [DAYS=30]: issue an official's token on the running stack
+	@test -n "$(OFFICIAL)" || { echo "usage: make token OFFICIAL=<official_id> [DAYS=30]"; exit 2; }
+	@PYTHONWARNINGS=ignore PYTHONPATH=services/contract:services/routing \
+	  MONGODB_URI="mongodb://127.0.0.1:$${LAPOR_STORE_PORT:-27027}/?retryWrites=false&directConnection=true" \
+	  $(PY) -m routing.cli token $(OFFICIAL) --days $${DAYS:-30} --config services/routing/config.yml
 
 logs:
 	@tail -n 50 .run/local/services/*.log
