@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
 from assessment.kpi import STATUSES
@@ -12,7 +12,7 @@ DEFAULT_COLOURS = {"green_min_pct": 80.0, "yellow_min_pct": 50.0}
 
 
 def _pct(part: int, whole: int) -> float | None:
-    return float(round2(Decimal(100 * part) / whole).quantize(Decimal("0.1"))) if whole else None
+    return float((Decimal(100 * part) / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if whole else None
 
 
 def _mean(total: int, n: int, scale: int = 1) -> float | None:
