@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from followup import indicator, schemas
+from followup.calendar import zone
 
 STEP_LABELS = {
     "case_opened": ("Tindak lanjut dibuka", "Follow-up opened"),
@@ -30,9 +31,15 @@ def language(request) -> str:
     return "en" if wanted.startswith("en") else "id"
 
 
+def localised(case: dict) -> dict:
+    """Times in the region's own zone (WIB/WITA/WIT), as officials and reporters read them."""
+    local = zone(case.get("timezone"))
+    return {k: (v.astimezone(local) if isinstance(v, datetime) else v) for k, v in case.items()}
+
+
 def case_out(case: dict, now: datetime, lang: str = "id") -> dict:
     colour = indicator.colour(case, now)
-    return schemas.CaseOut().dump({**case, "indicator": colour, "indicator_label": indicator.label(colour, lang),
+    return schemas.CaseOut().dump({**localised(case), "indicator": colour, "indicator_label": indicator.label(colour, lang),
                                    "overall_indicator": indicator.overall_colour(case, now)})
 
 
@@ -40,11 +47,11 @@ def case_view(case: dict, now: datetime, lang: str = "id") -> dict:
     """The public view: deadlines, indicator and history, never people or text."""
     i = 1 if lang == "en" else 0
     history = [{"step": h["step"], "at": h["at"], "label": STEP_LABELS.get(h["step"], (h["step"],) * 2)[i],
-                "detail": {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in h["detail"].items()
+                "detail": {k: (v.astimezone(zone(case.get("timezone"))).isoformat() if isinstance(v, datetime) else v) for k, v in h["detail"].items()
                            if k in ("stage", "due_at", "level", "until", "rating")}}
                for h in case.get("history", [])]
     colour = indicator.colour(case, now)
-    return schemas.CaseViewOut().dump({**case, "history": history, "indicator": colour,
+    return schemas.CaseViewOut().dump({**localised(case), "history": history, "indicator": colour,
                                        "indicator_label": indicator.label(colour, lang),
                                        "overall_indicator": indicator.overall_colour(case, now)})
 

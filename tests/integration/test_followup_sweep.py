@@ -1,0 +1,88 @@
+"""The timer sweep and routing's workflow events on the real broker and store."""
+import eventlet
+import requests
+from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from contract import events
+from tests.integration.conftest import wait_for
+from tests.integration import test_followup_support as support
+from tests.integration.test_followup_support import dispositioned, emitted, followup_db, official_action, utc
+
+start_followup = support.start_followup  # the fixture
+
+
+def test_sweep_alerts_once_across_workers_and_restarts_and_escalates_in_order(
+        start_followup, rpc, service_config, mongo_client):
+    urls = start_followup(count=2)
+    clock = start_followup.clock
+    db = followup_db(mongo_client, service_config)
+    dispatch = event_dispatcher(service_config)
+    first = dispositioned()
+    tracking_id = first["tracking_id"]
+    dispatch("routing", events.REPORT_DISPOSITIONED, first)
+    case = wait_for(lambda: rpc.followup.case_for_report(tracking_id))
+    assert case["due_at"] == "2026-11-23T23:59:59+08:00" and case["indicator"] == "green"  # WITA, 5 working days
+
+    clock.now = utc(2026, 11, 20, 16, 0, 1)  # Fri 21 Nov 00:00:01 WITA: the last working day is Monday
+    def sweep_from_own_proxy():
+        with ClusterRpcProxy(service_config, timeout=10) as proxy:
+            return proxy.followup.sweep()
+    results = [eventlet.spawn(sweep_from_own_proxy) for _ in range(4)]  # two containers, concurrent sweeps
+    assert sum(r.wait()["claimed"] for r in results) == 1
+    assert emitted(db, tracking_id) == ["case_opened", "case_due_soon"]
+    assert rpc.followup.case_for_report(tracking_id)["indicator"] == "yellow"
+
+    clock.now = utc(2026, 11, 23, 16, 0, 0)   # one second after the deadline (WITA)
+    rpc.followup.sweep()
+    start_followup(count=1)                   # a restarted worker sweeps the same store again
+    for _ in range(3):
+        rpc.followup.sweep()
+    assert emitted(db, tracking_id) == ["case_opened", "case_due_soon", "case_overdue", "case_escalated"]
+    clock.now = utc(2026, 11, 25, 16, 0, 0)   # two working days later: the supervisor
+    rpc.followup.sweep()
+    rpc.followup.sweep()
+    escalations = [e["payload"] for e in db.outbox.find({"event_type": "case_escalated"}).sort("created_at", 1)]
+    assert [(e["level"], e["escalated_to"]) for e in escalations] == [
+        (1, "agency:PEMKAB-BULELENG"), (2, "supervisor:PEMKAB-BULELENG")]
+
+    metrics = requests.get(f"{urls[0]}/metrics", timeout=5).text
+    assert 'lapor_followup_overdue_cases{agency="PEMKAB-BULELENG"} 1.0' in metrics
+    assert 'lapor_followup_open_cases{agency="PEMKAB-BULELENG",indicator="red"} 1.0' in metrics
+
+
+def test_workflow_events_move_the_clock_once(start_followup, rpc, service_config, mongo_client):
+    start_followup()
+    clock = start_followup.clock
+    db = followup_db(mongo_client, service_config)
+    dispatch = event_dispatcher(service_config)
+    opening = dispositioned(queue="agency", unit_code=None, rule_id="bll-any", automatic=False)
+    tracking_id = opening["tracking_id"]
+    dispatch("routing", events.REPORT_DISPOSITIONED, opening)
+    case = wait_for(lambda: rpc.followup.case_for_report(tracking_id))
+    assert (case["stage"], case["sla_working_days"]) == ("verification", 3)
+    overall = case["overall_due_at"]
+
+    clock.now = utc(2026, 11, 17, 3)
+    verified = official_action(events.REPORT_VERIFIED, tracking_id, queue="unit", unit_code="BLL-PUPR")
+    dispatch("routing", events.REPORT_VERIFIED, verified)
+    dispatch("routing", events.REPORT_VERIFIED, verified)  # redelivered: applied once
+    case = wait_for(lambda: (c := rpc.followup.case_for_report(tracking_id))["stage"] == "follow_up" and c)
+    assert case["due_at"] == "2026-11-24T23:59:59+08:00"
+
+    clock.now = utc(2026, 11, 18, 3)
+    dispatch("routing", events.REPORT_RETURNED, official_action(
+        events.REPORT_RETURNED, tracking_id, actor="lo-bll-pupr", actor_role="liaison", from_unit_code="BLL-PUPR"))
+    case = wait_for(lambda: (c := rpc.followup.case_for_report(tracking_id))["unit_code"] is None and c)
+    assert case["stage"] == "verification" and case["overall_due_at"] == overall  # the reporter's clock stays
+
+    dispatch("routing", events.REPORT_POSTPONED, official_action(
+        events.REPORT_POSTPONED, tracking_id, until=utc(2026, 11, 30, 1), reason="menunggu data"))
+    case = wait_for(lambda: (c := rpc.followup.case_for_report(tracking_id))["postponed_until"] and c)
+    assert case["due_at"] == "2026-12-03T23:59:59+08:00"  # 3 working days after Mon 30 Nov
+
+    dispatch("routing", events.REPORT_ARCHIVED, official_action(events.REPORT_ARCHIVED, tracking_id, queue="archive"))
+    case = wait_for(lambda: (c := rpc.followup.case_for_report(tracking_id))["status"] == "archived" and c)
+    assert case["indicator"] == "closed_on_time"
+    wait_for(lambda: emitted(db, tracking_id).count("case_closed") == 1)
+    assert emitted(db, tracking_id) == ["case_opened", "case_opened", "case_opened", "case_closed"]
