@@ -1,28 +1,198 @@
-"""Notification's storage: the notification outbox (what must be sent, and what was)."""
+"""Notification's I/O: the notification outbox in the store, and the contact directory (RPC).
+
+The store holds references and delivery state only; contacts are asked for at send time from
+intake (reporters) and routing (officials) and never written anywhere.
+"""
 from __future__ import annotations
 
-from pymongo import ASCENDING, IndexModel
+import logging
+import time
+from datetime import datetime
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from nameko.rpc import ReplyListener, ServiceProxy
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from contract.store import Repository, Store
+from notification.delivery import Outcome
+from notification.exceptions import PermanentError, TransientError
+from notification.templates import Renderer
+
+log = logging.getLogger(__name__)
 
 
 class Notifications(Repository):
+    # -- queueing ---------------------------------------------------------------------------
     def queue(self, event_id: str, notifications: list[dict], events: list[dict]) -> bool:
+        """Record an event's notifications (and their events) once; False for a redelivery."""
         def work(session):
-            self.db.notifications.insert_many(notifications, session=session)
+            if notifications:
+                self.db.notifications.insert_many(notifications, session=session)
             return events
         return self.once(event_id, work)
 
     def for_report(self, tracking_id: str) -> list[dict]:
         return list(self.db.notifications.find({"tracking_id": tracking_id}).sort("created_at", ASCENDING))
 
-    def backlog(self) -> int:
-        return self.db.notifications.count_documents({"status": "queued"})
+    def get(self, notification_id: str) -> dict | None:
+        return self.db.notifications.find_one({"_id": notification_id})
+
+    # -- delivery ---------------------------------------------------------------------------
+    def claim_due(self, now: datetime, lease_until: datetime) -> dict | None:
+        """Take the next due notification for one attempt (hidden from others until the lease ends)."""
+        return self.db.notifications.find_one_and_update(
+            {"status": "queued", "next_attempt_at": {"$lte": now}},
+            {"$set": {"next_attempt_at": lease_until}},
+            sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
+
+    def record_attempt(self, notification: dict, outcome: Outcome, delivered_channel: str | None, now: datetime,
+                       events: list[dict]) -> None:
+        """Write an attempt's outcome and its events in one transaction."""
+        changes = {"status": outcome.status, "attempts": outcome.attempts, "next_attempt_at": outcome.next_attempt_at,
+                   "last_error": outcome.error, "last_attempt_at": now}
+        if delivered_channel:
+            changes["delivered_channel"] = delivered_channel
+        if outcome.status == "sent":
+            changes["sent_at"] = now
+        elif outcome.status == "dead":
+            changes["dead_at"] = now
+
+        def txn(session):
+            self.db.notifications.update_one({"_id": notification["_id"], "status": "queued"}, {"$set": changes},
+                                             session=session)
+            self.stage_events(session, events)
+        self.transaction(txn)
+
+    def dead_letters(self, limit: int = 50, channel: str | None = None, template: str | None = None) -> list[dict]:
+        query = {"status": "dead", **({"channel": channel} if channel else {}), **({"template": template} if template else {})}
+        return list(self.db.notifications.find(query).sort("dead_at", DESCENDING).limit(limit))
+
+    def retry(self, notification_id: str, now: datetime, by: str) -> dict | None:
+        """Put a dead letter back in the queue for a fresh round of attempts; None if it is not dead."""
+        return self.db.notifications.find_one_and_update(
+            {"_id": notification_id, "status": "dead"},
+            {"$set": {"status": "queued", "attempts": 0, "next_attempt_at": now, "dead_at": None,
+                      "retried_by": by, "retried_at": now}, "$inc": {"manual_retries": 1}},
+            return_document=ReturnDocument.AFTER)
+
+    def counts(self) -> dict:
+        return {status: self.db.notifications.count_documents({"status": status})
+                for status in ("queued", "held", "dead")}
+
+    # -- subscriptions (webhooks) -----------------------------------------------------------
+    def add_subscription(self, subscription: dict) -> dict:
+        self.db.subscriptions.insert_one(subscription)
+        return subscription
+
+    def subscriptions(self, active_only: bool = True) -> list[dict]:
+        return list(self.db.subscriptions.find({"active": True} if active_only else {}).sort("created_at", ASCENDING))
+
+    def subscription(self, subscription_id: str) -> dict | None:
+        return self.db.subscriptions.find_one({"_id": subscription_id})
+
+    def deactivate_subscription(self, subscription_id: str, now: datetime) -> bool:
+        result = self.db.subscriptions.update_one({"_id": subscription_id, "active": True},
+                                                  {"$set": {"active": False, "removed_at": now}})
+        return result.modified_count == 1
+
+    # -- digests ----------------------------------------------------------------------------
+    def set_digest(self, recipient_ref: str, digest: bool, by: str, now: datetime) -> dict:
+        return self.db.preferences.find_one_and_update(
+            {"_id": recipient_ref}, {"$set": {"digest": digest, "updated_by": by, "updated_at": now}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+
+    def digest_refs(self, refs: list[str]) -> list[str]:
+        if not refs:
+            return []
+        return [p["_id"] for p in self.db.preferences.find({"_id": {"$in": refs}, "digest": True}, {"_id": 1})]
+
+    def held_before(self, cutoff: datetime) -> list[dict]:
+        return list(self.db.notifications.find({"status": "held", "created_at": {"$lt": cutoff}})
+                    .sort("created_at", ASCENDING))
+
+    def save_digest(self, digest: dict, held_ids: list[str]) -> bool:
+        """Queue a digest and mark what it summarises, atomically; False if it already exists."""
+        def txn(session):
+            self.db.notifications.insert_one(digest, session=session)
+            self.db.notifications.update_many({"_id": {"$in": held_ids}, "status": "held"},
+                                              {"$set": {"status": "digested", "digest_id": digest["_id"]}},
+                                              session=session)
+        try:
+            self.transaction(txn)
+        except DuplicateKeyError:
+            return False
+        return True
 
 
 class NotificationStore(Store):
     repository_class = Notifications
     indexes = {
         "notifications": [IndexModel([("tracking_id", ASCENDING)]),
+                          IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
+                          IndexModel([("status", ASCENDING), ("dead_at", DESCENDING)]),
                           IndexModel([("status", ASCENDING), ("created_at", ASCENDING)])],
+        "subscriptions": [IndexModel([("active", ASCENDING), ("created_at", ASCENDING)])],
+        "preferences": [IndexModel([("digest", ASCENDING)])],
     }
+
+
+class DirectoryClient:
+    """Contacts at send time: ``reporter(ref)`` from intake, ``officials(ref)`` from routing."""
+
+    def __init__(self, intake: ServiceProxy, routing: ServiceProxy, provider: "Directory"):
+        self._intake = intake
+        self._routing = routing
+        self._provider = provider
+
+    def reporter(self, reporter_ref: str) -> dict:
+        contact = self._call(self._intake.reporter_contact, reporter_ref, "intake")
+        if not contact:
+            raise PermanentError(f"intake knows no reporter {reporter_ref}")
+        return contact
+
+    def officials(self, recipient_ref: str) -> list[dict]:
+        cached = self._provider.cache.get(recipient_ref)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        officials = self._call(self._routing.recipients, recipient_ref, "routing") or []
+        self._provider.cache[recipient_ref] = (time.monotonic() + self._provider.ttl, officials)
+        return officials
+
+    def _call(self, method, argument, service: str):
+        try:
+            with eventlet.Timeout(self._provider.timeout):
+                return method.call_async(argument).result()
+        except eventlet.Timeout:
+            raise TransientError(f"{service} did not answer within {self._provider.timeout:g} s")
+        except Exception as exc:  # RemoteError, broker trouble: try again later
+            raise TransientError(f"{service} could not resolve the recipient: {type(exc).__name__}")
+
+
+class Directory(DependencyProvider):
+    """RPC to intake and routing with a timeout (nameko's own proxies wait forever)."""
+
+    rpc_reply_listener = ReplyListener()
+
+    def setup(self):
+        config = self.container.config
+        self.timeout = float(config.get("DIRECTORY_TIMEOUT_SECONDS", 5))
+        self.ttl = float(config.get("OFFICIALS_CACHE_SECONDS", 30))  # officials' work contacts only
+        self.cache: dict[str, tuple[float, list]] = {}
+
+    def get_dependency(self, worker_ctx):
+        return DirectoryClient(ServiceProxy(worker_ctx, "intake", self.rpc_reply_listener),
+                               ServiceProxy(worker_ctx, "routing", self.rpc_reply_listener), self)
+
+
+class Templates(DependencyProvider):
+    """The compiled message templates (tracking link and time zone from the config)."""
+
+    def setup(self):
+        config = self.container.config
+        self.renderer = Renderer(config.get("TRACKING_BASE_URL", "http://127.0.0.1:8780/reports/"),
+                                 config.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"))
+
+    def get_dependency(self, worker_ctx):
+        return self.renderer

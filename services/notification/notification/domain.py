@@ -1,17 +1,49 @@
 """Who is told what when a report moves: one outbox entry per (event, recipient, channel).
 
-Recipients are references (a reporter_ref, a unit or agency code), never contacts: the
-contact is resolved at send time (the reporter's through intake), so no contact is stored here.
+Recipients are references (a reporter_ref, ``unit:CODE``, ``agency:CODE``, ``hub:CODE``,
+``supervisor:CODE``, ``official:ID``), never contacts: contacts are resolved at send time (the
+reporter's through intake, the officials' through routing), so no contact is stored here.
 """
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Iterable
 
 from contract import events
 
 REPORTER_CHANNEL = {"web": "email", "mobile": "email", "sms": "sms", "social": "social",
                     "open311": "email", "manual": "email", "import": "email"}
+PEOPLE_CHANNELS = ("email", "sms", "social")
+CHANNELS = PEOPLE_CHANNELS + ("webhook",)
+OFFICIAL_KINDS = ("liaison", "agency_admin", "national_admin", "supervisor")
+STATUSES = ("queued", "held", "sent", "dead", "digested")
+
+# event -> [(audience, template)]; audience "reporter", "holder" (officials holding the report
+# or case), "queue" (officials of the queue after an official's action), "escalated_to".
+RULES: dict[str, list[tuple[str, str]]] = {
+    events.REPORT_RECEIVED: [("reporter", "receipt")],
+    events.REPORT_DRAFT_SAVED: [("reporter", "incomplete_reminder")],
+    events.REPORT_DISPOSITIONED: [("reporter", "report_dispositioned"), ("queue", "new_report_in_queue")],
+    events.REPORT_RETURNED: [("queue", "new_report_in_queue")],
+    events.REPORT_POSTPONED: [("reporter", "report_postponed")],
+    events.REPORT_ARCHIVED: [("reporter", "report_archived")],
+    events.CASE_OPENED: [],  # officials were told at disposition; subscribed systems still hear of it
+    events.CASE_DUE_SOON: [("holder", "case_due_soon")],
+    events.CASE_OVERDUE: [("holder", "case_overdue")],
+    events.CASE_ESCALATED: [("escalated_to", "case_escalated")],
+    events.CASE_UPDATED: [("reporter", "interim_update")],
+    events.CASE_ANSWERED: [("reporter", "final_answer"), ("reporter", "rate_request")],
+    events.REPORTER_REPLIED: [("holder", "reporter_replied")],
+    events.CASE_REOPENED: [("reporter", "case_reopened"), ("holder", "case_reopened_official")],
+    events.CASE_CLOSED: [("reporter", "case_closed")],
+}
+CONSUMED = tuple(RULES)
+
+# Event fields a template may use: nothing identifying, nothing of a confidential report's text.
+CONTEXT_FIELDS = ("tracking_id", "agency_code", "unit_code", "queue", "stage", "due_at", "indicator", "level",
+                  "excerpt", "missing", "reason", "until", "rating", "on_time", "sla_working_days",
+                  "escalated_to_role", "category_code", "region_code", "channel", "has_attachments")
 
 
 def notification_id(event_id: str, recipient_ref: str, channel: str) -> str:
@@ -19,33 +51,142 @@ def notification_id(event_id: str, recipient_ref: str, channel: str) -> str:
     return "ntf_" + hashlib.sha256(f"{event_id}|{recipient_ref}|{channel}".encode()).hexdigest()[:24]
 
 
-def for_dispositioned(event: dict, now: datetime) -> list[dict]:
-    """The notifications a disposition causes: the reporter, and the officials now holding it."""
-    language = event.get("language", "id")
-    queue = event["queue"]
-    if queue == "unit":
-        official = ("liaison", f"unit:{event['unit_code']}", "new_report_in_unit_queue")
-    elif queue == "agency":
-        official = ("agency_admin", f"agency:{event['agency_code']}", "new_report_in_agency_queue")
-    else:
-        official = ("national_admin", f"hub:{event['hub']}", "new_report_in_triage")
-    recipients = [
-        ("reporter", event["reporter_ref"], REPORTER_CHANNEL.get(event["channel"], "email"),
-         "report_dispositioned", language),
-        (official[0], official[1], "email", official[2], "id"),
-    ]
-    return [{
-        "_id": notification_id(event["event_id"], ref, channel),
-        "tracking_id": event["tracking_id"], "origin_hub": event["origin_hub"],
-        "source_event_id": event["event_id"], "source_event": events.REPORT_DISPOSITIONED,
-        "recipient_kind": kind, "recipient_ref": ref, "channel": channel, "template": template,
-        "language": lang, "status": "queued", "attempts": 0, "created_at": now, "sent_at": None,
-    } for kind, ref, channel, template, lang in recipients]
+def context_of(event: dict) -> dict:
+    """The whitelisted template variables of an event (dates as ISO text)."""
+    context = {}
+    for name in CONTEXT_FIELDS:
+        value = event.get(name)
+        if value is not None:
+            context[name] = value.isoformat() if isinstance(value, datetime) else value
+    return context
+
+
+def queue_recipient(event: dict) -> tuple[str, str] | None:
+    """(kind, ref) of the officials whose queue the report is in after an action."""
+    queue = event.get("queue")
+    if queue == "unit" and event.get("unit_code"):
+        return "liaison", f"unit:{event['unit_code']}"
+    if queue == "agency" and event.get("agency_code"):
+        return "agency_admin", f"agency:{event['agency_code']}"
+    if queue == "national_triage":
+        return "national_admin", f"hub:{event['hub']}"
+    return None
+
+
+def holder_recipient(event: dict) -> tuple[str, str]:
+    """(kind, ref) of the officials holding a case: the unit, else the agency, else the hub."""
+    if event.get("unit_code"):
+        return "liaison", f"unit:{event['unit_code']}"
+    if event.get("agency_code"):
+        return "agency_admin", f"agency:{event['agency_code']}"
+    return "national_admin", f"hub:{event['hub']}"
+
+
+def escalation_recipient(event: dict) -> tuple[str, str]:
+    target = event["escalated_to"]
+    ref = target if ":" in target else f"official:{target}"
+    kind = event["escalated_to_role"] if event["escalated_to_role"] in OFFICIAL_KINDS else "supervisor"
+    return kind, ref
+
+
+def recipients(event_type: str, event: dict) -> list[tuple[str, str, str, str, str]]:
+    """(kind, ref, channel, template, language) for every person an event concerns."""
+    out = []
+    for audience, template in RULES.get(event_type, []):
+        if audience == "reporter":
+            if not event.get("reporter_ref"):
+                continue  # an event without the reporter's reference cannot reach the reporter
+            channel = REPORTER_CHANNEL.get(event.get("channel") or "", "email")
+            out.append(("reporter", event["reporter_ref"], channel, template, event.get("language") or "id"))
+            continue
+        if audience == "queue":
+            found = queue_recipient(event)
+        elif audience == "holder":
+            found = holder_recipient(event)
+        else:
+            found = escalation_recipient(event)
+        if found:
+            out.append((found[0], found[1], "email", template, "id"))
+    return out
+
+
+def plan(event_type: str, event: dict, now: datetime, digest_refs: Iterable[str] = (),
+         subscriptions: Iterable[dict] = ()) -> list[dict]:
+    """The notifications an event causes, ready to store (status queued, or held for a digest)."""
+    digest = set(digest_refs)
+    context = context_of(event)
+    planned = []
+    for kind, ref, channel, template, language in recipients(event_type, event):
+        held = kind != "reporter" and ref in digest
+        # two messages to one reporter from one event (final answer + rate request) keep apart
+        key = event["event_id"] if template != "rate_request" else f"{event['event_id']}:rate"
+        planned.append(_notification(notification_id(key, ref, channel), event_type, event, kind, ref,
+                                     channel, template, language, context, now, held))
+    for sub in subscriptions:
+        ref = f"webhook:{sub['_id']}"
+        planned.append(_notification(notification_id(event["event_id"], ref, "webhook"), event_type, event,
+                                     "system", ref, "webhook", event_type, "id", context, now, False))
+    return planned
+
+
+def _notification(nid, event_type, event, kind, ref, channel, template, language, context, now, held) -> dict:
+    return {
+        "_id": nid, "tracking_id": event["tracking_id"], "origin_hub": event["origin_hub"], "hub": event["hub"],
+        "source_event_id": event["event_id"], "source_event": event_type,
+        "occurred_at": event["occurred_at"], "recipient_kind": kind, "recipient_ref": ref,
+        "channel": channel, "template": template, "language": language, "context": context,
+        "status": "held" if held else "queued", "attempts": 0, "next_attempt_at": None if held else now,
+        "last_error": None, "created_at": now, "sent_at": None, "dead_at": None, "delivered_channel": None,
+    }
 
 
 def queued_event(notification: dict, hub: str) -> dict:
+    """notification_queued for a person's notification (subscribed systems are not announced)."""
     return events.build(events.NOTIFICATION_QUEUED, hub=hub, tracking_id=notification["tracking_id"],
                         origin_hub=notification["origin_hub"], notification_id=notification["_id"],
                         recipient_kind=notification["recipient_kind"], recipient_ref=notification["recipient_ref"],
                         channel=notification["channel"], template=notification["template"],
                         language=notification["language"])
+
+
+def outcome_event(notification: dict, hub: str, sent: bool) -> dict:
+    """notification_sent or notification_dead_lettered (the error is already redacted)."""
+    return events.build(events.NOTIFICATION_SENT if sent else events.NOTIFICATION_DEAD_LETTERED, hub=hub,
+                        tracking_id=notification["tracking_id"], origin_hub=notification["origin_hub"],
+                        notification_id=notification["_id"], recipient_kind=notification["recipient_kind"],
+                        channel=notification.get("delivered_channel") or notification["channel"],
+                        template=notification["template"], attempts=notification["attempts"],
+                        error=None if sent else notification.get("last_error"))
+
+
+def digest_notification(ref: str, kind: str, day: str, items: list[dict], hub: str, now: datetime) -> dict:
+    """One daily digest for an official recipient, summarising the held notifications."""
+    lines = [{"tracking_id": n["tracking_id"], "template": n["template"],
+              "occurred_at": _iso(n.get("occurred_at") or n["created_at"]), "context": n.get("context", {})}
+             for n in sorted(items, key=lambda n: n["created_at"])]
+    return {
+        "_id": notification_id(f"digest:{day}", ref, "email"), "tracking_id": None, "origin_hub": hub, "hub": hub,
+        "source_event_id": f"digest:{day}", "source_event": "daily_digest", "occurred_at": now,
+        "recipient_kind": kind, "recipient_ref": ref, "channel": "email", "template": "daily_digest",
+        "language": "id", "context": {"day": day, "items": lines, "count": len(lines)},
+        "status": "queued", "attempts": 0, "next_attempt_at": now, "last_error": None, "created_at": now,
+        "sent_at": None, "dead_at": None, "delivered_channel": None,
+    }
+
+
+def _iso(value) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def may_manage_preference(principal: dict, recipient_ref: str) -> bool:
+    """National admins manage any recipient; other officials their own scope or themselves."""
+    if principal["role"] == "national_admin":
+        return True
+    own = {f"official:{principal['official_id']}"}
+    if principal["role"] == "liaison" and principal.get("unit_code"):
+        own.add(f"unit:{principal['unit_code']}")
+    if principal["role"] == "agency_admin" and principal.get("agency_code"):
+        own.add(f"agency:{principal['agency_code']}")
+    if principal["role"] == "supervisor" and principal.get("agency_code"):
+        own.add(f"supervisor:{principal['agency_code']}")
+    return recipient_ref in own

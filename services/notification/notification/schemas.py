@@ -1,14 +1,164 @@
-"""What leaves notification (never a contact)."""
-from marshmallow import Schema, fields
+"""What enters and leaves notification's admin API and RPC (never a contact, never a secret
+except once, when a subscription is created)."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from notification.domain import CHANNELS, CONSUMED
+
+RECIPIENT_REF = re.compile(r"^(unit|agency|supervisor|hub|official):[A-Za-z0-9_.-]{1,64}$")
+AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 
 
 class NotificationOut(Schema):
     notification_id = fields.String(attribute="_id")
-    tracking_id = fields.String()
+    tracking_id = fields.String(allow_none=True)
+    source_event = fields.String()
     recipient_kind = fields.String()
     recipient_ref = fields.String()
     channel = fields.String()
+    delivered_channel = fields.String(allow_none=True)
     template = fields.String()
     language = fields.String()
     status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    dead_at = fields.AwareDateTime(allow_none=True)
+    manual_retries = fields.Integer(load_default=0)
+
+
+class NotificationList(Schema):
+    notifications = fields.List(fields.Nested(NotificationOut))
+
+
+class DeadLetterQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    template = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class RetryAllIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    template = fields.String(validate=validate.Length(min=1, max=64))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+class RetriedOut(Schema):
+    retried = fields.Integer()
+
+
+class SubscriptionIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=500))
+    events = fields.List(fields.String(validate=validate.OneOf(CONSUMED)), load_default=list,
+                         metadata={"description": "Event names; empty means every event."})
+    agency_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Regexp(AGENCY_CODE, error="Not a valid agency code."))
+    description = fields.String(load_default="", validate=validate.Length(max=200))
+    secret = fields.String(load_default=None, validate=validate.Length(min=16, max=200), load_only=True,
+                           metadata={"description": "HMAC key; generated when omitted."})
+
+
+class SubscriptionOut(Schema):
+    subscription_id = fields.String(attribute="_id")
+    url = fields.String()
+    events = fields.List(fields.String())
+    agency_code = fields.String(allow_none=True)
+    description = fields.String()
+    active = fields.Boolean()
+    created_at = fields.AwareDateTime()
+    created_by = fields.String()
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret = fields.String(metadata={"description": "Shown once: the HMAC-SHA256 key for X-Lapor-Signature."})
+
+
+class SubscriptionList(Schema):
+    subscriptions = fields.List(fields.Nested(SubscriptionOut))
+
+
+class PreferenceIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    digest = fields.Boolean(required=True, metadata={"description": "true: one daily digest instead of each message."})
+
+
+class PreferenceOut(Schema):
+    recipient_ref = fields.String(attribute="_id")
+    digest = fields.Boolean()
+    updated_by = fields.String()
+    updated_at = fields.AwareDateTime()
+
+
+class DigestsOut(Schema):
+    digests = fields.Integer()
+
+
+def _op(summary: str, ok: str, ok_status: str = "200", body: str | None = None, params: list | None = None) -> dict:
+    op = {"summary": summary, "security": [{"bearer": []}], "responses": {
+        ok_status: {"description": "OK", **({"content": {"application/json": {"schema": ok}}} if ok else {})},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"description": "No valid official token"}, "403": {"description": "Role not allowed"}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+
+
+def _query(name: str, kind: str, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
+
+
+OPENAPI_SCHEMAS = {"Notification": NotificationOut, "NotificationList": NotificationList, "Retried": RetriedOut,
+                   "RetryAll": RetryAllIn, "SubscriptionIn": SubscriptionIn, "Subscription": SubscriptionOut,
+                   "SubscriptionCreated": SubscriptionCreated, "SubscriptionList": SubscriptionList,
+                   "PreferenceIn": PreferenceIn, "Preference": PreferenceOut, "Digests": DigestsOut}
+OPENAPI_PATHS = {
+    "/notifications/dead-letters": {"get": _op(
+        "Dead-lettered notifications, newest first (national_admin).", "NotificationList",
+        params=[_query("limit", "integer", "1-500, default 50"), _query("channel", "string", "email, sms, social, webhook"),
+                _query("template", "string", "template name")])},
+    "/notifications/dead-letters/retry": {"post": _op(
+        "Retry every matching dead letter (national_admin).", "Retried", body="RetryAll")},
+    "/notifications/dead-letters/{notification_id}/retry": {"post": {**_op(
+        "Retry one dead letter with a fresh round of attempts (national_admin).", "Notification",
+        params=[_path("notification_id", "ntf_...")]), "responses": {
+        "200": {"description": "Queued again", "content": {"application/json": {"schema": "Notification"}}},
+        "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}},
+    "/notifications/reports/{tracking_id}": {"get": _op(
+        "Every notification of a report and its delivery state (officials).", "NotificationList",
+        params=[_path("tracking_id", "tracking ID")])},
+    "/notifications/subscriptions": {
+        "get": _op("Active webhook subscriptions (national_admin).", "SubscriptionList"),
+        "post": _op("Subscribe a system to events; the secret is shown once (national_admin).",
+                    "SubscriptionCreated", "201", body="SubscriptionIn")},
+    "/notifications/subscriptions/{subscription_id}": {"delete": _op(
+        "Unsubscribe (national_admin).", None, "204", params=[_path("subscription_id", "sub_...")])},
+    "/notifications/preferences/{recipient_ref}": {"put": _op(
+        "Daily digest on/off for an official recipient (national_admin, or an official for their own scope).",
+        "Preference", body="PreferenceIn", params=[_path("recipient_ref", "unit:CODE, agency:CODE, hub:CODE, "
+                                                      "supervisor:CODE or official:ID")])},
+    "/notifications/digests": {"post": _op(
+        "Send the held daily digests now (national_admin).", "Digests")},
+}

@@ -1,0 +1,138 @@
+"""Message templates per event and language, rendered with Jinja2.
+
+``templates/<language>.yml`` holds each template's subject, text and (for reporters) SMS text.
+Text is rendered without escaping; the HTML mail is the text placed in an autoescaped layout,
+so anything a person typed (an answer excerpt, a reason) can never become markup.  Undefined
+variables are errors (StrictUndefined): a template that cannot render is dead-lettered with the
+reason, never sent half-empty.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, pass_context
+
+from notification.domain import CONTEXT_FIELDS
+from notification.delivery import SMS_LIMIT, SOCIAL_LIMIT, fit
+from notification.exceptions import PermanentError
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+HERE = Path(__file__).resolve().parent / "templates"
+
+TEXT_LAYOUT = """{{ greeting }}
+
+{{ body }}
+{% if tracking_url %}
+{{ labels.track }}: {{ tracking_url }}
+{% endif %}
+--
+{{ labels.footer }}
+"""
+
+HTML_LAYOUT = """<!doctype html>
+<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family:sans-serif;font-size:16px;line-height:1.5;color:#111">
+<p>{{ greeting }}</p>
+{% for paragraph in paragraphs %}<p>{{ paragraph }}</p>
+{% endfor %}{% if tracking_url %}<p><a href="{{ tracking_url }}">{{ labels.track }}: {{ tracking_id }}</a></p>
+{% endif %}<p style="color:#555;font-size:13px">{{ labels.footer }}</p>
+</body></html>
+"""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message: subject, text and HTML for email; ``text`` alone for SMS/social."""
+    subject: str | None
+    text: str
+    html: str | None = None
+
+
+def load_catalogue() -> dict[str, dict]:
+    """{language: {"labels": ..., "templates": {name: {subject, text, sms?}}}} from the YAML files."""
+    catalogue = {}
+    for language in LANGUAGES:
+        with open(HERE / f"{language}.yml", encoding="utf-8") as handle:
+            catalogue[language] = yaml.safe_load(handle)
+    return catalogue
+
+
+class Renderer:
+    """Renders a notification's template for a channel, in the recipient's language."""
+
+    def __init__(self, tracking_base_url: str, timezone: str = "Asia/Jakarta", catalogue: dict | None = None):
+        self.tracking_base_url = tracking_base_url
+        self.zone = ZoneInfo(timezone)
+        self.catalogue = catalogue or load_catalogue()
+        sources = {"layout.txt": TEXT_LAYOUT, "layout.html": HTML_LAYOUT}
+        for language, entry in self.catalogue.items():
+            sources[f"{language}/greeting"] = entry["labels"]["greeting"]
+            for name, parts in entry["templates"].items():
+                for part, source in parts.items():
+                    sources[f"{language}/{name}/{part}"] = source
+        self.text_env = self._env(sources, autoescape=False)
+        self.html_env = self._env(sources, autoescape=True)
+
+    def _env(self, sources: dict, autoescape) -> Environment:
+        env = Environment(loader=DictLoader(sources), autoescape=autoescape, undefined=StrictUndefined,
+                          keep_trailing_newline=False, trim_blocks=False)
+        env.filters.update(when=self.when, day=self.day, link=self.link, fieldnames=_fieldnames)
+        return env
+
+    def templates(self, language: str = DEFAULT_LANGUAGE) -> list[str]:
+        return sorted(self.catalogue[language]["templates"])
+
+    def link(self, tracking_id: str | None) -> str:
+        return f"{self.tracking_base_url}{tracking_id}" if tracking_id else ""
+
+    def when(self, value) -> str:
+        """An ISO timestamp as local date and time, e.g. ``25-11-2026 17:00 WIB``."""
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return moment.astimezone(self.zone).strftime("%d-%m-%Y %H:%M %Z")
+
+    def day(self, value) -> str:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return moment.astimezone(self.zone).strftime("%d-%m-%Y")
+
+    def render(self, template: str, language: str, channel: str, context: dict, name: str | None = None) -> Message:
+        """The message for ``channel`` (email, sms, social); PermanentError if it cannot be made."""
+        language = language if language in self.catalogue else DEFAULT_LANGUAGE
+        entry = self.catalogue[language]
+        if template not in entry["templates"]:
+            raise PermanentError(f"no template {template!r} in language {language!r}")
+        labels = entry["labels"]
+        variables = {**dict.fromkeys(CONTEXT_FIELDS), **context, "labels": labels, "language": language, "name": name,
+                     "tracking_id": context.get("tracking_id"), "tracking_url": self.link(context.get("tracking_id"))}
+        try:
+            if channel in ("sms", "social"):
+                if "sms" not in entry["templates"][template]:
+                    raise PermanentError(f"template {template!r} has no short text for {channel}")
+                text = self.text_env.get_template(f"{language}/{template}/sms").render(variables)
+                return Message(None, fit(text, SMS_LIMIT if channel == "sms" else SOCIAL_LIMIT, channel))
+            return self._email(template, language, variables)
+        except (TemplateError, TypeError, ValueError, KeyError) as exc:
+            raise PermanentError(f"template {template!r} ({language}) failed to render: {exc}") from exc
+
+    def _email(self, template: str, language: str, variables: dict) -> Message:
+        text_env = self.text_env
+        subject = " ".join(text_env.get_template(f"{language}/{template}/subject").render(variables).split())
+        body = text_env.get_template(f"{language}/{template}/text").render(variables).strip()
+        greeting = text_env.get_template(f"{language}/greeting").render(variables)
+        page = {**variables, "subject": subject, "greeting": greeting, "body": body,
+                "paragraphs": [p.strip() for p in body.split("\n\n") if p.strip()]}
+        text = text_env.get_template("layout.txt").render(page)
+        html = self.html_env.get_template("layout.html").render(page)
+        return Message(subject, text, html)
+
+
+@pass_context
+def _fieldnames(context, names) -> str:
+    """Field names (``incident_date``) as the reader's words (``tanggal kejadian``)."""
+    labels = context.get("labels") or {}
+    fields = labels.get("fields", {}) if isinstance(labels, dict) else {}
+    return ", ".join(fields.get(n, n) for n in (names or []))

@@ -1,0 +1,76 @@
+"""Webhooks to subscribed systems: which events they get, what the body holds, how it is signed.
+
+Signature: ``X-Lapor-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`` with
+``X-Lapor-Timestamp: <unix seconds>``; receivers recompute it and reject a timestamp older than
+their tolerance (:func:`verify`, 300 s by default), so a captured request cannot be replayed.
+The body holds workflow facts only: no reporter reference, no report text.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import datetime
+
+SIGNATURE_HEADER = "X-Lapor-Signature"
+TIMESTAMP_HEADER = "X-Lapor-Timestamp"
+EVENT_HEADER = "X-Lapor-Event"
+DELIVERY_HEADER = "X-Lapor-Delivery"
+TOLERANCE_SECONDS = 300
+BODY_FIELDS = ("tracking_id", "origin_hub", "hub", "agency_code", "unit_code", "queue", "stage", "due_at",
+               "indicator", "level", "escalated_to_role", "category_code", "region_code", "until",
+               "on_time", "rating", "sla_working_days")
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def matches(subscription: dict, event_type: str, event: dict) -> bool:
+    """Whether an active subscription wants this event (by type, and agency when it names one)."""
+    if not subscription.get("active", True):
+        return False
+    wanted = subscription.get("events") or []
+    if wanted and event_type not in wanted:
+        return False
+    agency = subscription.get("agency_code")
+    return not agency or event.get("agency_code") == agency
+
+
+def body(notification: dict) -> bytes:
+    """The JSON body delivered for a webhook notification (stable key order)."""
+    context = notification.get("context", {})
+    occurred = notification.get("occurred_at")
+    document = {"event": notification["source_event"], "event_id": notification["source_event_id"],
+                "delivery_id": notification["_id"],
+                "occurred_at": occurred.isoformat() if isinstance(occurred, datetime) else occurred,
+                **{k: context[k] for k in BODY_FIELDS if context.get(k) is not None},
+                "tracking_id": notification["tracking_id"], "hub": notification["hub"]}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(secret: str, timestamp: int, payload: bytes) -> str:
+    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + payload, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def headers(secret: str, payload: bytes, event: str, delivery_id: str, now: float | None = None) -> dict:
+    timestamp = int(now if now is not None else time.time())
+    return {"Content-Type": "application/json", TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(secret, timestamp, payload), EVENT_HEADER: event, DELIVERY_HEADER: delivery_id}
+
+
+def verify(secret: str, received_headers: dict, payload: bytes, now: float | None = None,
+           tolerance: int = TOLERANCE_SECONDS) -> bool:
+    """What a receiver does: signature matches and the timestamp is fresh."""
+    lowered = {k.lower(): v for k, v in received_headers.items()}
+    try:
+        timestamp = int(lowered[TIMESTAMP_HEADER.lower()])
+    except (KeyError, ValueError):
+        return False
+    current = now if now is not None else time.time()
+    if abs(current - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, payload), lowered.get(SIGNATURE_HEADER.lower(), ""))
