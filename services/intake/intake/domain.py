@@ -79,6 +79,10 @@ def new_report(form: dict, hub: str, now: datetime, secret: str, missing: list[d
     step = ("draft_saved", {"channel": form["channel"], "missing": report["missing"]}) if missing \
         else ("received", {"channel": form["channel"]})
     report["history"] = [history.entry(step[0], now, step[1])]
+    if not missing and (source or {}).get("resolution"):
+        report["status"] = "answered"  # resolved by the unit before it was entered (manual form)
+        report["history"].append(history.entry("resolved_by_unit", now, {
+            "original_channel": source.get("original_channel")}))
     return report
 
 
@@ -157,5 +161,5 @@ def reporter_contact(report: dict) -> dict:
     reporter = report.get("reporter") or {}
     preferred = {"sms": "sms", "social": "social"}.get(report["channel"], "email")
     return {"reporter_ref": report["reporter_ref"], "name": reporter.get("name"),
-            "phone": reporter.get("phone"), "email": reporter.get("email"),
+            "phone": reporter.get("phone"), "email": reporter.get("email"), "handle": reporter.get("handle"),
             "channel": preferred, "language": report.get("language", "id")}

@@ -75,9 +75,12 @@ REPORT_DEFAULTS = {"reporter": {}, "is_anonymous": False, "is_confidential": Fal
                    "gesi": [], "channel": "web"}
 
 
-def load_report(body: dict, schema: type[Schema] = ReportIn, **overrides) -> dict:
-    """A submission loaded leniently (missing items allowed, defaults applied): a draft or a report."""
-    return {**REPORT_DEFAULTS, **schema().load(body, partial=True), **overrides}
+REPORT_ITEMS = ("title", "description", "classification", "category_code", "region_code", "incident_date")
+
+
+def load_report(body: dict, schema: type[Schema] = ReportIn) -> dict:
+    """A submission loaded leniently (a report's items may be missing: it becomes a draft)."""
+    return {**REPORT_DEFAULTS, **schema().load(body, partial=REPORT_ITEMS)}
 
 
 class CompletionIn(ReportIn):
@@ -156,6 +159,7 @@ class ContactOut(Schema):
     name = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
+    handle = fields.String(allow_none=True)
     channel = fields.String()
     language = fields.String()
 

@@ -6,6 +6,7 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from contract import http as api_http
+from contract.auth import Auth
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
@@ -13,6 +14,7 @@ from contract.store import utcnow
 from intake import completeness, domain, exceptions, schemas
 from intake import metrics as intake_metrics
 from intake.acceptance import Acceptance
+from intake.channels import ChannelEntrypoints
 from intake.dependencies import ReportStore
 from intake.tracking import TrackingEntrypoints
 
@@ -31,13 +33,14 @@ def receipt_response(status: int, receipt: dict):
     return api_http.json_response(status, body, {"Location": body["tracking_url"]})
 
 
-class IntakeService(Acceptance, TrackingEntrypoints):
+class IntakeService(Acceptance, ChannelEntrypoints, TrackingEntrypoints):
     name = "intake"
 
     config = Config()
     reports = ReportStore()
     outbox = OutboxRelay()
     metrics = Metrics()
+    auth = Auth()
 
     @http("POST", "/reports")
     @intake_metrics.counted("web")
