@@ -192,48 +192,5 @@ class RegistryCopyIn(Schema):
     categories = fields.List(fields.Nested(CategoryCopyIn), load_default=list)
 
 
-TRACKING_ID_PARAM = {"name": "tracking_id", "in": "path", "required": True,
-                     "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2A"}
-IDEMPOTENCY_PARAM = {"name": "Idempotency-Key", "in": "header", "required": False,
-                     "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
-                     "description": "A retry with the same key returns the first report (200) and stores nothing."}
-RATE_LIMITED = {"description": "Too many reports from this sender; see Retry-After",
-                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
-                "content": {"application/json": {"schema": "Errors"}}}
-
-OPENAPI_SCHEMAS = {"ReportIn": ReportIn, "Completion": CompletionIn, "Receipt": ReceiptOut,
-                   "Tracking": TrackingOut}
-OPENAPI_PATHS = {
-    "/reports": {"post": {
-        "summary": "File a report (web or mobile app)",
-        "parameters": [IDEMPOTENCY_PARAM],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": "ReportIn"}}},
-        "responses": {"201": {"description": "Complete: recorded durably, tracking ID and secret issued",
-                              "content": {"application/json": {"schema": "Receipt"}}},
-                      "202": {"description": "Incomplete: kept as a draft; `missing` lists each item (id/en)",
-                              "content": {"application/json": {"schema": "Receipt"}}},
-                      "200": {"description": "Idempotent replay: the first report's receipt (no secret)",
-                              "content": {"application/json": {"schema": "Receipt"}}},
-                      "400": {"$ref": "#/components/responses/BadRequest"},
-                      "429": RATE_LIMITED}}},
-    "/reports/{tracking_id}": {
-        "get": {
-            "summary": "Track a report by its tracking ID",
-            "parameters": [TRACKING_ID_PARAM],
-            "responses": {"200": {"description": "Status and history",
-                                  "content": {"application/json": {"schema": "Tracking"}}},
-                          "400": {"$ref": "#/components/responses/BadRequest"},
-                          "404": {"$ref": "#/components/responses/NotFound"}}},
-        "patch": {
-            "summary": "Complete an incomplete report (draft) with the secret from its receipt",
-            "parameters": [TRACKING_ID_PARAM],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": "Completion"}}},
-            "responses": {"200": {"description": "Now complete: routed from here on",
-                                  "content": {"application/json": {"schema": "Receipt"}}},
-                          "202": {"description": "Still incomplete; `missing` lists what is left",
-                                  "content": {"application/json": {"schema": "Receipt"}}},
-                          "400": {"$ref": "#/components/responses/BadRequest"},
-                          "403": {"description": "Wrong secret", "content": {"application/json": {"schema": "Errors"}}},
-                          "404": {"$ref": "#/components/responses/NotFound"},
-                          "409": {"$ref": "#/components/responses/Conflict"}}}},
-}
+# The public API document's part for intake (deploy/local/openapi.py reads these two names).
+from intake.openapi_doc import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: E402,F401

@@ -1,0 +1,80 @@
+"""Intake's part of the public OpenAPI document: every HTTP endpoint behind the front door."""
+from intake.channel_schemas import ManualIn, SmsIn, SmsReplyOut, SocialIn, SocialReplyOut
+from intake.schemas import CompletionIn, ReceiptOut, ReportIn, TrackingOut
+
+TRACKING_ID_PARAM = {"name": "tracking_id", "in": "path", "required": True,
+                     "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2A"}
+IDEMPOTENCY_PARAM = {"name": "Idempotency-Key", "in": "header", "required": False,
+                     "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
+                     "description": "A retry with the same key returns the first report (200) and stores nothing."}
+RATE_LIMITED = {"description": "Too many reports from this sender; see Retry-After",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                "content": {"application/json": {"schema": "Errors"}}}
+
+OPENAPI_SCHEMAS = {"ReportIn": ReportIn, "Completion": CompletionIn, "Receipt": ReceiptOut,
+                   "Tracking": TrackingOut, "SmsIn": SmsIn, "SmsReply": SmsReplyOut, "SocialIn": SocialIn,
+                   "SocialReply": SocialReplyOut, "ManualIn": ManualIn}
+ERRORS = {"content": {"application/json": {"schema": "Errors"}}}
+
+
+def _answers(schema: str, created: str) -> dict:
+    return {"201": {"description": created, "content": {"application/json": {"schema": schema}}},
+            "202": {"description": "Incomplete: kept as a draft; `missing` lists each item",
+                    "content": {"application/json": {"schema": schema}}},
+            "200": {"description": "Redelivery of the same message/post/key: the first report, nothing stored",
+                    "content": {"application/json": {"schema": schema}}},
+            "400": {"$ref": "#/components/responses/BadRequest"}}
+
+OPENAPI_PATHS = {
+    "/reports": {"post": {
+        "summary": "File a report (web or mobile app)",
+        "parameters": [IDEMPOTENCY_PARAM],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "ReportIn"}}},
+        "responses": {"201": {"description": "Complete: recorded durably, tracking ID and secret issued",
+                              "content": {"application/json": {"schema": "Receipt"}}},
+                      "202": {"description": "Incomplete: kept as a draft; `missing` lists each item (id/en)",
+                              "content": {"application/json": {"schema": "Receipt"}}},
+                      "200": {"description": "Idempotent replay: the first report's receipt (no secret)",
+                              "content": {"application/json": {"schema": "Receipt"}}},
+                      "400": {"$ref": "#/components/responses/BadRequest"},
+                      "429": RATE_LIMITED}}},
+    "/reports/{tracking_id}": {
+        "get": {
+            "summary": "Track a report by its tracking ID",
+            "parameters": [TRACKING_ID_PARAM],
+            "responses": {"200": {"description": "Status and history",
+                                  "content": {"application/json": {"schema": "Tracking"}}},
+                          "400": {"$ref": "#/components/responses/BadRequest"},
+                          "404": {"$ref": "#/components/responses/NotFound"}}},
+        "patch": {
+            "summary": "Complete an incomplete report (draft) with the secret from its receipt",
+            "parameters": [TRACKING_ID_PARAM],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": "Completion"}}},
+            "responses": {"200": {"description": "Now complete: routed from here on",
+                                  "content": {"application/json": {"schema": "Receipt"}}},
+                          "202": {"description": "Still incomplete; `missing` lists what is left",
+                                  "content": {"application/json": {"schema": "Receipt"}}},
+                          "400": {"$ref": "#/components/responses/BadRequest"},
+                          "403": {"description": "Wrong secret", "content": {"application/json": {"schema": "Errors"}}},
+                          "404": {"$ref": "#/components/responses/NotFound"},
+                          "409": {"$ref": "#/components/responses/Conflict"}}}},
+    "/channels/sms": {"post": {
+        "summary": "SMS-gateway webhook: `<REGION> <text>` to 1708; answers the reply SMS (<= 160 chars)",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "SmsIn"},
+                                                      "application/x-www-form-urlencoded": {"schema": "SmsIn"}}},
+        "responses": {**_answers("SmsReply", "Recorded; reply carries the tracking ID and secret"),
+                      "429": RATE_LIMITED}}},
+    "/channels/social": {"post": {
+        "summary": "Social-media webhook: a post mentioning @LAPOR1708 or #lapor (one report per post id)",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "SocialIn"}}},
+        "responses": {**_answers("SocialReply", "Recorded; reply is the public answer to post"),
+                      "429": RATE_LIMITED}}},
+    "/channels/manual": {"post": {
+        "summary": "Manual entry by a liaison officer of a report received offline (Bearer token, role liaison)",
+        "parameters": [IDEMPOTENCY_PARAM],
+        "security": [{"bearerAuth": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": "ManualIn"}}},
+        "responses": {**_answers("Receipt", "Recorded with the officer and the original channel"),
+                      "401": {"description": "No valid official token", **ERRORS},
+                      "403": {"description": "Not a liaison officer", **ERRORS}}}},
+}
