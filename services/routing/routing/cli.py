@@ -1,9 +1,13 @@
-"""Operator CLI for the organisation registry.
+"""Operator CLI for the organisation registry and officials' tokens.
 
-    python -m routing.cli import FILE.yml [--config services/routing/config.yml]
+    python -m routing.cli import FILE.yml|FILE.csv [--kind rules] [--config services/routing/config.yml]
+    python -m routing.cli export [--format yaml|csv --kind rules] [--output FILE]
     python -m routing.cli token OFFICIAL_ID [--days 30]
+    python -m routing.cli revoke OFFICIAL_ID
 
-Validates the whole file first (schema and cross-references); a bad file changes nothing.
+A file is validated whole first (schema, then cross-references and rule ties); a bad row is
+reported with its line and nothing of the file is applied. Importing the same file twice
+changes nothing the second time.
 """
 from __future__ import annotations
 
@@ -11,44 +15,60 @@ import argparse
 import json
 import sys
 
-import yaml
-from marshmallow import ValidationError
-
 from contract.config import load_config
-from contract.errors import from_validation_error
 from contract.store import acquire_client, release_client, utcnow
-from routing import domain, schemas
+from routing import domain, registry_io
 from routing.dependencies import Registry
 
 
-def import_file(path: str, config: dict) -> dict:
-    with open(path) as handle:
-        raw = yaml.safe_load(handle) or {}
-    try:
-        registry = schemas.RegistryIn().load(raw)
-    except ValidationError as exc:
-        raise SystemExit(json.dumps(from_validation_error(exc).to_dict(), indent=2, ensure_ascii=False))
+class CliError(Exception):
+    pass
+
+
+def _registry(config: dict) -> tuple[Registry, str]:
     uri = config["MONGODB_URI"]
     client = acquire_client(uri)
+    return Registry(client, client[config["MONGODB_DATABASE"]]), uri
+
+
+def import_file(path: str, config: dict, kind: str | None = None) -> dict:
+    """Validate and apply a registry file; CliError with contract errors (and lines) if bad."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    if path.lower().endswith(".csv"):
+        data, lines = registry_io.parse_csv(text, kind or registry_io.kind_of(path))
+    else:
+        data, lines = registry_io.parse_yaml(text)
+    repo, uri = _registry(config)
     try:
-        repo = Registry(client, client[config["MONGODB_DATABASE"]])
-        known = repo.known_codes()
-        problems = domain.registry_problems(registry, known)
+        registry, problems = registry_io.validate(data, lines, repo.known_codes(), repo.all_rules(),
+                                                  repo.unit_agencies())
         if problems:
-            raise SystemExit(json.dumps({"errors": problems}, indent=2, ensure_ascii=False))
+            raise CliError(json.dumps({"errors": problems}, indent=2, ensure_ascii=False))
         return repo.import_registry(registry)
     finally:
         release_client(uri)
 
 
-def issue_token(official_id: str, days: int, config: dict) -> str:
-    uri = config["MONGODB_URI"]
-    client = acquire_client(uri)
+def export(config: dict, fmt: str, kind: str | None) -> str:
+    repo, uri = _registry(config)
     try:
-        repo = Registry(client, client[config["MONGODB_DATABASE"]])
+        registry = repo.export()
+    finally:
+        release_client(uri)
+    if fmt == "csv":
+        if kind not in domain.COLLECTIONS:
+            raise CliError(f"--kind is required for CSV: one of {', '.join(domain.COLLECTIONS)}")
+        return registry_io.to_csv(registry[kind])
+    return registry_io.to_yaml({kind: registry[kind]} if kind else registry)
+
+
+def issue_token(official_id: str, days: int, config: dict) -> str:
+    repo, uri = _registry(config)
+    try:
         official = repo.official(official_id)
         if official is None:
-            raise SystemExit(f"unknown official: {official_id}")
+            raise CliError(f"unknown official: {official_id}")
         token, doc = domain.new_token(official, utcnow(), days)
         repo.add_token(doc)
         return token
@@ -56,23 +76,52 @@ def issue_token(official_id: str, days: int, config: dict) -> str:
         release_client(uri)
 
 
+def revoke(official_id: str, config: dict) -> int:
+    repo, uri = _registry(config)
+    try:
+        return repo.revoke_tokens(official_id)
+    finally:
+        release_client(uri)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="routing.cli", description=__doc__.split("\n")[0])
+    parser.add_argument("--config", default="services/routing/config.yml")
     sub = parser.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="import a registry YAML file")
+    imp = sub.add_parser("import", help="import a registry file (YAML, or CSV of one collection)")
     imp.add_argument("file")
-    imp.add_argument("--config", default="services/routing/config.yml")
+    imp.add_argument("--kind", choices=domain.COLLECTIONS, help="the collection a CSV file holds")
+    exp = sub.add_parser("export", help="export the registry")
+    exp.add_argument("--format", choices=("yaml", "csv"), default="yaml")
+    exp.add_argument("--kind", choices=domain.COLLECTIONS)
+    exp.add_argument("--output")
     tok = sub.add_parser("token", help="issue a token for an official (printed once)")
     tok.add_argument("official_id")
-    tok.add_argument("--days", type=int, default=30)
-    tok.add_argument("--config", default="services/routing/config.yml")
+    tok.add_argument("--days", type=int, default=30, choices=range(1, 366), metavar="DAYS")
+    rev = sub.add_parser("revoke", help="revoke every token of an official")
+    rev.add_argument("official_id")
+    for command in (imp, exp, tok, rev):  # accepted after the command too, as before
+        command.add_argument("--config", default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     config = load_config(args.config)
-    if args.command == "import":
-        counts = import_file(args.file, config)
-        print("imported: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
-    else:
-        print(issue_token(args.official_id, args.days, config))
+    try:
+        if args.command == "import":
+            counts = import_file(args.file, config, args.kind)
+            print("imported: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        elif args.command == "export":
+            text = export(config, args.format, args.kind)
+            if args.output:
+                with open(args.output, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            else:
+                sys.stdout.write(text)
+        elif args.command == "token":
+            print(issue_token(args.official_id, args.days, config))
+        else:
+            print(f"revoked: {revoke(args.official_id, config)}")
+    except (CliError, ValueError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     return 0
 
 
