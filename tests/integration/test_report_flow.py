@@ -19,7 +19,7 @@ def test_report_is_routed_followed_up_and_notified(start_services, rpc, demo_reg
     def complete():
         view = track(urls["intake"], tracking_id)
         steps = [h["step"] for h in view["history"]]
-        return view if steps.count("notification_queued") == 2 and "case_opened" in steps else None
+        return view if steps.count("notification_queued") == 3 and "case_opened" in steps else None
 
     view = wait_for(complete, timeout=5)
     assert view["status"] == "in_follow_up"
@@ -50,7 +50,7 @@ def test_redelivered_event_changes_nothing_twice(start_services, rpc, service_co
     urls = start_services(*ALL_SERVICES)
     rpc.routing.import_registry(demo_registry)
     tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
-    wait_for(lambda: len(rpc.notification.for_report(tracking_id)) == 2)
+    wait_for(lambda: len(rpc.notification.for_report(tracking_id)) == 3)  # receipt + disposition (2)
     disposition = rpc.routing.disposition(tracking_id)
     assert disposition["unit_code"] == "BLL-PUPR"
 
@@ -63,9 +63,9 @@ def test_redelivered_event_changes_nothing_twice(start_services, rpc, service_co
         unit_code="BLL-PUPR", rule_id="bll-infra", automatic=True)["payload"]
     dispatch("routing", events.REPORT_DISPOSITIONED, replay)
     dispatch("routing", events.REPORT_DISPOSITIONED, replay)
-    wait_for(lambda: len(rpc.notification.for_report(tracking_id)) == 4, timeout=5)
+    wait_for(lambda: len(rpc.notification.for_report(tracking_id)) == 5, timeout=5)
     eventlet.sleep(0.5)  # give a wrongly applied duplicate the time to show up
-    assert len(rpc.notification.for_report(tracking_id)) == 4  # the duplicate queued nothing
+    assert len(rpc.notification.for_report(tracking_id)) == 5  # the duplicate queued nothing
     view = track(urls["intake"], tracking_id)
     assert [h["step"] for h in view["history"]].count("dispositioned") == 2  # the real one + the replay once
     counts = rpc.assessment.counts()
