@@ -98,3 +98,34 @@ def test_cli_commands_and_exit_codes(config, tmp_path, capsys):
     unnamed = tmp_path / "registry.csv"
     unnamed.write_text("code\nX\n")
     assert cli.main(["--config", config["path"], "import", str(unnamed)]) == 1
+
+
+def test_admin_registry_endpoints_import_and_export(start_services, rpc, demo_registry):
+    import requests
+
+    from routing.service import RoutingService
+    urls = start_services(RoutingService)
+    rpc.routing.import_registry(demo_registry)
+    base = urls["routing"]
+    admin = {"Authorization": f"Bearer {rpc.routing.issue_token('nas-admin-1')['token']}"}
+    csv_body = ("id,category_code,region_code,agency_code,unit_code\n"
+                "ktm-kesehatan,kesehatan,6202,PEMKAB-KOTIM,KTM-TIDAKADA\n")
+    bad = requests.post(f"{base}/admin/registry", params={"kind": "rules"}, data=csv_body, timeout=5,
+                        headers={**admin, "Content-Type": "text/csv"})
+    assert bad.status_code == 400
+    assert [(e["line"], e["field"]) for e in bad.json()["errors"]] == [(2, "rules.0.unit_code")]
+    good = requests.post(f"{base}/admin/registry", params={"kind": "rules"}, timeout=5,
+                         data=csv_body.replace("KTM-TIDAKADA", ""), headers={**admin, "Content-Type": "text/csv"})
+    assert good.status_code == 200 and good.json()["imported"]["rules"] == 1
+    broken = requests.post(f"{base}/admin/registry", data="rules: [unclosed", timeout=5,
+                           headers={**admin, "Content-Type": "application/yaml"})
+    assert broken.status_code == 400 and broken.json()["errors"][0]["line"] == 1
+    exported = requests.get(f"{base}/admin/registry", params={"format": "csv", "kind": "rules"}, headers=admin,
+                            timeout=5)
+    assert exported.headers["Content-Type"].startswith("text/csv") and "ktm-kesehatan" in exported.text
+    assert requests.get(f"{base}/admin/registry", params={"format": "csv"}, headers=admin,
+                        timeout=5).json()["errors"][0]["field"] == "kind"
+    categories = requests.get(f"{base}/registry/categories", headers={"Accept-Language": "en"}, timeout=5).json()
+    assert {"code": "kesehatan", "name_id": "Kesehatan", "name_en": "Health", "name": "Health"} in categories["items"]
+    units = requests.get(f"{base}/registry/units", timeout=5).json()["items"]
+    assert all("liaison" not in u for u in units) and "@" not in str(units)  # no officials' contacts

@@ -133,12 +133,24 @@ def test_token_endpoints_respect_scope(scene):
     assert call("DELETE", "adm-buleleng", "lo-bll-dinkes") == 200
 
 
+def test_only_national_admins_import_or_export_the_registry(scene):
+    base, _, tokens = scene
+    for official, (role, _, _) in OFFICIALS.items():
+        headers = {"Authorization": f"Bearer {tokens[official]}"}
+        exported = requests.get(f"{base}/admin/registry", headers=headers, timeout=5)
+        imported = requests.post(f"{base}/admin/registry", data="categories: []", timeout=5,
+                                 headers={**headers, "Content-Type": "application/yaml"})
+        expected = 200 if role == "national_admin" else 403
+        assert (exported.status_code, imported.status_code) == (expected, expected), official
+
+
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer lpr_forged", "Basic dXNlcjpwYXNz", "Bearer " + "x" * 300])
 def test_every_official_endpoint_refuses_missing_or_malformed_tokens(scene, header):
     base, ids, _ = scene
     headers = {"Authorization": header} if header else {}
     tracking_id = ids["own-unit"]
-    calls = [("GET", "/admin/inbox"), ("GET", f"/admin/reports/{tracking_id}"),
+    calls = [("GET", "/admin/inbox"), ("GET", f"/admin/reports/{tracking_id}"), ("GET", "/admin/registry"),
+             ("POST", "/admin/registry"),
              *[("POST", f"/admin/reports/{tracking_id}/{a}") for a in ACTION_BODIES],
              ("POST", "/admin/officials/lo-bll-pupr/tokens"), ("DELETE", "/admin/officials/lo-bll-pupr/tokens")]
     for method, path in calls:

@@ -59,6 +59,20 @@ OPENAPI_PATHS = {
                  "responses": {"201": {"description": "The token, shown once", **_json("TokenOut")}, **ERRORS}},
         "delete": {"summary": "Revoke every token of an official", "security": BEARER, "parameters": [OFFICIAL],
                    "responses": {"200": {"description": "How many tokens were revoked"}, **ERRORS}}},
+    "/admin/registry": {
+        "get": {"summary": "Export the registry (national admin): YAML, JSON, or CSV of one collection",
+                "security": BEARER,
+                "parameters": [_query("format", "string", "yaml (default), json or csv", default="yaml"),
+                               _query("kind", "string", "one collection (required for csv)")],
+                "responses": {"200": {"description": "The registry",
+                                      "content": {"application/yaml": {}, "text/csv": {}, "application/json": {}}},
+                              **ERRORS}},
+        "post": {"summary": "Import a registry file (national admin): all of it or nothing; bad rows by line",
+                 "security": BEARER,
+                 "parameters": [_query("kind", "string", "the collection a CSV body holds")],
+                 "requestBody": {"required": True, "content": {"application/yaml": {}, "text/csv": {},
+                                                               "application/json": {}}},
+                 "responses": {"200": {"description": "Items upserted per collection"}, **ERRORS}}},
     **{f"/registry/{kind}": {"get": {
         "summary": f"Public list of {kind} (names in Bahasa Indonesia; categories also in English)",
         "responses": {"200": {"description": kind, "content": {"application/json": {"schema": {

@@ -9,23 +9,53 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import yaml
 from marshmallow import ValidationError
 
-from contract.errors import from_validation_error
+from contract.errors import error, from_validation_error
 from routing import domain, schemas
 
 LIST_FIELDS = {"keywords"}
 _INDEXED = re.compile(r"^(\w+)\.(\d+)(?:\.|$)")
 
 
+class RegistryFileError(ValueError):
+    """A file that cannot even be read as a registry; carries contract error items."""
+
+    def __init__(self, items: list[dict]):
+        super().__init__(json.dumps({"errors": items}, indent=2, ensure_ascii=False))
+        self.items = items
+
+
+def parse(text: str, media_type: str, kind: str | None) -> tuple[dict, dict[str, list[int]]]:
+    """A registry body by its media type: CSV (one collection: ``kind``), JSON, else YAML."""
+    if "csv" in media_type:
+        if kind not in domain.COLLECTIONS:
+            raise RegistryFileError([error("kind", "required", "Say which collection the CSV holds (?kind=rules).",
+                                           "Sebutkan koleksi isi CSV (?kind=rules).")])
+        return parse_csv(text, kind)
+    if "json" in media_type:
+        try:
+            data = json.loads(text or "null")
+        except ValueError:
+            raise RegistryFileError([error(None, "invalid_json")])
+        return (data if isinstance(data, dict) else {"_": data}), {}
+    return parse_yaml(text)
+
+
 def parse_yaml(text: str) -> tuple[dict, dict[str, list[int]]]:
     """The registry in a YAML text and, per collection, the line of each item."""
-    data = yaml.safe_load(text) or {}
+    try:
+        data = yaml.safe_load(text) or {}
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        item = error(None, "invalid", f"Not valid YAML: {getattr(exc, 'problem', exc)}.", "Bukan YAML yang valid.")
+        raise RegistryFileError([{**item, "line": mark.line + 1} if mark else item])
     lines: dict[str, list[int]] = {}
-    root = yaml.compose(text)
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
             if isinstance(value, yaml.SequenceNode):

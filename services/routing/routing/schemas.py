@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from contract.auth import ROLES
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
@@ -12,6 +12,7 @@ from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 CODE = validate.Regexp(re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"), error="Not a valid code.")
 REGION = validate.Regexp(re.compile(r"^\d{2}(\d{2})?$"), error="Not a valid BPS region code.")
 TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+REGISTRY_KINDS = ("hubs", "regions", "agencies", "units", "categories", "rules", "officials")
 
 
 class Strict(Schema):
@@ -212,6 +213,16 @@ class InboxOut(Schema):
     total = fields.Integer()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
                          metadata={"description": "Reports per status in this inbox (before the status filter)."})
+
+
+class ExportQuery(Strict):
+    format = fields.String(load_default="yaml", validate=validate.OneOf(("yaml", "csv", "json")))
+    kind = fields.String(load_default=None, validate=validate.OneOf(REGISTRY_KINDS))
+
+    @validates_schema
+    def csv_needs_kind(self, data, **kwargs):
+        if data["format"] == "csv" and not data["kind"]:
+            raise ValidationError({"kind": ["Missing data for required field."]})
 
 
 class TokenIn(Strict):

@@ -8,6 +8,7 @@ from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
+from werkzeug.wrappers import Response
 
 from contract import errors, events, http as api_http
 from contract.consumer import consume
@@ -15,7 +16,7 @@ from contract.errors import ApiError
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
-from routing import domain, exceptions, observability, schemas
+from routing import domain, exceptions, observability, registry_io, schemas
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
 from routing.domain import inbox, workflow
 
@@ -163,16 +164,42 @@ class RoutingService:
     @rpc
     def import_registry(self, payload):
         """Validate and apply a registry (dict): counts, or contract errors with nothing applied."""
-        registry = schemas.RegistryIn().load(payload)
-        problems = domain.registry_problems(registry, self.registry.known_codes(), self.registry.all_rules(),
-                                            self.registry.unit_agencies())
-        if problems:
-            raise ApiError(problems)
-        return self.registry.import_registry(registry)
+        return self._import(payload if isinstance(payload, dict) else {"_": payload}, {})
 
     @rpc
     def export_registry(self):
         return self.registry.export()
+
+    @http("POST", "/admin/registry")
+    @api_http.api
+    def import_registry_http(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        try:
+            data, lines = registry_io.parse(request.get_data(as_text=True), request.mimetype or "",
+                                            request.args.get("kind"))
+        except registry_io.RegistryFileError as exc:
+            raise ApiError(exc.items)
+        return api_http.json_response(200, {"imported": self._import(data, lines)})
+
+    @http("GET", "/admin/registry")
+    @api_http.api
+    def export_registry_http(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        query = schemas.ExportQuery().load(request.args.to_dict())
+        registry = self.registry.export()
+        if query["format"] == "csv":
+            return Response(registry_io.to_csv(registry[query["kind"]]), content_type="text/csv; charset=utf-8")
+        chosen = {query["kind"]: registry[query["kind"]]} if query["kind"] else registry
+        if query["format"] == "json":
+            return api_http.json_response(200, chosen)
+        return Response(registry_io.to_yaml(chosen), content_type="application/yaml; charset=utf-8")
+
+    def _import(self, data: dict, lines: dict) -> dict:
+        registry, problems = registry_io.validate(data, lines, self.registry.known_codes(),
+                                                  self.registry.all_rules(), self.registry.unit_agencies())
+        if problems:
+            raise ApiError(problems)
+        return self.registry.import_registry(registry)
 
     @http("GET", "/registry/<string:kind>")
     @api_http.api
