@@ -192,5 +192,10 @@ class RegistryCopyIn(Schema):
     categories = fields.List(fields.Nested(CategoryCopyIn), load_default=list)
 
 
-# The public API document's part for intake (deploy/local/openapi.py reads these two names).
-from intake.openapi_doc import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: E402,F401
+def __getattr__(name: str):
+    """OPENAPI_PATHS and OPENAPI_SCHEMAS (read by deploy/local/openapi.py) live in openapi_doc,
+    which imports the channel schemas: resolved on first use to avoid an import cycle."""
+    if name in ("OPENAPI_PATHS", "OPENAPI_SCHEMAS"):
+        from intake import openapi_doc
+        return getattr(openapi_doc, name)
+    raise AttributeError(name)

@@ -11,12 +11,10 @@ from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
-from intake import completeness, domain, exceptions, schemas
+# mixins imported as modules: `nameko run intake.service` must find one service class only
+from intake import acceptance, channels, completeness, domain, exceptions, schemas, tracking
 from intake import metrics as intake_metrics
-from intake.acceptance import Acceptance
-from intake.channels import ChannelEntrypoints
 from intake.dependencies import ReportStore
-from intake.tracking import TrackingEntrypoints
 
 
 def language_of(request) -> str:
@@ -33,7 +31,7 @@ def receipt_response(status: int, receipt: dict):
     return api_http.json_response(status, body, {"Location": body["tracking_url"]})
 
 
-class IntakeService(Acceptance, ChannelEntrypoints, TrackingEntrypoints):
+class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, tracking.TrackingEntrypoints):
     name = "intake"
 
     config = Config()

@@ -1,0 +1,139 @@
+"""Anonymity and confidentiality canaries over every public and official read path of the stack.
+
+Reports are filed through intake's channels with unique markers in every identity field and in
+the texts, then every endpoint is read as the public and as each official role:
+- no anonymous reporter's identity (name, phone, e-mail) on any endpoint, public or official;
+- no reporter's identity (also handles and named reporters) in any other service's database
+  (events carry only the pseudonymous reporter reference);
+- no text of a confidential report appears on any public endpoint.
+
+To extend: endpoints come from /openapi.json (every GET path), with path parameters filled from
+``PATH_VALUES``; add to ``EXTRA_PUBLIC_READS`` any public read that is not in the OpenAPI
+document (exports, feeds), and to ``PATH_VALUES`` the value of a new path parameter.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date, timedelta
+
+import pytest
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from tests.factories import make_report
+
+pytestmark = pytest.mark.e2e
+
+RUN = uuid.uuid4().hex[:8].upper()
+NAME, PHONE, EMAIL = f"CANARYANON{RUN}", f"+62899{int(RUN, 16) % 10**7:07d}", f"anon{RUN.lower()}@example.com"
+ANONYMOUS = (NAME, PHONE, EMAIL)  # identity of anonymous reporters: on no endpoint at all
+NAME2, PHONE2, EMAIL2, HANDLE = f"CANARYOPEN{RUN}", f"+62898{int(RUN, 16) % 10**7:07d}", \
+    f"open{RUN.lower()}@example.com", f"canary_{RUN.lower()}"
+IDENTITY = ANONYMOUS + (NAME2, PHONE2, EMAIL2, HANDLE)  # any reporter: in no other service's store
+SECRET_TEXT = f"CANARYSECRETTEXT{RUN}"
+OFFICIALS = ("nas-admin-1", "adm-buleleng", "lo-bll-pupr", "spv-buleleng")
+
+# path parameter -> values to read (the canary tracking IDs are added at run time)
+PATH_VALUES = {"agency_code": ["PEMKAB-BULELENG"], "unit_code": ["BLL-PUPR"], "region_code": ["5108"],
+               "year": [str(date.today().year)], "official_id": ["lo-bll-pupr"], "category_code": ["infrastruktur"]}
+# public reads outside the OpenAPI document: "{tracking_id}" is replaced by each canary ID
+EXTRA_PUBLIC_READS = ["/open311/v2/services.json", "/open311/v2/services.xml",
+                      "/open311/v2/requests.json", "/open311/v2/requests.xml",
+                      "/open311/v2/requests/{tracking_id}.json", "/open311/v2/requests/{tracking_id}.xml"]
+
+
+def canary_reports(base: str) -> dict[str, str]:
+    """File the canaries through every public channel and the manual form; name -> tracking ID."""
+    anonymous, named = {"name": NAME, "phone": PHONE, "email": EMAIL}, {"name": NAME2, "phone": PHONE2, "email": EMAIL2}
+    ids = {}
+    for name, flags in (("anonymous_confidential", {"is_anonymous": True, "is_confidential": True}),
+                        ("anonymous", {"is_anonymous": True}), ("confidential", {"is_confidential": True})):
+        text = SECRET_TEXT if flags.get("is_confidential") else "Teks publik"
+        body = make_report(title=f"{text} judul", description=f"{text}: jalan berlubang besar di depan sekolah sejak Senin",
+                           reporter=anonymous if flags.get("is_anonymous") else named, **flags)
+        response = requests.post(f"{base}/reports", json=body, timeout=10)
+        assert response.status_code == 201, response.text
+        ids[name] = response.json()["tracking_id"]
+    sms = requests.post(f"{base}/channels/sms", timeout=10, json={
+        "message_id": f"canary-{RUN}", "from": PHONE2, "text": "Buleleng jalan rusak parah di depan pasar sejak Senin"})
+    social = requests.post(f"{base}/channels/social", timeout=10, json={
+        "post_id": f"canary-{RUN}", "author_handle": HANDLE,
+        "text": "@LAPOR1708 lampu jalan mati total di Singaraja sejak seminggu #lapor"})
+    assert sms.status_code == 201 and social.status_code == 201, (sms.text, social.text)
+    ids["sms"], ids["social"] = sms.json()["tracking_id"], social.json()["tracking_id"]
+    draft = requests.post(f"{base}/reports", timeout=10, json={
+        "title": f"{SECRET_TEXT} draf", "description": "pendek", "is_confidential": True, "is_anonymous": True,
+        "reporter": anonymous})
+    assert draft.status_code == 202
+    ids["draft"] = draft.json()["tracking_id"]
+    return ids
+
+
+def paths_to_read(base: str, ids: dict[str, str]) -> list[str]:
+    spec = requests.get(f"{base}/openapi.json", timeout=10).json()
+    templates = [p for p, ops in spec["paths"].items() if "get" in ops] + EXTRA_PUBLIC_READS
+    values = {**PATH_VALUES, "tracking_id": list(ids.values())}
+    urls = []
+    for template in templates:
+        expanded = [template]
+        for name, options in values.items():
+            if "{" + name + "}" in template:
+                expanded = [u.replace("{" + name + "}", v) for u in expanded for v in options]
+        urls += [u for u in expanded if "{" not in u]
+    return urls
+
+
+def leaks(text: str, markers: tuple[str, ...]) -> list[str]:
+    return [m for m in markers if m.lower() in text.lower()]
+
+
+def test_no_identity_or_confidential_text_leaks(stack, servers, mongo_client_session):
+    base = stack["base"]
+    ids = canary_reports(base)
+    deadline = time.monotonic() + 10  # let routing, followup and notification act on them
+    while time.monotonic() < deadline:
+        view = requests.get(f"{base}/reports/{ids['anonymous_confidential']}", timeout=5).json()
+        if any(h["step"] == "case_opened" for h in view["history"]):
+            break
+        time.sleep(0.2)
+    with ClusterRpcProxy({"AMQP_URI": servers["amqp_uri"]}, timeout=10) as rpc:
+        tokens = {o: rpc.routing.issue_token(o)["token"] for o in OFFICIALS}
+
+    read, problems = 0, []
+    for path in paths_to_read(base, ids):
+        public = requests.get(f"{base}{path}", timeout=10)
+        if public.status_code == 200:
+            read += 1
+            found = leaks(public.text, ANONYMOUS + (SECRET_TEXT,))
+            if found:
+                problems.append(f"public GET {path}: {found}")
+        for official, token in tokens.items():
+            answer = requests.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            if answer.status_code == 200:
+                read += 1
+                found = leaks(answer.text, ANONYMOUS)
+                if found:
+                    problems.append(f"{official} GET {path}: {found}")
+    assert not problems, "\n".join(problems)
+    assert read >= 20, f"only {read} successful reads: the canary test is not reading the platform"
+
+    for database in mongo_client_session.list_database_names():
+        if not database.startswith("lapor_") or database == "lapor_intake":
+            continue
+        for collection in mongo_client_session[database].list_collection_names():
+            for doc in mongo_client_session[database][collection].find({}, limit=5000):
+                found = leaks(repr(doc), IDENTITY)
+                assert not found, f"{database}.{collection} holds reporter identity {found}: {doc.get('_id')}"
+
+
+def test_confidential_reports_are_never_listed_publicly(stack):
+    base = stack["base"]
+    body = make_report(title=f"{SECRET_TEXT} rahasia", is_confidential=True,
+                       incident_date=(date.today() - timedelta(days=1)).isoformat())
+    tracking_id = requests.post(f"{base}/reports", json=body, timeout=10).json()["tracking_id"]
+    view = requests.get(f"{base}/reports/{tracking_id}", timeout=5).json()
+    assert view["title"] is None and view["is_confidential"] is True
+    listing = requests.get(f"{base}/open311/v2/requests.json", timeout=5)
+    if listing.status_code == 200:
+        assert tracking_id not in listing.text and SECRET_TEXT not in listing.text
