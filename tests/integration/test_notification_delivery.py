@@ -8,9 +8,8 @@ from contract import events
 from notification.service import NotificationService
 from routing.service import RoutingService
 from tests.integration.conftest import wait_for
-from tests.integration.conftest_notification import (  # noqa: F401  (fixtures)
-    TRACKING_BASE_URL, bearer, contact_directory, make_event, metric, notification_config, smtp, sms_gateway,
-    social_hook)
+from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, sms_gateway, ...)
+from tests.integration.conftest_notification import TRACKING_BASE_URL, bearer, contact_directory, make_event, metric
 
 SMS_REF, SOCIAL_REF, EMAIL_EN_REF = "rpt_sms_reporter", "rpt_social_reporter", "rpt_email_en"
 CONTACTS = {

@@ -101,7 +101,7 @@ class Courier:
         elif channel == "sms":
             self.sms.send(address, message.text, notification["_id"])
         else:
-            self.social.send(notification["recipient_ref"], contact.get("social_handle"), message.text,
+            self.social.send(notification["recipient_ref"], contact.get("handle"), message.text,
                              notification["_id"], notification["tracking_id"])
 
     def _to_officials(self, notification: dict) -> None:

@@ -49,7 +49,7 @@ def reporter_route(contact: dict, planned: str) -> tuple[str, str]:
     """(channel, address) for a reporter: the reporter's chosen channel, else the planned one,
     else whatever address intake holds.  Raises PermanentError when none is usable."""
     addresses = {"email": contact.get("email"), "sms": contact.get("phone"),
-                 "social": contact.get("social_handle") or contact.get("reporter_ref")}
+                 "social": contact.get("handle") or contact.get("reporter_ref")}
     if contact.get("channel") != "social" and planned != "social":
         addresses["social"] = None  # only reporters who came in through a social channel get replies there
     for channel in (contact.get("channel"), planned, "email", "sms"):
@@ -69,7 +69,7 @@ def contact_values(contact: dict | None) -> list[str | None]:
     """Every identifying value of a reporter's contact (to keep out of errors and logs)."""
     if not contact:
         return []
-    values = [contact.get(k) for k in ("name", "email", "phone", "social_handle")]
+    values = [contact.get(k) for k in ("name", "email", "phone", "handle")]
     phone = contact.get("phone")
     if phone:  # gateways echo numbers in other spellings
         digits = "".join(ch for ch in phone if ch.isdigit())

@@ -39,6 +39,8 @@ RULES: dict[str, list[tuple[str, str]]] = {
     events.CASE_CLOSED: [("reporter", "case_closed")],
 }
 CONSUMED = tuple(RULES)
+# Intake answers SMS and social reports at once, in the same conversation, with the tracking ID.
+RECEIPT_ANSWERED_BY_INTAKE = ("sms", "social")
 
 # Event fields a template may use: nothing identifying, nothing of a confidential report's text.
 CONTEXT_FIELDS = ("tracking_id", "agency_code", "unit_code", "queue", "stage", "due_at", "indicator", "level",
@@ -96,6 +98,8 @@ def recipients(event_type: str, event: dict) -> list[tuple[str, str, str, str, s
         if audience == "reporter":
             if not event.get("reporter_ref"):
                 continue  # an event without the reporter's reference cannot reach the reporter
+            if template == "receipt" and event.get("channel") in RECEIPT_ANSWERED_BY_INTAKE:
+                continue
             channel = REPORTER_CHANNEL.get(event.get("channel") or "", "email")
             out.append(("reporter", event["reporter_ref"], channel, template, event.get("language") or "id"))
             continue

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError, pass_context
+from jinja2 import DictLoader, Environment, StrictUndefined, pass_context
 
 from notification.domain import CONTEXT_FIELDS
 from notification.delivery import SMS_LIMIT, SOCIAL_LIMIT, fit
@@ -115,7 +115,9 @@ class Renderer:
                 text = self.text_env.get_template(f"{language}/{template}/sms").render(variables)
                 return Message(None, fit(text, SMS_LIMIT if channel == "sms" else SOCIAL_LIMIT, channel))
             return self._email(template, language, variables)
-        except (TemplateError, TypeError, ValueError, KeyError) as exc:
+        except PermanentError:
+            raise
+        except Exception as exc:  # TemplateError, or a filter given a bad value: never sent half-made
             raise PermanentError(f"template {template!r} ({language}) failed to render: {exc}") from exc
 
     def _email(self, template: str, language: str, variables: dict) -> Message:

@@ -1,0 +1,85 @@
+"""Templates: every message renders in both languages, SMS within 160, link everywhere, HTML escaped."""
+import pytest
+
+from notification import domain
+from notification.exceptions import PermanentError
+from notification.templates import LANGUAGES, Renderer
+
+BASE = "https://pengaduan.lapor.example.go.id/lacak/"  # 46 characters: the documented maximum is 50
+LONGEST_ID = "ABCDEFGH-K7M4X-9XQ2A"  # an 8-character hub code
+CONTEXT = {"tracking_id": LONGEST_ID, "queue": "unit", "unit_code": "PEMKAB-KOTAWARINGIN-TIMUR-DINAS-PUPR",
+           "agency_code": "PEMKAB-KOTAWARINGIN-TIMUR", "missing": ["description", "incident_date", "location_text",
+                                                                    "category_code", "region_code"],
+           "due_at": "2026-11-25T10:00:00+00:00", "until": "2026-12-01T00:00:00+00:00", "indicator": "yellow",
+           "level": 2, "excerpt": "Jalan sudah ditambal.", "reason": "Laporan ganda.", "rating": 5, "stage": "follow_up",
+           "category_code": "infrastruktur", "region_code": "5108", "day": "2026-11-20", "count": 1,
+           "items": [{"tracking_id": LONGEST_ID, "template": "case_overdue", "occurred_at": "2026-11-20T01:00:00+00:00"}]}
+REPORTER_TEMPLATES = sorted({t for rules in domain.RULES.values() for a, t in rules if a == "reporter"})
+OFFICIAL_TEMPLATES = sorted({t for rules in domain.RULES.values() for a, t in rules if a != "reporter"} | {"daily_digest"})
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return Renderer(BASE, "Asia/Makassar")
+
+
+def test_every_template_exists_in_every_language(renderer):
+    for language in LANGUAGES:
+        assert set(renderer.templates(language)) == set(REPORTER_TEMPLATES) | set(OFFICIAL_TEMPLATES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("template", REPORTER_TEMPLATES + OFFICIAL_TEMPLATES)
+def test_email_renders_with_subject_greeting_and_tracking_link(renderer, template, language):
+    message = renderer.render(template, language, "email", CONTEXT, name="Made")
+    assert message.subject and (LONGEST_ID in message.subject or template == "daily_digest")
+    assert message.text.startswith({"id": "Yth. Made,", "en": "Dear Made,"}[language])
+    assert f"{BASE}{LONGEST_ID}" in message.text and f"{BASE}{LONGEST_ID}" in message.html
+    assert "None" not in message.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("template", REPORTER_TEMPLATES)
+def test_reporter_sms_fits_160_characters_with_the_link(renderer, template, language):
+    text = renderer.render(template, language, "sms", CONTEXT).text
+    assert len(text) <= 160 and f"{BASE}{LONGEST_ID}" in text
+
+
+def test_languages_differ_and_unknown_language_falls_back_to_bahasa_indonesia(renderer):
+    assert renderer.render("receipt", "id", "email", CONTEXT).subject.startswith("Laporan Anda telah diterima")
+    assert renderer.render("receipt", "en", "email", CONTEXT).subject.startswith("Your report was received")
+    assert renderer.render("receipt", "jv", "email", CONTEXT).subject.startswith("Laporan Anda telah diterima")
+
+
+def test_missing_fields_are_named_in_the_readers_words(renderer):
+    context = {**CONTEXT, "missing": ["description", "incident_date"]}
+    assert "kronologi, tanggal kejadian" in renderer.render("incomplete_reminder", "id", "email", context).text
+    assert "chronology, incident date" in renderer.render("incomplete_reminder", "en", "email", context).text
+
+
+def test_dates_are_shown_in_local_time(renderer):
+    text = renderer.render("case_due_soon", "id", "email", CONTEXT).text
+    assert "25-11-2026 18:00 WITA" in text
+
+
+def test_html_mail_escapes_what_people_typed(renderer):
+    context = {**CONTEXT, "excerpt": '<script>alert("x")</script> & <b>bold</b>'}
+    message = renderer.render("final_answer", "en", "email", context, name="<img src=x>")
+    assert "<script>" not in message.html and "&lt;script&gt;" in message.html
+    assert "<img src=x>" not in message.html and "&lt;img src=x&gt;" in message.html
+    assert '<script>alert("x")</script>' in message.text  # the plain-text part is not HTML
+
+
+def test_broken_or_missing_templates_are_permanent_errors(renderer):
+    with pytest.raises(PermanentError, match="no template"):
+        renderer.render("no_such_template", "id", "email", CONTEXT)
+    with pytest.raises(PermanentError, match="failed to render"):
+        renderer.render("case_due_soon", "id", "email", {**CONTEXT, "due_at": None})
+    with pytest.raises(PermanentError, match="no short text"):
+        renderer.render("case_overdue", "id", "sms", CONTEXT)
+
+
+def test_an_over_long_sms_is_refused_not_cut():
+    long_base = "https://" + "x" * 150 + "/"
+    with pytest.raises(PermanentError, match="160-character limit"):
+        Renderer(long_base).render("receipt", "id", "sms", CONTEXT)
