@@ -34,13 +34,13 @@ IDENTITY = ANONYMOUS + (NAME2, PHONE2, EMAIL2, HANDLE)  # any reporter: in no ot
 SECRET_TEXT = f"CANARYSECRETTEXT{RUN}"
 OFFICIALS = ("nas-admin-1", "adm-buleleng", "lo-bll-pupr", "spv-buleleng")
 
-# path parameter -> values to read (the canary tracking IDs are added at run time)
+# path parameter -> values to read (every tracking-ID-like parameter gets the canary IDs at run time)
 PATH_VALUES = {"agency_code": ["PEMKAB-BULELENG"], "unit_code": ["BLL-PUPR"], "region_code": ["5108"],
-               "year": [str(date.today().year)], "official_id": ["lo-bll-pupr"], "category_code": ["infrastruktur"]}
-# public reads outside the OpenAPI document: "{tracking_id}" is replaced by each canary ID
-EXTRA_PUBLIC_READS = ["/open311/v2/services.json", "/open311/v2/services.xml",
-                      "/open311/v2/requests.json", "/open311/v2/requests.xml",
-                      "/open311/v2/requests/{tracking_id}.json", "/open311/v2/requests/{tracking_id}.xml"]
+               "year": [str(date.today().year)], "official_id": ["lo-bll-pupr"], "category_code": ["infrastruktur"],
+               "service_code": ["infrastruktur"], "format": ["json", "xml"]}
+TRACKING_PARAMETERS = ("tracking_id", "service_request_id", "token")
+# public reads outside the OpenAPI document (exports, feeds); "{tracking_id}" is filled as above
+EXTRA_PUBLIC_READS: list[str] = ["/open311/v2/requests.xml?status=open,closed"]
 
 
 def canary_reports(base: str) -> dict[str, str]:
@@ -73,7 +73,7 @@ def canary_reports(base: str) -> dict[str, str]:
 def paths_to_read(base: str, ids: dict[str, str]) -> list[str]:
     spec = requests.get(f"{base}/openapi.json", timeout=10).json()
     templates = [p for p, ops in spec["paths"].items() if "get" in ops] + EXTRA_PUBLIC_READS
-    values = {**PATH_VALUES, "tracking_id": list(ids.values())}
+    values = {**PATH_VALUES, **{name: list(ids.values()) for name in TRACKING_PARAMETERS}}
     urls = []
     for template in templates:
         expanded = [template]

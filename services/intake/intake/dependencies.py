@@ -91,6 +91,21 @@ class Reports(Repository):
                                        {"$set": update, "$push": {"history": step["entry"]}}, session=session)
         return self.once(event_id, work)
 
+    def public_requests(self, ids: list[str] | None, statuses: list[str] | None, service_codes: list[str] | None,
+                        start: datetime | None, end: datetime | None, limit: int) -> list[dict]:
+        """Complete, non-confidential reports for the Open311 listing, newest first."""
+        query: dict = {"is_confidential": False, "status": {"$in": statuses} if statuses else {"$ne": "incomplete"}}
+        if ids is not None:
+            query["_id"] = {"$in": ids}
+        else:
+            if service_codes:
+                query["category_code"] = {"$in": service_codes}
+            window = {k: v for k, v in (("$gte", start), ("$lte", end)) if v is not None}
+            if window:
+                query["received_at"] = window
+        projection = {"reporter": 0, "secret_hash": 0, "source": 0, "reporter_ref": 0}
+        return list(self.db.reports.find(query, projection).sort("received_at", DESCENDING).limit(limit))
+
     def rate_limited(self, sender_key: str, limit: int, window_seconds: int) -> int | None:
         """Count one submission by a sender; seconds to wait when over ``limit`` in the window."""
         now = time.time()
@@ -115,6 +130,7 @@ class Reports(Repository):
         value = {"index": regions_domain.keyword_index(doc.get("regions") or []),
                  "regions": {r["code"] for r in doc.get("regions") or []},
                  "categories": {c["code"] for c in doc.get("categories") or []},
+                 "category_docs": list(doc.get("categories") or []),
                  "loaded_at": doc.get("loaded_at")}
         self._registry_cache = (time.monotonic() + REGISTRY_TTL_SECONDS, value)
         return value
@@ -142,7 +158,8 @@ class ReportStore(Store):
         "reports": [IndexModel([("reporter_ref", ASCENDING)], unique=True),
                     IndexModel([("status", ASCENDING), ("received_at", ASCENDING)]),
                     IndexModel([("category_code", ASCENDING), ("region_code", ASCENDING),
-                                ("received_at", DESCENDING)])],
+                                ("received_at", DESCENDING)]),
+                    IndexModel([("is_confidential", ASCENDING), ("received_at", DESCENDING)])],
         "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     }
 

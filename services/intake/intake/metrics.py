@@ -64,6 +64,9 @@ def counted(channel: str):
 def _rejected(channel: str, response) -> None:
     reason = "invalid"
     if response.mimetype == "application/json":
-        errors = json.loads(response.get_data()).get("errors") or [{}]
-        reason = errors[0].get("code") or reason
+        body = json.loads(response.get_data())
+        if isinstance(body, list):  # Open311's error list
+            reason = {403: "forbidden", 404: "not_found"}.get(response.status_code, reason)
+        else:
+            reason = (body.get("errors") or [{}])[0].get("code") or reason
     REJECTED.labels(channel, reason).inc()

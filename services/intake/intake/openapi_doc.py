@@ -16,6 +16,40 @@ OPENAPI_SCHEMAS = {"ReportIn": ReportIn, "Completion": CompletionIn, "Receipt": 
                    "SocialReply": SocialReplyOut, "ManualIn": ManualIn}
 ERRORS = {"content": {"application/json": {"schema": "Errors"}}}
 
+# Open311 GeoReport v2: the standard's documents, as JSON arrays or XML
+FORMAT = {"name": "format", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
+LANG = {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["id", "en"]}}
+LIST_FILTERS = (("service_request_id", "comma-separated tracking IDs (other filters then ignored)"),
+                ("service_code", "comma-separated category codes"), ("start_date", "ISO 8601 (default: 90 days ago)"),
+                ("end_date", "ISO 8601"), ("status", "open, closed or open,closed"),
+                ("jurisdiction_id", "ignored: one jurisdiction per hub"))
+POST_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "email",
+               "device_id", "account_id", "first_name", "last_name", "phone", "description", "media_url",
+               "attribute[classification]", "attribute[is_anonymous]", "attribute[is_confidential]",
+               "attribute[gesi][]")
+OPEN311_BODY = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "text/xml": {"schema": {"type": "string"}}}
+
+
+def _path(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 60}}
+
+
+def _query(name: str, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": {"type": "string"}}
+
+
+def _open311(summary: str, parameters: list, missing: bool = False, post: bool = False) -> dict:
+    errors = {"description": "The standard's error list [{code, description}]", "content": OPEN311_BODY}
+    responses = {("201" if post else "200"): {"description": "OK", "content": OPEN311_BODY}, "400": errors}
+    if missing:
+        responses["404"] = errors
+    if post:
+        responses.update({"200": {"description": "Redelivered: the first request", "content": OPEN311_BODY},
+                          "403": errors, "429": RATE_LIMITED})
+    return {"summary": f"Open311 GeoReport v2: {summary}", "tags": ["open311"],
+            "parameters": [FORMAT, *parameters], "responses": responses}
+
 
 def _answers(schema: str, created: str) -> dict:
     return {"201": {"description": created, "content": {"application/json": {"schema": schema}}},
@@ -77,4 +111,21 @@ OPENAPI_PATHS = {
         "responses": {**_answers("Receipt", "Recorded with the officer and the original channel"),
                       "401": {"description": "No valid official token", **ERRORS},
                       "403": {"description": "Not a liaison officer", **ERRORS}}}},
+    **{path: ops for path, ops in (
+        ("/open311/v2/services.{format}", {"get": _open311("List the services (categories)", [LANG])}),
+        ("/open311/v2/services/{service_code}.{format}", {"get": _open311(
+            "A service definition (attributes: classification, is_anonymous, is_confidential, gesi)",
+            [_path("service_code")], missing=True)}),
+        ("/open311/v2/requests.{format}", {
+            "get": _open311("List public service requests (never confidential, never drafts, no reporter fields)",
+                            [_query(n, d) for n, d in LIST_FILTERS] + [LANG]),
+            "post": {**_open311("Create a service request (form-encoded, api_key required)", [], post=True),
+                     "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+                         "schema": {"type": "object", "required": ["api_key", "service_code", "description"],
+                                    "properties": {k: {"type": "string"} for k in POST_FIELDS}}}}}}}),
+        ("/open311/v2/requests/{service_request_id}.{format}", {"get": _open311(
+            "One public service request", [_path("service_request_id"), LANG], missing=True)}),
+        ("/open311/v2/tokens/{token}.{format}", {"get": _open311(
+            "The service request behind a token (tokens are the tracking IDs)", [_path("token")], missing=True)}),
+    )},
 }

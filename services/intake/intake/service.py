@@ -12,7 +12,7 @@ from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
 # mixins imported as modules: `nameko run intake.service` must find one service class only
-from intake import acceptance, channels, completeness, domain, exceptions, schemas, tracking
+from intake import acceptance, channels, completeness, domain, exceptions, open311_entrypoints, schemas, tracking
 from intake import metrics as intake_metrics
 from intake.dependencies import ReportStore
 
@@ -31,7 +31,8 @@ def receipt_response(status: int, receipt: dict):
     return api_http.json_response(status, body, {"Location": body["tracking_url"]})
 
 
-class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, tracking.TrackingEntrypoints):
+class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
+                    tracking.TrackingEntrypoints):
     name = "intake"
 
     config = Config()

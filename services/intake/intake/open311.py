@@ -1,0 +1,123 @@
+"""Open311 GeoReport v2: categories as services, reports as service requests, JSON and XML.
+
+What is public here follows the platform's rules: drafts and confidential reports are never
+listed, and no reporter field is ever returned (anonymous or not).
+Plain functions on plain dicts: no nameko, pymongo or kombu here.
+"""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
+
+CLOSED = ("closed", "archived", "answered")
+MAX_RESULTS = 1000
+DEFAULT_DAYS = 90
+
+ATTRIBUTES = [
+    {"variable": True, "code": "classification", "datatype": "singlevaluelist", "required": False,
+     "datatype_description": "Klasifikasi / classification (default: complaint)", "order": 1,
+     "description": "Klasifikasi laporan / classification of the report",
+     "values": [{"key": c, "name": c} for c in CLASSIFICATIONS]},
+    {"variable": True, "code": "is_anonymous", "datatype": "singlevaluelist", "required": False,
+     "datatype_description": "true: identitas pelapor dirahasiakan / reporter's identity hidden", "order": 2,
+     "description": "Anonim / anonymous", "values": [{"key": "true", "name": "true"}, {"key": "false", "name": "false"}]},
+    {"variable": True, "code": "is_confidential", "datatype": "singlevaluelist", "required": False,
+     "datatype_description": "true: laporan tidak tampil untuk publik / not shown to the public", "order": 3,
+     "description": "Rahasia / confidential", "values": [{"key": "true", "name": "true"}, {"key": "false", "name": "false"}]},
+    {"variable": True, "code": "gesi", "datatype": "multivaluelist", "required": False,
+     "datatype_description": "Kelompok rentan / groups concerned (GESI)", "order": 4,
+     "description": "GESI", "values": [{"key": g, "name": g} for g in GESI_MARKERS]},
+]
+
+
+def open311_status(status: str) -> str:
+    return "closed" if status in CLOSED else "open"
+
+
+def platform_statuses(open311: list[str]) -> list[str] | None:
+    """The platform statuses matching Open311 ``status`` filters (None: no filter)."""
+    from intake.history import STATUS_RANK
+    if not open311 or set(open311) >= {"open", "closed"}:
+        return None
+    wanted = [s for s in STATUS_RANK if s != "incomplete" and open311_status(s) in open311]
+    return wanted
+
+
+def services(categories: list[dict], language: str) -> list[dict]:
+    return [{"service_code": c["code"], "service_name": (c.get("name_en") if language == "en" else c.get("name_id"))
+             or c["code"], "description": c.get("name_en") if language != "en" else c.get("name_id"),
+             "metadata": True, "type": "realtime", "keywords": c["code"], "group": "LAPOR"} for c in categories]
+
+
+def definition(code: str) -> dict:
+    return {"service_code": code, "attributes": ATTRIBUTES}
+
+
+def service_request(report: dict, names: dict[str, str]) -> dict:
+    """A report as an Open311 service request (never a reporter field)."""
+    assignment = report.get("assignment") or {}
+    updated = max((h["at"] for h in report.get("history") or []), default=report["received_at"])
+    return {"service_request_id": report["tracking_id"], "status": open311_status(report["status"]),
+            "status_notes": report["status"], "service_name": names.get(report["category_code"], report["category_code"]),
+            "service_code": report["category_code"], "description": report.get("description"),
+            "agency_responsible": assignment.get("agency_code"), "service_notice": None,
+            "requested_datetime": _iso(report["received_at"]), "updated_datetime": _iso(updated),
+            "expected_datetime": _iso((report.get("case") or {}).get("due_at")),
+            "address": report.get("location_text"), "address_id": None, "zipcode": None,
+            "lat": report.get("latitude"), "long": report.get("longitude"), "media_url": None}
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    return value
+
+
+def day_start(value: date) -> datetime:
+    return datetime.combine(value, time.min, tzinfo=timezone.utc)
+
+
+def error_list(items: list[tuple[int, str]]) -> list[dict]:
+    return [{"code": code, "description": text} for code, text in items]
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+_XML_ROOTS = {"services": ("services", "service"), "definition": ("service_definition", None),
+              "requests": ("service_requests", "request"), "errors": ("errors", "error"),
+              "tokens": ("service_requests", "request")}
+_ITEM_NAMES = {"attributes": "attribute", "values": "value"}
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def render(kind: str, body: Any, fmt: str) -> tuple[bytes, str]:
+    """``body`` as the standard's JSON or XML document, with its content type."""
+    if fmt == "json":
+        return json.dumps(body, ensure_ascii=False, default=_iso).encode(), "application/json; charset=utf-8"
+    root_name, item_name = _XML_ROOTS[kind]
+    root = ET.Element(root_name)
+    if item_name is None:
+        _fill(root, body)
+    else:
+        for item in body:
+            _fill(ET.SubElement(root, item_name), item)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8"), \
+        "text/xml; charset=utf-8"
+
+
+def _fill(element: ET.Element, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _fill(ET.SubElement(element, key), child)
+    elif isinstance(value, list):
+        name = _ITEM_NAMES.get(element.tag, "item")
+        for child in value:
+            _fill(ET.SubElement(element, name), child)
+    elif value is not None:
+        text = str(value).lower() if isinstance(value, bool) else str(_iso(value))
+        element.text = _NOT_XML.sub("", text)
