@@ -17,6 +17,10 @@ port_of() {
     followup) echo $((LAPOR_HTTP_PORT + 3));; notification) echo $((LAPOR_HTTP_PORT + 4));;
     assessment) echo $((LAPOR_HTTP_PORT + 5));; *) echo "unknown service $1" >&2; exit 2;; esac
 }
+class_of() {
+  case "$1" in intake) echo IntakeService;; routing) echo RoutingService;; followup) echo FollowupService;;
+    notification) echo NotificationService;; assessment) echo AssessmentService;; esac
+}
 running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
 healthy() { curl -fsS -m 2 "http://127.0.0.1:$(port_of "$1")/health" >/dev/null 2>&1; }
 
@@ -26,7 +30,7 @@ start_one() {
   upper=$(echo "$svc" | tr a-z A-Z)
   env "${upper}_HTTP_ADDRESS=127.0.0.1:$port" \
     PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/$svc" \
-    nohup "$LAPOR_VENV/bin/nameko" run --config "$LAPOR_ROOT/services/$svc/config.yml" "$svc.service" \
+    nohup "$LAPOR_VENV/bin/nameko" run --config "$LAPOR_ROOT/services/$svc/config.yml" "$svc.service:$(class_of "$svc")" \
     >> "$dir/$svc.log" 2>&1 &
   echo $! > "$dir/$svc.pid"
 }
