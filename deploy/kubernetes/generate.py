@@ -23,7 +23,7 @@ spec:
       containers:
         - name: {name}
           image: lapor-hub:1.0.0
-          args: ["{name}"]
+          args: ["{name}", "{name.capitalize()}Service"]
           envFrom: [{{configMapRef: {{name: lapor-config}}}}, {{secretRef: {{name: lapor-secrets}}}}]
           ports: [{{containerPort: 8000, name: http}}]
           readinessProbe: {{httpGet: {{path: /health, port: 8000}}, periodSeconds: 10}}
