@@ -176,6 +176,9 @@ class Directory(DependencyProvider):
     rpc_reply_listener = ReplyListener()
 
     def setup(self):
+        # nameko logs every RPC reply body at DEBUG: a reporter's contact must never reach a log
+        rpc_log = logging.getLogger("nameko.rpc")
+        rpc_log.setLevel(max(logging.INFO, rpc_log.level))
         config = self.container.config
         self.timeout = float(config.get("DIRECTORY_TIMEOUT_SECONDS", 5))
         self.ttl = float(config.get("OFFICIALS_CACHE_SECONDS", 30))  # officials' work contacts only
