@@ -70,12 +70,7 @@ start() {
 }
 
 stop() {
-  if running; then
-    pid=$(cat "$pidfile"); kill "$pid"
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
+  stop_pidfile "$pidfile"
   echo "frontdoor: stopped"
 }
 

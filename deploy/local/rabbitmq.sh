@@ -84,17 +84,8 @@ CONF
 }
 
 stop() {
-  for f in "$pidfile" "$pidfile.launcher"; do
-    if [ -f "$f" ]; then
-      pid=$(cat "$f")
-      if kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-        kill -9 "$pid" 2>/dev/null || true
-      fi
-      rm -f "$f"
-    fi
-  done
+  stop_pidfile "$pidfile"
+  stop_pidfile "$pidfile.launcher"
   # epmd for our port only (by its pid, found through the port it listens on).
   epid=$(pgrep -f "epmd -address 127.0.0.1 -port $LAPOR_EPMD_PORT" || true)
   if [ -n "$epid" ]; then kill $epid 2>/dev/null || true; fi

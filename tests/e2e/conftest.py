@@ -13,7 +13,13 @@ def stack(servers, mongo_client_session):
     for name in mongo_client_session.list_database_names():
         if name.startswith("lapor_"):
             mongo_client_session.drop_database(name)
-    subprocess.run([str(LOCAL / "stack.sh"), "start"], env=env, check=True, timeout=300)
+    try:
+        subprocess.run([str(LOCAL / "stack.sh"), "start"], env=env, check=True, timeout=300)
+    except Exception:
+        # a half-started stack must not outlive the session
+        run_script("frontdoor.sh", "stop", env)
+        run_script("services.sh", "stop", env)
+        raise
     http = int(env["LAPOR_HTTP_PORT"])
     yield {"base": f"http://127.0.0.1:{http}", "env": env,
            "service_ports": {name: http + i for i, name in enumerate(
