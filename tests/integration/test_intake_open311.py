@@ -94,3 +94,12 @@ def test_standard_errors(start_services, service_config):
     assert short.status_code == 400 and short.json()[0]["description"].startswith("description")
     bad_filter = requests.get(f"{base}/open311/v2/requests.json", params={"status": "fixed"}, timeout=5)
     assert bad_filter.status_code == 400 and bad_filter.json()[0]["code"] == 400
+
+
+def test_issued_api_keys_work_until_revoked(start_services, service_config, rpc):
+    base = intake(start_services, service_config)  # no configured keys
+    issued = rpc.intake.issue_open311_key("kabupaten-app")
+    data = {**POST, "api_key": issued["api_key"]}
+    assert requests.post(f"{base}/open311/v2/requests.json", data=data, timeout=5).status_code == 201
+    assert rpc.intake.revoke_open311_keys("kabupaten-app") == {"revoked": 1}
+    assert requests.post(f"{base}/open311/v2/requests.json", data=data, timeout=5).status_code == 403

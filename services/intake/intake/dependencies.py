@@ -118,6 +118,16 @@ class Reports(Repository):
             return None
         return max(1, int((window + 1) * window_seconds - now + 0.999))
 
+    def add_api_key(self, key_hash: str, client: str) -> None:
+        self.db.open311_keys.insert_one({"_id": key_hash, "client": client, "created_at": utcnow(), "revoked_at": None})
+
+    def api_key_valid(self, key_hash: str) -> bool:
+        return self.db.open311_keys.count_documents({"_id": key_hash, "revoked_at": None}, limit=1) > 0
+
+    def revoke_api_keys(self, client: str) -> int:
+        return self.db.open311_keys.update_many({"client": client, "revoked_at": None},
+                                                {"$set": {"revoked_at": utcnow()}}).modified_count
+
     def count(self) -> int:
         return self.db.reports.estimated_document_count()
 

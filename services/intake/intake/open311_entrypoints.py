@@ -8,13 +8,16 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import secrets
 from datetime import date, timedelta
 
 from marshmallow import ValidationError
+from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contract import errors
+from contract.auth import token_hash
 from contract.ids import parse_tracking_id
 from contract.store import utcnow
 from intake import completeness, open311, open311_schemas, registry
@@ -107,8 +110,23 @@ class Open311Entrypoints:
 
     def _check_api_key(self, key: str | None) -> None:
         keys = [k.strip() for k in str(self.config.get("OPEN311_API_KEYS") or "").split(",") if k.strip()]
-        if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
+        if key and any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
+            return
+        if not key or len(key) > 200 or not self.reports.api_key_valid(token_hash(key)):
             raise Open311Error(403, "api_key was not provided or is invalid")
+
+    @rpc
+    def issue_open311_key(self, client):
+        """A new api_key for an Open311 client (shown once; only its hash is stored)."""
+        if not isinstance(client, str) or not 1 <= len(client) <= 100:
+            raise errors.ApiError([errors.error("client", "invalid")])
+        key = "o311_" + secrets.token_urlsafe(24)
+        self.reports.add_api_key(token_hash(key), client)
+        return {"api_key": key, "client": client}
+
+    @rpc
+    def revoke_open311_keys(self, client):
+        return {"revoked": self.reports.revoke_api_keys(client)}
 
     def _open311_form(self, data: dict) -> dict:
         attributes = data["attribute"]

@@ -1,0 +1,95 @@
+"""Operator CLI: bulk import of offline reports from a CSV file.
+
+    python -m intake.cli import FILE.csv [--config services/intake/config.yml] [--errors FILE.csv]
+
+Every row is validated whole (the manual form's rules, and completeness); a valid row is stored
+with its ``report_received`` event in one transaction (the running intake's outbox relay then
+publishes it), a bad row is reported with its line, field and message and nothing of it is
+stored. Rows are keyed by their content: importing the same file twice stores nothing new.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from contract.config import load_config
+from contract.store import acquire_client, database_name, release_client, utcnow
+from intake import csv_import, domain
+from intake.dependencies import Reports
+
+COLUMNS = csv_import.COLUMNS
+
+
+def progress(done: int, total: int, stored: int, failed: int, stream=sys.stderr) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} stored={stored} errors={failed}")
+    stream.flush()
+
+
+def import_csv(path: str, config: dict, hub: str, report_errors=None, stream=sys.stderr) -> dict:
+    """Import ``path``; returns counts. ``report_errors(line, problems)`` receives each bad row."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        text = handle.read()
+    total = max(0, sum(1 for _ in csv.reader(text.splitlines())) - 1)
+    uri = config.get("MONGODB_URI")
+    client = acquire_client(uri)
+    try:
+        reports = Reports(client, client[database_name(config, "intake")])
+        categories = reports.registry()["categories"]
+        counts = {"rows": 0, "stored": 0, "already_imported": 0, "errors": 0}
+        for line, form, problems, key in csv_import.parse(text, categories):
+            if line > 1:  # line 1 is the header (its problems stop the import)
+                counts["rows"] += 1
+            if form is None:
+                counts["errors"] += 1
+                if report_errors:
+                    report_errors(line, problems)
+            else:
+                counts["stored" if _store(reports, form, hub, key) else "already_imported"] += 1
+            progress(min(counts["rows"], total), total, counts["stored"], counts["errors"], stream)
+        stream.write("\n")
+        return counts
+    finally:
+        release_client(uri)
+
+
+def _store(reports: Reports, form: dict, hub: str, key: str) -> bool:
+    resolution = form.pop("resolution", None) or {}
+    source = {"original_channel": form.pop("original_channel"), "received_on": form.pop("received_on").isoformat(),
+              "imported": True, "resolution": resolution.get("answer"), "resolved_at": resolution.get("resolved_at")}
+    report = domain.new_report({**form, "channel": "import"}, hub=hub, now=utcnow(), secret=domain.new_secret(),
+                               missing=[], source=source)
+    return reports.add(report, [domain.received_event(report)], idempotency_key=f"import:{key}") is None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="intake.cli", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="import offline reports from a CSV file")
+    imp.add_argument("file")
+    imp.add_argument("--config", default="services/intake/config.yml")
+    imp.add_argument("--errors", help="write the per-row error report to this CSV file (default: stderr)")
+    args = parser.parse_args(argv)
+    config = load_config(args.config)
+    rows = []
+
+    def collect(line, problems):
+        rows.extend([line, p["field"], p["code"], p["message"], p["message_id"]] for p in problems)
+
+    counts = import_csv(args.file, config, config.get("HUB_CODE") or "ID", collect)
+    out = open(args.errors, "w", newline="", encoding="utf-8") if args.errors else sys.stderr
+    writer = csv.writer(out)
+    if rows:
+        writer.writerow(["line", "field", "code", "message", "message_id"])
+        writer.writerows(rows)
+    if args.errors:
+        out.close()
+    print(f"rows={counts['rows']} stored={counts['stored']} already_imported={counts['already_imported']} "
+          f"errors={counts['errors']}")
+    return 1 if counts["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
