@@ -154,8 +154,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--broker-messages", type=int, default=5000)
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running")
+    parser.add_argument("--no-sync", action="store_true",
+                        help="store without fsync per commit (LAPOR_STORE_SYNC=0), to show what fsync costs")
     args = parser.parse_args()
-    env = bench_env("e2e", offset=90)
+    env = bench_env("e2e-nosync" if args.no_sync else "e2e", offset=91 if args.no_sync else 90)
+    env["LAPOR_STORE_SYNC"] = "0" if args.no_sync else "1"
+    print(f"store fsync per commit: {'off' if args.no_sync else 'on'}")
     print("starting a dedicated stack (own ports, data under .run/bench-e2e) ...", flush=True)
     script("stack.sh", "start", env)
     try:

@@ -25,9 +25,11 @@ PY
 
 start() {
   if running && ready; then echo "store: already running (pid $(cat "$pidfile"), mongodb://127.0.0.1:$LAPOR_STORE_PORT)"; return 0; fi
-  # --sync-on-commit: every commit is fsynced, so an accepted report survives kill -9.
+  # LAPOR_STORE_SYNC=1 (default): --sync-on-commit, every commit fsynced, so an accepted report
+  # survives an OS crash or power loss too (without it, it survives kill -9 of the store).
+  sync_flag=""; [ "${LAPOR_STORE_SYNC:-1}" = 0 ] || sync_flag="--sync-on-commit"
   nohup "$LAPOR_VENV/bin/secantusd-py" --host 127.0.0.1 --port "$LAPOR_STORE_PORT" \
-    --storage-path "$dir/data" --sync-on-commit --log-level WARNING > "$dir/secantusd.log" 2>&1 &
+    --storage-path "$dir/data" $sync_flag --log-level WARNING > "$dir/secantusd.log" 2>&1 &
   echo $! > "$pidfile"
   for _ in $(seq 1 60); do
     if ready; then echo "store: ready (pid $(cat "$pidfile"), mongodb://127.0.0.1:$LAPOR_STORE_PORT)"; return 0; fi
