@@ -66,7 +66,9 @@ class Notifications(Repository):
         self.transaction(txn)
 
     def dead_letters(self, limit: int = 50, channel: str | None = None, template: str | None = None) -> list[dict]:
-        query = {"status": "dead", **({"channel": channel} if channel else {}), **({"template": template} if template else {})}
+        query: dict = {"status": "dead", **({"template": template} if template else {})}
+        if channel:  # the channel it went out on, else the one planned
+            query["$or"] = [{"delivered_channel": channel}, {"delivered_channel": None, "channel": channel}]
         return list(self.db.notifications.find(query).sort("dead_at", DESCENDING).limit(limit))
 
     def retry(self, notification_id: str, now: datetime, by: str) -> dict | None:
