@@ -111,7 +111,7 @@ class DigestsOut(Schema):
 
 
 def _op(summary: str, ok: str, ok_status: str = "200", body: str | None = None, params: list | None = None) -> dict:
-    op = {"summary": summary, "security": [{"bearer": []}], "responses": {
+    op = {"summary": summary, "security": [{"bearerAuth": []}], "responses": {
         ok_status: {"description": "OK", **({"content": {"application/json": {"schema": ok}}} if ok else {})},
         "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"description": "No valid official token"}, "403": {"description": "Role not allowed"}}}

@@ -1,0 +1,92 @@
+"""The courier with in-memory stand-ins for the store, directory and channels: routes, outcomes
+and what is recorded (never the reporter's contact)."""
+import logging
+from datetime import datetime, timedelta, timezone
+
+from contract import events
+from notification import delivery, domain
+from notification.courier import Courier, Settings
+from notification.exceptions import PermanentError, TransientError
+from notification.templates import Renderer
+from tests.fakes.events import make_event
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+CONTACT = {"reporter_ref": "rpt_a", "name": "Wayan Anonim", "email": "wayan@example.org", "phone": "+628111",
+           "channel": "email", "language": "id"}
+
+
+class Store:
+    def __init__(self, notifications):
+        self.queue = list(notifications)
+        self.recorded = []
+
+    def claim_due(self, now, lease_until):
+        return self.queue.pop(0) if self.queue else None
+
+    def record_attempt(self, notification, outcome, channel, now, events_):
+        self.recorded.append((notification["_id"], outcome, channel, events_))
+
+    def counts(self):
+        return {"queued": len(self.queue)}
+
+
+class Directory:
+    def reporter(self, ref):
+        return CONTACT
+
+    def officials(self, ref):
+        return [{"official_id": "lo", "name": "Pejabat Penghubung", "email": "pupr@bulelengkab.example.go.id"}]
+
+
+class Mailer:
+    def __init__(self, error=None):
+        self.sent, self.error = [], error
+
+    def send(self, to, message, message_id, language):
+        if self.error:
+            raise self.error
+        self.sent.append((to, message.subject, message_id))
+
+
+def courier(store, mailer, attempts=3):
+    settings = Settings("ID", delivery.RetryPolicy(attempts, 10, 100), concurrency=2)
+    return Courier(store, Directory(), Renderer("https://lapor.example.go.id/r/"), mailer, None, None, None,
+                   settings, lambda: NOW)
+
+
+def queued(event_type=events.CASE_UPDATED, **overrides):
+    event = events.load(event_type, make_event(event_type, reporter_ref="rpt_a", **overrides))
+    return domain.plan(event_type, event, NOW - timedelta(seconds=2))
+
+
+def test_everything_due_is_sent_and_announced():
+    store, mailer = Store(queued(events.REPORT_DISPOSITIONED)), Mailer()
+    assert courier(store, mailer).deliver_due() == 2
+    assert sorted(to[0] for to, *_ in mailer.sent) == ["pupr@bulelengkab.example.go.id", "wayan@example.org"]
+    assert all(o.status == "sent" and evs[0]["event_type"] == events.NOTIFICATION_SENT for _, o, _, evs in store.recorded)
+
+
+def test_a_transient_failure_is_retried_later_without_an_event():
+    store = Store(queued())
+    courier(store, Mailer(TransientError("SMTP server unreachable"))).deliver_due()
+    (_, outcome, channel, evs), = store.recorded
+    assert (outcome.status, outcome.attempts, channel, evs) == ("queued", 1, "email", [])
+    assert outcome.next_attempt_at == NOW + timedelta(seconds=10)
+
+
+def test_errors_are_stored_and_logged_without_the_reporters_contact(caplog):
+    caplog.set_level(logging.DEBUG)
+    store = Store(queued())
+    refusal = PermanentError("SMTP error 550: <wayan@example.org> (Wayan Anonim) unknown")
+    courier(store, Mailer(refusal)).deliver_due()
+    (_, outcome, _, evs), = store.recorded
+    assert outcome.status == "dead" and outcome.error == "SMTP error 550: <[redacted]> ([redacted]) unknown"
+    assert evs[0]["payload"]["error"] == outcome.error
+    assert "wayan@example.org" not in caplog.text and "Wayan Anonim" not in caplog.text
+
+
+def test_an_unexpected_defect_is_recorded_and_retried_not_lost():
+    store = Store(queued())
+    courier(store, Mailer(RuntimeError("boom for wayan@example.org"))).deliver_due()
+    (_, outcome, _, _), = store.recorded
+    assert outcome.status == "queued" and outcome.error == "unexpected RuntimeError: boom for [redacted]"
