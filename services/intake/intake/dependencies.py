@@ -17,6 +17,9 @@ from intake import history, registry as regions_domain
 
 log = logging.getLogger(__name__)
 REGISTRY_TTL_SECONDS = 30.0
+# hinted: the local store picks a collection scan when a filter has $ne/$in besides the index keys
+SIMILAR_INDEX = [("category_code", ASCENDING), ("region_code", ASCENDING), ("received_at", DESCENDING)]
+PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
 
 
 class Reports(Repository):
@@ -70,10 +73,11 @@ class Reports(Repository):
 
     def recent_similar(self, category_code: str, region_code: str, since: datetime, limit: int = 50) -> list[dict]:
         """Earlier complete reports of the same category and region, newest first."""
-        return list(self.db.reports.find(
-            {"category_code": category_code, "region_code": region_code, "received_at": {"$gte": since},
-             "status": {"$ne": "incomplete"}},
-            {"tracking_id": 1, "description": 1}).sort("received_at", DESCENDING).limit(limit))
+        found = self.db.reports.find(
+            {"category_code": category_code, "region_code": region_code, "received_at": {"$gte": since}},
+            {"tracking_id": 1, "description": 1, "status": 1},
+        ).sort("received_at", DESCENDING).limit(limit).hint(SIMILAR_INDEX)
+        return [r for r in found if r["status"] != "incomplete"]
 
     def record_step(self, event_id: str, tracking_id: str, step: dict) -> bool:
         """Apply one tracked event (once per event id): history entry, fields, status."""
@@ -104,7 +108,8 @@ class Reports(Repository):
             if window:
                 query["received_at"] = window
         projection = {"reporter": 0, "secret_hash": 0, "source": 0, "reporter_ref": 0}
-        return list(self.db.reports.find(query, projection).sort("received_at", DESCENDING).limit(limit))
+        cursor = self.db.reports.find(query, projection).sort("received_at", DESCENDING).limit(limit)
+        return list(cursor.hint("_id_" if ids is not None else PUBLIC_INDEX))
 
     def rate_limited(self, sender_key: str, limit: int, window_seconds: int) -> int | None:
         """Count one submission by a sender; seconds to wait when over ``limit`` in the window."""
@@ -167,9 +172,7 @@ class ReportStore(Store):
     indexes = {
         "reports": [IndexModel([("reporter_ref", ASCENDING)], unique=True),
                     IndexModel([("status", ASCENDING), ("received_at", ASCENDING)]),
-                    IndexModel([("category_code", ASCENDING), ("region_code", ASCENDING),
-                                ("received_at", DESCENDING)]),
-                    IndexModel([("is_confidential", ASCENDING), ("received_at", DESCENDING)])],
+                    IndexModel(SIMILAR_INDEX), IndexModel(PUBLIC_INDEX)],
         "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     }
 
