@@ -2,6 +2,7 @@
 intake's copy of the region/category registry, behind domain verbs."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -9,6 +10,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
+from bson import ObjectId
+from bson.errors import InvalidId
+from gridfs import GridFSBucket
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -122,6 +126,34 @@ class Reports(Repository):
         if doc["count"] <= limit:
             return None
         return max(1, int((window + 1) * window_seconds - now + 0.999))
+
+    def add_attachment(self, report: dict, data: bytes, content_type: str, filename: str, max_count: int,
+                       now: datetime) -> dict | None:
+        """Store one evidence file in GridFS and list it on the report; None when the report is full."""
+        bucket = GridFSBucket(self.db, bucket_name="evidence")
+        file_id = bucket.upload_from_stream(filename, data, metadata={
+            "tracking_id": report["_id"], "content_type": content_type, "uploaded_at": now})
+        entry = {"file_id": str(file_id), "content_type": content_type, "size": len(data),
+                 "sha256": hashlib.sha256(data).hexdigest(), "uploaded_at": now}
+        result = self.db.reports.update_one(
+            {"_id": report["_id"], f"attachments.{max_count - 1}": {"$exists": False}},
+            {"$push": {"attachments": entry, "history": history.entry("evidence_added", now, {
+                "content_type": content_type})}})
+        if not result.modified_count:
+            bucket.delete(file_id)  # the report reached its limit meanwhile: keep nothing of this file
+            return None
+        return entry
+
+    def attachment(self, tracking_id: str, file_id: str) -> tuple[dict, bytes] | None:
+        try:
+            oid = ObjectId(file_id)
+        except (InvalidId, TypeError):
+            return None
+        bucket = GridFSBucket(self.db, bucket_name="evidence")
+        found = self.db["evidence.files"].find_one({"_id": oid, "metadata.tracking_id": tracking_id})
+        if found is None:
+            return None
+        return found, bucket.open_download_stream(oid).read()
 
     def add_api_key(self, key_hash: str, client: str) -> None:
         self.db.open311_keys.insert_one({"_id": key_hash, "client": client, "created_at": utcnow(), "revoked_at": None})

@@ -37,6 +37,7 @@ STEP_LABELS = {
     "draft_saved": ("Laporan disimpan sebagai draf (belum lengkap)", "Report saved as a draft (incomplete)"),
     "received": ("Laporan diterima", "Report received"),
     "completed": ("Laporan dilengkapi pelapor", "Report completed by the reporter"),
+    "evidence_added": ("Bukti dilampirkan", "Evidence attached"),
     "resolved_by_unit": ("Sudah diselesaikan oleh unit sebelum dicatat", "Already resolved by the unit when entered"),
     "possible_duplicate": ("Mungkin sama dengan laporan lain", "Possibly a duplicate of another report"),
     "dispositioned": ("Laporan didisposisikan", "Report dispositioned"),

@@ -128,4 +128,33 @@ OPENAPI_PATHS = {
         ("/open311/v2/tokens/{token}.{format}", {"get": _open311(
             "The service request behind a token (tokens are the tracking IDs)", [_path("token")], missing=True)}),
     )},
+    "/reports/{tracking_id}/attachments": {
+        "post": {
+            "summary": "Attach evidence (JPEG, PNG or PDF, at most 5 MB and 5 files; type read from the bytes; "
+                       "location metadata removed for anonymous reports)",
+            "parameters": [TRACKING_ID_PARAM],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["secret", "file"],
+                "properties": {"secret": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": {"description": "Stored", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"file_id": {"type": "string"}, "content_type": {"type": "string"},
+                                                 "size": {"type": "integer"}}}}}},
+                          "400": {"$ref": "#/components/responses/BadRequest"},
+                          "403": {"description": "Wrong secret", **ERRORS},
+                          "404": {"$ref": "#/components/responses/NotFound"},
+                          "409": {"description": "The report has the most attachments already", **ERRORS}}},
+        "get": {
+            "summary": "List a report's evidence (officials handling the report)",
+            "security": [{"bearerAuth": []}], "parameters": [TRACKING_ID_PARAM],
+            "responses": {"200": {"description": "The attachments"}, "401": {"description": "No token", **ERRORS},
+                          "403": {"description": "Not handling this report", **ERRORS},
+                          "404": {"$ref": "#/components/responses/NotFound"}}}},
+    "/reports/{tracking_id}/attachments/{file_id}": {"get": {
+        "summary": "Download one evidence file (officials handling the report)",
+        "security": [{"bearerAuth": []}],
+        "parameters": [TRACKING_ID_PARAM, {"name": "file_id", "in": "path", "required": True,
+                                           "schema": {"type": "string", "maxLength": 40}}],
+        "responses": {"200": {"description": "The file, as stored"}, "401": {"description": "No token", **ERRORS},
+                      "403": {"description": "Not handling this report", **ERRORS},
+                      "404": {"$ref": "#/components/responses/NotFound"}}}},
 }

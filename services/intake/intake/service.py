@@ -12,7 +12,8 @@ from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
 # mixins imported as modules: `nameko run intake.service` must find one service class only
-from intake import acceptance, channels, completeness, domain, exceptions, open311_entrypoints, schemas, tracking
+from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, open311_entrypoints,
+                    schemas, tracking)
 from intake import metrics as intake_metrics
 from intake.dependencies import ReportStore
 
@@ -32,7 +33,7 @@ def receipt_response(status: int, receipt: dict):
 
 
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    tracking.TrackingEntrypoints):
+                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints):
     name = "intake"
 
     config = Config()
