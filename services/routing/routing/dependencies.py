@@ -115,6 +115,8 @@ class Desk(Repository):
     def route(self, event_id: str, item: dict, entry: dict, events: list[dict]) -> bool:
         """Record a newly routed report once (a redelivered report_received changes nothing)."""
         def work(session):
+            if self.db.reports.find_one({"_id": item["_id"]}, {"_id": 1}, session=session):
+                return []  # the same report under another event id: already routed, route it once
             self.db.reports.insert_one(item, session=session)
             self.db.audit.insert_one(entry, session=session)
             return events

@@ -1,0 +1,64 @@
+"""Routing decisions on the real broker and store with the demo registry."""
+import pytest
+from nameko.standalone.events import event_dispatcher
+
+from contract import events
+from routing.service import RoutingService
+from tests.integration.conftest import wait_for
+from tests.unit.routing.factories import received_event
+
+
+@pytest.fixture
+def routed(start_services, rpc, demo_registry, service_config, mongo_client):
+    start_services(RoutingService)
+    rpc.routing.import_registry(demo_registry)
+    dispatch = event_dispatcher(service_config)
+    db = mongo_client[service_config["MONGODB_DATABASE_PREFIX"] + "routing"]
+
+    def send(payload):
+        dispatch("intake", events.REPORT_RECEIVED, payload)
+        return wait_for(lambda: rpc.routing.disposition(payload["tracking_id"]))
+    send.db = db
+    return send
+
+
+@pytest.mark.parametrize("overrides,expected", [
+    ({"category_code": "infrastruktur"}, ("unit", "PEMKAB-BULELENG", "BLL-PUPR", "bll-infra")),
+    ({"category_code": "infrastruktur", "description": "Jalan nasional Singaraja-Gilimanuk amblas."},
+     ("unit", "KEMENPUPR", "PUPR-BPJN-BALI", "bali-jalan-nasional")),
+    ({"category_code": "pelayanan-publik", "gesi": ["disability", "women"]},
+     ("unit", "PEMKAB-BULELENG", "BLL-DP3A", "bll-gesi-perempuan")),
+    ({"category_code": "pelayanan-publik", "gesi": ["disability"]},
+     ("unit", "PEMKAB-BULELENG", "BLL-DINSOS", "bll-gesi-disabilitas")),
+    ({"category_code": "pelayanan-publik"}, ("agency", "PEMKAB-BULELENG", None, "bll-any")),
+    ({"category_code": "listrik", "region_code": "9471"}, ("agency", "PLN", None, "listrik-nasional")),
+    # one criterion each: the district's catch-all outranks the national category rule (region first)
+    ({"category_code": "listrik", "region_code": "7317"}, ("agency", "PEMKAB-LUWU", None, "lwu-any")),
+    ({"category_code": "kesehatan", "region_code": "9471"}, ("national_triage", None, None, None)),
+])
+def test_demo_rules_decide(routed, overrides, expected):
+    placed = routed(received_event(**overrides))
+    assert (placed["queue"], placed["agency_code"], placed["unit_code"], placed["rule_id"]) == expected
+
+
+def test_report_of_another_hub_is_forwarded_with_everything_it_needs(routed):
+    payload = received_event(region_code="3578", category_code="kesehatan", gesi=["elderly"])
+    placed = routed(payload)
+    assert (placed["queue"], placed["status"], placed["target_hub"]) == ("forwarded", "forwarded", "35")
+    entry = routed.db.outbox.find_one({"payload.tracking_id": payload["tracking_id"]})
+    assert entry["event_type"] == events.REPORT_FORWARDED
+    forwarded = events.load(events.REPORT_FORWARDED, entry["payload"])
+    assert forwarded["target_hub"] == "35" and "3578" in forwarded["reason"]
+    sent = events.load(events.REPORT_RECEIVED, payload)
+    assert {k: forwarded["report"][k] for k in sent if k != "hub"} == {k: v for k, v in sent.items() if k != "hub"}
+
+
+def test_redelivered_or_resent_report_is_routed_once(routed, rpc):
+    payload = received_event()
+    routed(payload)
+    routed(payload)  # redelivery: same event id
+    resent = {**received_event(), "tracking_id": payload["tracking_id"]}  # intake re-publishing: new event id
+    routed(resent)
+    wait_for(lambda: routed.db.processed_events.count_documents({"_id": resent["event_id"]}) == 1)
+    assert [h["action"] for h in rpc.routing.history(payload["tracking_id"])] == ["route"]
+    assert routed.db.outbox.count_documents({"payload.tracking_id": payload["tracking_id"]}) == 1
