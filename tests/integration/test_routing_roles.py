@@ -159,6 +159,16 @@ def test_every_official_endpoint_refuses_missing_or_malformed_tokens(scene, head
         assert response.json()["errors"][0]["code"] == "unauthenticated"
 
 
+def test_officials_of_another_hub_have_no_access_here(scene, rpc):
+    base, ids, _ = scene
+    rpc.routing.import_registry({"officials": [{"official_id": "nas-jatim", "name": "Admin Simpul Jawa Timur",
+                                                "role": "national_admin", "hub": "35"}]})
+    headers = {"Authorization": f"Bearer {rpc.routing.issue_token('nas-jatim')['token']}"}
+    assert requests.get(f"{base}/admin/inbox", headers=headers, timeout=5).status_code == 403
+    assert requests.post(f"{base}/admin/reports/{ids['triage']}/verify", json={}, headers=headers,
+                         timeout=5).status_code == 403
+
+
 def test_revoked_and_expired_tokens_stop_working(scene, rpc, service_config, mongo_client):
     base, _, tokens = scene
     headers = {"Authorization": f"Bearer {tokens['adm-buleleng']}"}

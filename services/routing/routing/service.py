@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from contract import errors, events, http as api_http
 from contract.consumer import consume
+from contract.auth import ROLES, forbidden
 from contract.errors import ApiError
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
@@ -55,7 +56,7 @@ class RoutingService:
     @http("GET", "/admin/inbox")
     @api_http.api
     def inbox(self, request):
-        principal = self.auth.principal(request)
+        principal = self._official(request)
         filters = schemas.InboxQuery().load(request.args.to_dict())
         now, sla = utcnow(), self._sla_days()
         query = inbox.inbox_query(principal, filters, now, sla)
@@ -68,13 +69,13 @@ class RoutingService:
     @http("GET", "/admin/reports/<string:tracking_id>")
     @api_http.api
     def report(self, request, tracking_id):
-        principal = self.auth.principal(request)
+        principal = self._official(request)
         return api_http.json_response(200, self._view(principal, self._readable(principal, tracking_id)))
 
     @http("POST", "/admin/reports/<string:tracking_id>/<string:action>")
     @api_http.api
     def act(self, request, tracking_id, action):
-        principal = self.auth.principal(request)
+        principal = self._official(request)
         if action not in schemas.ACTION_BODIES:
             raise errors.not_found("action", "Action")
         body = schemas.ACTION_BODIES[action]().load(_body(request))
@@ -106,6 +107,13 @@ class RoutingService:
                                       until)
         return self.desk.act(item, workflow.moved(action, target, item, now, until), entry, [event])
 
+    def _official(self, request, roles: tuple[str, ...] = ROLES) -> dict:
+        """The authenticated official, who must belong to this stack's hub (401/403 otherwise)."""
+        principal = self.auth.principal(request, roles=roles)
+        if principal["hub"] != self.config["HUB_CODE"]:
+            raise forbidden("acting for another hub")
+        return principal
+
     def _readable(self, principal: dict, tracking_id: str) -> dict:
         """The report if it is in the official's read scope; 404 otherwise (existence not revealed)."""
         item = self.desk.get(tracking_id)
@@ -126,7 +134,7 @@ class RoutingService:
     @http("POST", "/admin/officials/<string:official_id>/tokens")
     @api_http.api
     def issue_token_http(self, request, official_id):
-        principal = self.auth.principal(request, roles=ADMIN_ROLES)
+        principal = self._official(request, ADMIN_ROLES)
         days = schemas.TokenIn().load(_body(request))["days"]
         if not domain.may_manage_official(principal, self.registry.official(official_id)):
             raise exceptions.official_not_found()
@@ -135,7 +143,7 @@ class RoutingService:
     @http("DELETE", "/admin/officials/<string:official_id>/tokens")
     @api_http.api
     def revoke_tokens_http(self, request, official_id):
-        principal = self.auth.principal(request, roles=ADMIN_ROLES)
+        principal = self._official(request, ADMIN_ROLES)
         if not domain.may_manage_official(principal, self.registry.official(official_id)):
             raise exceptions.official_not_found()
         return api_http.json_response(200, self.revoke_tokens(official_id))
@@ -173,7 +181,7 @@ class RoutingService:
     @http("POST", "/admin/registry")
     @api_http.api
     def import_registry_http(self, request):
-        self.auth.principal(request, roles=("national_admin",))
+        self._official(request, ("national_admin",))
         try:
             data, lines = registry_io.parse(request.get_data(as_text=True), request.mimetype or "",
                                             request.args.get("kind"))
@@ -184,7 +192,7 @@ class RoutingService:
     @http("GET", "/admin/registry")
     @api_http.api
     def export_registry_http(self, request):
-        self.auth.principal(request, roles=("national_admin",))
+        self._official(request, ("national_admin",))
         query = schemas.ExportQuery().load(request.args.to_dict())
         registry = self.registry.export()
         if query["format"] == "csv":
