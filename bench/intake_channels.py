@@ -6,12 +6,17 @@ the p50/p99 acceptance latency (request -> 201, the report durable with its even
 Every text is distinct (no near-duplicate shortcut) and every SMS comes from its own phone
 (no rate limit in the way); web and Open311 come from 127.0.0.1, which the local config exempts.
 
-    python bench/intake_channels.py [--reports 400] [--clients 16] [--keep]
+    python bench/intake_channels.py [--reports 400] [--clients 16] [--intake-only] [--keep]
+
+``--intake-only`` starts RabbitMQ, the store, intake and the front door but not the other four
+services, to separate intake's own cost from the load the rest of the stack puts on the store.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -23,7 +28,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _stack import bench_env, script, urls  # noqa: E402
+from _stack import LOCAL, bench_env, script, urls  # noqa: E402
 
 OFFSET = 57
 PLACES = ["Singaraja", "Belopa", "Sampit", "Pelaihari", "Seririt", "Kubutambahan", "Baamang", "Takisung"]
@@ -88,10 +93,16 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=400)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running")
+    parser.add_argument("--intake-only", action="store_true", help="no routing/followup/notification/assessment")
     args = parser.parse_args()
     env = bench_env("intake", OFFSET)
-    print("starting a dedicated stack (own ports, data under .run/bench-intake) ...", flush=True)
-    script("stack.sh", "start", env)
+    print(f"starting a dedicated {'intake-only ' if args.intake_only else ''}stack (own ports, data under "
+          ".run/bench-intake) ...", flush=True)
+    if args.intake_only:
+        for part, extra in (("rabbitmq.sh", []), ("store.sh", []), ("services.sh", ["intake"]), ("frontdoor.sh", [])):
+            subprocess.run([str(LOCAL / part), "start", *extra], env=env, check=True, stdout=subprocess.DEVNULL)
+    else:
+        script("stack.sh", "start", env)
     base = urls(env)["http"]
     try:
         with ClusterRpcProxy({"AMQP_URI": urls(env)["amqp"]}, timeout=10) as rpc:
@@ -105,6 +116,7 @@ def main() -> None:
     finally:
         if not args.keep:
             script("stack.sh", "stop", env)
+    print(f"\nmachine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"\n{'channel':<10}{'sent':>6}{'accepted':>9}{'failed':>7}{'accepted/s':>11}{'p50 ms':>8}{'p99 ms':>8}")
     for r in rows:
         print(f"{r['channel']:<10}{r['sent']:>6}{r['accepted']:>9}{r['failed']:>7}{r['per_s']:>11.1f}"
