@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import yaml
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 
 from contract.store import Repository, Store, utcnow
 from followup import indicator, sla
@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 POLICIES_ID = "current"
 SWEEP_BATCH = 500
 REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class _Contended(Exception):
+    """Some claims of a batch were taken by another worker."""
 
 
 class StaleCase(Exception):
@@ -82,9 +86,15 @@ class Cases(Repository):
             [("due_at", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit))
 
     def summary(self, scope: dict, now: datetime) -> dict:
-        """Counts per indicator colour, each an index range count (no scan of the cases)."""
-        counts = {c: self.db.cases.count_documents({**scope, **colour_query(c, now)}) for c in indicator.COLOURS}
-        counts["open"] = counts["green"] + counts["yellow"] + counts["red"]
+        """Counts per indicator colour: five index range counts, no scan of the cases.
+
+        Yellow is derived (open - green - red) because due_soon_at <= due_at always.
+        """
+        count = self.db.cases.count_documents
+        counts = {"open": count({**scope, "status": "open"})}
+        for colour in (indicator.GREEN, indicator.RED, indicator.CLOSED_ON_TIME, indicator.CLOSED_LATE):
+            counts[colour] = count({**scope, **colour_query(colour, now)})
+        counts[indicator.YELLOW] = counts["open"] - counts[indicator.GREEN] - counts[indicator.RED]
         return counts
 
     def open_by_agency(self, now: datetime) -> list[dict]:
@@ -105,26 +115,41 @@ class Cases(Repository):
         return list(self.db.cases.find(query).sort([("next_check_at", ASCENDING), ("_id", ASCENDING)]).limit(limit))
 
     def claim_alerts(self, claims: list[tuple[dict, list[str], dict, list[dict]]]) -> set[str]:
-        """Apply a batch of sweep results in one transaction.
+        """Apply a batch of sweep results in one transaction; the ids of the cases claimed.
 
-        Each claim is conditional on the case still being in the same stage and the alert
-        kinds not yet recorded, so across restarts and several workers each (case, stage,
-        kind) is claimed once and its events are staged once.
+        Each claim is conditional on the case still being in the same stage and status with
+        the alert kinds not yet recorded, so across restarts and several workers each
+        (case, stage, kind) is claimed once and its events are staged once.  The fast path is
+        one bulk write; if another worker got some of the batch first, the batch is redone
+        case by case to learn which claims are ours.
         """
-        def work(session):
-            claimed = set()
-            staged = []
-            for case, kinds, changes, events in claims:
-                result = self.db.cases.update_one(
-                    {"_id": case["_id"], "stage_seq": case.get("stage_seq"), "status": case["status"],
-                     "alerts": {"$nin": kinds}},
-                    {"$set": changes, "$inc": {"version": 1}}, session=session)
-                if result.modified_count == 1:
+        def claim(case, kinds, changes):
+            return ({"_id": case["_id"], "stage_seq": case.get("stage_seq"), "status": case["status"],
+                     "alerts": {"$nin": kinds}}, {"$set": changes, "$inc": {"version": 1}})
+
+        def in_bulk(session):
+            result = self.db.cases.bulk_write([UpdateOne(*claim(c, k, ch)) for c, k, ch, _ in claims],
+                                              ordered=False, session=session)
+            if result.modified_count != len(claims):
+                raise _Contended()
+            self.stage_events(session, [e for *_, emitted in claims for e in emitted])
+            return {c["_id"] for c, *_ in claims}
+
+        def one_by_one(session):
+            claimed, staged = set(), []
+            for case, kinds, changes, emitted in claims:
+                if self.db.cases.update_one(*claim(case, kinds, changes), session=session).modified_count == 1:
                     claimed.add(case["_id"])
-                    staged.extend(events)
+                    staged.extend(emitted)
             self.stage_events(session, staged)
             return claimed
-        return self.transaction(work)
+
+        if not claims:
+            return set()
+        try:
+            return self.transaction(in_bulk)
+        except _Contended:
+            return self.transaction(one_by_one)
 
     # --- messages and comments --------------------------------------------------------------
     def messages(self, case_id: str) -> list[dict]:
@@ -199,6 +224,7 @@ def colour_query(colour: str | None, now: datetime) -> dict:
 class CaseStore(Store):
     repository_class = Cases
     indexes = {
+        # every count of the summary is one range on one of these (agency or unit first)
         "cases": [IndexModel([("tracking_id", ASCENDING)], unique=True),
                   IndexModel([("next_check_at", ASCENDING), ("_id", ASCENDING)]),
                   IndexModel([("agency_code", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]),
@@ -206,10 +232,7 @@ class CaseStore(Store):
                   IndexModel([("agency_code", ASCENDING), ("status", ASCENDING), ("on_time", ASCENDING)]),
                   IndexModel([("unit_code", ASCENDING), ("status", ASCENDING), ("due_at", ASCENDING)]),
                   IndexModel([("unit_code", ASCENDING), ("status", ASCENDING), ("due_soon_at", ASCENDING)]),
-                  IndexModel([("unit_code", ASCENDING), ("status", ASCENDING), ("on_time", ASCENDING)]),
-                  IndexModel([("status", ASCENDING), ("due_at", ASCENDING)]),
-                  IndexModel([("status", ASCENDING), ("due_soon_at", ASCENDING)]),
-                  IndexModel([("status", ASCENDING), ("on_time", ASCENDING)])],
+                  IndexModel([("unit_code", ASCENDING), ("status", ASCENDING), ("on_time", ASCENDING)])],
         "messages": [IndexModel([("case_id", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])],
         "comments": [IndexModel([("case_id", ASCENDING), ("hidden", ASCENDING), ("at", ASCENDING)])],
         "days_off": [IndexModel([("date", ASCENDING)])],
