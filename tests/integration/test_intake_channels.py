@@ -96,3 +96,28 @@ def test_manual_entry_by_a_liaison_records_officer_channel_and_resolution(start_
                           headers={"Authorization": f"Bearer {liaison}"})
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "original_channel"
     assert urls["routing"]
+
+
+def test_next_sms_from_the_same_phone_completes_the_draft(start_services, service_config, mongo_client):
+    base = intake(start_services, service_config)
+    phone = "+6281234000009"
+    draft = requests.post(f"{base}/channels/sms", json={"message_id": "gw-101", "from": phone, "text": "Luwu rusak"},
+                          timeout=5).json()
+    assert draft["status"] == "incomplete" and "Balas SMS ini" in draft["reply"]
+    other = requests.post(f"{base}/channels/sms", timeout=5, json={
+        "message_id": "gw-102", "from": "+6281234000010", "text": "jembatan gantung di Belopa putus sejak kemarin sore"})
+    assert other.json()["tracking_id"] != draft["tracking_id"]  # another phone: a report of its own
+    done = requests.post(f"{base}/channels/sms", timeout=5, json={
+        "message_id": "gw-103", "from": phone, "text": "jembatan gantung di Belopa putus sejak kemarin sore"})
+    assert done.status_code == 200 and done.json()["tracking_id"] == draft["tracking_id"]
+    assert "sudah lengkap" in done.json()["reply"] and len(done.json()["reply"]) <= 160
+    again = requests.post(f"{base}/channels/sms", timeout=5, json={
+        "message_id": "gw-103", "from": phone, "text": "jembatan gantung di Belopa putus sejak kemarin sore"})
+    assert again.status_code == 200 and again.json()["tracking_id"] == draft["tracking_id"]
+    db = db_of(mongo_client, service_config)
+    stored = db.reports.find_one({"_id": draft["tracking_id"]})
+    assert stored["status"] == "received" and stored["region_code"] == "7317"
+    assert stored["description"] == "rusak jembatan gantung di Belopa putus sejak kemarin sore"
+    assert db.reports.count_documents({}) == 2
+    assert sorted(e["event_type"] for e in db.outbox.find({"payload.tracking_id": draft["tracking_id"]})) == [
+        "report_draft_saved", "report_received"]

@@ -24,6 +24,7 @@ REGISTRY_TTL_SECONDS = 30.0
 # hinted: the local store picks a collection scan when a filter has $ne/$in besides the index keys
 SIMILAR_INDEX = [("category_code", ASCENDING), ("region_code", ASCENDING), ("received_at", DESCENDING)]
 PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
+SENDER_INDEX = [("source.sender_hash", ASCENDING), ("received_at", DESCENDING)]
 
 
 class Reports(Repository):
@@ -55,15 +56,25 @@ class Reports(Repository):
         doc = self.db.idempotency.find_one({"_id": idempotency_key})
         return doc["tracking_id"] if doc else None
 
-    def complete(self, tracking_id: str, update: dict, entry: dict, events: list[dict]) -> bool:
+    def complete(self, tracking_id: str, update: dict, entry: dict, events: list[dict],
+                 idempotency_key: str | None = None) -> bool:
         """Apply a reporter's completion to a draft still incomplete; False if it no longer is."""
         def txn(session):
             result = self.db.reports.update_one({"_id": tracking_id, "status": "incomplete"},
                                                 {"$set": update, "$push": {"history": entry}}, session=session)
             if result.matched_count:
+                if idempotency_key:
+                    self.db.idempotency.insert_one({"_id": idempotency_key, "tracking_id": tracking_id,
+                                                    "at": entry["at"]}, session=session)
                 self.stage_events(session, events)
             return bool(result.matched_count)
         return self.transaction(txn)
+
+    def open_sms_draft(self, sender_hash: str, since: datetime) -> dict | None:
+        """The sender's latest SMS draft still incomplete since ``since`` (a next SMS completes it)."""
+        found = self.db.reports.find({"source.sender_hash": sender_hash, "received_at": {"$gte": since}}) \
+            .sort("received_at", DESCENDING).limit(5).hint(SENDER_INDEX)
+        return next((r for r in found if r["status"] == "incomplete"), None)
 
     def get(self, tracking_id: str) -> dict | None:
         return self.db.reports.find_one({"_id": tracking_id})
@@ -204,7 +215,7 @@ class ReportStore(Store):
     indexes = {
         "reports": [IndexModel([("reporter_ref", ASCENDING)], unique=True),
                     IndexModel([("status", ASCENDING), ("received_at", ASCENDING)]),
-                    IndexModel(SIMILAR_INDEX), IndexModel(PUBLIC_INDEX)],
+                    IndexModel(SIMILAR_INDEX), IndexModel(PUBLIC_INDEX), IndexModel(SENDER_INDEX)],
         "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     }
 

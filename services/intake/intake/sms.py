@@ -43,8 +43,18 @@ def form(parsed: ParsedSms, sender: str) -> dict:
             "language": parsed.language, "is_anonymous": False, "is_confidential": False, "gesi": []}
 
 
+def completion_reply(tracking_id: str, missing: list[dict], language: str) -> str:
+    """The answer to an SMS that completes the sender's draft."""
+    if missing:
+        return reply(202, tracking_id, None, missing, True, language)
+    if language == "en":
+        return _fit([f"LAPOR! Report {tracking_id} is now complete and on its way. Thank you."])
+    return _fit([f"LAPOR! Laporan {tracking_id} sudah lengkap dan diteruskan. Terima kasih."])
+
+
 def _fit(parts: list[str]) -> str:
     """Join the reply's parts, dropping optional ones from the end until it fits 160."""
+    parts = [p for p in parts if p]
     while len(" ".join(parts)) > MAX_REPLY and len(parts) > 1:
         parts = parts[:-1]
     return " ".join(parts)[:MAX_REPLY]
@@ -62,9 +72,9 @@ def reply(status: int, tracking_id: str, secret: str | None, missing: list[dict]
                          for m in missing)
         if en:
             return _fit([f"LAPOR! Report {tracking_id} is incomplete: {what}.",
-                         "Send it again with the full story.", f"Code: {secret}."])
+                         "Reply with the full story.", f"Code: {secret}." if secret else ""])
         return _fit([f"LAPOR! Laporan {tracking_id} belum lengkap: {what}.",
-                     "Kirim ulang dengan uraian lengkap.", f"Kode: {secret}."])
+                     "Balas SMS ini dengan uraian lengkap.", f"Kode: {secret}." if secret else ""])
     if en:
         parts = [f"LAPOR! Report received. No: {tracking_id}. Secret code: {secret}."]
         parts.append("Keep both to track it." if region_matched else "Region not recognised: sent to national triage.")
