@@ -1,0 +1,34 @@
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+
+from intake import open311
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+REPORT = {"tracking_id": "ID-K7M4X-9XQ2A", "status": "in_follow_up", "category_code": "infrastruktur",
+          "description": "Jalan <rusak> & berlubang\x01", "received_at": NOW, "location_text": "Jl. Pramuka",
+          "latitude": -8.1, "longitude": 115.1, "assignment": {"agency_code": "PEMKAB-BULELENG"},
+          "reporter": {"name": "Made"}, "history": [{"at": NOW}]}
+
+
+def test_statuses_map_to_open_and_closed():
+    assert [open311.open311_status(s) for s in ("received", "in_follow_up", "answered", "closed", "archived")] == \
+        ["open", "open", "closed", "closed", "closed"]
+    assert open311.platform_statuses(["open", "closed"]) is None
+    assert "incomplete" not in open311.platform_statuses(["open"])
+    assert set(open311.platform_statuses(["closed"])) == {"answered", "closed", "archived"}
+
+
+def test_service_request_never_carries_the_reporter():
+    request = open311.service_request(REPORT, {"infrastruktur": "Infrastruktur"})
+    assert request["status"] == "open" and request["agency_responsible"] == "PEMKAB-BULELENG"
+    assert "Made" not in repr(request) and "reporter" not in request
+
+
+def test_xml_is_well_formed_and_escaped():
+    body, content_type = open311.render("requests", [open311.service_request(REPORT, {})], "xml")
+    root = ET.fromstring(body)
+    assert content_type.startswith("text/xml") and root.tag == "service_requests"
+    assert root.find("request/description").text == "Jalan <rusak> & berlubang"
+    assert root.find("request/lat").text == "-8.1"
+    errors, _ = open311.render("errors", open311.error_list([(404, "not found")]), "xml")
+    assert ET.fromstring(errors).find("error/code").text == "404"
