@@ -88,7 +88,8 @@ def new_report(form: dict, hub: str, now: datetime, secret: str, missing: list[d
 
 def completion(draft: dict, changes: dict, missing: list[dict], now: datetime) -> dict:
     """The ``$set`` and history entry that apply a reporter's completion to a draft."""
-    update = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items() if k != "reporter"}
+    update = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()
+              if k != "reporter" and v not in (None, "")}  # a completion adds; it never erases
     if changes.get("reporter"):
         update["reporter"] = {**(draft.get("reporter") or {}), **changes["reporter"]}
     update["missing"] = [m["field"] for m in missing]

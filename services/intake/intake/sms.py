@@ -32,7 +32,7 @@ def parse(message: str, index: dict[str, str], language: str | None = None) -> P
     if words[0].lower() in _ENGLISH_TOKENS and len(words) > 1:
         language, text = "en", words[1]
     region, rest = registry.match_prefix(text, index)
-    return ParsedSms(region, rest if region else text, language or "id")
+    return ParsedSms(region, rest if region and rest else text, language or "id")
 
 
 def form(parsed: ParsedSms, sender: str) -> dict:

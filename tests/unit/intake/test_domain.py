@@ -63,3 +63,11 @@ def test_secret_is_stored_only_as_hash_and_forgives_typing_slips():
     assert not domain.secret_matches(report["secret_hash"], domain.new_secret())
     assert not domain.secret_matches(None, secret)
     assert not domain.secret_matches(report["secret_hash"], 12345)
+
+
+def test_completion_adds_and_never_erases():
+    draft = domain.new_report(load(location_text="Jl. Pramuka"), hub="ID", now=NOW, secret="ABCD-EFGH-JKMN",
+                              missing=[{"field": "incident_date"}])
+    step = domain.completion(draft, {"location_text": None, "title": ""}, [], NOW)
+    assert "location_text" not in step["set"] and "title" not in step["set"]
+    assert step["set"]["status"] == "received" and step["entry"]["step"] == "completed"

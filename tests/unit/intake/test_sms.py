@@ -62,3 +62,8 @@ def test_parser_never_fails_and_never_loses_text(message):
 def test_known_keywords_always_match(keyword, text):
     parsed = sms.parse(f"  {keyword}   {text}", INDEX)
     assert parsed.region_code is not None
+
+
+def test_keyword_alone_is_kept_as_text_so_it_becomes_a_draft():
+    parsed = sms.parse("Buleleng", INDEX)
+    assert parsed.region_code == "5108" and parsed.text == "Buleleng"
