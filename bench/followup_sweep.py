@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -55,13 +56,13 @@ def templates(rng: random.Random) -> list[dict]:
     return out
 
 
-def load(db, count: int, rng: random.Random) -> float:
+def load(db, count: int, rng: random.Random, big_share: int) -> float:
     base = templates(rng)
     started = time.perf_counter()
     batch = []
     for n in range(count):
         t = base[n % len(base)]
-        agency = BIG_AGENCY if n % 10 == 0 else f"PEMKAB-{n % 500:03d}"
+        agency = BIG_AGENCY if n % big_share == 0 else f"PEMKAB-{n % 500:03d}"
         batch.append({**t, "_id": f"case_{n:08d}", "tracking_id": f"ID-{n:010d}", "agency_code": agency,
                       "unit_code": f"{agency}-U{n % 7}"})
         if len(batch) == 10000:
@@ -75,8 +76,11 @@ def load(db, count: int, rng: random.Random) -> float:
 def plan_of(db, query: dict) -> str:
     try:
         plan = db.command("explain", {"count": "cases", "query": query}, verbosity="queryPlanner")
-        winning = plan.get("queryPlanner", {}).get("winningPlan", {})
-        return str(winning.get("stage") or winning)[:120]
+        stage, stages = plan.get("queryPlanner", {}).get("winningPlan", {}), []
+        while isinstance(stage, dict) and stage:
+            stages.append(stage.get("stage", "?") + (f"({stage['indexName']})" if stage.get("indexName") else ""))
+            stage = stage.get("inputStage")
+        return " <- ".join(stages) or str(plan)[:120]
     except Exception as exc:  # explain support differs between servers
         return f"explain unavailable: {type(exc).__name__}"
 
@@ -85,23 +89,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--peak-sample", type=int, default=20_000)
+    parser.add_argument("--big-share", type=int, default=10, help="1 case in N belongs to the big agency")
     parser.add_argument("--keep", action="store_true", help="leave the store running")
     args = parser.parse_args()
     env = bench_env("followup", OFFSET)
+    script("store.sh", "stop", env)
+    shutil.rmtree(Path(env["LAPOR_RUN_DIR"]) / "store" / "data", ignore_errors=True)  # a fresh store
     script("store.sh", "start", env)
     uri = f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true"
     client = MongoClient(uri, tz_aware=True, w="majority")
     try:
-        client.drop_database("bench_followup")
         db = client["bench_followup"]
-        rng = random.Random(5)
-        print(f"loading {args.cases:,} open cases ...", flush=True)
-        seconds = load(db, args.cases, rng)
-        print(f"loaded {args.cases:,} cases in {seconds:.1f} s ({args.cases / seconds:,.0f}/s)", flush=True)
-        t0 = time.perf_counter()
         for collection, models in CaseStore.indexes.items():  # the service's own indexes
             db[collection].create_indexes(models)
-        print(f"built the service's indexes in {time.perf_counter() - t0:.1f} s", flush=True)
+        rng = random.Random(5)
+        print(f"loading {args.cases:,} open cases ...", flush=True)
+        seconds = load(db, args.cases, rng, args.big_share)
+        print(f"loaded {args.cases:,} cases in {seconds:.1f} s ({args.cases / seconds:,.0f}/s)", flush=True)
         cases = Cases(client, db)
         assert isinstance(cases, Repository)
 

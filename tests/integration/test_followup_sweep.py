@@ -5,6 +5,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from contract import events
+from routing.service import RoutingService
 from tests.integration.conftest import wait_for
 from tests.integration import test_followup_support as support
 from tests.integration.test_followup_support import dispositioned, emitted, followup_db, official_action, utc
@@ -86,3 +87,32 @@ def test_workflow_events_move_the_clock_once(start_followup, rpc, service_config
     assert case["indicator"] == "closed_on_time"
     wait_for(lambda: emitted(db, tracking_id).count("case_closed") == 1)
     assert emitted(db, tracking_id) == ["case_opened", "case_opened", "case_opened", "case_closed"]
+
+
+def test_answered_case_closes_automatically_after_the_period(
+        start_services, start_followup, rpc, service_config, mongo_client, demo_registry):
+    start_services(RoutingService, config={**service_config, "AUTH_CACHE_SECONDS": 0})
+    rpc.routing.import_registry(demo_registry)
+    base = start_followup(config={**service_config, "AUTO_CLOSE_WORKING_DAYS": 3})[0]
+    clock = start_followup.clock
+    db = followup_db(mongo_client, service_config)
+    opening = dispositioned()
+    tracking_id = opening["tracking_id"]
+    event_dispatcher(service_config)("routing", events.REPORT_DISPOSITIONED, opening)
+    wait_for(lambda: rpc.followup.case_for_report(tracking_id))
+    token = {"Authorization": f"Bearer {rpc.routing.issue_token('lo-bll-pupr')['token']}"}
+    clock.now = utc(2026, 11, 17, 3)  # Tuesday
+    answer = requests.post(f"{base}/cases/{tracking_id}/answer", headers=token, timeout=5,
+                           json={"body": "Sudah diperbaiki.", "attachments": []})
+    assert answer.status_code == 201
+    case = rpc.followup.case_for_report(tracking_id)
+    assert case["auto_close_at"] == "2026-11-20T23:59:59+08:00"  # 3 working days later
+    clock.now = utc(2026, 11, 20, 15, 59, 59)  # Fri 23:59:59 WITA: not yet
+    assert rpc.followup.sweep()["claimed"] == 0
+    clock.now = utc(2026, 11, 20, 16, 0, 0)
+    assert rpc.followup.sweep()["kinds"] == {"auto_close": 1}
+    case = rpc.followup.case_for_report(tracking_id)
+    assert (case["status"], case["indicator"]) == ("closed", "closed_on_time")
+    closed = db.outbox.find_one({"event_type": "case_closed", "payload.tracking_id": tracking_id})
+    assert closed["payload"]["closed_by"] == "system" and closed["payload"]["on_time"] is True
+    assert rpc.followup.sweep()["claimed"] == 0
