@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--peak-sample", type=int, default=20_000)
     parser.add_argument("--big-share", type=int, default=10, help="1 case in N belongs to the big agency")
+    parser.add_argument("--repeat", type=int, default=5, help="summary measurements")
     parser.add_argument("--keep", action="store_true", help="leave the store running")
     args = parser.parse_args()
     env = bench_env("followup", OFFSET)
@@ -125,7 +126,7 @@ def main() -> None:
         counts = []
         scope = {"agency_code": BIG_AGENCY}
         big = db.cases.count_documents(scope)
-        for _ in range(7):
+        for _ in range(args.repeat):
             t0 = time.perf_counter()
             summary = cases.summary(scope, NOW)
             counts.append((time.perf_counter() - t0) * 1000)
