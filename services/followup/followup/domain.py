@@ -115,7 +115,7 @@ def close(case: dict, now: datetime, closed_by: str, step: str, **detail) -> dic
     """Closed (archived, rated or auto-closed); on time is judged when the clock stopped."""
     stopped = case.get("answered_at") or now
     closed = {**case, "status": "archived" if step == "report_archived" else "closed", "closed_at": now,
-              "closed_by": closed_by, "next_check_at": None,
+              "closed_by": closed_by, "next_check_at": indicator.NEVER,
               "on_time": case["on_time"] if case.get("answered_at") else stopped <= case["due_at"],
               "overall_on_time": case["overall_on_time"] if case.get("answered_at") else stopped <= case["overall_due_at"]}
     closed["history"] = case["history"] + [_history(step, now, closed_by, **detail)]

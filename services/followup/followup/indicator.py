@@ -8,12 +8,13 @@ passed; a case that was answered, closed or archived shows closed on time / clos
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from followup.calendar import WorkCalendar
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 CLOSED_ON_TIME, CLOSED_LATE = "closed_on_time", "closed_late"
+NEVER = datetime(9999, 12, 31, tzinfo=timezone.utc)
 COLOURS = (GREEN, YELLOW, RED, CLOSED_ON_TIME, CLOSED_LATE)
 LABELS = {GREEN: ("Hijau: sesuai jadwal", "Green: on track"),
           YELLOW: ("Kuning: mendekati batas waktu", "Yellow: due soon"),
@@ -83,14 +84,18 @@ def schedule(case: dict, rules: Rules, calendar: WorkCalendar) -> list[dict]:
     return sorted(alerts, key=lambda a: a["at"])
 
 
-def next_check(case: dict) -> datetime | None:
-    """When the sweep must look at the case again (None: nothing pending)."""
+def next_check(case: dict) -> datetime:
+    """When the sweep must look at the case again (``NEVER``: nothing pending).
+
+    ``NEVER`` rather than null keeps the sweep's index range short on every server (SecantusDB
+    0.7 scans null keys for a ``$lt`` range; see docs/followup.md).
+    """
     if case["status"] == "answered":
-        return case.get("auto_close_at")
+        return case.get("auto_close_at") or NEVER
     if case["status"] != "open":
-        return None
+        return NEVER
     pending = [a["at"] for a in case.get("schedule", []) if a["kind"] not in case.get("alerts", [])]
-    return min(pending) if pending else None
+    return min(pending) if pending else NEVER
 
 
 def alerts_due(case: dict, now: datetime) -> list[dict]:

@@ -95,7 +95,7 @@ def test_sweep_alerts_once_per_stage_and_escalates_in_order():
     assert sweep(case, case["due_at"] + timedelta(days=1))[1] == []        # level 2 waits 2 working days
     case, kinds, emitted = sweep(case, utc(2026, 11, 25, 17))               # after Wed 25 Nov 23:59:59 WIB
     assert kinds == ["escalated:2"] and emitted[0][1]["escalated_to"] == "supervisor:PEMKAB-BULELENG"
-    assert case["escalation_level"] == 2 and case["next_check_at"] is None
+    assert case["escalation_level"] == 2 and case["next_check_at"] == indicator.NEVER
     assert sweep(case, utc(2026, 12, 31))[1] == []
 
 
@@ -157,7 +157,7 @@ def test_archive_closes_the_case_and_judges_timeliness():
     closed, emitted = domain.on_workflow_event(
         events.REPORT_ARCHIVED, dispositioned(actor="adm-buleleng", reason="duplikat"), case, None, [], CALENDAR,
         RULES, utc(2026, 11, 17), "ID")
-    assert closed["status"] == "archived" and closed["on_time"] is True and closed["next_check_at"] is None
+    assert closed["status"] == "archived" and closed["on_time"] is True and closed["next_check_at"] == indicator.NEVER
     assert emitted[0]["event_type"] == events.CASE_CLOSED and emitted[0]["payload"]["closed_by"] == "adm-buleleng"
 
 
