@@ -1,6 +1,8 @@
 """Routing's storage: the organisation registry, the report desk (queues + audit), tokens."""
 from __future__ import annotations
 
+import uuid
+
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, ReplaceOne, ReturnDocument
 
@@ -19,7 +21,7 @@ class Registry(Repository):
 
     def __init__(self, client, db):
         super().__init__(client, db)
-        self._cache_version = None
+        self._cache_version: str | None = ""  # never a stored version: the first call loads
         self._regions: dict[str, dict] = {}
         self._index = domain.RuleIndex([])
 
@@ -36,7 +38,8 @@ class Registry(Repository):
                 if ops:
                     self.db[name].bulk_write(ops, session=session)
                 counts[name] = len(ops)
-            self.db[META].update_one({"_id": "registry"}, {"$inc": {"version": 1}, "$set": {"at": utcnow()}},
+            # a fresh random version (not a counter, which restarts if the database is recreated)
+            self.db[META].update_one({"_id": "registry"}, {"$set": {"version": uuid.uuid4().hex, "at": utcnow()}},
                                      upsert=True, session=session)
             return counts
         return self.transaction(txn)
@@ -55,7 +58,7 @@ class Registry(Repository):
 
     def _refresh(self) -> None:
         meta = self.db[META].find_one({"_id": "registry"}) or {}
-        version = meta.get("version", 0)
+        version = meta.get("version")
         if version != self._cache_version:
             self._regions = {r["_id"]: r for r in self.db.regions.find({}, {"parent": 1, "timezone": 1, "hub": 1})}
             self._index = domain.RuleIndex(self.db.rules.find())
