@@ -159,6 +159,8 @@ def test_inbox_filters_paginates_and_counts(desk):
     assert ok(desk.get("nas-admin-1", "/admin/inbox", indicator="red"))["total"] == 0
     assert ok(desk.get("nas-admin-1", "/admin/inbox", min_age_days=1))["total"] == 0
     assert ok(desk.get("nas-admin-1", "/admin/inbox", max_age_days=1))["total"] == 3
+    unknown = desk.get("nas-admin-1", "/admin/inbox", category_code="sihir")
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "category_code"
     bad = desk.get("nas-admin-1", "/admin/inbox", status="lost", per_page=1000)
     assert bad.status_code == 400
     assert {(e["field"], e["code"]) for e in bad.json()["errors"]} == {("status", "not_allowed"),

@@ -58,6 +58,8 @@ class RoutingService:
     def inbox(self, request):
         principal = self._official(request)
         filters = schemas.InboxQuery().load(request.args.to_dict())
+        if filters["category_code"] and not self.registry.exists("categories", filters["category_code"]):
+            raise ApiError([errors.error("category_code", "invalid", "Unknown category.", "Kategori tidak dikenal.")])
         now, sla = utcnow(), self._sla_days()
         query = inbox.inbox_query(principal, filters, now, sla)
         skip = (filters["page"] - 1) * filters["per_page"]
