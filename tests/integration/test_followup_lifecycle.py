@@ -131,3 +131,25 @@ def test_public_comments_are_moderated_and_kept(start_services, start_followup, 
     assert shown == [{"comment_id": comment_id, "name": None, "body": None, "at": shown[0]["at"], "hidden": True,
                       "hidden_reason": "Mengandung SARA"}]
     assert urls  # routing served the tokens
+
+
+def test_manual_entry_already_resolved_opens_answered(start_followup, rpc, service_config, mongo_client):
+    start_followup()
+    dispatch = event_dispatcher(service_config)
+    opening = dispositioned(channel="manual", queue="agency", unit_code=None, automatic=False)
+    tracking_id = opening["tracking_id"]
+    entry = events.build(events.REPORT_RECEIVED, hub="ID", tracking_id=tracking_id, origin_hub="ID", target_hub="ID",
+                         channel="manual", classification="complaint", category_code="infrastruktur",
+                         region_code="5108", title="Lampu jalan mati", description="Dilaporkan lewat telepon.",
+                         is_anonymous=False, is_confidential=False, reporter_ref="rpt_test",
+                         received_at=utc(2026, 11, 13, 2), entered_by="lo-bll-pupr",
+                         resolution="Lampu sudah diganti petugas.", resolved_at=utc(2026, 11, 14, 2))["payload"]
+    dispatch("intake", events.REPORT_RECEIVED, entry)
+    db = followup_db(mongo_client, service_config)
+    wait_for(lambda: db.report_facts.find_one({"_id": tracking_id}))
+    dispatch("routing", events.REPORT_DISPOSITIONED, opening)
+    case = wait_for(lambda: rpc.followup.case_for_report(tracking_id))
+    assert (case["status"], case["indicator"]) == ("answered", "closed_on_time")
+    assert case["sla_policy_id"] == "default"  # no policy file in this config: defaults
+    assert emitted(db, tracking_id) == ["case_opened", "case_answered"]
+    assert db.messages.find_one({"tracking_id": tracking_id})["body"] == "Lampu sudah diganti petugas."

@@ -84,12 +84,24 @@ def answer(case: dict, principal: dict, form: dict, now: datetime, hub: str, cal
     _require_open(case, "an answer")
     message = _message(case, "answer", principal["role"], principal["official_id"], form["body"],
                        form["attachments"], now)
+    return _answered(case, message, now, hub, calendar, rules)
+
+
+def answer_at_entry(case: dict, facts: dict, now: datetime, hub: str, calendar: WorkCalendar, rules: Rules):
+    """Seed 003: a manual-channel report the unit already resolved comes with its answer,
+    entered by the liaison at the same time; the case opens already answered."""
+    at = min(facts.get("resolved_at") or now, now)
+    message = _message(case, "answer", "liaison", facts.get("entered_by"), facts["resolution"], [], at)
+    return _answered(case, message, at, hub, calendar, rules)
+
+
+def _answered(case: dict, message: dict, now: datetime, hub: str, calendar: WorkCalendar, rules: Rules):
     tz, region = case["timezone"], case.get("region_code")
     changed = {**case, "status": "answered", "answered_at": now, "first_response_at": case.get("first_response_at") or now,
                "on_time": now <= case["due_at"], "overall_on_time": now <= case["overall_due_at"],
                "reopen_until": calendar.add_working_days(now, rules.reopen_window_working_days, tz, region),
                "auto_close_at": calendar.add_working_days(now, rules.auto_close_working_days, tz, region),
-               "history": case["history"] + [_entry("case_answered", now, principal["official_id"],
+               "history": case["history"] + [_entry("case_answered", now, message["author"],
                                                     message_id=message["_id"])]}
     changed["next_check_at"] = changed["auto_close_at"]
     return changed, message, [_message_event(events.CASE_ANSWERED, changed, message, hub)]

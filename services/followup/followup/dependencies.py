@@ -42,13 +42,16 @@ class Cases(Repository):
 
     # --- cases ----------------------------------------------------------------------------
     def apply_event(self, event_id: str, tracking_id: str,
-                    decide: Callable[[dict | None, dict | None], tuple[dict | None, list[dict]]]) -> bool:
-        """Apply a workflow event once: ``decide(case, facts)`` returns (new case or None, events)."""
+                    decide: Callable[[dict | None, dict | None], tuple[dict | None, list[dict], list[dict]]]) -> bool:
+        """Apply a workflow event once: ``decide(case, facts)`` returns (new case or None, events,
+        messages to record)."""
         def work(session):
             case = self.db.cases.find_one({"tracking_id": tracking_id}, session=session)
-            changed, events = decide(case, self.facts(tracking_id, session))
+            changed, events, messages = decide(case, self.facts(tracking_id, session))
             if changed is not None:
                 self._save(session, case, changed)
+            if messages:
+                self.db.messages.insert_many(messages, session=session)
             return events
         return self.once(event_id, work)
 

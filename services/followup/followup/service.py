@@ -41,7 +41,9 @@ class FollowupService:
     def on_report_received(self, payload):
         consume(self.metrics, events.REPORT_RECEIVED, payload, lambda e: self.cases.record_facts(
             e["event_id"], {"tracking_id": e["tracking_id"], "is_confidential": e["is_confidential"],
-                            "received_at": e["received_at"], "channel": e["channel"]}))
+                            "received_at": e["received_at"], "channel": e["channel"],
+                            "resolution": e.get("resolution"), "resolved_at": e.get("resolved_at"),
+                            "entered_by": e.get("entered_by")}))
 
     @event_handler("routing", events.REPORT_DISPOSITIONED, requeue_on_error=True)
     def on_report_dispositioned(self, payload):
@@ -72,8 +74,12 @@ class FollowupService:
             def decide(case, facts):
                 after, emitted = domain.on_workflow_event(event_type, event, case, facts, policies, calendar,
                                                           rules, now, hub)
+                messages = []
+                if case is None and after is not None and (facts or {}).get("resolution"):
+                    after, message, answered = conversation.answer_at_entry(after, facts, now, hub, calendar, rules)
+                    messages, emitted = [message], emitted + answered
                 seen.append((case or {}, after))
-                return after, emitted
+                return after, emitted, messages
             return self.cases.apply_event(event["event_id"], event["tracking_id"], decide)
         consume(self.metrics, event_type, payload, apply)
         if seen and seen[-1][1] is not None:

@@ -135,3 +135,17 @@ def test_comments_only_on_public_reports_and_hidden_with_a_reason():
     for confidential in (True, None):
         with pytest.raises(Conflict):
             conversation.post_comment({**public, "is_confidential": confidential}, {"body": "hai"}, MONDAY, "ID")
+
+
+def test_manual_entry_already_resolved_opens_answered():
+    case = make_case(MONDAY, channel="manual")
+    facts = {"resolution": "Sudah diperbaiki oleh UPT sebelum diinput.", "resolved_at": utc(2026, 11, 13, 3),
+             "entered_by": "lo-bll-pupr"}
+    answered_case, message, emitted = conversation.answer_at_entry(case, facts, MONDAY, "ID", CALENDAR, RULES)
+    assert answered_case["status"] == "answered" and answered_case["answered_at"] == utc(2026, 11, 13, 3)
+    assert answered_case["on_time"] is True and message["author"] == "lo-bll-pupr"
+    assert message["author_role"] == "liaison" and message["body"] == facts["resolution"]
+    assert emitted[0]["event_type"] == events.CASE_ANSWERED
+    future = conversation.answer_at_entry(case, {**facts, "resolved_at": utc(2027, 1, 1)}, MONDAY, "ID",
+                                          CALENDAR, RULES)[0]
+    assert future["answered_at"] == MONDAY  # never in the future
