@@ -13,8 +13,8 @@ def bench_env(name: str, offset: int) -> dict:
     """Environment for deploy/local scripts: a run folder and ports of the benchmark's own."""
     return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_RUN_DIR": str(ROOT / ".run" / f"bench-{name}"),
             "LAPOR_AMQP_PORT": str(5682 + offset), "LAPOR_RABBIT_DIST_PORT": str(25682 + offset),
-            "LAPOR_EPMD_PORT": str(4379 + offset), "LAPOR_RABBIT_MGMT_PORT": str(15682 + offset),
-            "LAPOR_RABBIT_PROM_PORT": str(15702 + offset), "LAPOR_RABBIT_NODE": f"laporbench{offset}@localhost",
+            "LAPOR_EPMD_PORT": str(4379 + offset), "LAPOR_RABBIT_MGMT_PORT": str(15800 + offset),
+            "LAPOR_RABBIT_PROM_PORT": str(15900 + offset), "LAPOR_RABBIT_NODE": f"laporbench{offset}@localhost",
             "LAPOR_STORE_PORT": str(27027 + offset), "LAPOR_HTTP_PORT": str(8780 + offset * 10)}
 
 

@@ -31,8 +31,9 @@ def server_env(name: str = "test", offset: int = OFFSET) -> dict:
         "LAPOR_AMQP_PORT": str(5682 + offset),
         "LAPOR_RABBIT_DIST_PORT": str(25682 + offset),
         "LAPOR_EPMD_PORT": str(4379 + offset),
-        "LAPOR_RABBIT_MGMT_PORT": str(15682 + offset),
-        "LAPOR_RABBIT_PROM_PORT": str(15702 + offset),
+        # separate ranges, so that no two offsets share a port
+        "LAPOR_RABBIT_MGMT_PORT": str(15800 + offset),
+        "LAPOR_RABBIT_PROM_PORT": str(15900 + offset),
         "LAPOR_RABBIT_NODE": f"lapor{name.replace('-', '')}{offset}@localhost",
         "LAPOR_STORE_PORT": str(27027 + offset),
         "LAPOR_HTTP_PORT": str(8780 + offset * 10 if offset < 100 else 8780 + offset),
