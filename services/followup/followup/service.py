@@ -89,7 +89,8 @@ class FollowupService:
     # --- the timer sweep ---------------------------------------------------------------
     @timer(interval=30)
     def sweep_timer(self):
-        sweep.run(self.cases, self.clock(), self.config["HUB_CODE"], int(self.config.get("SWEEP_BATCH", 500)))
+        sweep.run(self.cases, self.clock(), self.config["HUB_CODE"], int(self.config.get("SWEEP_BATCH", 500)),
+                  gauge_interval=float(self.config.get("GAUGE_REFRESH_SECONDS", 60)))
         self.outbox.wake()
 
     @rpc

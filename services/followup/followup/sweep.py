@@ -20,10 +20,11 @@ _last_gauges = [0.0]
 
 
 def run(cases, now: datetime, hub: str, batch: int = 500, max_batches: int = 100000,
-        refresh_gauges: bool | None = None) -> dict:
+        refresh_gauges: bool | None = None, gauge_interval: float = GAUGE_REFRESH_SECONDS) -> dict:
     """One sweep at ``now``: returns how many cases were looked at and alerts claimed.
 
-    ``refresh_gauges``: True always, False never, None at most once a minute.
+    ``refresh_gauges``: True always, False never, None at most once per ``gauge_interval`` seconds
+    (the gauges aggregate every open case: keep the interval long on a large store).
     """
     started = time.perf_counter()
     examined = claimed = 0
@@ -51,7 +52,7 @@ def run(cases, now: datetime, hub: str, batch: int = 500, max_batches: int = 100
                 case_metrics.transition(case, {**case, **changes})
         if not won:
             break  # another worker holds this batch; it will finish it
-    if refresh_gauges or (refresh_gauges is None and time.monotonic() - _last_gauges[0] > GAUGE_REFRESH_SECONDS):
+    if refresh_gauges or (refresh_gauges is None and time.monotonic() - _last_gauges[0] > gauge_interval):
         _last_gauges[0] = time.monotonic()
         try:
             case_metrics.refresh_gauges(cases.open_by_agency(now))
