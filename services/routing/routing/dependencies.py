@@ -1,6 +1,7 @@
 """Routing's storage: the organisation registry, the report desk (queues + audit), tokens."""
 from __future__ import annotations
 
+import time
 import uuid
 
 from nameko.extensions import DependencyProvider
@@ -193,6 +194,8 @@ class OfficialAuth(DependencyProvider):
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
         self.client = acquire_client(self.uri)
         self.db = self.client[database_name(config, self.container.service_name)]
+        self.ttl = float(config.get("ROUTING_AUTH_CACHE_SECONDS", 5))
+        self._cache: dict[str, tuple[float, dict | None, object]] = {}
 
     def stop(self):
         release_client(self.uri)
@@ -201,9 +204,23 @@ class OfficialAuth(DependencyProvider):
         release_client(self.uri)
 
     def lookup(self, token: str) -> dict | None:
-        doc = self.db.tokens.find_one({"_id": token_hash(token)})
+        """The principal of a token; answers are kept ``ROUTING_AUTH_CACHE_SECONDS`` (never past
+        the token's expiry), and forgotten at once when this process revokes or imports."""
+        key, now = token_hash(token), time.monotonic()
+        hit = self._cache.get(key)
+        if hit and hit[0] > now and (hit[2] is None or hit[2] > utcnow()):
+            return hit[1]
+        doc = self.db.tokens.find_one({"_id": key})
         official = self.db.officials.find_one({"_id": doc["official_id"]}) if doc else None
-        return domain.principal_for(doc, official, utcnow())
+        principal = domain.principal_for(doc, official, utcnow())
+        if self.ttl > 0:
+            if len(self._cache) > 10000:
+                self._cache.clear()
+            self._cache[key] = (now + self.ttl, principal, doc["expires_at"] if doc else None)
+        return principal
+
+    def forget(self) -> None:
+        self._cache.clear()
 
     def get_dependency(self, worker_ctx):
         return OfficialAuthClient(self)
@@ -213,3 +230,7 @@ class OfficialAuthClient(AuthClient):
     def lookup(self, token: str) -> dict | None:
         """The principal behind a token, or None (unknown, expired or revoked)."""
         return self._provider.lookup(token)
+
+    def forget(self) -> None:
+        """Drop cached answers (after a revocation or an import changed officials)."""
+        self._provider.forget()

@@ -167,7 +167,9 @@ class RoutingService:
 
     @rpc
     def revoke_tokens(self, official_id):
-        return {"revoked": self.registry.revoke_tokens(official_id)}
+        revoked = self.registry.revoke_tokens(official_id)
+        self.auth.forget()
+        return {"revoked": revoked}
 
     # --- the organisation registry ----------------------------------------------------------------
 
@@ -209,7 +211,9 @@ class RoutingService:
                                                   self.registry.all_rules(), self.registry.unit_agencies())
         if problems:
             raise ApiError(problems)
-        return self.registry.import_registry(registry)
+        counts = self.registry.import_registry(registry)
+        self.auth.forget()  # an official's role or scope may have changed
+        return counts
 
     @http("GET", "/registry/<string:kind>")
     @api_http.api
