@@ -1,10 +1,10 @@
 """Routing through its real deployment: decisions per second from report_received events, and
 officials' workflow actions per second through the HTTP API.
 
-    LAPOR_BENCH_PORT_OFFSET=170 PYTHONPATH=services/contract:services/routing .venv/bin/python bench/routing_actions.py
+    LAPOR_BENCH_PORT_OFFSET=30 PYTHONPATH=services/contract:services/routing .venv/bin/python bench/routing_actions.py
 
-Starts RabbitMQ and the store through deploy/local on the offset's ports (reusing them when
-already running), runs routing as its own `nameko run` process (deploy/local/services.sh) on a
+Starts RabbitMQ and the store through deploy/local on the test servers' ports for the offset
+(tests/conftest.py server_env; reusing them when already running), runs routing as its own `nameko run` process (deploy/local/services.sh) on a
 database of its own, imports the demo registry, then
 1. publishes N report_received events and times until routing has recorded all N (consume,
    decide, one transaction with the audit entry and the outbox event);
@@ -27,18 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 N = int(os.environ.get("BENCH_REPORTS", "400"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-OFFSET = int(os.environ.get("LAPOR_BENCH_PORT_OFFSET", "170"))
-NAME = os.environ.get("LAPOR_BENCH_NAME", "bench-routing")
+OFFSET = int(os.environ.get("LAPOR_BENCH_PORT_OFFSET", os.environ.get("LAPOR_TEST_PORT_OFFSET", "10")))
+NAME = "test"
 DATABASE = f"lapor_bench_routing_{os.getpid()}"
 
 
 def bench_env() -> dict:
     return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_RUN_DIR": str(ROOT / ".run" / f"{NAME}-{OFFSET}"),
             "LAPOR_AMQP_PORT": str(5682 + OFFSET), "LAPOR_RABBIT_DIST_PORT": str(25682 + OFFSET),
-            "LAPOR_EPMD_PORT": str(4379 + OFFSET), "LAPOR_RABBIT_MGMT_PORT": str(15682 + OFFSET),
-            "LAPOR_RABBIT_PROM_PORT": str(15702 + OFFSET),
+            "LAPOR_EPMD_PORT": str(4379 + OFFSET), "LAPOR_RABBIT_MGMT_PORT": str(15800 + OFFSET),
+            "LAPOR_RABBIT_PROM_PORT": str(15900 + OFFSET),
             "LAPOR_RABBIT_NODE": f"lapor{NAME.replace('-', '')}{OFFSET}@localhost",
-            "LAPOR_STORE_PORT": str(27027 + OFFSET), "LAPOR_HTTP_PORT": str(8780 + OFFSET),
+            "LAPOR_STORE_PORT": str(27027 + OFFSET),
+            "LAPOR_HTTP_PORT": str(8780 + OFFSET * 10 if OFFSET < 100 else 8780 + OFFSET),
             "ROUTING_DATABASE": DATABASE}
 
 
