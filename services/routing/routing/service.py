@@ -14,6 +14,7 @@ from contract import errors, events, http as api_http
 from contract.consumer import consume
 from contract.auth import ROLES, forbidden
 from contract.errors import ApiError
+from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
@@ -89,7 +90,7 @@ class RoutingService:
             raise exceptions.refused(exc)
         except exceptions.StaleState:
             observability.refused(action, "stale")
-            raise exceptions.stale(workflow.actions_for(principal, self.desk.get(tracking_id) or item))
+            raise exceptions.stale(workflow.actions_for(principal, self.desk.get(item["_id"]) or item))
         observability.acted(action, principal["role"])
         self.outbox.wake()
         return api_http.json_response(200, self._view(principal, updated))
@@ -118,7 +119,7 @@ class RoutingService:
 
     def _readable(self, principal: dict, tracking_id: str) -> dict:
         """The report if it is in the official's read scope; 404 otherwise (existence not revealed)."""
-        item = self.desk.get(tracking_id)
+        item = self.desk.get(parse_tracking_id(tracking_id) or tracking_id)  # as typed: "#id-k7m4x-..." too
         if item is None or not workflow.can_read(principal, item):
             raise exceptions.report_not_found()
         return item
