@@ -61,8 +61,11 @@ def test_walk_national_agency_unit_return_redisposition(stack):
         body = requests.get(f"{base}/admin/reports/{tracking_id}", headers=official, timeout=5).text
         assert "Made Wirawan" not in body and "made@example.com" not in body and "rpt_" not in body
 
-    def tracked():
+    def tracked():  # every step in the citizen's tracking history too
         view = requests.get(f"{base}/reports/{tracking_id}", timeout=5).json()
-        units = [h["detail"].get("unit_code") for h in view["history"] if h["step"] == "dispositioned"]
-        return units if len(units) >= 3 else None
-    assert until(tracked) == [None, "BLL-DINKES", "BLL-PUPR"]  # every disposition in the tracking history
+        steps = [(h["step"], h["detail"].get("unit_code")) for h in view["history"]
+                 if h["step"] in ("dispositioned", "verified", "returned")]
+        return steps if [s for s, _ in steps].count("dispositioned") >= 4 else None
+    assert until(tracked) == [("dispositioned", None), ("verified", None), ("dispositioned", None),
+                              ("verified", None), ("dispositioned", "BLL-DINKES"), ("returned", None),
+                              ("dispositioned", "BLL-PUPR")]
