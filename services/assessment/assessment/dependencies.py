@@ -52,8 +52,9 @@ class AssessmentRepository(Repository):
                 continue
         raise StaleFact(tracking_id)
 
-    def cells(self, scope: str, dim: str, months: list[str], value: str | None = None) -> list[dict]:
-        query = {"scope": scope, "dim": dim, "month": {"$in": months}}
+    def cells(self, scope: str, dim: str, buckets: list[str], value: str | None = None) -> list[dict]:
+        """Cells of one scope and dimension for the given months, quarters or years."""
+        query = {"scope": scope, "dim": dim, "month": buckets[0] if len(buckets) == 1 else {"$in": buckets}}
         if value is not None:
             query["value"] = value
         return list(self.db.cells.find(query))

@@ -6,8 +6,8 @@ applies one event to a fact; it is order-independent, because every field is set
 that owns it and "latest wins" is decided by the events' own times, so events arriving on
 different queues in any order give the same fact.
 
-A fact *contributes* counters to aggregate cells keyed by (scope, dimension, value, month of
-receipt).  On every event the cells move by ``contributions(new) - contributions(old)``; a
+A fact *contributes* counters to aggregate cells keyed by (scope, dimension, value, period of
+receipt), for its month, its quarter and its year (so a yearly query reads one cell per value).  On every event the cells move by ``contributions(new) - contributions(old)``; a
 rebuild sums ``contributions`` over all facts.  Both paths use the same function, so they agree.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from contract import events
-from assessment.periods import month_of
+from assessment.periods import month_of, quarter_of
 
 DIMENSIONS = ("all", "agency", "unit", "category", "channel", "region", "classification", "gesi")
 STATUSES = ("received", "dispositioned", "in_follow_up", "answered", "closed", "archived", "forwarded")
@@ -137,8 +137,10 @@ def contributions(fact: dict | None, timezone: str) -> dict[str, dict[str, int]]
     if not fact or fact.get("received_at") is None:
         return {}
     month = month_of(fact["received_at"], timezone)
+    buckets = (month, quarter_of(month), month[:4])  # rollups: a year is read as one cell per value
     values = counters(fact)
-    return {cell_id(scope, dim, value, month): values for scope, dim, value in cell_keys(fact)}
+    return {cell_id(scope, dim, value, bucket): values
+            for scope, dim, value in cell_keys(fact) for bucket in buckets}
 
 
 def cell_id(scope: str, dim: str, value: str, month: str) -> str:

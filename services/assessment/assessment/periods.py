@@ -1,7 +1,8 @@
 """Reporting periods: a year (``2024``), a quarter (``2024-Q2``) or a month (``2024-05``).
 
 Monitoring is monthly and quarterly, evaluation yearly (seed 004, Pasal 7).  Every period is a
-list of months (``YYYY-MM``), the unit in which aggregates are kept.
+list of months (``YYYY-MM``); aggregates are kept per month, quarter and year, so ``keys`` (the
+period's own label) selects the one rollup cell per value.
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def parse(text: str | None, field: str = "period") -> dict:
         else:
             months = [int(match.group(2))]
             label = f"{year}-{months[0]:02d}"
-        return {"period": label, "kind": kind, "year": year, "months": [f"{year}-{m:02d}" for m in months]}
+        return {"period": label, "kind": kind, "year": year, "months": [f"{year}-{m:02d}" for m in months],
+                "keys": [label]}
     raise bad_period(field)
 
 

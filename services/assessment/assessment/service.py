@@ -190,7 +190,7 @@ class AssessmentService:
     def kpis(self, period_text, by="all", agency_code=None):
         """KPI rows of one dimension for a period, hub-wide or for one agency."""
         period, scope = periods.parse(period_text), agency_code or "*"
-        rows = indicators.kpi_table(self.store.cells(scope, by, period["months"]), len(period["months"]))
+        rows = indicators.kpi_table(self.store.cells(scope, by, period["keys"]), len(period["months"]))
         return {"period": period["period"], "months": period["months"], "scope": scope, "by": by, "rows": rows}
 
     @http("GET", "/assessments/reports/monitoring")
@@ -207,13 +207,13 @@ class AssessmentService:
         return api_http.json_response(200, report)
 
     def _monitoring(self, period, scope):
-        months, n = period["months"], len(period["months"])
-        all_cells = self.store.cells(scope, "all", months)
-        totals = next(iter(indicators.kpi_table(all_cells, n)), None)
+        keys, months, n = period["keys"], period["months"], len(period["months"])
+        totals = next(iter(indicators.kpi_table(self.store.cells(scope, "all", keys), n)), None)
         dims = reports.BREAKDOWNS + (("agency",) if scope == "*" else ())
-        breakdowns = {d: indicators.kpi_table(self.store.cells(scope, d, months), n) for d in dims}
+        breakdowns = {d: indicators.kpi_table(self.store.cells(scope, d, keys), n) for d in dims}
         target = self.store.target(scope, period["year"]) if scope != "*" and period["kind"] == "year" else None
-        return reports.monitoring_report(period, scope, totals, indicators.monthly_rows(all_cells, months),
+        monthly = indicators.monthly_rows(self.store.cells(scope, "all", months), months)
+        return reports.monitoring_report(period, scope, totals, monthly,
                                          breakdowns, indicators.target_view(target, totals) if target else None,
                                          self.settings["colours"])
 
@@ -232,10 +232,10 @@ class AssessmentService:
     @rpc
     def public_stats(self, period_text):
         period = periods.parse(period_text)
-        months, n = period["months"], len(period["months"])
-        totals = next(iter(indicators.kpi_table(self.store.cells("*", "all", months), n)), None)
-        return indicators.public_view(indicators.kpi_table(self.store.cells("*", "agency", months), n),
-                                      indicators.kpi_table(self.store.cells("*", "category", months), n),
+        keys, n = period["keys"], len(period["months"])
+        totals = next(iter(indicators.kpi_table(self.store.cells("*", "all", keys), n)), None)
+        return indicators.public_view(indicators.kpi_table(self.store.cells("*", "agency", keys), n),
+                                      indicators.kpi_table(self.store.cells("*", "category", keys), n),
                                       totals, period, self.settings["min_cell_size"], self.settings["colours"])
 
     @rpc
@@ -306,8 +306,8 @@ class AssessmentService:
         return api_http.json_response(201, schemas.SelfAssessmentOut().dump(saved))
 
     def _target_view(self, target):
-        months = periods.parse(str(target["year"]))["months"]
-        actual = next(iter(indicators.kpi_table(self.store.cells(target["agency_code"], "all", months), 12)), None)
+        actual = next(iter(indicators.kpi_table(self.store.cells(target["agency_code"], "all", [str(target["year"])]),
+                                                12)), None)
         return indicators.target_view(target, actual)
 
     @staticmethod

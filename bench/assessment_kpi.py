@@ -1,0 +1,174 @@
+"""Assessment benchmark: KPI and public-statistics queries over 1,000,000 reports, the rebuild,
+and the event ingestion rate of the aggregates.
+
+Starts its own store (deploy/local/store.sh, own run folder and port), loads report facts
+directly through pymongo, rebuilds the cells with the service's own rebuild code, then times the
+exact query path of the HTTP endpoints (repository + indicators).  Target: p99 <= 100 ms.
+Environment: BENCH_REPORTS (default 1000000), BENCH_QUERIES (default 300), BENCH_EVENTS (3000).
+"""
+from __future__ import annotations
+
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "services" / "contract"), str(ROOT / "services" / "assessment")]
+
+from assessment import indicators, kpi, periods  # noqa: E402
+from assessment.cli import rebuild_cells  # noqa: E402
+from assessment.dependencies import AssessmentRepository, AssessmentStore  # noqa: E402
+from contract import events  # noqa: E402
+from contract.store import acquire_client, release_client  # noqa: E402
+
+N = int(os.environ.get("BENCH_REPORTS", "1000000"))
+STORED_FACTS = int(os.environ.get("BENCH_STORED_FACTS", "20000"))
+QUERIES = int(os.environ.get("BENCH_QUERIES", "300"))
+EVENTS = int(os.environ.get("BENCH_EVENTS", "3000"))
+YEAR = 2025
+AGENCIES = [f"AG{i:03d}" for i in range(200)]
+CATEGORIES = [f"cat{i:02d}" for i in range(30)]
+CHANNELS = ["web", "mobile", "sms", "social", "open311", "manual", "import"]
+CLASSES = ["complaint", "aspiration", "information_request", "whistleblowing"]
+GESI = ["women", "children", "disability", "elderly", "marginalised"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fact(i: int, rnd: random.Random) -> dict:
+    agency = rnd.choice(AGENCIES) if rnd.random() > 0.05 else None
+    received = datetime(YEAR, 1, 1, tzinfo=timezone.utc) - timedelta(hours=7) + timedelta(
+        minutes=rnd.randrange(365 * 24 * 60))  # within the year in Asia/Jakarta, the reporting zone
+    doc = {"_id": f"ID-B{i:07d}", "rev": 3, "received_at": received, "channel": rnd.choice(CHANNELS),
+           "classification": rnd.choice(CLASSES), "category_code": rnd.choice(CATEGORIES),
+           "region_code": f"{int(agency[2:]) * 2 + rnd.randrange(3) if agency else 9000:04d}",
+           "gesi": sorted(rnd.sample(GESI, rnd.choice([0, 0, 0, 1, 2]))), "is_confidential": rnd.random() < 0.05,
+           "agency_code": agency, "unit_code": f"{agency}-U{rnd.randrange(5)}" if agency else None}
+    if agency and rnd.random() < 0.8:
+        doc.update(assigned_at=received, opened_at=received + timedelta(hours=2),
+                   first_response_at=received + timedelta(hours=rnd.randrange(1, 200)))
+        if rnd.random() < 0.7:
+            doc.update(closed_at=doc["first_response_at"] + timedelta(hours=rnd.randrange(1, 400)),
+                       on_time=rnd.random() < 0.75)
+            if rnd.random() < 0.5:
+                doc.update(rating=rnd.randint(1, 5), rated_at=doc["closed_at"])
+    return doc
+
+
+def percentiles(samples: list[float]) -> str:
+    qs = statistics.quantiles(samples, n=100)
+    return f"p50 {qs[49] * 1000:.1f} ms  p95 {qs[94] * 1000:.1f} ms  p99 {qs[98] * 1000:.1f} ms  max {max(samples) * 1000:.1f} ms"
+
+
+def plan_uses_index(db, query: dict) -> str:
+    try:
+        plan = db.cells.find(query).explain().get("queryPlanner", {}).get("winningPlan", {})
+    except Exception as exc:  # explain support differs between servers; report, do not fail
+        return f"explain unavailable ({type(exc).__name__})"
+    text = str(plan)
+    return "IXSCAN" if "IXSCAN" in text else f"no IXSCAN in plan: {text[:200]}"
+
+
+def main() -> None:
+    port = free_port()
+    env = {**os.environ, "LAPOR_RUN_DIR": str(ROOT / ".run" / f"bench-assessment-{port}"),
+           "LAPOR_STORE_PORT": str(port), "PYTHONWARNINGS": "ignore"}
+    store_sh = str(ROOT / "deploy" / "local" / "store.sh")
+    subprocess.run([store_sh, "start"], env=env, check=True, stdout=subprocess.DEVNULL)
+    uri = f"mongodb://127.0.0.1:{port}/?retryWrites=false&directConnection=true"
+    client = acquire_client(uri)
+    try:
+        db = client["bench_assessment"]
+        for collection, models in AssessmentStore.indexes.items():
+            db[collection].create_indexes(models)
+        repo = AssessmentRepository(client, db)
+        rnd = random.Random(42)
+
+        # 1. the rebuild CLI's path on facts stored in the server (loading is the server's insert rate)
+        started = time.monotonic()
+        db.facts.insert_many([fact(i, rnd) for i in range(STORED_FACTS)], ordered=False)
+        load_s = time.monotonic() - started
+        print(f"loaded {STORED_FACTS:,} report facts in {load_s:.1f} s ({STORED_FACTS / load_s:,.0f} docs/s)")
+        started = time.monotonic()
+        rebuilt = rebuild_cells(repo, "Asia/Jakarta", progress=False)
+        read_s = time.monotonic() - started
+        written = repo.replace_cells(rebuilt)
+        rebuild_s = time.monotonic() - started
+        print(f"rebuild (assessment.cli) of {STORED_FACTS:,} facts: read+sum {read_s:.1f} s "
+              f"({STORED_FACTS / read_s:,.0f} facts/s), wrote {written:,} cells, total {rebuild_s:.1f} s")
+
+        # 2. cells for N reports, summed in memory by the rebuild's own function, then stored
+        started = time.monotonic()
+        cells: dict = {}
+        for i in range(N):
+            kpi.accumulate(cells, kpi.contributions(fact(STORED_FACTS + i, rnd), "Asia/Jakarta"))
+        sum_s = time.monotonic() - started
+        started = time.monotonic()
+        repo.replace_cells(cells)
+        print(f"{N:,} reports -> {len(cells):,} cells: summed in {sum_s:.1f} s ({N / sum_s:,.0f} facts/s), "
+              f"stored in {time.monotonic() - started:.1f} s")
+
+        period_texts = [f"{YEAR}-{m:02d}" for m in range(1, 13)] + [f"{YEAR}-Q{q}" for q in range(1, 5)] + [str(YEAR)]
+        kpi_times, public_times = [], []
+        for _ in range(QUERIES):
+            period = periods.parse(rnd.choice(period_texts))
+            scope = rnd.choice(["*", rnd.choice(AGENCIES)])
+            dim = rnd.choice(kpi.DIMENSIONS)
+            t = time.perf_counter()
+            rows = indicators.kpi_table(repo.cells(scope, dim, period["keys"]), len(period["months"]))
+            kpi_times.append(time.perf_counter() - t)
+            assert rows or scope != "*"
+            t = time.perf_counter()
+            months, n = period["keys"], len(period["months"])
+            totals = next(iter(indicators.kpi_table(repo.cells("*", "all", months), n)), None)
+            indicators.public_view(indicators.kpi_table(repo.cells("*", "agency", months), n),
+                                   indicators.kpi_table(repo.cells("*", "category", months), n),
+                                   totals, period, 5, indicators.DEFAULT_COLOURS)
+            public_times.append(time.perf_counter() - t)
+        year_all = indicators.kpi_table(repo.cells("*", "all", [str(YEAR)]), 12)[0]
+        assert year_all["received"] == N, year_all["received"]
+        print(f"KPI query (scope x dimension x period, {QUERIES} random): {percentiles(kpi_times)}")
+        print(f"public statistics (3 cell queries + suppression): {percentiles(public_times)}")
+        print(f"query plan for cells(scope, dim, months): "
+              f"{plan_uses_index(db, {'scope': '*', 'dim': 'agency', 'month': {'$in': ['2025-01']}})}")
+
+        # ingestion: the event handler's own path (fold + cell increments + once), sequentially
+        base = datetime(YEAR, 6, 1, tzinfo=timezone.utc)
+        stream = []
+        for i in range(EVENTS // 3):
+            tid = f"ID-E{i:07d}"
+            stream.append((events.REPORT_RECEIVED, {
+                "event_id": f"r{i}", "tracking_id": tid, "occurred_at": base, "received_at": base,
+                "channel": "web", "classification": "complaint", "category_code": "cat01",
+                "region_code": "0002", "gesi": ["women"], "is_confidential": False}))
+            stream.append((events.REPORT_DISPOSITIONED, {
+                "event_id": f"d{i}", "tracking_id": tid, "occurred_at": base + timedelta(minutes=1),
+                "agency_code": "AG001", "unit_code": "AG001-U1"}))
+            stream.append((events.CASE_CLOSED, {
+                "event_id": f"c{i}", "tracking_id": tid, "occurred_at": base + timedelta(days=2),
+                "on_time": True, "first_response_at": base + timedelta(hours=3), "rating": 4}))
+        started = time.monotonic()
+        for event_type, event in stream:
+            repo.apply_fact_event(event["event_id"], event["tracking_id"],
+                                  lambda old, t=event_type, e=event: kpi.fold(old, t, e))
+        ingest_s = time.monotonic() - started
+        print(f"event ingestion into facts + cells (one transaction per event, sequential): "
+              f"{len(stream):,} events in {ingest_s:.1f} s = {len(stream) / ingest_s:,.0f} events/s")
+        print(f"store: SecantusDB (deploy/local/store.sh, --sync-on-commit) on 127.0.0.1:{port}")
+    finally:
+        release_client(uri)
+        subprocess.run([store_sh, "stop"], env=env, check=False, stdout=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    main()
