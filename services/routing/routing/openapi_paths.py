@@ -1,8 +1,9 @@
 """Routing's HTTP paths behind the front door, for the public OpenAPI document."""
 from __future__ import annotations
 
-# Officials send ``Authorization: Bearer <token>`` (contract.auth); said in each description
-# rather than as a security scheme, which the shared document does not declare.
+# Officials send ``Authorization: Bearer <token>`` (contract.auth): the ``bearerAuth`` scheme the
+# other services name too, and said in each description.
+BEARER = [{"bearerAuth": []}]
 AUTH = "Officials only: send `Authorization: Bearer <token>`; 401 without a valid token, 403 outside your role."
 ERRORS = {"400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"description": "No valid official token"}, "403": {"description": "Role or scope does not allow it"},
@@ -33,7 +34,7 @@ ACTION_DOCS = {
 OPENAPI_PATHS = {
     "/admin/inbox": {"get": {
         "summary": "The official's inbox: their queue, filtered and paginated, with counts per status",
-        "description": AUTH,
+        "description": AUTH, "security": BEARER,
         "parameters": [
             _query("queue", "string", "national_triage, agency, unit, archive or forwarded (within your scope)"),
             _query("status", "string", "new, verified, postponed, returned, archived, forwarded"),
@@ -46,10 +47,10 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "The inbox", **_json("RoutingInbox")}, **ERRORS}}},
     "/admin/reports/{tracking_id}": {"get": {
         "summary": "A report in your scope with its audit trail and the actions open to you",
-        "description": AUTH, "parameters": [TRACKING],
+        "description": AUTH, "security": BEARER, "parameters": [TRACKING],
         "responses": {"200": {"description": "The report", **_json("RoutingReport")}, **ERRORS}}},
     **{f"/admin/reports/{{tracking_id}}/{action}": {"post": {
-        "summary": summary, "description": AUTH, "parameters": [TRACKING],
+        "summary": summary, "description": AUTH, "security": BEARER, "parameters": [TRACKING],
         "requestBody": {"required": False, **_json(body)},
         "responses": {"200": {"description": "The report after the action", **_json("RoutingReport")}, **ERRORS,
                       "409": {"description": "Not allowed in the report's state; body lists allowed_actions",
@@ -57,20 +58,20 @@ OPENAPI_PATHS = {
        for action, (body, summary) in ACTION_DOCS.items()},
     "/admin/officials/{official_id}/tokens": {
         "post": {"summary": "Issue a token for an official (national admin: the hub's; agency admin: the agency's)",
-                 "description": AUTH, "parameters": [OFFICIAL], "requestBody": {"required": False, **_json("TokenIn")},
+                 "description": AUTH, "security": BEARER, "parameters": [OFFICIAL], "requestBody": {"required": False, **_json("TokenIn")},
                  "responses": {"201": {"description": "The token, shown once", **_json("TokenOut")}, **ERRORS}},
-        "delete": {"summary": "Revoke every token of an official", "description": AUTH, "parameters": [OFFICIAL],
+        "delete": {"summary": "Revoke every token of an official", "description": AUTH, "security": BEARER, "parameters": [OFFICIAL],
                    "responses": {"200": {"description": "How many tokens were revoked"}, **ERRORS}}},
     "/admin/registry": {
         "get": {"summary": "Export the registry (national admin): YAML, JSON, or CSV of one collection",
-                "description": AUTH,
+                "description": AUTH, "security": BEARER,
                 "parameters": [_query("format", "string", "yaml (default), json or csv", default="yaml"),
                                _query("kind", "string", "one collection (required for csv)")],
                 "responses": {"200": {"description": "The registry",
                                       "content": {"application/yaml": {}, "text/csv": {}, "application/json": {}}},
                               **ERRORS}},
         "post": {"summary": "Import a registry file (national admin): all of it or nothing; bad rows by line",
-                 "description": AUTH,
+                 "description": AUTH, "security": BEARER,
                  "parameters": [_query("kind", "string", "the collection a CSV body holds")],
                  "requestBody": {"required": True, "content": {"application/yaml": {}, "text/csv": {},
                                                                "application/json": {}}},
