@@ -1,0 +1,33 @@
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+from assessment import indicators, periods, reports
+
+
+def report(kind_period="2021"):
+    period = periods.parse(kind_period)
+    monthly = [indicators.kpi_row(m, {"received": i, "completed": i // 2, "unresolved": i - i // 2}, 1)
+               for i, m in enumerate(period["months"], start=1)]
+    totals = indicators.kpi_row("*", {"received": 52, "completed": 34, "unresolved": 18}, len(period["months"]))
+    by_unit = [indicators.kpi_row("KTM-<PUPR>", {"received": 52, "completed": 34, "unresolved": 18}, 12)]
+    return reports.monitoring_report(period, "PEMKAB-KOTIM", totals, monthly, {"unit": by_unit}, None,
+                                     indicators.DEFAULT_COLOURS)
+
+
+def test_html_report_is_escaped_and_has_a_well_formed_chart():
+    html = reports.report_html(report())
+    assert "KTM-&lt;PUPR&gt;" in html and "KTM-<PUPR>" not in html
+    svg = html[html.index("<svg"):html.index("</svg>") + 6]
+    root = ET.fromstring(svg)  # the chart is well-formed XML
+    rects = root.findall("{http://www.w3.org/2000/svg}rect")
+    assert len(rects) == 2 * 12 + 2
+    heights = [float(r.get("height")) for r in rects[:-2]]
+    assert heights[-2] == max(heights)  # December: 12 received, the tallest bar
+    assert "Laporan Evaluasi Tahunan" in html and "65.4%" in html and 'class="badge yellow"' in html
+
+
+def test_csv_report_sections():
+    rows = list(csv.DictReader(io.StringIO(reports.report_csv(report("2021-Q4")))))
+    assert [r["section"] for r in rows] == ["total", "month", "month", "month", "unit"]
+    assert rows[0]["completed_pct"] == "65.4" and rows[0]["unresolved_pct"] == "34.6"
