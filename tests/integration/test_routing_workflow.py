@@ -175,3 +175,17 @@ def test_metrics_count_decisions_actions_and_queues(desk):
     assert 'lapor_routing_decisions_total{outcome="national_triage"}' in text
     assert 'lapor_routing_actions_total{action="verify",role="national_admin"}' in text
     assert 'lapor_routing_queue_reports{queue="national_triage"} 1.0' in text
+
+
+def test_concurrent_duplicate_actions_apply_once(desk):
+    import eventlet
+    tracking_id = desk.submit(region_code="7371")
+    desk.headers("nas-admin-1")  # issue the token before the race
+    pool = eventlet.GreenPool()
+    answers = list(pool.imap(lambda _: desk.act("nas-admin-1", tracking_id, "verify"), range(6)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 409, 409, 409, 409, 409]
+    assert {a.json()["errors"][0]["code"] for a in answers if a.status_code == 409} <= {"conflict", "stale"}
+    history = ok(desk.get("nas-admin-1", f"/admin/reports/{tracking_id}"))["history"]
+    assert [h["action"] for h in history] == ["route", "verify"]
+    assert desk.outbox.count_documents({"payload.tracking_id": tracking_id, "event_type": "report_verified"}) == 1
