@@ -75,7 +75,13 @@ def test_summary_and_inbox_show_the_indicator_in_scope(
 
     clock.now = utc(2026, 11, 24, 16, 0, 1)  # Wed 25 Nov 00:00:01 WITA, still Tue 23:00:01 WIB
     adm = bearer(rpc, "adm-buleleng")
+    exact = requests.get(f"{base}/cases/summary?exact=true", headers=adm, timeout=5).json()
+    assert {k: v for k, v in exact["counts"].items() if v} == {"red": 1, "yellow": 2, "open": 3}
+    before_sweep = requests.get(f"{base}/cases/summary", headers=adm, timeout=5).json()
+    assert before_sweep["counts"]["green"] == 3 and before_sweep["exact"] is False  # tallies: as of the last sweep
+    rpc.followup.sweep()
     summary = requests.get(f"{base}/cases/summary", headers=adm, timeout=5).json()
+    assert summary["counts"] == exact["counts"]
     assert summary["scope"] == {"agency_code": "PEMKAB-BULELENG"}
     assert {k: v for k, v in summary["counts"].items() if v} == {"red": 1, "yellow": 2, "open": 3}
     unit = requests.get(f"{base}/cases/summary?unit_code=BLL-PUPR", headers=adm, timeout=5).json()

@@ -76,6 +76,9 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     assert reopened.status_code == 200 and reopened.json()["status"] == "open"
     assert reopened.json()["due_at"] == "2026-11-26T23:59:59+08:00" and reopened.json()["reopen_count"] == 1
 
+    tallies = rpc.followup.summary({"unit_code": "BLL-PUPR"})["counts"]
+    assert tallies == rpc.followup.summary({"unit_code": "BLL-PUPR"}, True)["counts"]
+    assert (tallies["green"], tallies["closed_on_time"]) == (1, 0)  # reopened: open again, not counted twice
     view = requests.get(f"{base}/cases/{tracking_id}", headers={"Accept-Language": "en"}, timeout=5).json()
     assert [h["step"] for h in view["history"]] == [
         "case_opened", "case_updated", "reporter_replied", "case_answered", "case_rated", "case_closed",

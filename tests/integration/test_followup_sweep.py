@@ -33,6 +33,7 @@ def test_sweep_alerts_once_across_workers_and_restarts_and_escalates_in_order(
     assert sum(r.wait()["claimed"] for r in results) == 1
     assert emitted(db, tracking_id) == ["case_opened", "case_due_soon"]
     assert rpc.followup.case_for_report(tracking_id)["indicator"] == "yellow"
+    assert rpc.followup.summary({"unit_code": "BLL-PUPR"})["counts"]["yellow"] == 1  # tallied once
 
     clock.now = utc(2026, 11, 23, 16, 0, 0)   # one second after the deadline (WITA)
     rpc.followup.sweep()
@@ -87,6 +88,9 @@ def test_workflow_events_move_the_clock_once(start_followup, rpc, service_config
     assert case["indicator"] == "closed_on_time"
     wait_for(lambda: emitted(db, tracking_id).count("case_closed") == 1)
     assert emitted(db, tracking_id) == ["case_opened", "case_opened", "case_opened", "case_closed"]
+    tallies = rpc.followup.summary({"agency_code": "PEMKAB-BULELENG"})["counts"]
+    assert tallies == rpc.followup.summary({"agency_code": "PEMKAB-BULELENG"}, True)["counts"]
+    assert tallies["closed_on_time"] == 1 and tallies["open"] == 0
 
 
 def test_answered_case_closes_automatically_after_the_period(

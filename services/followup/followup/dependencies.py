@@ -73,11 +73,26 @@ class Cases(Repository):
     def _save(self, session, before: dict | None, after: dict) -> None:
         if before is None:
             self.db.cases.insert_one({**after, "version": 1}, session=session)
-            return
-        result = self.db.cases.replace_one({"_id": before["_id"], "version": before.get("version", 0)},
-                                           {**after, "version": before.get("version", 0) + 1}, session=session)
-        if result.matched_count != 1:
-            raise StaleCase(before["_id"])
+        else:
+            result = self.db.cases.replace_one({"_id": before["_id"], "version": before.get("version", 0)},
+                                               {**after, "version": before.get("version", 0) + 1}, session=session)
+            if result.matched_count != 1:
+                raise StaleCase(before["_id"])
+        self._retally(session, [(before, after)])
+
+    def _retally(self, session, moves: list[tuple[dict | None, dict]]) -> None:
+        """Keep the per-unit tallies of recorded colours in the same transaction as the cases."""
+        deltas: dict[tuple, int] = {}
+        for before, after in moves:
+            for case, sign in ((before, -1), (after, 1)):
+                if case is not None:
+                    key = (case.get("agency_code"), case.get("unit_code"), indicator.recorded_colour(case))
+                    deltas[key] = deltas.get(key, 0) + sign
+        ops = [UpdateOne({"_id": f"{agency or '-'}|{unit or '-'}"},
+                         {"$inc": {colour: delta}, "$set": {"agency_code": agency, "unit_code": unit}}, upsert=True)
+               for (agency, unit, colour), delta in sorted(deltas.items(), key=str) if delta]
+        if ops:
+            self.db.tallies.bulk_write(ops, ordered=True, session=session)
 
     def get(self, tracking_id: str) -> dict | None:
         return self.db.cases.find_one({"tracking_id": tracking_id})
@@ -88,11 +103,18 @@ class Cases(Repository):
         return list(self.db.cases.find(query, {"history": 0, "schedule": 0}).sort(
             [("due_at", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit))
 
-    def summary(self, scope: dict, now: datetime) -> dict:
-        """Counts per indicator colour: five index range counts, no scan of the cases.
+    def summary(self, scope: dict) -> dict:
+        """Counts per recorded colour from the tallies: one small indexed read, any store size."""
+        counts = dict.fromkeys(indicator.COLOURS, 0)
+        for tally in self.db.tallies.find(scope):
+            for colour in indicator.COLOURS:
+                counts[colour] += tally.get(colour, 0)
+        counts["open"] = counts[indicator.GREEN] + counts[indicator.YELLOW] + counts[indicator.RED]
+        return counts
 
-        Yellow is derived (open - green - red) because due_soon_at <= due_at always.
-        """
+    def exact_summary(self, scope: dict, now: datetime) -> dict:
+        """Counts per colour at ``now`` from the cases themselves: five index range counts
+        (COUNT_SCAN-able on MongoDB; yellow = open - green - red since due_soon_at <= due_at)."""
         count = self.db.cases.count_documents
         counts = {"open": count({**scope, "status": "open"})}
         for colour in (indicator.GREEN, indicator.RED, indicator.CLOSED_ON_TIME, indicator.CLOSED_LATE):
@@ -135,15 +157,18 @@ class Cases(Repository):
                                               ordered=False, session=session)
             if result.modified_count != len(claims):
                 raise _Contended()
+            self._retally(session, [(c, {**c, **ch}) for c, _, ch, _ in claims])
             self.stage_events(session, [e for *_, emitted in claims for e in emitted])
             return {c["_id"] for c, *_ in claims}
 
         def one_by_one(session):
-            claimed, staged = set(), []
+            claimed, staged, moves = set(), [], []
             for case, kinds, changes, emitted in claims:
                 if self.db.cases.update_one(*claim(case, kinds, changes), session=session).modified_count == 1:
                     claimed.add(case["_id"])
                     staged.extend(emitted)
+                    moves.append((case, {**case, **changes}))
+            self._retally(session, moves)
             self.stage_events(session, staged)
             return claimed
 
@@ -239,6 +264,8 @@ class CaseStore(Store):
         "messages": [IndexModel([("case_id", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])],
         "comments": [IndexModel([("case_id", ASCENDING), ("hidden", ASCENDING), ("at", ASCENDING)])],
         "days_off": [IndexModel([("date", ASCENDING)])],
+        "tallies": [IndexModel([("agency_code", ASCENDING), ("unit_code", ASCENDING)]),
+                    IndexModel([("unit_code", ASCENDING)])],
     }
 
     def setup(self):

@@ -110,3 +110,15 @@ def alerts_due(case: dict, now: datetime) -> list[dict]:
     if any(a["kind"] == "overdue" for a in due):
         due = [dict(a, silent=True) if a["kind"] == "due_soon" else a for a in due]
     return due
+
+
+def recorded_colour(case: dict) -> str:
+    """The colour as the store last recorded it (alerts claimed by the sweep), not the clock's.
+
+    The per-agency tallies are kept from this, so they change only with a write; they lag the
+    clock by at most one sweep interval.
+    """
+    if case["status"] != "open":
+        return CLOSED_ON_TIME if case.get("on_time") else CLOSED_LATE
+    alerts = case.get("alerts", [])
+    return RED if "overdue" in alerts else YELLOW if "due_soon" in alerts else GREEN

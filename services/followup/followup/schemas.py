@@ -64,6 +64,7 @@ class InboxQuery(StrictSchema):
 class SummaryQuery(StrictSchema):
     agency_code = fields.String(load_default=None, validate=validate.Length(min=1, max=60))
     unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=60))
+    exact = fields.Boolean(load_default=False)
 
 
 class DayOffIn(StrictSchema):
@@ -151,6 +152,7 @@ class CommentOut(Schema):
 class SummaryOut(Schema):
     scope = fields.Dict()
     at = fields.AwareDateTime()
+    exact = fields.Boolean(metadata={"description": "false: as of the last sweep (tallies); true: counted now"})
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
@@ -182,7 +184,7 @@ OPENAPI_PATHS = {
     "/cases/inbox": {"get": _op("Officials' cases in scope, with the indicator", T, auth=True,
                                 params=("status", "indicator", "limit", "offset"))},
     "/cases/summary": {"get": _op("Counts per indicator colour for an agency or unit", T, auth=True,
-                                  response="FollowupSummary", params=("agency_code", "unit_code"))},
+                                  response="FollowupSummary", params=("agency_code", "unit_code", "exact"))},
     "/cases/{tracking_id}": {"get": _op("A case's deadline, indicator and history", T, response="FollowupCaseView",
                                         params=("tracking_id",))},
     "/cases/{tracking_id}/messages": {"get": _op("The conversation (official token or X-Reporter-Secret)", T,

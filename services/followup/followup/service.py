@@ -121,14 +121,16 @@ class FollowupService:
         scope = views.summary_scope(principal, query)
         if scope is None:
             raise out_of_scope()
-        return api_http.json_response(200, self.summary(scope))
+        return api_http.json_response(200, self.summary(scope, query["exact"]))
 
     @rpc
-    def summary(self, scope):
-        """Counts per indicator colour for ``{"agency_code": ...}`` or ``{"unit_code": ...}``."""
+    def summary(self, scope, exact=False):
+        """Counts per colour for ``{"agency_code": ...}`` and/or ``{"unit_code": ...}``: from the
+        tallies (as of the last sweep, any store size) or, ``exact``, counted at the clock."""
         scope = {k: v for k, v in (scope or {}).items() if k in ("agency_code", "unit_code") and v}
         now = self.clock()
-        return schemas.SummaryOut().dump({"scope": scope, "at": now, "counts": self.cases.summary(scope, now)})
+        counts = self.cases.exact_summary(scope, now) if exact else self.cases.summary(scope)
+        return schemas.SummaryOut().dump({"scope": scope, "at": now, "exact": bool(exact), "counts": counts})
 
     @http("GET", "/cases/<string:tracking_id>")
     @api_http.api

@@ -67,7 +67,7 @@ def scope_of(principal: dict) -> dict:
 
 def summary_scope(principal: dict, query: dict) -> dict | None:
     """The scope a summary may cover for this official (None: not allowed)."""
-    wanted = {k: v for k, v in query.items() if v}
+    wanted = {k: v for k, v in query.items() if v and k in ("agency_code", "unit_code")}
     own = scope_of(principal)
     if principal["role"] == "national_admin":
         return wanted
