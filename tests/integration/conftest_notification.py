@@ -47,15 +47,20 @@ def webhook_receiver():
 
 
 @pytest.fixture
-def notification_config(service_config, smtp, sms_gateway, social_hook):
-    """Service config with the local SMTP server and gateways, fast polling and short backoff."""
-    return {**service_config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port,
-            "SMTP_SENDER": "LAPOR! <no-reply@lapor.example.go.id>",
-            "SMS_GATEWAY_URL": f"{sms_gateway.url}/messages", "SMS_GATEWAY_USERNAME": "lapor",
-            "SMS_GATEWAY_PASSWORD": "test-only", "SOCIAL_REPLY_URL": f"{social_hook.url}/replies",
-            "TRACKING_BASE_URL": TRACKING_BASE_URL, "DELIVERY_POLL_SECONDS": 0.05,
-            "DELIVERY_BACKOFF_SECONDS": 0.05, "DELIVERY_MAX_ATTEMPTS": 3, "DIRECTORY_TIMEOUT_SECONDS": 3,
-            "AUTH_CACHE_SECONDS": 0, "HTTP_TIMEOUT_SECONDS": 3}
+def notification_config(service_config, start_services, smtp, sms_gateway, social_hook):
+    """Service config with the local SMTP server and gateways, fast polling and short backoff.
+
+    Kills the test's containers at teardown, before service_config drops the test databases:
+    SecantusDB 0.7.0b3 deadlocks when a database is dropped under an open transaction.
+    """
+    yield {**service_config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port,
+           "SMTP_SENDER": "LAPOR! <no-reply@lapor.example.go.id>",
+           "SMS_GATEWAY_URL": f"{sms_gateway.url}/messages", "SMS_GATEWAY_USERNAME": "lapor",
+           "SMS_GATEWAY_PASSWORD": "test-only", "SOCIAL_REPLY_URL": f"{social_hook.url}/replies",
+           "TRACKING_BASE_URL": TRACKING_BASE_URL, "DELIVERY_POLL_SECONDS": 0.05,
+           "DELIVERY_BACKOFF_SECONDS": 0.05, "DELIVERY_MAX_ATTEMPTS": 3, "DIRECTORY_TIMEOUT_SECONDS": 3,
+           "AUTH_CACHE_SECONDS": 0, "HTTP_TIMEOUT_SECONDS": 3}
+    start_services.kill_all()
 
 
 def contact_directory(contacts: dict[str, dict]) -> type:

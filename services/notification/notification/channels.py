@@ -26,7 +26,11 @@ def _flag(value) -> bool:
 
 
 class Mailer(DependencyProvider):
-    """``send(to, message, message_id, language)`` through the configured SMTP server."""
+    """``send(to, message, message_id, language)`` through the configured SMTP server.
+
+    Open connections are kept (up to SMTP_POOL_SIZE) and reused: a TLS handshake and login per
+    message would dominate delivery time.  A connection that fails is dropped, never reused.
+    """
 
     def setup(self):
         config = self.container.config
@@ -37,6 +41,14 @@ class Mailer(DependencyProvider):
         self.password = config.get("SMTP_PASSWORD") or None
         self.starttls = _flag(config.get("SMTP_STARTTLS", False))
         self.timeout = float(config.get("SMTP_TIMEOUT_SECONDS", 10))
+        self.pool_size = int(config.get("SMTP_POOL_SIZE", 10))
+        self._idle: list[smtplib.SMTP] = []
+
+    def stop(self):
+        self._close_all()
+
+    def kill(self):
+        self._close_all()
 
     def get_dependency(self, worker_ctx):
         return self
@@ -52,22 +64,64 @@ class Mailer(DependencyProvider):
         if message.html:
             email.add_alternative(message.html, subtype="html")
         email["Content-Language"] = language  # after set_content, which drops Content-* headers
+        smtp = None
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.username:
-                    smtp.login(self.username, self.password or "")
-                smtp.send_message(email)
+            smtp = self._connection()
+            smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             error = f"SMTP refused {len(codes)} recipient(s) with code(s) {sorted(set(codes))}"
+            smtp = self._discard(smtp)
             raise (PermanentError if all(c >= 500 for c in codes) else TransientError)(error) from None
         except smtplib.SMTPResponseException as exc:
             error = f"SMTP error {exc.smtp_code}: {exc.smtp_error.decode(errors='replace')[:200]}"
+            smtp = self._discard(smtp)
             raise (PermanentError if exc.smtp_code >= 500 and exc.smtp_code != 554 else TransientError)(error) from None
         except (smtplib.SMTPException, OSError) as exc:
+            smtp = self._discard(smtp)
             raise TransientError(f"SMTP server {self.host}:{self.port} unreachable: {type(exc).__name__}") from None
+        finally:
+            if smtp is not None:
+                self._release(smtp)
+
+    def _connection(self) -> smtplib.SMTP:
+        while self._idle:
+            smtp = self._idle.pop()
+            try:
+                if smtp.noop()[0] == 250:
+                    return smtp
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._discard(smtp)
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if self.username:
+            smtp.login(self.username, self.password or "")
+        return smtp
+
+    def _release(self, smtp: smtplib.SMTP) -> None:
+        if len(self._idle) < self.pool_size:
+            self._idle.append(smtp)
+        else:
+            self._discard(smtp)
+
+    @staticmethod
+    def _discard(smtp: smtplib.SMTP | None) -> None:
+        if smtp is not None:
+            try:
+                smtp.close()
+            except Exception:  # closing a broken connection: nothing to recover
+                pass
+        return None
+
+    def _close_all(self) -> None:
+        while self._idle:
+            smtp = self._idle.pop()
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._discard(smtp)
 
 
 class HttpChannel(DependencyProvider):

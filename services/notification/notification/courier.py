@@ -28,19 +28,9 @@ class Settings:
     hub: str
     policy: delivery.RetryPolicy
     concurrency: int = 10
-    batch_size: int = 100
     lease_seconds: float = 120.0
     timezone: str = "Asia/Jakarta"
     digest_hour: int = 7
-
-
-@dataclass(frozen=True)
-class Attempt:
-    notification: dict
-    outcome: delivery.Outcome
-    channel: str
-    at: datetime
-    events: list
 
 
 class Courier:
@@ -51,27 +41,27 @@ class Courier:
         self.settings, self.clock = settings, clock
 
     def deliver_due(self) -> int:
-        """Deliver everything due now, in claimed batches sent ``concurrency`` at a time; the
-        number of attempts made.  Each batch's outcomes are recorded in one transaction."""
-        made = 0
-        pool = eventlet.GreenPool(self.settings.concurrency)
-        while True:
-            now = self.clock()
-            batch = self.store.claim_batch(now, now + timedelta(seconds=self.settings.lease_seconds),
-                                           self.settings.batch_size)
-            if not batch:
-                break
-            attempts = list(pool.imap(self.attempt, batch))
-            self.store.record_attempts(attempts)
-            for attempt in attempts:
-                metrics.attempt(attempt.outcome.status, attempt.channel, attempt.notification["template"],
-                                (attempt.at - attempt.notification["created_at"]).total_seconds())
-            made += len(attempts)
-        metrics.backlog(self.store.counts())
-        return made
+        """Deliver everything due now, ``concurrency`` at a time; the number of attempts made."""
+        attempts = []
 
-    def attempt(self, notification: dict) -> Attempt:
-        """One attempt at one notification: resolve, render, send; the outcome to record."""
+        def drain():
+            while True:
+                now = self.clock()
+                claimed = self.store.claim_due(now, now + timedelta(seconds=self.settings.lease_seconds))
+                if claimed is None:
+                    return
+                self.deliver(claimed)
+                attempts.append(1)
+
+        pool = eventlet.GreenPool(self.settings.concurrency)
+        for _ in range(self.settings.concurrency):
+            pool.spawn_n(drain)
+        pool.waitall()
+        metrics.backlog(self.store.counts())
+        return len(attempts)
+
+    def deliver(self, notification: dict) -> str:
+        """One attempt at one notification; returns its new status (sent, queued, dead)."""
         contact = None
         channel = notification["channel"]
         try:
@@ -95,10 +85,13 @@ class Courier:
         done = {**notification, "attempts": outcome.attempts, "last_error": outcome.error, "delivered_channel": channel}
         announce = outcome.status in ("sent", "dead") and notification.get("tracking_id")
         events = [domain.outcome_event(done, self.settings.hub, sent=outcome.status == "sent")] if announce else []
+        self.store.record_attempt(notification, outcome, channel, now, events)
+        metrics.attempt(outcome.status, channel, notification["template"],
+                        (now - notification["created_at"]).total_seconds())
         if error:
             log.warning("notification %s (%s/%s) attempt %d failed, now %s: %s", notification["_id"], channel,
                         notification["template"], outcome.attempts, outcome.status, error)
-        return Attempt(notification, outcome, channel, now, events)
+        return outcome.status
 
     def _to_reporter(self, notification: dict, contact: dict, channel: str, address: str) -> None:
         message = self.renderer.render(notification["template"], notification["language"], channel,

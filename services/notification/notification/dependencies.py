@@ -6,17 +6,17 @@ intake (reporters) and routing (officials) and never written anywhere.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from datetime import datetime
 
 import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from contract.store import Repository, Store
+from notification.delivery import Outcome
 from notification.exceptions import PermanentError, TransientError
 from notification.templates import Renderer
 
@@ -40,37 +40,29 @@ class Notifications(Repository):
         return self.db.notifications.find_one({"_id": notification_id})
 
     # -- delivery ---------------------------------------------------------------------------
-    def claim_batch(self, now: datetime, lease_until: datetime, size: int) -> list[dict]:
-        """Take up to ``size`` due notifications for one attempt each; they are hidden from other
-        workers until ``lease_until`` (a worker that dies mid-batch only delays them)."""
-        due = [d["_id"] for d in self.db.notifications.find(
-            {"status": "queued", "next_attempt_at": {"$lte": now}}, {"_id": 1}).sort("next_attempt_at", ASCENDING).limit(size)]
-        if not due:
-            return []
-        token = secrets.token_hex(8)
-        self.db.notifications.update_many({"_id": {"$in": due}, "status": "queued", "next_attempt_at": {"$lte": now}},
-                                          {"$set": {"next_attempt_at": lease_until, "claim": token}})
-        return list(self.db.notifications.find({"_id": {"$in": due}, "claim": token}))
+    def claim_due(self, now: datetime, lease_until: datetime) -> dict | None:
+        """Take the next due notification for one attempt (hidden from others until the lease ends)."""
+        return self.db.notifications.find_one_and_update(
+            {"status": "queued", "next_attempt_at": {"$lte": now}},
+            {"$set": {"next_attempt_at": lease_until}},
+            sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
 
-    def record_attempts(self, attempts: list) -> None:
-        """Write a batch of attempts' outcomes and their events in one transaction."""
-        updates, staged = [], []
-        for attempt in attempts:
-            outcome = attempt.outcome
-            changes = {"status": outcome.status, "attempts": outcome.attempts, "next_attempt_at": outcome.next_attempt_at,
-                       "last_error": outcome.error, "last_attempt_at": attempt.at, "delivered_channel": attempt.channel}
-            if outcome.status == "sent":
-                changes["sent_at"] = attempt.at
-            elif outcome.status == "dead":
-                changes["dead_at"] = attempt.at
-            updates.append(UpdateOne({"_id": attempt.notification["_id"], "status": "queued"}, {"$set": changes}))
-            staged.extend(attempt.events)
-        if not updates:
-            return
+    def record_attempt(self, notification: dict, outcome: Outcome, delivered_channel: str | None, now: datetime,
+                       events: list[dict]) -> None:
+        """Write an attempt's outcome and its events in one transaction."""
+        changes = {"status": outcome.status, "attempts": outcome.attempts, "next_attempt_at": outcome.next_attempt_at,
+                   "last_error": outcome.error, "last_attempt_at": now}
+        if delivered_channel:
+            changes["delivered_channel"] = delivered_channel
+        if outcome.status == "sent":
+            changes["sent_at"] = now
+        elif outcome.status == "dead":
+            changes["dead_at"] = now
 
         def txn(session):
-            self.db.notifications.bulk_write(updates, ordered=False, session=session)
-            self.stage_events(session, staged)
+            self.db.notifications.update_one({"_id": notification["_id"], "status": "queued"}, {"$set": changes},
+                                             session=session)
+            self.stage_events(session, events)
         self.transaction(txn)
 
     def dead_letters(self, limit: int = 50, channel: str | None = None, template: str | None = None) -> list[dict]:

@@ -143,10 +143,9 @@ class NotificationService:
         c = self.config
         policy = delivery.RetryPolicy(int(c.get("DELIVERY_MAX_ATTEMPTS", 6)), float(c.get("DELIVERY_BACKOFF_SECONDS", 30)),
                                       float(c.get("DELIVERY_BACKOFF_MAX_SECONDS", 3600)))
-        settings = Settings(c["HUB_CODE"], policy, concurrency=int(c.get("DELIVERY_CONCURRENCY", 10)),
-                            batch_size=int(c.get("DELIVERY_BATCH_SIZE", 100)),
-                            lease_seconds=float(c.get("DELIVERY_LEASE_SECONDS", 120)),
-                            timezone=c.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"), digest_hour=int(c.get("DIGEST_HOUR", 7)))
+        settings = Settings(c["HUB_CODE"], policy, int(c.get("DELIVERY_CONCURRENCY", 10)),
+                            float(c.get("DELIVERY_LEASE_SECONDS", 120)), c.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"),
+                            int(c.get("DIGEST_HOUR", 7)))
         return Courier(self.notifications, self.directory, self.templates, self.mailer, self.sms, self.social,
                        self.webhook, settings, utcnow)
 

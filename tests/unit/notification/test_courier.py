@@ -20,12 +20,11 @@ class Store:
         self.queue = list(notifications)
         self.recorded = []
 
-    def claim_batch(self, now, lease_until, size):
-        batch, self.queue = self.queue[:size], self.queue[size:]
-        return batch
+    def claim_due(self, now, lease_until):
+        return self.queue.pop(0) if self.queue else None
 
-    def record_attempts(self, attempts):
-        self.recorded.extend((a.notification["_id"], a.outcome, a.channel, a.events) for a in attempts)
+    def record_attempt(self, notification, outcome, channel, now, events_):
+        self.recorded.append((notification["_id"], outcome, channel, events_))
 
     def counts(self):
         return {"queued": len(self.queue)}
