@@ -189,6 +189,8 @@ class AssessmentService:
     @rpc
     def kpis(self, period_text, by="all", agency_code=None):
         """KPI rows of one dimension for a period, hub-wide or for one agency."""
+        if by not in kpi.DIMENSIONS:
+            raise ApiError([error("by", "not_allowed")])
         period, scope = periods.parse(period_text), agency_code or "*"
         rows = indicators.kpi_table(self.store.cells(scope, by, period["keys"]), len(period["months"]))
         return {"period": period["period"], "months": period["months"], "scope": scope, "by": by, "rows": rows}
