@@ -46,6 +46,9 @@ def build(base_url: str) -> dict:
                                         "Errors: {\"errors\": [{field, code, message, message_id}]}."},
                    servers=[{"url": base_url}])
     spec.components.schema("Errors", schema=Errors)
+    spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer",
+        "description": "An official's token (issued by routing: POST /admin/officials/{id}/tokens or the CLI)."})
     error_body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
     spec.components.response("BadRequest", {"description": "Invalid input", **error_body})
     spec.components.response("NotFound", {"description": "Not found", **error_body})

@@ -82,6 +82,7 @@ class Auth(DependencyProvider):
         self.ttl = float(self.container.config.get("AUTH_CACHE_SECONDS", 30))
         self._cache: dict[str, tuple[float, dict | None]] = {}
         self._lock = Semaphore()
+        self._runner = None  # the ClusterRpcProxy (started); self._proxy is what it returned
         self._proxy = None
 
     def stop(self):
@@ -91,12 +92,12 @@ class Auth(DependencyProvider):
         self._close()
 
     def _close(self):
-        if self._proxy is not None:
+        if self._runner is not None:
             try:
-                self._proxy.stop()
+                self._runner.stop()
             except Exception:
                 log.warning("auth: closing the RPC proxy failed", exc_info=True)
-            self._proxy = None
+        self._runner = self._proxy = None
 
     def get_dependency(self, worker_ctx):
         return AuthClient(self)
@@ -110,7 +111,8 @@ class Auth(DependencyProvider):
         with self._lock:  # the standalone proxy serves one call at a time
             try:
                 if self._proxy is None:
-                    self._proxy = ClusterRpcProxy(self.container.config, timeout=5).start()
+                    self._runner = ClusterRpcProxy(self.container.config, timeout=5)
+                    self._proxy = self._runner.start()
                 answer = self._proxy.routing.authenticate(token)
             except Exception:
                 self._close()
