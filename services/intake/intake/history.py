@@ -155,6 +155,8 @@ def step_from_event(event_type: str, payload: dict) -> dict:
         raise ValueError(f"intake does not track {event_type}")
     step, describe = STEPS[event_type]
     changes, status, detail = describe(payload)
+    if event_type == events.REPORT_DISPOSITIONED and status == "triage":
+        step = "triage"  # waiting in the national admin's triage queue: no authority yet
     return {"set": changes, "status": status, "reopen": event_type == events.CASE_REOPENED,
             "at": payload["occurred_at"], "entry": entry(step, payload["occurred_at"], detail, payload["event_id"])}
 

@@ -40,6 +40,7 @@ def test_status_proposed_by_event(event_type, status):
 def test_dispositioned_to_national_triage_is_triage():
     result = step(events.REPORT_DISPOSITIONED, queue="national_triage", agency_code=None, unit_code=None)
     assert result["status"] == "triage" and result["set"]["assignment"]["queue"] == "national_triage"
+    assert result["entry"]["step"] == "triage"  # the history shows triage, not a disposition
 
 
 def test_status_is_monotone():
