@@ -166,6 +166,7 @@ def _op(summary, tag, *, body=None, response=None, status=200, auth=False, param
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if auth:
         op["description"] = "Requires an official's token: Authorization: Bearer <token>."
+        op["security"] = [{"bearerAuth": []}]  # the scheme deploy/local/openapi.py declares
         op["responses"]["401"] = {"description": "No valid official token"}
         op["responses"]["403"] = {"description": "Role or scope does not allow this"}
     for code in errors:
