@@ -90,3 +90,11 @@ def test_an_unexpected_defect_is_recorded_and_retried_not_lost():
     courier(store, Mailer(RuntimeError("boom for wayan@example.org"))).deliver_due()
     (_, outcome, _, _), = store.recorded
     assert outcome.status == "queued" and outcome.error == "unexpected RuntimeError: boom for [redacted]"
+
+
+def test_digest_cutoff_is_the_last_local_digest_hour():
+    c = courier(Store([]), Mailer())  # Asia/Jakarta (UTC+7), digest at 07:00 local
+    at = datetime(2026, 11, 20, 1, 30, tzinfo=timezone.utc)  # 08:30 WIB: today's 07:00 has passed
+    assert c.digest_cutoff(at) == datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
+    early = datetime(2026, 11, 19, 23, 0, tzinfo=timezone.utc)  # 06:00 WIB on the 20th: yesterday's
+    assert c.digest_cutoff(early) == datetime(2026, 11, 19, 0, 0, tzinfo=timezone.utc)
