@@ -33,7 +33,7 @@ REGIONS = [("5108", "infrastruktur"), ("7317", "kesehatan"), ("6202", "lingkunga
 def report(i: int) -> dict:
     region, category = REGIONS[i % len(REGIONS)]
     return {"title": f"Laporan uji beban {i}", "classification": "complaint", "category_code": category,
-            "region_code": region, "incident_date": (date.today() - timedelta(days=1)).isoformat(),
+            "region_code": region, "location_text": f"Jl. Uji Beban No. {i}", "incident_date": (date.today() - timedelta(days=1)).isoformat(),
             "description": "Jalan berlubang di depan sekolah sejak minggu lalu, membahayakan pengendara motor.",
             "reporter": {"name": "Pelapor Uji", "email": f"uji{i}@example.com"}}
 
