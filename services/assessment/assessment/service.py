@@ -30,7 +30,7 @@ def _csv(body: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-class AssessmentService:
+class AssessmentService(api_http.HealthAndMetrics):
     name = "assessment"
 
     store = AssessmentStore()
@@ -252,14 +252,6 @@ class AssessmentService:
     def health(self):
         return {"service": self.name, "status": "ok", "facts": self.store.fact_count(),
                 "events_processed": self.store.processed_count()}
-
-    @http("GET", "/health")
-    def health_http(self, request):
-        return api_http.json_response(200, self.health())
-
-    @http("GET", "/metrics")
-    def metrics_http(self, request):
-        return api_http.metrics_response()
 
     # -- helpers ----------------------------------------------------------------------------
     def _writer(self, request, agency_code, year):

@@ -7,6 +7,7 @@ import logging
 from datetime import date, datetime
 
 from marshmallow import ValidationError
+from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contract import errors, metrics
@@ -60,3 +61,27 @@ def api(handler):
 def metrics_response() -> Response:
     body, content_type = metrics.exposition()
     return Response(body, status=200, content_type=content_type)
+
+
+class HealthAndMetrics:
+    """Mixin for a service class: ``GET /health`` (its ``health`` RPC) and ``GET /metrics``
+    (Prometheus) on the service's own HTTP port.
+
+    A service whose gauges are computed at scrape time overrides ``refresh_metrics``; a failure
+    there is logged and the scrape still answers.
+    """
+
+    def refresh_metrics(self) -> None:
+        """Update gauges that are computed at scrape time (none by default)."""
+
+    @http("GET", "/health")
+    def health_http(self, request):
+        return json_response(200, self.health())
+
+    @http("GET", "/metrics")
+    def metrics_http(self, request):
+        try:
+            self.refresh_metrics()
+        except Exception:  # a scrape must answer even when the store does not
+            log.warning("could not refresh scrape-time metrics", exc_info=True)
+        return metrics_response()

@@ -25,7 +25,7 @@ OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
 
 
-class FollowupService:
+class FollowupService(api_http.HealthAndMetrics):
     name = "followup"
 
     config = Config()
@@ -328,11 +328,3 @@ class FollowupService:
     def health(self):
         return {"service": self.name, "status": "ok", "open_cases": self.cases.open_count(),
                 "outbox_pending": self.outbox.pending()}
-
-    @http("GET", "/health")
-    def health_http(self, request):
-        return api_http.json_response(200, self.health())
-
-    @http("GET", "/metrics")
-    def metrics_http(self, request):
-        return api_http.metrics_response()

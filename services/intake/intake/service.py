@@ -33,7 +33,7 @@ def receipt_response(status: int, receipt: dict):
 
 
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints):
+                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, api_http.HealthAndMetrics):
     name = "intake"
 
     config = Config()
@@ -125,11 +125,3 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     def health(self):
         return {"service": self.name, "status": "ok", "reports": self.reports.count(),
                 "outbox_pending": self.outbox.pending()}
-
-    @http("GET", "/health")
-    def health_http(self, request):
-        return api_http.json_response(200, self.health())
-
-    @http("GET", "/metrics")
-    def metrics_http(self, request):
-        return api_http.metrics_response()

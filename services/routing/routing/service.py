@@ -29,7 +29,7 @@ def _body(request) -> dict:
     return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
 
 
-class RoutingService:
+class RoutingService(api_http.HealthAndMetrics):
     name = "routing"
 
     config = Config()
@@ -259,15 +259,6 @@ class RoutingService:
         return {"service": self.name, "status": "ok", "registry": self.registry.counts(),
                 "outbox_pending": self.outbox.pending()}
 
-    @http("GET", "/health")
-    def health_http(self, request):
-        return api_http.json_response(200, self.health())
-
-    @http("GET", "/metrics")
-    def metrics_http(self, request):
-        try:
-            observability.queue_sizes(self.desk.counts_by("queue", {"status": {"$in": list(workflow.OPEN_STATUSES)}}))
-        except Exception:  # a scrape must answer even when the store does not
-            observability.log.warning("could not count queue sizes", exc_info=True)
-        return api_http.metrics_response()
+    def refresh_metrics(self):
+        observability.queue_sizes(self.desk.counts_by("queue", {"status": {"$in": list(workflow.OPEN_STATUSES)}}))
 
