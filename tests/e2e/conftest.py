@@ -2,6 +2,7 @@
 import subprocess
 
 import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.conftest import LOCAL, run_script
 
@@ -34,3 +35,17 @@ def mongo_client_session(servers):
     client = acquire_client(servers["mongodb_uri"])
     yield client
     release_client(servers["mongodb_uri"])
+
+
+@pytest.fixture(scope="session")
+def official_headers(stack, servers):
+    """``headers(official_id)``: Authorization headers for a demo official, issued the way an
+    operator does (routing's RPC on the stack's broker); one token per official and session."""
+    issued = {}
+
+    def headers(official_id):
+        if official_id not in issued:
+            with ClusterRpcProxy({"AMQP_URI": servers["amqp_uri"]}, timeout=10) as rpc:
+                issued[official_id] = {"Authorization": f"Bearer {rpc.routing.issue_token(official_id)['token']}"}
+        return issued[official_id]
+    return headers

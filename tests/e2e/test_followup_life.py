@@ -1,33 +1,23 @@
 """The whole life of a report on the running stack, through the front door: submission,
 routing, follow-up with a deadline and indicator, the liaison's update and answer, the
 reporter's reply and rating with the tracking ID + secret, closure on the tracking page."""
-import time
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.factories import make_report
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def eventually(probe, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
+    return wait_for(probe, timeout=timeout, interval=0.1)
 
 
 @pytest.fixture(scope="module")
-def tokens(stack, servers):
-    """Officials' tokens, issued the way an operator does (routing's RPC on the stack's broker)."""
-    with ClusterRpcProxy({"AMQP_URI": servers["amqp_uri"]}, timeout=10) as rpc:
-        return {o: {"Authorization": f"Bearer {rpc.routing.issue_token(o)['token']}"}
-                for o in ("lo-bll-pupr", "adm-buleleng", "nas-admin-1")}
+def tokens(official_headers):
+    return {o: official_headers(o) for o in ("lo-bll-pupr", "adm-buleleng", "nas-admin-1")}
 
 
 def test_report_lives_from_submission_to_rated_closure(stack, tokens):

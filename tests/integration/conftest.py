@@ -1,5 +1,4 @@
 """Fixtures that run the real services in containers against the real broker and store."""
-import time
 
 import pytest
 import requests
@@ -11,6 +10,7 @@ from intake.service import IntakeService
 from notification.service import NotificationService
 from routing.service import RoutingService
 from tests.conftest import ROOT, free_port
+from tests.waiting import wait_for  # noqa: F401  (re-exported for the integration tests)
 
 ALL_SERVICES = (IntakeService, RoutingService, FollowupService, NotificationService, AssessmentService)
 DEMO_REGISTRY = ROOT / "deploy" / "demo" / "region.yml"
@@ -55,18 +55,6 @@ def demo_registry():
     import yaml
     with open(DEMO_REGISTRY) as handle:
         return yaml.safe_load(handle)
-
-
-def wait_for(predicate, timeout=10.0, interval=0.05):
-    """Poll until predicate() returns a truthy value; that value, or AssertionError on timeout."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
 
 
 def track(base_url, tracking_id):

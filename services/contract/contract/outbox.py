@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 BATCH = 200
 POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
+# An event no queue is bound to is retried this many times (about 17 minutes with the backoff),
+# then kept in the outbox marked ``unrouted`` (not lost: it can be replayed) and no longer retried.
+UNROUTED_GIVE_UP_ATTEMPTS = 40
 
 
 def backoff(attempts: int) -> float:
@@ -139,8 +142,15 @@ class OutboxRelay(DependencyProvider):
                 entry["payload"], exchange=self.exchange, routing_key=event_type,
                 declare=[self.exchange])
         except UndeliverableMessage:
-            self._retry_later(entry, "no queue is bound for this event yet")
             metrics.EVENTS_UNROUTED.labels(self.service_name, event_type).inc()
+            if entry.get("attempts", 0) + 1 >= UNROUTED_GIVE_UP_ATTEMPTS:
+                log.warning("outbox: %s %s has no consumer after %d attempts; kept as unrouted",
+                            event_type, entry["_id"], UNROUTED_GIVE_UP_ATTEMPTS)
+                self.collection.update_one({"_id": entry["_id"]}, {"$set": {
+                    "dispatched_at": utcnow(), "unrouted": True,
+                    "last_error": "no queue was bound for this event"}, "$inc": {"attempts": 1}})
+            else:
+                self._retry_later(entry, "no queue is bound for this event yet")
             return "unrouted"
         except Exception as exc:  # broker unreachable or channel error
             self._retry_later(entry, f"{type(exc).__name__}: {exc}")

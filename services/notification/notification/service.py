@@ -39,7 +39,7 @@ class ConfiguredTimer(Timer):
 configured_timer = ConfiguredTimer.decorator
 
 
-class NotificationService:
+class NotificationService(api_http.HealthAndMetrics):
     name = "notification"
 
     config = Config()
@@ -248,12 +248,6 @@ class NotificationService:
         self.auth.principal(request, roles=("national_admin",))
         return api_http.json_response(200, {"digests": self._courier().build_digests(utcnow())})
 
-    @http("GET", "/health")
-    def health_http(self, request):
-        return api_http.json_response(200, self.health())
-
-    @http("GET", "/metrics")
-    def metrics_http(self, request):
-        self.health()  # refresh the backlog gauges at scrape time
-        return api_http.metrics_response()
+    def refresh_metrics(self):
+        self.health()  # refreshes the backlog gauges
 
