@@ -64,8 +64,8 @@ def test_walk_national_agency_unit_return_redisposition(stack):
     def tracked():  # every step in the citizen's tracking history too
         view = requests.get(f"{base}/reports/{tracking_id}", timeout=5).json()
         steps = [(h["step"], h["detail"].get("unit_code")) for h in view["history"]
-                 if h["step"] in ("dispositioned", "verified", "returned")]
-        return steps if [s for s, _ in steps].count("dispositioned") >= 4 else None
-    assert until(tracked) == [("dispositioned", None), ("verified", None), ("dispositioned", None),
+                 if h["step"] in ("triage", "dispositioned", "verified", "returned")]
+        return steps if ("dispositioned", "BLL-PUPR") in steps else None
+    assert until(tracked) == [("triage", None), ("verified", None), ("dispositioned", None),
                               ("verified", None), ("dispositioned", "BLL-DINKES"), ("returned", None),
                               ("dispositioned", "BLL-PUPR")]
