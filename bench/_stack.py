@@ -18,8 +18,9 @@ def bench_env(name: str, offset: int) -> dict:
             "LAPOR_STORE_PORT": str(27027 + offset), "LAPOR_HTTP_PORT": str(8780 + offset * 10)}
 
 
-def script(name: str, action: str, env: dict) -> None:
-    subprocess.run([str(LOCAL / name), action], env=env, check=True, stdout=subprocess.DEVNULL)
+def script(name: str, action: str, env: dict, *args: str) -> None:
+    subprocess.run([str(LOCAL / name), action, *args], env=env, check=True, timeout=180,
+                   stdout=subprocess.DEVNULL)
 
 
 def urls(env: dict) -> dict:

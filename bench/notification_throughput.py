@@ -35,18 +35,10 @@ from contract.store import utcnow  # noqa: E402
 from notification import domain  # noqa: E402
 from notification.service import NotificationService  # noqa: E402
 from tests.fakes.events import make_event  # noqa: E402
+from tests.conftest import server_env  # noqa: E402  (the test servers' ports for an offset)
 from tests.fakes.recorder import Recorder  # noqa: E402
 from tests.fakes.smtp import SmtpSink  # noqa: E402
 from tests.integration.conftest_notification import contact_directory  # noqa: E402
-
-
-def server_env(offset: int) -> dict:
-    """The same ports and run folder as the test servers for this offset (tests/conftest.py)."""
-    return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_RUN_DIR": str(ROOT / ".run" / f"test-{offset}"),
-            "LAPOR_AMQP_PORT": str(5682 + offset), "LAPOR_RABBIT_DIST_PORT": str(25682 + offset),
-            "LAPOR_EPMD_PORT": str(4379 + offset), "LAPOR_RABBIT_MGMT_PORT": str(15682 + offset),
-            "LAPOR_RABBIT_PROM_PORT": str(15702 + offset), "LAPOR_RABBIT_NODE": f"laportest{offset}@localhost",
-            "LAPOR_STORE_PORT": str(27027 + offset), "LAPOR_HTTP_PORT": str(8780 + offset * 10)}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -79,7 +71,7 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=int(os.environ.get("LAPOR_TEST_PORT_OFFSET", 50)))
     args = parser.parse_args()
 
-    env = server_env(args.offset)
+    env = server_env(offset=args.offset)
     for script in ("rabbitmq.sh", "store.sh"):  # idempotent: "already running" when they are
         subprocess.run([str(ROOT / "deploy" / "local" / script), "start"], env=env, check=True,
                        stdout=subprocess.DEVNULL)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,27 +24,12 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from _stack import bench_env, script  # noqa: E402
 N = int(os.environ.get("BENCH_REPORTS", "400"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 OFFSET = int(os.environ.get("LAPOR_BENCH_PORT_OFFSET", os.environ.get("LAPOR_TEST_PORT_OFFSET", "10")))
-NAME = "test"
 DATABASE = f"lapor_bench_routing_{os.getpid()}"
-
-
-def bench_env() -> dict:
-    return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_RUN_DIR": str(ROOT / ".run" / f"{NAME}-{OFFSET}"),
-            "LAPOR_AMQP_PORT": str(5682 + OFFSET), "LAPOR_RABBIT_DIST_PORT": str(25682 + OFFSET),
-            "LAPOR_EPMD_PORT": str(4379 + OFFSET), "LAPOR_RABBIT_MGMT_PORT": str(15800 + OFFSET),
-            "LAPOR_RABBIT_PROM_PORT": str(15900 + OFFSET),
-            "LAPOR_RABBIT_NODE": f"lapor{NAME.replace('-', '')}{OFFSET}@localhost",
-            "LAPOR_STORE_PORT": str(27027 + OFFSET),
-            "LAPOR_HTTP_PORT": str(8780 + OFFSET * 10 if OFFSET < 100 else 8780 + OFFSET),
-            "ROUTING_DATABASE": DATABASE}
-
-
-def script(name: str, action: str, env: dict, *args: str) -> None:
-    subprocess.run([str(ROOT / "deploy" / "local" / name), action, *args], env=env, check=True, timeout=180,
-                   stdout=subprocess.DEVNULL)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -60,7 +44,7 @@ def main() -> None:
     from routing import cli
     from tests.unit.routing.factories import received_event
 
-    env = bench_env()
+    env = {**bench_env("routing-actions", OFFSET), "ROUTING_DATABASE": DATABASE}
     mongodb_uri = f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true"
     amqp_uri = f"amqp://guest:guest@127.0.0.1:{env['LAPOR_AMQP_PORT']}/"
     script("rabbitmq.sh", "start", env)
