@@ -2,6 +2,7 @@
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from assessment.kpi import DIMENSIONS
+from assessment.survey import CHANNELS, PROFILE_FIELDS
 
 CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,40}$")
 TEMPLATE_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -179,12 +180,23 @@ class PublicAgency(Schema):
     completed_pct = fields.Float(allow_none=True)
     indicator = fields.String(allow_none=True, metadata={"description": "green / yellow / red (Hijau/Kuning/Merah)"})
     suppressed = fields.Boolean()
+    survey_respondents = fields.Integer(allow_none=True, metadata={"description": "Satisfaction survey respondents "
+                                                                   "(null: 1 to min_cell_size - 1)"})
+    survey_ikm = fields.Float(allow_none=True, metadata={"description": "IKM 25-100 (null below min_cell_size)"})
+    survey_grade = fields.String(allow_none=True, metadata={"description": "A / B / C / D (PermenPANRB 14/2017)"})
 
 
 class PublicTopic(Schema):
     rank = fields.Integer()
     category_code = fields.String()
     received = fields.Integer(allow_none=True)
+
+
+class PublicSurvey(Schema):
+    """Satisfaction survey figures for the public: no answers, no suggestions, small counts suppressed."""
+    respondents = fields.Integer(allow_none=True)
+    ikm = fields.Float(allow_none=True)
+    grade = fields.String(allow_none=True)
 
 
 class PublicStatsOut(Schema):
@@ -195,6 +207,7 @@ class PublicStatsOut(Schema):
     statuses = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
     top_topics = fields.List(fields.Nested(PublicTopic))
     agencies = fields.List(fields.Nested(PublicAgency))
+    survey = fields.Nested(PublicSurvey, metadata={"description": "Hub-wide satisfaction survey"})
 
 
 class CountOut(Schema):
@@ -281,3 +294,212 @@ OPENAPI_PATHS = {
         "parameters": [_P["period"], {"name": "agency", "in": "query", "schema": {"type": "string"}}, _P["format"]],
         "responses": {"200": {"description": "The report"}, **_ERR}}},
 }
+
+
+# -- satisfaction survey (Survei Kepuasan Masyarakat, PermenPANRB 14/2017) ----------------------
+FORM_NUMBER = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$")
+
+
+class SurveyAnswer(Schema):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=4))
+    label_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    label_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class SurveyElement(Schema):
+    id = fields.String(required=True, validate=CODE)
+    name_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    question_id = fields.String(required=True, validate=TEXT)
+    question_en = fields.String(required=True, validate=TEXT)
+    answers = fields.List(fields.Nested(SurveyAnswer), required=True, validate=validate.Length(equal=4))
+    weight = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=1))
+
+
+class SurveyTemplateIn(Schema):
+    """A satisfaction survey: elements (unsur), each with its question and four answer labels."""
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=TEMPLATE_ID)
+    name_id = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    source = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    elements = fields.List(fields.Nested(SurveyElement), required=True, validate=validate.Length(min=1, max=30))
+
+
+class SurveyTemplateOut(SurveyTemplateIn):
+    class Meta:
+        unknown = EXCLUDE
+
+    profile_fields = fields.Dict(metadata={"description": "The optional respondent profile: field -> "
+                                                          "[{value, label_id, label_en}] (fixed choices)"})
+
+
+def _choice(field: str):
+    return fields.String(load_default=None, allow_none=True,
+                         validate=validate.OneOf([value for value, _, _ in PROFILE_FIELDS[field]]))
+
+
+class SurveyProfileIn(Schema):
+    """Who answered, as an SKM form asks it; every field optional, never a name or a contact."""
+    class Meta:
+        unknown = RAISE
+
+    age_band = _choice("age_band")
+    sex = _choice("sex")
+    education = _choice("education")
+    occupation = _choice("occupation")
+
+
+class _SurveyAnswersIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    template_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    scores = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(),
+                         required=True, metadata={"description": "element id -> 1..4"})
+    profile = fields.Nested(SurveyProfileIn, load_default=dict)
+    suggestion = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                               metadata={"description": "Saran: stored, shown to the agency's officials only, "
+                                                        "never published"})
+
+
+class SurveyResponseIn(_SurveyAnswersIn):
+    """A reporter's answers for their own report, proven with the tracking ID and the secret."""
+    tracking_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    secret = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class PaperResponseIn(_SurveyAnswersIn):
+    """A paper form filled in at the service counter, entered by an official of the agency."""
+    filled_on = fields.Date(load_default=None, allow_none=True,
+                            metadata={"description": "Date on the form (its month counts); default: today"})
+    form_number = fields.String(load_default=None, allow_none=True, validate=FORM_NUMBER,
+                                metadata={"description": "The form's serial number: entered once per agency"})
+
+
+class SurveyReceiptOut(Schema):
+    template_id = fields.String()
+    agency_code = fields.String()
+    month = fields.String()
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    submitted_at = fields.AwareDateTime()
+    message = fields.String()
+    message_id = fields.String()
+
+
+class SurveyQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    period = fields.String(required=True)
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class SurveyElementResult(Schema):
+    element = fields.String()
+    name_id = fields.String()
+    name_en = fields.String()
+    respondents = fields.Integer()
+    total = fields.Integer()
+    nrr = fields.Float(allow_none=True, metadata={"description": "Nilai rata-rata (mean, 1-4, two decimals)"})
+    weight = fields.Float()
+    converted = fields.Float(allow_none=True, metadata={"description": "NRR x 25 (25-100)"})
+    grade = fields.String(allow_none=True)
+    grade_label_id = fields.String(allow_none=True)
+    grade_label_en = fields.String(allow_none=True)
+
+
+class SurveyTemplateResult(Schema):
+    template_id = fields.String()
+    name_id = fields.String()
+    name_en = fields.String()
+    respondents = fields.Integer()
+    ikm = fields.Float(allow_none=True)
+    grade = fields.String(allow_none=True)
+    grade_label_id = fields.String(allow_none=True)
+    grade_label_en = fields.String(allow_none=True)
+    elements = fields.List(fields.Nested(SurveyElementResult))
+
+
+class SurveyProfileCount(Schema):
+    value = fields.String()
+    label_id = fields.String()
+    label_en = fields.String()
+    count = fields.Integer()
+
+
+class SurveySuggestionOut(Schema):
+    month = fields.String()
+    channel = fields.String()
+    text = fields.String()
+
+
+class SurveyAgencyRow(Schema):
+    agency_code = fields.String()
+    respondents = fields.Integer()
+    ikm = fields.Float(allow_none=True)
+    grade = fields.String(allow_none=True)
+    grade_label_id = fields.String(allow_none=True)
+    grade_label_en = fields.String(allow_none=True)
+
+
+class SurveyResultsOut(Schema):
+    period = fields.String()
+    months = fields.List(fields.String())
+    scope = fields.String(metadata={"description": "The agency's code, or * (hub-wide)"})
+    respondents = fields.Integer()
+    ikm = fields.Float(allow_none=True, metadata={"description": "Indeks Kepuasan Masyarakat, 25-100"})
+    grade = fields.String(allow_none=True)
+    grade_label_id = fields.String(allow_none=True)
+    grade_label_en = fields.String(allow_none=True)
+    channels = fields.Dict(keys=fields.String(), values=fields.Integer())
+    suggestions = fields.Integer(metadata={"description": "How many responses carried a suggestion"})
+    templates = fields.List(fields.Nested(SurveyTemplateResult))
+    profile = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(SurveyProfileCount)))
+    suggestion_texts = fields.List(fields.Nested(SurveySuggestionOut), metadata={
+        "description": "Agency view only: the suggestions (newest first, at most 500), without the answers, "
+                       "the profile or the report"})
+    agencies = fields.List(fields.Nested(SurveyAgencyRow), metadata={"description": "Hub-wide view only"})
+
+
+_SV = "/assessments/surveys"
+OPENAPI_SCHEMAS.update({"SurveyTemplateIn": SurveyTemplateIn, "SurveyTemplate": SurveyTemplateOut,
+                        "SurveyResponseIn": SurveyResponseIn, "PaperResponseIn": PaperResponseIn,
+                        "SurveyReceipt": SurveyReceiptOut, "SurveyResults": SurveyResultsOut})
+_SURVEY_FORMAT = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
+OPENAPI_PATHS.update({
+    _SV + "/templates": {
+        "get": {"summary": "Satisfaction survey templates (SKM elements, questions, answer labels, profile choices)",
+                "responses": {"200": {"description": "All survey templates", "content": {"application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/SurveyTemplate"}}}}}}},
+        "post": {"summary": "Add a survey template (national admin; never overwritten)", "security": _AUTH,
+                 "requestBody": {"required": True, **_json("SurveyTemplateIn")},
+                 "responses": {"201": {"description": "Added", **_json("SurveyTemplate")}, **_ERR,
+                               "409": {"$ref": "#/components/responses/Conflict"}}}},
+    _SV + "/templates/{template_id}": {"get": {
+        "summary": "One survey template",
+        "parameters": [{"name": "template_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The template", **_json("SurveyTemplate")}, **_ERR}}},
+    _SV + "/responses": {"post": {
+        "summary": "A reporter answers the survey for their own answered or closed report (tracking ID + secret)",
+        "requestBody": {"required": True, **_json("SurveyResponseIn")},
+        "responses": {"201": {"description": "Recorded (once per report)", **_json("SurveyReceipt")}, **_ERR,
+                      "403": {"description": "Tracking ID and secret do not match", **_json("Errors")},
+                      "409": {"$ref": "#/components/responses/Conflict"},
+                      "503": {"description": "Intake cannot check the secret now", **_json("Errors")}}}},
+    "/assessments/agencies/{agency_code}/surveys/paper-responses": {"post": {
+        "summary": "Enter a paper survey form (the agency's liaison or agency admin)", "security": _AUTH,
+        "parameters": [_P["agency"]], "requestBody": {"required": True, **_json("PaperResponseIn")},
+        "responses": {"201": {"description": "Recorded", **_json("SurveyReceipt")}, **_ERR,
+                      "409": {"$ref": "#/components/responses/Conflict"}}}},
+    "/assessments/agencies/{agency_code}/surveys": {"get": {
+        "summary": "An agency's survey results: respondents, NRR per element, IKM, grade, profile, suggestions",
+        "security": _AUTH, "parameters": [_P["agency"], _P["period"], _SURVEY_FORMAT],
+        "responses": {"200": {"description": "Results (JSON or CSV)", **_json("SurveyResults")}, **_ERR}}},
+    _SV: {"get": {
+        "summary": "Hub-wide survey results with a row per agency (national admin)", "security": _AUTH,
+        "parameters": [_P["period"], _SURVEY_FORMAT],
+        "responses": {"200": {"description": "Results (JSON or CSV)", **_json("SurveyResults")}, **_ERR}}},
+})

@@ -1,0 +1,248 @@
+"""The public satisfaction survey (Survei Kepuasan Masyarakat, SKM) on the complaint service.
+
+Rules from Peraturan Menteri PANRB No. 14 Tahun 2017: each element (unsur) is answered 1 to 4;
+its *nilai rata-rata* (NRR) is the mean of its answers; the index is the weighted sum of the NRR
+(weights 1/number of elements unless the template gives them) times 25, so it lies between 25
+and 100; the grade (mutu pelayanan) comes from the index:
+
+    A 88.31-100.00 Sangat Baik · B 76.61-88.30 Baik · C 65.00-76.60 Kurang Baik · D 25.00-64.99 Tidak Baik
+
+The index is computed from the exact sums (``Fraction``) and rounded once, half-up, to two
+decimals; the NRR shown per element is rounded the same way but never fed back into the index.
+
+Responses are counted into *totals* keyed ``scope|template|bucket`` (scope ``*`` for the hub and
+the agency's code; bucket the month, quarter and year of the response) with whole-number counters
+only, so sums stay exact and a quarter or a year is one document per template.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterable
+
+from assessment.indicators import suppress
+from assessment.periods import quarter_of
+from assessment.selfassessment import round2
+from contract.errors import error
+
+MIN_SCORE, MAX_SCORE, SCALE = 1, 4, 25
+CHANNELS = ("online", "paper")
+NOT_GIVEN = "not_given"
+
+# (lowest index of the grade, grade, label in Bahasa Indonesia, label in English), highest first.
+GRADES = (
+    (Decimal("88.31"), "A", "Sangat Baik", "Very good"),
+    (Decimal("76.61"), "B", "Baik", "Good"),
+    (Decimal("65.00"), "C", "Kurang Baik", "Poor"),
+    (Decimal("25.00"), "D", "Tidak Baik", "Very poor"),
+)
+
+# The respondent profile of an SKM form: fixed choices, every field optional. No name, no
+# contact details: the survey is anonymous by design.
+PROFILE_FIELDS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "age_band": (("under_20", "Di bawah 20 tahun", "Under 20"), ("age_20_29", "20-29 tahun", "20-29"),
+                 ("age_30_39", "30-39 tahun", "30-39"), ("age_40_49", "40-49 tahun", "40-49"),
+                 ("age_50_59", "50-59 tahun", "50-59"), ("age_60_plus", "60 tahun ke atas", "60 or over")),
+    "sex": (("male", "Laki-laki", "Male"), ("female", "Perempuan", "Female")),
+    "education": (("sd_or_below", "SD ke bawah", "Primary school or less"), ("smp", "SMP", "Junior high school"),
+                  ("sma", "SMA/SMK", "Senior high school"), ("diploma", "D1-D4", "Diploma (D1-D4)"),
+                  ("s1", "S1", "Bachelor's degree"), ("s2_plus", "S2 ke atas", "Master's degree or higher")),
+    "occupation": (("civil_servant", "PNS/ASN", "Civil servant"), ("military", "TNI", "Armed forces"),
+                   ("police", "POLRI", "Police"), ("private_employee", "Pegawai swasta", "Private employee"),
+                   ("self_employed", "Wiraswasta/Wirausaha", "Self-employed"),
+                   ("student", "Pelajar/Mahasiswa", "Student"), ("other", "Lainnya", "Other")),
+}
+NOT_GIVEN_LABELS = ("Tidak diisi", "Not given")
+
+
+# -- templates and answers ------------------------------------------------------------------
+def template_problems(template: dict) -> list[dict]:
+    """Contract errors for a survey template that is inconsistent (empty if sound)."""
+    problems = []
+    ids = [e["id"] for e in template["elements"]]
+    if len(set(ids)) != len(ids):
+        problems.append(error("elements", "invalid", "Element ids must be unique.", "Id unsur harus unik."))
+    for i, element in enumerate(template["elements"]):
+        if sorted(a["score"] for a in element["answers"]) != list(range(MIN_SCORE, MAX_SCORE + 1)):
+            problems.append(error(f"elements.{i}.answers", "invalid",
+                                  "Each element needs one answer label for each score 1, 2, 3 and 4.",
+                                  "Setiap unsur memerlukan satu label jawaban untuk nilai 1, 2, 3 dan 4."))
+    given = [e.get("weight") for e in template["elements"]]
+    if any(w is not None for w in given):
+        if any(w is None or w <= 0 for w in given):
+            problems.append(error("elements", "invalid", "Give a positive weight for every element or for none.",
+                                  "Berikan bobot positif untuk semua unsur atau tidak sama sekali."))
+        elif abs(sum(Fraction(str(w)) for w in given) - 1) > Fraction(1, 1000):
+            problems.append(error("elements", "invalid", "The weights must add up to 1.",
+                                  "Jumlah bobot harus 1."))
+    return problems
+
+
+def weights(template: dict) -> dict[str, Fraction]:
+    """element id -> weight: the template's, else 1/number of elements (PermenPANRB 14/2017)."""
+    elements = template["elements"]
+    if all(e.get("weight") is not None for e in elements):
+        return {e["id"]: Fraction(str(e["weight"])) for e in elements}
+    return {e["id"]: Fraction(1, len(elements)) for e in elements}
+
+
+def score_problems(template: dict, scores: dict) -> list[dict]:
+    """Contract errors for a response: every element answered once, each 1-4, no extras."""
+    problems = []
+    expected = [e["id"] for e in template["elements"]]
+    for element in expected:
+        if element not in scores:
+            problems.append(error(f"scores.{element}", "required", f"Element {element} has no answer.",
+                                  f"Unsur {element} belum dijawab."))
+    for element in sorted(set(scores) - set(expected)):
+        problems.append(error(f"scores.{element}", "unknown_field", f"The survey has no element {element}.",
+                              f"Survei tidak memiliki unsur {element}."))
+    for element in expected:
+        value = scores.get(element)
+        if element in scores and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not MIN_SCORE <= value <= MAX_SCORE):
+            problems.append(error(f"scores.{element}", "range", "An answer must be a whole number from 1 to 4.",
+                                  "Jawaban harus bilangan bulat 1 sampai 4."))
+    return problems
+
+
+# -- the index --------------------------------------------------------------------------------
+def _decimal(value: Fraction) -> Decimal:
+    return round2(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+def grade_for(ikm: Decimal | float | None) -> dict:
+    """The PermenPANRB grade of an index already rounded to two decimals (None: no grade)."""
+    if ikm is not None:
+        value = Decimal(str(ikm))
+        for lowest, grade, label_id, label_en in GRADES:
+            if value >= lowest:
+                return {"grade": grade, "grade_label_id": label_id, "grade_label_en": label_en}
+    return {"grade": None, "grade_label_id": None, "grade_label_en": None}
+
+
+def exact_index(template: dict, counters: dict[str, int]) -> Fraction | None:
+    """(sum of NRR x weight) x 25, exactly; elements nobody answered leave the weights renormalised."""
+    w = weights(template)
+    answered = {e: w[e] for e in w if counters.get(f"n|{e}", 0) > 0}
+    if not answered:
+        return None
+    total_weight = sum(answered.values())
+    return SCALE * sum(weight * Fraction(counters[f"sum|{e}"], counters[f"n|{e}"])
+                       for e, weight in answered.items()) / total_weight
+
+
+def template_result(template: dict, counters: dict[str, int]) -> dict:
+    """Respondents, per element the NRR (two decimals) and its value on 25-100, the index and grade."""
+    w = weights(template)
+    elements = []
+    for element in template["elements"]:
+        n, total = counters.get(f"n|{element['id']}", 0), counters.get(f"sum|{element['id']}", 0)
+        nrr = Fraction(total, n) if n else None
+        converted = _decimal(nrr * SCALE) if n else None
+        elements.append({"element": element["id"], "name_id": element["name_id"], "name_en": element["name_en"],
+                         "respondents": n, "total": total, "nrr": float(_decimal(nrr)) if n else None,
+                         "weight": float(round(Decimal(w[element["id"]].numerator) / w[element["id"]].denominator, 4)),
+                         "converted": float(converted) if converted is not None else None,
+                         **grade_for(converted)})
+    exact = exact_index(template, counters)
+    ikm = _decimal(exact) if exact is not None else None
+    return {"template_id": template["id"], "name_id": template["name_id"], "name_en": template["name_en"],
+            "respondents": counters.get("n", 0), "ikm": float(ikm) if ikm is not None else None,
+            **grade_for(ikm), "elements": elements, "_exact": exact}
+
+
+def combined(blocks: list[dict]) -> tuple[int, Decimal | None]:
+    """Respondents and index over several templates: the respondent-weighted mean of their exact
+    indexes (the same as the single template's index when there is one)."""
+    scored = [b for b in blocks if b["_exact"] is not None]
+    n = sum(b["respondents"] for b in blocks)
+    weight = sum(b["respondents"] for b in scored)
+    if not weight:
+        return n, None
+    return n, _decimal(sum(b["_exact"] * b["respondents"] for b in scored) / weight)
+
+
+# -- totals: what one response adds, and reading them back ----------------------------------
+def total_id(scope: str, template_id: str, bucket: str) -> str:
+    return f"{scope}|{template_id}|{bucket}"
+
+
+def parse_total_id(tid: str) -> dict:
+    scope, template_id, bucket = tid.split("|")
+    return {"scope": scope, "template_id": template_id, "bucket": bucket}
+
+
+def counters(response: dict) -> dict[str, int]:
+    """Whole-number counters one response adds to each of its totals."""
+    out = {"n": 1, f"channel|{response['channel']}": 1, "suggestions": int(bool(response.get("suggestion")))}
+    for element, score in response["scores"].items():
+        out[f"n|{element}"] = 1
+        out[f"sum|{element}"] = int(score)
+    profile = response.get("profile") or {}
+    for field in PROFILE_FIELDS:
+        out[f"p|{field}|{profile.get(field) or NOT_GIVEN}"] = 1
+    return out
+
+
+def contributions(response: dict) -> dict[str, dict[str, int]]:
+    """total id -> counters: the agency's and the hub's totals for the month, quarter and year."""
+    month = response["month"]
+    values = counters(response)
+    return {total_id(scope, response["template_id"], bucket): values
+            for scope in ("*", response["agency_code"]) for bucket in (month, quarter_of(month), month[:4])}
+
+
+def sum_totals(docs: Iterable[dict]) -> dict[str, dict[str, int]]:
+    """template id -> summed counters over total documents (of one scope and one bucket)."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for doc in docs:
+        row = out[doc["template_id"]]
+        for key, value in doc.items():
+            if key not in ("_id", "scope", "template_id", "bucket") and isinstance(value, int):
+                row[key] += value
+    return out
+
+
+def profile_breakdown(counts: dict[str, int]) -> dict[str, list[dict]]:
+    """Per profile field, every choice (and "not given") with its label and count."""
+    return {field: [{"value": value, "label_id": label_id, "label_en": label_en,
+                     "count": counts.get(f"p|{field}|{value}", 0)}
+                    for value, label_id, label_en in choices + ((NOT_GIVEN,) + NOT_GIVEN_LABELS,)]
+            for field, choices in PROFILE_FIELDS.items()}
+
+
+def results(docs: Iterable[dict], templates: dict[str, dict]) -> dict:
+    """Respondents, index, grade, one block per template, channels and the profile breakdown."""
+    per_template = sum_totals(docs)
+    blocks, everything = [], defaultdict(int)
+    for template_id, c in sorted(per_template.items(), key=lambda kv: (-kv[1].get("n", 0), kv[0])):
+        template = templates.get(template_id) or {"id": template_id, "name_id": template_id,
+                                                  "name_en": template_id, "elements": []}
+        blocks.append(template_result(template, c))
+        for key, value in c.items():
+            everything[key] += value
+    respondents, ikm = combined(blocks)
+    for block in blocks:
+        block.pop("_exact")
+    return {"respondents": respondents, "ikm": float(ikm) if ikm is not None else None, **grade_for(ikm),
+            "channels": {channel: everything.get(f"channel|{channel}", 0) for channel in CHANNELS},
+            "suggestions": everything.get("suggestions", 0), "templates": blocks,
+            "profile": profile_breakdown(everything)}
+
+
+def by_scope(docs: Iterable[dict], templates: dict[str, dict]) -> dict[str, dict]:
+    """scope -> results, for total documents of many scopes (one bucket)."""
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for doc in docs:
+        grouped[doc["scope"]].append(doc)
+    return {scope: results(group, templates) for scope, group in grouped.items()}
+
+
+def public_figures(result: dict | None, k: int) -> dict:
+    """Respondents, index and grade for public statistics; fewer than ``k`` respondents: nulls."""
+    n = (result or {}).get("respondents", 0)
+    small = n < k
+    ikm = None if small else result["ikm"]
+    return {"respondents": suppress(n, k), "ikm": ikm, "grade": grade_for(ikm)["grade"]}
