@@ -60,3 +60,8 @@ def demo_registry():
 def track(base_url, tracking_id):
     response = requests.get(f"{base_url}/reports/{tracking_id}", timeout=5)
     return response.json() if response.status_code == 200 else None
+
+
+def settled(health: dict, events: int) -> bool:
+    """Assessment has applied ``events`` events and folded all their moves into the KPI cells."""
+    return health["events_processed"] == events and health["kpi_journal_pending"] == 0

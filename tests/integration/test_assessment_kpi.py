@@ -14,7 +14,7 @@ from nameko.standalone.events import event_dispatcher
 from assessment.service import AssessmentService
 from contract import events
 from tests.conftest import ROOT
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import settled, wait_for
 
 YEAR = 2025
 AGENCIES = {"PEMKAB-KOTIM": ["KTM-PUPR", "KTM-DLH"], "PEMKAB-LUWU": ["LWU-PUPR", "LWU-DINKES"],
@@ -162,7 +162,7 @@ def test_a_year_of_events_gives_every_kpi_and_a_rebuild_gives_the_same(start_ser
     replays = random.Random(3).sample(stream, 40)
     for source, event_type, payload in stream + replays:  # 40 redelivered events must count once
         dispatch(source, event_type, payload)
-    wait_for(lambda: rpc.assessment.health()["events_processed"] == len(stream), timeout=180, interval=0.5)
+    wait_for(lambda: settled(rpc.assessment.health(), len(stream)), timeout=180, interval=0.5)
     assert rpc.assessment.health()["facts"] == len(reports)
     assert check_all(rpc, reports) > 5000
 
@@ -172,9 +172,9 @@ def test_a_year_of_events_gives_every_kpi_and_a_rebuild_gives_the_same(start_ser
         sum(r["category"] == c for r in reports) for c in CATEGORIES)
 
     database = service_config["MONGODB_DATABASE_PREFIX"] + "assessment"
-    cells = mongo_client[database].cells
+    cells = mongo_client[database].kpi_cells
     cells.delete_many({"dim": "category"})              # damage the aggregates ...
-    cells.update_many({"dim": "all"}, {"$inc": {"received": 1000}})
+    cells.update_many({"dim": "all"}, {"$inc": {"values.*.received": 1000}})
     command = [sys.executable, "-m", "assessment.cli", "rebuild", "--mongodb-uri", service_config["MONGODB_URI"],
                "--database", database]
     env = {**os.environ, "PYTHONPATH": f"{ROOT}/services/contract:{ROOT}/services/assessment"}

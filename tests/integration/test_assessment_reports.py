@@ -10,7 +10,7 @@ from nameko.rpc import rpc as rpc_entrypoint
 from nameko.standalone.events import event_dispatcher
 
 from assessment.service import AssessmentService
-from tests.integration.conftest import DEMO_REGISTRY, wait_for
+from tests.integration.conftest import DEMO_REGISTRY, settled, wait_for
 from tests.integration.test_assessment_kpi import YEAR, generate
 
 
@@ -47,7 +47,7 @@ def loaded(start_services, rpc, service_config):
     dispatch = event_dispatcher(service_config)
     for source, event_type, payload in stream:
         dispatch(source, event_type, payload)
-    wait_for(lambda: rpc.assessment.health()["events_processed"] == len(stream), timeout=120, interval=0.5)
+    wait_for(lambda: settled(rpc.assessment.health(), len(stream)), timeout=120, interval=0.5)
 
     def call(path, official=None, **kwargs):
         headers = {"Authorization": f"Bearer {rpc.routing.issue_token(official)['token']}"} if official else {}

@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
+import eventlet
 import yaml
+from eventlet.event import Event
 from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Gauge, Histogram
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from assessment import kpi
+from assessment import cells, kpi
 from contract.store import Repository, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -18,18 +22,36 @@ log = logging.getLogger(__name__)
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "deploy" / "assessment" / "templates"
 FACT_RETRIES = 20
 
+COMPACTION_SECONDS = Histogram(
+    "assessment_kpi_compaction_duration_seconds", "Time to fold one batch of the KPI journal into the cells.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+COMPACTED_EVENTS = Counter(
+    "assessment_kpi_compacted_events_total", "Applied events whose cell moves were folded into the KPI cells.")
+JOURNAL_BACKLOG = Gauge(
+    "assessment_kpi_journal_pending_events", "Applied events whose cell moves are not yet in the KPI cells "
+    "(KPI queries lag by these).")
+
+
+GROUPS = "kpi_cells"     # grouped cells: one document per (scope, dimension, bucket)
+JOURNAL = "kpi_journal"  # cell moves of applied events, not yet folded into the groups
+
 
 class StaleFact(Exception):
     """Another worker changed the fact between our read and our write; try again."""
 
 
+class CompactionRace(Exception):
+    """Another compactor folded some of the same journal entries first; roll back, try again."""
+
+
 class AssessmentRepository(Repository):
     timezone = "Asia/Jakarta"
+    journal_written: Callable[[], None] | None = None  # set by the store: wakes the compactor
 
-    # -- facts and cells -------------------------------------------------------------------
+    # -- facts, the journal of cell moves, and the grouped cells (see assessment.cells) ------
     def apply_fact_event(self, event_id: str, tracking_id: str, change: Callable[[dict | None], dict],
                          legacy: list[tuple[str, dict]] = ()) -> bool:
-        """Fold one event into a report's fact and move the cells, exactly once per event."""
+        """Fold one event into a report's fact and journal its cell moves, exactly once per event."""
         def work(session):
             old = self.db.facts.find_one({"_id": tracking_id}, session=session)
             new = change(old)
@@ -40,24 +62,63 @@ class AssessmentRepository(Repository):
                                            session=session).matched_count != 1:
                 raise StaleFact(tracking_id)
             moves = kpi.delta(kpi.contributions(old, self.timezone), kpi.contributions(new, self.timezone))
-            ops = [UpdateOne({"_id": cid}, {"$inc": inc, "$setOnInsert": kpi.parse_cell_id(cid)}, upsert=True)
-                   for cid, inc in sorted(moves.items())]
-            ops += [UpdateOne({"_id": "legacy|" + key}, {"$inc": inc}, upsert=True) for key, inc in legacy]
-            if ops:
-                self.db.cells.bulk_write(ops, ordered=True, session=session)
+            if moves:
+                self.db[JOURNAL].insert_one({"_id": event_id, "moves": sorted(moves.items()), "at": utcnow()},
+                                            session=session)
+            if legacy:
+                self.db.cells.bulk_write([UpdateOne({"_id": "legacy|" + key}, {"$inc": inc}, upsert=True)
+                                          for key, inc in legacy], ordered=True, session=session)
         for _ in range(FACT_RETRIES):
             try:
-                return self.once(event_id, work)
+                applied = self.once(event_id, work)
             except (StaleFact, DuplicateKeyError):
                 continue
+            if applied and self.journal_written is not None:
+                self.journal_written()
+            return applied
         raise StaleFact(tracking_id)
 
+    def compact(self, limit: int = 500) -> int:
+        """Fold up to ``limit`` journal entries into the grouped cells; returns how many.
+
+        One transaction reads the entries, increments the groups and deletes the entries, so an
+        entry is folded exactly once even with several compactors: a compactor that loses the
+        race deletes fewer entries than it read, and rolls back and tries again.
+        """
+        def work(session):
+            entries = list(self.db[JOURNAL].find({}, session=session, limit=limit))
+            if not entries:
+                return 0
+            groups = cells.group_increments(cells.sum_moves(e["moves"] for e in entries))
+            if groups:
+                self.db[GROUPS].bulk_write(
+                    [UpdateOne({"_id": gid}, {"$inc": inc, "$setOnInsert": cells.parse_group_id(gid)}, upsert=True)
+                     for gid, inc in sorted(groups.items())], ordered=True, session=session)
+            ids = [e["_id"] for e in entries]
+            if self.db[JOURNAL].delete_many({"_id": {"$in": ids}}, session=session).deleted_count != len(ids):
+                raise CompactionRace()
+            return len(ids)
+        for _ in range(FACT_RETRIES):
+            try:
+                return self.transaction(work)
+            except (CompactionRace, DuplicateKeyError):
+                continue
+        raise CompactionRace()
+
+    def journal_pending(self) -> int:
+        return self.db[JOURNAL].count_documents({})
+
+    def journal_ids(self) -> list[str]:
+        return [doc["_id"] for doc in self.db[JOURNAL].find({}, {"_id": 1})]
+
     def cells(self, scope: str, dim: str, buckets: list[str], value: str | None = None) -> list[dict]:
-        """Cells of one scope and dimension for the given months, quarters or years."""
-        query = {"scope": scope, "dim": dim, "month": buckets[0] if len(buckets) == 1 else {"$in": buckets}}
-        if value is not None:
-            query["value"] = value
-        return list(self.db.cells.find(query))
+        """Cells of one scope and dimension for the given months, quarters or years (one group
+        document per bucket), as rows ``{scope, dim, value, month, counters...}``."""
+        ids = [cells.group_id(scope, dim, bucket) for bucket in buckets]
+        query = {"_id": ids[0] if len(ids) == 1 else {"$in": ids}}
+        projection = None if value is None else {"scope": 1, "dim": 1, "month": 1,
+                                                  f"values.{cells.escape(value)}": 1}
+        return [row for doc in self.db[GROUPS].find(query, projection) for row in cells.rows(doc, value)]
 
     def legacy_counters(self) -> list[dict]:
         return [{**doc, "_id": doc["_id"].split("|", 1)[1]}
@@ -75,20 +136,31 @@ class AssessmentRepository(Repository):
     def processed_count(self) -> int:
         return self.db.processed_events.estimated_document_count()
 
-    def replace_cells(self, cells: dict[str, dict[str, int]], batch: int = 5000) -> int:
-        """Replace every KPI cell by ``cells`` (legacy counters are kept)."""
-        self.db.cells.delete_many({"scope": {"$exists": True}})
-        docs = [{"_id": cid, **kpi.parse_cell_id(cid), **dict(values)} for cid, values in cells.items()]
-        for i in range(0, len(docs), batch):
-            self.db.cells.insert_many(docs[i:i + batch], ordered=False)
-        return len(docs)
+    def replace_cells(self, table: dict[str, dict[str, int]], discard_journal: list[str] = ()) -> int:
+        """Replace every KPI cell by ``table`` (a rebuild), dropping the journal entries it already
+        includes; returns the number of cells written."""
+        docs = cells.group_documents(table)
+        self.db[GROUPS].delete_many({})
+        for i in range(0, len(docs), 50):
+            self.db[GROUPS].insert_many(docs[i:i + 50], ordered=False)
+        ids = list(discard_journal)
+        for i in range(0, len(ids), 5000):
+            self.db[JOURNAL].delete_many({"_id": {"$in": ids[i:i + 5000]}})
+        return sum(len(doc["values"]) for doc in docs)
 
     def all_kpi_cells(self) -> dict[str, dict[str, int]]:
-        return {doc["_id"]: {k: v for k, v in doc.items() if k not in ("_id", "scope", "dim", "value", "month") and v}
-                for doc in self.db.cells.find({"scope": {"$exists": True}})}
+        """Every cell as the queries will see it once the journal is folded (for ``--check``)."""
+        table = cells.cell_table(self.db[GROUPS].find({}))
+        pending = cells.sum_moves(entry["moves"] for entry in self.db[JOURNAL].find({}))
+        for cid, inc in pending.items():
+            counters = table.setdefault(cid, {})
+            for key, value in inc.items():
+                counters[key] = counters.get(key, 0) + value
+        return {cid: {k: v for k, v in c.items() if v} for cid, c in table.items() if any(c.values())}
 
     def agency_seen(self, agency_code: str) -> bool:
-        return self.db.cells.find_one({"scope": "*", "dim": "agency", "value": agency_code}, {"_id": 1}) is not None
+        """True once a report held by the agency has been counted (its own scope has cells)."""
+        return self.db[GROUPS].find_one({"scope": agency_code}, {"_id": 1}) is not None
 
     # -- templates -------------------------------------------------------------------------
     def add_template(self, template: dict) -> bool:
@@ -157,7 +229,7 @@ def load_template_files(directory: Path) -> list[dict]:
 class AssessmentStore(Store):
     repository_class = AssessmentRepository
     indexes = {
-        "cells": [IndexModel([("scope", ASCENDING), ("dim", ASCENDING), ("month", ASCENDING), ("value", ASCENDING)])],
+        GROUPS: [IndexModel([("scope", ASCENDING), ("dim", ASCENDING), ("month", ASCENDING)])],
         "facts": [IndexModel([("agency_code", ASCENDING)])],
         "self_assessments": [IndexModel([("agency_code", ASCENDING), ("year", ASCENDING), ("version", DESCENDING)],
                                         unique=True)],
@@ -168,8 +240,55 @@ class AssessmentStore(Store):
         super().setup()
         config = self.container.config
         self.repository.timezone = config.get("REPORTING_TIMEZONE") or "Asia/Jakarta"
+        self.compact_interval = float(config.get("KPI_COMPACT_INTERVAL_SECONDS") or 1.0)
+        self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 500)
+        self.repository.journal_written = self.wake
+        self._wakeup = Event()
+        self._running = False
         directory = Path(config.get("ASSESSMENT_TEMPLATES_DIR") or DEFAULT_TEMPLATES_DIR)
         self.seed_templates(directory)
+
+    # -- the compactor: folds the journal into the grouped cells, woken by every applied event
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._compact_loop, identifier="assessment.kpi_compactor")
+
+    def stop(self):
+        self._running = False
+        self.wake()
+        super().stop()
+
+    def kill(self):
+        self._running = False
+        self.wake()
+        super().kill()
+
+    def wake(self):
+        if not self._wakeup.ready():
+            self._wakeup.send(True)
+
+    def _compact_loop(self):
+        while self._running:
+            try:
+                more = self.compact_once()
+            except Exception:  # never let the compactor die; the journal keeps what it did not fold
+                log.exception("assessment: KPI compaction failed; retrying")
+                more = False
+            if more:
+                eventlet.sleep(0)
+                continue
+            with eventlet.Timeout(self.compact_interval, False):
+                self._wakeup.wait()
+            self._wakeup = Event()
+
+    def compact_once(self) -> bool:
+        """One batch; True when the journal may hold more."""
+        started = time.perf_counter()
+        folded = self.repository.compact(self.compact_batch)
+        if folded:
+            COMPACTION_SECONDS.observe(time.perf_counter() - started)
+            COMPACTED_EVENTS.inc(folded)
+        return folded >= self.compact_batch
 
     def seed_templates(self, directory: Path) -> None:
         """Load shipped templates that the store does not have yet (validated like API input)."""

@@ -7,7 +7,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from assessment import access, domain, indicators, kpi, periods, reports, schemas, selfassessment
-from assessment.dependencies import AssessmentStore, Settings
+from assessment.dependencies import JOURNAL_BACKLOG, AssessmentStore, Settings
 from contract import events, http as api_http
 from contract.auth import Auth
 from contract.consumer import consume
@@ -251,7 +251,11 @@ class AssessmentService(api_http.HealthAndMetrics):
     @rpc
     def health(self):
         return {"service": self.name, "status": "ok", "facts": self.store.fact_count(),
-                "events_processed": self.store.processed_count()}
+                "events_processed": self.store.processed_count(),
+                "kpi_journal_pending": self.store.journal_pending()}
+
+    def refresh_metrics(self):
+        JOURNAL_BACKLOG.set(self.store.journal_pending())
 
     # -- helpers ----------------------------------------------------------------------------
     def _writer(self, request, agency_code, year):

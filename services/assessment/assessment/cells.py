@@ -1,0 +1,108 @@
+"""How KPI cells are laid out in the store: a journal of moves, folded into grouped documents.
+
+Reading side. A KPI query asks for one dimension of one scope over one period (``*|unit|2025``:
+every unit hub-wide in 2025).  The cells of that question live in ONE document, its *group*
+(``_id`` ``scope|dim|bucket``), as ``values.<value>.<counter>``; so the hub-wide breakdown by
+unit is one document read, not a thousand (the store reads documents one by one, and the tail
+latency followed the number of documents).
+
+Writing side. Updating a group document per event would rewrite large documents at the event
+rate.  Instead the event's transaction (fact + processed marker) also inserts one small
+*journal* entry with the event's moves (``cell id -> counter increments``, from
+``kpi.delta``).  A compactor folds a batch of journal entries into the group documents and
+deletes them, in one transaction: increments of the same cell from many events are summed
+first, so a hot group is written once per batch instead of once per event.  A journal entry is
+either still pending or already folded, never both (it is deleted in the transaction that folds
+it), so every event counts once.  Queries read the groups, so they lag the events by at most
+one compaction (about a second).
+
+This module is pure (no store): escaping of values used as field names, grouping of moves into
+``$inc`` documents, and expanding group documents back into per-value rows.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+from assessment import kpi
+
+CELL_FIELDS = ("scope", "dim", "value", "month")
+
+
+def escape(value: str) -> str:
+    """A dimension value as a field name: no '.' (a path separator) and no leading '$'."""
+    return value.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+
+
+def unescape(key: str) -> str:
+    return key.replace("%2E", ".").replace("%24", "$").replace("%25", "%")
+
+
+def group_id(scope: str, dim: str, month: str) -> str:
+    return f"{scope}|{dim}|{month}"
+
+
+def parse_group_id(gid: str) -> dict:
+    scope, dim, month = gid.split("|")
+    return {"scope": scope, "dim": dim, "month": month}
+
+
+def sum_moves(entries: Iterable[Iterable[tuple[str, dict[str, int]]]]) -> dict[str, dict[str, int]]:
+    """cell id -> summed increments over many events' moves (zeros dropped)."""
+    total: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for moves in entries:
+        for cid, inc in moves:
+            cell = total[cid]
+            for key, value in inc.items():
+                cell[key] += value
+    out = {}
+    for cid, inc in total.items():
+        inc = {k: v for k, v in inc.items() if v}
+        if inc:
+            out[cid] = inc
+    return out
+
+
+def group_increments(moves: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """group id -> ``$inc`` document (``values.<escaped value>.<counter>: n``)."""
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    for cid, inc in moves.items():
+        cell = kpi.parse_cell_id(cid)
+        prefix = f"values.{escape(cell['value'])}."
+        target = groups[group_id(cell["scope"], cell["dim"], cell["month"])]
+        for key, value in inc.items():
+            target[prefix + key] = target.get(prefix + key, 0) + value
+    return dict(groups)
+
+
+def group_documents(cells: dict[str, dict[str, int]]) -> list[dict]:
+    """Whole group documents for a table of cells (what a rebuild writes)."""
+    groups: dict[str, dict] = {}
+    for cid, counters in cells.items():
+        cell = kpi.parse_cell_id(cid)
+        gid = group_id(cell["scope"], cell["dim"], cell["month"])
+        doc = groups.setdefault(gid, {"_id": gid, **parse_group_id(gid), "values": {}})
+        doc["values"][escape(cell["value"])] = {k: v for k, v in counters.items() if v}
+    return list(groups.values())
+
+
+def rows(doc: dict, value: str | None = None) -> list[dict]:
+    """A group document as one cell row per value: ``{scope, dim, value, month, counters...}``."""
+    base = {"scope": doc["scope"], "dim": doc["dim"], "month": doc["month"]}
+    out = []
+    for key, counters in (doc.get("values") or {}).items():
+        name = unescape(key)
+        if value is None or name == value:
+            out.append({**base, "value": name, **counters})
+    return out
+
+
+def cell_table(docs: Iterable[dict]) -> dict[str, dict[str, int]]:
+    """cell id -> non-zero counters, for whole group documents (what ``--check`` compares)."""
+    out = {}
+    for doc in docs:
+        for row in rows(doc):
+            counters = {k: v for k, v in row.items() if k not in CELL_FIELDS and v}
+            if counters:
+                out[kpi.cell_id(row["scope"], row["dim"], row["value"], row["month"])] = counters
+    return out
