@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what is missing: Debian packages (rabbitmq-server, nginx-light) and the project's
-# virtual environment with pinned Python packages. Safe to run again (does nothing then).
+# Install what is missing: Debian packages (rabbitmq-server, nginx-light, and chromium, which the
+# tests use to render the printable reports headless) and the project's virtual environment with
+# pinned Python packages. Safe to run again (does nothing then).
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -9,6 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 need_apt=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # 113 MB download, +413 MB on disk
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install: apt-get install ${need_apt[*]}"
   sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
