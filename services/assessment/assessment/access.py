@@ -27,3 +27,13 @@ def require_write(principal: dict, agency_code: str) -> None:
 def require_read(principal: dict, agency_code: str) -> None:
     if principal["role"] != "national_admin" and principal.get("agency_code") != agency_code:
         raise forbidden("reading another agency's assessment")
+
+
+# The satisfaction survey's paper forms are entered at the agency, by its own officials.
+SURVEY_ENTRY = ("agency_admin", "liaison")
+
+
+def require_survey_entry(principal: dict, agency_code: str) -> None:
+    """Only an agency's own liaison officers and agency admin enter its paper survey forms."""
+    if principal["role"] not in SURVEY_ENTRY or principal.get("agency_code") != agency_code:
+        raise forbidden("entering another agency's survey forms")

@@ -71,19 +71,26 @@ def report_html(report: dict) -> str:
 
 
 def public_csv(stats: dict) -> str:
-    """Open data as CSV: section, key, received, completed, completed_pct, indicator."""
+    """Open data as CSV: section, key, received, completed, completed_pct, indicator, and the
+    satisfaction survey's respondents, IKM and grade (total and agency rows)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("period", "section", "key", "received", "completed", "completed_pct", "indicator"))
+    writer.writerow(("period", "section", "key", "received", "completed", "completed_pct", "indicator",
+                     "survey_respondents", "survey_ikm", "survey_grade"))
 
     def cell(value):
         return "" if value is None else value
-    writer.writerow((stats["period"], "total", "*", cell(stats["received"]), "", cell(stats["completed_pct"]), ""))
+    hub = stats.get("survey") or {}
+    writer.writerow((stats["period"], "total", "*", cell(stats["received"]), "", cell(stats["completed_pct"]), "",
+                     cell(hub.get("respondents")), cell(hub.get("ikm")), cell(hub.get("grade"))))
     for status, count in stats["statuses"].items():
-        writer.writerow((stats["period"], "status", status, cell(count), "", "", ""))
+        writer.writerow((stats["period"], "status", status, cell(count), "", "", "", "", "", ""))
     for topic in stats["top_topics"]:
-        writer.writerow((stats["period"], "top_topic", topic["category_code"], cell(topic["received"]), "", "", ""))
+        writer.writerow((stats["period"], "top_topic", topic["category_code"], cell(topic["received"]), "", "", "",
+                         "", "", ""))
     for agency in stats["agencies"]:
         writer.writerow((stats["period"], "agency", agency["agency_code"], cell(agency["received"]),
-                         cell(agency["completed"]), cell(agency["completed_pct"]), cell(agency["indicator"])))
+                         cell(agency["completed"]), cell(agency["completed_pct"]), cell(agency["indicator"]),
+                         cell(agency.get("survey_respondents")), cell(agency.get("survey_ikm")),
+                         cell(agency.get("survey_grade"))))
     return out.getvalue()

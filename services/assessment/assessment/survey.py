@@ -16,15 +16,19 @@ only, so sums stay exact and a quarter or a year is one document per template.
 """
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable
+from zoneinfo import ZoneInfo
 
 from assessment.indicators import suppress
 from assessment.periods import quarter_of
 from assessment.selfassessment import round2
-from contract.errors import error
+from contract.errors import ApiError, error
 
 MIN_SCORE, MAX_SCORE, SCALE = 1, 4, 25
 CHANNELS = ("online", "paper")
@@ -246,3 +250,113 @@ def public_figures(result: dict | None, k: int) -> dict:
     small = n < k
     ikm = None if small else result["ikm"]
     return {"respondents": suppress(n, k), "ikm": ikm, "grade": grade_for(ikm)["grade"]}
+
+
+# -- who may answer, and when -----------------------------------------------------------------
+ANSWERED_STATES = ("answered", "closed")
+STATUS_LABELS = {"received": ("diterima", "received"), "dispositioned": ("didisposisikan", "dispositioned"),
+                 "in_follow_up": ("dalam tindak lanjut", "in follow-up"), "answered": ("dijawab", "answered"),
+                 "closed": ("selesai", "closed"), "archived": ("diarsipkan", "archived"),
+                 "forwarded": ("diteruskan ke simpul lain", "forwarded to another hub")}
+
+
+def not_yet_answerable(status: str) -> ApiError | None:
+    """409 naming the report's state, unless the report has been answered or closed."""
+    if status in ANSWERED_STATES:
+        return None
+    label_id, label_en = STATUS_LABELS.get(status, (status, status))
+    return ApiError([error("tracking_id", "not_answered",
+                           f"The survey opens once the report has been answered or closed; it is now {label_en} "
+                           f"({status}).",
+                           f"Survei dapat diisi setelah laporan dijawab atau selesai; status laporan saat ini "
+                           f"{label_id} ({status}).")], status=409)
+
+
+def already_answered(field: str = "tracking_id") -> ApiError:
+    if field == "form_number":
+        return ApiError([error(field, "conflict", "This paper form has already been entered for this agency.",
+                               "Formulir kertas dengan nomor ini sudah dimasukkan untuk instansi ini.")], 409)
+    return ApiError([error(field, "conflict", "A survey response has already been recorded for this report; "
+                           "each report is surveyed once.",
+                           "Survei untuk laporan ini sudah diisi; setiap laporan hanya dapat disurvei sekali.")], 409)
+
+
+def form_month(filled_on: date | None, today: date) -> str:
+    """The month a paper form counts in: the date written on it (not in the future), else today's."""
+    if filled_on is not None and filled_on > today:
+        raise ApiError([error("filled_on", "range", "The date on the form cannot be in the future.",
+                              "Tanggal pada formulir tidak boleh di masa depan.")])
+    day = filled_on or today
+    return f"{day.year}-{day.month:02d}"
+
+
+# -- public statistics and CSV ----------------------------------------------------------------
+def add_public_survey(view: dict, hub: dict | None, per_agency: dict[str, dict], k: int) -> dict:
+    """Public statistics with the survey: hub-wide and per agency respondents, IKM and grade,
+    suppressed below ``k`` respondents.  Agencies with survey answers but no reports are added."""
+    view["survey"] = public_figures(hub, k)
+    listed = set()
+    for row in view["agencies"]:
+        listed.add(row["agency_code"])
+        figures = public_figures(per_agency.get(row["agency_code"]), k)
+        row.update(survey_respondents=figures["respondents"], survey_ikm=figures["ikm"], survey_grade=figures["grade"])
+    for code in sorted(set(per_agency) - listed):
+        figures = public_figures(per_agency[code], k)
+        view["agencies"].append({"agency_code": code, "received": 0, "completed": 0, "completed_pct": None,
+                                 "indicator": None, "suppressed": False, "survey_respondents": figures["respondents"],
+                                 "survey_ikm": figures["ikm"], "survey_grade": figures["grade"]})
+    return view
+
+
+CSV_COLUMNS = ("period", "scope", "section", "template_id", "key", "label_id", "label_en", "respondents", "nrr",
+               "ikm", "grade", "count", "channel", "text")
+
+
+def to_csv(result: dict) -> str:
+    """Survey results as one CSV table (sections: total, template, element, channel, profile, agency,
+    suggestion)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def row(section, **values):
+        values = {"period": result["period"], "scope": result["scope"], "section": section, **values}
+        writer.writerow(["" if values.get(c) is None else values.get(c) for c in CSV_COLUMNS])
+    row("total", key="*", respondents=result["respondents"], ikm=result["ikm"], grade=result["grade"],
+        label_id=result["grade_label_id"], label_en=result["grade_label_en"])
+    for block in result["templates"]:
+        row("template", template_id=block["template_id"], key=block["template_id"], label_id=block["name_id"],
+            label_en=block["name_en"], respondents=block["respondents"], ikm=block["ikm"], grade=block["grade"])
+        for e in block["elements"]:
+            row("element", template_id=block["template_id"], key=e["element"], label_id=e["name_id"],
+                label_en=e["name_en"], respondents=e["respondents"], nrr=e["nrr"], ikm=e["converted"], grade=e["grade"])
+    for channel, count in result["channels"].items():
+        row("channel", key=channel, count=count)
+    for field, counts in result["profile"].items():
+        for c in counts:
+            row("profile", key=f"{field}={c['value']}", label_id=c["label_id"], label_en=c["label_en"], count=c["count"])
+    for agency in result.get("agencies") or []:
+        row("agency", key=agency["agency_code"], respondents=agency["respondents"], ikm=agency["ikm"],
+            grade=agency["grade"])
+    for suggestion in result.get("suggestion_texts") or []:
+        row("suggestion", key=suggestion["month"], channel=suggestion["channel"], text=suggestion["text"])
+    return out.getvalue()
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    """The calendar date of an instant in the reporting time zone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def profile_fields() -> dict[str, list[dict]]:
+    """The fixed profile choices with their labels, for forms."""
+    return {field: [{"value": v, "label_id": i, "label_en": e} for v, i, e in choices]
+            for field, choices in PROFILE_FIELDS.items()}
+
+
+def agency_rows(per_agency: dict[str, dict]) -> list[dict]:
+    """One row per agency (hub-wide view): respondents, IKM and grade, most respondents first."""
+    rows = [{"agency_code": code, "respondents": r["respondents"], "ikm": r["ikm"], "grade": r["grade"],
+             "grade_label_id": r["grade_label_id"], "grade_label_en": r["grade_label_en"]}
+            for code, r in per_agency.items()]
+    return sorted(rows, key=lambda r: (-r["respondents"], r["agency_code"]))
