@@ -85,7 +85,7 @@ def test_check_sees_pending_moves_and_a_rebuild_discards_the_journal_it_includes
     expected = rebuild_cells(repo, "Asia/Jakarta", progress=False)
     assert repo.journal_pending() > 0 and repo.all_kpi_cells() == expected  # cells + pending journal
 
-    repo.db[GROUPS].update_many({"dim": "all"}, {"$inc": {"values.*.received": 5}})  # damage
+    repo.db[GROUPS].update_many({"part": "all"}, {"$inc": {"dims.all.*.received": 5}})  # damage
     assert repo.all_kpi_cells() != expected
     written = repo.replace_cells(rebuild_cells(repo, "Asia/Jakarta", progress=False),
                                  discard_journal=repo.journal_ids())

@@ -173,8 +173,8 @@ def test_a_year_of_events_gives_every_kpi_and_a_rebuild_gives_the_same(start_ser
 
     database = service_config["MONGODB_DATABASE_PREFIX"] + "assessment"
     cells = mongo_client[database].kpi_cells
-    cells.delete_many({"dim": "category"})              # damage the aggregates ...
-    cells.update_many({"dim": "all"}, {"$inc": {"values.*.received": 1000}})
+    cells.update_many({}, {"$unset": {"dims.category": ""}})   # damage the aggregates ...
+    cells.update_many({"part": "all"}, {"$inc": {"dims.all.*.received": 1000}})
     command = [sys.executable, "-m", "assessment.cli", "rebuild", "--mongodb-uri", service_config["MONGODB_URI"],
                "--database", database]
     env = {**os.environ, "PYTHONPATH": f"{ROOT}/services/contract:{ROOT}/services/assessment"}

@@ -32,7 +32,7 @@ JOURNAL_BACKLOG = Gauge(
     "(KPI queries lag by these).")
 
 
-GROUPS = "kpi_cells"     # grouped cells: one document per (scope, dimension, bucket)
+GROUPS = "kpi_cells"     # grouped cells: hub-wide per (dimension, bucket), per agency per bucket
 JOURNAL = "kpi_journal"  # cell moves of applied events, not yet folded into the groups
 
 
@@ -114,11 +114,11 @@ class AssessmentRepository(Repository):
     def cells(self, scope: str, dim: str, buckets: list[str], value: str | None = None) -> list[dict]:
         """Cells of one scope and dimension for the given months, quarters or years (one group
         document per bucket), as rows ``{scope, dim, value, month, counters...}``."""
-        ids = [cells.group_id(scope, dim, bucket) for bucket in buckets]
+        ids = [cells.group_of(scope, dim, bucket) for bucket in buckets]
         query = {"_id": ids[0] if len(ids) == 1 else {"$in": ids}}
-        projection = None if value is None else {"scope": 1, "dim": 1, "month": 1,
-                                                  f"values.{cells.escape(value)}": 1}
-        return [row for doc in self.db[GROUPS].find(query, projection) for row in cells.rows(doc, value)]
+        path = f"dims.{dim}" if value is None else f"dims.{dim}.{cells.escape(value)}"
+        return [row for doc in self.db[GROUPS].find(query, {"scope": 1, "month": 1, path: 1})
+                for row in cells.rows(doc, dim, value)]
 
     def legacy_counters(self) -> list[dict]:
         return [{**doc, "_id": doc["_id"].split("|", 1)[1]}
@@ -146,7 +146,7 @@ class AssessmentRepository(Repository):
         ids = list(discard_journal)
         for i in range(0, len(ids), 5000):
             self.db[JOURNAL].delete_many({"_id": {"$in": ids[i:i + 5000]}})
-        return sum(len(doc["values"]) for doc in docs)
+        return sum(cells.cell_count(doc) for doc in docs)
 
     def all_kpi_cells(self) -> dict[str, dict[str, int]]:
         """Every cell as the queries will see it once the journal is folded (for ``--check``)."""
@@ -229,7 +229,7 @@ def load_template_files(directory: Path) -> list[dict]:
 class AssessmentStore(Store):
     repository_class = AssessmentRepository
     indexes = {
-        GROUPS: [IndexModel([("scope", ASCENDING), ("dim", ASCENDING), ("month", ASCENDING)])],
+        GROUPS: [IndexModel([("scope", ASCENDING), ("part", ASCENDING), ("month", ASCENDING)])],
         "facts": [IndexModel([("agency_code", ASCENDING)])],
         "self_assessments": [IndexModel([("agency_code", ASCENDING), ("year", ASCENDING), ("version", DESCENDING)],
                                         unique=True)],

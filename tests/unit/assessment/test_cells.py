@@ -23,9 +23,9 @@ def test_one_update_per_group_with_escaped_value_paths():
     groups = cells.group_increments({"*|region|62.02|2024": {"received": 1},
                                      "*|region|6203|2024": {"received": 2, "completed": 1},
                                      "A|unit|U1|2024-04": {"received": 1}})
-    assert groups == {"*|region|2024": {"values.62%2E02.received": 1, "values.6203.received": 2,
-                                        "values.6203.completed": 1},
-                      "A|unit|2024-04": {"values.U1.received": 1}}
+    assert groups == {"*|region|2024": {"dims.region.62%2E02.received": 1, "dims.region.6203.received": 2,
+                                        "dims.region.6203.completed": 1},
+                      "A|@|2024-04": {"dims.unit.U1.received": 1}}
 
 
 def test_a_facts_contributions_survive_the_round_trip_through_group_documents():
@@ -34,5 +34,8 @@ def test_a_facts_contributions_survive_the_round_trip_through_group_documents():
     assert len(docs) < len(table)  # values of one dimension share a document
     assert cells.cell_table(docs) == {cid: {k: v for k, v in c.items() if v} for cid, c in table.items()}
     gesi = next(d for d in docs if d["_id"] == "*|gesi|2024-04")
-    assert sorted(r["value"] for r in cells.rows(gesi)) == ["disability", "women"]
-    assert [r["received"] for r in cells.rows(gesi, "women")] == [1]
+    assert sorted(r["value"] for r in cells.rows(gesi, "gesi")) == ["disability", "women"]
+    assert [r["received"] for r in cells.rows(gesi, "gesi", "women")] == [1]
+    agency = next(d for d in docs if d["_id"] == "PEMKAB-KOTIM|@|2024-04")  # all dimensions of an agency
+    assert set(agency["dims"]) == set(kpi.DIMENSIONS)
+    assert [r["value"] for r in cells.rows(agency, "unit")] == ["KTM-PUPR"]
