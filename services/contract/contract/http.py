@@ -26,6 +26,12 @@ def json_response(status: int, body, headers: dict | None = None) -> Response:
                     headers=headers, content_type="application/json; charset=utf-8")
 
 
+def csv_response(body: str, filename: str) -> Response:
+    """A CSV download (UTF-8) named ``filename``.csv."""
+    return Response(body, status=200, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
 def read_json(request) -> dict:
     """The request body as a JSON object, or an ApiError naming the problem."""
     raw = request.get_data(cache=True)
