@@ -23,12 +23,12 @@ DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "deploy" / "assess
 FACT_RETRIES = 20
 
 COMPACTION_SECONDS = Histogram(
-    "assessment_kpi_compaction_duration_seconds", "Time to fold one batch of the KPI journal into the cells.",
+    "lapor_assessment_kpi_compaction_duration_seconds", "Time to fold one batch of the KPI journal into the cells.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 COMPACTED_EVENTS = Counter(
-    "assessment_kpi_compacted_events_total", "Applied events whose cell moves were folded into the KPI cells.")
+    "lapor_assessment_kpi_compacted_events_total", "Applied events whose cell moves were folded into the KPI cells.")
 JOURNAL_BACKLOG = Gauge(
-    "assessment_kpi_journal_pending_events", "Applied events whose cell moves are not yet in the KPI cells "
+    "lapor_assessment_kpi_journal_pending_events", "Applied events whose cell moves are not yet in the KPI cells "
     "(KPI queries lag by these).")
 
 
