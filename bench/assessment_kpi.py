@@ -7,7 +7,7 @@ exact query path of the HTTP endpoints (repository + indicators; one grouped cel
 scope, dimension and period, see assessment/cells.py).  Target: p99 <= 100 ms.  Then times
 the event handlers' path (fact + journal entry, sequential and 8 at once) and the compactor.
 Environment: BENCH_REPORTS (default 1000000), BENCH_QUERIES (default 300), BENCH_EVENTS (3000),
-BENCH_STORED_FACTS (20000), BENCH_COMPACT_BATCH (500).
+BENCH_STORED_FACTS (20000), BENCH_COMPACT_BATCH (200).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ N = int(os.environ.get("BENCH_REPORTS", "1000000"))
 STORED_FACTS = int(os.environ.get("BENCH_STORED_FACTS", "20000"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "300"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "3000"))
-COMPACT_BATCH = int(os.environ.get("BENCH_COMPACT_BATCH", "500"))  # the service's KPI_COMPACT_BATCH
+COMPACT_BATCH = int(os.environ.get("BENCH_COMPACT_BATCH", "200"))  # the service's KPI_COMPACT_BATCH
 YEAR = 2025
 AGENCIES = [f"AG{i:03d}" for i in range(200)]
 CATEGORIES = [f"cat{i:02d}" for i in range(30)]

@@ -241,7 +241,7 @@ class AssessmentStore(Store):
         config = self.container.config
         self.repository.timezone = config.get("REPORTING_TIMEZONE") or "Asia/Jakarta"
         self.compact_interval = float(config.get("KPI_COMPACT_INTERVAL_SECONDS") or 1.0)
-        self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 500)
+        self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 200)
         self.repository.journal_written = self.wake
         self._wakeup = Event()
         self._running = False
