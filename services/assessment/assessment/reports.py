@@ -48,20 +48,35 @@ def report_csv(report: dict) -> str:
     return to_csv(sections)
 
 
-def bar_chart(series: list[dict], width: int = 640, height: int = 220) -> dict:
-    """Geometry of a grouped bar chart (received vs completed per month) for inline SVG."""
-    top = max([max(s["received"], s["completed"]) for s in series] + [1])
+def nice_top(value: int, steps: int = 4) -> int:
+    """The top of a y axis of ``steps`` equal whole-number steps of 1, 2, 2.5 or 5 times a power
+    of ten, at or above ``value`` (3 -> 4, 9 -> 12, 41 -> 80, 999 -> 1000)."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 2.5, 3, 5):
+            size = step * magnitude
+            if size == int(size) and size * steps >= value:
+                return int(size * steps)
+        magnitude *= 10
+
+
+def bar_chart(series: list[dict], width: int = 640, height: int = 250, max_bar: int = 28) -> dict:
+    """Geometry of a grouped bar chart (received vs completed per month) for inline SVG, with a
+    y axis of four steps and gridlines; bars keep a readable width for a single month too."""
+    top = nice_top(max([max(s["received"], s["completed"]) for s in series] + [1]))
+    plot = height - 70  # 40 px above for the legend, 30 below for the month labels
     slot = (width - 60) / max(len(series), 1)
+    bar = min((slot - 8) / 2 - 2, max_bar)
     bars = []
     for i, s in enumerate(series):
-        x = 50 + i * slot
+        start = 50 + i * slot + (slot - 2 * bar - 2) / 2
         for j, (key, fill) in enumerate((("received", "#1f6fb2"), ("completed", "#2e9e44"))):
-            h = (height - 50) * s[key] / top
-            bars.append({"x": round(x + 4 + j * (slot - 8) / 2, 1), "y": round(height - 30 - h, 1),
-                         "w": round((slot - 8) / 2 - 2, 1), "h": round(h, 1), "fill": fill,
-                         "title": f"{s['value']} {key}: {s[key]}"})
+            h = plot * s[key] / top
+            bars.append({"x": round(start + j * (bar + 2), 1), "y": round(height - 30 - h, 1), "w": round(bar, 1),
+                         "h": round(h, 1), "fill": fill, "title": f"{s['value']} {key}: {s[key]}"})
     labels = [{"x": round(50 + i * slot + slot / 2, 1), "text": s["value"]} for i, s in enumerate(series)]
-    return {"width": width, "height": height, "bars": bars, "labels": labels, "top": top}
+    ticks = [{"y": round(height - 30 - plot * k / 4, 1), "text": top * k // 4} for k in range(1, 5)]
+    return {"width": width, "height": height, "bars": bars, "labels": labels, "top": top, "ticks": ticks}
 
 
 def report_html(report: dict) -> str:

@@ -31,3 +31,15 @@ def test_csv_report_sections():
     rows = list(csv.DictReader(io.StringIO(reports.report_csv(report("2021-Q4")))))
     assert [r["section"] for r in rows] == ["total", "month", "month", "month", "unit"]
     assert rows[0]["completed_pct"] == "65.4" and rows[0]["unresolved_pct"] == "34.6"
+
+
+def test_chart_axis_steps_and_a_single_month_keeps_narrow_bars():
+    assert [reports.nice_top(v) for v in (0, 3, 9, 41, 999, 2600)] == [4, 4, 12, 80, 1000, 4000]
+    chart = reports.bar_chart([{"value": "2021-11", "received": 9, "completed": 3}])
+    assert [t["text"] for t in chart["ticks"]] == [3, 6, 9, 12]
+    assert all(b["w"] <= 28 for b in chart["bars"])               # not one bar across the whole page
+    received, completed = chart["bars"]
+    assert received["h"] == 3 * completed["h"]                    # heights keep the ratio 9 : 3
+    assert abs((received["x"] + completed["x"] + completed["w"]) / 2 - chart["labels"][0]["x"]) < 2  # centred
+    svg = reports.report_html(report("2021-11"))
+    assert svg.count('stroke="#dddddd"') == 4                      # gridlines at the four ticks
