@@ -218,7 +218,7 @@ class AssessmentRepository(Repository):
 
 
 def load_template_files(directory: Path) -> list[dict]:
-    """The questionnaire templates shipped as data (one YAML file each)."""
+    """Templates shipped as data, one YAML file each (questionnaires, surveys)."""
     templates = []
     for path in sorted(directory.glob("*.yml")):
         with open(path) as handle:

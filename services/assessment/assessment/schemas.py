@@ -22,8 +22,8 @@ class StatementIn(Schema):
     text_en = fields.String(required=True, validate=TEXT)
 
 
-class TemplateIn(Schema):
-    """A questionnaire template: aspects and numbered statements (Indonesian and English)."""
+class TemplateHeader(Schema):
+    """What every template has: an id (never reused), a name in both languages, its source."""
     class Meta:
         unknown = RAISE
 
@@ -31,6 +31,10 @@ class TemplateIn(Schema):
     name_id = fields.String(required=True, validate=validate.Length(min=1, max=300))
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=300))
     source = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class TemplateIn(TemplateHeader):
+    """A questionnaire template: aspects and numbered statements (Indonesian and English)."""
     aspects = fields.List(fields.Nested(AspectIn), required=True, validate=validate.Length(min=1, max=10))
     statements = fields.List(fields.Nested(StatementIn), required=True, validate=validate.Length(min=1, max=200))
 
@@ -316,15 +320,8 @@ class SurveyElement(Schema):
     weight = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=1))
 
 
-class SurveyTemplateIn(Schema):
+class SurveyTemplateIn(TemplateHeader):
     """A satisfaction survey: elements (unsur), each with its question and four answer labels."""
-    class Meta:
-        unknown = RAISE
-
-    id = fields.String(required=True, validate=TEMPLATE_ID)
-    name_id = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    name_en = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    source = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     elements = fields.List(fields.Nested(SurveyElement), required=True, validate=validate.Length(min=1, max=30))
 
 

@@ -14,12 +14,12 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
 from prometheus_client import Counter
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from assessment import survey
+from assessment.dependencies import load_template_files
 from contract.store import Repository, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -121,15 +121,6 @@ class SurveyRepository(Repository):
         return len(docs)
 
 
-def load_survey_files(directory: Path) -> list[dict]:
-    """The survey templates shipped as data (one YAML file each)."""
-    loaded = []
-    for path in sorted(directory.glob("*.yml")):
-        with open(path) as handle:
-            loaded.append(yaml.safe_load(handle))
-    return loaded
-
-
 class SurveyStore(Store):
     """The survey's collections in assessment's database; shipped templates loaded at start."""
     repository_class = SurveyRepository
@@ -148,7 +139,7 @@ class SurveyStore(Store):
     def seed_templates(self, directory: Path) -> None:
         """Store the shipped survey templates the store does not have yet (validated like API input)."""
         from assessment.schemas import SurveyTemplateIn
-        for raw in load_survey_files(directory):
+        for raw in load_template_files(directory):
             template = SurveyTemplateIn().load(raw)
             problems = survey.template_problems(template)
             if problems:
