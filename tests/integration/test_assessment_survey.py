@@ -3,6 +3,9 @@ intake's real verify_reporter, officials enter paper forms, and the IKM reaches 
 hub and (suppressed below the cell size) the public."""
 import csv
 import io
+import os
+import subprocess
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,11 +15,11 @@ import requests
 from nameko.standalone.events import event_dispatcher
 
 from assessment.service import AssessmentService
-from assessment.survey_store import SurveyRepository
 from contract import events
 from contract.ids import new_tracking_id
 from intake.service import IntakeService
 from routing.service import RoutingService
+from tests.conftest import ROOT
 from tests.factories import make_report
 from tests.integration.conftest import wait_for
 from tests.unit.assessment.test_survey import ANSWERS, ELEMENTS
@@ -216,8 +219,12 @@ def test_paper_forms_hand_computed_ikm_and_public_suppression(hub, service_confi
     totals = hub["db"].survey_totals
     before = call("GET", f"/assessments/surveys?period={month[:4]}", "nas-admin-1").json()
     totals.update_many({}, {"$inc": {"n": 100}})
-    repository = SurveyRepository(mongo_client, hub["db"])
-    assert repository.rebuild_totals() == totals.count_documents({})
+    assert call("GET", f"/assessments/surveys?period={month[:4]}", "nas-admin-1").json() != before
+    command = [sys.executable, "-m", "assessment.cli", "rebuild-surveys", "--mongodb-uri",
+               service_config["MONGODB_URI"], "--database", hub["db"].name]
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}/services/contract:{ROOT}/services/assessment"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and f"rebuilt {totals.count_documents({})} survey totals" in done.stdout, done.stderr
     assert call("GET", f"/assessments/surveys?period={month[:4]}", "nas-admin-1").json() == before
 
 

@@ -2,6 +2,7 @@
 
     python -m assessment.cli rebuild [--config services/assessment/config.yml]
                                      [--mongodb-uri URI] [--database NAME] [--check]
+    python -m assessment.cli rebuild-surveys [--config ...] [--mongodb-uri URI] [--database NAME]
 
 The rebuild sums ``kpi.contributions`` over every fact (the same function the event handlers
 use for their increments), so it gives the same numbers as the live aggregates; it replaces
@@ -84,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("--mongodb-uri")
     rebuild.add_argument("--database")
     rebuild.add_argument("--check", action="store_true", help="compare only; exit 1 on a difference")
+    surveys = sub.add_parser("rebuild-surveys", help="rebuild the satisfaction survey totals from the responses")
+    for option in ("--config", "--mongodb-uri", "--database"):
+        surveys.add_argument(option, **({"default": str(DEFAULT_CONFIG)} if option == "--config" else {}))
     args = parser.parse_args(argv)
 
     config = load_config(args.config)
@@ -92,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     timezone = config.get("REPORTING_TIMEZONE") or "Asia/Jakarta"
     client = acquire_client(uri)
     try:
+        if args.command == "rebuild-surveys":
+            from assessment.survey_store import SurveyRepository
+            surveys = SurveyRepository(client, client[database])
+            started = time.monotonic()
+            written = surveys.rebuild_totals()
+            print(f"rebuilt {written} survey totals from {surveys.response_count()} responses "
+                  f"in {time.monotonic() - started:.1f} s")
+            return 0
         repository = AssessmentRepository(client, client[database])
         started = time.monotonic()
         folded_in = repository.journal_ids()  # moves already in the facts we are about to read
