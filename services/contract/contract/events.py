@@ -27,6 +27,8 @@ REPORT_POSTPONED = "report_postponed"
 REPORT_RETURNED = "report_returned"
 REPORT_ARCHIVED = "report_archived"
 REPORT_FORWARDED = "report_forwarded"
+# routing (organisation registry)
+REGISTRY_UPDATED = "registry_updated"
 # followup
 CASE_OPENED = "case_opened"
 CASE_DUE_SOON = "case_due_soon"
@@ -235,6 +237,34 @@ class NotificationOutcome(ReportEventSchema):
     error = fields.String(load_default=None, allow_none=True)
 
 
+class RegistryRegion(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True)
+    name = fields.String(load_default=None, allow_none=True)
+    keywords = fields.List(fields.String(), load_default=list)
+
+
+class RegistryCategory(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True)
+    name_id = fields.String(load_default=None, allow_none=True)
+    name_en = fields.String(load_default=None, allow_none=True)
+
+
+class RegistryUpdated(EventSchema):
+    """After an import: the whole list of regions (with SMS keywords) and categories, which other
+    services keep copies of (intake accepts reports against it while routing is down).
+    ``updated_at`` orders updates: a consumer ignores one older than its copy."""
+    version = fields.String(required=True)
+    updated_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    regions = fields.List(fields.Nested(RegistryRegion), required=True)
+    categories = fields.List(fields.Nested(RegistryCategory), required=True)
+
+
 # event name -> (source service, payload schema)
 CATALOGUE = {
     REPORT_RECEIVED: ("intake", ReportReceived),
@@ -245,6 +275,7 @@ CATALOGUE = {
     REPORT_RETURNED: ("routing", ReportReturned),
     REPORT_ARCHIVED: ("routing", ReportArchived),
     REPORT_FORWARDED: ("routing", ReportForwarded),
+    REGISTRY_UPDATED: ("routing", RegistryUpdated),
     CASE_OPENED: ("followup", CaseOpened),
     CASE_DUE_SOON: ("followup", CaseDeadline),
     CASE_OVERDUE: ("followup", CaseDeadline),

@@ -193,12 +193,30 @@ class Reports(Repository):
         self._registry_cache = (time.monotonic() + REGISTRY_TTL_SECONDS, value)
         return value
 
-    def replace_registry(self, regions: list[dict], categories: list[dict]) -> dict:
+    def replace_registry(self, regions: list[dict], categories: list[dict], source: str = "file") -> dict:
         self.db.registry.replace_one({"_id": "current"}, {"_id": "current", "regions": regions,
-                                                          "categories": categories, "loaded_at": utcnow()},
-                                     upsert=True)
+                                                          "categories": categories, "loaded_at": utcnow(),
+                                                          "source": source}, upsert=True)
         self._registry_cache = None
         return {"regions": len(regions), "categories": len(categories)}
+
+    def apply_registry_update(self, regions: list[dict], categories: list[dict], version: str,
+                              updated_at) -> bool:
+        """routing's registry after an import (``registry_updated``); False when the copy is already
+        as new or newer (events of two imports may arrive out of order)."""
+        newer = {"_id": "current", "$or": [{"updated_at": {"$exists": False}}, {"updated_at": {"$lt": updated_at}}]}
+        try:
+            self.db.registry.update_one(newer, {"$set": {
+                "regions": regions, "categories": categories, "loaded_at": utcnow(), "source": "routing",
+                "version": version, "updated_at": updated_at}}, upsert=True)
+        except DuplicateKeyError:  # the copy exists and is not older: nothing to do
+            return False
+        self._registry_cache = None
+        return True
+
+    def registry_source(self) -> str | None:
+        doc = self.db.registry.find_one({"_id": "current"}, {"source": 1})
+        return doc.get("source") if doc else None
 
 
 def registry_file(config: dict) -> Path | None:
@@ -223,6 +241,9 @@ class ReportStore(Store):
         super().setup()
         path = registry_file(self.container.config)
         if path is None or not path.exists():
+            return
+        if self.repository.registry_source() == "routing":
+            log.info("intake: keeping the registry copy routing sent; %s not loaded", path)
             return
         from intake.schemas import RegistryCopyIn  # schemas import nothing of this module
         with open(path) as handle:

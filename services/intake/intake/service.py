@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
+from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
-from contract import http as api_http
+from contract import events, http as api_http
 from contract.auth import Auth
+from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
@@ -119,7 +121,16 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     def load_registry(self, registry):
         """Replace intake's copy of regions (with SMS keywords) and categories; returns counts."""
         loaded = schemas.RegistryCopyIn().load(registry)
-        return self.reports.replace_registry(loaded["regions"], loaded["categories"])
+        return self.reports.replace_registry(loaded["regions"], loaded["categories"], source="rpc")
+
+    @event_handler("routing", events.REGISTRY_UPDATED, requeue_on_error=True)
+    def on_registry_updated(self, payload):
+        """routing imported a registry: refresh the copy that reports are checked against."""
+        def apply(event):
+            loaded = schemas.RegistryCopyIn().load({"regions": event["regions"], "categories": event["categories"]})
+            return self.reports.apply_registry_update(loaded["regions"], loaded["categories"], event["version"],
+                                                      event["updated_at"])
+        consume(self.metrics, events.REGISTRY_UPDATED, payload, apply)
 
     @rpc
     def health(self):

@@ -45,7 +45,7 @@ def import_file(path: str, config: dict, kind: str | None = None) -> dict:
                                                   repo.unit_agencies())
         if problems:
             raise CliError(json.dumps({"errors": problems}, indent=2, ensure_ascii=False))
-        return repo.import_registry(registry)
+        return repo.import_registry(registry, config.get("HUB_CODE") or "ID")
     finally:
         release_client(uri)
 

@@ -7,6 +7,7 @@ import uuid
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, ReplaceOne, ReturnDocument
 
+from contract import events
 from contract.auth import AuthClient, token_hash
 from contract.store import DEFAULT_URI, Repository, Store, acquire_client, database_name, release_client, utcnow
 from routing import domain
@@ -26,8 +27,9 @@ class Registry(Repository):
         self._regions: dict[str, dict] = {}
         self._index = domain.RuleIndex([])
 
-    def import_registry(self, registry: dict) -> dict:
-        """Upsert a whole registry file in one transaction: all of it or nothing."""
+    def import_registry(self, registry: dict, hub: str) -> dict:
+        """Upsert a whole registry file in one transaction: all of it or nothing; the regions and
+        categories as they now stand go out as ``registry_updated`` in the same transaction."""
         def txn(session):
             counts = {}
             for name in REGISTRY_COLLECTIONS:
@@ -40,8 +42,15 @@ class Registry(Repository):
                     self.db[name].bulk_write(ops, session=session)
                 counts[name] = len(ops)
             # a fresh random version (not a counter, which restarts if the database is recreated)
-            self.db[META].update_one({"_id": "registry"}, {"$set": {"version": uuid.uuid4().hex, "at": utcnow()}},
+            version, now = uuid.uuid4().hex, utcnow()
+            self.db[META].update_one({"_id": "registry"}, {"$set": {"version": version, "at": now}},
                                      upsert=True, session=session)
+            regions = [{"code": r["_id"], "name": r.get("name"), "keywords": r.get("keywords") or []}
+                       for r in self.db.regions.find({}, session=session).sort("_id", ASCENDING)]
+            categories = [{"code": c["_id"], "name_id": c.get("name_id"), "name_en": c.get("name_en")}
+                          for c in self.db.categories.find({}, session=session).sort("_id", ASCENDING)]
+            self.stage_events(session, [events.build(events.REGISTRY_UPDATED, hub, version=version, updated_at=now,
+                                                     regions=regions, categories=categories)])
             return counts
         return self.transaction(txn)
 

@@ -212,7 +212,7 @@ class RoutingService(api_http.HealthAndMetrics):
                                                   self.registry.all_rules(), self.registry.unit_agencies())
         if problems:
             raise ApiError(problems)
-        counts = self.registry.import_registry(registry)
+        counts = self.registry.import_registry(registry, self.config["HUB_CODE"])
         self.auth.forget()  # an official's role or scope may have changed
         return counts
 
