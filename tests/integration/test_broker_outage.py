@@ -29,7 +29,7 @@ def test_report_accepted_during_outage_is_routed_after(outage_broker, start_serv
     client = acquire_client(config["MONGODB_URI"])
     try:
         registry = Registry(client, client[config["MONGODB_DATABASE_PREFIX"] + "routing"])
-        registry.import_registry(demo_registry)
+        registry.import_registry(demo_registry, "ID")
         urls = start_services(IntakeService, RoutingService, config=config)
 
         run_script("rabbitmq.sh", "stop", outage_broker)
