@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -223,6 +224,7 @@ def main() -> None:
     finally:
         release_client(uri)
         subprocess.run([store_sh, "stop"], env=env, check=False, stdout=subprocess.DEVNULL)
+        shutil.rmtree(env["LAPOR_RUN_DIR"], ignore_errors=True)  # its store data: gigabytes at 1,000,000 reports
 
 
 if __name__ == "__main__":

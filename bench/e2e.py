@@ -12,6 +12,7 @@ Starts a dedicated stack (own ports and data folder), then:
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import threading
@@ -160,7 +161,9 @@ def main() -> None:
     env = bench_env("e2e-nosync" if args.no_sync else "e2e", offset=91 if args.no_sync else 90)
     env["LAPOR_STORE_SYNC"] = "0" if args.no_sync else "1"
     print(f"store fsync per commit: {'off' if args.no_sync else 'on'}")
-    print("starting a dedicated stack (own ports, data under .run/bench-e2e) ...", flush=True)
+    print(f"starting a dedicated stack (own ports, fresh data under {env['LAPOR_RUN_DIR']}) ...", flush=True)
+    script("stack.sh", "stop", env)  # a stack left by an interrupted run, and its queued backlog, go first
+    shutil.rmtree(env["LAPOR_RUN_DIR"], ignore_errors=True)
     script("stack.sh", "start", env)
     try:
         rows = [phase("fixed-rate", env, args.reports, args.clients, args.rate, 0),

@@ -92,3 +92,22 @@ def test_check_sees_pending_moves_and_a_rebuild_discards_the_journal_it_includes
     assert written == len(expected) and repo.db[JOURNAL].count_documents({}) == 0
     assert repo.all_kpi_cells() == expected
     assert repo.agency_seen("AG1") and not repo.agency_seen("AG9")
+
+
+def test_cells_of_the_old_layout_are_migrated_once_at_start_up(start_services, service_config, mongo_client, rpc):
+    from assessment.service import AssessmentService
+    db = mongo_client[service_config["MONGODB_DATABASE_PREFIX"] + "assessment"]
+    repo = AssessmentRepository(mongo_client, db)
+    events = stream(15, seed=12)
+    facts = {}
+    for event_type, event in events:
+        facts[event["tracking_id"]] = kpi.fold(facts.get(event["tracking_id"]), event_type, event)
+    db.facts.insert_many(list(facts.values()))
+    old = [{"_id": cid, **kpi.parse_cell_id(cid), **counters}
+           for cid, counters in rebuild_cells(repo, "Asia/Jakarta", progress=False).items()]
+    db.cells.insert_many(old + [{"_id": "legacy|hub:ID", "received": 15}])  # legacy counters stay
+
+    start_services(AssessmentService)
+    assert repo.all_kpi_cells() == rebuild_cells(repo, "Asia/Jakarta", progress=False)
+    assert db.cells.count_documents({}) == 1 and db.migrations.find_one()["finished_at"]
+    assert rpc.assessment.kpis("2025", "all")["rows"][0]["received"] == 15

@@ -247,6 +247,25 @@ class AssessmentStore(Store):
         self._running = False
         directory = Path(config.get("ASSESSMENT_TEMPLATES_DIR") or DEFAULT_TEMPLATES_DIR)
         self.seed_templates(directory)
+        self.migrate_cells()
+
+    def migrate_cells(self) -> None:
+        """From one document per cell (collection ``cells``) to grouped cells, once, at start-up
+        (before any event is consumed): the groups are rebuilt from the facts, the old cells go."""
+        db = self.repository.db
+        if db[GROUPS].find_one({}, {"_id": 1}) or not db.cells.find_one({"scope": {"$exists": True}}, {"_id": 1}):
+            return
+        try:
+            db.migrations.insert_one({"_id": "grouped_kpi_cells", "started_at": utcnow()})
+        except DuplicateKeyError:  # another replica migrates (or a failed attempt: see the log, run the CLI)
+            return
+        from assessment.cli import rebuild_cells
+        table = rebuild_cells(self.repository, self.repository.timezone, progress=False)
+        written = self.repository.replace_cells(table, discard_journal=self.repository.journal_ids())
+        removed = db.cells.delete_many({"scope": {"$exists": True}}).deleted_count
+        db.migrations.update_one({"_id": "grouped_kpi_cells"}, {"$set": {"finished_at": utcnow()}})
+        log.info("assessment: KPI cells migrated to groups: %d cells from %d facts, %d old cell documents removed",
+                 written, self.repository.fact_count(), removed)
 
     # -- the compactor: folds the journal into the grouped cells, woken by every applied event
     def start(self):
