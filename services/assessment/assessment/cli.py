@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         repository = AssessmentRepository(client, client[database])
         started = time.monotonic()
+        if not args.check:
+            while repository.compact(1000):  # fold what is pending first: its legacy counters too
+                pass
         folded_in = repository.journal_ids()  # moves already in the facts we are about to read
         rebuilt = rebuild_cells(repository, timezone)
         if args.check:

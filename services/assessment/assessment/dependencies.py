@@ -62,12 +62,10 @@ class AssessmentRepository(Repository):
                                            session=session).matched_count != 1:
                 raise StaleFact(tracking_id)
             moves = kpi.delta(kpi.contributions(old, self.timezone), kpi.contributions(new, self.timezone))
-            if moves:
-                self.db[JOURNAL].insert_one({"_id": event_id, "moves": sorted(moves.items()), "at": utcnow()},
+            if moves or legacy:  # hot counters are moved by the compactor, never by concurrent events
+                self.db[JOURNAL].insert_one({"_id": event_id, "moves": sorted(moves.items()),
+                                             "legacy": [list(item) for item in legacy], "at": utcnow()},
                                             session=session)
-            if legacy:
-                self.db.cells.bulk_write([UpdateOne({"_id": "legacy|" + key}, {"$inc": inc}, upsert=True)
-                                          for key, inc in legacy], ordered=True, session=session)
         for _ in range(FACT_RETRIES):
             try:
                 applied = self.once(event_id, work)
@@ -94,6 +92,10 @@ class AssessmentRepository(Repository):
                 self.db[GROUPS].bulk_write(
                     [UpdateOne({"_id": gid}, {"$inc": inc, "$setOnInsert": cells.parse_group_id(gid)}, upsert=True)
                      for gid, inc in sorted(groups.items())], ordered=True, session=session)
+            legacy = cells.sum_moves(e.get("legacy") or [] for e in entries)
+            if legacy:
+                self.db.cells.bulk_write([UpdateOne({"_id": "legacy|" + key}, {"$inc": inc}, upsert=True)
+                                          for key, inc in sorted(legacy.items())], ordered=True, session=session)
             ids = [e["_id"] for e in entries]
             if self.db[JOURNAL].delete_many({"_id": {"$in": ids}}, session=session).deleted_count != len(ids):
                 raise CompactionRace()

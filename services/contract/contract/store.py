@@ -8,12 +8,13 @@ transaction as the write that caused them.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern
+from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern, monitoring
 from pymongo.errors import DuplicateKeyError
 
 log = logging.getLogger(__name__)
@@ -26,13 +27,48 @@ _lock = threading.Lock()
 _clients: dict[str, list] = {}  # uri -> [client, users]
 
 
+class SlowCommandLog(monitoring.CommandListener):
+    """Logs store commands slower than ``LAPOR_STORE_SLOW_MS`` (default 500 ms; 0 turns it off)
+    with the command, collection and the shape of its filter (field names, never values)."""
+
+    def __init__(self, threshold_ms: float):
+        self.threshold_ms = threshold_ms
+        self._started: dict[int, tuple[str, str]] = {}
+
+    def started(self, event):
+        command = event.command
+        target = command.get(event.command_name)
+        shape = command.get("filter") or command.get("q") or (command.get("updates") or [{}])[0].get("q") \
+            or (command.get("deletes") or [{}])[0].get("q") or {}
+        fields_ = ",".join(sorted(shape)) if isinstance(shape, dict) else ""
+        self._started[event.request_id] = (str(target) if isinstance(target, str) else "", fields_)
+
+    def succeeded(self, event):
+        self._report(event, "ok")
+
+    def failed(self, event):
+        self._report(event, "failed")
+
+    def _report(self, event, outcome):
+        target, fields_ = self._started.pop(event.request_id, ("", ""))
+        took_ms = event.duration_micros / 1000
+        if took_ms >= self.threshold_ms:
+            log.warning("slow store command: %s %s.%s filter(%s) %.0f ms %s", event.command_name,
+                        event.database_name, target, fields_, took_ms, outcome)
+
+
+def _listeners() -> list:
+    threshold = float(os.environ.get("LAPOR_STORE_SLOW_MS", "500") or 0)
+    return [SlowCommandLog(threshold)] if threshold > 0 else []
+
+
 def acquire_client(uri: str) -> MongoClient:
     """The process-wide client for ``uri`` (created on first use)."""
     with _lock:
         entry = _clients.get(uri)
         if entry is None:
             client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
-                                 w="majority", appname="lapor-hub")
+                                 w="majority", appname="lapor-hub", event_listeners=_listeners())
             entry = _clients[uri] = [client, 0]
         entry[1] += 1
         return entry[0]

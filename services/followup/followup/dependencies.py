@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -16,6 +17,7 @@ from followup import indicator, sla
 log = logging.getLogger(__name__)
 POLICIES_ID = "current"
 SWEEP_BATCH = 500
+TALLY_SHARDS = 8  # tally documents per unit
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -88,7 +90,10 @@ class Cases(Repository):
                 if case is not None:
                     key = (case.get("agency_code"), case.get("unit_code"), indicator.recorded_colour(case))
                     deltas[key] = deltas.get(key, 0) + sign
-        ops = [UpdateOne({"_id": f"{agency or '-'}|{unit or '-'}"},
+        # spread over TALLY_SHARDS documents per unit: concurrent cases of one unit rarely write the
+        # same document (write conflicts made transactions retry); the summary sums the shards
+        shard = random.randrange(TALLY_SHARDS)
+        ops = [UpdateOne({"_id": f"{agency or '-'}|{unit or '-'}|{shard}"},
                          {"$inc": {colour: delta}, "$set": {"agency_code": agency, "unit_code": unit}}, upsert=True)
                for (agency, unit, colour), delta in sorted(deltas.items(), key=str) if delta]
         if ops:
