@@ -7,7 +7,7 @@ import eventlet
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
-from assessment import access, kpi, periods, schemas, survey
+from assessment import access, kpi, periods, survey, survey_schemas
 from assessment.survey_store import paper_key, report_key
 from contract import http as api_http
 from contract.errors import ApiError, error
@@ -23,19 +23,19 @@ class SurveyEndpoints:
     @api_http.api
     def survey_templates_http(self, request):
         found = [{**t, "profile_fields": survey.profile_fields()} for t in self.surveys.templates()]
-        return api_http.json_response(200, schemas.SurveyTemplateOut(many=True).dump(found))
+        return api_http.json_response(200, survey_schemas.SurveyTemplateOut(many=True).dump(found))
 
     @http("GET", "/assessments/surveys/templates/<template_id>")
     @api_http.api
     def survey_template_http(self, request, template_id):
         template = {**self._survey_template(template_id, 404), "profile_fields": survey.profile_fields()}
-        return api_http.json_response(200, schemas.SurveyTemplateOut().dump(template))
+        return api_http.json_response(200, survey_schemas.SurveyTemplateOut().dump(template))
 
     @http("POST", "/assessments/surveys/templates")
     @api_http.api
     def add_survey_template_http(self, request):
         self.auth.principal(request, roles=("national_admin",))
-        template = schemas.SurveyTemplateIn().load(api_http.read_json(request))
+        template = survey_schemas.SurveyTemplateIn().load(api_http.read_json(request))
         problems = survey.template_problems(template)
         if problems:
             raise ApiError(problems)
@@ -43,12 +43,12 @@ class SurveyEndpoints:
             raise ApiError([error("id", "conflict", "A survey template with this id exists; templates are never "
                                   "overwritten.", "Templat survei dengan id ini sudah ada; templat tidak pernah "
                                   "ditimpa.")], 409)
-        return api_http.json_response(201, schemas.SurveyTemplateOut().dump(template))
+        return api_http.json_response(201, survey_schemas.SurveyTemplateOut().dump(template))
 
     @http("POST", "/assessments/surveys/responses")
     @api_http.api
     def survey_response_http(self, request):
-        body = schemas.SurveyResponseIn().load(api_http.read_json(request))
+        body = survey_schemas.SurveyResponseIn().load(api_http.read_json(request))
         self._survey_scores(body)
         tracking_id = self._verify_reporter(body["tracking_id"], body["secret"])
         fact = self.store.fact(tracking_id) or {}
@@ -64,7 +64,7 @@ class SurveyEndpoints:
     def paper_response_http(self, request, agency_code):
         principal = self.auth.principal(request, roles=access.SURVEY_ENTRY)
         access.require_survey_entry(principal, agency_code)
-        body = schemas.PaperResponseIn().load(api_http.read_json(request))
+        body = survey_schemas.PaperResponseIn().load(api_http.read_json(request))
         self._survey_scores(body)
         now = utcnow()
         month = survey.form_month(body["filled_on"], survey.local_date(now, self.surveys.timezone))
@@ -76,7 +76,7 @@ class SurveyEndpoints:
     def agency_survey_http(self, request, agency_code):
         principal = self.auth.principal(request, roles=access.READERS)
         access.require_read(principal, agency_code)
-        query = schemas.SurveyQuery().load(request.args.to_dict())
+        query = survey_schemas.SurveyQuery().load(request.args.to_dict())
         period = periods.parse(query["period"])
         self._require_agency(agency_code, principal)
         result = self._survey_results(agency_code, period)
@@ -87,7 +87,7 @@ class SurveyEndpoints:
     @api_http.api
     def hub_survey_http(self, request):
         self.auth.principal(request, roles=("national_admin",))
-        query = schemas.SurveyQuery().load(request.args.to_dict())
+        query = survey_schemas.SurveyQuery().load(request.args.to_dict())
         period = periods.parse(query["period"])
         result = self._survey_results("*", period)
         docs = self.surveys.totals_of_agencies(period["keys"][0])
@@ -129,7 +129,7 @@ class SurveyEndpoints:
                     "entered_by": entered_by, "submitted_at": now}
         if not self.surveys.add_response(response):
             raise survey.already_answered(key_field)
-        return api_http.json_response(201, schemas.SurveyReceiptOut().dump({
+        return api_http.json_response(201, survey_schemas.SurveyReceiptOut().dump({
             **response, "message": "Thank you. Your survey answers have been recorded.",
             "message_id": "Terima kasih. Jawaban survei Anda telah dicatat."}))
 
@@ -146,7 +146,7 @@ class SurveyEndpoints:
             return api_http.csv_response(survey.to_csv(result),
                                          f"survei-kepuasan-{result['scope'].strip('*') or 'hub'}-"
                                          f"{result['period']}")
-        return api_http.json_response(200, schemas.SurveyResultsOut().dump(result))
+        return api_http.json_response(200, survey_schemas.SurveyResultsOut().dump(result))
 
     def _public_survey(self, view, period):
         """Public statistics gain the survey's respondents, IKM and grade (never its answers or

@@ -138,7 +138,7 @@ class SurveyStore(Store):
 
     def seed_templates(self, directory: Path) -> None:
         """Store the shipped survey templates the store does not have yet (validated like API input)."""
-        from assessment.schemas import SurveyTemplateIn
+        from assessment.survey_schemas import SurveyTemplateIn
         for raw in load_template_files(directory):
             template = SurveyTemplateIn().load(raw)
             problems = survey.template_problems(template)

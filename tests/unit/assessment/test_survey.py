@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from assessment import survey
-from assessment.schemas import SurveyTemplateIn
+from assessment.survey_schemas import SurveyTemplateIn
 
 SURVEYS = Path(__file__).resolve().parents[3] / "deploy" / "assessment" / "surveys"
 ELEMENTS = ["persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku",
