@@ -62,18 +62,11 @@ def parse_group_id(gid: str) -> dict:
 
 def sum_moves(entries: Iterable[Iterable[tuple[str, dict[str, int]]]]) -> dict[str, dict[str, int]]:
     """cell id -> summed increments over many events' moves (zeros dropped)."""
-    total: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    total: dict[str, dict[str, int]] = {}
     for moves in entries:
         for cid, inc in moves:
-            cell = total[cid]
-            for key, value in inc.items():
-                cell[key] += value
-    out = {}
-    for cid, inc in total.items():
-        inc = {k: v for k, v in inc.items() if v}
-        if inc:
-            out[cid] = inc
-    return out
+            kpi.accumulate(total, {cid: inc})
+    return {cid: nonzero for cid, counters in total.items() if (nonzero := {k: v for k, v in counters.items() if v})}
 
 
 def group_increments(moves: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

@@ -6,15 +6,14 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-import eventlet
 import yaml
-from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge, Histogram
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from assessment import cells, kpi
+from contract.loop import WakeableLoop
 from contract.store import Repository, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -153,11 +152,7 @@ class AssessmentRepository(Repository):
     def all_kpi_cells(self) -> dict[str, dict[str, int]]:
         """Every cell as the queries will see it once the journal is folded (for ``--check``)."""
         table = cells.cell_table(self.db[GROUPS].find({}))
-        pending = cells.sum_moves(entry["moves"] for entry in self.db[JOURNAL].find({}))
-        for cid, inc in pending.items():
-            counters = table.setdefault(cid, {})
-            for key, value in inc.items():
-                counters[key] = counters.get(key, 0) + value
+        kpi.accumulate(table, cells.sum_moves(entry["moves"] for entry in self.db[JOURNAL].find({})))
         return {cid: {k: v for k, v in c.items() if v} for cid, c in table.items() if any(c.values())}
 
     def agency_seen(self, agency_code: str) -> bool:
@@ -244,9 +239,8 @@ class AssessmentStore(Store):
         self.repository.timezone = config.get("REPORTING_TIMEZONE") or "Asia/Jakarta"
         self.compact_interval = float(config.get("KPI_COMPACT_INTERVAL_SECONDS") or 1.0)
         self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 200)
-        self.repository.journal_written = self.wake
-        self._wakeup = Event()
-        self._running = False
+        self.compactor = WakeableLoop("assessment.kpi_compactor", self.compact_once, self.compact_interval)
+        self.repository.journal_written = self.compactor.wake
         directory = Path(config.get("ASSESSMENT_TEMPLATES_DIR") or DEFAULT_TEMPLATES_DIR)
         self.seed_templates(directory)
         self.migrate_cells()
@@ -271,36 +265,15 @@ class AssessmentStore(Store):
 
     # -- the compactor: folds the journal into the grouped cells, woken by every applied event
     def start(self):
-        self._running = True
-        self.container.spawn_managed_thread(self._compact_loop, identifier="assessment.kpi_compactor")
+        self.compactor.start(self.container)
 
     def stop(self):
-        self._running = False
-        self.wake()
+        self.compactor.stop()
         super().stop()
 
     def kill(self):
-        self._running = False
-        self.wake()
+        self.compactor.stop()
         super().kill()
-
-    def wake(self):
-        if not self._wakeup.ready():
-            self._wakeup.send(True)
-
-    def _compact_loop(self):
-        while self._running:
-            try:
-                more = self.compact_once()
-            except Exception:  # never let the compactor die; the journal keeps what it did not fold
-                log.exception("assessment: KPI compaction failed; retrying")
-                more = False
-            if more:
-                eventlet.sleep(0)
-                continue
-            with eventlet.Timeout(self.compact_interval, False):
-                self._wakeup.wait()
-            self._wakeup = Event()
 
     def compact_once(self) -> bool:
         """One batch; True when the journal may hold more."""

@@ -12,7 +12,6 @@ rebuild sums ``contributions`` over all facts.  Both paths use the same function
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from contract import events
@@ -165,8 +164,8 @@ def delta(old: dict[str, dict[str, int]], new: dict[str, dict[str, int]]) -> dic
 
 
 def accumulate(cells: dict[str, dict[str, int]], contribution: dict[str, dict[str, int]]) -> None:
-    """Add one fact's contributions into an in-memory cell table (used by the rebuild)."""
+    """Add counters into an in-memory cell table (a fact's contributions, or journal moves)."""
     for cid, values in contribution.items():
-        cell = cells.setdefault(cid, defaultdict(int))
+        cell = cells.setdefault(cid, {})
         for key, value in values.items():
-            cell[key] += value
+            cell[key] = cell.get(key, 0) + value

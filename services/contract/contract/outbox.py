@@ -12,14 +12,13 @@ import logging
 import time
 from datetime import timedelta
 
-import eventlet
-from eventlet.event import Event
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
 from contract import metrics
+from contract.loop import WakeableLoop
 from contract.store import DEFAULT_URI, OUTBOX, acquire_client, database_name, release_client, utcnow
 
 log = logging.getLogger(__name__)
@@ -61,44 +60,25 @@ class OutboxRelay(DependencyProvider):
         self.publisher = Publisher(
             config[AMQP_URI_CONFIG_KEY], use_confirms=True, delivery_mode=PERSISTENT,
             mandatory=True, retry=False, serializer=config.get("serializer", "json"))
-        self._wakeup = Event()
-        self._running = False
         self._next_backlog_count = 0.0
+        self.loop = WakeableLoop(f"{self.service_name}.outbox_relay", self.relay_once, POLL_SECONDS)
 
     def start(self):
-        self._running = True
-        self.container.spawn_managed_thread(self._run, identifier=f"{self.service_name}.outbox_relay")
+        self.loop.start(self.container)
 
     def stop(self):
-        self._running = False
-        self.wake()
+        self.loop.stop()
         release_client(self.uri)
 
     def kill(self):
-        self._running = False
-        self.wake()
+        self.loop.stop()
         release_client(self.uri)
 
     def get_dependency(self, worker_ctx):
         return OutboxHandle(self)
 
     def wake(self):
-        if not self._wakeup.ready():
-            self._wakeup.send(True)
-
-    def _run(self):
-        while self._running:
-            try:
-                more = self.relay_once()
-            except Exception:  # never let the relay thread die: it is the only way out
-                log.exception("outbox relay pass failed")
-                more = False
-            if more:
-                eventlet.sleep(0)
-                continue
-            with eventlet.Timeout(POLL_SECONDS, False):
-                self._wakeup.wait()
-            self._wakeup = Event()
+        self.loop.wake()
 
     def relay_once(self) -> bool:
         """Publish one batch of due events; True when more may be waiting."""

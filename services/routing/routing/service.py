@@ -201,7 +201,7 @@ class RoutingService(api_http.HealthAndMetrics):
         query = schemas.ExportQuery().load(request.args.to_dict())
         registry = self.registry.export()
         if query["format"] == "csv":
-            return Response(registry_io.to_csv(registry[query["kind"]]), content_type="text/csv; charset=utf-8")
+            return api_http.csv_response(registry_io.to_csv(registry[query["kind"]]), f"registry-{query['kind']}")
         chosen = {query["kind"]: registry[query["kind"]]} if query["kind"] else registry
         if query["format"] == "json":
             return api_http.json_response(200, chosen)
