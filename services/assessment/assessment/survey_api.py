@@ -3,13 +3,13 @@
 ``auth`` and ``settings`` dependencies and its ``_require_agency`` check."""
 from __future__ import annotations
 
-import eventlet
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
 from assessment import access, kpi, periods, survey, survey_schemas
 from assessment.survey_store import paper_key, report_key
 from contract import http as api_http
+from contract.auth import reporter_verified
 from contract.errors import ApiError, error
 from contract.ids import parse_tracking_id
 from contract.store import utcnow
@@ -110,14 +110,8 @@ class SurveyEndpoints:
     def _verify_reporter(self, text, secret):
         """The canonical tracking ID, once intake confirms the secret (403 never says which was wrong)."""
         tracking_id = parse_tracking_id(text)
-        if tracking_id is not None:
-            try:
-                with eventlet.Timeout(self.surveys.intake_timeout):
-                    verified = self.intake.verify_reporter(tracking_id, secret)
-            except (eventlet.Timeout, Exception):
-                raise ApiError([error(None, "unavailable")], status=503)
-            if verified is True:
-                return tracking_id
+        if tracking_id is not None and reporter_verified(self.intake, tracking_id, secret, self.surveys.intake_timeout):
+            return tracking_id
         raise ApiError([error(None, "invalid_secret", "The tracking ID and secret do not match.",
                               "ID pelacakan dan kode rahasia tidak cocok.")], status=403)
 

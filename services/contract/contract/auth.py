@@ -13,6 +13,7 @@ import hashlib
 import logging
 import time
 
+import eventlet
 from eventlet.semaphore import Semaphore
 from marshmallow import EXCLUDE, Schema, fields, validate
 from nameko.extensions import DependencyProvider
@@ -50,6 +51,16 @@ def unauthenticated() -> ApiError:
 def forbidden(what: str = "this action") -> ApiError:
     return ApiError([error("Authorization", "forbidden", f"Your role or scope does not allow {what}.",
                            f"Peran atau cakupan Anda tidak mengizinkan {what}.")], status=403)
+
+
+def reporter_verified(intake, tracking_id: str, secret: str, timeout: float) -> bool:
+    """Whether ``secret`` is the reporter's for ``tracking_id``, asked of intake over RPC
+    (``intake.verify_reporter``) within ``timeout`` seconds; 503 when intake does not answer."""
+    try:
+        with eventlet.Timeout(timeout):
+            return intake.verify_reporter(tracking_id, secret) is True
+    except (eventlet.Timeout, Exception):
+        raise ApiError([error(None, "unavailable")], status=503)
 
 
 def bearer_token(request) -> str | None:

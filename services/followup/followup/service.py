@@ -1,7 +1,6 @@
 """Follow-up entrypoints: every dispositioned report's case, from its deadline to its closure."""
 from __future__ import annotations
 
-import eventlet
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
@@ -9,7 +8,7 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 
 from contract import errors, events, http as api_http
-from contract.auth import Auth
+from contract.auth import Auth, reporter_verified
 from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
@@ -316,12 +315,7 @@ class FollowupService(api_http.HealthAndMetrics):
         return after, record
 
     def _verify_reporter(self, tracking_id, secret):
-        try:
-            with eventlet.Timeout(float(self.config.get("INTAKE_RPC_TIMEOUT", 5))):
-                verified = self.intake.verify_reporter(tracking_id, secret)
-        except (eventlet.Timeout, Exception):
-            raise errors.ApiError([errors.error(None, "unavailable")], status=503)
-        if verified is not True:
+        if not reporter_verified(self.intake, tracking_id, secret, float(self.config.get("INTAKE_RPC_TIMEOUT", 5))):
             raise wrong_secret()
 
     @rpc
