@@ -1,6 +1,8 @@
 """Follow-up entrypoints: every dispositioned report's case, from its deadline to its closure."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
@@ -13,7 +15,8 @@ from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
-from followup import conversation, domain, schemas, sla, sweep, views
+from contract.web import WebAssets, WebPages
+from followup import conversation, domain, schemas, sla, sweep, views, web_pages
 from followup import metrics as case_metrics
 from followup.calendar import WorkCalendar
 from followup.conversation import Conflict, OutOfScope
@@ -24,7 +27,7 @@ OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
 
 
-class FollowupService(api_http.HealthAndMetrics):
+class FollowupService(web_pages.CitizenCasePages, WebAssets, api_http.HealthAndMetrics):
     name = "followup"
 
     config = Config()
@@ -34,6 +37,7 @@ class FollowupService(api_http.HealthAndMetrics):
     auth = Auth()
     clock = Clock()
     intake = RpcProxy("intake")
+    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
 
     # --- workflow events from routing (and the report's facts from intake) -----------------
     @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)

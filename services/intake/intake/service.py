@@ -1,6 +1,8 @@
 """Intake entrypoints: the front door for reports (web and app here; other channels mixed in)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import rpc
@@ -12,10 +14,11 @@ from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
+from contract.web import WebAssets, WebPages
 from contract.store import utcnow
 # mixins imported as modules: `nameko run intake.service` must find one service class only
 from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, open311_entrypoints,
-                    schemas, tracking)
+                    schemas, tracking, web_pages)
 from intake import metrics as intake_metrics
 from intake.dependencies import ReportStore
 
@@ -35,7 +38,8 @@ def receipt_response(status: int, receipt: dict):
 
 
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, api_http.HealthAndMetrics):
+                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, web_pages.CitizenPages,
+                    WebAssets, api_http.HealthAndMetrics):
     name = "intake"
 
     config = Config()
@@ -43,6 +47,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     outbox = OutboxRelay()
     metrics = Metrics()
     auth = Auth()
+    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
 
     @http("POST", "/reports")
     @intake_metrics.counted("web")
@@ -60,6 +65,12 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         changes = schemas.CompletionIn().load(api_http.read_json(request), partial=True)
         draft = self._draft_for(tracking_id, changes.pop("secret", None))
         changes.pop("channel", None)
+        missing, report = self._complete(draft, changes)
+        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}"}
+        return receipt_response(202 if missing else 200, receipt)
+
+    def _complete(self, draft: dict, changes: dict) -> tuple[list[dict], dict]:
+        """Apply a reporter's completion to a draft: (items still missing, the report)."""
         missing = completeness.missing_items(domain.merged(draft, changes), draft["channel"],
                                              self.reports.registry()["categories"])
         now = utcnow()
@@ -71,8 +82,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         self.outbox.wake()
         if not missing:
             intake_metrics.received(draft["channel"], report.get("classification"), complete=True)
-        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}"}
-        return receipt_response(202 if missing else 200, receipt)
+        return missing, report
 
     def _draft_for(self, tracking_id: str, secret: str | None) -> dict:
         canonical = parse_tracking_id(tracking_id)
