@@ -80,14 +80,14 @@ class Browser:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
         content = metrics.get("cssContentSize") or metrics["contentSize"]
-        width = self.driver.get_window_size()["width"]
+        viewport = metrics.get("cssLayoutViewport") or metrics["layoutViewport"]
+        width = max(content["width"], viewport["clientWidth"])
         shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
             "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": max(content["width"], 1), "height": min(content["height"], 8000),
+            "clip": {"x": 0, "y": 0, "width": width, "height": min(content["height"], 8000),
                      "scale": 1}})
         path = SCREENSHOTS / f"{name}.png"
         path.write_bytes(base64.b64decode(shot["data"]))
-        assert width > 0
         return path
 
     def axe(self) -> list[dict]:

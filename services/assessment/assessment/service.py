@@ -1,12 +1,14 @@
 """Assessment entrypoints: KPIs kept from events, self-assessments, targets, reports, open data."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from assessment import access, domain, indicators, kpi, periods, reports, schemas, selfassessment
+from assessment import access, domain, indicators, kpi, periods, public_pages, reports, schemas, selfassessment
 from assessment.dependencies import JOURNAL_BACKLOG, AssessmentStore, Settings
 from assessment.survey_api import SurveyEndpoints
 from assessment.survey_store import SurveyStore
@@ -16,6 +18,7 @@ from contract.consumer import consume
 from contract.errors import ApiError, error, not_found
 from contract.metrics import Metrics
 from contract.store import utcnow
+from contract.web import WebAssets, WebPages
 
 LEGACY = (events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED)
 
@@ -27,7 +30,7 @@ def _year(text: str) -> int:
     return int(text)
 
 
-class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints):
+class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages.PublicPages, WebAssets):
     name = "assessment"
 
     store = AssessmentStore()
@@ -36,6 +39,7 @@ class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints):
     routing = RpcProxy("routing")
     metrics = Metrics()
     surveys = SurveyStore()
+    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
 
     # -- events: one fact per report, cells moved by the difference --------------------------
     @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)

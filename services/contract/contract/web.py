@@ -22,6 +22,7 @@ import re
 import secrets
 from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from urllib.parse import urlencode
 
 import yaml
@@ -227,13 +228,19 @@ def _day(context, value) -> str:
 
 
 @pass_context
-def _moment(context, value) -> str:
-    """``16 November 2026, 14:05 WITA``: the day and the time in the value's own zone."""
+def _moment(context, value, zone_name: str | None = None) -> str:
+    """``16 November 2026, 14:05 WITA``: the day and the time in ``zone_name`` (an IANA zone such
+    as ``Asia/Makassar``) or else in the value's own zone."""
     value = _as_datetime(value)
     if not isinstance(value, datetime):
         return _day(context, value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
+    if zone_name:
+        try:
+            value = value.astimezone(ZoneInfo(zone_name))
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
+            pass
     zone = {7: "WIB", 8: "WITA", 9: "WIT", 0: "UTC"}.get(int(value.utcoffset().total_seconds() // 3600), value.strftime("%z"))
     return f"{_day(context, value)}, {value:%H:%M} {zone}"
 
