@@ -217,3 +217,86 @@ def test_every_page_in_both_languages_at_phone_and_desktop_width_passes_axe(stac
     assert b.driver.find_elements("css selector", ".error-summary")
     no_serious_violations(b, "report form with errors")
     b.screenshot("report-form-errors-id-phone")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_reporter_reads_the_answer_replies_rates_and_reopens(stack, open_browser, official_headers, javascript):
+    import requests
+    base = stack["base"]
+    b = open_browser(javascript=javascript)
+    tracking_id = file_report(b, base, None)
+    wait_until(b, f"{base}/lacak/{tracking_id}", lambda b: b.driver.find_elements("id", "deadline"))
+    answer = requests.post(f"{base}/cases/{tracking_id}/answer", headers=official_headers("lo-bll-pupr"), timeout=10,
+                           json={"body": "Lubang sudah ditambal pada 18 November; terima kasih atas laporannya."})
+    assert answer.status_code == 201, answer.text
+    b.driver.get(f"{base}/lacak/{tracking_id}")
+    assert "Lubang sudah ditambal" in b.driver.find_element("css selector", "article.message.from-official").text
+
+    fill(b, {"body": "Terima kasih, tetapi lubang di sisi utara belum ditambal."})
+    submit(b, "form[action$='/balas'] button")
+    assert "notice=replied" in b.driver.current_url
+    assert "sisi utara" in b.driver.find_element("css selector", "article.message.from-reporter").text
+
+    submit(b, "form[action$='/nilai'] button")                          # no rating chosen: told so
+    assert b.driver.find_elements("css selector", "#rating .field-error")
+    fill(b, {"rating-2": True, "comment": "Belum tuntas."})
+    submit(b, "form[action$='/nilai'] button")
+    assert "notice=rated" in b.driver.current_url
+    assert b.driver.find_element("css selector", "#deadline [data-indicator]").get_attribute("data-indicator") in (
+        "closed_on_time", "closed_late")
+
+    fill(b, {"reason": "Lubang di sisi utara jalan masih ada dan makin besar."})
+    submit(b, "form[action$='/buka-kembali'] button")
+    assert "notice=reopened" in b.driver.current_url
+    wait_until(b, f"{base}/lacak/{tracking_id}",
+               lambda b: by_id(b, "status").get_attribute("data-status") == "in_follow_up"
+               and "case_reopened" in b.driver.page_source)
+
+
+def test_public_list_hides_confidential_reports_and_anonymous_reporters_and_takes_comments(stack, open_browser):
+    base = stack["base"]
+    b = open_browser()
+    public_id = file_report(b, base, None, {**COMPLETE, "title": "Drainase tersumbat di Jl. Gajah Mada"})
+    anonymous_id = file_report(b, base, None, {**COMPLETE, "title": "Pungutan di loket KTP", "is_anonymous": True,
+                                               "reporter_name": "Ketut Rahasia"})
+    secret_id = file_report(b, base, None, {**COMPLETE, "title": "Laporan rahasia sekali", "is_confidential": True})
+    for tracking_id in (public_id, anonymous_id, secret_id):
+        wait_until(b, f"{base}/lacak/{tracking_id}", lambda b: b.driver.find_elements("id", "deadline"))
+    b.driver.get(f"{base}/publik?region_code=5108")
+    listing = by_id(b, "public-reports").text
+    assert "Drainase tersumbat" in listing and "Pungutan di loket KTP" in listing
+    assert "Laporan rahasia sekali" not in listing and secret_id not in listing
+    assert "Ketut" not in listing and "Pelapor: Made" in listing
+    b.driver.get(f"{base}/laporan/{secret_id}")
+    assert "Laporan rahasia sekali" not in b.driver.page_source            # 404 page, nothing of it
+    b.driver.get(f"{base}/laporan/{anonymous_id}")
+    assert "Anonim" in text_of(b, "reporter") and "Ketut" not in b.driver.page_source
+
+    b.driver.get(f"{base}/publik")
+    b.driver.find_element("link text", "Drainase tersumbat di Jl. Gajah Mada").click()
+    fill(b, {"name": "Wayan", "body": "Saya juga melihatnya <b>kemarin</b>."})
+    submit(b, "form[action$='/komentar'] button")
+    assert "notice=commented" in b.driver.current_url
+    comment = b.driver.find_element("css selector", "#diskusi article.message").text
+    assert "Wayan" in comment and "<b>kemarin</b>" in comment                # shown as text, not markup
+
+
+def test_statistics_page_charts_a_chosen_period_and_links_the_open_data(stack, open_browser):
+    import requests
+    base = stack["base"]
+    b = open_browser(javascript=False)
+    b.driver.get(f"{base}/statistik?lang=en")
+    from selenium.webdriver.support.ui import Select
+    periods = [o.get_attribute("value") for o in Select(by_id(b, "period")).options]
+    assert re.fullmatch(r"\d{4}", periods[0]) and any("-Q" in p for p in periods)
+    Select(by_id(b, "period")).select_by_value(periods[1])            # last year
+    submit(b, "form[action='/statistik'] button")
+    assert f"period={periods[1]}" in b.driver.current_url and periods[1] in text_of(b, "period-title")
+    for chart in ("chart-topics", "chart-agencies", "chart-colours", "chart-satisfaction"):
+        assert by_id(b, f"{chart}-caption").text                       # each chart, or its "no data" line
+    bars = b.driver.find_elements("css selector", "#chart-colours rect")
+    assert [r.get_attribute("data-indicator") for r in bars] == ["green", "yellow", "red"]
+    csv_link = by_id(b, "download-csv").get_attribute("href")
+    download = requests.get(csv_link, timeout=10)
+    assert download.status_code == 200 and download.headers["Content-Type"].startswith("text/csv")
+    assert requests.get(by_id(b, "download-json").get_attribute("href"), timeout=10).json()["period"] == periods[1]
