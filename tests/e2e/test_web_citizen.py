@@ -200,7 +200,7 @@ def test_every_page_in_both_languages_at_phone_and_desktop_width_passes_axe(stac
     pages = {"home": "/", "report-form": "/lapor", "receipt": f"/lapor/{tracking_id}",
              "receipt-draft": f"/lapor/{draft_id}", "track-lookup": "/lacak", "tracking": f"/lacak/{tracking_id}",
              "public-list": "/publik", "public-report": f"/laporan/{tracking_id}", "statistics": "/statistik",
-             "not-found": "/lacak/ID-00000-00000"}
+             "not-found": "/lacak/ID-00000-00000", "report-form-xlarge": "/lapor?size=xlarge"}
     stranger = open_browser()
     for lang in ("id", "en"):
         for name, path in pages.items():
@@ -212,7 +212,7 @@ def test_every_page_in_both_languages_at_phone_and_desktop_width_passes_axe(stac
                 viewer.resize(size)
                 viewer.screenshot(f"{name}-{lang}-{label}")
             viewer.resize(web.PHONE)
-    b.driver.get(f"{base}/lapor?lang=id")
+    b.driver.get(f"{base}/lapor?lang=id&size=normal")
     submit(b)                                                            # an empty form: errors, then axe again
     assert b.driver.find_elements("css selector", ".error-summary")
     no_serious_violations(b, "report form with errors")
