@@ -61,6 +61,7 @@ class Browser:
         if not javascript:
             prefs["profile.managed_default_content_settings.javascript"] = 2
         options.add_experimental_option("prefs", prefs)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
         self.driver.set_window_size(*size)
         self.javascript = javascript
@@ -89,6 +90,11 @@ class Browser:
         path = SCREENSHOTS / f"{name}.png"
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
+
+    def console_problems(self) -> list[str]:
+        """Errors the page logged since the last call (a CSP refusal, a missing asset, a script error)."""
+        return [entry["message"] for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"
+                or "Content Security Policy" in entry["message"]]
 
     def axe(self) -> list[dict]:
         """Serious and critical axe-core violations of the current page (WCAG 2.1 A/AA rules)."""
