@@ -101,4 +101,5 @@ def public_item(report: dict) -> dict:
             "classification": report.get("classification"), "category_code": report.get("category_code"),
             "region_code": report.get("region_code"), "received_at": report["received_at"],
             "excerpt": description if len(description) <= 240 else description[:240].rsplit(" ", 1)[0] + "…",
-            "reporter": None if report.get("is_anonymous") else (first_name[0] if first_name else None)}
+            "reporter": None if report.get("is_anonymous") else (first_name[0] if first_name else None),
+            "anonymous": bool(report.get("is_anonymous"))}

@@ -37,6 +37,7 @@ def test_public_item_never_names_an_anonymous_reporter_and_only_first_names_othe
               "reporter": {"name": "Made Wirawan", "email": "m@example.com"}, "is_anonymous": False}
     assert web_forms.public_item(report)["reporter"] == "Made"
     assert web_forms.public_item({**report, "is_anonymous": True})["reporter"] is None
+    assert web_forms.public_item({**report, "is_anonymous": True})["anonymous"] is True
     assert len(web_forms.public_item(report)["excerpt"]) <= 241
     assert "email" not in str(web_forms.public_item(report))
 
