@@ -302,3 +302,25 @@ def test_statistics_page_charts_a_chosen_period_and_links_the_open_data(stack, o
     download = requests.get(csv_link, timeout=10)
     assert download.status_code == 200 and download.headers["Content-Type"].startswith("text/csv")
     assert requests.get(by_id(b, "download-json").get_attribute("href"), timeout=10).json()["period"] == periods[1]
+
+
+def test_statistics_chart_the_reports_once_there_are_enough_to_publish(stack, open_browser):
+    """Counts below the publication threshold are hidden; with enough reports of one category the
+    topic and agency charts draw bars (and the agency bar carries the indicator colour)."""
+    import requests
+
+    from tests.factories import make_report
+    base = stack["base"]
+    for n in range(6):
+        filed = requests.post(f"{base}/reports", json=make_report(title=f"Drainase tersumbat {n}",
+                                                                  category_code="lingkungan"), timeout=10)
+        assert filed.status_code == 201, filed.text
+    b = open_browser(javascript=False)
+    wait_until(b, f"{base}/statistik?lang=en", lambda b: any(
+        float(r.get_attribute("width")) > 0 for r in b.driver.find_elements("css selector", "#chart-topics rect")))
+    topics = b.driver.find_element("id", "chart-topics").text
+    assert "Environment" in topics or "lingkungan" in topics
+    assert "fewer than" not in text_of(b, "totals").split("\n")[1]          # the total is published
+    agency_bars = b.driver.find_elements("css selector", "#chart-agencies rect[data-indicator]")
+    assert any(r.get_attribute("data-indicator") in ("green", "yellow", "red") for r in agency_bars)
+    b.screenshot("statistics-with-data-en-phone")

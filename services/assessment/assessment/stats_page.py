@@ -20,7 +20,7 @@ def period_options(today: date) -> list[str]:
 def hbar_chart(rows: list[dict], maximum: float | None = None, width: int = 360, row_height: int = 48) -> dict:
     """Horizontal bars, each under its label (readable on a narrow phone): each row
     ``{"label", "value", "text", "fill"}``; a row whose value is None (a suppressed small count)
-    gets no bar, only its text."""
+    gets no bar, only its text; a ``stub`` row shows its colour even at 0 (an agency at 0 %)."""
     top = maximum or max([r["value"] or 0 for r in rows] + [1])
     plot = width - 90
     bars = []
@@ -29,7 +29,7 @@ def hbar_chart(rows: list[dict], maximum: float | None = None, width: int = 360,
         length = round(plot * value / top, 1) if top else 0
         y = 4 + i * row_height
         bars.append({**row, "label_x": 0, "label_y": y + 16, "x": 0, "y": y + 22, "h": 18,
-                     "w": max(length, 2 if row["value"] else 0), "text_x": max(length, 0) + 6, "text_y": y + 36})
+                     "w": max(length, 4 if row.get("stub") and row["value"] is not None else 2 if row["value"] else 0), "text_x": max(length, 0) + 6, "text_y": y + 36})
     return {"width": width, "height": 8 + len(rows) * row_height, "bars": bars}
 
 
@@ -50,7 +50,7 @@ def agency_rows(agencies: list[dict], names: dict[str, str], few: str) -> list[d
         rows.append({"label": shorten(names.get(a["agency_code"], a["agency_code"])),
                      "full": names.get(a["agency_code"], a["agency_code"]), "value": pct,
                      "text": f"{pct:.1f} %" if pct is not None else few, "fill": COLOURS.get(a["indicator"]),
-                     "indicator": a["indicator"], "received": a["received"]})
+                     "indicator": a["indicator"], "received": a["received"], "stub": True})
     return rows
 
 

@@ -32,6 +32,8 @@ def test_agencies_by_completion_coloured_by_indicator():
     assert rows[0]["fill"] == stats_page.COLOURS["green"] and rows[1]["fill"] == stats_page.COLOURS["red"]
     chart = stats_page.hbar_chart(rows, maximum=100)
     assert chart["bars"][0]["w"] == round(270 * 0.95, 1)
+    at_zero = stats_page.hbar_chart(stats_page.agency_rows([{**agencies[0], "completed_pct": 0.0}], {}, "-"))
+    assert at_zero["bars"][0]["w"] > 0                   # the red of an agency at 0 % stays visible
     colours = stats_page.colour_rows(agencies, {"green": "Hijau", "yellow": "Kuning", "red": "Merah"})
     assert [(r["label"], r["value"]) for r in colours] == [("Hijau", 1), ("Kuning", 0), ("Merah", 1)]
 
