@@ -129,7 +129,8 @@ def test_citizen_files_with_a_photo_on_a_phone_keeps_the_receipt_and_sees_it_rou
     wait_until(b, f"{base}/lacak/{tracking_id}",
                lambda b: by_id(b, "status").get_attribute("data-status") in ROUTED and b.driver.find_elements(
                    "id", "deadline"))
-    assert "PEMKAB-BULELENG" in text_of(b, "assignment")
+    assert by_id(b, "assignment").get_attribute("data-agency") == "PEMKAB-BULELENG"
+    assert "Buleleng" in text_of(b, "assignment") and "PEMKAB" not in text_of(b, "assignment")   # names
     steps = [li.get_attribute("data-step") for li in b.driver.find_elements("css selector", "#timeline li")]
     assert "received" in steps and "dispositioned" in steps and "evidence_added" in steps
     indicator = b.driver.find_element("css selector", "#deadline [data-indicator]").get_attribute("data-indicator")

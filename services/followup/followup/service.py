@@ -37,6 +37,7 @@ class FollowupService(web_pages.CitizenCasePages, WebAssets, api_http.HealthAndM
     auth = Auth()
     clock = Clock()
     intake = RpcProxy("intake")
+    routing = RpcProxy("routing")
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
 
     # --- workflow events from routing (and the report's facts from intake) -----------------

@@ -9,6 +9,7 @@ from nameko.web.handlers import http
 
 from contract import errors, web as weblayer
 from contract.ids import parse_tracking_id
+from contract.registry_names import registry_names
 from followup import conversation, schemas, views
 from followup.conversation import Conflict
 from followup.settings import conflict, rules_from_config
@@ -170,7 +171,9 @@ class CitizenCasePages:
             messages = schemas.MessageOut(many=True).dump(self.cases.messages(case["_id"]))
         notice = page.request.args.get("notice")
         error = page.request.args.get("error")
+        names = registry_names(self.routing, page.lang) if report.get("assignment") else {}
         return page.render("tracking.html", status=status, report=report, case=shown, messages=messages,
+                           agency_names=names.get("agencies", {}), unit_names=names.get("units", {}),
                            verified=report["reporter_verified"], errors=field_errors, values=values or {},
                            notice=notice if notice in NOTICES else None, error=error if error in ERRORS else None,
                            can_reopen=bool(case and case["status"] in ("answered", "closed") and case.get("reopen_until")
