@@ -206,7 +206,8 @@ def test_every_page_in_both_languages_at_phone_and_desktop_width_passes_axe(stac
     for lang in ("id", "en"):
         for name, path in pages.items():
             viewer = stranger if name == "receipt-draft" else b
-            viewer.driver.get(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
+            size = "" if "size=" in path else "&size=normal"           # the A++ page's choice is remembered
+            viewer.driver.get(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}{size}")
             assert viewer.driver.find_element("tag name", "html").get_attribute("lang") == lang, name
             problems = [m for m in viewer.console_problems() if not (name == "not-found" and " 404 " in m)]
             assert not problems, f"{name} ({lang}): {problems}"
