@@ -43,9 +43,7 @@ lint: install
 
 token:  ## make token OFFICIAL=lo-bll-pupr [DAYS=30]: issue an official's token on the running stack
 	@test -n "$(OFFICIAL)" || { echo "usage: make token OFFICIAL=<official_id> [DAYS=30]"; exit 2; }
-	@PYTHONWARNINGS=ignore PYTHONPATH=services/contract:services/routing \
-	  MONGODB_URI="mongodb://127.0.0.1:$${LAPOR_STORE_PORT:-27027}/?retryWrites=false&directConnection=true" \
-	  $(PY) -m routing.cli token $(OFFICIAL) --days $${DAYS:-30} --config services/routing/config.yml
+	@deploy/local/cli.sh routing token $(OFFICIAL) --days $${DAYS:-30}
 
 logs:
 	@tail -n 50 .run/local/services/*.log

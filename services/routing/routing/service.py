@@ -209,7 +209,8 @@ class RoutingService(api_http.HealthAndMetrics):
 
     def _import(self, data: dict, lines: dict) -> dict:
         registry, problems = registry_io.validate(data, lines, self.registry.known_codes(),
-                                                  self.registry.all_rules(), self.registry.unit_agencies())
+                                                  self.registry.all_rules(), self.registry.unit_agencies(),
+                                                  self.registry.hubs())
         if problems:
             raise ApiError(problems)
         counts = self.registry.import_registry(registry, self.config["HUB_CODE"])
