@@ -42,6 +42,13 @@ EVENTS_HANDLED = Counter(
     "lapor_events_handled_total", "Events consumed, by outcome (applied, duplicate, rejected).",
     ["service", "event", "outcome"])
 
+STORE_COMMANDS = Counter(
+    "lapor_store_commands_total", "Store commands sent (pymongo command monitoring), by command name.",
+    ["service", "command"])
+STORE_TRANSACTIONS = Counter(
+    "lapor_store_transactions_total", "Store transactions ended, by outcome (committed, failed, aborted).",
+    ["service", "outcome"])
+
 
 def exposition() -> tuple[bytes, str]:
     """The process's metrics in the Prometheus text format, with its content type."""

@@ -55,7 +55,7 @@ class OutboxRelay(DependencyProvider):
         self.service_name = self.container.service_name
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
         database = database_name(config, self.service_name)
-        self.client = acquire_client(self.uri)
+        self.client = acquire_client(self.uri, self.service_name)
         self.collection = self.client[database][OUTBOX]
         self.exchange = get_event_exchange(self.service_name, config)
         self.publisher = Publisher(
@@ -69,11 +69,11 @@ class OutboxRelay(DependencyProvider):
 
     def stop(self):
         self.loop.stop()
-        release_client(self.uri)
+        release_client(self.uri, self.service_name)
 
     def kill(self):
         self.loop.stop()
-        release_client(self.uri)
+        release_client(self.uri, self.service_name)
 
     def get_dependency(self, worker_ctx):
         return OutboxHandle(self)

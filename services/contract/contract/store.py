@@ -17,6 +17,8 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern, monitoring
 from pymongo.errors import DuplicateKeyError
 
+from contract import metrics
+
 log = logging.getLogger(__name__)
 
 DEFAULT_URI = "mongodb://127.0.0.1:27027/?retryWrites=false&directConnection=true"
@@ -24,7 +26,7 @@ OUTBOX = "outbox"
 PROCESSED = "processed_events"
 
 _lock = threading.Lock()
-_clients: dict[str, list] = {}  # uri -> [client, users]
+_clients: dict[tuple[str, str], list] = {}  # (uri, service) -> [client, users]
 
 
 class SlowCommandLog(monitoring.CommandListener):
@@ -57,31 +59,54 @@ class SlowCommandLog(monitoring.CommandListener):
                         event.database_name, target, fields_, took_ms, outcome)
 
 
-def _listeners() -> list:
+class StoreWorkCounter(monitoring.CommandListener):
+    """Counts every store command (``lapor_store_commands_total{service,command}``) and every
+    transaction's end (``lapor_store_transactions_total{service,outcome}``: committed, failed,
+    aborted) from pymongo's command monitoring, so the cost per report can be read off /metrics."""
+
+    def __init__(self, service: str):
+        self.service = service
+
+    def started(self, event):
+        metrics.STORE_COMMANDS.labels(self.service, event.command_name).inc()
+        if event.command_name == "abortTransaction":
+            metrics.STORE_TRANSACTIONS.labels(self.service, "aborted").inc()
+
+    def succeeded(self, event):
+        if event.command_name == "commitTransaction":
+            metrics.STORE_TRANSACTIONS.labels(self.service, "committed").inc()
+
+    def failed(self, event):
+        if event.command_name == "commitTransaction":
+            metrics.STORE_TRANSACTIONS.labels(self.service, "failed").inc()
+
+
+def _listeners(service: str) -> list:
     threshold = float(os.environ.get("LAPOR_STORE_SLOW_MS", "500") or 0)
-    return [SlowCommandLog(threshold)] if threshold > 0 else []
+    return [StoreWorkCounter(service)] + ([SlowCommandLog(threshold)] if threshold > 0 else [])
 
 
-def acquire_client(uri: str) -> MongoClient:
-    """The process-wide client for ``uri`` (created on first use)."""
+def acquire_client(uri: str, service: str = "cli") -> MongoClient:
+    """The process-wide client for ``uri`` used by ``service`` (created on first use; its store
+    work is counted under that service's label)."""
     with _lock:
-        entry = _clients.get(uri)
+        entry = _clients.get((uri, service))
         if entry is None:
             client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
-                                 w="majority", appname="lapor-hub", event_listeners=_listeners())
-            entry = _clients[uri] = [client, 0]
+                                 w="majority", appname=f"lapor-{service}", event_listeners=_listeners(service))
+            entry = _clients[(uri, service)] = [client, 0]
         entry[1] += 1
         return entry[0]
 
 
-def release_client(uri: str) -> None:
+def release_client(uri: str, service: str = "cli") -> None:
     with _lock:
-        entry = _clients.get(uri)
+        entry = _clients.get((uri, service))
         if entry is None:
             return
         entry[1] -= 1
         if entry[1] <= 0:
-            del _clients[uri]
+            del _clients[(uri, service)]
             entry[0].close()
 
 
@@ -153,7 +178,7 @@ class Store(DependencyProvider):
         config = self.container.config
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
         self.database = database_name(config, self.container.service_name)
-        self.client = acquire_client(self.uri)
+        self.client = acquire_client(self.uri, self.container.service_name)
         db = self.client[self.database]
         all_indexes = {OUTBOX: [IndexModel([("dispatched_at", ASCENDING), ("next_attempt_at", ASCENDING)])],
                        **self.indexes}
@@ -163,10 +188,10 @@ class Store(DependencyProvider):
         self.repository = self.repository_class(self.client, db)
 
     def stop(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def kill(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def get_dependency(self, worker_ctx):
         return self.repository

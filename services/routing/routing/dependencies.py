@@ -207,16 +207,16 @@ class OfficialAuth(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
-        self.client = acquire_client(self.uri)
+        self.client = acquire_client(self.uri, self.container.service_name)
         self.db = self.client[database_name(config, self.container.service_name)]
         self.ttl = float(config.get("ROUTING_AUTH_CACHE_SECONDS", 5))
         self._cache: dict[str, tuple[float, dict | None, object]] = {}
 
     def stop(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def kill(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def lookup(self, token: str) -> dict | None:
         """The principal of a token; answers are kept ``ROUTING_AUTH_CACHE_SECONDS`` (never past
