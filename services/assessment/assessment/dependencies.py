@@ -71,7 +71,7 @@ class AssessmentRepository(Repository):
             except (StaleFact, DuplicateKeyError):
                 continue
             if applied and self.journal_written is not None:
-                self.journal_written()
+                self.after_commit(self.journal_written)
             return applied
         raise StaleFact(tracking_id)
 

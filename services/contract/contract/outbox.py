@@ -1,7 +1,7 @@
 """The outbox relay: publishes staged events once the write that caused them is durable.
 
-Entrypoints stage events in the outbox collection in the same transaction as their write,
-then call ``outbox.wake()``.  A managed thread per container publishes pending events to the
+Entrypoints stage events in the outbox collection in the same transaction as their write; the
+commit wakes the relay (``contract.unit_of_work.wake_relay``).  A managed thread per container publishes pending events to the
 service's nameko event exchange (persistent, with publisher confirms, ``mandatory`` so an event
 nobody is bound to yet stays pending) and marks them dispatched.  While RabbitMQ is down,
 events wait in the store and are retried with backoff: nothing accepted is lost.
@@ -18,7 +18,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
-from contract import metrics
+from contract import metrics, unit_of_work
 from contract.loop import WakeableLoop
 from contract.store import DEFAULT_URI, OUTBOX, acquire_client, database_name, release_client, utcnow
 
@@ -54,7 +54,7 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         self.service_name = self.container.service_name
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
-        database = database_name(config, self.service_name)
+        self.database = database = database_name(config, self.service_name)
         self.client = acquire_client(self.uri, self.service_name)
         self.collection = self.client[database][OUTBOX]
         self.exchange = get_event_exchange(self.service_name, config)
@@ -65,13 +65,16 @@ class OutboxRelay(DependencyProvider):
         self.loop = WakeableLoop(f"{self.service_name}.outbox_relay", self.relay_once, POLL_SECONDS)
 
     def start(self):
+        unit_of_work.register_relay(self.database, self.wake)
         self.loop.start(self.container)
 
     def stop(self):
+        unit_of_work.unregister_relay(self.database, self.wake)
         self.loop.stop()
         release_client(self.uri, self.service_name)
 
     def kill(self):
+        unit_of_work.unregister_relay(self.database, self.wake)
         self.loop.stop()
         release_client(self.uri, self.service_name)
 

@@ -17,7 +17,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern, monitoring
 from pymongo.errors import DuplicateKeyError
 
-from contract import metrics
+from contract import metrics, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -120,20 +120,64 @@ def utcnow() -> datetime:
 
 
 class Repository:
-    """Base of a service's repository: transactions, idempotent handling, outbox staging."""
+    """Base of a service's repository: transactions, idempotent handling, outbox staging.
+
+    Inside a batch worker's unit of work (``contract.unit_of_work``) the verbs write through the
+    worker's one session and transaction; elsewhere (an HTTP or RPC worker) each verb is its own
+    transaction.  Either way, the outbox relay is woken once the events are committed.
+    """
 
     def __init__(self, client: MongoClient, db):
         self.client = client
         self.db = db
 
     def transaction(self, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(session)`` in one multi-document transaction (retried when transient)."""
+        """Run ``work(session)`` in one multi-document transaction (retried when transient), or in
+        the current unit of work's transaction."""
+        uow = unit_of_work.current()
+        if uow is not None:
+            return work(uow.session)
+        staged: list[bool] = []
+
+        def txn(session):
+            staged.clear()
+            self._staging[id(session)] = staged
+            try:
+                return work(session)
+            finally:
+                self._staging.pop(id(session), None)
+
         with self.client.start_session() as session:
-            return session.with_transaction(
-                work, write_concern=WriteConcern("majority"))
+            result = session.with_transaction(txn, write_concern=WriteConcern("majority"))
+        if staged:
+            unit_of_work.wake_relay(self.db.name)
+        return result
+
+    _staging: dict[int, list] = {}
+
+    def after_commit(self, call: Callable[[], None]) -> None:
+        """Run ``call`` once the current unit of work commits (at once outside one)."""
+        uow = unit_of_work.current()
+        if uow is not None:
+            uow.after_commit.append(call)
+        else:
+            call()
 
     def stage_events(self, session, events: list[dict]) -> None:
-        """Write events to the outbox inside the caller's transaction."""
+        """Write events to the outbox inside the caller's transaction (in a unit of work: collected,
+        and written with the others in one insert at its commit)."""
+        if not events:
+            return
+        uow = unit_of_work.current()
+        if uow is not None:
+            uow.events.extend(events)
+            return
+        self.write_outbox(session, events)
+        staged = self._staging.get(id(session))
+        if staged is not None:
+            staged.append(True)
+
+    def write_outbox(self, session, events: list[dict]) -> None:
         if not events:
             return
         now = utcnow()
@@ -145,12 +189,26 @@ class Repository:
              **{k: e[k] for k in ("exchange", "routing_key", "properties") if k in e}}
             for e in events], session=session)
 
+    def unit_of_work(self, work: Callable[[unit_of_work.UnitOfWork], Any]) -> Any:
+        """Run ``work(uow)`` as one unit of work: one transaction, markers and outbox in bulk."""
+        return unit_of_work.run(self.client, self.db, work, self.write_outbox, PROCESSED, utcnow,
+                                WriteConcern("majority"))
+
     def once(self, event_id: str, work: Callable[[Any], list[dict] | None]) -> bool:
         """Apply ``work(session)`` for an event exactly once; returns False for a redelivery.
 
         ``work`` may return events to stage; they are written in the same transaction as the
-        processed-event marker, so a crash between the two cannot happen.
+        processed-event marker, so a crash between the two cannot happen.  In a unit of work the
+        batch has already left out the events applied before; the marker joins the batch's.
         """
+        uow = unit_of_work.current()
+        if uow is not None:
+            if event_id in uow.markers:
+                return False
+            staged = work(uow.session) or []
+            uow.mark(event_id)
+            self.stage_events(uow.session, staged)
+            return True
         if self.db[PROCESSED].find_one({"_id": event_id}, {"_id": 1}):
             return False
 
