@@ -163,6 +163,15 @@ class Repository:
         else:
             call()
 
+    def insert_later(self, collection: str, doc: dict, session) -> None:
+        """Insert ``doc``; in a unit of work, with the batch's other documents of that collection in one
+        ``insert_many`` at its commit (nothing of the batch may read it before)."""
+        uow = unit_of_work.current()
+        if uow is not None:
+            uow.inserts.setdefault(collection, []).append(doc)
+        else:
+            self.db[collection].insert_one(doc, session=session)
+
     def stage_events(self, session, events: list[dict]) -> None:
         """Write events to the outbox inside the caller's transaction (in a unit of work: collected,
         and written with the others in one insert at its commit)."""

@@ -50,6 +50,7 @@ class UnitOfWork:
         self.markers: list[str] = []
         self.events: list[dict] = []
         self.after_commit: list[Callable[[], None]] = []
+        self.inserts: dict[str, list[dict]] = {}
 
     def mark(self, event_id: str) -> bool:
         """Record that ``event_id`` is applied in this unit; False when it already was."""
@@ -59,7 +60,9 @@ class UnitOfWork:
         return True
 
     def flush(self, stage: Callable[[Any, list[dict]], None], processed_collection: str, now) -> None:
-        """Write the markers and outbox entries in bulk, inside the transaction."""
+        """Write the collected inserts, markers and outbox entries in bulk, inside the transaction."""
+        for collection, docs in self.inserts.items():
+            self.db[collection].insert_many(docs, ordered=True, session=self.session)
         if self.markers:
             self.db[processed_collection].insert_many([{"_id": m, "at": now} for m in self.markers],
                                                       ordered=False, session=self.session)

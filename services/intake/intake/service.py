@@ -107,7 +107,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         canonical = parse_tracking_id(tracking_id)
         if canonical is None:
             raise exceptions.invalid_tracking_id()
-        report = self.reports.get(canonical)
+        report = self.reports.with_history(canonical)
         if report is None and (elsewhere := self._elsewhere(canonical)):
             return api_http.json_response(307, {"tracking_id": canonical, "location": elsewhere}, {"Location": elsewhere})
         if report is None:
@@ -117,7 +117,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
 
     @rpc
     def get_report(self, tracking_id):
-        report = self.reports.get(tracking_id)
+        report = self.reports.with_history(tracking_id)
         return None if report is None else schemas.TrackingOut().dump(domain.tracking_view(report))
 
     @rpc

@@ -78,7 +78,7 @@ def test_rate_limited_sender_gets_429_with_retry_after_and_nothing_is_stored():
 
 def test_unknown_tracking_id_is_404_in_error_format():
     svc = service()
-    svc.reports.get.return_value = None
+    svc.reports.with_history.return_value = None
     req = Request(EnvironBuilder(method="GET", path="/reports/x").get_environ())
     response = svc.track_report(req, new_tracking_id("ID"))
     assert response.status_code == 404
