@@ -88,7 +88,7 @@ class NotificationService(api_http.HealthAndMetrics):
         return apply_batch(self, batch, EVENTS)
 
     # -- the delivery worker ----------------------------------------------------------------
-    @configured_timer("DELIVERY_POLL_SECONDS", 1.0)
+    @configured_timer("DELIVERY_POLL_SECONDS", 2.0)
     def deliver_due(self):
         """Send every due notification (retries included); outcomes are recorded and announced."""
         self._courier().deliver_due()
@@ -105,7 +105,7 @@ class NotificationService(api_http.HealthAndMetrics):
                                       float(c.get("DELIVERY_BACKOFF_MAX_SECONDS", 3600)))
         settings = Settings(c["HUB_CODE"], policy, int(c.get("DELIVERY_CONCURRENCY", 10)),
                             float(c.get("DELIVERY_LEASE_SECONDS", 120)), c.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"),
-                            int(c.get("DIGEST_HOUR", 7)))
+                            int(c.get("DIGEST_HOUR", 7)), int(c.get("DELIVERY_CLAIM_BATCH", 50)))
         return Courier(self.notifications, self.directory, self.templates, self.mailer, self.sms, self.social,
                        self.webhook, settings, utcnow)
 
