@@ -14,8 +14,9 @@ entrypoint fed by it::
 The entrypoint's own thread consumes the service's queue ``<service>.events`` (bound to every event
 type of the table on its source's exchange) with a bounded prefetch, so event work never fills the
 worker pool that HTTP and RPC share.  It takes what is already there, up to ``EVENT_BATCH_SIZE``
-(a lone event is handled at once; ``EVENT_BATCH_MAX_WAIT_SECONDS`` may let a batch fill), runs one
-worker for the batch and waits for it:
+(a lone event is handled at once; ``EVENT_BATCH_MAX_WAIT_SECONDS`` may let a batch fill) and runs
+one worker per batch, at most ``EVENT_BATCH_CONCURRENCY`` batches at a time (the store overlaps
+their commits; batches of one service are as independent as events were with a worker each):
 
 - ``apply_batch`` validates each payload against the contract, leaves out the events already applied
   (one ``$in`` query on ``processed_events``), and applies the rest in one transaction
@@ -37,6 +38,7 @@ import time
 from typing import Callable
 
 import eventlet
+import eventlet.semaphore
 from eventlet.event import Event
 import amqp.exceptions
 import kombu.exceptions
@@ -58,6 +60,7 @@ DEAD_LETTER_EXCHANGE = "lapor.deadletter"
 REASON_HEADER = "x-lapor-reason"
 DEFAULT_BATCH_SIZE = 50
 DEFAULT_DELIVERY_LIMIT = 5
+DEFAULT_CONCURRENCY = 4  # batches in flight per container (each one worker of the pool HTTP/RPC share)
 MAX_BACKOFF_SECONDS = 10.0
 CONNECTION_ERRORS = (OSError, amqp.exceptions.ConnectionError, kombu.exceptions.OperationalError)
 OUTCOME_LABELS = {"applied": "applied", "duplicate": "duplicate", "dead": "dead_lettered", "retry": "requeued"}
@@ -173,7 +176,9 @@ class EventBatches(Entrypoint):
         self.service = self.container.service_name
         self.size = int(config.get("EVENT_BATCH_SIZE", DEFAULT_BATCH_SIZE))
         self.max_wait = float(config.get("EVENT_BATCH_MAX_WAIT_SECONDS", 0))
-        self.prefetch = int(config.get("EVENT_PREFETCH", 2 * self.size))
+        self.concurrency = int(config.get("EVENT_BATCH_CONCURRENCY", DEFAULT_CONCURRENCY))
+        self.prefetch = int(config.get("EVENT_PREFETCH", self.concurrency * self.size))
+        self._dead_letter_lock = eventlet.semaphore.Semaphore(1)
         limit = int(config.get("EVENT_DELIVERY_LIMIT", DEFAULT_DELIVERY_LIMIT))
         self.queue = service_queue(self.service, self.table, config, limit)
         self.dead_letters = dead_letter_queue(self.service)
@@ -219,9 +224,9 @@ class EventBatches(Entrypoint):
         channel = conn.channel()
         self.dead_letters(channel).declare()
         self.queue(channel).declare()
-        producer = Producer(conn.channel())
         consumer = Consumer(channel, queues=[self.queue], callbacks=[self._on_message], accept=["json"],
                             on_decode_error=self._on_decode_error, prefetch_count=self.prefetch)
+        slots = eventlet.semaphore.Semaphore(self.concurrency)
         with consumer:
             if not self._ready.ready():
                 self._ready.send(None)
@@ -233,7 +238,19 @@ class EventBatches(Entrypoint):
                 self._gather(conn)
                 while self._buffer:
                     taken, self._buffer = self._buffer[:self.size], self._buffer[self.size:]
-                    self._handle(taken, producer)
+                    slots.acquire()
+                    self.container.spawn_managed_thread(lambda taken=taken: self._handle_in_slot(taken, slots),
+                                                        identifier=f"{self.service}.event_batch")
+            for _ in range(self.concurrency):  # let the batches in flight finish before the channel closes
+                slots.acquire()
+
+    def _handle_in_slot(self, taken: list, slots) -> None:
+        try:
+            self._handle(taken)
+        except Exception:  # e.g. the connection went while acking: unacked messages come back
+            log.warning("%s: a batch could not be settled", self.service, exc_info=True)
+        finally:
+            slots.release()
 
     def _gather(self, conn):
         """Take what has already arrived (no wait for a lone event unless a max wait is set)."""
@@ -251,12 +268,12 @@ class EventBatches(Entrypoint):
     def _on_decode_error(self, message, exc):
         self._buffer.append((message.delivery_info.get("routing_key"), None, message, f"undecodable: {exc}"))
 
-    def _handle(self, taken: list, producer) -> None:
+    def _handle(self, taken: list) -> None:
         ready = [t for t in taken if len(t) == 3]
         for item in taken:
             if len(item) == 4:
                 metrics.EVENTS_HANDLED.labels(self.service, item[0] or "unknown", "dead_lettered").inc()
-                self._dead_letter(producer, item[2], item[0], item[3])
+                self._dead_letter(item[2], item[0], item[3])
         if not ready:
             return
         batch = [(event_type, body) for event_type, body, _ in ready]
@@ -282,19 +299,24 @@ class EventBatches(Entrypoint):
             if outcome in ("applied", "duplicate"):
                 message.ack()
             elif outcome == "dead":
-                self._dead_letter(producer, message, event_type, reason)
+                self._dead_letter(message, event_type, reason)
             else:
                 message.requeue()
 
-    def _dead_letter(self, producer, message, event_type: str | None, reason: str) -> None:
-        """Keep the message, with its reason, in the service's dead-letter queue, then ack it."""
+    def _dead_letter(self, message, event_type: str | None, reason: str) -> None:
+        """Keep the message, with its reason, in the service's dead-letter queue, then ack it.
+
+        Published on a connection of its own (the consuming connection's socket is read by the
+        consumer thread; a confirm must not be read there)."""
         log.error("%s: dead-lettered %s: %s", self.service, event_type, reason)
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, event_type or "unknown").inc()
         headers = {**(message.headers or {}), REASON_HEADER: reason[:1000], "x-lapor-event-type": event_type or "",
                    "x-lapor-exchange": message.delivery_info.get("exchange", "")}
-        producer.publish(message.body, exchange=dead_letter_exchange(), routing_key=self.service,
-                         headers=headers, content_type=message.content_type,
-                         content_encoding=message.content_encoding, delivery_mode=2)
+        with self._dead_letter_lock:
+            with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as conn:
+                Producer(conn.channel()).publish(
+                    message.body, exchange=dead_letter_exchange(), routing_key=self.service, headers=headers,
+                    content_type=message.content_type, content_encoding=message.content_encoding, delivery_mode=2)
         message.ack()
 
 
