@@ -136,3 +136,18 @@ def test_crash_between_commit_and_ack_applies_every_event_once(container_factory
     assert sorted(counts.values()) == [1, 1, 1, 1, 1]
     db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}probe"]
     assert db.processed_events.count_documents({}) == 5
+
+
+def test_migrate_moves_what_a_per_handler_queue_still_holds(container_factory, service_config, mongo_client,
+                                                           servers):
+    start_probe(container_factory, service_config)
+    legacy = "evt-followup-case_rated--probe.on_case_rated"
+    payload = rated(1)[0]
+    with Connection(service_config["AMQP_URI"]) as conn:
+        channel = conn.channel()
+        channel.queue_declare(legacy, durable=True, auto_delete=False)
+        Producer(channel).publish(payload, exchange="", routing_key=legacy, serializer="json")
+    moved = deadletters.migrate(service_config["AMQP_URI"], servers["api_uri"], "probe")
+    assert moved == [{"queue": legacy, "event_type": "case_rated", "moved": 1}]
+    wait_for(lambda: applied(mongo_client, service_config) == {payload["event_id"]: 1})
+    assert deadletters.legacy_queues(servers["api_uri"], service_config["vhost"], "probe") == []

@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 DEAD_LETTER_EXCHANGE = "lapor.deadletter"
 REASON_HEADER = "x-lapor-reason"
+EVENT_TYPE_HEADER = "x-lapor-event-type"
 DEFAULT_BATCH_SIZE = 50
 DEFAULT_DELIVERY_LIMIT = 5
 DEFAULT_CONCURRENCY = 4  # batches in flight per container (each one worker of the pool HTTP/RPC share)
@@ -162,6 +163,12 @@ def _failure(exc: Exception, event_type: str) -> tuple[str, str]:
     return "retry", f"{type(exc).__name__}: {exc}"
 
 
+def event_type_of(message) -> str | None:
+    """The routing key an event was published with (or, for one moved here from a queue of the
+    per-handler era by ``contract.deadletters migrate``, the event type it carries in a header)."""
+    return (message.headers or {}).get(EVENT_TYPE_HEADER) or message.delivery_info.get("routing_key")
+
+
 # --- the consuming side ---------------------------------------------------------------------------
 
 class EventBatches(Entrypoint):
@@ -263,10 +270,10 @@ class EventBatches(Entrypoint):
                     return
 
     def _on_message(self, body, message):
-        self._buffer.append((message.delivery_info.get("routing_key"), body, message))
+        self._buffer.append((event_type_of(message), body, message))
 
     def _on_decode_error(self, message, exc):
-        self._buffer.append((message.delivery_info.get("routing_key"), None, message, f"undecodable: {exc}"))
+        self._buffer.append((event_type_of(message), None, message, f"undecodable: {exc}"))
 
     def _handle(self, taken: list) -> None:
         ready = [t for t in taken if len(t) == 3]
@@ -310,7 +317,7 @@ class EventBatches(Entrypoint):
         consumer thread; a confirm must not be read there)."""
         log.error("%s: dead-lettered %s: %s", self.service, event_type, reason)
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, event_type or "unknown").inc()
-        headers = {**(message.headers or {}), REASON_HEADER: reason[:1000], "x-lapor-event-type": event_type or "",
+        headers = {**(message.headers or {}), REASON_HEADER: reason[:1000], EVENT_TYPE_HEADER: event_type or "",
                    "x-lapor-exchange": message.delivery_info.get("exchange", "")}
         with self._dead_letter_lock:
             with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as conn:
