@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern, monitoring
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from contract import metrics, unit_of_work
 
@@ -117,6 +117,14 @@ def database_name(config: dict, service_name: str) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class StaleWrite(PyMongoError):
+    """A conditional write found the document changed since it was read (another worker committed
+    first).  Labelled transient: the driver runs the whole transaction (the batch) again."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} changed since it was read", error_labels=["TransientTransactionError"])
 
 
 class Repository:
