@@ -61,7 +61,10 @@ REASON_HEADER = "x-lapor-reason"
 EVENT_TYPE_HEADER = "x-lapor-event-type"
 DEFAULT_BATCH_SIZE = 50
 DEFAULT_DELIVERY_LIMIT = 5
-DEFAULT_CONCURRENCY = 4  # batches in flight per container (each one worker of the pool HTTP/RPC share)
+# batches in flight per container (each one worker of the pool HTTP/RPC share). 1 by default: on the
+# local store, batches side by side conflicted on hot documents (a report's status) and re-ran whole
+# batches, which cost more than they overlapped (bench/RESULTS.md)
+DEFAULT_CONCURRENCY = 1
 MAX_BACKOFF_SECONDS = 10.0
 CONNECTION_ERRORS = (OSError, amqp.exceptions.ConnectionError, kombu.exceptions.OperationalError)
 OUTCOME_LABELS = {"applied": "applied", "duplicate": "duplicate", "dead": "dead_lettered", "retry": "requeued"}
