@@ -12,7 +12,7 @@ from tests.integration.conftest import track, wait_for
 from tests.unit.intake.event_factories import LEAK, event_payload
 
 
-def test_lifecycle_statuses_labels_and_reopening(start_services, service_config):
+def test_lifecycle_statuses_labels_and_reopening(start_services, service_config, mongo_client):
     urls = start_services(IntakeService)
     tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
     dispatch = event_dispatcher(service_config)
@@ -53,6 +53,10 @@ def test_lifecycle_statuses_labels_and_reopening(start_services, service_config)
     assert labels[:3] == ["Report received", "Report dispositioned", "Report verified"]
     assert "Follow-up reopened" in labels and english["status_label"] == "Closed"
     assert LEAK not in requests.get(f"{urls['intake']}/reports/{tracking_id}", timeout=5).text
+    # one small document per step; the report itself keeps only what intake wrote (never rewritten per step)
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
+    assert [h["step"] for h in db.reports.find_one({"_id": tracking_id})["history"]] == ["received"]
+    assert db.history.count_documents({"tracking_id": tracking_id}) == 9
 
 
 def test_archived_and_forwarded_reports(start_services, service_config):

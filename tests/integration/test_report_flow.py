@@ -3,7 +3,7 @@ import eventlet
 import requests
 from nameko.standalone.events import event_dispatcher
 
-from contract import events
+from contract import deadletters, events
 from tests.factories import make_report
 from tests.integration.conftest import ALL_SERVICES, track, wait_for
 
@@ -76,5 +76,9 @@ def test_malformed_event_is_rejected_not_looped(start_services, service_config):
     urls = start_services(*ALL_SERVICES)
     dispatch = event_dispatcher(service_config)
     dispatch("intake", events.REPORT_RECEIVED, {"event_id": "broken", "schema_version": 1})
-    metrics = wait_for(lambda: 'outcome="rejected"' in (text := requests.get(f"{urls['routing']}/metrics").text) and text)
-    assert 'lapor_events_handled_total{event="report_received",outcome="rejected",service="routing"}' in metrics
+    metrics = wait_for(lambda: 'outcome="dead_lettered"' in (text := requests.get(f"{urls['routing']}/metrics").text)
+                       and text)
+    assert 'lapor_events_handled_total{event="report_received",outcome="dead_lettered",service="routing"}' in metrics
+    kept = deadletters.take(service_config["AMQP_URI"], "routing", 10, replay=False)
+    assert [(d["event_type"], d["event_id"]) for d in kept] == [("report_received", "broken")]
+    assert kept[0]["reason"].startswith("payload breaks the contract")

@@ -15,6 +15,7 @@ from routing.domain import forwarding
 from routing.exceptions import StaleState
 
 REGISTRY_COLLECTIONS = domain.COLLECTIONS
+VERSION_CHECK_SECONDS = 1.0
 META = "registry_meta"
 ID_FIELD = {"rules": "id", "officials": "official_id"}  # others: code
 
@@ -25,12 +26,14 @@ class Registry(Repository):
     def __init__(self, client, db):
         super().__init__(client, db)
         self._cache_version: str | None = ""  # never a stored version: the first call loads
+        self._checked_until = 0.0  # the stored version is looked at most once a second (a batch: once)
         self._regions: dict[str, dict] = {}
         self._index = domain.RuleIndex([])
 
     def import_registry(self, registry: dict, hub: str) -> dict:
         """Upsert a whole registry file in one transaction: all of it or nothing; the regions and
         categories as they now stand go out as ``registry_updated`` in the same transaction."""
+        self._checked_until = 0.0
         def txn(session):
             counts = {}
             for name in REGISTRY_COLLECTIONS:
@@ -69,6 +72,9 @@ class Registry(Repository):
         return [{"code": d.pop("_id"), **d} for d in self.db[name].find({}, projection).sort("_id", ASCENDING)]
 
     def _refresh(self) -> None:
+        if time.monotonic() < self._checked_until:
+            return
+        self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
         meta = self.db[META].find_one({"_id": "registry"}) or {}
         version = meta.get("version")
         if version != self._cache_version:
@@ -207,16 +213,16 @@ class OfficialAuth(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
-        self.client = acquire_client(self.uri)
+        self.client = acquire_client(self.uri, self.container.service_name)
         self.db = self.client[database_name(config, self.container.service_name)]
         self.ttl = float(config.get("ROUTING_AUTH_CACHE_SECONDS", 5))
         self._cache: dict[str, tuple[float, dict | None, object]] = {}
 
     def stop(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def kill(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def lookup(self, token: str) -> dict | None:
         """The principal of a token; answers are kept ``ROUTING_AUTH_CACHE_SECONDS`` (never past
