@@ -24,6 +24,12 @@ def stage_for(queue: str | None) -> str:
     return "follow_up" if queue == "unit" else "verification"
 
 
+def in_liaison_hands(case: dict) -> bool:
+    """Is the report in the unit liaison's hands: in a unit's queue and verified there (routing's
+    ``report_verified`` at the unit)?  Only then can it be answered."""
+    return case.get("queue") == "unit" and bool(case.get("verified_at_unit"))
+
+
 def policy_subject(facts: dict) -> dict:
     return {key: facts.get(key) for key in sla.MATCH_KEYS}
 
@@ -68,7 +74,7 @@ def open_case(dispositioned: dict, facts: dict | None, policies: list[dict], cal
         "is_confidential": facts.get("is_confidential"), "status": "open", "opened_at": now,
         "first_response_at": None, "answered_at": None, "closed_at": None, "on_time": None,
         "overall_on_time": None, "rating": None, "reopen_count": 0, "postponed_until": None, "version": 0,
-        "history": [],
+        "verified_at_unit": False, "history": [],
     }
     pre_stages, pre_days = sla.pre_entry_days(policies, policy_subject(case))
     received = facts.get("received_at") if pre_stages else None
@@ -90,7 +96,8 @@ def reassign(case: dict, action: dict, step: str, policies: list[dict], calendar
     if case["status"] not in ("open",):
         return case
     moved = {**case, "agency_code": action.get("agency_code"), "unit_code": action.get("unit_code"),
-             "queue": action["queue"], "postponed_until": None}
+             "queue": action["queue"], "postponed_until": None,
+             "verified_at_unit": step == "report_verified" and action["queue"] == "unit"}
     stage = "follow_up" if step == "report_verified" else stage_for(action["queue"])
     moved = start_stage(moved, stage, now, policies, calendar, rules)
     moved["history"] = case["history"] + [_history(step, now, action.get("actor"), stage=stage, due_at=moved["due_at"],
@@ -104,7 +111,8 @@ def postpone(case: dict, action: dict, policies: list[dict], calendar: WorkCalen
     if case["status"] != "open":
         return case
     until = max(action["until"], now)
-    moved = start_stage({**case, "postponed_until": until}, case["stage"], until, policies, calendar, rules)
+    moved = start_stage({**case, "postponed_until": until, "verified_at_unit": False}, case["stage"], until,
+                        policies, calendar, rules)
     moved["overall_due_at"] = max(case["overall_due_at"], case["overall_due_at"] + (moved["due_at"] - case["due_at"]))
     moved["history"] = case["history"] + [_history("report_postponed", now, action.get("actor"), until=until,
                                                    due_at=moved["due_at"], reason=action.get("reason"))]

@@ -19,7 +19,8 @@ TIER_OF_ROLE = {"national_admin": "national_triage", "agency_admin": "agency", "
 ROLE_OF_TIER = {tier: role for role, tier in TIER_OF_ROLE.items()}
 ACTIONS = ("verify", "postpone", "return", "disposition", "redisposition", "archive")
 OPEN_STATUSES = ("new", "verified", "postponed", "returned")
-STATUSES = (*OPEN_STATUSES, "archived", "forwarded")
+# answered / closed: set by follow-up's case events (domain/case_state.py), never by an official
+STATUSES = (*OPEN_STATUSES, "answered", "closed", "archived", "forwarded")
 
 # status -> actions that fit it (before the tier's own limits)
 ALLOWED = {
@@ -27,6 +28,8 @@ ALLOWED = {
     "verified": ("postpone", "return", "disposition", "archive"),
     "postponed": ("verify", "return", "archive"),
     "returned": ("verify", "postpone", "return", "redisposition", "archive"),
+    "answered": (),
+    "closed": (),
     "archived": (),
     "forwarded": (),
 }
