@@ -10,10 +10,19 @@ def load_all(path):
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 
+MANIFESTS = sorted((DEPLOY / "kubernetes").glob("*.yaml"))
+
+
 def test_kubernetes_manifests_parse_and_name_their_kind():
-    for path in (DEPLOY / "kubernetes").glob("*.yaml"):
-        for doc in load_all(path):
+    assert len(MANIFESTS) >= 5, f"expected the Kubernetes manifests in {DEPLOY / 'kubernetes'}"
+    kinds = set()
+    for path in MANIFESTS:
+        docs = load_all(path)
+        assert docs, f"{path.name} holds no manifest"
+        for doc in docs:
             assert doc["apiVersion"] and doc["kind"] and doc["metadata"]["name"], path
+            kinds.add(doc["kind"])
+    assert {"Deployment", "StatefulSet", "Service", "Ingress", "ConfigMap"} <= kinds
 
 
 def test_ingress_covers_every_front_door_route():
