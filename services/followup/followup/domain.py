@@ -12,9 +12,14 @@ import secrets
 from datetime import datetime
 
 from contract import events
+from contract.consumer import RejectEvent
 from followup import indicator, sla
 from followup.calendar import WorkCalendar
 from followup.indicator import Rules
+
+class UnknownReport(RejectEvent):
+    """A workflow event for a report whose disposition never reached follow-up (forged or misdirected)."""
+
 
 ESCALATION_TARGETS = {"agency_admin": "agency", "supervisor": "supervisor", "national_admin": "hub"}
 
@@ -199,7 +204,9 @@ def on_workflow_event(event_type: str, event: dict, case: dict | None, facts: di
     if event_type == events.REPORT_DISPOSITIONED and case is None:
         opened = open_case(event, facts, policies, calendar, rules, now)
         return opened, [opened_event(opened, hub)]
-    if case is None or case["status"] != "open":
+    if case is None:  # routing acts only on reports it dispositioned, which opened a case here
+        raise UnknownReport(f"{event_type} for {event['tracking_id']}: no case, routing never dispositioned it")
+    if case["status"] != "open":
         return None, []  # nothing to follow up (yet), or already answered/closed
     if event_type == events.REPORT_ARCHIVED:
         closed = close(case, now, event["actor"], "report_archived", reason=event.get("reason"))

@@ -185,3 +185,4 @@ def test_answer_possible_once_verified_at_the_unit_and_not_after_a_move():
         with pytest.raises(Conflict):
             conversation.answer(moved, LIAISON if moved["unit_code"] else AGENCY_ADMIN, FORM, MONDAY, "ID",
                                 CALENDAR, RULES)
+

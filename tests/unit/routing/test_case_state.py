@@ -12,7 +12,7 @@ LIAISON = {"official_id": "lo-bll-pupr", "role": "liaison", "hub": "ID", "agency
 
 
 def item(**overrides):
-    base = {"_id": "ID-AAAAA-AAAAA", "queue": "unit", "status": "verified", "agency_code": "PEMKAB-BULELENG",
+    base = {"_id": "ID-AAAAA-AAAAM", "queue": "unit", "status": "verified", "agency_code": "PEMKAB-BULELENG",
             "unit_code": "BLL-PUPR", "version": 3, "queued_at": NOW - timedelta(days=1), "received_at": NOW,
             "postponed_until": None}
     base.update(overrides)
@@ -20,7 +20,7 @@ def item(**overrides):
 
 
 def event(at=NOW, **overrides):
-    return {"event_id": "ev", "tracking_id": "ID-AAAAA-AAAAA", "occurred_at": at, "agency_code": "PEMKAB-BULELENG",
+    return {"event_id": "ev", "tracking_id": "ID-AAAAA-AAAAM", "occurred_at": at, "agency_code": "PEMKAB-BULELENG",
             "unit_code": "BLL-PUPR", **overrides}
 
 
