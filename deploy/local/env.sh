@@ -13,9 +13,9 @@ _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${LAPOR_STORE_PORT:=27027}"
 : "${LAPOR_HTTP_PORT:=8780}"
 : "${LAPOR_HUB_CODE:=ID}"
-# demo sinks and Prometheus: after the services' five ports (HTTP+1..+5) by default
-: "${LAPOR_MAIL_PORT:=$((LAPOR_HTTP_PORT + 6))}"
-: "${LAPOR_SMS_PORT:=$((LAPOR_HTTP_PORT + 7))}"
+# demo sinks and Prometheus after the services' five ports (HTTP+1..+5; +6 is the hub-link metrics of deploy/hubs)
+: "${LAPOR_MAIL_PORT:=$((LAPOR_HTTP_PORT + 7))}"
+: "${LAPOR_SMS_PORT:=$((LAPOR_HTTP_PORT + 8))}"
 : "${LAPOR_PROMETHEUS_PORT:=$((LAPOR_HTTP_PORT + 9))}"
 export LAPOR_ROOT LAPOR_RUN_DIR LAPOR_VENV LAPOR_PYTHON LAPOR_AMQP_PORT LAPOR_RABBIT_DIST_PORT \
   LAPOR_EPMD_PORT LAPOR_RABBIT_MGMT_PORT LAPOR_RABBIT_PROM_PORT LAPOR_RABBIT_NODE \

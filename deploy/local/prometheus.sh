@@ -14,14 +14,13 @@ prometheus_bin=$(command -v prometheus || echo /usr/bin/prometheus)
 url="http://127.0.0.1:$LAPOR_PROMETHEUS_PORT"
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
-write_conf() {  # the shipped configuration, with the default local ports replaced by this stack's
+write_conf() {  # the shipped configuration and rule files, the default local ports replaced by this stack's
   mkdir -p "$dir/data"
-  local h=$LAPOR_HTTP_PORT
-  sed -e "s/127\.0\.0\.1:8781\"/127.0.0.1:$((h + 1))\"/; s/127\.0\.0\.1:8782\"/127.0.0.1:$((h + 2))\"/" \
-      -e "s/127\.0\.0\.1:8783\"/127.0.0.1:$((h + 3))\"/; s/127\.0\.0\.1:8784\"/127.0.0.1:$((h + 4))\"/" \
-      -e "s/127\.0\.0\.1:8785\"/127.0.0.1:$((h + 5))\"/; s/127\.0\.0\.1:15702\"/127.0.0.1:$LAPOR_RABBIT_PROM_PORT\"/" \
+  cp "$src"/*.yml "$dir/"
+  local h=$LAPOR_HTTP_PORT args=() i
+  for i in 1 2 3 4 5 6 7 8 9; do args+=(-e "s/127\.0\.0\.1:878$i\"/127.0.0.1:$((h + i))\"/"); done
+  sed "${args[@]}" -e "s/127\.0\.0\.1:15702\"/127.0.0.1:$LAPOR_RABBIT_PROM_PORT\"/" \
       "$src/prometheus.yml" > "$dir/prometheus.yml"
-  cp "$src/alerts.yml" "$dir/alerts.yml"
 }
 
 start() {

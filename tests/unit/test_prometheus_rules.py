@@ -26,8 +26,12 @@ def promtool_run(promtool, *args):
 
 
 def alert_names():
-    rules = yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())
-    return {rule["alert"] for group in rules["groups"] for rule in group["rules"] if "alert" in rule}
+    """Every alert of every rule file Prometheus loads (prometheus.yml's rule_files)."""
+    names = set()
+    for name in yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())["rule_files"]:
+        rules = yaml.safe_load((PROMETHEUS / name).read_text())
+        names |= {rule["alert"] for group in rules["groups"] for rule in group["rules"] if "alert" in rule}
+    return names
 
 
 def test_the_scrape_configuration_and_its_rule_files_are_valid(promtool):
