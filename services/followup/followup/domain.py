@@ -32,7 +32,16 @@ def stage_for(queue: str | None) -> str:
 def in_liaison_hands(case: dict) -> bool:
     """Is the report in the unit liaison's hands: in a unit's queue and verified there (routing's
     ``report_verified`` at the unit)?  Only then can it be answered."""
-    return case.get("queue") == "unit" and bool(case.get("verified_at_unit"))
+    if case.get("queue") != "unit":
+        return False
+    if "verified_at_unit" in case:
+        return bool(case["verified_at_unit"])
+    # a case stored before the flag existed: its last move tells
+    moves = [h["step"] for h in case.get("history", []) if h["step"] in WORKFLOW_STEPS]
+    return bool(moves) and moves[-1] == "report_verified"
+
+
+WORKFLOW_STEPS = ("case_opened", "report_dispositioned", "report_verified", "report_returned", "report_postponed")
 
 
 def policy_subject(facts: dict) -> dict:

@@ -186,3 +186,9 @@ def test_answer_possible_once_verified_at_the_unit_and_not_after_a_move():
             conversation.answer(moved, LIAISON if moved["unit_code"] else AGENCY_ADMIN, FORM, MONDAY, "ID",
                                 CALENDAR, RULES)
 
+
+
+def test_a_case_stored_before_the_flag_is_in_hands_when_its_last_move_was_the_units_verification():
+    verified = {k: v for k, v in verified_case().items() if k != "verified_at_unit"}
+    opened = {k: v for k, v in make_case(MONDAY).items() if k != "verified_at_unit"}
+    assert domain.in_liaison_hands(verified) and not domain.in_liaison_hands(opened)
