@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from contract.ids import new_event_id
+from contract.ids import hub_of, new_event_id, parse_tracking_id
 from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 
 SCHEMA_VERSION = 1
@@ -61,6 +61,19 @@ class EventSchema(Schema):
 class ReportEventSchema(EventSchema):
     tracking_id = fields.String(required=True)
     origin_hub = fields.String(required=True)
+
+    @validates_schema
+    def _issued_by_origin_hub(self, data, **kwargs):
+        """A report event names a tracking ID some hub could have issued (check symbol), and that
+        hub is its ``origin_hub``: an event forged with a made-up ID is refused by every consumer."""
+        tracking_id, origin = data.get("tracking_id"), data.get("origin_hub")
+        if tracking_id is None or origin is None:
+            return
+        if parse_tracking_id(tracking_id) != tracking_id:
+            raise ValidationError("Not a tracking ID any hub issued (format or check symbol).", "tracking_id")
+        if hub_of(tracking_id) != origin:
+            raise ValidationError(f"The tracking ID was issued by hub {hub_of(tracking_id)}, not {origin}.",
+                                  "origin_hub")
 
 
 class ReportReceived(ReportEventSchema):

@@ -166,6 +166,19 @@ class Desk(Repository):
             return updated
         return self.transaction(txn)
 
+    def follow_case(self, event_id: str, tracking_id: str, decide) -> bool:
+        """Apply a follow-up case event once: ``decide(item)`` gives (changes, audit entry) or None."""
+        def work(session):
+            item = self.db.reports.find_one({"_id": tracking_id}, session=session)
+            decided = decide(item)
+            if decided is not None:
+                changes, entry = decided
+                self.db.reports.update_one({"_id": tracking_id}, {"$set": changes, "$inc": {"version": 1}},
+                                           session=session)
+                self.db.audit.insert_one(entry, session=session)
+            return []
+        return self.once(event_id, work)
+
     def history(self, tracking_id: str) -> list[dict]:
         return list(self.db.audit.find({"tracking_id": tracking_id}).sort("seq", ASCENDING))
 

@@ -19,7 +19,7 @@ from contract.outbox import OutboxRelay
 from contract.store import utcnow
 from routing import domain, exceptions, forwarding_api, observability, registry_io, schemas
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
-from routing.domain import inbox, workflow
+from routing.domain import case_state, inbox, workflow
 
 ADMIN_ROLES = ("national_admin", "agency_admin")
 
@@ -58,6 +58,24 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMet
     @event_batches(EVENTS)
     def consume_events(self, batch):
         return apply_batch(self, batch, EVENTS)
+
+    # --- the work item follows the report's case (follow-up's events) ----------------------------
+
+    @event_handler("followup", events.CASE_ANSWERED, requeue_on_error=True)
+    def on_case_answered(self, payload):
+        self._follow_case(events.CASE_ANSWERED, payload)
+
+    @event_handler("followup", events.CASE_CLOSED, requeue_on_error=True)
+    def on_case_closed(self, payload):
+        self._follow_case(events.CASE_CLOSED, payload)
+
+    @event_handler("followup", events.CASE_REOPENED, requeue_on_error=True)
+    def on_case_reopened(self, payload):
+        self._follow_case(events.CASE_REOPENED, payload)
+
+    def _follow_case(self, event_type, payload):
+        consume(self.metrics, event_type, payload, lambda e: self.desk.follow_case(
+            e["event_id"], e["tracking_id"], lambda item: case_state.follow_case(item, event_type, e, utcnow())))
 
     # --- the tiered workflow (officials, HTTP) --------------------------------------------------
 
