@@ -37,9 +37,19 @@ def route_report(service, event_type: str, report: dict) -> None:
     service.desk.route(report["event_id"], routed["item"], routed["entry"], [routed["event"]])
 
 
+def follow_case(service, event_type: str, event: dict) -> None:
+    """The work item follows the report's case (answered: no more actions; closed: out of the
+    queues; reopened: back in the liaison's hands); a case event for an unknown report is refused."""
+    service.desk.follow_case(event["event_id"], event["tracking_id"],
+                             lambda item: case_state.follow_case(item, event_type, event, utcnow()))
+
+
 # event type -> handler(service, event type, event): what routing does with each event it consumes
 EVENTS = {
     events.REPORT_RECEIVED: route_report,
+    events.CASE_ANSWERED: follow_case,
+    events.CASE_CLOSED: follow_case,
+    events.CASE_REOPENED: follow_case,
 }
 
 
@@ -58,24 +68,6 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMet
     @event_batches(EVENTS)
     def consume_events(self, batch):
         return apply_batch(self, batch, EVENTS)
-
-    # --- the work item follows the report's case (follow-up's events) ----------------------------
-
-    @event_handler("followup", events.CASE_ANSWERED, requeue_on_error=True)
-    def on_case_answered(self, payload):
-        self._follow_case(events.CASE_ANSWERED, payload)
-
-    @event_handler("followup", events.CASE_CLOSED, requeue_on_error=True)
-    def on_case_closed(self, payload):
-        self._follow_case(events.CASE_CLOSED, payload)
-
-    @event_handler("followup", events.CASE_REOPENED, requeue_on_error=True)
-    def on_case_reopened(self, payload):
-        self._follow_case(events.CASE_REOPENED, payload)
-
-    def _follow_case(self, event_type, payload):
-        consume(self.metrics, event_type, payload, lambda e: self.desk.follow_case(
-            e["event_id"], e["tracking_id"], lambda item: case_state.follow_case(item, event_type, e, utcnow())))
 
     # --- the tiered workflow (officials, HTTP) --------------------------------------------------
 
