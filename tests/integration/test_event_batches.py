@@ -9,13 +9,14 @@ from eventlet.event import Event
 from kombu import Connection, Exchange, Producer
 from nameko.standalone.events import event_dispatcher
 
-from contract import deadletters, events, metrics
+from contract import deadletters, events, ids, metrics
 from contract.batch import apply_batch, event_batches
 from contract.store import Store
 from tests.integration.conftest import wait_for
 from tests.unit.intake.event_factories import event_payload
 
 HOOKS: dict = {}
+TRACKING_ID = ids.new_tracking_id("ID")  # a valid ID: event schemas refuse made-up ones
 
 
 def count(service, event_type, event):
@@ -55,7 +56,7 @@ def start_probe(container_factory, service_config, **settings):
 
 
 def rated(n):
-    return [event_payload(events.CASE_RATED, "ID-K7M4X-9XQ2A") for _ in range(n)]
+    return [event_payload(events.CASE_RATED, TRACKING_ID) for _ in range(n)]
 
 
 def handled(outcome):
