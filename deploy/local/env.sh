@@ -13,9 +13,13 @@ _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${LAPOR_STORE_PORT:=27027}"
 : "${LAPOR_HTTP_PORT:=8780}"
 : "${LAPOR_HUB_CODE:=ID}"
+# demo sinks and Prometheus after the services' five ports (HTTP+1..+5; +6 is the hub-link metrics of deploy/hubs)
+: "${LAPOR_MAIL_PORT:=$((LAPOR_HTTP_PORT + 7))}"
+: "${LAPOR_SMS_PORT:=$((LAPOR_HTTP_PORT + 8))}"
+: "${LAPOR_PROMETHEUS_PORT:=$((LAPOR_HTTP_PORT + 9))}"
 export LAPOR_ROOT LAPOR_RUN_DIR LAPOR_VENV LAPOR_PYTHON LAPOR_AMQP_PORT LAPOR_RABBIT_DIST_PORT \
   LAPOR_EPMD_PORT LAPOR_RABBIT_MGMT_PORT LAPOR_RABBIT_PROM_PORT LAPOR_RABBIT_NODE \
-  LAPOR_STORE_PORT LAPOR_HTTP_PORT LAPOR_HUB_CODE
+  LAPOR_STORE_PORT LAPOR_HTTP_PORT LAPOR_HUB_CODE LAPOR_MAIL_PORT LAPOR_SMS_PORT LAPOR_PROMETHEUS_PORT
 # The key that signs the web pages' CSRF tokens: one per stack, shared by its services (the cookie
 # belongs to the whole origin); kept in the run dir so a restart does not void open forms.
 if [ -z "${LAPOR_WEB_SECRET:-}" ]; then
@@ -36,4 +40,14 @@ stop_pidfile() {
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$file"
+}
+
+# broker_credentials: the local broker's user and password, generated once per run folder into
+# $LAPOR_RUN_DIR/secrets/rabbitmq.env (0600; contract.localstack is the one place that writes and
+# reads it), and the URIs built from them: LAPOR_AMQP_URI, LAPOR_RABBIT_API_URI.
+broker_credentials() {
+  eval "$(PYTHONPATH="$LAPOR_ROOT/services/contract" "$LAPOR_PYTHON" -m contract.localstack credentials "$LAPOR_RUN_DIR")"
+  LAPOR_AMQP_URI="amqp://$LAPOR_RABBIT_USER:$LAPOR_RABBIT_PASSWORD@127.0.0.1:$LAPOR_AMQP_PORT/"
+  LAPOR_RABBIT_API_URI="http://$LAPOR_RABBIT_USER:$LAPOR_RABBIT_PASSWORD@127.0.0.1:$LAPOR_RABBIT_MGMT_PORT"
+  export LAPOR_RABBIT_USER LAPOR_RABBIT_PASSWORD LAPOR_AMQP_URI LAPOR_RABBIT_API_URI
 }

@@ -230,7 +230,14 @@ def test_reporter_reads_the_answer_replies_rates_and_reopens(stack, open_browser
     b = open_browser(javascript=javascript)
     tracking_id = file_report(b, base, None)
     wait_until(b, f"{base}/lacak/{tracking_id}", lambda b: b.driver.find_elements("id", "deadline"))
-    answer = requests.post(f"{base}/cases/{tracking_id}/answer", headers=official_headers("lo-bll-pupr"), timeout=10,
+    liaison = official_headers("lo-bll-pupr")
+    verified = requests.post(f"{base}/admin/reports/{tracking_id}/verify", json={}, headers=liaison, timeout=10)
+    assert verified.status_code == 200, verified.text                 # in the liaison's hands: it can be answered
+    deadline = time.monotonic() + 30
+    while not requests.get(f"{base}/cases/{tracking_id}", timeout=10).json().get("verified_at_unit"):
+        assert time.monotonic() < deadline, "the case never learned of the unit's verification"
+        time.sleep(0.3)
+    answer = requests.post(f"{base}/cases/{tracking_id}/answer", headers=liaison, timeout=10,
                            json={"body": "Lubang sudah ditambal pada 18 November; terima kasih atas laporannya."})
     assert answer.status_code == 201, answer.text
     b.driver.get(f"{base}/lacak/{tracking_id}")

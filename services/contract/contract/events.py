@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from contract.ids import new_event_id
+from contract.ids import hub_of, new_event_id, parse_tracking_id
 from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 
 SCHEMA_VERSION = 1
@@ -62,6 +62,19 @@ class ReportEventSchema(EventSchema):
     tracking_id = fields.String(required=True)
     origin_hub = fields.String(required=True)
 
+    @validates_schema
+    def _issued_by_origin_hub(self, data, **kwargs):
+        """A report event names a tracking ID some hub could have issued (check symbol), and that
+        hub is its ``origin_hub``: an event forged with a made-up ID is refused by every consumer."""
+        tracking_id, origin = data.get("tracking_id"), data.get("origin_hub")
+        if tracking_id is None or origin is None:
+            return
+        if parse_tracking_id(tracking_id) != tracking_id:
+            raise ValidationError("Not a tracking ID any hub issued (format or check symbol).", "tracking_id")
+        if hub_of(tracking_id) != origin:
+            raise ValidationError(f"The tracking ID was issued by hub {hub_of(tracking_id)}, not {origin}.",
+                                  "origin_hub")
+
 
 class ReportReceived(ReportEventSchema):
     """A complete report was recorded by intake. Carries no reporter identity."""
@@ -88,6 +101,9 @@ class ReportReceived(ReportEventSchema):
     resolution = fields.String(load_default=None, allow_none=True)        # answer when the unit already resolved it
     resolved_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
     possible_duplicate_of = fields.String(load_default=None, allow_none=True)  # earlier tracking id, to confirm
+    # optional, added by issue 14 (hubs): the hub this report was forwarded in from. It was counted
+    # as received at its origin hub already: national totals count it once, there.
+    forwarded_from = fields.String(load_default=None, allow_none=True)
 
 
 class ReportDispositioned(ReportEventSchema):
@@ -153,6 +169,9 @@ class ReportForwarded(ReportEventSchema):
     target_hub = fields.String(required=True)
     reason = fields.String(required=True)
     report = fields.Nested(ReportReceived, required=True)
+    # optional, added by issue 14: an official's Bukan Wewenang to another hub (else a rule's)
+    manual = fields.Boolean(load_default=False)
+    actor = fields.String(load_default="system")
 
 
 class CaseOpened(ReportEventSchema):
@@ -255,6 +274,19 @@ class RegistryCategory(Schema):
     name_en = fields.String(load_default=None, allow_none=True)
 
 
+class RegistryHub(Schema):
+    """One hub of the directory (docs/hubs.md); codes are strings."""
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True)
+    name = fields.String(load_default=None, allow_none=True)
+    tier = fields.String(required=True)
+    parent = fields.String(load_default=None, allow_none=True)
+    public_url = fields.String(load_default=None, allow_none=True)
+    public_key = fields.String(load_default=None, allow_none=True)
+
+
 class RegistryUpdated(EventSchema):
     """After an import: the whole list of regions (with SMS keywords) and categories, which other
     services keep copies of (intake accepts reports against it while routing is down).
@@ -263,6 +295,7 @@ class RegistryUpdated(EventSchema):
     updated_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     regions = fields.List(fields.Nested(RegistryRegion), required=True)
     categories = fields.List(fields.Nested(RegistryCategory), required=True)
+    hubs = fields.List(fields.Nested(RegistryHub), load_default=list)  # issue 14: the hub directory
 
 
 # event name -> (source service, payload schema)

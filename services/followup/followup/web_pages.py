@@ -113,7 +113,6 @@ class CitizenCasePages:
         except (errors.ApiError, ValidationError) as exc:
             return self._public(page, canonical, page.field_errors(exc), values, status=getattr(exc, "status", 400))
         self.cases.add_comment(comment, emitted)
-        self.outbox.wake()
         return page.redirect(f"/laporan/{canonical}?notice=commented#diskusi")
 
     # --- helpers ---------------------------------------------------------------------------

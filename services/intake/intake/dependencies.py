@@ -16,8 +16,9 @@ from gridfs import GridFSBucket
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from contract.store import Repository, Store, utcnow
+from contract.store import Repository, StaleWrite, Store, utcnow
 from intake import history, registry as regions_domain
+from intake.hub_store import HubReports
 
 log = logging.getLogger(__name__)
 REGISTRY_TTL_SECONDS = 30.0
@@ -25,9 +26,11 @@ REGISTRY_TTL_SECONDS = 30.0
 SIMILAR_INDEX = [("category_code", ASCENDING), ("region_code", ASCENDING), ("received_at", DESCENDING)]
 PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
 SENDER_INDEX = [("source.sender_hash", ASCENDING), ("received_at", DESCENDING)]
+HISTORY = "history"
+HISTORY_INDEX = [("tracking_id", ASCENDING), ("at", ASCENDING)]
 
 
-class Reports(Repository):
+class Reports(HubReports, Repository):
     _registry_cache: tuple[float, dict] | None = None
 
     def add(self, report: dict, events: list[dict], idempotency_key: str | None = None) -> str | None:
@@ -106,9 +109,28 @@ class Reports(Repository):
                                                    report.get("reopened_at"), step["reopen"])
             if step["reopen"]:
                 update["reopened_at"] = max(step["at"], report.get("reopened_at") or step["at"])
-            self.db.reports.update_one({"_id": tracking_id},
-                                       {"$set": update, "$push": {"history": step["entry"]}}, session=session)
+            if update != {"status": report["status"]} or not step["entry"]["step"].startswith("notification_"):
+                # a notification step changes nothing of the request itself: its history document is all.
+                # Conditional on what was read: a batch in flight beside this one may move the status.
+                seen = {"_id": tracking_id, "status": report["status"], "reopened_at": report.get("reopened_at")}
+                if not self.db.reports.update_one(seen, {"$set": update, "$max": {"updated_at": step["at"]}},
+                                                  session=session).matched_count:
+                    raise StaleWrite(f"report {tracking_id}")
+            # one small document per step (never a growing report rewritten per step)
+            self.insert_later(HISTORY, {"_id": event_id, "tracking_id": tracking_id, **step["entry"]}, session)
         return self.once(event_id, work)
+
+    def with_history(self, tracking_id: str) -> dict | None:
+        """The report with its whole timeline: the entries intake wrote itself (on the report) and one
+        document per tracked event (one indexed query)."""
+        # the steps first, then the report: two reads are no snapshot, and this order shows a status at
+        # least as new as the timeline (never a step whose status change is not shown yet)
+        steps = list(self.db[HISTORY].find({"tracking_id": tracking_id}, {"_id": 0, "tracking_id": 0})
+                     .sort("at", ASCENDING).hint(HISTORY_INDEX))
+        report = self.get(tracking_id)
+        if report is not None:
+            report["history"] = list(report.get("history") or []) + steps
+        return report
 
     def public_requests(self, ids: list[str] | None, statuses: list[str] | None, service_codes: list[str] | None,
                         start: datetime | None, end: datetime | None, limit: int) -> list[dict]:
@@ -203,21 +225,23 @@ class Reports(Repository):
         self._registry_cache = (time.monotonic() + REGISTRY_TTL_SECONDS, value)
         return value
 
-    def replace_registry(self, regions: list[dict], categories: list[dict], source: str = "file") -> dict:
+    def replace_registry(self, regions: list[dict], categories: list[dict], source: str = "file",
+                         hubs: list[dict] | None = None) -> dict:
         self.db.registry.replace_one({"_id": "current"}, {"_id": "current", "regions": regions,
-                                                          "categories": categories, "loaded_at": utcnow(),
-                                                          "source": source}, upsert=True)
+                                                          "categories": categories, "hubs": hubs or [],
+                                                          "loaded_at": utcnow(), "source": source}, upsert=True)
         self._registry_cache = None
         return {"regions": len(regions), "categories": len(categories)}
 
     def apply_registry_update(self, regions: list[dict], categories: list[dict], version: str,
-                              updated_at) -> bool:
+                              updated_at, hubs: list[dict] | None = None) -> bool:
         """routing's registry after an import (``registry_updated``); False when the copy is already
         as new or newer (events of two imports may arrive out of order)."""
         newer = {"_id": "current", "$or": [{"updated_at": {"$exists": False}}, {"updated_at": {"$lt": updated_at}}]}
         try:
             self.db.registry.update_one(newer, {"$set": {
-                "regions": regions, "categories": categories, "loaded_at": utcnow(), "source": "routing",
+                "regions": regions, "categories": categories, "hubs": hubs or [], "loaded_at": utcnow(),
+                "source": "routing",
                 "version": version, "updated_at": updated_at}}, upsert=True)
         except DuplicateKeyError:  # the copy exists and is not older: nothing to do
             return False
@@ -245,10 +269,12 @@ class ReportStore(Store):
                     IndexModel([("status", ASCENDING), ("received_at", ASCENDING)]),
                     IndexModel(SIMILAR_INDEX), IndexModel(PUBLIC_INDEX), IndexModel(SENDER_INDEX)],
         "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
+        HISTORY: [IndexModel(HISTORY_INDEX)],
     }
 
     def setup(self):
         super().setup()
+        self.repository.ensure_hub_indexes()
         path = registry_file(self.container.config)
         if path is None or not path.exists():
             return
@@ -258,5 +284,5 @@ class ReportStore(Store):
         from intake.schemas import RegistryCopyIn  # schemas import nothing of this module
         with open(path) as handle:
             loaded = RegistryCopyIn().load(yaml.safe_load(handle) or {})
-        counts = self.repository.replace_registry(loaded["regions"], loaded["categories"])
+        counts = self.repository.replace_registry(loaded["regions"], loaded["categories"], hubs=loaded["hubs"])
         log.info("intake: registry copy loaded from %s: %s", path, counts)

@@ -4,23 +4,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from contract import events, http as api_http
 from contract.auth import Auth
-from contract.consumer import consume
+from contract.batch import apply_batch, event_batches
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
-from contract.outbox import OutboxRelay
-from contract.web import WebAssets, WebPages
 from contract.store import utcnow
+from contract.web import WebAssets, WebPages
 # mixins imported as modules: `nameko run intake.service` must find one service class only
-from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, open311_entrypoints,
-                    schemas, tracking, web_pages)
+from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, history, hubs,
+                    open311_entrypoints, schemas, tracking, web_pages)
 from intake import metrics as intake_metrics
 from intake.dependencies import ReportStore
+from intake.hub_link import HubLink, HubOutboxRelay
 
 
 def language_of(request) -> str:
@@ -37,14 +36,30 @@ def receipt_response(status: int, receipt: dict):
     return api_http.json_response(status, body, {"Location": body["tracking_url"]})
 
 
+def registry_updated(service, event_type: str, event: dict) -> None:
+    """routing imported a registry: refresh the copy that reports are checked against."""
+    loaded = schemas.RegistryCopyIn().load({"regions": event["regions"], "categories": event["categories"],
+                                            "hubs": event["hubs"]})
+    service.reports.apply_registry_update(loaded["regions"], loaded["categories"], event["version"],
+                                          event["updated_at"], hubs=loaded["hubs"])
+
+
+# event type -> handler(service, event type, event): what intake does with each event it consumes
+EVENTS = {
+    **{event_type: tracking.record for event_type in history.TRACKED},
+    events.REGISTRY_UPDATED: registry_updated,
+}
+
+
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, web_pages.CitizenPages,
+                    evidence_entrypoints.EvidenceEntrypoints, hubs.HubEntrypoints, web_pages.CitizenPages,
                     WebAssets, api_http.HealthAndMetrics):
     name = "intake"
 
     config = Config()
     reports = ReportStore()
-    outbox = OutboxRelay()
+    outbox = HubOutboxRelay()
+    hub_link = HubLink()
     metrics = Metrics()
     auth = Auth()
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
@@ -79,7 +94,6 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         event = domain.draft_event(report, now) if missing else domain.received_event(report)
         if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event]):
             raise exceptions.not_a_draft()
-        self.outbox.wake()
         if not missing:
             intake_metrics.received(draft["channel"], report.get("classification"), complete=True)
         return missing, report
@@ -103,7 +117,9 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         canonical = parse_tracking_id(tracking_id)
         if canonical is None:
             raise exceptions.invalid_tracking_id()
-        report = self.reports.get(canonical)
+        report = self.reports.with_history(canonical)
+        if report is None and (elsewhere := self._elsewhere(canonical)):
+            return api_http.json_response(307, {"tracking_id": canonical, "location": elsewhere}, {"Location": elsewhere})
         if report is None:
             raise exceptions.report_not_found()
         view = domain.tracking_view(report, language_of(request))
@@ -111,7 +127,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
 
     @rpc
     def get_report(self, tracking_id):
-        report = self.reports.get(tracking_id)
+        report = self.reports.with_history(tracking_id)
         return None if report is None else schemas.TrackingOut().dump(domain.tracking_view(report))
 
     @rpc
@@ -133,14 +149,9 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         loaded = schemas.RegistryCopyIn().load(registry)
         return self.reports.replace_registry(loaded["regions"], loaded["categories"], source="rpc")
 
-    @event_handler("routing", events.REGISTRY_UPDATED, requeue_on_error=True)
-    def on_registry_updated(self, payload):
-        """routing imported a registry: refresh the copy that reports are checked against."""
-        def apply(event):
-            loaded = schemas.RegistryCopyIn().load({"regions": event["regions"], "categories": event["categories"]})
-            return self.reports.apply_registry_update(loaded["regions"], loaded["categories"], event["version"],
-                                                      event["updated_at"])
-        consume(self.metrics, events.REGISTRY_UPDATED, payload, apply)
+    @event_batches(EVENTS)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, EVENTS)
 
     @rpc
     def health(self):

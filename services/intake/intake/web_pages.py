@@ -120,7 +120,7 @@ class CitizenPages:
     def page_view(self, tracking_id, lang="id", secret=None):
         """A report as the web pages show it (``PageViewOut``), or None when there is none."""
         canonical = parse_tracking_id(tracking_id) if isinstance(tracking_id, str) else None
-        report = self.reports.get(canonical) if canonical else None
+        report = self.reports.with_history(canonical) if canonical else None
         if report is None:
             return None
         registry = self.reports.registry()

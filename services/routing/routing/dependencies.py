@@ -11,9 +11,11 @@ from contract import events
 from contract.auth import AuthClient, token_hash
 from contract.store import DEFAULT_URI, Repository, Store, acquire_client, database_name, release_client, utcnow
 from routing import domain
+from routing.domain import forwarding
 from routing.exceptions import StaleState
 
 REGISTRY_COLLECTIONS = domain.COLLECTIONS
+VERSION_CHECK_SECONDS = 1.0
 META = "registry_meta"
 ID_FIELD = {"rules": "id", "officials": "official_id"}  # others: code
 
@@ -24,12 +26,14 @@ class Registry(Repository):
     def __init__(self, client, db):
         super().__init__(client, db)
         self._cache_version: str | None = ""  # never a stored version: the first call loads
+        self._checked_until = 0.0  # the stored version is looked at most once a second (a batch: once)
         self._regions: dict[str, dict] = {}
         self._index = domain.RuleIndex([])
 
     def import_registry(self, registry: dict, hub: str) -> dict:
         """Upsert a whole registry file in one transaction: all of it or nothing; the regions and
         categories as they now stand go out as ``registry_updated`` in the same transaction."""
+        self._checked_until = 0.0
         def txn(session):
             counts = {}
             for name in REGISTRY_COLLECTIONS:
@@ -49,8 +53,9 @@ class Registry(Repository):
                        for r in self.db.regions.find({}, session=session).sort("_id", ASCENDING)]
             categories = [{"code": c["_id"], "name_id": c.get("name_id"), "name_en": c.get("name_en")}
                           for c in self.db.categories.find({}, session=session).sort("_id", ASCENDING)]
+            hubs = forwarding.directory_for_event(list(self.db.hubs.find({}, session=session).sort("_id", ASCENDING)))
             self.stage_events(session, [events.build(events.REGISTRY_UPDATED, hub, version=version, updated_at=now,
-                                                     regions=regions, categories=categories)])
+                                                     regions=regions, categories=categories, hubs=hubs)])
             return counts
         return self.transaction(txn)
 
@@ -67,6 +72,9 @@ class Registry(Repository):
         return [{"code": d.pop("_id"), **d} for d in self.db[name].find({}, projection).sort("_id", ASCENDING)]
 
     def _refresh(self) -> None:
+        if time.monotonic() < self._checked_until:
+            return
+        self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
         meta = self.db[META].find_one({"_id": "registry"}) or {}
         version = meta.get("version")
         if version != self._cache_version:
@@ -89,6 +97,10 @@ class Registry(Repository):
 
     def unit_agencies(self) -> dict[str, str]:
         return {u["_id"]: u["agency_code"] for u in self.db.units.find({}, {"agency_code": 1})}
+
+    def hubs(self) -> list[dict]:
+        """The hub directory as stored (docs/hubs.md)."""
+        return [forwarding.hub_doc(h) for h in self.db.hubs.find().sort("_id", ASCENDING)]
 
     def all_rules(self) -> list[dict]:
         return list(self.db.rules.find())
@@ -154,6 +166,19 @@ class Desk(Repository):
             return updated
         return self.transaction(txn)
 
+    def follow_case(self, event_id: str, tracking_id: str, decide) -> bool:
+        """Apply a follow-up case event once: ``decide(item)`` gives (changes, audit entry) or None."""
+        def work(session):
+            item = self.db.reports.find_one({"_id": tracking_id}, session=session)
+            decided = decide(item)
+            if decided is not None:
+                changes, entry = decided
+                self.db.reports.update_one({"_id": tracking_id}, {"$set": changes, "$inc": {"version": 1}},
+                                           session=session)
+                self.db.audit.insert_one(entry, session=session)
+            return []
+        return self.once(event_id, work)
+
     def history(self, tracking_id: str) -> list[dict]:
         return list(self.db.audit.find({"tracking_id": tracking_id}).sort("seq", ASCENDING))
 
@@ -201,16 +226,16 @@ class OfficialAuth(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
-        self.client = acquire_client(self.uri)
+        self.client = acquire_client(self.uri, self.container.service_name)
         self.db = self.client[database_name(config, self.container.service_name)]
         self.ttl = float(config.get("ROUTING_AUTH_CACHE_SECONDS", 5))
         self._cache: dict[str, tuple[float, dict | None, object]] = {}
 
     def stop(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def kill(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def lookup(self, token: str) -> dict | None:
         """The principal of a token; answers are kept ``ROUTING_AUTH_CACHE_SECONDS`` (never past
