@@ -22,6 +22,11 @@ MESSAGES = {
     "not_found": ("Not found.", "Tidak ditemukan."),
     "conflict": ("The request conflicts with the current state.", "Permintaan bertentangan dengan keadaan saat ini."),
     "unavailable": ("The service is temporarily unavailable.", "Layanan sedang tidak tersedia."),
+    "method_not_allowed": ("This method is not allowed here; see the Allow header.",
+                           "Metode ini tidak diizinkan di sini; lihat header Allow."),
+    "too_large": ("The request is too large.", "Permintaan terlalu besar."),
+    "too_deep": ("The document nests too deeply.", "Dokumen bersarang terlalu dalam."),
+    "bad_request": ("The request is malformed.", "Permintaan tidak berbentuk dengan benar."),
     "internal": ("An internal error occurred; nothing was changed.", "Terjadi kesalahan internal; tidak ada yang diubah."),
 }
 

@@ -10,7 +10,9 @@ from marshmallow import ValidationError
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from contract import errors, metrics
+from contract import errors, inputs, metrics, web
+
+web.install()  # routing misses (404/405) in the error format, for every service
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +35,9 @@ def csv_response(body: str, filename: str) -> Response:
 
 
 def read_json(request) -> dict:
-    """The request body as a JSON object, or an ApiError naming the problem."""
-    raw = request.get_data(cache=True)
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise errors.ApiError([errors.error(None, "invalid_json")])
+    """The request body as a JSON object, or an ApiError naming the problem (not JSON, nested too
+    deep, text that cannot be stored: see ``contract.inputs``)."""
+    body = inputs.loads_json(request.get_data(cache=True))
     if not isinstance(body, dict):
         raise errors.ApiError([errors.error(None, "invalid_json", "The request body must be a JSON object.",
                                             "Isi permintaan harus berupa objek JSON.")])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -133,8 +134,10 @@ class Reports(HubReports, Repository):
         return report
 
     def public_requests(self, ids: list[str] | None, statuses: list[str] | None, service_codes: list[str] | None,
-                        start: datetime | None, end: datetime | None, limit: int) -> list[dict]:
-        """Complete, non-confidential reports for the Open311 listing, newest first."""
+                        start: datetime | None, end: datetime | None, limit: int,
+                        region: str | None = None) -> list[dict]:
+        """Complete, non-confidential reports for the Open311 listing, newest first (in ``region``
+        and the regions under it when given); ``media_url`` is the one source field shown."""
         query: dict = {"is_confidential": False, "status": {"$in": statuses} if statuses else {"$ne": "incomplete"}}
         if ids is not None:
             query["_id"] = {"$in": ids}
@@ -144,9 +147,14 @@ class Reports(HubReports, Repository):
             window = {k: v for k, v in (("$gte", start), ("$lte", end)) if v is not None}
             if window:
                 query["received_at"] = window
-        projection = {"reporter": 0, "secret_hash": 0, "source": 0, "reporter_ref": 0}
+            if region:
+                query["region_code"] = {"$regex": f"^{re.escape(region)}"}
+        projection = {"reporter": 0, "secret_hash": 0, "reporter_ref": 0}
         cursor = self.db.reports.find(query, projection).sort("received_at", DESCENDING).limit(limit)
-        return list(cursor.hint("_id_" if ids is not None else PUBLIC_INDEX))
+        docs = list(cursor.hint("_id_" if ids is not None else PUBLIC_INDEX))
+        for doc in docs:
+            doc["media_url"] = (doc.pop("source", None) or {}).get("media_url")
+        return docs
 
     def rate_limited(self, sender_key: str, limit: int, window_seconds: int) -> int | None:
         """Count one submission by a sender; seconds to wait when over ``limit`` in the window."""

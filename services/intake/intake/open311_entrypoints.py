@@ -151,7 +151,8 @@ class Open311Entrypoints:
         end = query.get("end_date")
         start = query.get("start_date") or ((end or utcnow()) - timedelta(days=open311.DEFAULT_DAYS))
         docs = self.reports.public_requests(ids, open311.platform_statuses(_split(query.get("status"))),
-                                            _split(query.get("service_code")), start, end, open311.MAX_RESULTS)
+                                            _split(query.get("service_code")), start, end, open311.MAX_RESULTS,
+                                            region=open311.region_filter(query.get("jurisdiction_id")))
         return respond("requests", [open311.service_request(d, self._service_names(request)) for d in docs], fmt)
 
     @http("GET", f"/open311/v2/requests/<string:request_id>.{FMT}")
