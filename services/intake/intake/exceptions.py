@@ -8,8 +8,8 @@ def report_not_found() -> errors.ApiError:
 
 def invalid_tracking_id() -> errors.ApiError:
     return errors.ApiError([errors.error(
-        "tracking_id", "invalid", "This is not a valid tracking ID (example: ID-K7M4X-9XQ2A).",
-        "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2A).")])
+        "tracking_id", "invalid", "This is not a valid tracking ID (example: ID-K7M4X-9XQ2B).",
+        "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2B).")])
 
 
 def wrong_secret() -> errors.ApiError:

@@ -3,7 +3,7 @@ from intake.channel_schemas import ManualIn, SmsIn, SmsReplyOut, SocialIn, Socia
 from intake.schemas import CompletionIn, ReceiptOut, ReportIn, TrackingOut
 
 TRACKING_ID_PARAM = {"name": "tracking_id", "in": "path", "required": True,
-                     "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2A"}
+                     "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2B"}
 IDEMPOTENCY_PARAM = {"name": "Idempotency-Key", "in": "header", "required": False,
                      "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
                      "description": "A retry with the same key returns the first report (200) and stores nothing."}
