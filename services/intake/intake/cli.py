@@ -14,7 +14,7 @@ import argparse
 import csv
 import sys
 
-from contract import sealing
+from contract import csvfile, sealing
 from contract.config import load_config
 from contract.store import acquire_client, database_name, release_client, utcnow
 from intake import csv_import, domain
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     counts = import_csv(args.file, config, config.get("HUB_CODE") or "ID", collect)
     out = open(args.errors, "w", newline="", encoding="utf-8") if args.errors else sys.stderr
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)
     if rows:
         writer.writerow(["line", "field", "code", "message", "message_id"])
         writer.writerows(rows)

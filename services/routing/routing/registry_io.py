@@ -15,7 +15,7 @@ import re
 import yaml
 from marshmallow import ValidationError
 
-from contract import inputs
+from contract import csvfile, inputs
 from contract.errors import ApiError, error, from_validation_error
 from routing import domain, schemas
 from routing.domain import forwarding
@@ -78,7 +78,7 @@ def parse_csv(text: str, kind: str) -> tuple[dict, dict[str, list[int]]]:
         for header, cell in row.items():
             if header is None or cell is None or cell.strip() == "":
                 continue
-            value = cell.strip()
+            value = csvfile.restore(cell.strip())
             if header in LIST_FIELDS:
                 value = [v.strip() for v in value.split("|") if v.strip()]
             parent, _, child = header.partition(".")
@@ -146,7 +146,7 @@ def to_csv(items: list[dict]) -> str:
     for row in flat:
         headers += [h for h in row if h not in headers]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=headers, lineterminator="\n")
+    writer = csvfile.dict_writer(out, headers)
     writer.writeheader()
     for row in flat:
         writer.writerow({k: "" if v is None else str(v).lower() if isinstance(v, bool) else v for k, v in row.items()})
