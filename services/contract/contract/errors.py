@@ -56,11 +56,13 @@ class ApiError(Exception):
 
     status = 400
 
-    def __init__(self, errors: list[dict], status: int | None = None):
+    def __init__(self, errors: list[dict], status: int | None = None, headers: dict | None = None):
         super().__init__(errors)
         self.errors = errors
         if status is not None:
             self.status = status
+        if headers:
+            self.headers = headers
 
     def to_dict(self) -> dict:
         return {"errors": self.errors}
