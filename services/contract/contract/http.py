@@ -34,6 +34,18 @@ def csv_response(body: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 
+def client_address(request, trusted_proxies: str | None) -> str:
+    """The caller's address. ``X-Forwarded-For`` is believed only from a trusted proxy (the front
+    door; ``trusted_proxies`` is a comma-separated list): then the nearest hop that is not itself
+    a trusted proxy. From anyone else the header is ignored: it is the caller's to forge."""
+    trusted = {p.strip() for p in (trusted_proxies or "").split(",") if p.strip()}
+    remote = request.remote_addr or ""
+    if remote not in trusted:
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    return next((hop for hop in reversed(hops) if hop not in trusted), remote)
+
+
 def read_json(request) -> dict:
     """The request body as a JSON object, or an ApiError naming the problem (not JSON, nested too
     deep, text that cannot be stored: see ``contract.inputs``)."""

@@ -14,11 +14,12 @@ import yaml
 from bson import ObjectId
 from bson.errors import InvalidId
 from gridfs import GridFSBucket
+from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from contract.store import Repository, StaleWrite, Store, utcnow
-from intake import history, registry as regions_domain
+from intake import gateways, history, limits, registry as regions_domain
 from intake.hub_store import HubReports
 
 log = logging.getLogger(__name__)
@@ -156,17 +157,17 @@ class Reports(HubReports, Repository):
             doc["media_url"] = (doc.pop("source", None) or {}).get("media_url")
         return docs
 
-    def rate_limited(self, sender_key: str, limit: int, window_seconds: int) -> int | None:
-        """Count one submission by a sender; seconds to wait when over ``limit`` in the window."""
+    def rate_limited(self, key: str, limit: int, window_seconds: int) -> int | None:
+        """Count one submission under ``key``; seconds to wait when the sliding-window estimate
+        (``limits.retry_after``) is over ``limit`` in the last ``window_seconds``."""
         now = time.time()
-        window = int(now // window_seconds)
+        window = limits.window_of(now, window_seconds)
         doc = self.db.rate_limits.find_one_and_update(
-            {"_id": f"{sender_key}:{window}"},
+            {"_id": f"{key}:{window}"},
             {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": utcnow() + timedelta(seconds=2 * window_seconds)}},
             upsert=True, return_document=ReturnDocument.AFTER)
-        if doc["count"] <= limit:
-            return None
-        return max(1, int((window + 1) * window_seconds - now + 0.999))
+        previous = self.db.rate_limits.find_one({"_id": f"{key}:{window - 1}"})
+        return limits.retry_after(previous["count"] if previous else 0, doc["count"], limit, window_seconds, now)
 
     def add_attachment(self, report: dict, data: bytes, content_type: str, filename: str, max_count: int,
                        now: datetime) -> dict | None:
@@ -284,3 +285,17 @@ class ReportStore(Store):
             loaded = RegistryCopyIn().load(yaml.safe_load(handle) or {})
         counts = self.repository.replace_registry(loaded["regions"], loaded["categories"], hubs=loaded["hubs"])
         log.info("intake: registry copy loaded from %s: %s", path, counts)
+
+
+class ChannelGateways(DependencyProvider):
+    """``gateway(channel, request)``: the authenticated channel gateway of a request, or None
+    (``CHANNEL_GATEWAYS``, read once at setup; see intake.gateways)."""
+
+    def setup(self):
+        self.gateways = gateways.parse(self.container.config.get("CHANNEL_GATEWAYS"))
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def gateway(self, channel: str, request) -> str | None:
+        return gateways.authenticate(self.gateways.get(channel, {}), request.headers, request.get_data(cache=True))

@@ -15,17 +15,12 @@ from contract.store import utcnow
 from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, history, hubs,
                     open311_entrypoints, schemas, tracking)
 from intake import metrics as intake_metrics
-from intake.dependencies import ReportStore
+from intake.dependencies import ChannelGateways, ReportStore
 from intake.hub_link import HubLink, HubOutboxRelay
 
 
 def language_of(request) -> str:
     return "en" if request.args.get("lang") == "en" or (request.accept_languages.best or "").startswith("en") else "id"
-
-
-def client_address(request) -> str:
-    """The caller's address: the front door (nginx) sets X-Forwarded-For to its peer."""
-    return (request.headers.get("X-Forwarded-For") or request.remote_addr or "").split(",")[0].strip()
 
 
 def receipt_response(status: int, receipt: dict):
@@ -54,6 +49,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
 
     config = Config()
     reports = ReportStore()
+    channel_gateways = ChannelGateways()
     outbox = HubOutboxRelay()
     hub_link = HubLink()
     metrics = Metrics()
@@ -64,7 +60,8 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     @api_http.api
     def submit_report(self, request):
         form = schemas.load_report(api_http.read_json(request))
-        status, receipt, _ = self._accept(form, sender=client_address(request),
+        sender = api_http.client_address(request, self.config.get("TRUSTED_PROXIES", "127.0.0.1,::1"))
+        status, receipt, _ = self._accept(form, sender=sender,
                                           idempotency_key=request.headers.get("Idempotency-Key"))
         return receipt_response(status, receipt)
 
