@@ -203,6 +203,11 @@ class Reports(HubReports, Repository):
     def api_key_valid(self, key_hash: str) -> bool:
         return self.db.open311_keys.count_documents({"_id": key_hash, "revoked_at": None}, limit=1) > 0
 
+    def api_keys(self) -> list[dict]:
+        """Every Open311 key issued (client, created_at, revoked_at; never the key or its hash)."""
+        return list(self.db.open311_keys.find({}, {"_id": 0, "client": 1, "created_at": 1, "revoked_at": 1})
+                    .sort("created_at", ASCENDING))
+
     def revoke_api_keys(self, client: str) -> int:
         return self.db.open311_keys.update_many({"client": client, "revoked_at": None},
                                                 {"$set": {"revoked_at": utcnow()}}).modified_count

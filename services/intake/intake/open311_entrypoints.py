@@ -16,7 +16,7 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from contract import errors
+from contract import errors, http as api_http
 from contract.auth import token_hash
 from contract.ids import parse_tracking_id
 from contract.store import utcnow
@@ -70,7 +70,7 @@ def _split(value: str | None) -> list[str]:
 
 
 class Open311Entrypoints:
-    """Mixed into IntakeService; needs ``self.reports``, ``self.config`` and ``self._accept``."""
+    """Mixed into IntakeService; needs ``self.reports``, ``self.config``, ``self.auth`` and ``self._accept``."""
 
     @http("GET", f"/open311/v2/services.{FMT}")
     @georeport
@@ -118,15 +118,39 @@ class Open311Entrypoints:
     @rpc
     def issue_open311_key(self, client):
         """A new api_key for an Open311 client (shown once; only its hash is stored)."""
-        if not isinstance(client, str) or not 1 <= len(client) <= 100:
-            raise errors.ApiError([errors.error("client", "invalid")])
-        key = "o311_" + secrets.token_urlsafe(24)
-        self.reports.add_api_key(token_hash(key), client)
-        return {"api_key": key, "client": client}
+        return self._issue_key(open311_schemas.ApiKeyIn().load({"client": client})["client"])
 
     @rpc
     def revoke_open311_keys(self, client):
         return {"revoked": self.reports.revoke_api_keys(client)}
+
+    def _issue_key(self, client: str) -> dict:
+        key = "o311_" + secrets.token_urlsafe(24)
+        self.reports.add_api_key(token_hash(key), client)
+        return {"api_key": key, "client": client}
+
+    # --- the operator's API for Open311 keys (national admins; the CLI does the same) ----------
+    @http("GET", "/channels/open311/keys")
+    @api_http.api
+    def list_open311_keys(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        return api_http.json_response(200, {"keys": open311_schemas.ApiKeyOut(many=True).dump(self.reports.api_keys())})
+
+    @http("POST", "/channels/open311/keys")
+    @api_http.api
+    def create_open311_key(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        client = open311_schemas.ApiKeyIn().load(api_http.read_json(request))["client"]
+        return api_http.json_response(201, self._issue_key(client))
+
+    @http("DELETE", "/channels/open311/keys/<string:client>")
+    @api_http.api
+    def delete_open311_keys(self, request, client):
+        self.auth.principal(request, roles=("national_admin",))
+        revoked = self.reports.revoke_api_keys(open311_schemas.ApiKeyIn().load({"client": client})["client"])
+        if not revoked:
+            raise errors.not_found("client", "Open311 client key")
+        return api_http.json_response(200, {"client": client, "revoked": revoked})
 
     def _open311_form(self, data: dict) -> dict:
         attributes = data["attribute"]

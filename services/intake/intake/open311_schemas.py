@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 from intake.schemas import CATEGORY_CODE, PHONE, REGION_CODE
@@ -90,3 +90,19 @@ class Open311QueryIn(Schema):
     def _range(self, data, **_):
         if data.get("start_date") and data.get("end_date") and data["start_date"] > data["end_date"]:
             raise ValidationError("start_date is after end_date.", "start_date")
+
+
+class ApiKeyIn(Schema):
+    """An Open311 client to issue a key for (or whose keys to revoke)."""
+
+    class Meta:
+        unknown = RAISE
+
+    client = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$",
+                                                                      error="1 to 100 letters, digits, . _ @ - or spaces."))
+
+
+class ApiKeyOut(Schema):
+    client = fields.String()
+    created_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
