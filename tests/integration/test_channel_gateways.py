@@ -2,6 +2,7 @@
 webhooks do) or shows its secret; limits per phone, per gateway and per channel; idempotency
 keys per gateway; sliding-window limits; X-Forwarded-For believed from configured proxies only."""
 import json
+import re
 import time
 
 import requests
@@ -104,3 +105,26 @@ def test_forwarded_for_is_believed_from_trusted_proxies_only(start_services, ser
     for n in range(3):
         assert requests.post(f"{trusting}/reports", json=make_report(), headers={"X-Forwarded-For": f"192.0.2.{n}"},
                              timeout=5).status_code == 201
+
+
+def test_a_social_draft_is_completed_through_its_one_time_link(start_services, service_config):
+    base = intake(start_services, service_config, SOCIAL_COMPLETION_URL="https://lapor.example/lapor/<tracking_id>?kode=<code>")
+    post = {"post_id": "1790000000000000077", "author_handle": "warga_luwu", "text": "@LAPOR1708 jalan rusak #lapor"}
+    draft = requests.post(f"{base}/channels/social", json=post, headers=SOCIAL_GATEWAY, timeout=5)
+    assert draft.status_code == 202 and "secret" not in draft.json()
+    tracking_id = draft.json()["tracking_id"]
+    link = re.search(r"https://lapor\.example/lapor/(\S+)\?kode=(\S+)", draft.json()["reply"])
+    assert link and link.group(1) == tracking_id and len(draft.json()["reply"]) <= 280
+    code = link.group(2)
+    url = f"{base}/reports/{tracking_id}"
+    assert requests.patch(url, json={"completion_code": "AAAA-BBBB-CCCC", "description": "x"},
+                          timeout=5).status_code == 403
+    done = requests.patch(url, timeout=5, json={
+        "completion_code": code, "location_text": "Jl. Andi Djemma, Belopa",
+        "description": "Jalan poros Belopa berlubang besar sejak banjir minggu lalu, dua motor jatuh kemarin"})
+    assert done.status_code == 200, done.text
+    secret = done.json()["secret"]  # the code is exchanged for the reporter's own secret
+    assert requests.patch(url, json={"completion_code": code, "title": "Jalan poros rusak"}, timeout=5).status_code == 403
+    assert requests.patch(url, json={"secret": secret, "title": "Jalan poros rusak"}, timeout=5).status_code == 409
+    again = requests.post(f"{base}/channels/social", json=post, headers=SOCIAL_GATEWAY, timeout=5)
+    assert again.status_code == 200 and "kode=" not in again.json()["reply"]

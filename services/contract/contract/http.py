@@ -10,9 +10,9 @@ from marshmallow import ValidationError
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from contract import errors, inputs, metrics, web
+from contract import errors, inputs, metrics, webserver
 
-web.install()  # routing misses (404/405) in the error format, for every service
+webserver.install()  # routing misses (404/405) in the error format, for every service
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from intake import (acceptance, channel_schemas, completeness, domain, exception
 from intake.domain import derived_title
 
 SMS_DRAFT_HOURS = 24
+COMPLETION_CODE_DAYS = 7
 
 
 def _body(request) -> dict:
@@ -26,8 +27,8 @@ def _body(request) -> dict:
 
 
 class ChannelEntrypoints:
-    """Mixed into IntakeService; needs ``self.reports``, ``self.auth``, ``self.channel_gateways``
-    and ``self._accept``."""
+    """Mixed into IntakeService; needs ``self.reports``, ``self.auth``, ``self.config``,
+    ``self.channel_gateways`` and ``self._accept``."""
 
     def _gateway(self, channel: str, request) -> str:
         """The authenticated gateway posting into ``channel`` (401 otherwise; see intake.gateways)."""
@@ -103,11 +104,22 @@ class ChannelEntrypoints:
         en = form["language"] == "en"
         reply = (f"{handle} Thank you, your report is recorded: {report['tracking_id']}" if en else
                  f"{handle} Terima kasih, laporan Anda tercatat: {report['tracking_id']}")
-        if receipt["missing"]:
-            reply += (". Please add the chronology via lapor.go.id." if en else
-                      ". Mohon lengkapi kronologi melalui lapor.go.id.")
+        if receipt["missing"] and status == 202:  # a new draft: a one-time completion link
+            reply += (". Please complete it (link valid once, 7 days): " if en else
+                      ". Mohon lengkapi (tautan sekali pakai, 7 hari): ") + self._completion_link(report)
+        elif receipt["missing"]:
+            reply += ". Please use the completion link sent earlier." if en else \
+                ". Gunakan tautan pelengkapan yang telah dikirim."
         body = channel_schemas.SocialReplyOut().dump({**receipt, "reply": reply})
         return api_http.json_response(status, body)
+
+    def _completion_link(self, report: dict) -> str:
+        """A one-time code for a social draft (its reporter has no secret: posts are public), as a link."""
+        code = domain.new_secret()
+        self.reports.set_completion_code(report["tracking_id"], domain.secret_hash(code),
+                                         utcnow() + timedelta(days=COMPLETION_CODE_DAYS))
+        template = self.config.get("SOCIAL_COMPLETION_URL") or "http://127.0.0.1:8780/lapor/<tracking_id>?kode=<code>"
+        return template.replace("<tracking_id>", report["tracking_id"]).replace("<code>", code)
 
     @http("POST", "/channels/manual")
     @intake_metrics.counted("manual")

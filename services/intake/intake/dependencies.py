@@ -62,10 +62,11 @@ class Reports(HubReports, Repository):
         return doc["tracking_id"] if doc else None
 
     def complete(self, tracking_id: str, update: dict, entry: dict, events: list[dict],
-                 idempotency_key: str | None = None) -> bool:
-        """Apply a reporter's completion to a draft still incomplete; False if it no longer is."""
+                 idempotency_key: str | None = None, expect: dict | None = None) -> bool:
+        """Apply a reporter's completion to a draft still incomplete (and matching ``expect``:
+        a one-time completion code not spent meanwhile); False if it no longer is."""
         def txn(session):
-            result = self.db.reports.update_one({"_id": tracking_id, "status": "incomplete"},
+            result = self.db.reports.update_one({**(expect or {}), "_id": tracking_id, "status": "incomplete"},
                                                 {"$set": update, "$push": {"history": entry}}, session=session)
             if result.matched_count:
                 if idempotency_key:
@@ -74,6 +75,11 @@ class Reports(HubReports, Repository):
                 self.stage_events(session, events)
             return bool(result.matched_count)
         return self.transaction(txn)
+
+    def set_completion_code(self, tracking_id: str, code_hash: str, expires_at: datetime) -> None:
+        """A one-time completion code for a draft whose reporter has no secret (social media)."""
+        self.db.reports.update_one({"_id": tracking_id, "status": "incomplete"}, {"$set": {
+            "completion_code_hash": code_hash, "completion_code_expires_at": expires_at}})
 
     def open_sms_draft(self, sender_hash: str, since: datetime) -> dict | None:
         """The sender's latest SMS draft still incomplete since ``since`` (a next SMS completes it)."""

@@ -12,10 +12,11 @@ def invalid_tracking_id() -> errors.ApiError:
         "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2B).")])
 
 
-def wrong_secret() -> errors.ApiError:
+def wrong_secret(field: str = "secret") -> errors.ApiError:
     return errors.ApiError([errors.error(
-        "secret", "invalid_secret", "The secret does not match this report.",
-        "Kode rahasia tidak cocok dengan laporan ini.")], status=403)
+        field, "invalid_secret", "The secret does not match this report (or the one-time code is spent or expired).",
+        "Kode rahasia tidak cocok dengan laporan ini (atau kode sekali pakai sudah dipakai atau kedaluwarsa).")],
+        status=403)
 
 
 def not_a_draft() -> errors.ApiError:

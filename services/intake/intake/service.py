@@ -70,29 +70,37 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     @api_http.api
     def complete_report(self, request, tracking_id):
         changes = schemas.CompletionIn().load(api_http.read_json(request), partial=True)
-        draft = self._draft_for(tracking_id, changes.pop("secret", None))
+        code, now = changes.pop("completion_code", None), utcnow()
+        draft = self._draft_for(tracking_id, changes.pop("secret", None), code, now)
         changes.pop("channel", None)
         missing = completeness.missing_items(domain.merged(draft, changes), draft["channel"],
                                              self.reports.registry()["categories"])
-        now = utcnow()
         step = domain.completion(draft, changes, missing, now)
+        secret = domain.new_secret() if code else None  # a one-time code is exchanged for a secret
+        if secret:
+            step["set"].update(domain.code_spent(secret))
         report = {**domain.merged(draft, step["set"]), **step["set"]}
         event = domain.draft_event(report, now) if missing else domain.received_event(report)
-        if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event]):
+        expect = {"completion_code_hash": draft["completion_code_hash"]} if code else None
+        if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event], expect=expect):
             raise exceptions.not_a_draft()
         if not missing:
             intake_metrics.received(draft["channel"], report.get("classification"), complete=True)
-        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}"}
+        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}",
+                   **({"secret": secret} if secret else {})}
         return receipt_response(202 if missing else 200, receipt)
 
-    def _draft_for(self, tracking_id: str, secret: str | None) -> dict:
+    def _draft_for(self, tracking_id: str, secret: str | None, code: str | None = None, now=None) -> dict:
         canonical = parse_tracking_id(tracking_id)
         if canonical is None:
             raise exceptions.invalid_tracking_id()
         draft = self.reports.get(canonical)
         if draft is None:
             raise exceptions.report_not_found()
-        if not domain.secret_matches(draft.get("secret_hash"), secret):
+        if code is not None:
+            if not domain.completion_code_matches(draft, code, now or utcnow()):
+                raise exceptions.wrong_secret("completion_code")
+        elif not domain.secret_matches(draft.get("secret_hash"), secret):
             raise exceptions.wrong_secret()
         if draft["status"] != "incomplete":
             raise exceptions.not_a_draft()
