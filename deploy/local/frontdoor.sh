@@ -37,8 +37,8 @@ write_errors() {
     "Metode ini tidak diizinkan di sini; lihat header Allow."
   error_file 413 too_large "The request is too large (at most 25 MB)." "Permintaan terlalu besar (paling besar 25 MB)."
   error_file 414 too_large "The request address is too long." "Alamat permintaan terlalu panjang."
-  error_file 503 unavailable "The service is temporarily unavailable; retry later with the same Idempotency-Key." \
-    "Layanan sedang tidak tersedia; ulangi nanti dengan Idempotency-Key yang sama."
+  error_file 503 unavailable "The service did not answer. If this request made a change, it may or may not be recorded: resend it with the same Idempotency-Key after Retry-After seconds." \
+    "Layanan tidak menjawab. Jika permintaan ini mengubah data, perubahan mungkin tercatat atau tidak: kirim ulang dengan Idempotency-Key yang sama setelah Retry-After detik."
   chmod -R a+rX "$dir/__errors"
 }
 

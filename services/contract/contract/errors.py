@@ -27,7 +27,14 @@ MESSAGES = {
     "too_large": ("The request is too large.", "Permintaan terlalu besar."),
     "too_deep": ("The document nests too deeply.", "Dokumen bersarang terlalu dalam."),
     "bad_request": ("The request is malformed.", "Permintaan tidak berbentuk dengan benar."),
-    "internal": ("An internal error occurred; nothing was changed.", "Terjadi kesalahan internal; tidak ada yang diubah."),
+    "internal": ("An internal error occurred (it is logged). If this request made a change, resend it with the same "
+                 "Idempotency-Key: it is then recorded once.",
+                 "Terjadi kesalahan internal (tercatat di log). Jika permintaan ini mengubah data, kirim ulang dengan "
+                 "Idempotency-Key yang sama: perubahan tercatat satu kali."),
+    "store_unavailable": ("The data store cannot be reached. If this request made a change, it may or may not be "
+                          "recorded: resend it with the same Idempotency-Key after Retry-After seconds.",
+                          "Penyimpanan data tidak dapat dihubungi. Jika permintaan ini mengubah data, perubahan mungkin "
+                          "tercatat atau tidak: kirim ulang dengan Idempotency-Key yang sama setelah Retry-After detik."),
 }
 
 # Prefixes of marshmallow 4.4 default messages -> code (checked by tests/unit/contract).

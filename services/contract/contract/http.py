@@ -11,6 +11,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contract import errors, inputs, metrics, webserver
+from contract.store import store_fault
 
 webserver.install()  # routing misses (404/405) in the error format, for every service
 
@@ -68,7 +69,11 @@ def api(handler):
         except ValidationError as exc:
             err = errors.from_validation_error(exc)
             return json_response(err.status, err.to_dict())
-        except Exception:
+        except Exception as exc:
+            fault = store_fault(exc)
+            if fault is not None:  # the store is down: say so, and when to try again
+                log.warning("store unreachable in %s: %s", handler.__name__, type(exc).__name__)
+                return json_response(fault.status, fault.to_dict(), fault.headers)
             log.exception("unhandled error in %s", handler.__name__)
             return json_response(500, {"errors": [errors.error(None, "internal")]})
 

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from contract import errors, http as api_http
 from contract.auth import token_hash
 from contract.ids import parse_tracking_id
-from contract.store import utcnow
+from contract.store import store_fault, utcnow
 from intake import completeness, open311, open311_schemas, registry
 from intake.domain import derived_title
 from intake.metrics import counted
@@ -55,9 +55,13 @@ def georeport(handler):
         except errors.ApiError as exc:
             items = [(exc.status, e["message"]) for e in exc.errors]
             return respond("errors", open311.error_list(items), fmt, exc.status, getattr(exc, "headers", None))
-        except Exception:
+        except Exception as exc:
+            fault = store_fault(exc)
+            if fault is not None:
+                items = [(503, e["message"]) for e in fault.errors]
+                return respond("errors", open311.error_list(items), fmt, 503, fault.headers)
             log.exception("open311: unhandled error")
-            return respond("errors", open311.error_list([(500, "Internal error; nothing was changed.")]), fmt, 500)
+            return respond("errors", open311.error_list([(500, errors.MESSAGES["internal"][0])]), fmt, 500)
     return wrapper
 
 
