@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import logging
 from datetime import date, datetime
@@ -35,16 +36,30 @@ def csv_response(body: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 
+def _trusted(address: str, networks: list) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_address(request, trusted_proxies: str | None) -> str:
     """The caller's address. ``X-Forwarded-For`` is believed only from a trusted proxy (the front
-    door; ``trusted_proxies`` is a comma-separated list): then the nearest hop that is not itself
-    a trusted proxy. From anyone else the header is ignored: it is the caller's to forge."""
-    trusted = {p.strip() for p in (trusted_proxies or "").split(",") if p.strip()}
+    door; ``trusted_proxies`` lists addresses or networks, comma-separated, e.g.
+    ``127.0.0.1,10.0.0.0/8``): then the nearest hop that is not itself a trusted proxy. From
+    anyone else the header is ignored: it is the caller's to forge."""
+    networks = []
+    for item in (p.strip() for p in (trusted_proxies or "").split(",")):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            continue
     remote = request.remote_addr or ""
-    if remote not in trusted:
+    if not _trusted(remote, networks):
         return remote
     hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
-    return next((hop for hop in reversed(hops) if hop not in trusted), remote)
+    return next((hop for hop in reversed(hops) if not _trusted(hop, networks)), remote)
 
 
 def read_json(request) -> dict:

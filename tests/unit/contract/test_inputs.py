@@ -36,3 +36,19 @@ def test_registry_files_deep_or_empty_are_refused():
     with pytest.raises(RegistryFileError) as raised:
         parse("[" * 1000 + "]" * 1000, "application/yaml", None)
     assert raised.value.items[0]["code"] == "too_deep"
+
+
+def test_forwarded_for_counts_only_from_trusted_proxies():
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from contract.http import client_address
+
+    def caller(remote, forwarded, trusted):
+        environ = EnvironBuilder(headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": remote})
+        return client_address(Request(environ.get_environ()), trusted)
+
+    assert caller("203.0.113.5", "198.51.100.1", "127.0.0.1,::1") == "203.0.113.5"  # forged: ignored
+    assert caller("127.0.0.1", "198.51.100.1", "127.0.0.1,::1") == "198.51.100.1"
+    assert caller("10.2.3.4", "1.2.3.4, 198.51.100.1, 10.9.9.9", "10.0.0.0/8") == "198.51.100.1"
+    assert caller("10.2.3.4", "", "10.0.0.0/8") == "10.2.3.4"
