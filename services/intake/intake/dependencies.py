@@ -165,7 +165,8 @@ class Reports(HubReports, Repository):
 
     def rate_limited(self, key: str, limit: int, window_seconds: int) -> int | None:
         """Count one submission under ``key``; seconds to wait when the sliding-window estimate
-        (``limits.retry_after``) is over ``limit`` in the last ``window_seconds``."""
+        (``limits.retry_after``) is over ``limit`` in the last ``window_seconds`` (up to twice the
+        window: the estimate weighs the previous window in); a refused one is not counted."""
         now = time.time()
         window = limits.window_of(now, window_seconds)
         doc = self.db.rate_limits.find_one_and_update(
@@ -173,7 +174,10 @@ class Reports(HubReports, Repository):
             {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": utcnow() + timedelta(seconds=2 * window_seconds)}},
             upsert=True, return_document=ReturnDocument.AFTER)
         previous = self.db.rate_limits.find_one({"_id": f"{key}:{window - 1}"})
-        return limits.retry_after(previous["count"] if previous else 0, doc["count"], limit, window_seconds, now)
+        wait = limits.retry_after(previous["count"] if previous else 0, doc["count"], limit, window_seconds, now)
+        if wait is not None:  # a refused attempt is not counted: a client waiting as told is not punished
+            self.db.rate_limits.update_one({"_id": f"{key}:{window}"}, {"$inc": {"count": -1}})
+        return wait
 
     def add_attachment(self, report: dict, data: bytes, content_type: str, filename: str, max_count: int,
                        now: datetime) -> dict | None:
