@@ -65,3 +65,16 @@ def test_open311_media_url_jurisdiction_and_lainnya(start_services, service_conf
     services = requests.get(f"{base}/open311/v2/services.json", timeout=5).json()
     assert "lainnya" in {s["service_code"] for s in services}
     assert KEY
+
+
+def test_registry_import_deep_or_empty_is_a_400(start_services, rpc, demo_registry):
+    from routing.service import RoutingService
+    base = start_services(RoutingService)["routing"]
+    rpc.routing.import_registry(demo_registry)
+    admin = {"Authorization": f"Bearer {rpc.routing.issue_token('nas-admin-1')['token']}"}
+    for body, media, code in (("[" * 1000 + "]" * 1000, "application/yaml", "too_deep"),
+                              ("a:\n" + "".join(f"{'  ' * i}- \n" for i in range(1, 60)), "application/yaml", "too_deep"),
+                              (DEEP.decode(), "application/json", "too_deep"), ("", "application/yaml", "required")):
+        answer = requests.post(f"{base}/admin/registry", data=body, headers={**admin, "Content-Type": media}, timeout=10)
+        assert answer.status_code == 400, (media, code, answer.status_code, answer.text[:200])
+        assert answer.json()["errors"][0]["code"] == code
