@@ -36,6 +36,10 @@ def test_store_down_is_a_503_with_retry_after_and_the_resend_is_recorded_once(st
     open311 = requests.get(f"{base}/open311/v2/requests.xml", timeout=30)
     assert open311.status_code == 503 and "<code>503</code>" in open311.text and open311.headers["Retry-After"]
 
+    health = requests.get(f"{base}/health", timeout=30)  # an entrypoint without the API wrapper
+    assert health.status_code >= 500 and health.headers["Content-Type"].startswith("application/json")
+    assert "Error" not in health.text and health.json()["errors"][0]["code"] in ("internal", "unavailable")
+
     store_proxy.restore()
     again = requests.post(f"{base}/reports", json=report, headers=key, timeout=30)
     assert again.status_code in (200, 201), again.text

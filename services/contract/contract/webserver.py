@@ -1,5 +1,6 @@
 """Routing misses (unknown path: 404; known path, other method: 405 with ``Allow``) answered in
-the contract's error format instead of werkzeug's HTML page, by every service.
+the contract's error format instead of werkzeug's HTML page, by every service; so are nameko's
+plain-text "Error: <type>: <value>" answers (never the exception's text).
 
 nameko's ``WebServer`` turns a werkzeug routing exception into its HTML page before any
 entrypoint runs, so no entrypoint decorator can see it. ``install()`` (called when
@@ -18,7 +19,8 @@ from werkzeug.wrappers import Request, Response
 
 from contract import errors
 
-_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 414: "too_large", 431: "too_large"}
+_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 414: "too_large", 431: "too_large",
+          500: "internal", 503: "unavailable"}
 
 
 def error_response(status: int, path: str, headers: list[tuple[str, str]] | None = None) -> Response:
@@ -48,6 +50,10 @@ class JsonErrorsWsgiApp(nameko_server.WsgiApp):
             response = provider.handle_request(request)
         except HTTPException as exc:
             response = error_response(exc.code or 400, request.path, exc.get_headers(environ))
+        if response.status_code >= 400 and response.mimetype == "text/plain":
+            # nameko's own "Error: <type>: <value>" answer (an entrypoint without contract.http.api,
+            # a worker that could not run): the error format, without the exception's text
+            response = error_response(response.status_code, request.path)
         return response(environ, start_response)
 
 
