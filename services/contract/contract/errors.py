@@ -85,7 +85,8 @@ def error(field: str | None, code: str, message: str | None = None, message_id: 
 THINGS_ID = {"Report": "Laporan", "Case": "Kasus", "Action": "Tindakan", "Registry list": "Daftar registri",
              "Target": "Target", "Agency": "Instansi", "Self-assessment": "Penilaian mandiri", "Comment": "Komentar",
              "Attachment": "Lampiran", "Notification": "Notifikasi", "Subscription": "Langganan",
-             "Template": "Templat", "Official": "Petugas", "Unit": "Unit", "Region": "Wilayah", "Category": "Kategori"}
+             "Template": "Templat", "Official": "Petugas", "Unit": "Unit", "Region": "Wilayah", "Category": "Kategori",
+             "Open311 client key": "Kunci klien Open311"}
 
 
 def not_found(field: str, what: str, what_id: str | None = None) -> ApiError:
