@@ -18,6 +18,18 @@ export SMS_GATEWAY_URL="${SMS_GATEWAY_URL-http://127.0.0.1:$LAPOR_SMS_PORT/sms}"
 export SOCIAL_REPLY_URL="${SOCIAL_REPLY_URL-http://127.0.0.1:$LAPOR_SMS_PORT/social}"
 export LAPOR_TRACKING_BASE_URL="${LAPOR_TRACKING_BASE_URL:-http://127.0.0.1:$LAPOR_HTTP_PORT/reports/}"
 
+# Channel gateways (SMS, social) must authenticate (docs/intake.md): the local stack gets demo
+# gateways with secrets generated once per run folder, kept in $LAPOR_RUN_DIR/channel-gateways.env
+# for local tools and tests; set INTAKE_CHANNEL_GATEWAYS yourself to use your own.
+gateways_file="$LAPOR_RUN_DIR/channel-gateways.env"
+if [ -z "${INTAKE_CHANNEL_GATEWAYS:-}" ]; then
+  if [ ! -s "$gateways_file" ]; then
+    new_secret() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+    (umask 077; echo "INTAKE_CHANNEL_GATEWAYS=sms:demo-sms=$(new_secret),social:demo-social=$(new_secret)" > "$gateways_file")
+  fi
+  export "$(cat "$gateways_file")"
+fi
+
 port_of() {
   case "$1" in intake) echo $((LAPOR_HTTP_PORT + 1));; routing) echo $((LAPOR_HTTP_PORT + 2));;
     followup) echo $((LAPOR_HTTP_PORT + 3));; notification) echo $((LAPOR_HTTP_PORT + 4));;

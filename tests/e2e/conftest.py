@@ -53,3 +53,12 @@ def official_headers(stack, servers):
                 issued[official_id] = {"Authorization": f"Bearer {rpc.routing.issue_token(official_id)['token']}"}
         return issued[official_id]
     return headers
+
+
+def gateway_headers(stack: dict, channel: str) -> dict:
+    """How the local stack's demo gateway of ``channel`` (sms, social) authenticates (services.sh
+    keeps the generated secrets in $LAPOR_RUN_DIR/channel-gateways.env)."""
+    from pathlib import Path
+    line = (Path(stack["env"]["LAPOR_RUN_DIR"]) / "channel-gateways.env").read_text().strip()
+    items = dict(item.split(":", 1) for item in line.split("=", 1)[1].split(","))
+    return {"Authorization": f"Bearer {items[channel].split('=', 1)[1]}"}

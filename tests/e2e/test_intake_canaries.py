@@ -20,6 +20,7 @@ import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from tests.e2e.conftest import gateway_headers
 from tests.waiting import wait_for
 from tests.factories import make_report
 
@@ -43,7 +44,7 @@ TRACKING_PARAMETERS = ("tracking_id", "service_request_id", "token")
 EXTRA_PUBLIC_READS: list[str] = ["/open311/v2/requests.xml?status=open,closed"]
 
 
-def canary_reports(base: str) -> dict[str, str]:
+def canary_reports(base: str, gateways: dict[str, dict]) -> dict[str, str]:
     """File the canaries through every public channel and the manual form; name -> tracking ID."""
     anonymous, named = {"name": NAME, "phone": PHONE, "email": EMAIL}, {"name": NAME2, "phone": PHONE2, "email": EMAIL2}
     ids = {}
@@ -55,9 +56,9 @@ def canary_reports(base: str) -> dict[str, str]:
         response = requests.post(f"{base}/reports", json=body, timeout=10)
         assert response.status_code == 201, response.text
         ids[name] = response.json()["tracking_id"]
-    sms = requests.post(f"{base}/channels/sms", timeout=10, json={
+    sms = requests.post(f"{base}/channels/sms", timeout=10, headers=gateways["sms"], json={
         "message_id": f"canary-{RUN}", "from": PHONE2, "text": "Buleleng jalan rusak parah di depan pasar sejak Senin"})
-    social = requests.post(f"{base}/channels/social", timeout=10, json={
+    social = requests.post(f"{base}/channels/social", timeout=10, headers=gateways["social"], json={
         "post_id": f"canary-{RUN}", "author_handle": HANDLE,
         "text": "@LAPOR1708 lampu jalan mati total di Singaraja sejak seminggu #lapor"})
     assert sms.status_code == 201 and social.status_code == 201, (sms.text, social.text)
@@ -90,7 +91,7 @@ def leaks(text: str, markers: tuple[str, ...]) -> list[str]:
 
 def test_no_identity_or_confidential_text_leaks(stack, servers, mongo_client_session):
     base = stack["base"]
-    ids = canary_reports(base)
+    ids = canary_reports(base, {c: gateway_headers(stack, c) for c in ("sms", "social")})
     # let routing, followup and notification act on them: the case is opened and the receipt queued
     for tracking_id in (t for name, t in ids.items() if name != "draft"):
         wait_for(lambda t=tracking_id: {"case_opened"} <= {

@@ -8,6 +8,7 @@ import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from tests.e2e.conftest import gateway_headers
 from tests.factories import make_report
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +33,7 @@ def routed(stack, tracking_id, timeout=5.0):
 
 
 def test_sms_with_region_keyword_is_routed_to_the_regional_agency(stack):
-    answer = requests.post(f"{stack['base']}/channels/sms", timeout=10, json={
+    answer = requests.post(f"{stack['base']}/channels/sms", timeout=10, headers=gateway_headers(stack, "sms"), json={
         "message_id": f"e2e-{RUN}-1", "from": "+6281311110001", "text": "Singaraja Jalan rusak di depan SD 3 sejak Senin"})
     assert answer.status_code == 201 and len(answer.json()["reply"]) <= 160
     view = routed(stack, answer.json()["tracking_id"])
@@ -41,7 +42,7 @@ def test_sms_with_region_keyword_is_routed_to_the_regional_agency(stack):
 
 
 def test_sms_without_keyword_goes_to_national_triage(stack):
-    answer = requests.post(f"{stack['base']}/channels/sms", timeout=10, data={
+    answer = requests.post(f"{stack['base']}/channels/sms", timeout=10, headers=gateway_headers(stack, "sms"), data={
         "message_id": f"e2e-{RUN}-2", "from": "+6281311110002", "text": "Pelayanan KTP di kecamatan sangat lambat sekali"})
     assert answer.status_code == 201 and "Admin Nasional" in answer.json()["reply"]
     assert routed(stack, answer.json()["tracking_id"])["assignment"]["queue"] == "national_triage"
@@ -50,8 +51,10 @@ def test_sms_without_keyword_goes_to_national_triage(stack):
 def test_social_mention_is_recorded_once(stack):
     post = {"post_id": f"e2e-{RUN}", "author_handle": "warga_luwu",
             "text": "@LAPOR1708 puskesmas di Belopa tutup di jam layanan tanpa pemberitahuan #lapor"}
-    first = requests.post(f"{stack['base']}/channels/social", json=post, timeout=10)
-    again = requests.post(f"{stack['base']}/channels/social", json=post, timeout=10)
+    first = requests.post(f"{stack['base']}/channels/social", json=post, timeout=10,
+                          headers=gateway_headers(stack, "social"))
+    again = requests.post(f"{stack['base']}/channels/social", json=post, timeout=10,
+                          headers=gateway_headers(stack, "social"))
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["tracking_id"] == first.json()["tracking_id"]
     view = routed(stack, first.json()["tracking_id"])

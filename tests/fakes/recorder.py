@@ -17,14 +17,17 @@ class Recorder:
         self.requests: list[dict] = []
         self._failures: int | None = 0
         self._status = 503
+        self._body = b'{"error": "told to fail"}'
         self._socket = eventlet.listen(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = eventlet.spawn(eventlet.wsgi.server, self._socket, self._app, log_output=False,
                                       log=_Quiet())
 
-    def fail(self, times: int | None = None, status: int = 503) -> None:
+    def fail(self, times: int | None = None, status: int = 503, body: bytes | None = None) -> None:
         self._failures, self._status = times, status
+        if body is not None:
+            self._body = body
 
     def recover(self) -> None:
         self._failures = 0
@@ -52,7 +55,7 @@ class Recorder:
         self.requests.append({"path": environ["PATH_INFO"], "headers": headers, "body": body, "json": parsed,
                               "status": status, "method": environ["REQUEST_METHOD"]})
         start_response(f"{status} {'OK' if status < 300 else 'Failing'}", [("Content-Type", "application/json")])
-        return [b'{"accepted": true}' if status < 300 else b'{"error": "told to fail"}']
+        return [b'{"accepted": true}' if status < 300 else self._body]
 
     def stop(self) -> None:
         self._thread.kill()

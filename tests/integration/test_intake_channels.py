@@ -6,7 +6,7 @@ import requests
 from routing.service import RoutingService
 from tests.factories import make_report
 from tests.integration.conftest import track
-from tests.integration.test_intake_submission import intake
+from tests.integration.test_intake_submission import SMS_GATEWAY, SOCIAL_GATEWAY, intake
 
 
 def db_of(mongo_client, service_config):
@@ -17,7 +17,7 @@ def test_sms_region_keyword_reply_and_gateway_redelivery(start_services, service
     base = intake(start_services, service_config)
     message = {"message_id": "gw-001", "from": "+6281234000001",
                "text": "buleleng  Jalan rusak di depan SD 3 sejak Senin"}
-    response = requests.post(f"{base}/channels/sms", json=message, timeout=5)
+    response = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, json=message, timeout=5)
     assert response.status_code == 201
     body = response.json()
     assert body["region_code"] == "5108" and len(body["reply"]) <= 160
@@ -25,7 +25,7 @@ def test_sms_region_keyword_reply_and_gateway_redelivery(start_services, service
     secret = body["reply"].split("Kode rahasia: ")[1][:14]
     assert rpc.intake.verify_reporter(body["tracking_id"], secret) is True
 
-    again = requests.post(f"{base}/channels/sms", data=message, timeout=5)  # form-encoded, same id
+    again = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, data=message, timeout=5)  # form-encoded, same id
     assert again.status_code == 200 and again.json()["tracking_id"] == body["tracking_id"]
     assert db_of(mongo_client, service_config).reports.count_documents({}) == 1
     contact = rpc.intake.reporter_contact(db_of(mongo_client, service_config).reports.find_one()["reporter_ref"])
@@ -36,15 +36,15 @@ def test_sms_unknown_region_multipart_english_and_too_short(start_services, serv
     base = intake(start_services, service_config)
     parts = {"message_id": "gw-002", "from": "+6281234000002", "lang": "en",
              "parts": [{"seq": 2, "text": "dekat pasar sejak minggu lalu"}, {"seq": 1, "text": "Atlantis banjir besar "}]}
-    body = requests.post(f"{base}/channels/sms", json=parts, timeout=5).json()
+    body = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, json=parts, timeout=5).json()
     assert body["region_code"] == "00" and "national triage" in body["reply"]
     stored = db_of(mongo_client, service_config).reports.find_one({"_id": body["tracking_id"]})
     assert stored["description"] == "Atlantis banjir besar dekat pasar sejak minggu lalu"
-    short = requests.post(f"{base}/channels/sms", json={"message_id": "gw-003", "from": "+6281234000003",
+    short = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, json={"message_id": "gw-003", "from": "+6281234000003",
                                                        "text": "Luwu rusak"}, timeout=5)
     assert short.status_code == 202 and "kronologi terlalu singkat" in short.json()["reply"]
     assert len(short.json()["reply"]) <= 160 and track(base, short.json()["tracking_id"])["status"] == "incomplete"
-    bad = requests.post(f"{base}/channels/sms", json={"message_id": "x", "from": "not-a-phone", "text": "a"},
+    bad = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, json={"message_id": "x", "from": "not-a-phone", "text": "a"},
                         timeout=5)
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "from"
 
@@ -53,15 +53,15 @@ def test_social_mention_once_per_post(start_services, service_config, mongo_clie
     base = intake(start_services, service_config)
     post = {"post_id": "1790000000000000001", "author_handle": "warga_sampit",
             "text": "@LAPOR1708 banjir setinggi lutut di Sampit sejak pagi, jalan tidak bisa dilewati #lapor"}
-    first = requests.post(f"{base}/channels/social", json=post, timeout=5)
-    second = requests.post(f"{base}/channels/social", json=post, timeout=5)
+    first = requests.post(f"{base}/channels/social", headers=SOCIAL_GATEWAY, json=post, timeout=5)
+    second = requests.post(f"{base}/channels/social", headers=SOCIAL_GATEWAY, json=post, timeout=5)
     assert first.status_code == 201 and second.status_code == 200
     assert first.json()["tracking_id"] == second.json()["tracking_id"]
     assert "@warga_sampit" in first.json()["reply"] and "secret" not in first.json()
     stored = db_of(mongo_client, service_config).reports.find_one({"_id": first.json()["tracking_id"]})
     assert stored["region_code"] == "6202" and stored["channel"] == "social" and "@LAPOR1708" not in stored["description"]
     assert db_of(mongo_client, service_config).reports.count_documents({}) == 1
-    unrelated = requests.post(f"{base}/channels/social", json={**post, "post_id": "2", "text": "cuaca cerah hari ini"},
+    unrelated = requests.post(f"{base}/channels/social", headers=SOCIAL_GATEWAY, json={**post, "post_id": "2", "text": "cuaca cerah hari ini"},
                               timeout=5)
     assert unrelated.status_code == 400 and unrelated.json()["errors"][0]["code"] == "not_a_mention"
 
@@ -101,17 +101,17 @@ def test_manual_entry_by_a_liaison_records_officer_channel_and_resolution(start_
 def test_next_sms_from_the_same_phone_completes_the_draft(start_services, service_config, mongo_client):
     base = intake(start_services, service_config)
     phone = "+6281234000009"
-    draft = requests.post(f"{base}/channels/sms", json={"message_id": "gw-101", "from": phone, "text": "Luwu rusak"},
+    draft = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, json={"message_id": "gw-101", "from": phone, "text": "Luwu rusak"},
                           timeout=5).json()
     assert draft["status"] == "incomplete" and "Balas SMS ini" in draft["reply"]
-    other = requests.post(f"{base}/channels/sms", timeout=5, json={
+    other = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, timeout=5, json={
         "message_id": "gw-102", "from": "+6281234000010", "text": "jembatan gantung di Belopa putus sejak kemarin sore"})
     assert other.json()["tracking_id"] != draft["tracking_id"]  # another phone: a report of its own
-    done = requests.post(f"{base}/channels/sms", timeout=5, json={
+    done = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, timeout=5, json={
         "message_id": "gw-103", "from": phone, "text": "jembatan gantung di Belopa putus sejak kemarin sore"})
     assert done.status_code == 200 and done.json()["tracking_id"] == draft["tracking_id"]
     assert "sudah lengkap" in done.json()["reply"] and len(done.json()["reply"]) <= 160
-    again = requests.post(f"{base}/channels/sms", timeout=5, json={
+    again = requests.post(f"{base}/channels/sms", headers=SMS_GATEWAY, timeout=5, json={
         "message_id": "gw-103", "from": phone, "text": "jembatan gantung di Belopa putus sejak kemarin sore"})
     assert again.status_code == 200 and again.json()["tracking_id"] == draft["tracking_id"]
     db = db_of(mongo_client, service_config)

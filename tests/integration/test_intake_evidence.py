@@ -8,7 +8,7 @@ from tests.factories import make_report
 from tests.integration.conftest import wait_for
 from tests.integration.test_intake_submission import intake
 from tests.unit.intake.event_factories import event_payload
-from tests.unit.intake.test_evidence import GPS, jpeg
+from tests.unit.intake.test_evidence import AUTHOR, GPS, jpeg, pdf
 
 
 def test_evidence_upload_limits_stripping_and_scoped_reading(start_services, service_config, rpc, demo_registry):
@@ -27,7 +27,8 @@ def test_evidence_upload_limits_stripping_and_scoped_reading(start_services, ser
     assert fake.status_code == 400 and fake.json()["errors"][0]["field"] == "file"
     first = upload(jpeg())
     assert first.status_code == 201 and first.json()["content_type"] == "image/jpeg"
-    assert upload(b"%PDF-1.7\n%%EOF\n", name="surat.pdf").status_code == 201
+    document = upload(pdf(), name="surat.pdf")
+    assert document.status_code == 201
     assert upload(jpeg()).status_code == 409  # EVIDENCE_MAX_FILES reached
 
     # routed to Buleleng's public works unit (as routing would announce it)
@@ -42,6 +43,9 @@ def test_evidence_upload_limits_stripping_and_scoped_reading(start_services, ser
     assert [a["content_type"] for a in listing] == ["image/jpeg", "application/pdf"]
     image = requests.get(f"{url}/{first.json()['file_id']}", headers=liaison, timeout=5)
     assert image.status_code == 200 and image.headers["Content-Type"] == "image/jpeg"
-    assert GPS not in image.content and image.content == jpeg(with_exif=False)  # anonymous: location stripped
+    assert GPS not in image.content and AUTHOR.encode() not in image.content  # anonymous: metadata stripped
+    assert image.content[:3] == b"\xff\xd8\xff" and len(image.content) > 100
+    served = requests.get(f"{url}/{document.json()['file_id']}", headers=liaison, timeout=5)
+    assert served.content.startswith(b"%PDF-") and AUTHOR.encode() not in served.content
     assert requests.get(f"{url}/{first.json()['file_id']}", headers=other, timeout=5).status_code == 403
     assert requests.get(f"{url}/000000000000000000000000", headers=liaison, timeout=5).status_code == 404

@@ -9,8 +9,15 @@ from tests.integration.conftest import track, wait_for
 REGISTRY = str(ROOT / "deploy" / "demo" / "region.yml")
 
 
+SMS_GATEWAY_SECRET, SOCIAL_GATEWAY_SECRET = "sms-gateway-test-secret-1", "social-bridge-test-secret-1"
+GATEWAYS = f"sms:gw-test={SMS_GATEWAY_SECRET},social:bridge-test={SOCIAL_GATEWAY_SECRET}"
+SMS_GATEWAY = {"Authorization": f"Bearer {SMS_GATEWAY_SECRET}"}
+SOCIAL_GATEWAY = {"Authorization": f"Bearer {SOCIAL_GATEWAY_SECRET}"}
+
+
 def intake(start_services, service_config, **settings):
-    config = {**service_config, "REGISTRY_FILE": REGISTRY, "RATE_LIMIT_EXEMPT": "", **settings}
+    config = {**service_config, "REGISTRY_FILE": REGISTRY, "RATE_LIMIT_EXEMPT": "", "CHANNEL_GATEWAYS": GATEWAYS,
+              **settings}
     return start_services(IntakeService, config=config)["intake"]
 
 
@@ -60,12 +67,17 @@ def test_idempotency_key_returns_the_first_report_and_stores_nothing_new(start_s
                                                                          mongo_client):
     base = intake(start_services, service_config)
     headers = {"Idempotency-Key": "web-form-7f3a"}
-    first = requests.post(f"{base}/reports", json=make_report(), headers=headers, timeout=5)
-    replay = requests.post(f"{base}/reports", json=make_report(title="Lain lagi"), headers=headers, timeout=5)
+    report = make_report()
+    first = requests.post(f"{base}/reports", json=report, headers=headers, timeout=5)
+    replay = requests.post(f"{base}/reports", json=report, headers=headers, timeout=5)  # the client's resend
     assert first.status_code == 201 and replay.status_code == 200
     assert replay.json()["tracking_id"] == first.json()["tracking_id"] and "secret" not in replay.json()
     db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
     assert db.reports.count_documents({}) == 1 and db.outbox.count_documents({}) == 1
+    # another client reusing the key for another report gets its own, not the first one's receipt
+    other = requests.post(f"{base}/reports", json=make_report(title="Lain lagi"), headers=headers, timeout=5)
+    assert other.status_code == 201 and other.json()["tracking_id"] != first.json()["tracking_id"]
+    assert other.json()["secret"] and db.reports.count_documents({}) == 2
     bad = requests.post(f"{base}/reports", json=make_report(), headers={"Idempotency-Key": "a b"}, timeout=5)
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "Idempotency-Key"
 
@@ -90,7 +102,7 @@ def test_rate_limit_per_sender_answers_429_with_retry_after(start_services, serv
              for _ in range(3)]
     assert codes == [201, 201, 429]
     limited = requests.post(f"{base}/reports", json=make_report(), headers=alice, timeout=5)
-    assert 0 < int(limited.headers["Retry-After"]) <= 600
+    assert 0 < int(limited.headers["Retry-After"]) <= 2 * 600  # sliding window: the previous window weighs in
     assert requests.post(f"{base}/reports", json=make_report(), headers=bob, timeout=5).status_code == 201
     assert metric(base, LIMITED) - limited_before == 2
     assert metric(base, RECEIVED) - received_before == 3

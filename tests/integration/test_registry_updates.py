@@ -12,7 +12,7 @@ from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.factories import make_report
 from tests.integration.conftest import wait_for
-from tests.integration.test_intake_submission import REGISTRY
+from tests.integration.test_intake_submission import GATEWAYS, REGISTRY, SMS_GATEWAY
 
 ADDITION = {
     "regions": [{"code": "5171", "name": "Kota Denpasar", "level": "district", "parent": "51",
@@ -32,7 +32,7 @@ def codes(copy: dict, kind: str) -> set:
 
 def test_an_import_in_routing_reaches_intake_without_a_restart(start_services, service_config, rpc, mongo_client,
                                                              demo_registry):
-    config = {**service_config, "REGISTRY_FILE": REGISTRY, "RATE_LIMIT_EXEMPT": ""}
+    config = {**service_config, "REGISTRY_FILE": REGISTRY, "RATE_LIMIT_EXEMPT": "", "CHANNEL_GATEWAYS": GATEWAYS}
     urls = start_services(RoutingService, IntakeService, config=config)
     before = copy_of(mongo_client, service_config)
     assert "banjir" not in codes(before, "categories") and before["source"] == "file"
@@ -48,7 +48,7 @@ def test_an_import_in_routing_reaches_intake_without_a_restart(start_services, s
     accepted = requests.post(f"{urls['intake']}/reports", json=make_report(category_code="banjir", region_code="5171"),
                              timeout=10)
     assert accepted.status_code == 201, accepted.text
-    sms = requests.post(f"{urls['intake']}/channels/sms", json={
+    sms = requests.post(f"{urls['intake']}/channels/sms", headers=SMS_GATEWAY, json={
         "message_id": "gw-reg-1", "from": "+6281234000099", "text": "denpasar Banjir setinggi lutut di Jl. Gatot Subroto"},
         timeout=10)
     assert sms.status_code == 201 and sms.json()["region_code"] == "5171", sms.text

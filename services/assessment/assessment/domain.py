@@ -4,6 +4,7 @@ Counters are kept incrementally from events, once per event (see ``Repository.on
 """
 from __future__ import annotations
 
+from assessment.indicators import suppress
 from contract import events
 
 
@@ -20,11 +21,13 @@ def counter_increments(event_type: str, event: dict) -> list[tuple[str, dict]]:
     raise ValueError(f"assessment does not count {event_type}")
 
 
-def counts_view(counters: list[dict]) -> dict:
-    """Counters grouped for the API: totals per hub, per region and per agency."""
+def counts_view(counters: list[dict], min_cell_size: int) -> dict:
+    """Counters grouped for the public API: totals per hub, per region and per agency, each
+    count under ``min_cell_size`` (but not 0) suppressed by the rule of every public figure
+    (``indicators.suppress``), so that a single report cannot be singled out."""
     view = {"hubs": {}, "regions": {}, "agencies": {}}
     groups = {"hub": "hubs", "region": "regions", "agency": "agencies"}
     for doc in counters:
         kind, code = doc["_id"].split(":", 1)
-        view[groups[kind]][code] = {k: v for k, v in doc.items() if k != "_id"}
+        view[groups[kind]][code] = {k: suppress(v, min_cell_size) for k, v in doc.items() if k != "_id"}
     return view

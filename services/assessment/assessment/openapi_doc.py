@@ -27,7 +27,8 @@ OPENAPI_SCHEMAS = {"Counts": CountsOut, "TemplateIn": TemplateIn, "Template": Te
 OPENAPI_PATHS = {
     "/stats/counts": {"get": {
         "summary": "Reports received per hub and region, dispositioned per agency",
-        "responses": {"200": {"description": "Counters kept live from events", **_json("Counts")}}}},
+        "responses": {"200": {"description": "Counters kept live from events; counts from 1 to "
+                                             "min_cell_size - 1 are null (suppressed)", **_json("Counts")}}}},
     "/stats/public": {"get": {
         "summary": "Public statistics and open data: Top 5 topics, statuses, completion and indicator per agency",
         "parameters": [_P["period"], {**_P["format"], "schema": {"type": "string", "enum": ["json", "csv"]}}],

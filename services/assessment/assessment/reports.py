@@ -1,13 +1,13 @@
 """Monitoring reports (monthly, quarterly) and the yearly evaluation: JSON, CSV, printable HTML."""
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from assessment.indicators import colour
+from contract import csvfile
 
 CSV_COLUMNS = ("section", "value", "received", "average_per_month", "completed", "completed_pct", "unresolved",
                "unresolved_pct", "closed_within_sla", "closed_within_sla_pct", "overdue",
@@ -34,7 +34,7 @@ def monitoring_report(period: dict, scope: str, totals: dict | None, monthly: li
 def to_csv(rows_by_section: list[tuple[str, list[dict]]]) -> str:
     """One CSV table: a section column, then the KPI columns (semicolon-free, UTF-8)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvfile.writer(out)
     writer.writerow(CSV_COLUMNS)
     for section, rows in rows_by_section:
         for row in rows:
@@ -89,7 +89,7 @@ def public_csv(stats: dict) -> str:
     """Open data as CSV: section, key, received, completed, completed_pct, indicator, and the
     satisfaction survey's respondents, IKM and grade (total and agency rows)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvfile.writer(out)
     writer.writerow(("period", "section", "key", "received", "completed", "completed_pct", "indicator",
                      "survey_respondents", "survey_ikm", "survey_grade"))
 

@@ -215,9 +215,10 @@ class PublicStatsOut(Schema):
 
 
 class CountOut(Schema):
-    received = fields.Integer(load_default=0)
-    dispositioned = fields.Integer(load_default=0)
-    triage = fields.Integer(load_default=0)
+    """Public counters; null: 1 to min_cell_size - 1 (small-cell suppression)."""
+    received = fields.Integer(load_default=0, allow_none=True)
+    dispositioned = fields.Integer(load_default=0, allow_none=True)
+    triage = fields.Integer(load_default=0, allow_none=True)
 
 
 class CountsOut(Schema):

@@ -218,7 +218,8 @@ class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages
 
     @rpc
     def counts(self):
-        return schemas.CountsOut().dump(domain.counts_view(self.store.legacy_counters()))
+        return schemas.CountsOut().dump(domain.counts_view(self.store.legacy_counters(),
+                                                           self.settings["min_cell_size"]))
 
     @http("GET", "/stats/counts")
     def counts_http(self, request):

@@ -16,7 +16,6 @@ only, so sums stay exact and a quarter or a year is one document per template.
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from datetime import date, datetime
@@ -28,6 +27,7 @@ from zoneinfo import ZoneInfo
 from assessment.indicators import suppress
 from assessment.periods import quarter_of
 from assessment.selfassessment import round2
+from contract import csvfile
 from contract.errors import ApiError, error
 
 MIN_SCORE, MAX_SCORE, SCALE = 1, 4, 25
@@ -316,7 +316,7 @@ def to_csv(result: dict) -> str:
     """Survey results as one CSV table (sections: total, template, element, channel, profile, agency,
     suggestion)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvfile.writer(out)
     writer.writerow(CSV_COLUMNS)
 
     def row(section, **values):

@@ -22,7 +22,19 @@ MESSAGES = {
     "not_found": ("Not found.", "Tidak ditemukan."),
     "conflict": ("The request conflicts with the current state.", "Permintaan bertentangan dengan keadaan saat ini."),
     "unavailable": ("The service is temporarily unavailable.", "Layanan sedang tidak tersedia."),
-    "internal": ("An internal error occurred; nothing was changed.", "Terjadi kesalahan internal; tidak ada yang diubah."),
+    "method_not_allowed": ("This method is not allowed here; see the Allow header.",
+                           "Metode ini tidak diizinkan di sini; lihat header Allow."),
+    "too_large": ("The request is too large.", "Permintaan terlalu besar."),
+    "too_deep": ("The document nests too deeply.", "Dokumen bersarang terlalu dalam."),
+    "bad_request": ("The request is malformed.", "Permintaan tidak berbentuk dengan benar."),
+    "internal": ("An internal error occurred (it is logged). If this request made a change, resend it with the same "
+                 "Idempotency-Key: it is then recorded once.",
+                 "Terjadi kesalahan internal (tercatat di log). Jika permintaan ini mengubah data, kirim ulang dengan "
+                 "Idempotency-Key yang sama: perubahan tercatat satu kali."),
+    "store_unavailable": ("The data store cannot be reached. If this request made a change, it may or may not be "
+                          "recorded: resend it with the same Idempotency-Key after Retry-After seconds.",
+                          "Penyimpanan data tidak dapat dihubungi. Jika permintaan ini mengubah data, perubahan mungkin "
+                          "tercatat atau tidak: kirim ulang dengan Idempotency-Key yang sama setelah Retry-After detik."),
 }
 
 # Prefixes of marshmallow 4.4 default messages -> code (checked by tests/unit/contract).
@@ -51,11 +63,13 @@ class ApiError(Exception):
 
     status = 400
 
-    def __init__(self, errors: list[dict], status: int | None = None):
+    def __init__(self, errors: list[dict], status: int | None = None, headers: dict | None = None):
         super().__init__(errors)
         self.errors = errors
         if status is not None:
             self.status = status
+        if headers:
+            self.headers = headers
 
     def to_dict(self) -> dict:
         return {"errors": self.errors}
@@ -71,7 +85,8 @@ def error(field: str | None, code: str, message: str | None = None, message_id: 
 THINGS_ID = {"Report": "Laporan", "Case": "Kasus", "Action": "Tindakan", "Registry list": "Daftar registri",
              "Target": "Target", "Agency": "Instansi", "Self-assessment": "Penilaian mandiri", "Comment": "Komentar",
              "Attachment": "Lampiran", "Notification": "Notifikasi", "Subscription": "Langganan",
-             "Template": "Templat", "Official": "Petugas", "Unit": "Unit", "Region": "Wilayah", "Category": "Kategori"}
+             "Template": "Templat", "Official": "Petugas", "Unit": "Unit", "Region": "Wilayah", "Category": "Kategori",
+             "Open311 client key": "Kunci klien Open311"}
 
 
 def not_found(field: str, what: str, what_id: str | None = None) -> ApiError:

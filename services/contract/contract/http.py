@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import logging
 from datetime import date, datetime
@@ -10,7 +11,10 @@ from marshmallow import ValidationError
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from contract import errors, metrics
+from contract import errors, inputs, metrics, webserver
+from contract.store import store_fault
+
+webserver.install()  # routing misses (404/405) in the error format, for every service
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +36,36 @@ def csv_response(body: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 
-def read_json(request) -> dict:
-    """The request body as a JSON object, or an ApiError naming the problem."""
-    raw = request.get_data(cache=True)
+def _trusted(address: str, networks: list) -> bool:
     try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise errors.ApiError([errors.error(None, "invalid_json")])
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request, trusted_proxies: str | None) -> str:
+    """The caller's address. ``X-Forwarded-For`` is believed only from a trusted proxy (the front
+    door; ``trusted_proxies`` lists addresses or networks, comma-separated, e.g.
+    ``127.0.0.1,10.0.0.0/8``): then the nearest hop that is not itself a trusted proxy. From
+    anyone else the header is ignored: it is the caller's to forge."""
+    networks = []
+    for item in (p.strip() for p in (trusted_proxies or "").split(",")):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            continue
+    remote = request.remote_addr or ""
+    if not _trusted(remote, networks):
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    return next((hop for hop in reversed(hops) if not _trusted(hop, networks)), remote)
+
+
+def read_json(request) -> dict:
+    """The request body as a JSON object, or an ApiError naming the problem (not JSON, nested too
+    deep, text that cannot be stored: see ``contract.inputs``)."""
+    body = inputs.loads_json(request.get_data(cache=True))
     if not isinstance(body, dict):
         raise errors.ApiError([errors.error(None, "invalid_json", "The request body must be a JSON object.",
                                             "Isi permintaan harus berupa objek JSON.")])
@@ -57,7 +84,11 @@ def api(handler):
         except ValidationError as exc:
             err = errors.from_validation_error(exc)
             return json_response(err.status, err.to_dict())
-        except Exception:
+        except Exception as exc:
+            fault = store_fault(exc)
+            if fault is not None:  # the store is down: say so, and when to try again
+                log.warning("store unreachable in %s: %s", handler.__name__, type(exc).__name__)
+                return json_response(fault.status, fault.to_dict(), fault.headers)
             log.exception("unhandled error in %s", handler.__name__)
             return json_response(500, {"errors": [errors.error(None, "internal")]})
 

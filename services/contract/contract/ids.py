@@ -4,7 +4,7 @@ Format: ``<HUB>-<XXXXX>-<XXXXY>`` where HUB is the issuing hub's code (``ID`` fo
 hub, the BPS region code for provincial/district hubs, e.g. ``5108`` for Buleleng), the X are
 nine random Crockford base-32 symbols (45 bits from ``secrets``) and Y is a Crockford check
 symbol over the random part, so a mistyped ID read over the phone is rejected, not confused
-with another report.  Example: ``5108-K7M4X-9XQ2A``.
+with another report.  Example: ``5108-K7M4X-9XQ2B``.
 """
 from __future__ import annotations
 

@@ -15,9 +15,10 @@ from typing import Any, Callable
 
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern, monitoring
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from contract import metrics, unit_of_work
+from contract.errors import ApiError, error
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,21 @@ class StaleWrite(PyMongoError):
 
     def __init__(self, what: str):
         super().__init__(f"{what} changed since it was read", error_labels=["TransientTransactionError"])
+
+
+STORE_RETRY_AFTER_SECONDS = 5
+
+
+def store_fault(exc: BaseException) -> ApiError | None:
+    """The truthful answer to a caller when the store failed under a request: 503 with
+    ``Retry-After`` (not a 500 saying "nothing was changed": a write may have been committed
+    when the connection broke). None when ``exc`` is not a store outage."""
+    outage = isinstance(exc, ConnectionFailure) or (
+        isinstance(exc, PyMongoError) and exc.has_error_label("UnknownTransactionCommitResult"))
+    if not outage:
+        return None
+    return ApiError([error(None, "store_unavailable")], status=503,
+                    headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)})
 
 
 class Repository:

@@ -1,12 +1,18 @@
 """The one way into intake: every channel hands a loaded form to ``_accept``.
 
-Order: idempotent replay (nothing new stored) -> per-sender rate limit (429, nothing stored) ->
-completeness (draft or complete) -> near-duplicate link -> one transaction storing the report,
-its idempotency key and its event (its commit wakes the outbox relay).
+Order: idempotent replay (nothing new stored) -> rate limits: per sender, then for channel
+gateways per gateway and per channel (429, nothing stored) -> completeness (draft or complete) ->
+near-duplicate link -> one transaction storing the report, its idempotency key and its event
+(its commit wakes the outbox relay).
+
+Idempotency keys are scoped by channel, by who sent them (the authenticated gateway; nobody for
+the anonymous web) and by what was sent: a key reused by another client for another report
+makes a report of its own instead of returning the first one's receipt.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import timedelta
 
@@ -21,27 +27,30 @@ def sender_key(channel: str, sender: str) -> str:
     return hashlib.sha256(f"{channel}:{sender}".encode()).hexdigest()[:32]
 
 
-def idempotency_scope(channel: str, key: str | None) -> str | None:
+def idempotency_scope(channel: str, key: str | None, form: dict | None = None, owner: str | None = None) -> str | None:
+    """The stored key: channel, owner (a gateway), the client's key and a digest of what it sent."""
     if key is None:
         return None
     if not IDEMPOTENCY_KEY.match(key):
         raise exceptions.invalid_idempotency_key()
-    return f"{channel}:{key}"
+    digest = hashlib.sha256(json.dumps(form or {}, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"{channel}:{owner or '-'}:{key}:{digest}"
 
 
 class Acceptance:
     """Mixed into IntakeService; needs ``self.reports``, ``self.outbox`` and ``self.config``."""
 
     def _accept(self, form: dict, sender: str | None = None, idempotency_key: str | None = None,
-                source: dict | None = None) -> tuple[int, dict, dict]:
-        """Record a submission; ``(HTTP status, receipt, stored report or first report)``."""
+                source: dict | None = None, gateway: str | None = None) -> tuple[int, dict, dict]:
+        """Record a submission; ``(HTTP status, receipt, stored report or first report)``.
+        ``gateway``: the authenticated channel gateway that delivered it (SMS, social)."""
         channel = form["channel"]
-        scope = idempotency_scope(channel, idempotency_key)
+        scope = idempotency_scope(channel, idempotency_key, form, gateway)
         if scope and (first := self.reports.replayed(scope)):
             return self._replay(channel, first)
         if not ((form.get("title") or "").strip() or (form.get("description") or "").strip()):
             raise exceptions.nothing_to_keep()
-        self._check_rate(channel, sender)
+        self._check_rate(channel, sender, gateway)
         missing = completeness.missing_items(form, channel, self.reports.registry()["categories"])
         secret = domain.new_secret()
         now = utcnow()
@@ -67,16 +76,20 @@ class Acceptance:
             missing = completeness.missing_items(report, report["channel"], self.reports.registry()["categories"])
         return 200, {**report, "missing": missing, "tracking_url": f"/reports/{tracking_id}"}, report
 
-    def _check_rate(self, channel: str, sender: str | None) -> None:
+    def _check_rate(self, channel: str, sender: str | None, gateway: str | None = None) -> None:
+        """429 when the sender, or (channel gateways) the gateway or the whole channel, is over its limit."""
+        window = int(self.config.get("RATE_LIMIT_WINDOW_SECONDS", 3600))
         exempt = {s.strip() for s in str(self.config.get("RATE_LIMIT_EXEMPT", "")).split(",") if s.strip()}
-        if not sender or sender in exempt:
-            return
-        retry_after = self.reports.rate_limited(
-            sender_key(channel, sender), int(self.config.get("RATE_LIMIT_MAX", 20)),
-            int(self.config.get("RATE_LIMIT_WINDOW_SECONDS", 3600)))
-        if retry_after is not None:
-            metrics.rate_limited(channel)
-            raise exceptions.RateLimited(retry_after)
+        checks = [] if not sender or sender in exempt else [
+            ("sender", sender_key(channel, sender), int(self.config.get("RATE_LIMIT_MAX", 20)))]
+        if gateway:
+            checks += [("gateway", f"gateway:{channel}:{gateway}", int(self.config.get("GATEWAY_RATE_LIMIT_MAX", 2000))),
+                       ("channel", f"channel:{channel}", int(self.config.get("CHANNEL_RATE_LIMIT_MAX", 5000)))]
+        for who, key, limit in checks:
+            retry_after = self.reports.rate_limited(key, limit, window)
+            if retry_after is not None:
+                metrics.rate_limited(channel)
+                raise exceptions.RateLimited(retry_after, who)
 
     def _link_duplicate(self, report: dict) -> None:
         hours = float(self.config.get("DUPLICATE_WINDOW_HOURS", duplicates.DEFAULT_WINDOW_HOURS))

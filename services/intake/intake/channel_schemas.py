@@ -69,7 +69,8 @@ class SocialIn(Schema):
 class SocialReplyOut(Schema):
     tracking_id = fields.String()
     status = fields.String()
-    reply = fields.String(metadata={"description": "The public reply to post (no secret: posts are public)."})
+    reply = fields.String(metadata={"description": "The public reply to post: no secret (posts are public); a new draft's reply carries a "
+                                          "one-time completion link (7 days), spent on first use."})
     missing = fields.List(fields.Nested(MissingItemOut))
 
 

@@ -11,10 +11,12 @@ from nameko.web.handlers import http
 
 from contract import http as api_http
 from contract.store import utcnow
-from intake import acceptance, channel_schemas, completeness, domain, metrics as intake_metrics, registry, schemas, sms
+from intake import (acceptance, channel_schemas, completeness, domain, exceptions, metrics as intake_metrics,
+                    registry, schemas, sms)
 from intake.domain import derived_title
 
 SMS_DRAFT_HOURS = 24
+COMPLETION_CODE_DAYS = 7
 
 
 def _body(request) -> dict:
@@ -25,32 +27,44 @@ def _body(request) -> dict:
 
 
 class ChannelEntrypoints:
-    """Mixed into IntakeService; needs ``self.reports``, ``self.auth`` and ``self._accept``."""
+    """Mixed into IntakeService; needs ``self.reports``, ``self.auth``, ``self.config``,
+    ``self.channel_gateways`` and ``self._accept``."""
+
+    def _gateway(self, channel: str, request) -> str:
+        """The authenticated gateway posting into ``channel`` (401 otherwise; see intake.gateways)."""
+        gateway = self.channel_gateways.gateway(channel, request)
+        if gateway is None:
+            raise exceptions.unknown_gateway()
+        return gateway
 
     @http("POST", "/channels/sms")
     @intake_metrics.counted("sms")
     @api_http.api
     def sms_webhook(self, request):
+        gateway = self._gateway("sms", request)
         message = channel_schemas.SmsIn().load(_body(request))
         text = sms.join_parts(message["parts"]) if "parts" in message else message["text"]
         parsed = sms.parse(text, self.reports.registry()["index"], message.get("lang"))
         sender_hash = acceptance.sender_key("sms", message["sender"])
-        if not self.reports.replayed(f"sms:{message['message_id']}"):
+        form = sms.form(parsed, message["sender"])
+        key = acceptance.idempotency_scope("sms", message["message_id"], form, gateway)
+        if not self.reports.replayed(key):
             draft = self.reports.open_sms_draft(sender_hash, utcnow() - timedelta(hours=SMS_DRAFT_HOURS))
             if draft is not None:
-                completed = self._complete_sms(draft, parsed, message)
+                self._check_rate("sms", message["sender"], gateway)
+                completed = self._complete_sms(draft, parsed, message, key)
                 if completed is not None:
                     return completed
-        status, receipt, report = self._accept(sms.form(parsed, message["sender"]), sender=message["sender"],
-                                               idempotency_key=message["message_id"],
-                                               source={"message_id": message["message_id"], "sender_hash": sender_hash})
+        status, receipt, report = self._accept(form, sender=message["sender"], idempotency_key=message["message_id"],
+                                               source={"message_id": message["message_id"], "sender_hash": sender_hash,
+                                                       "gateway": gateway}, gateway=gateway)
         language = message.get("lang") or report.get("language") or "id"
         reply = sms.reply(status, report["tracking_id"], receipt.get("secret"), receipt["missing"],
                           report["region_code"] != registry.NATIONAL_REGION, language)
         body = channel_schemas.SmsReplyOut().dump({**receipt, "reply": reply})
         return api_http.json_response(status, body)
 
-    def _complete_sms(self, draft: dict, parsed: sms.ParsedSms, message: dict):
+    def _complete_sms(self, draft: dict, parsed: sms.ParsedSms, message: dict, key: str):
         """A next SMS from the same phone completes its open draft (the phone is the possession factor)."""
         description = f"{draft.get('description') or ''} {parsed.text}".strip()
         changes = {"description": description, "title": derived_title(description)}
@@ -62,7 +76,7 @@ class ChannelEntrypoints:
         report = {**domain.merged(draft, step["set"]), **step["set"]}
         event = domain.draft_event(report, now) if missing else domain.received_event(report)
         if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event],
-                                     idempotency_key=f"sms:{message['message_id']}"):
+                                     idempotency_key=key):
             return None  # completed meanwhile by another message: this one becomes a report of its own
         if not missing:
             intake_metrics.received("sms", report.get("classification"), complete=True)
@@ -75,6 +89,7 @@ class ChannelEntrypoints:
     @intake_metrics.counted("social")
     @api_http.api
     def social_webhook(self, request):
+        gateway = self._gateway("social", request)
         post = channel_schemas.SocialIn().load(api_http.read_json(request))
         text = channel_schemas.MENTIONS.sub(" ", post["text"]).strip()
         handle = "@" + post["author_handle"].lstrip("@")
@@ -84,15 +99,27 @@ class ChannelEntrypoints:
                 "category_code": "lainnya", "region_code": region or registry.NATIONAL_REGION,
                 "reporter": {"handle": handle}, "language": post.get("lang") or "id"}
         status, receipt, report = self._accept(form, sender=handle, idempotency_key=post["post_id"],
-                                               source={"post_id": post["post_id"]})
+                                               source={"post_id": post["post_id"], "gateway": gateway},
+                                               gateway=gateway)
         en = form["language"] == "en"
         reply = (f"{handle} Thank you, your report is recorded: {report['tracking_id']}" if en else
                  f"{handle} Terima kasih, laporan Anda tercatat: {report['tracking_id']}")
-        if receipt["missing"]:
-            reply += (". Please add the chronology via lapor.go.id." if en else
-                      ". Mohon lengkapi kronologi melalui lapor.go.id.")
+        if receipt["missing"] and status == 202:  # a new draft: a one-time completion link
+            reply += (". Please complete it (link valid once, 7 days): " if en else
+                      ". Mohon lengkapi (tautan sekali pakai, 7 hari): ") + self._completion_link(report)
+        elif receipt["missing"]:
+            reply += ". Please use the completion link sent earlier." if en else \
+                ". Gunakan tautan pelengkapan yang telah dikirim."
         body = channel_schemas.SocialReplyOut().dump({**receipt, "reply": reply})
         return api_http.json_response(status, body)
+
+    def _completion_link(self, report: dict) -> str:
+        """A one-time code for a social draft (its reporter has no secret: posts are public), as a link."""
+        code = domain.new_secret()
+        self.reports.set_completion_code(report["tracking_id"], domain.secret_hash(code),
+                                         utcnow() + timedelta(days=COMPLETION_CODE_DAYS))
+        template = self.config.get("SOCIAL_COMPLETION_URL") or "http://127.0.0.1:8780/lapor/<tracking_id>?kode=<code>"
+        return template.replace("<tracking_id>", report["tracking_id"]).replace("<code>", code)
 
     @http("POST", "/channels/manual")
     @intake_metrics.counted("manual")

@@ -1,7 +1,11 @@
-"""Operator CLI: bulk import of offline reports from a CSV file.
+"""Operator CLI: bulk import of offline reports from a CSV file; Open311 clients' api_keys.
 
     python -m intake.cli import FILE.csv [--config services/intake/config.yml] [--errors FILE.csv]
     python -m intake.cli hub-keygen FILE      (this hub's key pair; prints the public key)
+    python -m intake.cli open311-key issue CLIENT | revoke CLIENT | list [--config ...]
+
+An issued key is printed once; only its hash is stored (national admins have the same through
+``/channels/open311/keys``).
 
 Every row is validated whole (the manual form's rules, and completeness); a valid row is stored
 with its ``report_received`` event in one transaction (the running intake's outbox relay then
@@ -12,13 +16,18 @@ from __future__ import annotations
 
 import argparse
 import csv
+import secrets
 import sys
 
-from contract import sealing
+from marshmallow import ValidationError
+
+from contract import csvfile, sealing
+from contract.auth import token_hash
 from contract.config import load_config
 from contract.store import acquire_client, database_name, release_client, utcnow
 from intake import csv_import, domain
 from intake.dependencies import Reports
+from intake.open311_schemas import ApiKeyIn
 
 COLUMNS = csv_import.COLUMNS
 
@@ -82,6 +91,33 @@ def hub_keygen(path: str) -> int:
     return 0
 
 
+def open311_keys(config: dict, action: str, client: str | None) -> int:
+    """Issue (prints the key once), revoke or list the api_keys of Open311 clients."""
+    if action != "list":
+        try:
+            client = ApiKeyIn().load({"client": client})["client"]
+        except ValidationError as exc:
+            print(f"client: {exc.messages['client'][0]}", file=sys.stderr)
+            return 2
+    uri = config.get("MONGODB_URI")
+    client_of_store = acquire_client(uri)
+    reports = Reports(client_of_store, client_of_store[database_name(config, "intake")])
+    try:
+        if action == "issue":
+            key = "o311_" + secrets.token_urlsafe(24)
+            reports.add_api_key(token_hash(key), client)
+            print(f"api_key for {client} (shown once, keep it secret): {key}")
+        elif action == "revoke":
+            print(f"revoked {reports.revoke_api_keys(client)} key(s) of {client}")
+        else:
+            for row in reports.api_keys():
+                state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row.get("revoked_at") else "active"
+                print(f"{row['client']}\tissued {row['created_at']:%Y-%m-%d}\t{state}")
+        return 0
+    finally:
+        release_client(uri)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="intake.cli", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,10 +129,16 @@ def main(argv: list[str] | None = None) -> int:
                                             "the public key (for the hub directory) printed")
     key.add_argument("file")
     key.add_argument("--config", help=argparse.SUPPRESS)
+    keys = sub.add_parser("open311-key", help="issue, revoke or list Open311 clients' api_keys")
+    keys.add_argument("action", choices=("issue", "revoke", "list"))
+    keys.add_argument("client", nargs="?")
+    keys.add_argument("--config", default="services/intake/config.yml")
     args = parser.parse_args(argv)
     if args.command == "hub-keygen":
         return hub_keygen(args.file)
     config = load_config(args.config)
+    if args.command == "open311-key":
+        return open311_keys(config, args.action, args.client)
     rows = []
 
     def collect(line, problems):
@@ -104,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
     counts = import_csv(args.file, config, config.get("HUB_CODE") or "ID", collect)
     out = open(args.errors, "w", newline="", encoding="utf-8") if args.errors else sys.stderr
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)
     if rows:
         writer.writerow(["line", "field", "code", "message", "message_id"])
         writer.writerows(rows)

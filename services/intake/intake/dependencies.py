@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,11 +14,12 @@ import yaml
 from bson import ObjectId
 from bson.errors import InvalidId
 from gridfs import GridFSBucket
+from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from contract.store import Repository, StaleWrite, Store, utcnow
-from intake import history, registry as regions_domain
+from intake import gateways, history, limits, registry as regions_domain
 from intake.hub_store import HubReports
 
 log = logging.getLogger(__name__)
@@ -60,10 +62,11 @@ class Reports(HubReports, Repository):
         return doc["tracking_id"] if doc else None
 
     def complete(self, tracking_id: str, update: dict, entry: dict, events: list[dict],
-                 idempotency_key: str | None = None) -> bool:
-        """Apply a reporter's completion to a draft still incomplete; False if it no longer is."""
+                 idempotency_key: str | None = None, expect: dict | None = None) -> bool:
+        """Apply a reporter's completion to a draft still incomplete (and matching ``expect``:
+        a one-time completion code not spent meanwhile); False if it no longer is."""
         def txn(session):
-            result = self.db.reports.update_one({"_id": tracking_id, "status": "incomplete"},
+            result = self.db.reports.update_one({**(expect or {}), "_id": tracking_id, "status": "incomplete"},
                                                 {"$set": update, "$push": {"history": entry}}, session=session)
             if result.matched_count:
                 if idempotency_key:
@@ -72,6 +75,11 @@ class Reports(HubReports, Repository):
                 self.stage_events(session, events)
             return bool(result.matched_count)
         return self.transaction(txn)
+
+    def set_completion_code(self, tracking_id: str, code_hash: str, expires_at: datetime) -> None:
+        """A one-time completion code for a draft whose reporter has no secret (social media)."""
+        self.db.reports.update_one({"_id": tracking_id, "status": "incomplete"}, {"$set": {
+            "completion_code_hash": code_hash, "completion_code_expires_at": expires_at}})
 
     def open_sms_draft(self, sender_hash: str, since: datetime) -> dict | None:
         """The sender's latest SMS draft still incomplete since ``since`` (a next SMS completes it)."""
@@ -133,8 +141,10 @@ class Reports(HubReports, Repository):
         return report
 
     def public_requests(self, ids: list[str] | None, statuses: list[str] | None, service_codes: list[str] | None,
-                        start: datetime | None, end: datetime | None, limit: int) -> list[dict]:
-        """Complete, non-confidential reports for the Open311 listing, newest first."""
+                        start: datetime | None, end: datetime | None, limit: int,
+                        region: str | None = None) -> list[dict]:
+        """Complete, non-confidential reports for the Open311 listing, newest first (in ``region``
+        and the regions under it when given); ``media_url`` is the one source field shown."""
         query: dict = {"is_confidential": False, "status": {"$in": statuses} if statuses else {"$ne": "incomplete"}}
         if ids is not None:
             query["_id"] = {"$in": ids}
@@ -144,9 +154,14 @@ class Reports(HubReports, Repository):
             window = {k: v for k, v in (("$gte", start), ("$lte", end)) if v is not None}
             if window:
                 query["received_at"] = window
-        projection = {"reporter": 0, "secret_hash": 0, "source": 0, "reporter_ref": 0}
+            if region:
+                query["region_code"] = {"$regex": f"^{re.escape(region)}"}
+        projection = {"reporter": 0, "secret_hash": 0, "reporter_ref": 0}
         cursor = self.db.reports.find(query, projection).sort("received_at", DESCENDING).limit(limit)
-        return list(cursor.hint("_id_" if ids is not None else PUBLIC_INDEX))
+        docs = list(cursor.hint("_id_" if ids is not None else PUBLIC_INDEX))
+        for doc in docs:
+            doc["media_url"] = (doc.pop("source", None) or {}).get("media_url")
+        return docs
 
     def public_page(self, filters: dict, skip: int, limit: int) -> list[dict]:
         """Complete, non-confidential reports for the public list, newest first (``limit`` + 1
@@ -157,17 +172,21 @@ class Reports(HubReports, Repository):
         cursor = self.db.reports.find(query, projection).sort("received_at", DESCENDING).skip(skip).limit(limit + 1)
         return list(cursor.hint(PUBLIC_INDEX))
 
-    def rate_limited(self, sender_key: str, limit: int, window_seconds: int) -> int | None:
-        """Count one submission by a sender; seconds to wait when over ``limit`` in the window."""
+    def rate_limited(self, key: str, limit: int, window_seconds: int) -> int | None:
+        """Count one submission under ``key``; seconds to wait when the sliding-window estimate
+        (``limits.retry_after``) is over ``limit`` in the last ``window_seconds`` (up to twice the
+        window: the estimate weighs the previous window in); a refused one is not counted."""
         now = time.time()
-        window = int(now // window_seconds)
+        window = limits.window_of(now, window_seconds)
         doc = self.db.rate_limits.find_one_and_update(
-            {"_id": f"{sender_key}:{window}"},
+            {"_id": f"{key}:{window}"},
             {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": utcnow() + timedelta(seconds=2 * window_seconds)}},
             upsert=True, return_document=ReturnDocument.AFTER)
-        if doc["count"] <= limit:
-            return None
-        return max(1, int((window + 1) * window_seconds - now + 0.999))
+        previous = self.db.rate_limits.find_one({"_id": f"{key}:{window - 1}"})
+        wait = limits.retry_after(previous["count"] if previous else 0, doc["count"], limit, window_seconds, now)
+        if wait is not None:  # a refused attempt is not counted: a client waiting as told is not punished
+            self.db.rate_limits.update_one({"_id": f"{key}:{window}"}, {"$inc": {"count": -1}})
+        return wait
 
     def add_attachment(self, report: dict, data: bytes, content_type: str, filename: str, max_count: int,
                        now: datetime) -> dict | None:
@@ -202,6 +221,11 @@ class Reports(HubReports, Repository):
 
     def api_key_valid(self, key_hash: str) -> bool:
         return self.db.open311_keys.count_documents({"_id": key_hash, "revoked_at": None}, limit=1) > 0
+
+    def api_keys(self) -> list[dict]:
+        """Every Open311 key issued (client, created_at, revoked_at; never the key or its hash)."""
+        return list(self.db.open311_keys.find({}, {"_id": 0, "client": 1, "created_at": 1, "revoked_at": 1})
+                    .sort("created_at", ASCENDING))
 
     def revoke_api_keys(self, client: str) -> int:
         return self.db.open311_keys.update_many({"client": client, "revoked_at": None},
@@ -286,3 +310,17 @@ class ReportStore(Store):
             loaded = RegistryCopyIn().load(yaml.safe_load(handle) or {})
         counts = self.repository.replace_registry(loaded["regions"], loaded["categories"], hubs=loaded["hubs"])
         log.info("intake: registry copy loaded from %s: %s", path, counts)
+
+
+class ChannelGateways(DependencyProvider):
+    """``gateway(channel, request)``: the authenticated channel gateway of a request, or None
+    (``CHANNEL_GATEWAYS``, read once at setup; see intake.gateways)."""
+
+    def setup(self):
+        self.gateways = gateways.parse(self.container.config.get("CHANNEL_GATEWAYS"))
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def gateway(self, channel: str, request) -> str | None:
+        return gateways.authenticate(self.gateways.get(channel, {}), request.headers, request.get_data(cache=True))

@@ -42,6 +42,19 @@ def secret_matches(stored_hash: str | None, secret: Any) -> bool:
     return hmac.compare_digest(stored_hash, secret_hash(secret))
 
 
+def completion_code_matches(draft: dict, code: Any, now: datetime) -> bool:
+    """Whether ``code`` is the draft's unspent, unexpired one-time completion code."""
+    expires = draft.get("completion_code_expires_at")
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=now.tzinfo)
+    return bool(expires and expires > now and secret_matches(draft.get("completion_code_hash"), code))
+
+
+def code_spent(new_secret: str) -> dict:
+    """What a draft keeps when its one-time code is used: the code gone, a secret of the reporter's own."""
+    return {"completion_code_hash": None, "completion_code_expires_at": None, "secret_hash": secret_hash(new_secret)}
+
+
 def derived_title(text: str, limit: int = 60) -> str:
     """A title for text-only channels: the first words of the text."""
     text = " ".join(text.split())

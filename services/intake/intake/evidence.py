@@ -1,12 +1,24 @@
-"""Evidence attachments: type from the bytes, limits, location metadata stripped, who may read.
+"""Evidence attachments: type from the bytes, limits, identifying metadata stripped, who may read.
 
+For anonymous reports every attachment loses what could name or place its maker: images are
+re-encoded by Pillow from their pixels alone (no EXIF/GPS, XMP, IPTC, JPEG ``COM`` comments, PNG
+text chunks, ICC profile); PDFs are rewritten by pikepdf (qpdf) without the ``/Info`` dictionary
+(``/Author``, ``/Creator``, ...) and XMP ``/Metadata`` streams, and only the objects still in use
+are written (earlier revisions of an incrementally saved file are dropped too).
 Plain functions: no nameko, pymongo or kombu here.
 """
 from __future__ import annotations
 
+import io
+import warnings
+
+import pikepdf
+from PIL import Image, ImageOps
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_REPORT = 5
 ACCEPTED = ("image/jpeg", "image/png", "application/pdf")
+MAX_PIXELS = 50_000_000  # a 5 MB file decoding to more is a decompression bomb
 _JPEG_DROPPED = {0xE1, 0xED}  # APP1 (Exif, XMP: GPS position), APP13 (IPTC: place names)
 _PNG_DROPPED = {b"eXIf", b"tEXt", b"zTXt", b"iTXt"}  # EXIF and text chunks (XMP lives in iTXt)
 
@@ -75,6 +87,54 @@ def _strip_png(data: bytes) -> bytes:
     raise BadEvidence("PNG without IEND")
 
 
+def strip_identifying(data: bytes, content_type: str) -> bytes:
+    """The file without metadata that can identify its maker (see the module docstring)."""
+    if content_type == "application/pdf":
+        return _clean_pdf(data)
+    return _reencode_image(strip_location(data, content_type), content_type)
+
+
+def _reencode_image(data: bytes, content_type: str) -> bytes:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise BadEvidence("image too large")
+                image.load()
+                upright = ImageOps.exif_transpose(image)  # the EXIF orientation goes with the EXIF
+                clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())  # pixels only, no info
+    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise BadEvidence(f"unreadable image ({type(exc).__name__})") from None
+    out = io.BytesIO()
+    if content_type == "image/jpeg":
+        clean = clean if clean.mode in ("RGB", "L", "CMYK") else clean.convert("RGB")
+        clean.save(out, "JPEG", quality=92, optimize=True)
+    else:
+        if clean.mode == "P" and "transparency" in upright.info:
+            clean = upright.convert("RGBA")
+            clean = Image.frombytes(clean.mode, clean.size, clean.tobytes())
+        clean.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _clean_pdf(data: bytes) -> bytes:
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if "/Info" in pdf.trailer:
+                del pdf.trailer["/Info"]
+            for holder in [pdf.Root, *(page.obj for page in pdf.pages)]:
+                if "/Metadata" in holder:
+                    del holder["/Metadata"]
+                if "/PieceInfo" in holder:
+                    del holder["/PieceInfo"]
+            out = io.BytesIO()
+            pdf.save(out, fix_metadata_version=False, deterministic_id=True)
+    except pikepdf.PdfError as exc:
+        raise BadEvidence(f"unreadable PDF ({type(exc).__name__})") from None
+    return out.getvalue()
+
+
 def prepare(data: bytes, anonymous: bool) -> tuple[bytes, str]:
     """Checked and, for anonymous reports, cleaned bytes with their real content type."""
     if not data:
@@ -84,7 +144,7 @@ def prepare(data: bytes, anonymous: bool) -> tuple[bytes, str]:
     content_type = sniff(data)
     if content_type is None:
         raise BadEvidence("not a JPEG, PNG or PDF file")
-    return (strip_location(data, content_type) if anonymous else data), content_type
+    return (strip_identifying(data, content_type) if anonymous else data), content_type
 
 
 def may_read(principal: dict, report: dict) -> bool:

@@ -8,14 +8,15 @@ def report_not_found() -> errors.ApiError:
 
 def invalid_tracking_id() -> errors.ApiError:
     return errors.ApiError([errors.error(
-        "tracking_id", "invalid", "This is not a valid tracking ID (example: ID-K7M4X-9XQ2A).",
-        "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2A).")])
+        "tracking_id", "invalid", "This is not a valid tracking ID (example: ID-K7M4X-9XQ2B).",
+        "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2B).")])
 
 
-def wrong_secret() -> errors.ApiError:
+def wrong_secret(field: str = "secret") -> errors.ApiError:
     return errors.ApiError([errors.error(
-        "secret", "invalid_secret", "The secret does not match this report.",
-        "Kode rahasia tidak cocok dengan laporan ini.")], status=403)
+        field, "invalid_secret", "The secret does not match this report (or the one-time code is spent or expired).",
+        "Kode rahasia tidak cocok dengan laporan ini (atau kode sekali pakai sudah dipakai atau kedaluwarsa).")],
+        status=403)
 
 
 def not_a_draft() -> errors.ApiError:
@@ -36,11 +37,22 @@ def invalid_idempotency_key() -> errors.ApiError:
         "Kunci idempotensi berisi 1 sampai 100 karakter yang terlihat.")])
 
 
+_LIMITED = {"sender": ("this sender", "pengirim ini"), "gateway": ("this gateway", "gateway ini"),
+            "channel": ("this channel", "kanal ini")}
+
+
 class RateLimited(errors.ApiError):
     status = 429
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, who: str = "sender"):
+        en, id_ = _LIMITED[who]
         super().__init__([errors.error(
-            None, "rate_limited", f"Too many reports from this sender; try again in {retry_after} s.",
-            f"Terlalu banyak laporan dari pengirim ini; coba lagi dalam {retry_after} detik.")])
+            None, "rate_limited", f"Too many reports from {en}; try again in {retry_after} s.",
+            f"Terlalu banyak laporan dari {id_}; coba lagi dalam {retry_after} detik.")])
         self.headers = {"Retry-After": str(retry_after)}
+
+
+def unknown_gateway() -> errors.ApiError:
+    return errors.ApiError([errors.error(
+        "Authorization", "unauthenticated", "A channel gateway's signature (X-Lapor-Signature) or secret is required.",
+        "Diperlukan tanda tangan (X-Lapor-Signature) atau rahasia gateway kanal.")], status=401)

@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
+from intake.completeness import UNCATEGORISED
+from intake.registry import NATIONAL_REGION
 
 CLOSED = ("closed", "archived", "answered")
 MAX_RESULTS = 1000
@@ -48,7 +50,18 @@ def platform_statuses(open311: list[str]) -> list[str] | None:
     return wanted
 
 
+def region_filter(jurisdiction_id: str | None) -> str | None:
+    """The region code prefix a GET ``jurisdiction_id`` asks for (None: every region)."""
+    code = (jurisdiction_id or "").replace(".", "")
+    return None if code in ("", NATIONAL_REGION) else code
+
+
 def services(categories: list[dict], language: str) -> list[dict]:
+    """The categories as Open311 services, with ``lainnya`` (the text channels' "not yet
+    categorised", which SMS and social reports carry) even when the registry does not list it."""
+    if all(c["code"] != UNCATEGORISED for c in categories):
+        categories = [*categories, {"code": UNCATEGORISED, "name_id": "Lainnya (belum dikategorikan)",
+                                    "name_en": "Other (not yet categorised)"}]
     return [{"service_code": c["code"], "service_name": (c.get("name_en") if language == "en" else c.get("name_id"))
              or c["code"], "description": c.get("name_en") if language != "en" else c.get("name_id"),
              "metadata": True, "type": "realtime", "keywords": c["code"], "group": "LAPOR"} for c in categories]
@@ -69,7 +82,7 @@ def service_request(report: dict, names: dict[str, str]) -> dict:
             "requested_datetime": _iso(report["received_at"]), "updated_datetime": _iso(updated),
             "expected_datetime": _iso((report.get("case") or {}).get("due_at")),
             "address": report.get("location_text"), "address_id": None, "zipcode": None,
-            "lat": report.get("latitude"), "long": report.get("longitude"), "media_url": None}
+            "lat": report.get("latitude"), "long": report.get("longitude"), "media_url": report.get("media_url")}
 
 
 def _iso(value: Any) -> Any:

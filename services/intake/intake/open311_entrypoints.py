@@ -16,10 +16,10 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from contract import errors
+from contract import errors, http as api_http
 from contract.auth import token_hash
 from contract.ids import parse_tracking_id
-from contract.store import utcnow
+from contract.store import store_fault, utcnow
 from intake import completeness, open311, open311_schemas, registry
 from intake.domain import derived_title
 from intake.metrics import counted
@@ -55,9 +55,13 @@ def georeport(handler):
         except errors.ApiError as exc:
             items = [(exc.status, e["message"]) for e in exc.errors]
             return respond("errors", open311.error_list(items), fmt, exc.status, getattr(exc, "headers", None))
-        except Exception:
+        except Exception as exc:
+            fault = store_fault(exc)
+            if fault is not None:
+                items = [(503, e["message"]) for e in fault.errors]
+                return respond("errors", open311.error_list(items), fmt, 503, fault.headers)
             log.exception("open311: unhandled error")
-            return respond("errors", open311.error_list([(500, "Internal error; nothing was changed.")]), fmt, 500)
+            return respond("errors", open311.error_list([(500, errors.MESSAGES["internal"][0])]), fmt, 500)
     return wrapper
 
 
@@ -70,7 +74,7 @@ def _split(value: str | None) -> list[str]:
 
 
 class Open311Entrypoints:
-    """Mixed into IntakeService; needs ``self.reports``, ``self.config`` and ``self._accept``."""
+    """Mixed into IntakeService; needs ``self.reports``, ``self.config``, ``self.auth`` and ``self._accept``."""
 
     @http("GET", f"/open311/v2/services.{FMT}")
     @georeport
@@ -118,15 +122,39 @@ class Open311Entrypoints:
     @rpc
     def issue_open311_key(self, client):
         """A new api_key for an Open311 client (shown once; only its hash is stored)."""
-        if not isinstance(client, str) or not 1 <= len(client) <= 100:
-            raise errors.ApiError([errors.error("client", "invalid")])
-        key = "o311_" + secrets.token_urlsafe(24)
-        self.reports.add_api_key(token_hash(key), client)
-        return {"api_key": key, "client": client}
+        return self._issue_key(open311_schemas.ApiKeyIn().load({"client": client})["client"])
 
     @rpc
     def revoke_open311_keys(self, client):
         return {"revoked": self.reports.revoke_api_keys(client)}
+
+    def _issue_key(self, client: str) -> dict:
+        key = "o311_" + secrets.token_urlsafe(24)
+        self.reports.add_api_key(token_hash(key), client)
+        return {"api_key": key, "client": client}
+
+    # --- the operator's API for Open311 keys (national admins; the CLI does the same) ----------
+    @http("GET", "/channels/open311/keys")
+    @api_http.api
+    def list_open311_keys(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        return api_http.json_response(200, {"keys": open311_schemas.ApiKeyOut(many=True).dump(self.reports.api_keys())})
+
+    @http("POST", "/channels/open311/keys")
+    @api_http.api
+    def create_open311_key(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        client = open311_schemas.ApiKeyIn().load(api_http.read_json(request))["client"]
+        return api_http.json_response(201, self._issue_key(client))
+
+    @http("DELETE", "/channels/open311/keys/<string:client>")
+    @api_http.api
+    def delete_open311_keys(self, request, client):
+        self.auth.principal(request, roles=("national_admin",))
+        revoked = self.reports.revoke_api_keys(open311_schemas.ApiKeyIn().load({"client": client})["client"])
+        if not revoked:
+            raise errors.not_found("client", "Open311 client key")
+        return api_http.json_response(200, {"client": client, "revoked": revoked})
 
     def _open311_form(self, data: dict) -> dict:
         attributes = data["attribute"]
@@ -151,7 +179,8 @@ class Open311Entrypoints:
         end = query.get("end_date")
         start = query.get("start_date") or ((end or utcnow()) - timedelta(days=open311.DEFAULT_DAYS))
         docs = self.reports.public_requests(ids, open311.platform_statuses(_split(query.get("status"))),
-                                            _split(query.get("service_code")), start, end, open311.MAX_RESULTS)
+                                            _split(query.get("service_code")), start, end, open311.MAX_RESULTS,
+                                            region=open311.region_filter(query.get("jurisdiction_id")))
         return respond("requests", [open311.service_request(d, self._service_names(request)) for d in docs], fmt)
 
     @http("GET", f"/open311/v2/requests/<string:request_id>.{FMT}")

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 from intake.schemas import CATEGORY_CODE, PHONE, REGION_CODE
 
 _ATTRIBUTE = re.compile(r"^attribute\[(\w{1,40})\](\[\])?$")
 _BOOL = validate.OneOf(("true", "false"))
+# list filters: a date the listing can step back from (its default window) without overflowing
+_IN_RANGE = validate.Range(min=datetime(1970, 1, 1, tzinfo=timezone.utc), max=datetime(9000, 1, 1, tzinfo=timezone.utc),
+                           error="Must be a date between 1970 and 9000.")
 
 
 class AttributesIn(Schema):
@@ -76,13 +80,29 @@ class Open311QueryIn(Schema):
 
     service_request_id = fields.String(validate=validate.Length(max=2100))
     service_code = fields.String(validate=validate.Length(max=2000))
-    start_date = fields.AwareDateTime(default_timezone=None)
-    end_date = fields.AwareDateTime(default_timezone=None)
+    start_date = fields.AwareDateTime(default_timezone=None, validate=_IN_RANGE)
+    end_date = fields.AwareDateTime(default_timezone=None, validate=_IN_RANGE)
     status = fields.String(validate=validate.Regexp(r"^(open|closed)(,(open|closed))*$",
                                                     error="status is open, closed or both."))
-    jurisdiction_id = fields.String(validate=validate.Length(max=10))
+    jurisdiction_id = fields.String(validate=validate.Regexp(REGION_CODE, error="Not a valid region code."))
 
     @validates_schema
     def _range(self, data, **_):
         if data.get("start_date") and data.get("end_date") and data["start_date"] > data["end_date"]:
             raise ValidationError("start_date is after end_date.", "start_date")
+
+
+class ApiKeyIn(Schema):
+    """An Open311 client to issue a key for (or whose keys to revoke)."""
+
+    class Meta:
+        unknown = RAISE
+
+    client = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$",
+                                                                      error="1 to 100 letters, digits, . _ @ - or spaces."))
+
+
+class ApiKeyOut(Schema):
+    client = fields.String()
+    created_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)

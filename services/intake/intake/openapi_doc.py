@@ -3,7 +3,7 @@ from intake.channel_schemas import ManualIn, SmsIn, SmsReplyOut, SocialIn, Socia
 from intake.schemas import CompletionIn, ReceiptOut, ReportIn, TrackingOut
 
 TRACKING_ID_PARAM = {"name": "tracking_id", "in": "path", "required": True,
-                     "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2A"}
+                     "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2B"}
 IDEMPOTENCY_PARAM = {"name": "Idempotency-Key", "in": "header", "required": False,
                      "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
                      "description": "A retry with the same key returns the first report (200) and stores nothing."}
@@ -15,6 +15,18 @@ OPENAPI_SCHEMAS = {"ReportIn": ReportIn, "Completion": CompletionIn, "Receipt": 
                    "Tracking": TrackingOut, "SmsIn": SmsIn, "SmsReply": SmsReplyOut, "SocialIn": SocialIn,
                    "SocialReply": SocialReplyOut, "ManualIn": ManualIn}
 ERRORS = {"content": {"application/json": {"schema": "Errors"}}}
+GATEWAY_HEADERS = [
+    {"name": "X-Lapor-Gateway", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 40},
+     "description": "The gateway's id in CHANNEL_GATEWAYS (with X-Lapor-Timestamp and X-Lapor-Signature)"},
+    {"name": "X-Lapor-Timestamp", "in": "header", "required": False, "schema": {"type": "string"}},
+    {"name": "X-Lapor-Signature", "in": "header", "required": False, "schema": {"type": "string"},
+     "description": "sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>; or send "
+                    "Authorization: Bearer <the gateway's secret>"}]
+UNAUTHENTICATED_GATEWAY = {"description": "Not from a configured gateway (no or a wrong signature or secret)",
+                           **ERRORS}
+KEY_CLIENT = {"type": "object", "required": ["client"], "additionalProperties": False,
+              "properties": {"client": {"type": "string", "minLength": 1, "maxLength": 100,
+                                        "pattern": "^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$"}}}
 
 # Open311 GeoReport v2: the standard's documents, as JSON arrays or XML
 FORMAT = {"name": "format", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
@@ -22,7 +34,7 @@ LANG = {"name": "lang", "in": "query", "required": False, "schema": {"type": "st
 LIST_FILTERS = (("service_request_id", "comma-separated tracking IDs (other filters then ignored)"),
                 ("service_code", "comma-separated category codes"), ("start_date", "ISO 8601 (default: 90 days ago)"),
                 ("end_date", "ISO 8601"), ("status", "open, closed or open,closed"),
-                ("jurisdiction_id", "ignored: one jurisdiction per hub"))
+                ("jurisdiction_id", "BPS region code: that region and the regions under it (00: all)"))
 POST_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "email",
                "device_id", "account_id", "first_name", "last_name", "phone", "description", "media_url",
                "attribute[classification]", "attribute[is_anonymous]", "attribute[is_confidential]",
@@ -81,7 +93,8 @@ OPENAPI_PATHS = {
                           "400": {"$ref": "#/components/responses/BadRequest"},
                           "404": {"$ref": "#/components/responses/NotFound"}}},
         "patch": {
-            "summary": "Complete an incomplete report (draft) with the secret from its receipt",
+            "summary": "Complete an incomplete report (draft) with the secret from its receipt (or a social "
+                       "draft's one-time completion_code)",
             "parameters": [TRACKING_ID_PARAM],
             "requestBody": {"required": True, "content": {"application/json": {"schema": "Completion"}}},
             "responses": {"200": {"description": "Now complete: routed from here on",
@@ -94,15 +107,42 @@ OPENAPI_PATHS = {
                           "409": {"$ref": "#/components/responses/Conflict"}}}},
     "/channels/sms": {"post": {
         "summary": "SMS-gateway webhook: `<REGION> <text>` to 1708; answers the reply SMS (<= 160 chars)",
+        "parameters": GATEWAY_HEADERS, "security": [{"bearerAuth": []}, {}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "SmsIn"},
                                                       "application/x-www-form-urlencoded": {"schema": "SmsIn"}}},
         "responses": {**_answers("SmsReply", "Recorded; reply carries the tracking ID and secret"),
-                      "429": RATE_LIMITED}}},
+                      "401": UNAUTHENTICATED_GATEWAY, "429": RATE_LIMITED}}},
     "/channels/social": {"post": {
         "summary": "Social-media webhook: a post mentioning @LAPOR1708 or #lapor (one report per post id)",
+        "parameters": GATEWAY_HEADERS, "security": [{"bearerAuth": []}, {}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "SocialIn"}}},
-        "responses": {**_answers("SocialReply", "Recorded; reply is the public answer to post"),
-                      "429": RATE_LIMITED}}},
+        "responses": {**_answers("SocialReply", "Recorded; reply is the public answer to post (a draft's reply "
+                                                "carries a one-time completion link)"),
+                      "401": UNAUTHENTICATED_GATEWAY, "429": RATE_LIMITED}}},
+    "/channels/open311/keys": {
+        "get": {"summary": "Open311 clients' api_keys: client, issued, revoked (national admin; never the keys)",
+                "security": [{"bearerAuth": []}],
+                "responses": {"200": {"description": "The keys issued", "content": {"application/json": {
+                    "schema": {"type": "object"}}}},
+                    "401": {"description": "No valid official token", **ERRORS},
+                    "403": {"description": "Not a national admin", **ERRORS}}},
+        "post": {"summary": "Issue an Open311 api_key for a client (shown once; stored hashed)",
+                 "security": [{"bearerAuth": []}],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": KEY_CLIENT}}},
+                 "responses": {"201": {"description": "The key, shown once", "content": {"application/json": {
+                     "schema": {"type": "object"}}}},
+                     "400": {"$ref": "#/components/responses/BadRequest"},
+                     "401": {"description": "No valid official token", **ERRORS},
+                     "403": {"description": "Not a national admin", **ERRORS}}}},
+    "/channels/open311/keys/{client}": {"delete": {
+        "summary": "Revoke every api_key of an Open311 client", "security": [{"bearerAuth": []}],
+        "parameters": [{"name": "client", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "How many keys were revoked", "content": {"application/json": {
+            "schema": {"type": "object"}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "401": {"description": "No valid official token", **ERRORS},
+            "403": {"description": "Not a national admin", **ERRORS},
+            "404": {"$ref": "#/components/responses/NotFound"}}}},
     "/channels/manual": {"post": {
         "summary": "Manual entry by a liaison officer of a report received offline (Bearer token, role liaison)",
         "parameters": [IDEMPOTENCY_PARAM],

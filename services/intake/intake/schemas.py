@@ -87,6 +87,9 @@ class CompletionIn(ReportIn):
     """The reporter completes a draft: the secret from the receipt plus any missing items."""
 
     secret = fields.String(required=True, validate=validate.Length(min=4, max=64))
+    completion_code = fields.String(validate=validate.Length(min=4, max=64), metadata={
+        "description": "Instead of the secret: the one-time code of a social-media draft's completion link; "
+                       "spent on use, and the answer carries the reporter's own secret."})
     channel = fields.String(validate=validate.OneOf(("web", "mobile")))
     # no defaults here: what the reporter does not send stays as it was in the draft
     reporter = fields.Nested(ReporterIn)

@@ -18,17 +18,12 @@ from contract.web import WebAssets, WebPages
 from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, history, hubs,
                     open311_entrypoints, schemas, tracking, web_pages)
 from intake import metrics as intake_metrics
-from intake.dependencies import ReportStore
+from intake.dependencies import ChannelGateways, ReportStore
 from intake.hub_link import HubLink, HubOutboxRelay
 
 
 def language_of(request) -> str:
     return "en" if request.args.get("lang") == "en" or (request.accept_languages.best or "").startswith("en") else "id"
-
-
-def client_address(request) -> str:
-    """The caller's address: the front door (nginx) sets X-Forwarded-For to its peer."""
-    return (request.headers.get("X-Forwarded-For") or request.remote_addr or "").split(",")[0].strip()
 
 
 def receipt_response(status: int, receipt: dict):
@@ -58,6 +53,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
 
     config = Config()
     reports = ReportStore()
+    channel_gateways = ChannelGateways()
     outbox = HubOutboxRelay()
     hub_link = HubLink()
     metrics = Metrics()
@@ -69,7 +65,8 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     @api_http.api
     def submit_report(self, request):
         form = schemas.load_report(api_http.read_json(request))
-        status, receipt, _ = self._accept(form, sender=client_address(request),
+        sender = api_http.client_address(request, self.config.get("TRUSTED_PROXIES", "127.0.0.1,::1"))
+        status, receipt, _ = self._accept(form, sender=sender,
                                           idempotency_key=request.headers.get("Idempotency-Key"))
         return receipt_response(status, receipt)
 
@@ -78,34 +75,45 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     @api_http.api
     def complete_report(self, request, tracking_id):
         changes = schemas.CompletionIn().load(api_http.read_json(request), partial=True)
-        draft = self._draft_for(tracking_id, changes.pop("secret", None))
+        code, now = changes.pop("completion_code", None), utcnow()
+        draft = self._draft_for(tracking_id, changes.pop("secret", None), code, now)
         changes.pop("channel", None)
-        missing, report = self._complete(draft, changes)
-        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}"}
+        missing, report, secret = self._complete(draft, changes, code, now)
+        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}",
+                   **({"secret": secret} if secret else {})}
         return receipt_response(202 if missing else 200, receipt)
 
-    def _complete(self, draft: dict, changes: dict) -> tuple[list[dict], dict]:
-        """Apply a reporter's completion to a draft: (items still missing, the report)."""
+    def _complete(self, draft: dict, changes: dict, code: str | None = None,
+                  now=None) -> tuple[list[dict], dict, str | None]:
+        """Apply a reporter's completion to a draft: (items still missing, the report, the new
+        secret when a one-time completion code was exchanged for one)."""
+        now = now or utcnow()
         missing = completeness.missing_items(domain.merged(draft, changes), draft["channel"],
                                              self.reports.registry()["categories"])
-        now = utcnow()
         step = domain.completion(draft, changes, missing, now)
+        secret = domain.new_secret() if code else None  # a one-time code is exchanged for a secret
+        if secret:
+            step["set"].update(domain.code_spent(secret))
         report = {**domain.merged(draft, step["set"]), **step["set"]}
         event = domain.draft_event(report, now) if missing else domain.received_event(report)
-        if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event]):
+        expect = {"completion_code_hash": draft["completion_code_hash"]} if code else None
+        if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event], expect=expect):
             raise exceptions.not_a_draft()
         if not missing:
             intake_metrics.received(draft["channel"], report.get("classification"), complete=True)
-        return missing, report
+        return missing, report, secret
 
-    def _draft_for(self, tracking_id: str, secret: str | None) -> dict:
+    def _draft_for(self, tracking_id: str, secret: str | None, code: str | None = None, now=None) -> dict:
         canonical = parse_tracking_id(tracking_id)
         if canonical is None:
             raise exceptions.invalid_tracking_id()
         draft = self.reports.get(canonical)
         if draft is None:
             raise exceptions.report_not_found()
-        if not domain.secret_matches(draft.get("secret_hash"), secret):
+        if code is not None:
+            if not domain.completion_code_matches(draft, code, now or utcnow()):
+                raise exceptions.wrong_secret("completion_code")
+        elif not domain.secret_matches(draft.get("secret_hash"), secret):
             raise exceptions.wrong_secret()
         if draft["status"] != "incomplete":
             raise exceptions.not_a_draft()

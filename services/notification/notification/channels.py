@@ -15,6 +15,7 @@ from email.utils import formatdate
 import requests
 from nameko.extensions import DependencyProvider
 
+from notification import delivery
 from notification.exceptions import PermanentError, TransientError
 from notification.templates import Message
 
@@ -74,7 +75,7 @@ class Mailer(DependencyProvider):
             smtp = self._discard(smtp)
             raise (PermanentError if all(c >= 500 for c in codes) else TransientError)(error) from None
         except smtplib.SMTPResponseException as exc:
-            error = f"SMTP error {exc.smtp_code}: {exc.smtp_error.decode(errors='replace')[:200]}"
+            error = delivery.smtp_failure(exc.smtp_code)  # the reply text may echo the recipient
             smtp = self._discard(smtp)
             raise (PermanentError if exc.smtp_code >= 500 and exc.smtp_code != 554 else TransientError)(error) from None
         except (smtplib.SMTPException, OSError) as exc:
@@ -163,8 +164,7 @@ class HttpChannel(DependencyProvider):
             raise TransientError(f"{what} unreachable: {type(exc).__name__}") from None
         if 200 <= response.status_code < 300:
             return response
-        detail = response.text[:200].replace("\n", " ")
-        error = f"{what} answered HTTP {response.status_code}: {detail}"
+        error = delivery.http_failure(what, response.status_code)  # the body may echo the recipient
         if response.status_code in HTTP_RETRYABLE:
             raise TransientError(error)
         raise PermanentError(error)

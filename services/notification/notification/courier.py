@@ -84,7 +84,7 @@ class Courier:
         except DeliveryError as exc:
             error, permanent = delivery.redact(str(exc), delivery.contact_values(contact)), exc.permanent
         except Exception as exc:  # a defect must not lose the message: record it and retry
-            error = delivery.redact(f"unexpected {type(exc).__name__}: {exc}", delivery.contact_values(contact))
+            error = f"unexpected {type(exc).__name__}"  # its text may hold contact data: never stored
             permanent = False
             log.error("notification %s: unexpected error: %s", notification["_id"], error)
         now = self.clock()

@@ -58,6 +58,30 @@ def reporter_route(contact: dict, planned: str) -> tuple[str, str]:
     raise PermanentError("the reporter has no contact for any channel")
 
 
+# A gateway's own error text can echo the recipient's number or name in any spelling
+# ("+62 821-4977-712"): it is never stored, logged or shown; the status code is classified instead.
+_HTTP_CLASSES = {400: "request refused as invalid", 401: "credentials refused", 403: "credentials refused",
+                 404: "address not found", 405: "method refused", 408: "timed out", 410: "address gone",
+                 413: "message too large", 415: "format refused", 422: "request refused as invalid",
+                 429: "rate limited", 504: "timed out"}
+_SMTP_CLASSES = {421: "service closing", 450: "mailbox busy", 451: "local error", 452: "storage full",
+                 530: "authentication required", 535: "authentication refused", 550: "mailbox unavailable",
+                 551: "recipient not local", 552: "storage exceeded", 553: "mailbox name refused",
+                 554: "transaction failed"}
+
+
+def http_failure(what: str, status: int) -> str:
+    """The stored error of an HTTP channel's refusal: status and its class, never the body."""
+    label = _HTTP_CLASSES.get(status) or ("server error" if status >= 500 else "refused")
+    return f"{what} answered HTTP {status} ({label})"
+
+
+def smtp_failure(code: int) -> str:
+    """The stored error of an SMTP refusal: the reply code and its class, never the reply text."""
+    label = _SMTP_CLASSES.get(code) or ("temporary refusal" if 400 <= code < 500 else "refusal")
+    return f"SMTP error {code} ({label})"
+
+
 def redact(text: str, secrets: list[str | None]) -> str:
     """An error text safe to store and log: contact values replaced, length bounded."""
     for value in sorted((s for s in secrets if s and len(s) >= 3), key=len, reverse=True):

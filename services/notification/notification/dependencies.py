@@ -195,6 +195,10 @@ class DirectoryClient:
         self._provider.cache[recipient_ref] = (time.monotonic() + self._provider.ttl, officials)
         return officials
 
+    def report_standing(self, tracking_id: str) -> dict | None:
+        """Where a report stands now (``routing.disposition``: agency, unit, ...), None if unknown."""
+        return self._call(self._routing.disposition, tracking_id, "routing")
+
     def _call(self, method, argument, service: str):
         try:
             with eventlet.Timeout(self._provider.timeout):

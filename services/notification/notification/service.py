@@ -9,7 +9,7 @@ from nameko.timer import Timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from contract import events, http as api_http
+from contract import events, http as api_http, scope
 from contract.auth import Auth, forbidden
 from contract.batch import apply_batch, event_batches
 from contract.errors import ApiError, error
@@ -160,7 +160,14 @@ class NotificationService(api_http.HealthAndMetrics):
     @http("GET", "/notifications/reports/<string:tracking_id>")
     @api_http.api
     def report_notifications(self, request, tracking_id):
-        self.auth.principal(request, roles=OFFICIALS)
+        principal = self.auth.principal(request, roles=OFFICIALS)
+        if principal["role"] != "national_admin":  # the report's own read scope (contract.scope)
+            try:
+                standing = self.directory.report_standing(tracking_id)
+            except exceptions.TransientError:
+                raise ApiError([error(None, "unavailable")], status=503, headers={"Retry-After": "5"})
+            if standing is None or not scope.can_read(principal, standing):
+                raise exceptions.unknown("tracking_id", "Report", "Laporan")
         found = self.notifications.for_report(tracking_id)
         return api_http.json_response(200, schemas.NotificationList().dump({"notifications": found}))
 

@@ -1,24 +1,21 @@
 """Webhooks to subscribed systems: which events they get, what the body holds, how it is signed.
 
-Signature: ``X-Lapor-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`` with
-``X-Lapor-Timestamp: <unix seconds>``; receivers recompute it and reject a timestamp older than
+Signature (``contract.signing``: channel gateways sign into intake the same way):
+``X-Lapor-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`` with ``X-Lapor-Timestamp: <unix seconds>``; receivers recompute it and reject a timestamp older than
 their tolerance (:func:`verify`, 300 s by default), so a captured request cannot be replayed.
 The body holds workflow facts only: no reporter reference, no report text.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 import time
 from datetime import datetime
 
-SIGNATURE_HEADER = "X-Lapor-Signature"
-TIMESTAMP_HEADER = "X-Lapor-Timestamp"
+from contract.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, TOLERANCE_SECONDS, sign, verify  # noqa: F401
+
 EVENT_HEADER = "X-Lapor-Event"
 DELIVERY_HEADER = "X-Lapor-Delivery"
-TOLERANCE_SECONDS = 300
 BODY_FIELDS = ("tracking_id", "origin_hub", "hub", "agency_code", "unit_code", "queue", "stage", "due_at",
                "indicator", "level", "escalated_to_role", "category_code", "region_code", "until",
                "on_time", "rating", "sla_working_days")
@@ -51,26 +48,7 @@ def body(notification: dict) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sign(secret: str, timestamp: int, payload: bytes) -> str:
-    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + payload, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
 def headers(secret: str, payload: bytes, event: str, delivery_id: str, now: float | None = None) -> dict:
     timestamp = int(now if now is not None else time.time())
     return {"Content-Type": "application/json", TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(secret, timestamp, payload), EVENT_HEADER: event, DELIVERY_HEADER: delivery_id}
-
-
-def verify(secret: str, received_headers: dict, payload: bytes, now: float | None = None,
-           tolerance: int = TOLERANCE_SECONDS) -> bool:
-    """What a receiver does: signature matches and the timestamp is fresh."""
-    lowered = {k.lower(): v for k, v in received_headers.items()}
-    try:
-        timestamp = int(lowered[TIMESTAMP_HEADER.lower()])
-    except (KeyError, ValueError):
-        return False
-    current = now if now is not None else time.time()
-    if abs(current - timestamp) > tolerance:
-        return False
-    return hmac.compare_digest(sign(secret, timestamp, payload), lowered.get(SIGNATURE_HEADER.lower(), ""))

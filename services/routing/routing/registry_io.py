@@ -15,7 +15,8 @@ import re
 import yaml
 from marshmallow import ValidationError
 
-from contract.errors import error, from_validation_error
+from contract import csvfile, inputs
+from contract.errors import ApiError, error, from_validation_error
 from routing import domain, schemas
 from routing.domain import forwarding
 
@@ -38,11 +39,13 @@ def parse(text: str, media_type: str, kind: str | None) -> tuple[dict, dict[str,
             raise RegistryFileError([error("kind", "required", "Say which collection the CSV holds (?kind=rules).",
                                            "Sebutkan koleksi isi CSV (?kind=rules).")])
         return parse_csv(text, kind)
+    if not text.strip():
+        raise RegistryFileError([error(None, "required", "The registry file is empty.", "Berkas registri kosong.")])
     if "json" in media_type:
         try:
-            data = json.loads(text or "null")
-        except ValueError:
-            raise RegistryFileError([error(None, "invalid_json")])
+            data = inputs.loads_json(text)
+        except ApiError as exc:
+            raise RegistryFileError(exc.errors)
         return (data if isinstance(data, dict) else {"_": data}), {}
     return parse_yaml(text)
 
@@ -50,8 +53,10 @@ def parse(text: str, media_type: str, kind: str | None) -> tuple[dict, dict[str,
 def parse_yaml(text: str) -> tuple[dict, dict[str, list[int]]]:
     """The registry in a YAML text and, per collection, the line of each item."""
     try:
-        data = yaml.safe_load(text) or {}
+        data = inputs.check_tree(yaml.safe_load(text) or {})
         root = yaml.compose(text)
+    except (RecursionError, ApiError) as exc:  # nested too deep for the parser, or for us
+        raise RegistryFileError(exc.errors if isinstance(exc, ApiError) else inputs.too_deep().errors)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         item = error(None, "invalid", f"Not valid YAML: {getattr(exc, 'problem', exc)}.", "Bukan YAML yang valid.")
@@ -73,7 +78,7 @@ def parse_csv(text: str, kind: str) -> tuple[dict, dict[str, list[int]]]:
         for header, cell in row.items():
             if header is None or cell is None or cell.strip() == "":
                 continue
-            value = cell.strip()
+            value = csvfile.restore(cell.strip())
             if header in LIST_FIELDS:
                 value = [v.strip() for v in value.split("|") if v.strip()]
             parent, _, child = header.partition(".")
@@ -141,7 +146,7 @@ def to_csv(items: list[dict]) -> str:
     for row in flat:
         headers += [h for h in row if h not in headers]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=headers, lineterminator="\n")
+    writer = csvfile.dict_writer(out, headers)
     writer.writeheader()
     for row in flat:
         writer.writerow({k: "" if v is None else str(v).lower() if isinstance(v, bool) else v for k, v in row.items()})

@@ -1,23 +1,53 @@
+import io
+
+import pikepdf
 import pytest
+from PIL import Image, PngImagePlugin
 
 from intake import evidence
 
 GPS = b"GPSLatitude-CANARY-8.1120S"
+AUTHOR = "Ni Luh CANARY Penulis"
+COMMENT = b"COM-CANARY taken by Made"
 
 
 def jpeg(with_exif=True) -> bytes:
-    exif = b"Exif\x00\x00" + GPS
-    app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
-    dqt = b"\xff\xdb\x00\x04\x00\x01"
-    scan = b"\xff\xda\x00\x02" + b"\x12\x34\x56" + b"\xff\xd9"
-    return b"\xff\xd8" + (app1 if with_exif else b"") + dqt + scan
+    """A real 16x16 JPEG; with EXIF (a GPS canary in its maker note), a COM comment and XMP."""
+    out = io.BytesIO()
+    image = Image.new("RGB", (16, 16), (200, 30, 30))
+    if not with_exif:
+        image.save(out, "JPEG")
+        return out.getvalue()
+    exif = Image.Exif()
+    exif[0x927C] = GPS  # MakerNote
+    exif[0x013B] = AUTHOR  # Artist
+    image.save(out, "JPEG", exif=exif, comment=COMMENT, xmp=b"<x:xmpmeta>" + GPS + b"</x:xmpmeta>")
+    return out.getvalue()
 
 
 def png() -> bytes:
-    def chunk(kind, data):
-        return len(data).to_bytes(4, "big") + kind + data + b"\x00\x00\x00\x00"
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", b"\x00" * 13) + chunk(b"eXIf", GPS) + chunk(b"iTXt", GPS)
-            + chunk(b"IDAT", b"\x01\x02") + chunk(b"IEND", b""))
+    """A real PNG with EXIF and text chunks carrying the canaries."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", AUTHOR)
+    info.add_itxt("XML:com.adobe.xmp", GPS.decode())
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x927C] = GPS
+    Image.new("RGB", (16, 16), (30, 200, 30)).save(out, "PNG", pnginfo=info, exif=exif)
+    return out.getvalue()
+
+
+def pdf() -> bytes:
+    """A real one-page PDF with /Info /Author, /Creator and an XMP metadata stream."""
+    document = pikepdf.new()
+    document.add_blank_page()
+    document.docinfo["/Author"] = AUTHOR
+    document.docinfo["/Creator"] = "Scanner of " + AUTHOR
+    document.Root.Metadata = document.make_stream(b"<x:xmpmeta>" + GPS + b"</x:xmpmeta>",
+                                                  Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+    out = io.BytesIO()
+    document.save(out, compress_streams=False)
+    return out.getvalue()
 
 
 def test_type_comes_from_the_bytes():
@@ -27,15 +57,21 @@ def test_type_comes_from_the_bytes():
     assert evidence.sniff(b"<html><script>") is None
 
 
-def test_location_metadata_is_stripped_for_anonymous_reports_only():
-    cleaned, kind = evidence.prepare(jpeg(), anonymous=True)
-    assert kind == "image/jpeg" and GPS not in cleaned and cleaned == jpeg(with_exif=False)
-    assert evidence.prepare(jpeg(), anonymous=False)[0] == jpeg()
-    cleaned_png, _ = evidence.prepare(png(), anonymous=True)
-    assert GPS not in cleaned_png and b"IDAT" in cleaned_png and cleaned_png.endswith(b"IEND\x00\x00\x00\x00")
+def test_identifying_metadata_is_stripped_for_anonymous_reports_only():
+    for original, kind in ((jpeg(), "image/jpeg"), (png(), "image/png"), (pdf(), "application/pdf")):
+        assert GPS in original or AUTHOR.encode() in original
+        cleaned, sniffed = evidence.prepare(original, anonymous=True)
+        assert sniffed == kind
+        assert [c for c in (GPS, AUTHOR.encode(), COMMENT, b"xmpmeta", b"Exif") if c in cleaned] == [], kind
+        assert evidence.prepare(original, anonymous=False)[0] == original
+    with Image.open(io.BytesIO(evidence.prepare(jpeg(), anonymous=True)[0])) as image:
+        assert image.size == (16, 16) and not image.info.get("comment") and not image.getexif()
+    with pikepdf.open(io.BytesIO(evidence.prepare(pdf(), anonymous=True)[0])) as document:
+        assert len(document.pages) == 1 and "/Metadata" not in document.Root and "/Author" not in document.docinfo
 
 
-@pytest.mark.parametrize("data", [b"", b"GIF89a....", b"\xff\xd8\xff\xe1\x00", b"x" * (evidence.MAX_BYTES + 1)])
+@pytest.mark.parametrize("data", [b"", b"GIF89a....", b"\xff\xd8\xff\xe1\x00", b"x" * (evidence.MAX_BYTES + 1),
+                                  b"\x89PNG\r\n\x1a\n broken", b"%PDF-1.7 broken"])
 def test_bad_files_are_refused(data):
     with pytest.raises(evidence.BadEvidence):
         evidence.prepare(data, anonymous=True)

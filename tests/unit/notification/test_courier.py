@@ -90,7 +90,7 @@ def test_an_unexpected_defect_is_recorded_and_retried_not_lost():
     store = Store(queued())
     courier(store, Mailer(RuntimeError("boom for wayan@example.org"))).deliver_due()
     (_, outcome, _, _), = store.recorded
-    assert outcome.status == "queued" and outcome.error == "unexpected RuntimeError: boom for [redacted]"
+    assert outcome.status == "queued" and outcome.error == "unexpected RuntimeError"  # its text is never kept
 
 
 def test_digest_cutoff_is_the_last_local_digest_hour():
@@ -99,3 +99,11 @@ def test_digest_cutoff_is_the_last_local_digest_hour():
     assert c.digest_cutoff(at) == datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
     early = datetime(2026, 11, 19, 23, 0, tzinfo=timezone.utc)  # 06:00 WIB on the 20th: yesterday's
     assert c.digest_cutoff(early) == datetime(2026, 11, 19, 0, 0, tzinfo=timezone.utc)
+
+
+def test_gateway_refusals_are_classified_never_their_text():
+    from notification import delivery
+    assert delivery.http_failure("SMS gateway", 400) == "SMS gateway answered HTTP 400 (request refused as invalid)"
+    assert delivery.http_failure("SMS gateway", 502) == "SMS gateway answered HTTP 502 (server error)"
+    assert delivery.smtp_failure(550) == "SMTP error 550 (mailbox unavailable)"
+    assert delivery.smtp_failure(499) == "SMTP error 499 (temporary refusal)"

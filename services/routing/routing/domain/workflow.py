@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from contract import events
+from contract import events, scope
 
 TIER_OF_ROLE = {"national_admin": "national_triage", "agency_admin": "agency", "liaison": "unit"}
 ROLE_OF_TIER = {tier: role for role, tier in TIER_OF_ROLE.items()}
@@ -57,13 +57,9 @@ def allowed_actions(item: dict) -> tuple[str, ...]:
 
 
 def can_read(principal: dict, item: dict) -> bool:
-    """National admins read all; agency admins and supervisors their agency's; liaisons their unit's."""
-    role = principal["role"]
-    if role == "national_admin":
-        return True
-    if role in ("agency_admin", "supervisor"):
-        return item.get("agency_code") is not None and item["agency_code"] == principal.get("agency_code")
-    return item.get("unit_code") is not None and item["unit_code"] == principal.get("unit_code")
+    """National admins read all; agency admins and supervisors their agency's; liaisons their unit's
+    (the contract's rule, ``contract.scope.can_read``, shared with the services that show report data)."""
+    return scope.can_read(principal, item)
 
 
 def owns_queue(principal: dict, item: dict) -> bool:

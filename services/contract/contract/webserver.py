@@ -1,0 +1,62 @@
+"""Routing misses (unknown path: 404; known path, other method: 405 with ``Allow``) answered in
+the contract's error format instead of werkzeug's HTML page, by every service; so are nameko's
+plain-text "Error: <type>: <value>" answers (never the exception's text).
+
+nameko's ``WebServer`` turns a werkzeug routing exception into its HTML page before any
+entrypoint runs, so no entrypoint decorator can see it. ``install()`` (called when
+``contract.http`` is imported, which every service does) makes the shared web server use a WSGI
+app that renders those in the documented format: ``{"errors": [...]}``, or the Open311 error
+list (JSON or XML, by the path's extension) under ``/open311/``.
+"""
+from __future__ import annotations
+
+import json
+from xml.sax.saxutils import escape
+
+from nameko.web import server as nameko_server
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from contract import errors
+
+_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 414: "too_large", 431: "too_large",
+          500: "internal", 503: "unavailable"}
+
+
+def error_response(status: int, path: str, headers: list[tuple[str, str]] | None = None) -> Response:
+    """The error body a client of ``path`` reads, for an HTTP ``status`` no entrypoint produced."""
+    item = errors.error(None, _CODES.get(status, "bad_request"))
+    kept = [(k, v) for k, v in headers or [] if k.lower() not in ("content-type", "content-length")]
+    if path.startswith("/open311/"):
+        if path.endswith(".xml"):
+            body = (f'<?xml version="1.0" encoding="utf-8"?><errors><error><code>{status}</code>'
+                    f'<description>{escape(item["message"])}</description></error></errors>')
+            return Response(body, status=status, headers=kept, content_type="text/xml; charset=utf-8")
+        body = json.dumps([{"code": status, "description": item["message"]}])
+    else:
+        body = json.dumps({"errors": [item]}, ensure_ascii=False)
+    return Response(body, status=status, headers=kept, content_type="application/json; charset=utf-8")
+
+
+class JsonErrorsWsgiApp(nameko_server.WsgiApp):
+    """nameko's WsgiApp, with routing errors in the contract's format."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = error_response(exc.code or 400, request.path, exc.get_headers(environ))
+        if response.status_code >= 400 and response.mimetype == "text/plain":
+            # nameko's own "Error: <type>: <value>" answer (an entrypoint without contract.http.api,
+            # a worker that could not run): the error format, without the exception's text
+            response = error_response(response.status_code, request.path)
+        return response(environ, start_response)
+
+
+def install() -> None:
+    """Make nameko's shared web server answer routing errors through ``JsonErrorsWsgiApp``."""
+    nameko_server.WebServer.get_wsgi_app = lambda server: JsonErrorsWsgiApp(server)
