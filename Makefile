@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run stop status test test-unit bench lint logs clean token
+.PHONY: install run stop status test test-unit bench lint logs clean token signin-link
 
 install:
 	@deploy/local/install.sh
@@ -42,6 +42,13 @@ token:  ## make token OFFICIAL=lo-bll-pupr [DAYS=30]: issue an official's token 
 	@PYTHONWARNINGS=ignore PYTHONPATH=services/contract:services/routing \
 	  MONGODB_URI="mongodb://127.0.0.1:$${LAPOR_STORE_PORT:-27027}/?retryWrites=false&directConnection=true" \
 	  $(PY) -m routing.cli token $(OFFICIAL) --days $${DAYS:-30} --config services/routing/config.yml
+
+signin-link:  ## make signin-link OFFICIAL=lo-bll-pupr [HOURS=48]: a one-time link to set a password and sign in
+	@test -n "$(OFFICIAL)" || { echo "usage: make signin-link OFFICIAL=<official_id> [HOURS=48]"; exit 2; }
+	@PYTHONWARNINGS=ignore PYTHONPATH=services/contract:services/routing \
+	  MONGODB_URI="mongodb://127.0.0.1:$${LAPOR_STORE_PORT:-27027}/?retryWrites=false&directConnection=true" \
+	  $(PY) -m routing.cli password-link $(OFFICIAL) --hours $${HOURS:-48} \
+	  --base-url http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780} --config services/routing/config.yml
 
 logs:
 	@tail -n 50 .run/local/services/*.log

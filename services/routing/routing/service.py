@@ -19,8 +19,10 @@ from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
 from routing import domain, exceptions, observability, registry_io, schemas
+from routing.accounts import AccountStore
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
 from routing.domain import inbox, workflow
+from routing.signin_api import SignInApi
 
 ADMIN_ROLES = ("national_admin", "agency_admin")
 
@@ -29,12 +31,13 @@ def _body(request) -> dict:
     return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
 
 
-class RoutingService(api_http.HealthAndMetrics):
+class RoutingService(SignInApi, api_http.HealthAndMetrics):
     name = "routing"
 
     config = Config()
     registry = RegistryStore()
     desk = DeskStore()
+    accounts = AccountStore()
     auth = OfficialAuth()
     outbox = OutboxRelay()
     metrics = Metrics()
