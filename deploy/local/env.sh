@@ -16,6 +16,14 @@ _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export LAPOR_ROOT LAPOR_RUN_DIR LAPOR_VENV LAPOR_PYTHON LAPOR_AMQP_PORT LAPOR_RABBIT_DIST_PORT \
   LAPOR_EPMD_PORT LAPOR_RABBIT_MGMT_PORT LAPOR_RABBIT_PROM_PORT LAPOR_RABBIT_NODE \
   LAPOR_STORE_PORT LAPOR_HTTP_PORT LAPOR_HUB_CODE
+# The key that signs the web pages' CSRF tokens: one per stack, shared by its services (the cookie
+# belongs to the whole origin); kept in the run dir so a restart does not void open forms.
+if [ -z "${LAPOR_WEB_SECRET:-}" ]; then
+  mkdir -p "$LAPOR_RUN_DIR"
+  [ -s "$LAPOR_RUN_DIR/web-secret" ] || (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$LAPOR_RUN_DIR/web-secret")
+  LAPOR_WEB_SECRET=$(cat "$LAPOR_RUN_DIR/web-secret")
+fi
+export LAPOR_WEB_SECRET
 
 # stop_pidfile FILE: SIGTERM the process in FILE, wait up to 10 s, then SIGKILL; remove FILE.
 stop_pidfile() {

@@ -1,0 +1,311 @@
+"""The shared web layer for every service that renders pages (see docs/web.md).
+
+- ``Catalogue``: bilingual messages (Bahasa Indonesia + English) from YAML files, the contract's
+  common file first, then the service's own.
+- ``WebPages``: a DependencyProvider giving a service a ``Web`` (Jinja2 environment with
+  autoescape, the service's templates before the contract's base layout, the catalogue and the
+  CSRF signer).
+- ``Page``: one request's view: language (``?lang=`` -> cookie -> ``Accept-Language`` -> ``id``),
+  font size (``?size=`` -> cookie), CSRF token; it renders templates and redirects
+  (POST-redirect-GET) and sets its cookies and the security headers on every response.
+- ``html``: decorator for ``@http`` page handlers: a bad CSRF token answers 403, ``NotFoundPage``
+  404, anything unexpected a 500 page (never a traceback), all as HTML with the headers.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from pathlib import Path
+from urllib.parse import urlencode
+
+import yaml
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+COMMON_MESSAGES = HERE / "messages.yml"
+
+LANGS = ("id", "en")
+DEFAULT_LANG = "id"
+SIZES = ("normal", "large", "xlarge")
+LANG_COOKIE, SIZE_COOKIE, CSRF_COOKIE = "lapor_lang", "lapor_size", "lapor_csrf"
+CSRF_FIELD = "csrf_token"
+MESSAGE_KEY = re.compile(r"""\b_\(\s*["']([A-Za-z0-9_.]+)["']\s*[,)]""")
+YEAR = 365 * 24 * 3600
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                           "base-uri 'none'; object-src 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class Catalogue:
+    """Messages by key in both languages, from YAML files of ``key: {id: ..., en: ...}``;
+    a later file overrides an earlier one. A key missing a language is refused at load."""
+
+    def __init__(self, *paths: Path | str):
+        self.messages: dict[str, dict[str, str]] = {}
+        for path in paths:
+            with open(path, encoding="utf-8") as handle:
+                loaded = yaml.safe_load(handle) or {}
+            for key, texts in loaded.items():
+                if not isinstance(texts, dict) or any(not isinstance(texts.get(lang), str) or not texts[lang]
+                                                      for lang in LANGS):
+                    raise ValueError(f"{path}: message {key!r} needs non-empty 'id' and 'en' texts")
+                self.messages[str(key)] = texts
+
+    def text(self, key: str, lang: str, **values) -> str:
+        """The message in ``lang`` with ``{name}`` placeholders filled; an unknown key raises."""
+        entry = self.messages.get(key)
+        if entry is None:
+            raise KeyError(f"no message {key!r}")
+        template = entry[lang if lang in LANGS else DEFAULT_LANG]
+        return template.format(**values) if values else template
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.messages
+
+
+class CsrfSigner:
+    """Signed double-submit tokens: ``nonce.hmac(secret, nonce[|binding])`` in a cookie and the
+    same value in every form; a POST passes only when both are present, equal and signed by us.
+    ``binding`` (e.g. an official's session id) ties a token to a session."""
+
+    def __init__(self, secret: bytes):
+        self.secret = secret
+
+    def _sign(self, nonce: str, binding: str) -> str:
+        return hmac.new(self.secret, f"{nonce}|{binding}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def new(self, binding: str = "") -> str:
+        nonce = secrets.token_urlsafe(18)
+        return f"{nonce}.{self._sign(nonce, binding)}"
+
+    def valid(self, token: str | None, binding: str = "") -> bool:
+        if not token or token.count(".") != 1:
+            return False
+        nonce, signature = token.split(".")
+        return hmac.compare_digest(signature, self._sign(nonce, binding))
+
+
+class CsrfError(Exception):
+    """A form came without a valid CSRF token (answered 403)."""
+
+
+class NotFoundPage(Exception):
+    """The page's subject does not exist (answered 404 with the page layout)."""
+
+
+def html_response(body: str, status: int = 200, headers: dict | None = None) -> Response:
+    """An HTML response carrying the security headers (and never cached: pages hold tokens)."""
+    response = Response(body, status=status, content_type="text/html; charset=utf-8", headers=headers)
+    return secure(response)
+
+
+def secure(response: Response) -> Response:
+    """Add the security headers to any response a page handler returns."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def local_path(location: str) -> str:
+    """``location`` if it is a path on this origin, else ``/`` (no open redirects)."""
+    if not location.startswith("/") or location.startswith("//") or "\\" in location:
+        return "/"
+    return location
+
+
+def redirect(location: str, status: int = 303) -> Response:
+    """POST-redirect-GET: 303 to a local path, with the security headers."""
+    response = Response("", status=status, headers={"Location": local_path(location)})
+    return secure(response)
+
+
+ASSET_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+               ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+
+
+def asset_version(name: str) -> str:
+    """A short content hash of a static asset, for cache-busting URLs."""
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+
+
+def static_response(name: str) -> Response:
+    """A file of the contract's static folder (``/assets/<name>``); 404 for anything else."""
+    path = (STATIC / name).resolve()
+    if path.parent != STATIC.resolve() or not path.is_file() or path.suffix not in ASSET_TYPES:
+        return secure(Response("not found", status=404, content_type="text/plain; charset=utf-8"))
+    response = Response(path.read_bytes(), status=200, content_type=ASSET_TYPES[path.suffix])
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return secure(response)
+
+
+class Web:
+    """A service's page renderer: templates (the service's, then the contract's) and messages."""
+
+    def __init__(self, templates: Path | str | None = None, messages: Path | str | None = None,
+                 secret: bytes | None = None):
+        folders = [str(templates)] if templates else []
+        self.env = Environment(loader=ChoiceLoader([FileSystemLoader(folders + [str(TEMPLATES)])]),
+                               autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.catalogue = Catalogue(*([COMMON_MESSAGES] + ([messages] if messages else [])))
+        self.csrf = CsrfSigner(secret or secrets.token_bytes(32))
+        self.assets = {name: asset_version(name) for name in os.listdir(STATIC)}
+
+    def page(self, request, binding: str = "") -> "Page":
+        return Page(self, request, binding)
+
+    def missing_messages(self) -> list[tuple[str, str]]:
+        """(template, key) of every literal ``_("key")`` in the templates that the catalogue
+        lacks (keys built at render time, ``_("a." ~ x)``, are the tests' business)."""
+        missing = []
+        for folder in self.env.loader.loaders[0].searchpath:
+            for path in sorted(Path(folder).rglob("*.html")):
+                for key in MESSAGE_KEY.findall(path.read_text(encoding="utf-8")):
+                    if key not in self.catalogue:
+                        missing.append((str(path), key))
+        return missing
+
+
+def choose_language(request) -> tuple[str, bool]:
+    """(language, chosen now): ``?lang=`` switch, then the cookie, then ``Accept-Language``, then id."""
+    asked = request.args.get("lang")
+    if asked in LANGS:
+        return asked, True
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in LANGS:
+        return remembered, False
+    best = request.accept_languages.best_match(LANGS) if request.accept_languages else None
+    return best or DEFAULT_LANG, False
+
+
+def choose_size(request) -> tuple[str, bool]:
+    asked = request.args.get("size")
+    if asked in SIZES:
+        return asked, True
+    remembered = request.cookies.get(SIZE_COOKIE)
+    return (remembered if remembered in SIZES else SIZES[0]), False
+
+
+class Page:
+    """One request's view of the site; collects the cookies its response must set."""
+
+    def __init__(self, web: Web, request, binding: str = ""):
+        self.web, self.request, self.binding = web, request, binding
+        self.lang, self._lang_chosen = choose_language(request)
+        self.size, self._size_chosen = choose_size(request)
+        token = request.cookies.get(CSRF_COOKIE)
+        self._new_token = not web.csrf.valid(token, binding)
+        self.csrf_token = web.csrf.new(binding) if self._new_token else token
+
+    def _(self, key: str, **values) -> str:
+        return self.web.catalogue.text(key, self.lang, **values)
+
+    def url_with(self, **params) -> str:
+        """The current path with query parameters replaced (None removes one)."""
+        query = {k: v for k, v in self.request.args.items() if k not in params}
+        query.update({k: v for k, v in params.items() if v is not None})
+        return self.request.path + (f"?{urlencode(query)}" if query else "")
+
+    def asset(self, name: str) -> str:
+        return f"/assets/{name}?v={self.web.assets.get(name, '0')}"
+
+    def check_csrf(self) -> None:
+        """Refuse a POST whose form token is missing, differs from the cookie, or is not ours."""
+        sent = self.request.form.get(CSRF_FIELD)
+        cookie = self.request.cookies.get(CSRF_COOKIE)
+        if not sent or sent != cookie or not self.web.csrf.valid(sent, self.binding):
+            raise CsrfError()
+
+    def render(self, template: str, status: int = 200, **context) -> Response:
+        body = self.web.env.get_template(template).render(page=self, _=self._, lang=self.lang, **context)
+        return self.finish(html_response(body, status=status))
+
+    def redirect(self, location: str) -> Response:
+        return self.finish(redirect(location))
+
+    def finish(self, response: Response) -> Response:
+        """Set the remembered choices and the CSRF cookie on ``response``."""
+        secure_cookie = self.request.scheme == "https" or self.request.headers.get("X-Forwarded-Proto") == "https"
+        common = {"path": "/", "secure": secure_cookie, "samesite": "Lax"}
+        if self._lang_chosen:
+            response.set_cookie(LANG_COOKIE, self.lang, max_age=YEAR, **common)
+        if self._size_chosen:
+            response.set_cookie(SIZE_COOKIE, self.size, max_age=YEAR, **common)
+        if self._new_token:
+            response.set_cookie(CSRF_COOKIE, self.csrf_token, httponly=True, **common)
+        vary = response.headers.get("Vary")
+        response.headers["Vary"] = ", ".join(filter(None, [vary, "Accept-Language, Cookie"]))
+        return response
+
+
+def html(handler):
+    """Wrap an ``@http`` page handler of a service whose ``Web`` dependency is named ``web``:
+    CSRF failures -> 403, ``NotFoundPage`` -> 404, anything else -> a 500 page, all in HTML."""
+
+    @functools.wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return handler(self, request, *args, **kwargs)
+        except CsrfError:
+            return self.web.page(request).render("error.html", status=403, reason="csrf")
+        except NotFoundPage:
+            return self.web.page(request).render("error.html", status=404, reason="not_found")
+        except Exception:
+            log.exception("unhandled error in page %s", handler.__name__)
+            try:
+                return self.web.page(request).render("error.html", status=500, reason="internal")
+            except Exception:
+                log.exception("the error page failed too")
+                return html_response("<!doctype html><title>500</title><p>Terjadi kesalahan / An error occurred.",
+                                     status=500)
+
+    return wrapper
+
+
+class WebPages(DependencyProvider):
+    """Gives a service its ``Web``; ``WEB_SECRET`` (config, from ``LAPOR_WEB_SECRET``) signs the
+    CSRF tokens and must be the same for every service of a stack (the cookie is shared by the
+    origin). Without it a random per-process secret is used, which is fine for one process only."""
+
+    def __init__(self, templates: Path | str | None = None, messages: Path | str | None = None):
+        self.templates, self.messages = templates, messages
+        self.web: Web | None = None
+
+    def setup(self):
+        secret = str(self.container.config.get("WEB_SECRET") or os.environ.get("LAPOR_WEB_SECRET") or "")
+        if not secret:
+            log.warning("WEB_SECRET is not set: CSRF tokens are signed with a per-process secret")
+        self.web = Web(self.templates, self.messages, secret.encode() or None)
+
+    def get_dependency(self, worker_ctx):
+        return self.web
+
+
+class WebAssets:
+    """Mixin for a service class: ``GET /assets/<name>`` serves the contract's static files (the
+    front door serves the same folder itself; this keeps a service usable on its own port)."""
+
+    @http("GET", "/assets/<string:name>")
+    def assets_http(self, request, name):
+        return static_response(name)
