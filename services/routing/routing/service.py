@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
@@ -10,7 +11,8 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from contract import errors, events, http as api_http
+from contract import errors, events, http as api_http, web
+from contract.officials_web import OfficialPages
 from contract.consumer import consume
 from contract.auth import ROLES, forbidden
 from contract.errors import ApiError
@@ -22,7 +24,9 @@ from routing import domain, exceptions, observability, registry_io, schemas
 from routing.accounts import AccountStore
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
 from routing.domain import inbox, workflow
+from routing.pages import WorkflowPages
 from routing.signin_api import SignInApi
+from routing.signin_pages import SignInPages
 
 ADMIN_ROLES = ("national_admin", "agency_admin")
 
@@ -31,13 +35,14 @@ def _body(request) -> dict:
     return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
 
 
-class RoutingService(SignInApi, api_http.HealthAndMetrics):
+class RoutingService(SignInApi, SignInPages, WorkflowPages, web.WebAssets, api_http.HealthAndMetrics):
     name = "routing"
 
     config = Config()
     registry = RegistryStore()
     desk = DeskStore()
     accounts = AccountStore()
+    official_web = OfficialPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
     auth = OfficialAuth()
     outbox = OutboxRelay()
     metrics = Metrics()
@@ -61,16 +66,20 @@ class RoutingService(SignInApi, api_http.HealthAndMetrics):
     @api_http.api
     def inbox(self, request):
         principal = self._official(request)
-        filters = schemas.InboxQuery().load(request.args.to_dict())
+        body = self._inbox(principal, request.args.to_dict())
+        return api_http.json_response(200, schemas.InboxOut().dump(body))
+
+    def _inbox(self, principal: dict, args: dict) -> dict:
+        """One page of the official's inbox with counts per status (the API's and the page's)."""
+        filters = schemas.InboxQuery().load(args)
         if filters["category_code"] and not self.registry.exists("categories", filters["category_code"]):
             raise ApiError([errors.error("category_code", "invalid", "Unknown category.", "Kategori tidak dikenal.")])
         now, sla = utcnow(), self._sla_days()
         query = inbox.inbox_query(principal, filters, now, sla)
         skip = (filters["page"] - 1) * filters["per_page"]
         items = [inbox.report_view(i, principal, now, sla) for i in self.desk.page(query, skip, filters["per_page"])]
-        body = {"items": items, "page": filters["page"], "per_page": filters["per_page"],
+        return {"items": items, "page": filters["page"], "per_page": filters["per_page"],
                 "total": self.desk.count(query), "counts": self.desk.counts_by("status", inbox.counts_query(query))}
-        return api_http.json_response(200, schemas.InboxOut().dump(body))
 
     @http("GET", "/admin/reports/<string:tracking_id>")
     @api_http.api
@@ -84,7 +93,12 @@ class RoutingService(SignInApi, api_http.HealthAndMetrics):
         principal = self._official(request)
         if action not in schemas.ACTION_BODIES:
             raise errors.not_found("action", "Action")
-        body = schemas.ACTION_BODIES[action]().load(_body(request))
+        updated = self._act(principal, tracking_id, action, _body(request))
+        return api_http.json_response(200, self._view(principal, updated))
+
+    def _act(self, principal: dict, tracking_id: str, action: str, raw: dict) -> dict:
+        """Load the action's body, check it and apply it (the API's and the page's): the report after."""
+        body = schemas.ACTION_BODIES[action]().load(raw)
         item = self._readable(principal, tracking_id)
         try:
             updated = self._apply(principal, item, action, body)
@@ -96,7 +110,7 @@ class RoutingService(SignInApi, api_http.HealthAndMetrics):
             raise exceptions.stale(workflow.actions_for(principal, self.desk.get(item["_id"]) or item))
         observability.acted(action, principal["role"])
         self.outbox.wake()
-        return api_http.json_response(200, self._view(principal, updated))
+        return updated
 
     def _apply(self, principal: dict, item: dict, action: str, body: dict) -> dict:
         """Check the action against the state machine, then write it, its audit entry and event."""
