@@ -1,20 +1,23 @@
 """Assessment entrypoints: KPIs kept from events, self-assessments, targets, reports, open data."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from assessment import access, domain, indicators, kpi, periods, reports, schemas, selfassessment
+from assessment import access, domain, indicators, kpi, official_pages, periods, reports, schemas, selfassessment
 from assessment.dependencies import JOURNAL_BACKLOG, AssessmentStore, Settings
 from assessment.survey_api import SurveyEndpoints
 from assessment.survey_store import SurveyStore
-from contract import events, http as api_http
+from contract import events, http as api_http, web
 from contract.auth import Auth
 from contract.consumer import consume
 from contract.errors import ApiError, error, not_found
 from contract.metrics import Metrics
+from contract.officials_web import OfficialPages
 from contract.store import utcnow
 
 LEGACY = (events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED)
@@ -27,7 +30,8 @@ def _year(text: str) -> int:
     return int(text)
 
 
-class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints):
+class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, official_pages.AssessmentOfficialPages,
+                        web.WebAssets):
     name = "assessment"
 
     store = AssessmentStore()
@@ -36,6 +40,7 @@ class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints):
     routing = RpcProxy("routing")
     metrics = Metrics()
     surveys = SurveyStore()
+    official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
 
     # -- events: one fact per report, cells moved by the difference --------------------------
     @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)

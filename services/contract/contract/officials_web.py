@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader
 from urllib.parse import quote
 
 from contract import web
@@ -23,17 +25,26 @@ from contract.errors import ApiError
 log = logging.getLogger(__name__)
 
 OFFICIAL_MESSAGES = Path(__file__).parent / "officials.yml"
+OFFICIAL_TEMPLATES = Path(__file__).parent / "officials_templates"
 SIGN_IN = "/petugas/masuk"
 HOME = "/petugas"
 
 
 class OfficialPages(web.WebPages):
-    """``WebPages`` for officials' pages: the contract's officials messages come before the service's."""
+    """``WebPages`` for officials' pages: the officials' templates and messages (contract) after
+    the service's own templates and before the service's messages."""
 
     def setup(self):
         super().setup()
-        extra = [self.messages] if self.messages else []
-        self.web.catalogue = web.Catalogue(web.COMMON_MESSAGES, OFFICIAL_MESSAGES, *extra)
+        officials_web(self.web, self.templates, self.messages)
+
+
+def officials_web(pages: web.Web, templates=None, messages=None) -> web.Web:
+    """Give a ``Web`` the officials' layout and messages (also used by the unit tests)."""
+    folders = ([str(templates)] if templates else []) + [str(OFFICIAL_TEMPLATES), str(web.TEMPLATES)]
+    pages.env.loader = ChoiceLoader([FileSystemLoader(folders)])
+    pages.catalogue = web.Catalogue(web.COMMON_MESSAGES, OFFICIAL_MESSAGES, *([messages] if messages else []))
+    return pages
 
 
 def sign_in_redirect(page: web.Page, request) -> object:

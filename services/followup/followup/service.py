@@ -1,30 +1,34 @@
 """Follow-up entrypoints: every dispositioned report's case, from its deadline to its closure."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 
-from contract import errors, events, http as api_http
+from contract import errors, events, http as api_http, web
 from contract.auth import Auth, reporter_verified
 from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
+from contract.officials_web import OfficialPages
 from contract.outbox import OutboxRelay
 from followup import conversation, domain, schemas, sla, sweep, views
 from followup import metrics as case_metrics
 from followup.calendar import WorkCalendar
 from followup.conversation import Conflict, OutOfScope
 from followup.dependencies import CaseStore, Clock
+from followup import official_pages  # a mixin, as a module: `nameko run` must find one service class
 from followup.settings import case_not_found, conflict, out_of_scope, rules_from_config, wrong_secret
 
 OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
 
 
-class FollowupService(api_http.HealthAndMetrics):
+class FollowupService(official_pages.FollowupOfficialPages, web.WebAssets, api_http.HealthAndMetrics):
     name = "followup"
 
     config = Config()
@@ -34,6 +38,7 @@ class FollowupService(api_http.HealthAndMetrics):
     auth = Auth()
     clock = Clock()
     intake = RpcProxy("intake")
+    official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
 
     # --- workflow events from routing (and the report's facts from intake) -----------------
     @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)
@@ -158,20 +163,28 @@ class FollowupService(api_http.HealthAndMetrics):
     @api_http.api
     def update_http(self, request, tracking_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        form = schemas.MessageIn().load(api_http.read_json(request))
-        message = self._change(tracking_id, lambda c: conversation.post_update(
-            c, principal, form, self.clock(), self.config["HUB_CODE"]))[1]
+        message = self._post_update(principal, tracking_id, api_http.read_json(request))
         return api_http.json_response(201, schemas.MessageOut().dump(message))
+
+    def _post_update(self, principal, tracking_id, raw):
+        """An official's interim update (the API's and the page's)."""
+        form = schemas.MessageIn().load(raw)
+        return self._change(tracking_id, lambda c: conversation.post_update(
+            c, principal, form, self.clock(), self.config["HUB_CODE"]))[1]
 
     @http("POST", "/cases/<string:tracking_id>/answer")
     @api_http.api
     def answer_http(self, request, tracking_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        form = schemas.MessageIn().load(api_http.read_json(request))
-        rules, calendar = rules_from_config(self.config), self._calendar()
-        message = self._change(tracking_id, lambda c: conversation.answer(
-            c, principal, form, self.clock(), self.config["HUB_CODE"], calendar, rules))[1]
+        message = self._answer(principal, tracking_id, api_http.read_json(request))
         return api_http.json_response(201, schemas.MessageOut().dump(message))
+
+    def _answer(self, principal, tracking_id, raw):
+        """An official's final answer (the API's and the page's)."""
+        form = schemas.MessageIn().load(raw)
+        rules, calendar = rules_from_config(self.config), self._calendar()
+        return self._change(tracking_id, lambda c: conversation.answer(
+            c, principal, form, self.clock(), self.config["HUB_CODE"], calendar, rules))[1]
 
     @http("POST", "/cases/<string:tracking_id>/replies")
     @api_http.api
@@ -228,7 +241,12 @@ class FollowupService(api_http.HealthAndMetrics):
     @api_http.api
     def hide_comment_http(self, request, tracking_id, comment_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        form = schemas.HideIn().load(api_http.read_json(request))
+        hidden = self._hide_comment(principal, tracking_id, comment_id, api_http.read_json(request))
+        return api_http.json_response(200, schemas.CommentOut().dump(hidden))
+
+    def _hide_comment(self, principal, tracking_id, comment_id, raw):
+        """Moderation: hide a public comment with a reason (the API's and the page's)."""
+        form = schemas.HideIn().load(raw)
         case, comment = self._case(tracking_id), self.cases.comment(comment_id)
         if comment is None or comment["case_id"] != case["_id"]:
             raise errors.not_found("comment_id", "Comment")
@@ -242,7 +260,7 @@ class FollowupService(api_http.HealthAndMetrics):
         if not self.cases.hide_comment(comment, hidden, emitted):
             raise conflict(Conflict("already_hidden", "The comment is already hidden.", "Komentar sudah disembunyikan."))
         self.outbox.wake()
-        return api_http.json_response(200, schemas.CommentOut().dump(hidden))
+        return hidden
 
     # --- SLA policies and days off (data, not code) ------------------------------------------
     @http("GET", "/cases/admin/sla-policies")

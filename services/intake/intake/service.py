@@ -1,21 +1,24 @@
 """Intake entrypoints: the front door for reports (web and app here; other channels mixed in)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
-from contract import events, http as api_http
+from contract import events, http as api_http, web
 from contract.auth import Auth
 from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
+from contract.officials_web import OfficialPages
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
 # mixins imported as modules: `nameko run intake.service` must find one service class only
-from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, open311_entrypoints,
-                    schemas, tracking)
+from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, official_pages,
+                    open311_entrypoints, schemas, tracking)
 from intake import metrics as intake_metrics
 from intake.dependencies import ReportStore
 
@@ -35,7 +38,8 @@ def receipt_response(status: int, receipt: dict):
 
 
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, api_http.HealthAndMetrics):
+                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints,
+                    official_pages.IntakeOfficialPages, web.WebAssets, api_http.HealthAndMetrics):
     name = "intake"
 
     config = Config()
@@ -43,6 +47,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     outbox = OutboxRelay()
     metrics = Metrics()
     auth = Auth()
+    official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
 
     @http("POST", "/reports")
     @intake_metrics.counted("web")

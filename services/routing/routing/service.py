@@ -24,9 +24,7 @@ from routing import domain, exceptions, observability, registry_io, schemas
 from routing.accounts import AccountStore
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
 from routing.domain import inbox, workflow
-from routing.pages import WorkflowPages
-from routing.signin_api import SignInApi
-from routing.signin_pages import SignInPages
+from routing import pages, signin_api, signin_pages  # mixins as modules: `nameko run` finds one service class
 
 ADMIN_ROLES = ("national_admin", "agency_admin")
 
@@ -35,7 +33,8 @@ def _body(request) -> dict:
     return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
 
 
-class RoutingService(SignInApi, SignInPages, WorkflowPages, web.WebAssets, api_http.HealthAndMetrics):
+class RoutingService(signin_api.SignInApi, signin_pages.SignInPages, pages.WorkflowPages, web.WebAssets,
+                     api_http.HealthAndMetrics):
     name = "routing"
 
     config = Config()
