@@ -151,7 +151,8 @@ def test_an_official_handles_a_report_and_the_citizen_rates_it(stack, browser, a
 
     driver.get(f"{base}/petugas/bukti/{tracking_id}")
     image = driver.find_element(By.CSS_SELECTOR, ".evidence img")
-    assert driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 64
+    assert wait_for(lambda: driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth",
+                                                  image)) == 64  # the photo loads with the session cookie
     capture(driver, axe_source, f"{base}/petugas/bukti/{tracking_id}", "evidence")
 
     rated = requests.post(f"{base}/cases/{tracking_id}/rating", json={"secret": receipt["secret"], "rating": 5},

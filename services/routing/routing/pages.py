@@ -39,10 +39,9 @@ class WorkflowPages:
             body = self._inbox(principal, {**filters, "per_page": 25})
         except (ValidationError, ApiError) as exc:
             body, filters = self._inbox(principal, {"per_page": 25}), {**filters, "errors": _field_errors(page, exc)}
-        categories = [(c["code"], c["name_id"] if page.lang == "id" else c["name_en"])
-                      for c in self.registry.listing("categories", ("name_id", "name_en"))]
-        return page.render("inbox.html", inbox=body, filters=filters, categories=categories,
-                           queues=schemas.QUEUES, statuses=schemas.STATUSES)
+        names = self._names(page.lang)
+        return page.render("inbox.html", inbox=body, filters=filters, categories=sorted(names["categories"].items()),
+                           queues=schemas.QUEUES, statuses=schemas.STATUSES, names=names)
 
     @http("GET", "/petugas/")
     @official_page()
@@ -52,8 +51,8 @@ class WorkflowPages:
     @http("GET", "/petugas/laporan/<string:tracking_id>")
     @official_page()
     def report_page(self, request, page, principal, tracking_id):
-        view = self._view(principal, self._readable(principal, tracking_id))
-        return self._render_report(page, principal, view, {}, request.args.get("notice"))
+        return self._render_report(page, principal, self._readable(principal, tracking_id), {},
+                                   request.args.get("notice"))
 
     @http("POST", "/petugas/laporan/<string:tracking_id>/<string:action>")
     @official_page()
@@ -66,12 +65,19 @@ class WorkflowPages:
         except (ValidationError, ApiError) as exc:
             if isinstance(exc, ApiError) and exc.status in (404, 503):
                 raise
-            view = self._view(principal, self._readable(principal, tracking_id))
             status = exc.status if isinstance(exc, ApiError) else 400
-            return self._render_report(page, principal, view, {action: _field_errors(page, exc)}, None, status)
+            return self._render_report(page, principal, self._readable(principal, tracking_id),
+                                       {action: _field_errors(page, exc)}, None, status)
         return page.redirect(f"/petugas/laporan/{updated['_id']}?notice={action}")
 
-    def _render_report(self, page, principal, view, action_errors, notice, status=200):
+    def _names(self, lang: str) -> dict:
+        """Category and region names by code, for showing codes as people read them."""
+        return {"categories": {c["code"]: c["name_id"] if lang == "id" else c["name_en"]
+                               for c in self.registry.listing("categories", ("name_id", "name_en"))},
+                "regions": {r["code"]: r["name"] for r in self.registry.listing("regions", ("name",))}}
+
+    def _render_report(self, page, principal, item, action_errors, notice, status=200):
+        view = self._view(principal, item)
         agencies, units = [], []
         if {"disposition", "redisposition", "return"} & set(view["allowed_actions"]):
             agencies = [(a["code"], a["name"]) for a in self.registry.listing("agencies", ("name",))]
@@ -79,4 +85,5 @@ class WorkflowPages:
                 units = [(u["code"], u["name"]) for u in self.registry.listing("units", ("name", "agency_code"))
                          if u.get("agency_code") == principal["agency_code"]]
         return page.render("report.html", status=status, report=view, agencies=agencies, units=units,
-                           action_errors=action_errors, notice=notice, role=principal["role"])
+                           action_errors=action_errors, notice=notice, role=principal["role"],
+                           names=self._names(page.lang), timezone=item.get("timezone"))
