@@ -14,6 +14,7 @@ run: install
 	@deploy/local/stack.sh start
 	@echo
 	@echo "LAPOR-Hub is running (hub $${LAPOR_HUB_CODE:-ID}, demo region loaded)."
+	@echo "  Citizen pages: http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/  (report: /lapor, track: /lacak, public: /publik, statistics: /statistik)"
 	@echo "  API base URL:  http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}"
 	@echo "  OpenAPI:       http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json"
 	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"

@@ -43,9 +43,12 @@ write_conf() {
     echo "    proxy_set_header X-Forwarded-Proto \$scheme;"
     echo "    proxy_set_header Connection \"\";"
     echo "    location = /openapi.json { default_type application/json; alias $dir/openapi.json; }"
-    echo "    location = / { default_type application/json; return 200 '{\"name\": \"LAPOR-Hub\", \"hub\": \"$LAPOR_HUB_CODE\", \"openapi\": \"/openapi.json\"}'; }"
+    echo "    location = /api { default_type application/json; return 200 '{\"name\": \"LAPOR-Hub\", \"hub\": \"$LAPOR_HUB_CODE\", \"openapi\": \"/openapi.json\"}'; }"
     grep -v '^#' "$here/routes.txt" | while read -r prefix svc; do
       [ -n "$prefix" ] || continue
+      if [ "$prefix" = "/" ]; then  # the home page only: unknown paths keep the JSON 404 below
+        echo "    location = / { proxy_pass http://127.0.0.1:$(port_of "$svc"); }"; continue
+      fi
       echo "    location ^~ $prefix { proxy_pass http://127.0.0.1:$(port_of "$svc"); }"
     done
     echo "    location / { default_type application/json; return 404 '{\"errors\": [{\"field\": null, \"code\": \"not_found\", \"message\": \"No such endpoint; see /openapi.json.\", \"message_id\": \"Alamat tidak dikenal; lihat /openapi.json.\"}]}'; }"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install what is missing: Debian packages (rabbitmq-server, nginx-light, and chromium, which the
-# tests use to render the printable reports headless) and the project's virtual environment with
-# pinned Python packages. Safe to run again (does nothing then).
+# Install what is missing: Debian packages (rabbitmq-server, nginx-light, and chromium with
+# chromium-driver, which the tests use to render the printable reports and drive the web pages)
+# and the project's virtual environment with pinned Python packages. Safe to run again.
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,6 +11,9 @@ need_apt=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # 113 MB download, +413 MB on disk
+# Debian's WebDriver for that chromium: the browser tests of the web pages (Selenium never downloads one)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)  # axe-core for the accessibility scans (tests/e2e/browser.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install: apt-get install ${need_apt[*]}"
   sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"

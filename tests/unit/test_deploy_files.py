@@ -17,7 +17,7 @@ def test_kubernetes_manifests_parse_and_name_their_kind():
 
 
 def test_ingress_covers_every_front_door_route():
-    routes = {line.split()[0].rstrip("/") for line in (DEPLOY / "local" / "routes.txt").read_text().splitlines()
+    routes = {line.split()[0].rstrip("/") or "/" for line in (DEPLOY / "local" / "routes.txt").read_text().splitlines()
               if line.strip() and not line.startswith("#")}
     ingress, = load_all(DEPLOY / "kubernetes" / "ingress.yaml")
     paths = {p["path"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}

@@ -8,17 +8,19 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from assessment import access, domain, indicators, kpi, official_pages, periods, reports, schemas, selfassessment
+from assessment import (access, domain, indicators, kpi, official_pages, periods, public_pages, reports, schemas,
+                        selfassessment)
 from assessment.dependencies import JOURNAL_BACKLOG, AssessmentStore, Settings
 from assessment.survey_api import SurveyEndpoints
 from assessment.survey_store import SurveyStore
-from contract import events, http as api_http, web
+from contract import events, http as api_http
 from contract.auth import Auth
 from contract.consumer import consume
 from contract.errors import ApiError, error, not_found
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages
 from contract.store import utcnow
+from contract.web import WebAssets, WebPages
 
 LEGACY = (events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED)
 
@@ -30,8 +32,8 @@ def _year(text: str) -> int:
     return int(text)
 
 
-class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, official_pages.AssessmentOfficialPages,
-                        web.WebAssets):
+class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages.PublicPages,
+                        official_pages.AssessmentOfficialPages, WebAssets):
     name = "assessment"
 
     store = AssessmentStore()
@@ -40,6 +42,7 @@ class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, official_pag
     routing = RpcProxy("routing")
     metrics = Metrics()
     surveys = SurveyStore()
+    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
     official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
 
     # -- events: one fact per report, cells moved by the difference --------------------------

@@ -20,14 +20,19 @@ import logging
 import os
 import re
 import secrets
+from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from urllib.parse import urlencode
 
 import yaml
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
+
+from contract import errors
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ LANGS = ("id", "en")
 DEFAULT_LANG = "id"
 SIZES = ("normal", "large", "xlarge")
 LANG_COOKIE, SIZE_COOKIE, CSRF_COOKIE = "lapor_lang", "lapor_size", "lapor_csrf"
+REPORTER_KEY_COOKIE = "lapor_key_"  # + tracking ID: the reporter's secret for this browser session
 CSRF_FIELD = "csrf_token"
 MESSAGE_KEY = re.compile(r"""\b_\(\s*["']([A-Za-z0-9_.]+)["']\s*[,)]""")
 YEAR = 365 * 24 * 3600
@@ -114,6 +120,15 @@ class NotFoundPage(Exception):
     """The page's subject does not exist (answered 404 with the page layout)."""
 
 
+class UnavailablePage(Exception):
+    """Another service the page needs did not answer in time (answered 503)."""
+
+
+def new_form_id() -> str:
+    """A random id for one rendering of a form (an idempotency key: a form sent twice counts once)."""
+    return "form-" + secrets.token_urlsafe(16)
+
+
 def html_response(body: str, status: int = 200, headers: dict | None = None) -> Response:
     """An HTML response carrying the security headers (and never cached: pages hold tokens)."""
     response = Response(body, status=status, content_type="text/html; charset=utf-8", headers=headers)
@@ -168,6 +183,7 @@ class Web:
         folders = [str(templates)] if templates else []
         self.env = Environment(loader=ChoiceLoader([FileSystemLoader(folders + [str(TEMPLATES)])]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.update(day=_day, moment=_moment)
         self.catalogue = Catalogue(*([COMMON_MESSAGES] + ([messages] if messages else [])))
         self.csrf = CsrfSigner(secret or secrets.token_bytes(32))
         self.assets = {name: asset_version(name) for name in os.listdir(STATIC)}
@@ -185,6 +201,48 @@ class Web:
                     if key not in self.catalogue:
                         missing.append((str(path), key))
         return missing
+
+
+MONTHS = {"id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+                  "Oktober", "November", "Desember"),
+          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                  "October", "November", "December")}
+
+
+def _as_datetime(value):
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+@pass_context
+def _day(context, value) -> str:
+    """``16 November 2026`` in the page's language ('' for nothing)."""
+    value = _as_datetime(value)
+    if not isinstance(value, date):
+        return ""
+    return f"{value.day} {MONTHS[context.get('lang', DEFAULT_LANG)][value.month - 1]} {value.year}"
+
+
+@pass_context
+def _moment(context, value, zone_name: str | None = None) -> str:
+    """``16 November 2026, 14:05 WITA``: the day and the time in ``zone_name`` (an IANA zone such
+    as ``Asia/Makassar``) or else in the value's own zone."""
+    value = _as_datetime(value)
+    if not isinstance(value, datetime):
+        return _day(context, value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    if zone_name:
+        try:
+            value = value.astimezone(ZoneInfo(zone_name))
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
+            pass
+    zone = {7: "WIB", 8: "WITA", 9: "WIT", 0: "UTC"}.get(int(value.utcoffset().total_seconds() // 3600), value.strftime("%z"))
+    return f"{_day(context, value)}, {value:%H:%M} {zone}"
 
 
 def choose_language(request) -> tuple[str, bool]:
@@ -217,6 +275,8 @@ class Page:
         token = request.cookies.get(CSRF_COOKIE)
         self._new_token = not web.csrf.valid(token, binding)
         self.csrf_token = web.csrf.new(binding) if self._new_token else token
+        self._set: list[tuple[str, str]] = []
+        self._forget: list[str] = []
 
     def _(self, key: str, **values) -> str:
         return self.web.catalogue.text(key, self.lang, **values)
@@ -229,6 +289,29 @@ class Page:
 
     def asset(self, name: str) -> str:
         return f"/assets/{name}?v={self.web.assets.get(name, '0')}"
+
+    def field_errors(self, exc) -> dict[str, str]:
+        """An ApiError or ValidationError as {field: message in this page's language}; nested
+        fields are named as form fields are (``reporter.email`` -> ``reporter_email``)."""
+        if isinstance(exc, ValidationError):
+            exc = errors.from_validation_error(exc)
+        found: dict[str, str] = {}
+        for item in exc.errors:
+            text = item.get("message_id") if self.lang == "id" else item.get("message")
+            field = (item.get("field") or "form").replace(".", "_")
+            found.setdefault(field, text or item.get("code", ""))
+        return found
+
+    def reporter_key(self, tracking_id: str) -> str | None:
+        """The secret this browser holds for a report (set at submission or by unlocking)."""
+        return self.request.cookies.get(REPORTER_KEY_COOKIE + tracking_id) or None
+
+    def remember_reporter_key(self, tracking_id: str, secret: str) -> None:
+        """Keep the reporter's secret for this browser session (HttpOnly, not sent cross-site)."""
+        self._set.append((REPORTER_KEY_COOKIE + tracking_id, secret))
+
+    def forget_reporter_key(self, tracking_id: str) -> None:
+        self._forget.append(REPORTER_KEY_COOKIE + tracking_id)
 
     def check_csrf(self) -> None:
         """Refuse a POST whose form token is missing, differs from the cookie, or is not ours."""
@@ -254,6 +337,10 @@ class Page:
             response.set_cookie(SIZE_COOKIE, self.size, max_age=YEAR, **common)
         if self._new_token:
             response.set_cookie(CSRF_COOKIE, self.csrf_token, httponly=True, **common)
+        for name, value in self._set:
+            response.set_cookie(name, value, httponly=True, **common)
+        for name in self._forget:
+            response.delete_cookie(name, path="/", secure=secure_cookie, samesite="Lax", httponly=True)
         vary = response.headers.get("Vary")
         response.headers["Vary"] = ", ".join(filter(None, [vary, "Accept-Language, Cookie"]))
         return response
@@ -261,7 +348,8 @@ class Page:
 
 def html(handler):
     """Wrap an ``@http`` page handler of a service whose ``Web`` dependency is named ``web``:
-    CSRF failures -> 403, ``NotFoundPage`` -> 404, anything else -> a 500 page, all in HTML."""
+    CSRF failures -> 403, ``NotFoundPage`` -> 404, ``UnavailablePage`` -> 503, anything else ->
+    a 500 page, all in HTML."""
 
     @functools.wraps(handler)
     def wrapper(self, request, *args, **kwargs):
@@ -271,6 +359,8 @@ def html(handler):
             return self.web.page(request).render("error.html", status=403, reason="csrf")
         except NotFoundPage:
             return self.web.page(request).render("error.html", status=404, reason="not_found")
+        except UnavailablePage:
+            return self.web.page(request).render("error.html", status=503, reason="unavailable")
         except Exception:
             log.exception("unhandled error in page %s", handler.__name__)
             try:

@@ -9,26 +9,27 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 
-from contract import errors, events, http as api_http, web
+from contract import errors, events, http as api_http
 from contract.auth import Auth, reporter_verified
 from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages
 from contract.outbox import OutboxRelay
-from followup import conversation, domain, schemas, sla, sweep, views
+from contract.web import WebAssets, WebPages
+from followup import conversation, domain, official_pages, schemas, sla, sweep, views, web_pages
 from followup import metrics as case_metrics
 from followup.calendar import WorkCalendar
 from followup.conversation import Conflict, OutOfScope
 from followup.dependencies import CaseStore, Clock
-from followup import official_pages  # a mixin, as a module: `nameko run` must find one service class
 from followup.settings import case_not_found, conflict, out_of_scope, rules_from_config, wrong_secret
 
 OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
 
 
-class FollowupService(official_pages.FollowupOfficialPages, web.WebAssets, api_http.HealthAndMetrics):
+class FollowupService(web_pages.CitizenCasePages, official_pages.FollowupOfficialPages, WebAssets,
+                      api_http.HealthAndMetrics):
     name = "followup"
 
     config = Config()
@@ -38,6 +39,7 @@ class FollowupService(official_pages.FollowupOfficialPages, web.WebAssets, api_h
     auth = Auth()
     clock = Clock()
     intake = RpcProxy("intake")
+    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
     official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
 
     # --- workflow events from routing (and the report's facts from intake) -----------------

@@ -126,6 +126,15 @@ class Reports(Repository):
         cursor = self.db.reports.find(query, projection).sort("received_at", DESCENDING).limit(limit)
         return list(cursor.hint("_id_" if ids is not None else PUBLIC_INDEX))
 
+    def public_page(self, filters: dict, skip: int, limit: int) -> list[dict]:
+        """Complete, non-confidential reports for the public list, newest first (``limit`` + 1
+        read, so the caller knows whether there is a next page)."""
+        query: dict = {"is_confidential": False, "status": filters.get("status") or {"$ne": "incomplete"}}
+        query.update({k: filters[k] for k in ("category_code", "region_code", "classification") if filters.get(k)})
+        projection = {"secret_hash": 0, "source": 0, "reporter_ref": 0, "history": 0, "attachments": 0}
+        cursor = self.db.reports.find(query, projection).sort("received_at", DESCENDING).skip(skip).limit(limit + 1)
+        return list(cursor.hint(PUBLIC_INDEX))
+
     def rate_limited(self, sender_key: str, limit: int, window_seconds: int) -> int | None:
         """Count one submission by a sender; seconds to wait when over ``limit`` in the window."""
         now = time.time()
@@ -189,6 +198,7 @@ class Reports(Repository):
                  "regions": {r["code"] for r in doc.get("regions") or []},
                  "categories": {c["code"] for c in doc.get("categories") or []},
                  "category_docs": list(doc.get("categories") or []),
+                 "region_docs": list(doc.get("regions") or []),
                  "loaded_at": doc.get("loaded_at")}
         self._registry_cache = (time.monotonic() + REGISTRY_TTL_SECONDS, value)
         return value

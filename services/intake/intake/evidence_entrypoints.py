@@ -33,7 +33,12 @@ class EvidenceEntrypoints:
         upload = request.files.get("file")
         if upload is None:
             raise errors.ApiError([errors.error("file", "required")])
-        data = upload.stream.read(evidence.MAX_BYTES + 1)
+        entry, content_type = self._store_evidence(report, upload.stream.read(evidence.MAX_BYTES + 1))
+        return api_http.json_response(201, {"file_id": entry["file_id"], "content_type": content_type,
+                                            "size": entry["size"]})
+
+    def _store_evidence(self, report: dict, data: bytes) -> tuple[dict, str]:
+        """Check and keep one file of evidence: (stored entry, content type), or an ApiError."""
         try:
             data, content_type = evidence.prepare(data, anonymous=report["is_anonymous"])
         except evidence.BadEvidence as exc:
@@ -46,8 +51,7 @@ class EvidenceEntrypoints:
         if entry is None:
             raise errors.ApiError([errors.error("file", "too_many", "This report already has the most attachments.",
                                                 "Laporan ini sudah memiliki lampiran maksimum.")], status=409)
-        return api_http.json_response(201, {"file_id": entry["file_id"], "content_type": content_type,
-                                            "size": entry["size"]})
+        return entry, content_type
 
     @http("GET", "/reports/<string:tracking_id>/attachments")
     @api_http.api

@@ -153,6 +153,22 @@ class TrackingOut(Schema):
     history = fields.List(fields.Nested(HistoryEntryOut))
 
 
+class PageViewOut(TrackingOut):
+    """The tracking view for the web pages (RPC ``intake.page_view``): names from the registry;
+    the report's text only for its reporter (secret) or when it is public; the reporter's first
+    name only on a public, non-anonymous report."""
+    category_name = fields.String(allow_none=True)
+    region_name = fields.String(allow_none=True)
+    reporter_verified = fields.Boolean()
+    is_public = fields.Boolean()
+    full_title = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    location_text = fields.String(allow_none=True)
+    incident_date = fields.String(allow_none=True)
+    reporter_name = fields.String(allow_none=True)
+    attachment_count = fields.Integer()
+
+
 class ContactOut(Schema):
     """A reporter's contact, for the notification service at send time only."""
     reporter_ref = fields.String()

@@ -8,17 +8,18 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
-from contract import events, http as api_http, web
+from contract import events, http as api_http
 from contract.auth import Auth
 from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages
 from contract.outbox import OutboxRelay
+from contract.web import WebAssets, WebPages
 from contract.store import utcnow
 # mixins imported as modules: `nameko run intake.service` must find one service class only
 from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, official_pages,
-                    open311_entrypoints, schemas, tracking)
+                    open311_entrypoints, schemas, tracking, web_pages)
 from intake import metrics as intake_metrics
 from intake.dependencies import ReportStore
 
@@ -38,8 +39,8 @@ def receipt_response(status: int, receipt: dict):
 
 
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints,
-                    official_pages.IntakeOfficialPages, web.WebAssets, api_http.HealthAndMetrics):
+                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, web_pages.CitizenPages,
+                    official_pages.IntakeOfficialPages, WebAssets, api_http.HealthAndMetrics):
     name = "intake"
 
     config = Config()
@@ -47,6 +48,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     outbox = OutboxRelay()
     metrics = Metrics()
     auth = Auth()
+    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
     official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
 
     @http("POST", "/reports")
@@ -65,6 +67,12 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         changes = schemas.CompletionIn().load(api_http.read_json(request), partial=True)
         draft = self._draft_for(tracking_id, changes.pop("secret", None))
         changes.pop("channel", None)
+        missing, report = self._complete(draft, changes)
+        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}"}
+        return receipt_response(202 if missing else 200, receipt)
+
+    def _complete(self, draft: dict, changes: dict) -> tuple[list[dict], dict]:
+        """Apply a reporter's completion to a draft: (items still missing, the report)."""
         missing = completeness.missing_items(domain.merged(draft, changes), draft["channel"],
                                              self.reports.registry()["categories"])
         now = utcnow()
@@ -76,8 +84,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         self.outbox.wake()
         if not missing:
             intake_metrics.received(draft["channel"], report.get("classification"), complete=True)
-        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}"}
-        return receipt_response(202 if missing else 200, receipt)
+        return missing, report
 
     def _draft_for(self, tracking_id: str, secret: str | None) -> dict:
         canonical = parse_tracking_id(tracking_id)

@@ -304,3 +304,6 @@ class SetPasswordForm(Schema):
 
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     confirm = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+OPENAPI_SCHEMAS.update({"PasswordLinkIn": PasswordLinkIn, "PasswordLinkOut": PasswordLinkOut})

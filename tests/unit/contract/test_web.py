@@ -140,3 +140,22 @@ def test_every_message_the_shared_templates_use_exists(tmp_path):
         assert f"error.{reason}.title" in catalogue and f"error.{reason}.text" in catalogue
     for size in web.SIZES:
         assert f"layout.size_{size}" in catalogue
+
+
+def test_dates_and_times_in_the_page_language_and_the_region_zone(tmp_path):
+    (tmp_path / "t.html").write_text("{{ d|day }} | {{ t|moment }} | {{ t|moment('Asia/Makassar') }}")
+    w = web.Web(tmp_path, None, b"k" * 32)
+    from datetime import date, datetime, timezone
+    values = {"d": date(2026, 11, 16), "t": datetime(2026, 11, 16, 7, 5, tzinfo=timezone.utc)}
+    template = w.env.get_template("t.html")
+    assert template.render(lang="id", **values) == "16 November 2026 | 16 November 2026, 07:05 UTC | 16 November 2026, 15:05 WITA"
+    assert template.render(lang="en", d="2026-08-17", t="2026-08-17T00:30:00+00:00").startswith("17 August 2026")
+
+
+def test_form_inputs_take_extra_attributes_escaped(tmp_path):
+    (tmp_path / "f.html").write_text('{% import "forms.html" as forms %}'
+                                     '{{ forms.input("email", "Email", v, {}, extra={"autocomplete": "email"}) }}'
+                                     '{{ forms.input("p", "P", "", attrs=(\'autocomplete="off"\'|safe)) }}')
+    text = web.Web(tmp_path, None, b"k" * 32).env.get_template("f.html").render(v='"><script>x</script>')
+    assert 'autocomplete="email"' in text and 'autocomplete="off"' in text
+    assert "<script>x" not in text and 'value="&#34;&gt;&lt;script&gt;' in text

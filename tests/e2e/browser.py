@@ -1,0 +1,110 @@
+"""A real browser for the page tests: Debian's Chromium driven by Selenium through Debian's
+chromedriver (nothing is downloaded), headless, with a fresh profile per browser; axe-core
+(installed from the npm registry into .run/node, git-ignored) injected for accessibility scans;
+full-page screenshots saved under .run/screenshots/."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+AXE_VERSION = "4.14.1"
+AXE_DIR = ROOT / ".run" / "node"
+AXE_FILE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / ".run" / "screenshots"
+PHONE, DESKTOP = (375, 812), (1280, 900)
+
+
+def available() -> str | None:
+    """Why the browser tests cannot run here (None: they can)."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
+    if missing:
+        return f"{' and '.join(missing)} missing: apt-get install chromium chromium-driver (deploy/local/install.sh)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (requirements-dev.txt)"
+    return None
+
+
+def axe_source() -> str:
+    """axe-core's axe.min.js (MPL-2.0), installed with npm on first use."""
+    if not AXE_FILE.exists():
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(AXE_DIR),
+                        f"axe-core@{AXE_VERSION}"], check=True, timeout=300)
+    return AXE_FILE.read_text(encoding="utf-8")
+
+
+class Browser:
+    """One headless Chromium with its own profile; ``javascript=False`` turns scripts off."""
+
+    def __init__(self, size=PHONE, javascript: bool = True, accept_language: str = "id,en;q=0.5"):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        self.profile = tempfile.mkdtemp(prefix="lapor-chromium-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--lang=en-US", f"--user-data-dir={self.profile}",
+                    f"--window-size={size[0]},{size[1]}"):
+            options.add_argument(arg)
+        prefs = {"intl.accept_languages": accept_language}
+        if not javascript:
+            prefs["profile.managed_default_content_settings.javascript"] = 2
+        options.add_experimental_option("prefs", prefs)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+        self.driver.set_window_size(*size)
+        self.javascript = javascript
+
+    def close(self):
+        try:
+            self.driver.quit()
+        finally:
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+    def resize(self, size):
+        self.driver.set_window_size(*size)
+
+    def screenshot(self, name: str) -> Path:
+        """The whole page (beyond the window) as PNG, under .run/screenshots/."""
+        import base64
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        content = metrics.get("cssContentSize") or metrics["contentSize"]
+        viewport = metrics.get("cssLayoutViewport") or metrics["layoutViewport"]
+        width = max(content["width"], viewport["clientWidth"])
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": min(content["height"], 8000),
+                     "scale": 1}})
+        path = SCREENSHOTS / f"{name}.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+    def console_problems(self) -> list[str]:
+        """Errors the page logged since the last call (a CSP refusal, a missing asset, a script error)."""
+        return [entry["message"] for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"
+                or "Content Security Policy" in entry["message"]]
+
+    def axe(self) -> list[dict]:
+        """Serious and critical axe-core violations of the current page (WCAG 2.1 A/AA rules)."""
+        self.driver.set_script_timeout(120)
+        self.driver.execute_script(axe_source())
+        result = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
+            " 'best-practice']}}).then(r => done(JSON.stringify(r.violations))).catch(e => done(JSON.stringify("
+            "[{id: 'axe-error', impact: 'critical', description: String(e), nodes: []}])));")
+        return [{"id": v["id"], "impact": v["impact"], "description": v["description"],
+                 "nodes": [n.get("target") for n in v["nodes"]][:5]}
+                for v in json.loads(result) if v.get("impact") in ("serious", "critical")]

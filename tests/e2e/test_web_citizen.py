@@ -1,0 +1,304 @@
+"""The citizens' and the public's pages in a real browser, through the front door of the whole
+stack: file a report with a photo on a phone, keep the receipt, track it until it is routed;
+an incomplete report lists what it lacks and is completed later; the same with JavaScript off;
+user text is escaped; axe-core finds no serious or critical violation on any page; screenshots
+of every page at phone and desktop width in both languages (.run/screenshots/)."""
+import io
+import re
+import time
+
+import pytest
+from PIL import Image
+
+from tests.e2e import browser as web
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(web.available() is not None, reason=str(web.available()))]
+
+ROUTED = ("dispositioned", "in_follow_up")
+
+
+@pytest.fixture
+def open_browser():
+    opened = []
+
+    def start(**kwargs):
+        opened.append(web.Browser(**kwargs))
+        return opened[-1]
+    yield start
+    for b in opened:
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    """A phone photo (JPEG) to attach."""
+    path = tmp_path_factory.mktemp("evidence") / "jalan-rusak.jpg"
+    image = Image.new("RGB", (640, 480), (120, 110, 90))
+    for x in range(200, 440):
+        for y in range(180, 300):
+            image.putpixel((x, y), (40, 40, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def by_id(b, element_id):
+    return b.driver.find_element("id", element_id)
+
+
+def fill(b, values: dict):
+    """Type into the form like a person: text fields, selects, radios and boxes by id."""
+    from selenium.webdriver.support.ui import Select
+    for element_id, value in values.items():
+        element = by_id(b, element_id)
+        if element.tag_name == "select":
+            Select(element).select_by_value(value)
+        elif element.get_attribute("type") in ("radio", "checkbox"):
+            if not element.is_selected():
+                element.click()
+        elif element.get_attribute("type") == "date":
+            element.send_keys(value)          # en-US browser locale: mm/dd/yyyy
+        else:
+            element.clear()
+            element.send_keys(value)
+
+
+def submit(b, form_selector="main form[method=post] button[type=submit]"):
+    """Press the button and wait for the next page (the old one goes stale)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    old = b.driver.find_element("tag name", "html")
+    b.driver.find_element("css selector", form_selector).click()
+    WebDriverWait(b.driver, 30).until(expected_conditions.staleness_of(old))
+    WebDriverWait(b.driver, 30).until(lambda d: d.find_elements("tag name", "footer"))
+
+
+def text_of(b, element_id):
+    return by_id(b, element_id).text.strip()
+
+
+def no_serious_violations(b, name):
+    found = b.axe() if b.javascript else []
+    assert not found, f"{name}: {found}"
+
+
+def wait_until(b, url, check, timeout=60):
+    """Reload ``url`` until ``check(b)`` holds (the page a citizen would refresh)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        b.driver.get(url)
+        if check(b):
+            return
+        assert time.monotonic() < deadline, f"{url}: still not as expected"
+        time.sleep(0.5)
+
+
+COMPLETE = {"classification-complaint": True, "title": "Jalan berlubang di depan SD 3",
+            "description": "Jalan berlubang besar di depan SD Negeri 3 Singaraja sejak Senin, membahayakan anak sekolah.",
+            "category_code": "infrastruktur", "region_code": "5108", "location_text": "Jl. Pramuka, Singaraja",
+            "incident_date": "11162026", "reporter_name": "Made Wirawan", "reporter_email": "made@example.com"}
+
+
+def file_report(b, base, photo, values=COMPLETE):
+    b.driver.get(f"{base}/lapor")
+    fill(b, values)
+    if photo:
+        by_id(b, "evidence").send_keys(str(photo))
+    submit(b)
+    return text_of(b, "tracking-id")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_citizen_files_with_a_photo_on_a_phone_keeps_the_receipt_and_sees_it_routed(stack, open_browser, photo,
+                                                                                    javascript):
+    base = stack["base"]
+    b = open_browser(javascript=javascript)
+    tracking_id = file_report(b, base, photo)
+    assert re.fullmatch(r"ID-[0-9A-Z]{5}-[0-9A-Z]{5}", tracking_id)
+    assert b.driver.current_url == f"{base}/lapor/{tracking_id}"       # POST-redirect-GET
+    secret = text_of(b, "secret")
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", secret)
+    assert "Simpan kode rahasia" in text_of(b, "secret-warning")
+    copy_buttons = b.driver.find_elements("css selector", "#secret + button")
+    assert len(copy_buttons) == (1 if javascript else 0)            # JS only adds the copy button
+    assert b.driver.find_elements("css selector", "#missing") == []
+
+    b.driver.find_element("link text", "Lacak laporan ini").click()
+    assert b.driver.current_url == f"{base}/lacak/{tracking_id}"
+    wait_until(b, f"{base}/lacak/{tracking_id}",
+               lambda b: by_id(b, "status").get_attribute("data-status") in ROUTED and b.driver.find_elements(
+                   "id", "deadline"))
+    assert "PEMKAB-BULELENG" in text_of(b, "assignment")
+    steps = [li.get_attribute("data-step") for li in b.driver.find_elements("css selector", "#timeline li")]
+    assert "received" in steps and "dispositioned" in steps and "evidence_added" in steps
+    indicator = b.driver.find_element("css selector", "#deadline [data-indicator]").get_attribute("data-indicator")
+    assert indicator == "green"
+    assert "1" in text_of(b, "evidence-count")                         # the photo, seen by its reporter
+    assert b.driver.find_element("id", "report-title").text == COMPLETE["title"]
+
+    # another browser holding only the tracking ID sees the status, not the conversation
+    other = open_browser(javascript=javascript)
+    other.driver.get(f"{base}/lacak/{tracking_id}")
+    assert other.driver.find_elements("id", "evidence-count") == []
+    fill(other, {"secret": secret})
+    submit(other, "form[action$='/kunci'] button")
+    assert "evidence-count" in other.driver.page_source and text_of(other, "notice")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_an_incomplete_report_lists_what_is_missing_and_is_completed_later(stack, open_browser, javascript):
+    base = stack["base"]
+    b = open_browser(javascript=javascript)
+    tracking_id = file_report(b, base, None, {"title": "Lampu jalan", "description": "Lampu mati."})
+    missing = {li.get_attribute("data-field") for li in b.driver.find_elements("css selector", "#missing li")}
+    assert missing == {"description", "region_code", "location_text", "incident_date", "category_code"}
+    fill(b, {"description": "Lampu jalan di Jl. Ahmad Yani mati sejak dua minggu, jalan gelap dan rawan.",
+             "region_code": "5108"})
+    submit(b, "form[action^='/lapor/'] button[type=submit]")
+    still = {li.get_attribute("data-field") for li in b.driver.find_elements("css selector", "#missing li")}
+    assert still == {"location_text", "incident_date", "category_code"}
+    fill(b, {"location_text": "Jl. Ahmad Yani, Singaraja", "incident_date": "11202026", "category_code": "infrastruktur"})
+    submit(b, "form[action^='/lapor/'] button[type=submit]")
+    assert b.driver.find_elements("css selector", "#missing") == []
+    wait_until(b, f"{base}/lacak/{tracking_id}",
+               lambda b: by_id(b, "status").get_attribute("data-status") in ROUTED)
+
+
+def test_user_text_is_escaped_and_every_page_has_the_security_headers(stack, open_browser):
+    import requests
+    base = stack["base"]
+    b = open_browser()
+    hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+    tracking_id = file_report(b, base, None, {**COMPLETE, "title": "Lampu " + hostile[:100],
+                                              "location_text": hostile})
+    wait_until(b, f"{base}/lacak/{tracking_id}", lambda b: by_id(b, "status").get_attribute("data-status") in ROUTED)
+    assert b.driver.find_element("id", "report-title").text.startswith("Lampu <script>")
+    for url in (f"{base}/lacak/{tracking_id}", f"{base}/laporan/{tracking_id}", f"{base}/publik"):
+        b.driver.get(url)
+        assert b.driver.execute_script("return window.__pwned === undefined"), url
+        assert "&lt;script&gt;window.__pwned" in requests.get(url, cookies={
+            c["name"]: c["value"] for c in b.driver.get_cookies()}, timeout=10).text, url
+    for path in ("/", "/lapor", f"/lapor/{tracking_id}", "/lacak", f"/lacak/{tracking_id}", "/publik",
+                 f"/laporan/{tracking_id}", "/lacak/ID-00000-00000"):
+        response = requests.get(base + path, timeout=10)
+        assert response.status_code in (200, 404), path
+        csp = response.headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp, path
+        assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"]
+    forged = requests.post(f"{base}/lapor", data={"title": "forged", "description": "x" * 40}, timeout=10)
+    assert forged.status_code == 403                                    # no CSRF token: nothing stored
+
+
+def test_every_page_in_both_languages_at_phone_and_desktop_width_passes_axe(stack, open_browser, photo):
+    base = stack["base"]
+    b = open_browser()
+    tracking_id = file_report(b, base, photo)
+    draft_id = file_report(open_browser(), base, None, {"title": "Lampu", "description": "Mati."})
+    wait_until(b, f"{base}/lacak/{tracking_id}", lambda b: by_id(b, "status").get_attribute("data-status") in ROUTED)
+    pages = {"home": "/", "report-form": "/lapor", "receipt": f"/lapor/{tracking_id}",
+             "receipt-draft": f"/lapor/{draft_id}", "track-lookup": "/lacak", "tracking": f"/lacak/{tracking_id}",
+             "public-list": "/publik", "public-report": f"/laporan/{tracking_id}", "statistics": "/statistik",
+             "not-found": "/lacak/ID-00000-00000", "report-form-xlarge": "/lapor?size=xlarge"}
+    stranger = open_browser()
+    for lang in ("id", "en"):
+        for name, path in pages.items():
+            viewer = stranger if name == "receipt-draft" else b
+            viewer.driver.get(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert viewer.driver.find_element("tag name", "html").get_attribute("lang") == lang, name
+            problems = [m for m in viewer.console_problems() if not (name == "not-found" and " 404 " in m)]
+            assert not problems, f"{name} ({lang}): {problems}"
+            no_serious_violations(viewer, f"{name} ({lang})")
+            for label, size in (("phone", web.PHONE), ("desktop", web.DESKTOP)):
+                viewer.resize(size)
+                viewer.screenshot(f"{name}-{lang}-{label}")
+            viewer.resize(web.PHONE)
+    b.driver.get(f"{base}/lapor?lang=id&size=normal")
+    submit(b)                                                            # an empty form: errors, then axe again
+    assert b.driver.find_elements("css selector", ".error-summary")
+    no_serious_violations(b, "report form with errors")
+    b.screenshot("report-form-errors-id-phone")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_reporter_reads_the_answer_replies_rates_and_reopens(stack, open_browser, official_headers, javascript):
+    import requests
+    base = stack["base"]
+    b = open_browser(javascript=javascript)
+    tracking_id = file_report(b, base, None)
+    wait_until(b, f"{base}/lacak/{tracking_id}", lambda b: b.driver.find_elements("id", "deadline"))
+    answer = requests.post(f"{base}/cases/{tracking_id}/answer", headers=official_headers("lo-bll-pupr"), timeout=10,
+                           json={"body": "Lubang sudah ditambal pada 18 November; terima kasih atas laporannya."})
+    assert answer.status_code == 201, answer.text
+    b.driver.get(f"{base}/lacak/{tracking_id}")
+    assert "Lubang sudah ditambal" in b.driver.find_element("css selector", "article.message.from-official").text
+
+    fill(b, {"body": "Terima kasih, tetapi lubang di sisi utara belum ditambal."})
+    submit(b, "form[action$='/balas'] button")
+    assert "notice=replied" in b.driver.current_url
+    assert "sisi utara" in b.driver.find_element("css selector", "article.message.from-reporter").text
+
+    submit(b, "form[action$='/nilai'] button")                          # no rating chosen: told so
+    assert b.driver.find_elements("css selector", "#rating .field-error")
+    fill(b, {"rating-2": True, "comment": "Belum tuntas."})
+    submit(b, "form[action$='/nilai'] button")
+    assert "notice=rated" in b.driver.current_url
+    assert b.driver.find_element("css selector", "#deadline [data-indicator]").get_attribute("data-indicator") in (
+        "closed_on_time", "closed_late")
+
+    fill(b, {"reason": "Lubang di sisi utara jalan masih ada dan makin besar."})
+    submit(b, "form[action$='/buka-kembali'] button")
+    assert "notice=reopened" in b.driver.current_url
+    wait_until(b, f"{base}/lacak/{tracking_id}",
+               lambda b: by_id(b, "status").get_attribute("data-status") == "in_follow_up"
+               and "case_reopened" in b.driver.page_source)
+
+
+def test_public_list_hides_confidential_reports_and_anonymous_reporters_and_takes_comments(stack, open_browser):
+    base = stack["base"]
+    b = open_browser()
+    public_id = file_report(b, base, None, {**COMPLETE, "title": "Drainase tersumbat di Jl. Gajah Mada"})
+    anonymous_id = file_report(b, base, None, {**COMPLETE, "title": "Pungutan di loket KTP", "is_anonymous": True,
+                                               "reporter_name": "Ketut Rahasia"})
+    secret_id = file_report(b, base, None, {**COMPLETE, "title": "Laporan rahasia sekali", "is_confidential": True})
+    for tracking_id in (public_id, anonymous_id, secret_id):
+        wait_until(b, f"{base}/lacak/{tracking_id}", lambda b: b.driver.find_elements("id", "deadline"))
+    b.driver.get(f"{base}/publik?region_code=5108")
+    listing = by_id(b, "public-reports").text
+    assert "Drainase tersumbat" in listing and "Pungutan di loket KTP" in listing
+    assert "Laporan rahasia sekali" not in listing and secret_id not in listing
+    assert "Ketut" not in listing and "Pelapor: Made" in listing
+    b.driver.get(f"{base}/laporan/{secret_id}")
+    assert "Laporan rahasia sekali" not in b.driver.page_source            # 404 page, nothing of it
+    b.driver.get(f"{base}/laporan/{anonymous_id}")
+    assert "Anonim" in text_of(b, "reporter") and "Ketut" not in b.driver.page_source
+
+    b.driver.get(f"{base}/publik")
+    b.driver.find_element("link text", "Drainase tersumbat di Jl. Gajah Mada").click()
+    fill(b, {"name": "Wayan", "body": "Saya juga melihatnya <b>kemarin</b>."})
+    submit(b, "form[action$='/komentar'] button")
+    assert "notice=commented" in b.driver.current_url
+    comment = b.driver.find_element("css selector", "#diskusi article.message").text
+    assert "Wayan" in comment and "<b>kemarin</b>" in comment                # shown as text, not markup
+
+
+def test_statistics_page_charts_a_chosen_period_and_links_the_open_data(stack, open_browser):
+    import requests
+    base = stack["base"]
+    b = open_browser(javascript=False)
+    b.driver.get(f"{base}/statistik?lang=en")
+    from selenium.webdriver.support.ui import Select
+    periods = [o.get_attribute("value") for o in Select(by_id(b, "period")).options]
+    assert re.fullmatch(r"\d{4}", periods[0]) and any("-Q" in p for p in periods)
+    Select(by_id(b, "period")).select_by_value(periods[1])            # last year
+    submit(b, "form[action='/statistik'] button")
+    assert f"period={periods[1]}" in b.driver.current_url and periods[1] in text_of(b, "period-title")
+    for chart in ("chart-topics", "chart-agencies", "chart-colours", "chart-satisfaction"):
+        assert by_id(b, f"{chart}-caption").text                       # each chart, or its "no data" line
+    bars = b.driver.find_elements("css selector", "#chart-colours rect")
+    assert [r.get_attribute("data-indicator") for r in bars] == ["green", "yellow", "red"]
+    csv_link = by_id(b, "download-csv").get_attribute("href")
+    download = requests.get(csv_link, timeout=10)
+    assert download.status_code == 200 and download.headers["Content-Type"].startswith("text/csv")
+    assert requests.get(by_id(b, "download-json").get_attribute("href"), timeout=10).json()["period"] == periods[1]

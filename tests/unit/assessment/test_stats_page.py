@@ -1,0 +1,40 @@
+"""The statistics page's periods and chart geometry."""
+from datetime import date
+from pathlib import Path
+
+from assessment import stats_page
+from contract.web import Web
+
+HERE = Path(stats_page.__file__).parent
+
+
+def test_periods_offered_are_this_and_last_year_then_quarters_and_months_so_far():
+    assert stats_page.period_options(date(2026, 5, 3)) == [
+        "2026", "2025", "2026-Q2", "2026-Q1", "2026-05", "2026-04", "2026-03", "2026-02", "2026-01"]
+
+
+def test_bars_are_proportional_and_a_suppressed_count_has_no_bar():
+    rows = stats_page.topic_rows([{"category_code": "a", "received": 40}, {"category_code": "b", "received": 10},
+                                  {"category_code": "c", "received": None}], {"a": "Jalan"}, "fewer than 5")
+    chart = stats_page.hbar_chart(rows)
+    a, b, c = chart["bars"]
+    assert a["label"] == "Jalan" and b["label"] == "b"
+    assert a["w"] == 4 * b["w"] and c["w"] == 0 and c["text"] == "fewer than 5"
+    assert a["y"] < b["y"] < c["y"] and chart["height"] > c["y"] + c["h"]
+
+
+def test_agencies_by_completion_coloured_by_indicator():
+    agencies = [{"agency_code": "A", "completed_pct": 40.0, "indicator": "red", "received": 10},
+                {"agency_code": "B", "completed_pct": 95.0, "indicator": "green", "received": 20},
+                {"agency_code": "C", "completed_pct": None, "indicator": None, "received": None}]
+    rows = stats_page.agency_rows(agencies, {}, "-")
+    assert [r["label"] for r in rows] == ["B", "A", "C"]
+    assert rows[0]["fill"] == stats_page.COLOURS["green"] and rows[1]["fill"] == stats_page.COLOURS["red"]
+    chart = stats_page.hbar_chart(rows, maximum=100)
+    assert chart["bars"][0]["w"] == round(270 * 0.95, 1)
+    colours = stats_page.colour_rows(agencies, {"green": "Hijau", "yellow": "Kuning", "red": "Merah"})
+    assert [(r["label"], r["value"]) for r in colours] == [("Hijau", 1), ("Kuning", 0), ("Merah", 1)]
+
+
+def test_every_message_of_the_statistics_page_exists():
+    assert Web(HERE / "templates", HERE / "messages.yml", b"k" * 32).missing_messages() == []
