@@ -43,7 +43,7 @@ class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages
     metrics = Metrics()
     surveys = SurveyStore()
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
-    official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
+    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
 
     # -- events: one fact per report, cells moved by the difference --------------------------
     @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)

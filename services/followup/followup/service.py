@@ -40,7 +40,7 @@ class FollowupService(web_pages.CitizenCasePages, official_pages.FollowupOfficia
     clock = Clock()
     intake = RpcProxy("intake")
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
-    official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
+    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
 
     # --- workflow events from routing (and the report's facts from intake) -----------------
     @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)

@@ -49,7 +49,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     metrics = Metrics()
     auth = Auth()
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
-    official_web = OfficialPages(Path(__file__).parent / "templates" / "petugas", Path(__file__).parent / "officials.yml")
+    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
 
     @http("POST", "/reports")
     @intake_metrics.counted("web")

@@ -99,6 +99,6 @@ def test_roles_and_api_errors_become_pages(client):
 @pytest.mark.parametrize("service", ["routing", "followup", "intake", "assessment"])
 def test_every_message_of_the_officials_templates_exists(service):
     package = SERVICES / service / service
-    templates = package / "templates" / "petugas" if service != "routing" else package / "templates"
+    templates = package / ("templates" if service == "routing" else "petugas_templates")
     messages = package / ("messages.yml" if service == "routing" else "officials.yml")
     assert officials_web(web.Web(None, None, b"k" * 32), templates, messages).missing_messages() == []
