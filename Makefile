@@ -15,6 +15,8 @@ run: install
 	@echo
 	@echo "LAPOR-Hub is running (hub $${LAPOR_HUB_CODE:-ID}, demo region loaded)."
 	@echo "  Citizen pages: http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/  (report: /lapor, track: /lacak, public: /publik, statistics: /statistik)"
+	@echo "  Officials:     http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/petugas  (set a password first: make signin-link OFFICIAL=adm-buleleng,"
+	@echo "                 open the printed one-time link, then sign in; other demo officials: lo-bll-pupr, nas-admin-1, spv-buleleng)"
 	@echo "  API base URL:  http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}"
 	@echo "  OpenAPI:       http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json"
 	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"
