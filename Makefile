@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run stop status test test-unit bench lint logs clean token signin-link
+.PHONY: install run run-hubs stop status test test-unit bench lint logs clean token signin-link
 
 install:
 	@deploy/local/install.sh
@@ -22,8 +22,12 @@ run: install
 	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"
 	@echo "  Stop with:     make stop"
 
+run-hubs: install  ## three linked hubs: national ID, Bali 51, Buleleng 5108 (docs/hubs.md)
+	@deploy/hubs/hubs.sh start
+
 stop:
 	@deploy/local/stack.sh stop
+	@deploy/hubs/hubs.sh stop
 
 status:
 	@deploy/local/stack.sh status
@@ -42,16 +46,12 @@ lint: install
 
 token:  ## make token OFFICIAL=lo-bll-pupr [DAYS=30]: issue an official's token on the running stack
 	@test -n "$(OFFICIAL)" || { echo "usage: make token OFFICIAL=<official_id> [DAYS=30]"; exit 2; }
-	@PYTHONWARNINGS=ignore PYTHONPATH=services/contract:services/routing \
-	  MONGODB_URI="mongodb://127.0.0.1:$${LAPOR_STORE_PORT:-27027}/?retryWrites=false&directConnection=true" \
-	  $(PY) -m routing.cli token $(OFFICIAL) --days $${DAYS:-30} --config services/routing/config.yml
+	@deploy/local/cli.sh routing token $(OFFICIAL) --days $${DAYS:-30}
 
 signin-link:  ## make signin-link OFFICIAL=lo-bll-pupr [HOURS=48]: a one-time link to set a password and sign in
 	@test -n "$(OFFICIAL)" || { echo "usage: make signin-link OFFICIAL=<official_id> [HOURS=48]"; exit 2; }
-	@PYTHONWARNINGS=ignore PYTHONPATH=services/contract:services/routing \
-	  MONGODB_URI="mongodb://127.0.0.1:$${LAPOR_STORE_PORT:-27027}/?retryWrites=false&directConnection=true" \
-	  $(PY) -m routing.cli password-link $(OFFICIAL) --hours $${HOURS:-48} \
-	  --base-url http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780} --config services/routing/config.yml
+	@deploy/local/cli.sh routing password-link $(OFFICIAL) --hours $${HOURS:-48} \
+	  --base-url http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}
 
 logs:
 	@tail -n 50 .run/local/services/*.log

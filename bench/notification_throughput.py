@@ -35,7 +35,7 @@ from contract.store import utcnow  # noqa: E402
 from notification import domain  # noqa: E402
 from notification.service import NotificationService  # noqa: E402
 from tests.fakes.events import make_event  # noqa: E402
-from tests.conftest import server_env  # noqa: E402  (the test servers' ports for an offset)
+from tests.conftest import server_env, server_uris  # noqa: E402  (the test servers' ports for an offset)
 from tests.fakes.recorder import Recorder  # noqa: E402
 from tests.fakes.smtp import SmtpSink  # noqa: E402
 from tests.integration.conftest_notification import contact_directory  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> None:
     half = args.events // 2
     contacts = {f"rpt_bench_{i}": ({"email": f"pelapor{i}@example.com", "channel": "email"} if i < half else
                                    {"phone": f"+62812{i:07d}", "channel": "sms"}) for i in range(args.events)}
-    config = {"AMQP_URI": f"amqp://guest:guest@127.0.0.1:{env['LAPOR_AMQP_PORT']}/", "MONGODB_URI": mongodb_uri,
+    config = {"AMQP_URI": server_uris(env)["amqp"], "MONGODB_URI": mongodb_uri,
               "MONGODB_DATABASE": database, "HUB_CODE": "ID", "WEB_SERVER_ADDRESS": "127.0.0.1:0",
               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "SMS_GATEWAY_URL": f"{sms.url}/messages",
               "DELIVERY_POLL_SECONDS": 0.05, "DELIVERY_CONCURRENCY": args.concurrency, "max_workers": 40,

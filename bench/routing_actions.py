@@ -25,7 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from _stack import bench_env, script  # noqa: E402
+from _stack import bench_env, script, urls  # noqa: E402
 N = int(os.environ.get("BENCH_REPORTS", "400"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 OFFSET = int(os.environ.get("LAPOR_BENCH_PORT_OFFSET", os.environ.get("LAPOR_TEST_PORT_OFFSET", "10")))
@@ -46,7 +46,7 @@ def main() -> None:
 
     env = {**bench_env("routing-actions", OFFSET), "ROUTING_DATABASE": DATABASE}
     mongodb_uri = f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true"
-    amqp_uri = f"amqp://guest:guest@127.0.0.1:{env['LAPOR_AMQP_PORT']}/"
+    amqp_uri = urls(env)["amqp"]
     script("rabbitmq.sh", "start", env)
     script("store.sh", "start", env)
     client = acquire_client(mongodb_uri)

@@ -17,6 +17,7 @@ import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from contract import localstack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "deploy" / "local"
@@ -24,21 +25,20 @@ OFFSET = int(os.environ.get("LAPOR_TEST_PORT_OFFSET", "10"))
 
 
 def server_env(name: str = "test", offset: int = OFFSET) -> dict:
-    """Environment for deploy/local scripts: a run folder and ports of its own."""
+    """Environment for deploy/local scripts: a run folder and ports of its own (no two offsets
+    share a port: contract.localstack.ports)."""
     return {
         **os.environ,
         "PYTHONWARNINGS": "ignore",
         "LAPOR_RUN_DIR": str(ROOT / ".run" / f"{name}-{offset}"),
-        "LAPOR_AMQP_PORT": str(5682 + offset),
-        "LAPOR_RABBIT_DIST_PORT": str(25682 + offset),
-        "LAPOR_EPMD_PORT": str(4379 + offset),
-        # separate ranges, so that no two offsets share a port
-        "LAPOR_RABBIT_MGMT_PORT": str(15800 + offset),
-        "LAPOR_RABBIT_PROM_PORT": str(15900 + offset),
+        **localstack.ports(offset),
         "LAPOR_RABBIT_NODE": f"lapor{name.replace('-', '')}{offset}@localhost",
-        "LAPOR_STORE_PORT": str(27027 + offset),
-        "LAPOR_HTTP_PORT": str(8780 + offset * 10 if offset < 100 else 8780 + offset),
     }
+
+
+def server_uris(env: dict) -> dict:
+    """AMQP, management and store URIs of a deploy/local environment (generated credentials)."""
+    return localstack.env_uris(env)
 
 
 def run_script(script: str, action: str, env: dict, *args: str) -> None:
@@ -77,13 +77,9 @@ def servers():
     env = server_env()
     run_script("rabbitmq.sh", "start", env)
     run_script("store.sh", "start", env)
-    drop_test_databases(f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true")
-    yield {
-        "env": env,
-        "amqp_uri": f"amqp://guest:guest@127.0.0.1:{env['LAPOR_AMQP_PORT']}/",
-        "api_uri": f"http://guest:guest@127.0.0.1:{env['LAPOR_RABBIT_MGMT_PORT']}",
-        "mongodb_uri": f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true",
-    }
+    drop_test_databases(server_uris(env)["mongodb"])
+    uris = server_uris(env)
+    yield {"env": env, "amqp_uri": uris["amqp"], "api_uri": uris["api"], "mongodb_uri": uris["mongodb"]}
     if not os.environ.get("LAPOR_TEST_KEEP_SERVERS"):
         run_script("store.sh", "stop", env)
         run_script("rabbitmq.sh", "stop", env)
@@ -91,9 +87,10 @@ def servers():
 
 def pytest_configure(config):
     env = server_env()
-    # nameko's pytest plugin creates one vhost per test through these two URIs.
-    config.option.RABBIT_AMQP_URI = f"pyamqp://guest:guest@127.0.0.1:{env['LAPOR_AMQP_PORT']}/"
-    config.option.RABBIT_API_URI = f"http://guest:guest@127.0.0.1:{env['LAPOR_RABBIT_MGMT_PORT']}"
+    # nameko's pytest plugin creates one vhost per test through these two URIs (the credentials
+    # file is created here if the run folder is new; rabbitmq.sh then uses the same one).
+    config.option.RABBIT_AMQP_URI = localstack.amqp_uri(env["LAPOR_RUN_DIR"], env["LAPOR_AMQP_PORT"], scheme="pyamqp")
+    config.option.RABBIT_API_URI = localstack.api_uri(env["LAPOR_RUN_DIR"], env["LAPOR_RABBIT_MGMT_PORT"])
     config.option.suppress_eventlet_notification = True
 
 

@@ -37,3 +37,13 @@ stop_pidfile() {
   fi
   rm -f "$file"
 }
+
+# broker_credentials: the local broker's user and password, generated once per run folder into
+# $LAPOR_RUN_DIR/secrets/rabbitmq.env (0600; contract.localstack is the one place that writes and
+# reads it), and the URIs built from them: LAPOR_AMQP_URI, LAPOR_RABBIT_API_URI.
+broker_credentials() {
+  eval "$(PYTHONPATH="$LAPOR_ROOT/services/contract" "$LAPOR_PYTHON" -m contract.localstack credentials "$LAPOR_RUN_DIR")"
+  LAPOR_AMQP_URI="amqp://$LAPOR_RABBIT_USER:$LAPOR_RABBIT_PASSWORD@127.0.0.1:$LAPOR_AMQP_PORT/"
+  LAPOR_RABBIT_API_URI="http://$LAPOR_RABBIT_USER:$LAPOR_RABBIT_PASSWORD@127.0.0.1:$LAPOR_RABBIT_MGMT_PORT"
+  export LAPOR_RABBIT_USER LAPOR_RABBIT_PASSWORD LAPOR_AMQP_URI LAPOR_RABBIT_API_URI
+}

@@ -3,6 +3,8 @@
 # Usage: deploy/local/rabbitmq.sh start|stop|status
 # Settings (env): LAPOR_RUN_DIR (data, logs, pids), LAPOR_AMQP_PORT, LAPOR_RABBIT_DIST_PORT,
 # LAPOR_EPMD_PORT, LAPOR_RABBIT_MGMT_PORT, LAPOR_RABBIT_PROM_PORT, LAPOR_RABBIT_NODE.
+# Credentials: generated once per run folder ($LAPOR_RUN_DIR/secrets/rabbitmq.env, 0600); the
+# node has no guest user. Plugins: management, prometheus, shovel, shovel_management.
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -29,31 +31,59 @@ export RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config"
 export RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf"
 export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 bin=/usr/lib/rabbitmq/bin
+broker_credentials
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 amqp_ready() {
-  # A real AMQP handshake (connection.open) as the default guest user.
-  "$LAPOR_PYTHON" - "$LAPOR_AMQP_PORT" <<'PY'
-import sys, socket
+  # A real AMQP handshake (connection.open) as USER:PASSWORD (default: the generated credentials).
+  "$LAPOR_PYTHON" - "$LAPOR_AMQP_PORT" "${1:-$LAPOR_RABBIT_USER}" "${2:-$LAPOR_RABBIT_PASSWORD}" <<'PY'
+import sys
 from kombu import Connection
 try:
-    with Connection(f"amqp://guest:guest@127.0.0.1:{sys.argv[1]}//", connect_timeout=2) as c:
+    with Connection(f"amqp://{sys.argv[2]}:{sys.argv[3]}@127.0.0.1:{sys.argv[1]}//", connect_timeout=2) as c:
         c.connect(); c.default_channel
 except Exception:
     sys.exit(1)
 PY
 }
 
+# A node whose data predates the generated credentials still has guest: add the generated user
+# and delete guest, once (marked by $dir/credentials-applied). rabbitmqctl addresses our node by
+# its name, never whatever else listens on the port.
+migrate_from_guest() {
+  local ctl="$bin/rabbitmqctl -q"
+  $ctl await_startup --timeout 60 >/dev/null
+  $ctl add_user "$LAPOR_RABBIT_USER" "$LAPOR_RABBIT_PASSWORD" >/dev/null 2>&1 ||
+    $ctl change_password "$LAPOR_RABBIT_USER" "$LAPOR_RABBIT_PASSWORD" >/dev/null
+  $ctl set_user_tags "$LAPOR_RABBIT_USER" administrator >/dev/null
+  for vhost in $($ctl list_vhosts --no-table-headers name 2>/dev/null); do
+    $ctl set_permissions -p "$vhost" "$LAPOR_RABBIT_USER" ".*" ".*" ".*" >/dev/null
+  done
+  $ctl delete_user guest >/dev/null 2>&1 || true
+  echo "rabbitmq: replaced guest with the generated user of $LAPOR_RUN_DIR/secrets/rabbitmq.env"
+}
+
 start() {
+  local legacy=""
+  if [ -d "$dir/mnesia/$LAPOR_RABBIT_NODE" ] && [ ! -f "$dir/credentials-applied" ]; then legacy=1; fi
+  if running && [ -n "$legacy" ]; then migrate_from_guest; touch "$dir/credentials-applied"; fi
   if running && amqp_ready; then echo "rabbitmq: already running (pid $(cat "$pidfile"), amqp 127.0.0.1:$LAPOR_AMQP_PORT)"; return 0; fi
   command -v "$bin/rabbitmq-server" >/dev/null || { echo "rabbitmq-server is not installed (apt-get install -y rabbitmq-server)" >&2; exit 1; }
   : > "$RABBITMQ_CONF_ENV_FILE"
-  echo "[rabbitmq_management,rabbitmq_prometheus]." > "$RABBITMQ_ENABLED_PLUGINS_FILE"
+  # The shovel plugins link this hub's broker to its neighbours' (docs/hubs.md).
+  echo "[rabbitmq_management,rabbitmq_prometheus,rabbitmq_shovel,rabbitmq_shovel_management]." > "$RABBITMQ_ENABLED_PLUGINS_FILE"
   echo "[]." > "$RABBITMQ_ADVANCED_CONFIG_FILE"
-  cat > "$dir/rabbitmq.conf" <<CONF
+  # A fresh node creates only the generated user (administrator on /); there is no guest.
+  ( umask 077; cat > "$dir/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$LAPOR_AMQP_PORT
-loopback_users.guest = true
+default_user = $LAPOR_RABBIT_USER
+default_pass = $LAPOR_RABBIT_PASSWORD
+default_user_tags.administrator = true
+default_permissions.configure = .*
+default_permissions.read = .*
+default_permissions.write = .*
+loopback_users = none
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $LAPOR_RABBIT_MGMT_PORT
 prometheus.tcp.ip = 127.0.0.1
@@ -62,6 +92,7 @@ log.file.level = warning
 log.console = false
 disk_free_limit.absolute = 200MB
 CONF
+  )
   # epmd: started explicitly on loopback with our port so that stop can find it.
   if ! epmd -port "$LAPOR_EPMD_PORT" -names >/dev/null 2>&1; then
     epmd -address 127.0.0.1 -port "$LAPOR_EPMD_PORT" -daemon
@@ -69,9 +100,13 @@ CONF
   nohup "$bin/rabbitmq-server" > "$dir/log/stdout.log" 2>&1 &
   echo $! > "$pidfile.launcher"
   for _ in $(seq 1 120); do
+    if [ -n "$legacy" ] && (exec 3<>"/dev/tcp/127.0.0.1/$LAPOR_AMQP_PORT") 2>/dev/null; then
+      migrate_from_guest; legacy=""
+    fi
     if amqp_ready; then
       # RABBITMQ_PID_FILE is written by the node itself; fall back to the launcher pid.
       [ -s "$pidfile" ] || cp "$pidfile.launcher" "$pidfile"
+      touch "$dir/credentials-applied"
       echo "rabbitmq: ready (pid $(cat "$pidfile"), amqp 127.0.0.1:$LAPOR_AMQP_PORT, management http://127.0.0.1:$LAPOR_RABBIT_MGMT_PORT, metrics http://127.0.0.1:$LAPOR_RABBIT_PROM_PORT/metrics)"
       return 0
     fi

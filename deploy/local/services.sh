@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 ALL="intake routing followup notification assessment"
 dir="$LAPOR_RUN_DIR/services"
 mkdir -p "$dir"
-export AMQP_URI="amqp://guest:guest@127.0.0.1:$LAPOR_AMQP_PORT/"
+if [ "${1:-}" = start ]; then broker_credentials; export AMQP_URI="$LAPOR_AMQP_URI"; fi
 export MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true"
 
 port_of() {

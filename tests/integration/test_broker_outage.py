@@ -10,7 +10,7 @@ from contract.store import acquire_client, release_client
 from intake.service import IntakeService
 from routing.dependencies import Registry
 from routing.service import RoutingService
-from tests.conftest import run_script, server_env
+from tests.conftest import run_script, server_env, server_uris
 from tests.factories import make_report
 from tests.integration.conftest import track, wait_for
 
@@ -25,7 +25,7 @@ def outage_broker():
 
 def test_report_accepted_during_outage_is_routed_after(outage_broker, start_services, service_config,
                                                        demo_registry):
-    config = {**service_config, "AMQP_URI": f"amqp://guest:guest@127.0.0.1:{outage_broker['LAPOR_AMQP_PORT']}/"}
+    config = {**service_config, "AMQP_URI": server_uris(outage_broker)["amqp"]}
     client = acquire_client(config["MONGODB_URI"])
     try:
         registry = Registry(client, client[config["MONGODB_DATABASE_PREFIX"] + "routing"])

@@ -88,6 +88,9 @@ class ReportReceived(ReportEventSchema):
     resolution = fields.String(load_default=None, allow_none=True)        # answer when the unit already resolved it
     resolved_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
     possible_duplicate_of = fields.String(load_default=None, allow_none=True)  # earlier tracking id, to confirm
+    # optional, added by issue 14 (hubs): the hub this report was forwarded in from. It was counted
+    # as received at its origin hub already: national totals count it once, there.
+    forwarded_from = fields.String(load_default=None, allow_none=True)
 
 
 class ReportDispositioned(ReportEventSchema):
@@ -153,6 +156,9 @@ class ReportForwarded(ReportEventSchema):
     target_hub = fields.String(required=True)
     reason = fields.String(required=True)
     report = fields.Nested(ReportReceived, required=True)
+    # optional, added by issue 14: an official's Bukan Wewenang to another hub (else a rule's)
+    manual = fields.Boolean(load_default=False)
+    actor = fields.String(load_default="system")
 
 
 class CaseOpened(ReportEventSchema):
@@ -255,6 +261,19 @@ class RegistryCategory(Schema):
     name_en = fields.String(load_default=None, allow_none=True)
 
 
+class RegistryHub(Schema):
+    """One hub of the directory (docs/hubs.md); codes are strings."""
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True)
+    name = fields.String(load_default=None, allow_none=True)
+    tier = fields.String(required=True)
+    parent = fields.String(load_default=None, allow_none=True)
+    public_url = fields.String(load_default=None, allow_none=True)
+    public_key = fields.String(load_default=None, allow_none=True)
+
+
 class RegistryUpdated(EventSchema):
     """After an import: the whole list of regions (with SMS keywords) and categories, which other
     services keep copies of (intake accepts reports against it while routing is down).
@@ -263,6 +282,7 @@ class RegistryUpdated(EventSchema):
     updated_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     regions = fields.List(fields.Nested(RegistryRegion), required=True)
     categories = fields.List(fields.Nested(RegistryCategory), required=True)
+    hubs = fields.List(fields.Nested(RegistryHub), load_default=list)  # issue 14: the hub directory
 
 
 # event name -> (source service, payload schema)

@@ -12,6 +12,7 @@ import logging
 import time
 from datetime import timedelta
 
+from kombu import Exchange
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.extensions import DependencyProvider
@@ -117,10 +118,14 @@ class OutboxRelay(DependencyProvider):
     def _publish(self, entry: dict) -> str:
         """Publish one entry: 'published', 'unrouted' (retry later) or 'broker_down' (stop this pass)."""
         event_type = entry["event_type"]
+        exchange, routing_key, properties = self.exchange, event_type, {}
+        if entry.get("exchange"):  # a message for another exchange (a hub link, contract.hubnet)
+            exchange = Exchange(entry["exchange"], type="direct", durable=True)
+            routing_key, properties = entry["routing_key"], entry.get("properties") or {}
         try:
             self.publisher.publish(
-                entry["payload"], exchange=self.exchange, routing_key=event_type,
-                declare=[self.exchange])
+                entry["payload"], exchange=exchange, routing_key=routing_key,
+                declare=[exchange], **properties)
         except UndeliverableMessage:
             metrics.EVENTS_UNROUTED.labels(self.service_name, event_type).inc()
             if entry.get("attempts", 0) + 1 >= UNROUTED_GIVE_UP_ATTEMPTS:
@@ -137,7 +142,11 @@ class OutboxRelay(DependencyProvider):
             metrics.EVENT_PUBLISH_FAILURES.labels(self.service_name, event_type).inc()
             log.warning("outbox: publishing %s failed, will retry: %s", event_type, exc)
             return "broker_down"
+        self.published(entry)
         return "published"
+
+    def published(self, entry: dict) -> None:
+        """Called once an entry is confirmed by the broker (subclasses count their own metrics)."""
 
     def _retry_later(self, entry: dict, reason: str) -> None:
         attempts = entry.get("attempts", 0) + 1

@@ -113,9 +113,11 @@ class Repository:
             return
         now = utcnow()
         self.db[OUTBOX].insert_many([
-            {"_id": e["payload"]["event_id"], "event_type": e["event_type"],
+            {"_id": e.get("id") or e["payload"]["event_id"], "event_type": e["event_type"],
              "source": e["source"], "payload": e["payload"], "created_at": now,
-             "next_attempt_at": now, "attempts": 0, "dispatched_at": None, "last_error": None}
+             "next_attempt_at": now, "attempts": 0, "dispatched_at": None, "last_error": None,
+             # a message for another exchange than the service's events (hub links, issue 14)
+             **{k: e[k] for k in ("exchange", "routing_key", "properties") if k in e}}
             for e in events], session=session)
 
     def once(self, event_id: str, work: Callable[[Any], list[dict] | None]) -> bool:

@@ -1,6 +1,7 @@
 """Operator CLI: bulk import of offline reports from a CSV file.
 
     python -m intake.cli import FILE.csv [--config services/intake/config.yml] [--errors FILE.csv]
+    python -m intake.cli hub-keygen FILE      (this hub's key pair; prints the public key)
 
 Every row is validated whole (the manual form's rules, and completeness); a valid row is stored
 with its ``report_received`` event in one transaction (the running intake's outbox relay then
@@ -13,6 +14,7 @@ import argparse
 import csv
 import sys
 
+from contract import sealing
 from contract.config import load_config
 from contract.store import acquire_client, database_name, release_client, utcnow
 from intake import csv_import, domain
@@ -64,6 +66,22 @@ def _store(reports: Reports, form: dict, hub: str, key: str) -> bool:
     return reports.add(report, [domain.received_event(report)], idempotency_key=f"import:{key}") is None
 
 
+def hub_keygen(path: str) -> int:
+    """Write a new private key to ``path`` (never overwriting one) and print the public key."""
+    try:
+        print(sealing.write_private_key(path))
+    except FileExistsError:
+        try:
+            print(sealing.public_key_of(sealing.read_private_key(path)))  # the same key, its public half
+        except sealing.SealError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    except OSError as exc:
+        print(f"cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="intake.cli", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,7 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("file")
     imp.add_argument("--config", default="services/intake/config.yml")
     imp.add_argument("--errors", help="write the per-row error report to this CSV file (default: stderr)")
+    key = sub.add_parser("hub-keygen", help="make this hub's key pair: the private key to a new file (mode 0600), "
+                                            "the public key (for the hub directory) printed")
+    key.add_argument("file")
+    key.add_argument("--config", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.command == "hub-keygen":
+        return hub_keygen(args.file)
     config = load_config(args.config)
     rows = []
 

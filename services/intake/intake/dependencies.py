@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contract.store import Repository, Store, utcnow
 from intake import history, registry as regions_domain
+from intake.hub_store import HubReports
 
 log = logging.getLogger(__name__)
 REGISTRY_TTL_SECONDS = 30.0
@@ -27,7 +28,7 @@ PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
 SENDER_INDEX = [("source.sender_hash", ASCENDING), ("received_at", DESCENDING)]
 
 
-class Reports(Repository):
+class Reports(HubReports, Repository):
     _registry_cache: tuple[float, dict] | None = None
 
     def add(self, report: dict, events: list[dict], idempotency_key: str | None = None) -> str | None:
@@ -203,21 +204,23 @@ class Reports(Repository):
         self._registry_cache = (time.monotonic() + REGISTRY_TTL_SECONDS, value)
         return value
 
-    def replace_registry(self, regions: list[dict], categories: list[dict], source: str = "file") -> dict:
+    def replace_registry(self, regions: list[dict], categories: list[dict], source: str = "file",
+                         hubs: list[dict] | None = None) -> dict:
         self.db.registry.replace_one({"_id": "current"}, {"_id": "current", "regions": regions,
-                                                          "categories": categories, "loaded_at": utcnow(),
-                                                          "source": source}, upsert=True)
+                                                          "categories": categories, "hubs": hubs or [],
+                                                          "loaded_at": utcnow(), "source": source}, upsert=True)
         self._registry_cache = None
         return {"regions": len(regions), "categories": len(categories)}
 
     def apply_registry_update(self, regions: list[dict], categories: list[dict], version: str,
-                              updated_at) -> bool:
+                              updated_at, hubs: list[dict] | None = None) -> bool:
         """routing's registry after an import (``registry_updated``); False when the copy is already
         as new or newer (events of two imports may arrive out of order)."""
         newer = {"_id": "current", "$or": [{"updated_at": {"$exists": False}}, {"updated_at": {"$lt": updated_at}}]}
         try:
             self.db.registry.update_one(newer, {"$set": {
-                "regions": regions, "categories": categories, "loaded_at": utcnow(), "source": "routing",
+                "regions": regions, "categories": categories, "hubs": hubs or [], "loaded_at": utcnow(),
+                "source": "routing",
                 "version": version, "updated_at": updated_at}}, upsert=True)
         except DuplicateKeyError:  # the copy exists and is not older: nothing to do
             return False
@@ -249,6 +252,7 @@ class ReportStore(Store):
 
     def setup(self):
         super().setup()
+        self.repository.ensure_hub_indexes()
         path = registry_file(self.container.config)
         if path is None or not path.exists():
             return
@@ -258,5 +262,5 @@ class ReportStore(Store):
         from intake.schemas import RegistryCopyIn  # schemas import nothing of this module
         with open(path) as handle:
             loaded = RegistryCopyIn().load(yaml.safe_load(handle) or {})
-        counts = self.repository.replace_registry(loaded["regions"], loaded["categories"])
+        counts = self.repository.replace_registry(loaded["regions"], loaded["categories"], hubs=loaded["hubs"])
         log.info("intake: registry copy loaded from %s: %s", path, counts)

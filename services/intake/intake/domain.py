@@ -106,8 +106,10 @@ def merged(draft: dict, changes: dict) -> dict:
     return {**draft, **{k: v for k, v in changes.items() if v not in (None, "", [])}}
 
 
-def received_event(report: dict) -> dict:
-    """The ``report_received`` outbox entry for a complete report (no reporter identity)."""
+def received_event(report: dict, hub: str | None = None, **extra) -> dict:
+    """The ``report_received`` outbox entry for a complete report (no reporter identity).
+
+    ``hub`` is the emitting hub (the origin's by default); ``extra`` optional contract fields."""
     fields = {k: report.get(k) for k in (
         "tracking_id", "origin_hub", "target_hub", "channel", "classification", "category_code",
         "region_code", "title", "description", "location_text", "is_anonymous", "latitude", "longitude",
@@ -123,7 +125,7 @@ def received_event(report: dict) -> dict:
         fields["entered_by"] = source["entered_by"]["official_id"]
     if report.get("possible_duplicate_of"):
         fields["possible_duplicate_of"] = report["possible_duplicate_of"]
-    return events.build(events.REPORT_RECEIVED, hub=report["origin_hub"], **fields)
+    return events.build(events.REPORT_RECEIVED, hub=hub or report["origin_hub"], **fields, **extra)
 
 
 def draft_event(report: dict, now: datetime) -> dict:
@@ -152,6 +154,7 @@ def tracking_view(report: dict, language: str = "id") -> dict[str, Any]:
         "received_at": report["received_at"],
         "assignment": report.get("assignment"),
         "case": report.get("case"),
+        "delivery": history.delivery_view(report.get("hub_delivery"), language),
         "history": [{"at": h["at"], "step": h["step"], "label": history.label(h["step"], language),
                      "detail": h.get("detail") or {}} for h in entries],
     }

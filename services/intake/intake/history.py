@@ -62,7 +62,36 @@ STEP_LABELS = {
     "notification_queued": ("Pemberitahuan dijadwalkan", "Notification queued"),
     "notification_sent": ("Pemberitahuan terkirim", "Notification sent"),
     "notification_dead_lettered": ("Pemberitahuan gagal terkirim", "Notification could not be delivered"),
+    # between hubs (issue 14, intake.transfer); detail.hub names the other hub
+    "hub_waiting": ("Menunggu dikirim ke simpul yang berwenang", "Waiting to be delivered to the hub in charge"),
+    "hub_undeliverable": ("Tidak dapat dikirim ke simpul lain; ditangani di sini", "Could not be sent to another hub; handled here"),
+    "hub_received": ("Diterima dari simpul lain", "Received from another hub"),
+    "hub_accepted": ("Diterima oleh simpul yang berwenang", "Accepted by the hub in charge"),
+    "hub_dispositioned": ("Didisposisikan di simpul yang berwenang", "Dispositioned at the hub in charge"),
+    "hub_case_opened": ("Tindak lanjut dibuka di simpul yang berwenang", "Follow-up opened at the hub in charge"),
+    "hub_answered": ("Dijawab oleh simpul yang berwenang", "Answered by the hub in charge"),
+    "hub_closed": ("Selesai di simpul yang berwenang", "Closed at the hub in charge"),
+    "hub_archived": ("Diarsipkan di simpul yang berwenang", "Archived at the hub in charge"),
+    "hub_not_ours": ("Bukan kewenangan simpul tersebut; diteruskan atau dikembalikan", "Not that hub's either; sent on or back"),
 }
+
+
+DELIVERY_LABELS = {
+    "waiting": ("Menunggu dikirim ke simpul {hub}", "Waiting to be delivered to hub {hub}"),
+    "sent_on": ("Diteruskan ke simpul {hub}", "Sent on to hub {hub}"),
+    "accepted": ("Ditangani oleh simpul {hub}", "Handled by hub {hub}"),
+    "returned": ("Dikembalikan: bukan kewenangan simpul {hub}", "Returned: not hub {hub}'s authority"),
+    "undeliverable": ("Tidak dapat dikirim ke simpul {hub}", "Could not be sent to hub {hub}"),
+}
+
+
+def delivery_view(delivery: dict | None, language: str) -> dict | None:
+    """Where a report sent to another hub stands (None for a report handled here)."""
+    if not delivery:
+        return None
+    pair = DELIVERY_LABELS.get(delivery.get("state"), ("{hub}", "{hub}"))
+    text = (pair[1] if language == "en" else pair[0]).format(hub=delivery.get("hub"))
+    return {"hub": delivery.get("hub"), "state": delivery.get("state"), "since": delivery.get("since"), "label": text}
 
 
 def entry(step: str, at: datetime, detail: dict | None = None, event_id: str | None = None) -> dict:

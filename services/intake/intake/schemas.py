@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates
 
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS, LANGUAGES, STATUSES
 
@@ -134,6 +134,14 @@ class CaseOut(Schema):
     sla_working_days = fields.Integer()
 
 
+class DeliveryOut(Schema):
+    """A report sent to the hub in charge of it (docs/hubs.md)."""
+    hub = fields.String()
+    state = fields.String(metadata={"description": "waiting, sent_on, accepted, returned or undeliverable"})
+    since = fields.AwareDateTime(allow_none=True)
+    label = fields.String()
+
+
 class TrackingOut(Schema):
     """What anyone holding the tracking ID sees: no identity, no text of confidential reports."""
     tracking_id = fields.String()
@@ -150,6 +158,7 @@ class TrackingOut(Schema):
     received_at = fields.AwareDateTime()
     assignment = fields.Nested(AssignmentOut, allow_none=True)
     case = fields.Nested(CaseOut, allow_none=True)
+    delivery = fields.Nested(DeliveryOut, allow_none=True)
     history = fields.List(fields.Nested(HistoryEntryOut))
 
 
@@ -198,6 +207,26 @@ class CategoryCopyIn(Schema):
     name_en = fields.String(load_default=None, allow_none=True)
 
 
+class HubCopyIn(Schema):
+    """One hub of the directory (docs/hubs.md): where its tracking pages are, its sealing key."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{2,8}$"))
+    name = fields.String(load_default=None, allow_none=True)
+    tier = fields.String(required=True)
+    parent = fields.String(load_default=None, allow_none=True)
+    public_url = fields.String(load_default=None, allow_none=True)
+    public_key = fields.String(load_default=None, allow_none=True)
+
+    @pre_load
+    def older_spelling(self, data, **kwargs):
+        if isinstance(data, dict) and "level" in data and "tier" not in data:
+            data = {("tier" if k == "level" else k): v for k, v in data.items()}
+        return data
+
+
 class RegistryCopyIn(Schema):
     """The part of the registry intake keeps: regions with their SMS keywords, and categories."""
 
@@ -206,6 +235,7 @@ class RegistryCopyIn(Schema):
 
     regions = fields.List(fields.Nested(RegionCopyIn), load_default=list)
     categories = fields.List(fields.Nested(CategoryCopyIn), load_default=list)
+    hubs = fields.List(fields.Nested(HubCopyIn), load_default=list)
 
 
 def __getattr__(name: str):

@@ -14,14 +14,14 @@ from contract.consumer import consume
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages
-from contract.outbox import OutboxRelay
-from contract.web import WebAssets, WebPages
 from contract.store import utcnow
+from contract.web import WebAssets, WebPages
 # mixins imported as modules: `nameko run intake.service` must find one service class only
-from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, official_pages,
+from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, hubs, official_pages,
                     open311_entrypoints, schemas, tracking, web_pages)
 from intake import metrics as intake_metrics
 from intake.dependencies import ReportStore
+from intake.hub_link import HubLink, HubOutboxRelay
 
 
 def language_of(request) -> str:
@@ -39,13 +39,14 @@ def receipt_response(status: int, receipt: dict):
 
 
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, web_pages.CitizenPages,
-                    official_pages.IntakeOfficialPages, WebAssets, api_http.HealthAndMetrics):
+                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, hubs.HubEntrypoints,
+                    web_pages.CitizenPages, official_pages.IntakeOfficialPages, WebAssets, api_http.HealthAndMetrics):
     name = "intake"
 
     config = Config()
     reports = ReportStore()
-    outbox = OutboxRelay()
+    outbox = HubOutboxRelay()
+    hub_link = HubLink()
     metrics = Metrics()
     auth = Auth()
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
@@ -106,6 +107,8 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         if canonical is None:
             raise exceptions.invalid_tracking_id()
         report = self.reports.get(canonical)
+        if report is None and (elsewhere := self._elsewhere(canonical)):
+            return api_http.json_response(307, {"tracking_id": canonical, "location": elsewhere}, {"Location": elsewhere})
         if report is None:
             raise exceptions.report_not_found()
         view = domain.tracking_view(report, language_of(request))
@@ -139,9 +142,10 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     def on_registry_updated(self, payload):
         """routing imported a registry: refresh the copy that reports are checked against."""
         def apply(event):
-            loaded = schemas.RegistryCopyIn().load({"regions": event["regions"], "categories": event["categories"]})
+            loaded = schemas.RegistryCopyIn().load({"regions": event["regions"], "categories": event["categories"],
+                                                    "hubs": event["hubs"]})
             return self.reports.apply_registry_update(loaded["regions"], loaded["categories"], event["version"],
-                                                      event["updated_at"])
+                                                      event["updated_at"], hubs=loaded["hubs"])
         consume(self.metrics, events.REGISTRY_UPDATED, payload, apply)
 
     @rpc

@@ -44,7 +44,7 @@ def import_file(path: str, config: dict, kind: str | None = None) -> dict:
     repo, uri = _registry(config)
     try:
         registry, problems = registry_io.validate(data, lines, repo.known_codes(), repo.all_rules(),
-                                                  repo.unit_agencies())
+                                                  repo.unit_agencies(), repo.hubs())
         if problems:
             raise CliError(json.dumps({"errors": problems}, indent=2, ensure_ascii=False))
         return repo.import_registry(registry, config.get("HUB_CODE") or "ID")

@@ -12,6 +12,7 @@ from contract.auth import AuthClient, csrf_signer, token_hash
 from contract.store import DEFAULT_URI, Repository, Store, acquire_client, database_name, release_client, utcnow
 from routing import domain
 from routing.domain import signin
+from routing.domain import forwarding
 from routing.exceptions import StaleState
 
 REGISTRY_COLLECTIONS = domain.COLLECTIONS
@@ -50,8 +51,9 @@ class Registry(Repository):
                        for r in self.db.regions.find({}, session=session).sort("_id", ASCENDING)]
             categories = [{"code": c["_id"], "name_id": c.get("name_id"), "name_en": c.get("name_en")}
                           for c in self.db.categories.find({}, session=session).sort("_id", ASCENDING)]
+            hubs = forwarding.directory_for_event(list(self.db.hubs.find({}, session=session).sort("_id", ASCENDING)))
             self.stage_events(session, [events.build(events.REGISTRY_UPDATED, hub, version=version, updated_at=now,
-                                                     regions=regions, categories=categories)])
+                                                     regions=regions, categories=categories, hubs=hubs)])
             return counts
         return self.transaction(txn)
 
@@ -90,6 +92,10 @@ class Registry(Repository):
 
     def unit_agencies(self) -> dict[str, str]:
         return {u["_id"]: u["agency_code"] for u in self.db.units.find({}, {"agency_code": 1})}
+
+    def hubs(self) -> list[dict]:
+        """The hub directory as stored (docs/hubs.md)."""
+        return [forwarding.hub_doc(h) for h in self.db.hubs.find().sort("_id", ASCENDING)]
 
     def all_rules(self) -> list[dict]:
         return list(self.db.rules.find())

@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 
 from contract.errors import error, from_validation_error
 from routing import domain, schemas
+from routing.domain import forwarding
 
 LIST_FIELDS = {"keywords"}
 _INDEXED = re.compile(r"^(\w+)\.(\d+)(?:\.|$)")
@@ -107,13 +108,15 @@ def with_lines(items: list[dict], lines: dict[str, list[int]]) -> list[dict]:
 
 
 def validate(data: dict, lines: dict[str, list[int]], known: dict, stored_rules: list[dict],
-             unit_agency: dict) -> tuple[dict | None, list[dict]]:
-    """(the loaded registry, []) or (None, error items with lines): schema, then cross-references."""
+             unit_agency: dict, stored_hubs: list[dict] = ()) -> tuple[dict | None, list[dict]]:
+    """(the loaded registry, []) or (None, error items with lines): schema, then cross-references
+    (and the hub directory after the import must be a tree of tiers)."""
     try:
         registry = schemas.RegistryIn().load(data)
     except ValidationError as exc:
         return None, with_lines(from_validation_error(exc).errors, lines)
     problems = domain.registry_problems(registry, known, stored_rules, unit_agency)
+    problems += forwarding.directory_problems(registry.get("hubs") or [], list(stored_hubs))
     return (None, with_lines(problems, lines)) if problems else (registry, [])
 
 

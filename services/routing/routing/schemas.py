@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from contract.auth import ROLES
+from contract.hubnet import TIERS
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 
 CODE = validate.Regexp(re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"), error="Not a valid code.")
@@ -21,10 +22,22 @@ class Strict(Schema):
 
 
 class HubIn(Strict):
+    """One hub of the directory (docs/hubs.md). Codes are strings: quote "5108" in YAML."""
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{2,8}$"))
     name = fields.String(required=True)
-    level = fields.String(required=True, validate=validate.OneOf(("national", "province", "district")))
+    tier = fields.String(required=True, validate=validate.OneOf(TIERS))
+    parent = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z0-9]{2,8}$"))
     region_code = fields.String(load_default=None, allow_none=True, validate=REGION)
+    public_url = fields.Url(load_default=None, allow_none=True, require_tld=False, schemes={"http", "https"})
+    public_key = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9+/]{43}=$", error="Not a base64 X25519 public key (44 characters)."))
+
+    @pre_load
+    def older_spelling(self, data, **kwargs):
+        """``level`` was the field's first name; a file may use either, not both."""
+        if isinstance(data, dict) and "level" in data and "tier" not in data:
+            data = {("tier" if k == "level" else k): v for k, v in data.items()}
+        return data
 
 
 class RegionIn(Strict):
@@ -121,6 +134,12 @@ class ReturnIn(ActionIn):
     """Not our authority: back up one tier, or to the agency named."""
     reason = fields.String(required=True, validate=validate.Length(min=5, max=2000))
     agency_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+
+
+class ForwardIn(ActionIn):
+    """Bukan Wewenang across hubs: send the report to the hub in charge, with the reason."""
+    target_hub = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{2,8}$", error="Not a hub code."))
+    reason = fields.String(required=True, validate=validate.Length(min=5, max=1000))
 
 
 class DispositionIn(ActionIn):

@@ -20,7 +20,7 @@ from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
-from routing import domain, exceptions, observability, registry_io, schemas
+from routing import domain, exceptions, forwarding_api, observability, registry_io, schemas
 from routing.accounts import AccountStore
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
 from routing.domain import inbox, workflow
@@ -33,8 +33,8 @@ def _body(request) -> dict:
     return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
 
 
-class RoutingService(signin_api.SignInApi, signin_pages.SignInPages, pages.WorkflowPages, web.WebAssets,
-                     api_http.HealthAndMetrics):
+class RoutingService(forwarding_api.ForwardingEntrypoints, signin_api.SignInApi, signin_pages.SignInPages,
+                     pages.WorkflowPages, web.WebAssets, api_http.HealthAndMetrics):
     name = "routing"
 
     config = Config()
@@ -225,7 +225,8 @@ class RoutingService(signin_api.SignInApi, signin_pages.SignInPages, pages.Workf
 
     def _import(self, data: dict, lines: dict) -> dict:
         registry, problems = registry_io.validate(data, lines, self.registry.known_codes(),
-                                                  self.registry.all_rules(), self.registry.unit_agencies())
+                                                  self.registry.all_rules(), self.registry.unit_agencies(),
+                                                  self.registry.hubs())
         if problems:
             raise ApiError(problems)
         counts = self.registry.import_registry(registry, self.config["HUB_CODE"])

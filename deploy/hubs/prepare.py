@@ -1,0 +1,115 @@
+"""Prepare the demo hubs of deploy/hubs/hubs.yml on one machine: keys, link secrets, registries.
+
+    python deploy/hubs/prepare.py ROOT BASE_OFFSET    # ROOT: the hubs' run folder (.run/hubs)
+
+For each hub (run folder ROOT/<code>): its intake key pair (private key in secrets/hub.key, mode
+0600), its link secrets (secrets/links.yml, mode 0600: its broker, the users its neighbours log in
+as, its logins on its neighbours' brokers; generated once and kept), and its registry file
+(registry.yml: the demo region with the directory and the owners of deploy/hubs/hubs.yml). Writes
+ROOT/directory.yml (the directory with public URLs and keys, no secret) and prints one line per
+hub: `code offset run_dir`.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import yaml
+from nacl.public import PrivateKey
+
+from contract import hubnet, localstack
+
+HERE = Path(__file__).resolve().parent
+DEMO_REGION = HERE.parent / "demo" / "region.yml"
+DIRECTORY_FIELDS = ("code", "name", "tier", "parent", "region_code")
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.chmod(path, 0o600)
+
+
+def key_pair(run_dir: Path) -> str:
+    """This hub's intake public key (base64), the private key generated once into secrets/hub.key."""
+    path = run_dir / "secrets" / "hub.key"
+    if not path.exists():
+        _write_private(path, base64.b64encode(bytes(PrivateKey.generate())).decode() + "\n")
+    private = PrivateKey(base64.b64decode(path.read_text().strip()))
+    return base64.b64encode(bytes(private.public_key)).decode()
+
+
+def _existing_links(run_dir: Path) -> dict:
+    path = run_dir / "secrets" / "links.yml"
+    return yaml.safe_load(path.read_text()) if path.exists() else {}
+
+
+def link_secrets(plan: list[dict], root: Path, base: int) -> dict[str, dict]:
+    """Each hub's links.yml content; a link's password is generated once and kept."""
+    directory = [{k: h.get(k) for k in ("code", "tier", "parent")} for h in plan]
+    old = {h["code"]: _existing_links(root / h["code"]) for h in plan}
+    out = {}
+    for hub in plan:
+        code, env = hub["code"], hub["env"]
+        out[code] = {"hub": code,
+                     "local_amqp_uri": localstack.amqp_uri(env["LAPOR_RUN_DIR"], env["LAPOR_AMQP_PORT"]),
+                     "local_management_uri": localstack.api_uri(env["LAPOR_RUN_DIR"], env["LAPOR_RABBIT_MGMT_PORT"]),
+                     "inbound": {}, "neighbours": {}}
+    for hub in plan:
+        code = hub["code"]
+        for other in hubnet.neighbours(directory, code):
+            # the user `hub-<code>` on other's broker, which code's shovel logs in as
+            password = (old[other].get("inbound", {}).get(code, {}).get("password")
+                        or secrets.token_hex(24))
+            port = next(h["env"]["LAPOR_AMQP_PORT"] for h in plan if h["code"] == other)
+            out[other]["inbound"][code] = {"user": f"hub-{code}", "password": password}
+            out[code]["neighbours"][other] = {"amqp_uri": f"amqp://hub-{code}:{password}@127.0.0.1:{port}/%2F"}
+    return out
+
+
+def registry_for(directory: list[dict], owners: dict[str, dict[str, str]]) -> dict:
+    """The demo region with this directory, each region and agency owned as hubs.yml says."""
+    registry = yaml.safe_load(DEMO_REGION.read_text())
+    registry["hubs"] = directory
+    for kind in ("regions", "agencies"):
+        for item in registry.get(kind, []):
+            item["hub"] = owners[kind].get(item["code"], "ID")
+    agency_hub = {a["code"]: a["hub"] for a in registry.get("agencies", [])}
+    for official in registry.get("officials", []):
+        official["hub"] = agency_hub.get(official.get("agency_code"), "ID")
+    return registry
+
+
+def main(root: Path, base: int) -> None:
+    hubs = yaml.safe_load((HERE / "hubs.yml").read_text())["hubs"]
+    plan = []
+    for hub in hubs:
+        offset = base + int(hub["offset"])
+        env = {"LAPOR_RUN_DIR": str(root / hub["code"]), **localstack.ports(offset)}
+        plan.append({**hub, "offset": offset, "env": env})
+    directory = []
+    for hub in plan:
+        entry = {k: hub[k] for k in DIRECTORY_FIELDS if hub.get(k) is not None}
+        entry["public_url"] = f"http://127.0.0.1:{hub['env']['LAPOR_HTTP_PORT']}"
+        entry["public_key"] = key_pair(Path(hub["env"]["LAPOR_RUN_DIR"]))
+        directory.append(entry)
+    problems = hubnet.validate_directory(directory)
+    if problems:
+        raise SystemExit(f"deploy/hubs/hubs.yml: {'; '.join(problems)}")
+    (root / "directory.yml").write_text(yaml.safe_dump({"hubs": directory}, sort_keys=False))
+    owners = {kind: {code: h["code"] for h in plan for code in h.get(kind, [])} for kind in ("regions", "agencies")}
+    for code, links in link_secrets(plan, root, base).items():
+        _write_private(root / code / "secrets" / "links.yml", yaml.safe_dump(links, sort_keys=False))
+        (root / code / "registry.yml").write_text(yaml.safe_dump(registry_for(directory, owners), sort_keys=False,
+                                                                 allow_unicode=True))
+    for hub in plan:
+        print(hub["code"], hub["offset"], hub["env"]["LAPOR_RUN_DIR"])
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]).resolve(), int(sys.argv[2]))

@@ -1,0 +1,124 @@
+"""The messages hubs send each other over the shovel links (``docs/hubs.md``, wire format).
+
+Two kinds, one envelope: a ``transfer`` hands a report to the hub that owns it (the reporter's
+identity sealed for that hub, see ``contract.sealing``); a ``status`` carries the owner's steps
+back to the origin hub. ``hops`` (the hubs visited, in order) travels with every message so a
+message never visits a hub twice. Loaded strictly: an unknown field, kind or ``schema_version``
+is refused (the receiver dead-letters it).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from contract.ids import HUB_CODE, parse_tracking_id
+from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
+
+SCHEMA_VERSION = 1
+KINDS = ("transfer", "status")
+STEPS = ("accepted", "dispositioned", "case_opened", "answered", "closed", "archived", "not_ours")
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+MESSAGE_TYPE = "lapor.hub.{kind}"
+
+_HUB = fields.String(required=True, validate=validate.Regexp(HUB_CODE))
+
+
+def _hub(**kwargs):
+    return fields.String(validate=validate.Regexp(HUB_CODE), **kwargs)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ReportBody(Strict):
+    """What the owner needs to handle the report (no identity: that is sealed)."""
+    title = fields.String(required=True, validate=validate.Length(max=500))
+    description = fields.String(required=True, validate=validate.Length(max=20000))
+    classification = fields.String(required=True, validate=validate.OneOf(CLASSIFICATIONS))
+    category_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{2}(\d{2})?$"))
+    location_text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    incident_date = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"))
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    language = fields.String(load_default="id", validate=validate.OneOf(LANGUAGES))
+    gesi = fields.List(fields.String(validate=validate.OneOf(GESI_MARKERS)), load_default=list)
+    is_anonymous = fields.Boolean(required=True)
+    is_confidential = fields.Boolean(required=True)
+    received_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
+class EvidenceBody(Strict):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    content_type = fields.String(required=True, validate=validate.OneOf(("image/jpeg", "image/png", "application/pdf")))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    data = fields.String(required=True, validate=validate.Length(max=MAX_EVIDENCE_BYTES * 4 // 3 + 8))
+
+
+class TransferBody(Strict):
+    report = fields.Nested(ReportBody, required=True)
+    evidence = fields.List(fields.Nested(EvidenceBody), load_default=list, validate=validate.Length(max=10))
+    sealed_reporter = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
+    reason = fields.String(required=True, validate=validate.Length(max=1000))
+    forwarded_by = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    manual = fields.Boolean(load_default=False)
+
+
+class StatusBody(Strict):
+    step = fields.String(required=True, validate=validate.OneOf(STEPS))
+    at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    owner_hub = _hub(required=True)
+    detail = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), load_default=dict)
+
+
+class HubMessage(Strict):
+    schema_version = fields.Integer(required=True, validate=validate.Equal(SCHEMA_VERSION))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    message_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{8,100}$"))
+    tracking_id = fields.String(required=True)
+    origin_hub = _hub(required=True)
+    source_hub = _hub(required=True)
+    target_hub = _hub(required=True)
+    hops = fields.List(_hub(), required=True, validate=validate.Length(min=1, max=16))
+    sent_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    transfer = fields.Nested(TransferBody, load_default=None, allow_none=True)
+    status = fields.Nested(StatusBody, load_default=None, allow_none=True)
+
+    @validates_schema
+    def check(self, data, **kwargs):
+        if parse_tracking_id(data["tracking_id"]) != data["tracking_id"]:
+            raise ValidationError("Not a canonical tracking ID.", "tracking_id")
+        if not data["tracking_id"].startswith(data["origin_hub"] + "-"):
+            raise ValidationError("The origin hub must be the tracking ID's hub.", "origin_hub")
+        if data["kind"] == "transfer" and not data.get("transfer"):
+            raise ValidationError("A transfer needs its body.", "transfer")
+        if data["kind"] == "status" and not data.get("status"):
+            raise ValidationError("A status needs its body.", "status")
+        if len(set(data["hops"])) != len(data["hops"]):
+            raise ValidationError("A hub appears twice in the hop chain.", "hops")
+
+
+def load(body) -> dict:
+    """A received message, validated (``ValidationError`` when malformed or of another version)."""
+    if not isinstance(body, dict):
+        raise ValidationError("A hub message is a JSON object.")
+    return HubMessage().load(body)
+
+
+def dump(message: dict) -> dict:
+    """A message ready to publish (validated: a bad message is refused at the sender)."""
+    dumped = HubMessage().dump(message)
+    HubMessage().load(dumped)
+    return dumped
+
+
+def new_message(kind: str, tracking_id: str, origin_hub: str, source_hub: str, target_hub: str,
+                hops: list[str], now: datetime, **body) -> dict:
+    return {"schema_version": SCHEMA_VERSION, "kind": kind, "message_id": uuid.uuid4().hex,
+            "tracking_id": tracking_id, "origin_hub": origin_hub, "source_hub": source_hub,
+            "target_hub": target_hub, "hops": list(hops), "sent_at": now, **body}

@@ -1,0 +1,96 @@
+"""The local (one-machine) stack's ports and broker credentials, in one place.
+
+Every script, test, benchmark and CLI that talks to a broker started by ``deploy/local/rabbitmq.sh``
+builds its AMQP and management URIs here, from the credentials generated once per run folder:
+``<run dir>/secrets/rabbitmq.env`` (mode 0600, ``LAPOR_RABBIT_USER=`` / ``LAPOR_RABBIT_PASSWORD=``
+lines, readable by the shell too). The broker has no ``guest`` user.
+
+    python -m contract.localstack credentials RUN_DIR   # creates if missing; prints shell lines
+    python -m contract.localstack ports OFFSET          # the port environment for an offset
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+USER = "lapor"
+CREDENTIALS_FILE = Path("secrets") / "rabbitmq.env"
+
+# Port ranges per offset. Each range is wider than any offset in use (0..299), so that no two
+# offsets ever share a port; the front door and the services take HTTP_PORT .. HTTP_PORT + 9.
+PORT_BASES = {
+    "LAPOR_EPMD_PORT": 4379,         # 4379 .. 4678
+    "LAPOR_AMQP_PORT": 5682,         # 5682 .. 5981
+    "LAPOR_RABBIT_MGMT_PORT": 15800,  # 15800 .. 16099
+    "LAPOR_RABBIT_PROM_PORT": 16100,  # 16100 .. 16399
+    "LAPOR_RABBIT_DIST_PORT": 25682,  # 25682 .. 25981 (rabbitmqctl uses dist + 10000 .. + 10010)
+    "LAPOR_STORE_PORT": 27027,       # 27027 .. 27326
+}
+HTTP_BASE, HTTP_STEP = 8780, 10      # 8780 + 10 * offset .. + 9
+MAX_OFFSET = 299
+
+
+def ports(offset: int) -> dict[str, str]:
+    """The port settings of deploy/local for one offset (strings, ready for an environment)."""
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValueError(f"port offset {offset} is outside 0..{MAX_OFFSET}")
+    values = {name: str(base + offset) for name, base in PORT_BASES.items()}
+    values["LAPOR_HTTP_PORT"] = str(HTTP_BASE + HTTP_STEP * offset)
+    return values
+
+
+def credentials(run_dir: str | os.PathLike, create: bool = True) -> dict[str, str]:
+    """The local broker's user and password for ``run_dir`` (generated on first use)."""
+    path = Path(run_dir) / CREDENTIALS_FILE
+    if not path.exists():
+        if not create:
+            raise FileNotFoundError(f"no broker credentials at {path}; start the broker first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # created meanwhile by another process: read theirs
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(f"LAPOR_RABBIT_USER={USER}\nLAPOR_RABBIT_PASSWORD={secrets.token_hex(24)}\n")
+    values = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {"user": values["LAPOR_RABBIT_USER"], "password": values["LAPOR_RABBIT_PASSWORD"]}
+
+
+def amqp_uri(run_dir: str | os.PathLike, port: int | str, vhost: str = "", scheme: str = "amqp") -> str:
+    creds = credentials(run_dir)
+    return f"{scheme}://{creds['user']}:{creds['password']}@127.0.0.1:{port}/{vhost}"
+
+
+def api_uri(run_dir: str | os.PathLike, port: int | str) -> str:
+    """The management API base URI, credentials included (as nameko's test plugin expects)."""
+    creds = credentials(run_dir)
+    return f"http://{creds['user']}:{creds['password']}@127.0.0.1:{port}"
+
+
+def env_uris(env: dict) -> dict[str, str]:
+    """AMQP, management and store URIs for a deploy/local environment (LAPOR_RUN_DIR and ports)."""
+    run_dir = env["LAPOR_RUN_DIR"]
+    return {"amqp": amqp_uri(run_dir, env["LAPOR_AMQP_PORT"]),
+            "api": api_uri(run_dir, env["LAPOR_RABBIT_MGMT_PORT"]),
+            "mongodb": f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true"}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "credentials":
+        creds = credentials(argv[1])
+        print(f"LAPOR_RABBIT_USER={creds['user']}\nLAPOR_RABBIT_PASSWORD={creds['password']}")
+        return 0
+    if len(argv) == 2 and argv[0] == "ports":
+        for name, value in ports(int(argv[1])).items():
+            print(f"{name}={value}")
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,137 @@
+"""Intake's I/O for the hub network: the broker topology, this hub's private key, the inbound
+consumer that can dead-letter, and the outbox relay that counts hub messages.
+
+- ``HubLink`` (DependencyProvider): declares ``lapor.hubs.*`` for the neighbours in the
+  directory at start and after each registry update; holds the private key read from
+  ``HUB_KEY_FILE`` (``LAPOR_HUB_KEY_FILE``, a secrets file); never in the registry or the repo.
+- ``hub_inbound`` (entrypoint): consumes ``lapor.hubs.in``; a worker raising :class:`DeadLetter`
+  has its message rejected without requeue, which the queue dead-letters to ``lapor.hubs.dead``;
+  a body that cannot even be decoded is dead-lettered the same way, never crashing the service.
+"""
+from __future__ import annotations
+
+import logging
+
+from kombu import Connection, Exchange, Queue
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer, QueueConsumer
+
+from contract import hubnet, sealing
+from contract.outbox import OutboxRelay
+from intake import hub_metrics
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetter(Exception):
+    """A hub message that can never be handled (malformed, unknown version, not for us)."""
+
+
+def inbound_queue() -> Queue:
+    return Queue(hubnet.IN_QUEUE, exchange=Exchange(hubnet.IN_EXCHANGE, type="fanout", durable=True),
+                 durable=True, queue_arguments=hubnet.queue_arguments(hubnet.IN_QUEUE))
+
+
+class HubQueueConsumer(QueueConsumer):
+    """A queue consumer of its own (its own connection) that dead-letters undecodable bodies."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for consumer in consumers:
+            consumer.on_decode_error = self._undecodable
+        return consumers
+
+    def _undecodable(self, message, exc):
+        log.error("hub message dead-lettered: cannot decode the body (%s: %s)", type(exc).__name__, exc)
+        hub_metrics.received("unknown", "unknown", "dead_lettered")
+        if message.channel.connection:
+            message.reject(requeue=False)
+
+
+class HubConsumer(Consumer):
+    queue_consumer = HubQueueConsumer()
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is not None and isinstance(exc_info[1], DeadLetter):
+            if message.channel.connection:
+                message.reject(requeue=False)  # the queue dead-letters it to lapor.hubs.dead
+            return
+        super().handle_message_processed(message, result, exc_info)
+
+
+def hub_inbound(fn):
+    """Consume this hub's inbound queue (requeue on a transient error; DeadLetter to give up)."""
+    return HubConsumer.decorator(inbound_queue(), requeue_on_error=True)(fn)
+
+
+class HubLinkHandle:
+    def __init__(self, provider: "HubLink"):
+        self._provider = provider
+
+    @property
+    def private_key(self) -> str:
+        """This hub's private key; ``sealing.SealError`` if the secrets file is missing or bad."""
+        if self._provider.private_key is None:
+            self._provider.load_key()
+        return self._provider.private_key
+
+    def declare(self, directory: list[dict], here: str) -> list[str]:
+        return self._provider.declare(directory, here)
+
+
+class HubLink(DependencyProvider):
+    def setup(self):
+        self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
+        self.key_file = self.container.config.get("HUB_KEY_FILE") or ""
+        self.here = str(self.container.config.get("HUB_CODE") or "ID")
+        self.private_key = None
+        self.declared: set[str] = set()
+        if self.key_file:
+            try:
+                self.load_key()
+            except sealing.SealError as exc:  # the service still starts: local reports need no key
+                log.error("hub key: %s; reports forwarded to this hub wait until it is fixed", exc)
+        else:
+            log.warning("hub key: HUB_KEY_FILE (LAPOR_HUB_KEY_FILE) is not set; this hub cannot open "
+                        "identities sealed for it")
+        declare_topology(self.amqp_uri, [])
+
+    def load_key(self) -> None:
+        if not self.key_file:
+            raise sealing.SealError("HUB_KEY_FILE (LAPOR_HUB_KEY_FILE) is not set")
+        self.private_key = sealing.read_private_key(self.key_file)
+
+    def declare(self, directory: list[dict], here: str) -> list[str]:
+        """Declare the exchanges and queues for this hub's neighbours (idempotent)."""
+        try:
+            neighbours = hubnet.neighbours(directory, here)
+        except (KeyError, hubnet.DirectoryError):
+            return []
+        if not set(neighbours) <= self.declared:
+            declare_topology(self.amqp_uri, neighbours)
+            self.declared |= set(neighbours)
+        return neighbours
+
+    def get_dependency(self, worker_ctx):
+        return HubLinkHandle(self)
+
+
+def declare_topology(amqp_uri: str, neighbours: list[str]) -> None:
+    try:
+        with Connection(amqp_uri, connect_timeout=5) as connection:
+            hubnet.declare_topology(connection.default_channel, neighbours)
+    except Exception as exc:  # broker down at start: the outbox keeps messages until it is back
+        log.warning("hub topology not declared now (%s: %s); retried after the next registry update",
+                    type(exc).__name__, exc)
+
+
+class HubOutboxRelay(OutboxRelay):
+    """intake's outbox relay: counts hub messages once the broker has confirmed them."""
+
+    def published(self, entry: dict) -> None:
+        if entry.get("exchange") == hubnet.OUT_EXCHANGE:
+            message = entry["payload"]
+            hub_metrics.sent(entry["routing_key"], message.get("kind", "unknown"))
+            if message.get("kind") == "transfer":
+                hub_metrics.forwarded("out", entry["routing_key"])

@@ -1,0 +1,60 @@
+"""Intake's metrics for the hub network (names in docs/hubs.md, for the alert rules)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from prometheus_client import Counter, Gauge
+
+log = logging.getLogger(__name__)
+
+SENT = Counter("lapor_intake_hub_messages_sent_total",
+               "Hub messages confirmed by this hub's broker for a neighbour, by kind (transfer, status).",
+               ["neighbour", "kind"])
+RECEIVED = Counter("lapor_intake_hub_messages_received_total",
+                   "Hub messages consumed from lapor.hubs.in, by the last hop, kind and outcome "
+                   "(accepted, duplicate, relayed, applied, refused, dead_lettered).",
+                   ["neighbour", "kind", "outcome"])
+FORWARDED = Counter("lapor_intake_hub_reports_forwarded_total",
+                    "Reports forwarded out to / in from a neighbour hub.", ["direction", "neighbour"])
+BACKLOG = Gauge("lapor_intake_hub_outbound_backlog",
+                "Hub messages staged in intake's outbox for a neighbour, not yet confirmed by the broker.",
+                ["neighbour"])
+UNDELIVERED = Gauge("lapor_intake_hub_undelivered_reports",
+                    "Reports sent from this hub and not yet accepted by their owner hub.", ["hub"])
+OLDEST_UNDELIVERED = Gauge("lapor_intake_hub_oldest_undelivered_age_seconds",
+                           "Age of the oldest report sent from this hub and not yet accepted by its owner (0: none).")
+
+
+def _safe(fn):
+    def wrapper(*args, **kwargs):
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # metrics never make a worker fail
+            log.warning("hub metrics: %s failed", fn.__name__, exc_info=True)
+    return wrapper
+
+
+@_safe
+def sent(neighbour: str, kind: str) -> None:
+    SENT.labels(neighbour, kind).inc()
+
+
+@_safe
+def received(neighbour: str, kind: str, outcome: str) -> None:
+    RECEIVED.labels(neighbour, kind, outcome).inc()
+
+
+@_safe
+def forwarded(direction: str, neighbour: str) -> None:
+    FORWARDED.labels(direction, neighbour).inc()
+
+
+@_safe
+def gauges(backlog: dict[str, int], neighbours: list[str], undelivered: dict[str, int], known_hubs: list[str],
+           oldest: datetime | None, now: datetime) -> None:
+    for neighbour in set(neighbours) | set(backlog):
+        BACKLOG.labels(neighbour).set(backlog.get(neighbour, 0))
+    for hub in set(known_hubs) | set(undelivered):
+        UNDELIVERED.labels(hub).set(undelivered.get(hub, 0))
+    OLDEST_UNDELIVERED.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)

@@ -1,0 +1,226 @@
+"""Intake's entrypoints for the hub network (docs/hubs.md).
+
+- ``report_forwarded`` (routing decided, or an official forwarded by hand): send the transfer
+  towards the owner hub through the outbox; a forwarded-in report sent on tells its origin.
+- ``lapor.hubs.in``: accept a transfer for this hub once, relay one for another hub, apply a
+  status from an owner hub; dead-letter what can never be handled.
+- the owner's steps on a forwarded-in report go back to the origin as ``status`` messages.
+- a tracking ID of another hub: where to find it (the origin hub's public URL).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+
+from marshmallow import ValidationError
+from nameko.events import event_handler
+from nameko.timer import timer
+
+from contract import events, hubwire, sealing
+from contract.consumer import RejectEvent, consume
+from contract.ids import hub_of
+from contract.store import utcnow
+from intake import domain, history, hub_metrics, transfer
+from intake.hub_link import DeadLetter, hub_inbound
+
+log = logging.getLogger(__name__)
+
+
+def decoded_evidence(body: dict) -> list[dict]:
+    """The transfer's evidence as bytes, each checked against its sha256 (DeadLetter if not)."""
+    files = []
+    for item in body["evidence"]:
+        try:
+            data = base64.b64decode(item["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise DeadLetter(f"evidence {item['filename']!r} is not base64")
+        if hashlib.sha256(data).hexdigest() != item["sha256"]:
+            raise DeadLetter(f"evidence {item['filename']!r} does not match its sha256")
+        files.append({**item, "bytes": data})
+    return files
+
+
+class HubEntrypoints:
+    """Mixed into IntakeService; needs ``self.reports``, ``self.outbox``, ``self.hub_link``,
+    ``self.metrics`` and ``self.config``."""
+
+    @property
+    def _here(self) -> str:
+        return str(self.config["HUB_CODE"])
+
+    # --- out: a report for another hub ----------------------------------------------------------
+
+    @event_handler("routing", events.REPORT_FORWARDED, requeue_on_error=True)
+    def on_report_forwarded_send(self, payload):
+        consume(self.metrics, events.REPORT_FORWARDED, payload, self._send_transfer)
+        self.outbox.wake()
+
+    def _send_transfer(self, event: dict) -> bool:
+        report = self.reports.get(event["tracking_id"])
+        if report is None:
+            raise RejectEvent(f"no report {event['tracking_id']} at this hub")
+        here, target, now = self._here, event["target_hub"], utcnow()
+        directory = self.reports.hub_directory()
+        self.hub_link.declare(directory, here)
+        forwarded_in = bool(report.get("forwarded_in")) and hub_of(report["tracking_id"]) != here
+        messages = []
+        try:
+            message, hop = transfer.outbound(report, target, here, directory, sealing.seal,
+                                             self.reports.evidence_files(report), event["reason"],
+                                             event.get("actor") or "system", bool(event.get("manual")), now)
+            messages.append((message, hop))
+            delivery = transfer.waiting_delivery(target, hop, now)
+            if forwarded_in:
+                delivery["state"] = "sent_on"  # the owner answers the origin, not this hub
+            entry = history.entry("hub_waiting", now, {"hub": target, "next_hop": hop})
+        except (transfer.Undeliverable, sealing.SealError) as exc:
+            log.error("report %s cannot be sent to hub %s: %s", report["tracking_id"], target, exc)
+            delivery = {"hub": target, "state": "undeliverable", "since": now, "status_at": None}
+            entry = history.entry("hub_undeliverable", now, {"hub": target})
+        if forwarded_in:
+            try:
+                messages.append(transfer.status(report, "not_ours", {"next_hub": target}, here, directory, now))
+            except transfer.Undeliverable as exc:
+                log.error("report %s: origin hub unreachable for not_ours: %s", report["tracking_id"], exc)
+        return self.reports.send_hub_message(f"{event['event_id']}:hub-out", report["_id"],
+                                             {"hub_delivery": delivery}, entry, messages)
+
+    # --- in: lapor.hubs.in ----------------------------------------------------------------------
+
+    @hub_inbound
+    def on_hub_message(self, body):
+        try:
+            message = hubwire.load(body)
+        except ValidationError as exc:
+            log.error("hub message dead-lettered: %s", exc.messages)
+            hub_metrics.received("unknown", "unknown", "dead_lettered")
+            raise DeadLetter(str(exc.messages))
+        try:
+            outcome = self._handle_hub_message(message)
+        except DeadLetter as exc:
+            log.error("hub message %s (%s %s) dead-lettered: %s", message["message_id"], message["kind"],
+                      message["tracking_id"], exc)
+            hub_metrics.received(message["hops"][-1], message["kind"], "dead_lettered")
+            raise
+        hub_metrics.received(message["hops"][-1], message["kind"], outcome)
+        self.outbox.wake()
+
+    def _handle_hub_message(self, message: dict) -> str:
+        here, now = self._here, utcnow()
+        directory = self.reports.hub_directory()
+        self.hub_link.declare(directory, here)
+        action, detail = transfer.arrival(message, here, directory)
+        if action == "relay":
+            applied = self.reports.relay_hub_message(message["message_id"], [(transfer.relayed(message, here), detail)])
+            return "relayed" if applied else "duplicate"
+        if action == "refuse":
+            back = transfer.refusal(message, here, detail, directory, now)
+            log.warning("hub message %s for hub %s refused here: %s", message["message_id"], message["target_hub"],
+                        detail)
+            if back is None:
+                raise DeadLetter(f"refused and no way back to the origin: {detail}")
+            self.reports.relay_hub_message(message["message_id"], [back])
+            return "refused"
+        if message["kind"] == "transfer":
+            return self._accept_transfer(message, directory, now)
+        return self._apply_status(message)
+
+    def _accept_transfer(self, message: dict, directory: list[dict], now) -> str:
+        here, body = self._here, message["transfer"]
+        if message["origin_hub"] == here:  # sent back to where it was filed: not theirs either
+            return self._apply_status({**message, "status": {
+                "step": "not_ours", "at": message["sent_at"], "owner_hub": message["source_hub"],
+                "detail": {"returned": "true", "target_hub": here}}})
+        identity = {}
+        if body["sealed_reporter"]:
+            try:
+                identity = sealing.unseal(body["sealed_reporter"], self.hub_link.private_key)
+            except sealing.SealError as exc:
+                raise DeadLetter(f"sealed identity: {exc}")
+        files = decoded_evidence(body)
+        report = transfer.accepted_report(message, identity, here, now, domain.new_reporter_ref())
+        report["attachments"] = self.reports.store_evidence(report["_id"], files, now)
+        messages = []
+        try:
+            messages.append(transfer.status(report, "accepted", {}, here, directory, now))
+        except transfer.Undeliverable as exc:
+            log.error("report %s accepted, but its origin is unreachable: %s", report["_id"], exc)
+        outcome = self.reports.accept_transfer(message["message_id"], report, [transfer.received_event(report)],
+                                               messages)
+        if outcome == "accepted":
+            hub_metrics.forwarded("in", message["hops"][-1])
+        return outcome
+
+    def _apply_status(self, message: dict) -> str:
+        report = self.reports.get(message["tracking_id"])
+        if report is None or hub_of(message["tracking_id"]) != self._here:
+            log.warning("status %s for %s: no such report filed here", message["message_id"], message["tracking_id"])
+            return "refused"
+        update = transfer.origin_update(report, message)
+        return "applied" if self.reports.apply_hub_status(message["message_id"], report["_id"], update["set"],
+                                                          update["entry"]) else "duplicate"
+
+    # --- back: the owner's steps on a forwarded-in report ---------------------------------------
+
+    @event_handler("routing", events.REPORT_DISPOSITIONED, requeue_on_error=True)
+    def on_dispositioned_tell_origin(self, payload):
+        self._tell_origin(events.REPORT_DISPOSITIONED, payload)
+
+    @event_handler("routing", events.REPORT_ARCHIVED, requeue_on_error=True)
+    def on_archived_tell_origin(self, payload):
+        self._tell_origin(events.REPORT_ARCHIVED, payload)
+
+    @event_handler("followup", events.CASE_OPENED, requeue_on_error=True)
+    def on_case_opened_tell_origin(self, payload):
+        self._tell_origin(events.CASE_OPENED, payload)
+
+    @event_handler("followup", events.CASE_ANSWERED, requeue_on_error=True)
+    def on_case_answered_tell_origin(self, payload):
+        self._tell_origin(events.CASE_ANSWERED, payload)
+
+    @event_handler("followup", events.CASE_CLOSED, requeue_on_error=True)
+    def on_case_closed_tell_origin(self, payload):
+        self._tell_origin(events.CASE_CLOSED, payload)
+
+    def _tell_origin(self, event_type: str, payload: dict) -> None:
+        def apply(event):
+            report = self.reports.get(event["tracking_id"])
+            if report is None or not report.get("forwarded_in") or hub_of(report["_id"]) == self._here:
+                return False  # a local report: nobody elsewhere to tell
+            detail = {k: event.get(k) for k in ("agency_code", "unit_code", "queue") if event.get(k)}
+            try:
+                message = transfer.status(report, transfer.STEP_OF_EVENT[event_type], detail, self._here,
+                                          self.reports.hub_directory(), utcnow())
+            except transfer.Undeliverable as exc:
+                log.error("report %s: cannot tell origin hub: %s", report["_id"], exc)
+                return False
+            return self.reports.send_hub_message(f"{event['event_id']}:hub-status", None, {}, None, [message])
+        consume(self.metrics, event_type, payload, apply)
+        self.outbox.wake()
+
+    # --- lookups and housekeeping ---------------------------------------------------------------
+
+    def _elsewhere(self, tracking_id: str) -> str | None:
+        """The tracking URL at the hub that issued ``tracking_id`` (None: this hub, or unknown)."""
+        hub = hub_of(tracking_id)
+        entry = transfer.hub_entry(self.reports.hub_directory(), hub) if hub != self._here else None
+        if not entry or not entry.get("public_url"):
+            return None
+        return f"{entry['public_url'].rstrip('/')}/reports/{tracking_id}"
+
+    @timer(interval=10, eager=True)
+    def hub_housekeeping(self):
+        """Declare the links to neighbours in the directory; refresh the hub gauges."""
+        directory = self.reports.hub_directory()
+        neighbours = self.hub_link.declare(directory, self._here)
+        self.refresh_metrics()
+        return neighbours
+
+    def refresh_metrics(self) -> None:
+        directory = self.reports.hub_directory()
+        neighbours = transfer.neighbours_of(directory, self._here)
+        undelivered, oldest = self.reports.undelivered()
+        hub_metrics.gauges(self.reports.outbound_backlog(), neighbours, undelivered,
+                           [h["code"] for h in directory if h.get("code") != self._here], oldest, utcnow())
