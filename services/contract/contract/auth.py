@@ -52,7 +52,6 @@ class Principal(Schema):
     agency_code = fields.String(load_default=None, allow_none=True)
     unit_code = fields.String(load_default=None, allow_none=True)
     via = fields.String(load_default="token", validate=validate.OneOf(("token", "session")))
-    session_expires_at = fields.String(load_default=None, allow_none=True)
 
 
 def token_hash(token: str) -> str:

@@ -107,6 +107,7 @@ def official_page(roles: tuple[str, ...] = ROLES, signed_in: bool = True):
                     if request.cookies.get(SESSION_COOKIE):  # expired or signed out elsewhere
                         response.delete_cookie(SESSION_COOKIE, path="/")
                     return response
+                principal = {"via": "token", **principal}  # routing answers tokens from its own store
                 hub = (getattr(self, "config", None) or {}).get("HUB_CODE")
                 if (hub and principal["hub"] != hub) or principal["role"] not in roles:
                     page.official = principal

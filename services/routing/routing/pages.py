@@ -10,9 +10,10 @@ from contract import errors
 from contract.errors import ApiError
 from contract.officials_web import official_page
 from routing import schemas
+from routing.domain import forwarding, workflow
 
 FILTERS = ("queue", "status", "indicator", "category_code", "page")
-ACTION_FIELDS = ("reason", "version", "until", "agency_code", "unit_code")
+ACTION_FIELDS = ("reason", "version", "until", "agency_code", "unit_code", "target_hub")
 
 
 def _filters(args) -> dict:
@@ -57,11 +58,16 @@ class WorkflowPages:
     @http("POST", "/petugas/laporan/<string:tracking_id>/<string:action>")
     @official_page()
     def act_page(self, request, page, principal, tracking_id, action):
-        if action not in schemas.ACTION_BODIES:
+        if action not in schemas.ACTION_BODIES and action != "forward":
             raise errors.not_found("action", "Action")
         raw = {k: request.form[k] for k in ACTION_FIELDS if request.form.get(k, "").strip()}
+        if "version" in raw and raw["version"].isdigit():
+            raw["version"] = int(raw["version"])
         try:
-            updated = self._act(principal, tracking_id, action, raw)
+            if action == "forward":  # another hub (docs/hubs.md), through the API's own helper
+                updated = self._forward(principal, tracking_id, raw)
+            else:
+                updated = self._act(principal, tracking_id, action, raw)
         except (ValidationError, ApiError) as exc:
             if isinstance(exc, ApiError) and exc.status in (404, 503):
                 raise
@@ -84,6 +90,11 @@ class WorkflowPages:
             if principal["role"] == "agency_admin":
                 units = [(u["code"], u["name"]) for u in self.registry.listing("units", ("name", "agency_code"))
                          if u.get("agency_code") == principal["agency_code"]]
-        return page.render("report.html", status=status, report=view, agencies=agencies, units=units,
+        hubs = []
+        if (principal["role"] in forwarding.FORWARDING_ROLES and view["allowed_actions"]
+                and item["status"] in workflow.OPEN_STATUSES):
+            here = str(self.config["HUB_CODE"])
+            hubs = [(h["code"], f"{h['name']} ({h['code']})") for h in self.registry.hubs() if h["code"] != here]
+        return page.render("report.html", status=status, report=view, agencies=agencies, units=units, hubs=hubs,
                            action_errors=action_errors, notice=notice, role=principal["role"],
                            names=self._names(page.lang), timezone=item.get("timezone"))

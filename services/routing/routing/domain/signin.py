@@ -55,7 +55,7 @@ def session_principal(session: dict | None, official: dict | None, now: datetime
         return None
     principal = principal_for({"expires_at": session["expires_at"], "revoked_at": None}, official, now)
     if principal is not None:
-        principal.update(via="session", session_expires_at=session["expires_at"].isoformat())
+        principal["via"] = "session"
     return principal
 
 
