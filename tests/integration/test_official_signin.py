@@ -152,3 +152,17 @@ def test_admins_issue_links_for_their_own_officials_only(start_services, rpc, se
     bad = requests.post(f"{base}/admin/officials/lo-bll-pupr/password-links", json={"hours": 0}, headers=admin,
                         timeout=10)
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "hours"
+
+
+def test_the_cookie_is_secure_behind_https_and_always_when_configured(start_services, rpc, service_config,
+                                                                      demo_registry):
+    urls = start(start_services, rpc, service_config, demo_registry)
+    base = urls["routing"]
+    set_password(base, rpc, "lo-bll-pupr", "jalan rusak di buleleng")
+    browser = requests.Session()
+    form = browser.get(f"{base}/petugas/masuk", timeout=10)
+    answer = browser.post(f"{base}/petugas/masuk", headers={"X-Forwarded-Proto": "https"}, allow_redirects=False,
+                          data={"csrf_token": csrf_of(form.text), "official_id": "lo-bll-pupr",
+                                "password": "jalan rusak di buleleng", "next": "https://evil.example/x"}, timeout=10)
+    assert answer.status_code == 303 and "Secure" in answer.headers["Set-Cookie"]
+    assert answer.headers["Location"] == "/petugas"  # never away from the officials' pages
