@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs stop status test test-unit bench lint logs outbox clean token
+.PHONY: install run run-hubs stop status test test-unit bench lint logs outbox clean token signin-link
 
 install:
 	@deploy/local/install.sh
@@ -15,6 +15,8 @@ run: install
 	@echo
 	@echo "LAPOR-Hub is running (hub $${LAPOR_HUB_CODE:-ID}, demo region loaded)."
 	@echo "  Citizen pages: http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/  (report: /lapor, track: /lacak, public: /publik, statistics: /statistik)"
+	@echo "  Officials:     http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/petugas  (set a password first: make signin-link OFFICIAL=adm-buleleng,"
+	@echo "                 open the printed one-time link, then sign in; other demo officials: lo-bll-pupr, nas-admin-1, spv-buleleng)"
 	@echo "  API base URL:  http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}"
 	@echo "  OpenAPI:       http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json"
 	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"
@@ -50,6 +52,11 @@ lint: install
 token:  ## make token OFFICIAL=lo-bll-pupr [DAYS=30]: issue an official's token on the running stack
 	@test -n "$(OFFICIAL)" || { echo "usage: make token OFFICIAL=<official_id> [DAYS=30]"; exit 2; }
 	@deploy/local/cli.sh routing token $(OFFICIAL) --days $${DAYS:-30}
+
+signin-link:  ## make signin-link OFFICIAL=lo-bll-pupr [HOURS=48]: a one-time link to set a password and sign in
+	@test -n "$(OFFICIAL)" || { echo "usage: make signin-link OFFICIAL=<official_id> [HOURS=48]"; exit 2; }
+	@deploy/local/cli.sh routing password-link $(OFFICIAL) --hours $${HOURS:-48} \
+	  --base-url http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}
 
 logs:  ## the last lines of every service's log (honours LAPOR_RUN_DIR)
 	@. deploy/local/env.sh && tail -n 50 "$$LAPOR_RUN_DIR"/services/*.log

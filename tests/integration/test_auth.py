@@ -32,7 +32,7 @@ def test_tokens_authenticate_scope_and_revoke(start_services, rpc, service_confi
     assert response.status_code == 200
     assert response.json() == {"official_id": "lo-bll-pupr", "name": "Pejabat Penghubung Dinas PUPR Buleleng",
                                "role": "liaison", "hub": "ID", "agency_code": "PEMKAB-BULELENG",
-                               "unit_code": "BLL-PUPR"}
+                               "unit_code": "BLL-PUPR", "via": "token"}
 
     supervisor = rpc.routing.issue_token("spv-buleleng")["token"]
     denied = requests.get(url, headers={"Authorization": f"Bearer {supervisor}"}, timeout=5)

@@ -7,7 +7,8 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from assessment import access, domain, indicators, kpi, periods, public_pages, reports, schemas, selfassessment
+from assessment import (access, domain, indicators, kpi, official_pages, periods, public_pages, reports, schemas,
+                        selfassessment)
 from assessment.dependencies import JOURNAL_BACKLOG, AssessmentStore, Settings
 from assessment.survey_api import SurveyEndpoints
 from assessment.survey_store import SurveyStore
@@ -16,6 +17,7 @@ from contract.auth import Auth
 from contract.batch import apply_batch, event_batches
 from contract.errors import ApiError, error, not_found
 from contract.metrics import Metrics
+from contract.officials_web import OfficialPages
 from contract.store import utcnow
 from contract.web import WebAssets, WebPages
 
@@ -53,7 +55,8 @@ EVENTS = {
 }
 
 
-class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages.PublicPages, WebAssets):
+class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages.PublicPages,
+                        official_pages.AssessmentOfficialPages, WebAssets):
     name = "assessment"
 
     store = AssessmentStore()
@@ -63,6 +66,7 @@ class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages
     metrics = Metrics()
     surveys = SurveyStore()
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
+    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
 
     # -- events: one fact per report, cells moved by the difference --------------------------
     @event_batches(EVENTS)

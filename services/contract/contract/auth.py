@@ -1,9 +1,19 @@
 """Officials' authentication for every service's official endpoints.
 
-Officials send ``Authorization: Bearer <token>``.  Tokens are opaque; routing (which owns the
-organisation registry and the officials) stores them hashed and answers ``routing.authenticate``
-with the official's principal.  This provider asks routing over RPC and caches answers for a
-short time (``AUTH_CACHE_SECONDS``, default 30 s: the longest a revoked token keeps working).
+Systems send ``Authorization: Bearer <token>``; officials in the browser carry a session cookie
+(``lapor_petugas``, HttpOnly, SameSite=Strict) set when they sign in on routing's pages.  Both
+are opaque; routing (which owns the organisation registry and the officials) stores their
+hashes and answers ``routing.authenticate`` / ``routing.authenticate_session`` with the
+official's principal.  This provider asks routing over RPC and caches answers for a short time
+(``AUTH_CACHE_SECONDS``, default 30 s, for tokens: the longest a revoked token keeps working;
+``AUTH_SESSION_CACHE_SECONDS``, default 5 s, for sessions: the longest a signed-out session
+keeps working in another service).
+
+A request authenticated by the cookie that changes something (any method but GET/HEAD/OPTIONS)
+must carry a CSRF token bound to the session (``contract.web``'s signed double-submit token:
+form field ``csrf_token`` or header ``X-CSRF-Token``, equal to the ``lapor_csrf`` cookie and
+signed with ``WEB_SECRET`` for this session id): a form posted from another site is refused
+with 403 ``csrf``, in every service, here.
 
 Roles: ``national_admin``, ``agency_admin``, ``liaison``, ``supervisor``.
 """
@@ -11,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 
 import eventlet
@@ -19,11 +30,15 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from contract import web
 from contract.errors import ApiError, error
 
 log = logging.getLogger(__name__)
 
 ROLES = ("national_admin", "agency_admin", "liaison", "supervisor")
+SESSION_COOKIE = "lapor_petugas"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class Principal(Schema):
@@ -36,6 +51,7 @@ class Principal(Schema):
     hub = fields.String(required=True)
     agency_code = fields.String(load_default=None, allow_none=True)
     unit_code = fields.String(load_default=None, allow_none=True)
+    via = fields.String(load_default="token", validate=validate.OneOf(("token", "session")))
 
 
 def token_hash(token: str) -> str:
@@ -51,6 +67,13 @@ def unauthenticated() -> ApiError:
 def forbidden(what: str = "this action") -> ApiError:
     return ApiError([error("Authorization", "forbidden", f"Your role or scope does not allow {what}.",
                            f"Peran atau cakupan Anda tidak mengizinkan {what}.")], status=403)
+
+
+def csrf_refused() -> ApiError:
+    return ApiError([error(web.CSRF_FIELD, "csrf", "The form is out of date or did not come from this site; "
+                           "reload the page and try again.",
+                           "Formulir kedaluwarsa atau tidak berasal dari situs ini; muat ulang halaman lalu coba lagi.")],
+                    status=403)
 
 
 def reporter_verified(intake, tracking_id: str, secret: str, timeout: float) -> bool:
@@ -71,26 +94,57 @@ def bearer_token(request) -> str | None:
     return token.strip()
 
 
+def session_id(request) -> str | None:
+    value = request.cookies.get(SESSION_COOKIE, "")
+    return value if 20 <= len(value) <= 200 else None
+
+
+def csrf_signer(config) -> web.CsrfSigner:
+    """The stack's CSRF signer (``WEB_SECRET``, else ``LAPOR_WEB_SECRET``), as the pages use it."""
+    secret = str(config.get("WEB_SECRET") or os.environ.get("LAPOR_WEB_SECRET") or "")
+    return web.CsrfSigner(secret.encode() or os.urandom(32))
+
+
+def csrf_matches(request, signer: web.CsrfSigner, session: str) -> bool:
+    """Whether a changing request carries a CSRF token of this session (form field or header,
+    equal to the CSRF cookie, signed for the session)."""
+    sent = request.headers.get(CSRF_HEADER) or (request.form.get(web.CSRF_FIELD) if request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data") else None)
+    return bool(sent) and sent == request.cookies.get(web.CSRF_COOKIE) and signer.valid(sent, session)
+
+
 class AuthClient:
     def __init__(self, provider: "Auth"):
         self._provider = provider
 
     def principal(self, request, roles: tuple[str, ...] = ROLES) -> dict:
-        """The authenticated official of an HTTP request, or 401/403 in the error format."""
-        token = bearer_token(request)
-        if token is None:
-            raise unauthenticated()
-        principal = self._provider.lookup(token)
+        """The authenticated official of an HTTP request (Bearer token, else the session cookie
+        with its CSRF token on a changing request), or 401/403 in the error format."""
+        principal = self.optional_principal(request)
         if principal is None:
             raise unauthenticated()
+        if principal.get("via") == "session" and request.method not in SAFE_METHODS \
+                and not csrf_matches(request, self._provider.signer, session_id(request)):
+            raise csrf_refused()
         if principal["role"] not in roles:
             raise forbidden()
         return principal
+
+    def optional_principal(self, request) -> dict | None:
+        """The official behind the request, or None (no check of role or CSRF: for pages that
+        show a sign-in link to a visitor)."""
+        token = bearer_token(request)
+        if token is not None:
+            return self._provider.lookup(token)
+        session = session_id(request)
+        return self._provider.lookup_session(session) if session else None
 
 
 class Auth(DependencyProvider):
     def setup(self):
         self.ttl = float(self.container.config.get("AUTH_CACHE_SECONDS", 30))
+        self.session_ttl = float(self.container.config.get("AUTH_SESSION_CACHE_SECONDS", 5))
+        self.signer = csrf_signer(self.container.config)
         self._cache: dict[str, tuple[float, dict | None]] = {}
         self._lock = Semaphore()
         self._runner = None  # the ClusterRpcProxy (started); self._proxy is what it returned
@@ -114,7 +168,13 @@ class Auth(DependencyProvider):
         return AuthClient(self)
 
     def lookup(self, token: str) -> dict | None:
-        key = token_hash(token)
+        return self._ask("authenticate", token, "token:", self.ttl)
+
+    def lookup_session(self, session: str) -> dict | None:
+        return self._ask("authenticate_session", session, "session:", self.session_ttl)
+
+    def _ask(self, method: str, secret: str, kind: str, ttl: float) -> dict | None:
+        key = kind + token_hash(secret)
         now = time.monotonic()
         cached = self._cache.get(key)
         if cached and cached[0] > now:
@@ -124,13 +184,14 @@ class Auth(DependencyProvider):
                 if self._proxy is None:
                     self._runner = ClusterRpcProxy(self.container.config, timeout=5)
                     self._proxy = self._runner.start()
-                answer = self._proxy.routing.authenticate(token)
+                answer = getattr(self._proxy.routing, method)(secret)
             except Exception:
                 self._close()
-                log.exception("auth: routing.authenticate failed")
+                log.exception("auth: routing.%s failed", method)
                 raise ApiError([error(None, "unavailable")], status=503)
         principal = Principal().load(answer) if answer else None
         if len(self._cache) > 10000:
             self._cache.clear()
-        self._cache[key] = (now + self.ttl, principal)
+        if ttl > 0:
+            self._cache[key] = (now + ttl, principal)
         return principal

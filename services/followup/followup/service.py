@@ -13,9 +13,10 @@ from contract.auth import Auth, reporter_verified
 from contract.batch import apply_batch, event_batches
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
+from contract.officials_web import OfficialPages
 from contract.outbox import OutboxRelay
 from contract.web import WebAssets, WebPages
-from followup import conversation, domain, schemas, sla, sweep, views, web_pages
+from followup import conversation, domain, official_pages, schemas, sla, sweep, views, web_pages
 from followup import metrics as case_metrics
 from followup.calendar import WorkCalendar
 from followup.conversation import Conflict, OutOfScope
@@ -66,7 +67,8 @@ EVENTS = {
 }
 
 
-class FollowupService(web_pages.CitizenCasePages, WebAssets, api_http.HealthAndMetrics):
+class FollowupService(web_pages.CitizenCasePages, official_pages.FollowupOfficialPages, WebAssets,
+                      api_http.HealthAndMetrics):
     name = "followup"
 
     config = Config()
@@ -78,6 +80,7 @@ class FollowupService(web_pages.CitizenCasePages, WebAssets, api_http.HealthAndM
     intake = RpcProxy("intake")
     routing = RpcProxy("routing")
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
+    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
 
     # --- workflow events from routing (and the report's facts from intake) -----------------
     @event_batches(EVENTS)
@@ -155,20 +158,28 @@ class FollowupService(web_pages.CitizenCasePages, WebAssets, api_http.HealthAndM
     @api_http.api
     def update_http(self, request, tracking_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        form = schemas.MessageIn().load(api_http.read_json(request))
-        message = self._change(tracking_id, lambda c: conversation.post_update(
-            c, principal, form, self.clock(), self.config["HUB_CODE"]))[1]
+        message = self._post_update(principal, tracking_id, api_http.read_json(request))
         return api_http.json_response(201, schemas.MessageOut().dump(message))
+
+    def _post_update(self, principal, tracking_id, raw):
+        """An official's interim update (the API's and the page's)."""
+        form = schemas.MessageIn().load(raw)
+        return self._change(tracking_id, lambda c: conversation.post_update(
+            c, principal, form, self.clock(), self.config["HUB_CODE"]))[1]
 
     @http("POST", "/cases/<string:tracking_id>/answer")
     @api_http.api
     def answer_http(self, request, tracking_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        form = schemas.MessageIn().load(api_http.read_json(request))
-        rules, calendar = rules_from_config(self.config), self._calendar()
-        message = self._change(tracking_id, lambda c: conversation.answer(
-            c, principal, form, self.clock(), self.config["HUB_CODE"], calendar, rules))[1]
+        message = self._answer(principal, tracking_id, api_http.read_json(request))
         return api_http.json_response(201, schemas.MessageOut().dump(message))
+
+    def _answer(self, principal, tracking_id, raw):
+        """An official's final answer (the API's and the page's)."""
+        form = schemas.MessageIn().load(raw)
+        rules, calendar = rules_from_config(self.config), self._calendar()
+        return self._change(tracking_id, lambda c: conversation.answer(
+            c, principal, form, self.clock(), self.config["HUB_CODE"], calendar, rules))[1]
 
     @http("POST", "/cases/<string:tracking_id>/replies")
     @api_http.api
@@ -224,7 +235,12 @@ class FollowupService(web_pages.CitizenCasePages, WebAssets, api_http.HealthAndM
     @api_http.api
     def hide_comment_http(self, request, tracking_id, comment_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        form = schemas.HideIn().load(api_http.read_json(request))
+        hidden = self._hide_comment(principal, tracking_id, comment_id, api_http.read_json(request))
+        return api_http.json_response(200, schemas.CommentOut().dump(hidden))
+
+    def _hide_comment(self, principal, tracking_id, comment_id, raw):
+        """Moderation: hide a public comment with a reason (the API's and the page's)."""
+        form = schemas.HideIn().load(raw)
         case, comment = self._case(tracking_id), self.cases.comment(comment_id)
         if comment is None or comment["case_id"] != case["_id"]:
             raise errors.not_found("comment_id", "Comment")
@@ -237,7 +253,7 @@ class FollowupService(web_pages.CitizenCasePages, WebAssets, api_http.HealthAndM
             raise out_of_scope()
         if not self.cases.hide_comment(comment, hidden, emitted):
             raise conflict(Conflict("already_hidden", "The comment is already hidden.", "Komentar sudah disembunyikan."))
-        return api_http.json_response(200, schemas.CommentOut().dump(hidden))
+        return hidden
 
     # --- SLA policies and days off (data, not code) ------------------------------------------
     @http("GET", "/cases/admin/sla-policies")

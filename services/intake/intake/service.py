@@ -12,11 +12,12 @@ from contract.auth import Auth
 from contract.batch import apply_batch, event_batches
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
+from contract.officials_web import OfficialPages
 from contract.store import utcnow
 from contract.web import WebAssets, WebPages
 # mixins imported as modules: `nameko run intake.service` must find one service class only
 from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, history, hubs,
-                    open311_entrypoints, schemas, tracking, web_pages)
+                    official_pages, open311_entrypoints, schemas, tracking, web_pages)
 from intake import metrics as intake_metrics
 from intake.dependencies import ChannelGateways, ReportStore
 from intake.hub_link import HubLink, HubOutboxRelay
@@ -48,7 +49,7 @@ EVENTS = {
 
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
                     evidence_entrypoints.EvidenceEntrypoints, hubs.HubEntrypoints, web_pages.CitizenPages,
-                    WebAssets, api_http.HealthAndMetrics):
+                    official_pages.IntakeOfficialPages, WebAssets, api_http.HealthAndMetrics):
     name = "intake"
 
     config = Config()
@@ -59,6 +60,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
     metrics = Metrics()
     auth = Auth()
     web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
+    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
 
     @http("POST", "/reports")
     @intake_metrics.counted("web")

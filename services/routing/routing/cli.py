@@ -4,6 +4,7 @@
     python -m routing.cli export [--format yaml|csv --kind rules] [--output FILE]
     python -m routing.cli token OFFICIAL_ID [--days 30]
     python -m routing.cli revoke OFFICIAL_ID
+    python -m routing.cli password-link OFFICIAL_ID [--hours 48] [--base-url URL]
 
 A file is validated whole first (schema, then cross-references and rule ties); a bad row is
 reported with its line and nothing of the file is applied. Importing the same file twice
@@ -17,7 +18,8 @@ import sys
 
 from contract.config import load_config
 from contract.store import acquire_client, release_client, utcnow
-from routing import domain, registry_io
+from routing import domain, registry_io, signin
+from routing.accounts import Accounts
 from routing.dependencies import Registry
 
 
@@ -76,6 +78,20 @@ def issue_token(official_id: str, days: int, config: dict) -> str:
         release_client(uri)
 
 
+def password_link(official_id: str, hours: int, base_url: str, config: dict) -> str:
+    """A one-time link for an official to set a password and sign in in the browser."""
+    client = acquire_client(config["MONGODB_URI"])
+    try:
+        accounts = Accounts(client, client[config["MONGODB_DATABASE"]])
+        official = accounts.official(official_id)
+        if official is None:
+            raise CliError(f"unknown official: {official_id}")
+        link = signin.issue_link(accounts, official, utcnow(), hours, "operator")
+        return f"{base_url.rstrip('/')}{link['path']}  (works once, until {link['expires_at']:%Y-%m-%d %H:%M} UTC)"
+    finally:
+        release_client(config["MONGODB_URI"])
+
+
 def revoke(official_id: str, config: dict) -> int:
     repo, uri = _registry(config)
     try:
@@ -100,7 +116,11 @@ def main(argv=None) -> int:
     tok.add_argument("--days", type=int, default=30, choices=range(1, 366), metavar="DAYS")
     rev = sub.add_parser("revoke", help="revoke every token of an official")
     rev.add_argument("official_id")
-    for command in (imp, exp, tok, rev):  # accepted after the command too, as before
+    link = sub.add_parser("password-link", help="issue a one-time link to set an official's password")
+    link.add_argument("official_id")
+    link.add_argument("--hours", type=int, default=48, choices=range(1, 169), metavar="HOURS")
+    link.add_argument("--base-url", default=None, help="the front door's address (default: PUBLIC_BASE_URL)")
+    for command in (imp, exp, tok, rev, link):  # accepted after the command too, as before
         command.add_argument("--config", default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     config = load_config(args.config)
@@ -115,6 +135,9 @@ def main(argv=None) -> int:
                     handle.write(text)
             else:
                 sys.stdout.write(text)
+        elif args.command == "password-link":
+            base = args.base_url or config.get("PUBLIC_BASE_URL") or ""
+            print(password_link(args.official_id, args.hours, base, config))
         elif args.command == "token":
             print(issue_token(args.official_id, args.days, config))
         else:

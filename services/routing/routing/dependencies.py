@@ -8,9 +8,10 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, ReplaceOne, ReturnDocument
 
 from contract import events
-from contract.auth import AuthClient, token_hash
+from contract.auth import AuthClient, csrf_signer, token_hash
 from contract.store import DEFAULT_URI, Repository, Store, acquire_client, database_name, release_client, utcnow
 from routing import domain
+from routing.domain import signin
 from routing.domain import forwarding
 from routing.exceptions import StaleState
 
@@ -229,6 +230,8 @@ class OfficialAuth(DependencyProvider):
         self.client = acquire_client(self.uri, self.container.service_name)
         self.db = self.client[database_name(config, self.container.service_name)]
         self.ttl = float(config.get("ROUTING_AUTH_CACHE_SECONDS", 5))
+        self.idle_minutes = float(config.get("OFFICIAL_SESSION_IDLE_MINUTES", 30))
+        self.signer = csrf_signer(config)
         self._cache: dict[str, tuple[float, dict | None, object]] = {}
 
     def stop(self):
@@ -253,6 +256,17 @@ class OfficialAuth(DependencyProvider):
             self._cache[key] = (now + self.ttl, principal, doc["expires_at"] if doc else None)
         return principal
 
+    def lookup_session(self, session_id: str) -> dict | None:
+        """The principal of a browser session (never cached: sign-out and idle expiry bite at
+        once here); its ``last_seen`` is moved on at most once a minute."""
+        key, now = token_hash(session_id), utcnow()
+        session = self.db.sessions.find_one({"_id": key})
+        official = self.db.officials.find_one({"_id": session["official_id"]}) if session else None
+        principal = signin.session_principal(session, official, now, self.idle_minutes)
+        if principal is not None and signin.needs_touch(session, now):
+            self.db.sessions.update_one({"_id": key}, {"$set": {"last_seen": now}})
+        return principal
+
     def forget(self) -> None:
         self._cache.clear()
 
@@ -264,6 +278,10 @@ class OfficialAuthClient(AuthClient):
     def lookup(self, token: str) -> dict | None:
         """The principal behind a token, or None (unknown, expired or revoked)."""
         return self._provider.lookup(token)
+
+    def lookup_session(self, session_id: str) -> dict | None:
+        """The principal behind a session id, or None (unknown, expired, idle or signed out)."""
+        return self._provider.lookup_session(session_id)
 
     def forget(self) -> None:
         """Drop cached answers (after a revocation or an import changed officials)."""

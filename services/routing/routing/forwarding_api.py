@@ -18,7 +18,12 @@ class ForwardingEntrypoints:
     @api_http.api
     def forward(self, request, tracking_id):
         principal = self._official(request)
-        body = schemas.ForwardIn().load(api_http.read_json(request))
+        updated = self._forward(principal, tracking_id, api_http.read_json(request))
+        return api_http.json_response(200, self._view(principal, updated))
+
+    def _forward(self, principal: dict, tracking_id: str, raw: dict) -> dict:
+        """Check and apply a manual forward (the API's and the officials' page's): the report after."""
+        body = schemas.ForwardIn().load(raw)
         item = self._readable(principal, tracking_id)
         here = str(self.config["HUB_CODE"])
         try:
@@ -36,4 +41,4 @@ class ForwardingEntrypoints:
             raise exceptions.stale(workflow.actions_for(principal, self.desk.get(item["_id"]) or item))
         observability.acted("forward", principal["role"])
         self.outbox.wake()
-        return api_http.json_response(200, self._view(principal, updated))
+        return updated

@@ -47,3 +47,12 @@ def queue_sizes(sizes: dict[str, int]) -> None:
         for queue in ("national_triage", "agency", "unit"):
             QUEUE_REPORTS.labels(queue).set(sizes.get(queue, 0))
     safely(update)
+
+
+SIGNINS = Counter("lapor_routing_signins_total",
+                  "Officials' sign-in attempts in the browser, by outcome (success, wrong_credentials, throttled).",
+                  ["outcome"])
+
+
+def signed_in(outcome: str) -> None:
+    safely(lambda: SIGNINS.labels(outcome).inc())

@@ -62,6 +62,17 @@ OPENAPI_PATHS = {
                  "responses": {"201": {"description": "The token, shown once", **_json("TokenOut")}, **ERRORS}},
         "delete": {"summary": "Revoke every token of an official", "description": AUTH, "security": BEARER, "parameters": [OFFICIAL],
                    "responses": {"200": {"description": "How many tokens were revoked"}, **ERRORS}}},
+    "/admin/officials/{official_id}/password-links": {
+        "post": {"summary": "Issue a one-time link for an official to set a password and sign in in the browser "
+                            "(national admin: the hub's officials; agency admin: the agency's)",
+                 "description": AUTH + " The link works once, until `expires_at`; only its hash is stored.",
+                 "security": BEARER, "parameters": [OFFICIAL],
+                 "requestBody": {"required": False, **_json("PasswordLinkIn")},
+                 "responses": {"201": {"description": "The link", **_json("PasswordLinkOut")}, **ERRORS}}},
+    "/admin/officials/{official_id}/sessions": {
+        "delete": {"summary": "Sign an official out everywhere (end every browser session)", "description": AUTH,
+                   "security": BEARER, "parameters": [OFFICIAL],
+                   "responses": {"200": {"description": "How many sessions ended"}, **ERRORS}}},
     "/admin/registry": {
         "get": {"summary": "Export the registry (national admin): YAML, JSON, or CSV of one collection",
                 "description": AUTH, "security": BEARER,

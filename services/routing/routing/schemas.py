@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from contract.auth import ROLES
 from contract.hubnet import TIERS
@@ -295,3 +295,35 @@ OPENAPI_SCHEMAS = {
     "ArchiveIn": ArchiveIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
     "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut,
 }
+
+
+class PasswordLinkIn(Strict):
+    hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=168),
+                           metadata={"description": "How long the link works (it works once)."})
+
+
+class PasswordLinkOut(Schema):
+    official_id = fields.String()
+    url = fields.String(metadata={"description": "Give it to the official; it works once, until expires_at."})
+    expires_at = fields.DateTime()
+
+
+class SignInForm(Schema):
+    """The sign-in page's form (the CSRF field is checked by the page, unknown fields ignored)."""
+    class Meta:
+        unknown = EXCLUDE
+
+    official_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    next = fields.String(load_default="/petugas/", validate=validate.Length(max=500))
+
+
+class SetPasswordForm(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    confirm = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+OPENAPI_SCHEMAS.update({"PasswordLinkIn": PasswordLinkIn, "PasswordLinkOut": PasswordLinkOut})

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from contract import errors, events, http as api_http
+from contract import errors, events, http as api_http, web
 from contract.batch import apply_batch, event_batches
+from contract.officials_web import OfficialPages
 from contract.auth import ROLES, forbidden
 from contract.errors import ApiError
 from contract.ids import parse_tracking_id
@@ -18,8 +20,10 @@ from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
 from routing import domain, exceptions, forwarding_api, observability, registry_io, schemas
+from routing.accounts import AccountStore
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
 from routing.domain import case_state, inbox, workflow
+from routing import pages, signin_api, signin_pages  # mixins as modules: `nameko run` finds one service class
 
 ADMIN_ROLES = ("national_admin", "agency_admin")
 
@@ -53,12 +57,15 @@ EVENTS = {
 }
 
 
-class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMetrics):
+class RoutingService(forwarding_api.ForwardingEntrypoints, signin_api.SignInApi, signin_pages.SignInPages,
+                     pages.WorkflowPages, web.WebAssets, api_http.HealthAndMetrics):
     name = "routing"
 
     config = Config()
     registry = RegistryStore()
     desk = DeskStore()
+    accounts = AccountStore()
+    official_web = OfficialPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
     auth = OfficialAuth()
     outbox = OutboxRelay()
     metrics = Metrics()
@@ -75,16 +82,20 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMet
     @api_http.api
     def inbox(self, request):
         principal = self._official(request)
-        filters = schemas.InboxQuery().load(request.args.to_dict())
+        body = self._inbox(principal, request.args.to_dict())
+        return api_http.json_response(200, schemas.InboxOut().dump(body))
+
+    def _inbox(self, principal: dict, args: dict) -> dict:
+        """One page of the official's inbox with counts per status (the API's and the page's)."""
+        filters = schemas.InboxQuery().load(args)
         if filters["category_code"] and not self.registry.exists("categories", filters["category_code"]):
             raise ApiError([errors.error("category_code", "invalid", "Unknown category.", "Kategori tidak dikenal.")])
         now, sla = utcnow(), self._sla_days()
         query = inbox.inbox_query(principal, filters, now, sla)
         skip = (filters["page"] - 1) * filters["per_page"]
         items = [inbox.report_view(i, principal, now, sla) for i in self.desk.page(query, skip, filters["per_page"])]
-        body = {"items": items, "page": filters["page"], "per_page": filters["per_page"],
+        return {"items": items, "page": filters["page"], "per_page": filters["per_page"],
                 "total": self.desk.count(query), "counts": self.desk.counts_by("status", inbox.counts_query(query))}
-        return api_http.json_response(200, schemas.InboxOut().dump(body))
 
     @http("GET", "/admin/reports/<string:tracking_id>")
     @api_http.api
@@ -98,7 +109,12 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMet
         principal = self._official(request)
         if action not in schemas.ACTION_BODIES:
             raise errors.not_found("action", "Action")
-        body = schemas.ACTION_BODIES[action]().load(_body(request))
+        updated = self._act(principal, tracking_id, action, _body(request))
+        return api_http.json_response(200, self._view(principal, updated))
+
+    def _act(self, principal: dict, tracking_id: str, action: str, raw: dict) -> dict:
+        """Load the action's body, check it and apply it (the API's and the page's): the report after."""
+        body = schemas.ACTION_BODIES[action]().load(raw)
         item = self._readable(principal, tracking_id)
         try:
             updated = self._apply(principal, item, action, body)
@@ -109,7 +125,7 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMet
             observability.refused(action, "stale")
             raise exceptions.stale(workflow.actions_for(principal, self.desk.get(item["_id"]) or item))
         observability.acted(action, principal["role"])
-        return api_http.json_response(200, self._view(principal, updated))
+        return updated
 
     def _apply(self, principal: dict, item: dict, action: str, body: dict) -> dict:
         """Check the action against the state machine, then write it, its audit entry and event."""
