@@ -86,7 +86,7 @@ THINGS_ID = {"Report": "Laporan", "Case": "Kasus", "Action": "Tindakan", "Regist
              "Target": "Target", "Agency": "Instansi", "Self-assessment": "Penilaian mandiri", "Comment": "Komentar",
              "Attachment": "Lampiran", "Notification": "Notifikasi", "Subscription": "Langganan",
              "Template": "Templat", "Official": "Petugas", "Unit": "Unit", "Region": "Wilayah", "Category": "Kategori",
-             "Open311 client key": "Kunci klien Open311"}
+             "Open311 client key": "Kunci klien Open311", "Page": "Halaman"}
 
 
 def not_found(field: str, what: str, what_id: str | None = None) -> ApiError:
