@@ -187,6 +187,20 @@ class Repository:
         else:
             call()
 
+    def read_for_batch(self, collection: str, key: str, _id, projection: dict, session) -> dict | None:
+        """The document ``_id`` of ``collection``; in a unit of work, read with one ``$in`` query for
+        every event of the batch (by the events' ``key`` field) the first time, then from that read.
+        The caller keeps the returned document up to date with what it writes."""
+        uow = unit_of_work.current()
+        if uow is None:
+            return self.db[collection].find_one({"_id": _id}, projection, session=session)
+        docs = uow.read_ahead.get(collection)
+        if docs is None or _id not in docs:
+            ids = list({e[key] for e in uow.batch if e.get(key)} | {_id})
+            found = {d["_id"]: d for d in self.db[collection].find({"_id": {"$in": ids}}, projection, session=session)}
+            docs = uow.read_ahead[collection] = {**(docs or {}), **found, **{i: None for i in ids if i not in found}}
+        return docs.get(_id)
+
     def insert_later(self, collection: str, doc: dict, session) -> None:
         """Insert ``doc``; in a unit of work, with the batch's other documents of that collection in one
         ``insert_many`` at its commit (nothing of the batch may read it before)."""

@@ -51,6 +51,8 @@ class UnitOfWork:
         self.events: list[dict] = []
         self.after_commit: list[Callable[[], None]] = []
         self.inserts: dict[str, list[dict]] = {}
+        self.batch: list[dict] = []  # the events of the batch (so a repository can read ahead for them)
+        self.read_ahead: dict[str, dict] = {}  # collection -> {_id: document} read once for the batch
 
     def mark(self, event_id: str) -> bool:
         """Record that ``event_id`` is applied in this unit; False when it already was."""

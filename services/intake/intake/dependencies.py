@@ -108,8 +108,8 @@ class Reports(HubReports, Repository):
     def record_step(self, event_id: str, tracking_id: str, step: dict) -> bool:
         """Apply one tracked event (once per event id): history entry, fields, status."""
         def work(session):
-            report = self.db.reports.find_one({"_id": tracking_id}, {"status": 1, "reopened_at": 1},
-                                              session=session)
+            report = self.read_for_batch("reports", "tracking_id", tracking_id, {"status": 1, "reopened_at": 1},
+                                         session)
             if report is None:
                 raise LookupError(tracking_id)
             update = dict(step["set"])
@@ -124,6 +124,7 @@ class Reports(HubReports, Repository):
                 if not self.db.reports.update_one(seen, {"$set": update, "$max": {"updated_at": step["at"]}},
                                                   session=session).matched_count:
                     raise StaleWrite(f"report {tracking_id}")
+                report.update(status=update["status"], reopened_at=update.get("reopened_at", report.get("reopened_at")))
             # one small document per step (never a growing report rewritten per step)
             self.insert_later(HISTORY, {"_id": event_id, "tracking_id": tracking_id, **step["entry"]}, session)
         return self.once(event_id, work)
