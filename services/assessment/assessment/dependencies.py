@@ -52,7 +52,7 @@ class AssessmentRepository(Repository):
                          legacy: list[tuple[str, dict]] = ()) -> bool:
         """Fold one event into a report's fact and journal its cell moves, exactly once per event."""
         def work(session):
-            old = self.db.facts.find_one({"_id": tracking_id}, session=session)
+            old = self.read_for_batch("facts", "tracking_id", tracking_id, None, session)
             new = change(old)
             new["rev"] = (old or {}).get("rev", 0) + 1
             if old is None:
@@ -60,11 +60,11 @@ class AssessmentRepository(Repository):
             elif self.db.facts.replace_one({"_id": tracking_id, "rev": old.get("rev", 0)}, new,
                                            session=session).matched_count != 1:
                 raise StaleFact(tracking_id)
+            self.remember("facts", new)
             moves = kpi.delta(kpi.contributions(old, self.timezone), kpi.contributions(new, self.timezone))
             if moves or legacy:  # hot counters are moved by the compactor, never by concurrent events
-                self.db[JOURNAL].insert_one({"_id": event_id, "moves": sorted(moves.items()),
-                                             "legacy": [list(item) for item in legacy], "at": utcnow()},
-                                            session=session)
+                self.insert_later(JOURNAL, {"_id": event_id, "moves": sorted(moves.items()),
+                                            "legacy": [list(item) for item in legacy], "at": utcnow()}, session)
         for _ in range(FACT_RETRIES):
             try:
                 applied = self.once(event_id, work)

@@ -201,6 +201,12 @@ class Repository:
             docs = uow.read_ahead[collection] = {**(docs or {}), **found, **{i: None for i in ids if i not in found}}
         return docs.get(_id)
 
+    def remember(self, collection: str, doc: dict) -> None:
+        """After writing ``doc``: what ``read_for_batch`` returns for it in the rest of the batch."""
+        uow = unit_of_work.current()
+        if uow is not None and collection in uow.read_ahead:
+            uow.read_ahead[collection][doc["_id"]] = doc
+
     def insert_later(self, collection: str, doc: dict, session) -> None:
         """Insert ``doc``; in a unit of work, with the batch's other documents of that collection in one
         ``insert_many`` at its commit (nothing of the batch may read it before)."""
