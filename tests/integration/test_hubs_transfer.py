@@ -187,6 +187,13 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
     assert routing_db.outbox.count_documents({"payload.tracking_id": tracking_id,
                                               "event_type": "report_dispositioned"}) == 1
 
+    # metrics (docs/hubs.md): forwarded out to 51, in from ID; gauges exported
+    metrics = requests.get(f"{urls['ID']}/metrics", timeout=5).text
+    assert counter(hub_metrics.FORWARDED, "out", "51") >= 1 and counter(hub_metrics.FORWARDED, "in", "ID") >= 1
+    assert 'lapor_intake_hub_messages_sent_total{kind="transfer",neighbour="51"}' in metrics
+    assert "lapor_intake_hub_oldest_undelivered_age_seconds" in metrics
+    assert 'lapor_intake_hub_outbound_backlog{neighbour="51"}' in metrics
+
     # a lookup at a hub that does not hold the ID redirects to the hub that issued it
     elsewhere = new_tracking_id("ID")
     redirect = requests.get(f"{urls['51']}/reports/{elsewhere}", allow_redirects=False, timeout=5)
