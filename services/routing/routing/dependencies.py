@@ -157,6 +157,15 @@ class Desk(Repository):
     def get(self, tracking_id: str) -> dict | None:
         return self.db.reports.find_one({"_id": tracking_id})
 
+    def hand_back(self, event_id: str, item: dict, changes: dict, entry: dict) -> bool:
+        """Once per event: a forwarded report back into triage (if still forwarded), with its audit entry."""
+        def work(session):
+            moved = self.db.reports.update_one({"_id": item["_id"], "status": "forwarded"},
+                                               {"$set": changes, "$inc": {"version": 1}}, session=session)
+            if moved.modified_count:
+                self.db.audit.insert_one(entry, session=session)
+        return self.once(event_id, work)
+
     def act(self, item: dict, changes: dict, entry: dict, events: list[dict]) -> dict:
         """Apply an action if the report is still at the version it was read at; else StaleState.
 

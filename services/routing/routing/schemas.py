@@ -179,7 +179,7 @@ class Position(Schema):
 
 class AuditEntryOut(Schema):
     seq = fields.Integer()
-    action = fields.String(metadata={"description": "route, forward, verify, postpone, return, disposition, "
+    action = fields.String(metadata={"description": "route, forward, handed_back, verify, postpone, return, disposition, "
                                                     "redisposition or archive; case_answered, case_closed or "
                                                     "case_reopened when follow-up's case moved it"})
     actor = fields.String(metadata={"description": "official id, or 'system' for the rules"})
