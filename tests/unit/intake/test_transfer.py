@@ -154,3 +154,11 @@ def test_a_transfer_refused_on_the_way_puts_the_report_back_into_the_origins_tri
     assert update["set"]["hub_delivery"]["state"] == "returned" and update["set"]["status"] == "triage"
     event = transfer.handed_back_event(origin, hubwire.load(back), "5108")
     assert event["event_type"] == events.REPORT_HANDED_BACK and event["payload"]["from_hub"] == "ID"
+
+
+def test_routings_forwarded_arriving_after_the_owners_steps_does_not_undo_them():
+    from intake import history
+    step = {"status": "forwarded"}
+    assert history.proposed_status(step, {"status": "received"}) == "forwarded"
+    assert history.proposed_status(step, {"status": "in_follow_up", "hub_delivery": {"status_at": NOW}}) is None
+    assert history.proposed_status({"status": "closed"}, {"hub_delivery": {"status_at": NOW}}) == "closed"
