@@ -119,6 +119,19 @@ def track(url: str, tracking_id: str) -> dict | None:
     return response.json() if response.status_code == 200 else None
 
 
+def wait_view(url: str, tracking_id: str, predicate, timeout: float = 60) -> dict:
+    """The tracking view once ``predicate(view)`` holds; on timeout the last view is in the error."""
+    seen = {}
+
+    def check():
+        seen["view"] = track(url, tracking_id)
+        return seen["view"] if seen["view"] and predicate(seen["view"]) else None
+    try:
+        return wait_for(check, timeout=timeout)
+    except AssertionError:
+        raise AssertionError(f"{tracking_id} at {url}: last view {seen.get('view')}")
+
+
 def publish_in(amqp_uri: str, body, content_type="application/json") -> None:
     """Put a message into a hub's inbound exchange, as a shovel from a neighbour would."""
     with Connection(amqp(amqp_uri)) as conn:
@@ -241,7 +254,7 @@ def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_
                           timeout=10)
     assert filed.status_code == 201, filed.text
     tracking_id = filed.json()["tracking_id"]
-    wait_for(lambda: (v := track(urls["ID"], tracking_id)) and v["status"] == "triage", timeout=60)
+    wait_view(urls["ID"], tracking_id, lambda v: v["status"] == "triage")
     routing_url = two_hubs["routing"]["ID"]
     headers = {"Authorization": f"Bearer {token}"}
     refused = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
@@ -256,9 +269,9 @@ def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_
     assert done.json()["status"] == "forwarded"
     assert done.json()["history"][-1]["action"] == "forward" and "51" in done.json()["history"][-1]["reason"]
     # hub 51's own rules (region 9471 is the national hub's) do not bounce it back: handled at 51
-    owner = wait_for(lambda: (v := track(urls["51"], tracking_id)) and v["status"] == "triage" and v, timeout=60)
+    owner = wait_view(urls["51"], tracking_id, lambda v: (v["assignment"] or {}).get("queue") == "national_triage")
     assert owner["tracking_id"] == tracking_id and "forwarded" not in steps(owner)
-    origin = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and "hub_accepted" in steps(v) and v, timeout=60)
+    origin = wait_view(urls["ID"], tracking_id, lambda v: "hub_accepted" in steps(v))
     assert origin["delivery"]["hub"] == "51"
 
 
