@@ -76,8 +76,6 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_at_
     assert followed.status_code == 200 and followed.json()["tracking_id"] == tracking_id
 
 
-@pytest.mark.xfail(strict=True, reason="service side: routing forwards by the region's hub only; an "
-                   "agency's hub (KEMENPUPR is the national hub's) does not move the report yet")
 def test_a_ministry_report_filed_at_the_district_travels_to_the_national_hub(hub_stacks):
     hubs = hub_stacks
     tracking_id = file(hubs["5108"], description="Jalan nasional rusak parah di Singaraja, lubang besar "
@@ -154,7 +152,8 @@ def test_a_60_s_district_outage_and_a_restarted_link_source_lose_nothing_and_del
         while time.monotonic() - started < OUTAGE_SECONDS:
             filed.append(file(national, **OWNED["5108"]))
             time.sleep(2)
-        page = view(national, filed[-1]).json()
+        # the delivery appears once routing has decided and intake staged the transfer (asynchronous)
+        page = wait_for(lambda: (p := view(national, filed[-1]).json())["delivery"] and p, timeout=30, interval=0.5)
         assert page["delivery"]["hub"] == "5108" and page["delivery"]["state"] == "waiting"
         assert "5108" in page["delivery"]["label"]
         # every report has crossed ID -> 51 and waits in 51's durable queue for 5108

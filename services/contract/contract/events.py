@@ -20,6 +20,7 @@ SCHEMA_VERSION = 1
 # intake
 REPORT_RECEIVED = "report_received"
 REPORT_DRAFT_SAVED = "report_draft_saved"
+REPORT_HANDED_BACK = "report_handed_back"  # issue 14: a report sent to another hub came back "not ours either"
 # routing (tiered admin workflow)
 REPORT_DISPOSITIONED = "report_dispositioned"
 REPORT_VERIFIED = "report_verified"
@@ -164,6 +165,14 @@ class ReportArchived(OfficialActionSchema):
     pass
 
 
+class ReportHandedBack(ReportEventSchema):
+    """A report this hub forwarded came back from the hub network as "not ours either" (a loop
+    or an unreachable hub): routing puts it back into the national admin's triage."""
+    from_hub = fields.String(required=True)
+    target_hub = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
 class ReportForwarded(ReportEventSchema):
     """The report belongs to another hub and is handed over with everything it needs."""
     target_hub = fields.String(required=True)
@@ -302,6 +311,7 @@ class RegistryUpdated(EventSchema):
 CATALOGUE = {
     REPORT_RECEIVED: ("intake", ReportReceived),
     REPORT_DRAFT_SAVED: ("intake", ReportDraftSaved),
+    REPORT_HANDED_BACK: ("intake", ReportHandedBack),
     REPORT_DISPOSITIONED: ("routing", ReportDispositioned),
     REPORT_VERIFIED: ("routing", ReportVerified),
     REPORT_POSTPONED: ("routing", ReportPostponed),

@@ -108,13 +108,13 @@ class Reports(HubReports, Repository):
     def record_step(self, event_id: str, tracking_id: str, step: dict) -> bool:
         """Apply one tracked event (once per event id): history entry, fields, status."""
         def work(session):
-            report = self.read_for_batch("reports", "tracking_id", tracking_id, {"status": 1, "reopened_at": 1},
-                                         session)
+            report = self.read_for_batch("reports", "tracking_id", tracking_id,
+                                         {"status": 1, "reopened_at": 1, "hub_delivery.status_at": 1}, session)
             if report is None:
                 raise LookupError(tracking_id)
             update = dict(step["set"])
-            update["status"] = history.next_status(report["status"], step["status"], step["at"],
-                                                   report.get("reopened_at"), step["reopen"])
+            update["status"] = history.next_status(report["status"], history.proposed_status(step, report),
+                                                   step["at"], report.get("reopened_at"), step["reopen"])
             if step["reopen"]:
                 update["reopened_at"] = max(step["at"], report.get("reopened_at") or step["at"])
             if update != {"status": report["status"]} or not step["entry"]["step"].startswith("notification_"):

@@ -190,6 +190,15 @@ def step_from_event(event_type: str, payload: dict) -> dict:
             "at": payload["occurred_at"], "entry": entry(step, payload["occurred_at"], detail, payload["event_id"])}
 
 
+def proposed_status(step: dict, report: dict) -> str | None:
+    """The status an event proposes for this report: ``forwarded`` (routing's decision) arriving
+    after the owner hub's steps were already applied here (``hub_delivery.status_at``) proposes
+    nothing, so the owner's later status is not undone (issue 14)."""
+    if step["status"] == "forwarded" and (report.get("hub_delivery") or {}).get("status_at"):
+        return None
+    return step["status"]
+
+
 def next_status(current: str, proposed: str | None, at: datetime, reopened_at: datetime | None,
                 reopen: bool = False) -> str:
     """The report's status after an event proposing ``proposed`` at time ``at``."""

@@ -30,6 +30,7 @@ class Registry(Repository):
         self._checked_until = 0.0  # the stored version is looked at most once a second (a batch: once)
         self._regions: dict[str, dict] = {}
         self._index = domain.RuleIndex([])
+        self._agency_hubs: dict[str, str] = {}
 
     def import_registry(self, registry: dict, hub: str) -> dict:
         """Upsert a whole registry file in one transaction: all of it or nothing; the regions and
@@ -80,6 +81,7 @@ class Registry(Repository):
         version = meta.get("version")
         if version != self._cache_version:
             self._regions = {r["_id"]: r for r in self.db.regions.find({}, {"parent": 1, "timezone": 1, "hub": 1})}
+            self._agency_hubs = {a["_id"]: a["hub"] for a in self.db.agencies.find({}, {"hub": 1}) if a.get("hub")}
             self._index = domain.RuleIndex(self.db.rules.find())
             self._cache_version = version
 
@@ -87,6 +89,11 @@ class Registry(Repository):
         """Regions by code (cached until the next import)."""
         self._refresh()
         return self._regions
+
+    def agency_hubs(self) -> dict[str, str]:
+        """The hub each agency belongs to (cached until the next import)."""
+        self._refresh()
+        return self._agency_hubs
 
     def rule_index(self) -> domain.RuleIndex:
         """The routing index of every rule (rebuilt after an import, by any process)."""
@@ -150,6 +157,15 @@ class Desk(Repository):
 
     def get(self, tracking_id: str) -> dict | None:
         return self.db.reports.find_one({"_id": tracking_id})
+
+    def hand_back(self, event_id: str, item: dict, changes: dict, entry: dict) -> bool:
+        """Once per event: a forwarded report back into triage (if still forwarded), with its audit entry."""
+        def work(session):
+            moved = self.db.reports.update_one({"_id": item["_id"], "status": "forwarded"},
+                                               {"$set": changes, "$inc": {"version": 1}}, session=session)
+            if moved.modified_count:
+                self.db.audit.insert_one(entry, session=session)
+        return self.once(event_id, work)
 
     def act(self, item: dict, changes: dict, entry: dict, events: list[dict]) -> dict:
         """Apply an action if the report is still at the version it was read at; else StaleState.

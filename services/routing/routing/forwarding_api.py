@@ -40,5 +40,12 @@ class ForwardingEntrypoints:
         except exceptions.StaleState:
             raise exceptions.stale(workflow.actions_for(principal, self.desk.get(item["_id"]) or item))
         observability.acted("forward", principal["role"])
-        self.outbox.wake()
         return updated
+
+
+def handed_back(service, event_type: str, event: dict) -> None:
+    """A forwarded report came back "not ours either": into the national admin's triage (once)."""
+    item = service.desk.get(event["tracking_id"])
+    moved = forwarding.handed_back(item, event, utcnow())
+    if moved:
+        service.desk.hand_back(event["event_id"], item, *moved)

@@ -179,7 +179,7 @@ class Position(Schema):
 
 class AuditEntryOut(Schema):
     seq = fields.Integer()
-    action = fields.String(metadata={"description": "route, forward, verify, postpone, return, disposition, "
+    action = fields.String(metadata={"description": "route, forward, handed_back, verify, postpone, return, disposition, "
                                                     "redisposition or archive; case_answered, case_closed or "
                                                     "case_reopened when follow-up's case moved it"})
     actor = fields.String(metadata={"description": "official id, or 'system' for the rules"})
@@ -292,7 +292,7 @@ from routing.openapi_paths import OPENAPI_PATHS  # noqa: E402,F401  (the paths n
 OPENAPI_SCHEMAS = {
     "RoutingReport": ReportOut, "RoutingInbox": InboxOut, "RoutingAuditEntry": AuditEntryOut,
     "VerifyIn": VerifyIn, "PostponeIn": PostponeIn, "ReturnIn": ReturnIn, "DispositionIn": DispositionIn,
-    "ArchiveIn": ArchiveIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
+    "ArchiveIn": ArchiveIn, "ForwardIn": ForwardIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
     "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut,
 }
 

@@ -36,7 +36,7 @@ def route_report(service, event_type: str, report: dict) -> None:
     """Decide the authority for a received report and put it in the workflow (once)."""
     started = time.perf_counter()
     routed = domain.route(report, service.registry.regions(), service.registry.rule_index(),
-                          service.config["HUB_CODE"], utcnow())
+                          service.config["HUB_CODE"], utcnow(), service.registry.agency_hubs())
     observability.decided(routed["outcome"], time.perf_counter() - started)
     service.desk.route(report["event_id"], routed["item"], routed["entry"], [routed["event"]])
 
@@ -54,6 +54,7 @@ EVENTS = {
     events.CASE_ANSWERED: follow_case,
     events.CASE_CLOSED: follow_case,
     events.CASE_REOPENED: follow_case,
+    events.REPORT_HANDED_BACK: forwarding_api.handed_back,
 }
 
 

@@ -120,3 +120,45 @@ def test_a_numeric_hub_code_is_a_string_all_the_way():
 
 def test_another_hubs_tracking_id_points_to_that_hub():
     assert transfer.hub_entry(DIRECTORY, new_tracking_id("ID").split("-")[0])["public_url"] == "https://lapor.example"
+
+
+def test_transient_errors_are_retried_in_the_worker_and_dead_letters_are_not(monkeypatch):
+    from intake import hub_link
+    monkeypatch.setattr(hub_link.time, "sleep", lambda seconds: None)
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionError("store unreachable")
+        return "accepted"
+    assert hub_link.with_backoff(flaky) == "accepted" and len(calls) == 3
+
+    def malformed():
+        calls.append(1)
+        raise hub_link.DeadLetter("bad")
+    calls.clear()
+    with pytest.raises(hub_link.DeadLetter):
+        hub_link.with_backoff(malformed)
+    assert len(calls) == 1
+    with pytest.raises(ConnectionError):
+        hub_link.with_backoff(lambda: (_ for _ in ()).throw(ConnectionError("down")), attempts=2)
+
+
+def test_a_transfer_refused_on_the_way_puts_the_report_back_into_the_origins_triage():
+    origin = make_report(hub="5108", hub_delivery=transfer.waiting_delivery("7317", "51", NOW))
+    message = hubwire.load(send(origin)[0])
+    back, _ = transfer.refusal(hubwire.load(hubwire.dump({**message, "hops": ["5108", "51"]})), "ID",
+                               "no path to hub 7317", DIRECTORY, NOW)
+    update = transfer.origin_update(origin, hubwire.load(back))
+    assert update["set"]["hub_delivery"]["state"] == "returned" and update["set"]["status"] == "triage"
+    event = transfer.handed_back_event(origin, hubwire.load(back), "5108")
+    assert event["event_type"] == events.REPORT_HANDED_BACK and event["payload"]["from_hub"] == "ID"
+
+
+def test_routings_forwarded_arriving_after_the_owners_steps_does_not_undo_them():
+    from intake import history
+    step = {"status": "forwarded"}
+    assert history.proposed_status(step, {"status": "received"}) == "forwarded"
+    assert history.proposed_status(step, {"status": "in_follow_up", "hub_delivery": {"status_at": NOW}}) is None
+    assert history.proposed_status({"status": "closed"}, {"hub_delivery": {"status_at": NOW}}) == "closed"
