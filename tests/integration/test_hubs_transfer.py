@@ -20,6 +20,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from contract import hubnet, sealing
 from contract.ids import new_tracking_id
+from followup.service import FollowupService
 from intake import hub_metrics
 from intake.service import IntakeService
 from routing.service import RoutingService
@@ -98,6 +99,7 @@ def two_hubs(servers, start_services, service_config, second_vhost, hub_keys, de
     link(api, configs["ID"]["AMQP_URI"], configs["51"]["AMQP_URI"], "51")
     link(api, configs["51"]["AMQP_URI"], configs["ID"]["AMQP_URI"], "ID")
     urls = {code: start_services(IntakeService, RoutingService, config=cfg) for code, cfg in configs.items()}
+    start_services(FollowupService, config=configs["51"])  # the owner opens a case
     public = {code: u["intake"] for code, u in urls.items()}
     for code, cfg in configs.items():
         with ClusterRpcProxy(cfg, timeout=20) as proxy:
@@ -105,8 +107,8 @@ def two_hubs(servers, start_services, service_config, second_vhost, hub_keys, de
     for code, cfg in configs.items():  # intake has the directory (registry_updated) and its links
         wait_for(lambda: len(requests.get(f"{public[code]}/reports/{new_tracking_id('5108')}",
                                           allow_redirects=False, timeout=5).headers.get("Location") or "") > 0,
-                 timeout=30)
-    return {"urls": public, "configs": configs, "api": api}
+                 timeout=60)
+    return {"urls": public, "configs": configs, "api": api, "routing": {c: u["routing"] for c, u in urls.items()}}
 
 
 def track(url: str, tracking_id: str) -> dict | None:
@@ -145,17 +147,19 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
 
     # the owner hub accepts it under the same ID and routes it by its own rules
     owner_view = wait_for(lambda: (v := track(urls["51"], tracking_id)) and v["status"] == "in_follow_up" and v
-                          or (v if v and v["status"] == "dispositioned" else None), timeout=40)
+                          or (v if v and v["status"] == "dispositioned" else None), timeout=60)
     assert owner_view["tracking_id"] == tracking_id
     assert owner_view["assignment"]["agency_code"] == "PEMKAB-BULELENG"
     assert "hub_received" in steps(owner_view)
 
-    # the origin's tracking page shows the owner's steps and the delivery
-    origin_view = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and "hub_dispositioned" in steps(v) and v,
-                           timeout=40)
+    # the origin's tracking page shows the owner's steps and the delivery; Open311 follows
+    origin_view = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and "hub_case_opened" in steps(v) and v,
+                           timeout=60)
     assert origin_view["delivery"]["hub"] == "51" and origin_view["delivery"]["state"] == "accepted"
-    assert {"forwarded", "hub_waiting", "hub_accepted", "hub_dispositioned"} <= set(steps(origin_view))
-    assert origin_view["status"] == "dispositioned"
+    assert {"forwarded", "hub_waiting", "hub_accepted", "hub_dispositioned", "hub_case_opened"} <= set(steps(origin_view))
+    assert origin_view["status"] == "in_follow_up"
+    open311 = requests.get(f"{urls['ID']}/open311/v2/requests/{tracking_id}.json", timeout=5)
+    assert open311.status_code == 200 and open311.json()[0]["status_notes"] == "in_follow_up", open311.text
 
     # the identity reached the owner's intake (it can notify), sealed on the way
     owner_db = mongo_client[f"{configs['51']['MONGODB_DATABASE_PREFIX']}intake"]
@@ -173,7 +177,7 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
     # delivered twice (at-least-once transport): accepted once
     duplicates = counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate")
     publish_in(configs["51"]["AMQP_URI"], sent["payload"])
-    wait_for(lambda: counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate") == duplicates + 1, timeout=30)
+    wait_for(lambda: counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate") == duplicates + 1, timeout=60)
     assert owner_db.reports.count_documents({"_id": tracking_id}) == 1
     assert steps(track(urls["51"], tracking_id)).count("hub_received") == 1
     routing_db = mongo_client[f"{configs['51']['MONGODB_DATABASE_PREFIX']}routing"]
@@ -192,11 +196,11 @@ def test_malformed_and_unknown_version_messages_are_dead_lettered_and_the_hub_ke
     publish_in(configs["51"]["AMQP_URI"], b"{not json", content_type="application/json")
     publish_in(configs["51"]["AMQP_URI"], {"schema_version": 2, "kind": "transfer"})
     publish_in(configs["51"]["AMQP_URI"], "plain text", content_type="text/plain")
-    wait_for(lambda: dead_letters(configs["51"]["AMQP_URI"]) == before + 3, timeout=30)
+    wait_for(lambda: dead_letters(configs["51"]["AMQP_URI"]) == before + 3, timeout=60)
     filed = requests.post(f"{urls['51']}/reports", json=make_report(region_code="5108"), timeout=10)
     assert filed.status_code == 201, filed.text
     assert wait_for(lambda: (v := track(urls["51"], filed.json()["tracking_id"])) and v["assignment"] and v,
-                    timeout=30)
+                    timeout=60)
 
 
 def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
@@ -214,6 +218,35 @@ def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
                                 "received_at": "2026-11-30T05:00:00+00:00"},
                      "reason": "region 5108", "forwarded_by": "system"}}
     publish_in(configs["51"]["AMQP_URI"], message)  # 51 would send it to 5108, already visited
-    wait_for(lambda: counter(hub_metrics.RECEIVED, "5108", "transfer", "refused") == refused + 1, timeout=30)
+    wait_for(lambda: counter(hub_metrics.RECEIVED, "5108", "transfer", "refused") == refused + 1, timeout=60)
     # the origin (ID) receives "not ours either" over the reverse link (no such report filed there)
-    wait_for(lambda: counter(hub_metrics.RECEIVED, "51", "status", "refused") == told + 1, timeout=30)
+    wait_for(lambda: counter(hub_metrics.RECEIVED, "51", "status", "refused") == told + 1, timeout=60)
+
+
+def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_hubs):
+    urls, configs = two_hubs["urls"], two_hubs["configs"]
+    with ClusterRpcProxy(configs["ID"], timeout=10) as proxy:
+        token = proxy.routing.issue_token("nas-admin-1")["token"]
+    filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
+                          timeout=10)
+    assert filed.status_code == 201, filed.text
+    tracking_id = filed.json()["tracking_id"]
+    wait_for(lambda: (v := track(urls["ID"], tracking_id)) and v["status"] == "triage", timeout=60)
+    routing_url = two_hubs["routing"]["ID"]
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
+                            json={"target_hub": "9999", "reason": "Bukan wewenang simpul nasional"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "target_hub", refused.text
+    missing = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
+                            json={"target_hub": "51"})
+    assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "reason", missing.text
+    done = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
+                         json={"target_hub": "51", "reason": "Bukan wewenang: ditangani Pemprov Bali"})
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "forwarded"
+    assert done.json()["history"][-1]["action"] == "forward" and "51" in done.json()["history"][-1]["reason"]
+    # hub 51's own rules (region 9471 is the national hub's) do not bounce it back: handled at 51
+    owner = wait_for(lambda: (v := track(urls["51"], tracking_id)) and v["status"] == "triage" and v, timeout=60)
+    assert owner["tracking_id"] == tracking_id and "forwarded" not in steps(owner)
+    origin = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and "hub_accepted" in steps(v) and v, timeout=60)
+    assert origin["delivery"]["hub"] == "51"

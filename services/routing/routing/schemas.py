@@ -136,6 +136,12 @@ class ReturnIn(ActionIn):
     agency_code = fields.String(load_default=None, allow_none=True, validate=CODE)
 
 
+class ForwardIn(ActionIn):
+    """Bukan Wewenang across hubs: send the report to the hub in charge, with the reason."""
+    target_hub = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{2,8}$", error="Not a hub code."))
+    reason = fields.String(required=True, validate=validate.Length(min=5, max=1000))
+
+
 class DispositionIn(ActionIn):
     agency_code = fields.String(load_default=None, allow_none=True, validate=CODE,
                                 metadata={"description": "National admin: the agency."})

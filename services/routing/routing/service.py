@@ -18,7 +18,7 @@ from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.store import utcnow
-from routing import domain, exceptions, observability, registry_io, schemas
+from routing import domain, exceptions, forwarding_api, observability, registry_io, schemas
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
 from routing.domain import inbox, workflow
 
@@ -29,7 +29,7 @@ def _body(request) -> dict:
     return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
 
 
-class RoutingService(api_http.HealthAndMetrics):
+class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMetrics):
     name = "routing"
 
     config = Config()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from contract.ids import hub_of
 from routing.domain.rules import (
     RuleIndex, decide, dispositioned_event, forwarded_event, hub_for, outcome, region_chain)
 from routing.domain.workflow import routed_item, routing_entry
@@ -13,12 +14,15 @@ def route(report: dict, regions: dict[str, dict], index: RuleIndex, own_hub: str
 
     A region that belongs to another hub forwards the whole report there; otherwise the best
     rule decides (automatic: at once; suggestion: the agency admin's queue with the unit
-    suggested); no rule means the national admin's triage queue, never nowhere.
+    suggested); no rule means the national admin's triage queue, never nowhere. A report
+    forwarded in from another hub is never sent back the way it came (to its origin or the hub
+    it came from): it is handled here, in triage at worst (issue 14: no ping-pong between hubs).
     """
     chain = region_chain(report["region_code"], regions)
     timezone = regions.get(report["region_code"], {}).get("timezone", "Asia/Jakarta")
     hub = hub_for(chain, regions)
-    if hub and hub != own_hub:
+    came_from = {report.get("forwarded_from"), hub_of(report["tracking_id"])} if report.get("forwarded_from") else set()
+    if hub and hub != own_hub and hub not in came_from:
         item = routed_item(report, {}, timezone, now, forwarded_to=hub)
         return {"item": item, "entry": routing_entry(item, now), "event": forwarded_event(report, hub, own_hub),
                 "outcome": "forwarded"}

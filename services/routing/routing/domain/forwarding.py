@@ -6,9 +6,12 @@ Plain functions on plain dicts: no nameko, pymongo or kombu here.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
-from contract import hubnet
+from contract import events, hubnet
 from contract.errors import error
+from contract.ids import new_event_id
+from routing.domain import workflow
 
 _HUB_IN_PROBLEM = re.compile(r"^hub (\S+?):")
 
@@ -57,3 +60,36 @@ def forward_target_problem(target_hub: str, own_hub: str, directory: list[dict])
     if target_hub not in codes:
         return error("target_hub", "not_found", f"Unknown hub {target_hub!r}.", f"Simpul {target_hub!r} tidak dikenal.")
     return None
+
+
+FORWARDING_ROLES = ("national_admin", "agency_admin")
+
+
+def check_manual_forward(principal: dict, item: dict, target_hub: str, own_hub: str, directory: list[dict]) -> None:
+    """Raise ActionRefused unless ``principal`` may send ``item`` to ``target_hub`` now
+    (Bukan Wewenang across hubs: the owner of the report's queue, while it is open here)."""
+    if principal["role"] not in FORWARDING_ROLES or not workflow.owns_queue(principal, item):
+        raise workflow.ActionRefused("forbidden", "tracking_id", "The report is not in your queue.",
+                                     "Laporan ini tidak berada di antrean Anda.")
+    if item["status"] not in workflow.OPEN_STATUSES:
+        raise workflow.ActionRefused("conflict", "action", f"A report that is {item['status']} cannot be forwarded.",
+                                     f"Laporan berstatus {item['status']} tidak dapat diteruskan.")
+    problem = forward_target_problem(target_hub, own_hub, directory)
+    if problem:
+        raise workflow.ActionRefused("invalid", problem["field"], problem["message"], problem["message_id"])
+
+
+def manual_forward(item: dict, principal: dict, target_hub: str, reason: str, own_hub: str,
+                   now: datetime) -> tuple[dict, dict, dict]:
+    """(changes, audit entry, ``report_forwarded`` event) of an official's forward to another hub."""
+    target = {"queue": "forwarded", "agency_code": None, "unit_code": None, "status": "forwarded"}
+    changes = {**target, "target_hub": target_hub, "postponed_until": None, "queued_at": now, "updated_at": now}
+    entry = workflow.audit_entry(item, principal, "forward", target, now, f"hub {target_hub}: {reason}")
+    report = {k: item.get(k) for k in workflow.REPORT_FIELDS}
+    report.update(event_id=new_event_id(), schema_version=events.SCHEMA_VERSION, occurred_at=now, hub=own_hub,
+                  tracking_id=item["_id"], target_hub=own_hub,
+                  incident_date=date.fromisoformat(item["incident_date"]) if item.get("incident_date") else None)
+    event = events.build(events.REPORT_FORWARDED, hub=own_hub, tracking_id=item["_id"], origin_hub=item["origin_hub"],
+                         target_hub=target_hub, reason=reason, report=report, manual=True,
+                         actor=principal["official_id"])
+    return changes, entry, event
