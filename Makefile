@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run stop status test test-unit bench lint logs clean token
+.PHONY: install run run-hubs stop status test test-unit bench lint logs clean token
 
 install:
 	@deploy/local/install.sh
@@ -19,8 +19,12 @@ run: install
 	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"
 	@echo "  Stop with:     make stop"
 
+run-hubs: install  ## three linked hubs: national ID, Bali 51, Buleleng 5108 (docs/hubs.md)
+	@deploy/hubs/hubs.sh start
+
 stop:
 	@deploy/local/stack.sh stop
+	@deploy/hubs/hubs.sh stop
 
 status:
 	@deploy/local/stack.sh status

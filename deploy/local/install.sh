@@ -11,6 +11,7 @@ need_apt=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # 113 MB download, +413 MB on disk
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)  # promtool: the alert rule tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install: apt-get install ${need_apt[*]}"
   sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
