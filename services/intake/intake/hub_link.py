@@ -138,7 +138,7 @@ class HubLink(DependencyProvider):
 
 def declare_topology(amqp_uri: str, neighbours: list[str]) -> None:
     try:
-        with Connection(amqp_uri, connect_timeout=5) as connection:
+        with Connection(amqp_uri, connect_timeout=5, transport_options={"max_retries": 1}) as connection:
             hubnet.declare_topology(connection.default_channel, neighbours)
     except Exception as exc:  # broker down at start: the outbox keeps messages until it is back
         log.warning("hub topology not declared now (%s: %s); retried after the next registry update",
