@@ -76,8 +76,6 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_at_
     assert followed.status_code == 200 and followed.json()["tracking_id"] == tracking_id
 
 
-@pytest.mark.xfail(strict=True, reason="service side: routing forwards by the region's hub only; an "
-                   "agency's hub (KEMENPUPR is the national hub's) does not move the report yet")
 def test_a_ministry_report_filed_at_the_district_travels_to_the_national_hub(hub_stacks):
     hubs = hub_stacks
     tracking_id = file(hubs["5108"], description="Jalan nasional rusak parah di Singaraja, lubang besar "

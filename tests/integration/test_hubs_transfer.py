@@ -28,6 +28,7 @@ from tests.factories import make_report
 from tests.integration.conftest import wait_for
 
 OWNED_BY_51 = {"51", "5108"}
+AGENCIES_OF_51 = {"PEMPROV-BALI", "PEMKAB-BULELENG"}
 
 
 def counter(metric, *labels) -> float:
@@ -84,6 +85,8 @@ def registry_for(demo_registry: dict, hub_keys: dict, urls: dict) -> dict:
     ]
     for region in registry["regions"]:
         region["hub"] = "51" if region["code"] in OWNED_BY_51 else "ID"
+    for agency in registry["agencies"]:
+        agency["hub"] = "51" if agency["code"] in AGENCIES_OF_51 else "ID"
     return registry
 
 

@@ -44,6 +44,8 @@ def fold(fact: dict | None, event_type: str, event: dict) -> dict:
                    classification=event["classification"], category_code=event["category_code"],
                    region_code=event["region_code"], gesi=sorted(set(event.get("gesi") or [])),
                    is_confidential=bool(event["is_confidential"]))
+        if event.get("forwarded_from"):
+            new["forwarded_from"] = event["forwarded_from"]
     elif event_type in (events.REPORT_DISPOSITIONED, events.REPORT_RETURNED):
         _assign(new, event, at)
     elif event_type == events.REPORT_ARCHIVED:
@@ -103,12 +105,20 @@ def status_of(fact: dict) -> str:
 
 
 def counters(fact: dict) -> dict[str, int]:
-    """What one report adds to every cell it belongs to (whole numbers: sums stay exact)."""
+    """What one report adds to every cell it belongs to (whole numbers: sums stay exact).
+
+    A report forwarded to another hub is received there, not here (``forwarded_out``), and a
+    report forwarded in is received here (``forwarded_in``): summed over hubs, each report is
+    received once nationally (issue 14)."""
     closed = is_closed(fact)
-    out = {"received": 1, "completed": int(closed), "unresolved": int(not closed),
+    out = {"received": 0 if fact.get("forwarded_at") else 1, "completed": int(closed), "unresolved": int(not closed),
            "closed_on_time": int(closed and bool(fact.get("on_time"))),
            "overdue": int(bool(fact.get("overdue"))), "confidential": int(bool(fact.get("is_confidential"))),
            f"status_{status_of(fact)}": 1}
+    if fact.get("forwarded_at"):
+        out.update(forwarded_out=1, unresolved=0)
+    if fact.get("forwarded_from"):
+        out["forwarded_in"] = 1
     if fact.get("first_response_at"):
         out["first_response_n"] = 1
         out["first_response_s"] = max(0, int((fact["first_response_at"] - fact["received_at"]).total_seconds()))

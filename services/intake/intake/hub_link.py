@@ -11,6 +11,7 @@ consumer that can dead-letter, and the outbox relay that counts hub messages.
 from __future__ import annotations
 
 import logging
+import time
 
 from kombu import Connection, Exchange, Queue
 from nameko.constants import AMQP_URI_CONFIG_KEY
@@ -58,6 +59,24 @@ class HubConsumer(Consumer):
                 message.reject(requeue=False)  # the queue dead-letters it to lapor.hubs.dead
             return
         super().handle_message_processed(message, result, exc_info)
+
+
+TRANSIENT_ATTEMPTS = 8  # 0.5 s doubling to 10 s: ~35 s per delivery, ~3 min over the queue's delivery limit
+
+
+def with_backoff(work, attempts: int = TRANSIENT_ATTEMPTS):
+    """``work()``, retried in this worker while the store or broker is briefly unreachable, so a
+    short outage does not spend the inbound queue's delivery limit; DeadLetter is never retried."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except DeadLetter:
+            raise
+        except Exception as exc:
+            if attempt == attempts - 1:
+                raise  # requeued: the queue counts a delivery, then dead-letters past its limit
+            log.warning("hub message: %s: %s; retrying", type(exc).__name__, exc)
+            time.sleep(min(10.0, 0.5 * 2 ** attempt))
 
 
 def hub_inbound(fn):
@@ -119,7 +138,7 @@ class HubLink(DependencyProvider):
 
 def declare_topology(amqp_uri: str, neighbours: list[str]) -> None:
     try:
-        with Connection(amqp_uri, connect_timeout=5) as connection:
+        with Connection(amqp_uri, connect_timeout=5, transport_options={"max_retries": 1}) as connection:
             hubnet.declare_topology(connection.default_channel, neighbours)
     except Exception as exc:  # broker down at start: the outbox keeps messages until it is back
         log.warning("hub topology not declared now (%s: %s); retried after the next registry update",

@@ -23,7 +23,7 @@ from contract.consumer import RejectEvent, consume
 from contract.ids import hub_of
 from contract.store import utcnow
 from intake import domain, history, hub_metrics, transfer
-from intake.hub_link import DeadLetter, hub_inbound
+from intake.hub_link import DeadLetter, hub_inbound, with_backoff
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class HubEntrypoints:
             hub_metrics.received("unknown", "unknown", "dead_lettered")
             raise DeadLetter(str(exc.messages))
         try:
-            outcome = self._handle_hub_message(message)
+            outcome = with_backoff(lambda: self._handle_hub_message(message))
         except DeadLetter as exc:
             log.error("hub message %s (%s %s) dead-lettered: %s", message["message_id"], message["kind"],
                       message["tracking_id"], exc)

@@ -27,6 +27,7 @@ class Registry(Repository):
         self._cache_version: str | None = ""  # never a stored version: the first call loads
         self._regions: dict[str, dict] = {}
         self._index = domain.RuleIndex([])
+        self._agency_hubs: dict[str, str] = {}
 
     def import_registry(self, registry: dict, hub: str) -> dict:
         """Upsert a whole registry file in one transaction: all of it or nothing; the regions and
@@ -73,6 +74,7 @@ class Registry(Repository):
         version = meta.get("version")
         if version != self._cache_version:
             self._regions = {r["_id"]: r for r in self.db.regions.find({}, {"parent": 1, "timezone": 1, "hub": 1})}
+            self._agency_hubs = {a["_id"]: a["hub"] for a in self.db.agencies.find({}, {"hub": 1}) if a.get("hub")}
             self._index = domain.RuleIndex(self.db.rules.find())
             self._cache_version = version
 
@@ -80,6 +82,11 @@ class Registry(Repository):
         """Regions by code (cached until the next import)."""
         self._refresh()
         return self._regions
+
+    def agency_hubs(self) -> dict[str, str]:
+        """The hub each agency belongs to (cached until the next import)."""
+        self._refresh()
+        return self._agency_hubs
 
     def rule_index(self) -> domain.RuleIndex:
         """The routing index of every rule (rebuilt after an import, by any process)."""

@@ -29,6 +29,8 @@ ACTION_DOCS = {
                                      "unit of their own agency."),
     "redisposition": ("DispositionIn", "Re-disposition a report that was returned to your queue."),
     "archive": ("ArchiveIn", "Archive (Arsipkan) with a reason."),
+    "forward": ("ForwardIn", "Not this hub's authority (Bukan Wewenang): send the report to another hub with a "
+                             "reason (docs/hubs.md); the reporter keeps the same tracking ID."),
 }
 
 OPENAPI_PATHS = {

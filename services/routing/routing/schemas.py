@@ -291,6 +291,6 @@ from routing.openapi_paths import OPENAPI_PATHS  # noqa: E402,F401  (the paths n
 OPENAPI_SCHEMAS = {
     "RoutingReport": ReportOut, "RoutingInbox": InboxOut, "RoutingAuditEntry": AuditEntryOut,
     "VerifyIn": VerifyIn, "PostponeIn": PostponeIn, "ReturnIn": ReturnIn, "DispositionIn": DispositionIn,
-    "ArchiveIn": ArchiveIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
+    "ArchiveIn": ArchiveIn, "ForwardIn": ForwardIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
     "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut,
 }

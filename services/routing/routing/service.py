@@ -46,7 +46,7 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMet
         def apply(report):
             started = time.perf_counter()
             routed = domain.route(report, self.registry.regions(), self.registry.rule_index(),
-                                  self.config["HUB_CODE"], utcnow())
+                                  self.config["HUB_CODE"], utcnow(), self.registry.agency_hubs())
             observability.decided(routed["outcome"], time.perf_counter() - started)
             return self.desk.route(report["event_id"], routed["item"], routed["entry"], [routed["event"]])
         consume(self.metrics, events.REPORT_RECEIVED, payload, apply)

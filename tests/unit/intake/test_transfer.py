@@ -120,3 +120,26 @@ def test_a_numeric_hub_code_is_a_string_all_the_way():
 
 def test_another_hubs_tracking_id_points_to_that_hub():
     assert transfer.hub_entry(DIRECTORY, new_tracking_id("ID").split("-")[0])["public_url"] == "https://lapor.example"
+
+
+def test_transient_errors_are_retried_in_the_worker_and_dead_letters_are_not(monkeypatch):
+    from intake import hub_link
+    monkeypatch.setattr(hub_link.time, "sleep", lambda seconds: None)
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionError("store unreachable")
+        return "accepted"
+    assert hub_link.with_backoff(flaky) == "accepted" and len(calls) == 3
+
+    def malformed():
+        calls.append(1)
+        raise hub_link.DeadLetter("bad")
+    calls.clear()
+    with pytest.raises(hub_link.DeadLetter):
+        hub_link.with_backoff(malformed)
+    assert len(calls) == 1
+    with pytest.raises(ConnectionError):
+        hub_link.with_backoff(lambda: (_ for _ in ()).throw(ConnectionError("down")), attempts=2)

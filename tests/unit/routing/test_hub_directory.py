@@ -57,3 +57,27 @@ def test_the_directory_event_carries_no_region_and_no_credentials():
                                            "region_code": None}])
     assert out == [{"code": "ID", "name": "N", "tier": "national", "parent": None, "public_url": None,
                     "public_key": KEY}]
+
+
+# --- routing between hubs: by the region's hub, by the agency's hub, never back the way it came ---
+
+def _route(here: str, **overrides):
+    from tests.unit.routing.test_domain import REGIONS, RULES, _now, _received, report
+    from routing import domain
+    regions = {code: {**r, "hub": "5108" if code == "5108" else r["hub"]} for code, r in REGIONS.items()}
+    return domain.route({**report(**overrides), **_received(), **overrides}, regions, domain.RuleIndex(RULES), here,
+                        _now(), {"BLL": "5108", "PUPR": "ID", "PLN": "ID"})
+
+
+def test_a_rule_whose_agency_belongs_to_another_hub_forwards_there():
+    routed = _route("5108", description="Jalan nasional rusak di Singaraja")
+    assert routed["outcome"] == "forwarded" and routed["event"]["payload"]["target_hub"] == "ID"
+    assert "agency PUPR" in routed["event"]["payload"]["reason"]
+    assert _route("5108")["outcome"] != "forwarded"  # the district's own agency stays here
+
+
+def test_a_forwarded_in_report_is_not_sent_back_the_way_it_came():
+    assert _route("ID")["event"]["payload"]["target_hub"] == "5108"  # the region is 5108's
+    came_back = _route("ID", forwarded_from="51", tracking_id="5108-AAAAA-AAAA0",
+                       description="Jalan nasional rusak di Singaraja")
+    assert came_back["outcome"] != "forwarded" and came_back["item"]["agency_code"] == "PUPR"

@@ -9,10 +9,12 @@ from routing.domain.rules import (
 from routing.domain.workflow import routed_item, routing_entry
 
 
-def route(report: dict, regions: dict[str, dict], index: RuleIndex, own_hub: str, now: datetime) -> dict:
+def route(report: dict, regions: dict[str, dict], index: RuleIndex, own_hub: str, now: datetime,
+          agency_hubs: dict[str, str] | None = None) -> dict:
     """Where a received report goes, as {item, entry, event, outcome}.
 
-    A region that belongs to another hub forwards the whole report there; otherwise the best
+    A region that belongs to another hub forwards the whole report there, and so does a best
+    rule whose agency belongs to another hub (``agency_hubs``); otherwise the best
     rule decides (automatic: at once; suggestion: the agency admin's queue with the unit
     suggested); no rule means the national admin's triage queue, never nowhere. A report
     forwarded in from another hub is never sent back the way it came (to its origin or the hub
@@ -27,6 +29,12 @@ def route(report: dict, regions: dict[str, dict], index: RuleIndex, own_hub: str
         return {"item": item, "entry": routing_entry(item, now), "event": forwarded_event(report, hub, own_hub),
                 "outcome": "forwarded"}
     rule = index.best(report, chain)
+    agency_hub = (agency_hubs or {}).get(rule["agency_code"]) if rule is not None else None
+    if agency_hub and agency_hub != own_hub and agency_hub not in came_from:  # e.g. a ministry's, nationally
+        item = routed_item(report, {}, timezone, now, forwarded_to=agency_hub)
+        event = forwarded_event(report, agency_hub, own_hub,
+                                f"agency {rule['agency_code']} (rule {rule.get('_id') or rule.get('id')}) belongs to hub {agency_hub}")
+        return {"item": item, "entry": routing_entry(item, now), "event": event, "outcome": "forwarded"}
     decision = decide(report, rule)
     suggested = rule.get("unit_code") if rule is not None and not decision["automatic"] else None
     item = routed_item(report, decision, timezone, now, suggested_unit=suggested)

@@ -178,9 +178,9 @@ def dispositioned_event(report: dict, decision: dict, hub: str, timezone: str, a
         unit_code=decision["unit_code"], rule_id=decision["rule_id"], automatic=decision["automatic"])
 
 
-def forwarded_event(report: dict, target_hub: str, hub: str) -> dict:
+def forwarded_event(report: dict, target_hub: str, hub: str, reason: str | None = None) -> dict:
     """The ``report_forwarded`` outbox entry: the whole received report for the other hub."""
     return events.build(
         events.REPORT_FORWARDED, hub=hub, tracking_id=report["tracking_id"], origin_hub=report["origin_hub"],
-        target_hub=target_hub, reason=f"region {report['region_code']} belongs to hub {target_hub}",
+        target_hub=target_hub, reason=reason or f"region {report['region_code']} belongs to hub {target_hub}",
         report=report)
