@@ -47,6 +47,11 @@ def linked(hub_brokers):
     hubs = hub_brokers
     wait_for(lambda: shovels_running(hubs["51"], ["lapor-hub-to-ID", "lapor-hub-to-5108"]), timeout=30)
     for hub in hubs.values():
+        with Connection(hub.amqp_uri) as connection:
+            if connection.default_channel.queue_declare(hubnet.IN_QUEUE, passive=True).consumer_count:
+                pytest.skip("an intake consumes lapor.hubs.in (the stacks are running): these tests take "
+                            "messages off it, so they run on the brokers alone (first in a session)")
+    for hub in hubs.values():
         drain_inbound(hub, 0, timeout=0.1)
     return hubs
 
