@@ -105,9 +105,8 @@ def wait_until(predicate, timeout: float, interval: float = 0.05) -> None:
 
 def mean_size(management: hublink.Management, queue: str, n: int) -> int:
     """The mean body size of the messages waiting in ``queue`` (the management API's counts lag)."""
-    path = f"queues/%2F/{queue}"
-    wait_until(lambda: (management._call("GET", path) or {}).get("messages", 0) >= n, timeout=60, interval=0.5)
-    info = management._call("GET", path)
+    wait_until(lambda: management.queue_info(queue).get("messages", 0) >= n, timeout=60, interval=0.5)
+    info = management.queue_info(queue)
     return int(info["message_bytes"] / info["messages"])
 
 
