@@ -78,13 +78,14 @@ start() {
 }
 
 stop() {
-  local code offset
+  local code offset pids=()
   while read -r code offset; do
     [ -d "$LAPOR_HUBS_DIR/$code" ] || continue
-    echo "hub $code:"
     ( eval "$(hub_env "$code" "$offset")"; . "$local_dir/env.sh"; stop_pidfile "$LAPOR_RUN_DIR/hubmetrics.pid"
-      "$local_dir/stack.sh" stop ) || true
+      "$local_dir/stack.sh" stop 2>&1 | sed "s/^/hub $code: /" ) &
+    pids+=($!)
   done < <(hub_list)
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
 }
 
 status() {

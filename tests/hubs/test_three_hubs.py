@@ -10,6 +10,7 @@ nothing and deliver every report exactly once.
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -155,6 +156,16 @@ def _all_delivered(hubs, tracking_ids):
     return all(owner_case(hubs["5108"], t) for t in tracking_ids)
 
 
+def _start_together(*hubs) -> None:
+    threads = [threading.Thread(target=hub.local, args=("start",)) for hub in hubs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for hub in hubs:
+        hub.local("status")  # raises when a broker did not come back
+
+
 def test_a_60_s_district_outage_and_a_restarted_link_source_lose_nothing_and_deliver_once(hub_stacks):
     """The district's broker is down for 60 s while reports for it are filed nationally: they wait
     durably, the tracking page says so; before the district returns, the broker holding the backlog
@@ -177,9 +188,8 @@ def test_a_60_s_district_outage_and_a_restarted_link_source_lose_nothing_and_del
                  timeout=30, interval=0.5)
         assert link_metric(province, "lapor_hub_link_up", "5108") == 0
         province.local("stop")
-        province.local("start")
     finally:
-        district.local("start")
+        _start_together(province, district)  # the source (with the backlog on disk) and the district
     wait_for(lambda: _all_delivered(hubs, filed), timeout=90, interval=1)
     assert set(_delivered_once(district, filed).values()) == {1}
     wait_for(lambda: all(view(national, t).json()["delivery"]["state"] == "accepted" for t in filed),
