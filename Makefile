@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs stop status test test-unit bench lint logs clean token
+.PHONY: install run run-hubs stop status test test-unit bench lint logs outbox clean token
 
 install:
 	@deploy/local/install.sh
@@ -17,6 +17,11 @@ run: install
 	@echo "  API base URL:  http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}"
 	@echo "  OpenAPI:       http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json"
 	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"
+	@. deploy/local/env.sh && \
+	  echo "  Prometheus:    http://127.0.0.1:$$LAPOR_PROMETHEUS_PORT (targets: /targets, alerts: /alerts)" && \
+	  echo "  Mail sent:     $$LAPOR_RUN_DIR/sinks/mail/ (SMTP catcher on 127.0.0.1:$$LAPOR_MAIL_PORT)" && \
+	  echo "  SMS sent:      http://127.0.0.1:$$LAPOR_SMS_PORT/sms (recording gateway; social replies: /social)" && \
+	  echo "  Latest sent:   make outbox"
 	@echo "  Stop with:     make stop"
 
 run-hubs: install  ## three linked hubs: national ID, Bali 51, Buleleng 5108 (docs/hubs.md)
@@ -45,8 +50,11 @@ token:  ## make token OFFICIAL=lo-bll-pupr [DAYS=30]: issue an official's token 
 	@test -n "$(OFFICIAL)" || { echo "usage: make token OFFICIAL=<official_id> [DAYS=30]"; exit 2; }
 	@deploy/local/cli.sh routing token $(OFFICIAL) --days $${DAYS:-30}
 
-logs:
-	@tail -n 50 .run/local/services/*.log
+logs:  ## the last lines of every service's log (honours LAPOR_RUN_DIR)
+	@. deploy/local/env.sh && tail -n 50 "$$LAPOR_RUN_DIR"/services/*.log
+
+outbox:  ## what notification sent on the running demo stack: emails caught, SMS and social replies recorded
+	@. deploy/local/env.sh && $(PY) deploy/local/outbox.py "$$LAPOR_RUN_DIR/sinks" --last $${LAST:-10}
 
 clean: stop
 	rm -rf .run

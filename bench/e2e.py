@@ -102,20 +102,59 @@ def accepted_at(mongodb: str, tracking_ids: list[str]) -> dict[str, float]:
     return out
 
 
-def phase(name: str, env: dict, count: int, clients: int, rate: float | None, start_index: int) -> dict:
+def phase(name: str, env: dict, count: int, clients: int, rate: float | None, start_index: int,
+          idle: float) -> dict:
     u = urls(env)
+    work_before, t_before = store_work(env), time.time()
     results, first, last_accept = offer(u["http"], count, clients, rate, start_index)
     ids = [tid for tid, _ in results]
     done = processed(u["mongodb"], ids)
     received = accepted_at(u["mongodb"], ids)
     e2e = [done[t] - received[t] for t in ids]
     acceptance = [lat for _, lat in results]
-    return {"phase": name, "reports": count, "clients": clients, "offered_rate": rate,
+    settle(env, idle)
+    work_after, t_after = store_work(env), time.time()
+    commands = work_after[0] - work_before[0] - idle * (t_after - t_before)
+    return {"commands_per_report": commands / count,
+            "transactions_per_report": (work_after[1] - work_before[1]) / count,
+            "phase": name, "reports": count, "clients": clients, "offered_rate": rate,
             "accepted_per_s": count / (last_accept - first),
             "processed_per_s": count / (max(done.values()) - first),
             "accept_p50_ms": 1000 * pct(acceptance, 50), "accept_p99_ms": 1000 * pct(acceptance, 99),
             "e2e_p50_ms": 1000 * pct(e2e, 50), "e2e_p99_ms": 1000 * pct(e2e, 99),
             "e2e_mean_ms": 1000 * statistics.fmean(e2e)}
+
+
+SERVICES = ("intake", "routing", "followup", "notification", "assessment")
+COMMANDS = "lapor_store_commands_total"
+COMMITTED = 'lapor_store_transactions_total{outcome="committed"'
+
+
+def store_work(env: dict) -> tuple[float, float]:
+    """(store commands, committed transactions) so far, summed over the five services' /metrics."""
+    commands = committed = 0.0
+    for i, service in enumerate(SERVICES, start=1):
+        text = requests.get(f"http://127.0.0.1:{int(env['LAPOR_HTTP_PORT']) + i}/metrics", timeout=10).text
+        for line in text.splitlines():
+            if line.startswith(COMMANDS + "{"):
+                commands += float(line.rsplit(" ", 1)[1])
+            elif line.startswith(COMMITTED):
+                committed += float(line.rsplit(" ", 1)[1])
+    return commands, committed
+
+
+def idle_rate(env: dict, seconds: float = 10.0) -> float:
+    """Store commands per second, all services together, with no traffic."""
+    before, t0 = store_work(env)[0], time.time()
+    time.sleep(seconds)
+    return (store_work(env)[0] - before) / (time.time() - t0)
+
+
+def settle(env: dict, idle: float, timeout: float = 180.0) -> None:
+    """Wait until the stack is back to its idle command rate (every consequence of the reports applied)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and idle_rate(env, 3.0) > 1.5 * idle + 3:
+        pass
 
 
 def broker_rate(amqp: str, count: int) -> dict:
@@ -166,25 +205,30 @@ def main() -> None:
     shutil.rmtree(env["LAPOR_RUN_DIR"], ignore_errors=True)
     script("stack.sh", "start", env)
     try:
-        rows = [phase("fixed-rate", env, args.reports, args.clients, args.rate, 0),
-                phase("as-fast-as-accepted", env, args.reports, args.clients, None, args.reports)]
+        time.sleep(5)
+        idle = idle_rate(env)
+        rows = [phase("fixed-rate", env, args.reports, args.clients, args.rate, 0, idle),
+                phase("as-fast-as-accepted", env, args.reports, args.clients, None, args.reports, idle)]
         raw = broker_rate(urls(env)["amqp"], args.broker_messages)
     finally:
         if not args.keep:
             script("stack.sh", "stop", env)
     print(f"\n{'phase':<22}{'reports':>8}{'offered/s':>10}{'accepted/s':>11}{'processed/s':>12}"
-          f"{'acc p50 ms':>11}{'acc p99 ms':>11}{'e2e p50 ms':>11}{'e2e p99 ms':>11}")
+          f"{'acc p50 ms':>11}{'acc p99 ms':>11}{'e2e p50 ms':>11}{'e2e p99 ms':>11}{'cmds/rep':>9}{'txns/rep':>9}")
     for r in rows:
         offered = f"{r['offered_rate']:.0f}" if r["offered_rate"] else "max"
         print(f"{r['phase']:<22}{r['reports']:>8}{offered:>10}{r['accepted_per_s']:>11.1f}{r['processed_per_s']:>12.1f}"
-              f"{r['accept_p50_ms']:>11.1f}{r['accept_p99_ms']:>11.1f}{r['e2e_p50_ms']:>11.1f}{r['e2e_p99_ms']:>11.1f}")
+              f"{r['accept_p50_ms']:>11.1f}{r['accept_p99_ms']:>11.1f}{r['e2e_p50_ms']:>11.1f}{r['e2e_p99_ms']:>11.1f}"
+              f"{r['commands_per_report']:>9.1f}{r['transactions_per_report']:>9.1f}")
+    print(f"\nidle: {idle:.1f} store commands/s (five services together, no traffic)")
     print(f"\nraw broker (kombu, persistent, confirms, {raw['messages']} msgs): "
           f"publish {raw['publish_confirmed_per_s']:.0f}/s, consume {raw['consume_per_s']:.0f}/s, "
           f"publish+consume {raw['publish_and_consume_per_s']:.0f}/s")
     fast = rows[1]
     print(f"ratio: platform processed {fast['processed_per_s']:.1f} reports/s vs raw broker "
-          f"{raw['publish_and_consume_per_s']:.0f} msgs/s (each report is 1 HTTP request, 5 store transactions "
-          f"and 5 events with 8 deliveries)")
+          f"{raw['publish_and_consume_per_s']:.0f} msgs/s = {fast['processed_per_s'] / raw['publish_and_consume_per_s']:.4f}; "
+          f"each report cost {fast['commands_per_report']:.0f} store commands and "
+          f"{fast['transactions_per_report']:.1f} transactions (from lapor_store_*_total, idle work subtracted)")
 
 
 if __name__ == "__main__":

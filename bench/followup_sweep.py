@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _stack import bench_env, script  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
+from contract.ids import check_symbol  # noqa: E402
 from contract.store import Repository  # noqa: E402
 from followup import domain, indicator, sweep  # noqa: E402
 from followup.calendar import WorkCalendar  # noqa: E402
@@ -37,13 +38,19 @@ BIG_AGENCY = "PEMKAB-BESAR"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # Wednesday 10:00 WIB
 
 
+def bench_tracking_id(n: int) -> str:
+    """A valid tracking ID (check symbol) numbered n: events refuse made-up IDs."""
+    symbols = f"{n:09d}"
+    return f"ID-{symbols[:5]}-{symbols[5:]}{check_symbol(symbols)}"
+
+
 def templates(rng: random.Random) -> list[dict]:
     """Cases opened at 400 moments over the last 15 days, in the three time zones."""
     cal, rules, out = WorkCalendar(), Rules(), []
     for i in range(400):
         opened = NOW - timedelta(seconds=rng.randrange(15 * 86400))
         tz = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")[i % 3]
-        event = {"tracking_id": "T", "origin_hub": "ID", "agency_code": "A", "unit_code": "U",
+        event = {"tracking_id": bench_tracking_id(0), "origin_hub": "ID", "agency_code": "A", "unit_code": "U",
                  "queue": "unit" if i % 4 else "agency", "region_code": "5108", "category_code": "infrastruktur",
                  "classification": "complaint", "channel": "web", "reporter_ref": "r", "region_timezone": tz}
         case = domain.open_case(event, {"is_confidential": False}, [], cal, rules, opened)
@@ -63,7 +70,7 @@ def load(db, count: int, rng: random.Random, big_share: int) -> float:
     for n in range(count):
         t = base[n % len(base)]
         agency = BIG_AGENCY if n % big_share == 0 else f"PEMKAB-{n % 500:03d}"
-        batch.append({**t, "_id": f"case_{n:08d}", "tracking_id": f"ID-{n:010d}", "agency_code": agency,
+        batch.append({**t, "_id": f"case_{n:08d}", "tracking_id": bench_tracking_id(n), "agency_code": agency,
                       "unit_code": f"{agency}-U{n % 7}"})
         if len(batch) == 10000:
             db.cases.insert_many(batch, ordered=False)

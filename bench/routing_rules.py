@@ -15,6 +15,7 @@ import statistics
 import time
 from datetime import date, datetime, timezone
 
+from contract.ids import check_symbol
 from routing import domain
 
 CATEGORIES = [f"cat{c:02d}" for c in range(20)]
@@ -39,7 +40,8 @@ def build_rules(rng: random.Random) -> list[dict]:
 def make_report(rng: random.Random, n: int) -> dict:
     region = rng.choice(DISTRICTS + ["9471"])
     now = datetime.now(timezone.utc)
-    return {"tracking_id": f"ID-{n:05d}-00000", "origin_hub": "ID", "target_hub": "ID", "channel": "web",
+    symbols = f"{n:05d}0000"  # a valid tracking ID (check symbol): events refuse made-up ones
+    return {"tracking_id": f"ID-{symbols[:5]}-{symbols[5:]}{check_symbol(symbols)}", "origin_hub": "ID", "target_hub": "ID", "channel": "web",
             "event_id": f"e{n}", "schema_version": 1, "occurred_at": now, "hub": "ID",
             "classification": rng.choice(["complaint", "aspiration"]), "category_code": rng.choice(CATEGORIES),
             "region_code": region, "gesi": rng.choice([[], [], ["women"]]), "title": "Laporan warga",

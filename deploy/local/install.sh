@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what is missing: Debian packages (rabbitmq-server, nginx-light, and chromium, which the
+# Install what is missing: Debian packages (rabbitmq-server, nginx-light, prometheus, and chromium, which the
 # tests use to render the printable reports headless) and the project's virtual environment with
 # pinned Python packages. Safe to run again (does nothing then).
 set -euo pipefail
@@ -11,7 +11,9 @@ need_apt=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # 113 MB download, +413 MB on disk
-command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)  # promtool: the alert rule tests
+# Prometheus for `make run` (a plain loopback process, deploy/local/prometheus.sh) and promtool for
+# the alert-rule tests; the package's own systemd unit (0.0.0.0:9090) is left alone.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install: apt-get install ${need_apt[*]}"
   sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"

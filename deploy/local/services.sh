@@ -11,6 +11,12 @@ dir="$LAPOR_RUN_DIR/services"
 mkdir -p "$dir"
 if [ "${1:-}" = start ]; then broker_credentials; export AMQP_URI="$LAPOR_AMQP_URI"; fi
 export MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true"
+# notification's channels: the demo sinks (deploy/local/sinks.sh) unless set; in production point
+# them at your SMTP relay and SMS gateway (README, "Configuration")
+export SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-$LAPOR_MAIL_PORT}"
+export SMS_GATEWAY_URL="${SMS_GATEWAY_URL-http://127.0.0.1:$LAPOR_SMS_PORT/sms}"
+export SOCIAL_REPLY_URL="${SOCIAL_REPLY_URL-http://127.0.0.1:$LAPOR_SMS_PORT/social}"
+export LAPOR_TRACKING_BASE_URL="${LAPOR_TRACKING_BASE_URL:-http://127.0.0.1:$LAPOR_HTTP_PORT/reports/}"
 
 port_of() {
   case "$1" in intake) echo $((LAPOR_HTTP_PORT + 1));; routing) echo $((LAPOR_HTTP_PORT + 2));;

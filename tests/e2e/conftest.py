@@ -18,15 +18,19 @@ def stack(servers, mongo_client_session):
         subprocess.run([str(LOCAL / "stack.sh"), "start"], env=env, check=True, timeout=300)
     except Exception:
         # a half-started stack must not outlive the session
-        run_script("frontdoor.sh", "stop", env)
-        run_script("services.sh", "stop", env)
+        stop_stack_processes(env)
         raise
     http = int(env["LAPOR_HTTP_PORT"])
     yield {"base": f"http://127.0.0.1:{http}", "env": env,
            "service_ports": {name: http + i for i, name in enumerate(
                ("intake", "routing", "followup", "notification", "assessment"), start=1)}}
-    run_script("frontdoor.sh", "stop", env)
-    run_script("services.sh", "stop", env)
+    stop_stack_processes(env)
+
+
+def stop_stack_processes(env):
+    """What stack.sh started on top of the session's RabbitMQ and store (which the servers fixture stops)."""
+    for script in ("prometheus.sh", "frontdoor.sh", "services.sh", "sinks.sh"):
+        run_script(script, "stop", env)
 
 
 @pytest.fixture(scope="session")

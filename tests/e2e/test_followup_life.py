@@ -36,6 +36,9 @@ def test_report_lives_from_submission_to_rated_closure(stack, tokens):
     reply = requests.post(f"{base}/cases/{tracking_id}/replies",
                           json={"secret": secret, "body": "Lubang kedua ada di depan pasar."}, timeout=5)
     assert reply.status_code == 201
+    assert requests.post(f"{base}/admin/reports/{tracking_id}/verify", json={}, headers=tokens["lo-bll-pupr"],
+                         timeout=5).status_code == 200  # in the liaison's hands: now it can be answered
+    eventually(lambda: requests.get(f"{base}/cases/{tracking_id}", timeout=5).json()["verified_at_unit"])
     answer = {"body": "Kedua lubang sudah ditambal.", "attachments": [
         {"name": "sesudah.jpg", "url": "https://files.example.go.id/sesudah.jpg"}]}
     assert requests.post(f"{base}/cases/{tracking_id}/answer", json=answer, headers=tokens["lo-bll-pupr"],
@@ -57,6 +60,9 @@ def test_report_lives_from_submission_to_rated_closure(stack, tokens):
     tracking = eventually(lambda: (v := requests.get(f"{base}/reports/{tracking_id}", timeout=5).json())
                           and wanted <= {h["step"] for h in v["history"]} and v)
     assert tracking["status"] == "closed"  # the citizen's tracking page, kept by intake from our events
+    desk = eventually(lambda: (r := requests.get(f"{base}/admin/reports/{tracking_id}", headers=tokens["lo-bll-pupr"],
+                                                 timeout=5).json())["status"] == "closed" and r)
+    assert desk["queue"] == "closed" and desk["allowed_actions"] == []  # routing's queue followed the case
 
 
 def test_followup_api_is_in_the_public_openapi_document(stack):

@@ -5,6 +5,7 @@ import pytest
 import requests
 
 from tests.factories import make_report
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +48,9 @@ def test_tracking_speaks_english_when_asked(stack):
 def test_tracking_never_shows_identity_or_confidential_text(stack):
     tracking_id = submit(stack, title="Pungli CANARY-TITLE-91", is_anonymous=True, is_confidential=True,
                          reporter={"name": "CANARY-NAME-91", "email": "canary91@example.com"}).json()["tracking_id"]
-    time.sleep(0.3)
+    # every step that can add to the tracking page has happened: routed, case opened, receipt queued
+    wait_for(lambda: {"dispositioned", "case_opened", "notification_queued"} <= {
+        h["step"] for h in requests.get(f"{stack['base']}/reports/{tracking_id}", timeout=5).json()["history"]})
     body = requests.get(f"{stack['base']}/reports/{tracking_id}", timeout=5).text
     assert "CANARY" not in body and "canary91" not in body
 

@@ -179,7 +179,8 @@ def test_a_60_s_district_outage_and_a_restarted_link_source_lose_nothing_and_del
         while time.monotonic() - started < OUTAGE_SECONDS:
             filed.append(file(national, **OWNED["5108"]))
             time.sleep(2)
-        page = view(national, filed[-1]).json()
+        # the delivery appears once routing has decided and intake staged the transfer (asynchronous)
+        page = wait_for(lambda: (p := view(national, filed[-1]).json())["delivery"] and p, timeout=30, interval=0.5)
         assert page["delivery"]["hub"] == "5108" and page["delivery"]["state"] == "waiting"
         assert "5108" in page["delivery"]["label"]
         # every report has crossed ID -> 51 and waits in 51's durable queue for 5108; the link

@@ -13,6 +13,7 @@ from nameko.standalone.events import event_dispatcher
 
 from assessment.service import AssessmentService
 from contract import events
+from contract.ids import check_symbol
 from tests.conftest import ROOT
 from tests.integration.conftest import settled, wait_for
 
@@ -33,7 +34,8 @@ def generate(n, seed=7):
     reports, stream = [], []
     start = datetime(YEAR, 1, 1, tzinfo=timezone.utc) - WIB
     for i in range(n):
-        tid = f"ID-T{i:04d}-{rnd.randrange(10**4):04d}"
+        symbols = f"T{i:04d}{rnd.randrange(10**4):04d}"  # a valid ID (check symbol), as a hub issues them
+        tid = f"ID-{symbols[:5]}-{symbols[5:]}{check_symbol(symbols)}"
         at = start + timedelta(minutes=rnd.randrange(365 * 24 * 60))
         r = {"tid": tid, "at": at, "channel": rnd.choice(CHANNELS), "classification": rnd.choice(CLASSES),
              "category": rnd.choice(CATEGORIES), "region": rnd.choice(REGIONS),

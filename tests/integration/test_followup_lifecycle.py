@@ -55,6 +55,12 @@ def test_report_from_submission_to_rated_closure_and_reopening(
 
     clock.now = utc(2026, 11, 18, 3)
     answer = {"body": "Jalan sudah ditambal pada 18 November.", "attachments": []}
+    not_yet = requests.post(f"{base}/cases/{tracking_id}/answer", json=answer, headers=liaison, timeout=5)
+    assert not_yet.status_code == 409 and codes(not_yet) == [(None, "not_in_liaison_hands")]
+    verified = requests.post(f"{urls['routing']}/admin/reports/{tracking_id}/verify", json={}, headers=liaison,
+                             timeout=5)
+    assert verified.status_code == 200, verified.text
+    wait_for(lambda: rpc.followup.case_for_report(tracking_id)["verified_at_unit"], timeout=10)
     assert requests.post(f"{base}/cases/{tracking_id}/answer", json=answer, headers=liaison, timeout=5).status_code == 201
     again = requests.post(f"{base}/cases/{tracking_id}/answer", json=answer, headers=liaison, timeout=5)
     assert again.status_code == 409 and codes(again) == [(None, "not_open")]
@@ -81,12 +87,12 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     assert (tallies["green"], tallies["closed_on_time"]) == (1, 0)  # reopened: open again, not counted twice
     view = requests.get(f"{base}/cases/{tracking_id}", headers={"Accept-Language": "en"}, timeout=5).json()
     assert [h["step"] for h in view["history"]] == [
-        "case_opened", "case_updated", "reporter_replied", "case_answered", "case_rated", "case_closed",
-        "case_reopened"]
+        "case_opened", "case_updated", "reporter_replied", "report_verified", "case_answered", "case_rated",
+        "case_closed", "case_reopened"]
     assert view["history"][-1]["label"] == "Reopened" and "body" not in str(view)
     db = followup_db(mongo_client, service_config)
-    assert emitted(db, tracking_id) == ["case_opened", "case_updated", "reporter_replied", "case_answered",
-                                        "case_rated", "case_closed", "case_reopened"]
+    assert emitted(db, tracking_id) == ["case_opened", "case_updated", "reporter_replied", "case_opened",
+                                        "case_answered", "case_rated", "case_closed", "case_reopened"]
     metrics = requests.get(f"{base}/metrics", timeout=5).text
     assert 'lapor_followup_cases_reopened_total{agency="PEMKAB-BULELENG"}' in metrics
     assert 'lapor_followup_first_response_seconds_count{agency="PEMKAB-BULELENG"}' in metrics

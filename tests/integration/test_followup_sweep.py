@@ -104,6 +104,10 @@ def test_answered_case_closes_automatically_after_the_period(
     tracking_id = opening["tracking_id"]
     event_dispatcher(service_config)("routing", events.REPORT_DISPOSITIONED, opening)
     wait_for(lambda: rpc.followup.case_for_report(tracking_id))
+    event_dispatcher(service_config)("routing", events.REPORT_VERIFIED, official_action(
+        events.REPORT_VERIFIED, tracking_id, actor="lo-bll-pupr", actor_role="liaison", unit_code="BLL-PUPR",
+        queue="unit"))  # the liaison verified it: now it can be answered
+    wait_for(lambda: rpc.followup.case_for_report(tracking_id)["verified_at_unit"])
     token = {"Authorization": f"Bearer {rpc.routing.issue_token('lo-bll-pupr')['token']}"}
     clock.now = utc(2026, 11, 17, 3)  # Tuesday
     answer = requests.post(f"{base}/cases/{tracking_id}/answer", headers=token, timeout=5,

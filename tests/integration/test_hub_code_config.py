@@ -28,6 +28,8 @@ def test_a_district_hub_with_a_numeric_code_accepts_and_routes_reports(start_ser
                                           {"code": "51", "name": "Bali", "tier": "province", "parent": "ID"},
                                           {"code": "5108", "name": "Buleleng", "tier": "district", "parent": "51"}]}
     registry["regions"] = [{**r, "hub": "5108" if r["code"] == "5108" else "ID"} for r in registry["regions"]]
+    registry["agencies"] = [{**a, "hub": "5108" if a["code"] == "PEMKAB-BULELENG" else "ID"}
+                            for a in registry["agencies"]]
     registry["officials"] = [{**o, "hub": "5108"} if o.get("agency_code") == "PEMKAB-BULELENG" else o
                              for o in registry["officials"]]
     rpc.routing.import_registry(registry)
@@ -35,5 +37,5 @@ def test_a_district_hub_with_a_numeric_code_accepts_and_routes_reports(start_ser
     assert response.status_code == 201, response.text
     tracking_id = response.json()["tracking_id"]
     assert tracking_id.startswith("5108-")
-    view = wait_for(lambda: (v := track(urls["intake"], tracking_id)) and v["assignment"] and v, timeout=30)
+    view = wait_for(lambda: (v := track(urls["intake"], tracking_id)) and v["assignment"] and v, timeout=60)
     assert view["assignment"]["agency_code"] == "PEMKAB-BULELENG"

@@ -187,6 +187,13 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
     assert routing_db.outbox.count_documents({"payload.tracking_id": tracking_id,
                                               "event_type": "report_dispositioned"}) == 1
 
+    # metrics (docs/hubs.md): forwarded out to 51, in from ID; gauges exported
+    metrics = requests.get(f"{urls['ID']}/metrics", timeout=5).text
+    assert counter(hub_metrics.FORWARDED, "out", "51") >= 1 and counter(hub_metrics.FORWARDED, "in", "ID") >= 1
+    assert 'lapor_intake_hub_messages_sent_total{kind="transfer",neighbour="51"}' in metrics
+    assert "lapor_intake_hub_oldest_undelivered_age_seconds" in metrics
+    assert 'lapor_intake_hub_outbound_backlog{neighbour="51"}' in metrics
+
     # a lookup at a hub that does not hold the ID redirects to the hub that issued it
     elsewhere = new_tracking_id("ID")
     redirect = requests.get(f"{urls['51']}/reports/{elsewhere}", allow_redirects=False, timeout=5)
@@ -253,3 +260,38 @@ def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_
     assert owner["tracking_id"] == tracking_id and "forwarded" not in steps(owner)
     origin = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and "hub_accepted" in steps(v) and v, timeout=60)
     assert origin["delivery"]["hub"] == "51"
+
+
+def test_a_report_that_comes_back_not_ours_either_returns_to_the_origins_triage(two_hubs, mongo_client):
+    from datetime import datetime, timezone
+
+    from contract import hubwire
+    from intake import transfer
+    urls, configs = two_hubs["urls"], two_hubs["configs"]
+    with ClusterRpcProxy(configs["ID"], timeout=10) as proxy:
+        token = proxy.routing.issue_token("nas-admin-1")["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
+                          timeout=10)
+    tracking_id = filed.json()["tracking_id"]
+    wait_for(lambda: (v := track(urls["ID"], tracking_id)) and v["status"] == "triage", timeout=60)
+    routing_url = two_hubs["routing"]["ID"]
+    sent = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
+                         json={"target_hub": "5108", "reason": "Bukan wewenang: urusan Kabupaten Buleleng"})
+    assert sent.status_code == 200, sent.text
+    origin_db = mongo_client[f"{configs['ID']['MONGODB_DATABASE_PREFIX']}intake"]
+    outbound = wait_for(lambda: origin_db.outbox.find_one({"event_type": "hub_transfer",
+                                                           "payload.tracking_id": tracking_id}), timeout=60)
+    # hub 51 finds hub 5108 unreachable and sends it back, as a relay does (intake.transfer.refusal)
+    directory = origin_db.registry.find_one({"_id": "current"})["hubs"]
+    back, hop = transfer.refusal(hubwire.load(outbound["payload"]), "51", "no path to hub 5108", directory,
+                                 datetime.now(timezone.utc))
+    assert hop == "ID"
+    publish_in(configs["ID"]["AMQP_URI"], back)
+    page = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and v["delivery"]["state"] == "returned" and v,
+                    timeout=60)
+    assert page["status"] == "triage" and "hub_not_ours" in steps(page)
+    item = wait_for(lambda: (r := requests.get(f"{routing_url}/admin/reports/{tracking_id}", headers=headers,
+                                               timeout=10).json()) and r["status"] == "returned" and r, timeout=60)
+    assert item["queue"] == "national_triage" and item["history"][-1]["action"] == "handed_back"
+    assert "forward" in item["allowed_actions"] or "verify" in item["allowed_actions"]

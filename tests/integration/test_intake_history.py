@@ -1,18 +1,18 @@
 """Intake's tracking history follows every report event of the catalogue, on the real broker."""
 from datetime import datetime, timedelta, timezone
 
-import eventlet
 import requests
 from nameko.standalone.events import event_dispatcher
 
 from contract import events
 from intake.service import IntakeService
 from tests.factories import make_report
+from tests.waiting import events_handled, wait_handled
 from tests.integration.conftest import track, wait_for
 from tests.unit.intake.event_factories import LEAK, event_payload
 
 
-def test_lifecycle_statuses_labels_and_reopening(start_services, service_config):
+def test_lifecycle_statuses_labels_and_reopening(start_services, service_config, mongo_client):
     urls = start_services(IntakeService)
     tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
     dispatch = event_dispatcher(service_config)
@@ -31,6 +31,7 @@ def test_lifecycle_statuses_labels_and_reopening(start_services, service_config)
     send(events.REPORT_VERIFIED, 2)
     send(events.CASE_OPENED, 3)
     assert status_after(4)["status"] == "in_follow_up"
+    duplicates = events_handled(f"{urls['intake']}/metrics", "intake", events.CASE_ANSWERED, "duplicate")
     answered = send(events.CASE_ANSWERED, 4)
     dispatch("followup", events.CASE_ANSWERED, answered)  # redelivered: applied once
     assert status_after(5)["status"] == "answered"
@@ -45,7 +46,7 @@ def test_lifecycle_statuses_labels_and_reopening(start_services, service_config)
     send(events.NOTIFICATION_SENT, 9)
     view = status_after(10)
     assert view["status"] == "closed" and view["status_label"] == "Selesai"
-    eventlet.sleep(0.3)
+    wait_handled(f"{urls['intake']}/metrics", "intake", events.CASE_ANSWERED, duplicates + 1, "duplicate")
     assert len(track(urls["intake"], tracking_id)["history"]) == 10  # the redelivery added nothing
 
     english = requests.get(f"{urls['intake']}/reports/{tracking_id}?lang=en", timeout=5).json()
@@ -53,6 +54,10 @@ def test_lifecycle_statuses_labels_and_reopening(start_services, service_config)
     assert labels[:3] == ["Report received", "Report dispositioned", "Report verified"]
     assert "Follow-up reopened" in labels and english["status_label"] == "Closed"
     assert LEAK not in requests.get(f"{urls['intake']}/reports/{tracking_id}", timeout=5).text
+    # one small document per step; the report itself keeps only what intake wrote (never rewritten per step)
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
+    assert [h["step"] for h in db.reports.find_one({"_id": tracking_id})["history"]] == ["received"]
+    assert db.history.count_documents({"tracking_id": tracking_id}) == 9
 
 
 def test_archived_and_forwarded_reports(start_services, service_config):

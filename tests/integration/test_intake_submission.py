@@ -109,3 +109,16 @@ def test_near_duplicate_is_linked_not_dropped(start_services, service_config, mo
     view = wait_for(lambda: track(base, second))
     assert [h["step"] for h in view["history"]] == ["received", "possible_duplicate"]
     assert first not in str(view)  # another report's ID is for the admins, not the public view
+
+
+COMMITTED = 'lapor_store_transactions_total{outcome="committed",service="intake"}'
+INSERTS = 'lapor_store_commands_total{command="insert",service="intake"}'
+
+
+def test_store_work_is_counted_per_service_from_command_monitoring(start_services, service_config):
+    base = intake(start_services, service_config)
+    committed_before, inserts_before = metric(base, COMMITTED), metric(base, INSERTS)
+    assert requests.post(f"{base}/reports", json=make_report(), timeout=5).status_code == 201
+    # one transaction: the report and its outbox entry (two inserts) committed together
+    assert metric(base, COMMITTED) - committed_before == 1
+    assert metric(base, INSERTS) - inserts_before == 2

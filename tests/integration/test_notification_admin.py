@@ -2,7 +2,6 @@
 daily digest, dead letters through the CLI, and clear errors for what cannot be delivered."""
 import json
 
-import eventlet
 import requests
 import yaml
 from nameko.standalone.events import event_dispatcher
@@ -12,6 +11,7 @@ from notification import cli, webhooks
 from notification.service import NotificationService
 from routing.service import RoutingService
 from tests.integration.conftest import wait_for
+from tests.waiting import events_handled, wait_handled
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, webhook_receiver, ...)
 from tests.integration.conftest_notification import TRACKING_BASE_URL, bearer, contact_directory, make_event
 
@@ -45,13 +45,20 @@ def test_webhook_subscriptions_receive_signed_events(start_services, rpc, notifi
     assert [s["subscription_id"] for s in listed] == [sub_id] and "secret" not in listed[0]
 
     dispatch = event_dispatcher(notification_config)
+    metrics = f"{base}/metrics"
+    seen_overdue, seen_due = (events_handled(metrics, "notification", e) for e in (events.CASE_OVERDUE,
+                                                                                    events.CASE_DUE_SOON))
     overdue = make_event(events.CASE_OVERDUE, reporter_ref="rpt_hidden")
+    due_soon = make_event(events.CASE_DUE_SOON)  # not subscribed
+    elsewhere = make_event(events.CASE_OVERDUE, agency_code="PEMKAB-LUWU", unit_code="LWU-PUPR")  # another agency
     dispatch("followup", events.CASE_OVERDUE, overdue)
-    dispatch("followup", events.CASE_DUE_SOON, make_event(events.CASE_DUE_SOON))  # not subscribed
-    dispatch("followup", events.CASE_OVERDUE, make_event(events.CASE_OVERDUE, agency_code="PEMKAB-LUWU",
-                                                         unit_code="LWU-PUPR"))  # another agency
+    dispatch("followup", events.CASE_DUE_SOON, due_soon)
+    dispatch("followup", events.CASE_OVERDUE, elsewhere)
     delivered = wait_for(lambda: webhook_receiver.ok("/hook"))
-    eventlet.sleep(0.5)
+    wait_handled(metrics, "notification", events.CASE_OVERDUE, seen_overdue + 2)  # all three handled: what
+    wait_handled(metrics, "notification", events.CASE_DUE_SOON, seen_due + 1)     # they planned is recorded
+    for other in (due_soon, elsewhere):
+        assert [n for n in rpc.notification.for_report(other["tracking_id"]) if n["channel"] == "webhook"] == []
     assert len(webhook_receiver.received("/hook")) == 1
     request = delivered[0]
     assert webhooks.verify(secret, request["headers"], request["body"])
@@ -63,8 +70,10 @@ def test_webhook_subscriptions_receive_signed_events(start_services, rpc, notifi
 
     assert requests.delete(f"{base}/notifications/subscriptions/{sub_id}", headers=admin, timeout=5).status_code == 204
     assert requests.delete(f"{base}/notifications/subscriptions/{sub_id}", headers=admin, timeout=5).status_code == 404
-    dispatch("followup", events.CASE_OVERDUE, make_event(events.CASE_OVERDUE))
-    eventlet.sleep(0.5)
+    after_unsubscribe = make_event(events.CASE_OVERDUE)
+    dispatch("followup", events.CASE_OVERDUE, after_unsubscribe)
+    wait_handled(metrics, "notification", events.CASE_OVERDUE, seen_overdue + 3)
+    assert [n for n in rpc.notification.for_report(after_unsubscribe["tracking_id"]) if n["channel"] == "webhook"] == []
     assert len(webhook_receiver.received("/hook")) == 1
 
 
@@ -87,12 +96,12 @@ def test_officials_choose_a_daily_digest_instead_of_each_message(start_services,
     dispatch("followup", events.REPORTER_REPLIED, replied)
     for tracking_id in (due["tracking_id"], replied["tracking_id"]):
         wait_for(lambda t=tracking_id: [n["status"] for n in rpc.notification.for_report(t)] == ["held"])
-    eventlet.sleep(0.3)
     assert smtp.to("pupr@bulelengkab.example.go.id") == []  # held, not sent one by one
 
     sent = requests.post(f"{base}/notifications/digests", headers=bearer(rpc, "nas-admin-1"), timeout=5)
     assert sent.status_code == 200 and sent.json() == {"digests": 1}
     digest = wait_for(lambda: smtp.to("pupr@bulelengkab.example.go.id"))
+    # the digest is the later step that must follow: by then the unit's mailbox holds it alone
     assert len(digest) == 1 and digest[0]["subject"].startswith("Ringkasan harian LAPOR!")
     assert digest[0]["subject"].endswith(": 2 pemberitahuan")
     for tracking_id in (due["tracking_id"], replied["tracking_id"]):

@@ -1,6 +1,5 @@
 """Notifications reach the real SMTP server and the recording SMS gateway / social hook, in the
 reporter's language, once per (event, recipient, channel); failures retry, then dead-letter."""
-import eventlet
 import requests
 from nameko.standalone.events import event_dispatcher
 
@@ -8,6 +7,7 @@ from contract import events
 from notification.service import NotificationService
 from routing.service import RoutingService
 from tests.integration.conftest import wait_for
+from tests.waiting import events_handled, wait_handled
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, sms_gateway, ...)
 from tests.integration.conftest_notification import TRACKING_BASE_URL, bearer, contact_directory, make_event, metric
 
@@ -56,9 +56,10 @@ def test_social_reporter_is_answered_through_the_reply_hook(
 
 def test_english_email_reporter_and_redelivered_event_sends_once(
         start_services, rpc, notification_config, demo_registry, smtp):
-    _start(start_services, rpc, notification_config, demo_registry)
+    metrics = f"{_start(start_services, rpc, notification_config, demo_registry)['notification']}/metrics"
     closed = make_event(events.CASE_CLOSED, reporter_ref=EMAIL_EN_REF, language="en", rating=4)
     dispatch = event_dispatcher(notification_config)
+    duplicates = events_handled(metrics, "notification", events.CASE_CLOSED, "duplicate")
     dispatch("followup", events.CASE_CLOSED, closed)
     dispatch("followup", events.CASE_CLOSED, closed)  # redelivered, as after a consumer crash
 
@@ -68,7 +69,9 @@ def test_english_email_reporter_and_redelivered_event_sends_once(
     assert f"{TRACKING_BASE_URL}{closed['tracking_id']}" in mail["text"]
     assert f'href="{TRACKING_BASE_URL}{closed["tracking_id"]}"' in mail["html"]
     assert mail["language"] == "en"
-    eventlet.sleep(0.5)  # time for a wrongly applied duplicate to arrive
+    wait_handled(metrics, "notification", events.CASE_CLOSED, duplicates + 1, "duplicate")  # redelivery processed
+    records = [(n["recipient_ref"], n["channel"], n["template"]) for n in rpc.notification.for_report(closed["tracking_id"])]
+    assert len(records) == len(set(records))  # nothing recorded twice, so nothing will be sent twice
     assert len(smtp.to("reporter.en@example.com")) == 1
 
 

@@ -1,10 +1,10 @@
 """A report through all five services on the real RabbitMQ and the real store."""
-import eventlet
 import requests
 from nameko.standalone.events import event_dispatcher
 
-from contract import events
+from contract import deadletters, events
 from tests.factories import make_report
+from tests.waiting import events_handled, wait_handled
 from tests.integration.conftest import ALL_SERVICES, track, wait_for
 
 
@@ -61,10 +61,13 @@ def test_redelivered_event_changes_nothing_twice(start_services, rpc, service_co
         region_code="5108", category_code="infrastruktur", classification="complaint", channel="web",
         reporter_ref="rpt_x", is_anonymous=False, queue="unit", agency_code="PEMKAB-BULELENG",
         unit_code="BLL-PUPR", rule_id="bll-infra", automatic=True)["payload"]
+    metrics = f"{urls['intake']}/metrics"  # one process: every container's metrics on each page
+    seen = {s: events_handled(metrics, s, events.REPORT_DISPOSITIONED, "duplicate")
+            for s in ("intake", "followup", "notification", "assessment")}
     dispatch("routing", events.REPORT_DISPOSITIONED, replay)
     dispatch("routing", events.REPORT_DISPOSITIONED, replay)
-    wait_for(lambda: len(rpc.notification.for_report(tracking_id)) == 5, timeout=5)
-    eventlet.sleep(0.5)  # give a wrongly applied duplicate the time to show up
+    for service, before in seen.items():  # the redelivery has been processed (as a duplicate) everywhere
+        wait_handled(metrics, service, events.REPORT_DISPOSITIONED, before + 1, "duplicate")
     assert len(rpc.notification.for_report(tracking_id)) == 5  # the duplicate queued nothing
     view = track(urls["intake"], tracking_id)
     assert [h["step"] for h in view["history"]].count("dispositioned") == 2  # the real one + the replay once
@@ -76,5 +79,9 @@ def test_malformed_event_is_rejected_not_looped(start_services, service_config):
     urls = start_services(*ALL_SERVICES)
     dispatch = event_dispatcher(service_config)
     dispatch("intake", events.REPORT_RECEIVED, {"event_id": "broken", "schema_version": 1})
-    metrics = wait_for(lambda: 'outcome="rejected"' in (text := requests.get(f"{urls['routing']}/metrics").text) and text)
-    assert 'lapor_events_handled_total{event="report_received",outcome="rejected",service="routing"}' in metrics
+    metrics = wait_for(lambda: 'outcome="dead_lettered"' in (text := requests.get(f"{urls['routing']}/metrics").text)
+                       and text)
+    assert 'lapor_events_handled_total{event="report_received",outcome="dead_lettered",service="routing"}' in metrics
+    kept = deadletters.take(service_config["AMQP_URI"], "routing", 10, replay=False)
+    assert [(d["event_type"], d["event_id"]) for d in kept] == [("report_received", "broken")]
+    assert kept[0]["reason"].startswith("payload breaks the contract")

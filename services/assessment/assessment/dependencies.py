@@ -71,7 +71,7 @@ class AssessmentRepository(Repository):
             except (StaleFact, DuplicateKeyError):
                 continue
             if applied and self.journal_written is not None:
-                self.journal_written()
+                self.after_commit(self.journal_written)
             return applied
         raise StaleFact(tracking_id)
 
@@ -82,6 +82,9 @@ class AssessmentRepository(Repository):
         entry is folded exactly once even with several compactors: a compactor that loses the
         race deletes fewer entries than it read, and rolls back and tries again.
         """
+        if self.db[JOURNAL].find_one({}, {"_id": 1}) is None:
+            return 0  # nothing to fold: one read, no transaction
+
         def work(session):
             entries = list(self.db[JOURNAL].find({}, session=session, limit=limit))
             if not entries:
@@ -237,7 +240,8 @@ class AssessmentStore(Store):
         super().setup()
         config = self.container.config
         self.repository.timezone = config.get("REPORTING_TIMEZONE") or "Asia/Jakarta"
-        self.compact_interval = float(config.get("KPI_COMPACT_INTERVAL_SECONDS") or 1.0)
+        # applied events wake the compactor once committed; the interval is only the idle safety net
+        self.compact_interval = float(config.get("KPI_COMPACT_INTERVAL_SECONDS") or 15.0)
         self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 200)
         self.compactor = WakeableLoop("assessment.kpi_compactor", self.compact_once, self.compact_interval)
         self.repository.journal_written = self.compactor.wake

@@ -1,7 +1,6 @@
 """Assessment entrypoints: KPIs kept from events, self-assessments, targets, reports, open data."""
 from __future__ import annotations
 
-from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -12,7 +11,7 @@ from assessment.survey_api import SurveyEndpoints
 from assessment.survey_store import SurveyStore
 from contract import events, http as api_http
 from contract.auth import Auth
-from contract.consumer import consume
+from contract.batch import apply_batch, event_batches
 from contract.errors import ApiError, error, not_found
 from contract.metrics import Metrics
 from contract.store import utcnow
@@ -27,6 +26,30 @@ def _year(text: str) -> int:
     return int(text)
 
 
+def fold(service, event_type: str, event: dict) -> None:
+    """Fold the event into the report's fact and journal the KPI cell moves (once per event)."""
+    legacy = domain.counter_increments(event_type, event) if event_type in LEGACY else []
+    service.store.apply_fact_event(event["event_id"], event["tracking_id"],
+                                   lambda old: kpi.fold(old, event_type, event), legacy)
+
+
+# event type -> handler(service, event type, event): what assessment does with each event it consumes
+EVENTS = {
+    events.REPORT_RECEIVED: fold,
+    events.REPORT_DISPOSITIONED: fold,
+    events.REPORT_RETURNED: fold,
+    events.REPORT_ARCHIVED: fold,
+    events.REPORT_FORWARDED: fold,
+    events.CASE_OPENED: fold,
+    events.CASE_UPDATED: fold,
+    events.CASE_ANSWERED: fold,
+    events.CASE_CLOSED: fold,
+    events.CASE_RATED: fold,
+    events.CASE_REOPENED: fold,
+    events.CASE_OVERDUE: fold,
+}
+
+
 class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints):
     name = "assessment"
 
@@ -38,60 +61,9 @@ class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints):
     surveys = SurveyStore()
 
     # -- events: one fact per report, cells moved by the difference --------------------------
-    @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)
-    def on_report_received(self, payload):
-        self._fold(events.REPORT_RECEIVED, payload)
-
-    @event_handler("routing", events.REPORT_DISPOSITIONED, requeue_on_error=True)
-    def on_report_dispositioned(self, payload):
-        self._fold(events.REPORT_DISPOSITIONED, payload)
-
-    @event_handler("routing", events.REPORT_RETURNED, requeue_on_error=True)
-    def on_report_returned(self, payload):
-        self._fold(events.REPORT_RETURNED, payload)
-
-    @event_handler("routing", events.REPORT_ARCHIVED, requeue_on_error=True)
-    def on_report_archived(self, payload):
-        self._fold(events.REPORT_ARCHIVED, payload)
-
-    @event_handler("routing", events.REPORT_FORWARDED, requeue_on_error=True)
-    def on_report_forwarded(self, payload):
-        self._fold(events.REPORT_FORWARDED, payload)
-
-    @event_handler("followup", events.CASE_OPENED, requeue_on_error=True)
-    def on_case_opened(self, payload):
-        self._fold(events.CASE_OPENED, payload)
-
-    @event_handler("followup", events.CASE_UPDATED, requeue_on_error=True)
-    def on_case_updated(self, payload):
-        self._fold(events.CASE_UPDATED, payload)
-
-    @event_handler("followup", events.CASE_ANSWERED, requeue_on_error=True)
-    def on_case_answered(self, payload):
-        self._fold(events.CASE_ANSWERED, payload)
-
-    @event_handler("followup", events.CASE_CLOSED, requeue_on_error=True)
-    def on_case_closed(self, payload):
-        self._fold(events.CASE_CLOSED, payload)
-
-    @event_handler("followup", events.CASE_RATED, requeue_on_error=True)
-    def on_case_rated(self, payload):
-        self._fold(events.CASE_RATED, payload)
-
-    @event_handler("followup", events.CASE_REOPENED, requeue_on_error=True)
-    def on_case_reopened(self, payload):
-        self._fold(events.CASE_REOPENED, payload)
-
-    @event_handler("followup", events.CASE_OVERDUE, requeue_on_error=True)
-    def on_case_overdue(self, payload):
-        self._fold(events.CASE_OVERDUE, payload)
-
-    def _fold(self, event_type, payload):
-        def apply(event):
-            legacy = domain.counter_increments(event_type, event) if event_type in LEGACY else []
-            return self.store.apply_fact_event(event["event_id"], event["tracking_id"],
-                                               lambda old: kpi.fold(old, event_type, event), legacy)
-        consume(self.metrics, event_type, payload, apply)
+    @event_batches(EVENTS)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, EVENTS)
 
     # -- self-assessment --------------------------------------------------------------------
     @http("GET", "/assessments/templates")

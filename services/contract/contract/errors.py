@@ -67,8 +67,18 @@ def error(field: str | None, code: str, message: str | None = None, message_id: 
     return {"field": field, "code": code, "message": message or en, "message_id": message_id or id_}
 
 
-def not_found(field: str, what: str) -> ApiError:
-    return ApiError([error(field, "not_found", f"{what} not found.", f"{what} tidak ditemukan.")], status=404)
+# what an API can fail to find, in Bahasa Indonesia (so that message_id never mixes languages)
+THINGS_ID = {"Report": "Laporan", "Case": "Kasus", "Action": "Tindakan", "Registry list": "Daftar registri",
+             "Target": "Target", "Agency": "Instansi", "Self-assessment": "Penilaian mandiri", "Comment": "Komentar",
+             "Attachment": "Lampiran", "Notification": "Notifikasi", "Subscription": "Langganan",
+             "Template": "Templat", "Official": "Petugas", "Unit": "Unit", "Region": "Wilayah", "Category": "Kategori"}
+
+
+def not_found(field: str, what: str, what_id: str | None = None) -> ApiError:
+    """404 naming ``what`` (English) and its Indonesian name (``what_id``, else from THINGS_ID)."""
+    name_id = what_id or THINGS_ID.get(what)
+    message_id = f"{name_id} tidak ditemukan." if name_id else "Data tidak ditemukan."
+    return ApiError([error(field, "not_found", f"{what} not found.", message_id)], status=404)
 
 
 def code_for(message: Any) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from contract.ids import new_event_id
+from contract.ids import hub_of, new_event_id, parse_tracking_id
 from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 
 SCHEMA_VERSION = 1
@@ -20,6 +20,7 @@ SCHEMA_VERSION = 1
 # intake
 REPORT_RECEIVED = "report_received"
 REPORT_DRAFT_SAVED = "report_draft_saved"
+REPORT_HANDED_BACK = "report_handed_back"  # issue 14: a report sent to another hub came back "not ours either"
 # routing (tiered admin workflow)
 REPORT_DISPOSITIONED = "report_dispositioned"
 REPORT_VERIFIED = "report_verified"
@@ -61,6 +62,19 @@ class EventSchema(Schema):
 class ReportEventSchema(EventSchema):
     tracking_id = fields.String(required=True)
     origin_hub = fields.String(required=True)
+
+    @validates_schema
+    def _issued_by_origin_hub(self, data, **kwargs):
+        """A report event names a tracking ID some hub could have issued (check symbol), and that
+        hub is its ``origin_hub``: an event forged with a made-up ID is refused by every consumer."""
+        tracking_id, origin = data.get("tracking_id"), data.get("origin_hub")
+        if tracking_id is None or origin is None:
+            return
+        if parse_tracking_id(tracking_id) != tracking_id:
+            raise ValidationError("Not a tracking ID any hub issued (format or check symbol).", "tracking_id")
+        if hub_of(tracking_id) != origin:
+            raise ValidationError(f"The tracking ID was issued by hub {hub_of(tracking_id)}, not {origin}.",
+                                  "origin_hub")
 
 
 class ReportReceived(ReportEventSchema):
@@ -149,6 +163,14 @@ class ReportReturned(OfficialActionSchema):
 
 class ReportArchived(OfficialActionSchema):
     pass
+
+
+class ReportHandedBack(ReportEventSchema):
+    """A report this hub forwarded came back from the hub network as "not ours either" (a loop
+    or an unreachable hub): routing puts it back into the national admin's triage."""
+    from_hub = fields.String(required=True)
+    target_hub = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
 
 
 class ReportForwarded(ReportEventSchema):
@@ -289,6 +311,7 @@ class RegistryUpdated(EventSchema):
 CATALOGUE = {
     REPORT_RECEIVED: ("intake", ReportReceived),
     REPORT_DRAFT_SAVED: ("intake", ReportDraftSaved),
+    REPORT_HANDED_BACK: ("intake", ReportHandedBack),
     REPORT_DISPOSITIONED: ("routing", ReportDispositioned),
     REPORT_VERIFIED: ("routing", ReportVerified),
     REPORT_POSTPONED: ("routing", ReportPostponed),

@@ -1,10 +1,11 @@
 """A background loop for a DependencyProvider: one managed thread that runs a pass again at once
 while the pass says more is waiting, else when woken or after ``interval`` seconds.  A failing pass
-is logged and retried; the loop never dies while the container runs."""
+is logged and retried; the loop never dies while the container runs.  ``interval`` may be a function
+(seconds until the next pass, asked after each pass)."""
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Callable, Union
 
 import eventlet
 from eventlet.event import Event
@@ -13,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 class WakeableLoop:
-    def __init__(self, name: str, step: Callable[[], bool], interval: float):
+    def __init__(self, name: str, step: Callable[[], bool], interval: Union[float, Callable[[], float]]):
         self.name, self.step, self.interval = name, step, interval
         self._wakeup = Event()
         self._running = False
@@ -40,6 +41,7 @@ class WakeableLoop:
             if more:
                 eventlet.sleep(0)
                 continue
-            with eventlet.Timeout(self.interval, False):
+            wait = self.interval() if callable(self.interval) else self.interval
+            with eventlet.Timeout(wait, False):
                 self._wakeup.wait()
             self._wakeup = Event()

@@ -39,8 +39,19 @@ EVENT_RELAY_DELAY = Histogram(
     "lapor_event_relay_delay_seconds", "Time from staging an event to publishing it.", ["service"],
     buckets=LATENCY_BUCKETS + (30, 60, 300))
 EVENTS_HANDLED = Counter(
-    "lapor_events_handled_total", "Events consumed, by outcome (applied, duplicate, rejected).",
+    "lapor_events_handled_total",
+    "Events consumed, by outcome (applied, duplicate, rejected, dead_lettered, requeued).",
     ["service", "event", "outcome"])
+EVENTS_DEAD_LETTERED = Counter(
+    "lapor_events_dead_lettered_total", "Events a service put in its dead-letter queue (poison or invalid).",
+    ["service", "event"])
+
+STORE_COMMANDS = Counter(
+    "lapor_store_commands_total", "Store commands sent (pymongo command monitoring), by command name.",
+    ["service", "command"])
+STORE_TRANSACTIONS = Counter(
+    "lapor_store_transactions_total", "Store transactions ended, by outcome (committed, failed, aborted).",
+    ["service", "outcome"])
 
 
 def exposition() -> tuple[bytes, str]:

@@ -1,7 +1,7 @@
 """The outbox relay: publishes staged events once the write that caused them is durable.
 
-Entrypoints stage events in the outbox collection in the same transaction as their write,
-then call ``outbox.wake()``.  A managed thread per container publishes pending events to the
+Entrypoints stage events in the outbox collection in the same transaction as their write; the
+commit wakes the relay (``contract.unit_of_work.wake_relay``).  A managed thread per container publishes pending events to the
 service's nameko event exchange (persistent, with publisher confirms, ``mandatory`` so an event
 nobody is bound to yet stays pending) and marks them dispatched.  While RabbitMQ is down,
 events wait in the store and are retried with backoff: nothing accepted is lost.
@@ -12,20 +12,21 @@ import logging
 import time
 from datetime import timedelta
 
-from kombu import Exchange
-from nameko.amqp.publish import Publisher, UndeliverableMessage
-from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
-from contract import metrics
+from contract import metrics, unit_of_work
+from contract.confirms import BatchPublisher
 from contract.loop import WakeableLoop
 from contract.store import DEFAULT_URI, OUTBOX, acquire_client, database_name, release_client, utcnow
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
-POLL_SECONDS = 1.0
+# commits in this process wake the relay; the poll is the safety net (events staged by another
+# process, e.g. a CLI, and retries, which set their own earlier wake-up)
+IDLE_POLL_SECONDS = 15.0
 MAX_BACKOFF_SECONDS = 30.0
 # An event no queue is bound to is retried this many times (about 17 minutes with the backoff),
 # then kept in the outbox marked ``unrouted`` (not lost: it can be replayed) and no longer retried.
@@ -54,26 +55,30 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         self.service_name = self.container.service_name
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
-        database = database_name(config, self.service_name)
-        self.client = acquire_client(self.uri)
+        self.database = database = database_name(config, self.service_name)
+        self.client = acquire_client(self.uri, self.service_name)
         self.collection = self.client[database][OUTBOX]
         self.exchange = get_event_exchange(self.service_name, config)
-        self.publisher = Publisher(
-            config[AMQP_URI_CONFIG_KEY], use_confirms=True, delivery_mode=PERSISTENT,
-            mandatory=True, retry=False, serializer=config.get("serializer", "json"))
+        self.publisher = BatchPublisher(config[AMQP_URI_CONFIG_KEY])
         self._next_backlog_count = 0.0
-        self.loop = WakeableLoop(f"{self.service_name}.outbox_relay", self.relay_once, POLL_SECONDS)
+        self._retry_at = float("inf")
+        self.loop = WakeableLoop(f"{self.service_name}.outbox_relay", self.relay_once, self._next_pass_in)
 
     def start(self):
+        unit_of_work.register_relay(self.database, self.wake)
         self.loop.start(self.container)
 
     def stop(self):
+        unit_of_work.unregister_relay(self.database, self.wake)
         self.loop.stop()
-        release_client(self.uri)
+        self.publisher.close()
+        release_client(self.uri, self.service_name)
 
     def kill(self):
+        unit_of_work.unregister_relay(self.database, self.wake)
         self.loop.stop()
-        release_client(self.uri)
+        self.publisher.close()
+        release_client(self.uri, self.service_name)
 
     def get_dependency(self, worker_ctx):
         return OutboxHandle(self)
@@ -82,28 +87,57 @@ class OutboxRelay(DependencyProvider):
         self.loop.wake()
 
     def relay_once(self) -> bool:
-        """Publish one batch of due events; True when more may be waiting."""
+        """Publish one batch of due events (one wait for all their confirms, one write for those
+        published); True when more may be waiting."""
         now = utcnow()
         due = list(self.collection.find(
             {"dispatched_at": None, "next_attempt_at": {"$lte": now}},
         ).sort([("next_attempt_at", 1)]).limit(BATCH))
-        published = []
-        for entry in due:
-            outcome = self._publish(entry)
-            if outcome == "published":
-                published.append(entry)
-            elif outcome == "broker_down":
-                break
+        if not due:
+            self._update_backlog_gauge()
+            return False
+        outcomes = self.publisher.publish([self._message(e) for e in due])
+        published = [e for e in due if outcomes[e["_id"]] == "published"]
         if published:
             # one write for the whole pass; a crash before it re-publishes (consumers are idempotent)
             self.collection.update_many({"_id": {"$in": [e["_id"] for e in published]}},
                                         {"$set": {"dispatched_at": utcnow()}, "$inc": {"attempts": 1}})
             for entry in published:
+                self.published(entry)
                 metrics.EVENTS_PUBLISHED.labels(self.service_name, entry["event_type"]).inc()
                 metrics.EVENT_RELAY_DELAY.labels(self.service_name).observe(
                     (now - entry["created_at"]).total_seconds())
+        for entry in due:
+            if outcomes[entry["_id"]] == "unrouted":
+                self._unrouted(entry)
+        failed = [e for e in due if outcomes[e["_id"]] == "failed"]
+        if failed:  # broker unreachable: one write puts the pass's failures back with a backoff
+            log.warning("outbox: %d event(s) not confirmed by the broker; retrying later", len(failed))
+            retry_in = backoff(min(e.get("attempts", 0) for e in failed) + 1)
+            self.collection.update_many({"_id": {"$in": [e["_id"] for e in failed]}}, {
+                "$set": {"last_error": "the broker did not confirm the event",
+                         "next_attempt_at": utcnow() + timedelta(seconds=retry_in)}, "$inc": {"attempts": 1}})
+            for entry in failed:
+                metrics.EVENT_PUBLISH_FAILURES.labels(self.service_name, entry["event_type"]).inc()
+            self._retry_at = min(self._retry_at, time.monotonic() + retry_in)
         self._update_backlog_gauge()
-        return len(due) == BATCH
+        return len(due) == BATCH and not failed
+
+    def _message(self, entry: dict) -> dict:
+        """What to publish for an outbox entry: an event on the service's exchange, or a message for
+        another exchange (a hub link, contract.hubnet) with its routing key and properties."""
+        if entry.get("exchange"):
+            return {"key": entry["_id"], "exchange": entry["exchange"], "exchange_type": "direct",
+                    "routing_key": entry["routing_key"], "body": entry["payload"],
+                    "properties": entry.get("properties") or {}}
+        return {"key": entry["_id"], "exchange": self.exchange.name, "exchange_type": "topic",
+                "routing_key": entry["event_type"], "body": entry["payload"], "properties": {}}
+
+    def _next_pass_in(self) -> float:
+        """Idle: a long poll (commits wake the relay); sooner when a retry is due."""
+        if self._retry_at <= time.monotonic():
+            self._retry_at = float("inf")
+        return max(0.05, min(IDLE_POLL_SECONDS, self._retry_at - time.monotonic()))
 
     def _update_backlog_gauge(self) -> None:
         if time.monotonic() < self._next_backlog_count:
@@ -115,35 +149,17 @@ class OutboxRelay(DependencyProvider):
         except Exception:
             log.warning("could not count the outbox backlog", exc_info=True)
 
-    def _publish(self, entry: dict) -> str:
-        """Publish one entry: 'published', 'unrouted' (retry later) or 'broker_down' (stop this pass)."""
+    def _unrouted(self, entry: dict) -> None:
         event_type = entry["event_type"]
-        exchange, routing_key, properties = self.exchange, event_type, {}
-        if entry.get("exchange"):  # a message for another exchange (a hub link, contract.hubnet)
-            exchange = Exchange(entry["exchange"], type="direct", durable=True)
-            routing_key, properties = entry["routing_key"], entry.get("properties") or {}
-        try:
-            self.publisher.publish(
-                entry["payload"], exchange=exchange, routing_key=routing_key,
-                declare=[exchange], **properties)
-        except UndeliverableMessage:
-            metrics.EVENTS_UNROUTED.labels(self.service_name, event_type).inc()
-            if entry.get("attempts", 0) + 1 >= UNROUTED_GIVE_UP_ATTEMPTS:
-                log.warning("outbox: %s %s has no consumer after %d attempts; kept as unrouted",
-                            event_type, entry["_id"], UNROUTED_GIVE_UP_ATTEMPTS)
-                self.collection.update_one({"_id": entry["_id"]}, {"$set": {
-                    "dispatched_at": utcnow(), "unrouted": True,
-                    "last_error": "no queue was bound for this event"}, "$inc": {"attempts": 1}})
-            else:
-                self._retry_later(entry, "no queue is bound for this event yet")
-            return "unrouted"
-        except Exception as exc:  # broker unreachable or channel error
-            self._retry_later(entry, f"{type(exc).__name__}: {exc}")
-            metrics.EVENT_PUBLISH_FAILURES.labels(self.service_name, event_type).inc()
-            log.warning("outbox: publishing %s failed, will retry: %s", event_type, exc)
-            return "broker_down"
-        self.published(entry)
-        return "published"
+        metrics.EVENTS_UNROUTED.labels(self.service_name, event_type).inc()
+        if entry.get("attempts", 0) + 1 >= UNROUTED_GIVE_UP_ATTEMPTS:
+            log.warning("outbox: %s %s has no consumer after %d attempts; kept as unrouted",
+                        event_type, entry["_id"], UNROUTED_GIVE_UP_ATTEMPTS)
+            self.collection.update_one({"_id": entry["_id"]}, {"$set": {
+                "dispatched_at": utcnow(), "unrouted": True,
+                "last_error": "no queue was bound for this event"}, "$inc": {"attempts": 1}})
+        else:
+            self._retry_later(entry, "no queue is bound for this event yet")
 
     def published(self, entry: dict) -> None:
         """Called once an entry is confirmed by the broker (subclasses count their own metrics)."""
@@ -153,3 +169,4 @@ class OutboxRelay(DependencyProvider):
         self.collection.update_one({"_id": entry["_id"]}, {"$set": {
             "attempts": attempts, "last_error": reason,
             "next_attempt_at": utcnow() + timedelta(seconds=backoff(attempts))}})
+        self._retry_at = min(self._retry_at, time.monotonic() + backoff(attempts))

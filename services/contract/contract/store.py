@@ -15,7 +15,9 @@ from typing import Any, Callable
 
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern, monitoring
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from contract import metrics, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,7 @@ OUTBOX = "outbox"
 PROCESSED = "processed_events"
 
 _lock = threading.Lock()
-_clients: dict[str, list] = {}  # uri -> [client, users]
+_clients: dict[tuple[str, str], list] = {}  # (uri, service) -> [client, users]
 
 
 class SlowCommandLog(monitoring.CommandListener):
@@ -57,31 +59,54 @@ class SlowCommandLog(monitoring.CommandListener):
                         event.database_name, target, fields_, took_ms, outcome)
 
 
-def _listeners() -> list:
+class StoreWorkCounter(monitoring.CommandListener):
+    """Counts every store command (``lapor_store_commands_total{service,command}``) and every
+    transaction's end (``lapor_store_transactions_total{service,outcome}``: committed, failed,
+    aborted) from pymongo's command monitoring, so the cost per report can be read off /metrics."""
+
+    def __init__(self, service: str):
+        self.service = service
+
+    def started(self, event):
+        metrics.STORE_COMMANDS.labels(self.service, event.command_name).inc()
+        if event.command_name == "abortTransaction":
+            metrics.STORE_TRANSACTIONS.labels(self.service, "aborted").inc()
+
+    def succeeded(self, event):
+        if event.command_name == "commitTransaction":
+            metrics.STORE_TRANSACTIONS.labels(self.service, "committed").inc()
+
+    def failed(self, event):
+        if event.command_name == "commitTransaction":
+            metrics.STORE_TRANSACTIONS.labels(self.service, "failed").inc()
+
+
+def _listeners(service: str) -> list:
     threshold = float(os.environ.get("LAPOR_STORE_SLOW_MS", "500") or 0)
-    return [SlowCommandLog(threshold)] if threshold > 0 else []
+    return [StoreWorkCounter(service)] + ([SlowCommandLog(threshold)] if threshold > 0 else [])
 
 
-def acquire_client(uri: str) -> MongoClient:
-    """The process-wide client for ``uri`` (created on first use)."""
+def acquire_client(uri: str, service: str = "cli") -> MongoClient:
+    """The process-wide client for ``uri`` used by ``service`` (created on first use; its store
+    work is counted under that service's label)."""
     with _lock:
-        entry = _clients.get(uri)
+        entry = _clients.get((uri, service))
         if entry is None:
             client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
-                                 w="majority", appname="lapor-hub", event_listeners=_listeners())
-            entry = _clients[uri] = [client, 0]
+                                 w="majority", appname=f"lapor-{service}", event_listeners=_listeners(service))
+            entry = _clients[(uri, service)] = [client, 0]
         entry[1] += 1
         return entry[0]
 
 
-def release_client(uri: str) -> None:
+def release_client(uri: str, service: str = "cli") -> None:
     with _lock:
-        entry = _clients.get(uri)
+        entry = _clients.get((uri, service))
         if entry is None:
             return
         entry[1] -= 1
         if entry[1] <= 0:
-            del _clients[uri]
+            del _clients[(uri, service)]
             entry[0].close()
 
 
@@ -94,21 +119,82 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class StaleWrite(PyMongoError):
+    """A conditional write found the document changed since it was read (another worker committed
+    first).  Labelled transient: the driver runs the whole transaction (the batch) again."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} changed since it was read", error_labels=["TransientTransactionError"])
+
+
 class Repository:
-    """Base of a service's repository: transactions, idempotent handling, outbox staging."""
+    """Base of a service's repository: transactions, idempotent handling, outbox staging.
+
+    Inside a batch worker's unit of work (``contract.unit_of_work``) the verbs write through the
+    worker's one session and transaction; elsewhere (an HTTP or RPC worker) each verb is its own
+    transaction.  Either way, the outbox relay is woken once the events are committed.
+    """
 
     def __init__(self, client: MongoClient, db):
         self.client = client
         self.db = db
 
     def transaction(self, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(session)`` in one multi-document transaction (retried when transient)."""
+        """Run ``work(session)`` in one multi-document transaction (retried when transient), or in
+        the current unit of work's transaction."""
+        uow = unit_of_work.current()
+        if uow is not None:
+            return work(uow.session)
+        staged: list[bool] = []
+
+        def txn(session):
+            staged.clear()
+            self._staging[id(session)] = staged
+            try:
+                return work(session)
+            finally:
+                self._staging.pop(id(session), None)
+
         with self.client.start_session() as session:
-            return session.with_transaction(
-                work, write_concern=WriteConcern("majority"))
+            result = session.with_transaction(txn, write_concern=WriteConcern("majority"))
+        if staged:
+            unit_of_work.wake_relay(self.db.name)
+        return result
+
+    _staging: dict[int, list] = {}
+
+    def after_commit(self, call: Callable[[], None]) -> None:
+        """Run ``call`` once the current unit of work commits (at once outside one)."""
+        uow = unit_of_work.current()
+        if uow is not None:
+            uow.after_commit.append(call)
+        else:
+            call()
+
+    def insert_later(self, collection: str, doc: dict, session) -> None:
+        """Insert ``doc``; in a unit of work, with the batch's other documents of that collection in one
+        ``insert_many`` at its commit (nothing of the batch may read it before)."""
+        uow = unit_of_work.current()
+        if uow is not None:
+            uow.inserts.setdefault(collection, []).append(doc)
+        else:
+            self.db[collection].insert_one(doc, session=session)
 
     def stage_events(self, session, events: list[dict]) -> None:
-        """Write events to the outbox inside the caller's transaction."""
+        """Write events to the outbox inside the caller's transaction (in a unit of work: collected,
+        and written with the others in one insert at its commit)."""
+        if not events:
+            return
+        uow = unit_of_work.current()
+        if uow is not None:
+            uow.events.extend(events)
+            return
+        self.write_outbox(session, events)
+        staged = self._staging.get(id(session))
+        if staged is not None:
+            staged.append(True)
+
+    def write_outbox(self, session, events: list[dict]) -> None:
         if not events:
             return
         now = utcnow()
@@ -120,12 +206,26 @@ class Repository:
              **{k: e[k] for k in ("exchange", "routing_key", "properties") if k in e}}
             for e in events], session=session)
 
+    def unit_of_work(self, work: Callable[[unit_of_work.UnitOfWork], Any]) -> Any:
+        """Run ``work(uow)`` as one unit of work: one transaction, markers and outbox in bulk."""
+        return unit_of_work.run(self.client, self.db, work, self.write_outbox, PROCESSED, utcnow,
+                                WriteConcern("majority"))
+
     def once(self, event_id: str, work: Callable[[Any], list[dict] | None]) -> bool:
         """Apply ``work(session)`` for an event exactly once; returns False for a redelivery.
 
         ``work`` may return events to stage; they are written in the same transaction as the
-        processed-event marker, so a crash between the two cannot happen.
+        processed-event marker, so a crash between the two cannot happen.  In a unit of work the
+        batch has already left out the events applied before; the marker joins the batch's.
         """
+        uow = unit_of_work.current()
+        if uow is not None:
+            if event_id in uow.markers:
+                return False
+            staged = work(uow.session) or []
+            uow.mark(event_id)
+            self.stage_events(uow.session, staged)
+            return True
         if self.db[PROCESSED].find_one({"_id": event_id}, {"_id": 1}):
             return False
 
@@ -153,7 +253,7 @@ class Store(DependencyProvider):
         config = self.container.config
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
         self.database = database_name(config, self.container.service_name)
-        self.client = acquire_client(self.uri)
+        self.client = acquire_client(self.uri, self.container.service_name)
         db = self.client[self.database]
         all_indexes = {OUTBOX: [IndexModel([("dispatched_at", ASCENDING), ("next_attempt_at", ASCENDING)])],
                        **self.indexes}
@@ -163,10 +263,10 @@ class Store(DependencyProvider):
         self.repository = self.repository_class(self.client, db)
 
     def stop(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def kill(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def get_dependency(self, worker_ctx):
         return self.repository

@@ -82,6 +82,10 @@ def answer(case: dict, principal: dict, form: dict, now: datetime, hub: str, cal
     if not may_act(case, principal):
         raise OutOfScope()
     _require_open(case, "an answer")
+    if not domain.in_liaison_hands(case):
+        raise Conflict("not_in_liaison_hands", "The report is not yet verified by the unit's liaison; it can be "
+                       "answered once the unit has verified it.", "Laporan belum diverifikasi oleh penghubung unit; "
+                       "laporan dapat dijawab setelah unit memverifikasinya.")
     message = _message(case, "answer", principal["role"], principal["official_id"], form["body"],
                        form["attachments"], now)
     return _answered(case, message, now, hub, calendar, rules)

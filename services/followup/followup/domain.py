@@ -12,9 +12,14 @@ import secrets
 from datetime import datetime
 
 from contract import events
+from contract.consumer import RejectEvent
 from followup import indicator, sla
 from followup.calendar import WorkCalendar
 from followup.indicator import Rules
+
+class UnknownReport(RejectEvent):
+    """A workflow event for a report whose disposition never reached follow-up (forged or misdirected)."""
+
 
 ESCALATION_TARGETS = {"agency_admin": "agency", "supervisor": "supervisor", "national_admin": "hub"}
 
@@ -22,6 +27,21 @@ ESCALATION_TARGETS = {"agency_admin": "agency", "supervisor": "supervisor", "nat
 def stage_for(queue: str | None) -> str:
     """Reports in an admin's queue wait for verification; a unit's queue means follow-up."""
     return "follow_up" if queue == "unit" else "verification"
+
+
+def in_liaison_hands(case: dict) -> bool:
+    """Is the report in the unit liaison's hands: in a unit's queue and verified there (routing's
+    ``report_verified`` at the unit)?  Only then can it be answered."""
+    if case.get("queue") != "unit":
+        return False
+    if "verified_at_unit" in case:
+        return bool(case["verified_at_unit"])
+    # a case stored before the flag existed: its last move tells
+    moves = [h["step"] for h in case.get("history", []) if h["step"] in WORKFLOW_STEPS]
+    return bool(moves) and moves[-1] == "report_verified"
+
+
+WORKFLOW_STEPS = ("case_opened", "report_dispositioned", "report_verified", "report_returned", "report_postponed")
 
 
 def policy_subject(facts: dict) -> dict:
@@ -68,7 +88,7 @@ def open_case(dispositioned: dict, facts: dict | None, policies: list[dict], cal
         "is_confidential": facts.get("is_confidential"), "status": "open", "opened_at": now,
         "first_response_at": None, "answered_at": None, "closed_at": None, "on_time": None,
         "overall_on_time": None, "rating": None, "reopen_count": 0, "postponed_until": None, "version": 0,
-        "history": [],
+        "verified_at_unit": False, "history": [],
     }
     pre_stages, pre_days = sla.pre_entry_days(policies, policy_subject(case))
     received = facts.get("received_at") if pre_stages else None
@@ -90,7 +110,8 @@ def reassign(case: dict, action: dict, step: str, policies: list[dict], calendar
     if case["status"] not in ("open",):
         return case
     moved = {**case, "agency_code": action.get("agency_code"), "unit_code": action.get("unit_code"),
-             "queue": action["queue"], "postponed_until": None}
+             "queue": action["queue"], "postponed_until": None,
+             "verified_at_unit": step == "report_verified" and action["queue"] == "unit"}
     stage = "follow_up" if step == "report_verified" else stage_for(action["queue"])
     moved = start_stage(moved, stage, now, policies, calendar, rules)
     moved["history"] = case["history"] + [_history(step, now, action.get("actor"), stage=stage, due_at=moved["due_at"],
@@ -104,7 +125,8 @@ def postpone(case: dict, action: dict, policies: list[dict], calendar: WorkCalen
     if case["status"] != "open":
         return case
     until = max(action["until"], now)
-    moved = start_stage({**case, "postponed_until": until}, case["stage"], until, policies, calendar, rules)
+    moved = start_stage({**case, "postponed_until": until, "verified_at_unit": False}, case["stage"], until,
+                        policies, calendar, rules)
     moved["overall_due_at"] = max(case["overall_due_at"], case["overall_due_at"] + (moved["due_at"] - case["due_at"]))
     moved["history"] = case["history"] + [_history("report_postponed", now, action.get("actor"), until=until,
                                                    due_at=moved["due_at"], reason=action.get("reason"))]
@@ -191,7 +213,9 @@ def on_workflow_event(event_type: str, event: dict, case: dict | None, facts: di
     if event_type == events.REPORT_DISPOSITIONED and case is None:
         opened = open_case(event, facts, policies, calendar, rules, now)
         return opened, [opened_event(opened, hub)]
-    if case is None or case["status"] != "open":
+    if case is None:  # routing acts only on reports it dispositioned, which opened a case here
+        raise UnknownReport(f"{event_type} for {event['tracking_id']}: no case, routing never dispositioned it")
+    if case["status"] != "open":
         return None, []  # nothing to follow up (yet), or already answered/closed
     if event_type == events.REPORT_ARCHIVED:
         closed = close(case, now, event["actor"], "report_archived", reason=event.get("reason"))

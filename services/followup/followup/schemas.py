@@ -111,6 +111,8 @@ class CaseOut(Schema):
     escalation_level = fields.Integer()
     reopen_count = fields.Integer()
     rating = fields.Integer(allow_none=True)
+    verified_at_unit = fields.Boolean(dump_default=False, metadata={
+        "description": "The unit's liaison has verified the report (routing): only then can it be answered."})
 
 
 class HistoryOut(Schema):

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 
 from contract import errors, events, http as api_http
 from contract.auth import Auth, reporter_verified
-from contract.consumer import consume
+from contract.batch import apply_batch, event_batches
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
@@ -24,6 +23,46 @@ OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
 
 
+def record_facts(service, event_type: str, e: dict) -> None:
+    """The report's facts a case needs (confidentiality, channel, a resolution at entry)."""
+    service.cases.record_facts(
+        e["event_id"], {"tracking_id": e["tracking_id"], "is_confidential": e["is_confidential"],
+                        "received_at": e["received_at"], "channel": e["channel"],
+                        "resolution": e.get("resolution"), "resolved_at": e.get("resolved_at"),
+                        "entered_by": e.get("entered_by")})
+
+
+def workflow_event(service, event_type: str, event: dict) -> None:
+    """A routing decision: open, move or end the report's case (once per event)."""
+    hub, now, rules = service.config["HUB_CODE"], service.clock(), rules_from_config(service.config)
+    policies, calendar = service.cases.policies(), service._calendar()
+    seen = []
+
+    def decide(case, facts):
+        after, emitted = domain.on_workflow_event(event_type, event, case, facts, policies, calendar,
+                                                  rules, now, hub)
+        messages = []
+        if case is None and after is not None and (facts or {}).get("resolution"):
+            after, message, answered = conversation.answer_at_entry(after, facts, now, hub, calendar, rules)
+            messages, emitted = [message], emitted + answered
+        seen.append((case or {}, after))
+        return after, emitted, messages
+    service.cases.apply_event(event["event_id"], event["tracking_id"], decide)
+    if seen and seen[-1][1] is not None:
+        case_metrics.transition(*seen[-1])
+
+
+# event type -> handler(service, event type, event): what followup does with each event it consumes
+EVENTS = {
+    events.REPORT_RECEIVED: record_facts,
+    events.REPORT_DISPOSITIONED: workflow_event,
+    events.REPORT_VERIFIED: workflow_event,
+    events.REPORT_POSTPONED: workflow_event,
+    events.REPORT_RETURNED: workflow_event,
+    events.REPORT_ARCHIVED: workflow_event,
+}
+
+
 class FollowupService(api_http.HealthAndMetrics):
     name = "followup"
 
@@ -36,68 +75,21 @@ class FollowupService(api_http.HealthAndMetrics):
     intake = RpcProxy("intake")
 
     # --- workflow events from routing (and the report's facts from intake) -----------------
-    @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)
-    def on_report_received(self, payload):
-        consume(self.metrics, events.REPORT_RECEIVED, payload, lambda e: self.cases.record_facts(
-            e["event_id"], {"tracking_id": e["tracking_id"], "is_confidential": e["is_confidential"],
-                            "received_at": e["received_at"], "channel": e["channel"],
-                            "resolution": e.get("resolution"), "resolved_at": e.get("resolved_at"),
-                            "entered_by": e.get("entered_by")}))
-
-    @event_handler("routing", events.REPORT_DISPOSITIONED, requeue_on_error=True)
-    def on_report_dispositioned(self, payload):
-        self._workflow(events.REPORT_DISPOSITIONED, payload)
-
-    @event_handler("routing", events.REPORT_VERIFIED, requeue_on_error=True)
-    def on_report_verified(self, payload):
-        self._workflow(events.REPORT_VERIFIED, payload)
-
-    @event_handler("routing", events.REPORT_POSTPONED, requeue_on_error=True)
-    def on_report_postponed(self, payload):
-        self._workflow(events.REPORT_POSTPONED, payload)
-
-    @event_handler("routing", events.REPORT_RETURNED, requeue_on_error=True)
-    def on_report_returned(self, payload):
-        self._workflow(events.REPORT_RETURNED, payload)
-
-    @event_handler("routing", events.REPORT_ARCHIVED, requeue_on_error=True)
-    def on_report_archived(self, payload):
-        self._workflow(events.REPORT_ARCHIVED, payload)
-
-    def _workflow(self, event_type, payload):
-        hub, now, rules = self.config["HUB_CODE"], self.clock(), rules_from_config(self.config)
-        policies, calendar = self.cases.policies(), self._calendar()
-        seen = []
-
-        def apply(event):
-            def decide(case, facts):
-                after, emitted = domain.on_workflow_event(event_type, event, case, facts, policies, calendar,
-                                                          rules, now, hub)
-                messages = []
-                if case is None and after is not None and (facts or {}).get("resolution"):
-                    after, message, answered = conversation.answer_at_entry(after, facts, now, hub, calendar, rules)
-                    messages, emitted = [message], emitted + answered
-                seen.append((case or {}, after))
-                return after, emitted, messages
-            return self.cases.apply_event(event["event_id"], event["tracking_id"], decide)
-        consume(self.metrics, event_type, payload, apply)
-        if seen and seen[-1][1] is not None:
-            case_metrics.transition(*seen[-1])
-        self.outbox.wake()
+    @event_batches(EVENTS)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, EVENTS)
 
     # --- the timer sweep ---------------------------------------------------------------
     @timer(interval=30)
     def sweep_timer(self):
         sweep.run(self.cases, self.clock(), self.config["HUB_CODE"], int(self.config.get("SWEEP_BATCH", 500)),
                   gauge_interval=float(self.config.get("GAUGE_REFRESH_SECONDS", 60)))
-        self.outbox.wake()
 
     @rpc
     def sweep(self):
         """Emit due-soon/overdue/escalation alerts and auto-close now; refresh the gauges."""
         result = sweep.run(self.cases, self.clock(), self.config["HUB_CODE"],
                            int(self.config.get("SWEEP_BATCH", 500)), refresh_gauges=True)
-        self.outbox.wake()
         return result
 
     # --- officials' views ----------------------------------------------------------------
@@ -221,7 +213,6 @@ class FollowupService(api_http.HealthAndMetrics):
         except Conflict as exc:
             raise conflict(exc)
         self.cases.add_comment(comment, emitted)
-        self.outbox.wake()
         return api_http.json_response(201, schemas.CommentOut().dump(comment))
 
     @http("POST", "/cases/<string:tracking_id>/comments/<string:comment_id>/hide")
@@ -241,7 +232,6 @@ class FollowupService(api_http.HealthAndMetrics):
             raise out_of_scope()
         if not self.cases.hide_comment(comment, hidden, emitted):
             raise conflict(Conflict("already_hidden", "The comment is already hidden.", "Komentar sudah disembunyikan."))
-        self.outbox.wake()
         return api_http.json_response(200, schemas.CommentOut().dump(hidden))
 
     # --- SLA policies and days off (data, not code) ------------------------------------------
@@ -311,7 +301,6 @@ class FollowupService(api_http.HealthAndMetrics):
         except OutOfScope:
             raise out_of_scope()
         case_metrics.transition(before, after)
-        self.outbox.wake()
         return after, record
 
     def _verify_reporter(self, tracking_id, secret):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from followup import indicator, schemas
+from followup import domain, indicator, schemas
 from followup.calendar import zone
 
 STEP_LABELS = {
@@ -34,7 +34,9 @@ def language(request) -> str:
 def localised(case: dict) -> dict:
     """Times in the region's own zone (WIB/WITA/WIT), as officials and reporters read them."""
     local = zone(case.get("timezone"))
-    return {k: (v.astimezone(local) if isinstance(v, datetime) else v) for k, v in case.items()}
+    shown = {k: (v.astimezone(local) if isinstance(v, datetime) else v) for k, v in case.items()}
+    shown["verified_at_unit"] = domain.in_liaison_hands(case)  # also for cases stored before the flag
+    return shown
 
 
 def case_out(case: dict, now: datetime, lang: str = "id") -> dict:

@@ -2,7 +2,7 @@
 
 Order: idempotent replay (nothing new stored) -> per-sender rate limit (429, nothing stored) ->
 completeness (draft or complete) -> near-duplicate link -> one transaction storing the report,
-its idempotency key and its event -> wake the outbox relay.
+its idempotency key and its event (its commit wakes the outbox relay).
 """
 from __future__ import annotations
 
@@ -53,7 +53,6 @@ class Acceptance:
         first = self.reports.add(report, events=[event], idempotency_key=scope)
         if first:
             return self._replay(channel, first)
-        self.outbox.wake()
         metrics.received(channel, report["classification"], complete=not missing)
         receipt = {**report, "secret": secret, "missing": missing,
                    "tracking_url": f"/reports/{report['tracking_id']}"}

@@ -64,7 +64,6 @@ class ChannelEntrypoints:
         if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event],
                                      idempotency_key=f"sms:{message['message_id']}"):
             return None  # completed meanwhile by another message: this one becomes a report of its own
-        self.outbox.wake()
         if not missing:
             intake_metrics.received("sms", report.get("classification"), complete=True)
         language = message.get("lang") or draft.get("language") or "id"

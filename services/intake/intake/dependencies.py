@@ -16,7 +16,7 @@ from gridfs import GridFSBucket
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from contract.store import Repository, Store, utcnow
+from contract.store import Repository, StaleWrite, Store, utcnow
 from intake import history, registry as regions_domain
 from intake.hub_store import HubReports
 
@@ -26,6 +26,8 @@ REGISTRY_TTL_SECONDS = 30.0
 SIMILAR_INDEX = [("category_code", ASCENDING), ("region_code", ASCENDING), ("received_at", DESCENDING)]
 PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
 SENDER_INDEX = [("source.sender_hash", ASCENDING), ("received_at", DESCENDING)]
+HISTORY = "history"
+HISTORY_INDEX = [("tracking_id", ASCENDING), ("at", ASCENDING)]
 
 
 class Reports(HubReports, Repository):
@@ -107,9 +109,28 @@ class Reports(HubReports, Repository):
                                                    report.get("reopened_at"), step["reopen"])
             if step["reopen"]:
                 update["reopened_at"] = max(step["at"], report.get("reopened_at") or step["at"])
-            self.db.reports.update_one({"_id": tracking_id},
-                                       {"$set": update, "$push": {"history": step["entry"]}}, session=session)
+            if update != {"status": report["status"]} or not step["entry"]["step"].startswith("notification_"):
+                # a notification step changes nothing of the request itself: its history document is all.
+                # Conditional on what was read: a batch in flight beside this one may move the status.
+                seen = {"_id": tracking_id, "status": report["status"], "reopened_at": report.get("reopened_at")}
+                if not self.db.reports.update_one(seen, {"$set": update, "$max": {"updated_at": step["at"]}},
+                                                  session=session).matched_count:
+                    raise StaleWrite(f"report {tracking_id}")
+            # one small document per step (never a growing report rewritten per step)
+            self.insert_later(HISTORY, {"_id": event_id, "tracking_id": tracking_id, **step["entry"]}, session)
         return self.once(event_id, work)
+
+    def with_history(self, tracking_id: str) -> dict | None:
+        """The report with its whole timeline: the entries intake wrote itself (on the report) and one
+        document per tracked event (one indexed query)."""
+        # the steps first, then the report: two reads are no snapshot, and this order shows a status at
+        # least as new as the timeline (never a step whose status change is not shown yet)
+        steps = list(self.db[HISTORY].find({"tracking_id": tracking_id}, {"_id": 0, "tracking_id": 0})
+                     .sort("at", ASCENDING).hint(HISTORY_INDEX))
+        report = self.get(tracking_id)
+        if report is not None:
+            report["history"] = list(report.get("history") or []) + steps
+        return report
 
     def public_requests(self, ids: list[str] | None, statuses: list[str] | None, service_codes: list[str] | None,
                         start: datetime | None, end: datetime | None, limit: int) -> list[dict]:
@@ -238,6 +259,7 @@ class ReportStore(Store):
                     IndexModel([("status", ASCENDING), ("received_at", ASCENDING)]),
                     IndexModel(SIMILAR_INDEX), IndexModel(PUBLIC_INDEX), IndexModel(SENDER_INDEX)],
         "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
+        HISTORY: [IndexModel(HISTORY_INDEX)],
     }
 
     def setup(self):

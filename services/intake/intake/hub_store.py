@@ -85,12 +85,14 @@ class HubReports:
             return "duplicate"  # the report is here already (another copy of the transfer)
         return "accepted" if applied else "duplicate"
 
-    def apply_hub_status(self, message_id: str, tracking_id: str, changes: dict, entry: dict) -> bool:
+    def apply_hub_status(self, message_id: str, tracking_id: str, changes: dict, entry: dict,
+                         events: list[dict] = ()) -> bool:
         def work(session):
             update: dict = {"$push": {"history": entry}}
             if changes:
                 update["$set"] = changes
             self.db.reports.update_one({"_id": tracking_id}, update, session=session)
+            return list(events)
         return self.once(f"hubmsg:{message_id}", work)
 
     def relay_hub_message(self, message_id: str, messages: list[tuple[dict, str]]) -> bool:

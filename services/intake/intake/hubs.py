@@ -159,8 +159,10 @@ class HubEntrypoints:
             log.warning("status %s for %s: no such report filed here", message["message_id"], message["tracking_id"])
             return "refused"
         update = transfer.origin_update(report, message)
+        returned = (update["set"].get("hub_delivery") or {}).get("state") == "returned"
+        staged = [transfer.handed_back_event(report, message, self._here)] if returned else []
         return "applied" if self.reports.apply_hub_status(message["message_id"], report["_id"], update["set"],
-                                                          update["entry"]) else "duplicate"
+                                                          update["entry"], staged) else "duplicate"
 
     # --- back: the owner's steps on a forwarded-in report ---------------------------------------
 

@@ -61,7 +61,7 @@ def definition(code: str) -> dict:
 def service_request(report: dict, names: dict[str, str]) -> dict:
     """A report as an Open311 service request (never a reporter field)."""
     assignment = report.get("assignment") or {}
-    updated = max((h["at"] for h in report.get("history") or []), default=report["received_at"])
+    updated = max([h["at"] for h in report.get("history") or []] + [report.get("updated_at") or report["received_at"]])
     return {"service_request_id": report["tracking_id"], "status": open311_status(report["status"]),
             "status_notes": report["status"], "service_name": names.get(report["category_code"], report["category_code"]),
             "service_code": report["category_code"], "description": report.get("description"),

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from contract import events, http as api_http
 from contract.auth import Auth
-from contract.consumer import consume
+from contract.batch import apply_batch, event_batches
 from contract.ids import parse_tracking_id
 from contract.metrics import Metrics
 from contract.store import utcnow
 # mixins imported as modules: `nameko run intake.service` must find one service class only
-from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, hubs,
+from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, history, hubs,
                     open311_entrypoints, schemas, tracking)
 from intake import metrics as intake_metrics
 from intake.dependencies import ReportStore
@@ -34,9 +33,23 @@ def receipt_response(status: int, receipt: dict):
     return api_http.json_response(status, body, {"Location": body["tracking_url"]})
 
 
+def registry_updated(service, event_type: str, event: dict) -> None:
+    """routing imported a registry: refresh the copy that reports are checked against."""
+    loaded = schemas.RegistryCopyIn().load({"regions": event["regions"], "categories": event["categories"],
+                                            "hubs": event["hubs"]})
+    service.reports.apply_registry_update(loaded["regions"], loaded["categories"], event["version"],
+                                          event["updated_at"], hubs=loaded["hubs"])
+
+
+# event type -> handler(service, event type, event): what intake does with each event it consumes
+EVENTS = {
+    **{event_type: tracking.record for event_type in history.TRACKED},
+    events.REGISTRY_UPDATED: registry_updated,
+}
+
+
 class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    evidence_entrypoints.EvidenceEntrypoints, tracking.TrackingEntrypoints, hubs.HubEntrypoints,
-                    api_http.HealthAndMetrics):
+                    evidence_entrypoints.EvidenceEntrypoints, hubs.HubEntrypoints, api_http.HealthAndMetrics):
     name = "intake"
 
     config = Config()
@@ -70,7 +83,6 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         event = domain.draft_event(report, now) if missing else domain.received_event(report)
         if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event]):
             raise exceptions.not_a_draft()
-        self.outbox.wake()
         if not missing:
             intake_metrics.received(draft["channel"], report.get("classification"), complete=True)
         receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}"}
@@ -95,7 +107,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         canonical = parse_tracking_id(tracking_id)
         if canonical is None:
             raise exceptions.invalid_tracking_id()
-        report = self.reports.get(canonical)
+        report = self.reports.with_history(canonical)
         if report is None and (elsewhere := self._elsewhere(canonical)):
             return api_http.json_response(307, {"tracking_id": canonical, "location": elsewhere}, {"Location": elsewhere})
         if report is None:
@@ -105,7 +117,7 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
 
     @rpc
     def get_report(self, tracking_id):
-        report = self.reports.get(tracking_id)
+        report = self.reports.with_history(tracking_id)
         return None if report is None else schemas.TrackingOut().dump(domain.tracking_view(report))
 
     @rpc
@@ -127,15 +139,9 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         loaded = schemas.RegistryCopyIn().load(registry)
         return self.reports.replace_registry(loaded["regions"], loaded["categories"], source="rpc")
 
-    @event_handler("routing", events.REGISTRY_UPDATED, requeue_on_error=True)
-    def on_registry_updated(self, payload):
-        """routing imported a registry: refresh the copy that reports are checked against."""
-        def apply(event):
-            loaded = schemas.RegistryCopyIn().load({"regions": event["regions"], "categories": event["categories"],
-                                                    "hubs": event["hubs"]})
-            return self.reports.apply_registry_update(loaded["regions"], loaded["categories"], event["version"],
-                                                      event["updated_at"], hubs=loaded["hubs"])
-        consume(self.metrics, events.REGISTRY_UPDATED, payload, apply)
+    @event_batches(EVENTS)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, EVENTS)
 
     @rpc
     def health(self):

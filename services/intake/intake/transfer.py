@@ -188,12 +188,22 @@ def origin_update(report: dict, message: dict) -> dict:
         else:
             delivery.update(state="accepted", hub=body["owner_hub"])
         changes = {"hub_delivery": delivery}
-        if step == "dispositioned" and body["detail"].get("queue") == "national_triage":
+        if step == "not_ours" and delivery["state"] == "returned":
+            changes["status"] = "triage"
+        elif step == "dispositioned" and body["detail"].get("queue") == "national_triage":
             changes["status"] = "triage"  # waiting for the owner hub's national admin
         elif ORIGIN_STATUS.get(step):
             changes["status"] = ORIGIN_STATUS[step]
     detail = {"hub": body["owner_hub"], **{k: v for k, v in body["detail"].items() if k != "reason"}}
     return {"set": changes, "entry": history.entry(f"hub_{step}", at, detail, message["message_id"])}
+
+
+def handed_back_event(report: dict, message: dict, here: str) -> dict:
+    """``report_handed_back`` for routing: a returned report goes back into this hub's triage."""
+    detail = message["status"]["detail"]
+    return events.build(events.REPORT_HANDED_BACK, hub=here, tracking_id=report["tracking_id"],
+                        origin_hub=report["origin_hub"], from_hub=message["source_hub"],
+                        target_hub=detail.get("target_hub"), reason=(detail.get("reason") or "")[:300] or None)
 
 
 def waiting_delivery(target: str, hop: str, now: datetime) -> dict:

@@ -178,7 +178,7 @@ class SmsGateway(HttpChannel):
 
     def setup(self):
         super().setup()
-        self.sender = self.container.config.get("SMS_SENDER_ID", "1708")
+        self.sender = str(self.container.config.get("SMS_SENDER_ID", "1708"))  # a short code, not a number
 
     def send(self, phone: str, text: str, reference: str) -> None:
         self._post(self.url, self.what, json={"to": phone, "text": text, "sender": self.sender,

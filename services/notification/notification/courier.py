@@ -1,9 +1,10 @@
 """The delivery worker's work: claim due notifications, resolve, render, send, record.
 
 Given the store, the directory and the channel clients (the service's dependencies), it applies
-the delivery rules.  Delivery is at least once: a crash between sending and recording re-sends
-after the claim's lease ends, with the same Message-ID / reference / delivery id, so receivers
-can drop the duplicate.
+the delivery rules.  Delivery is at least once: the claim records the hand-off (committed before
+anything is sent); a crash between sending and recording re-sends after the claim's lease ends,
+with the same Message-ID / reference / delivery id, so receivers can drop the duplicate, and the
+record of that notification says ``possible_repeat`` (see docs/notification.md).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class Settings:
     lease_seconds: float = 120.0
     timezone: str = "Asia/Jakarta"
     digest_hour: int = 7
+    claim_batch: int = 50
 
 
 class Courier:
@@ -41,27 +43,32 @@ class Courier:
         self.settings, self.clock = settings, clock
 
     def deliver_due(self) -> int:
-        """Deliver everything due now, ``concurrency`` at a time; the number of attempts made."""
-        attempts = []
-
-        def drain():
-            while True:
-                now = self.clock()
-                claimed = self.store.claim_due(now, now + timedelta(seconds=self.settings.lease_seconds))
-                if claimed is None:
-                    return
-                self.deliver(claimed)
-                attempts.append(1)
-
-        pool = eventlet.GreenPool(self.settings.concurrency)
-        for _ in range(self.settings.concurrency):
-            pool.spawn_n(drain)
-        pool.waitall()
-        metrics.backlog(self.store.counts())
-        return len(attempts)
+        """Deliver everything due now: claim a batch (one transaction that also records the hand-off),
+        send it ``concurrency`` at a time, record the outcomes (one transaction); the attempts made."""
+        attempts = 0
+        while True:
+            now = self.clock()
+            claimed = self.store.claim_due(now, now + timedelta(seconds=self.settings.lease_seconds),
+                                           self.settings.claim_batch)
+            if not claimed:
+                break
+            pool = eventlet.GreenPool(self.settings.concurrency)
+            self.store.record_attempts(list(pool.imap(self.attempt, claimed)))
+            attempts += len(claimed)
+            if len(claimed) < self.settings.claim_batch:
+                break
+        if attempts:
+            metrics.backlog(self.store.counts())
+        return attempts
 
     def deliver(self, notification: dict) -> str:
-        """One attempt at one notification; returns its new status (sent, queued, dead)."""
+        """One attempt at one notification, recorded; returns its new status (sent, queued, dead)."""
+        record = self.attempt(notification)
+        self.store.record_attempts([record])
+        return record[1].status
+
+    def attempt(self, notification: dict) -> tuple:
+        """Send one notification; (notification, outcome, channel, time, events) to record."""
         contact = None
         channel = notification["channel"]
         try:
@@ -85,13 +92,12 @@ class Courier:
         done = {**notification, "attempts": outcome.attempts, "last_error": outcome.error, "delivered_channel": channel}
         announce = outcome.status in ("sent", "dead") and notification.get("tracking_id")
         events = [domain.outcome_event(done, self.settings.hub, sent=outcome.status == "sent")] if announce else []
-        self.store.record_attempt(notification, outcome, channel, now, events)
         metrics.attempt(outcome.status, channel, notification["template"],
                         (now - notification["created_at"]).total_seconds())
         if error:
             log.warning("notification %s (%s/%s) attempt %d failed, now %s: %s", notification["_id"], channel,
                         notification["template"], outcome.attempts, outcome.status, error)
-        return outcome.status
+        return notification, outcome, channel, now, events
 
     def _to_reporter(self, notification: dict, contact: dict, channel: str, address: str) -> None:
         message = self.renderer.render(notification["template"], notification["language"], channel,

@@ -12,7 +12,7 @@ from datetime import datetime
 import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from contract.store import Repository, Store
@@ -21,6 +21,7 @@ from notification.exceptions import PermanentError, TransientError
 from notification.templates import Renderer
 
 log = logging.getLogger(__name__)
+CLAIM_INDEX = [("status", ASCENDING), ("next_attempt_at", ASCENDING)]
 
 
 class Notifications(Repository):
@@ -40,29 +41,61 @@ class Notifications(Repository):
         return self.db.notifications.find_one({"_id": notification_id})
 
     # -- delivery ---------------------------------------------------------------------------
-    def claim_due(self, now: datetime, lease_until: datetime) -> dict | None:
-        """Take the next due notification for one attempt (hidden from others until the lease ends)."""
-        return self.db.notifications.find_one_and_update(
-            {"status": "queued", "next_attempt_at": {"$lte": now}},
-            {"$set": {"next_attempt_at": lease_until}},
-            sort=[("next_attempt_at", ASCENDING)], return_document=ReturnDocument.AFTER)
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[dict]:
+        """Take up to ``limit`` due notifications for one attempt each (hidden from other couriers until
+        the lease ends), recording the hand-off before anything is sent.
 
-    def record_attempt(self, notification: dict, outcome: Outcome, delivered_channel: str | None, now: datetime,
-                       events: list[dict]) -> None:
-        """Write an attempt's outcome and its events in one transaction."""
-        changes = {"status": outcome.status, "attempts": outcome.attempts, "next_attempt_at": outcome.next_attempt_at,
-                   "last_error": outcome.error, "last_attempt_at": now}
-        if delivered_channel:
-            changes["delivered_channel"] = delivered_channel
-        if outcome.status == "sent":
-            changes["sent_at"] = now
-        elif outcome.status == "dead":
-            changes["dead_at"] = now
+        The due ones are read through the (status, next_attempt_at) index in its order, so a claim
+        examines ``limit`` documents whatever the backlog.  Every write here is in a transaction: a
+        plain multi-document write that meets an open transaction wedges the local store
+        (bench/store_wedge_repro.py); in a transaction the conflict comes back and is retried.
+        A notification whose previous hand-off has no recorded outcome (a courier stopped between
+        sending and recording) is marked ``possible_repeat``: the receiver may get it twice, with the
+        same Message-ID / reference.
+        """
+        query = {"status": "queued", "next_attempt_at": {"$lte": now}}
+        if self.db.notifications.find_one(query, {"_id": 1}, hint=CLAIM_INDEX) is None:
+            return []  # idle: one indexed read, no transaction
 
         def txn(session):
-            self.db.notifications.update_one({"_id": notification["_id"], "status": "queued"}, {"$set": changes},
-                                             session=session)
-            self.stage_events(session, events)
+            due = list(self.db.notifications.find(query, session=session).sort("next_attempt_at", ASCENDING)
+                       .limit(limit).hint(CLAIM_INDEX))
+            if not due:
+                return []
+            self.db.notifications.update_many(
+                {"_id": {"$in": [n["_id"] for n in due]}},
+                {"$set": {"next_attempt_at": lease_until, "handoff": {"at": now}},
+                 "$inc": {"handoffs": 1}}, session=session)
+            repeats = [n["_id"] for n in due if n.get("handoff")]
+            if repeats:
+                self.db.notifications.update_many({"_id": {"$in": repeats}}, {"$set": {"possible_repeat": True}},
+                                                  session=session)
+            for n in due:
+                n["possible_repeat"] = n.get("possible_repeat") or bool(n.get("handoff"))
+            return due
+        return self.transaction(txn)
+
+    def record_attempts(self, records: list[tuple[dict, Outcome, str | None, datetime, list[dict]]]) -> None:
+        """Write the outcomes of a batch of attempts and their events in one transaction."""
+        updates, staged = [], []
+        for notification, outcome, delivered_channel, now, events in records:
+            changes = {"status": outcome.status, "attempts": outcome.attempts,
+                       "next_attempt_at": outcome.next_attempt_at, "last_error": outcome.error,
+                       "last_attempt_at": now, "handoff": None}
+            if delivered_channel:
+                changes["delivered_channel"] = delivered_channel
+            if outcome.status == "sent":
+                changes["sent_at"] = now
+            elif outcome.status == "dead":
+                changes["dead_at"] = now
+            updates.append(UpdateOne({"_id": notification["_id"], "status": "queued"}, {"$set": changes}))
+            staged.extend(events)
+        if not updates:
+            return
+
+        def txn(session):
+            self.db.notifications.bulk_write(updates, ordered=False, session=session)
+            self.stage_events(session, staged)
         self.transaction(txn)
 
     def dead_letters(self, limit: int = 50, channel: str | None = None, template: str | None = None) -> list[dict]:
@@ -132,7 +165,7 @@ class NotificationStore(Store):
     repository_class = Notifications
     indexes = {
         "notifications": [IndexModel([("tracking_id", ASCENDING)]),
-                          IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
+                          IndexModel(CLAIM_INDEX),
                           IndexModel([("status", ASCENDING), ("dead_at", DESCENDING)]),
                           IndexModel([("status", ASCENDING), ("created_at", ASCENDING)])],
         "subscriptions": [IndexModel([("active", ASCENDING), ("created_at", ASCENDING)])],

@@ -4,7 +4,6 @@ from __future__ import annotations
 import secrets
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import Timer
 from nameko.web.handlers import http
@@ -12,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from contract import events, http as api_http
 from contract.auth import Auth, forbidden
-from contract.consumer import consume
+from contract.batch import apply_batch, event_batches
 from contract.errors import ApiError, error
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
@@ -39,6 +38,35 @@ class ConfiguredTimer(Timer):
 configured_timer = ConfiguredTimer.decorator
 
 
+def plan(service, event_type: str, event: dict) -> None:
+    """Record every notification the event causes (once), announcing the people's ones."""
+    officials = [ref for kind, ref, *_ in domain.recipients(event_type, event) if kind != "reporter"]
+    subscribed = [s for s in service.notifications.subscriptions() if webhooks.matches(s, event_type, event)]
+    planned = domain.plan(event_type, event, utcnow(), service.notifications.digest_refs(officials), subscribed)
+    announced = [domain.queued_event(n, service.config["HUB_CODE"]) for n in planned if n["channel"] != "webhook"]
+    service.notifications.queue(event["event_id"], planned, announced)
+
+
+# event type -> handler(service, event type, event): what notification does with each event it consumes
+EVENTS = {
+    events.REPORT_RECEIVED: plan,
+    events.REPORT_DRAFT_SAVED: plan,
+    events.REPORT_DISPOSITIONED: plan,
+    events.REPORT_RETURNED: plan,
+    events.REPORT_POSTPONED: plan,
+    events.REPORT_ARCHIVED: plan,
+    events.CASE_OPENED: plan,
+    events.CASE_DUE_SOON: plan,
+    events.CASE_OVERDUE: plan,
+    events.CASE_ESCALATED: plan,
+    events.CASE_UPDATED: plan,
+    events.CASE_ANSWERED: plan,
+    events.REPORTER_REPLIED: plan,
+    events.CASE_REOPENED: plan,
+    events.CASE_CLOSED: plan,
+}
+
+
 class NotificationService(api_http.HealthAndMetrics):
     name = "notification"
 
@@ -55,83 +83,15 @@ class NotificationService(api_http.HealthAndMetrics):
     webhook = WebhookSender()
 
     # -- events that cause notifications ------------------------------------------------------
-    @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)
-    def on_report_received(self, payload):
-        self._plan(events.REPORT_RECEIVED, payload)
-
-    @event_handler("intake", events.REPORT_DRAFT_SAVED, requeue_on_error=True)
-    def on_report_draft_saved(self, payload):
-        self._plan(events.REPORT_DRAFT_SAVED, payload)
-
-    @event_handler("routing", events.REPORT_DISPOSITIONED, requeue_on_error=True)
-    def on_report_dispositioned(self, payload):
-        self._plan(events.REPORT_DISPOSITIONED, payload)
-
-    @event_handler("routing", events.REPORT_RETURNED, requeue_on_error=True)
-    def on_report_returned(self, payload):
-        self._plan(events.REPORT_RETURNED, payload)
-
-    @event_handler("routing", events.REPORT_POSTPONED, requeue_on_error=True)
-    def on_report_postponed(self, payload):
-        self._plan(events.REPORT_POSTPONED, payload)
-
-    @event_handler("routing", events.REPORT_ARCHIVED, requeue_on_error=True)
-    def on_report_archived(self, payload):
-        self._plan(events.REPORT_ARCHIVED, payload)
-
-    @event_handler("followup", events.CASE_OPENED, requeue_on_error=True)
-    def on_case_opened(self, payload):
-        self._plan(events.CASE_OPENED, payload)
-
-    @event_handler("followup", events.CASE_DUE_SOON, requeue_on_error=True)
-    def on_case_due_soon(self, payload):
-        self._plan(events.CASE_DUE_SOON, payload)
-
-    @event_handler("followup", events.CASE_OVERDUE, requeue_on_error=True)
-    def on_case_overdue(self, payload):
-        self._plan(events.CASE_OVERDUE, payload)
-
-    @event_handler("followup", events.CASE_ESCALATED, requeue_on_error=True)
-    def on_case_escalated(self, payload):
-        self._plan(events.CASE_ESCALATED, payload)
-
-    @event_handler("followup", events.CASE_UPDATED, requeue_on_error=True)
-    def on_case_updated(self, payload):
-        self._plan(events.CASE_UPDATED, payload)
-
-    @event_handler("followup", events.CASE_ANSWERED, requeue_on_error=True)
-    def on_case_answered(self, payload):
-        self._plan(events.CASE_ANSWERED, payload)
-
-    @event_handler("followup", events.REPORTER_REPLIED, requeue_on_error=True)
-    def on_reporter_replied(self, payload):
-        self._plan(events.REPORTER_REPLIED, payload)
-
-    @event_handler("followup", events.CASE_REOPENED, requeue_on_error=True)
-    def on_case_reopened(self, payload):
-        self._plan(events.CASE_REOPENED, payload)
-
-    @event_handler("followup", events.CASE_CLOSED, requeue_on_error=True)
-    def on_case_closed(self, payload):
-        self._plan(events.CASE_CLOSED, payload)
-
-    def _plan(self, event_type: str, payload: dict) -> None:
-        """Record every notification the event causes (once), announcing the people's ones."""
-        def apply(event):
-            officials = [ref for kind, ref, *_ in domain.recipients(event_type, event) if kind != "reporter"]
-            subscribed = [s for s in self.notifications.subscriptions() if webhooks.matches(s, event_type, event)]
-            planned = domain.plan(event_type, event, utcnow(), self.notifications.digest_refs(officials), subscribed)
-            announced = [domain.queued_event(n, self.config["HUB_CODE"]) for n in planned if n["channel"] != "webhook"]
-            return self.notifications.queue(event["event_id"], planned, announced)
-        consume(self.metrics, event_type, payload, apply)
-        self.outbox.wake()
+    @event_batches(EVENTS)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, EVENTS)
 
     # -- the delivery worker ----------------------------------------------------------------
-    @configured_timer("DELIVERY_POLL_SECONDS", 1.0)
+    @configured_timer("DELIVERY_POLL_SECONDS", 2.0)
     def deliver_due(self):
         """Send every due notification (retries included); outcomes are recorded and announced."""
-        if self._courier().deliver_due():
-            self.outbox.wake()
+        self._courier().deliver_due()
 
     @configured_timer("DIGEST_POLL_SECONDS", 60.0)
     def send_digests(self):
@@ -145,7 +105,7 @@ class NotificationService(api_http.HealthAndMetrics):
                                       float(c.get("DELIVERY_BACKOFF_MAX_SECONDS", 3600)))
         settings = Settings(c["HUB_CODE"], policy, int(c.get("DELIVERY_CONCURRENCY", 10)),
                             float(c.get("DELIVERY_LEASE_SECONDS", 120)), c.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"),
-                            int(c.get("DIGEST_HOUR", 7)))
+                            int(c.get("DIGEST_HOUR", 7)), int(c.get("DELIVERY_CLAIM_BATCH", 50)))
         return Courier(self.notifications, self.directory, self.templates, self.mailer, self.sms, self.social,
                        self.webhook, settings, utcnow)
 

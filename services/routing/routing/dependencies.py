@@ -15,6 +15,7 @@ from routing.domain import forwarding
 from routing.exceptions import StaleState
 
 REGISTRY_COLLECTIONS = domain.COLLECTIONS
+VERSION_CHECK_SECONDS = 1.0
 META = "registry_meta"
 ID_FIELD = {"rules": "id", "officials": "official_id"}  # others: code
 
@@ -25,6 +26,7 @@ class Registry(Repository):
     def __init__(self, client, db):
         super().__init__(client, db)
         self._cache_version: str | None = ""  # never a stored version: the first call loads
+        self._checked_until = 0.0  # the stored version is looked at most once a second (a batch: once)
         self._regions: dict[str, dict] = {}
         self._index = domain.RuleIndex([])
         self._agency_hubs: dict[str, str] = {}
@@ -32,6 +34,7 @@ class Registry(Repository):
     def import_registry(self, registry: dict, hub: str) -> dict:
         """Upsert a whole registry file in one transaction: all of it or nothing; the regions and
         categories as they now stand go out as ``registry_updated`` in the same transaction."""
+        self._checked_until = 0.0
         def txn(session):
             counts = {}
             for name in REGISTRY_COLLECTIONS:
@@ -70,6 +73,9 @@ class Registry(Repository):
         return [{"code": d.pop("_id"), **d} for d in self.db[name].find({}, projection).sort("_id", ASCENDING)]
 
     def _refresh(self) -> None:
+        if time.monotonic() < self._checked_until:
+            return
+        self._checked_until = time.monotonic() + VERSION_CHECK_SECONDS
         meta = self.db[META].find_one({"_id": "registry"}) or {}
         version = meta.get("version")
         if version != self._cache_version:
@@ -151,6 +157,15 @@ class Desk(Repository):
     def get(self, tracking_id: str) -> dict | None:
         return self.db.reports.find_one({"_id": tracking_id})
 
+    def hand_back(self, event_id: str, item: dict, changes: dict, entry: dict) -> bool:
+        """Once per event: a forwarded report back into triage (if still forwarded), with its audit entry."""
+        def work(session):
+            moved = self.db.reports.update_one({"_id": item["_id"], "status": "forwarded"},
+                                               {"$set": changes, "$inc": {"version": 1}}, session=session)
+            if moved.modified_count:
+                self.db.audit.insert_one(entry, session=session)
+        return self.once(event_id, work)
+
     def act(self, item: dict, changes: dict, entry: dict, events: list[dict]) -> dict:
         """Apply an action if the report is still at the version it was read at; else StaleState.
 
@@ -166,6 +181,19 @@ class Desk(Repository):
             self.stage_events(session, events)
             return updated
         return self.transaction(txn)
+
+    def follow_case(self, event_id: str, tracking_id: str, decide) -> bool:
+        """Apply a follow-up case event once: ``decide(item)`` gives (changes, audit entry) or None."""
+        def work(session):
+            item = self.db.reports.find_one({"_id": tracking_id}, session=session)
+            decided = decide(item)
+            if decided is not None:
+                changes, entry = decided
+                self.db.reports.update_one({"_id": tracking_id}, {"$set": changes, "$inc": {"version": 1}},
+                                           session=session)
+                self.db.audit.insert_one(entry, session=session)
+            return []
+        return self.once(event_id, work)
 
     def history(self, tracking_id: str) -> list[dict]:
         return list(self.db.audit.find({"tracking_id": tracking_id}).sort("seq", ASCENDING))
@@ -214,16 +242,16 @@ class OfficialAuth(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
-        self.client = acquire_client(self.uri)
+        self.client = acquire_client(self.uri, self.container.service_name)
         self.db = self.client[database_name(config, self.container.service_name)]
         self.ttl = float(config.get("ROUTING_AUTH_CACHE_SECONDS", 5))
         self._cache: dict[str, tuple[float, dict | None, object]] = {}
 
     def stop(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def kill(self):
-        release_client(self.uri)
+        release_client(self.uri, self.container.service_name)
 
     def lookup(self, token: str) -> dict | None:
         """The principal of a token; answers are kept ``ROUTING_AUTH_CACHE_SECONDS`` (never past

@@ -46,11 +46,6 @@ def official_not_found() -> errors.ApiError:
                            status=404)
 
 
-def unknown(field: str, what: str, code_value: str) -> errors.ApiError:
-    return errors.ApiError([errors.error(field, "not_found", f"Unknown {what}: {code_value}.",
-                                         f"{what} tidak dikenal: {code_value}.")], status=404)
-
-
 class RegistryError(Exception):
     """A registry file that cannot be applied; carries contract error items."""
 

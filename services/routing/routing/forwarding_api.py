@@ -3,9 +3,11 @@ hubs): the same ``report_forwarded`` path as a rule's forward, with the official
 audited; intake then sends the transfer (docs/hubs.md)."""
 from __future__ import annotations
 
+from nameko.events import event_handler
 from nameko.web.handlers import http
 
-from contract import http as api_http
+from contract import events, http as api_http
+from contract.consumer import consume
 from contract.store import utcnow
 from routing import exceptions, observability, schemas
 from routing.domain import forwarding, workflow
@@ -37,3 +39,12 @@ class ForwardingEntrypoints:
         observability.acted("forward", principal["role"])
         self.outbox.wake()
         return api_http.json_response(200, self._view(principal, updated))
+
+    @event_handler("intake", events.REPORT_HANDED_BACK, requeue_on_error=True)
+    def on_report_handed_back(self, payload):
+        """A forwarded report came back "not ours either": into the national admin's triage."""
+        def apply(event):
+            item = self.desk.get(event["tracking_id"])
+            moved = forwarding.handed_back(item, event, utcnow())
+            return bool(moved) and self.desk.hand_back(event["event_id"], item, *moved)
+        consume(self.metrics, events.REPORT_HANDED_BACK, payload, apply)

@@ -155,8 +155,8 @@ class ArchiveIn(ActionIn):
 
 ACTION_BODIES = {"verify": VerifyIn, "postpone": PostponeIn, "return": ReturnIn, "disposition": DispositionIn,
                  "redisposition": DispositionIn, "archive": ArchiveIn}
-QUEUES = ("national_triage", "agency", "unit", "archive", "forwarded")
-STATUSES = ("new", "verified", "postponed", "returned", "archived", "forwarded")
+QUEUES = ("national_triage", "agency", "unit", "archive", "forwarded", "closed")
+STATUSES = ("new", "verified", "postponed", "returned", "answered", "closed", "archived", "forwarded")
 
 
 class InboxQuery(Strict):
@@ -179,8 +179,9 @@ class Position(Schema):
 
 class AuditEntryOut(Schema):
     seq = fields.Integer()
-    action = fields.String(metadata={"description": "route, forward, verify, postpone, return, disposition, "
-                                                    "redisposition or archive"})
+    action = fields.String(metadata={"description": "route, forward, handed_back, verify, postpone, return, disposition, "
+                                                    "redisposition or archive; case_answered, case_closed or "
+                                                    "case_reopened when follow-up's case moved it"})
     actor = fields.String(metadata={"description": "official id, or 'system' for the rules"})
     actor_role = fields.String()
     actor_name = fields.String(allow_none=True)

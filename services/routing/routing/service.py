@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contract import errors, events, http as api_http
-from contract.consumer import consume
+from contract.batch import apply_batch, event_batches
 from contract.auth import ROLES, forbidden
 from contract.errors import ApiError
 from contract.ids import parse_tracking_id
@@ -20,13 +19,38 @@ from contract.outbox import OutboxRelay
 from contract.store import utcnow
 from routing import domain, exceptions, forwarding_api, observability, registry_io, schemas
 from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
-from routing.domain import inbox, workflow
+from routing.domain import case_state, inbox, workflow
 
 ADMIN_ROLES = ("national_admin", "agency_admin")
 
 
 def _body(request) -> dict:
     return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
+
+
+def route_report(service, event_type: str, report: dict) -> None:
+    """Decide the authority for a received report and put it in the workflow (once)."""
+    started = time.perf_counter()
+    routed = domain.route(report, service.registry.regions(), service.registry.rule_index(),
+                          service.config["HUB_CODE"], utcnow(), service.registry.agency_hubs())
+    observability.decided(routed["outcome"], time.perf_counter() - started)
+    service.desk.route(report["event_id"], routed["item"], routed["entry"], [routed["event"]])
+
+
+def follow_case(service, event_type: str, event: dict) -> None:
+    """The work item follows the report's case (answered: no more actions; closed: out of the
+    queues; reopened: back in the liaison's hands); a case event for an unknown report is refused."""
+    service.desk.follow_case(event["event_id"], event["tracking_id"],
+                             lambda item: case_state.follow_case(item, event_type, event, utcnow()))
+
+
+# event type -> handler(service, event type, event): what routing does with each event it consumes
+EVENTS = {
+    events.REPORT_RECEIVED: route_report,
+    events.CASE_ANSWERED: follow_case,
+    events.CASE_CLOSED: follow_case,
+    events.CASE_REOPENED: follow_case,
+}
 
 
 class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMetrics):
@@ -41,16 +65,9 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMet
 
     # --- routing of received reports ------------------------------------------------------------
 
-    @event_handler("intake", events.REPORT_RECEIVED, requeue_on_error=True)
-    def on_report_received(self, payload):
-        def apply(report):
-            started = time.perf_counter()
-            routed = domain.route(report, self.registry.regions(), self.registry.rule_index(),
-                                  self.config["HUB_CODE"], utcnow(), self.registry.agency_hubs())
-            observability.decided(routed["outcome"], time.perf_counter() - started)
-            return self.desk.route(report["event_id"], routed["item"], routed["entry"], [routed["event"]])
-        consume(self.metrics, events.REPORT_RECEIVED, payload, apply)
-        self.outbox.wake()
+    @event_batches(EVENTS)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, EVENTS)
 
     # --- the tiered workflow (officials, HTTP) --------------------------------------------------
 
@@ -92,7 +109,6 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, api_http.HealthAndMet
             observability.refused(action, "stale")
             raise exceptions.stale(workflow.actions_for(principal, self.desk.get(item["_id"]) or item))
         observability.acted(action, principal["role"])
-        self.outbox.wake()
         return api_http.json_response(200, self._view(principal, updated))
 
     def _apply(self, principal: dict, item: dict, action: str, body: dict) -> dict:

@@ -7,7 +7,7 @@ T0 = datetime(2024, 3, 31, 20, 0, tzinfo=timezone.utc)  # 1 April in Asia/Jakart
 
 
 def ev(**fields):
-    return {"tracking_id": "ID-AAAAA-AAAAA", **fields}
+    return {"tracking_id": "ID-AAAAA-AAAAM", **fields}
 
 
 EVENTS = [

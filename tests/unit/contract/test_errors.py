@@ -35,3 +35,32 @@ def test_items_carry_english_and_indonesian_text():
     except ValidationError as exc:
         item = from_validation_error(exc).errors[0]
     assert item["message"] and item["message_id"] and item["message"] != item["message_id"]
+
+
+# --- Indonesian messages never mix languages (issue 13: "Report tidak ditemukan.") -------------
+
+def test_not_found_names_the_thing_in_indonesian():
+    from contract import errors
+    assert errors.not_found("tracking_id", "Report").errors[0]["message_id"] == "Laporan tidak ditemukan."
+    assert errors.not_found("tracking_id", "Case").errors[0]["message_id"] == "Kasus tidak ditemukan."
+    assert errors.not_found("x", "Gizmo").errors[0]["message_id"] == "Data tidak ditemukan."  # never "Gizmo tidak ..."
+
+
+def test_every_not_found_in_the_services_has_an_indonesian_name():
+    import re
+    from pathlib import Path
+
+    from contract.errors import THINGS_ID
+    services = Path(__file__).resolve().parents[3] / "services"
+    calls = re.compile(r"not_found\(\s*\"[a-z_]+\",\s*\"([^\"]+)\"\s*\)")
+    used = {what for path in services.rglob("*.py") for what in calls.findall(path.read_text())}
+    assert {"Report", "Case", "Comment", "Attachment"} <= used
+    assert used - set(THINGS_ID) == set()
+
+
+def test_unknown_codes_in_routing_are_told_in_indonesian():
+    from routing.domain import registry, workflow
+    refused = workflow._unknown("agency_code", "agency", "Instansi", "X-1")
+    assert refused.message_id == "Instansi tidak dikenal: X-1."
+    problems = registry.registry_problems({"units": [{"code": "U1", "agency_code": "NOPE"}]}, {})
+    assert problems and all("(agency)" not in p["message_id"] for p in problems)

@@ -16,7 +16,7 @@ def utc(*args) -> datetime:
 
 
 def dispositioned(**overrides) -> dict:
-    event = {"event_id": "ev1", "tracking_id": "ID-AAAAA-AAAAA", "origin_hub": "ID", "agency_code": "PEMKAB-BULELENG",
+    event = {"event_id": "ev1", "tracking_id": "ID-AAAAA-AAAAM", "origin_hub": "ID", "agency_code": "PEMKAB-BULELENG",
              "unit_code": "BLL-PUPR", "queue": "unit", "actor": "system", "region_code": "5108",
              "category_code": "infrastruktur", "classification": "complaint", "channel": "web",
              "reporter_ref": "rpt_1", "is_anonymous": False, "language": "id", "region_timezone": "Asia/Jakarta"}

@@ -8,14 +8,21 @@ from contract import events
 from followup import conversation, domain, indicator, schemas
 from followup.conversation import Conflict, OutOfScope
 
-from .factories import AGENCY_ADMIN, CALENDAR, LIAISON, OTHER_LIAISON, RULES, make_case, utc
+from .factories import AGENCY_ADMIN, CALENDAR, LIAISON, OTHER_LIAISON, RULES, dispositioned, make_case, utc
 
 MONDAY = utc(2026, 11, 16, 3)
 FORM = {"body": "Perbaikan dijadwalkan minggu depan.", "attachments": []}
 
 
+def verified_case(now=MONDAY):
+    """A case whose report the unit's liaison verified (routing's report_verified at the unit)."""
+    case = make_case(now)
+    verified = dispositioned(event_id="ev2", actor="lo-bll-pupr")
+    return domain.on_workflow_event(events.REPORT_VERIFIED, verified, case, {}, [], CALENDAR, RULES, now, "ID")[0]
+
+
 def answered(now=utc(2026, 11, 18, 3)):
-    case = make_case(MONDAY)
+    case = verified_case()
     case, _, _ = conversation.post_update(case, LIAISON, FORM, utc(2026, 11, 17, 3), "ID")
     case, message, emitted = conversation.answer(case, LIAISON, FORM, now, "ID", CALENDAR, RULES)
     return case, message, emitted
@@ -149,3 +156,39 @@ def test_manual_entry_already_resolved_opens_answered():
     future = conversation.answer_at_entry(case, {**facts, "resolved_at": utc(2027, 1, 1)}, MONDAY, "ID",
                                           CALENDAR, RULES)[0]
     assert future["answered_at"] == MONDAY  # never in the future
+
+
+def test_no_answer_before_the_unit_has_verified_the_report():
+    """Routing shows a report freshly dispositioned to a unit as `new`: not yet in the liaison's hands."""
+    case = make_case(MONDAY)
+    assert case["queue"] == "unit" and case["stage"] == "follow_up" and not domain.in_liaison_hands(case)
+    with pytest.raises(Conflict) as refused:
+        conversation.answer(case, LIAISON, FORM, MONDAY, "ID", CALENDAR, RULES)
+    assert refused.value.code == "not_in_liaison_hands" and "penghubung" in refused.value.id_
+    # an interim update is still possible (the unit may tell the reporter it is looking at it)
+    assert conversation.post_update(case, LIAISON, FORM, MONDAY, "ID")[0]["status"] == "open"
+
+
+def test_answer_possible_once_verified_at_the_unit_and_not_after_a_move():
+    case = verified_case()
+    assert domain.in_liaison_hands(case)
+    assert conversation.answer(case, AGENCY_ADMIN, FORM, MONDAY, "ID", CALENDAR, RULES)[0]["status"] == "answered"
+    returned = domain.on_workflow_event(events.REPORT_RETURNED, dispositioned(event_id="ev3", queue="agency",
+                                        unit_code=None), case, {}, [], CALENDAR, RULES, MONDAY, "ID")[0]
+    redispositioned = domain.on_workflow_event(events.REPORT_DISPOSITIONED, dispositioned(event_id="ev4"), returned,
+                                               {}, [], CALENDAR, RULES, MONDAY, "ID")[0]
+    postponed = domain.on_workflow_event(events.REPORT_POSTPONED, dispositioned(event_id="ev5", until=MONDAY), case,
+                                         {}, [], CALENDAR, RULES, MONDAY, "ID")[0]
+    verified_at_agency = domain.on_workflow_event(events.REPORT_VERIFIED, dispositioned(
+        event_id="ev6", queue="agency", unit_code=None), returned, {}, [], CALENDAR, RULES, MONDAY, "ID")[0]
+    for moved in (returned, redispositioned, postponed, verified_at_agency):
+        with pytest.raises(Conflict):
+            conversation.answer(moved, LIAISON if moved["unit_code"] else AGENCY_ADMIN, FORM, MONDAY, "ID",
+                                CALENDAR, RULES)
+
+
+
+def test_a_case_stored_before_the_flag_is_in_hands_when_its_last_move_was_the_units_verification():
+    verified = {k: v for k, v in verified_case().items() if k != "verified_at_unit"}
+    opened = {k: v for k, v in make_case(MONDAY).items() if k != "verified_at_unit"}
+    assert domain.in_liaison_hands(verified) and not domain.in_liaison_hands(opened)

@@ -162,8 +162,11 @@ def test_archive_closes_the_case_and_judges_timeliness():
 
 
 @pytest.mark.parametrize("event_type", [events.REPORT_VERIFIED, events.REPORT_ARCHIVED, events.REPORT_RETURNED])
-def test_workflow_events_without_a_case_change_nothing(event_type):
-    assert domain.on_workflow_event(event_type, dispositioned(), None, None, [], CALENDAR, RULES, MONDAY, "ID") == (None, [])
+def test_workflow_events_without_a_case_are_refused(event_type):
+    """issue 13: routing verifies, returns or archives only reports it dispositioned (which opened a case
+    here); such an event for a report with no case is forged or misdirected: refused and counted."""
+    with pytest.raises(domain.UnknownReport):
+        domain.on_workflow_event(event_type, dispositioned(), None, None, [], CALENDAR, RULES, MONDAY, "ID")
 
 
 def test_opened_event_is_contract_valid():

@@ -55,7 +55,7 @@ def received_fields(tracking_id: str, now: datetime) -> dict:
             "reporter_ref": "rpt_x", "received_at": now}
 
 
-def event_payload(event_type: str, tracking_id: str = "ID-K7M4X-9XQ2A", at: datetime | None = None,
+def event_payload(event_type: str, tracking_id: str = "ID-K7M4X-9XQ2B", at: datetime | None = None,
                   **overrides) -> dict:
     """A dumped payload of ``event_type`` as another service would publish it."""
     now = at or datetime.now(timezone.utc)

@@ -27,7 +27,7 @@ def service():
     return svc
 
 
-def test_submit_stores_report_with_its_event_then_wakes_relay():
+def test_submit_stores_report_with_its_event():
     svc = service()
     response = svc.submit_report(request(make_report()))
     assert response.status_code == 201
@@ -36,7 +36,6 @@ def test_submit_stores_report_with_its_event_then_wakes_relay():
     assert [e["event_type"] for e in staged] == ["report_received"]
     body = json.loads(response.get_data())
     assert body["tracking_id"] == report["tracking_id"] and body["missing"] == [] and body["secret"]
-    svc.outbox.wake.assert_called_once()
 
 
 def test_incomplete_submission_is_kept_as_a_draft_and_not_routed():
@@ -79,7 +78,7 @@ def test_rate_limited_sender_gets_429_with_retry_after_and_nothing_is_stored():
 
 def test_unknown_tracking_id_is_404_in_error_format():
     svc = service()
-    svc.reports.get.return_value = None
+    svc.reports.with_history.return_value = None
     req = Request(EnvironBuilder(method="GET", path="/reports/x").get_environ())
     response = svc.track_report(req, new_tracking_id("ID"))
     assert response.status_code == 404

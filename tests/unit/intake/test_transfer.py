@@ -143,3 +143,14 @@ def test_transient_errors_are_retried_in_the_worker_and_dead_letters_are_not(mon
     assert len(calls) == 1
     with pytest.raises(ConnectionError):
         hub_link.with_backoff(lambda: (_ for _ in ()).throw(ConnectionError("down")), attempts=2)
+
+
+def test_a_transfer_refused_on_the_way_puts_the_report_back_into_the_origins_triage():
+    origin = make_report(hub="5108", hub_delivery=transfer.waiting_delivery("7317", "51", NOW))
+    message = hubwire.load(send(origin)[0])
+    back, _ = transfer.refusal(hubwire.load(hubwire.dump({**message, "hops": ["5108", "51"]})), "ID",
+                               "no path to hub 7317", DIRECTORY, NOW)
+    update = transfer.origin_update(origin, hubwire.load(back))
+    assert update["set"]["hub_delivery"]["state"] == "returned" and update["set"]["status"] == "triage"
+    event = transfer.handed_back_event(origin, hubwire.load(back), "5108")
+    assert event["event_type"] == events.REPORT_HANDED_BACK and event["payload"]["from_hub"] == "ID"

@@ -20,11 +20,12 @@ class Store:
         self.queue = list(notifications)
         self.recorded = []
 
-    def claim_due(self, now, lease_until):
-        return self.queue.pop(0) if self.queue else None
+    def claim_due(self, now, lease_until, limit):
+        claimed, self.queue = self.queue[:limit], self.queue[limit:]
+        return claimed
 
-    def record_attempt(self, notification, outcome, channel, now, events_):
-        self.recorded.append((notification["_id"], outcome, channel, events_))
+    def record_attempts(self, records):
+        self.recorded.extend((n["_id"], outcome, channel, events_) for n, outcome, channel, _, events_ in records)
 
     def counts(self):
         return {"queued": len(self.queue)}

@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 from notification import webhooks
 
 SECRET = "s3cret-for-tests-only-0123456789"
-NOTIFICATION = {"_id": "ntf_1", "source_event": "case_overdue", "source_event_id": "ev1", "tracking_id": "ID-AAAAA-AAAAA",
+NOTIFICATION = {"_id": "ntf_1", "source_event": "case_overdue", "source_event_id": "ev1", "tracking_id": "ID-AAAAA-AAAAM",
                 "hub": "ID", "occurred_at": datetime(2026, 11, 20, tzinfo=timezone.utc),
-                "context": {"tracking_id": "ID-AAAAA-AAAAA", "agency_code": "PEMKAB-BULELENG", "indicator": "red",
+                "context": {"tracking_id": "ID-AAAAA-AAAAM", "agency_code": "PEMKAB-BULELENG", "indicator": "red",
                             "excerpt": "Teks pelapor", "reason": "alasan"}}
 
 

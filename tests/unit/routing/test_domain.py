@@ -135,7 +135,7 @@ def _now():
 
 def _received():
     from datetime import date
-    return {"tracking_id": "ID-K7M4X-9XQ2A", "origin_hub": "ID", "target_hub": "ID", "channel": "web",
+    return {"tracking_id": "ID-K7M4X-9XQ2B", "origin_hub": "ID", "target_hub": "ID", "channel": "web",
             "event_id": "e1", "schema_version": 1, "occurred_at": _now(), "hub": "ID",
             "location_text": None, "incident_date": date(2026, 11, 1), "is_anonymous": True,
             "is_confidential": False, "reporter_ref": "rpt_1", "language": "id", "received_at": _now()}

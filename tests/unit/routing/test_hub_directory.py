@@ -81,3 +81,14 @@ def test_a_forwarded_in_report_is_not_sent_back_the_way_it_came():
     came_back = _route("ID", forwarded_from="51", tracking_id="5108-AAAAA-AAAA0",
                        description="Jalan nasional rusak di Singaraja")
     assert came_back["outcome"] != "forwarded" and came_back["item"]["agency_code"] == "PUPR"
+
+
+def test_a_forwarded_report_handed_back_goes_to_triage_as_returned_and_only_once():
+    from datetime import datetime, timezone
+    now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    item = {"_id": "ID-AAAAA-AAAA0", "status": "forwarded", "queue": "forwarded", "agency_code": None,
+            "unit_code": None, "version": 2}
+    changes, entry = forwarding.handed_back(item, {"from_hub": "51", "reason": "loop"}, now)
+    assert changes["queue"] == "national_triage" and changes["status"] == "returned" and changes["target_hub"] is None
+    assert entry["action"] == "handed_back" and "51" in entry["reason"] and entry["seq"] == 3
+    assert forwarding.handed_back({**item, "status": "new"}, {"from_hub": "51"}, now) is None

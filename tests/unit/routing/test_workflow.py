@@ -24,7 +24,7 @@ class Registry:
 
 
 def item(**kw):
-    return {"_id": "ID-K7M4X-9XQ2A", "queue": "national_triage", "status": "new", "agency_code": None,
+    return {"_id": "ID-K7M4X-9XQ2B", "queue": "national_triage", "status": "new", "agency_code": None,
             "unit_code": None, "version": 1, "origin_hub": "ID", "region_code": "5108", "category_code": "x",
             "classification": "complaint", "channel": "web", "reporter_ref": "rpt_1", "is_anonymous": True,
             "timezone": "Asia/Makassar", "queued_at": NOW, "received_at": NOW, **kw}

@@ -93,3 +93,17 @@ def manual_forward(item: dict, principal: dict, target_hub: str, reason: str, ow
                          target_hub=target_hub, reason=reason, report=report, manual=True,
                          actor=principal["official_id"])
     return changes, entry, event
+
+
+def handed_back(item: dict, event: dict, now: datetime) -> tuple[dict, dict] | None:
+    """(changes, audit entry) putting a report that came back from the hub network into the
+    national admin's triage as ``returned``; None when it is not (or no longer) forwarded."""
+    if item is None or item.get("status") != "forwarded":
+        return None
+    target = {"queue": "national_triage", "agency_code": None, "unit_code": None, "status": "returned"}
+    changes = {**target, "target_hub": None, "queued_at": now, "updated_at": now}
+    reason = f"hub {event['from_hub']}: not ours either" + (f" ({event['reason']})" if event.get("reason") else "")
+    entry = {"tracking_id": item["_id"], "seq": item["version"] + 1, "action": "handed_back", "actor": "system",
+             "actor_role": "system", "actor_name": None, "at": now, "from": workflow.position(item), "to": target,
+             "reason": reason[:500], "until": None}
+    return changes, entry

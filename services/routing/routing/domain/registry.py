@@ -12,6 +12,8 @@ from contract.errors import error
 from routing.domain.rules import check_rule_ties
 
 COLLECTIONS = ("hubs", "regions", "agencies", "units", "categories", "rules", "officials")
+COLLECTIONS_ID = {"hubs": "simpul", "regions": "wilayah", "agencies": "instansi", "units": "unit",
+                  "categories": "kategori", "rules": "aturan", "officials": "petugas"}
 SCOPED_ROLES = {"agency_admin": "agency_code", "supervisor": "agency_code", "liaison": "unit_code"}
 
 
@@ -37,7 +39,7 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
         if value is not None and value not in codes[collection]:
             what = collection[:-1] if collection != "categories" else "category"
             problems.append(error(field, "not_found", f"Unknown {what} {value!r}.",
-                                  f"Kode {value!r} tidak dikenal ({what})."))
+                                  f"Kode {value!r} tidak dikenal ({COLLECTIONS_ID[collection]})."))
 
     for i, official in enumerate(registry.get("officials", [])):
         need("hubs", official.get("hub"), f"officials.{i}.hub")

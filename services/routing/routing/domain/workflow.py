@@ -19,7 +19,8 @@ TIER_OF_ROLE = {"national_admin": "national_triage", "agency_admin": "agency", "
 ROLE_OF_TIER = {tier: role for role, tier in TIER_OF_ROLE.items()}
 ACTIONS = ("verify", "postpone", "return", "disposition", "redisposition", "archive")
 OPEN_STATUSES = ("new", "verified", "postponed", "returned")
-STATUSES = (*OPEN_STATUSES, "archived", "forwarded")
+# answered / closed: set by follow-up's case events (domain/case_state.py), never by an official
+STATUSES = (*OPEN_STATUSES, "answered", "closed", "archived", "forwarded")
 
 # status -> actions that fit it (before the tier's own limits)
 ALLOWED = {
@@ -27,6 +28,8 @@ ALLOWED = {
     "verified": ("postpone", "return", "disposition", "archive"),
     "postponed": ("verify", "return", "archive"),
     "returned": ("verify", "postpone", "return", "redisposition", "archive"),
+    "answered": (),
+    "closed": (),
     "archived": (),
     "forwarded": (),
 }
@@ -135,14 +138,14 @@ def target_of(principal: dict, item: dict, action: str, body: dict, registry) ->
     return _disposition_target(principal, item, body, registry)
 
 
-def _unknown(field: str, what: str, value: str) -> ActionRefused:
-    return ActionRefused("not_found", field, f"Unknown {what}: {value}.", f"{what} tidak dikenal: {value}.")
+def _unknown(field: str, what: str, what_id: str, value: str) -> ActionRefused:
+    return ActionRefused("not_found", field, f"Unknown {what}: {value}.", f"{what_id} tidak dikenal: {value}.")
 
 
 def _return_target(item: dict, named_agency: str | None, registry) -> dict:
     if named_agency and named_agency != item["agency_code"]:
         if registry.agency(named_agency) is None:
-            raise _unknown("agency_code", "agency", named_agency)
+            raise _unknown("agency_code", "agency", "Instansi", named_agency)
         return {"queue": "agency", "agency_code": named_agency, "unit_code": None, "status": "returned"}
     if item["queue"] == "unit":  # one tier up: the unit's agency admin
         return {"queue": "agency", "agency_code": item["agency_code"], "unit_code": None, "status": "returned"}
@@ -163,7 +166,7 @@ def _disposition_target(principal: dict, item: dict, body: dict, registry) -> di
                                 "its admin chooses the unit.", "Admin nasional mendisposisikan ke instansi; "
                                 "admin instansi memilih unitnya.")
         if registry.agency(agency_code) is None:
-            raise _unknown("agency_code", "agency", agency_code)
+            raise _unknown("agency_code", "agency", "Instansi", agency_code)
         return {"queue": "agency", "agency_code": agency_code, "unit_code": None, "status": "new"}
     if agency_code and agency_code != principal["agency_code"]:
         raise ActionRefused("invalid", "agency_code", "An agency admin dispositions only to a unit of their own "
@@ -174,7 +177,7 @@ def _disposition_target(principal: dict, item: dict, body: dict, registry) -> di
                             "Sebutkan unit tujuan disposisi.")
     unit = registry.unit(unit_code)
     if unit is None or unit.get("agency_code") != principal["agency_code"]:
-        raise _unknown("unit_code", "unit of your agency", unit_code)
+        raise _unknown("unit_code", "unit of your agency", "Unit instansi Anda", unit_code)
     return {"queue": "unit", "agency_code": principal["agency_code"], "unit_code": unit_code, "status": "new"}
 
 

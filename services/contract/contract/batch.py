@@ -1,0 +1,333 @@
+"""Consuming events in batches: one quorum queue per service, one unit of work per batch.
+
+A service declares a table, event type -> handler function ``(service, event_type, event)``, and one
+entrypoint fed by it::
+
+    EVENTS = {
+        events.REPORT_RECEIVED: route_report,
+    }
+
+    @event_batches(EVENTS)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, EVENTS)
+
+The entrypoint's own thread consumes the service's queue ``<service>.events`` (bound to every event
+type of the table on its source's exchange) with a bounded prefetch, so event work never fills the
+worker pool that HTTP and RPC share.  It takes what is already there, up to ``EVENT_BATCH_SIZE``
+(a lone event is handled at once; ``EVENT_BATCH_MAX_WAIT_SECONDS`` may let a batch fill) and runs
+one worker per batch, at most ``EVENT_BATCH_CONCURRENCY`` batches at a time (the store overlaps
+their commits; batches of one service are as independent as events were with a worker each):
+
+- ``apply_batch`` validates each payload against the contract, leaves out the events already applied
+  (one ``$in`` query on ``processed_events``), and applies the rest in one transaction
+  (``contract.unit_of_work``); the messages are acked only after the commit.
+- a handler that raises makes the batch roll back; its events are then applied one by one, so a
+  poison event cannot hold up the others.  ``RejectEvent`` (and a payload that breaks the contract,
+  a message that cannot be decoded, an event type without handler) is dead-lettered at once with its
+  reason; any other error requeues the message, and the broker dead-letters it once it has been
+  delivered ``EVENT_DELIVERY_LIMIT`` times (quorum queue ``x-delivery-limit``).
+- while the store is unreachable the same batch is retried with backoff, unacked (not counted as a
+  delivery): nothing is lost and nothing is dead-lettered for an outage.
+Dead letters wait in ``<service>.deadletters`` (see ``python -m contract.deadletters``).
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from typing import Callable
+
+import eventlet
+import eventlet.semaphore
+from eventlet.event import Event
+import amqp.exceptions
+import kombu.exceptions
+from kombu import Connection, Consumer, Exchange, Producer, Queue, binding
+from marshmallow import ValidationError
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import Entrypoint
+from nameko.standalone.events import get_event_exchange
+from pymongo.errors import ConnectionFailure
+
+from contract import events as catalogue
+from contract import metrics
+from contract.consumer import RejectEvent
+from contract.store import PROCESSED, Repository
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_EXCHANGE = "lapor.deadletter"
+REASON_HEADER = "x-lapor-reason"
+EVENT_TYPE_HEADER = "x-lapor-event-type"
+DEFAULT_BATCH_SIZE = 50
+DEFAULT_DELIVERY_LIMIT = 5
+# batches in flight per container (each one worker of the pool HTTP/RPC share). 1 by default: on the
+# local store, batches side by side conflicted on hot documents (a report's status) and re-ran whole
+# batches, which cost more than they overlapped (bench/RESULTS.md)
+DEFAULT_CONCURRENCY = 1
+MAX_BACKOFF_SECONDS = 10.0
+CONNECTION_ERRORS = (OSError, amqp.exceptions.ConnectionError, kombu.exceptions.OperationalError)
+OUTCOME_LABELS = {"applied": "applied", "duplicate": "duplicate", "dead": "dead_lettered", "retry": "requeued"}
+
+
+def queue_name(service: str) -> str:
+    return f"{service}.events"
+
+
+def dead_letter_queue_name(service: str) -> str:
+    return f"{service}.deadletters"
+
+
+def dead_letter_exchange() -> Exchange:
+    return Exchange(DEAD_LETTER_EXCHANGE, type="direct", durable=True)
+
+
+def dead_letter_queue(service: str) -> Queue:
+    return Queue(dead_letter_queue_name(service), exchange=dead_letter_exchange(), routing_key=service,
+                 durable=True, queue_arguments={"x-queue-type": "quorum"})
+
+
+def service_queue(service: str, table: dict, config: dict, delivery_limit: int) -> Queue:
+    """The service's quorum queue, bound to each event type of its table on the source's exchange."""
+    bindings = [binding(get_event_exchange(catalogue.source_of(event_type), config), routing_key=event_type)
+                for event_type in sorted(table)]
+    return Queue(queue_name(service), bindings=bindings, durable=True, queue_arguments={
+        "x-queue-type": "quorum", "x-delivery-limit": delivery_limit,
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE, "x-dead-letter-routing-key": service})
+
+
+# --- the worker's side: one unit of work for the batch ----------------------------------------------
+
+def _repository(service) -> Repository:
+    for value in vars(service).values():
+        if isinstance(value, Repository):
+            return value
+    raise LookupError("a service consuming events needs a contract Store dependency")
+
+
+def _apply(repo: Repository, service, table: dict, loaded: list[tuple[int, str, dict]]) -> dict[int, str]:
+    def work(uow):
+        ids = [event["event_id"] for _, _, event in loaded]
+        done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session)}
+        outcomes = {}
+        for index, event_type, event in loaded:
+            if event["event_id"] in done or event["event_id"] in uow.markers:
+                outcomes[index] = "duplicate"
+                continue
+            table[event_type](service, event_type, event)
+            uow.mark(event["event_id"])
+            outcomes[index] = "applied"
+        return outcomes
+    return repo.unit_of_work(work)
+
+
+def apply_batch(service, batch: list[tuple[str, dict]], table: dict) -> list[tuple[str, str | None]]:
+    """Apply a batch of (event type, payload); one (outcome, reason) per event: applied, duplicate,
+    dead (dead-letter it now) or retry (requeue it).  Raises ConnectionFailure when the store is away."""
+    outcomes: list[tuple[str, str | None]] = [("retry", None)] * len(batch)
+    loaded = []
+    for index, (event_type, payload) in enumerate(batch):
+        if event_type not in table:
+            outcomes[index] = ("dead", f"no handler for {event_type}")
+            continue
+        try:
+            loaded.append((index, event_type, catalogue.load(event_type, payload)))
+        except ValidationError as exc:
+            outcomes[index] = ("dead", f"payload breaks the contract: {exc.messages}")
+    if not loaded:
+        return outcomes
+    repo = _repository(service)
+    try:
+        for index, outcome in _apply(repo, service, table, loaded).items():
+            outcomes[index] = (outcome, None)
+        return outcomes
+    except ConnectionFailure:
+        raise
+    except Exception as exc:
+        if len(loaded) == 1:
+            outcomes[loaded[0][0]] = _failure(exc, batch[loaded[0][0]][0])
+            return outcomes
+        log.warning("a batch of %d events failed (%s); applying them one by one", len(loaded), exc)
+    for item in loaded:  # isolate the poison: each event in its own unit of work
+        try:
+            for index, outcome in _apply(repo, service, table, [item]).items():
+                outcomes[index] = (outcome, None)
+        except ConnectionFailure:
+            raise
+        except Exception as exc:
+            outcomes[item[0]] = _failure(exc, item[1])
+    return outcomes
+
+
+def _failure(exc: Exception, event_type: str) -> tuple[str, str]:
+    if isinstance(exc, RejectEvent):
+        return "dead", f"rejected: {exc}"
+    log.error("applying %s failed; requeued (dead-lettered after the delivery limit)", event_type, exc_info=exc)
+    return "retry", f"{type(exc).__name__}: {exc}"
+
+
+def event_type_of(message) -> str | None:
+    """The routing key an event was published with (or, for one moved here from a queue of the
+    per-handler era by ``contract.deadletters migrate``, the event type it carries in a header)."""
+    return (message.headers or {}).get(EVENT_TYPE_HEADER) or message.delivery_info.get("routing_key")
+
+
+# --- the consuming side ---------------------------------------------------------------------------
+
+class EventBatches(Entrypoint):
+    """The entrypoint: consumes the service's queue and hands batches to one worker at a time."""
+
+    def __init__(self, table: dict[str, Callable], **kwargs):
+        self.table = table
+        super().__init__(**kwargs)
+
+    def setup(self):
+        config = self.container.config
+        self.service = self.container.service_name
+        self.size = int(config.get("EVENT_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+        self.max_wait = float(config.get("EVENT_BATCH_MAX_WAIT_SECONDS", 0))
+        self.concurrency = int(config.get("EVENT_BATCH_CONCURRENCY", DEFAULT_CONCURRENCY))
+        self.prefetch = int(config.get("EVENT_PREFETCH", self.concurrency * self.size))
+        self._dead_letter_lock = eventlet.semaphore.Semaphore(1)
+        limit = int(config.get("EVENT_DELIVERY_LIMIT", DEFAULT_DELIVERY_LIMIT))
+        self.queue = service_queue(self.service, self.table, config, limit)
+        self.dead_letters = dead_letter_queue(self.service)
+        self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
+        self._running = False
+        self._ready = Event()
+        self._buffer: list = []
+
+    def start(self):
+        self._running = True
+        self._gt = self.container.spawn_managed_thread(self._run, identifier=f"{self.service}.event_batches")
+        with eventlet.Timeout(30, False):
+            self._ready.wait()
+
+    def stop(self):
+        self._running = False
+        self._gt.wait()
+
+    def kill(self):
+        self._running = False
+
+    def _run(self):
+        delay = 0.5
+        while self._running:
+            try:
+                with Connection(self.amqp_uri, heartbeat=0, transport_options={"confirm_publish": True}) as conn:
+                    conn.ensure_connection(max_retries=1)
+                    self._consume(conn)
+                delay = 0.5
+            except Exception as exc:  # connection lost, consumer cancelled: reconnect while running
+                if not self._running:
+                    return
+                if not isinstance(exc, CONNECTION_ERRORS):
+                    log.exception("%s: event consumer failed", self.service)
+                if not self._ready.ready():
+                    self._ready.send(None)
+                log.warning("%s: broker connection lost (%s); reconnecting in %.1fs", self.service, exc, delay)
+                self._buffer = []  # unacked messages return to the queue with the connection
+                eventlet.sleep(delay)
+                delay = min(MAX_BACKOFF_SECONDS, delay * 2)
+
+    def _consume(self, conn):
+        channel = conn.channel()
+        self.dead_letters(channel).declare()
+        self.queue(channel).declare()
+        consumer = Consumer(channel, queues=[self.queue], callbacks=[self._on_message], accept=["json"],
+                            on_decode_error=self._on_decode_error, prefetch_count=self.prefetch)
+        slots = eventlet.semaphore.Semaphore(self.concurrency)
+        with consumer:
+            if not self._ready.ready():
+                self._ready.send(None)
+            while self._running:
+                try:
+                    conn.drain_events(timeout=1.0)
+                except socket.timeout:
+                    continue
+                self._gather(conn)
+                while self._buffer:
+                    taken, self._buffer = self._buffer[:self.size], self._buffer[self.size:]
+                    slots.acquire()
+                    self.container.spawn_managed_thread(lambda taken=taken: self._handle_in_slot(taken, slots),
+                                                        identifier=f"{self.service}.event_batch")
+            for _ in range(self.concurrency):  # let the batches in flight finish before the channel closes
+                slots.acquire()
+
+    def _handle_in_slot(self, taken: list, slots) -> None:
+        try:
+            self._handle(taken)
+        except Exception:  # e.g. the connection went while acking: unacked messages come back
+            log.warning("%s: a batch could not be settled", self.service, exc_info=True)
+        finally:
+            slots.release()
+
+    def _gather(self, conn):
+        """Take what has already arrived (no wait for a lone event unless a max wait is set)."""
+        deadline = time.monotonic() + self.max_wait
+        while len(self._buffer) < self.size:
+            try:
+                conn.drain_events(timeout=max(0.0, deadline - time.monotonic()) or 0.0001)
+            except socket.timeout:
+                if time.monotonic() >= deadline:
+                    return
+
+    def _on_message(self, body, message):
+        self._buffer.append((event_type_of(message), body, message))
+
+    def _on_decode_error(self, message, exc):
+        self._buffer.append((event_type_of(message), None, message, f"undecodable: {exc}"))
+
+    def _handle(self, taken: list) -> None:
+        ready = [t for t in taken if len(t) == 3]
+        for item in taken:
+            if len(item) == 4:
+                metrics.EVENTS_HANDLED.labels(self.service, item[0] or "unknown", "dead_lettered").inc()
+                self._dead_letter(item[2], item[0], item[3])
+        if not ready:
+            return
+        batch = [(event_type, body) for event_type, body, _ in ready]
+        delay = 0.5
+        while True:
+            done = Event()
+
+            def finished(worker_ctx, result=None, exc_info=None):
+                done.send((result, exc_info))
+                return result, exc_info
+            self.container.spawn_worker(self, (batch,), {}, handle_result=finished)
+            result, exc_info = done.wait()
+            if exc_info is None:
+                break
+            if not self._running:
+                return  # stopping: the unacked messages go back to the queue
+            log.warning("%s: batch of %d not applied (%s); retrying in %.1fs", self.service, len(batch),
+                        exc_info[1], delay)
+            eventlet.sleep(delay)
+            delay = min(MAX_BACKOFF_SECONDS, delay * 2)
+        for (event_type, _, message), (outcome, reason) in zip(ready, result):
+            metrics.EVENTS_HANDLED.labels(self.service, event_type, OUTCOME_LABELS[outcome]).inc()
+            if outcome in ("applied", "duplicate"):
+                message.ack()
+            elif outcome == "dead":
+                self._dead_letter(message, event_type, reason)
+            else:
+                message.requeue()
+
+    def _dead_letter(self, message, event_type: str | None, reason: str) -> None:
+        """Keep the message, with its reason, in the service's dead-letter queue, then ack it.
+
+        Published on a connection of its own (the consuming connection's socket is read by the
+        consumer thread; a confirm must not be read there)."""
+        log.error("%s: dead-lettered %s: %s", self.service, event_type, reason)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.service, event_type or "unknown").inc()
+        headers = {**(message.headers or {}), REASON_HEADER: reason[:1000], EVENT_TYPE_HEADER: event_type or "",
+                   "x-lapor-exchange": message.delivery_info.get("exchange", "")}
+        with self._dead_letter_lock:
+            with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as conn:
+                Producer(conn.channel()).publish(
+                    message.body, exchange=dead_letter_exchange(), routing_key=self.service, headers=headers,
+                    content_type=message.content_type, content_encoding=message.content_encoding, delivery_mode=2)
+        message.ack()
+
+
+event_batches = EventBatches.decorator

@@ -1,0 +1,154 @@
+"""contract.batch on the real broker and store: quorum queue, poison isolated and dead-lettered,
+undecodable messages dead-lettered, and exactly-once across a crash in the middle of a batch and a
+crash between commit and ack."""
+from urllib.parse import quote
+
+import eventlet
+import requests
+from eventlet.event import Event
+from kombu import Connection, Exchange, Producer
+from nameko.standalone.events import event_dispatcher
+
+from contract import deadletters, events, ids, metrics
+from contract.batch import apply_batch, event_batches
+from contract.store import Store
+from tests.integration.conftest import wait_for
+from tests.unit.intake.event_factories import event_payload
+
+HOOKS: dict = {}
+TRACKING_ID = ids.new_tracking_id("ID")  # a valid ID: event schemas refuse made-up ones
+
+
+def count(service, event_type, event):
+    """The probe's handler: counts each application of an event (so a double application shows)."""
+    hook = HOOKS.get(event["event_id"])
+    if hook == "poison":
+        raise ValueError("this event always fails")
+    service.store.transaction(lambda session: service.store.db.applied.update_one(
+        {"_id": event["event_id"]}, {"$inc": {"n": 1}}, upsert=True, session=session))
+    if hook == "crash_before_commit":
+        HOOKS["reached"].send(True)
+        eventlet.sleep(60)  # the container is killed here, the transaction still open
+    if hook == "crash_after_commit":
+        service.store.after_commit(lambda: (HOOKS["reached"].send(True), eventlet.sleep(60)))
+
+
+TABLE = {events.CASE_RATED: count}
+
+
+class ProbeStore(Store):
+    pass
+
+
+class Probe:
+    name = "probe"
+    store = ProbeStore()
+
+    @event_batches(TABLE)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, TABLE)
+
+
+def start_probe(container_factory, service_config, **settings):
+    container = container_factory(Probe, {**service_config, **settings})
+    container.start()
+    return container
+
+
+def rated(n):
+    return [event_payload(events.CASE_RATED, TRACKING_ID) for _ in range(n)]
+
+
+def handled(outcome):
+    return metrics.EVENTS_HANDLED.labels("probe", events.CASE_RATED, outcome)._value.get()
+
+
+def applied(mongo_client, service_config):
+    return {d["_id"]: d["n"] for d in mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}probe"].applied.find()}
+
+
+def test_queue_is_quorum_and_a_poison_event_is_dead_lettered_after_the_limit(
+        container_factory, service_config, mongo_client, servers):
+    start_probe(container_factory, service_config, EVENT_DELIVERY_LIMIT=2)
+    api = f"{servers['api_uri']}/api/queues/{quote(service_config['vhost'], safe='')}/probe.events"
+    queue = requests.get(api, timeout=5).json()
+    assert queue["type"] == "quorum" and queue["arguments"]["x-delivery-limit"] == 2
+    assert queue["arguments"]["x-dead-letter-exchange"] == "lapor.deadletter"
+
+    payloads = rated(5)
+    HOOKS[payloads[2]["event_id"]] = "poison"
+    dispatch = event_dispatcher(service_config)
+    for payload in payloads:
+        dispatch("followup", events.CASE_RATED, payload)
+    wait_for(lambda: len(applied(mongo_client, service_config)) == 4)
+    dead = wait_for(lambda: deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=False))
+    assert [(d["event_type"], d["event_id"]) for d in dead] == [("case_rated", payloads[2]["event_id"])]
+    assert dead[0]["reason"].startswith("broker:")
+    assert set(applied(mongo_client, service_config).values()) == {1}
+
+    # replayed once the cause is fixed: applied, once
+    HOOKS.clear()
+    replayed = deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=True)
+    assert replayed[0]["replayed"] is True
+    wait_for(lambda: len(applied(mongo_client, service_config)) == 5)
+    assert deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=False) == []
+
+
+def test_undecodable_message_is_dead_lettered_with_its_reason(container_factory, service_config, mongo_client):
+    start_probe(container_factory, service_config)
+    with Connection(service_config["AMQP_URI"]) as conn:
+        Producer(conn.channel()).publish(b"not json at all", exchange=Exchange("followup.events", type="topic",
+                                                                               durable=True),
+                                         routing_key=events.CASE_RATED, content_type="application/json",
+                                         content_encoding="utf-8")
+    payload = rated(1)[0]
+    event_dispatcher(service_config)("followup", events.CASE_RATED, payload)
+    wait_for(lambda: applied(mongo_client, service_config) == {payload["event_id"]: 1})
+    dead = deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=False)
+    assert len(dead) == 1 and dead[0]["reason"].startswith("undecodable")
+
+
+def crash_and_recover(container_factory, service_config, mongo_client, hook):
+    HOOKS.clear()
+    HOOKS["reached"] = Event()
+    first = start_probe(container_factory, service_config, EVENT_BATCH_MAX_WAIT_SECONDS=1.0)
+    payloads = rated(5)
+    HOOKS[payloads[2]["event_id"]] = hook
+    dispatch = event_dispatcher(service_config)
+    for payload in payloads:
+        dispatch("followup", events.CASE_RATED, payload)
+    with eventlet.Timeout(30):
+        HOOKS["reached"].wait()
+    first.kill()  # a crash: no ack for anything of the batch
+    HOOKS.clear()
+    before = handled("applied") + handled("duplicate")
+    start_probe(container_factory, service_config)
+    wait_for(lambda: handled("applied") + handled("duplicate") - before == 5, timeout=30)
+    return applied(mongo_client, service_config)
+
+
+def test_crash_in_the_middle_of_a_batch_applies_every_event_once(container_factory, service_config, mongo_client):
+    counts = crash_and_recover(container_factory, service_config, mongo_client, "crash_before_commit")
+    assert sorted(counts.values()) == [1, 1, 1, 1, 1]
+
+
+def test_crash_between_commit_and_ack_applies_every_event_once(container_factory, service_config, mongo_client):
+    counts = crash_and_recover(container_factory, service_config, mongo_client, "crash_after_commit")
+    assert sorted(counts.values()) == [1, 1, 1, 1, 1]
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}probe"]
+    assert db.processed_events.count_documents({}) == 5
+
+
+def test_migrate_moves_what_a_per_handler_queue_still_holds(container_factory, service_config, mongo_client,
+                                                           servers):
+    start_probe(container_factory, service_config)
+    legacy = "evt-followup-case_rated--probe.on_case_rated"
+    payload = rated(1)[0]
+    with Connection(service_config["AMQP_URI"]) as conn:
+        channel = conn.channel()
+        channel.queue_declare(legacy, durable=True, auto_delete=False)
+        Producer(channel).publish(payload, exchange="", routing_key=legacy, serializer="json")
+    moved = deadletters.migrate(service_config["AMQP_URI"], servers["api_uri"], "probe")
+    assert moved == [{"queue": legacy, "event_type": "case_rated", "moved": 1}]
+    wait_for(lambda: applied(mongo_client, service_config) == {payload["event_id"]: 1})
+    assert deadletters.legacy_queues(servers["api_uri"], service_config["vhost"], "probe") == []
