@@ -78,7 +78,8 @@ def test_a_rule_whose_agency_belongs_to_another_hub_forwards_there():
 
 def test_a_forwarded_in_report_is_not_sent_back_the_way_it_came():
     assert _route("ID")["event"]["payload"]["target_hub"] == "5108"  # the region is 5108's
-    came_back = _route("ID", forwarded_from="51", tracking_id="5108-AAAAA-AAAA0",
+    from contract.ids import new_tracking_id
+    came_back = _route("ID", forwarded_from="51", tracking_id=new_tracking_id("5108"), origin_hub="5108",
                        description="Jalan nasional rusak di Singaraja")
     assert came_back["outcome"] != "forwarded" and came_back["item"]["agency_code"] == "PUPR"
 
