@@ -175,9 +175,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the hubs running")
     args = parser.parse_args()
     hubs_env = {**os.environ, "LAPOR_HUBS_DIR": args.dir, "LAPOR_HUBS_OFFSET": str(args.offset)}
-    subprocess.run([str(ROOT / "deploy" / "hubs" / "hubs.sh"), "start"], env=hubs_env, check=True,
-                   stdout=subprocess.DEVNULL)
     try:
+        subprocess.run([str(ROOT / "deploy" / "hubs" / "hubs.sh"), "start"], env=hubs_env, check=True,
+                       stdout=subprocess.DEVNULL)
         hubs = {code: Hub(code, hubs_env) for code in ("ID", "51", "5108")}
         print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} (1/5/15 min)")
         for origin, owner, hops in PATHS:
