@@ -2,7 +2,7 @@
 shovel rate of the same link in the same run.
 
 Starts the three demo hubs (deploy/hubs/hubs.sh: national ID, Bali 51, Buleleng 5108) on their
-own ports (offset 250 by default) unless they are running, then:
+own ports (offset 260 by default; make run-hubs uses 200) unless they are running, then:
   1. latency, idle: one report at a time filed at the origin for a region the owner hub holds;
      forwarding latency = owner's `hub_received` - origin's `hub_waiting` history entry (the
      transfer staged in the origin's outbox, in the same transaction; both hubs
@@ -14,7 +14,7 @@ own ports (offset 250 by default) unless they are running, then:
   3. raw shovel rate, same brokers: N persistent messages of a transfer's size moved by a
      temporary on-confirm shovel from 51 to a scratch queue at 5108.
 
-    python bench/hubs.py [--samples 30] [--reports 200] [--offset 250] [--keep]
+    python bench/hubs.py [--samples 30] [--reports 200] [--offset 260] [--keep]
 """
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--reports", type=int, default=200)
-    parser.add_argument("--offset", type=int, default=250)
+    parser.add_argument("--offset", type=int, default=260)
     parser.add_argument("--dir", default=str(ROOT / ".run" / "bench-hubs"))
     parser.add_argument("--keep", action="store_true", help="leave the hubs running")
     args = parser.parse_args()
