@@ -2,7 +2,7 @@
 shovel rate of the same link in the same run.
 
 Starts the three demo hubs (deploy/hubs/hubs.sh: national ID, Bali 51, Buleleng 5108) on their
-own ports (offset 250 by default) unless they are running, then:
+own ports (offset 260 by default; make run-hubs uses 200) unless they are running, then:
   1. latency, idle: one report at a time filed at the origin for a region the owner hub holds;
      forwarding latency = owner's `hub_received` - origin's `hub_waiting` history entry (the
      transfer staged in the origin's outbox, in the same transaction; both hubs
@@ -14,7 +14,7 @@ own ports (offset 250 by default) unless they are running, then:
   3. raw shovel rate, same brokers: N persistent messages of a transfer's size moved by a
      temporary on-confirm shovel from 51 to a scratch queue at 5108.
 
-    python bench/hubs.py [--samples 30] [--reports 200] [--offset 250] [--keep]
+    python bench/hubs.py [--samples 30] [--reports 200] [--offset 260] [--keep]
 """
 from __future__ import annotations
 
@@ -103,13 +103,11 @@ def wait_until(predicate, timeout: float, interval: float = 0.05) -> None:
         time.sleep(interval)
 
 
-def peek_size(amqp_uri: str, queue: str) -> int:
-    """The size of one message waiting in ``queue`` (taken and put back)."""
-    with Connection(amqp_uri) as connection:
-        channel = connection.default_channel
-        message = channel.basic_get(queue, no_ack=False)
-        channel.basic_reject(message.delivery_tag, requeue=True)
-        return len(message.body)
+def mean_size(management: hublink.Management, queue: str, n: int) -> int:
+    """The mean body size of the messages waiting in ``queue`` (the management API's counts lag)."""
+    wait_until(lambda: management.queue_info(queue).get("messages", 0) >= n, timeout=60, interval=0.5)
+    info = management.queue_info(queue)
+    return int(info["message_bytes"] / info["messages"])
 
 
 def link_rate(hubs: dict, n: int) -> tuple[float, int]:
@@ -125,7 +123,7 @@ def link_rate(hubs: dict, n: int) -> tuple[float, int]:
         with ThreadPoolExecutor(4) as pool:
             ids = list(pool.map(lambda i: file(province, report(i, "5108")), range(n)))
         wait_until(lambda: queue_depth(province.amqp, out_queue) >= n, timeout=120, interval=0.2)
-        size = peek_size(province.amqp, out_queue)
+        size = mean_size(management, out_queue, n)
     finally:
         started = time.monotonic()
         hublink.apply(directory, "51", secrets)
@@ -172,14 +170,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--reports", type=int, default=200)
-    parser.add_argument("--offset", type=int, default=250)
+    parser.add_argument("--offset", type=int, default=260)
     parser.add_argument("--dir", default=str(ROOT / ".run" / "bench-hubs"))
     parser.add_argument("--keep", action="store_true", help="leave the hubs running")
     args = parser.parse_args()
     hubs_env = {**os.environ, "LAPOR_HUBS_DIR": args.dir, "LAPOR_HUBS_OFFSET": str(args.offset)}
-    subprocess.run([str(ROOT / "deploy" / "hubs" / "hubs.sh"), "start"], env=hubs_env, check=True,
-                   stdout=subprocess.DEVNULL)
     try:
+        subprocess.run([str(ROOT / "deploy" / "hubs" / "hubs.sh"), "start"], env=hubs_env, check=True,
+                       stdout=subprocess.DEVNULL)
         hubs = {code: Hub(code, hubs_env) for code in ("ID", "51", "5108")}
         print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} (1/5/15 min)")
         for origin, owner, hops in PATHS:
@@ -190,7 +188,7 @@ def main() -> None:
         rate, size = link_rate(hubs, args.reports)
         raw = raw_shovel_rate(hubs, args.reports, size)
         print(f"link 51 -> 5108, {args.reports} reports staged then drained: {rate:.1f} reports/s stored at 5108; "
-              f"raw on-confirm shovel, same brokers, {args.reports} x {size} B (one transfer's size): {raw:.1f} msg/s; "
+              f"raw on-confirm shovel, same brokers, {args.reports} x {size} B (a transfer's mean size): {raw:.1f} msg/s; "
               f"ratio {rate / raw:.2f}")
         print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} (1/5/15 min)")
     finally:

@@ -38,6 +38,18 @@ link() {
     --secrets "$LAPOR_HUBS_DIR/$code/secrets/links.yml"
 }
 
+# link_metrics CODE OFFSET: contract.hubmetrics for one hub on LAPOR_HTTP_PORT + 6 (pid in its run dir)
+link_metrics() {
+  local code=$1 offset=$2
+  ( eval "$(hub_env "$code" "$offset")"
+    pidfile="$LAPOR_RUN_DIR/hubmetrics.pid"
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then exit 0; fi
+    nohup "$LAPOR_PYTHON" -m contract.hubmetrics --hub "$code" --directory "$LAPOR_HUBS_DIR/directory.yml" \
+      --secrets "$LAPOR_RUN_DIR/secrets/links.yml" --port $((LAPOR_HTTP_PORT + 6)) \
+      >> "$LAPOR_RUN_DIR/hubmetrics.log" 2>&1 &
+    echo $! > "$pidfile" )
+}
+
 start() {
   local pids=() codes=() code offset i rc=0
   # keys, link secrets, directory and registries first: every intake starts with its key file
@@ -54,23 +66,26 @@ start() {
   done
   [ $rc = 0 ] || exit $rc
   for code in "${codes[@]}"; do link "$code"; done
+  while read -r code offset; do link_metrics "$code" "$offset"; done < <(hub_list)
   echo
   echo "Three linked LAPOR-Hub hubs are running (stop with: make stop):"
   while read -r code offset; do
     ( eval "$(hub_env "$code" "$offset")"
       echo "  hub $code: http://127.0.0.1:$LAPOR_HTTP_PORT  (OpenAPI /openapi.json; RabbitMQ management" \
            "http://127.0.0.1:$LAPOR_RABBIT_MGMT_PORT, user/password in $LAPOR_RUN_DIR/secrets/rabbitmq.env;" \
-           "link metrics: deploy/hubs/hubs.sh status)" )
+           "link metrics http://127.0.0.1:$((LAPOR_HTTP_PORT + 6))/metrics)" )
   done < <(hub_list)
 }
 
 stop() {
-  local code offset
+  local code offset pids=()
   while read -r code offset; do
     [ -d "$LAPOR_HUBS_DIR/$code" ] || continue
-    echo "hub $code:"
-    ( eval "$(hub_env "$code" "$offset")"; "$local_dir/stack.sh" stop ) || true
+    ( eval "$(hub_env "$code" "$offset")"; . "$local_dir/env.sh"; stop_pidfile "$LAPOR_RUN_DIR/hubmetrics.pid"
+      "$local_dir/stack.sh" stop 2>&1 | sed "s/^/hub $code: /" ) &
+    pids+=($!)
   done < <(hub_list)
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
 }
 
 status() {

@@ -1,5 +1,5 @@
 """The links between three real brokers: shovels from the directory, publish-only link users,
-messages moved across, nothing lost while a neighbour's broker is down."""
+messages moved across, a former neighbour unlinked. (Outages: tests/hubs/test_three_hubs.py.)"""
 import uuid
 
 import amqp
@@ -47,6 +47,11 @@ def linked(hub_brokers):
     hubs = hub_brokers
     wait_for(lambda: shovels_running(hubs["51"], ["lapor-hub-to-ID", "lapor-hub-to-5108"]), timeout=30)
     for hub in hubs.values():
+        with Connection(hub.amqp_uri) as connection:
+            if connection.default_channel.queue_declare(hubnet.IN_QUEUE, passive=True).consumer_count:
+                pytest.skip("an intake consumes lapor.hubs.in (the stacks are running): these tests take "
+                            "messages off it, so they run on the brokers alone (first in a session)")
+    for hub in hubs.values():
         drain_inbound(hub, 0, timeout=0.1)
     return hubs
 
@@ -89,18 +94,3 @@ def test_a_hub_that_leaves_the_directory_loses_its_shovel_and_login(linked, tmp_
         changes = province.link()
     assert sorted(changes["put_shovels"]) == ["lapor-hub-to-5108"]
     wait_for(lambda: shovels_running(province, ["lapor-hub-to-5108"]), timeout=30)
-
-
-def test_messages_wait_while_the_neighbours_broker_is_down_and_arrive_once_after(linked):
-    district, province = linked["5108"], linked["51"]
-    district.local("stop")
-    try:
-        bodies = [f"w-{uuid.uuid4().hex}" for _ in range(50)]
-        publish(province, "5108", bodies)
-        # the durable backlog at the sender (the management API's counts lag a few seconds)
-        wait_for(lambda: province.management().queue_depths(hubnet.out_queue("5108"))
-                 .get(hubnet.out_queue("5108")) == len(bodies), timeout=20, interval=0.5)
-    finally:
-        district.local("start")
-    got = drain_inbound(district, len(bodies), timeout=60)
-    assert sorted(got) == sorted(bodies)  # all, and none twice

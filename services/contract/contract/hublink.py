@@ -181,6 +181,10 @@ class Management:
     def shovel_states(self) -> dict[str, str]:
         return {s["name"]: s.get("state", "unknown") for s in self._call("GET", "shovels/%2F") or []}
 
+    def queue_info(self, name: str) -> dict:
+        """The queue's management record (``messages``, ``message_bytes``, ...; counts lag ~5 s)."""
+        return self._call("GET", f"queues/%2F/{quote(name, safe='')}") or {}
+
     def queue_depths(self, prefix: str) -> dict[str, int]:
         rows = self._call("GET", "queues/%2F?columns=name,messages") or []
         return {q["name"]: int(q.get("messages") or 0) for q in rows if q["name"].startswith(prefix)}

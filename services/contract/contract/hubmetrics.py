@@ -1,0 +1,87 @@
+"""Prometheus metrics of a hub's links, read from its broker's management API at each scrape.
+
+    python -m contract.hubmetrics --hub 51 --directory FILE.yml --secrets FILE.yml --port 8786
+
+RabbitMQ 3.10's own Prometheus plugin exports no shovel metrics (``rabbitmq_shovel_*`` came with
+later releases), so the shovel state comes from ``GET /api/shovels`` and the outbound backlog
+from ``GET /api/queues`` (the same depth as ``rabbitmq_detailed_queue_messages`` of
+``/metrics/detailed?family=queue_coarse_metrics``):
+
+- ``lapor_hub_link_up{hub, neighbour}``: 1 when the shovel to the neighbour is running, else 0;
+- ``lapor_hub_link_state{hub, neighbour, state}``: 1 for the shovel's current state
+  (``running``, ``starting``, ``terminated``, ``absent``);
+- ``lapor_hub_link_outbound_messages{hub, neighbour}``: messages waiting in
+  ``lapor.hubs.out.<neighbour>`` (the durable backlog while the neighbour or link is down).
+
+A scrape that cannot reach the management API fails (the target goes ``up == 0``).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from prometheus_client.core import GaugeMetricFamily, REGISTRY
+
+from contract import hubnet, hublink
+
+STATES = ("running", "starting", "terminated", "absent")
+
+
+def link_families(hub: str, neighbours: list[str], states: dict[str, str], depths: dict[str, int]) -> list:
+    """The metric families for one scrape (pure: from the API's answers)."""
+    up = GaugeMetricFamily("lapor_hub_link_up", "1 when the shovel to the neighbour hub is running.",
+                           labels=["hub", "neighbour"])
+    state = GaugeMetricFamily("lapor_hub_link_state", "The shovel's current state (1 for the current one).",
+                              labels=["hub", "neighbour", "state"])
+    backlog = GaugeMetricFamily("lapor_hub_link_outbound_messages",
+                                "Messages waiting in the outbound queue for the neighbour hub.",
+                                labels=["hub", "neighbour"])
+    for code in neighbours:
+        current = states.get(hubnet.shovel_name(code), "absent")
+        current = current if current in STATES else "starting"
+        up.add_metric([hub, code], 1.0 if current == "running" else 0.0)
+        for name in STATES:
+            state.add_metric([hub, code, name], 1.0 if name == current else 0.0)
+        backlog.add_metric([hub, code], float(depths.get(hubnet.out_queue(code), 0)))
+    return [up, state, backlog]
+
+
+class LinkCollector:
+    def __init__(self, hub: str, directory: list[dict], secrets: dict):
+        self.hub, self.neighbours = hub, hubnet.neighbours(directory, hub)
+        self.management = hublink.Management(secrets["local_management_uri"], timeout=5)
+
+    def collect(self):
+        states = self.management.shovel_states()
+        depths = self.management.queue_depths(hubnet.OUT_EXCHANGE + ".")
+        yield from link_families(self.hub, self.neighbours, states, depths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from prometheus_client import start_http_server
+
+    parser = argparse.ArgumentParser(prog="contract.hubmetrics", description=__doc__.split("\n")[0])
+    parser.add_argument("--hub", required=True)
+    parser.add_argument("--directory", required=True)
+    parser.add_argument("--secrets", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--address", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    try:
+        with open(args.directory, encoding="utf-8") as file:
+            directory = hublink.load_directory(file.read())
+        with open(args.secrets, encoding="utf-8") as file:
+            secrets = hublink.load_secrets(file.read())
+    except (hublink.LinkError, OSError) as error:
+        print(f"hubmetrics: {error}", file=sys.stderr)
+        return 2
+    REGISTRY.register(LinkCollector(args.hub, directory, secrets))
+    start_http_server(args.port, addr=args.address)
+    print(f"hubmetrics: hub {args.hub} link metrics on http://{args.address}:{args.port}/metrics", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
