@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.e2e.conftest import gateway_headers
 from tests.factories import make_report
 from tests.waiting import wait_for
 
@@ -28,7 +29,7 @@ def test_the_reporters_email_and_sms_reach_the_demo_sinks(stack):
     receipt_mail = (sinks / "mail" / mails[0]["file"]).read_text(encoding="utf-8")
     assert tracking_id in receipt_mail and mails[0]["to"]
 
-    sms = requests.post(f"{stack['base']}/channels/sms", timeout=10, json={
+    sms = requests.post(f"{stack['base']}/channels/sms", timeout=10, headers=gateway_headers(stack, "sms"), json={
         "message_id": f"sink-{tracking_id}", "from": "+6281234500077",
         "text": "Buleleng Jalan rusak parah di Jl Pramuka dekat SD 3 Singaraja sejak minggu lalu"}).json()
     sent = wait_for(lambda: [s for s in kept(sinks / "sms.jsonl") if sms["tracking_id"] in s["body"]["text"]],
@@ -51,6 +52,6 @@ def test_prometheus_scrapes_every_service_and_each_rabbitmq_queue(stack):
     wait_for(targets_up, timeout=60, interval=1)
     queues = requests.get(f"{prometheus}/api/v1/query", params={"query": "rabbitmq_queue_messages_ready"},
                           timeout=5).json()["data"]["result"]
-    assert "evt-intake-report_received--routing.on_report_received" in {q["metric"].get("queue") for q in queues}
+    assert {"routing.events", "intake.events"} <= {q["metric"].get("queue") for q in queues}
     rules = requests.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
     assert "LaporQueueBacklog" in {r["name"] for g in rules for r in g["rules"]}

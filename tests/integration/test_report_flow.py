@@ -33,6 +33,8 @@ def test_report_is_routed_followed_up_and_notified(start_services, rpc, demo_reg
     counts = wait_for(lambda: (c := rpc.assessment.counts())["agencies"] and c)
     assert counts["agencies"]["PEMKAB-BULELENG"]["dispositioned"] == 1
     assert counts["hubs"]["ID"]["received"] == 1
+    public = requests.get(f"{urls['assessment']}/stats/counts", timeout=5).json()  # one report: suppressed
+    assert public["agencies"]["PEMKAB-BULELENG"]["dispositioned"] is None
 
 
 def test_unmatched_report_goes_to_national_triage(start_services, rpc, demo_registry):

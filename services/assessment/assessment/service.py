@@ -222,12 +222,14 @@ class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages
 
     @rpc
     def counts(self):
-        return schemas.CountsOut().dump(domain.counts_view(self.store.legacy_counters(),
-                                                           self.settings["min_cell_size"]))
+        """The exact counters, for services and operators on the broker (not public)."""
+        return schemas.CountsOut().dump(domain.counts_view(self.store.legacy_counters(), 0))
 
     @http("GET", "/stats/counts")
     def counts_http(self, request):
-        return api_http.json_response(200, self.counts())
+        """The public counters, small cells suppressed like every public figure."""
+        return api_http.json_response(200, schemas.CountsOut().dump(
+            domain.counts_view(self.store.legacy_counters(), self.settings["min_cell_size"])))
 
     @rpc
     def health(self):
