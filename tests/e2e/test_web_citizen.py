@@ -68,8 +68,18 @@ def submit(b, form_selector="main form[method=post] button[type=submit]"):
     """Press the button and wait for the next page (the old one goes stale)."""
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
-    old = b.driver.find_element("tag name", "html")
-    b.driver.find_element("css selector", form_selector).click()
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    for attempt in range(3):
+        # the page may still be settling from the last navigation: a button found in a document
+        # that is then replaced cannot be clicked (and was not): find it again in the new one
+        old = b.driver.find_element("tag name", "html")
+        try:
+            b.driver.find_element("css selector", form_selector).click()
+            break
+        except (StaleElementReferenceException, WebDriverException) as exc:
+            if attempt == 2 or not isinstance(exc, StaleElementReferenceException) and \
+                    "does not belong to the document" not in str(exc):
+                raise
     WebDriverWait(b.driver, 30).until(expected_conditions.staleness_of(old))
     WebDriverWait(b.driver, 30).until(lambda d: d.find_elements("tag name", "footer"))
 
