@@ -75,6 +75,10 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_at_
     assert answer.headers["Location"] == f"{hubs[origin].url}/reports/{tracking_id}"
     followed = view(hubs[third], tracking_id, redirects=True)
     assert followed.status_code == 200 and followed.json()["tracking_id"] == tracking_id
+    # and so does the citizens' tracking page
+    page_answer = requests.get(f"{hubs[third].url}/lacak/{tracking_id}", timeout=10, allow_redirects=False)
+    assert page_answer.status_code == 307
+    assert page_answer.headers["Location"] == f"{hubs[origin].url}/lacak/{tracking_id}"
 
 
 def test_a_ministry_report_filed_at_the_district_travels_to_the_national_hub(hub_stacks):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import eventlet
 from marshmallow import ValidationError
 from nameko.web.handlers import http
+from werkzeug.wrappers import Response
 
 from contract import errors, web as weblayer
 from contract.ids import parse_tracking_id
@@ -42,7 +43,15 @@ class CitizenCasePages:
         canonical = self._canonical(tracking_id)
         if canonical != tracking_id:
             return page.redirect(f"/lacak/{canonical}")
-        return self._tracking(page, canonical, {})
+        try:
+            return self._tracking(page, canonical, {})
+        except weblayer.NotFoundPage:
+            # a report filed at another hub: its page is at that hub (found from the code in the ID)
+            with eventlet.Timeout(float(self.config.get("INTAKE_RPC_TIMEOUT", 5)), False):
+                elsewhere = self.intake.tracking_page_elsewhere(canonical)
+                if elsewhere:
+                    return weblayer.secure(Response("", status=307, headers={"Location": elsewhere}))
+            raise
 
     @http("POST", "/lacak/<string:tracking_id>/kunci")
     @weblayer.html

@@ -16,6 +16,7 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.events import event_handler
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contract import events, hubwire, sealing
@@ -204,13 +205,19 @@ class HubEntrypoints:
 
     # --- lookups and housekeeping ---------------------------------------------------------------
 
-    def _elsewhere(self, tracking_id: str) -> str | None:
-        """The tracking URL at the hub that issued ``tracking_id`` (None: this hub, or unknown)."""
+    def _elsewhere(self, tracking_id: str, path: str = "reports") -> str | None:
+        """The tracking URL (``/reports/<id>`` of the API, or ``/lacak/<id>`` of the pages) at the hub
+        that issued ``tracking_id`` (None: this hub, or a hub the directory does not know)."""
         hub = hub_of(tracking_id)
         entry = transfer.hub_entry(self.reports.hub_directory(), hub) if hub != self._here else None
         if not entry or not entry.get("public_url"):
             return None
-        return f"{entry['public_url'].rstrip('/')}/reports/{tracking_id}"
+        return f"{entry['public_url'].rstrip('/')}/{path}/{tracking_id}"
+
+    @rpc
+    def tracking_page_elsewhere(self, tracking_id):
+        """For the tracking page of a report this hub does not hold: its page at the issuing hub."""
+        return self._elsewhere(tracking_id, "lacak") if isinstance(tracking_id, str) else None
 
     @timer(interval=10, eager=True)
     def hub_housekeeping(self):
