@@ -133,6 +133,7 @@ def test_an_official_handles_a_report_and_the_citizen_rates_it(stack, open_brows
                             timeout=10)
     assert comment.status_code == 201, comment.text
     sign_in(b, base, "lo-bll-pupr")
+    closed_before = closed_on_time(b, base)  # other tests of the session close cases of this unit too
     b.driver.get(f"{base}/petugas/laporan/{tracking_id}")
     submit(b, "form[action$='/verify'] button")
     wait_until(b, f"{base}/petugas/kasus/{tracking_id}",
@@ -155,7 +156,6 @@ def test_an_official_handles_a_report_and_the_citizen_rates_it(stack, open_brows
                                                     image))  # the photo loads with the session cookie
     capture(b, f"{base}/petugas/bukti/{tracking_id}", "evidence")
 
-    closed_before = closed_on_time(b, base)  # other tests of the session close cases of this agency too
     # the citizen rates the answer on the tracking page
     citizen.driver.get(f"{base}/lacak/{tracking_id}")
     assert "Sampah sudah diangkut" in citizen.driver.page_source
