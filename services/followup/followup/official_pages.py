@@ -18,13 +18,6 @@ OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
 
 
-def _field_errors(page, exc: Exception) -> dict:
-    if isinstance(exc, ValidationError):
-        exc = errors.from_validation_error(exc)
-    key = "message_id" if page.lang == "id" else "message"
-    return {(e.get("field") or "body"): e.get(key) or e.get("code") for e in exc.errors}
-
-
 class FollowupOfficialPages:
     """Mixed into FollowupService; needs ``official_web``, ``auth``, ``cases``, ``clock``."""
 
@@ -45,7 +38,7 @@ class FollowupOfficialPages:
         except (ValidationError, ApiError) as exc:
             if isinstance(exc, ApiError) and exc.status in (404, 503):
                 raise
-            return self._render_case(page, principal, tracking_id, {kind: _field_errors(page, exc)}, None,
+            return self._render_case(page, principal, tracking_id, {kind: page.field_errors(exc)}, None,
                                      exc.status if isinstance(exc, ApiError) else 400)
         return page.redirect(f"/petugas/kasus/{tracking_id}?notice={kind}")
 
@@ -58,7 +51,7 @@ class FollowupOfficialPages:
         except (ValidationError, ApiError) as exc:
             if isinstance(exc, ApiError) and exc.status in (404, 503):
                 raise
-            return self._render_case(page, principal, tracking_id, {comment_id: _field_errors(page, exc)}, None,
+            return self._render_case(page, principal, tracking_id, {comment_id: page.field_errors(exc)}, None,
                                      exc.status if isinstance(exc, ApiError) else 400)
         return page.redirect(f"/petugas/kasus/{tracking_id}?notice=hidden#comments")
 

@@ -21,14 +21,6 @@ def _filters(args) -> dict:
     return {k: args[k] for k in FILTERS if args.get(k)}
 
 
-def _field_errors(page, exc: Exception) -> dict:
-    """Field -> message in the page's language, from a ValidationError or an ApiError."""
-    if isinstance(exc, ValidationError):
-        exc = errors.from_validation_error(exc)
-    key = "message_id" if page.lang == "id" else "message"
-    return {(e.get("field") or "form"): e.get(key) or e.get("code") for e in exc.errors}
-
-
 class WorkflowPages:
     """Mixed into RoutingService; needs ``official_web``, ``registry`` and the entrypoint helpers."""
 
@@ -39,7 +31,7 @@ class WorkflowPages:
         try:
             body = self._inbox(principal, {**filters, "per_page": 25})
         except (ValidationError, ApiError) as exc:
-            body, filters = self._inbox(principal, {"per_page": 25}), {**filters, "errors": _field_errors(page, exc)}
+            body, filters = self._inbox(principal, {"per_page": 25}), {**filters, "errors": page.field_errors(exc)}
         names = self._names(page.lang)
         return page.render("inbox.html", inbox=body, filters=filters, categories=sorted(names["categories"].items()),
                            queues=schemas.QUEUES, statuses=schemas.STATUSES, names=names)
@@ -73,7 +65,7 @@ class WorkflowPages:
                 raise
             status = exc.status if isinstance(exc, ApiError) else 400
             return self._render_report(page, principal, self._readable(principal, tracking_id),
-                                       {action: _field_errors(page, exc)}, None, status)
+                                       {action: page.field_errors(exc)}, None, status)
         return page.redirect(f"/petugas/laporan/{updated['_id']}?notice={action}")
 
     def _names(self, lang: str) -> dict:
