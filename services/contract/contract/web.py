@@ -20,19 +20,17 @@ import logging
 import os
 import re
 import secrets
-from datetime import date, datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from urllib.parse import urlencode
 
 import yaml
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from contract import errors
+from contract import errors, webdates
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +181,7 @@ class Web:
         folders = [str(templates)] if templates else []
         self.env = Environment(loader=ChoiceLoader([FileSystemLoader(folders + [str(TEMPLATES)])]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.filters.update(day=_day, moment=_moment)
+        self.env.filters.update(day=webdates.day, moment=webdates.moment)
         self.catalogue = Catalogue(*([COMMON_MESSAGES] + ([messages] if messages else [])))
         self.csrf = CsrfSigner(secret or secrets.token_bytes(32))
         self.assets = {name: asset_version(name) for name in os.listdir(STATIC)}
@@ -201,48 +199,6 @@ class Web:
                     if key not in self.catalogue:
                         missing.append((str(path), key))
         return missing
-
-
-MONTHS = {"id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-                  "Oktober", "November", "Desember"),
-          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                  "October", "November", "December")}
-
-
-def _as_datetime(value):
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            return None
-    return value
-
-
-@pass_context
-def _day(context, value) -> str:
-    """``16 November 2026`` in the page's language ('' for nothing)."""
-    value = _as_datetime(value)
-    if not isinstance(value, date):
-        return ""
-    return f"{value.day} {MONTHS[context.get('lang', DEFAULT_LANG)][value.month - 1]} {value.year}"
-
-
-@pass_context
-def _moment(context, value, zone_name: str | None = None) -> str:
-    """``16 November 2026, 14:05 WITA``: the day and the time in ``zone_name`` (an IANA zone such
-    as ``Asia/Makassar``) or else in the value's own zone."""
-    value = _as_datetime(value)
-    if not isinstance(value, datetime):
-        return _day(context, value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    if zone_name:
-        try:
-            value = value.astimezone(ZoneInfo(zone_name))
-        except (ValueError, KeyError, ZoneInfoNotFoundError):
-            pass
-    zone = {7: "WIB", 8: "WITA", 9: "WIT", 0: "UTC"}.get(int(value.utcoffset().total_seconds() // 3600), value.strftime("%z"))
-    return f"{_day(context, value)}, {value:%H:%M} {zone}"
 
 
 def choose_language(request) -> tuple[str, bool]:
