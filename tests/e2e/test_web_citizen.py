@@ -66,7 +66,6 @@ def fill(b, values: dict):
 
 def submit(b, form_selector="main form[method=post] button[type=submit]"):
     """Press the button and wait for the next page (the old one goes stale)."""
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
     from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     for attempt in range(3):
@@ -80,8 +79,23 @@ def submit(b, form_selector="main form[method=post] button[type=submit]"):
             if attempt == 2 or not isinstance(exc, StaleElementReferenceException) and \
                     "does not belong to the document" not in str(exc):
                 raise
-    WebDriverWait(b.driver, 30).until(expected_conditions.staleness_of(old))
+    WebDriverWait(b.driver, 30).until(lambda d: replaced(old))
     WebDriverWait(b.driver, 30).until(lambda d: d.find_elements("tag name", "footer"))
+
+
+def replaced(element) -> bool:
+    """The page of ``element`` has gone (Chromium sometimes reports a replaced document's node as
+    "does not belong to the document" rather than as a stale element)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
 
 
 def text_of(b, element_id):
