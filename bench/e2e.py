@@ -196,8 +196,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running")
     parser.add_argument("--no-sync", action="store_true",
                         help="store without fsync per commit (LAPOR_STORE_SYNC=0), to show what fsync costs")
+    parser.add_argument("--offset", type=int, default=None,
+                        help="port offset of the bench stack (contract.localstack.ports); default 90, 91 with --no-sync")
     args = parser.parse_args()
-    env = bench_env("e2e-nosync" if args.no_sync else "e2e", offset=91 if args.no_sync else 90)
+    offset = args.offset if args.offset is not None else (91 if args.no_sync else 90)
+    name = "e2e-nosync" if args.no_sync else "e2e"
+    env = bench_env(name if args.offset is None else f"{name}-{offset}", offset=offset)
     env["LAPOR_STORE_SYNC"] = "0" if args.no_sync else "1"
     print(f"store fsync per commit: {'off' if args.no_sync else 'on'}")
     print(f"starting a dedicated stack (own ports, fresh data under {env['LAPOR_RUN_DIR']}) ...", flush=True)
