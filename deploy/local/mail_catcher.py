@@ -10,7 +10,6 @@ Every message notification hands over is accepted (250) and kept as it arrived, 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import signal
 import threading
@@ -19,6 +18,8 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+import sink_args  # deploy/local, beside this script
 
 
 class Catcher:
@@ -44,12 +45,7 @@ class Catcher:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--dir", type=Path, required=True)
-    parser.add_argument("--host", default="127.0.0.1")
-    args = parser.parse_args()
-    args.dir.mkdir(parents=True, exist_ok=True)
+    args = sink_args.parse(__doc__.splitlines()[0])
     controller = Controller(Catcher(args.dir), hostname=args.host, port=args.port, data_size_limit=30 * 1024 * 1024)
     controller.start()
     print(f"mail catcher: smtp://{args.host}:{args.port}, messages in {args.dir}", flush=True)

@@ -11,12 +11,13 @@ stopped by ``deploy/local/sinks.sh`` (by PID), as part of ``make run``.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import sink_args  # deploy/local, beside this script
 
 PATHS = {"/sms": "sms.jsonl", "/social": "social.jsonl"}
 MAX_BODY = 64 * 1024
@@ -80,12 +81,7 @@ def handler_for(recording: Recording):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--dir", type=Path, required=True)
-    parser.add_argument("--host", default="127.0.0.1")
-    args = parser.parse_args()
-    args.dir.mkdir(parents=True, exist_ok=True)
+    args = sink_args.parse(__doc__.splitlines()[0])
     server = ThreadingHTTPServer((args.host, args.port), handler_for(Recording(args.dir)))
     print(f"sms recorder: http://{args.host}:{args.port}/sms and /social, kept in {args.dir}", flush=True)
     server.serve_forever()

@@ -5,6 +5,7 @@ The provider never makes a worker fail: its work is wrapped and logged.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import weakref
@@ -52,6 +53,18 @@ STORE_COMMANDS = Counter(
 STORE_TRANSACTIONS = Counter(
     "lapor_store_transactions_total", "Store transactions ended, by outcome (committed, failed, aborted).",
     ["service", "outcome"])
+
+
+def never_fails(fn):
+    """Wrap a metric-recording function so that a failure in it is logged, never raised: metrics never
+    make a worker fail."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            fn(*args, **kwargs)
+        except Exception:
+            log.warning("metrics: %s.%s failed", fn.__module__, fn.__name__, exc_info=True)
+    return wrapper
 
 
 def exposition() -> tuple[bytes, str]:

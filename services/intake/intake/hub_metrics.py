@@ -1,12 +1,10 @@
 """Intake's metrics for the hub network (names in docs/hubs.md, for the alert rules)."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
+from contract.metrics import never_fails
 from prometheus_client import Counter, Gauge
-
-log = logging.getLogger(__name__)
 
 SENT = Counter("lapor_intake_hub_messages_sent_total",
                "Hub messages confirmed by this hub's broker for a neighbour, by kind (transfer, status).",
@@ -26,31 +24,22 @@ OLDEST_UNDELIVERED = Gauge("lapor_intake_hub_oldest_undelivered_age_seconds",
                            "Age of the oldest report sent from this hub and not yet accepted by its owner (0: none).")
 
 
-def _safe(fn):
-    def wrapper(*args, **kwargs):
-        try:
-            fn(*args, **kwargs)
-        except Exception:  # metrics never make a worker fail
-            log.warning("hub metrics: %s failed", fn.__name__, exc_info=True)
-    return wrapper
-
-
-@_safe
+@never_fails
 def sent(neighbour: str, kind: str) -> None:
     SENT.labels(neighbour, kind).inc()
 
 
-@_safe
+@never_fails
 def received(neighbour: str, kind: str, outcome: str) -> None:
     RECEIVED.labels(neighbour, kind, outcome).inc()
 
 
-@_safe
+@never_fails
 def forwarded(direction: str, neighbour: str) -> None:
     FORWARDED.labels(direction, neighbour).inc()
 
 
-@_safe
+@never_fails
 def gauges(backlog: dict[str, int], neighbours: list[str], undelivered: dict[str, int], known_hubs: list[str],
            oldest: datetime | None, now: datetime) -> None:
     for neighbour in set(neighbours) | set(backlog):

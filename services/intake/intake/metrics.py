@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 
+from contract.metrics import never_fails
 from prometheus_client import Counter
 
-log = logging.getLogger(__name__)
 
 RECEIVED = Counter("lapor_intake_reports_received_total",
                    "Reports accepted, by channel, classification and completeness (complete or draft).",
@@ -22,27 +21,17 @@ RATE_LIMITED = Counter("lapor_intake_rate_limited_total", "Submissions answered 
                        ["channel"])
 
 
-def _safe(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            fn(*args, **kwargs)
-        except Exception:  # metrics never make a worker fail
-            log.warning("intake metrics: %s failed", fn.__name__, exc_info=True)
-    return wrapper
-
-
-@_safe
+@never_fails
 def received(channel: str, classification: str | None, complete: bool) -> None:
     RECEIVED.labels(channel, classification or "unknown", "complete" if complete else "draft").inc()
 
 
-@_safe
+@never_fails
 def duplicate(channel: str, kind: str) -> None:
     DUPLICATES.labels(channel, kind).inc()
 
 
-@_safe
+@never_fails
 def rate_limited(channel: str) -> None:
     RATE_LIMITED.labels(channel).inc()
 
@@ -60,7 +49,7 @@ def counted(channel: str):
     return decorate
 
 
-@_safe
+@never_fails
 def _rejected(channel: str, response) -> None:
     reason = "invalid"
     if response.mimetype == "application/json":
