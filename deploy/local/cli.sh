@@ -17,6 +17,8 @@ case "$svc" in
 esac
 [ -f "$LAPOR_ROOT/services/$svc/$svc/cli.py" ] || { echo "$svc has no operator CLI" >&2; exit 2; }
 export PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/$svc${PYTHONPATH:+:$PYTHONPATH}"
+# the operator's broker user (an operator's CLI is not a service: contract.brokeracl)
+if [ -z "${AMQP_URI:-}" ]; then broker_credentials; export AMQP_URI="$LAPOR_AMQP_URI"; fi
 export MONGODB_URI="${MONGODB_URI:-mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true}"
 config=(--config "$LAPOR_ROOT/services/$svc/config.yml")
 for arg in "$@"; do case "$arg" in --config|--config=*) config=();; esac; done

@@ -4,7 +4,9 @@
 # Settings (env): LAPOR_RUN_DIR (data, logs, pids), LAPOR_AMQP_PORT, LAPOR_RABBIT_DIST_PORT,
 # LAPOR_EPMD_PORT, LAPOR_RABBIT_MGMT_PORT, LAPOR_RABBIT_PROM_PORT, LAPOR_RABBIT_NODE.
 # Credentials: generated once per run folder ($LAPOR_RUN_DIR/secrets/rabbitmq.env, 0600); the
-# node has no guest user. Plugins: management, prometheus, shovel, shovel_management.
+# node has no guest user. That user is the operator's; each service gets a user of its own with
+# only its own permissions (contract.brokeracl: $LAPOR_RUN_DIR/secrets/rabbitmq-<service>.env),
+# written at every start. Plugins: management, prometheus, shovel, shovel_management.
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -64,11 +66,17 @@ migrate_from_guest() {
   echo "rabbitmq: replaced guest with the generated user of $LAPOR_RUN_DIR/secrets/rabbitmq.env"
 }
 
+# The services' users, permissions and topic permissions, and the shared exchanges (idempotent).
+service_users() {
+  PYTHONPATH="$LAPOR_ROOT/services/contract" "$LAPOR_PYTHON" -m contract.brokeracl apply \
+    --api "$LAPOR_RABBIT_API_URI" --run-dir "$LAPOR_RUN_DIR" >/dev/null
+}
+
 start() {
   local legacy=""
   if [ -d "$dir/mnesia/$LAPOR_RABBIT_NODE" ] && [ ! -f "$dir/credentials-applied" ]; then legacy=1; fi
   if running && [ -n "$legacy" ]; then migrate_from_guest; touch "$dir/credentials-applied"; fi
-  if running && amqp_ready; then echo "rabbitmq: already running (pid $(cat "$pidfile"), amqp 127.0.0.1:$LAPOR_AMQP_PORT)"; return 0; fi
+  if running && amqp_ready; then service_users; echo "rabbitmq: already running (pid $(cat "$pidfile"), amqp 127.0.0.1:$LAPOR_AMQP_PORT)"; return 0; fi
   command -v "$bin/rabbitmq-server" >/dev/null || { echo "rabbitmq-server is not installed (apt-get install -y rabbitmq-server)" >&2; exit 1; }
   : > "$RABBITMQ_CONF_ENV_FILE"
   # The shovel plugins link this hub's broker to its neighbours' (docs/hubs.md).
@@ -107,6 +115,7 @@ CONF
       # RABBITMQ_PID_FILE is written by the node itself; fall back to the launcher pid.
       [ -s "$pidfile" ] || cp "$pidfile.launcher" "$pidfile"
       touch "$dir/credentials-applied"
+      service_users
       echo "rabbitmq: ready (pid $(cat "$pidfile"), amqp 127.0.0.1:$LAPOR_AMQP_PORT, management http://127.0.0.1:$LAPOR_RABBIT_MGMT_PORT, metrics http://127.0.0.1:$LAPOR_RABBIT_PROM_PORT/metrics)"
       return 0
     fi

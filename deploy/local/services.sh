@@ -9,7 +9,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 ALL="intake routing followup notification assessment"
 dir="$LAPOR_RUN_DIR/services"
 mkdir -p "$dir"
-if [ "${1:-}" = start ]; then broker_credentials; export AMQP_URI="$LAPOR_AMQP_URI"; fi
+# Each service logs in to the broker as its own user (contract.brokeracl; rabbitmq.sh made them):
+# start_one gives it its own AMQP_URI only, never the operator's credentials. The operator declares
+# the shared exchanges, so a service declares none but its own (DECLARE_EVENT_EXCHANGES).
+export LAPOR_DECLARE_EVENT_EXCHANGES="${LAPOR_DECLARE_EVENT_EXCHANGES:-false}"
 export MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true"
 # notification's channels: the demo sinks (deploy/local/sinks.sh) unless set; in production point
 # them at your SMTP relay and SMS gateway (README, "Configuration")
@@ -45,8 +48,11 @@ healthy() { curl -fsS -m 2 "http://127.0.0.1:$(port_of "$1")/health" >/dev/null 
 start_one() {
   local svc=$1 port; port=$(port_of "$svc")
   if running "$svc" && healthy "$svc"; then echo "$svc: already running (pid $(cat "$dir/$svc.pid"), http://127.0.0.1:$port)"; return 0; fi
-  upper=$(echo "$svc" | tr a-z A-Z)
-  env "${upper}_HTTP_ADDRESS=127.0.0.1:$port" \
+  local upper amqp_uri; upper=$(echo "$svc" | tr a-z A-Z)
+  amqp_uri=$(PYTHONPATH="$LAPOR_ROOT/services/contract" "$LAPOR_PYTHON" -m contract.localstack service-uri \
+    "$LAPOR_RUN_DIR" "$svc" "$LAPOR_AMQP_PORT")
+  env -u LAPOR_RABBIT_PASSWORD -u LAPOR_AMQP_URI -u LAPOR_RABBIT_API_URI -u RABBIT_API_URI \
+    AMQP_URI="$amqp_uri" "${upper}_HTTP_ADDRESS=127.0.0.1:$port" \
     PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/$svc" \
     nohup "$LAPOR_VENV/bin/nameko" run --config "$LAPOR_ROOT/services/$svc/config.yml" "$svc.service:$(class_of "$svc")" \
     >> "$dir/$svc.log" 2>&1 &

@@ -3,9 +3,13 @@
 Every script, test, benchmark and CLI that talks to a broker started by ``deploy/local/rabbitmq.sh``
 builds its AMQP and management URIs here, from the credentials generated once per run folder:
 ``<run dir>/secrets/rabbitmq.env`` (mode 0600, ``LAPOR_RABBIT_USER=`` / ``LAPOR_RABBIT_PASSWORD=``
-lines, readable by the shell too). The broker has no ``guest`` user.
+lines, readable by the shell too). The broker has no ``guest`` user. That user is the operator's
+(administrator: CLIs, tests' standalone proxies); each service logs in as a user of its own
+(``lapor-<service>``, contract.brokeracl), password generated once per run folder into
+``<run dir>/secrets/rabbitmq-<service>.env``.
 
     python -m contract.localstack credentials RUN_DIR   # creates if missing; prints shell lines
+    python -m contract.localstack service-uri RUN_DIR SERVICE PORT   # the service's AMQP URI
     python -m contract.localstack ports OFFSET          # the port environment for an offset
 """
 from __future__ import annotations
@@ -44,9 +48,26 @@ def ports(offset: int) -> dict[str, str]:
 def credentials(run_dir: str | os.PathLike, create: bool = True) -> dict[str, str]:
     """The local broker's user and password for ``run_dir`` (generated on first use)."""
     path = Path(run_dir) / CREDENTIALS_FILE
+    if not path.exists() and not create:
+        raise FileNotFoundError(f"no broker credentials at {path}; start the broker first")
+    values = _read_or_create(path, {"LAPOR_RABBIT_USER": USER})
+    return {"user": values["LAPOR_RABBIT_USER"], "password": values["LAPOR_RABBIT_PASSWORD"]}
+
+
+def service_credentials(run_dir: str | os.PathLike) -> dict[str, dict[str, str]]:
+    """Each service's broker user and password for ``run_dir`` (generated on first use)."""
+    from contract import brokeracl
+
+    out = {}
+    for service in brokeracl.SERVICES:
+        path = Path(run_dir) / "secrets" / f"rabbitmq-{service}.env"
+        values = _read_or_create(path, {"LAPOR_RABBIT_USER": brokeracl.user(service)})
+        out[service] = {"user": values["LAPOR_RABBIT_USER"], "password": values["LAPOR_RABBIT_PASSWORD"]}
+    return out
+
+
+def _read_or_create(path: Path, fixed: dict[str, str]) -> dict[str, str]:
     if not path.exists():
-        if not create:
-            raise FileNotFoundError(f"no broker credentials at {path}; start the broker first")
         path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(path.parent, 0o700)
         try:
@@ -55,9 +76,14 @@ def credentials(run_dir: str | os.PathLike, create: bool = True) -> dict[str, st
             pass  # created meanwhile by another process: read theirs
         else:
             with os.fdopen(fd, "w") as out:
-                out.write(f"LAPOR_RABBIT_USER={USER}\nLAPOR_RABBIT_PASSWORD={secrets.token_hex(24)}\n")
-    values = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {"user": values["LAPOR_RABBIT_USER"], "password": values["LAPOR_RABBIT_PASSWORD"]}
+                out.write("".join(f"{k}={v}\n" for k, v in fixed.items()))
+                out.write(f"LAPOR_RABBIT_PASSWORD={secrets.token_hex(24)}\n")
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def service_amqp_uri(run_dir: str | os.PathLike, service: str, port: int | str) -> str:
+    creds = service_credentials(run_dir)[service]
+    return f"amqp://{creds['user']}:{creds['password']}@127.0.0.1:{port}/"
 
 
 def amqp_uri(run_dir: str | os.PathLike, port: int | str, vhost: str = "", scheme: str = "amqp") -> str:
@@ -83,6 +109,9 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "credentials":
         creds = credentials(argv[1])
         print(f"LAPOR_RABBIT_USER={creds['user']}\nLAPOR_RABBIT_PASSWORD={creds['password']}")
+        return 0
+    if len(argv) == 4 and argv[0] == "service-uri":
+        print(service_amqp_uri(argv[1], argv[2], argv[3]))
         return 0
     if len(argv) == 2 and argv[0] == "ports":
         for name, value in ports(int(argv[1])).items():

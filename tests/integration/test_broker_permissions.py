@@ -1,0 +1,129 @@
+"""Each service's own broker user may do only what the service does (issue 13), on the real broker.
+
+The session's broker is started by deploy/local/rabbitmq.sh, which gives every service a user of
+its own (contract.brokeracl). As a service's user: another service's event cannot be published
+(not on its exchange, not under its event type on one's own), no queue can be bound to
+``nameko-rpc`` with ``#`` or another service's key (reporter_contact replies stay private), no
+other service's queue can be read, and the management API is closed. And the five services,
+each running as its own user, still carry a report from submission to follow-up and notification.
+"""
+import json
+import uuid
+
+import amqp
+import pytest
+import requests
+
+from contract import brokeracl, localstack
+from tests.factories import make_report
+from tests.integration.conftest import ALL_SERVICES, track, wait_for
+
+FORGED = {"schema_version": 1, "event_id": "evt_forged", "tracking_id": "ID-FORGED"}
+
+
+def connect(servers, user: str | None = None, vhost: str = "/") -> amqp.Connection:
+    """A py-amqp connection as a service's user (or as the operator), confirms on its channel."""
+    env = servers["env"]
+    creds = (localstack.service_credentials(env["LAPOR_RUN_DIR"])[user] if user
+             else localstack.credentials(env["LAPOR_RUN_DIR"]))
+    conn = amqp.Connection(f"127.0.0.1:{env['LAPOR_AMQP_PORT']}", userid=creds["user"],
+                           password=creds["password"], virtual_host=vhost, confirm_publish=True)
+    conn.connect()
+    return conn
+
+
+def publish(conn: amqp.Connection, exchange: str, routing_key: str, body: dict) -> None:
+    channel = conn.channel()
+    channel.basic_publish(amqp.Message(json.dumps(body), content_type="application/json"),
+                          exchange=exchange, routing_key=routing_key)
+
+
+@pytest.fixture
+def probe(servers):
+    """An operator's queue bound to routing.events for report_dispositioned: what reaches consumers."""
+    with connect(servers) as conn:
+        channel = conn.channel()
+        name, _, _ = channel.queue_declare(exclusive=True)
+        channel.queue_bind(name, "routing.events", "report_dispositioned")
+
+        def next_body(timeout=10):
+            return json.loads(wait_for(lambda: channel.basic_get(name, no_ack=True), timeout=timeout).body)
+        yield next_body
+
+
+def test_a_service_cannot_publish_another_services_event(servers, probe):
+    with connect(servers, "intake") as intake, pytest.raises(amqp.exceptions.AccessRefused):
+        publish(intake, "routing.events", "report_dispositioned", {**FORGED, "by": "intake"})
+    # the event that must follow: routing's own, which is the first (only) one consumers see
+    with connect(servers, "routing") as routing:
+        publish(routing, "routing.events", "report_dispositioned", {**FORGED, "by": "routing"})
+    assert probe()["by"] == "routing"
+
+
+def test_a_service_cannot_publish_another_services_event_type_on_its_own_exchange(servers):
+    with connect(servers, "intake") as intake, pytest.raises(amqp.exceptions.AccessRefused):
+        publish(intake, "intake.events", "report_dispositioned", FORGED)
+    with connect(servers, "intake") as intake:  # its own event types are fine (confirmed)
+        publish(intake, "intake.events", "report_received", FORGED)
+
+
+@pytest.mark.parametrize("service", brokeracl.SERVICES)
+def test_no_service_can_bind_a_queue_to_capture_rpc_calls_or_replies(servers, service):
+    other = "routing" if service == "intake" else "intake"
+    for key in ("#", "*.*", "#.reporter_contact", f"{other}.*", f"{other}.reporter_contact"):
+        with connect(servers, service) as conn:
+            channel = conn.channel()
+            name, _, _ = channel.queue_declare(f"rpc.reply-{service}-{uuid.uuid4()}", auto_delete=True)
+            with pytest.raises(amqp.exceptions.AccessRefused):
+                channel.queue_bind(name, "nameko-rpc", key)
+    with connect(servers, service) as conn:  # what nameko itself binds: its reply queue's uuid
+        channel = conn.channel()
+        reply = str(uuid.uuid4())
+        name, _, _ = channel.queue_declare(f"rpc.reply-{service}-{reply}", auto_delete=True)
+        channel.queue_bind(name, "nameko-rpc", reply)
+
+
+def test_a_service_cannot_read_or_declare_another_services_queues(servers):
+    for action in (lambda ch: ch.basic_get("rpc-intake"), lambda ch: ch.basic_get("rpc.reply-intake-0"),
+                   lambda ch: ch.queue_declare("intake.deadletters", durable=True),
+                   lambda ch: ch.queue_delete("rpc-intake"), lambda ch: ch.exchange_delete("intake.events")):
+        with connect(servers, "notification") as conn, pytest.raises(amqp.exceptions.AccessRefused):
+            action(conn.channel())
+
+
+def test_service_users_have_no_management_access(servers):
+    env = servers["env"]
+    creds = localstack.service_credentials(env["LAPOR_RUN_DIR"])["intake"]
+    answer = requests.get(f"http://127.0.0.1:{env['LAPOR_RABBIT_MGMT_PORT']}/api/queues",
+                          auth=(creds["user"], creds["password"]), timeout=5)
+    assert answer.status_code == 401
+
+
+def test_the_services_carry_a_report_each_as_its_own_user(servers, start_services, rpc, service_config,
+                                                          demo_registry):
+    vhost = service_config["vhost"]
+    run_dir, port = servers["env"]["LAPOR_RUN_DIR"], servers["env"]["LAPOR_AMQP_PORT"]
+    users = localstack.service_credentials(run_dir)
+    brokeracl.apply(servers["api_uri"], {s: c["password"] for s, c in users.items()}, vhost=vhost)
+    urls = {}
+    for cls in ALL_SERVICES:
+        own = {**service_config, "DECLARE_EVENT_EXCHANGES": False, "AMQP_URI":
+               localstack.service_amqp_uri(run_dir, cls.name, port) + requests.utils.quote(vhost, safe="")}
+        urls |= start_services(cls, config=own)
+    rpc.routing.import_registry(demo_registry)
+
+    response = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5)
+    assert response.status_code == 201
+    tracking_id = response.json()["tracking_id"]
+
+    def complete():
+        view = track(urls["intake"], tracking_id)
+        steps = [h["step"] for h in view["history"]]
+        return view if steps.count("notification_queued") == 3 and "case_opened" in steps else None
+
+    view = wait_for(complete, timeout=15)
+    assert view["status"] == "in_follow_up" and view["assignment"]["unit_code"] == "BLL-PUPR"
+    # RPC between services as their users: follow-up asked intake and routing, assessment folded
+    assert rpc.followup.case_for_report(tracking_id)["unit_code"] == "BLL-PUPR"
+    counts = wait_for(lambda: (c := rpc.assessment.counts())["agencies"] and c)
+    assert counts["agencies"]["PEMKAB-BULELENG"]["dispositioned"] == 1
