@@ -17,6 +17,7 @@ import requests
 from contract import brokeracl, localstack
 from tests.factories import make_report
 from tests.integration.conftest import ALL_SERVICES, track, wait_for
+from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, notification_config, ...)
 
 FORGED = {"schema_version": 1, "event_id": "evt_forged", "tracking_id": "ID-FORGED"}
 
@@ -100,14 +101,14 @@ def test_service_users_have_no_management_access(servers):
 
 
 def test_the_services_carry_a_report_each_as_its_own_user(servers, start_services, rpc, service_config,
-                                                          demo_registry):
+                                                          notification_config, smtp, demo_registry):
     vhost = service_config["vhost"]
     run_dir, port = servers["env"]["LAPOR_RUN_DIR"], servers["env"]["LAPOR_AMQP_PORT"]
     users = localstack.service_credentials(run_dir)
     brokeracl.apply(servers["api_uri"], {s: c["password"] for s, c in users.items()}, vhost=vhost)
     urls = {}
     for cls in ALL_SERVICES:
-        own = {**service_config, "DECLARE_EVENT_EXCHANGES": False, "AMQP_URI":
+        own = {**notification_config, "DECLARE_EVENT_EXCHANGES": False, "AMQP_URI":
                localstack.service_amqp_uri(run_dir, cls.name, port) + requests.utils.quote(vhost, safe="")}
         urls |= start_services(cls, config=own)
     rpc.routing.import_registry(demo_registry)
@@ -123,7 +124,9 @@ def test_the_services_carry_a_report_each_as_its_own_user(servers, start_service
 
     view = wait_for(complete, timeout=15)
     assert view["status"] == "in_follow_up" and view["assignment"]["unit_code"] == "BLL-PUPR"
-    # RPC between services as their users: follow-up asked intake and routing, assessment folded
+    # RPC between services as their users: notification asked intake for the reporter's contact (the
+    # receipt reached the reporter's address), follow-up asked routing, assessment folded the events
+    assert wait_for(lambda: smtp.to("made@example.com"), timeout=15)
     assert rpc.followup.case_for_report(tracking_id)["unit_code"] == "BLL-PUPR"
     counts = wait_for(lambda: (c := rpc.assessment.counts())["agencies"] and c)
     assert counts["agencies"]["PEMKAB-BULELENG"]["dispositioned"] == 1

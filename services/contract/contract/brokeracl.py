@@ -54,7 +54,7 @@ CALLS = {
     "intake": ("routing",),
     "routing": ("routing",),
     "followup": ("intake", "routing"),
-    "notification": ("routing",),
+    "notification": ("intake", "routing"),
     "assessment": ("intake", "routing"),
 }
 # declared by the operator, so that no service needs the right to (re)declare another's exchange
