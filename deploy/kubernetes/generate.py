@@ -9,6 +9,26 @@ SERVICES = ["intake", "routing", "followup", "notification", "assessment"]
 REPLICAS = 2  # every service survives losing a pod or a node (handlers are idempotent, the relay tolerates several)
 
 
+def service_env(name: str) -> str:
+    """The service's own broker user (secret lapor-broker-<name>, rabbitmq-users-job.yaml); intake's hub key."""
+    env = f"""          env:
+            - name: AMQP_URI  # its own broker user: it may publish only its own events (contract.brokeracl)
+              valueFrom: {{secretKeyRef: {{name: lapor-broker-{name}, key: AMQP_URI}}}}"""
+    if name == "intake":  # the private key that opens identities sealed for this hub (contract.sealing)
+        env += """
+            - {name: LAPOR_HUB_KEY_FILE, value: /secrets/hub/hub.key}
+          volumeMounts: [{name: hub-key, mountPath: /secrets/hub, readOnly: true}]"""
+    return env
+
+
+def pod_extras(name: str) -> str:
+    if name != "intake":
+        return ""
+    return """
+      securityContext: {fsGroup: 10001}  # the image's user reads the key (group-readable, nobody else)
+      volumes: [{name: hub-key, secret: {secretName: lapor-hub-key, defaultMode: 0440}}]"""
+
+
 def deployment(name: str) -> str:
     return f"""apiVersion: apps/v1
 kind: Deployment
@@ -29,12 +49,13 @@ spec:
               podAffinityTerm:
                 topologyKey: kubernetes.io/hostname
                 labelSelector: {{matchLabels: {{app: lapor, service: {name}}}}}
-      terminationGracePeriodSeconds: 30  # nameko finishes running workers on SIGTERM
+      terminationGracePeriodSeconds: 30  # nameko finishes running workers on SIGTERM{pod_extras(name)}
       containers:
         - name: {name}
           image: lapor-hub:1.0.0
           args: ["{name}", "{name.capitalize()}Service"]
           envFrom: [{{configMapRef: {{name: lapor-config}}}}, {{secretRef: {{name: lapor-secrets}}}}]
+{service_env(name)}
           ports: [{{containerPort: 8000, name: http}}]
           readinessProbe: {{httpGet: {{path: /health, port: http}}, periodSeconds: 10, failureThreshold: 3}}
           livenessProbe: {{httpGet: {{path: /health, port: http}}, initialDelaySeconds: 30, periodSeconds: 30,

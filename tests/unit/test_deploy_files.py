@@ -113,3 +113,23 @@ def test_mongodb_stays_a_three_member_replica_set():
     assert mongo["spec"]["replicas"] == 3
     assert "--replSet" in mongo["spec"]["template"]["spec"]["containers"][0]["args"]
     assert by_kind("PodDisruptionBudget")["mongodb"]["spec"]["maxUnavailable"] == 1
+
+
+def test_every_service_logs_in_to_the_broker_as_its_own_user_and_intake_has_its_hub_key():
+    from contract import brokeracl
+
+    deployments = by_kind("Deployment")
+    job = by_kind("Job")["rabbitmq-users"]["spec"]["template"]["spec"]["containers"][0]
+    assert job["command"][-4:-2] == ["contract.brokeracl", "apply"]
+    job_secrets = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in job["env"] if "valueFrom" in e}
+    for name in brokeracl.SERVICES:
+        container, = deployments[name]["spec"]["template"]["spec"]["containers"]
+        amqp, = [e for e in container["env"] if e["name"] == "AMQP_URI"]
+        assert amqp["valueFrom"]["secretKeyRef"] == {"name": f"lapor-broker-{name}", "key": "AMQP_URI"}
+        assert job_secrets[f"LAPOR_RABBIT_{name.upper()}_PASSWORD"] == {"name": f"lapor-broker-{name}", "key": "password"}
+    assert by_kind("ConfigMap")["lapor-config"]["data"]["LAPOR_DECLARE_EVENT_EXCHANGES"] == "false"
+    intake = deployments["intake"]["spec"]["template"]["spec"]
+    key_file = {e["name"]: e.get("value") for e in intake["containers"][0]["env"]}["LAPOR_HUB_KEY_FILE"]
+    mount, = intake["containers"][0]["volumeMounts"]
+    volume, = [v for v in intake["volumes"] if v["name"] == mount["name"]]
+    assert key_file.startswith(mount["mountPath"] + "/") and volume["secret"]["secretName"] == "lapor-hub-key"
