@@ -52,6 +52,6 @@ def test_prometheus_scrapes_every_service_and_each_rabbitmq_queue(stack):
     wait_for(targets_up, timeout=60, interval=1)
     queues = requests.get(f"{prometheus}/api/v1/query", params={"query": "rabbitmq_queue_messages_ready"},
                           timeout=5).json()["data"]["result"]
-    assert {"routing.events", "intake.events"} <= {q["metric"].get("queue") for q in queues}
+    assert {"routing.inbox", "intake.inbox"} <= {q["metric"].get("queue") for q in queues}
     rules = requests.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
     assert "LaporQueueBacklog" in {r["name"] for g in rules for r in g["rules"]}

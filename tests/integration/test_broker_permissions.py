@@ -85,7 +85,9 @@ def test_no_service_can_bind_a_queue_to_capture_rpc_calls_or_replies(servers, se
 
 
 def test_a_service_cannot_read_or_declare_another_services_queues(servers):
+    # notification may bind to intake's and routing's exchanges, yet not read their services' inboxes
     for action in (lambda ch: ch.basic_get("rpc-intake"), lambda ch: ch.basic_get("rpc.reply-intake-0"),
+                   lambda ch: ch.basic_get("intake.inbox"), lambda ch: ch.basic_get("routing.inbox"),
                    lambda ch: ch.queue_declare("intake.deadletters", durable=True),
                    lambda ch: ch.queue_delete("rpc-intake"), lambda ch: ch.exchange_delete("intake.events")):
         with connect(servers, "notification") as conn, pytest.raises(amqp.exceptions.AccessRefused):

@@ -70,7 +70,7 @@ def applied(mongo_client, service_config):
 def test_queue_is_quorum_and_a_poison_event_is_dead_lettered_after_the_limit(
         container_factory, service_config, mongo_client, servers):
     start_probe(container_factory, service_config, EVENT_DELIVERY_LIMIT=2)
-    api = f"{servers['api_uri']}/api/queues/{quote(service_config['vhost'], safe='')}/probe.events"
+    api = f"{servers['api_uri']}/api/queues/{quote(service_config['vhost'], safe='')}/probe.inbox"
     queue = requests.get(api, timeout=5).json()
     assert queue["type"] == "quorum" and queue["arguments"]["x-delivery-limit"] == 2
     assert queue["arguments"]["x-dead-letter-exchange"] == "lapor.deadletter"
@@ -151,4 +151,26 @@ def test_migrate_moves_what_a_per_handler_queue_still_holds(container_factory, s
     moved = deadletters.migrate(service_config["AMQP_URI"], servers["api_uri"], "probe")
     assert moved == [{"queue": legacy, "event_type": "case_rated", "moved": 1}]
     wait_for(lambda: applied(mongo_client, service_config) == {payload["event_id"]: 1})
+    assert deadletters.legacy_queues(servers["api_uri"], service_config["vhost"], "probe") == []
+
+
+def test_migrate_moves_what_the_queue_under_its_first_name_still_holds(container_factory, service_config,
+                                                                      mongo_client, servers):
+    """The batch queue was first named <service>.events, like the service's exchange (issue 13: a
+    consumer's read right on that exchange also opened the queue); migrate empties it into the inbox."""
+    start_probe(container_factory, service_config)
+    old, payload = "probe.events", rated(1)[0]
+    with Connection(service_config["AMQP_URI"]) as conn:
+        channel = conn.channel()
+        channel.queue_declare(old, durable=True, auto_delete=False, arguments={"x-queue-type": "quorum"})
+        channel.queue_bind(old, "followup.events", events.CASE_RATED)
+        Producer(channel).publish(payload, exchange=Exchange("followup.events", type="topic", passive=True),
+                                  routing_key=events.CASE_RATED, serializer="json")
+    wait_for(lambda: applied(mongo_client, service_config) == {payload["event_id"]: 1})  # the inbox's copy
+    duplicates = handled("duplicate")
+    moved = deadletters.migrate(service_config["AMQP_URI"], servers["api_uri"], "probe")
+    assert moved == [{"queue": old, "event_type": None, "moved": 1}]
+    # the old queue's copy reaches the inbox with its event type and is recognised as applied
+    wait_for(lambda: handled("duplicate") == duplicates + 1)
+    assert applied(mongo_client, service_config) == {payload["event_id"]: 1}
     assert deadletters.legacy_queues(servers["api_uri"], service_config["vhost"], "probe") == []

@@ -11,7 +11,7 @@ entrypoint fed by it::
     def consume_events(self, batch):
         return apply_batch(self, batch, EVENTS)
 
-The entrypoint's own thread consumes the service's queue ``<service>.events`` (bound to every event
+The entrypoint's own thread consumes the service's queue ``<service>.inbox`` (bound to every event
 type of the table on its source's exchange) with a bounded prefetch, so event work never fills the
 worker pool that HTTP and RPC share.  It takes what is already there, up to ``EVENT_BATCH_SIZE``
 (a lone event is handled at once; ``EVENT_BATCH_MAX_WAIT_SECONDS`` may let a batch fill) and runs
@@ -71,7 +71,9 @@ OUTCOME_LABELS = {"applied": "applied", "duplicate": "duplicate", "dead": "dead_
 
 
 def queue_name(service: str) -> str:
-    return f"{service}.events"
+    # not "<service>.events", the name of the service's own exchange: a consumer needs read on a
+    # source's exchange to bind to it, and that right would also let it read a queue of that name
+    return f"{service}.inbox"
 
 
 def dead_letter_queue_name(service: str) -> str:

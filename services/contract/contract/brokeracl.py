@@ -10,7 +10,7 @@ Each service logs in as ``lapor-<service>`` (its own password, from its own secr
   of ``intake.reporter_contact``;
 - bind its queue on the exchanges of the services whose events it consumes, with their event types
   as keys only (no wildcards);
-- declare, bind and consume only its own queues (``<service>.events``, ``<service>.deadletters``,
+- declare, bind and consume only its own queues (``<service>.inbox``, ``<service>.deadletters``,
   ``rpc-<service>``, ``rpc.reply-<service>-*``, intake's hub queues) and publish its dead letters.
 It declares no other service's exchange: the operator declares the shared exchanges (:func:`apply`,
 ``SHARED_EXCHANGES``) and the services run with ``DECLARE_EVENT_EXCHANGES: false``.
@@ -82,7 +82,7 @@ def event_types(source: str) -> list[str]:
 
 def _consumed_queues(service: str) -> list[str]:
     """The queues the service declares and consumes (its reply queues: nameko's and contract.auth's)."""
-    queues = [_name(f"{service}.events"), f"rpc-{service}",
+    queues = [_name(f"{service}.inbox"), f"rpc-{service}",
               rf"rpc\.reply-{service}-{UUID}", rf"rpc\.reply-standalone_rpc_proxy-{UUID}"]
     if service == "intake":  # the hub events handlers (nameko @event_handler) and the hub inbox
         queues += [r"evt-(routing|followup)-[a-z_]+--intake\.[a-z_]+", r"lapor\.hubs\.in"]
@@ -100,8 +100,7 @@ def _declared_queues(service: str) -> list[str]:
 def vhost_permissions(service: str) -> dict[str, str]:
     """configure / write / read regexes of the service's user (resource names, anchored)."""
     consumed, declared = _consumed_queues(service), _declared_queues(service)
-    # exchanges: its own <service>.events has the name of its queue (in ``consumed``)
-    exchanges = [RPC_EXCHANGE, _name(DEAD_LETTER_EXCHANGE)]
+    exchanges = [RPC_EXCHANGE, _name(DEAD_LETTER_EXCHANGE), _name(f"{service}.events")]
     if service == "intake":
         exchanges.append(r"lapor\.hubs\.(in|dead|out)")
     sources = [_name(f"{source}.events") for source in CONSUMES[service]]

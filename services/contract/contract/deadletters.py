@@ -8,7 +8,8 @@
 ``replay`` publishes each back to the exchange it came from, with its event type as routing key
 (the consumer's processed-event markers make a replay of an applied event harmless), and removes it.
 ``migrate`` is for a broker that ran the per-handler queues of nameko's ``@event_handler``
-(``evt-<source>-<type>--<service>.<method>``): it moves what they still hold into the service's
+(``evt-<source>-<type>--<service>.<method>``) or the service's queue under its first name
+``<service>.events`` (now ``<service>.inbox``): it moves what they still hold into the service's
 queue (event type in a header, so no other service sees it twice) and deletes them, since they
 would otherwise collect a copy of every event for ever.
 """
@@ -24,7 +25,7 @@ from kombu import Connection, Exchange, Producer
 
 import requests
 
-from contract.batch import EVENT_TYPE_HEADER, REASON_HEADER, dead_letter_queue, queue_name
+from contract.batch import EVENT_TYPE_HEADER, REASON_HEADER, dead_letter_queue, event_type_of, queue_name
 
 
 def origin(message) -> tuple[str, str, str]:
@@ -74,7 +75,7 @@ def legacy_queues(api: str, vhost: str, service: str) -> list[str]:
     found = requests.get(f"{api.rstrip('/')}/api/queues/{quote(vhost, safe='')}", timeout=10)
     found.raise_for_status()
     return sorted(q["name"] for q in found.json()
-                  if q["name"].startswith("evt-") and f"--{service}." in q["name"])
+                  if q["name"].startswith("evt-") and f"--{service}." in q["name"] or q["name"] == f"{service}.events")
 
 
 def migrate(amqp_uri: str, api: str, service: str) -> list[dict]:
@@ -85,11 +86,13 @@ def migrate(amqp_uri: str, api: str, service: str) -> list[dict]:
         channel = conn.channel()
         producer = Producer(conn.channel())
         for name in legacy_queues(api, vhost, service):
-            event_type = name.split("--", 1)[0].split("-", 2)[2]
+            # evt-<source>-<type>--<service>.<method>, or the batch queue's first name <service>.events
+            event_type = name.split("--", 1)[0].split("-", 2)[2] if name.startswith("evt-") else None
             moved = 0
             while (message := channel.basic_get(name, no_ack=False)) is not None:
                 producer.publish(message.body, exchange="", routing_key=queue_name(service),
-                                 headers={**(message.headers or {}), EVENT_TYPE_HEADER: event_type},
+                                 headers={**(message.headers or {}),
+                                          EVENT_TYPE_HEADER: event_type or event_type_of(message) or ""},
                                  content_type=message.content_type, content_encoding=message.content_encoding,
                                  delivery_mode=2)
                 channel.basic_ack(message.delivery_tag)
