@@ -1,6 +1,8 @@
 """What enters and leaves assessment: self-assessments, targets, KPIs, public statistics.
 The satisfaction survey's schemas are in ``survey_schemas``; the OpenAPI description in ``openapi_doc``."""
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, fields, validate
+
+from contract.schema import Schema
 
 from assessment.kpi import DIMENSIONS
 

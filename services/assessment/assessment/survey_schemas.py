@@ -1,5 +1,7 @@
 """What enters and leaves the satisfaction survey (Survei Kepuasan Masyarakat, PermenPANRB 14/2017)."""
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, fields, validate
+
+from contract.schema import Schema
 
 from assessment.schemas import CODE, TEXT, TemplateHeader
 from assessment.survey import CHANNELS, PROFILE_FIELDS

@@ -26,12 +26,13 @@ import time
 
 import eventlet
 from eventlet.semaphore import Semaphore
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, fields, validate
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from contract import web
 from contract.errors import ApiError, error
+from contract.schema import Schema
 
 log = logging.getLogger(__name__)
 

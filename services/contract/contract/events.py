@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
 from contract.ids import hub_of, new_event_id, parse_tracking_id
+from contract.schema import Schema
 from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 
 SCHEMA_VERSION = 1

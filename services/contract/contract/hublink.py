@@ -32,9 +32,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 import yaml
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, ValidationError, fields, validate, validates_schema
 
 from contract import hubnet
+from contract.schema import Schema
 
 LINK_USER_TAG = "lapor-hub-link"
 SHOVEL_PREFIX = hubnet.shovel_name("")

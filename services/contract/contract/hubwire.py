@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
 from contract.ids import HUB_CODE, parse_tracking_id
+from contract.schema import Schema
 from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 
 SCHEMA_VERSION = 1

@@ -1,7 +1,9 @@
 """What enters and leaves follow-up over HTTP and RPC, and its part of the public OpenAPI."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
+
+from contract.schema import Schema
 
 from followup.indicator import COLOURS
 

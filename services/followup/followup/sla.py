@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+
+from contract.schema import Schema
 
 MATCH_KEYS = ("classification", "category_code", "agency_code", "urgency", "region_code", "channel")
 STAGES = ("verification", "follow_up")

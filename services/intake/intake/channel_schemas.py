@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
+from contract.schema import Schema
 from contract.vocab import LANGUAGES, OFFLINE_CHANNELS
 from intake.schemas import PHONE, MissingItemOut, ReportIn
 

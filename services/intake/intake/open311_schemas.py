@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, ValidationError, fields, validate, validates_schema
 
+from contract.schema import Schema
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 from intake.schemas import CATEGORY_CODE, PHONE, REGION_CODE
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates
+from marshmallow import EXCLUDE, RAISE, ValidationError, fields, post_load, pre_load, validate, validates
 
+from contract.schema import Schema
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS, LANGUAGES, STATUSES
 
 REGION_CODE = re.compile(r"^\d{2}(\.?\d{2})?$")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
+
+from contract.schema import Schema
 
 from notification.domain import CHANNELS, CONSUMED
 

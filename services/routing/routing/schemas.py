@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, ValidationError, fields, pre_load, validate, validates_schema
 
 from contract.auth import ROLES
 from contract.hubnet import TIERS
+from contract.schema import Schema
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 
 CODE = validate.Regexp(re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"), error="Not a valid code.")
