@@ -13,81 +13,15 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 mkdir -p "$dir/tmp" "$dir/logs"
 chmod 1777 "$dir/tmp"
 
-port_of() {
-  case "$1" in intake) echo $((LAPOR_HTTP_PORT + 1));; routing) echo $((LAPOR_HTTP_PORT + 2));;
-    followup) echo $((LAPOR_HTTP_PORT + 3));; notification) echo $((LAPOR_HTTP_PORT + 4));;
-    assessment) echo $((LAPOR_HTTP_PORT + 5));; esac
-}
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
-# The answers for errors nginx itself gives (or an upstream's 502-504): the API's error format,
-# and the Open311 error list under /open311/ (XML for .xml paths); never nginx's HTML page.
-error_file() {  # STATUS CODE ENGLISH INDONESIAN
-  printf '{"errors": [{"field": null, "code": "%s", "message": "%s", "message_id": "%s"}]}' "$2" "$3" "$4" \
-    > "$dir/__errors/$1.json"
-  printf '[{"code": %s, "description": "%s"}]' "$1" "$3" > "$dir/__errors/$1.open311.json"
-  printf '<?xml version="1.0" encoding="utf-8"?><errors><error><code>%s</code><description>%s</description></error></errors>' \
-    "$1" "$3" > "$dir/__errors/$1.open311.xml"
-}
-
-write_errors() {
-  mkdir -p "$dir/__errors"
-  error_file 400 bad_request "The request is malformed." "Permintaan tidak berbentuk dengan benar."
-  error_file 405 method_not_allowed "This method is not allowed here; see the Allow header." \
-    "Metode ini tidak diizinkan di sini; lihat header Allow."
-  error_file 413 too_large "The request is too large (at most 25 MB)." "Permintaan terlalu besar (paling besar 25 MB)."
-  error_file 414 too_large "The request address is too long." "Alamat permintaan terlalu panjang."
-  error_file 503 unavailable "The service did not answer. If this request made a change, it may or may not be recorded: resend it with the same Idempotency-Key after Retry-After seconds." \
-    "Layanan tidak menjawab. Jika permintaan ini mengubah data, perubahan mungkin tercatat atau tidak: kirim ulang dengan Idempotency-Key yang sama setelah Retry-After detik."
-  chmod -R a+rX "$dir/__errors"
-}
-
+# nginx.conf and the answers for errors nginx itself gives (or an upstream's 502-504) in the API's
+# error format: deploy/local/nginx_conf.py, the same source as the Kubernetes front door's.
 write_conf() {
-  write_errors
   PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/intake:$LAPOR_ROOT/services/routing:$LAPOR_ROOT/services/followup:$LAPOR_ROOT/services/notification:$LAPOR_ROOT/services/assessment" \
     "$LAPOR_PYTHON" "$here/openapi.py" "http://127.0.0.1:$LAPOR_HTTP_PORT" > "$dir/openapi.json"
   chmod 644 "$dir/openapi.json"
-  {
-    echo "worker_processes 1;"
-    echo "pid $pidfile;"
-    echo "error_log $dir/logs/error.log warn;"
-    echo "events { worker_connections 1024; }"
-    echo "http {"
-    echo "  access_log $dir/logs/access.log;"
-    echo "  client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;"
-    echo "  fastcgi_temp_path $dir/tmp/fastcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;"
-    echo "  client_max_body_size 25m;"
-    echo "  server_tokens off;"
-    echo "  map \$uri \$lapor_error_ext { ~^/open311/.*\\.xml\$ .open311.xml; ~^/open311/ .open311.json; default .json; }"
-    echo "  charset_types application/json text/xml;"
-    echo "  server {"
-    echo "    listen 127.0.0.1:$LAPOR_HTTP_PORT;"
-    echo "    proxy_http_version 1.1;"
-    echo "    proxy_set_header Host \$host;"
-    echo "    proxy_set_header X-Forwarded-For \$remote_addr;"
-    echo "    proxy_set_header X-Forwarded-Proto \$scheme;"
-    echo "    proxy_set_header Connection \"\";"
-    echo "    location = /openapi.json { default_type application/json; alias $dir/openapi.json; }"
-    echo "    location = /api { default_type application/json; return 200 '{\"name\": \"LAPOR-Hub\", \"hub\": \"$LAPOR_HUB_CODE\", \"openapi\": \"/openapi.json\"}'; }"
-    grep -v '^#' "$here/routes.txt" | while read -r prefix svc; do
-      [ -n "$prefix" ] || continue
-      if [ "$prefix" = "/" ]; then  # the home page only: unknown paths keep the JSON 404 below
-        echo "    location = / { proxy_pass http://127.0.0.1:$(port_of "$svc"); }"; continue
-      fi
-      echo "    location ^~ $prefix { proxy_pass http://127.0.0.1:$(port_of "$svc"); }"
-    done
-    echo "    location / { default_type application/json; return 404 '{\"errors\": [{\"field\": null, \"code\": \"not_found\", \"message\": \"No such endpoint; see /openapi.json.\", \"message_id\": \"Alamat tidak dikenal; lihat /openapi.json.\"}]}'; }"
-    echo "    error_page 400 494 /__errors/400\$lapor_error_ext;"
-    echo "    error_page 405 /__errors/405\$lapor_error_ext;"
-    echo "    error_page 413 /__errors/413\$lapor_error_ext;"
-    echo "    error_page 414 /__errors/414\$lapor_error_ext;"
-    echo "    error_page 502 503 504 =503 /__errors/503\$lapor_error_ext;"
-    echo "    location ^~ /__errors/ { internal; root $dir; charset utf-8; types { application/json json; text/xml xml; } }"
-    echo "    location ^~ /__errors/405 { internal; root $dir; charset utf-8; types { application/json json; text/xml xml; } add_header Allow \"GET, HEAD\" always; }"
-    echo "    location ^~ /__errors/503 { internal; root $dir; charset utf-8; types { application/json json; text/xml xml; } add_header Retry-After 5 always; }"
-    echo "  }"
-    echo "}"
-  } > "$dir/nginx.conf"
+  "$LAPOR_PYTHON" "$here/nginx_conf.py" local "$dir" "$LAPOR_HTTP_PORT" "$LAPOR_HUB_CODE"
 }
 
 start() {
