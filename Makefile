@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs stop status test test-unit bench lint logs outbox clean token signin-link
+.PHONY: install run run-hubs stop status test test-unit bench fuzz lint logs outbox clean token signin-link
 
 install:
 	@deploy/local/install.sh
@@ -45,6 +45,10 @@ test-unit: install
 
 bench: install
 	@bash bench/run.sh
+
+fuzz: install  ## schemathesis on a stack of its own (offset 170): every operation, 300 cases [EXAMPLES=300 SERVICE=intake]
+	@$(PY) tests/fuzz/stack_fuzz.py --offset $${FUZZ_OFFSET:-170} --examples $${EXAMPLES:-300} \
+	  $${SERVICE:+--service $$SERVICE}
 
 lint: install
 	@$(VENV)/bin/ruff check services tests bench deploy

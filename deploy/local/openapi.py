@@ -39,6 +39,46 @@ def _resolve(node):
     return node
 
 
+OPERATIONS = ("get", "put", "post", "patch", "delete")
+OPEN311_ERRORS = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                  "text/xml": {"schema": {"type": "string"}}}
+
+
+def standard_responses(document: dict) -> dict:
+    """Every answer the shared mechanisms can give, on every operation that can get it (issue 13: a
+    fuzzer finds no undocumented status): 400 for any input (contract.http, the front door's own 400),
+    401/403 where an official's token is required (contract.auth), 404 where the path names something
+    (and for an unknown Open311 format), 413 for a body over the front door's limit, 503 with
+    Retry-After everywhere (the store or a service unreachable: contract.store, the front door).
+    Under /open311/ in the standard's error list, elsewhere in the contract's error format."""
+    errors = {"$ref": "#/components/schemas/Errors"}
+    for path, item in document["paths"].items():
+        open311 = path.startswith("/open311/")
+        content = OPEN311_ERRORS if open311 else {"application/json": {"schema": errors}}
+        for method, operation in item.items():
+            if method not in OPERATIONS:
+                continue
+            responses = operation.setdefault("responses", {})
+            parameters = operation.get("parameters", []) + item.get("parameters", [])
+
+            def add(status: str, description: str, **extra) -> None:
+                responses.setdefault(status, {"description": description, "content": content, **extra})
+
+            if parameters or "requestBody" in operation or "{" in path:
+                add("400", "Invalid input (each problem names its field)")
+            security = operation.get("security", document.get("security")) or []
+            if security and {} not in security:
+                add("401", "No valid official token (Authorization: Bearer ...)")
+                add("403", "The official's role or scope does not allow this")
+            if "{" in path:
+                add("404", "Not found")
+            if "requestBody" in operation:
+                add("413", "The request is too large (the front door's limit: 25 MB)")
+            add("503", "The store or the service is unreachable; resend (with the same Idempotency-Key) after "
+                       "Retry-After seconds", headers={"Retry-After": {"schema": {"type": "integer"}}})
+    return document
+
+
 def build(base_url: str) -> dict:
     spec = APISpec(title="LAPOR-Hub API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
@@ -62,7 +102,7 @@ def build(base_url: str) -> dict:
             spec.components.schema(name, schema=schema)
         for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
             spec.path(path=path, operations=_resolve(copy.deepcopy(operations)))
-    return spec.to_dict()
+    return standard_responses(spec.to_dict())
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import sys
 
 from marshmallow import ValidationError
 
-from contract import csvfile, sealing
+from contract import csvfile, errors, sealing
 from contract.auth import token_hash
 from contract.config import load_config
 from contract.store import acquire_client, database_name, release_client, utcnow
@@ -97,7 +97,8 @@ def open311_keys(config: dict, action: str, client: str | None) -> int:
         try:
             client = ApiKeyIn().load({"client": client})["client"]
         except ValidationError as exc:
-            print(f"client: {exc.messages['client'][0]}", file=sys.stderr)
+            for item in errors.from_validation_error(exc).errors:
+                print(f"{item['field']}: {item['message']}", file=sys.stderr)
             return 2
     uri = config.get("MONGODB_URI")
     client_of_store = acquire_client(uri)

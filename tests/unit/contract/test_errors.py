@@ -64,3 +64,19 @@ def test_unknown_codes_in_routing_are_told_in_indonesian():
     assert refused.message_id == "Instansi tidak dikenal: X-1."
     problems = registry.registry_problems({"units": [{"code": "U1", "agency_code": "NOPE"}]}, {})
     assert problems and all("(agency)" not in p["message_id"] for p in problems)
+
+
+def test_every_403_names_what_it_refuses_in_one_language():
+    """Each forbidden("...") the services raise has its Indonesian text: message_id never mixes languages."""
+    import re
+    from pathlib import Path
+
+    from contract.auth import FORBIDDEN_ID, forbidden
+
+    services = Path(__file__).resolve().parents[3] / "services"
+    raised = {m for path in services.rglob("*.py") for m in re.findall(r'\bforbidden\("([^"]+)"\)', path.read_text())}
+    assert raised and raised <= set(FORBIDDEN_ID), raised - set(FORBIDDEN_ID)
+    for what in raised | {"something new"}:
+        item, = forbidden(what).errors
+        assert what not in item["message_id"] and item["message_id"].startswith("Peran atau cakupan Anda")
+    assert forbidden().errors[0]["message_id"] == "Peran atau cakupan Anda tidak mengizinkan tindakan ini."
