@@ -200,6 +200,10 @@ def test_the_kubernetes_front_doors_error_files_are_in_the_api_format():
         assert set(item) == {"field", "code", "message", "message_id"} and item["message_id"] != item["message"]
         assert json.loads(files[f"{status}.open311.json"])[0]["code"] == status
         assert ElementTree.fromstring(files[f"{status}.open311.xml"]).find("error/code").text == str(status)
+    # an upstream that did not answer may have recorded the request: the 503 says so and how to resend (issue 13)
+    unavailable, = json.loads(files["503.json"])["errors"]
+    assert "may or may not" in unavailable["message"] and "Idempotency-Key" in unavailable["message"]
+    assert "mungkin" in unavailable["message_id"] and "Idempotency-Key" in unavailable["message_id"]
     pod = by_kind("Deployment")["frontdoor"]["spec"]["template"]["spec"]
     mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
     volumes = {v["name"]: v["configMap"]["name"] for v in pod["volumes"]}
