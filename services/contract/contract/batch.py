@@ -110,6 +110,7 @@ def _repository(service) -> Repository:
 def _apply(repo: Repository, service, table: dict, loaded: list[tuple[int, str, dict]]) -> dict[int, str]:
     def work(uow):
         uow.batch = [event for _, _, event in loaded]
+        uow.batch_types = [event_type for _, event_type, _ in loaded]
         ids = [event["event_id"] for _, _, event in loaded]
         done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session)}
         outcomes = {}

@@ -1,10 +1,18 @@
 """The outbox relay: publishes staged events once the write that caused them is durable.
 
 Entrypoints stage events in the outbox collection in the same transaction as their write; the
-commit wakes the relay (``contract.unit_of_work.wake_relay``).  A managed thread per container publishes pending events to the
-service's nameko event exchange (persistent, with publisher confirms, ``mandatory`` so an event
-nobody is bound to yet stays pending) and marks them dispatched.  While RabbitMQ is down,
-events wait in the store and are retried with backoff: nothing accepted is lost.
+commit wakes the relay (``contract.unit_of_work.wake_relay``) and hands it the entries it committed.
+A managed thread per container publishes pending events to the service's nameko event exchange
+(persistent, with publisher confirms, ``mandatory`` so an event nobody is bound to yet stays
+pending) and marks them dispatched.  While RabbitMQ is down, events wait in the store and are
+retried with backoff: nothing accepted is lost.
+
+Store work per pass: the entries handed over by this process's commits are published without being
+read back; the store is read for due entries only on the first pass, every ``IDLE_POLL_SECONDS``
+(entries staged by another process, a crash's leftovers) and when a retry is due.  Published entries
+are marked dispatched with one ``update_many`` for up to ``MARK_DELAY_SECONDS`` of passes (always
+before the store is read again).  A crash before that write publishes them again on restart: every
+consumer is idempotent (``processed_events``).
 """
 from __future__ import annotations
 
@@ -24,6 +32,7 @@ from contract.store import DEFAULT_URI, OUTBOX, acquire_client, database_name, r
 log = logging.getLogger(__name__)
 
 BATCH = 200
+MARK_DELAY_SECONDS = 0.5  # published entries are marked dispatched together, at most this much later
 # commits in this process wake the relay; the poll is the safety net (events staged by another
 # process, e.g. a CLI, and retries, which set their own earlier wake-up)
 IDLE_POLL_SECONDS = 15.0
@@ -62,6 +71,10 @@ class OutboxRelay(DependencyProvider):
         self.publisher = BatchPublisher(config[AMQP_URI_CONFIG_KEY])
         self._next_backlog_count = 0.0
         self._retry_at = float("inf")
+        self._fresh: list[dict] = []  # entries committed in this process, handed over by the commit
+        self._poll_at = 0.0  # the next read of the store for due entries (at once on start)
+        self._unmarked: list = []  # ids published but not yet marked dispatched
+        self._mark_at = float("inf")
         self.loop = WakeableLoop(f"{self.service_name}.outbox_relay", self.relay_once, self._next_pass_in)
 
     def start(self):
@@ -71,6 +84,7 @@ class OutboxRelay(DependencyProvider):
     def stop(self):
         unit_of_work.unregister_relay(self.database, self.wake)
         self.loop.stop()
+        self._mark_published()
         self.publisher.close()
         release_client(self.uri, self.service_name)
 
@@ -83,25 +97,58 @@ class OutboxRelay(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return OutboxHandle(self)
 
-    def wake(self):
+    def wake(self, entries: list[dict] | None = None):
+        """Publish soon; ``entries``: outbox documents just committed (published without a read)."""
+        if entries:
+            self._fresh.extend(entries)
+        else:
+            self._poll_at = 0.0
         self.loop.wake()
 
-    def relay_once(self) -> bool:
-        """Publish one batch of due events (one wait for all their confirms, one write for those
-        published); True when more may be waiting."""
-        now = utcnow()
+    def _due(self, now) -> list[dict]:
+        """The entries to publish in this pass: those handed over, else (when a read is due) the store's."""
+        if self._retry_at <= time.monotonic():
+            self._retry_at, self._poll_at = float("inf"), 0.0
+        if time.monotonic() < self._poll_at:
+            due, self._fresh = self._fresh[:BATCH], self._fresh[BATCH:]
+            return due
+        self._mark_published()  # what the store says is pending must not include what was published
+        self._poll_at = time.monotonic() + IDLE_POLL_SECONDS
         due = list(self.collection.find(
             {"dispatched_at": None, "next_attempt_at": {"$lte": now}},
         ).sort([("next_attempt_at", 1)]).limit(BATCH))
+        found = {e["_id"] for e in due}
+        self._fresh = [e for e in self._fresh if e["_id"] not in found]
+        if len(due) == BATCH:
+            self._poll_at = 0.0  # more may be waiting in the store
+        return due
+
+    def _mark_published(self) -> None:
+        """One write for every entry published since the last: dispatched."""
+        if not self._unmarked:
+            return
+        ids, self._unmarked, self._mark_at = self._unmarked, [], float("inf")
+        self.collection.update_many({"_id": {"$in": ids}}, {"$set": {"dispatched_at": utcnow()},
+                                                            "$inc": {"attempts": 1}})
+
+    def relay_once(self) -> bool:
+        """Publish one batch of due events (one wait for all their confirms; marked dispatched together
+        with the next passes'); True when more may be waiting."""
+        now = utcnow()
+        due = self._due(now)
         if not due:
+            if time.monotonic() >= self._mark_at:
+                self._mark_published()
             self._update_backlog_gauge()
-            return False
+            return bool(self._fresh)
         outcomes = self.publisher.publish([self._message(e) for e in due])
         published = [e for e in due if outcomes[e["_id"]] == "published"]
         if published:
-            # one write for the whole pass; a crash before it re-publishes (consumers are idempotent)
-            self.collection.update_many({"_id": {"$in": [e["_id"] for e in published]}},
-                                        {"$set": {"dispatched_at": utcnow()}, "$inc": {"attempts": 1}})
+            # marked in one write with the next passes'; a crash before it re-publishes (consumers are idempotent)
+            self._unmarked.extend(e["_id"] for e in published)
+            self._mark_at = min(self._mark_at, time.monotonic() + MARK_DELAY_SECONDS)
+            if len(self._unmarked) >= BATCH or time.monotonic() >= self._mark_at:
+                self._mark_published()
             for entry in published:
                 self.published(entry)
                 metrics.EVENTS_PUBLISHED.labels(self.service_name, entry["event_type"]).inc()
@@ -121,7 +168,7 @@ class OutboxRelay(DependencyProvider):
                 metrics.EVENT_PUBLISH_FAILURES.labels(self.service_name, entry["event_type"]).inc()
             self._retry_at = min(self._retry_at, time.monotonic() + retry_in)
         self._update_backlog_gauge()
-        return len(due) == BATCH and not failed
+        return not failed and (bool(self._fresh) or self._poll_at == 0.0)
 
     def _message(self, entry: dict) -> dict:
         """What to publish for an outbox entry: an event on the service's exchange, or a message for
@@ -134,10 +181,12 @@ class OutboxRelay(DependencyProvider):
                 "routing_key": entry["event_type"], "body": entry["payload"], "properties": {}}
 
     def _next_pass_in(self) -> float:
-        """Idle: a long poll (commits wake the relay); sooner when a retry is due."""
+        """Idle: a long poll (commits wake the relay); sooner when a retry or a marking is due."""
         if self._retry_at <= time.monotonic():
             self._retry_at = float("inf")
-        return max(0.05, min(IDLE_POLL_SECONDS, self._retry_at - time.monotonic()))
+            self._poll_at = 0.0
+        return max(0.05, min(IDLE_POLL_SECONDS, self._retry_at - time.monotonic(),
+                             self._mark_at - time.monotonic()))
 
     def _update_backlog_gauge(self) -> None:
         if time.monotonic() < self._next_backlog_count:

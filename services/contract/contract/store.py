@@ -120,12 +120,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class StaleWrite(PyMongoError):
-    """A conditional write found the document changed since it was read (another worker committed
-    first).  Labelled transient: the driver runs the whole transaction (the batch) again."""
-
-    def __init__(self, what: str):
-        super().__init__(f"{what} changed since it was read", error_labels=["TransientTransactionError"])
+StaleWrite = unit_of_work.StaleWrite
 
 
 STORE_RETRY_AFTER_SECONDS = 5
@@ -161,7 +156,7 @@ class Repository:
         uow = unit_of_work.current()
         if uow is not None:
             return work(uow.session)
-        staged: list[bool] = []
+        staged: list[dict] = []  # the outbox entries written (handed to the relay after the commit)
 
         def txn(session):
             staged.clear()
@@ -174,7 +169,7 @@ class Repository:
         with self.client.start_session() as session:
             result = session.with_transaction(txn, write_concern=WriteConcern("majority"))
         if staged:
-            unit_of_work.wake_relay(self.db.name)
+            unit_of_work.wake_relay(self.db.name, staged)
         return result
 
     _staging: dict[int, list] = {}
@@ -187,34 +182,62 @@ class Repository:
         else:
             call()
 
-    def read_for_batch(self, collection: str, key: str, _id, projection: dict, session) -> dict | None:
-        """The document ``_id`` of ``collection``; in a unit of work, read with one ``$in`` query for
-        every event of the batch (by the events' ``key`` field) the first time, then from that read.
-        The caller keeps the returned document up to date with what it writes."""
+    def read_for_batch(self, collection: str, key: str | Callable[[str, dict], Any], value, projection: dict | None,
+                       session, field: str = "_id") -> dict | None:
+        """The document of ``collection`` whose ``field`` (default ``_id``) is ``value``; in a unit of
+        work, read with one ``$in`` query for every event of the batch (by the events' ``key`` field, or
+        ``key(event_type, event)`` -> values) the first time, then from that read and from what the
+        batch saved.  The caller keeps the returned document up to date with what it writes
+        (``save_later`` or ``remember``)."""
         uow = unit_of_work.current()
         if uow is None:
-            return self.db[collection].find_one({"_id": _id}, projection, session=session)
-        docs = uow.read_ahead.get(collection)
-        if docs is None or _id not in docs:
-            ids = list({e[key] for e in uow.batch if e.get(key)} | {_id})
-            found = {d["_id"]: d for d in self.db[collection].find({"_id": {"$in": ids}}, projection, session=session)}
-            docs = uow.read_ahead[collection] = {**(docs or {}), **found, **{i: None for i in ids if i not in found}}
-        return docs.get(_id)
+            return self.db[collection].find_one({field: value}, projection, session=session)
+        return uow.read(collection, key, value, projection, field)
 
     def remember(self, collection: str, doc: dict) -> None:
         """After writing ``doc``: what ``read_for_batch`` returns for it in the rest of the batch."""
         uow = unit_of_work.current()
-        if uow is not None and collection in uow.read_ahead:
-            uow.read_ahead[collection][doc["_id"]] = doc
+        if uow is not None:
+            uow.remember(collection, doc)
+
+    def save_later(self, collection: str, doc: dict, session, expect: dict | None = None, upsert: bool = False,
+                   stale: Callable[[], Exception] | None = None) -> None:
+        """Insert ``doc``, or replace the stored one if it still has the ``expect``-ed fields, or upsert
+        it.  In a unit of work: once, at its commit, with the batch's other documents of that collection
+        in one ``bulk_write`` (a stale replace then makes the whole batch run again); elsewhere at once
+        (a stale replace raises ``stale()``, default StaleWrite)."""
+        uow = unit_of_work.current()
+        if uow is not None:
+            uow.save(collection, doc, expect, upsert)
+        elif expect is None and not upsert:
+            self.db[collection].insert_one(doc, session=session)
+        elif not self.db[collection].replace_one({"_id": doc["_id"], **(expect or {})}, doc, upsert=upsert,
+                                                 session=session).matched_count and not upsert:
+            raise (stale or (lambda: StaleWrite(f"a document of {collection}")))()
 
     def insert_later(self, collection: str, doc: dict, session) -> None:
         """Insert ``doc``; in a unit of work, with the batch's other documents of that collection in one
-        ``insert_many`` at its commit (nothing of the batch may read it before)."""
+        ``bulk_write`` at its commit (read back within the batch only through ``read_for_batch``)."""
+        self.save_later(collection, doc, session)
+
+    def update_later(self, collection: str, requests: list, session) -> None:
+        """Apply commutative updates (``UpdateOne``s: counters' ``$inc``); in a unit of work, with the
+        batch's others of that collection in one ``bulk_write`` at its commit, else in one at once."""
         uow = unit_of_work.current()
         if uow is not None:
-            uow.inserts.setdefault(collection, []).append(doc)
-        else:
-            self.db[collection].insert_one(doc, session=session)
+            for request in requests:
+                uow.update(collection, request)
+        elif requests:
+            self.db[collection].bulk_write(requests, ordered=True, session=session)
+
+    def batch_memo(self, key, read: Callable[[], Any]) -> Any:
+        """``read()`` once per unit of work (what no event of a batch changes: policies, subscriptions)."""
+        uow = unit_of_work.current()
+        if uow is None:
+            return read()
+        if key not in uow.memo:
+            uow.memo[key] = read()
+        return uow.memo[key]
 
     def stage_events(self, session, events: list[dict]) -> None:
         """Write events to the outbox inside the caller's transaction (in a unit of work: collected,
@@ -225,22 +248,25 @@ class Repository:
         if uow is not None:
             uow.events.extend(events)
             return
-        self.write_outbox(session, events)
+        entries = self.write_outbox(session, events)
         staged = self._staging.get(id(session))
         if staged is not None:
-            staged.append(True)
+            staged.extend(entries)
 
-    def write_outbox(self, session, events: list[dict]) -> None:
+    def write_outbox(self, session, events: list[dict]) -> list[dict]:
+        """Insert outbox entries for ``events``; the entries written."""
         if not events:
-            return
+            return []
         now = utcnow()
-        self.db[OUTBOX].insert_many([
+        entries = [
             {"_id": e.get("id") or e["payload"]["event_id"], "event_type": e["event_type"],
              "source": e["source"], "payload": e["payload"], "created_at": now,
              "next_attempt_at": now, "attempts": 0, "dispatched_at": None, "last_error": None,
              # a message for another exchange than the service's events (hub links, issue 14)
              **{k: e[k] for k in ("exchange", "routing_key", "properties") if k in e}}
-            for e in events], session=session)
+            for e in events]
+        self.db[OUTBOX].insert_many(entries, session=session)
+        return entries
 
     def unit_of_work(self, work: Callable[[unit_of_work.UnitOfWork], Any]) -> Any:
         """Run ``work(uow)`` as one unit of work: one transaction, markers and outbox in bulk."""

@@ -2,40 +2,67 @@
 
 A batch worker opens one session and one transaction; every repository verb called while it runs
 (``Repository.once``, ``Repository.transaction``, ``Repository.stage_events``) writes through that
-session instead of opening a transaction of its own.  At the end the unit of work writes the
-processed-event markers and the outbox entries with one bulk insert each, commits once, then runs
-what waits for the commit (waking the outbox relay, the KPI compactor).
+session instead of opening a transaction of its own.  The unit of work also holds the batch's state,
+so that a batch costs a few store commands whatever its size (docs/events.md, "Store round trips"):
+
+- **read-ahead**: the first read of a collection reads the documents of *every* event of the batch
+  with one ``$in`` query (``read``); later reads are answered from that, and from what the batch
+  itself wrote (``written``), so a handler sees its own batch's earlier writes;
+- **write-behind**: documents saved by the handlers (``save``: insert, conditional replace or
+  upsert; one write per document whatever number of events changed it) and commutative updates
+  (``update``: counters) are written at the end with one ``bulk_write`` per collection;
+- **memo**: what does not change within a batch (policies, subscriptions) is read once;
+- at the end it writes the processed-event markers and the outbox entries with one bulk insert each,
+  commits once, then runs what waits for the commit (handing the committed outbox entries to the
+  relay, waking the KPI compactor).
 
 The current unit of work is greenthread-local: nameko runs each worker in its own greenthread.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Hashable, Iterable
 
+from bson import ObjectId
 from eventlet.corolocal import local
+from pymongo import InsertOne, ReplaceOne
+from pymongo.errors import PyMongoError
 
 log = logging.getLogger(__name__)
 
 _current = local()
 
-# database name -> function that wakes that database's outbox relay (registered by OutboxRelay)
-_relay_wakers: dict[str, Callable[[], None]] = {}
+# database name -> function that wakes that database's outbox relay with the outbox entries just
+# committed (None: look in the store), registered by OutboxRelay
+_relay_wakers: dict[str, Callable[[list[dict] | None], None]] = {}
 
 
-def register_relay(database: str, wake: Callable[[], None]) -> None:
+def register_relay(database: str, wake: Callable[[list[dict] | None], None]) -> None:
     _relay_wakers[database] = wake
 
 
-def unregister_relay(database: str, wake: Callable[[], None]) -> None:
+def unregister_relay(database: str, wake: Callable[[list[dict] | None], None]) -> None:
     if _relay_wakers.get(database) == wake:
         del _relay_wakers[database]
 
 
-def wake_relay(database: str) -> None:
+def wake_relay(database: str, entries: list[dict] | None = None) -> None:
+    """Wake the database's relay; ``entries`` are outbox documents just committed (the relay may
+    publish them without reading them back)."""
     wake = _relay_wakers.get(database)
     if wake is not None:
-        wake()
+        wake(entries)
+
+
+class StaleWrite(PyMongoError):
+    """A conditional write found the document changed since it was read (another worker committed
+    first).  Labelled transient: the driver runs the whole transaction (the batch) again."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} changed since it was read", error_labels=["TransientTransactionError"])
+
+
+INSERT, REPLACE, UPSERT = "insert", "replace", "upsert"
 
 
 def current() -> "UnitOfWork | None":
@@ -50,9 +77,15 @@ class UnitOfWork:
         self.markers: list[str] = []
         self.events: list[dict] = []
         self.after_commit: list[Callable[[], None]] = []
-        self.inserts: dict[str, list[dict]] = {}
         self.batch: list[dict] = []  # the events of the batch (so a repository can read ahead for them)
-        self.read_ahead: dict[str, dict] = {}  # collection -> {_id: document} read once for the batch
+        self.batch_types: list[str] = []  # their event types, in the same order
+        # (collection, field) -> {value: document or None}, read once for the batch
+        self.read_ahead: dict[tuple[str, str], dict] = {}
+        # collection -> {_id: [kind, document, expected fields]}: one write per document at the end
+        self.pending: dict[str, dict] = {}
+        self.updates: dict[str, list] = {}  # collection -> commutative UpdateOne requests
+        self.memo: dict[Hashable, Any] = {}
+        self.outbox_entries: list[dict] = []  # what was written to the outbox (handed to the relay)
 
     def mark(self, event_id: str) -> bool:
         """Record that ``event_id`` is applied in this unit; False when it already was."""
@@ -61,14 +94,83 @@ class UnitOfWork:
         self.markers.append(event_id)
         return True
 
+    # --- read-ahead -------------------------------------------------------------------------
+    def read(self, collection: str, key: str | Callable[[str, dict], Iterable], value, projection: dict | None,
+             field: str = "_id") -> dict | None:
+        """The document of ``collection`` whose ``field`` is ``value``: the first time, one ``$in``
+        query for the values of every event of the batch (``key``: the events' field holding it, or a
+        function (event type, event) -> values); a document the batch saved wins over what was read."""
+        written = self.written(collection, field, value)
+        if written is not None:
+            return written
+        docs = self.read_ahead.setdefault((collection, field), {})
+        if value not in docs:
+            wanted = {value}
+            for event_type, event in zip(self.batch_types, self.batch):
+                if callable(key):
+                    wanted.update(v for v in key(event_type, event) if v is not None)
+                elif event.get(key) is not None:
+                    wanted.add(event[key])
+            wanted -= set(docs)
+            found = {d[field]: d for d in self.db[collection].find({field: {"$in": list(wanted)}}, projection,
+                                                                 session=self.session)}
+            docs.update({v: found.get(v) for v in wanted})
+        return docs[value]
+
+    def written(self, collection: str, field: str, value) -> dict | None:
+        """The document the batch saved (not yet written) whose ``field`` is ``value``, if any."""
+        pending = self.pending.get(collection)
+        if not pending:
+            return None
+        if field == "_id":
+            op = pending.get(value)
+            return op[1] if op else None
+        return next((op[1] for op in pending.values() if op[1].get(field) == value), None)
+
+    def remember(self, collection: str, doc: dict) -> None:
+        for (name, field), docs in self.read_ahead.items():
+            if name == collection and field in doc:
+                docs[doc[field]] = doc
+
+    # --- write-behind ------------------------------------------------------------------------
+    def save(self, collection: str, doc: dict, expect: dict | None = None, upsert: bool = False) -> None:
+        """Write ``doc`` at the end: inserted (neither ``expect`` nor ``upsert``), replacing the stored
+        one if it still has the ``expect``-ed fields (else StaleWrite: the batch runs again), or upserted.
+        Saved again in the same batch: one write of the latest document, with the first expectation."""
+        pending = self.pending.setdefault(collection, {})
+        if expect is None and not upsert:
+            doc.setdefault("_id", ObjectId())  # as insert_one would
+        op = pending.get(doc["_id"])
+        if op is not None:
+            op[1] = doc
+        else:
+            pending[doc["_id"]] = [UPSERT if upsert else REPLACE if expect is not None else INSERT, doc, expect]
+        self.remember(collection, doc)
+
+    def update(self, collection: str, request) -> None:
+        """A commutative update (an ``UpdateOne``, e.g. an ``$inc`` of a counter), written at the end."""
+        self.updates.setdefault(collection, []).append(request)
+
+    def _write_behind(self) -> None:
+        for collection, pending in self.pending.items():
+            ops = list(pending.values())
+            requests = [InsertOne(doc) for kind, doc, _ in ops if kind == INSERT] + [
+                ReplaceOne({"_id": doc["_id"], **(expect or {})}, doc, upsert=kind == UPSERT)
+                for kind, doc, expect in ops if kind != INSERT]
+            result = self.db[collection].bulk_write(requests, ordered=True, session=self.session)
+            replaced = len(requests) - len([op for op in ops if op[0] == INSERT])
+            if result.matched_count + result.upserted_count < replaced:
+                raise StaleWrite(f"a document of {collection}")
+        for collection, requests in self.updates.items():
+            self.db[collection].bulk_write(requests, ordered=True, session=self.session)
+
     def flush(self, stage: Callable[[Any, list[dict]], None], processed_collection: str, now) -> None:
-        """Write the collected inserts, markers and outbox entries in bulk, inside the transaction."""
-        for collection, docs in self.inserts.items():
-            self.db[collection].insert_many(docs, ordered=True, session=self.session)
+        """Write the saved documents, updates, markers and outbox entries in bulk, inside the transaction."""
+        self._write_behind()
         if self.markers:
             self.db[processed_collection].insert_many([{"_id": m, "at": now} for m in self.markers],
                                                       ordered=False, session=self.session)
-        stage(self.session, self.events)
+        self.outbox_entries = stage(self.session, self.events) or []
 
 
 def run(client, db, work: Callable[[UnitOfWork], Any], stage: Callable[[Any, list[dict]], None],
@@ -91,7 +193,7 @@ def run(client, db, work: Callable[[UnitOfWork], Any], stage: Callable[[Any, lis
         result = session.with_transaction(txn, write_concern=write_concern)
     uow = holder["uow"]
     if uow.events:
-        wake_relay(db.name)
+        wake_relay(db.name, uow.outbox_entries)
     for call in uow.after_commit:
         try:
             call()

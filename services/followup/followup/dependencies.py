@@ -33,14 +33,20 @@ class Cases(Repository):
     # --- reports' facts (from report_received) -------------------------------------------
     def record_facts(self, event_id: str, facts: dict) -> bool:
         def work(session):
-            self.db.report_facts.update_one({"_id": facts["tracking_id"]}, {"$set": facts}, upsert=True,
-                                            session=session)
-            self.db.cases.update_one({"tracking_id": facts["tracking_id"]},
-                                     {"$set": {"is_confidential": facts["is_confidential"]}}, session=session)
+            self.save_later("report_facts", {"_id": facts["tracking_id"], **facts}, session, upsert=True)
+            case = self.case_for_batch(facts["tracking_id"], session)
+            if case is not None and case.get("is_confidential") != facts["is_confidential"]:
+                self.save_later("cases", {**case, "is_confidential": facts["is_confidential"]}, session,
+                                expect={"version": case.get("version", 0)})
         return self.once(event_id, work)
 
     def facts(self, tracking_id: str, session=None) -> dict | None:
-        return self.db.report_facts.find_one({"_id": tracking_id}, session=session)
+        """The report's facts (in a batch: read with the batch's others, or as the batch saved them)."""
+        return self.read_for_batch("report_facts", "tracking_id", tracking_id, None, session)
+
+    def case_for_batch(self, tracking_id: str, session) -> dict | None:
+        """The report's case (in a batch: read with the batch's others, or as the batch saved it)."""
+        return self.read_for_batch("cases", "tracking_id", tracking_id, None, session, field="tracking_id")
 
     # --- cases ----------------------------------------------------------------------------
     def apply_event(self, event_id: str, tracking_id: str,
@@ -48,12 +54,12 @@ class Cases(Repository):
         """Apply a workflow event once: ``decide(case, facts)`` returns (new case or None, events,
         messages to record)."""
         def work(session):
-            case = self.db.cases.find_one({"tracking_id": tracking_id}, session=session)
+            case = self.case_for_batch(tracking_id, session)
             changed, events, messages = decide(case, self.facts(tracking_id, session))
             if changed is not None:
                 self._save(session, case, changed)
-            if messages:
-                self.db.messages.insert_many(messages, session=session)
+            for message in messages:
+                self.insert_later("messages", message, session)
             return events
         return self.once(event_id, work)
 
@@ -73,13 +79,13 @@ class Cases(Repository):
         return self.transaction(work)
 
     def _save(self, session, before: dict | None, after: dict) -> None:
+        """Insert or replace (if still at the version read) a case; in a batch, once at its commit."""
         if before is None:
-            self.db.cases.insert_one({**after, "version": 1}, session=session)
+            self.save_later("cases", {**after, "version": 1}, session)
         else:
-            result = self.db.cases.replace_one({"_id": before["_id"], "version": before.get("version", 0)},
-                                               {**after, "version": before.get("version", 0) + 1}, session=session)
-            if result.matched_count != 1:
-                raise StaleCase(before["_id"])
+            version = before.get("version", 0)
+            self.save_later("cases", {**after, "version": version + 1}, session, expect={"version": version},
+                            stale=lambda: StaleCase(before["_id"]))
         self._retally(session, [(before, after)])
 
     def _retally(self, session, moves: list[tuple[dict | None, dict]]) -> None:
@@ -97,7 +103,7 @@ class Cases(Repository):
                          {"$inc": {colour: delta}, "$set": {"agency_code": agency, "unit_code": unit}}, upsert=True)
                for (agency, unit, colour), delta in sorted(deltas.items(), key=str) if delta]
         if ops:
-            self.db.tallies.bulk_write(ops, ordered=True, session=session)
+            self.update_later("tallies", ops, session)
 
     def get(self, tracking_id: str) -> dict | None:
         return self.db.cases.find_one({"tracking_id": tracking_id})
@@ -213,7 +219,8 @@ class Cases(Repository):
 
     # --- SLA policies and days off ----------------------------------------------------------
     def policies(self) -> list[dict]:
-        doc = self.db.sla_policies.find_one({"_id": POLICIES_ID})
+        """The SLA policies (read once per batch of events)."""
+        doc = self.batch_memo("sla_policies", lambda: self.db.sla_policies.find_one({"_id": POLICIES_ID}))
         return doc["policies"] if doc else []
 
     def policy_document(self) -> dict | None:
@@ -228,7 +235,9 @@ class Cases(Repository):
                                                                    "updated_at": now}, upsert=True)
 
     def days_off(self) -> list[dict]:
-        return list(self.db.days_off.find({}, {"_id": 0}).sort([("date", ASCENDING)]))
+        """The days off (read once per batch of events)."""
+        return self.batch_memo("days_off", lambda: list(self.db.days_off.find({}, {"_id": 0})
+                                                        .sort([("date", ASCENDING)])))
 
     def add_day_off(self, entry: dict) -> None:
         key = f"{entry['date']}:{entry.get('region_code') or 'national'}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
+from typing import Callable
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -29,8 +30,8 @@ class Notifications(Repository):
     def queue(self, event_id: str, notifications: list[dict], events: list[dict]) -> bool:
         """Record an event's notifications (and their events) once; False for a redelivery."""
         def work(session):
-            if notifications:
-                self.db.notifications.insert_many(notifications, session=session)
+            for notification in notifications:  # in a batch: one insert with the batch's others
+                self.insert_later("notifications", notification, session)
             return events
         return self.once(event_id, work)
 
@@ -122,7 +123,9 @@ class Notifications(Repository):
         return subscription
 
     def subscriptions(self, active_only: bool = True) -> list[dict]:
-        return list(self.db.subscriptions.find({"active": True} if active_only else {}).sort("created_at", ASCENDING))
+        """The (active) webhook subscriptions; read once per batch of events."""
+        return self.batch_memo(("subscriptions", active_only), lambda: list(
+            self.db.subscriptions.find({"active": True} if active_only else {}).sort("created_at", ASCENDING)))
 
     def subscription(self, subscription_id: str) -> dict | None:
         return self.db.subscriptions.find_one({"_id": subscription_id})
@@ -138,10 +141,15 @@ class Notifications(Repository):
             {"_id": recipient_ref}, {"$set": {"digest": digest, "updated_by": by, "updated_at": now}},
             upsert=True, return_document=ReturnDocument.AFTER)
 
-    def digest_refs(self, refs: list[str]) -> list[str]:
+    def digest_refs(self, refs: list[str], batch_refs: Callable[[str, dict], list[str]] | None = None) -> list[str]:
+        """Those of ``refs`` who take a daily digest.  In a batch of events, with ``batch_refs`` (event
+        type, event) -> the refs an event concerns: one read of every ref of the batch."""
         if not refs:
             return []
-        return [p["_id"] for p in self.db.preferences.find({"_id": {"$in": refs}, "digest": True}, {"_id": 1})]
+        if batch_refs is None:
+            return [p["_id"] for p in self.db.preferences.find({"_id": {"$in": refs}, "digest": True}, {"_id": 1})]
+        found = [self.read_for_batch("preferences", batch_refs, ref, {"digest": 1}, None) for ref in refs]
+        return [p["_id"] for p in found if p and p.get("digest")]
 
     def held_before(self, cutoff: datetime) -> list[dict]:
         return list(self.db.notifications.find({"status": "held", "created_at": {"$lt": cutoff}})

@@ -38,11 +38,16 @@ class ConfiguredTimer(Timer):
 configured_timer = ConfiguredTimer.decorator
 
 
+def officials_of(event_type: str, event: dict) -> list[str]:
+    """The officials' recipient references an event concerns."""
+    return [ref for kind, ref, *_ in domain.recipients(event_type, event) if kind != "reporter"]
+
+
 def plan(service, event_type: str, event: dict) -> None:
     """Record every notification the event causes (once), announcing the people's ones."""
-    officials = [ref for kind, ref, *_ in domain.recipients(event_type, event) if kind != "reporter"]
     subscribed = [s for s in service.notifications.subscriptions() if webhooks.matches(s, event_type, event)]
-    planned = domain.plan(event_type, event, utcnow(), service.notifications.digest_refs(officials), subscribed)
+    digest = service.notifications.digest_refs(officials_of(event_type, event), batch_refs=officials_of)
+    planned = domain.plan(event_type, event, utcnow(), digest, subscribed)
     announced = [domain.queued_event(n, service.config["HUB_CODE"]) for n in planned if n["channel"] != "webhook"]
     service.notifications.queue(event["event_id"], planned, announced)
 

@@ -148,10 +148,10 @@ class Desk(Repository):
     def route(self, event_id: str, item: dict, entry: dict, events: list[dict]) -> bool:
         """Record a newly routed report once (a redelivered report_received changes nothing)."""
         def work(session):
-            if self.db.reports.find_one({"_id": item["_id"]}, {"_id": 1}, session=session):
+            if self.read_for_batch("reports", "tracking_id", item["_id"], None, session):
                 return []  # the same report under another event id: already routed, route it once
-            self.db.reports.insert_one(item, session=session)
-            self.db.audit.insert_one(entry, session=session)
+            self.save_later("reports", item, session)
+            self.insert_later("audit", entry, session)
             return events
         return self.once(event_id, work)
 
@@ -161,10 +161,11 @@ class Desk(Repository):
     def hand_back(self, event_id: str, item: dict, changes: dict, entry: dict) -> bool:
         """Once per event: a forwarded report back into triage (if still forwarded), with its audit entry."""
         def work(session):
-            moved = self.db.reports.update_one({"_id": item["_id"], "status": "forwarded"},
-                                               {"$set": changes, "$inc": {"version": 1}}, session=session)
-            if moved.modified_count:
-                self.db.audit.insert_one(entry, session=session)
+            current = self.read_for_batch("reports", "tracking_id", item["_id"], None, session)
+            if current is not None and current.get("status") == "forwarded":
+                self.save_later("reports", {**current, **changes, "version": current["version"] + 1}, session,
+                                expect={"version": current["version"]})
+                self.insert_later("audit", entry, session)
         return self.once(event_id, work)
 
     def act(self, item: dict, changes: dict, entry: dict, events: list[dict]) -> dict:
@@ -186,13 +187,14 @@ class Desk(Repository):
     def follow_case(self, event_id: str, tracking_id: str, decide) -> bool:
         """Apply a follow-up case event once: ``decide(item)`` gives (changes, audit entry) or None."""
         def work(session):
-            item = self.db.reports.find_one({"_id": tracking_id}, session=session)
+            item = self.read_for_batch("reports", "tracking_id", tracking_id, None, session)
             decided = decide(item)
             if decided is not None:
                 changes, entry = decided
-                self.db.reports.update_one({"_id": tracking_id}, {"$set": changes, "$inc": {"version": 1}},
-                                           session=session)
-                self.db.audit.insert_one(entry, session=session)
+                # written once at the batch's end, if still at the version read (else the batch runs again)
+                self.save_later("reports", {**item, **changes, "version": item["version"] + 1}, session,
+                                expect={"version": item["version"]})
+                self.insert_later("audit", entry, session)
             return []
         return self.once(event_id, work)
 
