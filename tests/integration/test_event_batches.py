@@ -108,6 +108,31 @@ def test_undecodable_message_is_dead_lettered_with_its_reason(container_factory,
     assert len(dead) == 1 and dead[0]["reason"].startswith("undecodable")
 
 
+def store_commands():
+    return {name: metrics.STORE_COMMANDS.labels("probe", name)._value.get()
+            for name in ("find", "insert", "update", "commitTransaction", "abortTransaction")}
+
+
+def test_a_new_event_costs_no_marker_read_and_a_republished_one_is_applied_once(
+        container_factory, service_config, mongo_client):
+    """A batch inserts its processed-event markers without reading them first (one write, one
+    commit); an event published again (the relay's re-publication, not flagged redelivered) finds
+    its marker, rolls back, and is counted a duplicate: its effect is applied once."""
+    start_probe(container_factory, service_config)
+    payload = rated(1)[0]
+    dispatch = event_dispatcher(service_config)
+    before, seen = store_commands(), handled("applied") + handled("duplicate")
+    dispatch("followup", events.CASE_RATED, payload)
+    wait_for(lambda: handled("applied") + handled("duplicate") - seen == 1)
+    cost = {name: count - before[name] for name, count in store_commands().items()}
+    assert cost == {"find": 0, "insert": 1, "update": 1, "commitTransaction": 1, "abortTransaction": 0}
+
+    duplicates = handled("duplicate")
+    dispatch("followup", events.CASE_RATED, payload)
+    wait_for(lambda: handled("duplicate") - duplicates == 1)
+    assert applied(mongo_client, service_config) == {payload["event_id"]: 1}
+
+
 def crash_and_recover(container_factory, service_config, mongo_client, hook):
     HOOKS.clear()
     HOOKS["reached"] = Event()

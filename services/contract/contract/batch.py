@@ -19,8 +19,10 @@ one worker per batch, at most ``EVENT_BATCH_CONCURRENCY`` batches at a time (the
 their commits; batches of one service are as independent as events were with a worker each):
 
 - ``apply_batch`` validates each payload against the contract, leaves out the events already applied
-  (one ``$in`` query on ``processed_events``), and applies the rest in one transaction
-  (``contract.unit_of_work``); the messages are acked only after the commit.
+  and applies the rest in one transaction (``contract.unit_of_work``) with their ``processed_events``
+  markers; the messages are acked only after the commit.  The markers are not read first unless a
+  message of the batch is flagged redelivered: a marker that already exists (an event applied
+  before) rolls the batch back, and it runs again after one ``$in`` query on the markers.
 - a handler that raises makes the batch roll back; its events are then applied one by one, so a
   poison event cannot hold up the others.  ``RejectEvent`` (and a payload that breaks the contract,
   a message that cannot be decoded, an event type without handler) is dead-lettered at once with its
@@ -50,7 +52,7 @@ from nameko.standalone.events import get_event_exchange
 from pymongo.errors import ConnectionFailure
 
 from contract import events as catalogue
-from contract import metrics
+from contract import metrics, unit_of_work
 from contract.consumer import RejectEvent
 from contract.store import PROCESSED, Repository
 
@@ -107,12 +109,14 @@ def _repository(service) -> Repository:
     raise LookupError("a service consuming events needs a contract Store dependency")
 
 
-def _apply(repo: Repository, service, table: dict, loaded: list[tuple[int, str, dict]]) -> dict[int, str]:
+def _apply(repo: Repository, service, table: dict, loaded: list[tuple[int, str, dict]],
+           check_first: bool) -> dict[int, str]:
     def work(uow):
         uow.batch = [event for _, _, event in loaded]
         uow.batch_types = [event_type for _, event_type, _ in loaded]
         ids = [event["event_id"] for _, _, event in loaded]
-        done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session)}
+        done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session)
+                } if check_first else set()
         outcomes = {}
         for index, event_type, event in loaded:
             if event["event_id"] in done or event["event_id"] in uow.markers:
@@ -125,12 +129,28 @@ def _apply(repo: Repository, service, table: dict, loaded: list[tuple[int, str, 
     return repo.unit_of_work(work)
 
 
+def _apply_once_each(repo: Repository, service, table: dict, loaded: list, check_first: bool) -> dict[int, str]:
+    """Apply events not applied before.  Optimistic unless asked to check first (a redelivered
+    message): the markers are inserted without reading them first, in the same transaction as the
+    effects; if one already exists (an event applied before: a relay's re-publication, a redelivery
+    the broker did not flag) nothing of the batch is committed and it runs again, reading the markers
+    first.  Either way the unique marker makes each event's effects commit once."""
+    if not check_first:
+        try:
+            return _apply(repo, service, table, loaded, check_first=False)
+        except unit_of_work.AlreadyApplied:
+            log.info("a batch held an event applied before; applying it again, leaving those out")
+    return _apply(repo, service, table, loaded, check_first=True)
+
+
 def apply_batch(service, batch: list[tuple[str, dict]], table: dict) -> list[tuple[str, str | None]]:
-    """Apply a batch of (event type, payload); one (outcome, reason) per event: applied, duplicate,
-    dead (dead-letter it now) or retry (requeue it).  Raises ConnectionFailure when the store is away."""
+    """Apply a batch of (event type, payload[, redelivered]); one (outcome, reason) per event: applied,
+    duplicate, dead (dead-letter it now) or retry (requeue it).  Raises ConnectionFailure when the
+    store is away."""
     outcomes: list[tuple[str, str | None]] = [("retry", None)] * len(batch)
     loaded = []
-    for index, (event_type, payload) in enumerate(batch):
+    check_first = any(len(item) > 2 and item[2] for item in batch)
+    for index, (event_type, payload, *_) in enumerate(batch):
         if event_type not in table:
             outcomes[index] = ("dead", f"no handler for {event_type}")
             continue
@@ -142,7 +162,7 @@ def apply_batch(service, batch: list[tuple[str, dict]], table: dict) -> list[tup
         return outcomes
     repo = _repository(service)
     try:
-        for index, outcome in _apply(repo, service, table, loaded).items():
+        for index, outcome in _apply_once_each(repo, service, table, loaded, check_first).items():
             outcomes[index] = (outcome, None)
         return outcomes
     except ConnectionFailure:
@@ -154,7 +174,7 @@ def apply_batch(service, batch: list[tuple[str, dict]], table: dict) -> list[tup
         log.warning("a batch of %d events failed (%s); applying them one by one", len(loaded), exc)
     for item in loaded:  # isolate the poison: each event in its own unit of work
         try:
-            for index, outcome in _apply(repo, service, table, [item]).items():
+            for index, outcome in _apply_once_each(repo, service, table, [item], check_first).items():
                 outcomes[index] = (outcome, None)
         except ConnectionFailure:
             raise
@@ -290,7 +310,8 @@ class EventBatches(Entrypoint):
                 self._dead_letter(item[2], item[0], item[3])
         if not ready:
             return
-        batch = [(event_type, body) for event_type, body, _ in ready]
+        batch = [(event_type, body, bool(message.delivery_info.get("redelivered")))
+                 for event_type, body, message in ready]
         delay = 0.5
         while True:
             done = Event()

@@ -26,7 +26,7 @@ from typing import Any, Callable, Hashable, Iterable
 from bson import ObjectId
 from eventlet.corolocal import local
 from pymongo import InsertOne, ReplaceOne
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,12 @@ class StaleWrite(PyMongoError):
         super().__init__(f"{what} changed since it was read", error_labels=["TransientTransactionError"])
 
 
+class AlreadyApplied(Exception):
+    """A processed-event marker of the unit already exists: an event of it was applied before."""
+
+
 INSERT, REPLACE, UPSERT = "insert", "replace", "upsert"
+DUPLICATE_KEY = 11000
 
 
 def current() -> "UnitOfWork | None":
@@ -168,8 +173,13 @@ class UnitOfWork:
         """Write the saved documents, updates, markers and outbox entries in bulk, inside the transaction."""
         self._write_behind()
         if self.markers:
-            self.db[processed_collection].insert_many([{"_id": m, "at": now} for m in self.markers],
-                                                      ordered=False, session=self.session)
+            try:
+                self.db[processed_collection].insert_many([{"_id": m, "at": now} for m in self.markers],
+                                                          ordered=False, session=self.session)
+            except BulkWriteError as exc:
+                if any(e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                    raise AlreadyApplied() from exc
+                raise
         self.outbox_entries = stage(self.session, self.events) or []
 
 
