@@ -32,6 +32,7 @@ from contract.store import DEFAULT_URI, OUTBOX, acquire_client, database_name, r
 log = logging.getLogger(__name__)
 
 BATCH = 200
+BACKLOG_COUNT_SECONDS = 5.0  # the pending-events gauge is counted in the store at most this often
 MARK_DELAY_SECONDS = 0.5  # published entries are marked dispatched together, at most this much later
 # commits in this process wake the relay; the poll is the safety net (events staged by another
 # process, e.g. a CLI, and retries, which set their own earlier wake-up)
@@ -191,7 +192,7 @@ class OutboxRelay(DependencyProvider):
     def _update_backlog_gauge(self) -> None:
         if time.monotonic() < self._next_backlog_count:
             return
-        self._next_backlog_count = time.monotonic() + 1.0
+        self._next_backlog_count = time.monotonic() + BACKLOG_COUNT_SECONDS
         try:
             backlog = self.collection.count_documents({"dispatched_at": None})
             metrics.OUTBOX_BACKLOG.labels(self.service_name).set(backlog)
