@@ -133,6 +133,22 @@ def test_a_new_event_costs_no_marker_read_and_a_republished_one_is_applied_once(
     assert applied(mongo_client, service_config) == {payload["event_id"]: 1}
 
 
+def test_two_consumers_given_every_event_twice_apply_each_once(container_factory, service_config, mongo_client):
+    """Two containers of one service share its queue; every event is published twice (as a relay
+    that crashed before marking would), so copies of one event are applied side by side: the
+    markers (inserted without a read) make each event's effect commit once."""
+    for _ in range(2):
+        start_probe(container_factory, service_config, EVENT_BATCH_MAX_WAIT_SECONDS=0.05)
+    payloads = rated(10)
+    dispatch = event_dispatcher(service_config)
+    applied_before, seen = handled("applied"), handled("applied") + handled("duplicate")
+    for payload in payloads + payloads:
+        dispatch("followup", events.CASE_RATED, payload)
+    wait_for(lambda: handled("applied") + handled("duplicate") - seen == 20, timeout=60)
+    assert applied(mongo_client, service_config) == {p["event_id"]: 1 for p in payloads}
+    assert handled("applied") - applied_before == 10
+
+
 def crash_and_recover(container_factory, service_config, mongo_client, hook):
     HOOKS.clear()
     HOOKS["reached"] = Event()
