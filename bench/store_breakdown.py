@@ -35,6 +35,8 @@ def scrape(env: dict) -> dict[tuple[str, str], float]:
                 out[(service, command)] += float(value)
             elif line.startswith("lapor_entrypoint_calls_total{") and 'entrypoint="consume_events"' in line:
                 out[(service, "txn:batches")] += float(line.rsplit(" ", 1)[1])
+            elif line.startswith("lapor_entrypoint_duration_seconds_sum{") and 'entrypoint="consume_events"' in line:
+                out[(service, "txn:batch_seconds")] += float(line.rsplit(" ", 1)[1])
             elif line.startswith("lapor_events_handled_total{"):
                 out[(service, "txn:events")] += float(line.rsplit(" ", 1)[1])
             elif line.startswith("lapor_store_transactions_total{"):
@@ -82,6 +84,7 @@ def main() -> None:
     txns: dict[str, float] = defaultdict(float)
     batches: dict[str, float] = defaultdict(float)
     handled: dict[str, float] = defaultdict(float)
+    batch_seconds: dict[str, float] = defaultdict(float)
     for (service, command), value in sorted(per_report.items()):
         if command.startswith("txn:"):
             if command == "txn:committed":
@@ -90,13 +93,18 @@ def main() -> None:
                 batches[service] += value
             elif command == "txn:events":
                 handled[service] += value
+            elif command == "txn:batch_seconds":
+                batch_seconds[service] += value
             continue
         if abs(value) >= 0.05:
             print(f"{service:<14}{command:<22}{value:>11.2f}")
         totals[service] += value
-    print(f"\n{'service':<14}{'commands':>10}{'txns':>8}{'batches':>9}{'events':>8}   (per report)")
+    print(f"\n{'service':<14}{'commands':>10}{'txns':>8}{'batches':>9}{'events':>8}   (per report)"
+          f"{'ms/batch':>10}{'events/batch':>13}")
     for service in SERVICES:
-        print(f"{service:<14}{totals[service]:>10.1f}{txns[service]:>8.2f}{batches[service]:>9.2f}{handled[service]:>8.2f}")
+        n = batches[service] or float("nan")
+        print(f"{service:<14}{totals[service]:>10.1f}{txns[service]:>8.2f}{batches[service]:>9.2f}{handled[service]:>8.2f}"
+              f"{'':>15}{1000 * batch_seconds[service] / n:>10.0f}{handled[service] / n:>13.1f}")
     print(f"{'all':<14}{sum(totals.values()):>10.1f}{sum(txns.values()):>8.2f}{sum(batches.values()):>9.2f}"
           f"{sum(handled.values()):>8.2f}")
 
