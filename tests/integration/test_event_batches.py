@@ -49,6 +49,30 @@ class Probe:
         return apply_batch(self, batch, TABLE)
 
 
+def tally(service, event_type, event):
+    """A handler through the batch's state: the report's tally read ahead, saved once at the end."""
+    repo, tracking_id = service.store, event["tracking_id"]
+
+    def work(session):
+        doc = repo.read_for_batch("tallies", "tracking_id", tracking_id, None, session)
+        repo.save_later("tallies", {"_id": tracking_id, "n": (doc or {}).get("n", 0) + 1}, session,
+                        expect={"n": doc["n"]} if doc else None)
+        repo.insert_later("seen", {"_id": event["event_id"], "tracking_id": tracking_id}, session)
+    repo.once(event["event_id"], work)
+
+
+TALLY_TABLE = {events.CASE_RATED: tally}
+
+
+class TallyProbe:
+    name = "tallyprobe"
+    store = ProbeStore()
+
+    @event_batches(TALLY_TABLE)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, TALLY_TABLE)
+
+
 def start_probe(container_factory, service_config, **settings):
     container = container_factory(Probe, {**service_config, **settings})
     container.start()
@@ -147,6 +171,29 @@ def test_two_consumers_given_every_event_twice_apply_each_once(container_factory
     wait_for(lambda: handled("applied") + handled("duplicate") - seen == 20, timeout=60)
     assert applied(mongo_client, service_config) == {p["event_id"]: 1 for p in payloads}
     assert handled("applied") - applied_before == 10
+
+
+def test_a_batch_reads_ahead_and_writes_behind_in_a_few_commands(container_factory, service_config, mongo_client):
+    """Ten events of three reports (one with a stored document): one ``$in`` read and one bulk write
+    per collection for the whole batch, whatever number of events, and every event counted once."""
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}tallyprobe"]
+    reports = [ids.new_tracking_id("ID") for _ in range(3)]
+    db.tallies.insert_one({"_id": reports[0], "n": 5})
+    container_factory(TallyProbe, {**service_config, "EVENT_BATCH_MAX_WAIT_SECONDS": 1.0}).start()
+    payloads = [event_payload(events.CASE_RATED, reports[i % 3]) for i in range(10)]
+    names = ("find", "insert", "update", "commitTransaction")
+    command = {name: metrics.STORE_COMMANDS.labels("tallyprobe", name) for name in names}
+    before = {name: c._value.get() for name, c in command.items()}
+    dispatch = event_dispatcher(service_config)
+    for payload in payloads:
+        dispatch("followup", events.CASE_RATED, payload)
+    wait_for(lambda: db.seen.count_documents({}) == 10, timeout=30)
+    assert {d["_id"]: d["n"] for d in db.tallies.find()} == {reports[0]: 5 + 4, reports[1]: 3, reports[2]: 3}
+    cost = {name: c._value.get() - before[name] for name, c in command.items()}
+    batches = cost["commitTransaction"]
+    assert 1 <= batches <= 2  # the wait lets the ten events form one batch (two at most on a slow machine)
+    assert cost["find"] == batches  # one read-ahead per batch, no marker read
+    assert cost["update"] <= batches and cost["insert"] <= 3 * batches  # tallies; seen + tallies, markers
 
 
 def crash_and_recover(container_factory, service_config, mongo_client, hook):

@@ -84,8 +84,8 @@ class UnitOfWork:
         self.after_commit: list[Callable[[], None]] = []
         self.batch: list[dict] = []  # the events of the batch (so a repository can read ahead for them)
         self.batch_types: list[str] = []  # their event types, in the same order
-        # (collection, field) -> {value: document or None}, read once for the batch
-        self.read_ahead: dict[tuple[str, str], dict] = {}
+        # collection (by _id) or (collection, field) -> {value: document or None}, read once for the batch
+        self.read_ahead: dict = {}
         # collection -> {_id: [kind, document, expected fields]}: one write per document at the end
         self.pending: dict[str, dict] = {}
         self.updates: dict[str, list] = {}  # collection -> commutative UpdateOne requests
@@ -108,7 +108,7 @@ class UnitOfWork:
         written = self.written(collection, field, value)
         if written is not None:
             return written
-        docs = self.read_ahead.setdefault((collection, field), {})
+        docs = self.read_ahead.setdefault(collection if field == "_id" else (collection, field), {})
         if value not in docs:
             wanted = {value}
             for event_type, event in zip(self.batch_types, self.batch):
@@ -133,7 +133,8 @@ class UnitOfWork:
         return next((op[1] for op in pending.values() if op[1].get(field) == value), None)
 
     def remember(self, collection: str, doc: dict) -> None:
-        for (name, field), docs in self.read_ahead.items():
+        for key, docs in self.read_ahead.items():
+            name, field = (key, "_id") if isinstance(key, str) else key
             if name == collection and field in doc:
                 docs[doc[field]] = doc
 
