@@ -15,10 +15,10 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from gridfs import GridFSBucket
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from contract.store import Repository, StaleWrite, Store, utcnow
+from contract.store import Repository, StaleWrite, Store, upsert_and_get, utcnow
 from intake import gateways, history, limits, registry as regions_domain
 from intake.hub_store import HubReports
 
@@ -179,10 +179,9 @@ class Reports(HubReports, Repository):
         window: the estimate weighs the previous window in); a refused one is not counted."""
         now = time.time()
         window = limits.window_of(now, window_seconds)
-        doc = self.db.rate_limits.find_one_and_update(
-            {"_id": f"{key}:{window}"},
-            {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": utcnow() + timedelta(seconds=2 * window_seconds)}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+        doc = upsert_and_get(
+            self.db.rate_limits, {"_id": f"{key}:{window}"},
+            {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": utcnow() + timedelta(seconds=2 * window_seconds)}})
         previous = self.db.rate_limits.find_one({"_id": f"{key}:{window - 1}"})
         wait = limits.retry_after(previous["count"] if previous else 0, doc["count"], limit, window_seconds, now)
         if wait is not None:  # a refused attempt is not counted: a client waiting as told is not punished

@@ -16,7 +16,7 @@ from nameko.rpc import ReplyListener, ServiceProxy
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from contract.store import Repository, Store
+from contract.store import Repository, Store, upsert_and_get
 from notification.delivery import Outcome
 from notification.exceptions import PermanentError, TransientError
 from notification.templates import Renderer
@@ -137,9 +137,8 @@ class Notifications(Repository):
 
     # -- digests ----------------------------------------------------------------------------
     def set_digest(self, recipient_ref: str, digest: bool, by: str, now: datetime) -> dict:
-        return self.db.preferences.find_one_and_update(
-            {"_id": recipient_ref}, {"$set": {"digest": digest, "updated_by": by, "updated_at": now}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+        return upsert_and_get(self.db.preferences, {"_id": recipient_ref},
+                              {"$set": {"digest": digest, "updated_by": by, "updated_at": now}})
 
     def digest_refs(self, refs: list[str], batch_refs: Callable[[str, dict], list[str]] | None = None) -> list[str]:
         """Those of ``refs`` who take a daily digest.  In a batch of events, with ``batch_refs`` (event
