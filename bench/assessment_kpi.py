@@ -7,10 +7,13 @@ exact query path of the HTTP endpoints (repository + indicators; one grouped cel
 scope, dimension and period, see assessment/cells.py).  Target: p99 <= 100 ms.  Then times
 the event handlers' path (fact + journal entry, sequential and 8 at once) and the compactor.
 Environment: BENCH_REPORTS (default 1000000), BENCH_QUERIES (default 300), BENCH_EVENTS (3000),
-BENCH_STORED_FACTS (20000), BENCH_COMPACT_BATCH (200).
+BENCH_STORED_FACTS (20000), BENCH_COMPACT_BATCH (200).  ``--offset N`` puts the store on the
+port of the local stack's offset N (contract.localstack; run folder ``.run/bench-assessment-N``)
+instead of a free port, so parallel work does not share ports.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import shutil
@@ -29,7 +32,7 @@ sys.path[:0] = [str(ROOT / "services" / "contract"), str(ROOT / "services" / "as
 from assessment import indicators, kpi, periods, reports  # noqa: E402
 from assessment.cli import rebuild_cells  # noqa: E402
 from assessment.dependencies import AssessmentRepository, AssessmentStore  # noqa: E402
-from contract import events  # noqa: E402
+from contract import events, localstack, metrics  # noqa: E402
 from contract.store import acquire_client, release_client  # noqa: E402
 
 N = int(os.environ.get("BENCH_REPORTS", "1000000"))
@@ -76,6 +79,38 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {qs[49] * 1000:.1f} ms  p95 {qs[94] * 1000:.1f} ms  p99 {qs[98] * 1000:.1f} ms  max {max(samples) * 1000:.1f} ms"
 
 
+def store_commands() -> dict[str, float]:
+    """Store commands this process has sent so far, by command (contract.store's command monitoring)."""
+    return {sample.labels["command"]: sample.value for metric in metrics.STORE_COMMANDS.collect()
+            for sample in metric.samples if sample.name.endswith("_total")}
+
+
+class Cost:
+    """CPU seconds of this process and of the store process, and the store commands sent, over a phase:
+    which side of the wire the time goes to (the store is one Python process, so on this machine its
+    CPU seconds per event bound the rate whatever the load of the other cores)."""
+
+    def __init__(self, store_pid: int):
+        self.store_pid = store_pid
+        self.started = (time.process_time(), self._store_cpu(), store_commands())
+
+    def _store_cpu(self) -> float:
+        try:
+            fields = Path(f"/proc/{self.store_pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
+    def report(self, events: int) -> str:
+        client0, store0, commands0 = self.started
+        client_s, store_s = time.process_time() - client0, self._store_cpu() - store0
+        commands = {k: v - commands0.get(k, 0) for k, v in store_commands().items() if v - commands0.get(k, 0)}
+        top = ", ".join(f"{k} {v / events:.2f}" for k, v in sorted(commands.items(), key=lambda kv: -kv[1])[:6])
+        return (f"CPU: bench process {client_s:.1f} s ({client_s / events * 1000:.2f} ms/event), store process "
+                f"{store_s:.1f} s ({store_s / events * 1000:.2f} ms/event, {events / store_s if store_s else 0:,.0f} "
+                f"events per store-CPU-second); store commands per event {sum(commands.values()) / events:.2f} ({top})")
+
+
 def plan_uses_index(db, query: dict) -> str:
     try:
         plan = db.kpi_cells.find(query).explain().get("queryPlanner", {}).get("winningPlan", {})
@@ -87,12 +122,18 @@ def plan_uses_index(db, query: dict) -> str:
 
 
 def main() -> None:
-    port = free_port()
-    env = {**os.environ, "LAPOR_RUN_DIR": str(ROOT / ".run" / f"bench-assessment-{port}"),
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--offset", type=int, default=None,
+                        help="port offset of the local stack (contract.localstack) for the store; default a free port")
+    args = parser.parse_args()
+    port = free_port() if args.offset is None else int(localstack.ports(args.offset)["LAPOR_STORE_PORT"])
+    name = f"bench-assessment-{port}" if args.offset is None else f"bench-assessment-{args.offset}"
+    env = {**os.environ, "LAPOR_RUN_DIR": str(ROOT / ".run" / name),
            "LAPOR_STORE_PORT": str(port), "PYTHONWARNINGS": "ignore"}
     store_sh = str(ROOT / "deploy" / "local" / "store.sh")
     subprocess.run([store_sh, "start"], env=env, check=True, stdout=subprocess.DEVNULL)
     uri = f"mongodb://127.0.0.1:{port}/?retryWrites=false&directConnection=true"
+    store_pid = int((Path(env["LAPOR_RUN_DIR"]) / "store" / "secantusd.pid").read_text())
     client = acquire_client(uri)
     try:
         db = client["bench_assessment"]
@@ -190,12 +231,14 @@ def main() -> None:
             repo.apply_fact_event(event["event_id"], event["tracking_id"],
                                   lambda old, t=event_type, e=event: kpi.fold(old, t, e))
         third = len(stream) // 3
+        cost = Cost(store_pid)
         started = time.monotonic()
         for item in stream[:third]:
             ingest(item)
         seq_s = time.monotonic() - started
         print(f"event ingestion (fact + journal + marker, one transaction per event), sequential: "
               f"{third:,} events in {seq_s:.1f} s = {third / seq_s:,.0f} events/s")
+        print(f"  {cost.report(third)}")
         # the service runs up to max_workers handlers at once; events of one report arrive in order
         per_report = [stream[i:i + 3] for i in range(third - third % 3, len(stream), 3)]
         started = time.monotonic()
@@ -207,6 +250,7 @@ def main() -> None:
               f"{conc_n / conc_s:,.0f} events/s")
         pending = repo.journal_pending()
         batch_times = []
+        cost = Cost(store_pid)
         started = time.monotonic()
         while True:
             t = time.perf_counter()
@@ -218,6 +262,8 @@ def main() -> None:
         print(f"compaction of {pending:,} journal entries in batches of {COMPACT_BATCH}: {compact_s:.1f} s = "
               f"{pending / compact_s:,.0f} events/s (batch p50 {statistics.median(batch_times):.2f} s, "
               f"max {max(batch_times):.2f} s)")
+        print(f"  {cost.report(pending)}")
+        print(f"  load average during the run: {os.getloadavg()[0]:.1f} (1 min)")
         year_all = indicators.kpi_table(repo.cells("*", "all", [str(YEAR)]), 12)[0]
         assert year_all["received"] == N + EVENTS // 3, year_all["received"]
         print(f"store: SecantusDB (deploy/local/store.sh, --sync-on-commit) on 127.0.0.1:{port}")

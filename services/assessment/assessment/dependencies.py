@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 import yaml
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge, Histogram
-from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from assessment import cells, kpi
@@ -33,6 +33,16 @@ JOURNAL_BACKLOG = Gauge(
 
 GROUPS = "kpi_cells"     # grouped cells: hub-wide per (dimension, bucket), per agency per bucket
 JOURNAL = "kpi_journal"  # cell moves of applied events, not yet folded into the groups
+
+
+# ids per ``$in`` of the compactor: the local store checks each candidate against the whole list, so
+# one ``$in`` of n ids costs n * n (2,000 journal ids: half the compaction); pieces of 100 cost n * 100
+IN_CHUNK = 100
+
+
+def chunks(ids: list, size: int = IN_CHUNK) -> Iterator[list]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
 
 
 class StaleFact(Exception):
@@ -75,42 +85,59 @@ class AssessmentRepository(Repository):
             return applied
         raise StaleFact(tracking_id)
 
-    def compact(self, limit: int = 500) -> int:
-        """Fold up to ``limit`` journal entries into the grouped cells; returns how many.
+    def compact(self, limit: int = 2000) -> int:
+        """Fold up to ``limit`` journal entries into the grouped cells; returns how many events.
 
-        One transaction reads the entries, increments the groups and deletes the entries, so an
-        entry is folded exactly once even with several compactors: a compactor that loses the
-        race deletes fewer entries than it read, and rolls back and tries again.
+        One read of the journal (nothing pending: no transaction), then one transaction reads the
+        touched groups with one query, writes each once (``cells.group_write``: guarded by the
+        ``rev`` it read) and deletes the entries, so an entry is folded exactly once even with
+        several compactors: one that loses the race finds a group changed or fewer entries to
+        delete than it read, and rolls back and tries again.
         """
-        if self.db[JOURNAL].find_one({}, {"_id": 1}) is None:
-            return 0  # nothing to fold: one read, no transaction
-
-        def work(session):
-            entries = list(self.db[JOURNAL].find({}, session=session, limit=limit))
+        for _ in range(FACT_RETRIES):
+            entries = list(self.db[JOURNAL].find({}, limit=limit))
             if not entries:
                 return 0
-            groups = cells.group_increments(cells.sum_moves(e["moves"] for e in entries))
-            if groups:
-                self.db[GROUPS].bulk_write(
-                    [UpdateOne({"_id": gid}, {"$inc": inc, "$setOnInsert": cells.parse_group_id(gid)}, upsert=True)
-                     for gid, inc in sorted(groups.items())], ordered=True, session=session)
-            legacy = cells.sum_moves(e.get("legacy") or [] for e in entries)
-            if legacy:
-                self.db.cells.bulk_write([UpdateOne({"_id": "legacy|" + key}, {"$inc": inc}, upsert=True)
-                                          for key, inc in sorted(legacy.items())], ordered=True, session=session)
-            ids = [e["_id"] for e in entries]
-            if self.db[JOURNAL].delete_many({"_id": {"$in": ids}}, session=session).deleted_count != len(ids):
-                raise CompactionRace()
-            return len(ids)
-        for _ in range(FACT_RETRIES):
             try:
-                return self.transaction(work)
+                return self.transaction(lambda session: self._fold(entries, session))
             except (CompactionRace, DuplicateKeyError):
                 continue
         raise CompactionRace()
 
+    def _fold(self, entries: list[dict], session) -> int:
+        """Inside the compactor's transaction: the entries' moves into the groups, then the entries out."""
+        groups = cells.group_increments(cells.sum_moves(e["moves"] for e in entries))
+        if groups:
+            stored = {doc["_id"]: doc for ids in chunks(sorted(groups))
+                      for doc in self.db[GROUPS].find({"_id": {"$in": ids}}, session=session)}
+            requests, guarded = [], 0
+            for gid, increments in sorted(groups.items()):
+                how, expect, doc = cells.group_write(stored.get(gid), gid, increments)
+                if how == "insert":
+                    requests.append(InsertOne(doc))  # a racing compactor's insert: DuplicateKeyError, retried
+                    continue
+                guarded += 1
+                requests.append(UpdateOne(expect, doc) if how == "set" else ReplaceOne(expect, doc))
+            if self.db[GROUPS].bulk_write(requests, ordered=False, session=session).matched_count != guarded:
+                raise CompactionRace()
+        legacy = cells.sum_moves(e.get("legacy") or [] for e in entries)
+        if legacy:
+            self.db.cells.bulk_write([UpdateOne({"_id": "legacy|" + key}, {"$inc": inc}, upsert=True)
+                                      for key, inc in sorted(legacy.items())], ordered=True, session=session)
+        self.discard_folded([e["_id"] for e in entries], session)
+        return sum(e.get("events", 1) for e in entries)
+
+    def discard_folded(self, ids: list[str], session) -> None:
+        """Delete folded journal entries; all of them, or the compaction raced another and rolls back."""
+        deleted = sum(self.db[JOURNAL].delete_many({"_id": {"$in": part}}, session=session).deleted_count
+                      for part in chunks(ids))
+        if deleted != len(ids):
+            raise CompactionRace()
+
     def journal_pending(self) -> int:
-        return self.db[JOURNAL].count_documents({})
+        """Applied events whose moves are not folded yet (an entry of a batch counts its events)."""
+        result = list(self.db[JOURNAL].aggregate([{"$group": {"_id": None, "n": {"$sum": {"$ifNull": ["$events", 1]}}}}]))
+        return result[0]["n"] if result else 0
 
     def journal_ids(self) -> list[str]:
         return [doc["_id"] for doc in self.db[JOURNAL].find({}, {"_id": 1})]
@@ -242,7 +269,7 @@ class AssessmentStore(Store):
         self.repository.timezone = config.get("REPORTING_TIMEZONE") or "Asia/Jakarta"
         # applied events wake the compactor once committed; the interval is only the idle safety net
         self.compact_interval = float(config.get("KPI_COMPACT_INTERVAL_SECONDS") or 15.0)
-        self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 200)
+        self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 2000)
         self.compactor = WakeableLoop("assessment.kpi_compactor", self.compact_once, self.compact_interval)
         self.repository.journal_written = self.compactor.wake
         directory = Path(config.get("ASSESSMENT_TEMPLATES_DIR") or DEFAULT_TEMPLATES_DIR)
