@@ -94,6 +94,26 @@ def test_check_sees_pending_moves_and_a_rebuild_discards_the_journal_it_includes
     assert repo.agency_seen("AG1") and not repo.agency_seen("AG9")
 
 
+def test_a_batch_inserts_its_new_facts_once_and_journals_one_entry_with_the_summed_moves(mongo_client):
+    repo = repository(mongo_client)
+    first, second = stream(12, seed=3), stream(12, seed=3)
+    second = [(t, e) for t, e in second if t == "case_closed"]  # later events of reports the store already has
+    first = [(t, e) for t, e in first if t != "case_closed"]
+
+    def batch(events):
+        def work(uow):
+            uow.batch = [event for _, event in events]
+            return apply(repo, events)
+        return repo.unit_of_work(work)
+
+    assert all(batch(first)) and all(batch(second))
+    assert repo.db[JOURNAL].count_documents({}) == 2                      # one entry per batch
+    assert repo.journal_pending() == len(first) + len(second)            # ... counting its events
+    assert repo.db.facts.count_documents({}) == 12
+    assert repo.compact(limit=1) == len(first) and repo.compact(limit=1) == len(second)
+    assert repo.all_kpi_cells() == rebuild_cells(repo, "Asia/Jakarta", progress=False)
+
+
 class CrashingRepository(AssessmentRepository):
     """A compactor that dies after writing the groups, before the journal entries are out (as a
     process killed there would): the transaction never commits."""

@@ -80,6 +80,25 @@ def sum_moves(entries: Iterable[Iterable[tuple[str, dict[str, int]]]]) -> dict[s
     return {cid: nonzero for cid, counters in total.items() if (nonzero := {k: v for k, v in counters.items() if v})}
 
 
+class BatchEntry:
+    """The one journal entry of a batch of events consumed together: their moves and legacy
+    counter increments summed (zeros dropped), and how many events it holds.  ``doc`` is the
+    document to store; it is kept current as events are added."""
+
+    def __init__(self, first_event_id: str, at):
+        self.moves: dict[str, dict[str, int]] = {}
+        self.legacy: dict[str, dict[str, int]] = {}
+        self.doc = {"_id": first_event_id, "moves": [], "legacy": [], "events": 0, "at": at}
+
+    def add(self, moves: dict[str, dict[str, int]], legacy: Iterable[tuple[str, dict[str, int]]]) -> None:
+        kpi.accumulate(self.moves, moves)
+        for key, inc in legacy:
+            kpi.accumulate(self.legacy, {key: inc})
+        self.doc.update(moves=sorted(sum_moves([self.moves.items()]).items()),
+                        legacy=[list(item) for item in sorted(sum_moves([self.legacy.items()]).items())],
+                        events=self.doc["events"] + 1)
+
+
 def group_increments(moves: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """group id -> ``$inc`` document (``dims.<dim>.<escaped value>.<counter>: n``)."""
     groups: dict[str, dict[str, int]] = defaultdict(dict)

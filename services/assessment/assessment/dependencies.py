@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -13,6 +14,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReplaceOne, Up
 from pymongo.errors import DuplicateKeyError
 
 from assessment import cells, kpi
+from contract import unit_of_work
 from contract.loop import WakeableLoop
 from contract.store import Repository, Store, utcnow
 
@@ -60,21 +62,41 @@ class AssessmentRepository(Repository):
     # -- facts, the journal of cell moves, and the grouped cells (see assessment.cells) ------
     def apply_fact_event(self, event_id: str, tracking_id: str, change: Callable[[dict | None], dict],
                          legacy: list[tuple[str, dict]] = ()) -> bool:
-        """Fold one event into a report's fact and journal its cell moves, exactly once per event."""
+        """Fold one event into a report's fact and journal its cell moves, exactly once per event.
+
+        In a batch's unit of work the facts are read with one query, a fact new to the batch is
+        inserted once with the others at the commit (later events of the batch change that pending
+        document), and the batch journals one entry with the summed moves of its events."""
         def work(session):
             old = self.read_for_batch("facts", "tracking_id", tracking_id, None, session)
             new = change(old)
             new["rev"] = (old or {}).get("rev", 0) + 1
-            if old is None:
+            moves = kpi.delta(kpi.contributions(old, self.timezone), kpi.contributions(new, self.timezone))
+            batch = self._batch_state()
+            if batch is not None and tracking_id in batch["new_facts"]:
+                pending = batch["new_facts"][tracking_id]  # not stored yet: inserted at the commit
+                pending.clear()
+                pending.update(new)
+                new = pending
+            elif old is None and batch is not None:
+                self.insert_later("facts", new, session)
+                batch["new_facts"][tracking_id] = new
+            elif old is None:
                 self.db.facts.insert_one(new, session=session)
             elif self.db.facts.replace_one({"_id": tracking_id, "rev": old.get("rev", 0)}, new,
                                            session=session).matched_count != 1:
                 raise StaleFact(tracking_id)
             self.remember("facts", new)
-            moves = kpi.delta(kpi.contributions(old, self.timezone), kpi.contributions(new, self.timezone))
-            if moves or legacy:  # hot counters are moved by the compactor, never by concurrent events
-                self.insert_later(JOURNAL, {"_id": event_id, "moves": sorted(moves.items()),
+            if not (moves or legacy):  # hot counters are moved by the compactor, never by concurrent events
+                return
+            if batch is None:
+                self.insert_later(JOURNAL, {"_id": event_id, "moves": sorted(moves.items()), "events": 1,
                                             "legacy": [list(item) for item in legacy], "at": utcnow()}, session)
+                return
+            if batch["journal"] is None:
+                batch["journal"] = cells.BatchEntry(event_id, utcnow())
+                self.insert_later(JOURNAL, batch["journal"].doc, session)  # written at the commit, as it is then
+            batch["journal"].add(moves, legacy)
         for _ in range(FACT_RETRIES):
             try:
                 applied = self.once(event_id, work)
@@ -84,6 +106,19 @@ class AssessmentRepository(Repository):
                 self.after_commit(self.journal_written)
             return applied
         raise StaleFact(tracking_id)
+
+    _batches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # unit of work -> its facts and entry
+
+    def _batch_state(self) -> dict | None:
+        """What this batch's unit of work holds for assessment (None outside one): the facts it
+        inserts and its journal entry."""
+        uow = unit_of_work.current()
+        if uow is None:
+            return None
+        state = self._batches.get(uow)
+        if state is None:
+            state = self._batches[uow] = {"new_facts": {}, "journal": None}
+        return state
 
     def compact(self, limit: int = 2000) -> int:
         """Fold up to ``limit`` journal entries into the grouped cells; returns how many events.
