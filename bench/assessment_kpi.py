@@ -7,7 +7,7 @@ exact query path of the HTTP endpoints (repository + indicators; one grouped cel
 scope, dimension and period, see assessment/cells.py).  Target: p99 <= 100 ms.  Then times
 the event handlers' path (fact + journal entry, sequential and 8 at once) and the compactor.
 Environment: BENCH_REPORTS (default 1000000), BENCH_QUERIES (default 300), BENCH_EVENTS (3000),
-BENCH_STORED_FACTS (20000), BENCH_COMPACT_BATCH (200).  ``--offset N`` puts the store on the
+BENCH_STORED_FACTS (20000), BENCH_COMPACT_BATCH (2000), BENCH_EVENT_BATCH (50).  ``--offset N`` puts the store on the
 port of the local stack's offset N (contract.localstack; run folder ``.run/bench-assessment-N``)
 instead of a free port, so parallel work does not share ports.
 """
@@ -33,13 +33,14 @@ from assessment import indicators, kpi, periods, reports  # noqa: E402
 from assessment.cli import rebuild_cells  # noqa: E402
 from assessment.dependencies import AssessmentRepository, AssessmentStore  # noqa: E402
 from contract import events, localstack, metrics  # noqa: E402
-from contract.store import acquire_client, release_client  # noqa: E402
+from contract.store import PROCESSED, acquire_client, release_client  # noqa: E402
 
 N = int(os.environ.get("BENCH_REPORTS", "1000000"))
 STORED_FACTS = int(os.environ.get("BENCH_STORED_FACTS", "20000"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "300"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "3000"))
-COMPACT_BATCH = int(os.environ.get("BENCH_COMPACT_BATCH", "200"))  # the service's KPI_COMPACT_BATCH
+COMPACT_BATCH = int(os.environ.get("BENCH_COMPACT_BATCH", "2000"))  # the service's KPI_COMPACT_BATCH
+EVENT_BATCH = int(os.environ.get("BENCH_EVENT_BATCH", "50"))  # the service's EVENT_BATCH_SIZE
 YEAR = 2025
 AGENCIES = [f"AG{i:03d}" for i in range(200)]
 CATEGORIES = [f"cat{i:02d}" for i in range(30)]
@@ -119,6 +120,60 @@ def plan_uses_index(db, query: dict) -> str:
     text = str(plan)
     used = [stage for stage in ("IDHACK", "EXPRESS_IXSCAN", "IXSCAN") if stage in text]
     return used[0] if used else f"no index in plan: {text[:200]}"
+
+
+def event_stream(rnd: random.Random, fact_base: int, first: int, reports: int) -> list[tuple[str, dict]]:
+    """received, dispositioned, closed for each of ``reports`` new reports (June of YEAR)."""
+    base = datetime(YEAR, 6, 1, tzinfo=timezone.utc)
+    stream = []
+    for i in range(first, first + reports):
+        f = fact(fact_base + i, rnd)
+        agency = f["agency_code"] or AGENCIES[0]
+        tid = f"ID-E{i:07d}"
+        stream.append((events.REPORT_RECEIVED, {
+            "event_id": f"r{i}", "tracking_id": tid, "occurred_at": base, "received_at": base,
+            "channel": f["channel"], "classification": f["classification"], "category_code": f["category_code"],
+            "region_code": f["region_code"], "gesi": f["gesi"], "is_confidential": f["is_confidential"]}))
+        stream.append((events.REPORT_DISPOSITIONED, {
+            "event_id": f"d{i}", "tracking_id": tid, "occurred_at": base + timedelta(minutes=1),
+            "agency_code": agency, "unit_code": f"{agency}-U{i % 5}"}))
+        stream.append((events.CASE_CLOSED, {
+            "event_id": f"c{i}", "tracking_id": tid, "occurred_at": base + timedelta(days=2),
+            "on_time": True, "first_response_at": base + timedelta(hours=3), "rating": 4}))
+    return stream
+
+
+def apply_as_batch(repo: AssessmentRepository, items: list[tuple[str, dict]]) -> None:
+    """What contract.batch.apply_batch does with a batch (without the broker and the payload schemas)."""
+    def work(uow):
+        uow.batch = [event for _, event in items]
+        done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": [e["event_id"] for _, e in items]}},
+                                                         {"_id": 1}, session=uow.session)}
+        for event_type, event in items:
+            if event["event_id"] not in done:
+                repo.apply_fact_event(event["event_id"], event["tracking_id"],
+                                      lambda old, t=event_type, e=event: kpi.fold(old, t, e))
+                uow.mark(event["event_id"])
+    repo.unit_of_work(work)
+
+
+def compact_all(repo: AssessmentRepository, store_pid: int, what: str) -> None:
+    """The compactor folding the whole journal, batch after batch, timed."""
+    pending, entries = repo.journal_pending(), repo.db.kpi_journal.count_documents({})
+    batch_times = []
+    cost = Cost(store_pid)
+    started = time.monotonic()
+    while True:
+        t = time.perf_counter()
+        if not repo.compact(COMPACT_BATCH):
+            break
+        batch_times.append(time.perf_counter() - t)
+    compact_s = time.monotonic() - started
+    print(f"compaction of {pending:,} events ({entries:,} {what}) in batches of {COMPACT_BATCH} entries: "
+          f"{compact_s:.1f} s = {pending / compact_s:,.0f} events/s (batch p50 {statistics.median(batch_times):.2f} s, "
+          f"max {max(batch_times):.2f} s)")
+    print(f"  {cost.report(pending)}")
+    print(f"  load average: {os.getloadavg()[0]:.1f} (1 min)")
 
 
 def main() -> None:
@@ -209,22 +264,7 @@ def main() -> None:
         # ingestion: the event handler's own path (fold + fact + journal entry + marker, one
         # transaction per event), then the compactor folding the journal into the grouped cells
         # that the 1,000,000 reports above already fill (so hub-wide groups are large).
-        base = datetime(YEAR, 6, 1, tzinfo=timezone.utc)
-        stream = []
-        for i in range(EVENTS // 3):
-            f = fact(N + STORED_FACTS + i, rnd)
-            agency = f["agency_code"] or AGENCIES[0]
-            tid = f"ID-E{i:07d}"
-            stream.append((events.REPORT_RECEIVED, {
-                "event_id": f"r{i}", "tracking_id": tid, "occurred_at": base, "received_at": base,
-                "channel": f["channel"], "classification": f["classification"], "category_code": f["category_code"],
-                "region_code": f["region_code"], "gesi": f["gesi"], "is_confidential": f["is_confidential"]}))
-            stream.append((events.REPORT_DISPOSITIONED, {
-                "event_id": f"d{i}", "tracking_id": tid, "occurred_at": base + timedelta(minutes=1),
-                "agency_code": agency, "unit_code": f"{agency}-U{i % 5}"}))
-            stream.append((events.CASE_CLOSED, {
-                "event_id": f"c{i}", "tracking_id": tid, "occurred_at": base + timedelta(days=2),
-                "on_time": True, "first_response_at": base + timedelta(hours=3), "rating": 4}))
+        stream = event_stream(rnd, N + STORED_FACTS, 0, EVENTS // 3)
 
         def ingest(item):
             event_type, event = item
@@ -248,24 +288,28 @@ def main() -> None:
         conc_n = sum(len(items) for items in per_report)
         print(f"event ingestion, 8 concurrent handlers: {conc_n:,} events in {conc_s:.1f} s = "
               f"{conc_n / conc_s:,.0f} events/s")
-        pending = repo.journal_pending()
-        batch_times = []
-        cost = Cost(store_pid)
-        started = time.monotonic()
-        while True:
-            t = time.perf_counter()
-            folded = repo.compact(COMPACT_BATCH)
-            if not folded:
-                break
-            batch_times.append(time.perf_counter() - t)
-        compact_s = time.monotonic() - started
-        print(f"compaction of {pending:,} journal entries in batches of {COMPACT_BATCH}: {compact_s:.1f} s = "
-              f"{pending / compact_s:,.0f} events/s (batch p50 {statistics.median(batch_times):.2f} s, "
-              f"max {max(batch_times):.2f} s)")
-        print(f"  {cost.report(pending)}")
-        print(f"  load average during the run: {os.getloadavg()[0]:.1f} (1 min)")
+        compact_all(repo, store_pid, "per-event journal entries")
         year_all = indicators.kpi_table(repo.cells("*", "all", [str(YEAR)]), 12)[0]
         assert year_all["received"] == N + EVENTS // 3, year_all["received"]
+
+        # the service's own path: batches of EVENT_BATCH events, each one unit of work (contract.batch:
+        # one $in on the markers, the handlers, one commit). Events of a report are in different batches,
+        # as in a live hub (received now, dispositioned and closed later): window of reports by window.
+        batched = event_stream(rnd, N + STORED_FACTS + EVENTS, EVENTS, EVENTS // 3)
+        ordered = [item for w in range(0, len(batched), 3 * EVENT_BATCH)
+                   for kind in range(3) for item in batched[w:w + 3 * EVENT_BATCH][kind::3]]
+        cost = Cost(store_pid)
+        started = time.monotonic()
+        for i in range(0, len(ordered), EVENT_BATCH):
+            apply_as_batch(repo, ordered[i:i + EVENT_BATCH])
+        batch_s = time.monotonic() - started
+        print(f"event ingestion in batches of {EVENT_BATCH} (one unit of work each, the service's path): "
+              f"{len(ordered):,} events in {batch_s:.1f} s = {len(ordered) / batch_s:,.0f} events/s")
+        print(f"  {cost.report(len(ordered))}")
+        compact_all(repo, store_pid, "one journal entry per batch")
+        year_all = indicators.kpi_table(repo.cells("*", "all", [str(YEAR)]), 12)[0]
+        assert year_all["received"] == N + 2 * (EVENTS // 3), year_all["received"]
+        print(f"  load average at the end: {os.getloadavg()[0]:.1f} (1 min)")
         print(f"store: SecantusDB (deploy/local/store.sh, --sync-on-commit) on 127.0.0.1:{port}")
     finally:
         release_client(uri)

@@ -82,21 +82,25 @@ def sum_moves(entries: Iterable[Iterable[tuple[str, dict[str, int]]]]) -> dict[s
 
 class BatchEntry:
     """The one journal entry of a batch of events consumed together: their moves and legacy
-    counter increments summed (zeros dropped), and how many events it holds.  ``doc`` is the
-    document to store; it is kept current as events are added."""
+    counter increments summed per cell, and how many events it holds.  ``doc`` is the document
+    to store; adding an event updates it in place (its lists hold the same counter dicts as the
+    sums), so a batch costs what its events' moves cost, not its cells times its events."""
 
     def __init__(self, first_event_id: str, at):
-        self.moves: dict[str, dict[str, int]] = {}
-        self.legacy: dict[str, dict[str, int]] = {}
         self.doc = {"_id": first_event_id, "moves": [], "legacy": [], "events": 0, "at": at}
+        self._cells: dict[str, dict[str, dict[str, int]]] = {"moves": {}, "legacy": {}}
 
     def add(self, moves: dict[str, dict[str, int]], legacy: Iterable[tuple[str, dict[str, int]]]) -> None:
-        kpi.accumulate(self.moves, moves)
-        for key, inc in legacy:
-            kpi.accumulate(self.legacy, {key: inc})
-        self.doc.update(moves=sorted(sum_moves([self.moves.items()]).items()),
-                        legacy=[list(item) for item in sorted(sum_moves([self.legacy.items()]).items())],
-                        events=self.doc["events"] + 1)
+        for part, items in (("moves", moves.items()), ("legacy", legacy)):
+            sums = self._cells[part]
+            for key, inc in items:
+                cell = sums.get(key)
+                if cell is None:
+                    cell = sums[key] = {}
+                    self.doc[part].append([key, cell])
+                for counter, n in inc.items():
+                    cell[counter] = cell.get(counter, 0) + n
+        self.doc["events"] += 1
 
 
 def group_increments(moves: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

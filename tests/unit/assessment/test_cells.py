@@ -66,3 +66,13 @@ def test_few_changed_cells_are_set_and_many_replace_the_group_both_guarded_by_th
     how, expect, doc = cells.group_write({**stored, "rev": 4}, stored["_id"], many)
     assert (how, expect) == ("replace", {"_id": "A|@|2024", "rev": 4})
     assert doc["rev"] == 5 and doc["dims"]["unit"]["U0"] == {"received": 2} and doc["dims"]["unit"]["U49"] == {"received": 1}
+
+
+def test_a_batch_entry_sums_the_moves_of_its_events_in_its_document():
+    entry = cells.BatchEntry("r1", "now")
+    entry.add({"*|all|*|2024-04": {"received": 1, "unresolved": 1}}, [("hub:ID", {"received": 1})])
+    entry.add({"*|all|*|2024-04": {"unresolved": -1, "completed": 1}, "A|unit|U1|2024-04": {"received": 1}}, [])
+    assert entry.doc["_id"] == "r1" and entry.doc["events"] == 2
+    assert cells.sum_moves([entry.doc["moves"]]) == {"*|all|*|2024-04": {"received": 1, "completed": 1},
+                                                     "A|unit|U1|2024-04": {"received": 1}}
+    assert entry.doc["legacy"] == [["hub:ID", {"received": 1}]]
