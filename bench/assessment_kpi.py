@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "services" / "contract"), str(ROOT / "services" / "assessment")]
 
-from assessment import indicators, kpi, periods, reports  # noqa: E402
+from assessment import domain, indicators, kpi, periods, reports  # noqa: E402
 from assessment.cli import rebuild_cells  # noqa: E402
 from assessment.dependencies import AssessmentRepository, AssessmentStore  # noqa: E402
 from contract import events, localstack, metrics  # noqa: E402
@@ -46,6 +46,7 @@ AGENCIES = [f"AG{i:03d}" for i in range(200)]
 CATEGORIES = [f"cat{i:02d}" for i in range(30)]
 CHANNELS = ["web", "mobile", "sms", "social", "open311", "manual", "import"]
 CLASSES = ["complaint", "aspiration", "information_request", "whistleblowing"]
+LEGACY = (events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED)  # the events assessment.service counts per hub too
 GESI = ["women", "children", "disability", "elderly", "marginalised"]
 
 
@@ -131,12 +132,12 @@ def event_stream(rnd: random.Random, fact_base: int, first: int, reports: int) -
         agency = f["agency_code"] or AGENCIES[0]
         tid = f"ID-E{i:07d}"
         stream.append((events.REPORT_RECEIVED, {
-            "event_id": f"r{i}", "tracking_id": tid, "occurred_at": base, "received_at": base,
+            "event_id": f"r{i}", "tracking_id": tid, "occurred_at": base, "received_at": base, "hub": "ID",
             "channel": f["channel"], "classification": f["classification"], "category_code": f["category_code"],
             "region_code": f["region_code"], "gesi": f["gesi"], "is_confidential": f["is_confidential"]}))
         stream.append((events.REPORT_DISPOSITIONED, {
             "event_id": f"d{i}", "tracking_id": tid, "occurred_at": base + timedelta(minutes=1),
-            "agency_code": agency, "unit_code": f"{agency}-U{i % 5}"}))
+            "agency_code": agency, "unit_code": f"{agency}-U{i % 5}", "hub": "ID", "queue": "agency"}))
         stream.append((events.CASE_CLOSED, {
             "event_id": f"c{i}", "tracking_id": tid, "occurred_at": base + timedelta(days=2),
             "on_time": True, "first_response_at": base + timedelta(hours=3), "rating": 4}))
@@ -150,9 +151,10 @@ def apply_as_batch(repo: AssessmentRepository, items: list[tuple[str, dict]]) ->
         done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": [e["event_id"] for _, e in items]}},
                                                          {"_id": 1}, session=uow.session)}
         for event_type, event in items:
-            if event["event_id"] not in done:
+            if event["event_id"] not in done:  # as assessment.service.fold: with the hub/region/agency counters
+                legacy = domain.counter_increments(event_type, event) if event_type in LEGACY else []
                 repo.apply_fact_event(event["event_id"], event["tracking_id"],
-                                      lambda old, t=event_type, e=event: kpi.fold(old, t, e))
+                                      lambda old, t=event_type, e=event: kpi.fold(old, t, e), legacy)
                 uow.mark(event["event_id"])
     repo.unit_of_work(work)
 

@@ -38,8 +38,9 @@ JOURNAL = "kpi_journal"  # cell moves of applied events, not yet folded into the
 
 
 # ids per ``$in`` of the compactor: the local store checks each candidate against the whole list, so
-# one ``$in`` of n ids costs n * n (2,000 journal ids: half the compaction); pieces of 100 cost n * 100
-IN_CHUNK = 100
+# one ``$in`` of n ids costs n * n (2,000 journal ids: half the compaction; bench/store_update_cost.py);
+# pieces of k cost n * k plus a round trip each, least about k = 25
+IN_CHUNK = 25
 
 
 def chunks(ids: list, size: int = IN_CHUNK) -> Iterator[list]:
