@@ -148,6 +148,7 @@ def apply_as_batch(repo: AssessmentRepository, items: list[tuple[str, dict]]) ->
     """What contract.batch.apply_batch does with a batch (without the broker and the payload schemas)."""
     def work(uow):
         uow.batch = [event for _, event in items]
+        uow.batch_types = [event_type for event_type, _ in items]  # what a read-ahead by event type needs
         done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": [e["event_id"] for _, e in items]}},
                                                          {"_id": 1}, session=uow.session)}
         for event_type, event in items:
