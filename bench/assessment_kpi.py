@@ -7,10 +7,13 @@ exact query path of the HTTP endpoints (repository + indicators; one grouped cel
 scope, dimension and period, see assessment/cells.py).  Target: p99 <= 100 ms.  Then times
 the event handlers' path (fact + journal entry, sequential and 8 at once) and the compactor.
 Environment: BENCH_REPORTS (default 1000000), BENCH_QUERIES (default 300), BENCH_EVENTS (3000),
-BENCH_STORED_FACTS (20000), BENCH_COMPACT_BATCH (200).
+BENCH_STORED_FACTS (20000), BENCH_COMPACT_BATCH (2000), BENCH_EVENT_BATCH (50).  ``--offset N`` puts the store on the
+port of the local stack's offset N (contract.localstack; run folder ``.run/bench-assessment-N``)
+instead of a free port, so parallel work does not share ports.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import shutil
@@ -26,22 +29,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "services" / "contract"), str(ROOT / "services" / "assessment")]
 
-from assessment import indicators, kpi, periods, reports  # noqa: E402
+from assessment import domain, indicators, kpi, periods, reports  # noqa: E402
 from assessment.cli import rebuild_cells  # noqa: E402
 from assessment.dependencies import AssessmentRepository, AssessmentStore  # noqa: E402
-from contract import events  # noqa: E402
-from contract.store import acquire_client, release_client  # noqa: E402
+from contract import events, localstack, metrics  # noqa: E402
+from contract.store import PROCESSED, acquire_client, release_client  # noqa: E402
 
 N = int(os.environ.get("BENCH_REPORTS", "1000000"))
 STORED_FACTS = int(os.environ.get("BENCH_STORED_FACTS", "20000"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "300"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "3000"))
-COMPACT_BATCH = int(os.environ.get("BENCH_COMPACT_BATCH", "200"))  # the service's KPI_COMPACT_BATCH
+COMPACT_BATCH = int(os.environ.get("BENCH_COMPACT_BATCH", "2000"))  # the service's KPI_COMPACT_BATCH
+EVENT_BATCH = int(os.environ.get("BENCH_EVENT_BATCH", "50"))  # the service's EVENT_BATCH_SIZE
 YEAR = 2025
 AGENCIES = [f"AG{i:03d}" for i in range(200)]
 CATEGORIES = [f"cat{i:02d}" for i in range(30)]
 CHANNELS = ["web", "mobile", "sms", "social", "open311", "manual", "import"]
 CLASSES = ["complaint", "aspiration", "information_request", "whistleblowing"]
+LEGACY = (events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED)  # the events assessment.service counts per hub too
 GESI = ["women", "children", "disability", "elderly", "marginalised"]
 
 
@@ -76,6 +81,38 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {qs[49] * 1000:.1f} ms  p95 {qs[94] * 1000:.1f} ms  p99 {qs[98] * 1000:.1f} ms  max {max(samples) * 1000:.1f} ms"
 
 
+def store_commands() -> dict[str, float]:
+    """Store commands this process has sent so far, by command (contract.store's command monitoring)."""
+    return {sample.labels["command"]: sample.value for metric in metrics.STORE_COMMANDS.collect()
+            for sample in metric.samples if sample.name.endswith("_total")}
+
+
+class Cost:
+    """CPU seconds of this process and of the store process, and the store commands sent, over a phase:
+    which side of the wire the time goes to (the store is one Python process, so on this machine its
+    CPU seconds per event bound the rate whatever the load of the other cores)."""
+
+    def __init__(self, store_pid: int):
+        self.store_pid = store_pid
+        self.started = (time.process_time(), self._store_cpu(), store_commands())
+
+    def _store_cpu(self) -> float:
+        try:
+            fields = Path(f"/proc/{self.store_pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
+    def report(self, events: int) -> str:
+        client0, store0, commands0 = self.started
+        client_s, store_s = time.process_time() - client0, self._store_cpu() - store0
+        commands = {k: v - commands0.get(k, 0) for k, v in store_commands().items() if v - commands0.get(k, 0)}
+        top = ", ".join(f"{k} {v / events:.2f}" for k, v in sorted(commands.items(), key=lambda kv: -kv[1])[:6])
+        return (f"CPU: bench process {client_s:.1f} s ({client_s / events * 1000:.2f} ms/event), store process "
+                f"{store_s:.1f} s ({store_s / events * 1000:.2f} ms/event, {events / store_s if store_s else 0:,.0f} "
+                f"events per store-CPU-second); store commands per event {sum(commands.values()) / events:.2f} ({top})")
+
+
 def plan_uses_index(db, query: dict) -> str:
     try:
         plan = db.kpi_cells.find(query).explain().get("queryPlanner", {}).get("winningPlan", {})
@@ -86,13 +123,75 @@ def plan_uses_index(db, query: dict) -> str:
     return used[0] if used else f"no index in plan: {text[:200]}"
 
 
+def event_stream(rnd: random.Random, fact_base: int, first: int, reports: int) -> list[tuple[str, dict]]:
+    """received, dispositioned, closed for each of ``reports`` new reports (June of YEAR)."""
+    base = datetime(YEAR, 6, 1, tzinfo=timezone.utc)
+    stream = []
+    for i in range(first, first + reports):
+        f = fact(fact_base + i, rnd)
+        agency = f["agency_code"] or AGENCIES[0]
+        tid = f"ID-E{i:07d}"
+        stream.append((events.REPORT_RECEIVED, {
+            "event_id": f"r{i}", "tracking_id": tid, "occurred_at": base, "received_at": base, "hub": "ID",
+            "channel": f["channel"], "classification": f["classification"], "category_code": f["category_code"],
+            "region_code": f["region_code"], "gesi": f["gesi"], "is_confidential": f["is_confidential"]}))
+        stream.append((events.REPORT_DISPOSITIONED, {
+            "event_id": f"d{i}", "tracking_id": tid, "occurred_at": base + timedelta(minutes=1),
+            "agency_code": agency, "unit_code": f"{agency}-U{i % 5}", "hub": "ID", "queue": "agency"}))
+        stream.append((events.CASE_CLOSED, {
+            "event_id": f"c{i}", "tracking_id": tid, "occurred_at": base + timedelta(days=2),
+            "on_time": True, "first_response_at": base + timedelta(hours=3), "rating": 4}))
+    return stream
+
+
+def apply_as_batch(repo: AssessmentRepository, items: list[tuple[str, dict]]) -> None:
+    """What contract.batch.apply_batch does with a batch (without the broker and the payload schemas)."""
+    def work(uow):
+        uow.batch = [event for _, event in items]
+        uow.batch_types = [event_type for event_type, _ in items]  # what a read-ahead by event type needs
+        done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": [e["event_id"] for _, e in items]}},
+                                                         {"_id": 1}, session=uow.session)}
+        for event_type, event in items:
+            if event["event_id"] not in done:  # as assessment.service.fold: with the hub/region/agency counters
+                legacy = domain.counter_increments(event_type, event) if event_type in LEGACY else []
+                repo.apply_fact_event(event["event_id"], event["tracking_id"],
+                                      lambda old, t=event_type, e=event: kpi.fold(old, t, e), legacy)
+                uow.mark(event["event_id"])
+    repo.unit_of_work(work)
+
+
+def compact_all(repo: AssessmentRepository, store_pid: int, what: str) -> None:
+    """The compactor folding the whole journal, batch after batch, timed."""
+    pending, entries = repo.journal_pending(), repo.db.kpi_journal.count_documents({})
+    batch_times = []
+    cost = Cost(store_pid)
+    started = time.monotonic()
+    while True:
+        t = time.perf_counter()
+        if not repo.compact(COMPACT_BATCH):
+            break
+        batch_times.append(time.perf_counter() - t)
+    compact_s = time.monotonic() - started
+    print(f"compaction of {pending:,} events ({entries:,} {what}) in batches of {COMPACT_BATCH} entries: "
+          f"{compact_s:.1f} s = {pending / compact_s:,.0f} events/s (batch p50 {statistics.median(batch_times):.2f} s, "
+          f"max {max(batch_times):.2f} s)")
+    print(f"  {cost.report(pending)}")
+    print(f"  load average: {os.getloadavg()[0]:.1f} (1 min)")
+
+
 def main() -> None:
-    port = free_port()
-    env = {**os.environ, "LAPOR_RUN_DIR": str(ROOT / ".run" / f"bench-assessment-{port}"),
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--offset", type=int, default=None,
+                        help="port offset of the local stack (contract.localstack) for the store; default a free port")
+    args = parser.parse_args()
+    port = free_port() if args.offset is None else int(localstack.ports(args.offset)["LAPOR_STORE_PORT"])
+    name = f"bench-assessment-{port}" if args.offset is None else f"bench-assessment-{args.offset}"
+    env = {**os.environ, "LAPOR_RUN_DIR": str(ROOT / ".run" / name),
            "LAPOR_STORE_PORT": str(port), "PYTHONWARNINGS": "ignore"}
     store_sh = str(ROOT / "deploy" / "local" / "store.sh")
     subprocess.run([store_sh, "start"], env=env, check=True, stdout=subprocess.DEVNULL)
     uri = f"mongodb://127.0.0.1:{port}/?retryWrites=false&directConnection=true"
+    store_pid = int((Path(env["LAPOR_RUN_DIR"]) / "store" / "secantusd.pid").read_text())
     client = acquire_client(uri)
     try:
         db = client["bench_assessment"]
@@ -168,34 +267,21 @@ def main() -> None:
         # ingestion: the event handler's own path (fold + fact + journal entry + marker, one
         # transaction per event), then the compactor folding the journal into the grouped cells
         # that the 1,000,000 reports above already fill (so hub-wide groups are large).
-        base = datetime(YEAR, 6, 1, tzinfo=timezone.utc)
-        stream = []
-        for i in range(EVENTS // 3):
-            f = fact(N + STORED_FACTS + i, rnd)
-            agency = f["agency_code"] or AGENCIES[0]
-            tid = f"ID-E{i:07d}"
-            stream.append((events.REPORT_RECEIVED, {
-                "event_id": f"r{i}", "tracking_id": tid, "occurred_at": base, "received_at": base,
-                "channel": f["channel"], "classification": f["classification"], "category_code": f["category_code"],
-                "region_code": f["region_code"], "gesi": f["gesi"], "is_confidential": f["is_confidential"]}))
-            stream.append((events.REPORT_DISPOSITIONED, {
-                "event_id": f"d{i}", "tracking_id": tid, "occurred_at": base + timedelta(minutes=1),
-                "agency_code": agency, "unit_code": f"{agency}-U{i % 5}"}))
-            stream.append((events.CASE_CLOSED, {
-                "event_id": f"c{i}", "tracking_id": tid, "occurred_at": base + timedelta(days=2),
-                "on_time": True, "first_response_at": base + timedelta(hours=3), "rating": 4}))
+        stream = event_stream(rnd, N + STORED_FACTS, 0, EVENTS // 3)
 
         def ingest(item):
             event_type, event = item
             repo.apply_fact_event(event["event_id"], event["tracking_id"],
                                   lambda old, t=event_type, e=event: kpi.fold(old, t, e))
         third = len(stream) // 3
+        cost = Cost(store_pid)
         started = time.monotonic()
         for item in stream[:third]:
             ingest(item)
         seq_s = time.monotonic() - started
         print(f"event ingestion (fact + journal + marker, one transaction per event), sequential: "
               f"{third:,} events in {seq_s:.1f} s = {third / seq_s:,.0f} events/s")
+        print(f"  {cost.report(third)}")
         # the service runs up to max_workers handlers at once; events of one report arrive in order
         per_report = [stream[i:i + 3] for i in range(third - third % 3, len(stream), 3)]
         started = time.monotonic()
@@ -205,21 +291,28 @@ def main() -> None:
         conc_n = sum(len(items) for items in per_report)
         print(f"event ingestion, 8 concurrent handlers: {conc_n:,} events in {conc_s:.1f} s = "
               f"{conc_n / conc_s:,.0f} events/s")
-        pending = repo.journal_pending()
-        batch_times = []
-        started = time.monotonic()
-        while True:
-            t = time.perf_counter()
-            folded = repo.compact(COMPACT_BATCH)
-            if not folded:
-                break
-            batch_times.append(time.perf_counter() - t)
-        compact_s = time.monotonic() - started
-        print(f"compaction of {pending:,} journal entries in batches of {COMPACT_BATCH}: {compact_s:.1f} s = "
-              f"{pending / compact_s:,.0f} events/s (batch p50 {statistics.median(batch_times):.2f} s, "
-              f"max {max(batch_times):.2f} s)")
+        compact_all(repo, store_pid, "per-event journal entries")
         year_all = indicators.kpi_table(repo.cells("*", "all", [str(YEAR)]), 12)[0]
         assert year_all["received"] == N + EVENTS // 3, year_all["received"]
+
+        # the service's own path: batches of EVENT_BATCH events, each one unit of work (contract.batch:
+        # one $in on the markers, the handlers, one commit). Events of a report are in different batches,
+        # as in a live hub (received now, dispositioned and closed later): window of reports by window.
+        batched = event_stream(rnd, N + STORED_FACTS + EVENTS, EVENTS, EVENTS // 3)
+        ordered = [item for w in range(0, len(batched), 3 * EVENT_BATCH)
+                   for kind in range(3) for item in batched[w:w + 3 * EVENT_BATCH][kind::3]]
+        cost = Cost(store_pid)
+        started = time.monotonic()
+        for i in range(0, len(ordered), EVENT_BATCH):
+            apply_as_batch(repo, ordered[i:i + EVENT_BATCH])
+        batch_s = time.monotonic() - started
+        print(f"event ingestion in batches of {EVENT_BATCH} (one unit of work each, the service's path): "
+              f"{len(ordered):,} events in {batch_s:.1f} s = {len(ordered) / batch_s:,.0f} events/s")
+        print(f"  {cost.report(len(ordered))}")
+        compact_all(repo, store_pid, "one journal entry per batch")
+        year_all = indicators.kpi_table(repo.cells("*", "all", [str(YEAR)]), 12)[0]
+        assert year_all["received"] == N + 2 * (EVENTS // 3), year_all["received"]
+        print(f"  load average at the end: {os.getloadavg()[0]:.1f} (1 min)")
         print(f"store: SecantusDB (deploy/local/store.sh, --sync-on-commit) on 127.0.0.1:{port}")
     finally:
         release_client(uri)

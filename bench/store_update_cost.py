@@ -36,8 +36,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--values", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--offset", type=int, default=47, help="port offset of the store (contract.localstack)")
     args = parser.parse_args()
-    env = bench_env("store-update-cost", 47)
+    env = bench_env("store-update-cost", args.offset)
     script("store.sh", "start", env)
     uri = urls(env)["mongodb"]
     client = acquire_client(uri)
@@ -64,6 +65,24 @@ def main() -> None:
                                         session=s)), args.rounds)
         timed("transaction: insert 1 small document", lambda: transaction(
             lambda s: db.small.insert_one({"g": "z"}, session=s)), args.rounds)
+        big = db.big.find_one({"_id": "a"})
+        some = random.sample(range(n), 3)
+        timed(f"transaction: $inc of 3 values x 14 counters of the {n:,}-value document", lambda: transaction(
+            lambda s: db.big.update_one({"_id": "a"}, {"$inc": {f"values.{i}.{k}": 1 for i in some for k in COUNTERS}},
+                                        session=s)), args.rounds)
+        timed(f"transaction: $set of 3 whole values of the {n:,}-value document", lambda: transaction(
+            lambda s: db.big.update_one({"_id": "a"}, {"$set": {f"values.{i}": dict(COUNTERS) for i in some}},
+                                        session=s)), args.rounds)
+        timed(f"transaction: replacement of the {n:,}-value document", lambda: transaction(
+            lambda s: db.big.replace_one({"_id": "a"}, big, session=s)), args.rounds)
+        for paths in (100, 400, 1600):  # one update naming `paths` fields of a small document
+            fields = {f"p{i}": 1 for i in range(paths)}
+            timed(f"update naming {paths:,} paths ($set)", lambda: db.paths.update_one(
+                {"_id": 1}, {"$set": fields}, upsert=True), max(3, args.rounds // 3))
+        for ids in (250, 1000, 2000):  # one $in of `ids` ids that all exist
+            wanted = [f"a|{i}" for i in range(min(ids, n))]
+            timed(f"find with $in of {len(wanted):,} ids", lambda: list(db.small.find({"_id": {"$in": wanted}})),
+                  max(3, args.rounds // 3))
         client.drop_database("bench_update_cost")
     finally:
         release_client(uri)

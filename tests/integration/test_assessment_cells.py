@@ -94,6 +94,64 @@ def test_check_sees_pending_moves_and_a_rebuild_discards_the_journal_it_includes
     assert repo.agency_seen("AG1") and not repo.agency_seen("AG9")
 
 
+def test_a_batch_inserts_its_new_facts_once_and_journals_one_entry_with_the_summed_moves(mongo_client):
+    repo = repository(mongo_client)
+    first, second = stream(12, seed=3), stream(12, seed=3)
+    second = [(t, e) for t, e in second if t == "case_closed"]  # later events of reports the store already has
+    first = [(t, e) for t, e in first if t != "case_closed"]
+
+    def batch(events):
+        def work(uow):
+            uow.batch = [event for _, event in events]
+            return apply(repo, events)
+        return repo.unit_of_work(work)
+
+    assert all(batch(first)) and all(batch(second))
+    assert repo.db[JOURNAL].count_documents({}) == 2                      # one entry per batch
+    assert repo.journal_pending() == len(first) + len(second)            # ... counting its events
+    assert repo.db.facts.count_documents({}) == 12
+    assert repo.compact(limit=1) == len(first) and repo.compact(limit=1) == len(second)
+    assert repo.all_kpi_cells() == rebuild_cells(repo, "Asia/Jakarta", progress=False)
+
+
+class CrashingRepository(AssessmentRepository):
+    """A compactor that dies after writing the groups, before the journal entries are out (as a
+    process killed there would): the transaction never commits."""
+    crashes = 1
+
+    def discard_folded(self, ids, session):
+        if self.crashes:
+            self.crashes -= 1
+            raise SystemExit("compactor killed mid-fold")
+        super().discard_folded(ids, session)
+
+
+def test_a_compactor_that_dies_mid_fold_leaves_groups_and_journal_as_they_were(mongo_client):
+    repo = repository(mongo_client)
+    events = stream(40, seed=21)
+    apply(repo, events[:40])
+    repo.replace_cells(rebuild_cells(repo, "Asia/Jakarta", progress=False),  # groups of a rebuild: no rev yet
+                       discard_journal=repo.journal_ids())
+    apply(repo, events[40:])
+    before = list(repo.db[GROUPS].find({}).sort("_id", 1))
+    pending = repo.journal_pending()
+    assert pending == len(events) - 40 and before
+
+    crashing = CrashingRepository(repo.client, repo.db)
+    try:
+        crashing.compact(limit=1000)
+    except SystemExit:
+        pass
+    else:  # pragma: no cover - the crash must have happened
+        raise AssertionError("the compactor did not reach the journal cleanup")
+    assert list(repo.db[GROUPS].find({}).sort("_id", 1)) == before   # nothing of the fold committed
+    assert repo.journal_pending() == pending
+
+    assert crashing.compact(limit=1000) == pending                     # the restarted compactor folds them once
+    assert repo.journal_pending() == 0 and repo.compact(limit=1000) == 0
+    assert repo.all_kpi_cells() == rebuild_cells(repo, "Asia/Jakarta", progress=False)
+
+
 def test_cells_of_the_old_layout_are_migrated_once_at_start_up(start_services, service_config, mongo_client, rpc):
     from assessment.service import AssessmentService
     db = mongo_client[service_config["MONGODB_DATABASE_PREFIX"] + "assessment"]

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from pathlib import Path
 from typing import Callable, Iterator
 
 import yaml
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge, Histogram
-from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from assessment import cells, kpi
+from contract import unit_of_work
 from contract.loop import WakeableLoop
 from contract.store import Repository, Store, utcnow
 
@@ -35,6 +37,17 @@ GROUPS = "kpi_cells"     # grouped cells: hub-wide per (dimension, bucket), per 
 JOURNAL = "kpi_journal"  # cell moves of applied events, not yet folded into the groups
 
 
+# ids per ``$in`` of the compactor: the local store checks each candidate against the whole list, so
+# one ``$in`` of n ids costs n * n (2,000 journal ids: half the compaction; bench/store_update_cost.py);
+# pieces of k cost n * k plus a round trip each, least about k = 25
+IN_CHUNK = 25
+
+
+def chunks(ids: list, size: int = IN_CHUNK) -> Iterator[list]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
 class StaleFact(Exception):
     """Another worker changed the fact between our read and our write; try again."""
 
@@ -50,21 +63,41 @@ class AssessmentRepository(Repository):
     # -- facts, the journal of cell moves, and the grouped cells (see assessment.cells) ------
     def apply_fact_event(self, event_id: str, tracking_id: str, change: Callable[[dict | None], dict],
                          legacy: list[tuple[str, dict]] = ()) -> bool:
-        """Fold one event into a report's fact and journal its cell moves, exactly once per event."""
+        """Fold one event into a report's fact and journal its cell moves, exactly once per event.
+
+        In a batch's unit of work the facts are read with one query, a fact new to the batch is
+        inserted once with the others at the commit (later events of the batch change that pending
+        document), and the batch journals one entry with the summed moves of its events."""
         def work(session):
             old = self.read_for_batch("facts", "tracking_id", tracking_id, None, session)
             new = change(old)
             new["rev"] = (old or {}).get("rev", 0) + 1
-            if old is None:
+            moves = kpi.delta(kpi.contributions(old, self.timezone), kpi.contributions(new, self.timezone))
+            batch = self._batch_state()
+            if batch is not None and tracking_id in batch["new_facts"]:
+                pending = batch["new_facts"][tracking_id]  # not stored yet: inserted at the commit
+                pending.clear()
+                pending.update(new)
+                new = pending
+            elif old is None and batch is not None:
+                self.insert_later("facts", new, session)
+                batch["new_facts"][tracking_id] = new
+            elif old is None:
                 self.db.facts.insert_one(new, session=session)
             elif self.db.facts.replace_one({"_id": tracking_id, "rev": old.get("rev", 0)}, new,
                                            session=session).matched_count != 1:
                 raise StaleFact(tracking_id)
             self.remember("facts", new)
-            moves = kpi.delta(kpi.contributions(old, self.timezone), kpi.contributions(new, self.timezone))
-            if moves or legacy:  # hot counters are moved by the compactor, never by concurrent events
-                self.insert_later(JOURNAL, {"_id": event_id, "moves": sorted(moves.items()),
+            if not (moves or legacy):  # hot counters are moved by the compactor, never by concurrent events
+                return
+            if batch is None:
+                self.insert_later(JOURNAL, {"_id": event_id, "moves": sorted(moves.items()), "events": 1,
                                             "legacy": [list(item) for item in legacy], "at": utcnow()}, session)
+                return
+            if batch["journal"] is None:
+                batch["journal"] = cells.BatchEntry(event_id, utcnow())
+                self.insert_later(JOURNAL, batch["journal"].doc, session)  # written at the commit, as it is then
+            batch["journal"].add(moves, legacy)
         for _ in range(FACT_RETRIES):
             try:
                 applied = self.once(event_id, work)
@@ -75,42 +108,72 @@ class AssessmentRepository(Repository):
             return applied
         raise StaleFact(tracking_id)
 
-    def compact(self, limit: int = 500) -> int:
-        """Fold up to ``limit`` journal entries into the grouped cells; returns how many.
+    _batches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # unit of work -> its facts and entry
 
-        One transaction reads the entries, increments the groups and deletes the entries, so an
-        entry is folded exactly once even with several compactors: a compactor that loses the
-        race deletes fewer entries than it read, and rolls back and tries again.
+    def _batch_state(self) -> dict | None:
+        """What this batch's unit of work holds for assessment (None outside one): the facts it
+        inserts and its journal entry."""
+        uow = unit_of_work.current()
+        if uow is None:
+            return None
+        state = self._batches.get(uow)
+        if state is None:
+            state = self._batches[uow] = {"new_facts": {}, "journal": None}
+        return state
+
+    def compact(self, limit: int = 2000) -> int:
+        """Fold up to ``limit`` journal entries into the grouped cells; returns how many events.
+
+        One read of the journal (nothing pending: no transaction), then one transaction reads the
+        touched groups with one query, writes each once (``cells.group_write``: guarded by the
+        ``rev`` it read) and deletes the entries, so an entry is folded exactly once even with
+        several compactors: one that loses the race finds a group changed or fewer entries to
+        delete than it read, and rolls back and tries again.
         """
-        if self.db[JOURNAL].find_one({}, {"_id": 1}) is None:
-            return 0  # nothing to fold: one read, no transaction
-
-        def work(session):
-            entries = list(self.db[JOURNAL].find({}, session=session, limit=limit))
+        for _ in range(FACT_RETRIES):
+            entries = list(self.db[JOURNAL].find({}, limit=limit))
             if not entries:
                 return 0
-            groups = cells.group_increments(cells.sum_moves(e["moves"] for e in entries))
-            if groups:
-                self.db[GROUPS].bulk_write(
-                    [UpdateOne({"_id": gid}, {"$inc": inc, "$setOnInsert": cells.parse_group_id(gid)}, upsert=True)
-                     for gid, inc in sorted(groups.items())], ordered=True, session=session)
-            legacy = cells.sum_moves(e.get("legacy") or [] for e in entries)
-            if legacy:
-                self.db.cells.bulk_write([UpdateOne({"_id": "legacy|" + key}, {"$inc": inc}, upsert=True)
-                                          for key, inc in sorted(legacy.items())], ordered=True, session=session)
-            ids = [e["_id"] for e in entries]
-            if self.db[JOURNAL].delete_many({"_id": {"$in": ids}}, session=session).deleted_count != len(ids):
-                raise CompactionRace()
-            return len(ids)
-        for _ in range(FACT_RETRIES):
             try:
-                return self.transaction(work)
+                return self.transaction(lambda session: self._fold(entries, session))
             except (CompactionRace, DuplicateKeyError):
                 continue
         raise CompactionRace()
 
+    def _fold(self, entries: list[dict], session) -> int:
+        """Inside the compactor's transaction: the entries' moves into the groups, then the entries out."""
+        groups = cells.group_increments(cells.sum_moves(e["moves"] for e in entries))
+        if groups:
+            stored = {doc["_id"]: doc for ids in chunks(sorted(groups))
+                      for doc in self.db[GROUPS].find({"_id": {"$in": ids}}, session=session)}
+            requests, guarded = [], 0
+            for gid, increments in sorted(groups.items()):
+                how, expect, doc = cells.group_write(stored.get(gid), gid, increments)
+                if how == "insert":
+                    requests.append(InsertOne(doc))  # a racing compactor's insert: DuplicateKeyError, retried
+                    continue
+                guarded += 1
+                requests.append(UpdateOne(expect, doc) if how == "set" else ReplaceOne(expect, doc))
+            if self.db[GROUPS].bulk_write(requests, ordered=False, session=session).matched_count != guarded:
+                raise CompactionRace()
+        legacy = cells.sum_moves(e.get("legacy") or [] for e in entries)
+        if legacy:
+            self.db.cells.bulk_write([UpdateOne({"_id": "legacy|" + key}, {"$inc": inc}, upsert=True)
+                                      for key, inc in sorted(legacy.items())], ordered=True, session=session)
+        self.discard_folded([e["_id"] for e in entries], session)
+        return sum(e.get("events", 1) for e in entries)
+
+    def discard_folded(self, ids: list[str], session) -> None:
+        """Delete folded journal entries; all of them, or the compaction raced another and rolls back."""
+        deleted = sum(self.db[JOURNAL].delete_many({"_id": {"$in": part}}, session=session).deleted_count
+                      for part in chunks(ids))
+        if deleted != len(ids):
+            raise CompactionRace()
+
     def journal_pending(self) -> int:
-        return self.db[JOURNAL].count_documents({})
+        """Applied events whose moves are not folded yet (an entry of a batch counts its events)."""
+        result = list(self.db[JOURNAL].aggregate([{"$group": {"_id": None, "n": {"$sum": {"$ifNull": ["$events", 1]}}}}]))
+        return result[0]["n"] if result else 0
 
     def journal_ids(self) -> list[str]:
         return [doc["_id"] for doc in self.db[JOURNAL].find({}, {"_id": 1})]
@@ -242,7 +305,7 @@ class AssessmentStore(Store):
         self.repository.timezone = config.get("REPORTING_TIMEZONE") or "Asia/Jakarta"
         # applied events wake the compactor once committed; the interval is only the idle safety net
         self.compact_interval = float(config.get("KPI_COMPACT_INTERVAL_SECONDS") or 15.0)
-        self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 200)
+        self.compact_batch = int(config.get("KPI_COMPACT_BATCH") or 2000)
         self.compactor = WakeableLoop("assessment.kpi_compactor", self.compact_once, self.compact_interval)
         self.repository.journal_written = self.compactor.wake
         directory = Path(config.get("ASSESSMENT_TEMPLATES_DIR") or DEFAULT_TEMPLATES_DIR)
