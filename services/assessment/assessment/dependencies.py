@@ -67,7 +67,9 @@ class AssessmentRepository(Repository):
 
         In a batch's unit of work the facts are read with one query, a fact new to the batch is
         inserted once with the others at the commit (later events of the batch change that pending
-        document), and the batch journals one entry with the summed moves of its events."""
+        document), a stored one is replaced once at the commit if its ``rev`` is still the one read
+        (else the batch runs again), and the batch journals one entry with the summed moves of its
+        events."""
         def work(session):
             old = self.read_for_batch("facts", "tracking_id", tracking_id, None, session)
             new = change(old)
@@ -84,6 +86,8 @@ class AssessmentRepository(Repository):
                 batch["new_facts"][tracking_id] = new
             elif old is None:
                 self.db.facts.insert_one(new, session=session)
+            elif batch is not None:  # replaced once per batch, with the batch's others in one bulk_write
+                self.save_later("facts", new, session, expect={"rev": old.get("rev", 0)})
             elif self.db.facts.replace_one({"_id": tracking_id, "rev": old.get("rev", 0)}, new,
                                            session=session).matched_count != 1:
                 raise StaleFact(tracking_id)
