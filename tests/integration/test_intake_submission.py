@@ -134,3 +134,23 @@ def test_store_work_is_counted_per_service_from_command_monitoring(start_service
     # one transaction: the report and its outbox entry (two inserts) committed together
     assert metric(base, COMMITTED) - committed_before == 1
     assert metric(base, INSERTS) - inserts_before == 2
+
+
+def test_concurrent_submissions_share_one_commit_and_one_idempotency_key_keeps_one_report(
+        start_services, service_config, mongo_client):
+    """Group commit (issue 12): four POSTs at once are committed together; two of them carry the same
+    Idempotency-Key and body, so they land in the same group: one report, the resend its replay."""
+    import eventlet
+    base = intake(start_services, service_config, GROUP_COMMIT_MAX_SIZE=4, GROUP_COMMIT_MAX_WAIT_SECONDS=5)
+    committed_before = metric(base, COMMITTED)
+    same, key = make_report(title="Sama persis judulnya"), {"Idempotency-Key": "group-commit-41c2"}
+    posts = [(make_report(title="Laporan pertama"), {}), (same, key), (same, key), (make_report(title="Laporan kedua"), {})]
+    pool = eventlet.GreenPool()
+    answers = list(pool.imap(lambda p: requests.post(f"{base}/reports", json=p[0], headers=p[1], timeout=30), posts))
+    codes = [a.status_code for a in answers]
+    assert codes[0] == codes[3] == 201 and sorted(codes[1:3]) == [200, 201], [a.text for a in answers]
+    assert answers[1].json()["tracking_id"] == answers[2].json()["tracking_id"]
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
+    assert db.reports.count_documents({}) == 3 and db.outbox.count_documents({}) == 3
+    # three reports, one commit (the resend's own try, alone after the group, found the key and rolled back)
+    assert metric(base, COMMITTED) - committed_before == 1

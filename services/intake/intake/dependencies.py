@@ -18,7 +18,8 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from contract.store import Repository, StaleWrite, Store, upsert_and_get, utcnow
+from contract.group_commit import GroupCommitStore, GroupCommitted
+from contract.store import Repository, StaleWrite, upsert_and_get, utcnow
 from intake import gateways, history, limits, registry as regions_domain
 from intake.hub_store import HubReports
 
@@ -32,23 +33,24 @@ HISTORY = "history"
 HISTORY_INDEX = [("tracking_id", ASCENDING), ("at", ASCENDING)]
 
 
-class Reports(HubReports, Repository):
+class Reports(HubReports, GroupCommitted, Repository):
     _registry_cache: tuple[float, dict] | None = None
 
     def add(self, report: dict, events: list[dict], idempotency_key: str | None = None) -> str | None:
-        """Store a new report and its events in one transaction (durable before we answer).
+        """Store a new report and its events in one transaction (durable before we answer), shared
+        with concurrent submissions (``together``: group commit, ``contract.group_commit``).
 
         With an idempotency key already used, stores nothing and returns the first report's
         tracking ID; returns None when the report was stored.
         """
         def txn(session):
-            if idempotency_key:
+            if idempotency_key:  # at once: a duplicate key fails this submission, not its group
                 self.db.idempotency.insert_one({"_id": idempotency_key, "tracking_id": report["_id"],
                                                 "at": report["received_at"]}, session=session)
-            self.db.reports.insert_one(report, session=session)
+            self.insert_later("reports", report, session)
             self.stage_events(session, events)
         try:
-            self.transaction(txn)
+            self.together(lambda: self.transaction(txn))
         except DuplicateKeyError:
             first = self.replayed(idempotency_key) if idempotency_key else None
             if first is None:
@@ -74,7 +76,7 @@ class Reports(HubReports, Repository):
                                                     "at": entry["at"]}, session=session)
                 self.stage_events(session, events)
             return bool(result.matched_count)
-        return self.transaction(txn)
+        return self.together(lambda: self.transaction(txn))
 
     def set_completion_code(self, tracking_id: str, code_hash: str, expires_at: datetime) -> None:
         """A one-time completion code for a draft whose reporter has no secret (social media)."""
@@ -286,7 +288,7 @@ def registry_file(config: dict) -> Path | None:
     return Path(root) / "deploy" / "demo" / "region.yml" if root else None
 
 
-class ReportStore(Store):
+class ReportStore(GroupCommitStore):
     repository_class = Reports
     indexes = {
         "reports": [IndexModel([("reporter_ref", ASCENDING)], unique=True),
