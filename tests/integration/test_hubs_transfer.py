@@ -10,6 +10,7 @@ are dead-lettered; a relay refuses a loop.
 """
 import copy
 import json
+import re
 import urllib.parse
 import uuid
 
@@ -189,6 +190,16 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
     assert "canary" not in wire.lower() and "6281200000001" not in wire
     for url in urls.values():  # no public page shows the identity
         assert "canary" not in requests.get(f"{url}/reports/{tracking_id}", timeout=5).text.lower()
+
+    # each event's history step and hub effect are one entry of intake's table: one processed marker
+    def markers(config, source, event_type):
+        event = mongo_client[f"{config['MONGODB_DATABASE_PREFIX']}{source}"].outbox.find_one(
+            {"event_type": event_type, "payload.tracking_id": tracking_id})
+        db = mongo_client[f"{config['MONGODB_DATABASE_PREFIX']}intake"]
+        return sorted(d["_id"] for d in db.processed_events.find(
+            {"_id": {"$regex": f"^{re.escape(event['payload']['event_id'])}"}}))
+    assert len(markers(configs["ID"], "routing", "report_forwarded")) == 1  # and the transfer went out
+    assert len(markers(configs["51"], "followup", "case_opened")) == 1  # and the origin was told
 
     # delivered twice (at-least-once transport): accepted once
     duplicates = counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate")

@@ -15,7 +15,7 @@ from gridfs.errors import FileExists
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from contract import hubnet, hubwire
+from contract import hubnet, hubwire, unit_of_work
 from contract.store import OUTBOX
 
 DELIVERY_INDEX = [("hub_delivery.state", ASCENDING), ("hub_delivery.since", ASCENDING)]
@@ -44,9 +44,10 @@ class HubReports:
         doc = self.db.registry.find_one({"_id": "current"}, {"hubs": 1}) or {}
         return list(doc.get("hubs") or [])
 
-    def send_hub_message(self, key: str, tracking_id: str | None, changes: dict, entry: dict | None,
-                         messages: list[tuple[dict, str]]) -> bool:
-        """Once per ``key``: change the report (if any) and stage the messages, in one transaction."""
+    def send_hub_message(self, tracking_id: str | None, changes: dict, entry: dict | None,
+                         messages: list[tuple[dict, str]]) -> None:
+        """Change the report (if any) and stage the messages, in the current transaction: a table entry
+        of intake's batch consumer, where the event's one processed marker makes this happen once."""
         def work(session):
             if tracking_id and (changes or entry):
                 update: dict = {}
@@ -55,8 +56,12 @@ class HubReports:
                 if entry:
                     update["$push"] = {"history": entry}
                 self.db.reports.update_one({"_id": tracking_id}, update, session=session)
-            return [hub_entry(message, hop) for message, hop in messages]
-        return self.once(key, work)
+                uow = unit_of_work.current()
+                cached = (uow.read_ahead.get("reports") or {}).get(tracking_id) if uow is not None else None
+                if cached is not None and "hub_delivery" in changes:  # what the batch's next steps read
+                    cached["hub_delivery"] = {"status_at": changes["hub_delivery"].get("status_at")}
+            self.stage_events(session, [hub_entry(message, hop) for message, hop in messages])
+        self.transaction(work)
 
     def store_evidence(self, tracking_id: str, files: list[dict], now: datetime) -> list[dict]:
         """Store a transfer's evidence (idempotent by report and content); the attachment entries."""

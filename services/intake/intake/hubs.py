@@ -2,9 +2,12 @@
 
 - ``report_forwarded`` (routing decided, or an official forwarded by hand): send the transfer
   towards the owner hub through the outbox; a forwarded-in report sent on tells its origin.
+  (An entry of intake's event table, ``intake.service.EVENTS``: its history step, then this.)
 - ``lapor.hubs.in``: accept a transfer for this hub once, relay one for another hub, apply a
   status from an owner hub; dead-letter what can never be handled.
-- the owner's steps on a forwarded-in report go back to the origin as ``status`` messages.
+- the owner's steps on a forwarded-in report go back to the origin as ``status`` messages (entries
+  of the same table: ``report_dispositioned``, ``report_archived``, ``case_opened``, ``case_answered``,
+  ``case_closed``, each its history step, then this).
 - a tracking ID of another hub: where to find it (the origin hub's public URL).
 """
 from __future__ import annotations
@@ -15,12 +18,11 @@ import hashlib
 import logging
 
 from marshmallow import ValidationError
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from contract import events, hubwire, sealing
-from contract.consumer import RejectEvent, consume
+from contract.consumer import RejectEvent
 from contract.ids import hub_of
 from contract.store import utcnow
 from intake import domain, history, hub_metrics, transfer
@@ -43,6 +45,21 @@ def decoded_evidence(body: dict) -> list[dict]:
     return files
 
 
+def send_transfer(service, event_type: str, event: dict) -> None:
+    service._send_transfer(event)
+
+
+def tell_origin(service, event_type: str, event: dict) -> None:
+    service._tell_origin(event_type, event)
+
+
+# event type -> its hub effect (intake.service composes each with the event's history step)
+EFFECTS = {events.REPORT_FORWARDED: send_transfer,
+           **{event_type: tell_origin for event_type in (events.REPORT_DISPOSITIONED, events.REPORT_ARCHIVED,
+                                                         events.CASE_OPENED, events.CASE_ANSWERED,
+                                                         events.CASE_CLOSED)}}
+
+
 class HubEntrypoints:
     """Mixed into IntakeService; needs ``self.reports``, ``self.outbox``, ``self.hub_link``,
     ``self.metrics`` and ``self.config``."""
@@ -53,12 +70,8 @@ class HubEntrypoints:
 
     # --- out: a report for another hub ----------------------------------------------------------
 
-    @event_handler("routing", events.REPORT_FORWARDED, requeue_on_error=True)
-    def on_report_forwarded_send(self, payload):
-        consume(self.metrics, events.REPORT_FORWARDED, payload, self._send_transfer)
-        self.outbox.wake()
-
-    def _send_transfer(self, event: dict) -> bool:
+    def _send_transfer(self, event: dict) -> None:
+        """``report_forwarded`` (a table entry, after its history step): the transfer, once per event."""
         report = self.reports.get(event["tracking_id"])
         if report is None:
             raise RejectEvent(f"no report {event['tracking_id']} at this hub")
@@ -85,8 +98,7 @@ class HubEntrypoints:
                 messages.append(transfer.status(report, "not_ours", {"next_hub": target}, here, directory, now))
             except transfer.Undeliverable as exc:
                 log.error("report %s: origin hub unreachable for not_ours: %s", report["tracking_id"], exc)
-        return self.reports.send_hub_message(f"{event['event_id']}:hub-out", report["_id"],
-                                             {"hub_delivery": delivery}, entry, messages)
+        self.reports.send_hub_message(report["_id"], {"hub_delivery": delivery}, entry, messages)
 
     # --- in: lapor.hubs.in ----------------------------------------------------------------------
 
@@ -167,41 +179,20 @@ class HubEntrypoints:
 
     # --- back: the owner's steps on a forwarded-in report ---------------------------------------
 
-    @event_handler("routing", events.REPORT_DISPOSITIONED, requeue_on_error=True)
-    def on_dispositioned_tell_origin(self, payload):
-        self._tell_origin(events.REPORT_DISPOSITIONED, payload)
-
-    @event_handler("routing", events.REPORT_ARCHIVED, requeue_on_error=True)
-    def on_archived_tell_origin(self, payload):
-        self._tell_origin(events.REPORT_ARCHIVED, payload)
-
-    @event_handler("followup", events.CASE_OPENED, requeue_on_error=True)
-    def on_case_opened_tell_origin(self, payload):
-        self._tell_origin(events.CASE_OPENED, payload)
-
-    @event_handler("followup", events.CASE_ANSWERED, requeue_on_error=True)
-    def on_case_answered_tell_origin(self, payload):
-        self._tell_origin(events.CASE_ANSWERED, payload)
-
-    @event_handler("followup", events.CASE_CLOSED, requeue_on_error=True)
-    def on_case_closed_tell_origin(self, payload):
-        self._tell_origin(events.CASE_CLOSED, payload)
-
-    def _tell_origin(self, event_type: str, payload: dict) -> None:
-        def apply(event):
-            report = self.reports.get(event["tracking_id"])
-            if report is None or not report.get("forwarded_in") or hub_of(report["_id"]) == self._here:
-                return False  # a local report: nobody elsewhere to tell
-            detail = {k: event.get(k) for k in ("agency_code", "unit_code", "queue") if event.get(k)}
-            try:
-                message = transfer.status(report, transfer.STEP_OF_EVENT[event_type], detail, self._here,
-                                          self.reports.hub_directory(), utcnow())
-            except transfer.Undeliverable as exc:
-                log.error("report %s: cannot tell origin hub: %s", report["_id"], exc)
-                return False
-            return self.reports.send_hub_message(f"{event['event_id']}:hub-status", None, {}, None, [message])
-        consume(self.metrics, event_type, payload, apply)
-        self.outbox.wake()
+    def _tell_origin(self, event_type: str, event: dict) -> None:
+        """The owner's step on a forwarded-in report (a table entry, after its history step): a
+        ``status`` message to the origin hub, once per event; nothing for a report filed here."""
+        report = self.reports.get(event["tracking_id"])
+        if report is None or not report.get("forwarded_in") or hub_of(report["_id"]) == self._here:
+            return  # a local report: nobody elsewhere to tell
+        detail = {k: event.get(k) for k in ("agency_code", "unit_code", "queue") if event.get(k)}
+        try:
+            message = transfer.status(report, transfer.STEP_OF_EVENT[event_type], detail, self._here,
+                                      self.reports.hub_directory(), utcnow())
+        except transfer.Undeliverable as exc:
+            log.error("report %s: cannot tell origin hub: %s", report["_id"], exc)
+            return
+        self.reports.send_hub_message(None, {}, None, [message])
 
     # --- lookups and housekeeping ---------------------------------------------------------------
 

@@ -40,9 +40,20 @@ def registry_updated(service, event_type: str, event: dict) -> None:
                                           event["updated_at"], hubs=loaded["hubs"])
 
 
+def then(*handlers):
+    """One table entry doing each handler's effect in turn (one unit of work, one processed marker)."""
+    def handle(service, event_type: str, event: dict) -> None:
+        for handler in handlers:
+            handler(service, event_type, event)
+    handle.__doc__ = " then ".join(h.__name__ for h in handlers)
+    return handle
+
+
 # event type -> handler(service, event type, event): what intake does with each event it consumes
 EVENTS = {
     **{event_type: tracking.record for event_type in history.TRACKED},
+    # the history step, then the hub network: a transfer out, or a status back to the origin hub
+    **{event_type: then(tracking.record, effect) for event_type, effect in hubs.EFFECTS.items()},
     events.REGISTRY_UPDATED: registry_updated,
 }
 
