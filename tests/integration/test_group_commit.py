@@ -76,7 +76,8 @@ def add_concurrently(container, note_ids):
 
 def test_concurrent_submissions_share_one_transaction_and_are_durable_before_their_answer(
         container_factory, service_config):
-    container = start(container_factory, service_config, GROUP_COMMIT_MAX_SIZE=5, GROUP_COMMIT_MAX_WAIT_SECONDS=5)
+    container = start(container_factory, service_config, GROUP_COMMIT_MAX_SIZE=5, GROUP_COMMIT_MAX_WAIT_SECONDS=5,
+                      GROUP_COMMIT_CONCURRENCY=1)
     before, groups_before = committed(), GROUP_SIZE.labels(SERVICE)._sum.get()
     outcomes = add_concurrently(container, [f"n{i}" for i in range(5)])
     assert outcomes == [{"stored": f"n{i}", "visible": True, "outbox": True} for i in range(5)]
@@ -94,7 +95,8 @@ def test_a_lone_submission_is_committed_at_once_without_waiting_for_a_group(cont
 
 def test_a_failing_member_fails_alone_and_the_rest_of_its_group_commits(container_factory, service_config,
                                                                          mongo_client):
-    container = start(container_factory, service_config, GROUP_COMMIT_MAX_SIZE=5, GROUP_COMMIT_MAX_WAIT_SECONDS=5)
+    container = start(container_factory, service_config, GROUP_COMMIT_MAX_SIZE=5, GROUP_COMMIT_MAX_WAIT_SECONDS=5,
+                      GROUP_COMMIT_CONCURRENCY=1)
     assert add_concurrently(container, ["taken"])[0]["stored"] == "taken"
     before, isolated_before = committed(), ISOLATED.labels(SERVICE)._value.get()
     # one id already stored, and one id twice within the same group (the second is a duplicate of the first)
@@ -124,7 +126,8 @@ def test_a_store_outage_fails_every_waiter_with_an_answer_of_503(container_facto
     monkeypatch.setattr(client_session, "_WITH_TRANSACTION_RETRY_TIME_LIMIT", 1)
     uri = re.sub(r"//[^/]+/", f"//127.0.0.1:{store_proxy.port}/", service_config["MONGODB_URI"], count=1)
     container = start(container_factory, {**service_config, "MONGODB_URI": uri}, GROUP_COMMIT_MAX_SIZE=3,
-                      GROUP_COMMIT_MAX_WAIT_SECONDS=5)
+                      GROUP_COMMIT_MAX_WAIT_SECONDS=5,
+                      GROUP_COMMIT_CONCURRENCY=1)
     assert add_concurrently(container, ["before"])[0]["visible"]
     store_proxy.cut()
     outcomes = add_concurrently(container, ["x", "y", "z"])

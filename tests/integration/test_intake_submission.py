@@ -141,7 +141,8 @@ def test_concurrent_submissions_share_one_commit_and_one_idempotency_key_keeps_o
     """Group commit (issue 12): four POSTs at once are committed together; two of them carry the same
     Idempotency-Key and body, so they land in the same group: one report, the resend its replay."""
     import eventlet
-    base = intake(start_services, service_config, GROUP_COMMIT_MAX_SIZE=4, GROUP_COMMIT_MAX_WAIT_SECONDS=5)
+    base = intake(start_services, service_config, GROUP_COMMIT_MAX_SIZE=4, GROUP_COMMIT_MAX_WAIT_SECONDS=5,
+                      GROUP_COMMIT_CONCURRENCY=1)
     committed_before = metric(base, COMMITTED)
     same, key = make_report(title="Sama persis judulnya"), {"Idempotency-Key": "group-commit-41c2"}
     posts = [(make_report(title="Laporan pertama"), {}), (same, key), (same, key), (make_report(title="Laporan kedua"), {})]

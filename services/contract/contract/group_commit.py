@@ -8,7 +8,12 @@ what is queued, up to ``GROUP_COMMIT_MAX_SIZE`` (a lone submission is committed 
 ``GROUP_COMMIT_MAX_WAIT_SECONDS`` above 0 it waits that long for a group to fill), runs the works
 one after the other in one unit of work (``contract.unit_of_work``: one transaction, the outbox
 entries and the inserts collected by ``insert_later`` written in bulk), commits, and only then
-wakes each waiter with its own outcome.  While one group commits, the next one queues.
+wakes each waiter with its own outcome.  While a group commits, the next one queues.
+
+``GROUP_COMMIT_CONCURRENCY`` committers (default 2) take groups from the one queue, so a group
+gathers while another commits and the service keeps more than one transaction in flight: with a
+single committer, a store busy with other clients' commands served intake's one connection its
+one turn at a time, and acceptance got slower than without group commit (docs/intake.md).
 
 - A member whose own part fails (a duplicate idempotency key, a rule checked at the store) does
   not fail the others: the group is rolled back and run again without it, and the member is then
@@ -38,6 +43,7 @@ from contract.store import Repository, Store, store_fault
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 64
+DEFAULT_CONCURRENCY = 2
 GROUP_SIZE = Histogram(
     "lapor_store_group_commit_size", "Submissions committed together in one group commit.", ["service"],
     buckets=(1, 2, 4, 8, 16, 32, 64, 128))
@@ -78,33 +84,37 @@ def _for_the_whole_group(exc: BaseException) -> bool:
 
 
 class GroupCommitter:
-    """One committer greenthread per container; ``submit(work)`` from any worker greenthread."""
+    """``concurrency`` committer greenthreads per container; ``submit(work)`` from any worker greenthread."""
 
     def __init__(self, repository: Repository, service: str, max_size: int = DEFAULT_MAX_SIZE,
-                 max_wait: float = 0.0):
+                 max_wait: float = 0.0, concurrency: int = DEFAULT_CONCURRENCY):
         self.repository, self.service = repository, service
         self.max_size, self.max_wait = max(1, max_size), max(0.0, max_wait)
+        self.concurrency = max(1, concurrency)
         self._queue: LightQueue = LightQueue()
         self._running = False
-        self._thread = None
+        self._threads: list = []
 
     def start(self, container) -> None:
         self._running = True
-        self._thread = container.spawn_managed_thread(self._run, identifier=f"{self.service}.group_commit")
+        self._threads = [container.spawn_managed_thread(self._run, identifier=f"{self.service}.group_commit")
+                         for _ in range(self.concurrency)]
 
     def stop(self) -> None:
-        """Commit what is queued, then end the committer."""
+        """Commit what is queued, then end the committers."""
         self._running = False
-        self._queue.put(None)
-        if self._thread is not None and self._thread is not eventlet.getcurrent():
-            with eventlet.Timeout(30, False):
-                self._thread.wait()
+        for _ in self._threads:
+            self._queue.put(None)
+        with eventlet.Timeout(30, False):
+            for thread in self._threads:
+                if thread is not eventlet.getcurrent():
+                    thread.wait()
 
     def submit(self, work: Callable[[], Any]) -> Any:
         """Run ``work()`` in the next group's transaction; return its result (or raise its error)
         once that transaction is committed.  Without a running committer, or from inside a unit
         of work already, ``work()`` runs at once in the caller."""
-        if not self._running or unit_of_work.current() is not None or eventlet.getcurrent() is self._thread:
+        if not self._running or unit_of_work.current() is not None or eventlet.getcurrent() in self._threads:
             return work()
         item = _Submission(work)
         self._queue.put(item)
@@ -209,8 +219,8 @@ class GroupCommitStore(Store):
     """A Store whose repository (a ``GroupCommitted``) gets a committer while the container runs.
 
     ``GROUP_COMMIT_MAX_SIZE`` (default 64; 0 turns group commit off: each submission its own
-    transaction) and ``GROUP_COMMIT_MAX_WAIT_SECONDS`` (default 0: no wait, groups form from what
-    queued while the previous commit ran)."""
+    transaction), ``GROUP_COMMIT_MAX_WAIT_SECONDS`` (default 0: no wait, groups form from what
+    queued while the previous commit ran) and ``GROUP_COMMIT_CONCURRENCY`` (committers, default 2)."""
 
     def setup(self):
         super().setup()
@@ -219,7 +229,8 @@ class GroupCommitStore(Store):
         self.committer = None
         if size > 0:
             self.committer = GroupCommitter(self.repository, self.container.service_name, size,
-                                            float(config.get("GROUP_COMMIT_MAX_WAIT_SECONDS", 0)))
+                                            float(config.get("GROUP_COMMIT_MAX_WAIT_SECONDS", 0)),
+                                            int(config.get("GROUP_COMMIT_CONCURRENCY", DEFAULT_CONCURRENCY)))
             self.repository.group_commit = self.committer
 
     def start(self):
