@@ -1,0 +1,175 @@
+"""The backlog phase of bench/e2e.py: the front door while 2 x N notifications drain.
+
+Built on the real stack, the way a backlog arises: notification's courier falls behind, and then the
+notification service is down for a while.
+1. Seed: a few reports (with cases, so reporters that can be reached) through the front door.
+2. Notification restarted with its courier held back (``NOTIFICATION_DELIVERY_POLL_SECONDS`` one
+   day); N ``case_updated`` events, schema-valid and built like follow-up's (``contract.events.build``,
+   the seeds' case fields), published on follow-up's exchange: every consumer applies them, and
+   notification queues N interim-update emails that nobody sends.
+3. Notification stopped; N more ``case_updated`` published: now N notifications wait in the store and
+   N events in notification's queue (and N more in intake's and assessment's).
+4. Notification started with its normal settings; at the same moment web reports are offered at
+   ``rate`` until every one of the 2 x N interim updates has reached the mail catcher (the stack's
+   SMTP sink, deploy/local/sinks.sh, which indexes each message it takes) or ``max_seconds`` pass.
+Printed: acceptance latency of those reports during the drain, and the drain rate (interim-update
+emails taken by the SMTP sink per second).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from kombu import Connection, Producer
+from nameko.standalone.events import get_event_exchange
+from pymongo import MongoClient
+
+from _load import events_backlog, offer, pct, queue_depths
+from _stack import script, urls
+from contract import events
+
+SUBJECT = "Tanggapan sementara atas laporan"  # notification's interim_update subject (id), templates/id.yml
+SEED_EMAIL = "antre{i}@example.com"
+
+
+class MailCount:
+    """Interim-update emails the mail catcher took, read from its index as it grows."""
+
+    def __init__(self, run_dir: str):
+        self.path = Path(run_dir) / "sinks" / "mail" / "index.jsonl"
+        self.offset, self.count, self.first, self.last = 0, 0, None, None
+
+    def poll(self) -> int:
+        if self.path.exists():
+            with open(self.path, "rb") as index:
+                index.seek(self.offset)
+                data = index.read()
+            complete = data[:data.rfind(b"\n") + 1]
+            self.offset += len(complete)
+            for line in complete.splitlines():
+                if json.loads(line).get("subject", "").startswith(SUBJECT):
+                    self.count += 1
+                    self.last = time.time()
+                    self.first = self.first or self.last
+        return self.count
+
+
+def seed_cases(env: dict, count: int, start_index: int, timeout: float = 300.0) -> list[dict]:
+    """``count`` reports through the front door; their follow-up cases once opened."""
+    u = urls(env)
+    offered = offer(u["http"], count, 4, None, start_index, email=SEED_EMAIL)
+    client = MongoClient(u["mongodb"], tz_aware=True)
+    cases = client["lapor_followup"]["cases"]
+    deadline = time.time() + timeout
+    found: list[dict] = []
+    while time.time() < deadline:
+        found = list(cases.find({"tracking_id": {"$in": offered.ids}, "reporter_ref": {"$ne": None}}))
+        if len(found) == len(offered.ids):
+            break
+        time.sleep(2)
+    client.close()
+    if not found:
+        raise RuntimeError("backlog phase: no seed report got a case")
+    return found
+
+
+def case_updated(case: dict, n: int, hub: str) -> dict:
+    """A follow-up interim update, built like followup.conversation's (contract.events.build validates it)."""
+    return events.build(events.CASE_UPDATED, hub=hub, tracking_id=case["tracking_id"], origin_hub=case["origin_hub"],
+                        case_id=case["_id"], agency_code=case.get("agency_code"), unit_code=case.get("unit_code"),
+                        stage=case["stage"], reporter_ref=case.get("reporter_ref"), language=case.get("language", "id"),
+                        message_id=f"msg-bench-{n}", author_role="liaison",
+                        excerpt="Tim lapangan sudah menjadwalkan perbaikan minggu ini.", has_attachments=False)
+
+
+def publish(amqp: str, cases: list[dict], count: int, start: int, hub: str) -> float:
+    """``count`` case_updated events on follow-up's exchange (persistent, routed by event type, as the
+    outbox relay publishes them); seconds taken. No publisher confirms (the queues' depth is checked)."""
+    t0 = time.time()
+    with Connection(amqp) as conn:
+        exchange = get_event_exchange("followup", {})
+        channel = conn.channel()
+        exchange(channel).declare()
+        producer = Producer(channel, exchange=exchange, serializer="json")
+        for n in range(start, start + count):
+            entry = case_updated(cases[n % len(cases)], n, hub)
+            producer.publish(entry["payload"], routing_key=events.CASE_UPDATED, delivery_mode=2)
+    return time.time() - t0
+
+
+def wait_drained(api: str, timeout: float) -> bool:
+    """Until the services' event queues are empty (twice in a row: the management API's figures lag)."""
+    deadline, empty = time.time() + timeout, 0
+    while time.time() < deadline:
+        empty = empty + 1 if events_backlog(api) == 0 else 0
+        if empty >= 2:
+            return True
+        time.sleep(3)
+    return False
+
+
+def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: int, max_seconds: float,
+                  meter_factory, log=print) -> dict:
+    u = urls(env)
+    hub = env.get("LAPOR_HUB_CODE", "ID")
+    cases = seed_cases(env, 20, start_index)
+    log(f"  backlog: {len(cases)} seed cases; holding the courier and queueing {size} notifications ...")
+    held = {**env, "NOTIFICATION_DELIVERY_POLL_SECONDS": "86400"}
+    script("services.sh", "stop", env, "notification")
+    script("services.sh", "start", held, "notification")
+    took = publish(u["amqp"], cases, size, 0, hub)
+    if not wait_drained(u["api"], max_seconds):
+        raise RuntimeError("backlog phase: the first events were not consumed in time")
+    log(f"  backlog: {size} events published in {took:.1f} s and applied; stopping notification, "
+        f"publishing {size} more ...")
+    mails = MailCount(env["LAPOR_RUN_DIR"])
+    before = mails.poll()
+    meter = meter_factory()
+    t0 = time.time()
+    script("services.sh", "stop", env, "notification")
+    took = publish(u["amqp"], cases, size, size, hub)
+    waiting = queue_depths(u["api"]).get("notification.events", 0)
+    stop = threading.Event()
+    result: dict = {}
+    loader = threading.Thread(target=lambda: result.setdefault("offered", offer(
+        u["http"], int(rate * max_seconds) + 1, clients, rate, start_index + 100, stop)), daemon=True)
+    loader.start()
+    log(f"  backlog: {size} more published in {took:.1f} s ({waiting} counted in notification.events); "
+        f"notification started, reports offered at {rate:.0f}/s while it drains ...")
+    script("services.sh", "start", env, "notification")
+    meter.sample()
+    started = time.time()
+    target = before + 2 * size
+    while mails.poll() < target and time.time() - t0 < max_seconds:
+        time.sleep(1)
+        meter.sample()
+    ended = time.time()
+    stop.set()
+    loader.join()
+    cpu = meter.stop()
+    offered = result["offered"]
+    sent = mails.count - before
+    dead = {name: n for name, n in queue_depths(u["api"]).items() if name.endswith(".deadletters") and n}
+    return {"size": size, "rate": rate, "sent": sent, "complete": sent >= 2 * size, "drain_s": ended - t0,
+            "restart_s": started - t0,
+            "drain_per_s": sent / (ended - t0),
+            "send_per_s": (sent - 1) / (mails.last - mails.first) if sent > 1 else float("nan"),
+            "offered": offered.sent, "accepted": len(offered.accepted), "failures": len(offered.failures),
+            "late": offered.late, "accept_p50_ms": 1000 * pct(offered.latencies, 50),
+            "accept_p99_ms": 1000 * pct(offered.latencies, 99), "accept_max_ms": 1000 * max(offered.latencies, default=0),
+            "dead_letters": dead, "cpu": cpu}
+
+
+def describe(r: dict) -> str:
+    lines = [f"backlog: {r['size']} notifications queued (courier held) + {r['size']} events in notification's queue",
+             f"  drain: {r['sent']}/{2 * r['size']} interim-update emails at the SMTP sink in {r['drain_s']:.0f} s"
+             f"{'' if r['complete'] else ' (NOT complete: time limit)'} = {r['drain_per_s']:.1f} sent/s overall "
+             f"(notification back after {r['restart_s']:.0f} s; {r['send_per_s']:.1f}/s first to last email)",
+             f"  front door meanwhile, {r['rate']:.0f} reports/s offered: {r['accepted']}/{r['offered']} accepted, "
+             f"{r['failures']} failed, {r['late']} sent late; acceptance p50 {r['accept_p50_ms']:.0f} ms, "
+             f"p99 {r['accept_p99_ms']:.0f} ms (target <= 250), max {r['accept_max_ms']:.0f} ms"]
+    if r["dead_letters"]:
+        lines.append(f"  dead-lettered: {r['dead_letters']}")
+    return "\n".join(lines)
