@@ -99,15 +99,31 @@ def publish(amqp: str, cases: list[dict], count: int, start: int, hub: str) -> f
     return time.time() - t0
 
 
-def wait_drained(api: str, timeout: float) -> bool:
-    """Until the services' event queues are empty (twice in a row: the management API's figures lag)."""
-    deadline, empty = time.time() + timeout, 0
-    while time.time() < deadline:
-        empty = empty + 1 if events_backlog(api) == 0 else 0
-        if empty >= 2:
-            return True
-        time.sleep(3)
-    return False
+def wait_queued(u: dict, size: int, timeout: float) -> int:
+    """Until notification has queued ``size`` interim updates (read in its store every 5 s) and the
+    services' event queues are empty; the number queued."""
+    client = MongoClient(u["mongodb"], tz_aware=True)
+    notifications = client["lapor_notification"]["notifications"]
+    deadline, queued = time.time() + timeout, 0
+    try:
+        while time.time() < deadline:
+            queued = notifications.count_documents({"template": "interim_update", "status": "queued"})
+            if queued >= size and events_backlog(u["api"]) == 0:
+                break
+            time.sleep(5)
+    finally:
+        client.close()
+    return queued
+
+
+def wait_counted(api: str, queue: str, size: int, timeout: float = 20.0) -> int:
+    """Messages in ``queue`` once the management API counts ``size`` (its figures lag a few seconds)."""
+    deadline = time.time() + timeout
+    while True:
+        waiting = queue_depths(api).get(queue, 0)
+        if waiting >= size or time.time() > deadline:
+            return waiting
+        time.sleep(1)
 
 
 def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: int, max_seconds: float,
@@ -119,25 +135,27 @@ def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: 
     held = {**env, "NOTIFICATION_DELIVERY_POLL_SECONDS": "86400"}
     script("services.sh", "stop", env, "notification")
     script("services.sh", "start", held, "notification")
+    t_fill = time.time()
     took = publish(u["amqp"], cases, size, 0, hub)
-    if not wait_drained(u["api"], max_seconds):
-        raise RuntimeError("backlog phase: the first events were not consumed in time")
-    log(f"  backlog: {size} events published in {took:.1f} s and applied; stopping notification, "
-        f"publishing {size} more ...")
+    queued = wait_queued(u, size, max_seconds)
+    if queued < size:
+        raise RuntimeError(f"backlog phase: only {queued}/{size} notifications queued in time")
+    log(f"  backlog: {size} events published in {took:.1f} s, {queued} notifications queued (courier held) after "
+        f"{time.time() - t_fill:.0f} s; stopping notification, publishing {size} more ...")
+    script("services.sh", "stop", env, "notification")
+    took = publish(u["amqp"], cases, size, size, hub)
+    waiting = wait_counted(u["api"], "notification.events", size)
+    log(f"  backlog: {size} more published in {took:.1f} s ({waiting} counted in notification.events); "
+        f"starting notification, reports offered at {rate:.0f}/s while it drains ...")
     mails = MailCount(env["LAPOR_RUN_DIR"])
     before = mails.poll()
     meter = meter_factory()
     t0 = time.time()
-    script("services.sh", "stop", env, "notification")
-    took = publish(u["amqp"], cases, size, size, hub)
-    waiting = queue_depths(u["api"]).get("notification.events", 0)
     stop = threading.Event()
     result: dict = {}
     loader = threading.Thread(target=lambda: result.setdefault("offered", offer(
         u["http"], int(rate * max_seconds) + 1, clients, rate, start_index + 100, stop)), daemon=True)
     loader.start()
-    log(f"  backlog: {size} more published in {took:.1f} s ({waiting} counted in notification.events); "
-        f"notification started, reports offered at {rate:.0f}/s while it drains ...")
     script("services.sh", "start", env, "notification")
     meter.sample()
     started = time.time()
@@ -152,8 +170,8 @@ def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: 
     offered = result["offered"]
     sent = mails.count - before
     dead = {name: n for name, n in queue_depths(u["api"]).items() if name.endswith(".deadletters") and n}
-    return {"size": size, "rate": rate, "sent": sent, "complete": sent >= 2 * size, "drain_s": ended - t0,
-            "restart_s": started - t0,
+    return {"size": size, "queued": queued, "waiting": waiting, "rate": rate, "sent": sent,
+            "complete": sent >= 2 * size, "drain_s": ended - t0, "restart_s": started - t0,
             "drain_per_s": sent / (ended - t0),
             "send_per_s": (sent - 1) / (mails.last - mails.first) if sent > 1 else float("nan"),
             "offered": offered.sent, "accepted": len(offered.accepted), "failures": len(offered.failures),
@@ -163,7 +181,8 @@ def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: 
 
 
 def describe(r: dict) -> str:
-    lines = [f"backlog: {r['size']} notifications queued (courier held) + {r['size']} events in notification's queue",
+    lines = [f"backlog: {r['queued']} notifications queued (courier held) + {r['waiting']} events in notification's "
+             f"queue ({r['size']} published to follow-up's exchange: intake and assessment consume them too)",
              f"  drain: {r['sent']}/{2 * r['size']} interim-update emails at the SMTP sink in {r['drain_s']:.0f} s"
              f"{'' if r['complete'] else ' (NOT complete: time limit)'} = {r['drain_per_s']:.1f} sent/s overall "
              f"(notification back after {r['restart_s']:.0f} s; {r['send_per_s']:.1f}/s first to last email)",

@@ -69,7 +69,10 @@ def offer(base: str, count: int, clients: int, rate: float | None, start_index: 
         if rate:
             delay = started + (i - start_index) / rate - time.time()
             if delay > 0:
-                time.sleep(delay)
+                if stop is not None:
+                    stop.wait(delay)
+                else:
+                    time.sleep(delay)
             elif -delay > LATE_S:
                 with lock:
                     out.late += 1

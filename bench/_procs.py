@@ -132,4 +132,16 @@ def table(windows: list[tuple[str, dict, int, str]]) -> str:
     lines.append(f"{'wall s':<24}" + "".join(f"{w['wall']:>10.1f}{'':>22}" for _, w, *_ in windows))
     lines.append(f"{'load avg before->after':<24}" + "".join(
         f"{w['load_before'] + ' -> ' + w['load_after'].split()[0]:>32}" for _, w, *_ in windows))
+    lines.append("")
+    lines.extend(verdict(name, w) for name, w, *_ in windows)
     return "\n".join(lines)
+
+
+def verdict(name: str, w: dict) -> str:
+    """Which part is the wall: the machine's busy cores, the stack's share, the busiest part (a Python
+    process, the store and each service, keeps at most one core busy: the GIL)."""
+    cores = os.cpu_count() or 1
+    busy, stack = w["machine_busy"] / w["wall"], sum(w["cpu"].values()) / w["wall"]
+    part, top = max(w["cpu"].items(), key=lambda kv: kv[1])
+    return (f"{name}: machine {busy:.2f} of {cores} cores busy (this bench {stack:.2f}, everything else "
+            f"{max(0.0, busy - stack):.2f}); busiest part {part} at {top / w['wall']:.2f} cores")
