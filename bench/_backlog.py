@@ -127,7 +127,7 @@ def wait_counted(api: str, queue: str, size: int, timeout: float = 20.0) -> int:
 
 
 def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: int, max_seconds: float,
-                  meter_factory, log=print) -> dict:
+                  meter_factory, log=lambda line: print(line, flush=True)) -> dict:
     u = urls(env)
     hub = env.get("LAPOR_HUB_CODE", "ID")
     cases = seed_cases(env, 20, start_index)

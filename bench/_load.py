@@ -98,8 +98,11 @@ def offer(base: str, count: int, clients: int, rate: float | None, start_index: 
             else:
                 out.failures.append(failure)
 
-    with ThreadPoolExecutor(max_workers=clients) as pool:
+    pool = ThreadPoolExecutor(max_workers=clients)
+    try:
         list(pool.map(send, range(start_index, start_index + count)))
+    finally:  # interrupted: drop what was not sent yet
+        pool.shutdown(wait=False, cancel_futures=True)
     return out
 
 

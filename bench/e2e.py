@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import sys
 import time
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "services" / "contract"))
 from _backlog import backlog_phase, describe  # noqa: E402
 from _load import accepted_at, idle_rate, pct, settle, store_work, wait_processed, offer  # noqa: E402
-from _procs import Meter, loadavg, table  # noqa: E402
+from _procs import Meter, loadavg, table, verdict  # noqa: E402
 from _stack import bench_env, script, urls  # noqa: E402
 
 PHASES = ("fixed", "fast", "sustained", "backlog", "broker")
@@ -139,6 +140,7 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=None,
                         help="port offset of the bench stack (contract.localstack.ports); default 90, 91 with --no-sync")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` or kill: still stop the bench stack
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     unknown = sorted(set(phases) - set(PHASES))
     if unknown:
@@ -161,6 +163,9 @@ def main() -> None:
             if key in phases:
                 print(f"phase {label} ...", flush=True)
                 rows.append(phase(label, env, args.reports, args.clients, rate, index, idle))
+                print(f"  {label}: {rows[-1]['accepted_per_s']:.1f} accepted/s, {rows[-1]['processed_per_s']:.1f} "
+                      f"processed/s, acceptance p99 {rows[-1]['accept_p99_ms']:.0f} ms; {verdict(label, rows[-1]['cpu'])}",
+                      flush=True)
                 cpu.append((label, rows[-1]["cpu"], rows[-1]["accepted"], "rep"))
                 index += args.reports
         if "sustained" in phases:
@@ -169,11 +174,13 @@ def main() -> None:
             sustained = phase("sustained", env, count, args.sustained_clients, args.sustained_rate, index, idle)
             cpu.append((f"sustained {args.sustained_rate:.0f}/s", sustained["cpu"], sustained["accepted"], "rep"))
             index += count
+            print(describe_sustained(sustained, args.sustained_seconds), flush=True)
         if "backlog" in phases:
             print(f"phase backlog ({args.backlog} + {args.backlog}) ...", flush=True)
             backlog = backlog_phase(env, args.backlog, args.backlog_rate, args.sustained_clients, index,
                                     args.backlog_max_seconds, lambda: Meter(env["LAPOR_RUN_DIR"]).start())
             cpu.append((f"backlog drain {args.backlog}x2", backlog["cpu"], backlog["sent"], "email"))
+            print(describe(backlog), flush=True)
         if "broker" in phases:
             raw = broker_rate(urls(env)["amqp"], args.broker_messages)
     finally:
