@@ -8,7 +8,7 @@ notification service is down for a while.
    the seeds' case fields), published on follow-up's exchange: every consumer applies them, and
    notification queues N interim-update emails that nobody sends.
 3. Notification stopped; N more ``case_updated`` published: now N notifications wait in the store and
-   N events in notification's queue (and N more in intake's and assessment's).
+   N events in notification's event queue (and N more in intake's and assessment's).
 4. Notification started with its normal settings; at the same moment web reports are offered at
    ``rate`` until every one of the 2 x N interim updates has reached the mail catcher (the stack's
    SMTP sink, deploy/local/sinks.sh, which indexes each message it takes) or ``max_seconds`` pass.
@@ -26,7 +26,7 @@ from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
 from pymongo import MongoClient
 
-from _load import events_backlog, offer, pct, queue_depths
+from _load import event_queue_depth, events_backlog, offer, pct, queue_depths
 from _stack import script, urls
 from contract import events
 
@@ -116,11 +116,12 @@ def wait_queued(u: dict, size: int, timeout: float) -> int:
     return queued
 
 
-def wait_counted(api: str, queue: str, size: int, timeout: float = 20.0) -> int:
-    """Messages in ``queue`` once the management API counts ``size`` (its figures lag a few seconds)."""
+def wait_counted(api: str, service: str, size: int, timeout: float = 20.0) -> int:
+    """Messages in the service's event queue once the management API counts ``size`` (its figures lag
+    a few seconds)."""
     deadline = time.time() + timeout
     while True:
-        waiting = queue_depths(api).get(queue, 0)
+        waiting = event_queue_depth(api, service)
         if waiting >= size or time.time() > deadline:
             return waiting
         time.sleep(1)
@@ -144,8 +145,8 @@ def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: 
         f"{time.time() - t_fill:.0f} s; stopping notification, publishing {size} more ...")
     script("services.sh", "stop", env, "notification")
     took = publish(u["amqp"], cases, size, size, hub)
-    waiting = wait_counted(u["api"], "notification.events", size)
-    log(f"  backlog: {size} more published in {took:.1f} s ({waiting} counted in notification.events); "
+    waiting = wait_counted(u["api"], "notification", size)
+    log(f"  backlog: {size} more published in {took:.1f} s ({waiting} counted in notification's event queue); "
         f"starting notification, reports offered at {rate:.0f}/s while it drains ...")
     mails = MailCount(env["LAPOR_RUN_DIR"])
     before = mails.poll()

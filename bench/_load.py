@@ -112,8 +112,17 @@ def queue_depths(api: str) -> dict[str, int]:
     return {r["name"]: int(r.get("messages") or 0) for r in rows}
 
 
+def is_event_queue(name: str) -> bool:
+    """A service's event queue: ``<service>.inbox`` (``<service>.events`` before issue 13's broker users)."""
+    return name.split(".")[0] in SERVICES and name.endswith((".inbox", ".events"))
+
+
+def event_queue_depth(api: str, service: str) -> int:
+    return sum(n for name, n in queue_depths(api).items() if is_event_queue(name) and name.startswith(service + "."))
+
+
 def events_backlog(api: str) -> int:
-    return sum(n for name, n in queue_depths(api).items() if name.endswith(".events"))
+    return sum(n for name, n in queue_depths(api).items() if is_event_queue(name))
 
 
 def wait_processed(uris: dict, tracking_ids: list[str], stall: float = 120.0, every: float = 2.0) -> dict[str, float]:
