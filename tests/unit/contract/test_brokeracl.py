@@ -87,3 +87,17 @@ def test_a_user_publishes_only_its_own_event_types_and_binds_no_wildcard(name):
 def test_every_shared_exchange_is_declared_by_the_operator():
     assert {name for name, _ in brokeracl.SHARED_EXCHANGES} >= {f"{s}.events" for s in brokeracl.SERVICES} | {
         "nameko-rpc", "lapor.deadletter"}
+
+
+def test_no_service_may_read_or_bind_another_services_event_queue():
+    """RabbitMQ names resources without their kind: a queue named like an exchange a consumer must
+    read (``<source>.events``) would be readable by every consumer of that source (issue 13)."""
+    from contract.batch import dead_letter_queue_name, queue_name
+    for service in brokeracl.SERVICES:
+        permissions = brokeracl.vhost_permissions(service)
+        assert re.fullmatch(permissions["read"], queue_name(service))
+        for other in brokeracl.SERVICES:
+            if other != service:
+                for name in (queue_name(other), dead_letter_queue_name(other)):
+                    assert not re.fullmatch(permissions["read"], name), (service, name)
+                    assert not re.fullmatch(permissions["configure"], name), (service, name)
