@@ -8,11 +8,13 @@ Plain functions on plain dicts: no nameko, pymongo or kombu here.
 """
 from __future__ import annotations
 
+from contract import vocab
+
 MIN_CHRONOLOGY_CHARS = 25
 MIN_CHRONOLOGY_WORDS = 4
 MIN_TITLE_CHARS = 5
 TEXT_CHANNELS = ("sms", "social")
-UNCATEGORISED = "lainnya"  # text channels: the national admin picks the category at triage
+UNCATEGORISED = vocab.UNCATEGORISED["code"]  # text channels: the national admin picks the category at triage
 
 # (field, code) -> (Indonesian, English)
 MESSAGES = {

@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime, time, timezone
 from typing import Any
 
+from contract import vocab
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
-from intake.completeness import UNCATEGORISED
 from intake.registry import NATIONAL_REGION
 
 CLOSED = ("closed", "archived", "answered")
@@ -59,9 +59,7 @@ def region_filter(jurisdiction_id: str | None) -> str | None:
 def services(categories: list[dict], language: str) -> list[dict]:
     """The categories as Open311 services, with ``lainnya`` (the text channels' "not yet
     categorised", which SMS and social reports carry) even when the registry does not list it."""
-    if all(c["code"] != UNCATEGORISED for c in categories):
-        categories = [*categories, {"code": UNCATEGORISED, "name_id": "Lainnya (belum dikategorikan)",
-                                    "name_en": "Other (not yet categorised)"}]
+    categories = vocab.with_uncategorised(categories)
     return [{"service_code": c["code"], "service_name": (c.get("name_en") if language == "en" else c.get("name_id"))
              or c["code"], "description": c.get("name_en") if language != "en" else c.get("name_id"),
              "metadata": True, "type": "realtime", "keywords": c["code"], "group": "LAPOR"} for c in categories]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import ValidationError
 from nameko.web.handlers import http
 
-from contract import errors
+from contract import errors, vocab
 from contract.errors import ApiError
 from contract.officials_web import official_page
 from routing import schemas
@@ -71,7 +71,8 @@ class WorkflowPages:
     def _names(self, lang: str) -> dict:
         """Category and region names by code, for showing codes as people read them."""
         return {"categories": {c["code"]: c["name_id"] if lang == "id" else c["name_en"]
-                               for c in self.registry.listing("categories", ("name_id", "name_en"))},
+                               for c in vocab.with_uncategorised(
+                                   self.registry.listing("categories", ("name_id", "name_en")))},
                 "regions": {r["code"]: r["name"] for r in self.registry.listing("regions", ("name",))}}
 
     def _render_report(self, page, principal, item, action_errors, notice, status=200):
