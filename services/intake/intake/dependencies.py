@@ -15,11 +15,11 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from gridfs import GridFSBucket
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from contract.group_commit import GroupCommitStore, GroupCommitted
-from contract.store import Repository, StaleWrite, upsert_and_get, utcnow
+from contract.store import Repository, upsert_and_get, utcnow
 from intake import gateways, history, limits, registry as regions_domain
 from intake.hub_store import HubReports
 
@@ -122,10 +122,11 @@ class Reports(HubReports, GroupCommitted, Repository):
             if update != {"status": report["status"]} or not step["entry"]["step"].startswith("notification_"):
                 # a notification step changes nothing of the request itself: its history document is all.
                 # Conditional on what was read: a batch in flight beside this one may move the status.
+                # Written with the batch's others in one bulk_write at its commit (in order: each
+                # filter holds the status the previous step of the same report left).
                 seen = {"_id": tracking_id, "status": report["status"], "reopened_at": report.get("reopened_at")}
-                if not self.db.reports.update_one(seen, {"$set": update, "$max": {"updated_at": step["at"]}},
-                                                  session=session).matched_count:
-                    raise StaleWrite(f"report {tracking_id}")
+                self.update_checked_later("reports", [UpdateOne(seen, {"$set": update,
+                                                                       "$max": {"updated_at": step["at"]}})], session)
                 report.update(status=update["status"], reopened_at=update.get("reopened_at", report.get("reopened_at")))
             # one small document per step (never a growing report rewritten per step)
             self.insert_later(HISTORY, {"_id": event_id, "tracking_id": tracking_id, **step["entry"]}, session)
