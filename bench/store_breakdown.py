@@ -20,7 +20,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _stack import bench_env, script, urls  # noqa: E402
-from e2e import SERVICES, offer, processed, settle, idle_rate  # noqa: E402
+from _load import SERVICES, idle_rate, offer, settle, wait_processed  # noqa: E402
 
 
 def scrape(env: dict) -> dict[tuple[str, str], float]:
@@ -67,8 +67,9 @@ def main() -> None:
         idle_after = scrape(env)
         idle_per_s = {k: (idle_after[k] - idle_before.get(k, 0.0)) / (time.time() - t0) for k in idle_after}
         before, t_start = scrape(env), time.time()
-        results, first, last = offer(urls(env)["http"], args.reports, args.clients, args.rate, 0)
-        done = processed(urls(env)["mongodb"], [tid for tid, _ in results])
+        offered = offer(urls(env)["http"], args.reports, args.clients, args.rate, 0)
+        first, last = offered.first, offered.last_accept
+        done = wait_processed(urls(env), offered.ids)
         processed_per_s = args.reports / (max(done.values()) - first)
         settle(env, idle)
         after, elapsed = scrape(env), time.time() - t_start

@@ -6,6 +6,7 @@ import re
 import time
 
 import requests
+from pymongo.collection import Collection
 
 from contract.signing import signed_headers
 from intake.dependencies import Reports
@@ -128,3 +129,20 @@ def test_a_social_draft_is_completed_through_its_one_time_link(start_services, s
     assert requests.patch(url, json={"secret": secret, "title": "Jalan poros rusak"}, timeout=5).status_code == 409
     again = requests.post(f"{base}/channels/social", json=post, headers=SOCIAL_GATEWAY, timeout=5)
     assert again.status_code == 200 and "kode=" not in again.json()["reply"]
+
+
+def test_a_past_window_is_read_once_per_key(start_services, service_config, mongo_client, monkeypatch):
+    """Issue 12: a past window no longer changes, so the next submissions of the same key in this window
+    cost one write (the count) and no read of the past window; another key reads its own once."""
+    intake(start_services, service_config)
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
+    reports = Reports(mongo_client, db)
+    window = next(w for w in range(600, 700) if time.time() % w < w - 30)  # not at a window's very end
+    db.rate_limits.insert_one({"_id": f"steady:{int(time.time() // window) - 1}", "count": 6})
+    reads: list[dict] = []
+    real = Collection.find_one
+    monkeypatch.setattr(Collection, "find_one", lambda self, *a, **kw: (reads.append(a[0]), real(self, *a, **kw))[1])
+    assert [reports.rate_limited("steady", 10, window) for _ in range(3)] == [None, None, None]
+    assert reports.rate_limited("steady", 3, window) is not None  # the 6 weighed in (and 4 here): over 3
+    reports.rate_limited("other", 10, window)
+    assert [r["_id"].split(":")[0] for r in reads] == ["steady", "other"]

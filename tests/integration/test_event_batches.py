@@ -8,6 +8,7 @@ import requests
 from eventlet.event import Event
 from kombu import Connection, Exchange, Producer
 from nameko.standalone.events import event_dispatcher
+from pymongo import UpdateOne
 
 from contract import deadletters, events, ids, metrics
 from contract.batch import apply_batch, event_batches
@@ -71,6 +72,33 @@ class TallyProbe:
     @event_batches(TALLY_TABLE)
     def consume_events(self, batch):
         return apply_batch(self, batch, TALLY_TABLE)
+
+
+def bump(service, event_type, event):
+    """A handler with a conditional write behind: the counter's new value, if it still holds what was read."""
+    repo, tracking_id = service.store, event["tracking_id"]
+
+    def work(session):
+        doc = dict(repo.read_for_batch("counters", "tracking_id", tracking_id, None, session))
+        if HOOKS.pop("meddle", None):  # another writer changes the counter after this batch read it
+            repo.db.counters.update_one({"_id": tracking_id}, {"$set": {"n": 100}})
+        if HOOKS.pop("stale", None):  # what a read before another writer's commit would have seen
+            doc["n"] -= 1
+        repo.update_checked_later("counters", [UpdateOne({"_id": tracking_id, "n": doc["n"]},
+                                                         {"$set": {"n": doc["n"] + 1}})], session)
+    repo.once(event["event_id"], work)
+
+
+BUMP_TABLE = {events.CASE_RATED: bump}
+
+
+class BumpProbe:
+    name = "bumpprobe"
+    store = ProbeStore()
+
+    @event_batches(BUMP_TABLE)
+    def consume_events(self, batch):
+        return apply_batch(self, batch, BUMP_TABLE)
 
 
 def start_probe(container_factory, service_config, **settings):
@@ -194,6 +222,25 @@ def test_a_batch_reads_ahead_and_writes_behind_in_a_few_commands(container_facto
     assert 1 <= batches <= 2  # the wait lets the ten events form one batch (two at most on a slow machine)
     assert cost["find"] == batches  # one read-ahead per batch, no marker read
     assert cost["update"] <= batches and cost["insert"] <= 3 * batches  # tallies; seen + tallies, markers
+
+
+def test_a_conditional_write_behind_that_finds_the_document_changed_runs_the_batch_again(
+        container_factory, service_config, mongo_client):
+    """``update_checked_later``: written at the commit, and when the document no longer holds what the
+    batch read (another writer came between), the whole batch runs again on what is stored now."""
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}bumpprobe"]
+    tracking_id = ids.new_tracking_id("ID")
+    db.counters.insert_one({"_id": tracking_id, "n": 5})
+    container_factory(BumpProbe, service_config).start()
+    dispatch = event_dispatcher(service_config)
+    HOOKS["meddle"] = True  # the store itself sees the conflict (or the filter no longer matches)
+    dispatch("followup", events.CASE_RATED, event_payload(events.CASE_RATED, tracking_id))
+    wait_for(lambda: db.processed_events.count_documents({}) == 1, timeout=30)
+    assert "meddle" not in HOOKS and db.counters.find_one({"_id": tracking_id})["n"] == 101  # not 6, not 100
+    HOOKS["stale"] = True  # no conflict for the store to see: only the filter tells
+    dispatch("followup", events.CASE_RATED, event_payload(events.CASE_RATED, tracking_id))
+    wait_for(lambda: db.processed_events.count_documents({}) == 2, timeout=30)
+    assert "stale" not in HOOKS and db.counters.find_one({"_id": tracking_id})["n"] == 102  # not left at 101
 
 
 def crash_and_recover(container_factory, service_config, mongo_client, hook):

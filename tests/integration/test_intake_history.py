@@ -2,9 +2,10 @@
 from datetime import datetime, timedelta, timezone
 
 import requests
+from pymongo.collection import Collection
 from nameko.standalone.events import event_dispatcher
 
-from contract import events
+from contract import events, metrics
 from intake.service import IntakeService
 from tests.factories import make_report
 from tests.waiting import events_handled, wait_handled
@@ -73,3 +74,33 @@ def test_archived_and_forwarded_reports(start_services, service_config):
     # intake also tries to hand it to hub 5108 (docs/hubs.md): no directory here, so it says it cannot
     page = wait_for(lambda: (v := track(urls["intake"], forwarded)) and v["delivery"] and v)
     assert page["delivery"] == {**page["delivery"], "hub": "5108", "state": "undeliverable"}
+
+
+
+def test_a_batch_of_steps_writes_the_reports_in_one_bulk_write(start_services, service_config, monkeypatch):
+    """Issue 12: the history steps of a batch read the batch's reports once and write their status
+    changes behind, in one bulk_write for the batch (not one conditional update per event), in order:
+    each report ends at its latest status, and every step is recorded once."""
+    urls = start_services(IntakeService, config={**service_config, "EVENT_BATCH_MAX_WAIT_SECONDS": 1.0})
+    reports = [requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
+               for _ in range(2)]
+    steps = [len(track(urls["intake"], t)["history"]) for t in reports]  # the second may be a possible duplicate
+    writes: list[str] = []  # the write commands sent for intake's reports (a spy on the real driver)
+    for verb in ("update_one", "update_many", "replace_one", "bulk_write"):
+        def spy(self, *args, _verb=verb, _real=getattr(Collection, verb), **kwargs):
+            if self.name == "reports" and self.database.name.endswith("intake"):
+                writes.append(_verb)
+            return _real(self, *args, **kwargs)
+        monkeypatch.setattr(Collection, verb, spy)
+    batches_before = metrics.STORE_COMMANDS.labels("intake", "commitTransaction")._value.get()
+    dispatch, start = event_dispatcher(service_config), datetime.now(timezone.utc)
+    lifecycle = (events.REPORT_DISPOSITIONED, events.REPORT_VERIFIED, events.CASE_OPENED, events.CASE_ANSWERED)
+    for minutes, event_type in enumerate(lifecycle, start=1):
+        for tracking_id in reports:
+            payload = event_payload(event_type, tracking_id, at=start + timedelta(minutes=minutes))
+            dispatch(events.source_of(event_type), event_type, payload)
+    wait_for(lambda: [len(track(urls["intake"], t)["history"]) for t in reports] == [n + 4 for n in steps], timeout=30)
+    assert [track(urls["intake"], t)["status"] for t in reports] == ["answered", "answered"]
+    batches = metrics.STORE_COMMANDS.labels("intake", "commitTransaction")._value.get() - batches_before
+    assert 1 <= batches <= 4  # the wait lets the eight events form one batch (a few on a slow machine)
+    assert writes and set(writes) == {"bulk_write"} and len(writes) <= batches  # was 8 update_one

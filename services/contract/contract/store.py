@@ -240,6 +240,19 @@ class Repository:
         elif requests:
             self.db[collection].bulk_write(requests, ordered=True, session=session)
 
+    def update_checked_later(self, collection: str, requests: list, session) -> None:
+        """Apply conditional updates (``UpdateOne``s whose filter holds what was read; applied in order,
+        each must match one document); in a unit of work with the batch's others of that collection in one
+        ``bulk_write`` at its commit, else in one at once.  One not matching raises StaleWrite (in a unit
+        of work at its commit: the whole batch runs again)."""
+        uow = unit_of_work.current()
+        if uow is not None:
+            for request in requests:
+                uow.update_checked(collection, request)
+        elif requests and self.db[collection].bulk_write(requests, ordered=True,
+                                                         session=session).matched_count < len(requests):
+            raise StaleWrite(f"a document of {collection}")
+
     def batch_memo(self, key, read: Callable[[], Any]) -> Any:
         """``read()`` once per unit of work (what no event of a batch changes: policies, subscriptions)."""
         uow = unit_of_work.current()

@@ -10,7 +10,8 @@ so that a batch costs a few store commands whatever its size (docs/events.md, "S
   itself wrote (``written``), so a handler sees its own batch's earlier writes;
 - **write-behind**: documents saved by the handlers (``save``: insert, conditional replace or
   upsert; one write per document whatever number of events changed it) and commutative updates
-  (``update``: counters) are written at the end with one ``bulk_write`` per collection;
+  (``update``: counters) and conditional updates (``update_checked``: each must still match what was
+  read) are written at the end with one ``bulk_write`` per collection and kind;
 - **memo**: what does not change within a batch (policies, subscriptions) is read once;
 - at the end it writes the processed-event markers and the outbox entries with one bulk insert each,
   commits once, then runs what waits for the commit (handing the committed outbox entries to the
@@ -89,6 +90,7 @@ class UnitOfWork:
         # collection -> {_id: [kind, document, expected fields]}: one write per document at the end
         self.pending: dict[str, dict] = {}
         self.updates: dict[str, list] = {}  # collection -> commutative UpdateOne requests
+        self.checked: dict[str, list] = {}  # collection -> conditional UpdateOne requests (each must match)
         self.memo: dict[Hashable, Any] = {}
         self.outbox_entries: list[dict] = []  # what was written to the outbox (handed to the relay)
 
@@ -157,6 +159,11 @@ class UnitOfWork:
         """A commutative update (an ``UpdateOne``, e.g. an ``$inc`` of a counter), written at the end."""
         self.updates.setdefault(collection, []).append(request)
 
+    def update_checked(self, collection: str, request) -> None:
+        """A conditional update (an ``UpdateOne`` whose filter holds what was read), written at the end
+        in order with the batch's others of that collection; one not matching makes the batch run again."""
+        self.checked.setdefault(collection, []).append(request)
+
     def _write_behind(self) -> None:
         for collection, pending in self.pending.items():
             ops = list(pending.values())
@@ -166,6 +173,10 @@ class UnitOfWork:
             result = self.db[collection].bulk_write(requests, ordered=True, session=self.session)
             replaced = len(requests) - len([op for op in ops if op[0] == INSERT])
             if result.matched_count + result.upserted_count < replaced:
+                raise StaleWrite(f"a document of {collection}")
+        for collection, requests in self.checked.items():
+            result = self.db[collection].bulk_write(requests, ordered=True, session=self.session)
+            if result.matched_count < len(requests):
                 raise StaleWrite(f"a document of {collection}")
         for collection, requests in self.updates.items():
             self.db[collection].bulk_write(requests, ordered=True, session=self.session)

@@ -15,16 +15,17 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from gridfs import GridFSBucket
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from contract.group_commit import GroupCommitStore, GroupCommitted
-from contract.store import Repository, StaleWrite, upsert_and_get, utcnow
+from contract.store import Repository, upsert_and_get, utcnow
 from intake import gateways, history, limits, registry as regions_domain
 from intake.hub_store import HubReports
 
 log = logging.getLogger(__name__)
 REGISTRY_TTL_SECONDS = 30.0
+PREVIOUS_COUNTS_KEPT = 10_000  # past rate-limit windows remembered (then forgotten all at once)
 # hinted: the local store picks a collection scan when a filter has $ne/$in besides the index keys
 SIMILAR_INDEX = [("category_code", ASCENDING), ("region_code", ASCENDING), ("received_at", DESCENDING)]
 PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
@@ -122,10 +123,11 @@ class Reports(HubReports, GroupCommitted, Repository):
             if update != {"status": report["status"]} or not step["entry"]["step"].startswith("notification_"):
                 # a notification step changes nothing of the request itself: its history document is all.
                 # Conditional on what was read: a batch in flight beside this one may move the status.
+                # Written with the batch's others in one bulk_write at its commit (in order: each
+                # filter holds the status the previous step of the same report left).
                 seen = {"_id": tracking_id, "status": report["status"], "reopened_at": report.get("reopened_at")}
-                if not self.db.reports.update_one(seen, {"$set": update, "$max": {"updated_at": step["at"]}},
-                                                  session=session).matched_count:
-                    raise StaleWrite(f"report {tracking_id}")
+                self.update_checked_later("reports", [UpdateOne(seen, {"$set": update,
+                                                                       "$max": {"updated_at": step["at"]}})], session)
                 report.update(status=update["status"], reopened_at=update.get("reopened_at", report.get("reopened_at")))
             # one small document per step (never a growing report rewritten per step)
             self.insert_later(HISTORY, {"_id": event_id, "tracking_id": tracking_id, **step["entry"]}, session)
@@ -184,11 +186,23 @@ class Reports(HubReports, GroupCommitted, Repository):
         doc = upsert_and_get(
             self.db.rate_limits, {"_id": f"{key}:{window}"},
             {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": utcnow() + timedelta(seconds=2 * window_seconds)}})
-        previous = self.db.rate_limits.find_one({"_id": f"{key}:{window - 1}"})
-        wait = limits.retry_after(previous["count"] if previous else 0, doc["count"], limit, window_seconds, now)
+        wait = limits.retry_after(self._previous_count(f"{key}:{window - 1}"), doc["count"], limit, window_seconds, now)
         if wait is not None:  # a refused attempt is not counted: a client waiting as told is not punished
             self.db.rate_limits.update_one({"_id": f"{key}:{window}"}, {"$inc": {"count": -1}})
         return wait
+
+    _previous_counts: dict[str, int] | None = None
+
+    def _previous_count(self, window_id: str) -> int:
+        """A past window's count, read once per key and window by this process (issue 12: one round trip
+        less per submission): a window that has ended changes no more, but for the few submissions in
+        flight at its end and refused ones given back (the estimate is off by those at most)."""
+        if self._previous_counts is None or len(self._previous_counts) > PREVIOUS_COUNTS_KEPT:
+            self._previous_counts = {}
+        if window_id not in self._previous_counts:
+            previous = self.db.rate_limits.find_one({"_id": window_id}, {"count": 1})
+            self._previous_counts[window_id] = previous["count"] if previous else 0
+        return self._previous_counts[window_id]
 
     def add_attachment(self, report: dict, data: bytes, content_type: str, filename: str, max_count: int,
                        now: datetime) -> dict | None:

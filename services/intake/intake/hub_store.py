@@ -12,7 +12,7 @@ from datetime import datetime
 from bson import ObjectId
 from gridfs import GridFSBucket
 from gridfs.errors import FileExists
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from contract import hubnet, hubwire, unit_of_work
@@ -55,7 +55,8 @@ class HubReports:
                     update["$set"] = changes
                 if entry:
                     update["$push"] = {"history": entry}
-                self.db.reports.update_one({"_id": tracking_id}, update, session=session)
+                # commutative with the batch's history steps (no status): written with them at its commit
+                self.update_later("reports", [UpdateOne({"_id": tracking_id}, update)], session)
                 uow = unit_of_work.current()
                 cached = (uow.read_ahead.get("reports") or {}).get(tracking_id) if uow is not None else None
                 if cached is not None and "hub_delivery" in changes:  # what the batch's next steps read
