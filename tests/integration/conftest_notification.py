@@ -63,17 +63,28 @@ def notification_config(service_config, start_services, smtp, sms_gateway, socia
     start_services.kill_all()
 
 
-def contact_directory(contacts: dict[str, dict]) -> type:
-    """A stand-in for intake's ``reporter_contact`` RPC (intake is outside notification's context)."""
+def contact_directory(contacts: dict[str, dict], calls: list | None = None) -> type:
+    """A stand-in for intake's ``reporter_contact`` / ``reporter_contacts`` RPCs (intake is outside
+    notification's context); each call is appended to ``calls`` as (method, argument)."""
+    calls = [] if calls is None else calls
+
+    def contact_of(reporter_ref):
+        contact = contacts.get(reporter_ref)
+        return None if contact is None else {"reporter_ref": reporter_ref, "name": None, "phone": None,
+                                             "email": None, "language": "id", **contact}
 
     class ContactDirectory:
         name = "intake"
 
         @rpc
         def reporter_contact(self, reporter_ref):
-            contact = contacts.get(reporter_ref)
-            return None if contact is None else {"reporter_ref": reporter_ref, "name": None, "phone": None,
-                                                 "email": None, "language": "id", **contact}
+            calls.append(("reporter_contact", reporter_ref))
+            return contact_of(reporter_ref)
+
+        @rpc
+        def reporter_contacts(self, reporter_refs):
+            calls.append(("reporter_contacts", list(reporter_refs)))
+            return [c for c in map(contact_of, reporter_refs) if c is not None]
 
     return ContactDirectory
 

@@ -22,6 +22,7 @@ from notification.exceptions import PermanentError, TransientError
 from notification.templates import Renderer
 
 log = logging.getLogger(__name__)
+CONTACTS_PER_CALL = 200  # intake's reporter_contacts takes at most this many refs
 CLAIM_INDEX = [("status", ASCENDING), ("next_attempt_at", ASCENDING)]
 
 
@@ -193,6 +194,17 @@ class DirectoryClient:
         if not contact:
             raise PermanentError(f"intake knows no reporter {reporter_ref}")
         return contact
+
+    def reporters(self, reporter_refs: list[str]) -> dict[str, dict]:
+        """The contacts of a batch's reporters, by reporter_ref, in one RPC per ``CONTACTS_PER_CALL``
+        refs (intake's limit); a reporter intake does not know is absent from the answer."""
+        refs = sorted(set(reporter_refs))
+        found: dict[str, dict] = {}
+        for start in range(0, len(refs), CONTACTS_PER_CALL):
+            chunk = refs[start:start + CONTACTS_PER_CALL]
+            for contact in self._call(self._intake.reporter_contacts, chunk, "intake") or []:
+                found[contact["reporter_ref"]] = contact
+        return found
 
     def officials(self, recipient_ref: str) -> list[dict]:
         cached = self._provider.cache.get(recipient_ref)
