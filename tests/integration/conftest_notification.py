@@ -59,6 +59,7 @@ def notification_config(service_config, start_services, smtp, sms_gateway, socia
            "SMS_GATEWAY_PASSWORD": "test-only", "SOCIAL_REPLY_URL": f"{social_hook.url}/replies",
            "TRACKING_BASE_URL": TRACKING_BASE_URL, "DELIVERY_POLL_SECONDS": 0.05,
            "DELIVERY_BACKOFF_SECONDS": 0.05, "DELIVERY_MAX_ATTEMPTS": 3, "DIRECTORY_TIMEOUT_SECONDS": 3,
+           "DIRECTORY_BATCH_TIMEOUT_SECONDS": 3,
            "AUTH_CACHE_SECONDS": 0, "HTTP_TIMEOUT_SECONDS": 3}
     start_services.kill_all()
 
