@@ -59,21 +59,33 @@ def notification_config(service_config, start_services, smtp, sms_gateway, socia
            "SMS_GATEWAY_PASSWORD": "test-only", "SOCIAL_REPLY_URL": f"{social_hook.url}/replies",
            "TRACKING_BASE_URL": TRACKING_BASE_URL, "DELIVERY_POLL_SECONDS": 0.05,
            "DELIVERY_BACKOFF_SECONDS": 0.05, "DELIVERY_MAX_ATTEMPTS": 3, "DIRECTORY_TIMEOUT_SECONDS": 3,
+           "DIRECTORY_BATCH_TIMEOUT_SECONDS": 3,
            "AUTH_CACHE_SECONDS": 0, "HTTP_TIMEOUT_SECONDS": 3}
     start_services.kill_all()
 
 
-def contact_directory(contacts: dict[str, dict]) -> type:
-    """A stand-in for intake's ``reporter_contact`` RPC (intake is outside notification's context)."""
+def contact_directory(contacts: dict[str, dict], calls: list | None = None) -> type:
+    """A stand-in for intake's ``reporter_contact`` / ``reporter_contacts`` RPCs (intake is outside
+    notification's context); each call is appended to ``calls`` as (method, argument)."""
+    calls = [] if calls is None else calls
+
+    def contact_of(reporter_ref):
+        contact = contacts.get(reporter_ref)
+        return None if contact is None else {"reporter_ref": reporter_ref, "name": None, "phone": None,
+                                             "email": None, "language": "id", **contact}
 
     class ContactDirectory:
         name = "intake"
 
         @rpc
         def reporter_contact(self, reporter_ref):
-            contact = contacts.get(reporter_ref)
-            return None if contact is None else {"reporter_ref": reporter_ref, "name": None, "phone": None,
-                                                 "email": None, "language": "id", **contact}
+            calls.append(("reporter_contact", reporter_ref))
+            return contact_of(reporter_ref)
+
+        @rpc
+        def reporter_contacts(self, reporter_refs):
+            calls.append(("reporter_contacts", list(reporter_refs)))
+            return [c for c in map(contact_of, reporter_refs) if c is not None]
 
     return ContactDirectory
 

@@ -100,6 +100,11 @@ class Reports(HubReports, GroupCommitted, Repository):
     def by_reporter_ref(self, reporter_ref: str) -> dict | None:
         return self.db.reports.find_one({"reporter_ref": reporter_ref})
 
+    def by_reporter_refs(self, reporter_refs: list[str]) -> list[dict]:
+        """The reports of these reporters, one ``$in`` query (unique index), only what a contact needs."""
+        projection = {"reporter_ref": 1, "reporter": 1, "channel": 1, "language": 1}
+        return list(self.db.reports.find({"reporter_ref": {"$in": reporter_refs}}, projection))
+
     def recent_similar(self, category_code: str, region_code: str, since: datetime, limit: int = 50) -> list[dict]:
         """Earlier complete reports of the same category and region, newest first."""
         found = self.db.reports.find(

@@ -193,6 +193,18 @@ class ContactOut(Schema):
     language = fields.String()
 
 
+CONTACTS_MAX = 200  # reporters per reporter_contacts call (the courier claims 50 at a time by default)
+
+
+class ContactsIn(Schema):
+    """The reporters whose contacts the notification service asks for, in one call."""
+    class Meta:
+        unknown = RAISE
+
+    reporter_refs = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                                validate=validate.Length(max=CONTACTS_MAX))
+
+
 class RegionCopyIn(Schema):
     class Meta:
         unknown = EXCLUDE

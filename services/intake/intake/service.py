@@ -165,6 +165,13 @@ class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_
         return None if report is None else schemas.ContactOut().dump(domain.reporter_contact(report))
 
     @rpc
+    def reporter_contacts(self, reporter_refs):
+        """``reporter_contact`` for a batch (the courier's claim): one query; unknown refs are left out."""
+        refs = schemas.ContactsIn().load({"reporter_refs": reporter_refs})["reporter_refs"]
+        reports = self.reports.by_reporter_refs(sorted(set(refs))) if refs else []
+        return schemas.ContactOut(many=True).dump([domain.reporter_contact(r) for r in reports])
+
+    @rpc
     def load_registry(self, registry):
         """Replace intake's copy of regions (with SMS keywords) and categories; returns counts."""
         loaded = schemas.RegistryCopyIn().load(registry)

@@ -52,8 +52,9 @@ class Courier:
                                            self.settings.claim_batch)
             if not claimed:
                 break
+            contacts = self.reporter_contacts(claimed)
             pool = eventlet.GreenPool(self.settings.concurrency)
-            self.store.record_attempts(list(pool.imap(self.attempt, claimed)))
+            self.store.record_attempts(list(pool.imap(lambda n: self.attempt(n, contacts), claimed)))
             attempts += len(claimed)
             if len(claimed) < self.settings.claim_batch:
                 break
@@ -67,13 +68,34 @@ class Courier:
         self.store.record_attempts([record])
         return record[1].status
 
-    def attempt(self, notification: dict) -> tuple:
-        """Send one notification; (notification, outcome, channel, time, events) to record."""
+    def reporter_contacts(self, claimed: list[dict]) -> dict[str, dict] | DeliveryError:
+        """The contacts of every reporter of a claimed batch, in one RPC to intake (not one per
+        notification); if intake cannot answer, that error, recorded against each of them."""
+        refs = [n["recipient_ref"] for n in claimed if n["recipient_kind"] == "reporter"]
+        if not refs:
+            return {}
+        try:
+            return self.directory.reporters(refs)
+        except DeliveryError as exc:
+            return exc
+
+    def _contact(self, reporter_ref: str, contacts: dict[str, dict] | DeliveryError | None) -> dict:
+        if contacts is None:  # a single delivery: its own call
+            return self.directory.reporter(reporter_ref)
+        if isinstance(contacts, DeliveryError):
+            raise contacts
+        if reporter_ref not in contacts:
+            raise PermanentError(f"intake knows no reporter {reporter_ref}")
+        return contacts[reporter_ref]
+
+    def attempt(self, notification: dict, contacts: dict[str, dict] | DeliveryError | None = None) -> tuple:
+        """Send one notification; (notification, outcome, channel, time, events) to record.  ``contacts``:
+        the batch's reporter contacts (:meth:`reporter_contacts`); without it, one RPC for this one."""
         contact = None
         channel = notification["channel"]
         try:
             if notification["recipient_kind"] == "reporter":
-                contact = self.directory.reporter(notification["recipient_ref"])
+                contact = self._contact(notification["recipient_ref"], contacts)
                 channel, address = delivery.reporter_route(contact, notification["channel"])
                 self._to_reporter(notification, contact, channel, address)
             elif channel == "webhook":

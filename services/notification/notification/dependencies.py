@@ -22,6 +22,7 @@ from notification.exceptions import PermanentError, TransientError
 from notification.templates import Renderer
 
 log = logging.getLogger(__name__)
+CONTACTS_PER_CALL = 200  # intake's reporter_contacts takes at most this many refs
 CLAIM_INDEX = [("status", ASCENDING), ("next_attempt_at", ASCENDING)]
 
 
@@ -194,6 +195,18 @@ class DirectoryClient:
             raise PermanentError(f"intake knows no reporter {reporter_ref}")
         return contact
 
+    def reporters(self, reporter_refs: list[str]) -> dict[str, dict]:
+        """The contacts of a batch's reporters, by reporter_ref, in one RPC per ``CONTACTS_PER_CALL``
+        refs (intake's limit); a reporter intake does not know is absent from the answer."""
+        refs = sorted(set(reporter_refs))
+        found: dict[str, dict] = {}
+        for start in range(0, len(refs), CONTACTS_PER_CALL):
+            chunk = refs[start:start + CONTACTS_PER_CALL]
+            for contact in self._call(self._intake.reporter_contacts, chunk, "intake",
+                                      self._provider.batch_timeout) or []:
+                found[contact["reporter_ref"]] = contact
+        return found
+
     def officials(self, recipient_ref: str) -> list[dict]:
         cached = self._provider.cache.get(recipient_ref)
         if cached and cached[0] > time.monotonic():
@@ -206,12 +219,13 @@ class DirectoryClient:
         """Where a report stands now (``routing.disposition``: agency, unit, ...), None if unknown."""
         return self._call(self._routing.disposition, tracking_id, "routing")
 
-    def _call(self, method, argument, service: str):
+    def _call(self, method, argument, service: str, timeout: float | None = None):
+        timeout = timeout or self._provider.timeout
         try:
-            with eventlet.Timeout(self._provider.timeout):
+            with eventlet.Timeout(timeout):
                 return method.call_async(argument).result()
         except eventlet.Timeout:
-            raise TransientError(f"{service} did not answer within {self._provider.timeout:g} s")
+            raise TransientError(f"{service} did not answer within {timeout:g} s")
         except Exception as exc:  # RemoteError, broker trouble: try again later
             raise TransientError(f"{service} could not resolve the recipient: {type(exc).__name__}")
 
@@ -227,6 +241,9 @@ class Directory(DependencyProvider):
         rpc_log.setLevel(max(logging.INFO, rpc_log.level))
         config = self.container.config
         self.timeout = float(config.get("DIRECTORY_TIMEOUT_SECONDS", 5))
+        # one call answers a whole claimed batch, so it may wait longer (behind intake's queue) than
+        # one contact would: a timeout sends every reporter message of the batch back to the backoff
+        self.batch_timeout = float(config.get("DIRECTORY_BATCH_TIMEOUT_SECONDS", 30))
         self.ttl = float(config.get("OFFICIALS_CACHE_SECONDS", 30))  # officials' work contacts only
         self.cache: dict[str, tuple[float, list]] = {}
 

@@ -32,8 +32,17 @@ class Store:
 
 
 class Directory:
+    def __init__(self, error=None):
+        self.error, self.batches = error, []
+
     def reporter(self, ref):
         return CONTACT
+
+    def reporters(self, refs):
+        self.batches.append(sorted(refs))
+        if self.error:
+            raise self.error
+        return {ref: {**CONTACT, "reporter_ref": ref} for ref in refs if ref == "rpt_a"}
 
     def officials(self, ref):
         return [{"official_id": "lo", "name": "Pejabat Penghubung", "email": "pupr@bulelengkab.example.go.id"}]
@@ -49,10 +58,10 @@ class Mailer:
         self.sent.append((to, message.subject, message_id))
 
 
-def courier(store, mailer, attempts=3):
+def courier(store, mailer, attempts=3, directory=None):
     settings = Settings("ID", delivery.RetryPolicy(attempts, 10, 100), concurrency=2)
-    return Courier(store, Directory(), Renderer("https://lapor.example.go.id/r/"), mailer, None, None, None,
-                   settings, lambda: NOW)
+    return Courier(store, directory or Directory(), Renderer("https://lapor.example.go.id/r/"), mailer, None, None,
+                   None, settings, lambda: NOW)
 
 
 def queued(event_type=events.CASE_UPDATED, **overrides):
@@ -65,6 +74,23 @@ def test_everything_due_is_sent_and_announced():
     assert courier(store, mailer).deliver_due() == 2
     assert sorted(to[0] for to, *_ in mailer.sent) == ["pupr@bulelengkab.example.go.id", "wayan@example.org"]
     assert all(o.status == "sent" and evs[0]["event_type"] == events.NOTIFICATION_SENT for _, o, _, evs in store.recorded)
+
+
+def test_a_batch_asks_for_its_reporters_contacts_once_and_an_unknown_one_fails_alone():
+    batch = [*queued(), *queued(), *[{**n, "recipient_ref": "rpt_gone"} for n in queued()]]
+    directory, mailer, store = Directory(), Mailer(), Store(batch)
+    assert courier(store, mailer, directory=directory).deliver_due() == 3
+    assert directory.batches == [["rpt_a", "rpt_a", "rpt_gone"]]
+    statuses = sorted((o.status, o.error) for _, o, _, _ in store.recorded)
+    assert statuses == [("dead", "intake knows no reporter rpt_gone"), ("sent", None), ("sent", None)]
+
+
+def test_intake_not_answering_for_a_batch_retries_each_reporter_message_later():
+    store = Store([*queued(), *queued()])
+    directory = Directory(TransientError("intake did not answer within 5 s"))
+    courier(store, Mailer(), directory=directory).deliver_due()
+    assert [(o.status, o.attempts, o.error) for _, o, _, _ in store.recorded] == [
+        ("queued", 1, "intake did not answer within 5 s")] * 2
 
 
 def test_a_transient_failure_is_retried_later_without_an_event():
