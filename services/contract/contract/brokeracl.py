@@ -32,9 +32,12 @@ import json
 import os
 import sys
 import time
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
+
+import requests
 
 from contract import events as catalogue
+from contract import hublink
 
 SERVICES = ("intake", "routing", "followup", "notification", "assessment")
 USER_PREFIX = "lapor-"
@@ -134,33 +137,19 @@ def plan() -> dict:
                             "topic_permissions": topic_permissions(service)} for service in SERVICES}
 
 
-class Management:
-    """The management-API calls that applying the rules needs."""
-
-    def __init__(self, uri: str, timeout: float = 10):
-        import requests
-
-        parts = urlsplit(uri)
-        self.base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port}", parts.path.rstrip("/"), "", ""))
-        self.session = requests.Session()
-        self.session.auth = (parts.username, parts.password)
-        self.timeout = timeout
+class Management(hublink.Management):
+    """The management-API calls that applying the rules needs (hublink's client, any vhost)."""
 
     def put(self, path: str, body: dict) -> None:
-        response = self.session.put(f"{self.base}/api/{path}", json=body, timeout=self.timeout)
-        response.raise_for_status()
+        self._call("PUT", path, body)
 
     def get(self, path: str):
-        response = self.session.get(f"{self.base}/api/{path}", timeout=self.timeout)
-        response.raise_for_status()
-        return response.json()
+        return self._call("GET", path)
 
     def delete(self, path: str) -> None:
-        self.session.delete(f"{self.base}/api/{path}", timeout=self.timeout)
+        self._call("DELETE", path)
 
     def wait_ready(self, seconds: float = 60) -> None:
-        import requests
-
         deadline = time.monotonic() + seconds
         while True:
             try:
@@ -186,7 +175,7 @@ def apply(api_uri: str, passwords: dict[str, str], vhost: str = "/") -> list[str
         api.put(f"users/{name}", {"password": passwords[service], "tags": ""})
         api.put(f"permissions/{v}/{name}", vhost_permissions(service))
         wanted = {rule["exchange"]: rule for rule in topic_permissions(service)}
-        for rule in api.get(f"users/{name}/topic-permissions"):
+        for rule in api.get(f"users/{name}/topic-permissions") or []:
             if rule["vhost"] == vhost and rule["exchange"] not in wanted:
                 api.delete(f"topic-permissions/{v}/{name}")  # stale rules: start again
                 break
