@@ -62,6 +62,22 @@ def track(base_url, tracking_id):
     return response.json() if response.status_code == 200 else None
 
 
+def submit_and_follow(intake_url: str, timeout: float) -> dict:
+    """POST a demo report and wait until it is in follow-up with its three notifications queued;
+    its tracking view."""
+    from tests.factories import make_report
+
+    response = requests.post(f"{intake_url}/reports", json=make_report(), timeout=5)
+    assert response.status_code == 201
+    tracking_id = response.json()["tracking_id"]
+
+    def complete():
+        view = track(intake_url, tracking_id)
+        steps = [h["step"] for h in view["history"]]
+        return view if steps.count("notification_queued") == 3 and "case_opened" in steps else None
+    return wait_for(complete, timeout=timeout)
+
+
 def settled(health: dict, events: int) -> bool:
     """Assessment has applied ``events`` events and folded all their moves into the KPI cells."""
     return health["events_processed"] == events and health["kpi_journal_pending"] == 0

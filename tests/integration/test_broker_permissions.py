@@ -15,8 +15,7 @@ import pytest
 import requests
 
 from contract import brokeracl, localstack
-from tests.factories import make_report
-from tests.integration.conftest import ALL_SERVICES, track, wait_for
+from tests.integration.conftest import ALL_SERVICES, submit_and_follow, wait_for
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, notification_config, ...)
 
 FORGED = {"schema_version": 1, "event_id": "evt_forged", "tracking_id": "ID-FORGED"}
@@ -115,16 +114,8 @@ def test_the_services_carry_a_report_each_as_its_own_user(servers, start_service
         urls |= start_services(cls, config=own)
     rpc.routing.import_registry(demo_registry)
 
-    response = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5)
-    assert response.status_code == 201
-    tracking_id = response.json()["tracking_id"]
-
-    def complete():
-        view = track(urls["intake"], tracking_id)
-        steps = [h["step"] for h in view["history"]]
-        return view if steps.count("notification_queued") == 3 and "case_opened" in steps else None
-
-    view = wait_for(complete, timeout=15)
+    view = submit_and_follow(urls["intake"], timeout=15)
+    tracking_id = view["tracking_id"]
     assert view["status"] == "in_follow_up" and view["assignment"]["unit_code"] == "BLL-PUPR"
     # RPC between services as their users: notification asked intake for the reporter's contact (the
     # receipt reached the reporter's address), follow-up asked routing, assessment folded the events

@@ -5,23 +5,15 @@ from nameko.standalone.events import event_dispatcher
 from contract import deadletters, events
 from tests.factories import make_report
 from tests.waiting import events_handled, wait_handled
-from tests.integration.conftest import ALL_SERVICES, track, wait_for
+from tests.integration.conftest import ALL_SERVICES, submit_and_follow, track, wait_for
 
 
 def test_report_is_routed_followed_up_and_notified(start_services, rpc, demo_registry):
     urls = start_services(*ALL_SERVICES)
     rpc.routing.import_registry(demo_registry)
 
-    response = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5)
-    assert response.status_code == 201
-    tracking_id = response.json()["tracking_id"]
-
-    def complete():
-        view = track(urls["intake"], tracking_id)
-        steps = [h["step"] for h in view["history"]]
-        return view if steps.count("notification_queued") == 3 and "case_opened" in steps else None
-
-    view = wait_for(complete, timeout=5)
+    view = submit_and_follow(urls["intake"], timeout=5)
+    tracking_id = view["tracking_id"]
     assert view["status"] == "in_follow_up"
     assert view["assignment"] == {"queue": "unit", "agency_code": "PEMKAB-BULELENG", "unit_code": "BLL-PUPR"}
     assert view["case"]["stage"] == "follow_up" and view["case"]["sla_working_days"] == 5
