@@ -28,8 +28,6 @@ REGISTRY_TTL_SECONDS = 30.0
 PREVIOUS_COUNTS_KEPT = 10_000  # past rate-limit windows remembered (then forgotten all at once)
 # hinted: the local store picks a collection scan when a filter has $ne/$in besides the index keys
 SIMILAR_INDEX = [("category_code", ASCENDING), ("region_code", ASCENDING), ("received_at", DESCENDING)]
-# newest first: the slices recent_similar reads until it has enough (None: the rest of the window)
-SIMILAR_SLICES = (timedelta(minutes=1), timedelta(minutes=15), timedelta(hours=3), None)
 PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
 SENDER_INDEX = [("source.sender_hash", ASCENDING), ("received_at", DESCENDING)]
 HISTORY = "history"
@@ -108,27 +106,11 @@ class Reports(HubReports, GroupCommitted, Repository):
         return list(self.db.reports.find({"reporter_ref": {"$in": reporter_refs}}, projection))
 
     def recent_similar(self, category_code: str, region_code: str, since: datetime, limit: int = 50) -> list[dict]:
-        """Earlier complete reports of the same category and region, newest first.
-
-        Read newest slice first (the last minute, quarter of an hour, three hours, then the rest of
-        the window), stopping once ``limit`` are found: SecantusDB decodes every document of an index
-        range before it sorts and limits, so one read of the whole window cost the store more with
-        every report of a busy category (78% of its time at 30 reports/s, bench/RESULTS.md)."""
-        found: list[dict] = []
-        upper = None
-        now = utcnow()
-        for width in SIMILAR_SLICES:
-            lower = max(since, now - width) if width is not None else since
-            if upper is not None and lower >= upper:
-                continue
-            window = {"$gte": lower, **({"$lt": upper} if upper is not None else {})}
-            found += self.db.reports.find(
-                {"category_code": category_code, "region_code": region_code, "received_at": window},
-                {"tracking_id": 1, "description": 1, "status": 1},
-            ).sort("received_at", DESCENDING).limit(limit - len(found)).hint(SIMILAR_INDEX)
-            if len(found) >= limit or lower <= since:
-                break
-            upper = lower
+        """Earlier complete reports of the same category and region, newest first."""
+        found = self.db.reports.find(
+            {"category_code": category_code, "region_code": region_code, "received_at": {"$gte": since}},
+            {"tracking_id": 1, "description": 1, "status": 1},
+        ).sort("received_at", DESCENDING).limit(limit).hint(SIMILAR_INDEX)
         return [r for r in found if r["status"] != "incomplete"]
 
     def record_step(self, event_id: str, tracking_id: str, step: dict) -> bool:
