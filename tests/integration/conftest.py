@@ -57,6 +57,18 @@ def demo_registry():
         return yaml.safe_load(handle)
 
 
+@pytest.fixture
+def store_proxy(servers):
+    """A TCP proxy in front of the store, to cut it away from a service (outage tests)."""
+    from urllib.parse import urlsplit
+
+    from tests.fakes.tcp_proxy import TcpProxy
+    address = urlsplit(servers["mongodb_uri"])
+    proxy = TcpProxy(address.hostname, address.port)
+    yield proxy
+    proxy.stop()
+
+
 def track(base_url, tracking_id):
     response = requests.get(f"{base_url}/reports/{tracking_id}", timeout=5)
     return response.json() if response.status_code == 200 else None

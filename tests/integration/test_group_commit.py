@@ -2,10 +2,8 @@
 caller answered only once that transaction is committed; a member whose own part fails is taken out
 and fails alone; a store outage fails every waiter with an error answered 503 (issue 12)."""
 import re
-from urllib.parse import urlsplit
 
 import eventlet
-import pytest
 from nameko.rpc import rpc
 from eventlet.event import Event
 from nameko.extensions import Entrypoint
@@ -16,7 +14,6 @@ from pymongo.synchronous import client_session
 from contract import metrics
 from contract.group_commit import GROUP_SIZE, ISOLATED, GroupCommitStore, GroupCommitted
 from contract.store import Repository, store_fault
-from tests.fakes.tcp_proxy import TcpProxy
 
 SERVICE = "groupprobe"
 
@@ -110,14 +107,6 @@ def test_a_failing_member_fails_alone_and_the_rest_of_its_group_commits(containe
     db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}{SERVICE}"]
     assert sorted(d["_id"] for d in db.notes.find()) == ["a", "b", "c", "taken"]
     assert db.outbox.count_documents({}) == 4
-
-
-@pytest.fixture
-def store_proxy(servers):
-    address = urlsplit(servers["mongodb_uri"])
-    proxy = TcpProxy(address.hostname, address.port)
-    yield proxy
-    proxy.stop()
 
 
 def test_a_store_outage_fails_every_waiter_with_an_answer_of_503(container_factory, service_config, store_proxy,

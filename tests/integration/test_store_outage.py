@@ -2,22 +2,11 @@
 Open311 format under /open311/), not a 500 claiming nothing changed; a resend with the same
 Idempotency-Key once the store is back records the report once."""
 import re
-from urllib.parse import urlsplit
 
-import pytest
 import requests
 
 from tests.factories import make_report
-from tests.fakes.tcp_proxy import TcpProxy
 from tests.integration.test_intake_submission import intake
-
-
-@pytest.fixture
-def store_proxy(servers):
-    address = urlsplit(servers["mongodb_uri"])
-    proxy = TcpProxy(address.hostname, address.port)
-    yield proxy
-    proxy.stop()
 
 
 def test_store_down_is_a_503_with_retry_after_and_the_resend_is_recorded_once(start_services, service_config,
