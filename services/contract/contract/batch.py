@@ -183,6 +183,62 @@ def apply_batch(service, batch: list[tuple[str, dict]], table: dict) -> list[tup
     return outcomes
 
 
+def handle_batch(units, batch: list[tuple], table: dict) -> list[tuple[str, str | None]]:
+    """Apply a batch of (event type, payload[, redelivered]) with a service's units of work
+    (``contract.uow.Units``): the table maps an event type to a handler ``(uow, event_type, event)``.
+    One (outcome, reason) per event: applied, duplicate, dead (dead-letter it now) or retry (requeue
+    it).  One unit of work for the batch, a failing event isolated (``contract.batching``); raises
+    ConnectionFailure when the store is away (the batch is retried, unacked)."""
+    from contract.batching import commit_together
+    from contract.uow import AlreadyApplied, PROCESSED as MARKERS
+
+    outcomes: list[tuple[str, str | None]] = [("retry", None)] * len(batch)
+    loaded = []
+    check_first = any(len(item) > 2 and item[2] for item in batch)
+    for index, (event_type, payload, *_) in enumerate(batch):
+        if event_type not in table:
+            outcomes[index] = ("dead", f"no handler for {event_type}")
+            continue
+        try:
+            loaded.append((index, event_type, catalogue.load(event_type, payload)))
+        except ValidationError as exc:
+            outcomes[index] = ("dead", f"payload breaks the contract: {exc.messages}")
+    if not loaded:
+        return outcomes
+    checked = {"first": check_first}
+
+    def apply(uow, member):
+        _, event_type, event = member
+        if event["event_id"] in uow.memo("applied before", lambda: _applied_before(uow, MARKERS, checked["first"])) \
+                or event["event_id"] in uow.markers:
+            return "duplicate"
+        table[event_type](uow, event_type, event)
+        uow.mark(event["event_id"])
+        return "applied"
+
+    def run_unit(work, members=loaded):
+        # optimistic: markers are inserted without reading them first; one that exists (an event
+        # applied before) rolls the unit back and it runs again, reading the markers first
+        batch_events = [(event_type, event) for _, event_type, event in members]
+        try:
+            return units.run(work, batch=batch_events)
+        except AlreadyApplied:
+            log.info("a batch held an event applied before; applying it again, leaving those out")
+            checked["first"] = True
+            return units.run(work, batch=batch_events)
+
+    def _applied_before(uow, collection, first):
+        if not first:
+            return set()
+        ids = [event["event_id"] for _, _, event in loaded]
+        return {d["_id"] for d in uow.db[collection].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session)}
+
+    results = commit_together(run_unit, loaded, apply, fatal=lambda exc: isinstance(exc, ConnectionFailure))
+    for (index, event_type, _), (ok, value) in zip(loaded, results):
+        outcomes[index] = (value, None) if ok else _failure(value, event_type)
+    return outcomes
+
+
 def _failure(exc: Exception, event_type: str) -> tuple[str, str]:
     if isinstance(exc, RejectEvent):
         return "dead", f"rejected: {exc}"

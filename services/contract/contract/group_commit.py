@@ -34,7 +34,6 @@ from typing import Any, Callable
 import eventlet
 from eventlet.event import Event
 from eventlet.queue import Empty, LightQueue
-from prometheus_client import Counter, Histogram
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from contract import unit_of_work
@@ -44,12 +43,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 64
 DEFAULT_CONCURRENCY = 2
-GROUP_SIZE = Histogram(
-    "lapor_store_group_commit_size", "Submissions committed together in one group commit.", ["service"],
-    buckets=(1, 2, 4, 8, 16, 32, 64, 128))
-ISOLATED = Counter(
-    "lapor_store_group_commit_isolated_total",
-    "Submissions taken out of a group commit because their own part failed, then run alone.", ["service"])
+from contract.batching import GROUP_SIZE, ISOLATED  # noqa: E402  (one set of metrics for both)
 
 
 class _Submission:

@@ -8,7 +8,7 @@ import logging
 from datetime import date, datetime
 
 from marshmallow import ValidationError
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler, http
 from werkzeug.wrappers import Response
 
 from contract import errors, inputs, metrics, webserver
@@ -72,25 +72,48 @@ def read_json(request) -> dict:
     return body
 
 
+def error_response(exc: BaseException, where: str) -> Response:
+    """The contract's error format for an exception an API entrypoint raised: ApiError as it says,
+    a ValidationError as 400 naming the fields, a store outage as 503 with Retry-After, anything
+    else as a 500 that leaks no traceback."""
+    if isinstance(exc, errors.ApiError):
+        return json_response(exc.status, exc.to_dict(), getattr(exc, "headers", None))
+    if isinstance(exc, ValidationError):
+        err = errors.from_validation_error(exc)
+        return json_response(err.status, err.to_dict())
+    fault = store_fault(exc)
+    if fault is not None:  # the store is down: say so, and when to try again
+        log.warning("store unreachable in %s: %s", where, type(exc).__name__)
+        return json_response(fault.status, fault.to_dict(), fault.headers)
+    log.error("unhandled error in %s", where, exc_info=exc)
+    return json_response(500, {"errors": [errors.error(None, "internal")]})
+
+
+class ApiEntrypoint(HttpRequestHandler):
+    """``@endpoint(method, url)``: an HTTP entrypoint of the JSON API whose errors are mapped where
+    nameko sees them (``response_from_exception``, as nameko-examples' gateway does), so an
+    exception still rolls the unit of work back and reaches ``worker_result`` and the metrics."""
+
+    def __init__(self, method, url, expected_exceptions=(errors.ApiError, ValidationError), **kwargs):
+        super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def response_from_exception(self, exc):
+        return error_response(exc, self.method_name)
+
+
+endpoint = ApiEntrypoint.decorator
+
+
 def api(handler):
-    """Turn ApiError/ValidationError into the contract's error format; never leak a traceback."""
+    """Turn ApiError/ValidationError into the contract's error format; never leak a traceback.
+    (The older form of ``endpoint``: the exception does not reach nameko.)"""
 
     @functools.wraps(handler)
     def wrapper(self, request, *args, **kwargs):
         try:
             return handler(self, request, *args, **kwargs)
-        except errors.ApiError as exc:
-            return json_response(exc.status, exc.to_dict(), getattr(exc, "headers", None))
-        except ValidationError as exc:
-            err = errors.from_validation_error(exc)
-            return json_response(err.status, err.to_dict())
         except Exception as exc:
-            fault = store_fault(exc)
-            if fault is not None:  # the store is down: say so, and when to try again
-                log.warning("store unreachable in %s: %s", handler.__name__, type(exc).__name__)
-                return json_response(fault.status, fault.to_dict(), fault.headers)
-            log.exception("unhandled error in %s", handler.__name__)
-            return json_response(500, {"errors": [errors.error(None, "internal")]})
+            return error_response(exc, handler.__name__)
 
     return wrapper
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from functools import partial
 import hmac
 import logging
 import os
@@ -24,9 +25,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import yaml
+from eventlet.event import Event
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler, http
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -303,30 +305,69 @@ class Page:
 
 
 def html(handler):
-    """Wrap an ``@http`` page handler of a service whose ``Web`` dependency is named ``web``:
-    CSRF failures -> 403, ``NotFoundPage`` -> 404, ``UnavailablePage`` -> 503, anything else ->
-    a 500 page, all in HTML."""
+    """Wrap an ``@http`` page handler of a service whose ``Web`` dependency is named ``web``
+    (the older form of ``page``: the exception does not reach nameko)."""
 
     @functools.wraps(handler)
     def wrapper(self, request, *args, **kwargs):
         try:
             return handler(self, request, *args, **kwargs)
-        except CsrfError:
-            return self.web.page(request).render("error.html", status=403, reason="csrf")
-        except NotFoundPage:
-            return self.web.page(request).render("error.html", status=404, reason="not_found")
-        except UnavailablePage:
-            return self.web.page(request).render("error.html", status=503, reason="unavailable")
-        except Exception:
-            log.exception("unhandled error in page %s", handler.__name__)
-            try:
-                return self.web.page(request).render("error.html", status=500, reason="internal")
-            except Exception:
-                log.exception("the error page failed too")
-                return html_response("<!doctype html><title>500</title><p>Terjadi kesalahan / An error occurred.",
-                                     status=500)
+        except Exception as exc:
+            return error_page(self.web, request, exc, handler.__name__)
 
     return wrapper
+
+
+def error_page(web: "Web | None", request, exc: BaseException, where: str) -> Response:
+    """The HTML answer to an exception a page raised: CSRF -> 403, ``NotFoundPage`` -> 404,
+    ``UnavailablePage`` or a store outage -> 503, anything else -> 500, in the page's language."""
+    from contract.store import store_fault
+    if isinstance(exc, CsrfError):
+        status, reason = 403, "csrf"
+    elif isinstance(exc, NotFoundPage):
+        status, reason = 404, "not_found"
+    elif isinstance(exc, UnavailablePage) or store_fault(exc) is not None:
+        status, reason = 503, "unavailable"
+    else:
+        log.error("unhandled error in page %s", where, exc_info=exc)
+        status, reason = 500, "internal"
+    try:
+        return web.page(request).render("error.html", status=status, reason=reason)
+    except Exception:
+        log.exception("the error page failed too")
+        return html_response("<!doctype html><title>Error</title><p>Terjadi kesalahan / An error occurred.",
+                             status=status)
+
+
+class PageEntrypoint(HttpRequestHandler):
+    """``@page(method, url)``: an HTML page whose errors are mapped where nameko sees them (the
+    exception still rolls the unit of work back and reaches ``worker_result`` and the metrics).
+    The error page is rendered with the service's ``WebPages`` dependency."""
+
+    def __init__(self, method, url, expected_exceptions=(CsrfError, NotFoundPage), **kwargs):
+        super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_request(self, request):
+        request.shallow = False
+        try:
+            context_data = self.server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
+                                        handle_result=partial(self.handle_result, event))
+            return self.response_from_result(event.wait())
+        except Exception as exc:
+            return error_page(self._web(), request, exc, self.method_name)
+
+    def _web(self) -> "Web | None":
+        for dependency in self.container.dependencies:
+            if isinstance(dependency, WebPages):
+                return dependency.web
+        return None
+
+
+page = PageEntrypoint.decorator
 
 
 class WebPages(DependencyProvider):
