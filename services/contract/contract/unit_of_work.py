@@ -27,45 +27,15 @@ from typing import Any, Callable, Hashable, Iterable
 from bson import ObjectId
 from eventlet.corolocal import local
 from pymongo import InsertOne, ReplaceOne
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError
 
 log = logging.getLogger(__name__)
 
 _current = local()
 
-# database name -> function that wakes that database's outbox relay with the outbox entries just
-# committed (None: look in the store), registered by OutboxRelay
-_relay_wakers: dict[str, Callable[[list[dict] | None], None]] = {}
-
-
-def register_relay(database: str, wake: Callable[[list[dict] | None], None]) -> None:
-    _relay_wakers[database] = wake
-
-
-def unregister_relay(database: str, wake: Callable[[list[dict] | None], None]) -> None:
-    if _relay_wakers.get(database) == wake:
-        del _relay_wakers[database]
-
-
-def wake_relay(database: str, entries: list[dict] | None = None) -> None:
-    """Wake the database's relay; ``entries`` are outbox documents just committed (the relay may
-    publish them without reading them back)."""
-    wake = _relay_wakers.get(database)
-    if wake is not None:
-        wake(entries)
-
-
-class StaleWrite(PyMongoError):
-    """A conditional write found the document changed since it was read (another worker committed
-    first).  Labelled transient: the driver runs the whole transaction (the batch) again."""
-
-    def __init__(self, what: str):
-        super().__init__(f"{what} changed since it was read", error_labels=["TransientTransactionError"])
-
-
-class AlreadyApplied(Exception):
-    """A processed-event marker of the unit already exists: an event of it was applied before."""
-
+# the relay registry, StaleWrite and AlreadyApplied are contract.uow's (one of each while both exist)
+from contract.uow import (AlreadyApplied, StaleWrite, _relay_wakers, register_relay,  # noqa: E402,F401
+                          unregister_relay, wake_relay)
 
 INSERT, REPLACE, UPSERT = "insert", "replace", "upsert"
 DUPLICATE_KEY = 11000
