@@ -184,12 +184,26 @@ class GroupCommitter:
                 continue
             try:
                 self.commit(group)
-            except BaseException as exc:  # never leave a waiter hanging
+            except Exception as exc:  # never leave a waiter hanging
                 log.exception("%s: group commit failed", self.service)
                 for item in group:
                     item.settle((False, exc))
+            except BaseException:  # killed (the container is going): answer the waiters, then end.
+                # Swallowing GreenletExit here once kept a killed committer looping on a closed client
+                # and starving the front door (issue 22)
+                for item in group + self._drain():
+                    item.settle((False, ConnectionFailure("the service is stopping")))
+                raise
             self.last_progress = time.monotonic()
             eventlet.sleep(0)  # never spin: let the other greenthreads run between groups
+
+    def _drain(self) -> list[_Submission]:
+        items = []
+        while self._queue.qsize():
+            item = self._queue.get_nowait()
+            if item is not None:
+                items.append(item)
+        return items
 
     def _take(self) -> list[_Submission] | None:
         """The next group (at most ``max_size``); None once stopped with nothing queued."""
