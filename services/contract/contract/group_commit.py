@@ -124,7 +124,7 @@ class GroupCommitter:
             if group:
                 try:
                     self._commit(group)
-                except BaseException as exc:  # never leave a waiter hanging
+                except Exception as exc:  # never leave a waiter hanging (a kill, GreenletExit, ends it)
                     log.exception("%s: group commit failed", self.service)
                     for item in group:
                         if not item._done.ready():
