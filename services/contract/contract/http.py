@@ -5,6 +5,7 @@ import functools
 import ipaddress
 import json
 import logging
+import re
 from datetime import date, datetime
 
 from marshmallow import ValidationError
@@ -30,10 +31,25 @@ def json_response(status: int, body, headers: dict | None = None) -> Response:
                     headers=headers, content_type="application/json; charset=utf-8")
 
 
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str | None, default: str = "file") -> str:
+    """A file name reduced to letters, digits, ``.``, ``_`` and ``-`` (at most 100 characters, no
+    leading dot): what a user or another hub sent never reaches a header or a path as it is."""
+    cleaned = re.sub("_+", "_", _UNSAFE_IN_FILENAME.sub("_", name or "")).strip("._")[:100].strip("._")
+    return cleaned or default
+
+
+def attachment(filename: str | None, default: str = "file") -> str:
+    """A ``Content-Disposition`` value for a download named (safely) ``filename``."""
+    return f'attachment; filename="{safe_filename(filename, default)}"'
+
+
 def csv_response(body: str, filename: str) -> Response:
     """A CSV download (UTF-8) named ``filename``.csv."""
     return Response(body, status=200, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+                    headers={"Content-Disposition": attachment(f"{filename}.csv")})
 
 
 def _trusted(address: str, networks: list) -> bool:
