@@ -78,9 +78,17 @@ def client_address(request, trusted_proxies: str | None) -> str:
     return next((hop for hop in reversed(hops) if not _trusted(hop, networks)), remote)
 
 
+def is_json(request) -> bool:
+    mimetype = (request.mimetype or "").lower()
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+
 def read_json(request) -> dict:
-    """The request body as a JSON object, or an ApiError naming the problem (not JSON, nested too
-    deep, text that cannot be stored: see ``contract.inputs``)."""
+    """The request body as a JSON object, or an ApiError naming the problem (not sent as JSON: 415,
+    so that a cross-site form, which can only send text/plain or form encodings, files nothing; not
+    JSON, nested too deep, text that cannot be stored: see ``contract.inputs``)."""
+    if not is_json(request):
+        raise errors.ApiError([errors.error("Content-Type", "unsupported_media_type")], status=415)
     body = inputs.loads_json(request.get_data(cache=True))
     if not isinstance(body, dict):
         raise errors.ApiError([errors.error(None, "invalid_json", "The request body must be a JSON object.",
