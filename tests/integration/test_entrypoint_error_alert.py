@@ -19,7 +19,6 @@ from nameko.web.handlers import http
 from contract import errors
 from contract.http import endpoint, metrics_response
 from contract.metrics import Metrics
-from tests.conftest import free_port
 
 PROMETHEUS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 SERVICE = "errprobe"
@@ -54,11 +53,8 @@ def scrape(base: str) -> dict[str, float]:
 
 
 @pytest.fixture
-def probe(container_factory, service_config):
-    port = free_port()
-    container = container_factory(ErrorProbe, {**service_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
-    container.start()
-    return f"http://127.0.0.1:{port}"
+def probe(start_probe):
+    return start_probe(ErrorProbe)
 
 
 def test_a_500_is_in_the_error_format_moves_the_error_metric_and_fires_its_alert(probe, tmp_path):

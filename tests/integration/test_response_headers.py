@@ -7,7 +7,6 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contract.http import json_response
-from tests.conftest import free_port
 
 
 class HeaderProbe:
@@ -27,11 +26,8 @@ class HeaderProbe:
 
 
 @pytest.fixture
-def probe(container_factory, service_config):
-    port = free_port()
-    container = container_factory(HeaderProbe, {**service_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
-    container.start()
-    return f"http://127.0.0.1:{port}"
+def probe(start_probe):
+    return start_probe(HeaderProbe)
 
 
 def test_rendered_answers_carry_the_security_headers_and_every_answer_nosniff(probe):
