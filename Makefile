@@ -21,7 +21,7 @@ run: install
 	@echo "  OpenAPI:       http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json"
 	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"
 	@. deploy/local/env.sh && \
-	  echo "  Prometheus:    http://127.0.0.1:$$LAPOR_PROMETHEUS_PORT (targets: /targets, alerts: /alerts)" && \
+	  echo "  Prometheus:    http://127.0.0.1:$$LAPOR_PROMETHEUS_PORT/classic/alerts  (targets: /classic/targets, rules: /classic/rules)" && \
 	  echo "  Mail sent:     $$LAPOR_RUN_DIR/sinks/mail/ (SMTP catcher on 127.0.0.1:$$LAPOR_MAIL_PORT)" && \
 	  echo "  SMS sent:      http://127.0.0.1:$$LAPOR_SMS_PORT/sms (recording gateway; social replies: /social)" && \
 	  echo "  Latest sent:   make outbox"
