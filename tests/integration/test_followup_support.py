@@ -4,16 +4,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from nameko.testing.services import replace_dependencies
+from nameko.testing.utils import get_extension
 
 from contract import events
 from contract.ids import new_tracking_id
+from followup.dependencies import CaseStore
 from followup.service import FollowupService
 from tests.conftest import free_port
 
 
 class DrivenClock:
-    """The follow-up service's clock, set by the test (no sleeping for deadlines)."""
+    """The follow-up store's clock (``uow.now()``), set by the test (no sleeping for deadlines)."""
 
     def __init__(self, now: datetime):
         self.now = now
@@ -39,7 +40,7 @@ def start_followup(container_factory, service_config):
             cfg["WEB_SERVER_ADDRESS"] = f"127.0.0.1:{port}"
             cfg["AUTH_CACHE_SECONDS"] = 0
             container = container_factory(FollowupService, cfg)
-            replace_dependencies(container, clock=clock)
+            get_extension(container, CaseStore).now = clock
             container.start()
             urls.append(f"http://127.0.0.1:{port}")
         return urls
@@ -76,5 +77,7 @@ def official_action(event_type: str, tracking_id: str, **overrides) -> dict:
 
 
 def emitted(db, tracking_id: str) -> list[str]:
-    """Event types follow-up staged for a report, in order."""
-    return [e["event_type"] for e in db.outbox.find({"payload.tracking_id": tracking_id}).sort("created_at", 1)]
+    """Event types follow-up staged for a report, in order (staged at the driven clock: units at the same
+    time are ordered by when their events were built)."""
+    return [e["event_type"] for e in db.outbox.find({"payload.tracking_id": tracking_id}).sort(
+        [("created_at", 1), ("payload.occurred_at", 1)])]
