@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
 from pymongo import ASCENDING, IndexModel, UpdateOne
 
-from contract.store import utcnow
 from contract.uow import Repository, UnitOfWorkProvider
 from followup import indicator, settings, sla
 
@@ -217,7 +216,7 @@ class CaseStore(UnitOfWorkProvider):
             with open(path) as handle:
                 policies = sla.load_policies(yaml.safe_load(handle) or {"policies": []})
             self.db.sla_policies.update_one({"_id": POLICIES_ID}, {"$setOnInsert": {
-                "policies": policies, "updated_by": "seed:" + Path(path).name, "updated_at": utcnow()}}, upsert=True)
+                "policies": policies, "updated_by": "seed:" + Path(path).name, "updated_at": datetime.now(timezone.utc)}}, upsert=True)
 
 
 def policy_file(setting: str) -> Path | None:
