@@ -1,9 +1,12 @@
 """Shared helpers for follow-up's integration tests (no tests here): a driven clock, contract events."""
 from __future__ import annotations
 
+from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
+from nameko.testing.services import entrypoint_waiter
 from nameko.testing.utils import get_extension
 
 from contract import events
@@ -29,8 +32,10 @@ def utc(*args) -> datetime:
 
 @pytest.fixture
 def start_followup(container_factory, service_config):
-    """Start FollowupService containers sharing one driven clock; returns (urls, clock, db)."""
+    """Start FollowupService containers sharing one driven clock; returns their urls (``start.clock``:
+    the clock, ``start.containers``: the containers started)."""
     clock = DrivenClock(utc(2026, 11, 16, 3))  # Monday 10:00 WIB
+    containers = []
 
     def start(count=1, config=None):
         urls = []
@@ -42,10 +47,28 @@ def start_followup(container_factory, service_config):
             container = container_factory(FollowupService, cfg)
             get_extension(container, CaseStore).now = clock
             container.start()
+            containers.append(container)
             urls.append(f"http://127.0.0.1:{port}")
         return urls
     start.clock = clock
+    start.containers = containers
     return start
+
+
+@contextmanager
+def handled(container, *payloads, timeout: float = 15):
+    """Wait until ``container``'s event consumer has handled (applied, or left out as a duplicate)
+    every event of ``payloads`` sent inside the block: the batches' own results say so, no polling."""
+    waiting = Counter(p["event_id"] for p in payloads)
+
+    def done(worker_ctx, result, exc_info):
+        if exc_info is None:
+            for (_, body, *_), (outcome, _) in zip(worker_ctx.args[0], result):
+                if outcome in ("applied", "duplicate"):
+                    waiting[body.get("event_id")] -= 1
+        return all(n <= 0 for n in waiting.values())
+    with entrypoint_waiter(container, "consume_events", callback=done, timeout=timeout):
+        yield
 
 
 def followup_db(mongo_client, service_config):
