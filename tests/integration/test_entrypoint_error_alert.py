@@ -19,6 +19,7 @@ from nameko.web.handlers import http
 from contract import errors
 from contract.http import endpoint, metrics_response
 from contract.metrics import Metrics
+from contract.web import NotFoundPage, WebPages, page
 
 PROMETHEUS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 SERVICE = "errprobe"
@@ -36,6 +37,16 @@ class ErrorProbe:
     def refused(self, request):
         raise errors.ApiError([errors.error("secret", "invalid", "The secret is wrong.", "Kode rahasia salah.")],
                               status=403)
+
+    web = WebPages()
+
+    @page("GET", "/halaman-rusak")
+    def broken_page(self, request):
+        raise RuntimeError("a bug in a page")
+
+    @page("GET", "/halaman-hilang")
+    def missing_page(self, request):
+        raise NotFoundPage()
 
     @http("GET", "/metrics")
     def metrics_http(self, request):
@@ -88,3 +99,16 @@ def test_a_500_is_in_the_error_format_moves_the_error_metric_and_fires_its_alert
     path.write_text(yaml.safe_dump(test))
     done = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_page_that_fails_renders_the_error_page_and_moves_the_error_metric(probe):
+    before = scrape(probe)
+    broken = requests.get(f"{probe}/halaman-rusak", timeout=5)
+    assert broken.status_code == 500 and broken.headers["Content-Type"].startswith("text/html")
+    assert "a bug in a page" not in broken.text and "<html" in broken.text.lower()
+    missing = requests.get(f"{probe}/halaman-hilang", headers={"Accept-Language": "en"}, timeout=5)
+    assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/html")
+    after = scrape(probe)
+    errors_of = 'lapor_entrypoint_errors_total{{entrypoint="{}",service="errprobe"}}'.format
+    assert after[errors_of("broken_page")] - before.get(errors_of("broken_page"), 0) == 1
+    assert after.get(errors_of("missing_page"), 0) == before.get(errors_of("missing_page"), 0)  # not ours

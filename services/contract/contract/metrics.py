@@ -75,9 +75,14 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
-def _client_error(exc: BaseException) -> bool:
-    """The caller's error (bad input, not found, refused: a 4xx), not a failure of the service."""
-    return isinstance(exc, ValidationError) or (isinstance(exc, ApiError) and exc.status < 500)
+def counted_as_error(worker_ctx, exc: BaseException) -> bool:
+    """A failure of the service, not the caller's error (bad input, not found, refused: a 4xx, or
+    an exception the entrypoint declares expected, e.g. a page's NotFoundPage)."""
+    if isinstance(exc, ApiError):
+        return exc.status >= 500
+    if isinstance(exc, ValidationError):
+        return False
+    return not isinstance(exc, getattr(worker_ctx.entrypoint, "expected_exceptions", ()) or ())
 
 
 class Metrics(DependencyProvider):
@@ -96,7 +101,7 @@ class Metrics(DependencyProvider):
         try:
             labels = (self.container.service_name, worker_ctx.entrypoint.method_name)
             ENTRYPOINT_CALLS.labels(*labels).inc()
-            if exc_info is not None and not _client_error(exc_info[1]):
+            if exc_info is not None and counted_as_error(worker_ctx, exc_info[1]):
                 ENTRYPOINT_ERRORS.labels(*labels).inc()
             started = self._started.pop(worker_ctx, None)
             if started is not None:

@@ -350,11 +350,17 @@ class PageEntrypoint(HttpRequestHandler):
         except Exception as exc:
             return error_page(self._web(), request, exc, self.method_name)
 
+    pages_class: type | None = None  # the WebPages class whose templates render the error page
+
     def _web(self) -> "Web | None":
-        for dependency in self.container.dependencies:
-            if isinstance(dependency, WebPages):
-                return dependency.web
-        return None
+        """The citizens' pages (the dependency named ``web``, else a plain ``WebPages``): a service
+        may also have the officials' pages, a subclass, which must not render a citizen's error."""
+        wanted = self.pages_class or WebPages
+        candidates = [d for d in self.container.dependencies if isinstance(d, wanted)]
+        chosen = next((d for d in candidates if self.pages_class is None and getattr(d, "attr_name", None) == "web"),
+                      None) or next((d for d in candidates if type(d) is wanted), None) or \
+            next(iter(candidates), None)
+        return chosen.web if chosen is not None else None
 
 
 page = PageEntrypoint.decorator

@@ -12,7 +12,6 @@ from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contract import errors, events
@@ -21,14 +20,13 @@ from contract.batch import event_batches, handle_batch
 from contract.ids import parse_tracking_id
 from contract.http import HealthAndMetrics, endpoint, json_response, read_json
 from contract.metrics import Metrics
-from contract.officials_web import OfficialPages, official_page
+from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
 from contract.registry_names import registry_names
-from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, secure
+from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, page, secure
 from followup import handlers, schemas, views, web_pages
 from followup.dependencies import CaseStore
 from followup.settings import conflict, out_of_scope, wrong_secret
-from followup.web_pages import citizen_page
 
 OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
@@ -210,7 +208,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
                 "outbox_pending": self.outbox.pending()}
 
     # --- citizens' pages (docs/web.md) --------------------------------------------------
-    @citizen_page("GET", "/lacak")
+    @page("GET", "/lacak")
     def lookup_page(self, request):
         page = self.web.page(request)
         typed = (request.args.get("id") or "").strip()
@@ -221,7 +219,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
             return page.redirect(f"/lacak/{canonical}")
         return page.render("lookup.html", status=400, typed=typed, errors={"id": page._("lookup.invalid")})
 
-    @citizen_page("GET", "/lacak/<string:tracking_id>")
+    @page("GET", "/lacak/<string:tracking_id>")
     def tracking_page(self, request, tracking_id):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
         if canonical != tracking_id:
@@ -236,7 +234,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
                     return secure(Response("", status=307, headers={"Location": elsewhere}))
             raise
 
-    @citizen_page("POST", "/lacak/<string:tracking_id>/kunci")
+    @page("POST", "/lacak/<string:tracking_id>/kunci")
     def unlock(self, request, tracking_id):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
         page.check_csrf()
@@ -246,30 +244,30 @@ class FollowupService(WebAssets, HealthAndMetrics):
         page.remember_reporter_key(canonical, secret)
         return page.redirect(f"/lacak/{canonical}?notice=unlocked")
 
-    @citizen_page("POST", "/lacak/<string:tracking_id>/lupakan")
+    @page("POST", "/lacak/<string:tracking_id>/lupakan")
     def forget(self, request, tracking_id):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
         page.check_csrf()
         page.forget_reporter_key(canonical)
         return page.redirect(f"/lacak/{canonical}?notice=forgotten")
 
-    @citizen_page("POST", "/lacak/<string:tracking_id>/balas")
+    @page("POST", "/lacak/<string:tracking_id>/balas")
     def reply(self, request, tracking_id):
         return self._reporter_action(request, tracking_id, "reply", "replied")
 
-    @citizen_page("POST", "/lacak/<string:tracking_id>/nilai")
+    @page("POST", "/lacak/<string:tracking_id>/nilai")
     def rate(self, request, tracking_id):
         return self._reporter_action(request, tracking_id, "rate", "rated")
 
-    @citizen_page("POST", "/lacak/<string:tracking_id>/buka-kembali")
+    @page("POST", "/lacak/<string:tracking_id>/buka-kembali")
     def reopen(self, request, tracking_id):
         return self._reporter_action(request, tracking_id, "reopen", "reopened")
 
-    @citizen_page("GET", "/laporan/<string:tracking_id>")
+    @page("GET", "/laporan/<string:tracking_id>")
     def public_report_page(self, request, tracking_id):
         return self._public(self.web.page(request), web_pages.canonical(tracking_id), {}, {})
 
-    @citizen_page("POST", "/laporan/<string:tracking_id>/komentar")
+    @page("POST", "/laporan/<string:tracking_id>/komentar")
     def comment(self, request, tracking_id):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
         page.check_csrf()
@@ -285,12 +283,12 @@ class FollowupService(WebAssets, HealthAndMetrics):
         return page.redirect(f"/laporan/{canonical}?notice=commented#diskusi")
 
     # --- officials' pages (the same scope checks as the API, through the same handlers) -----
-    @http("GET", "/petugas/kasus/<string:tracking_id>")
+    @official_http("GET", "/petugas/kasus/<string:tracking_id>")
     @official_page(OFFICIALS)
     def case_page(self, request, page, principal, tracking_id):
         return self._official_case(page, principal, tracking_id, {}, request.args.get("notice"))
 
-    @http("POST", "/petugas/kasus/<string:tracking_id>/<string:kind>")
+    @official_http("POST", "/petugas/kasus/<string:tracking_id>/<string:kind>")
     @official_page(ACTORS)
     def case_post(self, request, page, principal, tracking_id, kind):
         write = {"perkembangan": handlers.post_update, "jawaban": handlers.answer}.get(kind)
@@ -299,14 +297,14 @@ class FollowupService(WebAssets, HealthAndMetrics):
         form = {"body": request.form.get("body", "").strip()}
         return self._official_action(page, principal, tracking_id, kind, write, form, f"?notice={kind}")
 
-    @http("POST", "/petugas/kasus/<string:tracking_id>/komentar/<string:comment_id>/sembunyikan")
+    @official_http("POST", "/petugas/kasus/<string:tracking_id>/komentar/<string:comment_id>/sembunyikan")
     @official_page(ACTORS)
     def hide_comment_page(self, request, page, principal, tracking_id, comment_id):
         form = {"reason": request.form.get("reason", "").strip()}
         return self._official_action(page, principal, tracking_id, comment_id, handlers.hide_comment, form,
                                      "?notice=hidden#comments", schemas.HideIn, comment_id=comment_id)
 
-    @http("GET", "/petugas/dasbor")
+    @official_http("GET", "/petugas/dasbor")
     @official_page(OFFICIALS)
     def dashboard_page(self, request, page, principal):
         return page.render("dashboard.html", **self.store.read(handlers.dashboard, principal, page.lang))

@@ -1,5 +1,5 @@
 """What followup's pages share (docs/web.md): the notices and errors a page may show, the
-``@citizen_page`` entrypoint and reading the reporters' forms.  The entrypoints are in
+``@page`` entrypoint and reading the reporters' forms.  The entrypoints are in
 ``service.py``; what they read and change is in ``handlers``."""
 from __future__ import annotations
 
@@ -9,20 +9,6 @@ from followup import schemas
 
 NOTICES = ("replied", "rated", "reopened", "evidence_added", "unlocked", "forgotten", "commented")
 ERRORS = ("secret", "evidence_invalid", "evidence_too_many")
-
-
-class CitizenPage(weblayer.PageEntrypoint):
-    """``@page`` whose error page is rendered with the citizens' pages (``web``), not the officials'
-    (the service has both, and ``PageEntrypoint`` takes whichever ``WebPages`` it meets first)."""
-
-    def _web(self):
-        for dependency in self.container.dependencies:
-            if getattr(dependency, "attr_name", None) == "web":
-                return dependency.web
-        return super()._web()
-
-
-citizen_page = CitizenPage.decorator
 
 
 def canonical(tracking_id: str) -> str:
