@@ -34,6 +34,16 @@ def render_report(page, principal: dict, shown: dict, action_errors: dict, notic
                        timezone=shown["timezone"])
 
 
+def sign_in_refused(page, form: dict, result: dict):
+    """The sign-in form again: 429 with Retry-After while throttled, else 401 (wrong credentials)."""
+    if result["outcome"] == "throttled":
+        response = page.render("signin.html", status=429, form=form, notice=None,
+                               errors={"password": page._("signin.throttled", minutes=result["minutes"])})
+        response.headers["Retry-After"] = str(result["minutes"] * 60)
+        return response
+    return page.render("signin.html", status=401, form=form, notice=None, errors={"password": page._("signin.wrong")})
+
+
 def client_address(request) -> str:
     """The client as the front door saw it (its X-Forwarded-For), when the request came from the
     front door on this machine; else the peer address."""

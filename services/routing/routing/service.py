@@ -247,15 +247,8 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         result = self.store.run(handlers.sign_in, form["official_id"].strip(), form["password"],
                                 pages.client_address(request))
         observability.signed_in(result["outcome"])
-        if result["outcome"] == "throttled":
-            minutes = result["minutes"]
-            response = page.render("signin.html", status=429, form=form, notice=None,
-                                   errors={"password": page._("signin.throttled", minutes=minutes)})
-            response.headers["Retry-After"] = str(minutes * 60)
-            return response
-        if result["outcome"] == "wrong_credentials":
-            return page.render("signin.html", status=401, form=form, notice=None,
-                               errors={"password": page._("signin.wrong")})
+        if result["outcome"] != "success":
+            return pages.sign_in_refused(page, form, result)
         return pages.set_session(page.redirect(pages.next_page(form["next"])), result["session"],
                                  pages.cookie_secure(self.store.settings.cookie_secure, request))
 

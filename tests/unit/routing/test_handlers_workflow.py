@@ -171,3 +171,15 @@ def test_the_report_page_offers_agencies_and_hubs_only_where_the_official_may_us
     units.run(handlers.act, NATIONAL, tracking_id, "verify", {})
     verified = units.read(handlers.report_page, NATIONAL, item(units, tracking_id), "id")
     assert "PLN" in [code for code, _ in verified["agencies"]] and verified["units"] == []
+
+
+def test_names_show_codes_as_people_read_them_in_the_pages_language(units):
+    assert units.read(handlers.names, "id")["categories"]["kesehatan"] == "Kesehatan"
+    assert units.read(handlers.names, "en")["regions"]["5108"] == units.read(handlers.names, "id")["regions"]["5108"]
+
+
+def test_the_report_view_after_an_action_lists_its_audit_entry(units):
+    tracking_id = routed(units, **TRIAGE)
+    updated = units.run(handlers.act, NATIONAL, tracking_id, "verify", {})
+    shown = units.read(handlers.report, NATIONAL, updated)
+    assert shown["status"] == "verified" and [h["action"] for h in shown["history"]] == ["route", "verify"]
