@@ -9,7 +9,6 @@ from pathlib import Path
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contract import errors, events, http as api_http, web
@@ -18,7 +17,7 @@ from contract.batch import event_batches, handle_batch
 from contract.errors import ApiError
 from contract.http import endpoint, json_response
 from contract.metrics import Metrics
-from contract.officials_web import SIGN_IN, OfficialPages, official_page
+from contract.officials_web import SIGN_IN, OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
 from routing import handlers, observability, pages, registry_io, schemas
 from routing.dependencies import OfficialAuth, RoutingStore
@@ -227,7 +226,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
 
     # --- officials' sign-in pages --------------------------------------------------------------------
 
-    @http("GET", "/petugas/masuk")
+    @official_http("GET", "/petugas/masuk")
     @official_page(signed_in=False)
     def sign_in_page(self, request, page, principal):
         if principal is not None:
@@ -235,7 +234,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         return page.render("signin.html", form={"official_id": "", "next": pages.next_page(request.args.get("next"))},
                            errors={}, notice=request.args.get("notice"))
 
-    @http("POST", "/petugas/masuk")
+    @official_http("POST", "/petugas/masuk")
     @official_page(signed_in=False)
     def sign_in(self, request, page, principal):
         raw = request.form.to_dict()
@@ -252,7 +251,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         return pages.set_session(page.redirect(pages.next_page(form["next"])), result["session"],
                                  pages.cookie_secure(self.store.settings.cookie_secure, request))
 
-    @http("POST", "/petugas/keluar")
+    @official_http("POST", "/petugas/keluar")
     @official_page(signed_in=False)
     def sign_out(self, request, page, principal):
         current = session_id(request)
@@ -261,7 +260,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         return pages.forget_session(page.redirect(f"{SIGN_IN}?notice=signed_out"),
                                     pages.cookie_secure(self.store.settings.cookie_secure, request))
 
-    @http("GET", "/petugas/sandi/<string:token>")
+    @official_http("GET", "/petugas/sandi/<string:token>")
     @official_page(signed_in=False)
     def password_page(self, request, page, principal, token):
         try:
@@ -270,7 +269,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
             return page.render("password.html", status=410, official=None, errors={}, token=token)
         return page.render("password.html", official=official, errors={}, token=token)
 
-    @http("POST", "/petugas/sandi/<string:token>")
+    @official_http("POST", "/petugas/sandi/<string:token>")
     @official_page(signed_in=False)
     def set_password(self, request, page, principal, token):
         try:
@@ -288,7 +287,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
 
     # --- officials' workflow pages: the API's scope rules and refusals, as pages ------------------
 
-    @http("GET", "/petugas")
+    @official_http("GET", "/petugas")
     @official_page()
     def inbox_page(self, request, page, principal):
         filters = pages.filters(request.args)
@@ -302,19 +301,19 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
                            categories=sorted(names["categories"].items()), queues=schemas.QUEUES,
                            statuses=schemas.STATUSES)
 
-    @http("GET", "/petugas/")
+    @official_http("GET", "/petugas/")
     @official_page()
     def inbox_page_slash(self, request, page, principal):
         return page.redirect("/petugas" + (f"?{request.query_string.decode()}" if request.query_string else ""))
 
-    @http("GET", "/petugas/laporan/<string:tracking_id>")
+    @official_http("GET", "/petugas/laporan/<string:tracking_id>")
     @official_page()
     def report_page(self, request, page, principal, tracking_id):
         item = self.store.read(handlers.readable, principal, tracking_id)
         return pages.render_report(page, principal, self.store.read(handlers.report_page, principal, item, page.lang),
                                    {}, request.args.get("notice"))
 
-    @http("POST", "/petugas/laporan/<string:tracking_id>/<string:action>")
+    @official_http("POST", "/petugas/laporan/<string:tracking_id>/<string:action>")
     @official_page()
     def act_page(self, request, page, principal, tracking_id, action):
         if action not in schemas.ACTION_BODIES and action != "forward":
