@@ -285,7 +285,7 @@ class OfficialAuth(DependencyProvider):
         self.uri = config.get("MONGODB_URI") or DEFAULT_URI
         self.client = acquire_client(self.uri, self.container.service_name)
         self.db = self.client[database_name(config, self.container.service_name)]
-        self.ttl = float(config.get("ROUTING_AUTH_CACHE_SECONDS", 5))
+        self.ttl = float(config.get("ROUTING_AUTH_CACHE_SECONDS", 1))
         self.idle_minutes = float(config.get("OFFICIAL_SESSION_IDLE_MINUTES", 30))
         self.signer = csrf_signer(config)
         self._cache: dict[str, tuple[float, dict | None, object]] = {}
