@@ -20,6 +20,7 @@ if [ "$cmd" = env ]; then want="${1:-}"; shift || true; fi
 hubs_file="$(realpath "${1:-${LAPOR_HUBS_FILE:-$here/hubs.yml}}")"
 [ -f "$hubs_file" ] || { echo "no hubs file $hubs_file" >&2; exit 2; }
 : "${LAPOR_HUBS_DIR:=$root/.run/$(basename "$hubs_file" .yml)}"
+LAPOR_HUBS_DIR="$(realpath -m "$LAPOR_HUBS_DIR")"
 : "${LAPOR_PYTHON:=$root/.venv/bin/python}"
 export PYTHONPATH="$root/services/contract${PYTHONPATH:+:$PYTHONPATH}"
 # the base offset the hubs in this run folder were started with (so that `make stop` finds them)
