@@ -123,7 +123,7 @@ status() {
 memory() {
   local args=() code offset
   while read -r code offset; do args+=("$code=$LAPOR_HUBS_DIR/$code"); done < <(hub_list)
-  "$LAPOR_PYTHON" "$here/memory.py" "${args[@]}"
+  "$LAPOR_PYTHON" "$here/memory.py" ${LAPOR_HUBS_MEMORY_PARTS:+--parts} "${args[@]}"
 }
 
 case "$cmd" in

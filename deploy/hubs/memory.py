@@ -1,6 +1,8 @@
 """Memory each hub takes on this machine, from /proc: RSS and PSS summed over its processes.
 
-    python deploy/hubs/memory.py CODE=RUN_DIR ...      # what `deploy/hubs/hubs.sh memory` runs
+    python deploy/hubs/memory.py [--parts] CODE=RUN_DIR ...   # what `deploy/hubs/hubs.sh memory` runs
+
+``--parts``: also each part (pid file) of each hub.
 
 A hub's processes are those in the pid files under its run folder (deploy/local writes
 ``<part>/<name>.pid``: RabbitMQ, the store, the services, nginx, the sinks, Prometheus; deploy/hubs
@@ -38,16 +40,22 @@ def _kib(pid: int, path: str, field: str) -> int:
     return 0
 
 
-def hub_pids(run_dir: Path, tree: dict[int, list[int]]) -> set[int]:
-    """The live processes of the hub in ``run_dir``: its pid files' processes and descendants."""
-    roots = set()
+def part_roots(run_dir: Path) -> dict[str, int]:
+    """pid file (relative to ``run_dir``) -> its live process."""
+    roots = {}
     for pidfile in [*run_dir.rglob("*.pid"), *run_dir.rglob("*.pid.launcher")]:
         try:
             pid = int(pidfile.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             continue
         if Path(f"/proc/{pid}").exists():
-            roots.add(pid)
+            roots[str(pidfile.relative_to(run_dir))] = pid
+    return roots
+
+
+def hub_pids(run_dir: Path, tree: dict[int, list[int]], roots: set[int] | None = None) -> set[int]:
+    """The live processes of the hub in ``run_dir``: its pid files' processes and descendants."""
+    roots = set(part_roots(run_dir).values()) if roots is None else roots
     found, todo = set(), list(roots)
     while todo:
         pid = todo.pop()
@@ -57,9 +65,9 @@ def hub_pids(run_dir: Path, tree: dict[int, list[int]]) -> set[int]:
     return found
 
 
-def measure(run_dir: Path, tree: dict[int, list[int]] | None = None) -> dict:
-    """{processes, rss_mib, pss_mib} of one hub."""
-    pids = hub_pids(run_dir, tree if tree is not None else _children())
+def measure(run_dir: Path, tree: dict[int, list[int]] | None = None, roots: set[int] | None = None) -> dict:
+    """{processes, rss_mib, pss_mib} of one hub (or of the processes ``roots`` and their descendants)."""
+    pids = hub_pids(run_dir, tree if tree is not None else _children(), roots)
     rss = sum(_kib(pid, "status", "VmRSS") for pid in pids)
     pss = sum(_kib(pid, "smaps_rollup", "Pss") for pid in pids)
     return {"processes": len(pids), "rss_mib": rss / 1024, "pss_mib": pss / 1024}
@@ -69,6 +77,8 @@ def main(args: list[str]) -> int:
     if not args:
         print(__doc__, file=sys.stderr)
         return 2
+    parts = args[0] == "--parts"
+    args = args[1:] if parts else args
     tree = _children()
     total_rss = total_pss = 0.0
     for arg in args:
@@ -77,6 +87,10 @@ def main(args: list[str]) -> int:
         total_rss += m["rss_mib"]
         total_pss += m["pss_mib"]
         print(f"hub {code}: {m['processes']} processes, RSS {m['rss_mib']:.0f} MiB, PSS {m['pss_mib']:.0f} MiB")
+        if parts:
+            for name, pid in sorted(part_roots(Path(run_dir)).items()):
+                p = measure(Path(run_dir), tree, {pid})
+                print(f"  {name:<32} {p['processes']:>2} processes, RSS {p['rss_mib']:5.0f} MiB, PSS {p['pss_mib']:5.0f} MiB")
     print(f"all: RSS {total_rss:.0f} MiB, PSS {total_pss:.0f} MiB")
     return 0
 
