@@ -10,11 +10,13 @@ report's transfer on its way, all on this machine's one clock:
   out@H    the transfer published by hub H on its `lapor.hubs.out` exchange for the next hop: a tap
            queue of this benchmark bound next to `lapor.hubs.out.<next>` on H's broker receives a
            copy (the shovel takes the original), at 5108, 51, ID and 73;
-  received the owner's `hub_received` history entry (7317's intake stored the report).
+  received the owner's `hub_received` history entry (stamped when 7317's intake starts handling
+           the transfer: its store commit is not included; the origin's `hub_waiting` is stamped the
+           same way, so hop 0 includes the origin's commit).
 
 Hop 0 (outbox relay at 5108) = out@5108 - staged; hop 1 (5108 -> 51: shovel, 51's intake relays
 and republishes) = out@51 - out@5108; hops 2, 3 likewise; hop 4 (73 -> 7317: shovel, 7317's intake
-accepts and stores) = received - out@73. Also the round trip the citizen sees: filed at 5108 until
+takes it up) = received - out@73. Also the round trip the citizen sees: filed at 5108 until
 5108's page shows 7317's `hub_accepted` (polled every 20 ms). Prints p50/p99 of each, the hubs'
 memory (deploy/hubs/memory.py) and the load.
 
@@ -182,7 +184,7 @@ def main() -> None:
         links = [sum(v) for v in zip(*hops[1:])]
         per_link = [v for values in hops[1:] for v in values]
         print(f"  {'one link (1-4)':<20} {ms(per_link)}   (the four links pooled: {len(per_link)} hops)")
-        print(f"  {'staged -> stored':<20} {ms([sum(v) for v in zip(*hops)])}   (4 links: {ms(links)})")
+        print(f"  {'staged -> taken up':<20} {ms([sum(v) for v in zip(*hops)])}   (4 links: {ms(links)})")
         print(f"  {'round trip':<20} {ms(round_trips)}   (filed at 5108 until 5108 shows 7317's acceptance)")
         print(load())
         for tap in taps.values():
