@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs stop status test test-unit bench fuzz lint logs outbox clean token signin-link
+.PHONY: install run run-hubs run-network network-memory stop status test test-unit bench fuzz lint logs outbox clean token signin-link
 
 install:
 	@deploy/local/install.sh
@@ -30,9 +30,16 @@ run: install
 run-hubs: install  ## three linked hubs: national ID, Bali 51, Buleleng 5108 (docs/hubs.md)
 	@deploy/hubs/hubs.sh start
 
+run-network: install  ## five linked hubs: ID, Bali 51 + Buleleng 5108, Sulawesi Selatan 73 + Luwu 7317 (docs/hubs.md)
+	@deploy/hubs/hubs.sh start deploy/hubs/network.yml
+
+network-memory:  ## RSS and PSS of each hub of make run-network, from /proc
+	@deploy/hubs/hubs.sh memory deploy/hubs/network.yml
+
 stop:
 	@deploy/local/stack.sh stop
 	@deploy/hubs/hubs.sh stop
+	@deploy/hubs/hubs.sh stop deploy/hubs/network.yml
 
 status:
 	@deploy/local/stack.sh status
