@@ -246,7 +246,18 @@ class UnitOfWork:
 
     def flush(self) -> None:
         """Write what the unit collected, inside its transaction: saved documents, updates, the
-        processed-event markers and the outbox entries, one bulk write per collection and kind."""
+        processed-event markers and the outbox entries, one bulk write per collection and kind.
+        The markers go first: an event applied before (a redelivery) is then told apart from a
+        conflict of the unit's own documents."""
+        if self.markers:
+            now = self.now()
+            try:
+                self.db[PROCESSED].insert_many([{"_id": m, "at": now} for m in self.markers], ordered=False,
+                                               session=self.session)
+            except BulkWriteError as exc:
+                if any(e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                    raise AlreadyApplied() from exc
+                raise
         for collection, pending in self.pending.items():
             ops = list(pending.values())
             requests = [InsertOne(doc) for kind, doc, _ in ops if kind == INSERT] + [
@@ -262,15 +273,6 @@ class UnitOfWork:
                 raise StaleWrite(f"a document of {collection}")
         for collection, requests in self.updates.items():
             self.db[collection].bulk_write(requests, ordered=True, session=self.session)
-        if self.markers:
-            now = self.now()
-            try:
-                self.db[PROCESSED].insert_many([{"_id": m, "at": now} for m in self.markers], ordered=False,
-                                               session=self.session)
-            except BulkWriteError as exc:
-                if any(e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                    raise AlreadyApplied() from exc
-                raise
         if self.events:
             self.outbox_entries = outbox_entries(self.events, self.now())
             self.db[OUTBOX].insert_many(self.outbox_entries, session=self.session)
