@@ -20,7 +20,7 @@ from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_page
 from contract.registry_names import registry_names
 from contract.store import utcnow
-from contract.web import WebAssets, WebPages, page
+from contract.web import PageEntrypoint, WebAssets, WebPages
 
 HERE = Path(__file__).parent
 
@@ -29,6 +29,18 @@ EVENTS = {event_type: handlers.fold_event for event_type in (
     events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED, events.REPORT_RETURNED, events.REPORT_ARCHIVED,
     events.REPORT_FORWARDED, events.CASE_OPENED, events.CASE_UPDATED, events.CASE_ANSWERED, events.CASE_CLOSED,
     events.CASE_RATED, events.CASE_REOPENED, events.CASE_OVERDUE)}
+
+
+class PublicPage(PageEntrypoint):
+    """``contract.web.page`` whose error page is rendered by the public site's ``web`` (the service
+    also has the officials' ``OfficialPages``, a ``WebPages`` too, which the contract's lookup may
+    pick, as the set of dependencies comes)."""
+
+    def _web(self):
+        return next((d.web for d in self.container.dependencies if getattr(d, "attr_name", None) == "web"), None)
+
+
+page = PublicPage.decorator
 
 
 def survey_output(result: dict, fmt: str) -> Response:
