@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from nameko.rpc import RpcProxy, rpc
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from assessment import access, handlers, periods, reports, schemas, stats_page, survey, survey_schemas
@@ -17,10 +16,10 @@ from contract.batch import event_batches, handle_batch
 from contract.errors import ApiError, error
 from contract.http import HealthAndMetrics, csv_response, endpoint, json_response, read_json
 from contract.metrics import Metrics
-from contract.officials_web import OfficialPages, official_page
+from contract.officials_web import OfficialPages, official_http, official_page
 from contract.registry_names import registry_names
 from contract.store import utcnow
-from contract.web import PageEntrypoint, WebAssets, WebPages
+from contract.web import WebAssets, WebPages, page
 
 HERE = Path(__file__).parent
 
@@ -29,18 +28,6 @@ EVENTS = {event_type: handlers.fold_event for event_type in (
     events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED, events.REPORT_RETURNED, events.REPORT_ARCHIVED,
     events.REPORT_FORWARDED, events.CASE_OPENED, events.CASE_UPDATED, events.CASE_ANSWERED, events.CASE_CLOSED,
     events.CASE_RATED, events.CASE_REOPENED, events.CASE_OVERDUE)}
-
-
-class PublicPage(PageEntrypoint):
-    """``contract.web.page`` whose error page is rendered by the public site's ``web`` (the service
-    also has the officials' ``OfficialPages``, a ``WebPages`` too, which the contract's lookup may
-    pick, as the set of dependencies comes)."""
-
-    def _web(self):
-        return next((d.web for d in self.container.dependencies if getattr(d, "attr_name", None) == "web"), None)
-
-
-page = PublicPage.decorator
 
 
 def survey_output(result: dict, fmt: str) -> Response:
@@ -203,7 +190,7 @@ class AssessmentService(HealthAndMetrics, WebAssets):
         return view.render("statistics.html", stats=stats, chosen=stats["period"], options=shown["options"],
                            charts=charts, k=k, survey=stats.get("survey") or {}, rating_index=shown["rating_index"])
 
-    @http("GET", "/petugas/pemantauan")
+    @official_http("GET", "/petugas/pemantauan")
     @official_page(access.READERS)
     def monitoring_page(self, request, view, principal):
         """Officials choose a period (national admins also an agency) and open the printable
