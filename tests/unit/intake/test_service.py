@@ -16,7 +16,7 @@ from intake.service import IntakeService
 from tests.factories import make_report
 from tests.fakes.intake import intake_units
 
-REGISTRY = {"categories": [{"code": "infrastruktur", "name": {"id": "Infrastruktur", "en": "Infrastructure"}}],
+REGISTRY = {"categories": [{"code": "infrastruktur", "name_id": "Infrastruktur", "name_en": "Infrastructure"}],
             "regions": [{"code": "5108", "name": "Kabupaten Buleleng", "level": "district"}]}
 
 
