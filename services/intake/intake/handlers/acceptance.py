@@ -19,6 +19,7 @@ import json
 import re
 from datetime import timedelta
 
+from contract.ids import parse_tracking_id
 from intake import completeness, domain, duplicates, exceptions, metrics
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
@@ -107,7 +108,6 @@ def link_duplicate(uow, report: dict) -> None:
 
 def draft_for(uow, tracking_id: str, secret: str | None, code: str | None = None) -> dict:
     """The reporter's draft: its tracking ID parsed, the secret (or one-time code) checked."""
-    from contract.ids import parse_tracking_id
     canonical = parse_tracking_id(tracking_id)
     if canonical is None:
         raise exceptions.invalid_tracking_id()
