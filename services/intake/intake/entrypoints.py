@@ -20,7 +20,6 @@ from werkzeug.wrappers import Response
 from contract import errors
 from contract.http import error_response
 from contract.store import store_fault
-from contract.web import PageEntrypoint, WebPages
 from intake import metrics, open311
 from intake.exceptions import Open311Error
 
@@ -78,17 +77,6 @@ class GeoReportEntrypoint(HttpRequestHandler):
 
 
 georeport = GeoReportEntrypoint.decorator
-
-
-class CitizenPageEntrypoint(PageEntrypoint):
-    def _web(self):
-        for dependency in self.container.dependencies:
-            if isinstance(dependency, WebPages) and dependency.attr_name == "web":
-                return dependency.web
-        return super()._web()
-
-
-citizen_page = CitizenPageEntrypoint.decorator
 
 
 def counted(channel: str, answer=lambda exc, request: error_response(exc, "counted")):

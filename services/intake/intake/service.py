@@ -13,21 +13,21 @@ from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
 from contract import errors, events
 from contract.auth import Auth
 from contract.batch import event_batches, handle_batch
-from contract.http import HealthAndMetrics, client_address, endpoint, json_response, read_json
+from contract.http import HealthAndMetrics, attachment, client_address, endpoint, json_response, read_json
 from contract.metrics import Metrics
-from contract.officials_web import OfficialPages, official_page
+from contract.officials_web import OfficialPages, official_http, official_page
 from contract.web import WebAssets, WebPages
+from contract.web import page as citizen_page
 from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics,
                     open311_schemas, pages, schemas, web_forms)
 from intake.dependencies import ChannelGateways, IntakeStore
-from intake.entrypoints import citizen_page, counted, counted_open311, georeport, respond
+from intake.entrypoints import counted, counted_open311, georeport, respond
 from intake.hub_link import HubOutboxRelay, hub_inbound
 
 HERE = Path(__file__).parent
@@ -232,9 +232,9 @@ class IntakeService(WebAssets, HealthAndMetrics):
                                                                "principal": principal})
         return Response(data, status=200, content_type=meta["metadata"]["content_type"],
                         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                                 "Content-Disposition": f'attachment; filename="{meta["filename"]}"'})
+                                 "Content-Disposition": attachment(meta["filename"], "evidence")})
 
-    @http("GET", "/petugas/bukti/<string:tracking_id>")
+    @official_http("GET", "/petugas/bukti/<string:tracking_id>")
     @official_page()
     def evidence_page(self, request, page, principal, tracking_id):
         """Officials' evidence page: the files of a report for the officials handling it (nothing
