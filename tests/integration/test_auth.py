@@ -1,6 +1,5 @@
 """Officials' tokens: issued by routing, checked by any service through contract.auth."""
 import requests
-from nameko.web.handlers import http
 
 from contract import http as api_http
 from contract.auth import Auth
@@ -11,8 +10,7 @@ class GuardedService:
     name = "guarded"
     auth = Auth()
 
-    @http("GET", "/whoami")
-    @api_http.api
+    @api_http.endpoint("GET", "/whoami")
     def whoami(self, request):
         principal = self.auth.principal(request, roles=("liaison", "agency_admin"))
         return api_http.json_response(200, principal)

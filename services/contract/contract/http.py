@@ -1,7 +1,6 @@
 """HTTP helpers for nameko ``@http`` entrypoints: JSON in and out, one error format."""
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import logging
@@ -126,20 +125,6 @@ class ApiEntrypoint(HttpRequestHandler):
 
 
 endpoint = ApiEntrypoint.decorator
-
-
-def api(handler):
-    """Turn ApiError/ValidationError into the contract's error format; never leak a traceback.
-    (The older form of ``endpoint``: the exception does not reach nameko.)"""
-
-    @functools.wraps(handler)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return handler(self, request, *args, **kwargs)
-        except Exception as exc:
-            return error_response(exc, handler.__name__)
-
-    return wrapper
 
 
 def metrics_response() -> Response:

@@ -324,7 +324,7 @@ class Units:
 
     def together(self, handler: Callable[..., Any], *args) -> Any:
         """``handler(uow, *args)`` committed with concurrent submissions in one transaction when the
-        store has a group committer (``contract.group_commit``); else as ``run``."""
+        store has a group committer (``contract.batching.GroupCommitter``); else as ``run``."""
         committer = getattr(self._store, "committer", None)
         if committer is None or not committer.running:
             return self.run(handler, *args)

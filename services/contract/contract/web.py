@@ -13,7 +13,6 @@
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 from functools import partial
 import hmac
@@ -292,20 +291,6 @@ class Page:
         vary = response.headers.get("Vary")
         response.headers["Vary"] = ", ".join(filter(None, [vary, "Accept-Language, Cookie"]))
         return response
-
-
-def html(handler):
-    """Wrap an ``@http`` page handler of a service whose ``Web`` dependency is named ``web``
-    (the older form of ``page``: the exception does not reach nameko)."""
-
-    @functools.wraps(handler)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return handler(self, request, *args, **kwargs)
-        except Exception as exc:
-            return error_page(self.web, request, exc, handler.__name__)
-
-    return wrapper
 
 
 def error_page(web: "Web | None", request, exc: BaseException, where: str) -> Response:
