@@ -34,7 +34,8 @@ from assessment.cli import rebuild_cells  # noqa: E402
 from assessment.dependencies import INDEXES, AssessmentUnits, Settings  # noqa: E402
 from assessment.kpi_store import CellMaintenance, compact  # noqa: E402
 from contract import events, localstack, metrics  # noqa: E402
-from contract.store import PROCESSED, acquire_client, release_client  # noqa: E402
+from contract.store import acquire_client, release_client  # noqa: E402
+from contract.uow import PROCESSED  # noqa: E402
 
 N = int(os.environ.get("BENCH_REPORTS", "1000000"))
 STORED_FACTS = int(os.environ.get("BENCH_STORED_FACTS", "20000"))

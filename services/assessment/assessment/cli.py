@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from assessment import kpi
+from assessment import kpi_store
 from contract.config import load_config
 from contract.store import DEFAULT_URI, acquire_client, release_client
 
@@ -51,19 +51,8 @@ class Progress:
 
 
 def rebuild_cells(maintenance, timezone: str, progress: bool = True) -> dict[str, dict[str, int]]:
-    """The cells as the facts say they should be (in memory); ``maintenance``: a ``kpi_store.CellMaintenance``."""
-    total = maintenance.fact_count()
-    bar = Progress(total) if progress else None
-    cells: dict[str, dict[str, int]] = {}
-    done = 0
-    for fact in maintenance.facts():
-        kpi.accumulate(cells, kpi.contributions(fact, timezone))
-        done += 1
-        if bar:
-            bar.update(done)
-    if bar:
-        bar.close(done)
-    return {cid: {k: v for k, v in values.items() if v} for cid, values in cells.items()}
+    """``kpi_store.rebuild_cells`` with a progress bar on the terminal."""
+    return kpi_store.rebuild_cells(maintenance, timezone, Progress(maintenance.fact_count()) if progress else None)
 
 
 def differences(live: dict, rebuilt: dict) -> list[str]:

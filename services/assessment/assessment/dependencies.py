@@ -13,14 +13,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from prometheus_client import Counter, Gauge, Histogram
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from assessment import survey_store
-from assessment.kpi_store import GROUPS, CellMaintenance, Facts, Kpi, compact
-from assessment.survey_store import Surveys, insert_or_rerun
+from assessment.kpi_store import GROUPS, CellMaintenance, Facts, Kpi, compact, rebuild_cells
+from assessment.survey_store import Surveys, insert_or_rerun, load_template_files
 from contract.loop import WakeableLoop
 from contract.store import utcnow
 from contract.uow import Repository, UnitOfWorkProvider, UnitOfWorkStore
@@ -138,15 +137,6 @@ INDEXES = {
 }
 
 
-def load_template_files(directory: Path) -> list[dict]:
-    """Templates shipped as data, one YAML file each (questionnaires, surveys)."""
-    templates = []
-    for path in sorted(directory.glob("*.yml")):
-        with open(path) as handle:
-            templates.append(yaml.safe_load(handle))
-    return templates
-
-
 def seed_templates(db, directory: Path) -> None:
     """Store the shipped questionnaire templates the store does not have yet (validated like API
     input); at start-up, before any worker."""
@@ -173,7 +163,6 @@ def migrate_cells(db, timezone: str) -> None:
         db.migrations.insert_one({"_id": "grouped_kpi_cells", "started_at": utcnow()})
     except DuplicateKeyError:  # another replica migrates (or a failed attempt: see the log, run the CLI)
         return
-    from assessment.cli import rebuild_cells
     maintenance = CellMaintenance(db)
     table = rebuild_cells(maintenance, timezone, progress=False)
     written = maintenance.replace_cells(table, discard_journal=maintenance.journal_ids())

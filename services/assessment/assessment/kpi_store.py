@@ -206,3 +206,18 @@ class CellMaintenance:
         table = cells.cell_table(self.db[GROUPS].find({}))
         kpi.accumulate(table, cells.sum_moves(entry["moves"] for entry in self.db[JOURNAL].find({})))
         return {cid: {k: v for k, v in c.items() if v} for cid, c in table.items() if any(c.values())}
+
+
+def rebuild_cells(maintenance, timezone: str, progress=None) -> dict[str, dict[str, int]]:
+    """The cells as the facts say they should be (in memory); ``maintenance``: a ``CellMaintenance``;
+    ``progress``: an object with ``update(done)`` and ``close(done)`` (the CLI's bar), or None."""
+    cells: dict[str, dict[str, int]] = {}
+    done = 0
+    for fact in maintenance.facts():
+        kpi.accumulate(cells, kpi.contributions(fact, timezone))
+        done += 1
+        if progress:
+            progress.update(done)
+    if progress:
+        progress.close(done)
+    return {cid: {k: v for k, v in values.items() if v} for cid, values in cells.items()}

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+
+import yaml
 from collections import defaultdict
 from pathlib import Path
 
@@ -139,10 +141,18 @@ INDEXES = {
 }
 
 
+def load_template_files(directory: Path) -> list[dict]:
+    """Templates shipped as data, one YAML file each (questionnaires, surveys)."""
+    templates = []
+    for path in sorted(directory.glob("*.yml")):
+        with open(path) as handle:
+            templates.append(yaml.safe_load(handle))
+    return templates
+
+
 def seed_templates(db, directory: Path) -> None:
     """Store the shipped survey templates the store does not have yet (validated like API input);
     at start-up, before any worker."""
-    from assessment.dependencies import load_template_files
     from assessment.survey_schemas import SurveyTemplateIn
     for raw in load_template_files(directory):
         template = SurveyTemplateIn().load(raw)

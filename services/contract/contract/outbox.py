@@ -27,7 +27,8 @@ from nameko.standalone.events import get_event_exchange
 from contract import metrics, uow
 from contract.confirms import BatchPublisher
 from contract.loop import WakeableLoop
-from contract.store import DEFAULT_URI, OUTBOX, acquire_client, database_name, release_client, utcnow
+from contract.store import DEFAULT_URI, acquire_client, database_name, release_client, utcnow
+from contract.uow import OUTBOX
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ from pymongo import MongoClient, ReturnDocument, monitoring
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from contract import metrics
-from contract.uow import OUTBOX, PROCESSED, StaleWrite  # noqa: F401  (their names here too)
 from contract.errors import ApiError, error
 
 log = logging.getLogger(__name__)
