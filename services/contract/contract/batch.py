@@ -241,10 +241,10 @@ class EventBatches(Entrypoint):
                 self._ready.send(None)
             while self._running:
                 try:
-                    conn.drain_events(timeout=1.0)
+                    _drain(conn, channel, timeout=1.0)
                 except socket.timeout:
                     continue
-                self._gather(conn)
+                self._gather(conn, channel)
                 while self._buffer:
                     taken, self._buffer = self._buffer[:self.size], self._buffer[self.size:]
                     slots.acquire()
@@ -261,12 +261,12 @@ class EventBatches(Entrypoint):
         finally:
             slots.release()
 
-    def _gather(self, conn):
+    def _gather(self, conn, channel):
         """Take what has already arrived (no wait for a lone event unless a max wait is set)."""
         deadline = time.monotonic() + self.max_wait
         while len(self._buffer) < self.size:
             try:
-                conn.drain_events(timeout=max(0.0, deadline - time.monotonic()) or 0.0001)
+                _drain(conn, channel, timeout=max(0.0, deadline - time.monotonic()) or 0.0001)
             except socket.timeout:
                 if time.monotonic() >= deadline:
                     return
@@ -328,6 +328,15 @@ class EventBatches(Entrypoint):
                     message.body, exchange=dead_letter_exchange(), routing_key=self.service, headers=headers,
                     content_type=message.content_type, content_encoding=message.content_encoding, delivery_mode=2)
         message.ack()
+
+
+def _drain(conn, channel, timeout: float) -> None:
+    """Wait for messages on the consuming connection. kombu, once an ack failed on a connection that
+    died, silently opens a new one (the next node of a failover URI) without the channel or the
+    consumer and would drain it for ever: that is a lost connection, and ``_run`` reconnects."""
+    if channel.connection is None or not conn.connected:
+        raise ConnectionError("the consuming connection was lost")
+    conn.drain_events(timeout=timeout)
 
 
 event_batches = EventBatches.decorator
