@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs stop status test test-unit bench fuzz lint logs outbox clean token signin-link
+.PHONY: install run run-hubs run-cluster stop status test test-unit bench fuzz lint logs outbox clean token signin-link
 
 install:
 	@deploy/local/install.sh
@@ -30,9 +30,13 @@ run: install
 run-hubs: install  ## three linked hubs: national ID, Bali 51, Buleleng 5108 (docs/hubs.md)
 	@deploy/hubs/hubs.sh start
 
+run-cluster: install  ## one hub on a three-node RabbitMQ cluster (offset 60: http://127.0.0.1:9380; deploy/local/cluster.sh)
+	@deploy/local/cluster.sh start
+
 stop:
 	@deploy/local/stack.sh stop
 	@deploy/hubs/hubs.sh stop
+	@deploy/local/cluster.sh stop >/dev/null
 
 status:
 	@deploy/local/stack.sh status
