@@ -16,7 +16,7 @@ Prints, per kill: the node, the seconds until a report accepted after the kill r
 time, the RPC outage; and the totals, with the load average.
 
     python bench/cluster_failover.py [--rate 10] [--warmup 10] [--down 10] [--settle 15] [--tail 10]
-                                     [--offset 64] [--rpc-mirrors] [--keep]
+                                     [--offset 64] [--rpc-mirrors] [--keep] [--stall 90]
 """
 from __future__ import annotations
 
@@ -100,6 +100,10 @@ class Cluster:
 
     def operator_uri(self) -> str:
         return localstack.amqp_uri(self.run_dir, ",".join(n["LAPOR_AMQP_PORT"] for n in self.nodes))
+
+
+class ClusterUnavailable(RuntimeError):
+    """The three nodes could not be started or clustered on this machine."""
 
 
 def node_index(name: str) -> int:
@@ -216,7 +220,13 @@ def run(offset: int = 64, rate: float = 10.0, warmup: float = 10.0, down: float 
     load_before = os.getloadavg()
     t_start = time.time()
     log(f"starting the cluster stack (offset {offset}, run folder {run_dir}) ...")
-    cluster.run("start", timeout=600)
+    try:
+        cluster.run("start", timeout=600)
+    except RuntimeError as exc:
+        cluster.run("stop")
+        if "cluster: " in str(exc) or "rabbitmq-server is not installed" in str(exc):
+            raise ClusterUnavailable(str(exc)) from exc
+        raise
     log(f"  started in {time.time() - t_start:.0f} s; leaders of the services' queues: {cluster.leaders()}")
     pids = cluster.service_pids()
     probe = RpcProbe(cluster.operator_uri())
@@ -278,7 +288,7 @@ def run(offset: int = 64, rate: float = 10.0, warmup: float = 10.0, down: float 
               "lost": lost, "duplicated": duplicated, "processed": len(opened),
               "pids_unchanged": pids == pids_after and all(alive.values()),
               "kills": windows, "drain_s": t_done - t_load_end,
-              "accept_p99_ms": 1000 * sorted(offered.latencies)[int(0.99 * (len(ids) - 1))] if ids else None,
+              "accept_p99_ms": 1000 * sorted(offered.latencies)[int(0.99 * (len(ids) - 1))] if ids else float("nan"),
               "accept_max_ms": 1000 * max(offered.latencies, default=0),
               "load_before": load_before, "load_after": os.getloadavg()}
     if not keep:
@@ -316,10 +326,12 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=64, help="port offset: the nodes take offset .. offset+2")
     parser.add_argument("--rpc-mirrors", action="store_true", help="mirror nameko's classic RPC queues (policy)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster stack running")
+    parser.add_argument("--stall", type=float, default=90.0,
+                        help="give up waiting for follow-up after this many seconds without progress")
     args = parser.parse_args()
     print(f"uptime: {subprocess.run(['uptime'], text=True, stdout=subprocess.PIPE).stdout.strip()}", flush=True)
     result = run(args.offset, args.rate, args.warmup, args.down, args.settle, args.tail, args.rpc_mirrors, args.keep,
-                 log=lambda text: print(text, flush=True))
+                 stall=args.stall, log=lambda text: print(text, flush=True))
     print(describe(result))
     print(f"uptime: {subprocess.run(['uptime'], text=True, stdout=subprocess.PIPE).stdout.strip()}")
     sys.exit(0 if not result["lost"] and not result["duplicated"] and result["pids_unchanged"] else 1)
