@@ -160,8 +160,9 @@ def report_states(http: str, ids: list[str]) -> dict[str, dict]:
 
 
 def wait_followed_up(cluster: Cluster, ids: list[str], stall: float, log=print) -> dict[str, float]:
-    """Tracking id -> case opened_at (epoch s), once every report has a case, or when no case was
-    opened and no service queue shrank for ``stall`` seconds (progress printed every 15 s)."""
+    """Tracking id -> case opened_at (epoch s), once every report has a case and the services' queues
+    are empty, or when no case was opened and no queue shrank for ``stall`` seconds (progress printed
+    every 15 s)."""
     client = MongoClient(cluster.mongodb, tz_aware=True)
     opened: dict[str, float] = {}
     progress_at, said, best = time.time(), time.time(), None
@@ -180,7 +181,9 @@ def wait_followed_up(cluster: Cluster, ids: list[str], stall: float, log=print) 
             backlog = sum(depths.values())
             if len(opened) > before or best is None or backlog < best:
                 progress_at, best = time.time(), backlog if best is None else min(best, backlog)
-            if len(opened) >= len(ids) or time.time() - progress_at > stall:
+            # done once every report has its case and every service has applied what followed
+            # (intake's tracking view, read next, lags behind the case by intake's own queue)
+            if (len(opened) >= len(ids) and depths and backlog == 0) or time.time() - progress_at > stall:
                 return opened
             if time.time() - said > 15:
                 log(f"  {len(opened)}/{len(ids)} in follow-up; queues {depths}")
