@@ -281,7 +281,7 @@ def run(offset: int = 64, rate: float = 10.0, warmup: float = 10.0, down: float 
     received = counts["received"]
     windows = []
     for i, k in enumerate(kills):
-        end = kills[i + 1]["t_kill"] if i + 1 < len(kills) else max([t_load_end, *opened.values()])
+        end = kills[i + 1]["t_kill"] if i + 1 < len(kills) else t_done
         after = [opened[t] for t in ids if t in opened and received.get(t, 0) >= k["t_kill"]]
         windows.append({**k, "resumed_s": (min(after) - k["t_kill"]) if after else float("nan"),
                         "longest_case_gap_s": longest_gap(list(opened.values()), k["t_kill"], end),
