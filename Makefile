@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs run-cluster stop status test test-unit bench fuzz lint logs outbox clean token signin-link
+.PHONY: install run run-hubs run-network network-memory run-cluster stop status test test-unit bench fuzz lint logs outbox clean token signin-link
 
 install:
 	@deploy/local/install.sh
@@ -21,7 +21,7 @@ run: install
 	@echo "  OpenAPI:       http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json"
 	@echo "  Try:           curl -s http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}/openapi.json | head"
 	@. deploy/local/env.sh && \
-	  echo "  Prometheus:    http://127.0.0.1:$$LAPOR_PROMETHEUS_PORT (targets: /targets, alerts: /alerts)" && \
+	  echo "  Prometheus:    http://127.0.0.1:$$LAPOR_PROMETHEUS_PORT/classic/alerts  (targets: /classic/targets, rules: /classic/rules)" && \
 	  echo "  Mail sent:     $$LAPOR_RUN_DIR/sinks/mail/ (SMTP catcher on 127.0.0.1:$$LAPOR_MAIL_PORT)" && \
 	  echo "  SMS sent:      http://127.0.0.1:$$LAPOR_SMS_PORT/sms (recording gateway; social replies: /social)" && \
 	  echo "  Latest sent:   make outbox"
@@ -30,12 +30,19 @@ run: install
 run-hubs: install  ## three linked hubs: national ID, Bali 51, Buleleng 5108 (docs/hubs.md)
 	@deploy/hubs/hubs.sh start
 
+run-network: install  ## five linked hubs: ID, Bali 51 + Buleleng 5108, Sulawesi Selatan 73 + Luwu 7317 (docs/hubs.md)
+	@deploy/hubs/hubs.sh start deploy/hubs/network.yml
+
+network-memory:  ## RSS and PSS of each hub of make run-network, from /proc
+	@deploy/hubs/hubs.sh memory deploy/hubs/network.yml
+
 run-cluster: install  ## one hub on a three-node RabbitMQ cluster (offset 60: http://127.0.0.1:9380; deploy/local/cluster.sh)
 	@deploy/local/cluster.sh start
 
 stop:
 	@deploy/local/stack.sh stop
 	@deploy/hubs/hubs.sh stop
+	@deploy/hubs/hubs.sh stop deploy/hubs/network.yml
 	@deploy/local/cluster.sh stop >/dev/null
 
 status:

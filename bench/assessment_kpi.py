@@ -29,9 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "services" / "contract"), str(ROOT / "services" / "assessment")]
 
-from assessment import domain, indicators, kpi, periods, reports  # noqa: E402
+from assessment import handlers, indicators, kpi, periods, reports  # noqa: E402
 from assessment.cli import rebuild_cells  # noqa: E402
-from assessment.dependencies import AssessmentRepository, AssessmentStore  # noqa: E402
+from assessment.dependencies import INDEXES, AssessmentUnits, Settings  # noqa: E402
+from assessment.kpi_store import CellMaintenance, compact  # noqa: E402
 from contract import events, localstack, metrics  # noqa: E402
 from contract.store import PROCESSED, acquire_client, release_client  # noqa: E402
 
@@ -46,7 +47,6 @@ AGENCIES = [f"AG{i:03d}" for i in range(200)]
 CATEGORIES = [f"cat{i:02d}" for i in range(30)]
 CHANNELS = ["web", "mobile", "sms", "social", "open311", "manual", "import"]
 CLASSES = ["complaint", "aspiration", "information_request", "whistleblowing"]
-LEGACY = (events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED)  # the events assessment.service counts per hub too
 GESI = ["women", "children", "disability", "elderly", "marginalised"]
 
 
@@ -144,23 +144,38 @@ def event_stream(rnd: random.Random, fact_base: int, first: int, reports: int) -
     return stream
 
 
-def apply_as_batch(repo: AssessmentRepository, items: list[tuple[str, dict]]) -> None:
-    """What contract.batch.apply_batch does with a batch (without the broker and the payload schemas)."""
-    def work(uow):
-        uow.batch = [event for _, event in items]
-        uow.batch_types = [event_type for event_type, _ in items]  # what a read-ahead by event type needs
-        done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": [e["event_id"] for _, e in items]}},
-                                                         {"_id": 1}, session=uow.session)}
-        for event_type, event in items:
-            if event["event_id"] not in done:  # as assessment.service.fold: with the hub/region/agency counters
-                legacy = domain.counter_increments(event_type, event) if event_type in LEGACY else []
-                repo.apply_fact_event(event["event_id"], event["tracking_id"],
-                                      lambda old, t=event_type, e=event: kpi.fold(old, t, e), legacy)
-                uow.mark(event["event_id"])
-    repo.unit_of_work(work)
+class Store:
+    """Assessment's store as the service uses it (units of work, handlers) and its offline side."""
+
+    def __init__(self, client, db):
+        self.db = db
+        self.units = AssessmentUnits(client, db, Settings()).units()
+        self.offline = CellMaintenance(db)
+
+    def cells(self, scope: str, dim: str, buckets: list[str]) -> list[dict]:
+        return self.units.read(lambda uow: uow.kpi.cells(scope, dim, buckets))
+
+    def journal_pending(self) -> int:
+        return self.units.read(handlers.journal_pending)
+
+    def compact(self, limit: int) -> int:
+        return compact(self.units, limit)
 
 
-def compact_all(repo: AssessmentRepository, store_pid: int, what: str) -> None:
+def apply_events(uow, items: list[tuple[str, dict]]) -> None:
+    """What contract.batch.handle_batch does with a batch (without the broker and the payload schemas)."""
+    done = {d["_id"] for d in uow.db[PROCESSED].find({"_id": {"$in": [e["event_id"] for _, e in items]}},
+                                                     {"_id": 1}, session=uow.session)}
+    for event_type, event in items:
+        if event["event_id"] not in done and uow.mark(event["event_id"]):
+            handlers.fold_event(uow, event_type, event)
+
+
+def apply_as_batch(repo: Store, items: list[tuple[str, dict]]) -> None:
+    repo.units.run(apply_events, items, batch=items)
+
+
+def compact_all(repo: Store, store_pid: int, what: str) -> None:
     """The compactor folding the whole journal, batch after batch, timed."""
     pending, entries = repo.journal_pending(), repo.db.kpi_journal.count_documents({})
     batch_times = []
@@ -195,9 +210,9 @@ def main() -> None:
     client = acquire_client(uri)
     try:
         db = client["bench_assessment"]
-        for collection, models in AssessmentStore.indexes.items():
+        for collection, models in INDEXES.items():
             db[collection].create_indexes(models)
-        repo = AssessmentRepository(client, db)
+        repo = Store(client, db)
         rnd = random.Random(42)
 
         # 1. the rebuild CLI's path on facts stored in the server (loading is the server's insert rate)
@@ -206,9 +221,9 @@ def main() -> None:
         load_s = time.monotonic() - started
         print(f"loaded {STORED_FACTS:,} report facts in {load_s:.1f} s ({STORED_FACTS / load_s:,.0f} docs/s)")
         started = time.monotonic()
-        rebuilt = rebuild_cells(repo, "Asia/Jakarta", progress=False)
+        rebuilt = rebuild_cells(repo.offline, "Asia/Jakarta", progress=False)
         read_s = time.monotonic() - started
-        written = repo.replace_cells(rebuilt)
+        written = repo.offline.replace_cells(rebuilt)
         rebuild_s = time.monotonic() - started
         print(f"rebuild (assessment.cli) of {STORED_FACTS:,} facts: read+sum {read_s:.1f} s "
               f"({STORED_FACTS / read_s:,.0f} facts/s), wrote {written:,} cells, total {rebuild_s:.1f} s")
@@ -220,7 +235,7 @@ def main() -> None:
             kpi.accumulate(cells, kpi.contributions(fact(STORED_FACTS + i, rnd), "Asia/Jakarta"))
         sum_s = time.monotonic() - started
         started = time.monotonic()
-        repo.replace_cells(cells)
+        repo.offline.replace_cells(cells)
         print(f"{N:,} reports -> {len(cells):,} cells: summed in {sum_s:.1f} s ({N / sum_s:,.0f} facts/s), "
               f"stored in {time.monotonic() - started:.1f} s")
 
@@ -270,9 +285,7 @@ def main() -> None:
         stream = event_stream(rnd, N + STORED_FACTS, 0, EVENTS // 3)
 
         def ingest(item):
-            event_type, event = item
-            repo.apply_fact_event(event["event_id"], event["tracking_id"],
-                                  lambda old, t=event_type, e=event: kpi.fold(old, t, e))
+            repo.units.run(apply_events, [item], batch=[item])
         third = len(stream) // 3
         cost = Cost(store_pid)
         started = time.monotonic()

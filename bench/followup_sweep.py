@@ -27,11 +27,12 @@ from _stack import bench_env, script  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
 from contract.ids import check_symbol  # noqa: E402
-from contract.store import Repository  # noqa: E402
-from followup import domain, indicator, sweep  # noqa: E402
+from contract.uow import UnitOfWorkStore  # noqa: E402
+from followup import domain, handlers, indicator  # noqa: E402
 from followup.calendar import WorkCalendar  # noqa: E402
-from followup.dependencies import CaseStore, Cases, colour_query  # noqa: E402
+from followup.dependencies import CaseStore, colour_query  # noqa: E402
 from followup.indicator import Rules  # noqa: E402
+from followup.settings import Settings  # noqa: E402
 
 OFFSET = 93
 BIG_AGENCY = "PEMKAB-BESAR"
@@ -119,13 +120,16 @@ def main() -> None:
         print(f"loading {args.cases:,} open cases ...", flush=True)
         seconds = load(db, args.cases, rng, args.big_share)
         print(f"loaded {args.cases:,} cases in {seconds:.1f} s ({args.cases / seconds:,.0f}/s)", flush=True)
-        cases = Cases(client, db)
-        assert isinstance(cases, Repository)
+        # the service's store without a container: its repositories and handlers, the clock driven here
+        clock = [NOW]
+        store = UnitOfWorkStore(client, db, Settings(hub="ID", sweep_batch=500), now=lambda: clock[0])
+        store.repositories = CaseStore.repositories
+        units = store.units()
 
         runs = []
         for i in range(3):
-            result = sweep.run(cases, NOW + timedelta(seconds=i), "ID", batch=500, refresh_gauges=False)
-            runs.append(result)
+            clock[0] = NOW + timedelta(seconds=i)
+            runs.append(handlers.sweep(units, refresh_gauges=False))
         timings = ", ".join("%.3f s (%d alerts)" % (r["seconds"], r["claimed"]) for r in runs)
         print(f"steady-state sweep over {args.cases:,} open cases: {timings} -> target <= 10 s")
         print(f"  plan of the sweep's query: {plan_of(db, {'next_check_at': {'$lt': NOW}})}")
@@ -133,26 +137,28 @@ def main() -> None:
         if args.sweep_only:
             return
         t0 = time.perf_counter()
-        agencies = len(cases.open_by_agency(NOW))
+        clock[0] = NOW
+        agencies = len(units.read(lambda uow: uow.cases.open_by_agency(NOW)))
         print(f"Prometheus gauges (open cases by colour for {agencies} agencies, once a minute): "
               f"{time.perf_counter() - t0:.2f} s", flush=True)
 
         # the tallies start from the loaded cases' recorded colours (the service keeps them per write)
-        cases._retally(None, [(None, c) for c in db.cases.find({}, {"agency_code": 1, "unit_code": 1, "status": 1,
-                                                                     "alerts": 1, "on_time": 1})])
+        moves = [(None, c) for c in db.cases.find({}, {"agency_code": 1, "unit_code": 1, "status": 1, "alerts": 1,
+                                                       "on_time": 1})]
+        units.run(lambda uow: uow.cases._retally(moves))
         scope = {"agency_code": BIG_AGENCY}
         big = db.cases.count_documents(scope)
         timings = []
         for _ in range(max(args.repeat, 5)):
             t0 = time.perf_counter()
-            summary = cases.summary(scope)
+            summary = units.read(lambda uow: uow.cases.summary(scope))
             timings.append((time.perf_counter() - t0) * 1000)
         print(f"summary (tallies) for {BIG_AGENCY} ({big:,} cases): median {statistics.median(timings):.1f} ms, "
               f"max {max(timings):.1f} ms -> target <= 100 ms; counts {summary}", flush=True)
         timings = []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            exact = cases.exact_summary(scope, NOW)
+            exact = units.read(lambda uow: uow.cases.exact_summary(scope, NOW))
             timings.append((time.perf_counter() - t0) * 1000)
         print(f"exact summary (5 index range counts at the clock): median {statistics.median(timings):.1f} ms; "
               f"counts {exact}", flush=True)
@@ -162,7 +168,8 @@ def main() -> None:
         midnight = datetime(2026, 11, 25, 17, 0, 1, tzinfo=timezone.utc)  # 00:00:01 WIB on the 26th
         due = db.cases.count_documents({"next_check_at": {"$lt": midnight}})
         batches = max(1, args.peak_sample // 500)
-        result = sweep.run(cases, midnight, "ID", batch=500, max_batches=batches, refresh_gauges=False)
+        clock[0] = midnight
+        result = handlers.sweep(units, refresh_gauges=False, max_batches=batches)
         rate = result["claimed"] / result["seconds"] if result["seconds"] else 0
         print(f"peak sweep at local midnight: {due:,} cases have an alert due; a sample of {result['claimed']:,} "
               f"took {result['seconds']:.2f} s ({rate:,.0f} cases/s, {result['kinds']}); "

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONWARNINGS=ignore
-.venv/bin/python -m pytest -q "$@" tests
+.venv/bin/python -m pytest -q --durations=10 "$@" tests
 rc=$?
 if [ $rc -eq 5 ]; then echo "no tests ran: failing" >&2; exit 1; fi
 exit $rc

@@ -1,26 +1,41 @@
 #!/usr/bin/env bash
-# Three linked hubs on one machine: national (ID), Bali province (51), Buleleng district (5108),
-# each a whole stack (own RabbitMQ node, store, five services, front door) on its own ports,
-# linked by RabbitMQ shovels (contract.hublink). See docs/hubs.md.
-# Usage: deploy/hubs/hubs.sh start|stop|status|env CODE
-# Settings (env): LAPOR_HUBS_DIR (run folder, default .run/hubs), LAPOR_HUBS_OFFSET (port offset of
-# the national hub, default 200; the others +10, +20: contract.localstack.ports).
+# Linked hubs on one machine, each a whole stack (own RabbitMQ node, store, five services, front
+# door) on its own ports, linked as a tree by RabbitMQ shovels (contract.hublink). See docs/hubs.md.
+# The hubs come from a hubs file (FILE): deploy/hubs/hubs.yml (default: national ID, Bali 51,
+# Buleleng 5108; make run-hubs) or deploy/hubs/network.yml (five: ID, 51, 5108, 73, 7317;
+# make run-network), or any file of the same shape.
+# Usage: deploy/hubs/hubs.sh start|stop|status|link|memory [FILE]
+#        deploy/hubs/hubs.sh env CODE [FILE]
+# Settings (env): LAPOR_HUBS_FILE (instead of FILE), LAPOR_HUBS_DIR (run folder, default
+# .run/<FILE's name without .yml>: .run/hubs, .run/network), LAPOR_HUBS_OFFSET (port offset base,
+# added to each hub's `offset`: contract.localstack.ports; default the one the running hubs were
+# started with, else the file's `base_offset`, else 200).
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 local_dir="$root/deploy/local"
-: "${LAPOR_HUBS_DIR:=$root/.run/hubs}"
-: "${LAPOR_HUBS_OFFSET:=200}"
+cmd="${1:-}"; shift || true
+if [ "$cmd" = env ]; then want="${1:-}"; shift || true; fi
+hubs_file="$(realpath "${1:-${LAPOR_HUBS_FILE:-$here/hubs.yml}}")"
+[ -f "$hubs_file" ] || { echo "no hubs file $hubs_file" >&2; exit 2; }
+: "${LAPOR_HUBS_DIR:=$root/.run/$(basename "$hubs_file" .yml)}"
+LAPOR_HUBS_DIR="$(realpath -m "$LAPOR_HUBS_DIR")"
 : "${LAPOR_PYTHON:=$root/.venv/bin/python}"
 export PYTHONPATH="$root/services/contract${PYTHONPATH:+:$PYTHONPATH}"
-mkdir -p "$LAPOR_HUBS_DIR"
+# the base offset the hubs in this run folder were started with (so that `make stop` finds them)
+started_file="$LAPOR_HUBS_DIR/base-offset"
+if [ -z "${LAPOR_HUBS_OFFSET:-}" ]; then
+  if [ -s "$started_file" ]; then LAPOR_HUBS_OFFSET=$(cat "$started_file")
+  else LAPOR_HUBS_OFFSET=$("$LAPOR_PYTHON" -c 'import sys, yaml
+print(yaml.safe_load(open(sys.argv[1])).get("base_offset", 200))' "$hubs_file"); fi
+fi
 
-# hub_list: "code offset" per hub of deploy/hubs/hubs.yml (offset = LAPOR_HUBS_OFFSET + its own)
+# hub_list: "code offset" per hub of the hubs file (offset = LAPOR_HUBS_OFFSET + its own)
 hub_list() {
   "$LAPOR_PYTHON" -c 'import sys, yaml
 for h in yaml.safe_load(open(sys.argv[1]))["hubs"]: print(h["code"], int(sys.argv[2]) + int(h["offset"]))' \
-    "$here/hubs.yml" "$LAPOR_HUBS_OFFSET"
+    "$hubs_file" "$LAPOR_HUBS_OFFSET"
 }
 
 # hub_env CODE OFFSET: the deploy/local settings of one hub, as `export` lines
@@ -28,7 +43,7 @@ hub_env() {
   local code=$1 offset=$2 lower
   lower=$(echo "$code" | tr 'A-Z' 'a-z')
   "$LAPOR_PYTHON" -m contract.localstack ports "$offset" | sed 's/^/export /'
-  echo "export LAPOR_RUN_DIR=$LAPOR_HUBS_DIR/$code LAPOR_HUB_CODE=$code LAPOR_RABBIT_NODE=laporhub${lower}${offset}@localhost"
+  echo "export LAPOR_RUN_DIR=$LAPOR_HUBS_DIR/$code LAPOR_HUB_CODE=$code LAPOR_RABBIT_NODE=laporhub${lower}${offset}@localhost LAPOR_PROMETHEUS_HUB_LINKS=1"
   echo "export LAPOR_HUB_KEY_FILE=$LAPOR_HUBS_DIR/$code/secrets/hub.key LAPOR_REGISTRY_FILE=$LAPOR_HUBS_DIR/$code/registry.yml"
 }
 
@@ -52,8 +67,10 @@ link_metrics() {
 
 start() {
   local pids=() codes=() code offset i rc=0
+  mkdir -p "$LAPOR_HUBS_DIR"
   # keys, link secrets, directory and registries first: every intake starts with its key file
-  "$LAPOR_PYTHON" "$here/prepare.py" "$LAPOR_HUBS_DIR" "$LAPOR_HUBS_OFFSET" >/dev/null
+  "$LAPOR_PYTHON" "$here/prepare.py" "$LAPOR_HUBS_DIR" "$LAPOR_HUBS_OFFSET" "$hubs_file" >/dev/null
+  echo "$LAPOR_HUBS_OFFSET" > "$started_file"
   while read -r code offset; do
     ( eval "$(hub_env "$code" "$offset")"; "$local_dir/stack.sh" start ) > "$LAPOR_HUBS_DIR/$code.start.log" 2>&1 &
     pids+=($!); codes+=("$code")
@@ -68,7 +85,7 @@ start() {
   for code in "${codes[@]}"; do link "$code"; done
   while read -r code offset; do link_metrics "$code" "$offset"; done < <(hub_list)
   echo
-  echo "Three linked LAPOR-Hub hubs are running (stop with: make stop):"
+  echo "${#codes[@]} linked LAPOR-Hub hubs are running ($(basename "$hubs_file"); stop with: make stop):"
   while read -r code offset; do
     ( eval "$(hub_env "$code" "$offset")"
       echo "  hub $code: http://127.0.0.1:$LAPOR_HTTP_PORT  (OpenAPI /openapi.json; RabbitMQ management" \
@@ -86,6 +103,7 @@ stop() {
     pids+=($!)
   done < <(hub_list)
   for pid in "${pids[@]}"; do wait "$pid" || true; done
+  rm -f "$started_file"
 }
 
 status() {
@@ -101,11 +119,19 @@ status() {
   exit $rc
 }
 
-case "${1:-}" in
+# memory: each hub's resident memory (RSS and PSS summed over its processes, from /proc)
+memory() {
+  local args=() code offset
+  while read -r code offset; do args+=("$code=$LAPOR_HUBS_DIR/$code"); done < <(hub_list)
+  "$LAPOR_PYTHON" "$here/memory.py" ${LAPOR_HUBS_MEMORY_PARTS:+--parts} "${args[@]}"
+}
+
+case "$cmd" in
   start) start ;;
   stop) stop ;;
   status) status ;;
   link) while read -r code offset; do link "$code"; done < <(hub_list) ;;
-  env) while read -r code offset; do [ "$code" = "${2:-}" ] && hub_env "$code" "$offset"; done < <(hub_list); true ;;
-  *) echo "usage: $0 start|stop|status|link|env CODE" >&2; exit 2 ;;
+  memory) memory ;;
+  env) while read -r code offset; do [ "$code" = "$want" ] && hub_env "$code" "$offset"; done < <(hub_list); true ;;
+  *) echo "usage: $0 start|stop|status|link|memory [FILE] | env CODE [FILE]" >&2; exit 2 ;;
 esac

@@ -1,11 +1,15 @@
-"""Prepare the demo hubs of deploy/hubs/hubs.yml on one machine: keys, link secrets, registries.
+"""Prepare the demo hubs of a hubs file on one machine: keys, link secrets, registries.
 
-    python deploy/hubs/prepare.py ROOT BASE_OFFSET    # ROOT: the hubs' run folder (.run/hubs)
+    python deploy/hubs/prepare.py ROOT BASE_OFFSET [FILE]   # ROOT: the hubs' run folder (.run/hubs)
+
+FILE lists the hubs as a tree (default deploy/hubs/hubs.yml, the three hubs of make run-hubs;
+deploy/hubs/network.yml has the five of make run-network): per hub its code, name, tier, parent,
+region_code, port `offset` (added to BASE_OFFSET) and the `regions:`/`agencies:` it owns.
 
 For each hub (run folder ROOT/<code>): its intake key pair (private key in secrets/hub.key, mode
 0600), its link secrets (secrets/links.yml, mode 0600: its broker, the users its neighbours log in
 as, its logins on its neighbours' brokers; generated once and kept), and its registry file
-(registry.yml: the demo region with the directory and the owners of deploy/hubs/hubs.yml). Writes
+(registry.yml: the demo region with the directory and the owners of FILE). Writes
 ROOT/directory.yml (the directory with public URLs and keys, no secret) and prints one line per
 hub: `code offset run_dir`.
 """
@@ -73,7 +77,7 @@ def link_secrets(plan: list[dict], root: Path, base: int) -> dict[str, dict]:
 
 
 def registry_for(directory: list[dict], owners: dict[str, dict[str, str]]) -> dict:
-    """The demo region with this directory, each region and agency owned as hubs.yml says."""
+    """The demo region with this directory, each region and agency owned as the hubs file says."""
     registry = yaml.safe_load(DEMO_REGION.read_text())
     registry["hubs"] = directory
     for kind in ("regions", "agencies"):
@@ -85,8 +89,8 @@ def registry_for(directory: list[dict], owners: dict[str, dict[str, str]]) -> di
     return registry
 
 
-def main(root: Path, base: int) -> None:
-    hubs = yaml.safe_load((HERE / "hubs.yml").read_text())["hubs"]
+def main(root: Path, base: int, hubs_file: Path = HERE / "hubs.yml") -> None:
+    hubs = yaml.safe_load(hubs_file.read_text())["hubs"]
     plan = []
     for hub in hubs:
         offset = base + int(hub["offset"])
@@ -100,9 +104,14 @@ def main(root: Path, base: int) -> None:
         directory.append(entry)
     problems = hubnet.validate_directory(directory)
     if problems:
-        raise SystemExit(f"deploy/hubs/hubs.yml: {'; '.join(problems)}")
+        raise SystemExit(f"{hubs_file}: {'; '.join(problems)}")
     (root / "directory.yml").write_text(yaml.safe_dump({"hubs": directory}, sort_keys=False))
     owners = {kind: {code: h["code"] for h in plan for code in h.get(kind, [])} for kind in ("regions", "agencies")}
+    demo = yaml.safe_load(DEMO_REGION.read_text())
+    unknown = [f"{kind} {code}" for kind, owned in owners.items() for code in owned
+               if code not in {item["code"] for item in demo.get(kind, [])}]
+    if unknown:
+        raise SystemExit(f"{hubs_file}: not in {DEMO_REGION.name}: {', '.join(unknown)}")
     for code, links in link_secrets(plan, root, base).items():
         _write_private(root / code / "secrets" / "links.yml", yaml.safe_dump(links, sort_keys=False))
         (root / code / "registry.yml").write_text(yaml.safe_dump(registry_for(directory, owners), sort_keys=False,
@@ -112,4 +121,5 @@ def main(root: Path, base: int) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]).resolve(), int(sys.argv[2]))
+    main(Path(sys.argv[1]).resolve(), int(sys.argv[2]),
+         Path(sys.argv[3]).resolve() if len(sys.argv) > 3 else HERE / "hubs.yml")

@@ -48,7 +48,8 @@ def standard_responses(document: dict) -> dict:
     """Every answer the shared mechanisms can give, on every operation that can get it (issue 13: a
     fuzzer finds no undocumented status): 400 for any input (contract.http, the front door's own 400),
     401/403 where an official's token is required (contract.auth), 404 where the path names something
-    (and for an unknown Open311 format), 413 for a body over the front door's limit, 503 with
+    (and for an unknown Open311 format), 413 for a body over the front door's limit, 415 for a JSON
+    body sent as another type (contract.http.read_json), 503 with
     Retry-After everywhere (the store or a service unreachable: contract.store, the front door).
     Under /open311/ in the standard's error list, elsewhere in the contract's error format."""
     errors = {"$ref": "#/components/schemas/Errors"}
@@ -74,6 +75,8 @@ def standard_responses(document: dict) -> dict:
                 add("404", "Not found")
             if "requestBody" in operation:
                 add("413", "The request is too large (the front door's limit: 25 MB)")
+                if "application/json" in operation["requestBody"].get("content", {}):
+                    add("415", "The body was not sent as JSON (Content-Type: application/json)")
             add("503", "The store or the service is unreachable; resend (with the same Idempotency-Key) after "
                        "Retry-After seconds", headers={"Retry-After": {"schema": {"type": "integer"}}})
     return document

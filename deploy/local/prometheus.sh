@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Prometheus (Debian's `prometheus` package) as a plain process on 127.0.0.1:$LAPOR_PROMETHEUS_PORT,
 # scraping the five services and RabbitMQ's per-queue metrics with deploy/prometheus/prometheus.yml
-# (ports rewritten to this stack's) and evaluating deploy/prometheus/alerts.yml. Data and logs in
-# $LAPOR_RUN_DIR/prometheus. Usage: deploy/local/prometheus.sh start|stop|status
+# (ports rewritten to this stack's by prometheus_conf.py) and evaluating deploy/prometheus/alerts.yml;
+# a hub of deploy/hubs (LAPOR_PROMETHEUS_HUB_LINKS=1) also scrapes its link metrics (hub-links.yml).
+# Data and logs in $LAPOR_RUN_DIR/prometheus. Debian's build serves only the classic UI, under
+# /classic/ (alerts: /classic/alerts). Usage: deploy/local/prometheus.sh start|stop|status|conf
+# (conf: only write $LAPOR_RUN_DIR/prometheus/prometheus.yml)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/env.sh"
@@ -14,13 +17,14 @@ prometheus_bin=$(command -v prometheus || echo /usr/bin/prometheus)
 url="http://127.0.0.1:$LAPOR_PROMETHEUS_PORT"
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
-write_conf() {  # the shipped configuration and rule files, the default local ports replaced by this stack's
+write_conf() {  # the shipped rule files, and the configuration with this stack's ports (and hub links)
   mkdir -p "$dir/data"
-  cp "$src"/*.yml "$dir/"
-  local h=$LAPOR_HTTP_PORT args=() i
-  for i in 1 2 3 4 5 6 7 8 9; do args+=(-e "s/127\.0\.0\.1:878$i\"/127.0.0.1:$((h + i))\"/"); done
-  sed "${args[@]}" -e "s/127\.0\.0\.1:15702\"/127.0.0.1:$LAPOR_RABBIT_PROM_PORT\"/" \
-      "$src/prometheus.yml" > "$dir/prometheus.yml"
+  cp "$src"/*alerts.yml "$dir/"
+  local links=()
+  [ "$LAPOR_PROMETHEUS_HUB_LINKS" = 1 ] && links=(--hub-links)
+  "$LAPOR_PYTHON" "$here/prometheus_conf.py" --http-port "$LAPOR_HTTP_PORT" \
+    --rabbit-prom-port "$LAPOR_RABBIT_PROM_PORT" "${links[@]}" > "$dir/prometheus.yml.new"
+  mv "$dir/prometheus.yml.new" "$dir/prometheus.yml"
 }
 
 start() {
@@ -33,7 +37,7 @@ start() {
   echo $! > "$pidfile"
   for _ in $(seq 1 60); do
     if curl -fsS -m 1 "$url/-/ready" >/dev/null 2>&1; then
-      echo "prometheus: ready (pid $(cat "$pidfile"), $url, targets $url/targets)"; return 0; fi
+      echo "prometheus: ready (pid $(cat "$pidfile"), $url, alerts $url/classic/alerts)"; return 0; fi
     running || break
     sleep 0.5
   done
@@ -42,7 +46,8 @@ start() {
 
 case "${1:-}" in
   start) start ;;
+  conf) write_conf; echo "$dir/prometheus.yml" ;;
   stop) stop_pidfile "$pidfile"; echo "prometheus: stopped" ;;
   status) if running; then echo "prometheus: running (pid $(cat "$pidfile"), $url)"; else echo "prometheus: stopped"; exit 3; fi ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|conf" >&2; exit 2 ;;
 esac

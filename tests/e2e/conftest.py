@@ -7,6 +7,13 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from tests.conftest import LOCAL, run_script
 
 
+def pytest_collection_modifyitems(items):
+    """tests/e2e/test_monitoring.py first: it asserts what Prometheus shows on a freshly started
+    stack (no alert), which other tests' load and refusals could change."""
+    first = [item for item in items if item.path.name == "test_monitoring.py"]
+    items[:] = first + [item for item in items if item.path.name != "test_monitoring.py"]
+
+
 @pytest.fixture(scope="session")
 def stack(servers, mongo_client_session):
     env = servers["env"]

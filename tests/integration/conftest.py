@@ -45,6 +45,17 @@ def start_services(container_factory, service_config):
 
 
 @pytest.fixture
+def start_probe(container_factory, service_config):
+    """Start a probe service class (a test's own) with its own HTTP port; its base URL."""
+    def start(cls, **settings):
+        port = free_port()
+        container = container_factory(cls, {**service_config, **settings, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
+        container.start()
+        return f"http://127.0.0.1:{port}"
+    return start
+
+
+@pytest.fixture
 def rpc(service_config):
     with ClusterRpcProxy(service_config, timeout=10) as proxy:
         yield proxy

@@ -1,6 +1,5 @@
 """Officials' tokens: issued by routing, checked by any service through contract.auth."""
 import requests
-from nameko.web.handlers import http
 
 from contract import http as api_http
 from contract.auth import Auth
@@ -11,8 +10,7 @@ class GuardedService:
     name = "guarded"
     auth = Auth()
 
-    @http("GET", "/whoami")
-    @api_http.api
+    @api_http.endpoint("GET", "/whoami")
     def whoami(self, request):
         principal = self.auth.principal(request, roles=("liaison", "agency_admin"))
         return api_http.json_response(200, principal)
@@ -50,3 +48,21 @@ def test_recipient_references_resolve_to_officials(start_services, rpc, demo_reg
     assert [o["official_id"] for o in rpc.routing.recipients("supervisor:PEMKAB-BULELENG")] == ["spv-buleleng"]
     assert [o["official_id"] for o in rpc.routing.recipients("hub:ID")] == ["nas-admin-1"]
     assert rpc.routing.recipients("nonsense") == [] and rpc.routing.recipients("unit:NOPE") == []
+
+
+def test_a_revoked_token_stops_working_everywhere_within_a_second(start_services, rpc, service_config,
+                                                                   demo_registry):
+    """Issue 20: a revoked token worked for up to 30 s in two services (their auth caches)."""
+    import time
+    urls = start_services(RoutingService, GuardedService)  # the default cache settings
+    rpc.routing.import_registry(demo_registry)
+    liaison = rpc.routing.issue_token("lo-bll-pupr")["token"]
+    headers = {"Authorization": f"Bearer {liaison}"}
+    assert requests.get(f"{urls['guarded']}/whoami", headers=headers, timeout=5).status_code == 200  # cached
+    assert requests.get(f"{urls['routing']}/admin/inbox", headers=headers, timeout=5).status_code == 200
+    assert rpc.routing.revoke_tokens("lo-bll-pupr") == {"revoked": 1}
+    revoked = time.monotonic()
+    time.sleep(1.05)
+    assert requests.get(f"{urls['guarded']}/whoami", headers=headers, timeout=5).status_code == 401
+    assert requests.get(f"{urls['routing']}/admin/inbox", headers=headers, timeout=5).status_code == 401
+    assert time.monotonic() - revoked < 5

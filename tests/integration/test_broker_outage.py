@@ -8,7 +8,8 @@ import requests
 
 from contract.store import acquire_client, release_client
 from intake.service import IntakeService
-from routing.dependencies import Registry
+from routing import handlers
+from routing.dependencies import store_at
 from routing.service import RoutingService
 from tests.conftest import run_script, server_env, server_uris
 from tests.factories import make_report
@@ -28,8 +29,8 @@ def test_report_accepted_during_outage_is_routed_after(outage_broker, start_serv
     config = {**service_config, "AMQP_URI": server_uris(outage_broker)["amqp"]}
     client = acquire_client(config["MONGODB_URI"])
     try:
-        registry = Registry(client, client[config["MONGODB_DATABASE_PREFIX"] + "routing"])
-        registry.import_registry(demo_registry, "ID")
+        store = store_at(client, client[config["MONGODB_DATABASE_PREFIX"] + "routing"], {"HUB_CODE": "ID"})
+        store.units().run(handlers.import_registry, demo_registry, {})
         urls = start_services(IntakeService, RoutingService, config=config)
 
         run_script("rabbitmq.sh", "stop", outage_broker)

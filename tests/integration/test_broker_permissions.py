@@ -123,3 +123,21 @@ def test_the_services_carry_a_report_each_as_its_own_user(servers, start_service
     assert rpc.followup.case_for_report(tracking_id)["unit_code"] == "BLL-PUPR"
     counts = wait_for(lambda: (c := rpc.assessment.counts())["agencies"] and c)
     assert counts["agencies"]["PEMKAB-BULELENG"]["dispositioned"] == 1
+
+
+@pytest.mark.parametrize("service", brokeracl.SERVICES)
+def test_a_service_may_call_only_the_rpc_methods_listed_for_it(servers, service):
+    """RPC by method, not by service (issue 20): with the assessment service's credentials,
+    ``routing.issue_token`` once gave a token that opened an official's inbox."""
+    from contract import rpc as rpc_surface
+    refused, allowed = [], []
+    with connect(servers, service) as conn:
+        for method, callers in sorted(rpc_surface.METHODS.items()):
+            try:
+                publish(conn, "nameko-rpc", method, {"args": [], "kwargs": {}})
+                allowed.append(method)
+            except amqp.exceptions.AccessRefused:
+                refused.append(method)
+    assert allowed == rpc_surface.callable_by(service)
+    assert set(refused) == set(rpc_surface.METHODS) - set(allowed)
+    assert "routing.issue_token" in refused and "intake.issue_open311_key" in refused

@@ -9,7 +9,7 @@ import requests
 from pymongo.collection import Collection
 
 from contract.signing import signed_headers
-from intake.dependencies import Reports
+from intake.cli import CliStore
 from tests.factories import make_report
 from tests.integration.test_intake_submission import SMS_GATEWAY, SMS_GATEWAY_SECRET, SOCIAL_GATEWAY, intake
 
@@ -87,12 +87,15 @@ def test_idempotency_keys_are_per_gateway_and_per_message(start_services, servic
 def test_limit_is_a_sliding_window_not_a_fixed_one(start_services, service_config, mongo_client):
     intake(start_services, service_config)
     db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
-    reports = Reports(mongo_client, db)
+    units = CliStore(mongo_client, db).units()
+
+    def rate_limited(key, limit, window):
+        return units.run(lambda uow: uow.limits.count(key, limit, window))
     window = next(w for w in range(600, 700) if time.time() % w < w - 30)  # not at a window's very end
     previous = int(time.time() // window) - 1
     db.rate_limits.insert_one({"_id": f"burst:{previous}", "count": 1000})  # a burst just before the boundary
-    assert reports.rate_limited("burst", 10, window) is not None  # right after it: still over the limit
-    assert reports.rate_limited("calm", 10, window) is None
+    assert rate_limited("burst", 10, window) is not None  # right after it: still over the limit
+    assert rate_limited("calm", 10, window) is None
 
 
 def test_forwarded_for_is_believed_from_trusted_proxies_only(start_services, service_config):
@@ -136,13 +139,16 @@ def test_a_past_window_is_read_once_per_key(start_services, service_config, mong
     cost one write (the count) and no read of the past window; another key reads its own once."""
     intake(start_services, service_config)
     db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
-    reports = Reports(mongo_client, db)
+    units = CliStore(mongo_client, db).units()
+
+    def rate_limited(key, limit, window):
+        return units.run(lambda uow: uow.limits.count(key, limit, window))
     window = next(w for w in range(600, 700) if time.time() % w < w - 30)  # not at a window's very end
     db.rate_limits.insert_one({"_id": f"steady:{int(time.time() // window) - 1}", "count": 6})
     reads: list[dict] = []
     real = Collection.find_one
     monkeypatch.setattr(Collection, "find_one", lambda self, *a, **kw: (reads.append(a[0]), real(self, *a, **kw))[1])
-    assert [reports.rate_limited("steady", 10, window) for _ in range(3)] == [None, None, None]
-    assert reports.rate_limited("steady", 3, window) is not None  # the 6 weighed in (and 4 here): over 3
-    reports.rate_limited("other", 10, window)
+    assert [rate_limited("steady", 10, window) for _ in range(3)] == [None, None, None]
+    assert rate_limited("steady", 3, window) is not None  # the 6 weighed in (and 4 here): over 3
+    rate_limited("other", 10, window)
     assert [r["_id"].split(":")[0] for r in reads] == ["steady", "other"]

@@ -11,8 +11,8 @@ from nameko.standalone.events import event_dispatcher
 from pymongo import UpdateOne
 
 from contract import deadletters, events, ids, metrics
-from contract.batch import apply_batch, event_batches
-from contract.store import Store
+from contract.batch import event_batches, handle_batch
+from contract.uow import Repository, UnitOfWorkProvider
 from tests.integration.conftest import wait_for
 from tests.unit.intake.event_factories import event_payload
 
@@ -20,25 +20,30 @@ HOOKS: dict = {}
 TRACKING_ID = ids.new_tracking_id("ID")  # a valid ID: event schemas refuse made-up ones
 
 
-def count(service, event_type, event):
+class Applied(Repository):
+    def count(self, event_id: str) -> None:
+        """At once, inside the unit's transaction (a crash before the commit must leave no trace)."""
+        self.db.applied.update_one({"_id": event_id}, {"$inc": {"n": 1}}, upsert=True, session=self.session)
+
+
+def count(uow, event_type, event):
     """The probe's handler: counts each application of an event (so a double application shows)."""
     hook = HOOKS.get(event["event_id"])
     if hook == "poison":
         raise ValueError("this event always fails")
-    service.store.transaction(lambda session: service.store.db.applied.update_one(
-        {"_id": event["event_id"]}, {"$inc": {"n": 1}}, upsert=True, session=session))
+    uow.applied.count(event["event_id"])
     if hook == "crash_before_commit":
         HOOKS["reached"].send(True)
         eventlet.sleep(60)  # the container is killed here, the transaction still open
     if hook == "crash_after_commit":
-        service.store.after_commit(lambda: (HOOKS["reached"].send(True), eventlet.sleep(60)))
+        uow.after_commit(lambda: (HOOKS["reached"].send(True), eventlet.sleep(60)))
 
 
 TABLE = {events.CASE_RATED: count}
 
 
-class ProbeStore(Store):
-    pass
+class ProbeStore(UnitOfWorkProvider):
+    repositories = {"applied": Applied}
 
 
 class Probe:
@@ -47,19 +52,15 @@ class Probe:
 
     @event_batches(TABLE)
     def consume_events(self, batch):
-        return apply_batch(self, batch, TABLE)
+        return handle_batch(self.store, batch, TABLE)
 
 
-def tally(service, event_type, event):
+def tally(uow, event_type, event):
     """A handler through the batch's state: the report's tally read ahead, saved once at the end."""
-    repo, tracking_id = service.store, event["tracking_id"]
-
-    def work(session):
-        doc = repo.read_for_batch("tallies", "tracking_id", tracking_id, None, session)
-        repo.save_later("tallies", {"_id": tracking_id, "n": (doc or {}).get("n", 0) + 1}, session,
-                        expect={"n": doc["n"]} if doc else None)
-        repo.insert_later("seen", {"_id": event["event_id"], "tracking_id": tracking_id}, session)
-    repo.once(event["event_id"], work)
+    tracking_id = event["tracking_id"]
+    doc = uow.read("tallies", tracking_id, key="tracking_id")
+    uow.save("tallies", {"_id": tracking_id, "n": (doc or {}).get("n", 0) + 1}, expect={"n": doc["n"]} if doc else None)
+    uow.insert("seen", {"_id": event["event_id"], "tracking_id": tracking_id})
 
 
 TALLY_TABLE = {events.CASE_RATED: tally}
@@ -71,22 +72,18 @@ class TallyProbe:
 
     @event_batches(TALLY_TABLE)
     def consume_events(self, batch):
-        return apply_batch(self, batch, TALLY_TABLE)
+        return handle_batch(self.store, batch, TALLY_TABLE)
 
 
-def bump(service, event_type, event):
+def bump(uow, event_type, event):
     """A handler with a conditional write behind: the counter's new value, if it still holds what was read."""
-    repo, tracking_id = service.store, event["tracking_id"]
-
-    def work(session):
-        doc = dict(repo.read_for_batch("counters", "tracking_id", tracking_id, None, session))
-        if HOOKS.pop("meddle", None):  # another writer changes the counter after this batch read it
-            repo.db.counters.update_one({"_id": tracking_id}, {"$set": {"n": 100}})
-        if HOOKS.pop("stale", None):  # what a read before another writer's commit would have seen
-            doc["n"] -= 1
-        repo.update_checked_later("counters", [UpdateOne({"_id": tracking_id, "n": doc["n"]},
-                                                         {"$set": {"n": doc["n"] + 1}})], session)
-    repo.once(event["event_id"], work)
+    tracking_id = event["tracking_id"]
+    doc = dict(uow.read("counters", tracking_id, key="tracking_id"))
+    if HOOKS.pop("meddle", None):  # another writer changes the counter after this batch read it
+        uow.db.counters.update_one({"_id": tracking_id}, {"$set": {"n": 100}})
+    if HOOKS.pop("stale", None):  # what a read before another writer's commit would have seen
+        doc["n"] -= 1
+    uow.update_checked("counters", [UpdateOne({"_id": tracking_id, "n": doc["n"]}, {"$set": {"n": doc["n"] + 1}})])
 
 
 BUMP_TABLE = {events.CASE_RATED: bump}
@@ -98,7 +95,7 @@ class BumpProbe:
 
     @event_batches(BUMP_TABLE)
     def consume_events(self, batch):
-        return apply_batch(self, batch, BUMP_TABLE)
+        return handle_batch(self.store, batch, BUMP_TABLE)
 
 
 def start_probe(container_factory, service_config, **settings):

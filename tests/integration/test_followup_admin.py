@@ -5,8 +5,7 @@ from nameko.standalone.events import event_dispatcher
 from contract import events
 from routing.service import RoutingService
 from tests.integration import test_followup_support as support
-from tests.integration.conftest import wait_for
-from tests.integration.test_followup_support import dispositioned, utc
+from tests.integration.test_followup_support import dispositioned, handled, utc
 
 start_followup = support.start_followup  # the fixture
 
@@ -15,10 +14,11 @@ def bearer(rpc, official_id):
     return {"Authorization": f"Bearer {rpc.routing.issue_token(official_id)['token']}"}
 
 
-def open_case(rpc, dispatch, **overrides):
+def open_case(container, rpc, dispatch, **overrides):
     opening = dispositioned(**overrides)
-    dispatch("routing", events.REPORT_DISPOSITIONED, opening)
-    return wait_for(lambda: rpc.followup.case_for_report(opening["tracking_id"]))
+    with handled(container, opening):
+        dispatch("routing", events.REPORT_DISPOSITIONED, opening)
+    return rpc.followup.case_for_report(opening["tracking_id"])
 
 
 def test_policies_and_days_off_are_data_that_set_new_deadlines(
@@ -50,11 +50,11 @@ def test_policies_and_days_off_are_data_that_set_new_deadlines(
     bad_day = requests.post(f"{base}/cases/admin/days-off", json={**day_off, "date": "17/11"}, headers=admin, timeout=5)
     assert [e["field"] for e in bad_day.json()["errors"]] == ["date"]
 
-    health = open_case(rpc, dispatch, category_code="kesehatan", unit_code="BLL-DINKES")
+    health = open_case(start_followup.containers[0], rpc, dispatch, category_code="kesehatan", unit_code="BLL-DINKES")
     assert (health["sla_policy_id"], health["sla_working_days"]) == ("bll-health", 2)
     # Mon 16 Nov + 2 working days, skipping 17 Nov (cuti bersama) and 18 Nov (Bali's regional day)
     assert health["due_at"] == "2026-11-20T23:59:59+08:00"
-    elsewhere = open_case(rpc, dispatch, region_code="6202", agency_code="PEMKAB-KOTIM", unit_code="KTM-PUPR",
+    elsewhere = open_case(start_followup.containers[0], rpc, dispatch, region_code="6202", agency_code="PEMKAB-KOTIM", unit_code="KTM-PUPR",
                           region_timezone="Asia/Jakarta")
     assert elsewhere["due_at"] == "2026-11-24T23:59:59+07:00"  # 5 days; only the national day off applies
 
@@ -66,11 +66,11 @@ def test_summary_and_inbox_show_the_indicator_in_scope(
     base = start_followup()[0]
     clock = start_followup.clock
     dispatch = event_dispatcher(service_config)
-    early = open_case(rpc, dispatch)                                      # due Mon 23 Nov
+    early = open_case(start_followup.containers[0], rpc, dispatch)                                      # due Mon 23 Nov
     clock.now = utc(2026, 11, 18, 3)
-    open_case(rpc, dispatch)                                              # due Wed 25 Nov
-    open_case(rpc, dispatch, unit_code="BLL-DINKES", category_code="kesehatan")
-    open_case(rpc, dispatch, region_code="6202", agency_code="PEMKAB-KOTIM", unit_code="KTM-PUPR",
+    open_case(start_followup.containers[0], rpc, dispatch)                                              # due Wed 25 Nov
+    open_case(start_followup.containers[0], rpc, dispatch, unit_code="BLL-DINKES", category_code="kesehatan")
+    open_case(start_followup.containers[0], rpc, dispatch, region_code="6202", agency_code="PEMKAB-KOTIM", unit_code="KTM-PUPR",
               region_timezone="Asia/Jakarta")
 
     clock.now = utc(2026, 11, 24, 16, 0, 1)  # Wed 25 Nov 00:00:01 WITA, still Tue 23:00:01 WIB

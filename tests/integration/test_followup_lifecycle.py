@@ -10,7 +10,7 @@ from routing.service import RoutingService
 from tests.factories import make_report
 from tests.integration import test_followup_support as support
 from tests.integration.conftest import wait_for
-from tests.integration.test_followup_support import dispositioned, emitted, followup_db, received, utc
+from tests.integration.test_followup_support import dispositioned, emitted, followup_db, handled, received, utc
 
 start_followup = support.start_followup  # the fixture
 
@@ -113,13 +113,14 @@ def test_public_comments_are_moderated_and_kept(start_services, start_followup, 
     base = start_followup()[0]
     dispatch = event_dispatcher(service_config)
     public, secret_report = dispositioned(), dispositioned()
-    for opening, confidential in ((public, False), (secret_report, True)):
-        dispatch("intake", events.REPORT_RECEIVED, received(opening["tracking_id"], confidential))
-        dispatch("routing", events.REPORT_DISPOSITIONED, opening)
-    for opening in (public, secret_report):
-        wait_for(lambda o=opening: (c := rpc.followup.case_for_report(o["tracking_id"])) and c)
+    sent = [(received(opening["tracking_id"], confidential), opening)
+            for opening, confidential in ((public, False), (secret_report, True))]
+    with handled(start_followup.containers[0], *[event for pair in sent for event in pair]):
+        for facts, opening in sent:
+            dispatch("intake", events.REPORT_RECEIVED, facts)
+            dispatch("routing", events.REPORT_DISPOSITIONED, opening)
     tid = public["tracking_id"]
-    wait_for(lambda: requests.get(f"{base}/cases/{tid}/comments", timeout=5).status_code == 200)
+    assert requests.get(f"{base}/cases/{tid}/comments", timeout=5).status_code == 200
     posted = requests.post(f"{base}/cases/{tid}/comments", json={"name": "Warga", "body": "Lubangnya makin besar"},
                            timeout=5)
     assert posted.status_code == 201
@@ -153,11 +154,11 @@ def test_manual_entry_already_resolved_opens_answered(start_followup, rpc, servi
                          is_anonymous=False, is_confidential=False, reporter_ref="rpt_test",
                          received_at=utc(2026, 11, 13, 2), entered_by="lo-bll-pupr",
                          resolution="Lampu sudah diganti petugas.", resolved_at=utc(2026, 11, 14, 2))["payload"]
-    dispatch("intake", events.REPORT_RECEIVED, entry)
     db = followup_db(mongo_client, service_config)
-    wait_for(lambda: db.report_facts.find_one({"_id": tracking_id}))
-    dispatch("routing", events.REPORT_DISPOSITIONED, opening)
-    case = wait_for(lambda: rpc.followup.case_for_report(tracking_id))
+    with handled(start_followup.containers[0], entry, opening):
+        dispatch("intake", events.REPORT_RECEIVED, entry)
+        dispatch("routing", events.REPORT_DISPOSITIONED, opening)
+    case = rpc.followup.case_for_report(tracking_id)
     assert (case["status"], case["indicator"]) == ("answered", "closed_on_time")
     assert case["sla_policy_id"] == "default"  # no policy file in this config: defaults
     assert emitted(db, tracking_id) == ["case_opened", "case_answered"]

@@ -1,19 +1,23 @@
 """Shared helpers for follow-up's integration tests (no tests here): a driven clock, contract events."""
 from __future__ import annotations
 
+from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
-from nameko.testing.services import replace_dependencies
+from nameko.testing.services import entrypoint_waiter
+from nameko.testing.utils import get_extension
 
 from contract import events
 from contract.ids import new_tracking_id
+from followup.dependencies import CaseStore
 from followup.service import FollowupService
 from tests.conftest import free_port
 
 
 class DrivenClock:
-    """The follow-up service's clock, set by the test (no sleeping for deadlines)."""
+    """The follow-up store's clock (``uow.now()``), set by the test (no sleeping for deadlines)."""
 
     def __init__(self, now: datetime):
         self.now = now
@@ -28,8 +32,10 @@ def utc(*args) -> datetime:
 
 @pytest.fixture
 def start_followup(container_factory, service_config):
-    """Start FollowupService containers sharing one driven clock; returns (urls, clock, db)."""
+    """Start FollowupService containers sharing one driven clock; returns their urls (``start.clock``:
+    the clock, ``start.containers``: the containers started)."""
     clock = DrivenClock(utc(2026, 11, 16, 3))  # Monday 10:00 WIB
+    containers = []
 
     def start(count=1, config=None):
         urls = []
@@ -39,12 +45,30 @@ def start_followup(container_factory, service_config):
             cfg["WEB_SERVER_ADDRESS"] = f"127.0.0.1:{port}"
             cfg["AUTH_CACHE_SECONDS"] = 0
             container = container_factory(FollowupService, cfg)
-            replace_dependencies(container, clock=clock)
+            get_extension(container, CaseStore).now = clock
             container.start()
+            containers.append(container)
             urls.append(f"http://127.0.0.1:{port}")
         return urls
     start.clock = clock
+    start.containers = containers
     return start
+
+
+@contextmanager
+def handled(container, *payloads, timeout: float = 15):
+    """Wait until ``container``'s event consumer has handled (applied, or left out as a duplicate)
+    every event of ``payloads`` sent inside the block: the batches' own results say so, no polling."""
+    waiting = Counter(p["event_id"] for p in payloads)
+
+    def done(worker_ctx, result, exc_info):
+        if exc_info is None:
+            for (_, body, *_), (outcome, _) in zip(worker_ctx.args[0], result):
+                if outcome in ("applied", "duplicate"):
+                    waiting[body.get("event_id")] -= 1
+        return all(n <= 0 for n in waiting.values())
+    with entrypoint_waiter(container, "consume_events", callback=done, timeout=timeout):
+        yield
 
 
 def followup_db(mongo_client, service_config):
@@ -76,5 +100,7 @@ def official_action(event_type: str, tracking_id: str, **overrides) -> dict:
 
 
 def emitted(db, tracking_id: str) -> list[str]:
-    """Event types follow-up staged for a report, in order."""
-    return [e["event_type"] for e in db.outbox.find({"payload.tracking_id": tracking_id}).sort("created_at", 1)]
+    """Event types follow-up staged for a report, in order (staged at the driven clock: units at the same
+    time are ordered by when their events were built)."""
+    return [e["event_type"] for e in db.outbox.find({"payload.tracking_id": tracking_id}).sort(
+        [("created_at", 1), ("payload.occurred_at", 1)])]

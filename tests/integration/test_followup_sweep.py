@@ -8,7 +8,8 @@ from contract import events
 from routing.service import RoutingService
 from tests.integration.conftest import wait_for
 from tests.integration import test_followup_support as support
-from tests.integration.test_followup_support import dispositioned, emitted, followup_db, official_action, utc
+from tests.integration.test_followup_support import (dispositioned, emitted, followup_db, handled, official_action,
+                                                      utc)
 
 start_followup = support.start_followup  # the fixture
 
@@ -55,38 +56,45 @@ def test_sweep_alerts_once_across_workers_and_restarts_and_escalates_in_order(
 
 def test_workflow_events_move_the_clock_once(start_followup, rpc, service_config, mongo_client):
     start_followup()
-    clock = start_followup.clock
+    clock, container = start_followup.clock, start_followup.containers[0]
     db = followup_db(mongo_client, service_config)
     dispatch = event_dispatcher(service_config)
     opening = dispositioned(queue="agency", unit_code=None, rule_id="bll-any", automatic=False)
     tracking_id = opening["tracking_id"]
-    dispatch("routing", events.REPORT_DISPOSITIONED, opening)
-    case = wait_for(lambda: rpc.followup.case_for_report(tracking_id))
+    with handled(container, opening):
+        dispatch("routing", events.REPORT_DISPOSITIONED, opening)
+    case = rpc.followup.case_for_report(tracking_id)
     assert (case["stage"], case["sla_working_days"]) == ("verification", 3)
     overall = case["overall_due_at"]
 
     clock.now = utc(2026, 11, 17, 3)
     verified = official_action(events.REPORT_VERIFIED, tracking_id, queue="unit", unit_code="BLL-PUPR")
-    dispatch("routing", events.REPORT_VERIFIED, verified)
-    dispatch("routing", events.REPORT_VERIFIED, verified)  # redelivered: applied once
-    case = wait_for(lambda: (c := rpc.followup.case_for_report(tracking_id))["stage"] == "follow_up" and c)
-    assert case["due_at"] == "2026-11-24T23:59:59+08:00"
+    with handled(container, verified, verified):
+        dispatch("routing", events.REPORT_VERIFIED, verified)
+        dispatch("routing", events.REPORT_VERIFIED, verified)  # redelivered: applied once
+    case = rpc.followup.case_for_report(tracking_id)
+    assert case["stage"] == "follow_up" and case["due_at"] == "2026-11-24T23:59:59+08:00"
 
     clock.now = utc(2026, 11, 18, 3)
-    dispatch("routing", events.REPORT_RETURNED, official_action(
-        events.REPORT_RETURNED, tracking_id, actor="lo-bll-pupr", actor_role="liaison", from_unit_code="BLL-PUPR"))
-    case = wait_for(lambda: (c := rpc.followup.case_for_report(tracking_id))["unit_code"] is None and c)
-    assert case["stage"] == "verification" and case["overall_due_at"] == overall  # the reporter's clock stays
+    returned = official_action(events.REPORT_RETURNED, tracking_id, actor="lo-bll-pupr", actor_role="liaison",
+                               from_unit_code="BLL-PUPR")
+    with handled(container, returned):
+        dispatch("routing", events.REPORT_RETURNED, returned)
+    case = rpc.followup.case_for_report(tracking_id)
+    assert case["unit_code"] is None and case["stage"] == "verification"
+    assert case["overall_due_at"] == overall  # the reporter's clock stays
 
-    dispatch("routing", events.REPORT_POSTPONED, official_action(
-        events.REPORT_POSTPONED, tracking_id, until=utc(2026, 11, 30, 1), reason="menunggu data"))
-    case = wait_for(lambda: (c := rpc.followup.case_for_report(tracking_id))["postponed_until"] and c)
-    assert case["due_at"] == "2026-12-03T23:59:59+08:00"  # 3 working days after Mon 30 Nov
+    postponed = official_action(events.REPORT_POSTPONED, tracking_id, until=utc(2026, 11, 30, 1), reason="menunggu data")
+    with handled(container, postponed):
+        dispatch("routing", events.REPORT_POSTPONED, postponed)
+    case = rpc.followup.case_for_report(tracking_id)
+    assert case["postponed_until"] and case["due_at"] == "2026-12-03T23:59:59+08:00"  # 3 working days after Mon 30 Nov
 
-    dispatch("routing", events.REPORT_ARCHIVED, official_action(events.REPORT_ARCHIVED, tracking_id, queue="archive"))
-    case = wait_for(lambda: (c := rpc.followup.case_for_report(tracking_id))["status"] == "archived" and c)
-    assert case["indicator"] == "closed_on_time"
-    wait_for(lambda: emitted(db, tracking_id).count("case_closed") == 1)
+    archived = official_action(events.REPORT_ARCHIVED, tracking_id, queue="archive")
+    with handled(container, archived):
+        dispatch("routing", events.REPORT_ARCHIVED, archived)
+    case = rpc.followup.case_for_report(tracking_id)
+    assert (case["status"], case["indicator"]) == ("archived", "closed_on_time")
     assert emitted(db, tracking_id) == ["case_opened", "case_opened", "case_opened", "case_closed"]
     tallies = rpc.followup.summary({"agency_code": "PEMKAB-BULELENG"})["counts"]
     assert tallies == rpc.followup.summary({"agency_code": "PEMKAB-BULELENG"}, True)["counts"]
@@ -102,12 +110,12 @@ def test_answered_case_closes_automatically_after_the_period(
     db = followup_db(mongo_client, service_config)
     opening = dispositioned()
     tracking_id = opening["tracking_id"]
-    event_dispatcher(service_config)("routing", events.REPORT_DISPOSITIONED, opening)
-    wait_for(lambda: rpc.followup.case_for_report(tracking_id))
-    event_dispatcher(service_config)("routing", events.REPORT_VERIFIED, official_action(
-        events.REPORT_VERIFIED, tracking_id, actor="lo-bll-pupr", actor_role="liaison", unit_code="BLL-PUPR",
-        queue="unit"))  # the liaison verified it: now it can be answered
-    wait_for(lambda: rpc.followup.case_for_report(tracking_id)["verified_at_unit"])
+    verified = official_action(events.REPORT_VERIFIED, tracking_id, actor="lo-bll-pupr", actor_role="liaison",
+                               unit_code="BLL-PUPR", queue="unit")  # the liaison verified it: now it can be answered
+    with handled(start_followup.containers[0], opening, verified):
+        event_dispatcher(service_config)("routing", events.REPORT_DISPOSITIONED, opening)
+        event_dispatcher(service_config)("routing", events.REPORT_VERIFIED, verified)
+    assert rpc.followup.case_for_report(tracking_id)["verified_at_unit"] is True
     token = {"Authorization": f"Bearer {rpc.routing.issue_token('lo-bll-pupr')['token']}"}
     clock.now = utc(2026, 11, 17, 3)  # Tuesday
     answer = requests.post(f"{base}/cases/{tracking_id}/answer", headers=token, timeout=5,

@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import requests
-from nameko.web.handlers import http
 
 from contract import http as api_http
 from contract.auth import Auth
@@ -18,14 +17,12 @@ class GuardedService:
     name = "guarded"
     auth = Auth()
 
-    @http("GET", "/whoami")
-    @api_http.api
+    @api_http.endpoint("GET", "/whoami")
     def whoami(self, request):
         principal = self.auth.principal(request, roles=("liaison", "agency_admin"))
         return api_http.json_response(200, {k: principal[k] for k in ("official_id", "via")})
 
-    @http("POST", "/whoami")
-    @api_http.api
+    @api_http.endpoint("POST", "/whoami")
     def change(self, request):
         return api_http.json_response(200, {"official_id": self.auth.principal(request)["official_id"]})
 

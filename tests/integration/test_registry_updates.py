@@ -7,7 +7,7 @@ import pytest
 import requests
 from nameko.exceptions import RemoteError
 
-from intake.dependencies import Reports
+from intake.cli import CliStore
 from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.factories import make_report
@@ -56,7 +56,8 @@ def test_an_import_in_routing_reaches_intake_without_a_restart(start_services, s
     # an update older than the copy (events of two imports crossing) changes nothing
     db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
     older = copy["updated_at"] - timedelta(seconds=1)
-    assert Reports(mongo_client, db).apply_registry_update([], [], "old", older) is False
+    assert CliStore(mongo_client, db).units().run(
+        lambda uow: uow.registry.apply_update([], [], "old", older)) is False
     assert "banjir" in codes(copy_of(mongo_client, service_config), "categories")
 
     # a restarted intake keeps routing's copy rather than its bootstrap file

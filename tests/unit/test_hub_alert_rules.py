@@ -33,10 +33,11 @@ def test_every_hub_alert_is_shown_firing_and_silent():
     assert names == firing == silent
 
 
-def test_prometheus_loads_the_hub_rules_and_scrapes_the_link_metrics(promtool):
-    config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+def test_a_hubs_prometheus_loads_the_hub_rules_and_scrapes_the_link_metrics(promtool):
+    """What a hub of deploy/hubs adds to the single stack's prometheus.yml (deploy/local/prometheus_conf.py)."""
+    config = yaml.safe_load((PROMETHEUS / "hub-links.yml").read_text())
     assert "hubs-alerts.yml" in config["rule_files"]
     assert "lapor-hub-links" in {job["job_name"] for job in config["scrape_configs"]}
-    done = subprocess.run([promtool, "check", "config", "prometheus.yml"], capture_output=True, text=True,
+    done = subprocess.run([promtool, "check", "config", "hub-links.yml"], capture_output=True, text=True,
                           timeout=120, cwd=PROMETHEUS)
     assert done.returncode == 0, done.stdout + done.stderr

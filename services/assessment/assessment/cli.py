@@ -50,13 +50,13 @@ class Progress:
         self.stream.write("\n")
 
 
-def rebuild_cells(repository, timezone: str, progress: bool = True) -> dict[str, dict[str, int]]:
-    """The cells as the facts say they should be (in memory)."""
-    total = repository.fact_count()
+def rebuild_cells(maintenance, timezone: str, progress: bool = True) -> dict[str, dict[str, int]]:
+    """The cells as the facts say they should be (in memory); ``maintenance``: a ``kpi_store.CellMaintenance``."""
+    total = maintenance.fact_count()
     bar = Progress(total) if progress else None
     cells: dict[str, dict[str, int]] = {}
     done = 0
-    for fact in repository.facts():
+    for fact in maintenance.facts():
         kpi.accumulate(cells, kpi.contributions(fact, timezone))
         done += 1
         if bar:
@@ -77,7 +77,8 @@ def differences(live: dict, rebuilt: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assessment.dependencies import AssessmentRepository
+    from assessment.dependencies import AssessmentUnits, parse_settings
+    from assessment.kpi_store import CellMaintenance, compact
     parser = argparse.ArgumentParser(prog="assessment.cli", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     rebuild = sub.add_parser("rebuild", help="rebuild KPI cells from the report facts")
@@ -93,21 +94,23 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(args.config)
     uri = args.mongodb_uri or config.get("MONGODB_URI") or DEFAULT_URI
     database = args.database or config.get("MONGODB_DATABASE") or "lapor_assessment"
-    timezone = config.get("REPORTING_TIMEZONE") or "Asia/Jakarta"
+    settings = parse_settings(config)
+    timezone = settings.timezone
     client = acquire_client(uri)
+    db = client[database]
     try:
         if args.command == "rebuild-surveys":
-            from assessment.survey_store import SurveyRepository
-            surveys = SurveyRepository(client, client[database])
+            from assessment.survey_store import rebuild_totals, response_count
             started = time.monotonic()
-            written = surveys.rebuild_totals()
-            print(f"rebuilt {written} survey totals from {surveys.response_count()} responses "
+            written = rebuild_totals(db)
+            print(f"rebuilt {written} survey totals from {response_count(db)} responses "
                   f"in {time.monotonic() - started:.1f} s")
             return 0
-        repository = AssessmentRepository(client, client[database])
+        repository = CellMaintenance(db)
         started = time.monotonic()
         if not args.check:
-            while repository.compact(1000):  # fold what is pending first: its legacy counters too
+            units = AssessmentUnits(client, db, settings).units()
+            while compact(units, 1000):  # fold what is pending first: its legacy counters too
                 pass
         folded_in = repository.journal_ids()  # moves already in the facts we are about to read
         rebuilt = rebuild_cells(repository, timezone)

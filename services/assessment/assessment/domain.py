@@ -1,6 +1,6 @@
 """Assessment's rules: which counters an event moves.
 
-Counters are kept incrementally from events, once per event (see ``Repository.once``).
+Counters are kept incrementally from events, once per event (the batch consumer marks each one).
 """
 from __future__ import annotations
 

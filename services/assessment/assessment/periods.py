@@ -57,3 +57,11 @@ def month_of(moment: datetime, timezone: str) -> str:
 def quarter_of(month: str) -> str:
     year, m = month.split("-")
     return f"{year}-Q{(int(m) - 1) // 3 + 1}"
+
+
+def year(text: str) -> int:
+    """A year in a path (``/targets/2024``), or ApiError."""
+    if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
+        raise ApiError([error("year", "invalid", "The year must be a four-digit year.",
+                              "Tahun harus berupa empat angka.")])
+    return int(text)

@@ -1,300 +1,257 @@
-"""Assessment entrypoints: KPIs kept from events, self-assessments, targets, reports, open data."""
+"""Assessment's entrypoints: KPIs kept from events, self-assessments, targets, reports, open data,
+the satisfaction survey and the statistics pages.  Each loads through a schema, runs a handler
+(``assessment.handlers``) through the store and dumps through a schema or renders a page."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from nameko.rpc import RpcProxy, rpc
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from assessment import (access, domain, indicators, kpi, official_pages, periods, public_pages, reports, schemas,
-                        selfassessment)
-from assessment.dependencies import JOURNAL_BACKLOG, AssessmentStore, Settings
-from assessment.survey_api import SurveyEndpoints
-from assessment.survey_store import SurveyStore
-from contract import events, http as api_http
+from assessment import access, handlers, periods, reports, schemas, stats_page, survey, survey_schemas
+from assessment.dependencies import JOURNAL_BACKLOG, AssessmentStore
+from contract import events
 from contract.auth import Auth
-from contract.batch import apply_batch, event_batches
-from contract.errors import ApiError, error, not_found
+from contract.batch import event_batches, handle_batch
+from contract.errors import ApiError, error
+from contract.http import HealthAndMetrics, csv_response, endpoint, json_response, read_json
 from contract.metrics import Metrics
-from contract.officials_web import OfficialPages
+from contract.officials_web import OfficialPages, official_http, official_page
+from contract.registry_names import registry_names
 from contract.store import utcnow
-from contract.web import WebAssets, WebPages
+from contract.web import WebAssets, WebPages, page
 
-LEGACY = (events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED)
+HERE = Path(__file__).parent
 
-
-def _year(text: str) -> int:
-    if not text.isdigit() or not periods.MIN_YEAR <= int(text) <= periods.MAX_YEAR:
-        raise ApiError([error("year", "invalid", "The year must be a four-digit year.",
-                              "Tahun harus berupa empat angka.")])
-    return int(text)
-
-
-def fold(service, event_type: str, event: dict) -> None:
-    """Fold the event into the report's fact and journal the KPI cell moves (once per event)."""
-    legacy = domain.counter_increments(event_type, event) if event_type in LEGACY else []
-    service.store.apply_fact_event(event["event_id"], event["tracking_id"],
-                                   lambda old: kpi.fold(old, event_type, event), legacy)
+# event type -> handler(uow, event type, event): what assessment does with each event it consumes
+EVENTS = {event_type: handlers.fold_event for event_type in (
+    events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED, events.REPORT_RETURNED, events.REPORT_ARCHIVED,
+    events.REPORT_FORWARDED, events.CASE_OPENED, events.CASE_UPDATED, events.CASE_ANSWERED, events.CASE_CLOSED,
+    events.CASE_RATED, events.CASE_REOPENED, events.CASE_OVERDUE)}
 
 
-# event type -> handler(service, event type, event): what assessment does with each event it consumes
-EVENTS = {
-    events.REPORT_RECEIVED: fold,
-    events.REPORT_DISPOSITIONED: fold,
-    events.REPORT_RETURNED: fold,
-    events.REPORT_ARCHIVED: fold,
-    events.REPORT_FORWARDED: fold,
-    events.CASE_OPENED: fold,
-    events.CASE_UPDATED: fold,
-    events.CASE_ANSWERED: fold,
-    events.CASE_CLOSED: fold,
-    events.CASE_RATED: fold,
-    events.CASE_REOPENED: fold,
-    events.CASE_OVERDUE: fold,
-}
+def survey_output(result: dict, fmt: str) -> Response:
+    if fmt == "csv":
+        return csv_response(survey.to_csv(result),
+                            f"survei-kepuasan-{result['scope'].strip('*') or 'hub'}-{result['period']}")
+    return json_response(200, survey_schemas.SurveyResultsOut().dump(result))
 
 
-class AssessmentService(api_http.HealthAndMetrics, SurveyEndpoints, public_pages.PublicPages,
-                        official_pages.AssessmentOfficialPages, WebAssets):
+class AssessmentService(HealthAndMetrics, WebAssets):
     name = "assessment"
 
     store = AssessmentStore()
-    settings = Settings()
     auth = Auth()
-    routing = RpcProxy("routing")
+    routing = RpcProxy("routing")  # routing.recipients: is an agency known; names for the pages
+    intake = RpcProxy("intake")    # intake.verify_reporter: a reporter proves the report is theirs
     metrics = Metrics()
-    surveys = SurveyStore()
-    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
-    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
+    web = WebPages(HERE / "templates", HERE / "messages.yml")
+    official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 
     # -- events: one fact per report, cells moved by the difference --------------------------
     @event_batches(EVENTS)
     def consume_events(self, batch):
-        return apply_batch(self, batch, EVENTS)
+        return handle_batch(self.store, batch, EVENTS)
+
+    # -- access: who asks, for which agency and year ------------------------------------------
+    def _writer(self, request, agency_code, year):
+        principal = self.auth.principal(request, roles=access.WRITERS)
+        year = periods.year(year)
+        access.require_write(principal, agency_code)
+        self.store.read(handlers.require_agency, principal, agency_code, self.routing)
+        return principal, year
+
+    def _reader(self, request, agency_code, year):
+        principal = self.auth.principal(request, roles=access.READERS)
+        year = periods.year(year)
+        access.require_read(principal, agency_code)
+        return year
 
     # -- self-assessment --------------------------------------------------------------------
-    @http("GET", "/assessments/templates")
-    @api_http.api
+    @endpoint("GET", "/assessments/templates")
     def templates_http(self, request):
-        return api_http.json_response(200, schemas.TemplateOut(many=True).dump(self.store.templates()))
+        return json_response(200, schemas.TemplateOut(many=True).dump(self.store.read(handlers.templates)))
 
-    @http("GET", "/assessments/templates/<template_id>")
-    @api_http.api
+    @endpoint("GET", "/assessments/templates/<template_id>")
     def template_http(self, request, template_id):
-        return api_http.json_response(200, schemas.TemplateOut().dump(self._template(template_id, 404)))
+        return json_response(200, schemas.TemplateOut().dump(self.store.read(handlers.template, template_id)))
 
-    @http("POST", "/assessments/templates")
-    @api_http.api
+    @endpoint("POST", "/assessments/templates")
     def add_template_http(self, request):
         self.auth.principal(request, roles=("national_admin",))
-        template = schemas.TemplateIn().load(api_http.read_json(request))
-        problems = selfassessment.template_problems(template)
-        if problems:
-            raise ApiError(problems)
-        if not self.store.add_template(template):
-            raise ApiError([error("id", "conflict", "A template with this id exists; templates are never "
-                                  "overwritten.", "Templat dengan id ini sudah ada; templat tidak pernah ditimpa.")], 409)
-        return api_http.json_response(201, schemas.TemplateOut().dump(template))
+        template = schemas.TemplateIn().load(read_json(request))
+        return json_response(201, schemas.TemplateOut().dump(self.store.run(handlers.add_template, template)))
 
-    @http("POST", "/assessments/agencies/<agency_code>/self-assessments/<year>")
-    @api_http.api
+    @endpoint("POST", "/assessments/agencies/<agency_code>/self-assessments/<year>")
     def submit_self_assessment_http(self, request, agency_code, year):
         principal, year = self._writer(request, agency_code, year)
-        body = schemas.SelfAssessmentIn().load(api_http.read_json(request))
-        template = self._template(body["template_id"], 400)
-        result = selfassessment.evaluate(template, body["scores"], self.settings["bands"], body["priorities"])
-        return self._save_version(principal, agency_code, year, template["id"], body["scores"], result, body["note"])
+        body = schemas.SelfAssessmentIn().load(read_json(request))
+        saved = self.store.run(handlers.submit_self_assessment, {
+            **body, "agency_code": agency_code, "year": year, "submitted_by": principal["official_id"]})
+        return json_response(201, schemas.SelfAssessmentOut().dump(saved))
 
-    @http("POST", "/assessments/agencies/<agency_code>/self-assessments/<year>/priorities")
-    @api_http.api
+    @endpoint("POST", "/assessments/agencies/<agency_code>/self-assessments/<year>/priorities")
     def decide_priorities_http(self, request, agency_code, year):
         principal, year = self._writer(request, agency_code, year)
-        body = schemas.PrioritiesIn().load(api_http.read_json(request))
-        latest = self.store.self_assessment(agency_code, year) or self._no_assessment()
-        template = self._template(latest["template_id"], 400)
-        result = selfassessment.evaluate(template, latest["scores"], self.settings["bands"], body["priorities"])
-        return self._save_version(principal, agency_code, year, template["id"], latest["scores"], result,
-                                  body["note"])
+        body = schemas.PrioritiesIn().load(read_json(request))
+        saved = self.store.run(handlers.decide_priorities, {
+            **body, "agency_code": agency_code, "year": year, "submitted_by": principal["official_id"]})
+        return json_response(201, schemas.SelfAssessmentOut().dump(saved))
 
-    @http("GET", "/assessments/agencies/<agency_code>/self-assessments/<year>")
-    @api_http.api
+    @endpoint("GET", "/assessments/agencies/<agency_code>/self-assessments/<year>")
     def self_assessment_http(self, request, agency_code, year):
         year = self._reader(request, agency_code, year)
         version = request.args.get("version")
         if version is not None and not version.isdigit():
             raise ApiError([error("version", "invalid")])
-        found = self.store.self_assessment(agency_code, year, int(version) if version else None)
-        return api_http.json_response(200, schemas.SelfAssessmentOut().dump(found or self._no_assessment()))
+        found = self.store.read(handlers.self_assessment, agency_code, year, int(version) if version else None)
+        return json_response(200, schemas.SelfAssessmentOut().dump(found))
 
-    @http("GET", "/assessments/agencies/<agency_code>/self-assessments/<year>/history")
-    @api_http.api
+    @endpoint("GET", "/assessments/agencies/<agency_code>/self-assessments/<year>/history")
     def self_assessment_history_http(self, request, agency_code, year):
         year = self._reader(request, agency_code, year)
-        versions = self.store.self_assessment_versions(agency_code, year) or self._no_assessment()
-        return api_http.json_response(200, schemas.HistoryOut().dump(
-            {"agency_code": agency_code, "year": year, "versions": versions}))
+        history = self.store.read(handlers.self_assessment_history, agency_code, year)
+        return json_response(200, schemas.HistoryOut().dump(history))
 
     # -- strategic targets ------------------------------------------------------------------
-    @http("PUT", "/assessments/agencies/<agency_code>/targets/<year>")
-    @api_http.api
+    @endpoint("PUT", "/assessments/agencies/<agency_code>/targets/<year>")
     def set_target_http(self, request, agency_code, year):
         principal, year = self._writer(request, agency_code, year)
-        body = schemas.TargetIn().load(api_http.read_json(request))
-        target = self.store.set_target({"agency_code": agency_code, "year": year, **body,
-                                        "set_by": principal["official_id"]})
-        return api_http.json_response(200, schemas.TargetOut().dump(self._target_view(target)))
+        body = schemas.TargetIn().load(read_json(request))
+        target = self.store.run(handlers.set_target, {"agency_code": agency_code, "year": year, **body,
+                                                      "set_by": principal["official_id"]})
+        return json_response(200, schemas.TargetOut().dump(target))
 
-    @http("GET", "/assessments/agencies/<agency_code>/targets/<year>")
-    @api_http.api
+    @endpoint("GET", "/assessments/agencies/<agency_code>/targets/<year>")
     def target_http(self, request, agency_code, year):
         year = self._reader(request, agency_code, year)
-        target = self.store.target(agency_code, year) or self._raise(not_found("year", "Target"))
-        return api_http.json_response(200, schemas.TargetOut().dump(self._target_view(target)))
+        return json_response(200, schemas.TargetOut().dump(self.store.read(handlers.target, agency_code, year)))
 
     # -- KPIs and monitoring reports --------------------------------------------------------
-    @http("GET", "/assessments/kpis")
-    @api_http.api
+    @endpoint("GET", "/assessments/kpis")
     def kpis_http(self, request):
         principal = self.auth.principal(request, roles=access.READERS)
         query = schemas.KpiQuery().load(request.args.to_dict())
-        period, scope = self._period_scope(principal, query)
-        body = self.kpis(period["period"], query["by"], None if scope == "*" else scope)
+        period, scope = self.store.read(handlers.period_scope, principal, query, self.routing)
+        body = self.store.read(handlers.kpis, period["period"], query["by"], None if scope == "*" else scope)
         if query["format"] == "csv":
-            return api_http.csv_response(reports.to_csv([(query["by"], body["rows"])]),
-                                         f"kpi-{scope}-{period['period']}")
-        return api_http.json_response(200, schemas.KpiOut().dump(body))
+            return csv_response(reports.to_csv([(query["by"], body["rows"])]), f"kpi-{scope}-{period['period']}")
+        return json_response(200, schemas.KpiOut().dump(body))
 
     @rpc
     def kpis(self, period_text, by="all", agency_code=None):
         """KPI rows of one dimension for a period, hub-wide or for one agency."""
-        if by not in kpi.DIMENSIONS:
-            raise ApiError([error("by", "not_allowed")])
-        period, scope = periods.parse(period_text), agency_code or "*"
-        rows = indicators.kpi_table(self.store.cells(scope, by, period["keys"]), len(period["months"]))
-        return {"period": period["period"], "months": period["months"], "scope": scope, "by": by, "rows": rows}
+        return self.store.read(handlers.kpis, period_text, by, agency_code)
 
-    @http("GET", "/assessments/reports/monitoring")
-    @api_http.api
+    @endpoint("GET", "/assessments/reports/monitoring")
     def monitoring_http(self, request):
         principal = self.auth.principal(request, roles=access.READERS)
         query = schemas.KpiQuery().load(request.args.to_dict())
-        period, scope = self._period_scope(principal, query)
-        report = self._monitoring(period, scope)
+        period, scope = self.store.read(handlers.period_scope, principal, query, self.routing)
+        report = self.store.read(handlers.monitoring_report, period, scope)
         if query["format"] == "csv":
-            return api_http.csv_response(reports.report_csv(report), f"monitoring-{scope}-{period['period']}")
+            return csv_response(reports.report_csv(report), f"monitoring-{scope}-{period['period']}")
         if query["format"] == "html":
             return Response(reports.report_html(report), status=200, content_type="text/html; charset=utf-8")
-        return api_http.json_response(200, report)
-
-    def _monitoring(self, period, scope):
-        keys, months, n = period["keys"], period["months"], len(period["months"])
-        totals = next(iter(indicators.kpi_table(self.store.cells(scope, "all", keys), n)), None)
-        dims = reports.BREAKDOWNS + (("agency",) if scope == "*" else ())
-        breakdowns = {d: indicators.kpi_table(self.store.cells(scope, d, keys), n) for d in dims}
-        target = self.store.target(scope, period["year"]) if scope != "*" and period["kind"] == "year" else None
-        monthly = indicators.monthly_rows(self.store.cells(scope, "all", months), months)
-        return reports.monitoring_report(period, scope, totals, monthly,
-                                         breakdowns, indicators.target_view(target, totals) if target else None,
-                                         self.settings["colours"])
+        return json_response(200, report)
 
     # -- public statistics and open data (no authentication) --------------------------------
-    @http("GET", "/stats/public")
-    @api_http.api
+    @endpoint("GET", "/stats/public")
     def public_stats_http(self, request):
         fmt = request.args.get("format", "json")
         if fmt not in ("json", "csv"):
             raise ApiError([error("format", "not_allowed")])
-        stats = self.public_stats(request.args.get("period"))
+        stats = self.store.read(handlers.public_stats, request.args.get("period"))
         if fmt == "csv":
-            return api_http.csv_response(reports.public_csv(stats), f"statistik-lapor-{stats['period']}")
-        return api_http.json_response(200, schemas.PublicStatsOut().dump(stats))
+            return csv_response(reports.public_csv(stats), f"statistik-lapor-{stats['period']}")
+        return json_response(200, schemas.PublicStatsOut().dump(stats))
 
     @rpc
     def public_stats(self, period_text):
-        period = periods.parse(period_text)
-        keys, n = period["keys"], len(period["months"])
-        totals = next(iter(indicators.kpi_table(self.store.cells("*", "all", keys), n)), None)
-        view = indicators.public_view(indicators.kpi_table(self.store.cells("*", "agency", keys), n),
-                                      indicators.kpi_table(self.store.cells("*", "category", keys), n),
-                                      totals, period, self.settings["min_cell_size"], self.settings["colours"])
-        return self._public_survey(view, period)
+        return self.store.read(handlers.public_stats, period_text)
 
     @rpc
     def counts(self):
         """The exact counters, for services and operators on the broker (not public)."""
-        return schemas.CountsOut().dump(domain.counts_view(self.store.legacy_counters(), 0))
+        return schemas.CountsOut().dump(self.store.read(handlers.counts, False))
 
-    @http("GET", "/stats/counts")
+    @endpoint("GET", "/stats/counts")
     def counts_http(self, request):
         """The public counters, small cells suppressed like every public figure."""
-        return api_http.json_response(200, schemas.CountsOut().dump(
-            domain.counts_view(self.store.legacy_counters(), self.settings["min_cell_size"])))
+        return json_response(200, schemas.CountsOut().dump(self.store.read(handlers.counts, True)))
 
+    @page("GET", "/statistik")
+    def statistics_page(self, request):
+        """The published statistics of a chosen period as server-rendered SVG charts (docs/web.md)."""
+        view = self.web.page(request)
+        shown = self.store.read(handlers.statistics_page, request.args.get("period"), utcnow().date())
+        stats, k = shown["stats"], shown["k"]
+        charts = stats_page.charts(stats, shown["rating_index"], registry_names(self.routing, view.lang), view._, k)
+        return view.render("statistics.html", stats=stats, chosen=stats["period"], options=shown["options"],
+                           charts=charts, k=k, survey=stats.get("survey") or {}, rating_index=shown["rating_index"])
+
+    @official_http("GET", "/petugas/pemantauan")
+    @official_page(access.READERS)
+    def monitoring_page(self, request, view, principal):
+        """Officials choose a period (national admins also an agency) and open the printable
+        monitoring report or its CSV (``GET /assessments/reports/monitoring``)."""
+        now = utcnow()
+        choices = [str(now.year), f"{now.year}-Q{(now.month - 1) // 3 + 1}", f"{now.year}-{now.month:02d}",
+                   str(now.year - 1)]
+        return view.render("monitoring_page.html", periods=choices, agency=access.agency_scope(principal, None),
+                           national=principal["role"] == "national_admin")
+
+    # -- satisfaction survey (SKM, PermenPANRB 14/2017; docs/assessment.md) -------------------
+    @endpoint("GET", "/assessments/surveys/templates")
+    def survey_templates_http(self, request):
+        found = self.store.read(handlers.survey_templates)
+        return json_response(200, survey_schemas.SurveyTemplateOut(many=True).dump(found))
+
+    @endpoint("GET", "/assessments/surveys/templates/<template_id>")
+    def survey_template_http(self, request, template_id):
+        template = self.store.read(handlers.survey_template, template_id)
+        return json_response(200, survey_schemas.SurveyTemplateOut().dump(template))
+
+    @endpoint("POST", "/assessments/surveys/templates")
+    def add_survey_template_http(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        template = survey_schemas.SurveyTemplateIn().load(read_json(request))
+        added = self.store.run(handlers.add_survey_template, template)
+        return json_response(201, survey_schemas.SurveyTemplateOut().dump(added))
+
+    @endpoint("POST", "/assessments/surveys/responses")
+    def survey_response_http(self, request):
+        answers = survey_schemas.SurveyResponseIn().load(read_json(request))
+        tracking_id = self.store.read(handlers.verify_reporter, answers, self.intake)
+        receipt = self.store.run(handlers.record_online_response, tracking_id, answers)
+        return json_response(201, survey_schemas.SurveyReceiptOut().dump(receipt))
+
+    @endpoint("POST", "/assessments/agencies/<agency_code>/surveys/paper-responses")
+    def paper_response_http(self, request, agency_code):
+        principal = self.auth.principal(request, roles=access.SURVEY_ENTRY)
+        access.require_survey_entry(principal, agency_code)
+        answers = survey_schemas.PaperResponseIn().load(read_json(request))
+        receipt = self.store.run(handlers.record_paper_response, agency_code, answers, principal["official_id"])
+        return json_response(201, survey_schemas.SurveyReceiptOut().dump(receipt))
+
+    @endpoint("GET", "/assessments/agencies/<agency_code>/surveys")
+    def agency_survey_http(self, request, agency_code):
+        principal = self.auth.principal(request, roles=access.READERS)
+        access.require_read(principal, agency_code)
+        query = survey_schemas.SurveyQuery().load(request.args.to_dict())
+        result = self.store.read(handlers.agency_survey, principal, agency_code, query, self.routing)
+        return survey_output(result, query["format"])
+
+    @endpoint("GET", "/assessments/surveys")
+    def hub_survey_http(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        query = survey_schemas.SurveyQuery().load(request.args.to_dict())
+        return survey_output(self.store.read(handlers.hub_survey, query), query["format"])
+
+    # -- operations -------------------------------------------------------------------------
     @rpc
     def health(self):
-        return {"service": self.name, "status": "ok", "facts": self.store.fact_count(),
-                "events_processed": self.store.processed_count(),
-                "kpi_journal_pending": self.store.journal_pending()}
+        return {"service": self.name, "status": "ok", **self.store.read(handlers.health)}
 
     def refresh_metrics(self):
-        JOURNAL_BACKLOG.set(self.store.journal_pending())
-
-    # -- helpers ----------------------------------------------------------------------------
-    def _writer(self, request, agency_code, year):
-        principal = self.auth.principal(request, roles=access.WRITERS)
-        year = _year(year)
-        access.require_write(principal, agency_code)
-        self._require_agency(agency_code, principal)
-        return principal, year
-
-    def _reader(self, request, agency_code, year):
-        principal = self.auth.principal(request, roles=access.READERS)
-        year = _year(year)
-        access.require_read(principal, agency_code)
-        return year
-
-    def _period_scope(self, principal, query):
-        period = periods.parse(query["period"])
-        scope = access.agency_scope(principal, query["agency"])
-        if scope is not None:
-            self._require_agency(scope, principal)
-        return period, scope or "*"
-
-    def _require_agency(self, agency_code, principal):
-        """An agency is known if it is the caller's, has reports here, or routing lists its officials."""
-        if principal.get("agency_code") == agency_code or self.store.agency_seen(agency_code):
-            return
-        try:
-            known = self.routing.recipients(f"agency:{agency_code}") or \
-                self.routing.recipients(f"supervisor:{agency_code}")
-        except Exception:
-            raise ApiError([error(None, "unavailable")], status=503)
-        if not known:
-            raise not_found("agency_code", "Agency")
-
-    def _template(self, template_id, status):
-        template = self.store.template(template_id)
-        if template is None:
-            raise ApiError([error("template_id", "not_found", "Unknown questionnaire template.",
-                                  "Templat kuesioner tidak dikenal.")], status=status)
-        return template
-
-    def _save_version(self, principal, agency_code, year, template_id, scores, result, note):
-        saved = self.store.add_self_assessment({
-            "agency_code": agency_code, "year": year, "template_id": template_id, "scores": scores, **result,
-            "note": note, "submitted_by": principal["official_id"], "submitted_at": utcnow()})
-        return api_http.json_response(201, schemas.SelfAssessmentOut().dump(saved))
-
-    def _target_view(self, target):
-        actual = next(iter(indicators.kpi_table(self.store.cells(target["agency_code"], "all", [str(target["year"])]),
-                                                12)), None)
-        return indicators.target_view(target, actual)
-
-    @staticmethod
-    def _no_assessment():
-        raise not_found("year", "Self-assessment")
-
-    @staticmethod
-    def _raise(exc):
-        raise exc
+        JOURNAL_BACKLOG.set(self.store.read(handlers.journal_pending))

@@ -68,3 +68,18 @@ def satisfaction_rows(survey_ikm: float | None, rating_index: float | None, labe
              "text": f"{survey_ikm:.1f}" if survey_ikm is not None else few, "fill": BAR},
             {"label": labels["rating"], "full": labels["rating"], "value": rating_index,
              "text": f"{rating_index:.1f}" if rating_index is not None else few, "fill": BAR}]
+
+
+def charts(stats: dict, rating_index: float | None, names: dict[str, dict[str, str]], text, k: int) -> dict:
+    """The page's four charts: top topics, agencies' completion, indicator colours, satisfaction.
+    ``names``: categories' and agencies' names; ``text(key, **values)``: the page's catalogue."""
+    few = text("stats.fewer", k=k)
+    colour_labels = {c: text("stats.colour_" + c) for c in ("green", "yellow", "red")}
+    return {
+        "topics": hbar_chart(topic_rows(stats["top_topics"], names["categories"], few)),
+        "agencies": hbar_chart(agency_rows(stats["agencies"], names["agencies"], few), maximum=100),
+        "colours": hbar_chart(colour_rows(stats["agencies"], colour_labels)),
+        "satisfaction": hbar_chart(satisfaction_rows(
+            (stats.get("survey") or {}).get("ikm"), rating_index,
+            {"ikm": text("stats.ikm"), "rating": text("stats.rating_index")}, few), maximum=100),
+    }

@@ -5,9 +5,9 @@ Systems send ``Authorization: Bearer <token>``; officials in the browser carry a
 are opaque; routing (which owns the organisation registry and the officials) stores their
 hashes and answers ``routing.authenticate`` / ``routing.authenticate_session`` with the
 official's principal.  This provider asks routing over RPC and caches answers for a short time
-(``AUTH_CACHE_SECONDS``, default 30 s, for tokens: the longest a revoked token keeps working;
-``AUTH_SESSION_CACHE_SECONDS``, default 5 s, for sessions: the longest a signed-out session
-keeps working in another service).
+(``AUTH_CACHE_SECONDS``, default 1 s, for tokens: the longest a revoked token keeps working;
+``AUTH_SESSION_CACHE_SECONDS``, default 1 s, for sessions: the longest a signed-out session
+keeps working in another service; issue 20: revocation takes effect within a second everywhere).
 
 A request authenticated by the cookie that changes something (any method but GET/HEAD/OPTIONS)
 must carry a CSRF token bound to the session (``contract.web``'s signed double-submit token:
@@ -158,8 +158,8 @@ class AuthClient:
 
 class Auth(DependencyProvider):
     def setup(self):
-        self.ttl = float(self.container.config.get("AUTH_CACHE_SECONDS", 30))
-        self.session_ttl = float(self.container.config.get("AUTH_SESSION_CACHE_SECONDS", 5))
+        self.ttl = float(self.container.config.get("AUTH_CACHE_SECONDS", 1))
+        self.session_ttl = float(self.container.config.get("AUTH_SESSION_CACHE_SECONDS", 1))
         self.signer = csrf_signer(self.container.config)
         self._cache: dict[str, tuple[float, dict | None]] = {}
         self._lock = Semaphore()

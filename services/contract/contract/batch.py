@@ -1,15 +1,15 @@
 """Consuming events in batches: one quorum queue per service, one unit of work per batch.
 
-A service declares a table, event type -> handler function ``(service, event_type, event)``, and one
-entrypoint fed by it::
+A service declares a table, event type -> handler function ``(uow, event_type, event)`` (its
+``handlers.py``), and one entrypoint fed by it::
 
     EVENTS = {
-        events.REPORT_RECEIVED: route_report,
+        events.REPORT_RECEIVED: handlers.route_report,
     }
 
     @event_batches(EVENTS)
     def consume_events(self, batch):
-        return apply_batch(self, batch, EVENTS)
+        return handle_batch(self.store, batch, EVENTS)
 
 The entrypoint's own thread consumes the service's queue ``<service>.inbox`` (bound to every event
 type of the table on its source's exchange) with a bounded prefetch, so event work never fills the
@@ -18,12 +18,13 @@ worker pool that HTTP and RPC share.  It takes what is already there, up to ``EV
 one worker per batch, at most ``EVENT_BATCH_CONCURRENCY`` batches at a time (the store overlaps
 their commits; batches of one service are as independent as events were with a worker each):
 
-- ``apply_batch`` validates each payload against the contract, leaves out the events already applied
-  and applies the rest in one transaction (``contract.unit_of_work``) with their ``processed_events``
-  markers; the messages are acked only after the commit.  The markers are not read first unless a
-  message of the batch is flagged redelivered: a marker that already exists (an event applied
-  before) rolls the batch back, and it runs again after one ``$in`` query on the markers.
-- a handler that raises makes the batch roll back; its events are then applied one by one, so a
+- ``handle_batch`` validates each payload against the contract, leaves out the events already
+  applied and applies the rest in one unit of work (``contract.uow``: one transaction) with their
+  ``processed_events`` markers; the messages are acked only after the commit.  The markers are not
+  read first unless a message of the batch is flagged redelivered: a marker that already exists (an
+  event applied before) rolls the batch back, and it runs again after one ``$in`` query on the markers.
+- a handler that raises takes its event out of the batch, the rest run again without it and it runs
+  alone (``contract.batching.commit_together``, the algorithm group commit uses too), so a
   poison event cannot hold up the others.  ``RejectEvent`` (and a payload that breaks the contract,
   a message that cannot be decoded, an event type without handler) is dead-lettered at once with its
   reason; any other error requeues the message, and the broker dead-letters it once it has been
@@ -52,9 +53,8 @@ from nameko.standalone.events import get_event_exchange
 from pymongo.errors import ConnectionFailure
 
 from contract import events as catalogue
-from contract import metrics, unit_of_work
+from contract import metrics
 from contract.consumer import RejectEvent
-from contract.store import PROCESSED, Repository
 
 log = logging.getLogger(__name__)
 
@@ -102,51 +102,15 @@ def service_queue(service: str, table: dict, config: dict, delivery_limit: int) 
 
 # --- the worker's side: one unit of work for the batch ----------------------------------------------
 
-def _repository(service) -> Repository:
-    for value in vars(service).values():
-        if isinstance(value, Repository):
-            return value
-    raise LookupError("a service consuming events needs a contract Store dependency")
+def handle_batch(units, batch: list[tuple], table: dict) -> list[tuple[str, str | None]]:
+    """Apply a batch of (event type, payload[, redelivered]) with a service's units of work
+    (``contract.uow.Units``): the table maps an event type to a handler ``(uow, event_type, event)``.
+    One (outcome, reason) per event: applied, duplicate, dead (dead-letter it now) or retry (requeue
+    it).  One unit of work for the batch, a failing event isolated (``contract.batching``); raises
+    ConnectionFailure when the store is away (the batch is retried, unacked)."""
+    from contract.batching import commit_together
+    from contract.uow import AlreadyApplied, PROCESSED as MARKERS
 
-
-def _apply(repo: Repository, service, table: dict, loaded: list[tuple[int, str, dict]],
-           check_first: bool) -> dict[int, str]:
-    def work(uow):
-        uow.batch = [event for _, _, event in loaded]
-        uow.batch_types = [event_type for _, event_type, _ in loaded]
-        ids = [event["event_id"] for _, _, event in loaded]
-        done = {d["_id"] for d in repo.db[PROCESSED].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session)
-                } if check_first else set()
-        outcomes = {}
-        for index, event_type, event in loaded:
-            if event["event_id"] in done or event["event_id"] in uow.markers:
-                outcomes[index] = "duplicate"
-                continue
-            table[event_type](service, event_type, event)
-            uow.mark(event["event_id"])
-            outcomes[index] = "applied"
-        return outcomes
-    return repo.unit_of_work(work)
-
-
-def _apply_once_each(repo: Repository, service, table: dict, loaded: list, check_first: bool) -> dict[int, str]:
-    """Apply events not applied before.  Optimistic unless asked to check first (a redelivered
-    message): the markers are inserted without reading them first, in the same transaction as the
-    effects; if one already exists (an event applied before: a relay's re-publication, a redelivery
-    the broker did not flag) nothing of the batch is committed and it runs again, reading the markers
-    first.  Either way the unique marker makes each event's effects commit once."""
-    if not check_first:
-        try:
-            return _apply(repo, service, table, loaded, check_first=False)
-        except unit_of_work.AlreadyApplied:
-            log.info("a batch held an event applied before; applying it again, leaving those out")
-    return _apply(repo, service, table, loaded, check_first=True)
-
-
-def apply_batch(service, batch: list[tuple[str, dict]], table: dict) -> list[tuple[str, str | None]]:
-    """Apply a batch of (event type, payload[, redelivered]); one (outcome, reason) per event: applied,
-    duplicate, dead (dead-letter it now) or retry (requeue it).  Raises ConnectionFailure when the
-    store is away."""
     outcomes: list[tuple[str, str | None]] = [("retry", None)] * len(batch)
     loaded = []
     check_first = any(len(item) > 2 and item[2] for item in batch)
@@ -160,26 +124,37 @@ def apply_batch(service, batch: list[tuple[str, dict]], table: dict) -> list[tup
             outcomes[index] = ("dead", f"payload breaks the contract: {exc.messages}")
     if not loaded:
         return outcomes
-    repo = _repository(service)
-    try:
-        for index, outcome in _apply_once_each(repo, service, table, loaded, check_first).items():
-            outcomes[index] = (outcome, None)
-        return outcomes
-    except ConnectionFailure:
-        raise
-    except Exception as exc:
-        if len(loaded) == 1:
-            outcomes[loaded[0][0]] = _failure(exc, batch[loaded[0][0]][0])
-            return outcomes
-        log.warning("a batch of %d events failed (%s); applying them one by one", len(loaded), exc)
-    for item in loaded:  # isolate the poison: each event in its own unit of work
+    checked = {"first": check_first}
+
+    def apply(uow, member):
+        _, event_type, event = member
+        if event["event_id"] in uow.memo("applied before", lambda: _applied_before(uow, MARKERS, checked["first"])) \
+                or event["event_id"] in uow.markers:
+            return "duplicate"
+        table[event_type](uow, event_type, event)
+        uow.mark(event["event_id"])
+        return "applied"
+
+    def run_unit(work, members=loaded):
+        # optimistic: markers are inserted without reading them first; one that exists (an event
+        # applied before) rolls the unit back and it runs again, reading the markers first
+        batch_events = [(event_type, event) for _, event_type, event in members]
         try:
-            for index, outcome in _apply_once_each(repo, service, table, [item], check_first).items():
-                outcomes[index] = (outcome, None)
-        except ConnectionFailure:
-            raise
-        except Exception as exc:
-            outcomes[item[0]] = _failure(exc, item[1])
+            return units.run(work, batch=batch_events)
+        except AlreadyApplied:
+            log.info("a batch held an event applied before; applying it again, leaving those out")
+            checked["first"] = True
+            return units.run(work, batch=batch_events)
+
+    def _applied_before(uow, collection, first):
+        if not first:
+            return set()
+        ids = [event["event_id"] for _, _, event in loaded]
+        return {d["_id"] for d in uow.db[collection].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session)}
+
+    results = commit_together(run_unit, loaded, apply, fatal=lambda exc: isinstance(exc, ConnectionFailure))
+    for (index, event_type, _), (ok, value) in zip(loaded, results):
+        outcomes[index] = (value, None) if ok else _failure(value, event_type)
     return outcomes
 
 

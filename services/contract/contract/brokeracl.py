@@ -3,8 +3,8 @@
 Each service logs in as ``lapor-<service>`` (its own password, from its own secret) and may
 - publish only its own events: write on its exchange ``<service>.events`` and, through topic
   permissions, only with its own event types as routing key (never another service's exchange);
-- call over RPC only the services it calls (``nameko-rpc`` routing keys ``<target>.<method>``)
-  and answer calls (a caller's reply routing key, a uuid);
+- call over RPC only the methods ``contract.rpc.METHODS`` lists for it (``nameko-rpc`` routing keys
+  ``<target>.<method>``, one by one: issue 20) and answer calls (a caller's reply routing key, a uuid);
 - bind on ``nameko-rpc`` only its own RPC key ``<service>.*`` and its reply queues' uuids: a queue
   bound with ``#`` (or with another service's key) is refused, so no one can capture the replies
   of ``intake.reporter_contact``;
@@ -38,6 +38,7 @@ import requests
 
 from contract import events as catalogue
 from contract import hublink
+from contract import rpc as rpc_surface
 
 SERVICES = ("intake", "routing", "followup", "notification", "assessment")
 USER_PREFIX = "lapor-"
@@ -52,14 +53,8 @@ CONSUMES = {
     "notification": ("intake", "routing", "followup"),
     "assessment": ("intake", "routing", "followup"),
 }
-# whom each service calls over RPC (its RpcProxy dependencies; contract.auth asks routing)
-CALLS = {
-    "intake": ("routing",),
-    "routing": ("routing",),
-    "followup": ("intake", "routing"),
-    "notification": ("intake", "routing"),
-    "assessment": ("intake", "routing"),
-}
+# whom each service calls over RPC, method by method: contract.rpc.METHODS
+CALLS = {service: tuple(sorted(rpc_surface.targets_of(service))) for service in SERVICES}
 # declared by the operator, so that no service needs the right to (re)declare another's exchange
 SHARED_EXCHANGES = [(f"{service}.events", "topic") for service in SERVICES] + [
     (RPC_EXCHANGE, "topic"), (DEAD_LETTER_EXCHANGE, "direct")]
@@ -118,9 +113,9 @@ def vhost_permissions(service: str) -> dict[str, str]:
 
 def topic_permissions(service: str) -> list[dict[str, str]]:
     """Routing keys the service may publish with (write) and bind with (read), per topic exchange."""
-    calls = "|".join(CALLS[service])
+    methods = "|".join(_name(method) for method in rpc_surface.callable_by(service))
     rules = [{"exchange": RPC_EXCHANGE,
-              "write": rf"^(({calls})\.[a-z0-9_]+|{UUID})$",
+              "write": rf"^({methods + '|' if methods else ''}{UUID})$",
               "read": rf"^({service}\.\*|{UUID})$"}]
     for source in SERVICES:
         own = source == service

@@ -25,6 +25,8 @@ MESSAGES = {
     "method_not_allowed": ("This method is not allowed here; see the Allow header.",
                            "Metode ini tidak diizinkan di sini; lihat header Allow."),
     "too_large": ("The request is too large.", "Permintaan terlalu besar."),
+    "unsupported_media_type": ("Send the body as JSON, with Content-Type: application/json.",
+                               "Kirim isi permintaan sebagai JSON, dengan Content-Type: application/json."),
     "too_deep": ("The document nests too deeply.", "Dokumen bersarang terlalu dalam."),
     "bad_request": ("The request is malformed.", "Permintaan tidak berbentuk dengan benar."),
     "internal": ("An internal error occurred (it is logged). If this request made a change, resend it with the same "

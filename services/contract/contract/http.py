@@ -1,14 +1,14 @@
 """HTTP helpers for nameko ``@http`` entrypoints: JSON in and out, one error format."""
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
 import logging
+import re
 from datetime import date, datetime
 
 from marshmallow import ValidationError
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler, http
 from werkzeug.wrappers import Response
 
 from contract import errors, inputs, metrics, webserver
@@ -30,10 +30,25 @@ def json_response(status: int, body, headers: dict | None = None) -> Response:
                     headers=headers, content_type="application/json; charset=utf-8")
 
 
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str | None, default: str = "file") -> str:
+    """A file name reduced to letters, digits, ``.``, ``_`` and ``-`` (at most 100 characters, no
+    leading dot): what a user or another hub sent never reaches a header or a path as it is."""
+    cleaned = re.sub("_+", "_", _UNSAFE_IN_FILENAME.sub("_", name or "")).strip("._")[:100].strip("._")
+    return cleaned or default
+
+
+def attachment(filename: str | None, default: str = "file") -> str:
+    """A ``Content-Disposition`` value for a download named (safely) ``filename``."""
+    return f'attachment; filename="{safe_filename(filename, default)}"'
+
+
 def csv_response(body: str, filename: str) -> Response:
     """A CSV download (UTF-8) named ``filename``.csv."""
     return Response(body, status=200, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+                    headers={"Content-Disposition": attachment(f"{filename}.csv")})
 
 
 def _trusted(address: str, networks: list) -> bool:
@@ -62,9 +77,17 @@ def client_address(request, trusted_proxies: str | None) -> str:
     return next((hop for hop in reversed(hops) if not _trusted(hop, networks)), remote)
 
 
+def is_json(request) -> bool:
+    mimetype = (request.mimetype or "").lower()
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+
 def read_json(request) -> dict:
-    """The request body as a JSON object, or an ApiError naming the problem (not JSON, nested too
-    deep, text that cannot be stored: see ``contract.inputs``)."""
+    """The request body as a JSON object, or an ApiError naming the problem (not sent as JSON: 415,
+    so that a cross-site form, which can only send text/plain or form encodings, files nothing; not
+    JSON, nested too deep, text that cannot be stored: see ``contract.inputs``)."""
+    if not is_json(request):
+        raise errors.ApiError([errors.error("Content-Type", "unsupported_media_type")], status=415)
     body = inputs.loads_json(request.get_data(cache=True))
     if not isinstance(body, dict):
         raise errors.ApiError([errors.error(None, "invalid_json", "The request body must be a JSON object.",
@@ -72,27 +95,36 @@ def read_json(request) -> dict:
     return body
 
 
-def api(handler):
-    """Turn ApiError/ValidationError into the contract's error format; never leak a traceback."""
+def error_response(exc: BaseException, where: str) -> Response:
+    """The contract's error format for an exception an API entrypoint raised: ApiError as it says,
+    a ValidationError as 400 naming the fields, a store outage as 503 with Retry-After, anything
+    else as a 500 that leaks no traceback."""
+    if isinstance(exc, errors.ApiError):
+        return json_response(exc.status, exc.to_dict(), getattr(exc, "headers", None))
+    if isinstance(exc, ValidationError):
+        err = errors.from_validation_error(exc)
+        return json_response(err.status, err.to_dict())
+    fault = store_fault(exc)
+    if fault is not None:  # the store is down: say so, and when to try again
+        log.warning("store unreachable in %s: %s", where, type(exc).__name__)
+        return json_response(fault.status, fault.to_dict(), fault.headers)
+    log.error("unhandled error in %s", where, exc_info=exc)
+    return json_response(500, {"errors": [errors.error(None, "internal")]})
 
-    @functools.wraps(handler)
-    def wrapper(self, request, *args, **kwargs):
-        try:
-            return handler(self, request, *args, **kwargs)
-        except errors.ApiError as exc:
-            return json_response(exc.status, exc.to_dict(), getattr(exc, "headers", None))
-        except ValidationError as exc:
-            err = errors.from_validation_error(exc)
-            return json_response(err.status, err.to_dict())
-        except Exception as exc:
-            fault = store_fault(exc)
-            if fault is not None:  # the store is down: say so, and when to try again
-                log.warning("store unreachable in %s: %s", handler.__name__, type(exc).__name__)
-                return json_response(fault.status, fault.to_dict(), fault.headers)
-            log.exception("unhandled error in %s", handler.__name__)
-            return json_response(500, {"errors": [errors.error(None, "internal")]})
 
-    return wrapper
+class ApiEntrypoint(HttpRequestHandler):
+    """``@endpoint(method, url)``: an HTTP entrypoint of the JSON API whose errors are mapped where
+    nameko sees them (``response_from_exception``, as nameko-examples' gateway does), so an
+    exception still rolls the unit of work back and reaches ``worker_result`` and the metrics."""
+
+    def __init__(self, method, url, expected_exceptions=(errors.ApiError, ValidationError), **kwargs):
+        super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def response_from_exception(self, exc):
+        return error_response(exc, self.method_name)
+
+
+endpoint = ApiEntrypoint.decorator
 
 
 def metrics_response() -> Response:

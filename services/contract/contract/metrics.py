@@ -10,8 +10,11 @@ import logging
 import time
 import weakref
 
+from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+from contract.errors import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,16 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
+def counted_as_error(worker_ctx, exc: BaseException) -> bool:
+    """A failure of the service, not the caller's error (bad input, not found, refused: a 4xx, or
+    an exception the entrypoint declares expected, e.g. a page's NotFoundPage)."""
+    if isinstance(exc, ApiError):
+        return exc.status >= 500
+    if isinstance(exc, ValidationError):
+        return False
+    return not isinstance(exc, getattr(worker_ctx.entrypoint, "expected_exceptions", ()) or ())
+
+
 class Metrics(DependencyProvider):
     """Call count, error count and latency per entrypoint, labelled by service."""
 
@@ -88,7 +101,7 @@ class Metrics(DependencyProvider):
         try:
             labels = (self.container.service_name, worker_ctx.entrypoint.method_name)
             ENTRYPOINT_CALLS.labels(*labels).inc()
-            if exc_info is not None:
+            if exc_info is not None and counted_as_error(worker_ctx, exc_info[1]):
                 ENTRYPOINT_ERRORS.labels(*labels).inc()
             started = self._started.pop(worker_ctx, None)
             if started is not None:

@@ -123,13 +123,17 @@ def official_page(roles: tuple[str, ...] = ROLES, signed_in: bool = True):
                 return page.render("error.html", status=404, reason="not_found")
             except ApiError as exc:
                 return problem_page(page, exc)
-            except Exception:
-                log.exception("unhandled error in official page %s", handler.__name__)
-                try:
-                    return page.render("error.html", status=500, reason="internal")
-                except Exception:
-                    log.exception("the error page failed too")
-                    return web.html_response("<!doctype html><title>500</title><p>Terjadi kesalahan / An error "
-                                             "occurred.", status=500)
+            # anything else propagates: it rolls the unit of work back, reaches worker_result and the
+            # error metrics, and ``official_http`` renders the officials' error page
         return wrapper
     return decorate
+
+
+class OfficialPageEntrypoint(web.PageEntrypoint):
+    """``@official_http(method, url)`` with ``@official_page(...)``: an officials' page whose errors
+    are mapped where nameko sees them, rendered with the officials' templates."""
+
+    pages_class = OfficialPages
+
+
+official_http = OfficialPageEntrypoint.decorator

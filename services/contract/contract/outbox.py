@@ -1,7 +1,7 @@
 """The outbox relay: publishes staged events once the write that caused them is durable.
 
 Entrypoints stage events in the outbox collection in the same transaction as their write; the
-commit wakes the relay (``contract.unit_of_work.wake_relay``) and hands it the entries it committed.
+commit wakes the relay (``contract.uow.wake_relay``) and hands it the entries it committed.
 A managed thread per container publishes pending events to the service's nameko event exchange
 (persistent, with publisher confirms, ``mandatory`` so an event nobody is bound to yet stays
 pending) and marks them dispatched.  While RabbitMQ is down, events wait in the store and are
@@ -24,7 +24,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
-from contract import metrics, unit_of_work
+from contract import metrics, uow
 from contract.confirms import BatchPublisher
 from contract.loop import WakeableLoop
 from contract.store import DEFAULT_URI, OUTBOX, acquire_client, database_name, release_client, utcnow
@@ -79,18 +79,18 @@ class OutboxRelay(DependencyProvider):
         self.loop = WakeableLoop(f"{self.service_name}.outbox_relay", self.relay_once, self._next_pass_in)
 
     def start(self):
-        unit_of_work.register_relay(self.database, self.wake)
+        uow.register_relay(self.database, self.wake)
         self.loop.start(self.container)
 
     def stop(self):
-        unit_of_work.unregister_relay(self.database, self.wake)
+        uow.unregister_relay(self.database, self.wake)
         self.loop.stop()
         self._mark_published()
         self.publisher.close()
         release_client(self.uri, self.service_name)
 
     def kill(self):
-        unit_of_work.unregister_relay(self.database, self.wake)
+        uow.unregister_relay(self.database, self.wake)
         self.loop.stop()
         self.publisher.close()
         release_client(self.uri, self.service_name)

@@ -1,9 +1,7 @@
-"""The document-store DependencyProvider: one pymongo client per process, indexes at start-up.
-
-A service subclasses :class:`Store`, lists its indexes, and names the repository class whose
-verbs its entrypoints use (``reports.add(...)``).  Repositories get :meth:`Repository.transaction`
-and :meth:`Repository.once` (idempotent event handling) and stage outbox events in the same
-transaction as the write that caused them.
+"""The document store's client: one pymongo client per process and service (``acquire_client``),
+store work counted for Prometheus, slow commands logged, and the answer a caller gets when the store
+is away (``store_fault``: 503 with Retry-After). A service's store provider, its repositories and
+its units of work are in ``contract.uow``.
 """
 from __future__ import annotations
 
@@ -11,20 +9,17 @@ import logging
 import os
 import threading
 from datetime import datetime, timezone
-from typing import Any, Callable
 
-from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, IndexModel, MongoClient, ReturnDocument, WriteConcern, monitoring
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo import MongoClient, ReturnDocument, monitoring
+from pymongo.errors import ConnectionFailure, PyMongoError
 
-from contract import metrics, unit_of_work
+from contract import metrics
+from contract.uow import OUTBOX, PROCESSED, StaleWrite  # noqa: F401  (their names here too)
 from contract.errors import ApiError, error
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URI = "mongodb://127.0.0.1:27027/?retryWrites=false&directConnection=true"
-OUTBOX = "outbox"
-PROCESSED = "processed_events"
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str], list] = {}  # (uri, service) -> [client, users]
@@ -120,7 +115,6 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-StaleWrite = unit_of_work.StaleWrite
 
 
 def upsert_and_get(collection, query: dict, update: dict, session=None) -> dict:
@@ -146,212 +140,3 @@ def store_fault(exc: BaseException) -> ApiError | None:
         return None
     return ApiError([error(None, "store_unavailable")], status=503,
                     headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)})
-
-
-class Repository:
-    """Base of a service's repository: transactions, idempotent handling, outbox staging.
-
-    Inside a batch worker's unit of work (``contract.unit_of_work``) the verbs write through the
-    worker's one session and transaction; elsewhere (an HTTP or RPC worker) each verb is its own
-    transaction.  Either way, the outbox relay is woken once the events are committed.
-    """
-
-    def __init__(self, client: MongoClient, db):
-        self.client = client
-        self.db = db
-
-    def transaction(self, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(session)`` in one multi-document transaction (retried when transient), or in
-        the current unit of work's transaction."""
-        uow = unit_of_work.current()
-        if uow is not None:
-            return work(uow.session)
-        staged: list[dict] = []  # the outbox entries written (handed to the relay after the commit)
-
-        def txn(session):
-            staged.clear()
-            self._staging[id(session)] = staged
-            try:
-                return work(session)
-            finally:
-                self._staging.pop(id(session), None)
-
-        with self.client.start_session() as session:
-            result = session.with_transaction(txn, write_concern=WriteConcern("majority"))
-        if staged:
-            unit_of_work.wake_relay(self.db.name, staged)
-        return result
-
-    _staging: dict[int, list] = {}
-
-    def after_commit(self, call: Callable[[], None]) -> None:
-        """Run ``call`` once the current unit of work commits (at once outside one)."""
-        uow = unit_of_work.current()
-        if uow is not None:
-            uow.after_commit.append(call)
-        else:
-            call()
-
-    def read_for_batch(self, collection: str, key: str | Callable[[str, dict], Any], value, projection: dict | None,
-                       session, field: str = "_id") -> dict | None:
-        """The document of ``collection`` whose ``field`` (default ``_id``) is ``value``; in a unit of
-        work, read with one ``$in`` query for every event of the batch (by the events' ``key`` field, or
-        ``key(event_type, event)`` -> values) the first time, then from that read and from what the
-        batch saved.  The caller keeps the returned document up to date with what it writes
-        (``save_later`` or ``remember``)."""
-        uow = unit_of_work.current()
-        if uow is None:
-            return self.db[collection].find_one({field: value}, projection, session=session)
-        return uow.read(collection, key, value, projection, field)
-
-    def remember(self, collection: str, doc: dict) -> None:
-        """After writing ``doc``: what ``read_for_batch`` returns for it in the rest of the batch."""
-        uow = unit_of_work.current()
-        if uow is not None:
-            uow.remember(collection, doc)
-
-    def save_later(self, collection: str, doc: dict, session, expect: dict | None = None, upsert: bool = False,
-                   stale: Callable[[], Exception] | None = None) -> None:
-        """Insert ``doc``, or replace the stored one if it still has the ``expect``-ed fields, or upsert
-        it.  In a unit of work: once, at its commit, with the batch's other documents of that collection
-        in one ``bulk_write`` (a stale replace then makes the whole batch run again); elsewhere at once
-        (a stale replace raises ``stale()``, default StaleWrite)."""
-        uow = unit_of_work.current()
-        if uow is not None:
-            uow.save(collection, doc, expect, upsert)
-        elif expect is None and not upsert:
-            self.db[collection].insert_one(doc, session=session)
-        elif not self.db[collection].replace_one({"_id": doc["_id"], **(expect or {})}, doc, upsert=upsert,
-                                                 session=session).matched_count and not upsert:
-            raise (stale or (lambda: StaleWrite(f"a document of {collection}")))()
-
-    def insert_later(self, collection: str, doc: dict, session) -> None:
-        """Insert ``doc``; in a unit of work, with the batch's other documents of that collection in one
-        ``bulk_write`` at its commit (read back within the batch only through ``read_for_batch``)."""
-        self.save_later(collection, doc, session)
-
-    def update_later(self, collection: str, requests: list, session) -> None:
-        """Apply commutative updates (``UpdateOne``s: counters' ``$inc``); in a unit of work, with the
-        batch's others of that collection in one ``bulk_write`` at its commit, else in one at once."""
-        uow = unit_of_work.current()
-        if uow is not None:
-            for request in requests:
-                uow.update(collection, request)
-        elif requests:
-            self.db[collection].bulk_write(requests, ordered=True, session=session)
-
-    def update_checked_later(self, collection: str, requests: list, session) -> None:
-        """Apply conditional updates (``UpdateOne``s whose filter holds what was read; applied in order,
-        each must match one document); in a unit of work with the batch's others of that collection in one
-        ``bulk_write`` at its commit, else in one at once.  One not matching raises StaleWrite (in a unit
-        of work at its commit: the whole batch runs again)."""
-        uow = unit_of_work.current()
-        if uow is not None:
-            for request in requests:
-                uow.update_checked(collection, request)
-        elif requests and self.db[collection].bulk_write(requests, ordered=True,
-                                                         session=session).matched_count < len(requests):
-            raise StaleWrite(f"a document of {collection}")
-
-    def batch_memo(self, key, read: Callable[[], Any]) -> Any:
-        """``read()`` once per unit of work (what no event of a batch changes: policies, subscriptions)."""
-        uow = unit_of_work.current()
-        if uow is None:
-            return read()
-        if key not in uow.memo:
-            uow.memo[key] = read()
-        return uow.memo[key]
-
-    def stage_events(self, session, events: list[dict]) -> None:
-        """Write events to the outbox inside the caller's transaction (in a unit of work: collected,
-        and written with the others in one insert at its commit)."""
-        if not events:
-            return
-        uow = unit_of_work.current()
-        if uow is not None:
-            uow.events.extend(events)
-            return
-        entries = self.write_outbox(session, events)
-        staged = self._staging.get(id(session))
-        if staged is not None:
-            staged.extend(entries)
-
-    def write_outbox(self, session, events: list[dict]) -> list[dict]:
-        """Insert outbox entries for ``events``; the entries written."""
-        if not events:
-            return []
-        now = utcnow()
-        entries = [
-            {"_id": e.get("id") or e["payload"]["event_id"], "event_type": e["event_type"],
-             "source": e["source"], "payload": e["payload"], "created_at": now,
-             "next_attempt_at": now, "attempts": 0, "dispatched_at": None, "last_error": None,
-             # a message for another exchange than the service's events (hub links, issue 14)
-             **{k: e[k] for k in ("exchange", "routing_key", "properties") if k in e}}
-            for e in events]
-        self.db[OUTBOX].insert_many(entries, session=session)
-        return entries
-
-    def unit_of_work(self, work: Callable[[unit_of_work.UnitOfWork], Any]) -> Any:
-        """Run ``work(uow)`` as one unit of work: one transaction, markers and outbox in bulk."""
-        return unit_of_work.run(self.client, self.db, work, self.write_outbox, PROCESSED, utcnow,
-                                WriteConcern("majority"))
-
-    def once(self, event_id: str, work: Callable[[Any], list[dict] | None]) -> bool:
-        """Apply ``work(session)`` for an event exactly once; returns False for a redelivery.
-
-        ``work`` may return events to stage; they are written in the same transaction as the
-        processed-event marker, so a crash between the two cannot happen.  In a unit of work the
-        batch has already left out the events applied before; the marker joins the batch's.
-        """
-        uow = unit_of_work.current()
-        if uow is not None:
-            if event_id in uow.markers:
-                return False
-            staged = work(uow.session) or []
-            uow.mark(event_id)
-            self.stage_events(uow.session, staged)
-            return True
-        if self.db[PROCESSED].find_one({"_id": event_id}, {"_id": 1}):
-            return False
-
-        def txn(session):
-            self.db[PROCESSED].insert_one({"_id": event_id, "at": utcnow()}, session=session)
-            self.stage_events(session, work(session) or [])
-
-        try:
-            self.transaction(txn)
-        except DuplicateKeyError:
-            # a concurrent worker claimed the same event first
-            if self.db[PROCESSED].find_one({"_id": event_id}, {"_id": 1}):
-                return False
-            raise
-        return True
-
-
-class Store(DependencyProvider):
-    """Connects in setup(), creates the service's indexes, closes in stop()."""
-
-    repository_class: type[Repository] = Repository
-    indexes: dict[str, list[IndexModel]] = {}
-
-    def setup(self):
-        config = self.container.config
-        self.uri = config.get("MONGODB_URI") or DEFAULT_URI
-        self.database = database_name(config, self.container.service_name)
-        self.client = acquire_client(self.uri, self.container.service_name)
-        db = self.client[self.database]
-        all_indexes = {OUTBOX: [IndexModel([("dispatched_at", ASCENDING), ("next_attempt_at", ASCENDING)])],
-                       **self.indexes}
-        for collection, models in all_indexes.items():
-            if models:
-                db[collection].create_indexes(models)
-        self.repository = self.repository_class(self.client, db)
-
-    def stop(self):
-        release_client(self.uri, self.container.service_name)
-
-    def kill(self):
-        release_client(self.uri, self.container.service_name)
-
-    def get_dependency(self, worker_ctx):
-        return self.repository

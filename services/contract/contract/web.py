@@ -13,8 +13,8 @@
 """
 from __future__ import annotations
 
-import functools
 import hashlib
+from functools import partial
 import hmac
 import logging
 import os
@@ -24,9 +24,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import yaml
+from eventlet.event import Event
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler, http
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -48,17 +49,7 @@ CSRF_FIELD = "csrf_token"
 MESSAGE_KEY = re.compile(r"""\b_\(\s*["']([A-Za-z0-9_.]+)["']\s*[,)]""")
 YEAR = 365 * 24 * 3600
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                           "base-uri 'none'; object-src 'none'")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
+from contract.webserver import CONTENT_SECURITY_POLICY, SECURITY_HEADERS  # noqa: E402,F401  (one set)
 
 
 class Catalogue:
@@ -302,31 +293,62 @@ class Page:
         return response
 
 
-def html(handler):
-    """Wrap an ``@http`` page handler of a service whose ``Web`` dependency is named ``web``:
-    CSRF failures -> 403, ``NotFoundPage`` -> 404, ``UnavailablePage`` -> 503, anything else ->
-    a 500 page, all in HTML."""
+def error_page(web: "Web | None", request, exc: BaseException, where: str) -> Response:
+    """The HTML answer to an exception a page raised: CSRF -> 403, ``NotFoundPage`` -> 404,
+    ``UnavailablePage`` or a store outage -> 503, anything else -> 500, in the page's language."""
+    from contract.store import store_fault
+    if isinstance(exc, CsrfError):
+        status, reason = 403, "csrf"
+    elif isinstance(exc, NotFoundPage):
+        status, reason = 404, "not_found"
+    elif isinstance(exc, UnavailablePage) or store_fault(exc) is not None:
+        status, reason = 503, "unavailable"
+    else:
+        log.error("unhandled error in page %s", where, exc_info=exc)
+        status, reason = 500, "internal"
+    try:
+        return web.page(request).render("error.html", status=status, reason=reason)
+    except Exception:
+        log.exception("the error page failed too")
+        return html_response("<!doctype html><title>Error</title><p>Terjadi kesalahan / An error occurred.",
+                             status=status)
 
-    @functools.wraps(handler)
-    def wrapper(self, request, *args, **kwargs):
+
+class PageEntrypoint(HttpRequestHandler):
+    """``@page(method, url)``: an HTML page whose errors are mapped where nameko sees them (the
+    exception still rolls the unit of work back and reaches ``worker_result`` and the metrics).
+    The error page is rendered with the service's ``WebPages`` dependency."""
+
+    def __init__(self, method, url, expected_exceptions=(CsrfError, NotFoundPage), **kwargs):
+        super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_request(self, request):
+        request.shallow = False
         try:
-            return handler(self, request, *args, **kwargs)
-        except CsrfError:
-            return self.web.page(request).render("error.html", status=403, reason="csrf")
-        except NotFoundPage:
-            return self.web.page(request).render("error.html", status=404, reason="not_found")
-        except UnavailablePage:
-            return self.web.page(request).render("error.html", status=503, reason="unavailable")
-        except Exception:
-            log.exception("unhandled error in page %s", handler.__name__)
-            try:
-                return self.web.page(request).render("error.html", status=500, reason="internal")
-            except Exception:
-                log.exception("the error page failed too")
-                return html_response("<!doctype html><title>500</title><p>Terjadi kesalahan / An error occurred.",
-                                     status=500)
+            context_data = self.server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
+                                        handle_result=partial(self.handle_result, event))
+            return self.response_from_result(event.wait())
+        except Exception as exc:
+            return error_page(self._web(), request, exc, self.method_name)
 
-    return wrapper
+    pages_class: type | None = None  # the WebPages class whose templates render the error page
+
+    def _web(self) -> "Web | None":
+        """The citizens' pages (the dependency named ``web``, else a plain ``WebPages``): a service
+        may also have the officials' pages, a subclass, which must not render a citizen's error."""
+        wanted = self.pages_class or WebPages
+        candidates = [d for d in self.container.dependencies if isinstance(d, wanted)]
+        chosen = next((d for d in candidates if self.pages_class is None and getattr(d, "attr_name", None) == "web"),
+                      None) or next((d for d in candidates if type(d) is wanted), None) or \
+            next(iter(candidates), None)
+        return chosen.web if chosen is not None else None
+
+
+page = PageEntrypoint.decorator
 
 
 class WebPages(DependencyProvider):

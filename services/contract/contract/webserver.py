@@ -1,6 +1,8 @@
-"""Routing misses (unknown path: 404; known path, other method: 405 with ``Allow``) answered in
-the contract's error format instead of werkzeug's HTML page, by every service; so are nameko's
-plain-text "Error: <type>: <value>" answers (never the exception's text).
+"""Every response of a service passes here (``secured``: nosniff everywhere, the pages' security
+headers on whatever a browser renders). Routing misses (unknown path: 404; known path, other
+method: 405 with ``Allow``) are answered in the contract's error format instead of werkzeug's HTML
+page, by every service; so are nameko's plain-text "Error: <type>: <value>" answers (never the
+exception's text).
 
 nameko's ``WebServer`` turns a werkzeug routing exception into its HTML page before any
 entrypoint runs, so no entrypoint decorator can see it. ``install()`` (called when
@@ -18,6 +20,19 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from contract import errors
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                           "base-uri 'none'; object-src 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+RENDERED = ("text/html", "application/xhtml+xml", "image/svg+xml")
 
 _CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 414: "too_large", 431: "too_large",
           500: "internal", 503: "unavailable"}
@@ -54,7 +69,18 @@ class JsonErrorsWsgiApp(nameko_server.WsgiApp):
             # nameko's own "Error: <type>: <value>" answer (an entrypoint without contract.http.api,
             # a worker that could not run): the error format, without the exception's text
             response = error_response(response.status_code, request.path)
-        return response(environ, start_response)
+        return secured(response)(environ, start_response)
+
+
+def secured(response: Response) -> Response:
+    """Every answer of every service: ``nosniff`` (a browser never guesses a type, e.g. JSON or an
+    upload as HTML), and on anything a browser renders (pages, printable reports) the pages'
+    security headers, where the handler set none of its own."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if (response.mimetype or "") in RENDERED:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
 
 
 def install() -> None:

@@ -1,334 +1,376 @@
-"""Follow-up entrypoints: every dispositioned report's case, from its deadline to its closure."""
+"""Follow-up entrypoints: every dispositioned report's case, from its deadline to its closure.
+
+Entrypoints only: each loads what enters through a schema, runs a handler (``handlers``) through
+the store (one unit of work) and dumps or renders the result.  Talking to intake and routing
+(reporters' secrets, the report a page shows, names) stays here, where the RPC proxies are."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import eventlet
+from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
+from werkzeug.wrappers import Response
 
-from contract import errors, events, http as api_http
+from contract import errors, events
 from contract.auth import Auth, reporter_verified
-from contract.batch import apply_batch, event_batches
+from contract.batch import event_batches, handle_batch
 from contract.ids import parse_tracking_id
+from contract.http import HealthAndMetrics, endpoint, json_response, read_json
 from contract.metrics import Metrics
-from contract.officials_web import OfficialPages
+from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
-from contract.web import WebAssets, WebPages
-from followup import conversation, domain, official_pages, schemas, sla, sweep, views, web_pages
-from followup import metrics as case_metrics
-from followup.calendar import WorkCalendar
-from followup.conversation import Conflict, OutOfScope
-from followup.dependencies import CaseStore, Clock
-from followup.settings import case_not_found, conflict, out_of_scope, rules_from_config, wrong_secret
+from contract.registry_names import registry_names
+from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, page, secure
+from followup import handlers, schemas, views, web_pages
+from followup.dependencies import CaseStore
+from followup.settings import conflict, out_of_scope, wrong_secret
 
 OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
+HERE = Path(__file__).parent
 
-
-def record_facts(service, event_type: str, e: dict) -> None:
-    """The report's facts a case needs (confidentiality, channel, a resolution at entry)."""
-    service.cases.record_facts(
-        e["event_id"], {"tracking_id": e["tracking_id"], "is_confidential": e["is_confidential"],
-                        "received_at": e["received_at"], "channel": e["channel"],
-                        "resolution": e.get("resolution"), "resolved_at": e.get("resolved_at"),
-                        "entered_by": e.get("entered_by")})
-
-
-def workflow_event(service, event_type: str, event: dict) -> None:
-    """A routing decision: open, move or end the report's case (once per event)."""
-    hub, now, rules = service.config["HUB_CODE"], service.clock(), rules_from_config(service.config)
-    policies, calendar = service.cases.policies(), service._calendar()
-    seen = []
-
-    def decide(case, facts):
-        after, emitted = domain.on_workflow_event(event_type, event, case, facts, policies, calendar,
-                                                  rules, now, hub)
-        messages = []
-        if case is None and after is not None and (facts or {}).get("resolution"):
-            after, message, answered = conversation.answer_at_entry(after, facts, now, hub, calendar, rules)
-            messages, emitted = [message], emitted + answered
-        seen.append((case or {}, after))
-        return after, emitted, messages
-    service.cases.apply_event(event["event_id"], event["tracking_id"], decide)
-    if seen and seen[-1][1] is not None:
-        case_metrics.transition(*seen[-1])
-
-
-# event type -> handler(service, event type, event): what followup does with each event it consumes
+# event type -> handler(uow, event type, event): what followup does with each event it consumes
 EVENTS = {
-    events.REPORT_RECEIVED: record_facts,
-    events.REPORT_DISPOSITIONED: workflow_event,
-    events.REPORT_VERIFIED: workflow_event,
-    events.REPORT_POSTPONED: workflow_event,
-    events.REPORT_RETURNED: workflow_event,
-    events.REPORT_ARCHIVED: workflow_event,
+    events.REPORT_RECEIVED: handlers.record_facts,
+    events.REPORT_DISPOSITIONED: handlers.workflow_event,
+    events.REPORT_VERIFIED: handlers.workflow_event,
+    events.REPORT_POSTPONED: handlers.workflow_event,
+    events.REPORT_RETURNED: handlers.workflow_event,
+    events.REPORT_ARCHIVED: handlers.workflow_event,
 }
 
 
-class FollowupService(web_pages.CitizenCasePages, official_pages.FollowupOfficialPages, WebAssets,
-                      api_http.HealthAndMetrics):
+class FollowupService(WebAssets, HealthAndMetrics):
     name = "followup"
 
-    config = Config()
-    cases = CaseStore()
+    config = Config()  # officials' pages check the hub (contract.officials_web)
+    store = CaseStore()
     outbox = OutboxRelay()
     metrics = Metrics()
     auth = Auth()
-    clock = Clock()
     intake = RpcProxy("intake")
     routing = RpcProxy("routing")
-    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
-    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
+    web = WebPages(HERE / "templates", HERE / "messages.yml")
+    official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 
     # --- workflow events from routing (and the report's facts from intake) -----------------
     @event_batches(EVENTS)
     def consume_events(self, batch):
-        return apply_batch(self, batch, EVENTS)
+        return handle_batch(self.store, batch, EVENTS)
 
     # --- the timer sweep ---------------------------------------------------------------
     @timer(interval=30)
     def sweep_timer(self):
-        sweep.run(self.cases, self.clock(), self.config["HUB_CODE"], int(self.config.get("SWEEP_BATCH", 500)),
-                  gauge_interval=float(self.config.get("GAUGE_REFRESH_SECONDS", 60)))
+        handlers.sweep(self.store, refresh_gauges=None)
 
     @rpc
     def sweep(self):
         """Emit due-soon/overdue/escalation alerts and auto-close now; refresh the gauges."""
-        result = sweep.run(self.cases, self.clock(), self.config["HUB_CODE"],
-                           int(self.config.get("SWEEP_BATCH", 500)), refresh_gauges=True)
-        return result
+        return handlers.sweep(self.store, refresh_gauges=True)
 
     # --- officials' views ----------------------------------------------------------------
-    @http("GET", "/cases/inbox")
-    @api_http.api
+    @endpoint("GET", "/cases/inbox")
     def inbox_http(self, request):
         principal = self.auth.principal(request, roles=OFFICIALS)
         query = schemas.InboxQuery().load(request.args.to_dict())
-        found = self.cases.inbox(views.scope_of(principal), query["status"], query["indicator"], self.clock(),
-                                 query["limit"], query["offset"])
-        now, language = self.clock(), views.language(request)
-        return api_http.json_response(200, {"cases": [views.case_out(c, now, language) for c in found],
-                                            "limit": query["limit"], "offset": query["offset"]})
+        return json_response(200, self.store.read(handlers.inbox, {
+            **query, "scope": views.scope_of(principal), "lang": views.language(request)}))
 
-    @http("GET", "/cases/summary")
-    @api_http.api
+    @endpoint("GET", "/cases/summary")
     def summary_http(self, request):
         principal = self.auth.principal(request, roles=OFFICIALS)
         query = schemas.SummaryQuery().load(request.args.to_dict())
         scope = views.summary_scope(principal, query)
         if scope is None:
             raise out_of_scope()
-        return api_http.json_response(200, self.summary(scope, query["exact"]))
+        return json_response(200, self.store.read(handlers.summary, scope, query["exact"]))
 
     @rpc
     def summary(self, scope, exact=False):
-        """Counts per colour for ``{"agency_code": ...}`` and/or ``{"unit_code": ...}``: from the
-        tallies (as of the last sweep, any store size) or, ``exact``, counted at the clock."""
-        scope = {k: v for k, v in (scope or {}).items() if k in ("agency_code", "unit_code") and v}
-        now = self.clock()
-        counts = self.cases.exact_summary(scope, now) if exact else self.cases.summary(scope)
-        return schemas.SummaryOut().dump({"scope": scope, "at": now, "exact": bool(exact), "counts": counts})
+        """Counts per colour for ``{"agency_code": ...}`` and/or ``{"unit_code": ...}``."""
+        return self.store.read(handlers.summary, scope, exact)
 
-    @http("GET", "/cases/<string:tracking_id>")
-    @api_http.api
+    @endpoint("GET", "/cases/<string:tracking_id>")
     def case_http(self, request, tracking_id):
-        case = self._case(tracking_id)
-        return api_http.json_response(200, views.case_view(case, self.clock(), views.language(request)))
+        return json_response(200, self.store.read(handlers.case_view, tracking_id, views.language(request)))
 
     @rpc
     def case_for_report(self, tracking_id):
-        case = self.cases.get(tracking_id)
-        return None if case is None else views.case_out(case, self.clock())
+        return self.store.read(handlers.case_for_report, tracking_id)
 
     # --- the conversation ------------------------------------------------------------------
-    @http("GET", "/cases/<string:tracking_id>/messages")
-    @api_http.api
+    @endpoint("GET", "/cases/<string:tracking_id>/messages")
     def messages_http(self, request, tracking_id):
-        case = self._case(tracking_id)
-        if request.headers.get("X-Reporter-Secret"):
-            self._verify_reporter(case["tracking_id"], request.headers["X-Reporter-Secret"])
-        elif not conversation.may_read(case, self.auth.principal(request, roles=OFFICIALS)):
-            raise out_of_scope()
-        return api_http.json_response(200, {"messages": schemas.MessageOut(many=True).dump(
-            self.cases.messages(case["_id"]))})
+        case = self.store.read(handlers.find_case, tracking_id)
+        secret = request.headers.get("X-Reporter-Secret")
+        if secret:
+            self._verify_reporter(case["tracking_id"], secret)
+        principal = None if secret else self.auth.principal(request, roles=OFFICIALS)
+        return json_response(200, {"messages": self.store.read(handlers.messages, case, principal)})
 
-    @http("POST", "/cases/<string:tracking_id>/updates")
-    @api_http.api
+    @endpoint("POST", "/cases/<string:tracking_id>/updates")
     def update_http(self, request, tracking_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        message = self._post_update(principal, tracking_id, api_http.read_json(request))
-        return api_http.json_response(201, schemas.MessageOut().dump(message))
+        form = schemas.MessageIn().load(read_json(request))
+        message = self.store.run(handlers.post_update, {"tracking_id": tracking_id, "principal": principal,
+                                                        "form": form})
+        return json_response(201, schemas.MessageOut().dump(message))
 
-    def _post_update(self, principal, tracking_id, raw):
-        """An official's interim update (the API's and the page's)."""
-        form = schemas.MessageIn().load(raw)
-        return self._change(tracking_id, lambda c: conversation.post_update(
-            c, principal, form, self.clock(), self.config["HUB_CODE"]))[1]
-
-    @http("POST", "/cases/<string:tracking_id>/answer")
-    @api_http.api
+    @endpoint("POST", "/cases/<string:tracking_id>/answer")
     def answer_http(self, request, tracking_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        message = self._answer(principal, tracking_id, api_http.read_json(request))
-        return api_http.json_response(201, schemas.MessageOut().dump(message))
+        form = schemas.MessageIn().load(read_json(request))
+        message = self.store.run(handlers.answer, {"tracking_id": tracking_id, "principal": principal, "form": form})
+        return json_response(201, schemas.MessageOut().dump(message))
 
-    def _answer(self, principal, tracking_id, raw):
-        """An official's final answer (the API's and the page's)."""
-        form = schemas.MessageIn().load(raw)
-        rules, calendar = rules_from_config(self.config), self._calendar()
-        return self._change(tracking_id, lambda c: conversation.answer(
-            c, principal, form, self.clock(), self.config["HUB_CODE"], calendar, rules))[1]
-
-    @http("POST", "/cases/<string:tracking_id>/replies")
-    @api_http.api
+    @endpoint("POST", "/cases/<string:tracking_id>/replies")
     def reply_http(self, request, tracking_id):
-        form = schemas.ReplyIn().load(api_http.read_json(request))
-        self._verify_reporter(self._case(tracking_id)["tracking_id"], form["secret"])
-        rules, calendar = rules_from_config(self.config), self._calendar()
-        message = self._change(tracking_id, lambda c: conversation.reporter_reply(
-            c, form, self.clock(), self.config["HUB_CODE"], calendar, rules))[1]
-        return api_http.json_response(201, schemas.MessageOut().dump(message))
+        form = schemas.ReplyIn().load(read_json(request))
+        self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
+        message = self.store.run(handlers.reporter_reply, {"tracking_id": tracking_id, "form": form})
+        return json_response(201, schemas.MessageOut().dump(message))
 
-    @http("POST", "/cases/<string:tracking_id>/rating")
-    @api_http.api
+    @endpoint("POST", "/cases/<string:tracking_id>/rating")
     def rating_http(self, request, tracking_id):
-        form = schemas.RatingIn().load(api_http.read_json(request))
-        self._verify_reporter(self._case(tracking_id)["tracking_id"], form["secret"])
-        case = self._change(tracking_id, lambda c: conversation.rate(c, form, self.clock(), self.config["HUB_CODE"]))[0]
-        return api_http.json_response(200, views.case_out(case, self.clock(), views.language(request)))
+        form = schemas.RatingIn().load(read_json(request))
+        self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
+        return json_response(200, self.store.run(handlers.rate, {"tracking_id": tracking_id, "form": form,
+                                                                 "lang": views.language(request)}))
 
-    @http("POST", "/cases/<string:tracking_id>/reopen")
-    @api_http.api
+    @endpoint("POST", "/cases/<string:tracking_id>/reopen")
     def reopen_http(self, request, tracking_id):
-        form = schemas.ReopenIn().load(api_http.read_json(request))
-        self._verify_reporter(self._case(tracking_id)["tracking_id"], form["secret"])
-        rules, calendar, policies = rules_from_config(self.config), self._calendar(), self.cases.policies()
-        case = self._change(tracking_id, lambda c: conversation.reopen(
-            c, form, self.clock(), self.config["HUB_CODE"], policies, calendar, rules))[0]
-        return api_http.json_response(200, views.case_out(case, self.clock(), views.language(request)))
+        form = schemas.ReopenIn().load(read_json(request))
+        self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
+        return json_response(200, self.store.run(handlers.reopen, {"tracking_id": tracking_id, "form": form,
+                                                                   "lang": views.language(request)}))
 
     # --- public comments ---------------------------------------------------------------
-    @http("GET", "/cases/<string:tracking_id>/comments")
-    @api_http.api
+    @endpoint("GET", "/cases/<string:tracking_id>/comments")
     def comments_http(self, request, tracking_id):
-        case = self._case(tracking_id)
-        if case.get("is_confidential") is not False:
-            raise conflict(Conflict("comments_not_allowed", "This report is not public.", "Laporan ini tidak untuk publik."))
-        comments = [views.public_comment(c) for c in self.cases.comments(case["_id"], include_hidden=True)]
-        return api_http.json_response(200, {"comments": schemas.CommentOut(many=True).dump(comments)})
+        return json_response(200, {"comments": self.store.read(handlers.comments, tracking_id)})
 
-    @http("POST", "/cases/<string:tracking_id>/comments")
-    @api_http.api
+    @endpoint("POST", "/cases/<string:tracking_id>/comments")
     def comment_http(self, request, tracking_id):
-        form = schemas.CommentIn().load(api_http.read_json(request))
-        case = self._case(tracking_id)
-        try:
-            comment, emitted = conversation.post_comment(case, form, self.clock(), self.config["HUB_CODE"])
-        except Conflict as exc:
-            raise conflict(exc)
-        self.cases.add_comment(comment, emitted)
-        return api_http.json_response(201, schemas.CommentOut().dump(comment))
+        form = schemas.CommentIn().load(read_json(request))
+        comment = self.store.run(handlers.post_comment, {"tracking_id": tracking_id, "form": form})
+        return json_response(201, schemas.CommentOut().dump(comment))
 
-    @http("POST", "/cases/<string:tracking_id>/comments/<string:comment_id>/hide")
-    @api_http.api
+    @endpoint("POST", "/cases/<string:tracking_id>/comments/<string:comment_id>/hide")
     def hide_comment_http(self, request, tracking_id, comment_id):
         principal = self.auth.principal(request, roles=ACTORS)
-        hidden = self._hide_comment(principal, tracking_id, comment_id, api_http.read_json(request))
-        return api_http.json_response(200, schemas.CommentOut().dump(hidden))
-
-    def _hide_comment(self, principal, tracking_id, comment_id, raw):
-        """Moderation: hide a public comment with a reason (the API's and the page's)."""
-        form = schemas.HideIn().load(raw)
-        case, comment = self._case(tracking_id), self.cases.comment(comment_id)
-        if comment is None or comment["case_id"] != case["_id"]:
-            raise errors.not_found("comment_id", "Comment")
-        try:
-            hidden, emitted = conversation.hide_comment(case, comment, principal, form, self.clock(),
-                                                        self.config["HUB_CODE"])
-        except Conflict as exc:
-            raise conflict(exc)
-        except OutOfScope:
-            raise out_of_scope()
-        if not self.cases.hide_comment(comment, hidden, emitted):
-            raise conflict(Conflict("already_hidden", "The comment is already hidden.", "Komentar sudah disembunyikan."))
-        return hidden
+        form = schemas.HideIn().load(read_json(request))
+        hidden = self.store.run(handlers.hide_comment, {"tracking_id": tracking_id, "comment_id": comment_id,
+                                                        "principal": principal, "form": form})
+        return json_response(200, schemas.CommentOut().dump(hidden))
 
     # --- SLA policies and days off (data, not code) ------------------------------------------
-    @http("GET", "/cases/admin/sla-policies")
-    @api_http.api
+    @endpoint("GET", "/cases/admin/sla-policies")
     def policies_http(self, request):
         self.auth.principal(request, roles=OFFICIALS)
-        return api_http.json_response(200, self.sla_policies())
+        return json_response(200, self.store.read(handlers.sla_policies))
 
-    @http("PUT", "/cases/admin/sla-policies")
-    @api_http.api
+    @endpoint("PUT", "/cases/admin/sla-policies")
     def set_policies_http(self, request):
         principal = self.auth.principal(request, roles=("national_admin",))
-        return api_http.json_response(200, self.set_sla_policies(api_http.read_json(request), principal["official_id"]))
+        return json_response(200, self.store.run(handlers.set_sla_policies, read_json(request),
+                                                 principal["official_id"]))
 
     @rpc
     def sla_policies(self):
-        return {"policies": self.cases.policies() or [sla.DEFAULT_POLICY], "default": sla.DEFAULT_POLICY}
+        return self.store.read(handlers.sla_policies)
 
     @rpc
     def set_sla_policies(self, document, by="rpc"):
         """Replace the policies (validated as a whole); applies to stages started from now on."""
-        self.cases.set_policies(sla.load_policies(document), by, self.clock())
-        return self.sla_policies()
+        return self.store.run(handlers.set_sla_policies, document, by)
 
-    @http("GET", "/cases/admin/days-off")
-    @api_http.api
+    @endpoint("GET", "/cases/admin/days-off")
     def days_off_http(self, request):
         self.auth.principal(request, roles=OFFICIALS)
-        return api_http.json_response(200, {"days_off": schemas.DayOffOut(many=True).dump(self.cases.days_off())})
+        return json_response(200, {"days_off": self.store.read(handlers.days_off)})
 
-    @http("POST", "/cases/admin/days-off")
-    @api_http.api
+    @endpoint("POST", "/cases/admin/days-off")
     def add_day_off_http(self, request):
         self.auth.principal(request, roles=("national_admin",))
-        return api_http.json_response(201, self.add_day_off(api_http.read_json(request)))
+        return json_response(201, self.store.run(handlers.add_day_off, read_json(request)))
 
     @rpc
     def add_day_off(self, entry):
         """Add cuti bersama (no region) or a regional holiday (BPS region code)."""
-        day = schemas.DayOffIn().load(entry)
-        stored = {**day, "date": day["date"].isoformat()}
-        self.cases.add_day_off(stored)
-        return schemas.DayOffOut().dump(stored)
-
-    # --- plumbing ------------------------------------------------------------------------
-    def _calendar(self) -> WorkCalendar:
-        return WorkCalendar.from_entries(self.cases.days_off(),
-                                         with_cuti_bersama=str(self.config.get("CUTI_BERSAMA_FROM_PACKAGE", "true")).lower() != "false")
-
-    def _case(self, tracking_id):
-        canonical = parse_tracking_id(tracking_id)
-        if canonical is None:
-            raise errors.ApiError([errors.error("tracking_id", "invalid", "Not a valid tracking ID.",
-                                                "ID pelacakan tidak valid.")])
-        case = self.cases.get(canonical)
-        if case is None:
-            raise case_not_found()
-        return case
-
-    def _change(self, tracking_id, decide):
-        before = self._case(tracking_id)
-        try:
-            after, record = self.cases.change(before["tracking_id"], decide)
-        except Conflict as exc:
-            raise conflict(exc)
-        except OutOfScope:
-            raise out_of_scope()
-        case_metrics.transition(before, after)
-        return after, record
-
-    def _verify_reporter(self, tracking_id, secret):
-        if not reporter_verified(self.intake, tracking_id, secret, float(self.config.get("INTAKE_RPC_TIMEOUT", 5))):
-            raise wrong_secret()
+        return self.store.run(handlers.add_day_off, entry)
 
     @rpc
     def health(self):
-        return {"service": self.name, "status": "ok", "open_cases": self.cases.open_count(),
+        return {"service": self.name, "status": "ok", "open_cases": self.store.read(handlers.open_cases),
                 "outbox_pending": self.outbox.pending()}
+
+    # --- citizens' pages (docs/web.md) --------------------------------------------------
+    @page("GET", "/lacak")
+    def lookup_page(self, request):
+        page = self.web.page(request)
+        typed = (request.args.get("id") or "").strip()
+        if not typed:
+            return page.render("lookup.html", typed="", errors={})
+        canonical = parse_tracking_id(typed)
+        if canonical:
+            return page.redirect(f"/lacak/{canonical}")
+        return page.render("lookup.html", status=400, typed=typed, errors={"id": page._("lookup.invalid")})
+
+    @page("GET", "/lacak/<string:tracking_id>")
+    def tracking_page(self, request, tracking_id):
+        page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
+        if canonical != tracking_id:
+            return page.redirect(f"/lacak/{canonical}")
+        try:
+            return self._tracking(page, canonical, {})
+        except NotFoundPage:
+            # a report filed at another hub: its page is at that hub (found from the code in the ID)
+            with eventlet.Timeout(self.store.settings.intake_timeout, False):
+                elsewhere = self.intake.tracking_page_elsewhere(canonical)
+                if elsewhere:
+                    return secure(Response("", status=307, headers={"Location": elsewhere}))
+            raise
+
+    @page("POST", "/lacak/<string:tracking_id>/kunci")
+    def unlock(self, request, tracking_id):
+        page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
+        page.check_csrf()
+        secret = (request.form.get("secret") or "").strip()
+        if not self._report(canonical, page.lang, secret)["reporter_verified"]:
+            return self._tracking(page, canonical, {"secret": page._("track.wrong_secret")}, status=403)
+        page.remember_reporter_key(canonical, secret)
+        return page.redirect(f"/lacak/{canonical}?notice=unlocked")
+
+    @page("POST", "/lacak/<string:tracking_id>/lupakan")
+    def forget(self, request, tracking_id):
+        page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
+        page.check_csrf()
+        page.forget_reporter_key(canonical)
+        return page.redirect(f"/lacak/{canonical}?notice=forgotten")
+
+    @page("POST", "/lacak/<string:tracking_id>/balas")
+    def reply(self, request, tracking_id):
+        return self._reporter_action(request, tracking_id, "reply", "replied")
+
+    @page("POST", "/lacak/<string:tracking_id>/nilai")
+    def rate(self, request, tracking_id):
+        return self._reporter_action(request, tracking_id, "rate", "rated")
+
+    @page("POST", "/lacak/<string:tracking_id>/buka-kembali")
+    def reopen(self, request, tracking_id):
+        return self._reporter_action(request, tracking_id, "reopen", "reopened")
+
+    @page("GET", "/laporan/<string:tracking_id>")
+    def public_report_page(self, request, tracking_id):
+        return self._public(self.web.page(request), web_pages.canonical(tracking_id), {}, {})
+
+    @page("POST", "/laporan/<string:tracking_id>/komentar")
+    def comment(self, request, tracking_id):
+        page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
+        page.check_csrf()
+        values = {"name": (request.form.get("name") or "").strip() or None,
+                  "body": (request.form.get("body") or "").strip()}
+        try:
+            form = schemas.CommentIn().load(values)
+            self.store.run(handlers.post_comment, {"tracking_id": canonical, "form": form})
+        except (errors.ApiError, ValidationError) as exc:
+            if getattr(exc, "status", 400) == 404:  # no case yet: the discussion is not open
+                exc = conflict(handlers.DISCUSSION_CLOSED)
+            return self._public(page, canonical, page.field_errors(exc), values, status=getattr(exc, "status", 400))
+        return page.redirect(f"/laporan/{canonical}?notice=commented#diskusi")
+
+    # --- officials' pages (the same scope checks as the API, through the same handlers) -----
+    @official_http("GET", "/petugas/kasus/<string:tracking_id>")
+    @official_page(OFFICIALS)
+    def case_page(self, request, page, principal, tracking_id):
+        return self._official_case(page, principal, tracking_id, {}, request.args.get("notice"))
+
+    @official_http("POST", "/petugas/kasus/<string:tracking_id>/<string:kind>")
+    @official_page(ACTORS)
+    def case_post(self, request, page, principal, tracking_id, kind):
+        write = {"perkembangan": handlers.post_update, "jawaban": handlers.answer}.get(kind)
+        if write is None:
+            raise errors.not_found("kind", "Page")
+        form = {"body": request.form.get("body", "").strip()}
+        return self._official_action(page, principal, tracking_id, kind, write, form, f"?notice={kind}")
+
+    @official_http("POST", "/petugas/kasus/<string:tracking_id>/komentar/<string:comment_id>/sembunyikan")
+    @official_page(ACTORS)
+    def hide_comment_page(self, request, page, principal, tracking_id, comment_id):
+        form = {"reason": request.form.get("reason", "").strip()}
+        return self._official_action(page, principal, tracking_id, comment_id, handlers.hide_comment, form,
+                                     "?notice=hidden#comments", schemas.HideIn, comment_id=comment_id)
+
+    @official_http("GET", "/petugas/dasbor")
+    @official_page(OFFICIALS)
+    def dashboard_page(self, request, page, principal):
+        return page.render("dashboard.html", **self.store.read(handlers.dashboard, principal, page.lang))
+
+    # --- talking to intake and routing, and rendering (plumbing of the entrypoints above) ----
+    def _verify_reporter(self, tracking_id, secret):
+        if not reporter_verified(self.intake, tracking_id, secret, self.store.settings.intake_timeout):
+            raise wrong_secret()
+
+    def _report(self, tracking_id: str, lang: str, secret: str | None) -> dict:
+        """intake's view of the report (status, timeline, names; text when allowed)."""
+        try:
+            with eventlet.Timeout(self.store.settings.intake_timeout):
+                report = self.intake.page_view(tracking_id, lang, secret)
+        except eventlet.Timeout:
+            raise UnavailablePage()
+        if report is None:
+            raise NotFoundPage()
+        return report
+
+    def _reporter_action(self, request, tracking_id, action, notice):
+        page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
+        page.check_csrf()
+        schema, body = web_pages.reporter_form(request, action)
+        secret = page.reporter_key(canonical) or (request.form.get("secret") or "").strip()
+        try:
+            form = schema().load({**body, "secret": secret or "----"})
+            self._verify_reporter(canonical, form["secret"])
+            self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": canonical, "form": form})
+        except (errors.ApiError, ValidationError) as exc:
+            found = page.field_errors(exc)
+            if "form" in found and action == "rate":
+                found["rating"] = found.pop("form")
+            return self._tracking(page, canonical, found, values=body, status=getattr(exc, "status", 400))
+        return page.redirect(f"/lacak/{canonical}?notice={notice}")
+
+    def _tracking(self, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):
+        report = self._report(tracking_id, page.lang, page.reporter_key(tracking_id))
+        shown = self.store.read(handlers.tracking_page, tracking_id, page.lang, report["reporter_verified"])
+        names = registry_names(self.routing, page.lang) if report.get("assignment") else {}
+        error = page.request.args.get("error")
+        return page.render("tracking.html", status=status, report=report, **shown,
+                           agency_names=names.get("agencies", {}), unit_names=names.get("units", {}),
+                           verified=report["reporter_verified"], errors=field_errors, values=values or {},
+                           notice=web_pages.notice(page), error=error if error in web_pages.ERRORS else None)
+
+    def _public(self, page, tracking_id: str, field_errors: dict, values: dict, status: int = 200):
+        report = self._report(tracking_id, page.lang, None)
+        if not report["is_public"]:
+            raise NotFoundPage()
+        return page.render("public_report.html", status=status, report=report, errors=field_errors, values=values,
+                           notice=web_pages.notice(page), **self.store.read(handlers.public_page, tracking_id, page.lang))
+
+    def _official_action(self, page, principal, tracking_id, key, write, form, notice, schema=schemas.MessageIn,
+                         **command):
+        self.store.read(handlers.readable_case, principal, tracking_id)
+        try:
+            self.store.run(write, {"tracking_id": tracking_id, "principal": principal, "form": schema().load(form),
+                                   **command})
+        except (ValidationError, errors.ApiError) as exc:
+            if isinstance(exc, errors.ApiError) and exc.status in (404, 503):
+                raise
+            return self._official_case(page, principal, tracking_id, {key: page.field_errors(exc)}, None,
+                                       exc.status if isinstance(exc, errors.ApiError) else 400)
+        return page.redirect(f"/petugas/kasus/{tracking_id}{notice}")
+
+    def _official_case(self, page, principal, tracking_id, form_errors, notice, status=200):
+        shown = self.store.read(handlers.official_case_page, principal, tracking_id, page.lang)
+        return page.render("case.html", status=status, form_errors=form_errors, notice=notice, **shown)

@@ -1,10 +1,33 @@
-"""Follow-up's settings from config.yml, and turning domain refusals into contract errors."""
+"""Follow-up's settings, parsed once from config.yml (``CaseStore.parse_settings``; handlers read
+them as ``uow.settings``), and turning domain refusals into contract errors."""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from contract import errors
 from contract.auth import forbidden
 from followup.conversation import Conflict
 from followup.indicator import Escalation, Rules
+
+
+@dataclass(frozen=True)
+class Settings:
+    hub: str = "ID"
+    rules: Rules = field(default_factory=Rules)
+    cuti_bersama: bool = True          # official cuti bersama days from the holidays package
+    sweep_batch: int = 500             # cases claimed per unit of work of the sweep
+    gauge_interval: float = 60.0       # seconds between refreshes of the open-case gauges
+    intake_timeout: float = 5.0        # seconds to wait for intake's RPC answers (pages, secrets)
+    policy_file: str = ""              # SLA policies seeded once into the store
+
+
+def parse(config: dict) -> Settings:
+    return Settings(hub=config.get("HUB_CODE") or "ID", rules=rules_from_config(config),
+                    cuti_bersama=str(config.get("CUTI_BERSAMA_FROM_PACKAGE", "true")).lower() != "false",
+                    sweep_batch=int(config.get("SWEEP_BATCH", 500)),
+                    gauge_interval=float(config.get("GAUGE_REFRESH_SECONDS", 60)),
+                    intake_timeout=float(config.get("INTAKE_RPC_TIMEOUT", 5)),
+                    policy_file=str(config.get("SLA_POLICY_FILE") or ""))
 
 
 def rules_from_config(config: dict) -> Rules:
@@ -22,6 +45,11 @@ def rules_from_config(config: dict) -> Rules:
 
 def case_not_found() -> errors.ApiError:
     return errors.not_found("tracking_id", "Case")
+
+
+def invalid_tracking_id() -> errors.ApiError:
+    return errors.ApiError([errors.error("tracking_id", "invalid", "Not a valid tracking ID.",
+                                         "ID pelacakan tidak valid.")])
 
 
 def conflict(exc: Conflict) -> errors.ApiError:

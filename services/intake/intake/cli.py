@@ -16,20 +16,29 @@ from __future__ import annotations
 
 import argparse
 import csv
-import secrets
 import sys
 
 from marshmallow import ValidationError
 
 from contract import csvfile, errors, sealing
-from contract.auth import token_hash
 from contract.config import load_config
-from contract.store import acquire_client, database_name, release_client, utcnow
-from intake import csv_import, domain
-from intake.dependencies import Reports
+from contract.store import acquire_client, database_name, release_client
+from contract.uow import UnitOfWorkStore
+from intake import csv_import, handlers
+from intake.dependencies import REPOSITORIES, Settings
 from intake.open311_schemas import ApiKeyIn
 
 COLUMNS = csv_import.COLUMNS
+
+
+class CliStore(UnitOfWorkStore):
+    """Intake's store for the CLI: the same repositories and handlers as the service, no container."""
+
+    repositories = REPOSITORIES
+
+
+def units_of(client, config: dict):
+    return CliStore(client, client[database_name(config, "intake")], Settings.from_config(config)).units()
 
 
 def progress(done: int, total: int, stored: int, failed: int, stream=sys.stderr) -> None:
@@ -47,8 +56,8 @@ def import_csv(path: str, config: dict, hub: str, report_errors=None, stream=sys
     uri = config.get("MONGODB_URI")
     client = acquire_client(uri)
     try:
-        reports = Reports(client, client[database_name(config, "intake")])
-        categories = reports.registry()["categories"]
+        units = units_of(client, config)
+        categories = units.read(handlers.form_registry)["categories"]
         counts = {"rows": 0, "stored": 0, "already_imported": 0, "errors": 0}
         for line, form, problems, key in csv_import.parse(text, categories):
             if line > 1:  # line 1 is the header (its problems stop the import)
@@ -58,21 +67,13 @@ def import_csv(path: str, config: dict, hub: str, report_errors=None, stream=sys
                 if report_errors:
                     report_errors(line, problems)
             else:
-                counts["stored" if _store(reports, form, hub, key) else "already_imported"] += 1
+                stored = units.run(handlers.import_report, {"form": form, "hub": hub, "key": key})
+                counts["stored" if stored else "already_imported"] += 1
             progress(min(counts["rows"], total), total, counts["stored"], counts["errors"], stream)
         stream.write("\n")
         return counts
     finally:
         release_client(uri)
-
-
-def _store(reports: Reports, form: dict, hub: str, key: str) -> bool:
-    resolution = form.pop("resolution", None) or {}
-    source = {"original_channel": form.pop("original_channel"), "received_on": form.pop("received_on").isoformat(),
-              "imported": True, "resolution": resolution.get("answer"), "resolved_at": resolution.get("resolved_at")}
-    report = domain.new_report({**form, "channel": "import"}, hub=hub, now=utcnow(), secret=domain.new_secret(),
-                               missing=[], source=source)
-    return reports.add(report, [domain.received_event(report)], idempotency_key=f"import:{key}") is None
 
 
 def hub_keygen(path: str) -> int:
@@ -102,16 +103,15 @@ def open311_keys(config: dict, action: str, client: str | None) -> int:
             return 2
     uri = config.get("MONGODB_URI")
     client_of_store = acquire_client(uri)
-    reports = Reports(client_of_store, client_of_store[database_name(config, "intake")])
+    units = units_of(client_of_store, config)
     try:
         if action == "issue":
-            key = "o311_" + secrets.token_urlsafe(24)
-            reports.add_api_key(token_hash(key), client)
+            key = units.run(handlers.issue_key, client)["api_key"]
             print(f"api_key for {client} (shown once, keep it secret): {key}")
         elif action == "revoke":
-            print(f"revoked {reports.revoke_api_keys(client)} key(s) of {client}")
+            print(f"revoked {units.run(handlers.revoke_keys, client)} key(s) of {client}")
         else:
-            for row in reports.api_keys():
+            for row in units.read(handlers.list_keys):
                 state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row.get("revoked_at") else "active"
                 print(f"{row['client']}\tissued {row['created_at']:%Y-%m-%d}\t{state}")
         return 0

@@ -2,9 +2,8 @@
 
 For anonymous reports every attachment loses what could name or place its maker: images are
 re-encoded by Pillow from their pixels alone (no EXIF/GPS, XMP, IPTC, JPEG ``COM`` comments, PNG
-text chunks, ICC profile); PDFs are rewritten by pikepdf (qpdf) without the ``/Info`` dictionary
-(``/Author``, ``/Creator``, ...) and XMP ``/Metadata`` streams, and only the objects still in use
-are written (earlier revisions of an incrementally saved file are dropped too).
+text chunks, ICC profile); PDFs are rebuilt from their pages alone (``intake.pdfclean``: no
+``/Info``, XMP, annotations, embedded files, JavaScript, actions or outlines).
 Plain functions: no nameko, pymongo or kombu here.
 """
 from __future__ import annotations
@@ -12,8 +11,9 @@ from __future__ import annotations
 import io
 import warnings
 
-import pikepdf
 from PIL import Image, ImageOps
+
+from intake import pdfclean
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_REPORT = 5
@@ -120,19 +120,9 @@ def _reencode_image(data: bytes, content_type: str) -> bytes:
 
 def _clean_pdf(data: bytes) -> bytes:
     try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            if "/Info" in pdf.trailer:
-                del pdf.trailer["/Info"]
-            for holder in [pdf.Root, *(page.obj for page in pdf.pages)]:
-                if "/Metadata" in holder:
-                    del holder["/Metadata"]
-                if "/PieceInfo" in holder:
-                    del holder["/PieceInfo"]
-            out = io.BytesIO()
-            pdf.save(out, fix_metadata_version=False, deterministic_id=True)
-    except pikepdf.PdfError as exc:
-        raise BadEvidence(f"unreadable PDF ({type(exc).__name__})") from None
-    return out.getvalue()
+        return pdfclean.rebuild(data)
+    except pdfclean.UnreadablePdf as exc:
+        raise BadEvidence(f"unreadable PDF ({exc})") from None
 
 
 def prepare(data: bytes, anonymous: bool) -> tuple[bytes, str]:

@@ -56,3 +56,11 @@ def unknown_gateway() -> errors.ApiError:
     return errors.ApiError([errors.error(
         "Authorization", "unauthenticated", "A channel gateway's signature (X-Lapor-Signature) or secret is required.",
         "Diperlukan tanda tangan (X-Lapor-Signature) atau rahasia gateway kanal.")], status=401)
+
+
+class Open311Error(Exception):
+    """An Open311 error: answered as the standard's error list (``{code, description}``) with ``status``."""
+
+    def __init__(self, status: int, *descriptions: str):
+        super().__init__(descriptions)
+        self.status, self.descriptions = status, descriptions

@@ -1,9 +1,9 @@
 """Intake's I/O for the hub network: the broker topology, this hub's private key, the inbound
 consumer that can dead-letter, and the outbox relay that counts hub messages.
 
-- ``HubLink`` (DependencyProvider): declares ``lapor.hubs.*`` for the neighbours in the
-  directory at start and after each registry update; holds the private key read from
-  ``HUB_KEY_FILE`` (``LAPOR_HUB_KEY_FILE``, a secrets file); never in the registry or the repo.
+- ``Link``: declares ``lapor.hubs.*`` for the neighbours in the directory at start and after each
+  registry update; holds the private key read from ``HUB_KEY_FILE`` (``LAPOR_HUB_KEY_FILE``, a
+  secrets file); never in the registry or the repo.  The store keeps the process's one link.
 - ``hub_inbound`` (entrypoint): consumes ``lapor.hubs.in``; a worker raising :class:`DeadLetter`
   has its message rejected without requeue, which the queue dead-letters to ``lapor.hubs.dead``;
   a body that cannot even be decoded is dead-lettered the same way, never crashing the service.
@@ -14,11 +14,11 @@ import logging
 import time
 
 from kombu import Connection, Exchange, Queue
-from nameko.constants import AMQP_URI_CONFIG_KEY
-from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer, QueueConsumer
 
-from contract import hubnet, sealing
+from marshmallow import ValidationError
+
+from contract import hubnet, hubwire, sealing
 from contract.outbox import OutboxRelay
 from intake import hub_metrics
 
@@ -79,32 +79,44 @@ def with_backoff(work, attempts: int = TRANSIENT_ATTEMPTS):
             time.sleep(min(10.0, 0.5 * 2 ** attempt))
 
 
+def load_message(body) -> dict:
+    """A hub message loaded through the wire schema (DeadLetter when it breaks it)."""
+    try:
+        return hubwire.load(body)
+    except ValidationError as exc:
+        log.error("hub message dead-lettered: %s", exc.messages)
+        hub_metrics.received("unknown", "unknown", "dead_lettered")
+        raise DeadLetter(str(exc.messages))
+
+
+def receive(message: dict, apply) -> str:
+    """``apply()`` (a unit of work handling ``message``), retried through a short outage; counted by
+    outcome; a DeadLetter is logged, counted and raised (the queue dead-letters the message)."""
+    try:
+        outcome = with_backoff(apply)
+    except DeadLetter as exc:
+        log.error("hub message %s (%s %s) dead-lettered: %s", message["message_id"], message["kind"],
+                  message["tracking_id"], exc)
+        hub_metrics.received(message["hops"][-1], message["kind"], "dead_lettered")
+        raise
+    hub_metrics.received(message["hops"][-1], message["kind"], outcome)
+    return outcome
+
+
 def hub_inbound(fn):
     """Consume this hub's inbound queue (requeue on a transient error; DeadLetter to give up)."""
     return HubConsumer.decorator(inbound_queue(), requeue_on_error=True)(fn)
 
 
-class HubLinkHandle:
-    def __init__(self, provider: "HubLink"):
-        self._provider = provider
+class Link:
+    """This hub's link to its neighbours, one per process (the store keeps it: ``uow.hubs.declare``,
+    ``uow.hubs.private_key()``): the exchanges and queues declared for the neighbours in the
+    directory, and the private key read from ``HUB_KEY_FILE`` (``LAPOR_HUB_KEY_FILE``, a secrets
+    file; never in the registry or the repo)."""
 
-    @property
-    def private_key(self) -> str:
-        """This hub's private key; ``sealing.SealError`` if the secrets file is missing or bad."""
-        if self._provider.private_key is None:
-            self._provider.load_key()
-        return self._provider.private_key
-
-    def declare(self, directory: list[dict], here: str) -> list[str]:
-        return self._provider.declare(directory, here)
-
-
-class HubLink(DependencyProvider):
-    def setup(self):
-        self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
-        self.key_file = self.container.config.get("HUB_KEY_FILE") or ""
-        self.here = str(self.container.config.get("HUB_CODE") or "ID")
-        self.private_key = None
+    def __init__(self, amqp_uri: str, key_file: str):
+        self.amqp_uri, self.key_file = amqp_uri, key_file
+        self._private_key: str | None = None
         self.declared: set[str] = set()
         if self.key_file:
             try:
@@ -119,7 +131,14 @@ class HubLink(DependencyProvider):
     def load_key(self) -> None:
         if not self.key_file:
             raise sealing.SealError("HUB_KEY_FILE (LAPOR_HUB_KEY_FILE) is not set")
-        self.private_key = sealing.read_private_key(self.key_file)
+        self._private_key = sealing.read_private_key(self.key_file)
+
+    @property
+    def private_key(self) -> str:
+        """This hub's private key; ``sealing.SealError`` if the secrets file is missing or bad."""
+        if self._private_key is None:
+            self.load_key()
+        return self._private_key
 
     def declare(self, directory: list[dict], here: str) -> list[str]:
         """Declare the exchanges and queues for this hub's neighbours (idempotent)."""
@@ -131,9 +150,6 @@ class HubLink(DependencyProvider):
             declare_topology(self.amqp_uri, neighbours)
             self.declared |= set(neighbours)
         return neighbours
-
-    def get_dependency(self, worker_ctx):
-        return HubLinkHandle(self)
 
 
 def declare_topology(amqp_uri: str, neighbours: list[str]) -> None:

@@ -1,8 +1,8 @@
-"""Intake's storage verbs for the hub network (mixed into ``intake.dependencies.Reports``).
+"""Intake's storage verbs for the hub network (``uow.hubs``, a repository of intake's store).
 
-Every hub message is staged in the store outbox in the same transaction as the report change
+Every hub message is staged in the store outbox in the same unit of work as the report change
 that causes it (published by the relay to ``lapor.hubs.out`` with the next hop as routing key),
-and every received message is applied once per message id.
+and every received message is applied once per message id (its processed marker, ``hubmsg:<id>``).
 """
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from datetime import datetime
 from bson import ObjectId
 from gridfs import GridFSBucket
 from gridfs.errors import FileExists
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from contract import hubnet, hubwire, unit_of_work
-from contract.store import OUTBOX
+from contract import hubnet, hubwire
+from contract.uow import OUTBOX, PROCESSED, Repository
 
 DELIVERY_INDEX = [("hub_delivery.state", ASCENDING), ("hub_delivery.since", ASCENDING)]
+# what a tracked event's step reads of its report (read ahead for every event of a batch)
+STEP_FIELDS = {"status": 1, "reopened_at": 1, "hub_delivery.status_at": 1}
 
 
 def hub_entry(message: dict, hop: str) -> dict:
@@ -34,38 +36,79 @@ def evidence_id(tracking_id: str, sha256: str) -> ObjectId:
     return ObjectId(hashlib.sha256(f"{tracking_id}:{sha256}".encode()).hexdigest()[:24])
 
 
-class HubReports:
-    """Verbs on ``self.db`` (a Repository: ``transaction``, ``once``, ``stage_events``)."""
+class HubReports(Repository):
+    """The hub network's verbs: messages staged with the report changes causing them, messages
+    received applied once, this hub's link (its key, the neighbours' queues)."""
 
-    def ensure_hub_indexes(self) -> None:
-        self.db.reports.create_indexes([IndexModel(DELIVERY_INDEX)])
+    # --- the link (the process's, kept by the store) -------------------------------------------
+    def declare(self, directory: list[dict], here: str) -> list[str]:
+        """Declare the exchanges and queues for this hub's neighbours (idempotent); the neighbours."""
+        return self.uow.shared["hub_link"].declare(directory, here)
 
-    def hub_directory(self) -> list[dict]:
-        doc = self.db.registry.find_one({"_id": "current"}, {"hubs": 1}) or {}
-        return list(doc.get("hubs") or [])
+    def private_key(self) -> str:
+        """This hub's private key; ``sealing.SealError`` if the secrets file is missing or bad."""
+        return self.uow.shared["hub_link"].private_key
 
-    def send_hub_message(self, tracking_id: str | None, changes: dict, entry: dict | None,
-                         messages: list[tuple[dict, str]]) -> None:
-        """Change the report (if any) and stage the messages, in the current transaction: a table entry
-        of intake's batch consumer, where the event's one processed marker makes this happen once."""
-        def work(session):
-            if tracking_id and (changes or entry):
-                update: dict = {}
-                if changes:
-                    update["$set"] = changes
-                if entry:
-                    update["$push"] = {"history": entry}
-                # commutative with the batch's history steps (no status): written with them at its commit
-                self.update_later("reports", [UpdateOne({"_id": tracking_id}, update)], session)
-                uow = unit_of_work.current()
-                cached = (uow.read_ahead.get("reports") or {}).get(tracking_id) if uow is not None else None
-                if cached is not None and "hub_delivery" in changes:  # what the batch's next steps read
-                    cached["hub_delivery"] = {"status_at": changes["hub_delivery"].get("status_at")}
-            self.stage_events(session, [hub_entry(message, hop) for message, hop in messages])
-        self.transaction(work)
+    # --- out ---------------------------------------------------------------------------------------
+    def send(self, tracking_id: str | None, changes: dict, entry: dict | None,
+             messages: list[tuple[dict, str]]) -> None:
+        """Change the report (if any) and stage the messages in the unit (a table entry of intake's
+        batch consumer, where the event's one processed marker makes this happen once)."""
+        if tracking_id and (changes or entry):
+            update: dict = {}
+            if changes:
+                update["$set"] = changes
+            if entry:
+                update["$push"] = {"history": entry}
+            # commutative with the batch's history steps (no status): written with them at its commit
+            self.uow.update("reports", [UpdateOne({"_id": tracking_id}, update)])
+            if "hub_delivery" in changes:  # what the batch's next steps of this report read
+                seen = self.uow.read("reports", tracking_id, key="tracking_id", projection=STEP_FIELDS)
+                if seen is not None:
+                    self.uow.remember("reports", {**seen, "hub_delivery": {
+                        "status_at": changes["hub_delivery"].get("status_at")}})
+        self.uow.stage([hub_entry(message, hop) for message, hop in messages])
+
+    # --- in ----------------------------------------------------------------------------------------
+    def claim(self, message_id: str) -> bool:
+        """Mark a received message applied in this unit; False when it was applied before."""
+        marker = f"hubmsg:{message_id}"
+        if marker in self.uow.markers or self.db[PROCESSED].find_one({"_id": marker}, {"_id": 1},
+                                                                     session=self.session):
+            return False
+        return self.uow.mark(marker)
+
+    def accept_transfer(self, message_id: str, report: dict, staged: list[dict],
+                        messages: list[tuple[dict, str]]) -> str:
+        """Store a forwarded-in report once: ``accepted``, ``duplicate`` (same message or same report)."""
+        if self.db.reports.find_one({"_id": report["_id"]}, {"_id": 1}, session=self.session) is not None:
+            return "duplicate"  # the report is here already (another copy of the transfer)
+        if not self.claim(message_id):
+            return "duplicate"
+        self.uow.insert("reports", report)
+        self.uow.stage(staged + [hub_entry(message, hop) for message, hop in messages])
+        return "accepted"
+
+    def apply_status(self, message_id: str, tracking_id: str, changes: dict, entry: dict,
+                     events: list[dict] = ()) -> bool:
+        if not self.claim(message_id):
+            return False
+        update: dict = {"$push": {"history": entry}}
+        if changes:
+            update["$set"] = changes
+        self.uow.update("reports", [UpdateOne({"_id": tracking_id}, update)])
+        self.uow.stage(list(events))
+        return True
+
+    def relay(self, message_id: str, messages: list[tuple[dict, str]]) -> bool:
+        if not self.claim(message_id):
+            return False
+        self.uow.stage([hub_entry(m, hop) for m, hop in messages])
+        return True
 
     def store_evidence(self, tracking_id: str, files: list[dict], now: datetime) -> list[dict]:
-        """Store a transfer's evidence (idempotent by report and content); the attachment entries."""
+        """Store a transfer's evidence (idempotent by report and content, outside the transaction: a
+        unit run again finds it stored); the attachment entries."""
         bucket = GridFSBucket(self.db, bucket_name="evidence")
         entries = []
         for item in files:
@@ -79,47 +122,24 @@ class HubReports:
                             "sha256": item["sha256"], "uploaded_at": now})
         return entries
 
-    def accept_transfer(self, message_id: str, report: dict, staged: list[dict],
-                        messages: list[tuple[dict, str]]) -> str:
-        """Store a forwarded-in report once: ``accepted``, ``duplicate`` (same message or same report)."""
-        def work(session):
-            self.db.reports.insert_one(report, session=session)
-            return staged + [hub_entry(message, hop) for message, hop in messages]
-        try:
-            applied = self.once(f"hubmsg:{message_id}", work)
-        except DuplicateKeyError:
-            return "duplicate"  # the report is here already (another copy of the transfer)
-        return "accepted" if applied else "duplicate"
-
-    def apply_hub_status(self, message_id: str, tracking_id: str, changes: dict, entry: dict,
-                         events: list[dict] = ()) -> bool:
-        def work(session):
-            update: dict = {"$push": {"history": entry}}
-            if changes:
-                update["$set"] = changes
-            self.db.reports.update_one({"_id": tracking_id}, update, session=session)
-            return list(events)
-        return self.once(f"hubmsg:{message_id}", work)
-
-    def relay_hub_message(self, message_id: str, messages: list[tuple[dict, str]]) -> bool:
-        return self.once(f"hubmsg:{message_id}", lambda session: [hub_entry(m, hop) for m, hop in messages])
-
     def evidence_files(self, report: dict) -> list[tuple[dict, bytes]]:
         """(metadata, bytes) of each evidence file of a report, oldest first."""
         files = []
         for item in report.get("attachments") or []:
-            found = self.attachment(report["_id"], item["file_id"])
+            found = self.uow.reports.attachment(report["_id"], item["file_id"])
             if found is not None:
                 meta, data = found
                 files.append(({"filename": meta.get("filename"), "content_type": item["content_type"],
                                "sha256": item["sha256"]}, data))
         return files
 
+    # --- gauges ------------------------------------------------------------------------------------
     def undelivered(self) -> tuple[dict[str, int], datetime | None]:
         """Reports sent from here not yet accepted by their owner: counts per hub, oldest send time."""
         counts: dict[str, int] = {}
         oldest = None
-        for doc in self.db.reports.find({"hub_delivery.state": "waiting"}, {"hub_delivery": 1}).hint(DELIVERY_INDEX):
+        for doc in self.db.reports.find({"hub_delivery.state": "waiting"}, {"hub_delivery": 1},
+                                        session=self.session).hint(DELIVERY_INDEX):
             delivery = doc["hub_delivery"]
             counts[delivery["hub"]] = counts.get(delivery["hub"], 0) + 1
             if oldest is None or delivery["since"] < oldest:
@@ -129,6 +149,7 @@ class HubReports:
     def outbound_backlog(self) -> dict[str, int]:
         """Hub messages staged and not yet confirmed by the broker, per neighbour."""
         counts: dict[str, int] = {}
-        for doc in self.db[OUTBOX].find({"dispatched_at": None, "exchange": hubnet.OUT_EXCHANGE}, {"routing_key": 1}):
+        for doc in self.db[OUTBOX].find({"dispatched_at": None, "exchange": hubnet.OUT_EXCHANGE},
+                                        {"routing_key": 1}, session=self.session):
             counts[doc["routing_key"]] = counts.get(doc["routing_key"], 0) + 1
         return counts

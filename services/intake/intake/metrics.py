@@ -1,7 +1,6 @@
 """Intake's Prometheus metrics (names per the conventions: ``lapor_intake_*_total``)."""
 from __future__ import annotations
 
-import functools
 import json
 
 from contract.metrics import never_fails
@@ -36,21 +35,9 @@ def rate_limited(channel: str) -> None:
     RATE_LIMITED.labels(channel).inc()
 
 
-def counted(channel: str):
-    """Count an HTTP entrypoint's 4xx answers (except 429, counted apart) as rejections."""
-    def decorate(handler):
-        @functools.wraps(handler)
-        def wrapper(self, request, *args, **kwargs):
-            response = handler(self, request, *args, **kwargs)
-            if 400 <= response.status_code < 500 and response.status_code != 429:
-                _rejected(channel, response)
-            return response
-        return wrapper
-    return decorate
-
-
 @never_fails
-def _rejected(channel: str, response) -> None:
+def rejected(channel: str, response) -> None:
+    """A submission refused (4xx other than 429), by the first error code of its answer."""
     reason = "invalid"
     if response.mimetype == "application/json":
         body = json.loads(response.get_data())

@@ -14,6 +14,7 @@ from typing import Any
 
 from contract import vocab
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
+from intake.domain import derived_title
 from intake.registry import NATIONAL_REGION
 
 CLOSED = ("closed", "archived", "answered")
@@ -132,3 +133,18 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif value is not None:
         text = str(value).lower() if isinstance(value, bool) else str(_iso(value))
         element.text = _NOT_XML.sub("", text)
+
+
+def report_form(data: dict, today: date) -> dict:
+    """The report form of an Open311 ``POST requests`` (loaded by ``Open311RequestIn``)."""
+    attributes = data["attribute"]
+    name = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+    reporter = {k: v for k, v in (("name", name), ("email", data.get("email")), ("phone", data.get("phone"))) if v}
+    return {"channel": "open311", "title": derived_title(data["description"]), "description": data["description"],
+            "classification": attributes["classification"], "category_code": data["service_code"],
+            "region_code": data.get("jurisdiction_id", "").replace(".", "") or NATIONAL_REGION,
+            "location_text": data.get("address_string") or data.get("address_id"),
+            "latitude": data.get("lat"), "longitude": data.get("long"), "incident_date": today,
+            "reporter": reporter, "is_anonymous": attributes["is_anonymous"] == "true",
+            "is_confidential": attributes["is_confidential"] == "true", "gesi": sorted(set(attributes["gesi"])),
+            "language": "id"}

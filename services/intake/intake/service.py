@@ -1,26 +1,36 @@
-"""Intake entrypoints: the front door for reports (web and app here; other channels mixed in)."""
+"""Intake's entrypoints: the front door for reports (web, app, SMS, social, manual entry, Open311),
+the tracking views, evidence, the hub network and the events intake keeps its history from.
+
+Each entrypoint loads its input through a schema, runs one handler (``intake.handlers``) through
+the store (``run``: one unit of work committed before the answer; ``read``: read only;
+``together``: committed with concurrent submissions, group commit) and dumps or renders the result.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
+from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from nameko.web.handlers import http
+from nameko.timer import timer
+from pymongo.errors import DuplicateKeyError
+from werkzeug.wrappers import Response
 
-from contract import events, http as api_http
+from contract import errors, events
 from contract.auth import Auth
-from contract.batch import apply_batch, event_batches
-from contract.ids import parse_tracking_id
+from contract.batch import event_batches, handle_batch
+from contract.http import HealthAndMetrics, attachment, client_address, endpoint, json_response, read_json
 from contract.metrics import Metrics
-from contract.officials_web import OfficialPages
-from contract.store import utcnow
+from contract.officials_web import OfficialPages, official_http, official_page
 from contract.web import WebAssets, WebPages
-# mixins imported as modules: `nameko run intake.service` must find one service class only
-from intake import (acceptance, channels, completeness, domain, evidence_entrypoints, exceptions, history, hubs,
-                    official_pages, open311_entrypoints, schemas, tracking, web_pages)
-from intake import metrics as intake_metrics
-from intake.dependencies import ChannelGateways, ReportStore
-from intake.hub_link import HubLink, HubOutboxRelay
+from contract.web import page as citizen_page
+from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics,
+                    open311_schemas, pages, schemas, web_forms)
+from intake.dependencies import ChannelGateways, IntakeStore
+from intake.entrypoints import counted, counted_open311, georeport, respond
+from intake.hub_link import HubOutboxRelay, hub_inbound
+
+HERE = Path(__file__).parent
 
 
 def language_of(request) -> str:
@@ -29,159 +39,357 @@ def language_of(request) -> str:
 
 def receipt_response(status: int, receipt: dict):
     body = schemas.ReceiptOut().dump(receipt)
-    return api_http.json_response(status, body, {"Location": body["tracking_url"]})
+    return json_response(status, body, {"Location": body["tracking_url"]})
 
 
-def registry_updated(service, event_type: str, event: dict) -> None:
-    """routing imported a registry: refresh the copy that reports are checked against."""
-    loaded = schemas.RegistryCopyIn().load({"regions": event["regions"], "categories": event["categories"],
-                                            "hubs": event["hubs"]})
-    service.reports.apply_registry_update(loaded["regions"], loaded["categories"], event["version"],
-                                          event["updated_at"], hubs=loaded["hubs"])
+def channel_body(request) -> dict:
+    """JSON, or a form-encoded body as SMS gateways often post it."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return request.form.to_dict()
+    return read_json(request)
 
 
-def then(*handlers):
+def submitted(store, handler, command):
+    """``handler`` committed with concurrent submissions (group commit).  A submission whose
+    idempotency key a concurrent one stored first runs again: it is then that one's replay."""
+    try:
+        return store.together(handler, command)
+    except DuplicateKeyError:
+        return store.together(handler, command)
+
+
+def then(*steps):
     """One table entry doing each handler's effect in turn (one unit of work, one processed marker)."""
-    def handle(service, event_type: str, event: dict) -> None:
-        for handler in handlers:
-            handler(service, event_type, event)
-    handle.__doc__ = " then ".join(h.__name__ for h in handlers)
+    def handle(uow, event_type: str, event: dict) -> None:
+        for step in steps:
+            step(uow, event_type, event)
+    handle.__doc__ = " then ".join(s.__name__ for s in steps)
     return handle
 
 
-# event type -> handler(service, event type, event): what intake does with each event it consumes
+# event type -> handler(uow, event type, event): what intake does with each event it consumes
 EVENTS = {
-    **{event_type: tracking.record for event_type in history.TRACKED},
+    **{event_type: handlers.record_step for event_type in history.TRACKED},
     # the history step, then the hub network: a transfer out, or a status back to the origin hub
-    **{event_type: then(tracking.record, effect) for event_type, effect in hubs.EFFECTS.items()},
-    events.REGISTRY_UPDATED: registry_updated,
+    **{event_type: then(handlers.record_step, effect) for event_type, effect in handlers.HUB_EFFECTS.items()},
+    events.REGISTRY_UPDATED: handlers.registry_updated,
 }
 
 
-class IntakeService(acceptance.Acceptance, channels.ChannelEntrypoints, open311_entrypoints.Open311Entrypoints,
-                    evidence_entrypoints.EvidenceEntrypoints, hubs.HubEntrypoints, web_pages.CitizenPages,
-                    official_pages.IntakeOfficialPages, WebAssets, api_http.HealthAndMetrics):
+class IntakeService(WebAssets, HealthAndMetrics):
     name = "intake"
 
     config = Config()
-    reports = ReportStore()
+    store = IntakeStore()
     channel_gateways = ChannelGateways()
     outbox = HubOutboxRelay()
-    hub_link = HubLink()
     metrics = Metrics()
     auth = Auth()
-    web = WebPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
-    official_web = OfficialPages(Path(__file__).parent / "petugas_templates", Path(__file__).parent / "officials.yml")
+    web = WebPages(HERE / "templates", HERE / "messages.yml")
+    official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 
-    @http("POST", "/reports")
-    @intake_metrics.counted("web")
-    @api_http.api
+    # --- reports: the API ------------------------------------------------------------------------
+    @endpoint("POST", "/reports")
+    @counted("web")
     def submit_report(self, request):
-        form = schemas.load_report(api_http.read_json(request))
-        sender = api_http.client_address(request, self.config.get("TRUSTED_PROXIES", "127.0.0.1,::1"))
-        status, receipt, _ = self._accept(form, sender=sender,
-                                          idempotency_key=request.headers.get("Idempotency-Key"))
-        return receipt_response(status, receipt)
+        form = schemas.load_report(read_json(request))
+        submission = submitted(self.store, handlers.accept_report, {
+            "form": form, "sender": client_address(request, self.store.settings.trusted_proxies),
+            "idempotency_key": request.headers.get("Idempotency-Key")})
+        return receipt_response(submission["status"], submission["receipt"])
 
-    @http("PATCH", "/reports/<string:tracking_id>")
-    @intake_metrics.counted("web")
-    @api_http.api
+    @endpoint("PATCH", "/reports/<string:tracking_id>")
+    @counted("web")
     def complete_report(self, request, tracking_id):
-        changes = schemas.CompletionIn().load(api_http.read_json(request), partial=True)
-        code, now = changes.pop("completion_code", None), utcnow()
-        draft = self._draft_for(tracking_id, changes.pop("secret", None), code, now)
+        changes = schemas.CompletionIn().load(read_json(request), partial=True)
+        command = {"tracking_id": tracking_id, "secret": changes.pop("secret", None),
+                   "completion_code": changes.pop("completion_code", None)}
         changes.pop("channel", None)
-        missing, report, secret = self._complete(draft, changes, code, now)
-        receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}",
-                   **({"secret": secret} if secret else {})}
-        return receipt_response(202 if missing else 200, receipt)
+        completed = submitted(self.store, handlers.complete_report, {**command, "changes": changes})
+        return receipt_response(completed["status"], completed["receipt"])
 
-    def _complete(self, draft: dict, changes: dict, code: str | None = None,
-                  now=None) -> tuple[list[dict], dict, str | None]:
-        """Apply a reporter's completion to a draft: (items still missing, the report, the new
-        secret when a one-time completion code was exchanged for one)."""
-        now = now or utcnow()
-        missing = completeness.missing_items(domain.merged(draft, changes), draft["channel"],
-                                             self.reports.registry()["categories"])
-        step = domain.completion(draft, changes, missing, now)
-        secret = domain.new_secret() if code else None  # a one-time code is exchanged for a secret
-        if secret:
-            step["set"].update(domain.code_spent(secret))
-        report = {**domain.merged(draft, step["set"]), **step["set"]}
-        event = domain.draft_event(report, now) if missing else domain.received_event(report)
-        expect = {"completion_code_hash": draft["completion_code_hash"]} if code else None
-        if not self.reports.complete(draft["_id"], step["set"], step["entry"], [event], expect=expect):
-            raise exceptions.not_a_draft()
-        if not missing:
-            intake_metrics.received(draft["channel"], report.get("classification"), complete=True)
-        return missing, report, secret
-
-    def _draft_for(self, tracking_id: str, secret: str | None, code: str | None = None, now=None) -> dict:
-        canonical = parse_tracking_id(tracking_id)
-        if canonical is None:
-            raise exceptions.invalid_tracking_id()
-        draft = self.reports.get(canonical)
-        if draft is None:
-            raise exceptions.report_not_found()
-        if code is not None:
-            if not domain.completion_code_matches(draft, code, now or utcnow()):
-                raise exceptions.wrong_secret("completion_code")
-        elif not domain.secret_matches(draft.get("secret_hash"), secret):
-            raise exceptions.wrong_secret()
-        if draft["status"] != "incomplete":
-            raise exceptions.not_a_draft()
-        return draft
-
-    @http("GET", "/reports/<string:tracking_id>")
-    @api_http.api
+    @endpoint("GET", "/reports/<string:tracking_id>")
     def track_report(self, request, tracking_id):
-        canonical = parse_tracking_id(tracking_id)
-        if canonical is None:
-            raise exceptions.invalid_tracking_id()
-        report = self.reports.with_history(canonical)
-        if report is None and (elsewhere := self._elsewhere(canonical)):
-            return api_http.json_response(307, {"tracking_id": canonical, "location": elsewhere}, {"Location": elsewhere})
-        if report is None:
-            raise exceptions.report_not_found()
-        view = domain.tracking_view(report, language_of(request))
-        return api_http.json_response(200, schemas.TrackingOut().dump(view))
+        found = self.store.read(handlers.track_report, {"tracking_id": tracking_id, "language": language_of(request)})
+        if "elsewhere" in found:
+            return json_response(307, {"tracking_id": found["tracking_id"], "location": found["elsewhere"]},
+                                 {"Location": found["elsewhere"]})
+        return json_response(200, schemas.TrackingOut().dump(found["view"]))
+
+    # --- other channels ----------------------------------------------------------------------------
+    def _gateway(self, channel: str, request) -> str:
+        """The authenticated gateway posting into ``channel`` (401 otherwise; see intake.gateways)."""
+        gateway = self.channel_gateways.gateway(channel, request)
+        if gateway is None:
+            raise exceptions.unknown_gateway()
+        return gateway
+
+    @endpoint("POST", "/channels/sms")
+    @counted("sms")
+    def sms_webhook(self, request):
+        gateway = self._gateway("sms", request)
+        message = channel_schemas.SmsIn().load(channel_body(request))
+        answer = submitted(self.store, handlers.accept_sms, {"message": message, "gateway": gateway})
+        return json_response(answer["status"], channel_schemas.SmsReplyOut().dump(answer["reply"]))
+
+    @endpoint("POST", "/channels/social")
+    @counted("social")
+    def social_webhook(self, request):
+        gateway = self._gateway("social", request)
+        post = channel_schemas.SocialIn().load(read_json(request))
+        answer = submitted(self.store, handlers.accept_social, {"post": post, "gateway": gateway})
+        return json_response(answer["status"], channel_schemas.SocialReplyOut().dump(answer["reply"]))
+
+    @endpoint("POST", "/channels/manual")
+    @counted("manual")
+    def manual_entry(self, request):
+        official = self.auth.principal(request, roles=("liaison",))
+        form = schemas.load_report(read_json(request), schema=channel_schemas.ManualIn)
+        submission = submitted(self.store, handlers.accept_manual, {
+            "form": form, "official": official, "idempotency_key": request.headers.get("Idempotency-Key")})
+        return receipt_response(submission["status"], submission["receipt"])
+
+    # --- Open311 GeoReport v2 (errors as the standard's list, in the path's format) -----------------
+    @georeport("GET", "/open311/v2/services.<any(json,xml):fmt>")
+    def open311_services(self, request, fmt):
+        return respond("services", self.store.read(handlers.open311_services, language_of(request)), fmt)
+
+    @georeport("GET", "/open311/v2/services/<string:service_code>.<any(json,xml):fmt>")
+    def open311_service_definition(self, request, service_code, fmt):
+        return respond("definition", self.store.read(handlers.open311_service_definition, service_code), fmt)
+
+    @georeport("POST", "/open311/v2/requests.<any(json,xml):fmt>")
+    @counted_open311
+    def open311_create(self, request, fmt):
+        body = open311_schemas.form_body(request.form)
+        self.store.read(handlers.check_api_key, body.get("api_key"))
+        created = submitted(self.store, handlers.accept_open311, open311_schemas.Open311RequestIn().load(body))
+        return respond("requests", created["answer"], fmt, 201 if created["created"] else 200)
+
+    @georeport("GET", "/open311/v2/requests.<any(json,xml):fmt>")
+    def open311_requests(self, request, fmt):
+        query = open311_schemas.Open311QueryIn().load(request.args.to_dict())
+        return respond("requests", self.store.read(handlers.open311_requests,
+                                                   {**query, "language": language_of(request)}), fmt)
+
+    @georeport("GET", "/open311/v2/requests/<string:request_id>.<any(json,xml):fmt>")
+    def open311_request(self, request, request_id, fmt):
+        found = self.store.read(handlers.open311_request, {"request_id": request_id, "language": language_of(request)})
+        return respond("requests", found, fmt)
+
+    @georeport("GET", "/open311/v2/tokens/<string:token>.<any(json,xml):fmt>")
+    def open311_token(self, request, token, fmt):
+        return respond("tokens", self.store.read(handlers.open311_token, token), fmt)
+
+    @rpc
+    def issue_open311_key(self, client):
+        """A new api_key for an Open311 client (shown once; only its hash is stored)."""
+        return self.store.run(handlers.issue_key, open311_schemas.ApiKeyIn().load({"client": client})["client"])
+
+    @rpc
+    def revoke_open311_keys(self, client):
+        return {"revoked": self.store.run(handlers.revoke_keys, client)}
+
+    # the operator's API for Open311 keys (national admins; the CLI does the same)
+    @endpoint("GET", "/channels/open311/keys")
+    def list_open311_keys(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        return json_response(200, {"keys": open311_schemas.ApiKeyOut(many=True).dump(
+            self.store.read(handlers.list_keys))})
+
+    @endpoint("POST", "/channels/open311/keys")
+    def create_open311_key(self, request):
+        self.auth.principal(request, roles=("national_admin",))
+        client = open311_schemas.ApiKeyIn().load(read_json(request))["client"]
+        return json_response(201, self.store.run(handlers.issue_key, client))
+
+    @endpoint("DELETE", "/channels/open311/keys/<string:client>")
+    def delete_open311_keys(self, request, client):
+        self.auth.principal(request, roles=("national_admin",))
+        loaded = open311_schemas.ApiKeyIn().load({"client": client})["client"]
+        revoked = self.store.run(handlers.revoke_keys_of_known_client, loaded)
+        return json_response(200, {"client": client, "revoked": revoked})
+
+    # --- evidence ----------------------------------------------------------------------------------
+    @endpoint("POST", "/reports/<string:tracking_id>/attachments")
+    def add_evidence(self, request, tracking_id):
+        upload = request.files.get("file")
+        added = self.store.run(handlers.add_evidence, {
+            "tracking_id": tracking_id, "secret": request.form.get("secret"),
+            "data": upload.stream.read(evidence.MAX_BYTES + 1) if upload is not None else None})
+        return json_response(201, added)
+
+    @endpoint("GET", "/reports/<string:tracking_id>/attachments")
+    def list_evidence(self, request, tracking_id):
+        principal = self.auth.principal(request)
+        return json_response(200, self.store.read(handlers.list_evidence,
+                                                  {"tracking_id": tracking_id, "principal": principal}))
+
+    @endpoint("GET", "/reports/<string:tracking_id>/attachments/<string:file_id>")
+    def get_evidence(self, request, tracking_id, file_id):
+        principal = self.auth.principal(request)
+        meta, data = self.store.read(handlers.evidence_file, {"tracking_id": tracking_id, "file_id": file_id,
+                                                               "principal": principal})
+        return Response(data, status=200, content_type=meta["metadata"]["content_type"],
+                        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                                 "Content-Disposition": attachment(meta["filename"], "evidence")})
+
+    @official_http("GET", "/petugas/bukti/<string:tracking_id>")
+    @official_page()
+    def evidence_page(self, request, page, principal, tracking_id):
+        """Officials' evidence page: the files of a report for the officials handling it (nothing
+        about the reporter; anonymous reporters' files had their metadata stripped)."""
+        shown = self.store.read(handlers.evidence_page, {"tracking_id": tracking_id, "principal": principal})
+        return page.render("evidence.html", **shown)
+
+    # --- citizens' pages ---------------------------------------------------------------------------
+    @citizen_page("GET", "/")
+    def home_page(self, request):
+        return self.web.page(request).render("home.html")
+
+    @citizen_page("GET", "/lapor")
+    def report_form_page(self, request):
+        values = {"classification": request.args.get("classification", "complaint")}
+        return pages.report_form(self.web.page(request), self.store.read(handlers.form_registry),
+                                 self.store.settings.evidence_max_files, values, {})
+
+    @citizen_page("POST", "/lapor")
+    def report_form_submit(self, request):
+        page, limit = self.web.page(request), self.store.settings.evidence_max_files
+        page.check_csrf()
+        body = web_forms.report_body(request.form, page.lang)
+        try:
+            form = schemas.load_report(body)
+            files = pages.uploads(request, body["is_anonymous"], limit)
+            report = submitted(self.store, handlers.accept_report, {
+                "form": form, "sender": pages.client_address(request),
+                "idempotency_key": request.form.get("form_id") or None})["receipt"]
+        except (errors.ApiError, ValidationError) as exc:
+            if isinstance(exc, exceptions.RateLimited):
+                metrics.rate_limited("web")
+            return pages.report_form(page, self.store.read(handlers.form_registry), limit, request.form,
+                                     page.field_errors(exc), status=getattr(exc, "status", 400))
+        if files:
+            self.store.run(handlers.add_evidence_files, {"tracking_id": report["tracking_id"], "files": files})
+        if report.get("secret"):
+            page.remember_reporter_key(report["tracking_id"], report["secret"])
+        return page.redirect(f"/lapor/{report['tracking_id']}")
+
+    @citizen_page("GET", "/lapor/<string:tracking_id>")
+    def receipt_page(self, request, tracking_id):
+        page = self.web.page(request)
+        shown = self.store.read(handlers.receipt, tracking_id)
+        if shown["report"]["_id"] != tracking_id:
+            return page.redirect(f"/lapor/{shown['report']['_id']}")
+        return pages.receipt(page, shown, self.store.settings.evidence_max_files, {})
+
+    @citizen_page("POST", "/lapor/<string:tracking_id>")
+    def receipt_complete(self, request, tracking_id):
+        page = self.web.page(request)
+        page.check_csrf()
+        shown = self.store.read(handlers.receipt, tracking_id)
+        tracking_id = shown["report"]["_id"]
+        typed = (request.form.get("secret") or "").strip()
+        secret = typed or page.reporter_key(tracking_id)
+        try:
+            self.store.read(handlers.reporter_draft, {"tracking_id": tracking_id, "secret": secret})
+            changes = schemas.CompletionIn().load({**web_forms.completion_body(request.form), "secret": secret},
+                                                  partial=True)
+            changes.pop("secret", None)
+            submitted(self.store, handlers.complete_report,
+                      {"tracking_id": tracking_id, "secret": secret, "changes": changes})
+        except (errors.ApiError, ValidationError) as exc:
+            return pages.receipt(page, shown, self.store.settings.evidence_max_files, page.field_errors(exc),
+                                 values=request.form, status=getattr(exc, "status", 400))
+        if typed:
+            page.remember_reporter_key(tracking_id, typed)
+        return page.redirect(f"/lapor/{tracking_id}")
+
+    @citizen_page("POST", "/lapor/<string:tracking_id>/bukti")
+    def evidence_submit(self, request, tracking_id):
+        page = self.web.page(request)
+        page.check_csrf()
+        report = self.store.read(handlers.page_report, tracking_id)
+        back = f"/lacak/{report['_id']}"
+        if not domain.secret_matches(report.get("secret_hash"), page.reporter_key(report["_id"])
+                                     or request.form.get("secret")):
+            return page.redirect(f"{back}?error=secret#bukti")
+        try:
+            files = pages.uploads(request, report["is_anonymous"], self.store.settings.evidence_max_files,
+                                  required=True)
+            self.store.run(handlers.add_evidence_files, {"tracking_id": report["_id"], "files": files})
+        except errors.ApiError as exc:
+            code = "evidence_too_many" if exc.status == 409 or "too many" in str(exc.errors) else "evidence_invalid"
+            return page.redirect(f"{back}?error={code}#bukti")
+        return page.redirect(f"{back}?notice=evidence_added")
+
+    @citizen_page("GET", "/publik")
+    def public_list_page(self, request):
+        filters, number = web_forms.public_filters(request.args), web_forms.page_number(request.args)
+        size = web_forms.PUBLIC_PAGE_SIZE
+        listing = self.store.read(handlers.public_list, {"filters": filters, "skip": (number - 1) * size, "size": size})
+        return pages.public_list(self.web.page(request), listing, filters, number)
+
+    # --- RPC for the other services ----------------------------------------------------------------
+    @rpc
+    def page_view(self, tracking_id, lang="id", secret=None):
+        """A report as followup's pages show it (``PageViewOut``), or None when there is none."""
+        view = self.store.read(handlers.page_view, {"tracking_id": tracking_id, "lang": lang, "secret": secret})
+        return None if view is None else schemas.PageViewOut().dump(view)
 
     @rpc
     def get_report(self, tracking_id):
-        report = self.reports.with_history(tracking_id)
-        return None if report is None else schemas.TrackingOut().dump(domain.tracking_view(report))
+        view = self.store.read(handlers.report_view, tracking_id)
+        return None if view is None else schemas.TrackingOut().dump(view)
 
     @rpc
     def verify_reporter(self, tracking_id, secret):
         """True when ``secret`` is the reporter secret issued with ``tracking_id`` (for followup)."""
-        canonical = parse_tracking_id(tracking_id) if isinstance(tracking_id, str) else None
-        stored = self.reports.secret_hash(canonical) if canonical else None
-        return domain.secret_matches(stored, secret)
+        return self.store.read(handlers.verify_reporter, {"tracking_id": tracking_id, "secret": secret})
 
     @rpc
     def reporter_contact(self, reporter_ref):
         """For the notification service at send time; identity never travels in events."""
-        report = self.reports.by_reporter_ref(reporter_ref)
-        return None if report is None else schemas.ContactOut().dump(domain.reporter_contact(report))
+        contact = self.store.read(handlers.reporter_contact, reporter_ref)
+        return None if contact is None else schemas.ContactOut().dump(contact)
 
     @rpc
     def reporter_contacts(self, reporter_refs):
         """``reporter_contact`` for a batch (the courier's claim): one query; unknown refs are left out."""
         refs = schemas.ContactsIn().load({"reporter_refs": reporter_refs})["reporter_refs"]
-        reports = self.reports.by_reporter_refs(sorted(set(refs))) if refs else []
-        return schemas.ContactOut(many=True).dump([domain.reporter_contact(r) for r in reports])
+        return schemas.ContactOut(many=True).dump(self.store.read(handlers.reporter_contacts, refs))
+
+    @rpc
+    def tracking_page_elsewhere(self, tracking_id):
+        """For the tracking page of a report this hub does not hold: its page at the issuing hub."""
+        return self.store.read(handlers.tracking_page_elsewhere, tracking_id)
 
     @rpc
     def load_registry(self, registry):
         """Replace intake's copy of regions (with SMS keywords) and categories; returns counts."""
-        loaded = schemas.RegistryCopyIn().load(registry)
-        return self.reports.replace_registry(loaded["regions"], loaded["categories"], source="rpc")
-
-    @event_batches(EVENTS)
-    def consume_events(self, batch):
-        return apply_batch(self, batch, EVENTS)
+        return self.store.run(handlers.load_registry, schemas.RegistryCopyIn().load(registry))
 
     @rpc
     def health(self):
-        return {"service": self.name, "status": "ok", "reports": self.reports.count(),
+        return {"service": self.name, "status": "ok", "reports": self.store.read(handlers.report_count),
                 "outbox_pending": self.outbox.pending()}
+
+    # --- events and the hub network ----------------------------------------------------------------
+    @event_batches(EVENTS)
+    def consume_events(self, batch):
+        return handle_batch(self.store, batch, EVENTS)
+
+    @hub_inbound
+    def on_hub_message(self, body):
+        message = hub_link.load_message(body)
+        hub_link.receive(message, lambda: self.store.run(handlers.receive_hub_message, message))
+
+    @timer(interval=10, eager=True)
+    def hub_housekeeping(self):
+        """Declare the links to neighbours in the directory; refresh the hub gauges."""
+        neighbours = self.store.read(handlers.declare_links)
+        self.refresh_metrics()
+        return neighbours
+
+    def refresh_metrics(self) -> None:
+        self.store.read(handlers.refresh_gauges)

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import sys
 
 from marshmallow import ValidationError
 
 from contract.config import load_config
-from contract.errors import from_validation_error
-from contract.store import acquire_client, database_name, release_client, utcnow
-from notification import schemas, webhooks
-from notification.dependencies import Notifications
+from contract.errors import ApiError, from_validation_error
+from contract.store import acquire_client, database_name, release_client
+from notification import handlers, schemas
+from notification.dependencies import NotificationStore, StoreClient
 
 DEFAULT_CONFIG = "services/notification/config.yml"
 
@@ -32,16 +31,17 @@ def _print(value) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-def run(args, repo: Notifications) -> int:
+def run(args, store) -> int:
+    """``store``: the service's units of work (``StoreClient(...).units()``); each command a handler."""
     if args.command == "dead-letters":
-        _print(schemas.NotificationOut(many=True).dump(repo.dead_letters(args.limit, args.channel)))
+        _print(schemas.NotificationOut(many=True).dump(store.read(handlers.dead_letters, args.limit, args.channel)))
     elif args.command == "retry":
-        ids = [d["_id"] for d in repo.dead_letters(5000, args.channel)] if args.all else args.ids
-        retried = [i for i in ids if repo.retry(i, utcnow(), "cli")]
+        ids = [d["_id"] for d in store.read(handlers.dead_letters, 5000, args.channel)] if args.all else args.ids
+        retried = [i for i in ids if _retried(store, i)]
         _print({"retried": retried, "not_dead": sorted(set(ids) - set(retried))})
         return 0 if len(retried) == len(ids) else 1
     elif args.command == "subscriptions":
-        _print(schemas.SubscriptionOut(many=True).dump(repo.subscriptions()))
+        _print(schemas.SubscriptionOut(many=True).dump(store.read(handlers.subscriptions)))
     elif args.command == "subscribe":
         try:
             form = schemas.SubscriptionIn().load({"url": args.url, "events": args.event or [],
@@ -49,15 +49,23 @@ def run(args, repo: Notifications) -> int:
         except ValidationError as exc:
             _print(from_validation_error(exc).to_dict())
             return 2
-        subscription = {**form, "_id": "sub_" + secrets.token_hex(8), "secret": webhooks.new_secret(),
-                        "active": True, "created_at": utcnow(), "created_by": "cli"}
-        _print(schemas.SubscriptionCreated().dump(repo.add_subscription(subscription)))
+        _print(schemas.SubscriptionCreated().dump(store.run(handlers.subscribe, form, "cli")))
     elif args.command == "unsubscribe":
-        if not repo.deactivate_subscription(args.subscription_id, utcnow()):
+        try:
+            store.run(handlers.unsubscribe, args.subscription_id)
+        except ApiError:
             _print({"errors": [{"field": "subscription_id", "code": "not_found"}]})
             return 1
         _print({"removed": args.subscription_id})
     return 0
+
+
+def _retried(store, notification_id: str) -> bool:
+    try:
+        store.run(handlers.retry_dead_letter, notification_id, "cli")
+    except ApiError:  # unknown, or not dead-lettered
+        return False
+    return True
 
 
 def parser() -> argparse.ArgumentParser:
@@ -90,7 +98,8 @@ def main(argv=None) -> int:
     uri = config["MONGODB_URI"]
     client = acquire_client(uri)
     try:
-        return run(args, Notifications(client, client[database_name(config, "notification")]))
+        db = client[database_name(config, "notification")]
+        return run(args, StoreClient(client, db, NotificationStore.parse_settings(config)).units())
     finally:
         release_client(uri)
 

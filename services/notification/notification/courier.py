@@ -1,72 +1,60 @@
 """The delivery worker's work: claim due notifications, resolve, render, send, record.
 
 Given the store, the directory and the channel clients (the service's dependencies), it applies
-the delivery rules.  Delivery is at least once: the claim records the hand-off (committed before
+the delivery rules.  Its store work is done by handlers run through the store (``handlers.claim_batch``,
+``handlers.record_attempts``), each one unit of work; the sending is done between them, outside
+any transaction.  Delivery is at least once: the claim records the hand-off (committed before
 anything is sent); a crash between sending and recording re-sends after the claim's lease ends,
 with the same Message-ID / reference / delivery id, so receivers can drop the duplicate, and the
 record of that notification says ``possible_repeat`` (see docs/notification.md).
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 import eventlet
 
-from notification import delivery, domain, metrics, webhooks
+from contract.store import utcnow
+from notification import delivery, domain, handlers, metrics, webhooks
 from notification.exceptions import DeliveryError, PermanentError
 from notification.templates import Renderer
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Settings:
-    hub: str
-    policy: delivery.RetryPolicy
-    concurrency: int = 10
-    lease_seconds: float = 120.0
-    timezone: str = "Asia/Jakarta"
-    digest_hour: int = 7
-    claim_batch: int = 50
-
-
 class Courier:
-    def __init__(self, store, directory, renderer: Renderer, mailer, sms, social, webhook, settings: Settings,
-                 clock: Callable[[], datetime]):
-        self.store, self.directory, self.renderer = store, directory, renderer
+    """One worker's courier: ``units`` is the service's store (``self.store``), whose settings
+    (``domain.Settings``) it reads; the channel clients and the directory are its other dependencies."""
+
+    def __init__(self, units, directory, renderer: Renderer, mailer, sms, social, webhook,
+                 clock: Callable[[], datetime] = utcnow):
+        self.units, self.directory, self.renderer = units, directory, renderer
         self.mailer, self.sms, self.social, self.webhook = mailer, sms, social, webhook
-        self.settings, self.clock = settings, clock
+        self.settings, self.clock = units.settings, clock
 
     def deliver_due(self) -> int:
-        """Deliver everything due now: claim a batch (one transaction that also records the hand-off),
-        send it ``concurrency`` at a time, record the outcomes (one transaction); the attempts made."""
+        """Deliver everything due now: claim a batch (one unit of work that also records the hand-off,
+        committed before anything is sent), send it ``concurrency`` at a time outside any transaction,
+        record the outcomes (one unit of work); the attempts made."""
         attempts = 0
         while True:
             now = self.clock()
-            claimed = self.store.claim_due(now, now + timedelta(seconds=self.settings.lease_seconds),
-                                           self.settings.claim_batch)
+            if not self.units.read(handlers.anything_due, now):
+                break  # idle: one indexed read, no transaction
+            claimed = self.units.run(handlers.claim_batch, now)
             if not claimed:
                 break
             contacts = self.reporter_contacts(claimed)
             pool = eventlet.GreenPool(self.settings.concurrency)
-            self.store.record_attempts(list(pool.imap(lambda n: self.attempt(n, contacts), claimed)))
+            self.units.run(handlers.record_attempts, list(pool.imap(lambda n: self.attempt(n, contacts), claimed)))
             attempts += len(claimed)
             if len(claimed) < self.settings.claim_batch:
                 break
         if attempts:
-            metrics.backlog(self.store.counts())
+            metrics.backlog(self.units.read(handlers.backlog))
         return attempts
-
-    def deliver(self, notification: dict) -> str:
-        """One attempt at one notification, recorded; returns its new status (sent, queued, dead)."""
-        record = self.attempt(notification)
-        self.store.record_attempts([record])
-        return record[1].status
 
     def reporter_contacts(self, claimed: list[dict]) -> dict[str, dict] | DeliveryError:
         """The contacts of every reporter of a claimed batch, in one RPC to intake (not one per
@@ -146,33 +134,9 @@ class Courier:
 
     def _to_system(self, notification: dict) -> None:
         subscription_id = notification["recipient_ref"].split(":", 1)[1]
-        subscription = self.store.subscription(subscription_id)
+        subscription = self.units.read(handlers.webhook_subscription, subscription_id)
         if subscription is None or not subscription.get("active", True):
             raise PermanentError(f"webhook subscription {subscription_id} was removed")
         body = webhooks.body(notification)
         headers = webhooks.headers(subscription["secret"], body, notification["source_event"], notification["_id"])
         self.webhook.post(subscription["url"], body, headers)
-
-    # -- daily digest ---------------------------------------------------------------------
-    def digest_cutoff(self, now: datetime) -> datetime:
-        """The latest daily digest time (``digest_hour`` local) at or before ``now``."""
-        local = now.astimezone(ZoneInfo(self.settings.timezone))
-        cutoff = local.replace(hour=self.settings.digest_hour, minute=0, second=0, microsecond=0)
-        return cutoff if cutoff <= local else cutoff - timedelta(days=1)
-
-    def build_digests(self, cutoff: datetime) -> int:
-        """One digest per official recipient for what was held before ``cutoff``; how many."""
-        held = self.store.held_before(cutoff)
-        by_ref: dict[str, list[dict]] = {}
-        for item in held:
-            by_ref.setdefault(item["recipient_ref"], []).append(item)
-        built = 0
-        day = cutoff.astimezone(ZoneInfo(self.settings.timezone)).date().isoformat()
-        for ref, items in by_ref.items():
-            ids = sorted(i["_id"] for i in items)
-            key = hashlib.sha256("|".join(ids).encode()).hexdigest()[:12]
-            digest = domain.digest_notification(ref, items[0]["recipient_kind"], f"{day}:{key}", items,
-                                                self.settings.hub, self.clock())
-            digest["context"]["day"] = day
-            built += self.store.save_digest(digest, ids)
-        return built

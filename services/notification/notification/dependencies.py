@@ -1,4 +1,5 @@
-"""Notification's I/O: the notification outbox in the store, and the contact directory (RPC).
+"""Notification's I/O: the store (the notification outbox, subscriptions, preferences; its
+repositories work in a unit of work) and the contact directory (RPC).
 
 The store holds references and delivery state only; contacts are asked for at send time from
 intake (reporters) and routing (officials) and never written anywhere.
@@ -8,16 +9,16 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from typing import Callable
 
 import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMany, UpdateOne
 
-from contract.store import Repository, Store, upsert_and_get
-from notification.delivery import Outcome
+from contract.store import upsert_and_get
+from contract.uow import Repository, UnitOfWorkProvider, UnitOfWorkStore
+from notification.delivery import RetryPolicy
+from notification.domain import Settings, officials_of
 from notification.exceptions import PermanentError, TransientError
 from notification.templates import Renderer
 
@@ -27,84 +28,64 @@ CLAIM_INDEX = [("status", ASCENDING), ("next_attempt_at", ASCENDING)]
 
 
 class Notifications(Repository):
+    """The notification outbox, webhook subscriptions and digest preferences of one unit of work."""
+
     # -- queueing ---------------------------------------------------------------------------
-    def queue(self, event_id: str, notifications: list[dict], events: list[dict]) -> bool:
-        """Record an event's notifications (and their events) once; False for a redelivery."""
-        def work(session):
-            for notification in notifications:  # in a batch: one insert with the batch's others
-                self.insert_later("notifications", notification, session)
-            return events
-        return self.once(event_id, work)
+    def queue(self, notifications: list[dict]) -> None:
+        """Record notifications (in a batch of events: one insert with the batch's others)."""
+        for notification in notifications:
+            self.uow.insert("notifications", notification)
 
     def for_report(self, tracking_id: str) -> list[dict]:
-        return list(self.db.notifications.find({"tracking_id": tracking_id}).sort("created_at", ASCENDING))
+        return list(self.db.notifications.find({"tracking_id": tracking_id}, session=self.session)
+                    .sort("created_at", ASCENDING))
 
     def get(self, notification_id: str) -> dict | None:
-        return self.db.notifications.find_one({"_id": notification_id})
+        return self.db.notifications.find_one({"_id": notification_id}, session=self.session)
 
     # -- delivery ---------------------------------------------------------------------------
+    def any_due(self, now: datetime) -> bool:
+        """Whether anything is due (one indexed read; an idle courier opens no transaction)."""
+        return self.db.notifications.find_one(due_query(now), {"_id": 1}, hint=CLAIM_INDEX,
+                                              session=self.session) is not None
+
     def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[dict]:
         """Take up to ``limit`` due notifications for one attempt each (hidden from other couriers until
         the lease ends), recording the hand-off before anything is sent.
 
         The due ones are read through the (status, next_attempt_at) index in its order, so a claim
-        examines ``limit`` documents whatever the backlog.  Every write here is in a transaction: a
-        plain multi-document write that meets an open transaction wedges the local store
-        (bench/store_wedge_repro.py); in a transaction the conflict comes back and is retried.
-        A notification whose previous hand-off has no recorded outcome (a courier stopped between
-        sending and recording) is marked ``possible_repeat``: the receiver may get it twice, with the
-        same Message-ID / reference.
+        examines ``limit`` documents whatever the backlog.  The writes are made at once in the unit's
+        transaction (the claimed documents are the handler's answer): a plain multi-document write that
+        meets an open transaction wedges the local store (bench/store_wedge_repro.py); in a transaction
+        the conflict comes back and is retried.  A notification whose previous hand-off has no recorded
+        outcome (a courier stopped between sending and recording) is marked ``possible_repeat``: the
+        receiver may get it twice, with the same Message-ID / reference.
         """
-        query = {"status": "queued", "next_attempt_at": {"$lte": now}}
-        if self.db.notifications.find_one(query, {"_id": 1}, hint=CLAIM_INDEX) is None:
-            return []  # idle: one indexed read, no transaction
+        due = list(self.db.notifications.find(due_query(now), session=self.session)
+                   .sort("next_attempt_at", ASCENDING).limit(limit).hint(CLAIM_INDEX))
+        if not due:
+            return []
+        self.db.notifications.update_many(
+            {"_id": {"$in": [n["_id"] for n in due]}},
+            {"$set": {"next_attempt_at": lease_until, "handoff": {"at": now}}, "$inc": {"handoffs": 1}},
+            session=self.session)
+        repeats = [n["_id"] for n in due if n.get("handoff")]
+        if repeats:
+            self.db.notifications.update_many({"_id": {"$in": repeats}}, {"$set": {"possible_repeat": True}},
+                                              session=self.session)
+        for n in due:
+            n["possible_repeat"] = n.get("possible_repeat") or bool(n.get("handoff"))
+        return due
 
-        def txn(session):
-            due = list(self.db.notifications.find(query, session=session).sort("next_attempt_at", ASCENDING)
-                       .limit(limit).hint(CLAIM_INDEX))
-            if not due:
-                return []
-            self.db.notifications.update_many(
-                {"_id": {"$in": [n["_id"] for n in due]}},
-                {"$set": {"next_attempt_at": lease_until, "handoff": {"at": now}},
-                 "$inc": {"handoffs": 1}}, session=session)
-            repeats = [n["_id"] for n in due if n.get("handoff")]
-            if repeats:
-                self.db.notifications.update_many({"_id": {"$in": repeats}}, {"$set": {"possible_repeat": True}},
-                                                  session=session)
-            for n in due:
-                n["possible_repeat"] = n.get("possible_repeat") or bool(n.get("handoff"))
-            return due
-        return self.transaction(txn)
-
-    def record_attempts(self, records: list[tuple[dict, Outcome, str | None, datetime, list[dict]]]) -> None:
-        """Write the outcomes of a batch of attempts and their events in one transaction."""
-        updates, staged = [], []
-        for notification, outcome, delivered_channel, now, events in records:
-            changes = {"status": outcome.status, "attempts": outcome.attempts,
-                       "next_attempt_at": outcome.next_attempt_at, "last_error": outcome.error,
-                       "last_attempt_at": now, "handoff": None}
-            if delivered_channel:
-                changes["delivered_channel"] = delivered_channel
-            if outcome.status == "sent":
-                changes["sent_at"] = now
-            elif outcome.status == "dead":
-                changes["dead_at"] = now
-            updates.append(UpdateOne({"_id": notification["_id"], "status": "queued"}, {"$set": changes}))
-            staged.extend(events)
-        if not updates:
-            return
-
-        def txn(session):
-            self.db.notifications.bulk_write(updates, ordered=False, session=session)
-            self.stage_events(session, staged)
-        self.transaction(txn)
+    def record_outcome(self, notification_id: str, changes: dict) -> None:
+        """An attempt's outcome, written at the commit (only while the notification is still queued)."""
+        self.uow.update("notifications", UpdateOne({"_id": notification_id, "status": "queued"}, {"$set": changes}))
 
     def dead_letters(self, limit: int = 50, channel: str | None = None, template: str | None = None) -> list[dict]:
         query: dict = {"status": "dead", **({"template": template} if template else {})}
         if channel:  # the channel it went out on, else the one planned
             query["$or"] = [{"delivered_channel": channel}, {"delivered_channel": None, "channel": channel}]
-        return list(self.db.notifications.find(query).sort("dead_at", DESCENDING).limit(limit))
+        return list(self.db.notifications.find(query, session=self.session).sort("dead_at", DESCENDING).limit(limit))
 
     def retry(self, notification_id: str, now: datetime, by: str) -> dict | None:
         """Put a dead letter back in the queue for a fresh round of attempts; None if it is not dead."""
@@ -112,65 +93,61 @@ class Notifications(Repository):
             {"_id": notification_id, "status": "dead"},
             {"$set": {"status": "queued", "attempts": 0, "next_attempt_at": now, "dead_at": None,
                       "retried_by": by, "retried_at": now}, "$inc": {"manual_retries": 1}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER, session=self.session)
 
     def counts(self) -> dict:
-        return {status: self.db.notifications.count_documents({"status": status})
+        return {status: self.db.notifications.count_documents({"status": status}, session=self.session)
                 for status in ("queued", "held", "dead")}
 
     # -- subscriptions (webhooks) -----------------------------------------------------------
-    def add_subscription(self, subscription: dict) -> dict:
-        self.db.subscriptions.insert_one(subscription)
-        return subscription
+    def add_subscription(self, subscription: dict) -> None:
+        self.uow.insert("subscriptions", subscription)
 
     def subscriptions(self, active_only: bool = True) -> list[dict]:
-        """The (active) webhook subscriptions; read once per batch of events."""
-        return self.batch_memo(("subscriptions", active_only), lambda: list(
-            self.db.subscriptions.find({"active": True} if active_only else {}).sort("created_at", ASCENDING)))
+        """The (active) webhook subscriptions; read once per unit of work (a batch of events)."""
+        return self.uow.memo(("subscriptions", active_only), lambda: list(
+            self.db.subscriptions.find({"active": True} if active_only else {}, session=self.session)
+            .sort("created_at", ASCENDING)))
 
     def subscription(self, subscription_id: str) -> dict | None:
-        return self.db.subscriptions.find_one({"_id": subscription_id})
+        return self.db.subscriptions.find_one({"_id": subscription_id}, session=self.session)
 
     def deactivate_subscription(self, subscription_id: str, now: datetime) -> bool:
         result = self.db.subscriptions.update_one({"_id": subscription_id, "active": True},
-                                                  {"$set": {"active": False, "removed_at": now}})
+                                                  {"$set": {"active": False, "removed_at": now}},
+                                                  session=self.session)
         return result.modified_count == 1
 
     # -- digests ----------------------------------------------------------------------------
     def set_digest(self, recipient_ref: str, digest: bool, by: str, now: datetime) -> dict:
         return upsert_and_get(self.db.preferences, {"_id": recipient_ref},
-                              {"$set": {"digest": digest, "updated_by": by, "updated_at": now}})
+                              {"$set": {"digest": digest, "updated_by": by, "updated_at": now}}, session=self.session)
 
-    def digest_refs(self, refs: list[str], batch_refs: Callable[[str, dict], list[str]] | None = None) -> list[str]:
-        """Those of ``refs`` who take a daily digest.  In a batch of events, with ``batch_refs`` (event
-        type, event) -> the refs an event concerns: one read of every ref of the batch."""
-        if not refs:
-            return []
-        if batch_refs is None:
-            return [p["_id"] for p in self.db.preferences.find({"_id": {"$in": refs}, "digest": True}, {"_id": 1})]
-        found = [self.read_for_batch("preferences", batch_refs, ref, {"digest": 1}, None) for ref in refs]
+    def digest_refs(self, refs: list[str]) -> list[str]:
+        """Those of ``refs`` who take a daily digest.  In a batch of events: one read of the refs of
+        every event of the batch (the officials each event concerns)."""
+        found = [self.uow.read("preferences", ref, key=officials_of, projection={"digest": 1}) for ref in refs]
         return [p["_id"] for p in found if p and p.get("digest")]
 
     def held_before(self, cutoff: datetime) -> list[dict]:
-        return list(self.db.notifications.find({"status": "held", "created_at": {"$lt": cutoff}})
+        return list(self.db.notifications.find({"status": "held", "created_at": {"$lt": cutoff}}, session=self.session)
                     .sort("created_at", ASCENDING))
 
-    def save_digest(self, digest: dict, held_ids: list[str]) -> bool:
-        """Queue a digest and mark what it summarises, atomically; False if it already exists."""
-        def txn(session):
-            self.db.notifications.insert_one(digest, session=session)
-            self.db.notifications.update_many({"_id": {"$in": held_ids}, "status": "held"},
-                                              {"$set": {"status": "digested", "digest_id": digest["_id"]}},
-                                              session=session)
-        try:
-            self.transaction(txn)
-        except DuplicateKeyError:
-            return False
-        return True
+    def add_digest(self, digest: dict, held_ids: list[str]) -> None:
+        """Queue a digest and mark what it summarises (written at the commit)."""
+        self.uow.insert("notifications", digest)
+        self.uow.update("notifications", UpdateMany({"_id": {"$in": held_ids}, "status": "held"},
+                                                    {"$set": {"status": "digested", "digest_id": digest["_id"]}}))
 
 
-class NotificationStore(Store):
-    repository_class = Notifications
+def due_query(now: datetime) -> dict:
+    return {"status": "queued", "next_attempt_at": {"$lte": now}}
+
+
+class NotificationStore(UnitOfWorkProvider):
+    """The service's store: ``self.store.run(handlers.x, ...)``; settings parsed once at setup."""
+
+    repositories = {"notifications": Notifications}
     indexes = {
         "notifications": [IndexModel([("tracking_id", ASCENDING)]),
                           IndexModel(CLAIM_INDEX),
@@ -179,6 +156,26 @@ class NotificationStore(Store):
         "subscriptions": [IndexModel([("active", ASCENDING), ("created_at", ASCENDING)])],
         "preferences": [IndexModel([("digest", ASCENDING)])],
     }
+
+    @staticmethod
+    def parse_settings(config: dict) -> Settings:
+        return settings_from(config)
+
+
+class StoreClient(UnitOfWorkStore):
+    """The store without a container (the CLI): ``StoreClient(client, db, settings).units()``."""
+
+    repositories = NotificationStore.repositories
+
+
+def settings_from(config: dict) -> Settings:
+    """The service's settings (read once): hub, retry policy, courier and digest settings."""
+    c = config
+    policy = RetryPolicy(int(c.get("DELIVERY_MAX_ATTEMPTS", 6)), float(c.get("DELIVERY_BACKOFF_SECONDS", 30)),
+                         float(c.get("DELIVERY_BACKOFF_MAX_SECONDS", 3600)))
+    return Settings(c.get("HUB_CODE"), policy, int(c.get("DELIVERY_CONCURRENCY", 10)),
+                    float(c.get("DELIVERY_LEASE_SECONDS", 120)), c.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"),
+                    int(c.get("DIGEST_HOUR", 7)), int(c.get("DELIVERY_CLAIM_BATCH", 50)))
 
 
 class DirectoryClient:

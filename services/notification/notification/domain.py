@@ -7,10 +7,13 @@ reporter's through intake, the officials' through routing), so no contact is sto
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Iterable
+from zoneinfo import ZoneInfo
 
 from contract import events
+from notification.delivery import Outcome, RetryPolicy
 
 REPORTER_CHANNEL = {"web": "email", "mobile": "email", "sms": "sms", "social": "social",
                     "open311": "email", "manual": "email", "import": "email"}
@@ -46,6 +49,18 @@ RECEIPT_ANSWERED_BY_INTAKE = ("sms", "social")
 CONTEXT_FIELDS = ("tracking_id", "agency_code", "unit_code", "queue", "stage", "due_at", "indicator", "level",
                   "excerpt", "missing", "reason", "until", "rating", "on_time", "sla_working_days",
                   "escalated_to_role", "category_code", "region_code", "channel", "has_attachments")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's settings, parsed once from its config (``uow.settings``)."""
+    hub: str
+    policy: RetryPolicy
+    concurrency: int = 10
+    lease_seconds: float = 120.0
+    timezone: str = "Asia/Jakarta"
+    digest_hour: int = 7
+    claim_batch: int = 50
 
 
 def notification_id(event_id: str, recipient_ref: str, channel: str) -> str:
@@ -114,6 +129,11 @@ def recipients(event_type: str, event: dict) -> list[tuple[str, str, str, str, s
     return out
 
 
+def officials_of(event_type: str, event: dict) -> list[str]:
+    """The officials' recipient references an event concerns."""
+    return [ref for kind, ref, *_ in recipients(event_type, event) if kind != "reporter"]
+
+
 def plan(event_type: str, event: dict, now: datetime, digest_refs: Iterable[str] = (),
          subscriptions: Iterable[dict] = ()) -> list[dict]:
     """The notifications an event causes, ready to store (status queued, or held for a digest)."""
@@ -161,6 +181,43 @@ def outcome_event(notification: dict, hub: str, sent: bool) -> dict:
                         channel=notification.get("delivered_channel") or notification["channel"],
                         template=notification["template"], attempts=notification["attempts"],
                         error=None if sent else notification.get("last_error"))
+
+
+def outcome_changes(outcome: Outcome, delivered_channel: str | None, now: datetime) -> dict:
+    """What an attempt's outcome changes in its notification (the hand-off is closed)."""
+    changes = {"status": outcome.status, "attempts": outcome.attempts, "next_attempt_at": outcome.next_attempt_at,
+               "last_error": outcome.error, "last_attempt_at": now, "handoff": None}
+    if delivered_channel:
+        changes["delivered_channel"] = delivered_channel
+    if outcome.status == "sent":
+        changes["sent_at"] = now
+    elif outcome.status == "dead":
+        changes["dead_at"] = now
+    return changes
+
+
+def digest_cutoff(now: datetime, timezone: str, digest_hour: int) -> datetime:
+    """The latest daily digest time (``digest_hour`` local) at or before ``now``."""
+    local = now.astimezone(ZoneInfo(timezone))
+    cutoff = local.replace(hour=digest_hour, minute=0, second=0, microsecond=0)
+    return cutoff if cutoff <= local else cutoff - timedelta(days=1)
+
+
+def digests(held: list[dict], cutoff: datetime, timezone: str, hub: str, now: datetime) -> list[tuple[dict, list[str]]]:
+    """One digest per official recipient of the ``held`` notifications, with the ids it summarises;
+    its id depends on the day and on what it holds, so building it again changes nothing."""
+    by_ref: dict[str, list[dict]] = {}
+    for item in held:
+        by_ref.setdefault(item["recipient_ref"], []).append(item)
+    day = cutoff.astimezone(ZoneInfo(timezone)).date().isoformat()
+    built = []
+    for ref, items in by_ref.items():
+        ids = sorted(i["_id"] for i in items)
+        key = hashlib.sha256("|".join(ids).encode()).hexdigest()[:12]
+        digest = digest_notification(ref, items[0]["recipient_kind"], f"{day}:{key}", items, hub, now)
+        digest["context"]["day"] = day
+        built.append((digest, ids))
+    return built
 
 
 def digest_notification(ref: str, kind: str, day: str, items: list[dict], hub: str, now: datetime) -> dict:

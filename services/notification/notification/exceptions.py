@@ -1,6 +1,7 @@
 """Delivery failures, by whether trying again can help, and the admin API's errors."""
 from __future__ import annotations
 
+from contract.auth import forbidden
 from contract.errors import ApiError, error
 
 
@@ -27,3 +28,17 @@ def not_dead(notification_id: str) -> ApiError:
 
 def unknown(field: str, what: str, what_id: str) -> ApiError:
     return ApiError([error(field, "not_found", f"{what} not found.", f"{what_id} tidak ditemukan.")], status=404)
+
+
+def invalid_recipient_ref() -> ApiError:
+    return ApiError([error("recipient_ref", "invalid", "Not a valid recipient reference (e.g. unit:BLL-PUPR).",
+                           "Referensi penerima tidak valid (mis. unit:BLL-PUPR).")])
+
+
+def may_not_manage() -> ApiError:
+    return forbidden("managing this recipient's notifications")
+
+
+def unavailable() -> ApiError:
+    """Where a report stands cannot be asked now (routing did not answer)."""
+    return ApiError([error(None, "unavailable")], status=503, headers={"Retry-After": "5"})

@@ -17,20 +17,27 @@ import json
 import sys
 
 from contract.config import load_config
-from contract.store import acquire_client, release_client, utcnow
-from routing import domain, registry_io, signin
-from routing.accounts import Accounts
-from routing.dependencies import Registry
+from contract.errors import ApiError
+from contract.store import acquire_client, release_client
+from routing import domain, handlers, registry_io
+from routing.dependencies import store_at
 
 
 class CliError(Exception):
     pass
 
 
-def _registry(config: dict) -> tuple[Registry, str]:
+def _run(config: dict, handler, *args, read: bool = False):
+    """``handler(uow, *args)`` in a unit of work on the configured database (read-only if ``read``)."""
     uri = config["MONGODB_URI"]
     client = acquire_client(uri)
-    return Registry(client, client[config["MONGODB_DATABASE"]]), uri
+    try:
+        units = store_at(client, client[config["MONGODB_DATABASE"]], config).units()
+        return units.read(handler, *args) if read else units.run(handler, *args)
+    except ApiError as exc:
+        raise CliError(json.dumps({"errors": exc.errors}, indent=2, ensure_ascii=False))
+    finally:
+        release_client(uri)
 
 
 def import_file(path: str, config: dict, kind: str | None = None) -> dict:
@@ -41,23 +48,11 @@ def import_file(path: str, config: dict, kind: str | None = None) -> dict:
         data, lines = registry_io.parse_csv(text, kind or registry_io.kind_of(path))
     else:
         data, lines = registry_io.parse_yaml(text)
-    repo, uri = _registry(config)
-    try:
-        registry, problems = registry_io.validate(data, lines, repo.known_codes(), repo.all_rules(),
-                                                  repo.unit_agencies(), repo.hubs())
-        if problems:
-            raise CliError(json.dumps({"errors": problems}, indent=2, ensure_ascii=False))
-        return repo.import_registry(registry, config.get("HUB_CODE") or "ID")
-    finally:
-        release_client(uri)
+    return _run(config, handlers.import_registry, data, lines)
 
 
 def export(config: dict, fmt: str, kind: str | None) -> str:
-    repo, uri = _registry(config)
-    try:
-        registry = repo.export()
-    finally:
-        release_client(uri)
+    registry = _run(config, handlers.export_registry, read=True)
     if fmt == "csv":
         if kind not in domain.COLLECTIONS:
             raise CliError(f"--kind is required for CSV: one of {', '.join(domain.COLLECTIONS)}")
@@ -66,38 +61,23 @@ def export(config: dict, fmt: str, kind: str | None) -> str:
 
 
 def issue_token(official_id: str, days: int, config: dict) -> str:
-    repo, uri = _registry(config)
     try:
-        official = repo.official(official_id)
-        if official is None:
-            raise CliError(f"unknown official: {official_id}")
-        token, doc = domain.new_token(official, utcnow(), days)
-        repo.add_token(doc)
-        return token
-    finally:
-        release_client(uri)
+        return _run(config, handlers.issue_token, official_id, days)["token"]
+    except CliError:
+        raise CliError(f"unknown official: {official_id}")
 
 
 def password_link(official_id: str, hours: int, base_url: str, config: dict) -> str:
     """A one-time link for an official to set a password and sign in in the browser."""
-    client = acquire_client(config["MONGODB_URI"])
     try:
-        accounts = Accounts(client, client[config["MONGODB_DATABASE"]])
-        official = accounts.official(official_id)
-        if official is None:
-            raise CliError(f"unknown official: {official_id}")
-        link = signin.issue_link(accounts, official, utcnow(), hours, "operator")
-        return f"{base_url.rstrip('/')}{link['path']}  (works once, until {link['expires_at']:%Y-%m-%d %H:%M} UTC)"
-    finally:
-        release_client(config["MONGODB_URI"])
+        link = _run(config, handlers.issue_password_link, official_id, hours, "operator")
+    except CliError:
+        raise CliError(f"unknown official: {official_id}")
+    return f"{base_url.rstrip('/')}{link['path']}  (works once, until {link['expires_at']:%Y-%m-%d %H:%M} UTC)"
 
 
 def revoke(official_id: str, config: dict) -> int:
-    repo, uri = _registry(config)
-    try:
-        return repo.revoke_tokens(official_id)
-    finally:
-        release_client(uri)
+    return _run(config, handlers.revoke_tokens, official_id)["revoked"]
 
 
 def main(argv=None) -> int:

@@ -1,93 +1,95 @@
-"""Officials' workflow pages (routing owns the queues): the inbox and a report's page with exactly
-the actions the API would allow, through the same entrypoint helpers (``_inbox``, ``_readable``,
-``_view``, ``_act``): the same scope rules, the same refusals."""
+"""What routing's pages read from a request and how they answer: the inbox filters, an action's
+form, where a sign-in may go next, the client's address, the session cookie, a report's page."""
 from __future__ import annotations
 
-from marshmallow import ValidationError
-from nameko.web.handlers import http
+import ipaddress
 
-from contract import errors, vocab
-from contract.errors import ApiError
-from contract.officials_web import official_page
+from contract import web
+from contract.auth import SESSION_COOKIE
+from contract.officials_web import HOME
 from routing import schemas
-from routing.domain import forwarding, workflow
 
 FILTERS = ("queue", "status", "indicator", "category_code", "page")
 ACTION_FIELDS = ("reason", "version", "until", "agency_code", "unit_code", "target_hub")
 
 
-def _filters(args) -> dict:
+def filters(args) -> dict:
     """The inbox filters a page link or the filter form carries (blank ones left out)."""
     return {k: args[k] for k in FILTERS if args.get(k)}
 
 
-class WorkflowPages:
-    """Mixed into RoutingService; needs ``official_web``, ``registry`` and the entrypoint helpers."""
+def action_form(form) -> dict:
+    """An action's fields as the API's body would carry them (blank ones left out)."""
+    raw = {k: form[k] for k in ACTION_FIELDS if form.get(k, "").strip()}
+    if "version" in raw and raw["version"].isdigit():
+        raw["version"] = int(raw["version"])
+    return raw
 
-    @http("GET", "/petugas")
-    @official_page()
-    def inbox_page(self, request, page, principal):
-        filters = _filters(request.args)
-        try:
-            body = self._inbox(principal, {**filters, "per_page": 25})
-        except (ValidationError, ApiError) as exc:
-            body, filters = self._inbox(principal, {"per_page": 25}), {**filters, "errors": page.field_errors(exc)}
-        names = self._names(page.lang)
-        return page.render("inbox.html", inbox=body, filters=filters, categories=sorted(names["categories"].items()),
-                           queues=schemas.QUEUES, statuses=schemas.STATUSES, names=names)
 
-    @http("GET", "/petugas/")
-    @official_page()
-    def inbox_page_slash(self, request, page, principal):
-        return page.redirect("/petugas" + (f"?{request.query_string.decode()}" if request.query_string else ""))
+def render_report(page, principal: dict, shown: dict, action_errors: dict, notice, status: int = 200):
+    """A report's page from ``handlers.report_page``: exactly the actions the API would allow."""
+    return page.render("report.html", status=status, report=schemas.ReportOut().dump(shown["view"]),
+                       agencies=shown["agencies"], units=shown["units"], hubs=shown["hubs"],
+                       action_errors=action_errors, notice=notice, role=principal["role"], names=shown["names"],
+                       timezone=shown["timezone"])
 
-    @http("GET", "/petugas/laporan/<string:tracking_id>")
-    @official_page()
-    def report_page(self, request, page, principal, tracking_id):
-        return self._render_report(page, principal, self._readable(principal, tracking_id), {},
-                                   request.args.get("notice"))
 
-    @http("POST", "/petugas/laporan/<string:tracking_id>/<string:action>")
-    @official_page()
-    def act_page(self, request, page, principal, tracking_id, action):
-        if action not in schemas.ACTION_BODIES and action != "forward":
-            raise errors.not_found("action", "Action")
-        raw = {k: request.form[k] for k in ACTION_FIELDS if request.form.get(k, "").strip()}
-        if "version" in raw and raw["version"].isdigit():
-            raw["version"] = int(raw["version"])
-        try:
-            if action == "forward":  # another hub (docs/hubs.md), through the API's own helper
-                updated = self._forward(principal, tracking_id, raw)
-            else:
-                updated = self._act(principal, tracking_id, action, raw)
-        except (ValidationError, ApiError) as exc:
-            if isinstance(exc, ApiError) and exc.status in (404, 503):
-                raise
-            status = exc.status if isinstance(exc, ApiError) else 400
-            return self._render_report(page, principal, self._readable(principal, tracking_id),
-                                       {action: page.field_errors(exc)}, None, status)
-        return page.redirect(f"/petugas/laporan/{updated['_id']}?notice={action}")
+def sign_in_refused(page, form: dict, result: dict):
+    """The sign-in form again: 429 with Retry-After while throttled, else 401 (wrong credentials)."""
+    if result["outcome"] == "throttled":
+        response = page.render("signin.html", status=429, form=form, notice=None,
+                               errors={"password": page._("signin.throttled", minutes=result["minutes"])})
+        response.headers["Retry-After"] = str(result["minutes"] * 60)
+        return response
+    return page.render("signin.html", status=401, form=form, notice=None, errors={"password": page._("signin.wrong")})
 
-    def _names(self, lang: str) -> dict:
-        """Category and region names by code, for showing codes as people read them."""
-        return {"categories": {c["code"]: c["name_id"] if lang == "id" else c["name_en"]
-                               for c in vocab.with_uncategorised(
-                                   self.registry.listing("categories", ("name_id", "name_en")))},
-                "regions": {r["code"]: r["name"] for r in self.registry.listing("regions", ("name",))}}
 
-    def _render_report(self, page, principal, item, action_errors, notice, status=200):
-        view = self._view(principal, item)
-        agencies, units = [], []
-        if {"disposition", "redisposition", "return"} & set(view["allowed_actions"]):
-            agencies = [(a["code"], a["name"]) for a in self.registry.listing("agencies", ("name",))]
-            if principal["role"] == "agency_admin":
-                units = [(u["code"], u["name"]) for u in self.registry.listing("units", ("name", "agency_code"))
-                         if u.get("agency_code") == principal["agency_code"]]
-        hubs = []
-        if (principal["role"] in forwarding.FORWARDING_ROLES and view["allowed_actions"]
-                and item["status"] in workflow.OPEN_STATUSES):
-            here = str(self.config["HUB_CODE"])
-            hubs = [(h["code"], f"{h['name']} ({h['code']})") for h in self.registry.hubs() if h["code"] != here]
-        return page.render("report.html", status=status, report=view, agencies=agencies, units=units, hubs=hubs,
-                           action_errors=action_errors, notice=notice, role=principal["role"],
-                           names=self._names(page.lang), timezone=item.get("timezone"))
+def client_address(request) -> str:
+    """The client as the front door saw it (its X-Forwarded-For), when the request came from the
+    front door on this machine; else the peer address."""
+    peer = request.remote_addr or "-"
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    try:
+        if forwarded and ipaddress.ip_address(peer).is_loopback:
+            return forwarded
+    except ValueError:
+        pass
+    return peer
+
+
+def next_page(value: str | None) -> str:
+    """Only back to an official page of this origin (no open redirect)."""
+    value = web.local_path(value or HOME)
+    return value if value == HOME or value.startswith(HOME + "/") or value.startswith(HOME + "?") else HOME
+
+
+def cookie_secure(setting: str, request) -> bool:
+    """``OFFICIAL_COOKIE_SECURE``: true, false, or auto (Secure when the front door says https)."""
+    if setting in ("true", "false"):
+        return setting == "true"
+    return request.scheme == "https" or request.headers.get("X-Forwarded-Proto") == "https"
+
+
+def set_session(response, session: str, secure: bool):
+    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="Strict", path="/", secure=secure)
+    return response
+
+
+def forget_session(response, secure: bool):
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict", secure=secure)
+    return response
+
+
+def base_url(configured: str, request=None) -> str:
+    """Where the front door is for links handed to officials: ``PUBLIC_BASE_URL``, else the
+    address the request came to."""
+    if configured or request is None:
+        return configured
+    scheme = request.headers.get("X-Forwarded-Proto") or request.scheme
+    return f"{scheme}://{request.host}"
+
+
+def password_errors(page, problems) -> dict:
+    """A refused password's problems as the form's field errors, in the page's language."""
+    text = {code: (id_ if page.lang == "id" else en) for code, en, id_ in problems}
+    return {"confirm" if "mismatch" in text and len(text) == 1 else "password": " ".join(text.values())}

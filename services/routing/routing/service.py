@@ -1,198 +1,128 @@
-"""Routing entrypoints: decide the authority for every complete report, and the tiered workflow
-(national admin -> agency admin -> unit liaison) through /admin/ for officials with tokens."""
+"""Routing's entrypoints: decide the authority for every complete report, the tiered workflow
+(national admin -> agency admin -> unit liaison) for officials through /admin/ and /petugas, the
+organisation registry, officials' tokens and browser sign-in.  Each entrypoint loads what comes in,
+runs one handler (``routing.handlers``) through the store and answers."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contract import errors, events, http as api_http, web
-from contract.batch import apply_batch, event_batches
-from contract.officials_web import OfficialPages
-from contract.auth import ROLES, forbidden
+from contract.auth import ROLES, forbidden, session_id
+from contract.batch import event_batches, handle_batch
 from contract.errors import ApiError
-from contract.ids import parse_tracking_id
+from contract.http import endpoint, json_response
 from contract.metrics import Metrics
+from contract.officials_web import SIGN_IN, OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
-from contract.store import utcnow
-from routing import domain, exceptions, forwarding_api, observability, registry_io, schemas
-from routing.accounts import AccountStore
-from routing.dependencies import DeskStore, OfficialAuth, RegistryStore
-from routing.domain import case_state, inbox, workflow
-from routing import pages, signin_api, signin_pages  # mixins as modules: `nameko run` finds one service class
+from routing import handlers, observability, pages, registry_io, schemas
+from routing.dependencies import OfficialAuth, RoutingStore
+from routing.domain.signin import BadPassword, LinkUnusable
 
 ADMIN_ROLES = ("national_admin", "agency_admin")
+HERE = Path(__file__).parent
+
+# event type -> handler(uow, event type, event): what routing does with each event it consumes
+EVENTS = {
+    events.REPORT_RECEIVED: handlers.route_report,
+    events.CASE_ANSWERED: handlers.follow_case,
+    events.CASE_CLOSED: handlers.follow_case,
+    events.CASE_REOPENED: handlers.follow_case,
+    events.REPORT_HANDED_BACK: handlers.handed_back,
+}
 
 
 def _body(request) -> dict:
     return api_http.read_json(request) if request.get_data(cache=True).strip() else {}
 
 
-def route_report(service, event_type: str, report: dict) -> None:
-    """Decide the authority for a received report and put it in the workflow (once)."""
-    started = time.perf_counter()
-    routed = domain.route(report, service.registry.regions(), service.registry.rule_index(),
-                          service.config["HUB_CODE"], utcnow(), service.registry.agency_hubs())
-    observability.decided(routed["outcome"], time.perf_counter() - started)
-    service.desk.route(report["event_id"], routed["item"], routed["entry"], [routed["event"]])
-
-
-def follow_case(service, event_type: str, event: dict) -> None:
-    """The work item follows the report's case (answered: no more actions; closed: out of the
-    queues; reopened: back in the liaison's hands); a case event for an unknown report is refused."""
-    service.desk.follow_case(event["event_id"], event["tracking_id"],
-                             lambda item: case_state.follow_case(item, event_type, event, utcnow()))
-
-
-# event type -> handler(service, event type, event): what routing does with each event it consumes
-EVENTS = {
-    events.REPORT_RECEIVED: route_report,
-    events.CASE_ANSWERED: follow_case,
-    events.CASE_CLOSED: follow_case,
-    events.CASE_REOPENED: follow_case,
-    events.REPORT_HANDED_BACK: forwarding_api.handed_back,
-}
-
-
-class RoutingService(forwarding_api.ForwardingEntrypoints, signin_api.SignInApi, signin_pages.SignInPages,
-                     pages.WorkflowPages, web.WebAssets, api_http.HealthAndMetrics):
+class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
     name = "routing"
 
-    config = Config()
-    registry = RegistryStore()
-    desk = DeskStore()
-    accounts = AccountStore()
-    official_web = OfficialPages(Path(__file__).parent / "templates", Path(__file__).parent / "messages.yml")
+    config = Config()  # official_page reads HUB_CODE here; everything else reads store.settings
+    store = RoutingStore()
+    official_web = OfficialPages(HERE / "templates", HERE / "messages.yml")
     auth = OfficialAuth()
     outbox = OutboxRelay()
     metrics = Metrics()
 
-    # --- routing of received reports ------------------------------------------------------------
+    def _official(self, request, roles: tuple[str, ...] = ROLES) -> dict:
+        """The authenticated official, who must belong to this stack's hub (401/403 otherwise)."""
+        principal = self.auth.principal(request, roles=roles)
+        if principal["hub"] != self.store.settings.hub_code:
+            raise forbidden("acting for another hub")
+        return principal
+
+    # --- routing of received reports and following cases -------------------------------------------
 
     @event_batches(EVENTS)
     def consume_events(self, batch):
-        return apply_batch(self, batch, EVENTS)
+        return handle_batch(self.store, batch, EVENTS)
 
-    # --- the tiered workflow (officials, HTTP) --------------------------------------------------
+    # --- the tiered workflow (officials, JSON API) ----------------------------------------------
 
-    @http("GET", "/admin/inbox")
-    @api_http.api
+    @endpoint("GET", "/admin/inbox")
     def inbox(self, request):
         principal = self._official(request)
-        body = self._inbox(principal, request.args.to_dict())
-        return api_http.json_response(200, schemas.InboxOut().dump(body))
+        filters = schemas.InboxQuery().load(request.args.to_dict())
+        return json_response(200, schemas.InboxOut().dump(self.store.read(handlers.inbox, principal, filters)))
 
-    def _inbox(self, principal: dict, args: dict) -> dict:
-        """One page of the official's inbox with counts per status (the API's and the page's)."""
-        filters = schemas.InboxQuery().load(args)
-        if filters["category_code"] and not self.registry.exists("categories", filters["category_code"]):
-            raise ApiError([errors.error("category_code", "invalid", "Unknown category.", "Kategori tidak dikenal.")])
-        now, sla = utcnow(), self._sla_days()
-        query = inbox.inbox_query(principal, filters, now, sla)
-        skip = (filters["page"] - 1) * filters["per_page"]
-        items = [inbox.report_view(i, principal, now, sla) for i in self.desk.page(query, skip, filters["per_page"])]
-        return {"items": items, "page": filters["page"], "per_page": filters["per_page"],
-                "total": self.desk.count(query), "counts": self.desk.counts_by("status", inbox.counts_query(query))}
-
-    @http("GET", "/admin/reports/<string:tracking_id>")
-    @api_http.api
+    @endpoint("GET", "/admin/reports/<string:tracking_id>")
     def report(self, request, tracking_id):
         principal = self._official(request)
-        return api_http.json_response(200, self._view(principal, self._readable(principal, tracking_id)))
+        return json_response(200, schemas.ReportOut().dump(self.store.read(handlers.report_by_id, principal,
+                                                                           tracking_id)))
 
-    @http("POST", "/admin/reports/<string:tracking_id>/<string:action>")
-    @api_http.api
+    @endpoint("POST", "/admin/reports/<string:tracking_id>/forward")
+    def forward(self, request, tracking_id):
+        principal = self._official(request)
+        body = schemas.ForwardIn().load(api_http.read_json(request))
+        updated = self.store.run(handlers.forward, principal, tracking_id, body)
+        return json_response(200, schemas.ReportOut().dump(self.store.read(handlers.report, principal, updated)))
+
+    @endpoint("POST", "/admin/reports/<string:tracking_id>/<string:action>")
     def act(self, request, tracking_id, action):
         principal = self._official(request)
         if action not in schemas.ACTION_BODIES:
             raise errors.not_found("action", "Action")
-        updated = self._act(principal, tracking_id, action, _body(request))
-        return api_http.json_response(200, self._view(principal, updated))
+        body = schemas.ACTION_BODIES[action]().load(_body(request))
+        updated = self.store.run(handlers.act, principal, tracking_id, action, body)
+        return json_response(200, schemas.ReportOut().dump(self.store.read(handlers.report, principal, updated)))
 
-    def _act(self, principal: dict, tracking_id: str, action: str, raw: dict) -> dict:
-        """Load the action's body, check it and apply it (the API's and the page's): the report after."""
-        body = schemas.ACTION_BODIES[action]().load(raw)
-        item = self._readable(principal, tracking_id)
-        try:
-            updated = self._apply(principal, item, action, body)
-        except workflow.ActionRefused as exc:
-            observability.refused(action, exc.kind)
-            raise exceptions.refused(exc)
-        except exceptions.StaleState:
-            observability.refused(action, "stale")
-            raise exceptions.stale(workflow.actions_for(principal, self.desk.get(item["_id"]) or item))
-        observability.acted(action, principal["role"])
-        return updated
+    @rpc
+    def disposition(self, tracking_id):
+        """Where a report stands now (queue, agency, unit, status), or None."""
+        return self.store.read(handlers.disposition, tracking_id)
 
-    def _apply(self, principal: dict, item: dict, action: str, body: dict) -> dict:
-        """Check the action against the state machine, then write it, its audit entry and event."""
-        workflow.check(principal, item, action)
-        if body.get("version") not in (None, item["version"]):
-            raise exceptions.StaleState(item["_id"])
-        now = utcnow()
-        until = None
-        if action == "postpone":
-            until = workflow.postpone_until(body["until"], item["timezone"], now)
-        target = workflow.target_of(principal, item, action, body, self.registry)
-        entry = workflow.audit_entry(item, principal, action, target, now, body.get("reason"), until)
-        event = workflow.action_event(item, principal, action, target, self.config["HUB_CODE"], body.get("reason"),
-                                      until)
-        return self.desk.act(item, workflow.moved(action, target, item, now, until), entry, [event])
-
-    def _official(self, request, roles: tuple[str, ...] = ROLES) -> dict:
-        """The authenticated official, who must belong to this stack's hub (401/403 otherwise)."""
-        principal = self.auth.principal(request, roles=roles)
-        if principal["hub"] != self.config["HUB_CODE"]:
-            raise forbidden("acting for another hub")
-        return principal
-
-    def _readable(self, principal: dict, tracking_id: str) -> dict:
-        """The report if it is in the official's read scope; 404 otherwise (existence not revealed)."""
-        item = self.desk.get(parse_tracking_id(tracking_id) or tracking_id)  # as typed: "#id-k7m4x-..." too
-        if item is None or not workflow.can_read(principal, item):
-            raise exceptions.report_not_found()
-        return item
-
-    def _view(self, principal: dict, item: dict) -> dict:
-        view = inbox.report_view(item, principal, utcnow(), self._sla_days())
-        view["history"] = [inbox.audit_view(e) for e in self.desk.history(item["_id"])]
-        return schemas.ReportOut().dump(view)
-
-    def _sla_days(self) -> int:
-        return int(self.config.get("ROUTING_QUEUE_SLA_DAYS", 3))
+    @rpc
+    def history(self, tracking_id):
+        """The report's audit trail (oldest first)."""
+        return schemas.AuditEntryOut(many=True).dump(self.store.read(handlers.history, tracking_id))
 
     # --- officials' tokens (HTTP for admins, RPC and CLI for operators) -------------------------
 
-    @http("POST", "/admin/officials/<string:official_id>/tokens")
-    @api_http.api
+    @endpoint("POST", "/admin/officials/<string:official_id>/tokens")
     def issue_token_http(self, request, official_id):
         principal = self._official(request, ADMIN_ROLES)
         days = schemas.TokenIn().load(_body(request))["days"]
-        if not domain.may_manage_official(principal, self.registry.official(official_id)):
-            raise exceptions.official_not_found()
-        return api_http.json_response(201, schemas.TokenOut().dump(self.issue_token(official_id, days)))
+        issued = self.store.run(handlers.issue_token_by, principal, official_id, days)
+        return json_response(201, schemas.TokenOut().dump(issued))
 
-    @http("DELETE", "/admin/officials/<string:official_id>/tokens")
-    @api_http.api
+    @endpoint("DELETE", "/admin/officials/<string:official_id>/tokens")
     def revoke_tokens_http(self, request, official_id):
         principal = self._official(request, ADMIN_ROLES)
-        if not domain.may_manage_official(principal, self.registry.official(official_id)):
-            raise exceptions.official_not_found()
-        return api_http.json_response(200, self.revoke_tokens(official_id))
+        revoked = self.store.run(handlers.revoke_tokens_by, principal, official_id)
+        self.auth.forget()
+        return json_response(200, revoked)
 
     @rpc
     def issue_token(self, official_id, days=30):
         """A new token for an official (shown once; only its hash is stored)."""
-        official = self.registry.official(official_id)
-        if official is None:
-            raise exceptions.official_not_found()
-        token, doc = domain.new_token(official, utcnow(), int(days))
-        self.registry.add_token(doc)
-        return {"token": token, "official_id": official_id, "expires_at": doc["expires_at"].isoformat()}
+        return self.store.run(handlers.issue_token, official_id, days)
 
     @rpc
     def authenticate(self, token):
@@ -201,23 +131,24 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, signin_api.SignInApi,
 
     @rpc
     def revoke_tokens(self, official_id):
-        revoked = self.registry.revoke_tokens(official_id)
+        revoked = self.store.run(handlers.revoke_tokens, official_id)
         self.auth.forget()
-        return {"revoked": revoked}
+        return revoked
 
     # --- the organisation registry ----------------------------------------------------------------
 
     @rpc
     def import_registry(self, payload):
         """Validate and apply a registry (dict): counts, or contract errors with nothing applied."""
-        return self._import(payload if isinstance(payload, dict) else {"_": payload}, {})
+        counts = self.store.run(handlers.import_registry, payload if isinstance(payload, dict) else {"_": payload}, {})
+        self.auth.forget()  # an official's role or scope may have changed
+        return counts
 
     @rpc
     def export_registry(self):
-        return self.registry.export()
+        return self.store.read(handlers.export_registry)
 
-    @http("POST", "/admin/registry")
-    @api_http.api
+    @endpoint("POST", "/admin/registry")
     def import_registry_http(self, request):
         self._official(request, ("national_admin",))
         try:
@@ -225,74 +156,180 @@ class RoutingService(forwarding_api.ForwardingEntrypoints, signin_api.SignInApi,
                                             request.args.get("kind"))
         except registry_io.RegistryFileError as exc:
             raise ApiError(exc.items)
-        return api_http.json_response(200, {"imported": self._import(data, lines)})
+        counts = self.store.run(handlers.import_registry, data, lines)
+        self.auth.forget()  # an official's role or scope may have changed
+        return json_response(200, {"imported": counts})
 
-    @http("GET", "/admin/registry")
-    @api_http.api
+    @endpoint("GET", "/admin/registry")
     def export_registry_http(self, request):
         self._official(request, ("national_admin",))
         query = schemas.ExportQuery().load(request.args.to_dict())
-        registry = self.registry.export()
+        registry = self.store.read(handlers.export_registry)
         if query["format"] == "csv":
             return api_http.csv_response(registry_io.to_csv(registry[query["kind"]]), f"registry-{query['kind']}")
         chosen = {query["kind"]: registry[query["kind"]]} if query["kind"] else registry
         if query["format"] == "json":
-            return api_http.json_response(200, chosen)
+            return json_response(200, chosen)
         return Response(registry_io.to_yaml(chosen), content_type="application/yaml; charset=utf-8")
 
-    def _import(self, data: dict, lines: dict) -> dict:
-        registry, problems = registry_io.validate(data, lines, self.registry.known_codes(),
-                                                  self.registry.all_rules(), self.registry.unit_agencies(),
-                                                  self.registry.hubs())
-        if problems:
-            raise ApiError(problems)
-        counts = self.registry.import_registry(registry, self.config["HUB_CODE"])
-        self.auth.forget()  # an official's role or scope may have changed
-        return counts
-
-    @http("GET", "/registry/<string:kind>")
-    @api_http.api
+    @endpoint("GET", "/registry/<string:kind>")
     def listing(self, request, kind):
         schema = schemas.PUBLIC_LISTINGS.get(kind)
         if schema is None:
             raise errors.not_found("kind", "Registry list")
-        items = self.registry.listing(kind, tuple(schema().fields))
-        if kind == "categories":
-            english = request.headers.get("Accept-Language", "id").lower().startswith("en")
-            items = [{**c, "name": c["name_en"] if english else c["name_id"]} for c in items]
-        return api_http.json_response(200, {"items": schema(many=True).dump(items)})
+        english = request.headers.get("Accept-Language", "id").lower().startswith("en")
+        items = self.store.read(handlers.listing, kind, tuple(schema().fields), english)
+        return json_response(200, {"items": schema(many=True).dump(items)})
 
     @rpc
     def recipients(self, ref):
         """Contacts of the officials behind a recipient reference (see domain.recipients_query)."""
-        query = domain.recipients_query(ref) if isinstance(ref, str) else None
-        if query is None:
-            return []
-        return [{"official_id": o["_id"], "name": o.get("name"), "role": o["role"], "email": o.get("email"),
-                 "phone": o.get("phone")} for o in self.registry.officials_where(query)]
+        return self.store.read(handlers.recipients, ref)
 
     @rpc
     def unit(self, code):
-        return self.registry.unit(code)
-
-    @rpc
-    def disposition(self, tracking_id):
-        """Where a report stands now (queue, agency, unit, status), or None."""
-        item = self.desk.get(tracking_id)
-        return None if item is None else {k: item.get(k) for k in (
-            "queue", "status", "agency_code", "unit_code", "rule_id", "automatic", "suggested_unit_code",
-            "target_hub", "version")}
-
-    @rpc
-    def history(self, tracking_id):
-        """The report's audit trail (oldest first)."""
-        return schemas.AuditEntryOut(many=True).dump([inbox.audit_view(e) for e in self.desk.history(tracking_id)])
+        return self.store.read(handlers.unit, code)
 
     @rpc
     def health(self):
-        return {"service": self.name, "status": "ok", "registry": self.registry.counts(),
+        return {"service": self.name, "status": "ok", "registry": self.store.read(handlers.counts),
                 "outbox_pending": self.outbox.pending()}
 
     def refresh_metrics(self):
-        observability.queue_sizes(self.desk.counts_by("queue", {"status": {"$in": list(workflow.OPEN_STATUSES)}}))
+        observability.queue_sizes(self.store.read(handlers.open_per_queue))
 
+    # --- officials' browser accounts: admin API and RPCs ----------------------------------------
+
+    @endpoint("POST", "/admin/officials/<string:official_id>/password-links")
+    def password_link_http(self, request, official_id):
+        principal = self._official(request, ADMIN_ROLES)
+        hours = schemas.PasswordLinkIn().load(_body(request))["hours"]
+        link = self.store.run(handlers.issue_password_link_by, principal, official_id, hours)
+        link["url"] = pages.base_url(self.store.settings.public_base_url, request) + link.pop("path")
+        return json_response(201, schemas.PasswordLinkOut().dump(link))
+
+    @endpoint("DELETE", "/admin/officials/<string:official_id>/sessions")
+    def end_sessions_http(self, request, official_id):
+        principal = self._official(request, ADMIN_ROLES)
+        return json_response(200, self.store.run(handlers.end_sessions_by, principal, official_id))
+
+    @rpc
+    def issue_password_link(self, official_id, hours=48, issued_by="operator"):
+        """A one-time link (path ``/petugas/sandi/<token>``) for an official to set a password."""
+        link = self.store.run(handlers.issue_password_link, official_id, hours, issued_by)
+        return {**link, "expires_at": link["expires_at"].isoformat()}
+
+    @rpc
+    def authenticate_session(self, session_id):
+        """The principal behind a browser session id, or None (unknown, expired, idle, signed out)."""
+        return self.auth.lookup_session(session_id) if isinstance(session_id, str) else None
+
+    # --- officials' sign-in pages --------------------------------------------------------------------
+
+    @official_http("GET", "/petugas/masuk")
+    @official_page(signed_in=False)
+    def sign_in_page(self, request, page, principal):
+        if principal is not None:
+            return page.redirect(pages.next_page(request.args.get("next")))
+        return page.render("signin.html", form={"official_id": "", "next": pages.next_page(request.args.get("next"))},
+                           errors={}, notice=request.args.get("notice"))
+
+    @official_http("POST", "/petugas/masuk")
+    @official_page(signed_in=False)
+    def sign_in(self, request, page, principal):
+        raw = request.form.to_dict()
+        try:
+            form = schemas.SignInForm().load(raw)
+        except ValidationError as exc:
+            return page.render("signin.html", status=400, form=raw, notice=None,
+                               errors={field: page._("signin.required") for field in exc.messages})
+        result = self.store.run(handlers.sign_in, form["official_id"].strip(), form["password"],
+                                pages.client_address(request))
+        observability.signed_in(result["outcome"])
+        if result["outcome"] != "success":
+            return pages.sign_in_refused(page, form, result)
+        return pages.set_session(page.redirect(pages.next_page(form["next"])), result["session"],
+                                 pages.cookie_secure(self.store.settings.cookie_secure, request))
+
+    @official_http("POST", "/petugas/keluar")
+    @official_page(signed_in=False)
+    def sign_out(self, request, page, principal):
+        current = session_id(request)
+        if current:
+            self.store.run(handlers.sign_out, current)
+        return pages.forget_session(page.redirect(f"{SIGN_IN}?notice=signed_out"),
+                                    pages.cookie_secure(self.store.settings.cookie_secure, request))
+
+    @official_http("GET", "/petugas/sandi/<string:token>")
+    @official_page(signed_in=False)
+    def password_page(self, request, page, principal, token):
+        try:
+            official = self.store.read(handlers.usable_link, token)
+        except LinkUnusable:
+            return page.render("password.html", status=410, official=None, errors={}, token=token)
+        return page.render("password.html", official=official, errors={}, token=token)
+
+    @official_http("POST", "/petugas/sandi/<string:token>")
+    @official_page(signed_in=False)
+    def set_password(self, request, page, principal, token):
+        try:
+            form = schemas.SetPasswordForm().load(request.form.to_dict())
+            self.store.run(handlers.set_password, token, form["password"], form["confirm"])
+        except ValidationError as exc:
+            return page.render("password.html", status=400, official=self.store.read(handlers.usable_link, token),
+                               token=token, errors={field: page._("signin.required") for field in exc.messages})
+        except LinkUnusable:
+            return page.render("password.html", status=410, official=None, errors={}, token=token)
+        except BadPassword as exc:
+            return page.render("password.html", status=400, official=self.store.read(handlers.usable_link, token),
+                               token=token, errors=pages.password_errors(page, exc.problems))
+        return page.redirect(f"{SIGN_IN}?notice=password_set")
+
+    # --- officials' workflow pages: the API's scope rules and refusals, as pages ------------------
+
+    @official_http("GET", "/petugas")
+    @official_page()
+    def inbox_page(self, request, page, principal):
+        filters = pages.filters(request.args)
+        try:
+            body = self.store.read(handlers.inbox, principal, schemas.InboxQuery().load({**filters, "per_page": 25}))
+        except (ValidationError, ApiError) as exc:
+            body = self.store.read(handlers.inbox, principal, schemas.InboxQuery().load({"per_page": 25}))
+            filters = {**filters, "errors": page.field_errors(exc)}
+        names = self.store.read(handlers.names, page.lang)
+        return page.render("inbox.html", inbox=body, filters=filters, names=names,
+                           categories=sorted(names["categories"].items()), queues=schemas.QUEUES,
+                           statuses=schemas.STATUSES)
+
+    @official_http("GET", "/petugas/")
+    @official_page()
+    def inbox_page_slash(self, request, page, principal):
+        return page.redirect("/petugas" + (f"?{request.query_string.decode()}" if request.query_string else ""))
+
+    @official_http("GET", "/petugas/laporan/<string:tracking_id>")
+    @official_page()
+    def report_page(self, request, page, principal, tracking_id):
+        item = self.store.read(handlers.readable, principal, tracking_id)
+        return pages.render_report(page, principal, self.store.read(handlers.report_page, principal, item, page.lang),
+                                   {}, request.args.get("notice"))
+
+    @official_http("POST", "/petugas/laporan/<string:tracking_id>/<string:action>")
+    @official_page()
+    def act_page(self, request, page, principal, tracking_id, action):
+        if action not in schemas.ACTION_BODIES and action != "forward":
+            raise errors.not_found("action", "Action")
+        raw = pages.action_form(request.form)
+        try:
+            if action == "forward":  # another hub (docs/hubs.md), as the API forwards
+                updated = self.store.run(handlers.forward, principal, tracking_id, schemas.ForwardIn().load(raw))
+            else:
+                body = schemas.ACTION_BODIES[action]().load(raw)
+                updated = self.store.run(handlers.act, principal, tracking_id, action, body)
+        except (ValidationError, ApiError) as exc:
+            if isinstance(exc, ApiError) and exc.status in (404, 503):
+                raise
+            item = self.store.read(handlers.readable, principal, tracking_id)
+            return pages.render_report(page, principal, self.store.read(handlers.report_page, principal, item, page.lang),
+                                       {action: page.field_errors(exc)}, None,
+                                       exc.status if isinstance(exc, ApiError) else 400)
+        return page.redirect(f"/petugas/laporan/{updated['_id']}?notice={action}")

@@ -14,6 +14,7 @@ from nameko.events import EventHandler
 from nameko.rpc import RpcProxy
 
 from contract import brokeracl, events
+from contract import rpc as rpc_surface
 
 SERVICES = Path(__file__).resolve().parents[3] / "services"
 
@@ -57,11 +58,14 @@ def test_the_calls_found_include_the_known_ones():
 
 
 @pytest.mark.parametrize("name", brokeracl.SERVICES)
-def test_each_user_may_call_what_its_service_calls(name):
+def test_each_user_may_call_exactly_the_methods_listed_for_it(name):
     rpc = next(rule for rule in brokeracl.topic_permissions(name) if rule["exchange"] == "nameko-rpc")
-    for target in called_services(name):
-        assert re.search(rpc["write"], f"{target}.some_method")
+    assert called_services(name) <= rpc_surface.targets_of(name) | {name}
+    for method, callers in rpc_surface.METHODS.items():
+        assert bool(re.search(rpc["write"], method)) == (name in callers), method
+        assert not re.search(rpc["write"], method + "x") and not re.search(rpc["write"], "x" + method)
     assert re.search(rpc["write"], "routing.authenticate")  # contract.auth
+    assert not re.search(rpc["write"], "routing.issue_token")  # mints credentials: the operator's alone
     assert re.search(rpc["write"], "0f8fad5b-d9cb-469f-a165-70867728950e")  # a reply
 
 

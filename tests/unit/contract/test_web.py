@@ -19,8 +19,14 @@ class Service:
             '{% endblock %}')
         self.web = web.Web(tmp_path, None, b"k" * 32)
 
-    @web.html
     def hello(self, request):
+        """As ``contract.web.page`` answers: the handler's exception mapped to an error page."""
+        try:
+            return self._hello(request)
+        except Exception as exc:
+            return web.error_page(self.web, request, exc, "hello")
+
+    def _hello(self, request):
         page = self.web.page(request)
         if request.method == "POST":
             page.check_csrf()

@@ -1,85 +1,93 @@
-"""Intake entrypoints with worker_factory: store and outbox replaced, the rest real."""
+"""Intake entrypoints with worker_factory: the store replaced by intake's fake units of work, the rest real."""
 import json
 
+import pytest
+from marshmallow import ValidationError
 from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from contract.errors import ApiError
+from contract.http import error_response
 from contract.ids import new_tracking_id
+from intake.dependencies import Settings
+from intake.exceptions import RateLimited
 from intake.service import IntakeService
 from tests.factories import make_report
+from tests.fakes.intake import intake_units
 
-CONFIG = {"HUB_CODE": "ID", "RATE_LIMIT_EXEMPT": ""}
+REGISTRY = {"categories": [{"code": "infrastruktur", "name_id": "Infrastruktur", "name_en": "Infrastructure"}],
+            "regions": [{"code": "5108", "name": "Kabupaten Buleleng", "level": "district"}]}
 
 
-def request(body, headers=None, remote="203.0.113.9"):
-    return Request(EnvironBuilder(method="POST", path="/reports", data=json.dumps(body), headers=headers,
+def request(body, method="POST", path="/reports", headers=None, remote="203.0.113.9"):
+    return Request(EnvironBuilder(method=method, path=path, data=json.dumps(body), headers=headers,
                                   content_type="application/json", environ_base={"REMOTE_ADDR": remote}).get_environ())
 
 
-def service():
-    svc = worker_factory(IntakeService, config=CONFIG)
-    svc.reports.replayed.return_value = None
-    svc.reports.rate_limited.return_value = None
-    svc.reports.add.return_value = None
-    svc.reports.recent_similar.return_value = []
-    svc.reports.registry.return_value = {"categories": {"infrastruktur"}, "regions": set(), "index": {}}
-    return svc
+def service(**settings):
+    units = intake_units(Settings(**settings), registry=REGISTRY)
+    return worker_factory(IntakeService, store=units), units
+
+
+def stored(units) -> list[dict]:
+    return list(units.state.get("FakeReports", {}).get("reports", {}).values())
 
 
 def test_submit_stores_report_with_its_event():
-    svc = service()
+    svc, units = service()
     response = svc.submit_report(request(make_report()))
     assert response.status_code == 201
-    report, = svc.reports.add.call_args.args
-    staged = svc.reports.add.call_args.kwargs["events"]
-    assert [e["event_type"] for e in staged] == ["report_received"]
+    report, = stored(units)
+    assert units.published == ["report_received"]
     body = json.loads(response.get_data())
     assert body["tracking_id"] == report["tracking_id"] and body["missing"] == [] and body["secret"]
+    assert response.headers["Location"] == f"/reports/{report['tracking_id']}"
 
 
 def test_incomplete_submission_is_kept_as_a_draft_and_not_routed():
-    svc = service()
+    svc, units = service()
     response = svc.submit_report(request({"title": "Jalan rusak", "description": "Jalan rusak parah"}))
     assert response.status_code == 202
     body = json.loads(response.get_data())
     assert body["status"] == "incomplete" and body["secret"]
     assert {m["field"] for m in body["missing"]} == {"description", "region_code", "location_text",
                                                       "incident_date", "classification", "category_code"}
-    staged = svc.reports.add.call_args.kwargs["events"]
-    assert [e["event_type"] for e in staged] == ["report_draft_saved"]
+    assert units.published == ["report_draft_saved"]
 
 
 def test_malformed_values_store_nothing_and_name_fields():
-    svc = service()
-    response = svc.submit_report(request({"title": "x", "classification": "rant", "region_code": "Bali"}))
+    svc, units = service()
+    with pytest.raises(ValidationError) as raised:
+        svc.submit_report(request({"title": "x", "classification": "rant", "region_code": "Bali"}))
+    response = error_response(raised.value, "submit_report")  # as the entrypoint (contract.http.endpoint) maps it
     assert response.status_code == 400
     fields = {e["field"] for e in json.loads(response.get_data())["errors"]}
     assert fields == {"classification", "region_code"}
-    svc.reports.add.assert_not_called()
+    assert stored(units) == [] and units.outbox == []
 
 
-def test_empty_submission_has_nothing_to_keep():
-    svc = service()
-    response = svc.submit_report(request({}))
-    assert response.status_code == 400
-    assert json.loads(response.get_data())["errors"][0]["field"] == "description"
-    svc.reports.add.assert_not_called()
-
-
-def test_rate_limited_sender_gets_429_with_retry_after_and_nothing_is_stored():
-    svc = service()
-    svc.reports.rate_limited.return_value = 42
-    response = svc.submit_report(request(make_report()))
-    assert response.status_code == 429 and response.headers["Retry-After"] == "42"
-    assert json.loads(response.get_data())["errors"][0]["code"] == "rate_limited"
-    svc.reports.add.assert_not_called()
+def test_the_sender_is_the_client_address_unless_a_trusted_proxy_says_otherwise():
+    svc, units = service(rate_limit_max=1, trusted_proxies="10.0.0.1")
+    assert svc.submit_report(request(make_report(), remote="203.0.113.7")).status_code == 201
+    with pytest.raises(RateLimited) as raised:  # a forged X-Forwarded-For does not escape the limit
+        svc.submit_report(request(make_report(), remote="203.0.113.7", headers={"X-Forwarded-For": "198.51.100.1"}))
+    assert raised.value.headers["Retry-After"] == "3600"
 
 
 def test_unknown_tracking_id_is_404_in_error_format():
-    svc = service()
-    svc.reports.with_history.return_value = None
-    req = Request(EnvironBuilder(method="GET", path="/reports/x").get_environ())
-    response = svc.track_report(req, new_tracking_id("ID"))
-    assert response.status_code == 404
-    assert json.loads(response.get_data())["errors"][0]["field"] == "tracking_id"
+    svc, _ = service()
+    with pytest.raises(ApiError) as raised:
+        svc.track_report(Request(EnvironBuilder(method="GET", path="/reports/x").get_environ()), new_tracking_id("ID"))
+    assert raised.value.status == 404 and raised.value.errors[0]["field"] == "tracking_id"
+
+
+def test_a_patch_completes_a_draft_with_its_secret():
+    svc, units = service()
+    draft = json.loads(svc.submit_report(request({"title": "Jalan rusak", "description": "Jalan rusak parah"}))
+                       .get_data())
+    changes = {k: v for k, v in make_report().items() if k != "reporter"}
+    response = svc.complete_report(request({**changes, "secret": draft["secret"]}, method="PATCH",
+                                           path=f"/reports/{draft['tracking_id']}"), draft["tracking_id"])
+    assert response.status_code == 200 and json.loads(response.get_data())["missing"] == []
+    assert units.published == ["report_draft_saved", "report_received"]

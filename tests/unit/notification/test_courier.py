@@ -1,34 +1,20 @@
-"""The courier with in-memory stand-ins for the store, directory and channels: routes, outcomes
-and what is recorded (never the reporter's contact)."""
+"""The courier with in-memory stand-ins for the store (the fake unit of work), directory and
+channels: routes, outcomes and what is recorded (never the reporter's contact)."""
 import logging
 from datetime import datetime, timedelta, timezone
 
 from contract import events
 from notification import delivery, domain
-from notification.courier import Courier, Settings
+from notification.courier import Courier
+from notification.domain import Settings
 from notification.exceptions import PermanentError, TransientError
 from notification.templates import Renderer
 from tests.fakes.events import make_event
+from tests.fakes.notification import notification_units
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 CONTACT = {"reporter_ref": "rpt_a", "name": "Wayan Anonim", "email": "wayan@example.org", "phone": "+628111",
            "channel": "email", "language": "id"}
-
-
-class Store:
-    def __init__(self, notifications):
-        self.queue = list(notifications)
-        self.recorded = []
-
-    def claim_due(self, now, lease_until, limit):
-        claimed, self.queue = self.queue[:limit], self.queue[limit:]
-        return claimed
-
-    def record_attempts(self, records):
-        self.recorded.extend((n["_id"], outcome, channel, events_) for n, outcome, channel, _, events_ in records)
-
-    def counts(self):
-        return {"queued": len(self.queue)}
 
 
 class Directory:
@@ -58,10 +44,34 @@ class Mailer:
         self.sent.append((to, message.subject, message_id))
 
 
-def courier(store, mailer, attempts=3, directory=None):
-    settings = Settings("ID", delivery.RetryPolicy(attempts, 10, 100), concurrency=2)
-    return Courier(store, directory or Directory(), Renderer("https://lapor.example.go.id/r/"), mailer, None, None,
-                   None, settings, lambda: NOW)
+class Store:
+    """The service's store in memory (``tests.fakes.notification``) holding ``notifications``, queued."""
+
+    def __init__(self, notifications, attempts=3):
+        settings = Settings("ID", delivery.RetryPolicy(attempts, 10, 100), concurrency=2)
+        self.units = notification_units(settings)
+        self.units.run(lambda uow: uow.notifications.queue(notifications))
+        self.ids = [n["_id"] for n in notifications]
+
+    @property
+    def recorded(self):
+        """(id, outcome, delivered channel, events) of each notification attempted, in queue order."""
+        docs = self.units.state["FakeNotifications"]["notifications"]
+        out = []
+        for nid in self.ids:
+            doc = docs[nid]
+            if doc.get("last_attempt_at") is None:
+                continue
+            outcome = delivery.Outcome(doc["status"], doc["attempts"], doc["next_attempt_at"], doc["last_error"])
+            announced = [e for e in self.units.outbox if e["payload"].get("notification_id") == nid
+                         and e["event_type"] != events.NOTIFICATION_QUEUED]
+            out.append((nid, outcome, doc.get("delivered_channel"), announced))
+        return out
+
+
+def courier(store, mailer, directory=None):
+    return Courier(store.units, directory or Directory(), Renderer("https://lapor.example.go.id/r/"), mailer, None,
+                   None, None, lambda: NOW)
 
 
 def queued(event_type=events.CASE_UPDATED, **overrides):
@@ -120,11 +130,10 @@ def test_an_unexpected_defect_is_recorded_and_retried_not_lost():
 
 
 def test_digest_cutoff_is_the_last_local_digest_hour():
-    c = courier(Store([]), Mailer())  # Asia/Jakarta (UTC+7), digest at 07:00 local
-    at = datetime(2026, 11, 20, 1, 30, tzinfo=timezone.utc)  # 08:30 WIB: today's 07:00 has passed
-    assert c.digest_cutoff(at) == datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 20, 1, 30, tzinfo=timezone.utc)  # 08:30 WIB (UTC+7): today's 07:00 has passed
+    assert domain.digest_cutoff(at, "Asia/Jakarta", 7) == datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
     early = datetime(2026, 11, 19, 23, 0, tzinfo=timezone.utc)  # 06:00 WIB on the 20th: yesterday's
-    assert c.digest_cutoff(early) == datetime(2026, 11, 19, 0, 0, tzinfo=timezone.utc)
+    assert domain.digest_cutoff(early, "Asia/Jakarta", 7) == datetime(2026, 11, 19, 0, 0, tzinfo=timezone.utc)
 
 
 def test_gateway_refusals_are_classified_never_their_text():

@@ -7,6 +7,7 @@ password itself is hashed with argon2 (``routing.passwords``), never here.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from contract.auth import token_hash
@@ -14,6 +15,35 @@ from routing.domain.registry import principal_for
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
+
+
+@dataclass(frozen=True)
+class SignInSettings:
+    link_hours: int = 48
+    session_hours: float = 12
+    idle_minutes: float = 30
+    account_limit: int = 5        # wrong passwords per account per window
+    client_limit: int = 20        # wrong passwords per client address per window
+    window_minutes: float = 15
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SignInSettings":
+        return cls(link_hours=int(config.get("OFFICIAL_PASSWORD_LINK_HOURS", 48)),
+                   session_hours=float(config.get("OFFICIAL_SESSION_MAX_HOURS", 12)),
+                   idle_minutes=float(config.get("OFFICIAL_SESSION_IDLE_MINUTES", 30)),
+                   account_limit=int(config.get("SIGNIN_FAILURES_PER_ACCOUNT", 5)),
+                   client_limit=int(config.get("SIGNIN_FAILURES_PER_CLIENT", 20)),
+                   window_minutes=float(config.get("SIGNIN_FAILURE_WINDOW_MINUTES", 15)))
+
+
+class LinkUnusable(Exception):
+    """The link is unknown, expired or used."""
+
+
+class BadPassword(Exception):
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        super().__init__(problems)
+        self.problems = problems
 
 
 def new_password_link(official: dict, now: datetime, hours: int, issued_by: str) -> tuple[str, dict]:

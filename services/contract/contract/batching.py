@@ -1,0 +1,238 @@
+"""One batching algorithm: run members together in one unit of work, isolate a failing one, commit once.
+
+Two things commit several pieces of work in one transaction: the event consumer (a batch of
+events, ``contract.batch``) and group commit (concurrent submissions at the front door,
+:class:`GroupCommitter`).  Both use :func:`commit_together`:
+
+1. every member is applied in one unit of work, committed once;
+2. a member whose own part fails (its handler raised something the whole transaction need not
+   see) is taken out, the rest run again without it, and the failed member is then run alone: its
+   outcome is what it would have been on its own;
+3. a failure of the unit as a whole (not attributable to one member, e.g. a bulk write at the
+   commit) runs every member alone;
+4. an error the caller must handle for everyone (``fatal``: a store outage for the event consumer)
+   propagates at once.  Transient errors are retried by the transaction itself.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Sequence
+
+import eventlet
+from eventlet.event import Event
+from eventlet.queue import Empty, LightQueue
+from prometheus_client import Counter, Histogram
+from pymongo.errors import ConnectionFailure, InvalidOperation, PyMongoError
+
+log = logging.getLogger(__name__)
+
+Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
+
+
+class MemberFailed(Exception):
+    """Raised out of a unit of work: member ``index``'s own part failed with ``cause``."""
+
+    def __init__(self, index: int, cause: BaseException):
+        super().__init__(repr(cause))
+        self.index, self.cause = index, cause
+
+
+def for_the_whole_unit(exc: BaseException) -> bool:
+    """An error the transaction as a whole must see: retried by the driver, or an outage."""
+    return isinstance(exc, (ConnectionFailure, InvalidOperation)) or (
+        isinstance(exc, PyMongoError) and (exc.has_error_label("TransientTransactionError")
+                                           or exc.has_error_label("UnknownTransactionCommitResult")))
+
+
+def commit_together(run_unit: Callable[[Callable[[Any], Any]], Any], members: Sequence[Any],
+                    apply: Callable[[Any, Any], Any],
+                    fatal: Callable[[BaseException], bool] = lambda exc: False,
+                    on_isolated: Callable[[BaseException], None] = lambda exc: None) -> list[Outcome]:
+    """Apply every member in one unit of work (``run_unit(work)`` runs ``work(uow)`` in one transaction
+    and commits it); one outcome per member, in order.  See the module's docstring for the rules."""
+    outcomes: list[Outcome | None] = [None] * len(members)
+    pending, alone = list(range(len(members))), []
+
+    def apply_each(uow, indexes):
+        results = []
+        for index in indexes:
+            try:
+                results.append(apply(uow, members[index]))
+            except Exception as exc:
+                if for_the_whole_unit(exc) or fatal(exc):
+                    raise
+                raise MemberFailed(index, exc) from exc
+        return results
+
+    while pending:
+        try:
+            results = run_unit(lambda uow, indexes=tuple(pending): apply_each(uow, indexes))
+        except MemberFailed as failed:
+            if len(pending) == 1:
+                outcomes[failed.index] = (False, failed.cause)
+                pending = []
+                break
+            pending.remove(failed.index)
+            alone.append(failed.index)
+            on_isolated(failed.cause)
+            log.info("a member failed in a unit of %d (%s); the rest again without it", len(pending) + 1,
+                     failed.cause)
+            continue
+        except Exception as exc:
+            if fatal(exc):
+                raise
+            if len(pending) == 1 or isinstance(exc, (ConnectionFailure, InvalidOperation)):
+                for index in pending:
+                    outcomes[index] = (False, exc)
+            else:
+                log.warning("a unit of %d failed (%s); committing them one by one", len(pending), exc)
+                alone.extend(pending)
+            pending = []
+            break
+        for index, result in zip(pending, results):
+            outcomes[index] = (True, result)
+        pending = []
+    for index in alone:
+        try:
+            outcomes[index] = (True, run_unit(lambda uow, index=index: apply(uow, members[index])))
+        except Exception as exc:
+            if fatal(exc):
+                raise
+            outcomes[index] = (False, exc)
+    return outcomes  # type: ignore[return-value]
+
+
+# --- group commit: concurrent submissions share one transaction --------------------------------------
+
+DEFAULT_MAX_SIZE = 64
+DEFAULT_CONCURRENCY = 2
+GROUP_SIZE = Histogram(
+    "lapor_store_group_commit_size", "Submissions committed together in one group commit.", ["service"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128))
+ISOLATED = Counter(
+    "lapor_store_group_commit_isolated_total",
+    "Submissions taken out of a group commit because their own part failed, then run alone.", ["service"])
+
+
+class _Submission:
+    def __init__(self, handler: Callable[..., Any], args: tuple):
+        self.handler, self.args = handler, args
+        self._done = Event()
+
+    def settle(self, outcome: Outcome) -> None:
+        if not self._done.ready():
+            self._done.send(outcome)
+
+    def outcome(self) -> Any:
+        ok, value = self._done.wait()
+        if not ok:
+            raise value
+        return value
+
+
+class GroupCommitter:
+    """Group commit (issue 12): each HTTP worker hands its handler to one of ``concurrency`` committer
+    greenthreads and waits; a committer takes what is queued (up to ``max_size``; with ``max_wait``
+    above 0 it waits that long for a group to fill), commits it with :func:`commit_together`, and
+    only then wakes each waiter with its own outcome.  A store outage fails every waiter (503)."""
+
+    def __init__(self, units_of: Callable[[], Any], service: str, max_size: int = DEFAULT_MAX_SIZE,
+                 max_wait: float = 0.0, concurrency: int = DEFAULT_CONCURRENCY):
+        self.units_of, self.service = units_of, service
+        self.max_size, self.max_wait = max(1, max_size), max(0.0, max_wait)
+        self.concurrency = max(1, concurrency)
+        self._queue: LightQueue = LightQueue()
+        self.running = False
+        self._threads: list = []
+        self.last_progress = time.monotonic()  # when a committer last settled a group (health)
+
+    def start(self, container) -> None:
+        self.running = True
+        self._threads = [container.spawn_managed_thread(self._run, identifier=f"{self.service}.group_commit")
+                         for _ in range(self.concurrency)]
+
+    def stop(self) -> None:
+        """Commit what is queued, then end the committers."""
+        self.running = False
+        for _ in self._threads:
+            self._queue.put(None)
+        with eventlet.Timeout(30, False):
+            for thread in self._threads:
+                if thread is not eventlet.getcurrent():
+                    thread.wait()
+
+    def kill(self) -> None:
+        self.running = False
+
+    def queued(self) -> int:
+        return self._queue.qsize()
+
+    def submit(self, handler: Callable[..., Any], args: tuple) -> Any:
+        """Run ``handler(uow, *args)`` in the next group's transaction; its result (or its error) once
+        that transaction is committed."""
+        item = _Submission(handler, args)
+        self._queue.put(item)
+        return item.outcome()
+
+    def _run(self) -> None:
+        while True:
+            group = self._take()
+            if group is None:
+                return
+            if not group:
+                continue
+            try:
+                self.commit(group)
+            except Exception as exc:  # never leave a waiter hanging
+                log.exception("%s: group commit failed", self.service)
+                for item in group:
+                    item.settle((False, exc))
+            except BaseException:  # killed (the container is going): answer the waiters, then end.
+                # Swallowing GreenletExit here once kept a killed committer looping on a closed client
+                # and starving the front door (issue 22)
+                for item in group + self._drain():
+                    item.settle((False, ConnectionFailure("the service is stopping")))
+                raise
+            self.last_progress = time.monotonic()
+            eventlet.sleep(0)  # never spin: let the other greenthreads run between groups
+
+    def _drain(self) -> list[_Submission]:
+        items = []
+        while self._queue.qsize():
+            item = self._queue.get_nowait()
+            if item is not None:
+                items.append(item)
+        return items
+
+    def _take(self) -> list[_Submission] | None:
+        """The next group (at most ``max_size``); None once stopped with nothing queued."""
+        try:
+            first = self._queue.get(timeout=1.0)
+        except Empty:
+            return None if not self.running else []
+        group = [first] if first is not None else []
+        deadline = time.monotonic() + self.max_wait
+        while len(group) < self.max_size:
+            try:
+                if self._queue.qsize():
+                    item = self._queue.get_nowait()
+                elif self.max_wait and self.running and group and time.monotonic() < deadline:
+                    item = self._queue.get(timeout=deadline - time.monotonic())
+                else:
+                    break
+            except Empty:
+                break
+            if item is not None:
+                group.append(item)
+        if not group and not self.running:
+            return None
+        return group
+
+    def commit(self, group: list[_Submission]) -> None:
+        units = self.units_of()
+        outcomes = commit_together(units.run, group, lambda uow, item: item.handler(uow, *item.args),
+                                   on_isolated=lambda exc: ISOLATED.labels(self.service).inc())
+        GROUP_SIZE.labels(self.service).observe(len(group))
+        for item, outcome in zip(group, outcomes):
+            item.settle(outcome)

@@ -1,0 +1,107 @@
+"""Intake's entrypoint decorators: errors mapped where nameko sees them.
+
+- ``georeport(method, url)``: an Open311 entrypoint; errors answered as the standard's list of
+  ``{code, description}`` in the format the path asks for (``.json`` or ``.xml``).
+- ``citizen_page(method, url)``: a citizen's page (``contract.web.page``) whose error page is
+  rendered with the service's ``web`` pages (intake also has the officials' pages).
+- ``counted(channel)``: count a submission entrypoint's refusals (4xx) and 429s.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from functools import partial
+
+from eventlet.event import Event
+from marshmallow import ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.wrappers import Response
+
+from contract import errors
+from contract.http import error_response
+from contract.store import store_fault
+from intake import metrics, open311
+from intake.exceptions import Open311Error
+
+log = logging.getLogger(__name__)
+EXPECTED = (errors.ApiError, ValidationError, Open311Error)
+
+
+def respond(kind: str, body, fmt: str, status: int = 200, headers: dict | None = None) -> Response:
+    data, content_type = open311.render(kind, body, fmt)
+    return Response(data, status=status, content_type=content_type, headers=headers)
+
+
+def format_of(request) -> str:
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def georeport_error(exc: BaseException, fmt: str) -> Response:
+    """The Open311 answer to an exception: the standard's error list with its status."""
+    if isinstance(exc, Open311Error):
+        return respond("errors", open311.error_list([(exc.status, d) for d in exc.descriptions]), fmt, exc.status)
+    if isinstance(exc, ValidationError):
+        items = [(400, f"{e['field'] or 'request'}: {e['message']}")
+                 for e in errors.from_validation_error(exc).errors]
+        return respond("errors", open311.error_list(items), fmt, 400)
+    if isinstance(exc, errors.ApiError):
+        items = [(exc.status, e["message"]) for e in exc.errors]
+        return respond("errors", open311.error_list(items), fmt, exc.status, getattr(exc, "headers", None))
+    fault = store_fault(exc)
+    if fault is not None:
+        items = [(503, e["message"]) for e in fault.errors]
+        return respond("errors", open311.error_list(items), fmt, 503, fault.headers)
+    log.error("open311: unhandled error", exc_info=exc)
+    return respond("errors", open311.error_list([(500, errors.MESSAGES["internal"][0])]), fmt, 500)
+
+
+class GeoReportEntrypoint(HttpRequestHandler):
+    """An Open311 entrypoint: the exception reaches nameko (``worker_result``, the error metrics),
+    then is answered in the request's format."""
+
+    def __init__(self, method, url, expected_exceptions=EXPECTED, **kwargs):
+        super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_request(self, request):
+        request.shallow = False
+        try:
+            context_data = self.server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
+                                        handle_result=partial(self.handle_result, event))
+            return self.response_from_result(event.wait())
+        except Exception as exc:
+            return georeport_error(exc, format_of(request))
+
+
+georeport = GeoReportEntrypoint.decorator
+
+
+def counted(channel: str, answer=lambda exc, request: error_response(exc, "counted")):
+    """Count an HTTP entrypoint's 4xx answers as rejections (by their first error code) and its
+    429s as rate-limited submissions; ``answer(exc, request)``: the response an error becomes."""
+    def decorate(handler):
+        @functools.wraps(handler)
+        def wrapper(self, request, *args, **kwargs):
+            try:
+                response = handler(self, request, *args, **kwargs)
+            except EXPECTED as exc:
+                refused(channel, answer(exc, request))
+                raise
+            refused(channel, response)
+            return response
+        return wrapper
+    return decorate
+
+
+def counted_open311(handler):
+    return counted("open311", lambda exc, request: georeport_error(exc, format_of(request)))(handler)
+
+
+def refused(channel: str, response) -> None:
+    if response.status_code == 429:
+        metrics.rate_limited(channel)
+    elif 400 <= response.status_code < 500:
+        metrics.rejected(channel, response)

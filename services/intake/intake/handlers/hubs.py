@@ -1,0 +1,189 @@
+"""Intake's hub network (docs/hubs.md).
+
+- ``report_forwarded`` (routing decided, or an official forwarded by hand): send the transfer
+  towards the owner hub through the outbox; a forwarded-in report sent on tells its origin
+  (``send_transfer``, an entry of intake's event table after the event's history step).
+- ``lapor.hubs.in`` (``receive_hub_message``): accept a transfer for this hub once, relay one for
+  another hub, apply a status from an owner hub; ``DeadLetter`` for what can never be handled.
+- the owner's steps on a forwarded-in report go back to the origin as ``status`` messages
+  (``tell_origin``: ``report_dispositioned``, ``report_archived``, ``case_opened``,
+  ``case_answered``, ``case_closed``, each after its history step).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+
+from contract import events, sealing
+from contract.consumer import RejectEvent
+from contract.http import safe_filename
+from contract.ids import hub_of
+from intake import domain, evidence, history, hub_metrics, transfer
+from intake.hub_link import DeadLetter
+
+log = logging.getLogger(__name__)
+
+
+def decoded_evidence(body: dict) -> list[dict]:
+    """The transfer's evidence as bytes, each checked against its sha256 (DeadLetter if not), then
+    as a file filed here would be (issue 20): its type sniffed from the bytes (not the one declared),
+    an anonymous report's file cleaned again, its name reduced to a safe set. A file that is not
+    an accepted JPEG, PNG or PDF is dropped with a log line, not stored under a type it is not."""
+    files = []
+    anonymous = bool(body["report"]["is_anonymous"])
+    for item in body["evidence"]:
+        try:
+            data = base64.b64decode(item["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise DeadLetter(f"evidence {safe_filename(item['filename'])!r} is not base64")
+        if hashlib.sha256(data).hexdigest() != item["sha256"]:
+            raise DeadLetter(f"evidence {safe_filename(item['filename'])!r} does not match its sha256")
+        try:
+            cleaned, content_type = evidence.prepare(data, anonymous)
+        except evidence.BadEvidence as exc:
+            log.warning("evidence %r of a transfer dropped: %s", safe_filename(item["filename"]), exc)
+            continue
+        files.append({**item, "bytes": cleaned, "content_type": content_type,
+                      "sha256": hashlib.sha256(cleaned).hexdigest(),  # what is stored, passed on as it is
+                      "filename": safe_filename(item["filename"], "evidence")})
+    return files
+
+
+# --- out: a report for another hub --------------------------------------------------------------
+
+def send_transfer(uow, event_type: str, event: dict) -> None:
+    """``report_forwarded``: the transfer towards the target hub, once per event."""
+    report = uow.reports.get(event["tracking_id"])
+    if report is None:
+        raise RejectEvent(f"no report {event['tracking_id']} at this hub")
+    here, target, now = uow.settings.hub_code, event["target_hub"], uow.now()
+    directory = uow.registry.hub_directory()
+    uow.hubs.declare(directory, here)
+    forwarded_in = bool(report.get("forwarded_in")) and hub_of(report["tracking_id"]) != here
+    messages = []
+    try:
+        message, hop = transfer.outbound(report, target, here, directory, sealing.seal,
+                                         uow.hubs.evidence_files(report), event["reason"],
+                                         event.get("actor") or "system", bool(event.get("manual")), now)
+        messages.append((message, hop))
+        delivery = transfer.waiting_delivery(target, hop, now)
+        if forwarded_in:
+            delivery["state"] = "sent_on"  # the owner answers the origin, not this hub
+        entry = history.entry("hub_waiting", now, {"hub": target, "next_hop": hop})
+    except (transfer.Undeliverable, sealing.SealError) as exc:
+        log.error("report %s cannot be sent to hub %s: %s", report["tracking_id"], target, exc)
+        delivery = {"hub": target, "state": "undeliverable", "since": now, "status_at": None}
+        entry = history.entry("hub_undeliverable", now, {"hub": target})
+    if forwarded_in:
+        try:
+            messages.append(transfer.status(report, "not_ours", {"next_hub": target}, here, directory, now))
+        except transfer.Undeliverable as exc:
+            log.error("report %s: origin hub unreachable for not_ours: %s", report["tracking_id"], exc)
+    uow.hubs.send(report["_id"], {"hub_delivery": delivery}, entry, messages)
+
+
+def tell_origin(uow, event_type: str, event: dict) -> None:
+    """The owner's step on a forwarded-in report: a ``status`` message to the origin hub, once per
+    event; nothing for a report filed here."""
+    here = uow.settings.hub_code
+    report = uow.reports.get(event["tracking_id"])
+    if report is None or not report.get("forwarded_in") or hub_of(report["_id"]) == here:
+        return  # a local report: nobody elsewhere to tell
+    detail = {k: event.get(k) for k in ("agency_code", "unit_code", "queue") if event.get(k)}
+    try:
+        message = transfer.status(report, transfer.STEP_OF_EVENT[event_type], detail, here,
+                                  uow.registry.hub_directory(), uow.now())
+    except transfer.Undeliverable as exc:
+        log.error("report %s: cannot tell origin hub: %s", report["_id"], exc)
+        return
+    uow.hubs.send(None, {}, None, [message])
+
+
+# event type -> its hub effect (intake.service composes each with the event's history step)
+HUB_EFFECTS = {events.REPORT_FORWARDED: send_transfer,
+               **{event_type: tell_origin for event_type in (events.REPORT_DISPOSITIONED, events.REPORT_ARCHIVED,
+                                                             events.CASE_OPENED, events.CASE_ANSWERED,
+                                                             events.CASE_CLOSED)}}
+
+
+# --- in: lapor.hubs.in ----------------------------------------------------------------------------
+
+def receive_hub_message(uow, message: dict) -> str:
+    """A hub message (loaded by ``hubwire``) for this hub or through it: its outcome (``accepted``,
+    ``relayed``, ``refused``, ``applied``, ``duplicate``); DeadLetter when it can never be handled."""
+    here, now = uow.settings.hub_code, uow.now()
+    directory = uow.registry.hub_directory()
+    uow.hubs.declare(directory, here)
+    action, detail = transfer.arrival(message, here, directory)
+    if action == "relay":
+        applied = uow.hubs.relay(message["message_id"], [(transfer.relayed(message, here), detail)])
+        return "relayed" if applied else "duplicate"
+    if action == "refuse":
+        back = transfer.refusal(message, here, detail, directory, now)
+        log.warning("hub message %s for hub %s refused here: %s", message["message_id"], message["target_hub"],
+                    detail)
+        if back is None:
+            raise DeadLetter(f"refused and no way back to the origin: {detail}")
+        uow.hubs.relay(message["message_id"], [back])
+        return "refused"
+    if message["kind"] == "transfer":
+        return accept_transfer(uow, message, directory, now)
+    return apply_status(uow, message)
+
+
+def accept_transfer(uow, message: dict, directory: list[dict], now) -> str:
+    here, body = uow.settings.hub_code, message["transfer"]
+    if message["origin_hub"] == here:  # sent back to where it was filed: not theirs either
+        return apply_status(uow, {**message, "status": {
+            "step": "not_ours", "at": message["sent_at"], "owner_hub": message["source_hub"],
+            "detail": {"returned": "true", "target_hub": here}}})
+    identity = {}
+    if body["sealed_reporter"]:
+        try:
+            identity = sealing.unseal(body["sealed_reporter"], uow.hubs.private_key())
+        except sealing.SealError as exc:
+            raise DeadLetter(f"sealed identity: {exc}")
+    files = decoded_evidence(body)
+    report = transfer.accepted_report(message, identity, here, now, domain.new_reporter_ref())
+    report["attachments"] = uow.hubs.store_evidence(report["_id"], files, now)
+    messages = []
+    try:
+        messages.append(transfer.status(report, "accepted", {}, here, directory, now))
+    except transfer.Undeliverable as exc:
+        log.error("report %s accepted, but its origin is unreachable: %s", report["_id"], exc)
+    outcome = uow.hubs.accept_transfer(message["message_id"], report, [transfer.received_event(report)], messages)
+    if outcome == "accepted":
+        uow.after_commit(lambda: hub_metrics.forwarded("in", message["hops"][-1]))
+    return outcome
+
+
+def apply_status(uow, message: dict) -> str:
+    here = uow.settings.hub_code
+    report = uow.reports.get(message["tracking_id"])
+    if report is None or hub_of(message["tracking_id"]) != here:
+        log.warning("status %s for %s: no such report filed here", message["message_id"], message["tracking_id"])
+        return "refused"
+    update = transfer.origin_update(report, message)
+    returned = (update["set"].get("hub_delivery") or {}).get("state") == "returned"
+    staged = [transfer.handed_back_event(report, message, here)] if returned else []
+    applied = uow.hubs.apply_status(message["message_id"], report["_id"], update["set"], update["entry"], staged)
+    return "applied" if applied else "duplicate"
+
+
+# --- housekeeping ---------------------------------------------------------------------------------
+
+def declare_links(uow) -> list[str]:
+    """Declare the links to the neighbours in the directory; the neighbours."""
+    return uow.hubs.declare(uow.registry.hub_directory(), uow.settings.hub_code)
+
+
+def refresh_gauges(uow) -> None:
+    """The hub gauges: outbound backlog, neighbours, reports not yet accepted by their owner."""
+    here = uow.settings.hub_code
+    directory = uow.registry.hub_directory()
+    neighbours = transfer.neighbours_of(directory, here)
+    undelivered, oldest = uow.hubs.undelivered()
+    hub_metrics.gauges(uow.hubs.outbound_backlog(), neighbours, undelivered,
+                       [h["code"] for h in directory if h.get("code") != here], oldest, uow.now())

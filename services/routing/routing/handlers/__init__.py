@@ -1,0 +1,11 @@
+"""Routing's use cases: plain functions of a unit of work (``uow.registry``, ``uow.desk``,
+``uow.accounts``, ``uow.settings``), called by the entrypoints in ``routing.service`` through the
+store (``self.store.run(handlers.act, ...)``) and by the event table (``(uow, event_type, event)``)."""
+from routing.handlers.accounts import (  # noqa: F401
+    end_sessions_by, issue_password_link, issue_password_link_by, set_password, sign_in, sign_out, usable_link)
+from routing.handlers.registry import (  # noqa: F401
+    counts, export_registry, import_registry, issue_token, issue_token_by, listing, managed_official, recipients,
+    revoke_tokens, revoke_tokens_by, unit)
+from routing.handlers.workflow import (  # noqa: F401
+    act, disposition, follow_case, forward, handed_back, history, inbox, names, open_per_queue, readable, report,
+    report_by_id, report_page, route_report)

@@ -1,0 +1,128 @@
+"""An in-memory ``uow.notifications`` (``notification.dependencies.Notifications``) for handler tests:
+the same domain verbs over plain dicts, with the units of work of ``tests.fakes.uow``::
+
+    units = notification_units()
+    units.run(handlers.plan_notifications, events.CASE_UPDATED, event)
+"""
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+from typing import Callable
+
+from notification.delivery import RetryPolicy
+from notification.domain import Settings
+from tests.fakes.uow import FakeRepository, FakeUnits
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+SETTINGS = Settings("ID", RetryPolicy(3, 10, 100), concurrency=2, lease_seconds=120, claim_batch=50)
+
+
+class FakeNotifications(FakeRepository):
+    """The verbs of ``Notifications``; writes are made at once (the fake units put them back on a raise)."""
+
+    @property
+    def notifications(self) -> dict:
+        return self.collection("notifications")
+
+    def queue(self, notifications: list[dict]) -> None:
+        self.uow._writing()
+        for n in notifications:
+            if n["_id"] in self.notifications:
+                raise KeyError(f"duplicate notification {n['_id']}")
+            self.notifications[n["_id"]] = copy.deepcopy(n)
+
+    def for_report(self, tracking_id: str) -> list[dict]:
+        return sorted((copy.deepcopy(n) for n in self.notifications.values() if n["tracking_id"] == tracking_id),
+                      key=lambda n: n["created_at"])
+
+    def get(self, notification_id: str) -> dict | None:
+        found = self.notifications.get(notification_id)
+        return copy.deepcopy(found) if found else None
+
+    def _due(self, now):
+        return sorted((n for n in self.notifications.values()
+                       if n["status"] == "queued" and n["next_attempt_at"] is not None and n["next_attempt_at"] <= now),
+                      key=lambda n: n["next_attempt_at"])
+
+    def any_due(self, now) -> bool:
+        return bool(self._due(now))
+
+    def claim_due(self, now, lease_until, limit: int) -> list[dict]:
+        self.uow._writing()
+        claimed = []
+        for n in self._due(now)[:limit]:
+            repeat = n.get("possible_repeat") or bool(n.get("handoff"))
+            n.update(next_attempt_at=lease_until, handoff={"at": now}, handoffs=n.get("handoffs", 0) + 1,
+                     **({"possible_repeat": True} if repeat else {}))
+            claimed.append({**copy.deepcopy(n), "possible_repeat": repeat})
+        return claimed
+
+    def record_outcome(self, notification_id: str, changes: dict) -> None:
+        self.uow._writing()
+        n = self.notifications.get(notification_id)
+        if n is not None and n["status"] == "queued":
+            n.update(copy.deepcopy(changes))
+
+    def dead_letters(self, limit: int = 50, channel: str | None = None, template: str | None = None) -> list[dict]:
+        found = [n for n in self.notifications.values() if n["status"] == "dead"
+                 and (not template or n["template"] == template)
+                 and (not channel or (n.get("delivered_channel") or n["channel"]) == channel)]
+        return [copy.deepcopy(n) for n in sorted(found, key=lambda n: n["dead_at"], reverse=True)[:limit]]
+
+    def retry(self, notification_id: str, now, by: str) -> dict | None:
+        self.uow._writing()
+        n = self.notifications.get(notification_id)
+        if n is None or n["status"] != "dead":
+            return None
+        n.update(status="queued", attempts=0, next_attempt_at=now, dead_at=None, retried_by=by, retried_at=now,
+                 manual_retries=n.get("manual_retries", 0) + 1)
+        return copy.deepcopy(n)
+
+    def counts(self) -> dict:
+        return {s: sum(1 for n in self.notifications.values() if n["status"] == s) for s in ("queued", "held", "dead")}
+
+    def add_subscription(self, subscription: dict) -> None:
+        self.uow._writing()
+        self.collection("subscriptions")[subscription["_id"]] = copy.deepcopy(subscription)
+
+    def subscriptions(self, active_only: bool = True) -> list[dict]:
+        return sorted((copy.deepcopy(s) for s in self.collection("subscriptions").values()
+                       if s.get("active") or not active_only), key=lambda s: s["created_at"])
+
+    def subscription(self, subscription_id: str) -> dict | None:
+        found = self.collection("subscriptions").get(subscription_id)
+        return copy.deepcopy(found) if found else None
+
+    def deactivate_subscription(self, subscription_id: str, now) -> bool:
+        self.uow._writing()
+        s = self.collection("subscriptions").get(subscription_id)
+        if not s or not s.get("active"):
+            return False
+        s.update(active=False, removed_at=now)
+        return True
+
+    def set_digest(self, recipient_ref: str, digest: bool, by: str, now) -> dict:
+        self.uow._writing()
+        p = self.collection("preferences").setdefault(recipient_ref, {"_id": recipient_ref})
+        p.update(digest=digest, updated_by=by, updated_at=now)
+        return copy.deepcopy(p)
+
+    def digest_refs(self, refs: list[str]) -> list[str]:
+        # the real verb reads the refs of every event of the batch at once: the same answer
+        return [r for r in refs if self.collection("preferences").get(r, {}).get("digest")]
+
+    def held_before(self, cutoff) -> list[dict]:
+        return sorted((copy.deepcopy(n) for n in self.notifications.values()
+                       if n["status"] == "held" and n["created_at"] < cutoff), key=lambda n: n["created_at"])
+
+    def add_digest(self, digest: dict, held_ids: list[str]) -> None:
+        self.queue([digest])
+        for i in held_ids:
+            n = self.notifications.get(i)
+            if n and n["status"] == "held":
+                n.update(status="digested", digest_id=digest["_id"])
+
+
+def notification_units(settings: Settings = SETTINGS, clock: Callable[[], datetime] = lambda: NOW) -> FakeUnits:
+    return FakeUnits({"notifications": FakeNotifications}, settings=settings, clock=clock)

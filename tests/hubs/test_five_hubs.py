@@ -1,0 +1,132 @@
+"""The longest path of the tree, on five real hubs (deploy/hubs/network.yml, make run-network):
+national ID, provinces Bali 51 and Sulawesi Selatan 73, districts Buleleng 5108 and Luwu 7317,
+each a whole stack started by deploy/hubs/hubs.sh, linked by RabbitMQ shovels.
+
+A Luwu report filed at Buleleng crosses four links, 5108 -> 51 -> ID -> 73 -> 7317, is routed and
+gets a case at Luwu, and the page where the citizen filed shows Luwu's steps; the three relays hold
+nothing and redirect a lookup to the origin. The other direction (a Buleleng report filed at Luwu)
+crosses the same four links backwards.
+
+Ports: offsets LAPOR_TEST_NETWORK_OFFSET (default LAPOR_TEST_HUBS_OFFSET + 1, i.e. 101..105: clear of
+the three-hub tests' 100/110/120) + 0..4. The five hubs are started once for this module and stopped
+at its end, before tests/hubs/test_links.py and test_three_hubs.py start theirs (pytest runs the
+files in name order), so that no more than five stacks run at once. LAPOR_TEST_KEEP_SERVERS=1 leaves
+them running.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from html import escape
+
+import pytest
+import requests
+
+from tests.conftest import ROOT
+from tests.factories import make_report
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
+
+HUBS_FILE = ROOT / "deploy" / "hubs" / "network.yml"
+BASE = int(os.environ.get("LAPOR_TEST_NETWORK_OFFSET", int(os.environ.get("LAPOR_TEST_HUBS_OFFSET", "100")) + 1))
+RUN_DIR = ROOT / ".run" / f"test-network-{BASE}"
+CODES = ("ID", "51", "5108", "73", "7317")
+# a district's report its own rules route at once (deploy/demo/region.yml: lwu-infra, bll-infra)
+DISTRICT_REPORTS = {
+    "7317": {"region_code": "7317", "location_text": "Belopa, Luwu",
+             "description": "Jalan berlubang besar di Belopa, Luwu, sejak Senin membahayakan pengendara motor."},
+    "5108": {"region_code": "5108"},
+}
+LONGEST = {("5108", "7317"): ["5108", "51", "ID", "73", "7317"], ("7317", "5108"): ["7317", "73", "ID", "51", "5108"]}
+
+
+def _hubs_env() -> dict:
+    return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_HUBS_DIR": str(RUN_DIR),
+            "LAPOR_HUBS_OFFSET": str(BASE)}
+
+
+def _hubs_sh(*args: str, check: bool = True, timeout: float = 400) -> str:
+    return subprocess.run([str(ROOT / "deploy" / "hubs" / "hubs.sh"), *args], env=_hubs_env(), check=check,
+                          timeout=timeout, stdout=subprocess.PIPE, text=True).stdout
+
+
+class Hub:
+    def __init__(self, code: str):
+        env = dict(pair.split("=", 1) for line in _hubs_sh("env", code, str(HUBS_FILE)).splitlines()
+                   for pair in line.removeprefix("export ").split())
+        self.code, self.http_port = code, int(env["LAPOR_HTTP_PORT"])
+        self.url = f"http://127.0.0.1:{self.http_port}"
+
+    def view(self, tracking_id: str) -> requests.Response:
+        return requests.get(f"{self.url}/reports/{tracking_id}", timeout=10, allow_redirects=False)
+
+    def link_up(self, neighbour: str) -> bool:
+        """lapor_hub_link_up from the hub's link metrics (hubs.sh runs them on HTTP + 6)."""
+        try:
+            text = requests.get(f"http://127.0.0.1:{self.http_port + 6}/metrics", timeout=10).text
+        except requests.ConnectionError:
+            return False
+        return f'lapor_hub_link_up{{hub="{self.code}",neighbour="{neighbour}"}} 1.0' in text
+
+
+@pytest.fixture(scope="module")
+def network():
+    try:
+        _hubs_sh("start", str(HUBS_FILE))
+        yield {code: Hub(code) for code in CODES}
+    finally:
+        if not os.environ.get("LAPOR_TEST_KEEP_SERVERS"):
+            _hubs_sh("stop", str(HUBS_FILE), check=False, timeout=300)
+
+
+def steps(page: dict) -> list[str]:
+    return [entry["step"] for entry in page["history"]]
+
+
+def owner_case(owner: Hub, tracking_id: str) -> dict | None:
+    answer = owner.view(tracking_id)
+    return answer.status_code == 200 and answer.json().get("case")
+
+
+@pytest.mark.parametrize("origin, owner", list(LONGEST))
+def test_a_report_crosses_the_longest_path_and_the_origin_shows_the_owners_steps(network, origin, owner):
+    hubs = network
+    answer = requests.post(f"{hubs[origin].url}/reports", json=make_report(**DISTRICT_REPORTS[owner]), timeout=10)
+    assert answer.status_code == 201, answer.text
+    tracking_id = answer.json()["tracking_id"]
+    assert tracking_id.startswith(f"{origin}-")
+
+    # the owner district holds it: routed by its own rules to its own agency, with a case
+    case = wait_for(lambda: owner_case(hubs[owner], tracking_id), timeout=60, interval=0.3)
+    assert case["stage"] == "follow_up"
+    at_owner = hubs[owner].view(tracking_id).json()
+    assert at_owner["assignment"]["agency_code"] == {"7317": "PEMKAB-LUWU", "5108": "PEMKAB-BULELENG"}[owner]
+    assert {"hub_received", "dispositioned"} <= set(steps(at_owner))
+
+    # the origin's page shows the owner's steps, and that the first hop was the province
+    page = wait_for(lambda: (p := hubs[origin].view(tracking_id).json()) and "hub_case_opened" in steps(p) and p,
+                    timeout=30, interval=0.3)
+    assert page["delivery"]["hub"] == owner and page["delivery"]["state"] == "accepted"
+    assert {"forwarded", "hub_waiting", "hub_accepted", "hub_dispositioned"} <= set(steps(page))
+    waiting = next(entry for entry in page["history"] if entry["step"] == "hub_waiting")
+    assert waiting["detail"]["next_hop"] == LONGEST[origin, owner][1]
+    accepted = [entry for entry in page["history"] if entry["step"] == "hub_accepted"]
+    assert len(accepted) == 1 and accepted[0]["detail"]["hub"] == owner
+    # ... and so does the citizens' tracking page there
+    opened = next(entry["label"] for entry in page["history"] if entry["step"] == "hub_case_opened")
+    html = requests.get(f"{hubs[origin].url}/lacak/{tracking_id}", timeout=10)
+    assert html.status_code == 200 and escape(opened) in html.text
+
+    # the relays forwarded it without keeping it: a lookup there goes to the origin
+    for relay in LONGEST[origin, owner][1:-1]:
+        at_relay = hubs[relay].view(tracking_id)
+        assert at_relay.status_code == 307, (relay, at_relay.status_code)
+        assert at_relay.headers["Location"] == f"{hubs[origin].url}/reports/{tracking_id}"
+
+
+def test_every_link_of_the_tree_is_up(network):
+    for code, neighbours in (("ID", ["51", "73"]), ("51", ["ID", "5108"]), ("5108", ["51"]),
+                             ("73", ["ID", "7317"]), ("7317", ["73"])):
+        for neighbour in neighbours:
+            wait_for(lambda: network[code].link_up(neighbour), timeout=30, interval=0.5)

@@ -1,0 +1,70 @@
+"""contract.batching.GroupCommitter without servers: a killed committer ends (and answers its
+waiters with a store-unavailable error, 503) instead of swallowing the kill and looping on a closed
+client, which once starved intake's front door after a broker crash (issue 22)."""
+import eventlet
+import pytest
+
+from contract.batching import GroupCommitter
+from contract.store import store_fault
+
+
+class SlowUnits:
+    """Stands for a service's units of work whose store no longer answers."""
+
+    def __init__(self):
+        self.started = eventlet.event.Event()
+
+    def run(self, work, **kwargs):
+        self.started.send(True) if not self.started.ready() else None
+        eventlet.sleep(30)
+
+
+class Container:
+    def __init__(self):
+        self.threads = []
+
+    def spawn_managed_thread(self, run, identifier=None):
+        thread = eventlet.spawn(run)
+        self.threads.append(thread)
+        return thread
+
+
+def test_a_killed_committer_ends_and_answers_every_waiter_with_503():
+    units = SlowUnits()
+    committer = GroupCommitter(lambda: units, "probe", max_size=4, concurrency=1)
+    container = Container()
+    committer.start(container)
+    waiters = [eventlet.spawn(committer.submit, lambda uow: "done", ()) for _ in range(3)]
+    with eventlet.Timeout(5):
+        units.started.wait()
+    thread, = container.threads
+    thread.kill()
+    assert thread.dead
+    for waiter in waiters:
+        with eventlet.Timeout(5):
+            with pytest.raises(Exception) as raised:
+                waiter.wait()
+        answer = store_fault(raised.value)
+        assert answer is not None and answer.status == 503
+
+
+def test_a_closed_client_fails_the_group_at_once_without_looping():
+    from pymongo.errors import InvalidOperation
+
+    calls = []
+
+    class ClosedUnits:
+        def run(self, work, **kwargs):
+            calls.append(1)
+            raise InvalidOperation("Cannot use MongoClient after close")
+
+    committer = GroupCommitter(lambda: ClosedUnits(), "probe", max_size=8, concurrency=1)
+    container = Container()
+    committer.start(container)
+    waiters = [eventlet.spawn(committer.submit, lambda uow: "done", ()) for _ in range(5)]
+    for waiter in waiters:
+        with eventlet.Timeout(5):
+            with pytest.raises(InvalidOperation):
+                waiter.wait()
+    assert len(calls) <= 2  # the group fails once, not member by member
+    committer.stop()

@@ -1,0 +1,92 @@
+"""The other channels (intake.handlers.channels) on the fake unit of work: SMS, social, manual, Open311."""
+from datetime import date
+
+import pytest
+
+from intake import channel_schemas, handlers, open311_schemas, schemas
+from intake.dependencies import Settings
+from intake.exceptions import Open311Error
+from tests.factories import make_report
+from tests.fakes.intake import intake_units
+
+REGISTRY = {"categories": [{"code": "infrastruktur", "name_id": "Infrastruktur", "name_en": "Infrastructure"},
+                           {"code": "lainnya", "name_id": "Lainnya", "name_en": "Other"}],
+            "regions": [{"code": "5108", "name": "Kabupaten Buleleng", "level": "district", "keywords": ["buleleng"]}]}
+DESCRIPTION = "Jalan berlubang besar di depan SD Negeri 3 Singaraja sejak Senin, membahayakan anak sekolah"
+
+
+def units(**settings):
+    return intake_units(Settings(**settings), registry=REGISTRY)
+
+
+def reports_of(fake) -> dict:
+    return fake.state["FakeReports"]["reports"]
+
+
+def sms(text: str, message_id: str = "m-1", sender: str = "+6281234000100") -> dict:
+    return channel_schemas.SmsIn().load({"message_id": message_id, "from": sender, "text": text})
+
+
+def test_an_sms_is_a_report_in_its_region_with_a_reply_carrying_the_secret():
+    fake = units()
+    answer = fake.run(handlers.accept_sms, {"message": sms(f"BULELENG {DESCRIPTION}"), "gateway": "gw"})
+    report, = reports_of(fake).values()
+    assert answer["status"] in (201, 202) and report["region_code"] == "5108" and report["channel"] == "sms"
+    assert report["tracking_id"] in answer["reply"]["reply"] and answer["reply"]["secret"] in answer["reply"]["reply"]
+    assert report["source"]["gateway"] == "gw" and "+62812" not in str(report["source"])
+
+
+def test_a_next_sms_from_the_same_phone_completes_its_draft():
+    fake = units()
+    first = fake.run(handlers.accept_sms, {"message": sms("jalan rusak"), "gateway": "gw"})
+    assert first["status"] == 202
+    second = fake.run(handlers.accept_sms, {"message": sms(f"BULELENG {DESCRIPTION}", message_id="m-2"),
+                                            "gateway": "gw"})
+    report, = reports_of(fake).values()
+    assert second["reply"]["tracking_id"] == report["_id"] == first["reply"]["tracking_id"]
+    assert DESCRIPTION in report["description"]
+    again = fake.run(handlers.accept_sms, {"message": sms(f"BULELENG {DESCRIPTION}", message_id="m-2"),
+                                           "gateway": "gw"})
+    assert len(reports_of(fake)) == 1 and again["reply"]["tracking_id"] == report["_id"]  # a resend: a replay
+
+
+def test_a_social_draft_gets_a_one_time_completion_link_and_its_resend_does_not():
+    fake = units(social_completion_url="https://lapor.example/lapor/<tracking_id>?kode=<code>")
+    post = channel_schemas.SocialIn().load({"post_id": "p-1", "author_handle": "warga", "text": "@LAPOR1708 jalan rusak"})
+    answer = fake.run(handlers.accept_social, {"post": post, "gateway": "gw"})
+    report, = reports_of(fake).values()
+    assert answer["status"] == 202 and f"https://lapor.example/lapor/{report['_id']}?kode=" in answer["reply"]["reply"]
+    assert report["completion_code_hash"] and report["reporter"] == {"handle": "@warga"}
+    again = fake.run(handlers.accept_social, {"post": post, "gateway": "gw"})
+    assert again["status"] == 200 and "kode=" not in again["reply"]["reply"]
+
+
+def test_a_liaisons_manual_entry_keeps_who_entered_it_and_the_offline_channel():
+    fake = units()
+    form = schemas.load_report({**make_report(), "original_channel": "letter", "received_on": "2026-11-02"},
+                               schema=channel_schemas.ManualIn)
+    official = {"official_id": "lo-bll-pupr", "role": "liaison", "agency_code": "PEMKAB-BULELENG", "unit_code": "X",
+                "email": "not-kept@example.com"}
+    submission = fake.run(handlers.accept_manual, {"form": form, "official": official})
+    report = reports_of(fake)[submission["report"]["_id"]]
+    assert report["channel"] == "manual" and report["source"]["original_channel"] == "letter"
+    assert report["source"]["entered_by"] == {k: official[k] for k in ("official_id", "role", "agency_code",
+                                                                         "unit_code")}
+
+
+def open311_request(**overrides) -> dict:
+    body = {"service_code": "infrastruktur", "description": DESCRIPTION, "jurisdiction_id": "51.08",
+            "address_string": "Jl. Pramuka, Singaraja", "attribute[classification]": "complaint", "api_key": "k",
+            **overrides}
+    return open311_schemas.Open311RequestIn().load(body)
+
+
+def test_an_open311_request_is_a_complete_report_or_a_400_naming_what_is_missing():
+    fake = units()
+    created = fake.run(handlers.accept_open311, open311_request())
+    report, = reports_of(fake).values()
+    assert created["created"] and created["answer"][0]["service_request_id"] == report["_id"]
+    assert report["region_code"] == "5108" and report["incident_date"] == date.today().isoformat()
+    with pytest.raises(Open311Error) as raised:
+        fake.run(handlers.accept_open311, open311_request(service_code="tidak-ada"))
+    assert raised.value.status == 400 and "service_code" in raised.value.descriptions[0]

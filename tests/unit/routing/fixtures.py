@@ -1,0 +1,53 @@
+"""Routing's handlers on the fake unit of work, with the demo registry imported."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import yaml
+
+from contract import events
+from routing import handlers
+from tests.conftest import ROOT
+from tests.fakes.routing import routing_units
+from tests.unit.routing.factories import received_event
+
+DEMO_REGISTRY = ROOT / "deploy" / "demo" / "region.yml"
+NATIONAL = {"official_id": "nas-admin-1", "role": "national_admin", "hub": "ID", "agency_code": None,
+            "unit_code": None}
+BULELENG = {"official_id": "adm-buleleng", "role": "agency_admin", "hub": "ID", "agency_code": "PEMKAB-BULELENG",
+            "unit_code": None}
+LIAISON = {"official_id": "lo-bll-pupr", "role": "liaison", "hub": "ID", "agency_code": "PEMKAB-BULELENG",
+           "unit_code": "BLL-PUPR"}
+
+
+class Clock:
+    def __init__(self, now: datetime | None = None):
+        self.now = now or datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def demo_registry() -> dict:
+    with open(DEMO_REGISTRY, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def demo_units(**settings):
+    """Routing's fake units with the demo registry imported (its event left out of ``outbox``)."""
+    units = routing_units(clock=Clock(), **settings)
+    units.run(handlers.import_registry, demo_registry(), {})
+    units.outbox.clear()
+    return units
+
+
+def received(**overrides) -> dict:
+    """A ``report_received`` event as the batch consumer hands it to a handler (loaded)."""
+    return events.load(events.REPORT_RECEIVED, received_event(**overrides))
+
+
+def routed(units, **overrides) -> str:
+    """Route a received report; its tracking id."""
+    event = received(**overrides)
+    units.run(handlers.route_report, events.REPORT_RECEIVED, event)
+    return event["tracking_id"]
