@@ -16,8 +16,8 @@ from eventlet.event import Event
 from nameko.standalone.events import event_dispatcher
 
 from contract import events, ids
-from contract.batch import apply_batch, event_batches
-from contract.store import Store
+from contract.batch import event_batches, handle_batch
+from contract.uow import Repository, UnitOfWorkProvider
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.integration.conftest import wait_for
 from tests.unit.intake.event_factories import event_payload
@@ -28,20 +28,24 @@ GATE: dict = {}
 TRACKING_ID = ids.new_tracking_id("ID")
 
 
-def count(service, event_type, event):
+class Applied(Repository):
+    def count(self, event_id: str) -> None:
+        self.db.applied.update_one({"_id": event_id}, {"$inc": {"n": 1}}, upsert=True, session=self.session)
+
+
+def count(uow, event_type, event):
     gate = GATE.pop(event["event_id"], None)
     if gate is not None:  # hold this batch until the node has died
         gate["reached"].send(True)
         gate["release"].wait()
-    service.store.transaction(lambda session: service.store.db.applied.update_one(
-        {"_id": event["event_id"]}, {"$inc": {"n": 1}}, upsert=True, session=session))
+    uow.applied.count(event["event_id"])
 
 
 TABLE = {events.CASE_RATED: count}
 
 
-class FailoverProbeStore(Store):
-    pass
+class FailoverProbeStore(UnitOfWorkProvider):
+    repositories = {"applied": Applied}
 
 
 class FailoverProbe:
@@ -50,7 +54,7 @@ class FailoverProbe:
 
     @event_batches(TABLE)
     def consume_events(self, batch):
-        return apply_batch(self, batch, TABLE)
+        return handle_batch(self.store, batch, TABLE)
 
 
 def applied(mongo_client, service_config):

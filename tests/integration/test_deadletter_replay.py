@@ -10,9 +10,9 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.events import event_dispatcher
 
 from contract import deadletters, events, ids
-from contract.batch import EVENT_TYPE_HEADER, apply_batch, event_batches
+from contract.batch import EVENT_TYPE_HEADER, event_batches, handle_batch
 from contract.consumer import RejectEvent
-from contract.store import Store
+from contract.uow import Repository, UnitOfWorkProvider
 from tests.integration.conftest import wait_for
 from tests.unit.intake.event_factories import event_payload
 
@@ -22,18 +22,22 @@ REJECTED: set = set()
 TRACKING_ID = ids.new_tracking_id("ID")
 
 
-def count(service, event_type, event):
+class Applied(Repository):
+    def count(self, event_id: str) -> None:
+        self.db.applied.update_one({"_id": event_id}, {"$inc": {"n": 1}}, upsert=True, session=self.session)
+
+
+def count(uow, event_type, event):
     if event["event_id"] in REJECTED:
         raise RejectEvent("rejected until the operator fixes the cause")
-    service.store.transaction(lambda session: service.store.db.applied.update_one(
-        {"_id": event["event_id"]}, {"$inc": {"n": 1}}, upsert=True, session=session))
+    uow.applied.count(event["event_id"])
 
 
 TABLE = {events.CASE_RATED: count}
 
 
-class ReplayProbeStore(Store):
-    pass
+class ReplayProbeStore(UnitOfWorkProvider):
+    repositories = {"applied": Applied}
 
 
 class ReplayProbe:
@@ -42,7 +46,7 @@ class ReplayProbe:
 
     @event_batches(TABLE)
     def consume_events(self, batch):
-        return apply_batch(self, batch, TABLE)
+        return handle_batch(self.store, batch, TABLE)
 
 
 def applied(mongo_client, service_config):
