@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs run-network network-memory stop status test test-unit bench fuzz lint logs outbox clean token signin-link
+.PHONY: install run run-hubs run-network network-memory run-cluster stop status test test-unit bench fuzz lint logs outbox clean token signin-link
 
 install:
 	@deploy/local/install.sh
@@ -36,10 +36,14 @@ run-network: install  ## five linked hubs: ID, Bali 51 + Buleleng 5108, Sulawesi
 network-memory:  ## RSS and PSS of each hub of make run-network, from /proc
 	@deploy/hubs/hubs.sh memory deploy/hubs/network.yml
 
+run-cluster: install  ## one hub on a three-node RabbitMQ cluster (offset 60: http://127.0.0.1:9380; deploy/local/cluster.sh)
+	@deploy/local/cluster.sh start
+
 stop:
 	@deploy/local/stack.sh stop
 	@deploy/hubs/hubs.sh stop
 	@deploy/hubs/hubs.sh stop deploy/hubs/network.yml
+	@deploy/local/cluster.sh stop >/dev/null
 
 status:
 	@deploy/local/stack.sh status

@@ -7,12 +7,15 @@
 # node has no guest user. That user is the operator's; each service gets a user of its own with
 # only its own permissions (contract.brokeracl: $LAPOR_RUN_DIR/secrets/rabbitmq-<service>.env),
 # written at every start. Plugins: management, prometheus, shovel, shovel_management.
+# For a node of a cluster (deploy/local/cluster.sh): LAPOR_RABBIT_DIR (the node's own data folder,
+# default $LAPOR_RUN_DIR/rabbitmq), LAPOR_RABBIT_EXTRA_CONF (lines appended to rabbitmq.conf) and
+# LAPOR_EPMD_SHARED=1 (stop leaves epmd running: the other nodes use it).
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/env.sh"
 
-dir="$LAPOR_RUN_DIR/rabbitmq"
+dir="${LAPOR_RABBIT_DIR:-$LAPOR_RUN_DIR/rabbitmq}"
 pidfile="$dir/rabbitmq.pid"
 mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
 
@@ -99,6 +102,7 @@ prometheus.tcp.port = $LAPOR_RABBIT_PROM_PORT
 log.file.level = warning
 log.console = false
 disk_free_limit.absolute = 200MB
+${LAPOR_RABBIT_EXTRA_CONF:-}
 CONF
   )
   # epmd: started explicitly on loopback with our port so that stop can find it.
@@ -130,7 +134,8 @@ CONF
 stop() {
   stop_pidfile "$pidfile"
   stop_pidfile "$pidfile.launcher"
-  # epmd for our port only (by its pid, found through the port it listens on).
+  # epmd for our port only (by its pid, found through the port it listens on), unless shared.
+  [ -n "${LAPOR_EPMD_SHARED:-}" ] && { echo "rabbitmq: stopped ($LAPOR_RABBIT_NODE)"; return 0; }
   epid=$(pgrep -f "epmd -address 127.0.0.1 -port $LAPOR_EPMD_PORT" || true)
   if [ -n "$epid" ]; then kill $epid 2>/dev/null || true; fi
   echo "rabbitmq: stopped"

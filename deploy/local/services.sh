@@ -12,6 +12,7 @@ mkdir -p "$dir"
 # Each service logs in to the broker as its own user (contract.brokeracl; rabbitmq.sh made them):
 # start_one gives it its own AMQP_URI only, never the operator's credentials. The operator declares
 # the shared exchanges, so a service declares none but its own (DECLARE_EVENT_EXCHANGES).
+# LAPOR_AMQP_PORTS (a cluster's nodes, "P1,P2,P3"; deploy/local/cluster.sh): a failover URI to all.
 export LAPOR_DECLARE_EVENT_EXCHANGES="${LAPOR_DECLARE_EVENT_EXCHANGES:-false}"
 export MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true"
 # notification's channels: the demo sinks (deploy/local/sinks.sh) unless set; in production point
@@ -50,7 +51,7 @@ start_one() {
   if running "$svc" && healthy "$svc"; then echo "$svc: already running (pid $(cat "$dir/$svc.pid"), http://127.0.0.1:$port)"; return 0; fi
   local upper amqp_uri; upper=$(echo "$svc" | tr a-z A-Z)
   amqp_uri=$(PYTHONPATH="$LAPOR_ROOT/services/contract" "$LAPOR_PYTHON" -m contract.localstack service-uri \
-    "$LAPOR_RUN_DIR" "$svc" "$LAPOR_AMQP_PORT")
+    "$LAPOR_RUN_DIR" "$svc" "${LAPOR_AMQP_PORTS:-$LAPOR_AMQP_PORT}")
   env -u LAPOR_RABBIT_PASSWORD -u LAPOR_AMQP_URI -u LAPOR_RABBIT_API_URI -u RABBIT_API_URI \
     AMQP_URI="$amqp_uri" "${upper}_HTTP_ADDRESS=127.0.0.1:$port" \
     PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/$svc" \

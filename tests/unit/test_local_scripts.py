@@ -83,3 +83,28 @@ def test_the_cli_wrapper_runs_a_service_cli_with_its_path_and_config():
                           env={**os.environ, "PYTHONPATH": ""})
     assert done.returncode == 0 and "import" in done.stdout, done.stderr
     assert subprocess.run([str(LOCAL / "cli.sh"), "nowhere"], capture_output=True, timeout=10).returncode == 2
+
+
+def test_a_service_of_the_cluster_stack_gets_a_failover_uri_to_every_node(tmp_path):
+    """deploy/local/cluster.sh (issue 22): services.sh hands each service one URI per node, joined by ';'
+    (kombu's failover alternates), all with the service's own user; nodes take consecutive offsets' ports."""
+    from kombu import Connection
+
+    from contract import localstack
+    nodes = localstack.cluster_node_ports(240)
+    ports = ",".join(n["LAPOR_AMQP_PORT"] for n in nodes)
+    uri = localstack.service_amqp_uri(tmp_path, "routing", ports)
+    connection = Connection(uri)
+    assert [Connection(alt).port for alt in connection.alt] == [int(n["LAPOR_AMQP_PORT"]) for n in nodes]
+    assert {Connection(alt).userid for alt in connection.alt} == {"lapor-routing"}
+    assert localstack.service_amqp_uri(tmp_path, "routing", 5682).count(";") == 0  # one node: as before
+    assert len({n["LAPOR_EPMD_PORT"] for n in nodes}) == 1  # one epmd for the three nodes
+    for key in ("LAPOR_AMQP_PORT", "LAPOR_RABBIT_DIST_PORT", "LAPOR_RABBIT_MGMT_PORT", "LAPOR_RABBIT_PROM_PORT"):
+        assert len({n[key] for n in nodes}) == 3 and nodes[1][key] == localstack.ports(241)[key]
+
+
+def test_the_cluster_script_says_how_to_use_it(tmp_path):
+    assert subprocess.run(["bash", "-n", str(LOCAL / "cluster.sh")], timeout=10).returncode == 0
+    done = subprocess.run([str(LOCAL / "cluster.sh"), "kill", "7"], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "LAPOR_CLUSTER_RUN_DIR": str(tmp_path)})
+    assert done.returncode == 2 and "1..3" in done.stderr

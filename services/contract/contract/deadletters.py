@@ -5,8 +5,13 @@
     python -m contract.deadletters migrate --service intake [--amqp URI] --api http://guest:guest@127.0.0.1:15672
 
 ``list`` prints each dead letter (event type, reason, event id) and leaves it in the queue;
-``replay`` publishes each back to the exchange it came from, with its event type as routing key
-(the consumer's processed-event markers make a replay of an applied event harmless), and removes it.
+``replay`` publishes each back to the service's own queue ``<service>.inbox`` only (the default
+exchange, routing key = the queue's name, its event type in the ``x-lapor-event-type`` header that
+``contract.batch.event_type_of`` reads first), and removes it. Never through the source's exchange:
+that would give every consumer of the event type a copy again, so a poison event would multiply in
+every service's dead letters. The consumer's processed-event markers make a replay of an applied
+event harmless. The operator (administrator) replays: a service's own user may not publish on the
+default exchange.
 ``migrate`` is for a broker that ran the per-handler queues of nameko's ``@event_handler``
 (``evt-<source>-<type>--<service>.<method>``) or the service's queue under its first name
 ``<service>.events`` (now ``<service>.inbox``): it moves what they still hold into the service's
@@ -21,22 +26,35 @@ import os
 import sys
 from urllib.parse import quote, unquote, urlparse
 
-from kombu import Connection, Exchange, Producer
+from kombu import Connection, Producer
 
 import requests
 
 from contract.batch import EVENT_TYPE_HEADER, REASON_HEADER, dead_letter_queue, event_type_of, queue_name
+
+EXCHANGE_HEADER = "x-lapor-exchange"  # where the event was first published (contract.batch sets it)
+# what a dead letter carries that a replayed event must not: the reason, the broker's record
+DEAD_LETTER_HEADERS = (REASON_HEADER, "x-death", "x-first-death-exchange", "x-first-death-queue",
+                       "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
+                       "x-last-death-reason", "x-delivery-count")
 
 
 def origin(message) -> tuple[str, str, str]:
     """(exchange, event type, reason) of a dead letter: ours, or the broker's (x-death)."""
     headers = message.headers or {}
     if REASON_HEADER in headers:
-        return headers.get("x-lapor-exchange", ""), headers.get("x-lapor-event-type", ""), headers[REASON_HEADER]
+        return headers.get(EXCHANGE_HEADER, ""), headers.get(EVENT_TYPE_HEADER, ""), headers[REASON_HEADER]
     death = (headers.get("x-death") or [{}])[0]
     keys = death.get("routing-keys") or [""]
     return death.get("exchange", ""), keys[0], f"broker: {death.get('reason', 'unknown')} after " \
                                                f"{headers.get('x-delivery-count', '?')} deliveries"
+
+
+def replay_headers(message, exchange: str, event_type: str) -> dict:
+    """The headers of a replayed dead letter: its own, less the dead-letter record, with its event
+    type (the routing key is now the queue's name) and the exchange it was first published on."""
+    headers = {k: v for k, v in (message.headers or {}).items() if k not in DEAD_LETTER_HEADERS}
+    return {**headers, EVENT_TYPE_HEADER: event_type, EXCHANGE_HEADER: exchange}
 
 
 def take(amqp_uri: str, service: str, limit: int, replay: bool) -> list[dict]:
@@ -45,6 +63,8 @@ def take(amqp_uri: str, service: str, limit: int, replay: bool) -> list[dict]:
         channel = conn.channel()
         queue = dead_letter_queue(service)(channel)
         queue.declare()
+        if replay:  # the service's queue must exist: the default exchange drops what it cannot route
+            channel.queue_declare(queue_name(service), passive=True)
         producer = Producer(conn.channel())
         held = []
         while len(out) < limit:
@@ -58,9 +78,11 @@ def take(amqp_uri: str, service: str, limit: int, replay: bool) -> list[dict]:
             except (ValueError, AttributeError, TypeError):
                 event_id = None
             out.append({"event_type": event_type, "event_id": event_id, "exchange": exchange, "reason": reason})
-            if replay and exchange and event_type:
-                producer.publish(message.body, exchange=Exchange(exchange, type="topic", durable=True),
-                                 routing_key=event_type, content_type=message.content_type,
+            if replay and event_type:
+                # to the service's queue only (default exchange), never the source's exchange
+                producer.publish(message.body, exchange="", routing_key=queue_name(service),
+                                 headers=replay_headers(message, exchange, event_type),
+                                 content_type=message.content_type,
                                  content_encoding=message.content_encoding, delivery_mode=2)
                 message.ack()
                 out[-1]["replayed"] = True

@@ -10,6 +10,7 @@ lines, readable by the shell too). The broker has no ``guest`` user. That user i
 
     python -m contract.localstack credentials RUN_DIR   # creates if missing; prints shell lines
     python -m contract.localstack service-uri RUN_DIR SERVICE PORT   # the service's AMQP URI
+    python -m contract.localstack service-uri RUN_DIR SERVICE P1,P2,P3   # ... to a cluster (failover URI)
     python -m contract.localstack ports OFFSET          # the port environment for an offset
 """
 from __future__ import annotations
@@ -82,13 +83,34 @@ def _read_or_create(path: Path, fixed: dict[str, str]) -> dict[str, str]:
 
 
 def service_amqp_uri(run_dir: str | os.PathLike, service: str, port: int | str) -> str:
+    """The service's AMQP URI; ``port`` may list a cluster's nodes ("5742,5743,5744"): then a kombu
+    failover URI, one URI per node joined by ``;`` (kombu and nameko's connections try them in turn)."""
     creds = service_credentials(run_dir)[service]
-    return f"amqp://{creds['user']}:{creds['password']}@127.0.0.1:{port}/"
+    return failover_uri(f"amqp://{creds['user']}:{creds['password']}@127.0.0.1:{p}/" for p in _port_list(port))
+
+
+def failover_uri(uris) -> str:
+    """One AMQP URI per cluster node joined by ``;`` (kombu.Connection's alternates, round-robin)."""
+    return ";".join(uris)
+
+
+def _port_list(port: int | str) -> list[str]:
+    return [p.strip() for p in str(port).split(",") if p.strip()]
+
+
+def cluster_node_ports(offset: int, nodes: int = 3) -> list[dict[str, str]]:
+    """The broker ports of each node of a local cluster at ``offset``: node i takes those of offset
+    ``offset + i`` (AMQP, distribution, management, Prometheus); they share the epmd of ``offset``."""
+    shared = ports(offset)["LAPOR_EPMD_PORT"]
+    return [{**{k: v for k, v in ports(offset + i).items() if k.startswith(("LAPOR_AMQP", "LAPOR_RABBIT"))},
+             "LAPOR_EPMD_PORT": shared} for i in range(nodes)]
 
 
 def amqp_uri(run_dir: str | os.PathLike, port: int | str, vhost: str = "", scheme: str = "amqp") -> str:
+    """The operator's AMQP URI (``port`` as in :func:`service_amqp_uri`: several make a failover URI)."""
     creds = credentials(run_dir)
-    return f"{scheme}://{creds['user']}:{creds['password']}@127.0.0.1:{port}/{vhost}"
+    return failover_uri(f"{scheme}://{creds['user']}:{creds['password']}@127.0.0.1:{p}/{vhost}"
+                        for p in _port_list(port))
 
 
 def api_uri(run_dir: str | os.PathLike, port: int | str) -> str:
