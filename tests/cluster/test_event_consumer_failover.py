@@ -62,9 +62,6 @@ def applied(mongo_client, service_config):
     return {d["_id"]: d["n"] for d in db.applied.find()}
 
 
-@pytest.mark.xfail(strict=True, reason="contract/batch.py EventBatches._consume/_gather drain through kombu's "
-                   "auto-reconnecting Connection.drain_events (fix: docs/operations.md, 'A three-node cluster'); "
-                   "remove this mark with the fix")
 def test_consumer_comes_back_after_its_node_dies_with_a_batch_in_flight(container_factory, service_config,
                                                                         mongo_client):
     uri = service_config["AMQP_URI"]  # amqp://user:pw@127.0.0.1:PORT/vhost
