@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from jinja2 import pass_context
 

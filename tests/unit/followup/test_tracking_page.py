@@ -15,7 +15,6 @@ from contract import registry_names
 from contract.web import Web
 from followup.service import HERE, FollowupService
 
-from .factories import utc
 from .handler_support import TRACKING_ID, units_with_case
 
 ORIGIN_ID = "5108-AAAAA-AAAAM"  # filed at Buleleng (5108), a Luwu (7317) report, held there
