@@ -106,6 +106,7 @@ def test_the_reporter_who_unlocked_it_at_the_origin_gets_the_pointer_not_forms_t
     units, _ = units_with_case()
     html = get({**forwarded(), "reporter_verified": True, "description": "Jalan berlubang."}, units, f"/lacak/{ORIGIN_ID}")
     assert "Jalan berlubang." in html and f'href="http://127.0.0.1:11120/lacak/{ORIGIN_ID}"' in html
+    assert 'id="conversation-title"' not in html  # held and answered at the owner hub
     assert 'action="/lapor/' not in html and "/balas" not in html and "/nilai" not in html and "/buka-kembali" not in html
 
 
