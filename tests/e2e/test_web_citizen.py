@@ -160,6 +160,11 @@ def test_citizen_files_with_a_photo_on_a_phone_keeps_the_receipt_and_sees_it_rou
     indicator = b.driver.find_element("css selector", "#deadline [data-indicator]").get_attribute("data-indicator")
     assert indicator == "green"
     assert "1" in text_of(b, "evidence-count")                         # the photo, seen by its reporter
+    # one time zone rule (issue 21): Buleleng (Bali) is WITA, every time says so; the ID stays whole
+    times = [t.text for t in b.driver.find_elements("css selector", "main time, #deadline dd")]
+    assert any(t.endswith(" WITA") for t in times) and "WIB" not in b.driver.find_element("tag name", "main").text
+    assert all(t.endswith(" WITA") for t in (e.text for e in b.driver.find_elements("css selector", "main time")))
+    assert b.driver.find_element("css selector", "h1 .tracking-id").text == tracking_id
     assert b.driver.find_element("id", "report-title").text == COMPLETE["title"]
 
     # another browser holding only the tracking ID sees the status, not the conversation

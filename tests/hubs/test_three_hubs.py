@@ -68,6 +68,12 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_at_
     page = view(hubs[origin], tracking_id).json()
     assert page["delivery"]["hub"] == owner and page["delivery"]["state"] == "accepted"
     assert {"forwarded", "hub_accepted", "hub_dispositioned"} <= set(steps(hubs[origin], tracking_id))
+    # ... and the citizen's page there says who holds it, in the region's zone, and links to the
+    # owner hub's page for the reporter's actions (issues 19 and 21)
+    html = requests.get(f"{hubs[origin].url}/lacak/{tracking_id}", timeout=10).text
+    assert f'id="holder" data-hub="{owner}"' in html and f'href="{hubs[owner].url}/lacak/{tracking_id}"' in html
+    assert "Batas waktu ditetapkan setelah" not in html and 'action="/lapor/' not in html
+    assert " WITA</time>" in html and " WIB" not in html  # Luwu and Bali are WITA
     # the third hub (a relay or a bystander) does not hold it: it redirects to the origin
     third = next(code for code in hubs if code not in (origin, owner))
     answer = view(hubs[third], tracking_id)

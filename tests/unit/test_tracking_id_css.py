@@ -1,7 +1,8 @@
 """A tracking ID is never broken mid-code (issue 21): lapor.css's `.tracking-id` in a page heading and
 the receipt's `.big-code` (tracking ID, secret), in Debian's headless Chromium at phone widths and
 every text size, keep the code on one line and inside its box. A template shows an ID in a heading as `<span class="tracking-id">` (followup's
-tracking.html heading, "Laporan {id}" from one catalogue text, does not have it yet)."""
+tracking.html heading: the word from the catalogue, `track.heading`, then the span; tested in
+tests/unit/followup/test_tracking_page.py)."""
 import pytest
 
 from tests.conftest import ROOT

@@ -146,6 +146,7 @@ class OfficialActionSchema(ReportEventSchema):
     reason = fields.String(load_default=None, allow_none=True)
     reporter_ref = fields.String(load_default=None, allow_none=True)
     language = fields.String(load_default="id")
+    region_code = fields.String(load_default=None, allow_none=True)  # its times are read in this region's zone
 
 
 class ReportVerified(OfficialActionSchema):
@@ -192,6 +193,7 @@ class CaseOpened(ReportEventSchema):
     sla_working_days = fields.Integer(required=True)
     due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     opened_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    region_code = fields.String(load_default=None, allow_none=True)
 
 
 class CaseEventSchema(ReportEventSchema):
@@ -201,6 +203,7 @@ class CaseEventSchema(ReportEventSchema):
     stage = fields.String(load_default=None, allow_none=True)
     reporter_ref = fields.String(load_default=None, allow_none=True)
     language = fields.String(load_default="id")
+    region_code = fields.String(load_default=None, allow_none=True)  # its times are read in this region's zone
 
 
 class CaseDeadline(CaseEventSchema):

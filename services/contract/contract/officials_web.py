@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 from urllib.parse import quote
 
-from contract import web
+from contract import web, webdates
 from contract.auth import ROLES, SESSION_COOKIE, session_id
 from contract.errors import ApiError
 
@@ -41,29 +39,11 @@ class OfficialPages(web.WebPages):
         officials_web(self.web, self.templates, self.messages)
 
 
-def local_time(value, zone_name: str | None = None) -> str:
-    """``2026-11-30 13:47 WITA``: a datetime or ISO text in the region's zone (WIB by default)."""
-    if not value:
-        return "-"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    try:
-        zone = ZoneInfo(zone_name or "Asia/Jakarta")
-    except (KeyError, ValueError):
-        zone = ZoneInfo("Asia/Jakarta")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def officials_web(pages: web.Web, templates=None, messages=None) -> web.Web:
     """Give a ``Web`` the officials' layout and messages (also used by the unit tests)."""
     folders = ([str(templates)] if templates else []) + [str(OFFICIAL_TEMPLATES), str(web.TEMPLATES)]
     pages.env.loader = ChoiceLoader([FileSystemLoader(folders)])
-    pages.env.filters["local_time"] = local_time
+    pages.env.filters["local_time"] = webdates.official_moment  # the one time zone rule
     pages.catalogue = web.Catalogue(web.COMMON_MESSAGES, OFFICIAL_MESSAGES, *([messages] if messages else []))
     return pages
 

@@ -172,7 +172,8 @@ class Web:
         folders = [str(templates)] if templates else []
         self.env = Environment(loader=ChoiceLoader([FileSystemLoader(folders + [str(TEMPLATES)])]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.filters.update(day=webdates.day, moment=webdates.moment)
+        self.env.filters.update(day=webdates.day, moment=webdates.moment, typed_date=webdates.typed_date)
+        self.env.globals.update(date_pattern=webdates.DATE_PATTERN, date_hint=webdates.DATE_HINT)
         self.catalogue = Catalogue(*([COMMON_MESSAGES] + ([messages] if messages else [])))
         self.csrf = CsrfSigner(secret or secrets.token_bytes(32))
         self.assets = {name: asset_version(name) for name in os.listdir(STATIC)}

@@ -98,6 +98,7 @@ class CaseOut(Schema):
     overall_indicator = fields.String()
     sla_working_days = fields.Integer()
     sla_policy_id = fields.String()
+    region_code = fields.String(allow_none=True)
     timezone = fields.String()
     opened_at = fields.AwareDateTime()
     stage_started_at = fields.AwareDateTime()

@@ -344,9 +344,12 @@ class FollowupService(WebAssets, HealthAndMetrics):
     def _tracking(self, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):
         report = self._report(tracking_id, page.lang, page.reporter_key(tracking_id))
         shown = self.store.read(handlers.tracking_page, tracking_id, page.lang, report["reporter_verified"])
-        names = registry_names(self.routing, page.lang) if report.get("assignment") else {}
+        names = registry_names(self.routing, page.lang) if report.get("assignment") or report.get("delivery") else {}
+        holder = views.holder_elsewhere(report, names)
+        if holder:  # the owner hub takes the reporter's actions: its page is linked instead
+            shown.update(can_reply=False, can_rate=False, can_reopen=False)
         error = page.request.args.get("error")
-        return page.render("tracking.html", status=status, report=report, **shown,
+        return page.render("tracking.html", status=status, report=report, **shown, holder=holder,
                            agency_names=names.get("agencies", {}), unit_names=names.get("units", {}),
                            verified=report["reporter_verified"], errors=field_errors, values=values or {},
                            notice=web_pages.notice(page), error=error if error in web_pages.ERRORS else None)

@@ -58,6 +58,32 @@ def case_view(case: dict, now: datetime, lang: str = "id") -> dict:
                                        "overall_indicator": indicator.overall_colour(case, now)})
 
 
+ELSEWHERE = ("waiting", "sent_on", "accepted")  # intake's delivery states of a report held at another hub
+
+
+def holder_elsewhere(report: dict, names: dict) -> dict | None:
+    """Who holds a report filed here and sent to another hub (None when it is handled here): the
+    owner hub's code and name, the agency and unit by name when the owner's steps carry them, and
+    the owner hub's page for this report (where the reporter replies, adds evidence, rates and
+    reopens), from the hub directory's ``public_url``."""
+    delivery = report.get("delivery") or {}
+    if delivery.get("state") not in ELSEWHERE or not delivery.get("hub"):
+        return None
+    hub = str(delivery["hub"])
+    holder = {"hub": hub, "hub_name": (names.get("hubs") or {}).get(hub) or hub, "state": delivery["state"],
+              "agency_code": None, "unit_code": None, "url": None}
+    for entry in report.get("history") or []:  # oldest first: the latest step naming a holder wins
+        detail = entry.get("detail") or {}
+        if str(entry.get("step", "")).startswith("hub_") and detail.get("agency_code"):
+            holder.update(agency_code=detail["agency_code"], unit_code=detail.get("unit_code"))
+    holder["agency_name"] = (names.get("agencies") or {}).get(holder["agency_code"], holder["agency_code"])
+    holder["unit_name"] = (names.get("units") or {}).get(holder["unit_code"], holder["unit_code"])
+    base = (names.get("hub_urls") or {}).get(hub)
+    if base:
+        holder["url"] = f"{base}/lacak/{report['tracking_id']}"
+    return holder
+
+
 def scope_of(principal: dict) -> dict:
     """Which cases an official's inbox holds."""
     if principal["role"] == "liaison":

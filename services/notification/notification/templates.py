@@ -9,13 +9,12 @@ reason, never sent half-empty.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import yaml
 from jinja2 import DictLoader, Environment, StrictUndefined, pass_context
 
+from contract import webdates
 from notification.domain import CONTEXT_FIELDS
 from notification.delivery import SMS_LIMIT, SOCIAL_LIMIT, fit
 from notification.exceptions import PermanentError
@@ -67,7 +66,7 @@ class Renderer:
 
     def __init__(self, tracking_base_url: str, timezone: str = "Asia/Jakarta", catalogue: dict | None = None):
         self.tracking_base_url = tracking_base_url
-        self.zone = ZoneInfo(timezone)
+        self.timezone = timezone
         self.catalogue = catalogue or load_catalogue()
         sources = {"layout.txt": TEXT_LAYOUT, "layout.html": HTML_LAYOUT}
         for language, entry in self.catalogue.items():
@@ -90,14 +89,27 @@ class Renderer:
     def link(self, tracking_id: str | None) -> str:
         return f"{self.tracking_base_url}{tracking_id}" if tracking_id else ""
 
-    def when(self, value) -> str:
-        """An ISO timestamp as local date and time, e.g. ``25-11-2026 17:00 WIB``."""
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return moment.astimezone(self.zone).strftime("%d-%m-%Y %H:%M %Z")
+    def _where(self, context) -> str:
+        """The one time zone rule: the zone of the report's region, else the hub's configured zone."""
+        return context.get("region_code") or self.timezone
 
-    def day(self, value) -> str:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return moment.astimezone(self.zone).strftime("%d-%m-%Y")
+    @pass_context
+    def when(self, context, value) -> str:
+        """A time as ``25 November 2026, 18:00 WITA`` (contract.webdates.local_time): in the zone of
+        the report's region, with the zone's name, in the message's language."""
+        shown = webdates.local_time(value, self._where(context), context.get("language") or DEFAULT_LANGUAGE)
+        if not shown:
+            raise ValueError(f"not a time: {value!r}")
+        return shown
+
+    @pass_context
+    def day(self, context, value) -> str:
+        """The day of a time in the report region's zone, ``1 Desember 2026``."""
+        shown = webdates.local_time(value, self._where(context), context.get("language") or DEFAULT_LANGUAGE,
+                                    with_time=False)
+        if not shown:
+            raise ValueError(f"not a date: {value!r}")
+        return shown
 
     def render(self, template: str, language: str, channel: str, context: dict, name: str | None = None) -> Message:
         """The message for ``channel`` (email, sms, social); PermanentError if it cannot be made."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from contract import web
+from contract import web, webdates
 from contract.auth import SESSION_COOKIE
 from contract.officials_web import HOME
 from routing import schemas
@@ -21,6 +21,9 @@ def filters(args) -> dict:
 def action_form(form) -> dict:
     """An action's fields as the API's body would carry them (blank ones left out)."""
     raw = {k: form[k] for k in ACTION_FIELDS if form.get(k, "").strip()}
+    if "until" in raw:  # typed as the page asks (dd/mm/yyyy); the API takes ISO
+        typed = webdates.parse_typed_date(raw["until"])
+        raw["until"] = typed.isoformat() if typed else raw["until"]
     if "version" in raw and raw["version"].isdigit():
         raw["version"] = int(raw["version"])
     return raw

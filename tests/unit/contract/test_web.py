@@ -149,12 +149,13 @@ def test_every_message_the_shared_templates_use_exists(tmp_path):
 
 
 def test_dates_and_times_in_the_page_language_and_the_region_zone(tmp_path):
-    (tmp_path / "t.html").write_text("{{ d|day }} | {{ t|moment }} | {{ t|moment('Asia/Makassar') }}")
+    (tmp_path / "t.html").write_text("{{ d|day }} | {{ t|moment }} | {{ t|moment('Asia/Makassar') }} | {{ t|moment('9471') }}")
     w = web.Web(tmp_path, None, b"k" * 32)
     from datetime import date, datetime, timezone
     values = {"d": date(2026, 11, 16), "t": datetime(2026, 11, 16, 7, 5, tzinfo=timezone.utc)}
     template = w.env.get_template("t.html")
-    assert template.render(lang="id", **values) == "16 November 2026 | 16 November 2026, 07:05 UTC | 16 November 2026, 15:05 WITA"
+    assert template.render(lang="id", **values) == ("16 November 2026 | 16 November 2026, 14:05 WIB | 16 November 2026, 15:05 WITA"
+                                                      " | 16 November 2026, 16:05 WIT")
     assert template.render(lang="en", d="2026-08-17", t="2026-08-17T00:30:00+00:00").startswith("17 August 2026")
 
 

@@ -59,7 +59,26 @@ def test_missing_fields_are_named_in_the_readers_words(renderer):
 
 def test_dates_are_shown_in_local_time(renderer):
     text = renderer.render("case_due_soon", "id", "email", CONTEXT).text
-    assert "25-11-2026 18:00 WITA" in text
+    assert "25 November 2026, 18:00 WITA" in text
+
+
+@pytest.mark.parametrize("region, shown", [("3171", "1 Desember 2026, 23:30 WIB"), ("7317", "2 Desember 2026, 00:30 WITA"),
+                                           ("9471", "2 Desember 2026, 01:30 WIT")])
+def test_a_messages_times_are_in_the_zone_of_the_reports_region_not_the_hubs(region, shown):
+    """One time zone rule (issue 21): a Jakarta hub (WIB) tells of a Luwu report in WITA, at a day boundary."""
+    context = {**CONTEXT, "region_code": region, "due_at": "2026-12-01T16:30:00+00:00", "until": "2026-12-01T16:30:00+00:00"}
+    jakarta = Renderer(BASE, "Asia/Jakarta")
+    assert shown in jakarta.render("case_due_soon", "id", "email", context).text
+    assert shown.split(",")[0] in jakarta.render("report_postponed", "id", "sms", context).text
+    english = jakarta.render("case_due_soon", "en", "email", context).text
+    assert shown.replace("Desember", "December") in english
+
+
+def test_without_a_region_the_hubs_zone_is_named(renderer):
+    text = renderer.render("case_due_soon", "id", "email", {**CONTEXT, "region_code": None}).text
+    assert "25 November 2026, 18:00 WITA" in text
+    assert "25 November 2026, 17:00 WIB" in Renderer(BASE).render("case_due_soon", "id", "email",
+                                                                 {**CONTEXT, "region_code": None}).text
 
 
 def test_html_mail_escapes_what_people_typed(renderer):

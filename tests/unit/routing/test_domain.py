@@ -113,6 +113,19 @@ def test_a_district_must_sit_under_its_province():
     assert [p["field"] for p in domain.registry_problems(registry, {})] == ["regions.1.parent"]
 
 
+def test_a_regions_time_zone_is_its_provinces_so_deadlines_and_pages_agree():
+    """One time zone rule (issue 21): routing decides deadlines in the region's registry zone and
+    every page shows the province's zone (contract.webdates), so the registry may not disagree."""
+    registry = {"hubs": [{"code": "ID"}], "regions": [
+        {"code": "51", "level": "province", "hub": "ID", "timezone": "Asia/Makassar"},
+        {"code": "5108", "level": "district", "parent": "51", "hub": "ID", "timezone": "Asia/Jakarta"},
+        {"code": "62", "level": "province", "hub": "ID", "timezone": "Asia/Jakarta"},
+        {"code": "94", "level": "province", "hub": "ID", "timezone": "Asia/Makassar"}]}
+    problems = domain.registry_problems(registry, {})
+    assert [p["field"] for p in problems] == ["regions.1.timezone", "regions.3.timezone"]
+    assert "WITA (Asia/Makassar)" in problems[0]["message"] and "WIT (Asia/Jayapura)" in problems[1]["message"]
+
+
 def test_report_of_another_hubs_region_is_forwarded_with_the_whole_report():
     received = {**report(region_code="3578"), **_received()}
     routed = domain.route(received, REGIONS, domain.RuleIndex(RULES), "ID", _now())

@@ -107,4 +107,5 @@ def dashboard(uow, principal: dict, lang: str) -> dict:
     """An agency's or unit's counts per colour at the clock and its overdue cases."""
     scope, now = views.scope_of(principal), uow.now()
     overdue = [views.case_out(c, now, lang) for c in uow.cases.inbox(scope, "open", indicator.RED, now, 50, 0)]
-    return {"summary": summary(uow, scope, exact=True), "overdue": overdue, "scope": scope}
+    return {"summary": summary(uow, scope, exact=True), "overdue": overdue, "scope": scope,
+            "zone": uow.settings.hub}  # the counting time in the hub's own zone (a hub code is a region code)

@@ -8,7 +8,7 @@ to the reported agency.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from contract import webdates
 
 from routing.domain.workflow import OPEN_STATUSES, actions_for, default_queue, read_scope
 
@@ -70,7 +70,7 @@ def report_view(item: dict, principal: dict, now: datetime, sla_days: int) -> di
     view = {field: item.get(field) for field in SHOWN_FIELDS}
     view["tracking_id"] = item["_id"]
     if item.get("postponed_until"):  # shown in the region's time: the date the official chose
-        view["postponed_until"] = item["postponed_until"].astimezone(ZoneInfo(item.get("timezone") or "Asia/Jakarta"))
+        view["postponed_until"] = item["postponed_until"].astimezone(webdates.zone_of(item.get("region_code") or item.get("timezone")))
     view["indicator"] = indicator(item, now, sla_days)
     view["age_days"] = max(0, (now - item["received_at"]).days)
     view["allowed_actions"] = actions_for(principal, item)

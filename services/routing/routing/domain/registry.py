@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from contract import webdates
 from contract.auth import token_hash
 from contract.errors import error
 from routing.domain.rules import check_rule_ties
@@ -62,6 +63,11 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
             problems.append(error(f"regions.{i}.parent", "invalid",
                                   "A district's parent must be its province (the first two digits of its code).",
                                   "Induk kabupaten/kota harus provinsinya (dua digit pertama kodenya)."))
+        zone = webdates.zone_name(region["code"])
+        if region.get("timezone") and webdates.zone_name(region["timezone"]) != zone:  # deadlines and pages agree
+            problems.append(error(f"regions.{i}.timezone", "invalid",
+                                  f"Region {region['code']} is in {zone} ({webdates.ZONES[zone]}), by its province.",
+                                  f"Wilayah {region['code']} berada di {zone} ({webdates.ZONES[zone]}), menurut provinsinya."))
     for i, hub in enumerate(registry.get("hubs", [])):
         need("regions", hub.get("region_code"), f"hubs.{i}.region_code")
     for i, agency in enumerate(registry.get("agencies", [])):

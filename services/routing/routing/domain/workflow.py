@@ -209,7 +209,7 @@ def action_event(item: dict, principal: dict, action: str, target: dict, hub: st
     return events.build(event_type, **common, actor=principal["official_id"], actor_role=principal["role"],
                         agency_code=target["agency_code"], unit_code=target["unit_code"], queue=target["queue"],
                         reason=reason, reporter_ref=item["reporter_ref"], language=item.get("language", "id"),
-                        **extra)
+                        region_code=item.get("region_code"), **extra)
 
 
 REPORT_FIELDS = ("origin_hub", "title", "description", "location_text", "classification", "category_code",
