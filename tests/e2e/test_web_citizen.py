@@ -121,7 +121,7 @@ def wait_until(b, url, check, timeout=60):
 COMPLETE = {"classification-complaint": True, "title": "Jalan berlubang di depan SD 3",
             "description": "Jalan berlubang besar di depan SD Negeri 3 Singaraja sejak Senin, membahayakan anak sekolah.",
             "category_code": "infrastruktur", "region_code": "5108", "location_text": "Jl. Pramuka, Singaraja",
-            "incident_date": "11162026", "reporter_name": "Made Wirawan", "reporter_email": "made@example.com"}
+            "incident_date": "16/11/2026", "reporter_name": "Made Wirawan", "reporter_email": "made@example.com"}
 
 
 def file_report(b, base, photo, values=COMPLETE):

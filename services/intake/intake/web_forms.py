@@ -3,6 +3,7 @@ and the pickers' options from intake's registry copy. Plain functions: no nameko
 from __future__ import annotations
 
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
+from contract.webdates import parse_typed_date
 
 TEXT_FIELDS = ("title", "description", "category_code", "region_code", "location_text", "incident_date",
                "classification")
@@ -17,11 +18,24 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def _typed_date(value: str | None) -> str | None:
+    """A date typed on the page (``16/11/2026``, the page's format) as the API takes it (ISO); what
+    is not a date is passed on as typed, so that the API's error names the field."""
+    typed = parse_typed_date(value)
+    return typed.isoformat() if typed else value
+
+
+def _text_fields(form) -> dict:
+    body = {name: _clean(form.get(name)) for name in TEXT_FIELDS}
+    if body.get("incident_date"):
+        body["incident_date"] = _typed_date(body["incident_date"])
+    return {k: v for k, v in body.items() if v is not None}
+
+
 def report_body(form, lang: str) -> dict:
     """The JSON body ``POST /reports`` would take, from the HTML form (empty fields left out, so
     that a report lacking them is kept as a draft that lists what is missing)."""
-    body = {name: _clean(form.get(name)) for name in TEXT_FIELDS}
-    body = {k: v for k, v in body.items() if v is not None}
+    body = _text_fields(form)
     reporter = {name: _clean(form.get(f"reporter_{name}")) for name in REPORTER_FIELDS}
     body["reporter"] = {k: v for k, v in reporter.items() if v is not None}
     body["is_anonymous"] = form.get("is_anonymous") == "1"
@@ -34,8 +48,7 @@ def report_body(form, lang: str) -> dict:
 
 def completion_body(form) -> dict:
     """The items a reporter adds to a draft (only those filled in)."""
-    body = {name: _clean(form.get(name)) for name in TEXT_FIELDS}
-    return {k: v for k, v in body.items() if v is not None}
+    return _text_fields(form)
 
 
 def category_options(category_docs: list[dict], lang: str) -> list[tuple[str, str]]:

@@ -50,3 +50,12 @@ def test_public_filters_ignore_unknown_values():
 
 def test_every_message_of_intake_pages_exists():
     assert Web(HERE / "templates", HERE / "messages.yml", b"k" * 32).missing_messages() == []
+
+
+def test_the_incident_date_is_typed_in_the_pages_format_and_sent_as_iso():
+    """Issue 21: the date input showed the browser's mm/dd/yyyy; the form takes dd/mm/yyyy as typed."""
+    assert web_forms.report_body(MultiDict({"incident_date": "16/11/2026"}), "id")["incident_date"] == "2026-11-16"
+    assert web_forms.report_body(MultiDict({"incident_date": "2026-11-16"}), "en")["incident_date"] == "2026-11-16"
+    # not a date: passed on as typed, so the API's error names the field
+    assert web_forms.report_body(MultiDict({"incident_date": "31/02/2026"}), "id")["incident_date"] == "31/02/2026"
+    assert web_forms.completion_body(MultiDict({"incident_date": "1.12.2026"}))["incident_date"] == "2026-12-01"

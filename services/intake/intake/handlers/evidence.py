@@ -83,4 +83,5 @@ def evidence_page(uow, query: dict) -> dict:
         raise errors.not_found("tracking_id", "Report")
     files = [{k: a[k] for k in ("file_id", "content_type", "size", "uploaded_at")}
              for a in report.get("attachments") or []]
-    return {"tracking_id": report["_id"], "files": files, "anonymous": bool(report.get("is_anonymous"))}
+    return {"tracking_id": report["_id"], "files": files, "anonymous": bool(report.get("is_anonymous")),
+            "region_code": report.get("region_code")}
