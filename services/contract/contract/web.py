@@ -205,6 +205,12 @@ def choose_language(request) -> tuple[str, bool]:
     return best or DEFAULT_LANG, False
 
 
+def language_of(request) -> str:
+    """The one language negotiation, for pages and APIs alike: ``?lang=``, the cookie the language
+    switch set, ``Accept-Language`` (``en-US`` is English), else Bahasa Indonesia."""
+    return choose_language(request)[0]
+
+
 def choose_size(request) -> tuple[str, bool]:
     asked = request.args.get("size")
     if asked in SIZES:

@@ -23,7 +23,7 @@ from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
 from contract.registry_names import registry_names
-from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, page, secure
+from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, language_of, page, secure
 from followup import handlers, schemas, views, web_pages
 from followup.dependencies import CaseStore
 from followup.settings import conflict, out_of_scope, wrong_secret
@@ -77,7 +77,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
         principal = self.auth.principal(request, roles=OFFICIALS)
         query = schemas.InboxQuery().load(request.args.to_dict())
         return json_response(200, self.store.read(handlers.inbox, {
-            **query, "scope": views.scope_of(principal), "lang": views.language(request)}))
+            **query, "scope": views.scope_of(principal), "lang": language_of(request)}))
 
     @endpoint("GET", "/cases/summary")
     def summary_http(self, request):
@@ -95,7 +95,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
 
     @endpoint("GET", "/cases/<string:tracking_id>")
     def case_http(self, request, tracking_id):
-        return json_response(200, self.store.read(handlers.case_view, tracking_id, views.language(request)))
+        return json_response(200, self.store.read(handlers.case_view, tracking_id, language_of(request)))
 
     @rpc
     def case_for_report(self, tracking_id):
@@ -138,14 +138,14 @@ class FollowupService(WebAssets, HealthAndMetrics):
         form = schemas.RatingIn().load(read_json(request))
         self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
         return json_response(200, self.store.run(handlers.rate, {"tracking_id": tracking_id, "form": form,
-                                                                 "lang": views.language(request)}))
+                                                                 "lang": language_of(request)}))
 
     @endpoint("POST", "/cases/<string:tracking_id>/reopen")
     def reopen_http(self, request, tracking_id):
         form = schemas.ReopenIn().load(read_json(request))
         self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
         return json_response(200, self.store.run(handlers.reopen, {"tracking_id": tracking_id, "form": form,
-                                                                   "lang": views.language(request)}))
+                                                                   "lang": language_of(request)}))
 
     # --- public comments ---------------------------------------------------------------
     @endpoint("GET", "/cases/<string:tracking_id>/comments")

@@ -26,11 +26,6 @@ STEP_LABELS = {
 }
 
 
-def language(request) -> str:
-    wanted = request.args.get("lang") or (request.accept_languages.best or "")
-    return "en" if wanted.startswith("en") else "id"
-
-
 def localised(case: dict) -> dict:
     """Times in the region's own zone (WIB/WITA/WIT), as officials and reporters read them."""
     local = zone(case.get("timezone"))

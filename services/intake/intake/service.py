@@ -22,7 +22,7 @@ from contract.batch import event_batches, handle_batch
 from contract.http import HealthAndMetrics, attachment, client_address, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
-from contract.web import WebAssets, WebPages
+from contract.web import WebAssets, WebPages, language_of
 from contract.web import page as citizen_page
 from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics,
                     open311_schemas, pages, schemas, web_forms)
@@ -33,8 +33,6 @@ from intake.hub_link import HubOutboxRelay, hub_inbound
 HERE = Path(__file__).parent
 
 
-def language_of(request) -> str:
-    return "en" if request.args.get("lang") == "en" or (request.accept_languages.best or "").startswith("en") else "id"
 
 
 def receipt_response(status: int, receipt: dict):

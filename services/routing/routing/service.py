@@ -177,7 +177,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         schema = schemas.PUBLIC_LISTINGS.get(kind)
         if schema is None:
             raise errors.not_found("kind", "Registry list")
-        english = request.headers.get("Accept-Language", "id").lower().startswith("en")
+        english = web.language_of(request) == "en"
         items = self.store.read(handlers.listing, kind, tuple(schema().fields), english)
         return json_response(200, {"items": schema(many=True).dump(items)})
 

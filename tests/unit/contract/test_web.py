@@ -166,3 +166,14 @@ def test_form_inputs_take_extra_attributes_escaped(tmp_path):
     text = web.Web(tmp_path, None, b"k" * 32).env.get_template("f.html").render(v='"><script>x</script>')
     assert 'autocomplete="email"' in text and 'autocomplete="off"' in text
     assert "<script>x" not in text and 'value="&#34;&gt;&lt;script&gt;' in text
+
+
+@pytest.mark.parametrize("query, headers, expected", [
+    ("", {}, "id"), ("", {"Accept-Language": "en-US,en;q=0.9"}, "en"), ("", {"Accept-Language": "id-ID"}, "id"),
+    ("lang=en", {"Accept-Language": "id"}, "en"), ("lang=id", {"Accept-Language": "en"}, "id"),
+    ("", {"Cookie": "lapor_lang=en", "Accept-Language": "id"}, "en"),
+])
+def test_one_language_negotiation_for_pages_and_apis(query, headers, expected):
+    from werkzeug.test import EnvironBuilder
+    request = Request(EnvironBuilder(path="/x", query_string=query, headers=headers).get_environ())
+    assert web.language_of(request) == expected
