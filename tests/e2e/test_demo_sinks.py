@@ -55,3 +55,42 @@ def test_prometheus_scrapes_every_service_and_each_rabbitmq_queue(stack):
     assert {"routing.inbox", "intake.inbox"} <= {q["metric"].get("queue") for q in queues}
     rules = requests.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
     assert "LaporQueueBacklog" in {r["name"] for g in rules for r in g["rules"]}
+
+
+def links_in(text: str) -> list[str]:
+    import re
+    return re.findall(r"https?://[^\s<>\"')]+", text)
+
+
+def mail_text(path: Path) -> str:
+    import email
+    from email import policy
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_every_link_in_every_message_the_demo_sends_opens_a_page(stack):
+    """Issue 21: every email, SMS and social reply linked to /reports/<id>, which answered JSON to a
+    browser. A reporter's link opens the tracking page, an official's the report's officials' page
+    (the sign-in page first, without a session)."""
+    sinks = Path(stack["env"]["LAPOR_RUN_DIR"]) / "sinks"
+    tracking_id = requests.post(f"{stack['base']}/reports", json=make_report(), timeout=10).json()["tracking_id"]
+    sms = requests.post(f"{stack['base']}/channels/sms", timeout=10, headers=gateway_headers(stack, "sms"), json={
+        "message_id": f"links-{tracking_id}", "from": "+6281234500078",
+        "text": "Buleleng Lampu jalan mati di Jl Pramuka dekat SD 3 Singaraja sejak minggu lalu"}).json()
+    # the receipt, the disposition (reporter) and the unit's new report (official)
+    mails = wait_for(lambda: len(m := [m for m in kept(sinks / "mail" / "index.jsonl") if tracking_id in m["subject"]])
+                     >= 3 and m, timeout=60, interval=0.5)
+    texts = [mail_text(sinks / "mail" / m["file"]) for m in mails]
+    texts += [s["body"]["text"] for s in wait_for(
+        lambda: [s for s in kept(sinks / "sms.jsonl") if sms["tracking_id"] in s["body"]["text"]], timeout=30)]
+    links = sorted({link for text in texts for link in links_in(text)})
+    assert any("/lacak/" in link for link in links) and any("/petugas/laporan/" in link for link in links), links
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for link in links:
+        assert "/reports/" not in link, link
+        page = requests.get(link, headers=browser, timeout=10)  # redirects followed (sign-in for officials)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), (link, page.status_code)
+    # an old message's /reports/<id> link, opened in a browser, lands on the tracking page too
+    old = requests.get(f"{stack['base']}/reports/{tracking_id}", headers=browser, timeout=10)
+    assert old.status_code == 200 and old.url.endswith(f"/lacak/{tracking_id}") and "text/html" in old.headers["Content-Type"]

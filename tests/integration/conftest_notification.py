@@ -14,8 +14,9 @@ from tests.fakes.recorder import Recorder
 from tests.fakes.smtp import SmtpSink
 
 __all__ = ["smtp", "sms_gateway", "social_hook", "webhook_receiver", "notification_config", "contact_directory",
-           "make_event", "bearer", "metric", "TRACKING_BASE_URL"]
+           "make_event", "bearer", "metric", "TRACKING_BASE_URL", "OFFICIALS_BASE_URL"]
 TRACKING_BASE_URL = "https://lapor.example.go.id/lacak/"
+OFFICIALS_BASE_URL = "https://lapor.example.go.id/petugas/laporan/"  # beside it: an official's messages
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from routing.service import RoutingService
 from tests.integration.conftest import wait_for
 from tests.waiting import events_handled, wait_handled
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, webhook_receiver, ...)
-from tests.integration.conftest_notification import TRACKING_BASE_URL, bearer, contact_directory, make_event
+from tests.integration.conftest_notification import OFFICIALS_BASE_URL, bearer, contact_directory, make_event
 
 SMS_REF = "rpt_sms_admin"
 
@@ -105,7 +105,7 @@ def test_officials_choose_a_daily_digest_instead_of_each_message(start_services,
     assert len(digest) == 1 and digest[0]["subject"].startswith("Ringkasan harian LAPOR!")
     assert digest[0]["subject"].endswith(": 2 pemberitahuan")
     for tracking_id in (due["tracking_id"], replied["tracking_id"]):
-        assert f"{TRACKING_BASE_URL}{tracking_id}" in digest[0]["text"]
+        assert f"{OFFICIALS_BASE_URL}{tracking_id}" in digest[0]["text"]
         assert [n["status"] for n in rpc.notification.for_report(tracking_id)] == ["digested"]
     assert requests.post(f"{base}/notifications/digests", headers=bearer(rpc, "nas-admin-1"),
                          timeout=5).json() == {"digests": 0}

@@ -11,7 +11,7 @@ from routing.service import RoutingService
 from tests.factories import make_report
 from tests.integration.conftest import wait_for
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, sms_gateway, ...)
-from tests.integration.conftest_notification import TRACKING_BASE_URL, contact_directory, make_event
+from tests.integration.conftest_notification import OFFICIALS_BASE_URL, TRACKING_BASE_URL, contact_directory, make_event
 
 REPORTER_SUBJECTS = {
     "id": {"receipt": "Laporan Anda telah diterima: {t}",
@@ -107,5 +107,5 @@ def test_each_official_notification_arrives_by_email(start_services, rpc, notifi
     for address, subject, phrase, tracking_id in expected:
         found = [m for m in mails if m["subject"] == subject and address in m["rcpt_tos"]]
         assert len(found) == 1, (subject, address, [(m["subject"], m["rcpt_tos"]) for m in mails])
-        assert phrase in found[0]["text"] and f"{TRACKING_BASE_URL}{tracking_id}" in found[0]["text"]
+        assert phrase in found[0]["text"] and f"{OFFICIALS_BASE_URL}{tracking_id}" in found[0]["text"]
         assert found[0]["language"] == "id"

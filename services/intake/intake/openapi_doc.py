@@ -90,6 +90,9 @@ OPENAPI_PATHS = {
             "parameters": [TRACKING_ID_PARAM],
             "responses": {"200": {"description": "Status and history",
                                   "content": {"application/json": {"schema": "Tracking"}}},
+                          "303": {"description": "A browser (Accept: text/html) is sent to the tracking page "
+                                                 "/lacak/{tracking_id}", "headers": {"Location": {
+                                                     "schema": {"type": "string"}}}},
                           "400": {"$ref": "#/components/responses/BadRequest"},
                           "404": {"$ref": "#/components/responses/NotFound"}}},
         "patch": {

@@ -8,6 +8,7 @@ the store (``run``: one unit of work committed before the answer; ``read``: read
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
@@ -33,6 +34,12 @@ from intake.hub_link import HubOutboxRelay, hub_inbound
 HERE = Path(__file__).parent
 
 
+
+
+def wants_a_page(request) -> bool:
+    """A browser asking for HTML rather than JSON (``Accept: text/html``); curl and API clients,
+    sending ``*/*`` or ``application/json``, get JSON."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def receipt_response(status: int, receipt: dict):
@@ -108,6 +115,9 @@ class IntakeService(WebAssets, HealthAndMetrics):
 
     @endpoint("GET", "/reports/<string:tracking_id>")
     def track_report(self, request, tracking_id):
+        if wants_a_page(request):  # a person's browser (a link in an old message): the tracking page
+            return Response(status=303, headers={"Location": f"/lacak/{quote(tracking_id, safe='')}",
+                                                 "Vary": "Accept"})
         found = self.store.read(handlers.track_report, {"tracking_id": tracking_id, "language": language_of(request)})
         if "elsewhere" in found:
             return json_response(307, {"tracking_id": found["tracking_id"], "location": found["elsewhere"]},

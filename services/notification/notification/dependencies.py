@@ -254,8 +254,9 @@ class Templates(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.renderer = Renderer(config.get("TRACKING_BASE_URL", "http://127.0.0.1:8780/reports/"),
-                                 config.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"))
+        self.renderer = Renderer(config.get("TRACKING_BASE_URL", "http://127.0.0.1:8780/lacak/"),
+                                 config.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"),
+                                 officials_base_url=config.get("OFFICIALS_BASE_URL") or None)
 
     def get_dependency(self, worker_ctx):
         return self.renderer

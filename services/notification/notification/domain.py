@@ -42,6 +42,9 @@ RULES: dict[str, list[tuple[str, str]]] = {
     events.CASE_CLOSED: [("reporter", "case_closed")],
 }
 CONSUMED = tuple(RULES)
+# templates read by officials: their link opens the report's officials' page, not the citizen's
+OFFICIAL_TEMPLATES = frozenset({template for rules in RULES.values() for audience, template in rules
+                                if audience != "reporter"} | {"daily_digest"})
 # Intake answers SMS and social reports at once, in the same conversation, with the tracking ID.
 RECEIPT_ANSWERED_BY_INTAKE = ("sms", "social")
 

@@ -15,7 +15,7 @@ import yaml
 from jinja2 import DictLoader, Environment, StrictUndefined, pass_context
 
 from contract import webdates
-from notification.domain import CONTEXT_FIELDS
+from notification.domain import CONTEXT_FIELDS, OFFICIAL_TEMPLATES
 from notification.delivery import SMS_LIMIT, SOCIAL_LIMIT, fit
 from notification.exceptions import PermanentError
 
@@ -61,11 +61,22 @@ def load_catalogue() -> dict[str, dict]:
     return catalogue
 
 
+def _beside(tracking_base_url: str, path: str) -> str:
+    """``https://host/lacak/`` -> ``https://host/<path>``."""
+    root = tracking_base_url.rstrip("/").rsplit("/", 1)[0]
+    return f"{root}/{path}"
+
+
 class Renderer:
     """Renders a notification's template for a channel, in the recipient's language."""
 
-    def __init__(self, tracking_base_url: str, timezone: str = "Asia/Jakarta", catalogue: dict | None = None):
+    def __init__(self, tracking_base_url: str, timezone: str = "Asia/Jakarta", catalogue: dict | None = None,
+                 officials_base_url: str | None = None):
+        """``tracking_base_url``: the citizen's tracking page (``…/lacak/``) a reporter's message links
+        to; ``officials_base_url``: the report's officials' page (``…/petugas/laporan/``) an
+        official's message links to (by default beside the tracking page)."""
         self.tracking_base_url = tracking_base_url
+        self.officials_base_url = officials_base_url or _beside(tracking_base_url, "petugas/laporan/")
         self.timezone = timezone
         self.catalogue = catalogue or load_catalogue()
         sources = {"layout.txt": TEXT_LAYOUT, "layout.html": HTML_LAYOUT}
@@ -86,8 +97,13 @@ class Renderer:
     def templates(self, language: str = DEFAULT_LANGUAGE) -> list[str]:
         return sorted(self.catalogue[language]["templates"])
 
-    def link(self, tracking_id: str | None) -> str:
-        return f"{self.tracking_base_url}{tracking_id}" if tracking_id else ""
+    def link(self, tracking_id: str | None, template: str | None = None) -> str:
+        """The page a person can use: the officials' page for an official's message, else the
+        citizen's tracking page (never the JSON API)."""
+        if not tracking_id:
+            return ""
+        base = self.officials_base_url if template in OFFICIAL_TEMPLATES else self.tracking_base_url
+        return f"{base}{tracking_id}"
 
     def _where(self, context) -> str:
         """The one time zone rule: the zone of the report's region, else the hub's configured zone."""
@@ -119,7 +135,7 @@ class Renderer:
             raise PermanentError(f"no template {template!r} in language {language!r}")
         labels = entry["labels"]
         variables = {**dict.fromkeys(CONTEXT_FIELDS), **context, "labels": labels, "language": language, "name": name,
-                     "tracking_id": context.get("tracking_id"), "tracking_url": self.link(context.get("tracking_id"))}
+                     "tracking_id": context.get("tracking_id"), "tracking_url": self.link(context.get("tracking_id"), template)}
         try:
             if channel in ("sms", "social"):
                 if "sms" not in entry["templates"][template]:

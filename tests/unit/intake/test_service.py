@@ -91,3 +91,16 @@ def test_a_patch_completes_a_draft_with_its_secret():
                                            path=f"/reports/{draft['tracking_id']}"), draft["tracking_id"])
     assert response.status_code == 200 and json.loads(response.get_data())["missing"] == []
     assert units.published == ["report_draft_saved", "report_received"]
+
+
+def test_a_browser_asking_for_a_report_is_sent_to_its_tracking_page_and_an_api_client_gets_json():
+    """Issue 21: ``/reports/<id>`` answered JSON to a browser following a link in an old message."""
+    worker, units = service()
+    receipt = json.loads(worker.submit_report(request(make_report())).get_data())
+    tracking_id = receipt["tracking_id"]
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    answer = worker.track_report(request(None, "GET", f"/reports/{tracking_id}", browser), tracking_id)
+    assert answer.status_code == 303 and answer.headers["Location"] == f"/lacak/{tracking_id}"
+    for accept in ({"Accept": "*/*"}, {"Accept": "application/json"}, {}):
+        answer = worker.track_report(request(None, "GET", f"/reports/{tracking_id}", accept), tracking_id)
+        assert answer.status_code == 200 and json.loads(answer.get_data())["tracking_id"] == tracking_id

@@ -6,6 +6,7 @@ from notification.exceptions import PermanentError
 from notification.templates import LANGUAGES, Renderer
 
 BASE = "https://pengaduan.lapor.example.go.id/lacak/"  # 46 characters: the documented maximum is 50
+OFFICIALS = "https://pengaduan.lapor.example.go.id/petugas/laporan/"
 LONGEST_ID = "ABCDEFGH-K7M4X-9XQ2A"  # an 8-character hub code
 CONTEXT = {"tracking_id": LONGEST_ID, "queue": "unit", "unit_code": "PEMKAB-KOTAWARINGIN-TIMUR-DINAS-PUPR",
            "agency_code": "PEMKAB-KOTAWARINGIN-TIMUR", "missing": ["description", "incident_date", "location_text",
@@ -34,7 +35,8 @@ def test_email_renders_with_subject_greeting_and_tracking_link(renderer, templat
     message = renderer.render(template, language, "email", CONTEXT, name="Made")
     assert message.subject and (LONGEST_ID in message.subject or template == "daily_digest")
     assert message.text.startswith({"id": "Yth. Made,", "en": "Dear Made,"}[language])
-    assert f"{BASE}{LONGEST_ID}" in message.text and f"{BASE}{LONGEST_ID}" in message.html
+    link = f"{OFFICIALS}{LONGEST_ID}" if template in OFFICIAL_TEMPLATES else f"{BASE}{LONGEST_ID}"
+    assert link in message.text and link in message.html
     assert "None" not in message.text
 
 
@@ -102,3 +104,12 @@ def test_an_over_long_sms_is_refused_not_cut():
     long_base = "https://" + "x" * 150 + "/"
     with pytest.raises(PermanentError, match="160-character limit"):
         Renderer(long_base).render("receipt", "id", "sms", CONTEXT)
+
+
+def test_a_reporter_is_sent_to_the_tracking_page_and_an_official_to_the_reports_officials_page(renderer):
+    """Issue 21: every message linked to /reports/<id>, which answers JSON to a browser."""
+    assert renderer.link("5108-K7M4X-9XQ2B", "final_answer") == f"{BASE}5108-K7M4X-9XQ2B"
+    assert renderer.link("5108-K7M4X-9XQ2B", "case_overdue") == f"{OFFICIALS}5108-K7M4X-9XQ2B"
+    assert Renderer(BASE, officials_base_url="https://x.example/p/").link("ID-1", "new_report_in_queue") == \
+        "https://x.example/p/ID-1"
+    assert "/reports/" not in renderer.render("receipt", "id", "sms", CONTEXT).text
