@@ -15,7 +15,7 @@ from contract.store import utcnow
 from notification import domain, handlers, metrics, schemas
 from notification.channels import Mailer, SmsGateway, SocialReply, WebhookSender
 from notification.courier import Courier
-from notification.dependencies import Directory, NotificationStore, Templates
+from notification.dependencies import CourierIdentity, Directory, NotificationStore, Templates
 
 OFFICIALS = ("national_admin", "agency_admin", "liaison", "supervisor")
 
@@ -67,6 +67,7 @@ class NotificationService(HealthAndMetrics):
     sms = SmsGateway()
     social = SocialReply()
     webhook = WebhookSender()
+    courier = CourierIdentity()
 
     # -- events that cause notifications ------------------------------------------------------
     @event_batches(EVENTS)
@@ -78,7 +79,12 @@ class NotificationService(HealthAndMetrics):
     def deliver_due(self):
         """Send every due notification (retries included); outcomes are recorded and announced."""
         Courier(self.store, self.directory, self.templates, self.mailer, self.sms, self.social,
-                self.webhook).deliver_due()
+                self.webhook, courier_id=self.courier.id).deliver_due()
+
+    @configured_timer("COURIER_HEARTBEAT_SECONDS", 3.0, eager=True)
+    def keep_alive(self):
+        """Say this courier is alive; take back the claims of couriers that are gone (at start too)."""
+        self.store.run(handlers.keep_alive, self.courier, utcnow())
 
     @configured_timer("DIGEST_POLL_SECONDS", 60.0)
     def send_digests(self):
