@@ -12,6 +12,7 @@ from typing import Callable
 
 from notification.delivery import RetryPolicy
 from notification.domain import Settings
+from notification.exceptions import ClaimLocked
 from tests.fakes.uow import FakeRepository, FakeUnits
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
@@ -58,15 +59,19 @@ class FakeNotifications(FakeRepository):
             claimed.append({**copy.deepcopy(n), "possible_repeat": repeat})
         return claimed
 
-    def release_claims(self, courier_ids: list[str], now) -> int:
+    def claimed_by(self, courier_ids: list[str], now) -> list[str]:
+        return [n["_id"] for n in self.notifications.values()
+                if n["status"] == "queued" and n["next_attempt_at"] is not None and n["next_attempt_at"] > now
+                and (n.get("handoff") or {}).get("by") in courier_ids]
+
+    def take_back(self, notification_id: str, courier_ids: list[str], now) -> None:
+        """As the real verb; an id in the ``locked`` collection is held by a killed courier's open transaction."""
         self.uow._writing()
-        released = 0
-        for n in self.notifications.values():
-            if (n["status"] == "queued" and n["next_attempt_at"] is not None and n["next_attempt_at"] > now
-                    and (n.get("handoff") or {}).get("by") in courier_ids):
-                n["next_attempt_at"] = now
-                released += 1
-        return released
+        if notification_id in self.collection("locked"):
+            raise ClaimLocked(notification_id)
+        n = self.notifications.get(notification_id)
+        if n is not None and n["status"] == "queued" and (n.get("handoff") or {}).get("by") in courier_ids:
+            n["next_attempt_at"] = now
 
     def record_outcome(self, notification_id: str, changes: dict) -> None:
         self.uow._writing()

@@ -7,7 +7,7 @@ answered), each one unit of work; the sending is done between them, outside any 
 Delivery is at least once: the claim records the hand-off and the courier (committed before
 anything is sent); a courier killed mid-batch leaves without outcome only the messages it was
 sending (at most one per concurrent send, i.e. per SMTP connection), which are sent again once
-their claim is taken back (``handlers.keep_alive``, seconds after the restart) with the same
+their claim is taken back (:func:`take_back_claims`, at the restart) with the same
 Message-ID / reference / delivery id, so receivers can drop the duplicate, and the record of that
 notification says ``possible_repeat`` (see docs/notification.md).
 """
@@ -21,7 +21,7 @@ import eventlet
 
 from contract.store import utcnow
 from notification import delivery, domain, handlers, metrics, webhooks
-from notification.exceptions import DeliveryError, PermanentError
+from notification.exceptions import ClaimLocked, DeliveryError, PermanentError
 from notification.templates import Renderer
 
 log = logging.getLogger(__name__)
@@ -160,3 +160,31 @@ class Courier:
         body = webhooks.body(notification)
         headers = webhooks.headers(subscription["secret"], body, notification["source_event"], notification["_id"])
         self.webhook.post(subscription["url"], body, headers)
+
+
+def take_back_claims(units, courier, clock: Callable[[], datetime] = utcnow, concurrency: int = 10) -> list[str]:
+    """Take back the claims of couriers that are gone (``courier``: this process's
+    ``dependencies.CourierIdentity``), one small unit each; once none is left, forget those
+    couriers.  The gone couriers' ids.
+
+    A notification whose outcome the killed courier was recording stays locked by its abandoned
+    transaction until the store ends it (60 s): it is skipped (``ClaimLocked``) and tried again at
+    the next call, the others go at once."""
+    gone, claims = units.read(handlers.orphaned_claims, courier, clock())
+    if not gone:
+        return []
+    now = clock()
+
+    def take_back(claim: str) -> bool:
+        try:
+            units.run(handlers.take_back_claim, claim, gone, now)
+            return True
+        except ClaimLocked:
+            return False
+
+    taken = sum(eventlet.GreenPool(concurrency).imap(take_back, claims))
+    (log.warning if taken else log.info)("couriers %s are gone: %d of their claims taken back, %d still locked",
+                                         gone, taken, len(claims) - taken)
+    if taken == len(claims):
+        units.run(handlers.forget_couriers, gone)
+    return gone

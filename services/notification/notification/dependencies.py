@@ -17,16 +17,18 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMany, UpdateOne
+from pymongo.errors import OperationFailure
 
 from contract.store import upsert_and_get
 from contract.uow import Repository, UnitOfWorkProvider, UnitOfWorkStore
 from notification.delivery import RetryPolicy
 from notification.domain import Settings, officials_of
-from notification.exceptions import PermanentError, TransientError
+from notification.exceptions import ClaimLocked, PermanentError, TransientError
 from notification.templates import Renderer
 
 log = logging.getLogger(__name__)
 CONTACTS_PER_CALL = 200  # intake's reporter_contacts takes at most this many refs
+WRITE_CONFLICT = 112
 CLAIM_INDEX = [("status", ASCENDING), ("next_attempt_at", ASCENDING)]
 
 
@@ -82,13 +84,26 @@ class Notifications(Repository):
             n["possible_repeat"] = n.get("possible_repeat") or bool(n.get("handoff"))
         return due
 
-    def release_claims(self, courier_ids: list[str], now: datetime) -> int:
-        """Make the notifications claimed by ``courier_ids`` (couriers found gone) due now, their
-        hand-off kept (the next claim marks them ``possible_repeat``); how many.  Written at once in the
-        unit's transaction (see ``claim_due``).  Rare (a courier died): the queued ones are scanned."""
-        return self.db.notifications.update_many(
-            {"status": "queued", "next_attempt_at": {"$gt": now}, "handoff.by": {"$in": courier_ids}},
-            {"$set": {"next_attempt_at": now}}, session=self.session).modified_count
+    def claimed_by(self, courier_ids: list[str], now: datetime) -> list[str]:
+        """The notifications still claimed (leased) by ``courier_ids``.  Rare (a courier died): read
+        through the claim index's ``status`` prefix."""
+        return [n["_id"] for n in self.db.notifications.find(
+            {"status": "queued", "next_attempt_at": {"$gt": now}, "handoff.by": {"$in": courier_ids}}, {"_id": 1},
+            hint=CLAIM_INDEX, session=self.session)]
+
+    def take_back(self, notification_id: str, courier_ids: list[str], now: datetime) -> None:
+        """Make a notification claimed by a gone courier due now, its hand-off kept (the next claim
+        marks it ``possible_repeat``), only while it is still theirs.  Written at once: if the killed
+        courier's open transaction still holds it, ClaimLocked at once, not the driver's retries for
+        up to 120 s (retrying a write conflict in a loop loads the store for every other unit)."""
+        try:
+            self.db.notifications.update_one(
+                {"_id": notification_id, "status": "queued", "handoff.by": {"$in": courier_ids}},
+                {"$set": {"next_attempt_at": now}}, session=self.session)
+        except OperationFailure as exc:
+            if exc.code == WRITE_CONFLICT:
+                raise ClaimLocked(notification_id) from None
+            raise
 
     def record_outcome(self, notification_id: str, changes: dict) -> None:
         """An attempt's outcome, written at the commit (only while the notification is still queued)."""
@@ -162,10 +177,12 @@ class Couriers(Repository):
         self.uow.save("couriers", courier, upsert=True)
 
     def others(self, courier_id: str) -> list[dict]:
+        """Every registered courier but ``courier_id``."""
         return list(self.db.couriers.find({"_id": {"$ne": courier_id}}, session=self.session))
 
     def forget(self, courier_ids: list[str]) -> None:
-        """Remove gone couriers from the registry (at once, in the unit's transaction)."""
+        """Remove gone couriers from the registry (at once, in the unit's transaction), once their
+        claims are taken back."""
         self.db.couriers.delete_many({"_id": {"$in": courier_ids}}, session=self.session)
 
 

@@ -7,19 +7,17 @@ itself (SMTP, SMS gateway, social reply hook, webhooks) is never done in a unit 
 courier (``courier.py``) claims a batch with :func:`claim_batch`, sends it, and records each
 outcome with :func:`record_attempt` as soon as the channel answered (one small unit per message:
 a courier killed mid-batch leaves without outcome only the messages it was sending); every
-courier says it is alive and takes back the claims of couriers that are gone with :func:`keep_alive`.
+courier says it is alive (:func:`heartbeat`) and takes back the claims of couriers that are gone
+(:func:`orphaned_claims`, :func:`take_back_claim`, :func:`forget_couriers`).
 """
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import datetime, timedelta
 
 from contract import scope
 from notification import domain, exceptions, metrics, webhooks
 from notification.schemas import RECIPIENT_REF
-
-log = logging.getLogger(__name__)
 
 
 # -- events that cause notifications ---------------------------------------------------------
@@ -41,7 +39,7 @@ def anything_due(uow, now: datetime) -> bool:
 def claim_batch(uow, now: datetime, courier_id: str) -> list[dict]:
     """Claim up to ``claim_batch`` due notifications for one attempt each, the hand-off (and the courier
     making it) recorded and committed before anything is sent; hidden from other couriers for
-    ``lease_seconds``, or until ``courier_id`` is found gone (:func:`keep_alive`)."""
+    ``lease_seconds``, or until ``courier_id`` is found gone (:func:`orphaned_claims`)."""
     settings = uow.settings
     return uow.notifications.claim_due(now, now + timedelta(seconds=settings.lease_seconds), settings.claim_batch,
                                        courier_id)
@@ -56,19 +54,30 @@ def record_attempt(uow, record: tuple) -> None:
     uow.stage(events)
 
 
-def keep_alive(uow, courier, now: datetime) -> list[str]:
-    """Say this courier is alive (``courier``: ``dependencies.CourierIdentity``) and take back the claims
-    of couriers that are gone (``domain.courier_gone``: a killed process on this host at once, another
-    host's after ``courier_timeout`` of silence): made due now, so that mail resumes within a poll of
-    a restart instead of after the lease.  The gone couriers' ids."""
+def heartbeat(uow, courier, now: datetime) -> None:
+    """Say this courier (``courier``: ``dependencies.CourierIdentity``) is alive."""
     uow.couriers.heartbeat(courier.entry(now))
+
+
+def orphaned_claims(uow, courier, now: datetime) -> tuple[list[str], list[str]]:
+    """The couriers that are gone (``domain.courier_gone``: a killed process on this host at once,
+    another host's after ``courier_timeout`` of silence) and the notifications they still claim."""
     gone = [c["_id"] for c in uow.couriers.others(courier.id)
             if domain.courier_gone(c, now, uow.settings.courier_timeout, courier.alive_here(c))]
-    if gone:
-        released = uow.notifications.release_claims(gone, now)
-        uow.couriers.forget(gone)
-        uow.after_commit(lambda: log.warning("couriers %s are gone: %d of their claims taken back", gone, released))
-    return gone
+    return gone, uow.notifications.claimed_by(gone, now) if gone else []
+
+
+def take_back_claim(uow, notification_id: str, gone: list[str], now: datetime) -> None:
+    """Make one notification a gone courier claimed due now (sent again within a poll, not after the
+    lease).  One small unit per notification: the one whose outcome the killed courier was recording
+    stays locked by its abandoned transaction until the store ends it (60 s), and must not hold
+    back the others."""
+    uow.notifications.take_back(notification_id, gone, now)
+
+
+def forget_couriers(uow, gone: list[str]) -> None:
+    """Remove gone couriers from the registry, their claims taken back."""
+    uow.couriers.forget(gone)
 
 
 def webhook_subscription(uow, subscription_id: str) -> dict | None:

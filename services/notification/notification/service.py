@@ -14,7 +14,7 @@ from contract.outbox import OutboxRelay
 from contract.store import utcnow
 from notification import domain, handlers, metrics, schemas
 from notification.channels import Mailer, SmsGateway, SocialReply, WebhookSender
-from notification.courier import Courier
+from notification.courier import Courier, take_back_claims
 from notification.dependencies import CourierIdentity, Directory, NotificationStore, Templates
 
 OFFICIALS = ("national_admin", "agency_admin", "liaison", "supervisor")
@@ -82,9 +82,14 @@ class NotificationService(HealthAndMetrics):
                 self.webhook, courier_id=self.courier.id).deliver_due()
 
     @configured_timer("COURIER_HEARTBEAT_SECONDS", 3.0, eager=True)
-    def keep_alive(self):
-        """Say this courier is alive; take back the claims of couriers that are gone (at start too)."""
-        self.store.run(handlers.keep_alive, self.courier, utcnow())
+    def heartbeat(self):
+        """Say this courier is alive (from the start)."""
+        self.store.run(handlers.heartbeat, self.courier, utcnow())
+
+    @configured_timer("COURIER_HEARTBEAT_SECONDS", 3.0, eager=True)
+    def take_back_orphaned_claims(self):
+        """Take back the claims of couriers that are gone (at start: a restart after kill -9)."""
+        take_back_claims(self.store, self.courier)
 
     @configured_timer("DIGEST_POLL_SECONDS", 60.0)
     def send_digests(self):

@@ -8,6 +8,7 @@ from contract import events
 from contract.batch import handle_batch
 from contract.errors import ApiError
 from notification import delivery, domain, handlers
+from notification.courier import take_back_claims
 from notification.exceptions import TransientError
 from notification.service import EVENTS
 from tests.fakes.events import make_event
@@ -115,14 +116,19 @@ def claimed_by(units, courier_id, at=NOW - timedelta(seconds=30)) -> dict:
     return n
 
 
+def take_back(units, courier, at=NOW) -> list[str]:
+    return take_back_claims(units, courier, lambda: at)
+
+
 def test_a_killed_couriers_claims_are_taken_back_at_the_next_start_and_marked_possible_repeats():
     units = notification_units()
     killed = FakeCourierIdentity("host-a:101:aa", 101)
-    units.run(handlers.keep_alive, killed, NOW - timedelta(seconds=31))  # registered, then kill -9
+    units.run(handlers.heartbeat, killed, NOW - timedelta(seconds=31))  # registered, then kill -9
     n = claimed_by(units, killed.id)
     assert units.read(handlers.anything_due, NOW) is False  # leased for another 90 s
     restarted = FakeCourierIdentity("host-a:102:bb", 102)  # same host; pid 101 no longer runs
-    assert units.run(handlers.keep_alive, restarted, NOW) == [killed.id]
+    units.run(handlers.heartbeat, restarted, NOW)
+    assert take_back(units, restarted) == [killed.id]
     (claimed,) = units.run(handlers.claim_batch, NOW, restarted.id)
     assert claimed["_id"] == n["_id"] and claimed["possible_repeat"] is True
     assert notifications(units)[n["_id"]]["handoff"] == {"at": NOW, "by": restarted.id}
@@ -133,11 +139,11 @@ def test_a_live_couriers_claims_are_never_taken_here_or_on_another_host():
     units = notification_units()
     here = FakeCourierIdentity("host-a:101:aa", 101)
     elsewhere = FakeCourierIdentity("host-b:7:cc", 7, host="host-b")
-    units.run(handlers.keep_alive, here, NOW - timedelta(minutes=5))  # silent for long, but its process runs
-    units.run(handlers.keep_alive, elsewhere, NOW - timedelta(seconds=19))  # within COURIER_TIMEOUT (20 s)
+    units.run(handlers.heartbeat, here, NOW - timedelta(minutes=5))  # silent for long, but its process runs
+    units.run(handlers.heartbeat, elsewhere, NOW - timedelta(seconds=19))  # within COURIER_TIMEOUT (20 s)
     ours, theirs = claimed_by(units, here.id), claimed_by(units, elsewhere.id)
     second = FakeCourierIdentity("host-a:102:bb", 102, running={101, 102})
-    assert units.run(handlers.keep_alive, second, NOW) == []
+    assert take_back(units, second) == []
     assert units.run(handlers.claim_batch, NOW, second.id) == []
     assert {notifications(units)[n["_id"]]["handoff"]["by"] for n in (ours, theirs)} == {here.id, elsewhere.id}
 
@@ -145,10 +151,36 @@ def test_a_live_couriers_claims_are_never_taken_here_or_on_another_host():
 def test_a_courier_on_another_host_is_gone_after_its_silence_exceeds_the_timeout():
     units = notification_units()
     elsewhere = FakeCourierIdentity("host-b:7:cc", 7, host="host-b")
-    units.run(handlers.keep_alive, elsewhere, NOW - timedelta(seconds=21))
+    units.run(handlers.heartbeat, elsewhere, NOW - timedelta(seconds=21))
     n = claimed_by(units, elsewhere.id)
-    assert units.run(handlers.keep_alive, FakeCourierIdentity("host-a:102:bb", 102), NOW) == [elsewhere.id]
+    assert take_back(units, FakeCourierIdentity("host-a:102:bb", 102)) == [elsewhere.id]
     assert [c["_id"] for c in units.run(handlers.claim_batch, NOW, "host-a:102:bb")] == [n["_id"]]
+
+
+def test_a_claim_still_locked_by_the_killed_courier_does_not_hold_back_the_others():
+    units = notification_units()
+    killed = FakeCourierIdentity("host-a:101:aa", 101)
+    units.run(handlers.heartbeat, killed, NOW - timedelta(seconds=31))
+    in_flight, other = claimed_by(units, killed.id), claimed_by(units, killed.id)
+    units.state["FakeNotifications"]["locked"] = {in_flight["_id"]: True}  # its outcome was being recorded
+    restarted = FakeCourierIdentity("host-a:102:bb", 102)
+    assert take_back(units, restarted) == [killed.id]
+    assert [n["_id"] for n in units.run(handlers.claim_batch, NOW, restarted.id)] == [other["_id"]]
+    assert killed.id in [c["_id"] for c in units.read(lambda uow: uow.couriers.others(restarted.id))]
+    units.state["FakeNotifications"]["locked"] = {}  # the store ended the abandoned transaction
+    assert take_back(units, restarted, NOW + timedelta(seconds=60)) == [killed.id]
+    assert units.read(lambda uow: uow.couriers.others(restarted.id)) == []
+    (claimed,) = units.run(handlers.claim_batch, NOW + timedelta(seconds=60), restarted.id)
+    assert claimed["_id"] == in_flight["_id"] and claimed["possible_repeat"] is True
+
+
+def test_a_claim_taken_back_is_only_one_still_held_by_the_gone_courier():
+    units = notification_units()
+    n = claimed_by(units, "host-a:101:aa")
+    units.run(handlers.take_back_claim, n["_id"], ["host-a:999:zz"], NOW)  # not theirs: unchanged
+    assert notifications(units)[n["_id"]]["next_attempt_at"] > NOW
+    units.run(handlers.take_back_claim, n["_id"], ["host-a:101:aa"], NOW)
+    assert notifications(units)[n["_id"]]["next_attempt_at"] == NOW
 
 
 def test_whether_a_courier_is_gone():
