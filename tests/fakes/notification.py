@@ -12,6 +12,7 @@ from typing import Callable
 
 from notification.delivery import RetryPolicy
 from notification.domain import Settings
+from notification.exceptions import ClaimLocked
 from tests.fakes.uow import FakeRepository, FakeUnits
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
@@ -48,15 +49,29 @@ class FakeNotifications(FakeRepository):
     def any_due(self, now) -> bool:
         return bool(self._due(now))
 
-    def claim_due(self, now, lease_until, limit: int) -> list[dict]:
+    def claim_due(self, now, lease_until, limit: int, courier_id: str) -> list[dict]:
         self.uow._writing()
         claimed = []
         for n in self._due(now)[:limit]:
             repeat = n.get("possible_repeat") or bool(n.get("handoff"))
-            n.update(next_attempt_at=lease_until, handoff={"at": now}, handoffs=n.get("handoffs", 0) + 1,
+            n.update(next_attempt_at=lease_until, handoff={"at": now, "by": courier_id}, handoffs=n.get("handoffs", 0) + 1,
                      **({"possible_repeat": True} if repeat else {}))
             claimed.append({**copy.deepcopy(n), "possible_repeat": repeat})
         return claimed
+
+    def claimed_by(self, courier_ids: list[str], now) -> list[str]:
+        return [n["_id"] for n in self.notifications.values()
+                if n["status"] == "queued" and n["next_attempt_at"] is not None and n["next_attempt_at"] > now
+                and (n.get("handoff") or {}).get("by") in courier_ids]
+
+    def take_back(self, notification_id: str, courier_ids: list[str], now) -> None:
+        """As the real verb; an id in the ``locked`` collection is held by a killed courier's open transaction."""
+        self.uow._writing()
+        if notification_id in self.collection("locked"):
+            raise ClaimLocked(notification_id)
+        n = self.notifications.get(notification_id)
+        if n is not None and n["status"] == "queued" and (n.get("handoff") or {}).get("by") in courier_ids:
+            n["next_attempt_at"] = now
 
     def record_outcome(self, notification_id: str, changes: dict) -> None:
         self.uow._writing()
@@ -124,5 +139,39 @@ class FakeNotifications(FakeRepository):
                 n.update(status="digested", digest_id=digest["_id"])
 
 
+class FakeCouriers(FakeRepository):
+    """The verbs of ``Couriers``: the registry of running couriers."""
+
+    @property
+    def couriers(self) -> dict:
+        return self.collection("couriers")
+
+    def heartbeat(self, courier: dict) -> None:
+        self.uow._writing()
+        self.couriers[courier["_id"]] = copy.deepcopy(courier)
+
+    def others(self, courier_id: str) -> list[dict]:
+        return [copy.deepcopy(c) for i, c in self.couriers.items() if i != courier_id]
+
+    def forget(self, courier_ids: list[str]) -> None:
+        self.uow._writing()
+        for i in courier_ids:
+            self.couriers.pop(i, None)
+
+
+class FakeCourierIdentity:
+    """``dependencies.CourierIdentity`` on an imagined host: ``running`` are the pids alive on it."""
+
+    def __init__(self, courier_id: str, pid: int, host: str = "host-a", running: set[int] | None = None):
+        self.id, self.pid, self.host = courier_id, pid, host
+        self.running = running if running is not None else {pid}
+
+    def entry(self, now) -> dict:
+        return {"_id": self.id, "host": self.host, "pid": self.pid, "started": "1", "heartbeat_at": now}
+
+    def alive_here(self, courier: dict) -> bool | None:
+        return None if courier["host"] != self.host else courier["pid"] in self.running
+
+
 def notification_units(settings: Settings = SETTINGS, clock: Callable[[], datetime] = lambda: NOW) -> FakeUnits:
-    return FakeUnits({"notifications": FakeNotifications}, settings=settings, clock=clock)
+    return FakeUnits({"notifications": FakeNotifications, "couriers": FakeCouriers}, settings=settings, clock=clock)

@@ -22,14 +22,14 @@ def _free_port() -> int:
 class SmtpSink:
     """A running aiosmtpd server; ``messages()`` returns what it accepted, parsed."""
 
-    def __init__(self, folder: Path, reject: tuple[str, ...] = ()):
+    def __init__(self, folder: Path, reject: tuple[str, ...] = (), delay: float = 0.0):
         self.port = _free_port()
         self.path = Path(folder) / f"smtp-{self.port}.jsonl"
         self.path.write_text("")
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.fakes.smtp_server", str(self.port), str(self.path),
-             "--reject", *reject], cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+             "--delay", str(delay), "--reject", *reject], cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

@@ -1,9 +1,11 @@
 """A real SMTP server (aiosmtpd) for tests and benchmarks, run as its own process.
 
-    python -m tests.fakes.smtp_server PORT OUTFILE [--reject ADDRESS ...]
+    python -m tests.fakes.smtp_server PORT OUTFILE [--reject ADDRESS ...] [--delay SECONDS]
 
 Every accepted message is appended to OUTFILE as one JSON line {mail_from, rcpt_tos, data};
-recipients given with --reject are refused with 550 (a permanent failure).
+recipients given with --reject are refused with 550 (a permanent failure).  ``--delay`` makes a slow
+relay: it waits that long after the message's data, then records it and answers 250 (a message in
+the file was accepted, or was about to be when its client went away).
 """
 import argparse
 import asyncio
@@ -13,9 +15,10 @@ from aiosmtpd.controller import Controller
 
 
 class Recorder:
-    def __init__(self, path: str, rejected: set[str]):
+    def __init__(self, path: str, rejected: set[str], delay: float = 0.0):
         self.path = path
         self.rejected = {r.lower() for r in rejected}
+        self.delay = delay
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.rejected:
@@ -24,6 +27,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         line = json.dumps({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                            "data": envelope.content.decode("utf-8", errors="replace")})
         with open(self.path, "a", encoding="utf-8") as handle:
@@ -36,8 +41,9 @@ def main() -> None:
     parser.add_argument("port", type=int)
     parser.add_argument("outfile")
     parser.add_argument("--reject", nargs="*", default=[])
+    parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
-    controller = Controller(Recorder(args.outfile, set(args.reject)), hostname="127.0.0.1", port=args.port)
+    controller = Controller(Recorder(args.outfile, set(args.reject), args.delay), hostname="127.0.0.1", port=args.port)
     controller.start()
     print("ready", flush=True)
     try:

@@ -1,12 +1,15 @@
 """The delivery worker's work: claim due notifications, resolve, render, send, record.
 
 Given the store, the directory and the channel clients (the service's dependencies), it applies
-the delivery rules.  Its store work is done by handlers run through the store (``handlers.claim_batch``,
-``handlers.record_attempts``), each one unit of work; the sending is done between them, outside
-any transaction.  Delivery is at least once: the claim records the hand-off (committed before
-anything is sent); a crash between sending and recording re-sends after the claim's lease ends,
-with the same Message-ID / reference / delivery id, so receivers can drop the duplicate, and the
-record of that notification says ``possible_repeat`` (see docs/notification.md).
+the delivery rules.  Its store work is done by handlers run through the store (``handlers.claim_batch``
+for a batch, then ``handlers.record_attempt`` for each message as soon as the relay or gateway
+answered), each one unit of work; the sending is done between them, outside any transaction.
+Delivery is at least once: the claim records the hand-off and the courier (committed before
+anything is sent); a courier killed mid-batch leaves without outcome only the messages it was
+sending (at most one per concurrent send, i.e. per SMTP connection), which are sent again once
+their claim is taken back (:func:`take_back_claims`, at the restart) with the same
+Message-ID / reference / delivery id, so receivers can drop the duplicate, and the record of that
+notification says ``possible_repeat`` (see docs/notification.md).
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import eventlet
 
 from contract.store import utcnow
 from notification import delivery, domain, handlers, metrics, webhooks
-from notification.exceptions import DeliveryError, PermanentError
+from notification.exceptions import ClaimLocked, DeliveryError, PermanentError
 from notification.templates import Renderer
 
 log = logging.getLogger(__name__)
@@ -29,32 +32,49 @@ class Courier:
     (``domain.Settings``) it reads; the channel clients and the directory are its other dependencies."""
 
     def __init__(self, units, directory, renderer: Renderer, mailer, sms, social, webhook,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, courier_id: str = "courier"):
         self.units, self.directory, self.renderer = units, directory, renderer
         self.mailer, self.sms, self.social, self.webhook = mailer, sms, social, webhook
-        self.settings, self.clock = units.settings, clock
+        self.settings, self.clock, self.courier_id = units.settings, clock, courier_id
+        self.unrecorded: Exception | None = None  # the store refused an outcome: send nothing more
 
     def deliver_due(self) -> int:
         """Deliver everything due now: claim a batch (one unit of work that also records the hand-off,
         committed before anything is sent), send it ``concurrency`` at a time outside any transaction,
-        record the outcomes (one unit of work); the attempts made."""
+        each outcome recorded in its own unit as soon as it is known; the attempts made."""
         attempts = 0
         while True:
             now = self.clock()
             if not self.units.read(handlers.anything_due, now):
                 break  # idle: one indexed read, no transaction
-            claimed = self.units.run(handlers.claim_batch, now)
+            claimed = self.units.run(handlers.claim_batch, now, self.courier_id)
             if not claimed:
                 break
             contacts = self.reporter_contacts(claimed)
             pool = eventlet.GreenPool(self.settings.concurrency)
-            self.units.run(handlers.record_attempts, list(pool.imap(lambda n: self.attempt(n, contacts), claimed)))
-            attempts += len(claimed)
+            attempts += sum(pool.imap(lambda n: self.deliver(n, contacts), claimed))
+            if self.unrecorded is not None:
+                raise self.unrecorded  # the rest stay claimed (never sent) until the lease ends
             if len(claimed) < self.settings.claim_batch:
                 break
         if attempts:
             metrics.backlog(self.units.read(handlers.backlog))
         return attempts
+
+    def deliver(self, notification: dict, contacts: dict[str, dict] | DeliveryError | None = None) -> int:
+        """Attempt one notification and record its outcome at once (its own unit of work): a relay's
+        acceptance is in the store before the next message goes out on that connection.  1 if it
+        was attempted; 0 if an earlier outcome could not be recorded (then nothing more is sent)."""
+        if self.unrecorded is not None:
+            return 0
+        record = self.attempt(notification, contacts)
+        try:
+            self.units.run(handlers.record_attempt, record)
+        except Exception as exc:  # the store is away: sending more would only make more repeats
+            log.error("notification %s: outcome not recorded (%s); stopping this batch", notification["_id"],
+                      type(exc).__name__)
+            self.unrecorded = self.unrecorded or exc
+        return 1
 
     def reporter_contacts(self, claimed: list[dict]) -> dict[str, dict] | DeliveryError:
         """The contacts of every reporter of a claimed batch, in one RPC to intake (not one per
@@ -140,3 +160,31 @@ class Courier:
         body = webhooks.body(notification)
         headers = webhooks.headers(subscription["secret"], body, notification["source_event"], notification["_id"])
         self.webhook.post(subscription["url"], body, headers)
+
+
+def take_back_claims(units, courier, clock: Callable[[], datetime] = utcnow, concurrency: int = 10) -> list[str]:
+    """Take back the claims of couriers that are gone (``courier``: this process's
+    ``dependencies.CourierIdentity``), one small unit each; once none is left, forget those
+    couriers.  The gone couriers' ids.
+
+    A notification whose outcome the killed courier was recording stays locked by its abandoned
+    transaction until the store ends it (60 s): it is skipped (``ClaimLocked``) and tried again at
+    the next call, the others go at once."""
+    gone, claims = units.read(handlers.orphaned_claims, courier, clock())
+    if not gone:
+        return []
+    now = clock()
+
+    def take_back(claim: str) -> bool:
+        try:
+            units.run(handlers.take_back_claim, claim, gone, now)
+            return True
+        except ClaimLocked:
+            return False
+
+    taken = sum(eventlet.GreenPool(concurrency).imap(take_back, claims))
+    (log.warning if taken else log.info)("couriers %s are gone: %d of their claims taken back, %d still locked",
+                                         gone, taken, len(claims) - taken)
+    if taken == len(claims):
+        units.run(handlers.forget_couriers, gone)
+    return gone

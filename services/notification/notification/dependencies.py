@@ -7,6 +7,9 @@ intake (reporters) and routing (officials) and never written anywhere.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import time
 from datetime import datetime
 
@@ -14,16 +17,18 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMany, UpdateOne
+from pymongo.errors import OperationFailure
 
 from contract.store import upsert_and_get
 from contract.uow import Repository, UnitOfWorkProvider, UnitOfWorkStore
 from notification.delivery import RetryPolicy
 from notification.domain import Settings, officials_of
-from notification.exceptions import PermanentError, TransientError
+from notification.exceptions import ClaimLocked, PermanentError, TransientError
 from notification.templates import Renderer
 
 log = logging.getLogger(__name__)
 CONTACTS_PER_CALL = 200  # intake's reporter_contacts takes at most this many refs
+WRITE_CONFLICT = 112
 CLAIM_INDEX = [("status", ASCENDING), ("next_attempt_at", ASCENDING)]
 
 
@@ -49,9 +54,10 @@ class Notifications(Repository):
         return self.db.notifications.find_one(due_query(now), {"_id": 1}, hint=CLAIM_INDEX,
                                               session=self.session) is not None
 
-    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[dict]:
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int, courier_id: str) -> list[dict]:
         """Take up to ``limit`` due notifications for one attempt each (hidden from other couriers until
-        the lease ends), recording the hand-off before anything is sent.
+        the lease ends, or until ``courier_id`` is found gone), recording the hand-off and its courier
+        before anything is sent.
 
         The due ones are read through the (status, next_attempt_at) index in its order, so a claim
         examines ``limit`` documents whatever the backlog.  The writes are made at once in the unit's
@@ -67,7 +73,8 @@ class Notifications(Repository):
             return []
         self.db.notifications.update_many(
             {"_id": {"$in": [n["_id"] for n in due]}},
-            {"$set": {"next_attempt_at": lease_until, "handoff": {"at": now}}, "$inc": {"handoffs": 1}},
+            {"$set": {"next_attempt_at": lease_until, "handoff": {"at": now, "by": courier_id}},
+             "$inc": {"handoffs": 1}},
             session=self.session)
         repeats = [n["_id"] for n in due if n.get("handoff")]
         if repeats:
@@ -76,6 +83,27 @@ class Notifications(Repository):
         for n in due:
             n["possible_repeat"] = n.get("possible_repeat") or bool(n.get("handoff"))
         return due
+
+    def claimed_by(self, courier_ids: list[str], now: datetime) -> list[str]:
+        """The notifications still claimed (leased) by ``courier_ids``.  Rare (a courier died): read
+        through the claim index's ``status`` prefix."""
+        return [n["_id"] for n in self.db.notifications.find(
+            {"status": "queued", "next_attempt_at": {"$gt": now}, "handoff.by": {"$in": courier_ids}}, {"_id": 1},
+            hint=CLAIM_INDEX, session=self.session)]
+
+    def take_back(self, notification_id: str, courier_ids: list[str], now: datetime) -> None:
+        """Make a notification claimed by a gone courier due now, its hand-off kept (the next claim
+        marks it ``possible_repeat``), only while it is still theirs.  Written at once: if the killed
+        courier's open transaction still holds it, ClaimLocked at once, not the driver's retries for
+        up to 120 s (retrying a write conflict in a loop loads the store for every other unit)."""
+        try:
+            self.db.notifications.update_one(
+                {"_id": notification_id, "status": "queued", "handoff.by": {"$in": courier_ids}},
+                {"$set": {"next_attempt_at": now}}, session=self.session)
+        except OperationFailure as exc:
+            if exc.code == WRITE_CONFLICT:
+                raise ClaimLocked(notification_id) from None
+            raise
 
     def record_outcome(self, notification_id: str, changes: dict) -> None:
         """An attempt's outcome, written at the commit (only while the notification is still queued)."""
@@ -140,6 +168,24 @@ class Notifications(Repository):
                                                     {"$set": {"status": "digested", "digest_id": digest["_id"]}}))
 
 
+class Couriers(Repository):
+    """The registry of running couriers (one per notification process): who may own a claim."""
+
+    def heartbeat(self, courier: dict) -> None:
+        """Say ``courier`` (its registry entry: ``_id``, ``host``, ``pid``, ``started``, ``heartbeat_at``)
+        is alive (written at the commit)."""
+        self.uow.save("couriers", courier, upsert=True)
+
+    def others(self, courier_id: str) -> list[dict]:
+        """Every registered courier but ``courier_id``."""
+        return list(self.db.couriers.find({"_id": {"$ne": courier_id}}, session=self.session))
+
+    def forget(self, courier_ids: list[str]) -> None:
+        """Remove gone couriers from the registry (at once, in the unit's transaction), once their
+        claims are taken back."""
+        self.db.couriers.delete_many({"_id": {"$in": courier_ids}}, session=self.session)
+
+
 def due_query(now: datetime) -> dict:
     return {"status": "queued", "next_attempt_at": {"$lte": now}}
 
@@ -147,7 +193,7 @@ def due_query(now: datetime) -> dict:
 class NotificationStore(UnitOfWorkProvider):
     """The service's store: ``self.store.run(handlers.x, ...)``; settings parsed once at setup."""
 
-    repositories = {"notifications": Notifications}
+    repositories = {"notifications": Notifications, "couriers": Couriers}
     indexes = {
         "notifications": [IndexModel([("tracking_id", ASCENDING)]),
                           IndexModel(CLAIM_INDEX),
@@ -175,7 +221,8 @@ def settings_from(config: dict) -> Settings:
                          float(c.get("DELIVERY_BACKOFF_MAX_SECONDS", 3600)))
     return Settings(c.get("HUB_CODE"), policy, int(c.get("DELIVERY_CONCURRENCY", 10)),
                     float(c.get("DELIVERY_LEASE_SECONDS", 120)), c.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"),
-                    int(c.get("DIGEST_HOUR", 7)), int(c.get("DELIVERY_CLAIM_BATCH", 50)))
+                    int(c.get("DIGEST_HOUR", 7)), int(c.get("DELIVERY_CLAIM_BATCH", 50)),
+                    float(c.get("COURIER_TIMEOUT_SECONDS", 20)))
 
 
 class DirectoryClient:
@@ -247,6 +294,58 @@ class Directory(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return DirectoryClient(ServiceProxy(worker_ctx, "intake", self.rpc_reply_listener),
                                ServiceProxy(worker_ctx, "routing", self.rpc_reply_listener), self)
+
+
+class CourierIdentity(DependencyProvider):
+    """This process's courier: its id (in every hand-off it records) and whether another registered
+    courier's process still runs on this host.
+
+    ``host`` is the host name and the pid namespace (two containers with one host name do not see
+    each other's processes: each is then judged by its heartbeat only); ``started`` is the process's
+    start time (``/proc/<pid>/stat``), so a pid reused by another process does not pass for the courier.
+    """
+
+    def setup(self):
+        self.host = f"{socket.gethostname()}/{_pid_namespace()}"
+        self.pid = os.getpid()
+        self.started = _process_started(self.pid)
+        self.id = f"{socket.gethostname()}:{self.pid}:{secrets.token_hex(4)}"
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def entry(self, now: datetime) -> dict:
+        """This courier's registry entry."""
+        return {"_id": self.id, "host": self.host, "pid": self.pid, "started": self.started, "heartbeat_at": now}
+
+    def alive_here(self, courier: dict) -> bool | None:
+        """Whether ``courier``'s process runs (None: it is not on this host, or this host cannot tell)."""
+        if courier.get("host") != self.host or self.started is None:
+            return None
+        pid = courier.get("pid")
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # someone else's process: it exists
+            pass
+        return _process_started(pid) == courier.get("started")
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return "?"
+
+
+def _process_started(pid: int) -> str | None:
+    """A process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), None if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
 
 
 class Templates(DependencyProvider):

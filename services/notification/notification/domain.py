@@ -64,6 +64,7 @@ class Settings:
     timezone: str = "Asia/Jakarta"
     digest_hour: int = 7
     claim_batch: int = 50
+    courier_timeout: float = 20.0  # a courier silent this long is gone (its claims are released)
 
 
 def notification_id(event_id: str, recipient_ref: str, channel: str) -> str:
@@ -197,6 +198,18 @@ def outcome_changes(outcome: Outcome, delivered_channel: str | None, now: dateti
     elif outcome.status == "dead":
         changes["dead_at"] = now
     return changes
+
+
+def courier_gone(courier: dict, now: datetime, timeout: float, alive_here: bool | None) -> bool:
+    """Whether a registered courier is gone, so that its claims may be taken over before their lease
+    ends.  On this host (``alive_here`` not None) the process table decides: gone when no such process
+    runs or its pid now belongs to another process (started at another time).  On another host: when it
+    has not said it is alive for ``timeout`` seconds.  A live courier's claims are not taken: on this
+    host its process is there (even if stalled: then only the lease ends its claims), elsewhere it
+    heartbeats far more often than ``timeout``."""
+    if alive_here is not None:  # on this host the process table answers (a stalled live one keeps its lease)
+        return not alive_here
+    return courier["heartbeat_at"] < now - timedelta(seconds=timeout)
 
 
 def digest_cutoff(now: datetime, timezone: str, digest_hour: int) -> datetime:

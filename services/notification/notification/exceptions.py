@@ -11,6 +11,12 @@ class DeliveryError(Exception):
     permanent = False
 
 
+class ClaimLocked(Exception):
+    """A claim to take back is locked by a transaction its killed courier left open (recording that
+    message's outcome); the store ends it after its transaction lifetime (60 s).  Not transient for
+    the unit of work: the unit gives up at once, the claim is tried again at the next take-back."""
+
+
 class TransientError(DeliveryError):
     """Worth retrying: a gateway down or slow, a 5xx, a temporary SMTP refusal."""
 

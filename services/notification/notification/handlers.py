@@ -4,8 +4,11 @@ event_type, event)``), run by the entrypoints through the store (``self.store.ru
 What a handler decides comes from ``domain.py`` (recipients, templates, digests, outcomes); what it
 reads and writes goes through ``uow.notifications`` (``dependencies.Notifications``).  The sending
 itself (SMTP, SMS gateway, social reply hook, webhooks) is never done in a unit of work: the
-courier (``courier.py``) claims a batch with :func:`claim_batch`, sends it, and records the
-outcomes with :func:`record_attempts`.
+courier (``courier.py``) claims a batch with :func:`claim_batch`, sends it, and records each
+outcome with :func:`record_attempt` as soon as the channel answered (one small unit per message:
+a courier killed mid-batch leaves without outcome only the messages it was sending); every
+courier says it is alive (:func:`heartbeat`) and takes back the claims of couriers that are gone
+(:func:`orphaned_claims`, :func:`take_back_claim`, :func:`forget_couriers`).
 """
 from __future__ import annotations
 
@@ -33,19 +36,48 @@ def anything_due(uow, now: datetime) -> bool:
     return uow.notifications.any_due(now)
 
 
-def claim_batch(uow, now: datetime) -> list[dict]:
-    """Claim up to ``claim_batch`` due notifications for one attempt each, the hand-off recorded (and
-    committed) before anything is sent; hidden from other couriers for ``lease_seconds``."""
+def claim_batch(uow, now: datetime, courier_id: str) -> list[dict]:
+    """Claim up to ``claim_batch`` due notifications for one attempt each, the hand-off (and the courier
+    making it) recorded and committed before anything is sent; hidden from other couriers for
+    ``lease_seconds``, or until ``courier_id`` is found gone (:func:`orphaned_claims`)."""
     settings = uow.settings
-    return uow.notifications.claim_due(now, now + timedelta(seconds=settings.lease_seconds), settings.claim_batch)
+    return uow.notifications.claim_due(now, now + timedelta(seconds=settings.lease_seconds), settings.claim_batch,
+                                       courier_id)
 
 
-def record_attempts(uow, records: list[tuple]) -> None:
-    """The outcomes of a batch of attempts, ``(notification, outcome, delivered channel, time, events)``
-    each, and their events (notification_sent / notification_dead_lettered), in one unit."""
-    for notification, outcome, delivered_channel, at, events in records:
-        uow.notifications.record_outcome(notification["_id"], domain.outcome_changes(outcome, delivered_channel, at))
-        uow.stage(events)
+def record_attempt(uow, record: tuple) -> None:
+    """One attempt's outcome, ``(notification, outcome, delivered channel, time, events)``, and its event
+    (notification_sent / notification_dead_lettered), closing its hand-off.  The courier runs it for
+    each message as soon as the relay or gateway answered, not once per claimed batch."""
+    notification, outcome, delivered_channel, at, events = record
+    uow.notifications.record_outcome(notification["_id"], domain.outcome_changes(outcome, delivered_channel, at))
+    uow.stage(events)
+
+
+def heartbeat(uow, courier, now: datetime) -> None:
+    """Say this courier (``courier``: ``dependencies.CourierIdentity``) is alive."""
+    uow.couriers.heartbeat(courier.entry(now))
+
+
+def orphaned_claims(uow, courier, now: datetime) -> tuple[list[str], list[str]]:
+    """The couriers that are gone (``domain.courier_gone``: a killed process on this host at once,
+    another host's after ``courier_timeout`` of silence) and the notifications they still claim."""
+    gone = [c["_id"] for c in uow.couriers.others(courier.id)
+            if domain.courier_gone(c, now, uow.settings.courier_timeout, courier.alive_here(c))]
+    return gone, uow.notifications.claimed_by(gone, now) if gone else []
+
+
+def take_back_claim(uow, notification_id: str, gone: list[str], now: datetime) -> None:
+    """Make one notification a gone courier claimed due now (sent again within a poll, not after the
+    lease).  One small unit per notification: the one whose outcome the killed courier was recording
+    stays locked by its abandoned transaction until the store ends it (60 s), and must not hold
+    back the others."""
+    uow.notifications.take_back(notification_id, gone, now)
+
+
+def forget_couriers(uow, gone: list[str]) -> None:
+    """Remove gone couriers from the registry, their claims taken back."""
+    uow.couriers.forget(gone)
 
 
 def webhook_subscription(uow, subscription_id: str) -> dict | None:

@@ -14,8 +14,8 @@ from contract.outbox import OutboxRelay
 from contract.store import utcnow
 from notification import domain, handlers, metrics, schemas
 from notification.channels import Mailer, SmsGateway, SocialReply, WebhookSender
-from notification.courier import Courier
-from notification.dependencies import Directory, NotificationStore, Templates
+from notification.courier import Courier, take_back_claims
+from notification.dependencies import CourierIdentity, Directory, NotificationStore, Templates
 
 OFFICIALS = ("national_admin", "agency_admin", "liaison", "supervisor")
 
@@ -67,6 +67,7 @@ class NotificationService(HealthAndMetrics):
     sms = SmsGateway()
     social = SocialReply()
     webhook = WebhookSender()
+    courier = CourierIdentity()
 
     # -- events that cause notifications ------------------------------------------------------
     @event_batches(EVENTS)
@@ -78,7 +79,17 @@ class NotificationService(HealthAndMetrics):
     def deliver_due(self):
         """Send every due notification (retries included); outcomes are recorded and announced."""
         Courier(self.store, self.directory, self.templates, self.mailer, self.sms, self.social,
-                self.webhook).deliver_due()
+                self.webhook, courier_id=self.courier.id).deliver_due()
+
+    @configured_timer("COURIER_HEARTBEAT_SECONDS", 3.0, eager=True)
+    def heartbeat(self):
+        """Say this courier is alive (from the start)."""
+        self.store.run(handlers.heartbeat, self.courier, utcnow())
+
+    @configured_timer("COURIER_HEARTBEAT_SECONDS", 3.0, eager=True)
+    def take_back_orphaned_claims(self):
+        """Take back the claims of couriers that are gone (at start: a restart after kill -9)."""
+        take_back_claims(self.store, self.courier)
 
     @configured_timer("DIGEST_POLL_SECONDS", 60.0)
     def send_digests(self):

@@ -3,6 +3,8 @@ channels: routes, outcomes and what is recorded (never the reporter's contact)."
 import logging
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from contract import events
 from notification import delivery, domain
 from notification.courier import Courier
@@ -142,3 +144,44 @@ def test_gateway_refusals_are_classified_never_their_text():
     assert delivery.http_failure("SMS gateway", 502) == "SMS gateway answered HTTP 502 (server error)"
     assert delivery.smtp_failure(550) == "SMTP error 550 (mailbox unavailable)"
     assert delivery.smtp_failure(499) == "SMTP error 499 (temporary refusal)"
+
+
+class WatchingMailer(Mailer):
+    """Notes, at each send, which of the batch's messages the store already holds as sent."""
+
+    def __init__(self, store):
+        super().__init__()
+        self.store, self.seen = store, []
+
+    def send(self, to, message, message_id, language):
+        docs = self.store.units.state["FakeNotifications"]["notifications"]
+        self.seen.append(sum(1 for d in docs.values() if d["status"] == "sent"))
+        super().send(to, message, message_id, language)
+
+
+def test_each_accepted_message_is_recorded_before_the_next_one_goes_out():
+    batch = [n for _ in range(5) for n in queued()]
+    store = Store(batch)
+    store.units.settings = Settings("ID", delivery.RetryPolicy(3, 10, 100), concurrency=1)
+    mailer = WatchingMailer(store)
+    assert courier(store, mailer).deliver_due() == 5
+    assert mailer.seen == [0, 1, 2, 3, 4]  # one message on the connection at a time, each recorded on acceptance
+    assert store.units.commits == 1 + 1 + 5  # queue, claim, one small unit per outcome
+
+
+def test_an_outcome_the_store_refuses_stops_the_batch():
+    batch = [n for _ in range(4) for n in queued()]
+    store = Store(batch)
+    store.units.settings = Settings("ID", delivery.RetryPolicy(3, 10, 100), concurrency=1)
+    run = store.units.run
+
+    def store_away(handler, *args, **kwargs):
+        if handler.__name__ == "record_attempt":
+            raise ConnectionError("store away")
+        return run(handler, *args, **kwargs)
+
+    store.units.run = store_away
+    mailer = Mailer()
+    with pytest.raises(ConnectionError):
+        courier(store, mailer).deliver_due()
+    assert len(mailer.sent) == 1  # the others stay claimed, unsent, until the lease ends

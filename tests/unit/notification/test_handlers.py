@@ -8,10 +8,11 @@ from contract import events
 from contract.batch import handle_batch
 from contract.errors import ApiError
 from notification import delivery, domain, handlers
+from notification.courier import take_back_claims
 from notification.exceptions import TransientError
 from notification.service import EVENTS
 from tests.fakes.events import make_event
-from tests.fakes.notification import NOW, notification_units
+from tests.fakes.notification import NOW, FakeCourierIdentity, notification_units
 
 LIAISON = {"role": "liaison", "official_id": "lo-bll-pupr", "unit_code": "BLL-PUPR", "agency_code": "PEMKAB-BULELENG"}
 ADMIN = {"role": "national_admin", "official_id": "nas-admin-1"}
@@ -77,32 +78,117 @@ def test_nothing_is_due_before_its_time_and_a_claim_takes_what_is_due():
     planned = queue(units)
     assert units.read(handlers.anything_due, NOW - timedelta(minutes=1)) is False
     assert units.read(handlers.anything_due, NOW) is True
-    claimed = units.run(handlers.claim_batch, NOW)
+    claimed = units.run(handlers.claim_batch, NOW, "courier-a")
     assert [n["_id"] for n in claimed] == [planned[0]["_id"]] and claimed[0]["possible_repeat"] is False
     stored = notifications(units)[planned[0]["_id"]]
-    assert stored["handoff"] == {"at": NOW} and stored["next_attempt_at"] == NOW + timedelta(seconds=120)
-    assert units.run(handlers.claim_batch, NOW) == []  # hidden from other couriers until the lease ends
+    assert stored["handoff"] == {"at": NOW, "by": "courier-a"} and stored["next_attempt_at"] == NOW + timedelta(seconds=120)
+    assert units.run(handlers.claim_batch, NOW, "courier-b") == []  # hidden from other couriers until the lease ends
 
 
 def test_a_claim_marks_a_handoff_without_outcome_as_a_possible_repeat():
     units = notification_units()
     n = queue(units)[0]
     notifications(units)[n["_id"]].update(handoff={"at": NOW - timedelta(minutes=3)}, handoffs=1)
-    (claimed,) = units.run(handlers.claim_batch, NOW)
+    (claimed,) = units.run(handlers.claim_batch, NOW, "courier-a")
     assert claimed["possible_repeat"] is True and notifications(units)[n["_id"]]["possible_repeat"] is True
 
 
-def test_outcomes_are_recorded_with_their_events_and_close_the_handoff():
+def test_an_outcome_is_recorded_per_message_with_its_event_closing_only_its_handoff():
     units = notification_units()
-    n = queue(units)[0]
-    (claimed,) = units.run(handlers.claim_batch, NOW)
+    first, second = queue(units)[0], queue(units)[0]
+    claimed = {n["_id"]: n for n in units.run(handlers.claim_batch, NOW, "courier-a")}
     sent = delivery.Outcome("sent", 1, None, None)
-    announced = domain.outcome_event({**claimed, "attempts": 1, "delivered_channel": "sms"}, "ID", sent=True)
-    units.run(handlers.record_attempts, [(claimed, sent, "sms", NOW, [announced])])
-    stored = notifications(units)[n["_id"]]
+    announced = domain.outcome_event({**claimed[first["_id"]], "attempts": 1, "delivered_channel": "sms"}, "ID", sent=True)
+    units.run(handlers.record_attempt, (claimed[first["_id"]], sent, "sms", NOW, [announced]))
+    stored = notifications(units)[first["_id"]]
     assert (stored["status"], stored["delivered_channel"], stored["sent_at"], stored["handoff"]) == (
         "sent", "sms", NOW, None)
     assert units.published == [events.NOTIFICATION_SENT]
+    other = notifications(units)[second["_id"]]  # the batch's other message: still handed over, unanswered
+    assert (other["status"], other["handoff"]) == ("queued", {"at": NOW, "by": "courier-a"})
+
+
+# -- couriers that are gone --------------------------------------------------------------------
+def claimed_by(units, courier_id, at=NOW - timedelta(seconds=30)) -> dict:
+    n = queue(units)[0]
+    notifications(units)[n["_id"]].update(handoff={"at": at, "by": courier_id}, handoffs=1,
+                                          next_attempt_at=at + timedelta(seconds=120))
+    return n
+
+
+def take_back(units, courier, at=NOW) -> list[str]:
+    return take_back_claims(units, courier, lambda: at)
+
+
+def test_a_killed_couriers_claims_are_taken_back_at_the_next_start_and_marked_possible_repeats():
+    units = notification_units()
+    killed = FakeCourierIdentity("host-a:101:aa", 101)
+    units.run(handlers.heartbeat, killed, NOW - timedelta(seconds=31))  # registered, then kill -9
+    n = claimed_by(units, killed.id)
+    assert units.read(handlers.anything_due, NOW) is False  # leased for another 90 s
+    restarted = FakeCourierIdentity("host-a:102:bb", 102)  # same host; pid 101 no longer runs
+    units.run(handlers.heartbeat, restarted, NOW)
+    assert take_back(units, restarted) == [killed.id]
+    (claimed,) = units.run(handlers.claim_batch, NOW, restarted.id)
+    assert claimed["_id"] == n["_id"] and claimed["possible_repeat"] is True
+    assert notifications(units)[n["_id"]]["handoff"] == {"at": NOW, "by": restarted.id}
+    assert [c["_id"] for c in units.read(lambda uow: uow.couriers.others("nobody"))] == [restarted.id]
+
+
+def test_a_live_couriers_claims_are_never_taken_here_or_on_another_host():
+    units = notification_units()
+    here = FakeCourierIdentity("host-a:101:aa", 101)
+    elsewhere = FakeCourierIdentity("host-b:7:cc", 7, host="host-b")
+    units.run(handlers.heartbeat, here, NOW - timedelta(minutes=5))  # silent for long, but its process runs
+    units.run(handlers.heartbeat, elsewhere, NOW - timedelta(seconds=19))  # within COURIER_TIMEOUT (20 s)
+    ours, theirs = claimed_by(units, here.id), claimed_by(units, elsewhere.id)
+    second = FakeCourierIdentity("host-a:102:bb", 102, running={101, 102})
+    assert take_back(units, second) == []
+    assert units.run(handlers.claim_batch, NOW, second.id) == []
+    assert {notifications(units)[n["_id"]]["handoff"]["by"] for n in (ours, theirs)} == {here.id, elsewhere.id}
+
+
+def test_a_courier_on_another_host_is_gone_after_its_silence_exceeds_the_timeout():
+    units = notification_units()
+    elsewhere = FakeCourierIdentity("host-b:7:cc", 7, host="host-b")
+    units.run(handlers.heartbeat, elsewhere, NOW - timedelta(seconds=21))
+    n = claimed_by(units, elsewhere.id)
+    assert take_back(units, FakeCourierIdentity("host-a:102:bb", 102)) == [elsewhere.id]
+    assert [c["_id"] for c in units.run(handlers.claim_batch, NOW, "host-a:102:bb")] == [n["_id"]]
+
+
+def test_a_claim_still_locked_by_the_killed_courier_does_not_hold_back_the_others():
+    units = notification_units()
+    killed = FakeCourierIdentity("host-a:101:aa", 101)
+    units.run(handlers.heartbeat, killed, NOW - timedelta(seconds=31))
+    in_flight, other = claimed_by(units, killed.id), claimed_by(units, killed.id)
+    units.state["FakeNotifications"]["locked"] = {in_flight["_id"]: True}  # its outcome was being recorded
+    restarted = FakeCourierIdentity("host-a:102:bb", 102)
+    assert take_back(units, restarted) == [killed.id]
+    assert [n["_id"] for n in units.run(handlers.claim_batch, NOW, restarted.id)] == [other["_id"]]
+    assert killed.id in [c["_id"] for c in units.read(lambda uow: uow.couriers.others(restarted.id))]
+    units.state["FakeNotifications"]["locked"] = {}  # the store ended the abandoned transaction
+    assert take_back(units, restarted, NOW + timedelta(seconds=60)) == [killed.id]
+    assert units.read(lambda uow: uow.couriers.others(restarted.id)) == []
+    (claimed,) = units.run(handlers.claim_batch, NOW + timedelta(seconds=60), restarted.id)
+    assert claimed["_id"] == in_flight["_id"] and claimed["possible_repeat"] is True
+
+
+def test_a_claim_taken_back_is_only_one_still_held_by_the_gone_courier():
+    units = notification_units()
+    n = claimed_by(units, "host-a:101:aa")
+    units.run(handlers.take_back_claim, n["_id"], ["host-a:999:zz"], NOW)  # not theirs: unchanged
+    assert notifications(units)[n["_id"]]["next_attempt_at"] > NOW
+    units.run(handlers.take_back_claim, n["_id"], ["host-a:101:aa"], NOW)
+    assert notifications(units)[n["_id"]]["next_attempt_at"] == NOW
+
+
+def test_whether_a_courier_is_gone():
+    entry = {"heartbeat_at": NOW - timedelta(seconds=5)}
+    assert domain.courier_gone(entry, NOW, 20, alive_here=False) is True  # its process no longer runs here
+    assert domain.courier_gone({"heartbeat_at": NOW - timedelta(hours=1)}, NOW, 20, alive_here=True) is False
+    assert domain.courier_gone(entry, NOW, 20, alive_here=None) is False  # another host, heard of lately
+    assert domain.courier_gone(entry, NOW, 4, alive_here=None) is True
 
 
 def test_the_backlog_counts_queued_held_and_dead():
