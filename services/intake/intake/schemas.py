@@ -174,11 +174,13 @@ class PageViewOut(TrackingOut):
     region_name = fields.String(allow_none=True)
     reporter_verified = fields.Boolean()
     is_public = fields.Boolean()
-    full_title = fields.String(allow_none=True)
-    description = fields.String(allow_none=True)
-    location_text = fields.String(allow_none=True)
-    incident_date = fields.String(allow_none=True)
-    reporter_name = fields.String(allow_none=True)
+    # hidden from anyone without the secret on a report that is not public: always sent, as null,
+    # so a page never meets a missing field (a confidential report's page was a 500: issue 20)
+    full_title = fields.String(allow_none=True, dump_default=None)
+    description = fields.String(allow_none=True, dump_default=None)
+    location_text = fields.String(allow_none=True, dump_default=None)
+    incident_date = fields.String(allow_none=True, dump_default=None)
+    reporter_name = fields.String(allow_none=True, dump_default=None)
     attachment_count = fields.Integer()
 
 

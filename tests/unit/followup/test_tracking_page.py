@@ -124,3 +124,28 @@ def test_a_report_that_came_back_is_handled_here_with_no_pointer(state):
     html = get(forwarded(state), units, f"/lacak/{ORIGIN_ID}")
     assert 'id="holder"' not in html and 'id="owner-page"' not in html
     assert "menanggapi, menambah bukti" in html  # the reporter's actions are taken here again
+
+
+@pytest.mark.parametrize("confidential, anonymous", [(True, False), (True, True), (False, True), (False, False)])
+def test_every_kind_of_report_has_a_page_for_anyone_with_or_without_the_secret(confidential, anonymous):
+    """Issue 20: the tracking page of every confidential report was a 500 for anyone without the
+    secret (the hidden fields were missing from intake's page view, StrictUndefined in the page).
+    The view is intake's own answer (its page_view RPC), not a hand-made one."""
+    import json as _json
+
+    from intake.dependencies import Settings as IntakeSettings
+    from intake.service import IntakeService
+    from tests.factories import make_report
+    from tests.fakes.intake import intake_units
+    intake_registry = {"categories": [{"code": "infrastruktur", "name_id": "Infrastruktur"}],
+                       "regions": [{"code": "5108", "name": "Kabupaten Buleleng", "level": "district"}]}
+    intake = worker_factory(IntakeService, store=intake_units(IntakeSettings(), registry=intake_registry))
+    body = make_report(is_confidential=confidential, is_anonymous=anonymous)
+    submitted = Request(EnvironBuilder(method="POST", path="/reports", data=_json.dumps(body),
+                                       content_type="application/json").get_environ())
+    receipt = _json.loads(intake.submit_report(submitted).get_data())
+    units, _ = units_with_case()
+    for secret in (None, "WRONG-SECRET", receipt["secret"]):
+        view = intake.page_view(receipt["tracking_id"], "id", secret)
+        html = get(view, units, f"/lacak/{receipt['tracking_id']}")  # asserts 200
+        assert (body["title"] in html) == (secret == receipt["secret"] or not confidential)
