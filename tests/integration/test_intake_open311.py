@@ -103,3 +103,23 @@ def test_issued_api_keys_work_until_revoked(start_services, service_config, rpc)
     assert requests.post(f"{base}/open311/v2/requests.json", data=data, timeout=5).status_code == 201
     assert rpc.intake.revoke_open311_keys("kabupaten-app") == {"revoked": 1}
     assert requests.post(f"{base}/open311/v2/requests.json", data=data, timeout=5).status_code == 403
+
+
+def test_an_unknown_jurisdiction_is_404_and_discovery_names_the_endpoint(start_services, service_config):
+    """Issue 21: an unknown ``jurisdiction_id`` answered 200 ``[]`` (the specification says 404), and
+    there was no ``discovery.json``."""
+    base = base_url(start_services, service_config)
+    for path in ("requests", "services"):
+        for fmt in ("json", "xml"):
+            answer = requests.get(f"{base}/open311/v2/{path}.{fmt}", params={"jurisdiction_id": "9999"}, timeout=5)
+            assert answer.status_code == 404, (path, fmt, answer.text[:200])
+            assert "jurisdiction_id" in (answer.json()[0]["description"] if fmt == "json" else answer.text)
+        for known in ("5108", "51.08", "51"):
+            assert requests.get(f"{base}/open311/v2/{path}.json", params={"jurisdiction_id": known},
+                                timeout=5).status_code == 200
+    discovery = requests.get(f"{base}/open311/discovery.json", timeout=5).json()
+    endpoint, = discovery["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2" and endpoint["url"] == f"{base}/open311/v2"
+    assert set(endpoint["formats"]) == {"application/json", "text/xml"} and discovery["contact"]
+    assert ET.fromstring(requests.get(f"{base}/open311/discovery.xml", timeout=5).content).find(
+        "endpoints/endpoint/url").text == f"{base}/open311/v2"

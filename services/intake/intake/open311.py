@@ -51,6 +51,21 @@ def platform_statuses(open311: list[str]) -> list[str] | None:
     return wanted
 
 
+def discovery(base_url: str, contact: str) -> dict:
+    """The service discovery document (wiki.open311.org/Service_discovery): where this server's
+    GeoReport v2 endpoint is and which formats it speaks."""
+    return {"changeset": CHANGESET, "contact": contact, "key_service": f"{base_url}/channels/open311/keys",
+            "endpoints": [{"specification": SPECIFICATION, "url": f"{base_url}/open311/v2", "changeset": CHANGESET,
+                           "type": "production", "formats": ["application/json", "text/xml"]}]}
+
+
+def known_jurisdiction(jurisdiction_id: str | None, regions: set[str]) -> bool:
+    """A ``jurisdiction_id`` this server answers for: none, the national one, a region it knows or a
+    district of a province it knows (reports are accepted for those too)."""
+    code = (jurisdiction_id or "").replace(".", "")
+    return code in ("", NATIONAL_REGION) or code in regions or code[:2] in regions
+
+
 def region_filter(jurisdiction_id: str | None) -> str | None:
     """The region code prefix a GET ``jurisdiction_id`` asks for (None: every region)."""
     code = (jurisdiction_id or "").replace(".", "")
@@ -102,8 +117,11 @@ def error_list(items: list[tuple[int, str]]) -> list[dict]:
 
 _XML_ROOTS = {"services": ("services", "service"), "definition": ("service_definition", None),
               "requests": ("service_requests", "request"), "errors": ("errors", "error"),
-              "tokens": ("service_requests", "request")}
-_ITEM_NAMES = {"attributes": "attribute", "values": "value"}
+              "tokens": ("service_requests", "request"), "discovery": ("discovery", None)}
+_ITEM_NAMES = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-12-06T00:00:00Z"  # when this server's GeoReport v2 interface last changed
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 

@@ -25,7 +25,7 @@ from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
 from contract.web import WebAssets, WebPages, language_of
 from contract.web import page as citizen_page
-from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics,
+from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics, open311,
                     open311_schemas, pages, schemas, web_forms)
 from intake.dependencies import ChannelGateways, IntakeStore
 from intake.entrypoints import counted, counted_open311, georeport, respond
@@ -158,9 +158,15 @@ class IntakeService(WebAssets, HealthAndMetrics):
         return receipt_response(submission["status"], submission["receipt"])
 
     # --- Open311 GeoReport v2 (errors as the standard's list, in the path's format) -----------------
+    @georeport("GET", "/open311/discovery.<any(json,xml):fmt>")
+    def open311_discovery(self, request, fmt):
+        base = request.url_root.rstrip("/")  # the front door's address, as the client reached it
+        return respond("discovery", open311.discovery(base, self.store.settings.open311_contact), fmt)
+
     @georeport("GET", "/open311/v2/services.<any(json,xml):fmt>")
     def open311_services(self, request, fmt):
-        return respond("services", self.store.read(handlers.open311_services, language_of(request)), fmt)
+        return respond("services", self.store.read(handlers.open311_services, language_of(request),
+                                                   request.args.get("jurisdiction_id")), fmt)
 
     @georeport("GET", "/open311/v2/services/<string:service_code>.<any(json,xml):fmt>")
     def open311_service_definition(self, request, service_code, fmt):

@@ -22,8 +22,15 @@ def service_names(uow, language: str) -> dict[str, str]:
             for s in open311.services(uow.registry.current()["category_docs"], language)}
 
 
-def services(uow, language: str) -> list[dict]:
+def check_jurisdiction(uow, jurisdiction_id: str | None) -> None:
+    """404 for a ``jurisdiction_id`` this server does not serve (the standard's answer; it was 200 [])."""
+    if not open311.known_jurisdiction(jurisdiction_id, uow.registry.current()["regions"]):
+        raise Open311Error(404, f"jurisdiction_id {str(jurisdiction_id)[:40]} was not found")
+
+
+def services(uow, language: str, jurisdiction_id: str | None = None) -> list[dict]:
     """The categories as Open311 services."""
+    check_jurisdiction(uow, jurisdiction_id)
     return open311.services(uow.registry.current()["category_docs"], language)
 
 
@@ -35,6 +42,7 @@ def service_definition(uow, service_code: str) -> dict:
 
 def requests(uow, query: dict) -> list[dict]:
     """The public service requests matching ``query`` (``Open311QueryIn`` loaded, with ``language``)."""
+    check_jurisdiction(uow, query.get("jurisdiction_id"))
     ids = None
     if query.get("service_request_id"):
         ids = [t for t in map(parse_tracking_id, _split(query["service_request_id"])) if t]
