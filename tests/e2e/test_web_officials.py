@@ -11,13 +11,13 @@ from datetime import timedelta
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 from PIL import Image
 
 from contract.store import utcnow
 from tests.e2e import browser as web
 from tests.e2e.test_web_citizen import COMPLETE, by_id, file_report, fill, submit, wait_until
 from tests.waiting import wait_for
+from tests.credentials import password_link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(web.available() is not None, reason=str(web.available()))]
 PASSWORDS = {"adm-buleleng": "koordinator buleleng 2026", "lo-bll-pupr": "jalan mulus di singaraja",
@@ -40,13 +40,13 @@ def open_browser():
 
 @pytest.fixture(scope="module")
 def rpc_config(stack, servers):
-    return {"AMQP_URI": servers["amqp_uri"]}
+    return {"AMQP_URI": servers["amqp_uri"], "MONGODB_URI": servers["mongodb_uri"]}
 
 
 def issue_link(rpc_config, official):
-    """A one-time link, issued the way an operator does (``make signin-link``)."""
-    with ClusterRpcProxy(rpc_config, timeout=10) as rpc:
-        return rpc.routing.issue_password_link(official, 2)["path"]
+    """A one-time link, issued the way an operator does (``make signin-link``: routing's CLI on the
+    stack's store)."""
+    return password_link({"MONGODB_URI": rpc_config["MONGODB_URI"]}, official, 2)
 
 
 @pytest.fixture(scope="module")
