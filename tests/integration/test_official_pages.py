@@ -31,7 +31,7 @@ def desk(start_services, rpc, demo_registry, service_config):
         return payload["tracking_id"]
 
     def browser(official):
-        set_password(base, rpc, official, PASSWORD)
+        set_password(base, service_config, official, PASSWORD)
         return sign_in(base, official, PASSWORD)[0]
     return base, submit, browser
 
