@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs run-network network-memory run-cluster stop status test test-unit bench fuzz lint logs outbox clean token signin-link
+.PHONY: install run run-hubs run-network network-memory run-cluster stop status test test-unit bench fuzz lint logs outbox clean token signin-link signin-unlock
 
 install:
 	@deploy/local/install.sh
@@ -72,6 +72,10 @@ signin-link:  ## make signin-link OFFICIAL=lo-bll-pupr [HOURS=48]: a one-time li
 	@test -n "$(OFFICIAL)" || { echo "usage: make signin-link OFFICIAL=<official_id> [HOURS=48]"; exit 2; }
 	@deploy/local/cli.sh routing password-link $(OFFICIAL) --hours $${HOURS:-48} \
 	  --base-url http://127.0.0.1:$${LAPOR_HTTP_PORT:-8780}
+
+signin-unlock:  ## make signin-unlock OFFICIAL=lo-bll-pupr: lift an official's sign-in limit (audited as the operator)
+	@test -n "$(OFFICIAL)" || { echo "usage: make signin-unlock OFFICIAL=<official_id>"; exit 2; }
+	@deploy/local/cli.sh routing lift-limit $(OFFICIAL)
 
 logs:  ## the last lines of every service's log (honours LAPOR_RUN_DIR)
 	@. deploy/local/env.sh && tail -n 50 "$$LAPOR_RUN_DIR"/services/*.log

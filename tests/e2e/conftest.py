@@ -2,7 +2,6 @@
 import subprocess
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.conftest import LOCAL, run_script
 
@@ -51,13 +50,14 @@ def mongo_client_session(servers):
 @pytest.fixture(scope="session")
 def official_headers(stack, servers):
     """``headers(official_id)``: Authorization headers for a demo official, issued the way an
-    operator does (routing's RPC on the stack's broker); one token per official and session."""
+    operator does (``make token``: routing's CLI on the stack's store, tests.credentials); one token
+    per official and session."""
+    from tests.credentials import bearer
     issued = {}
 
     def headers(official_id):
         if official_id not in issued:
-            with ClusterRpcProxy({"AMQP_URI": servers["amqp_uri"]}, timeout=10) as rpc:
-                issued[official_id] = {"Authorization": f"Bearer {rpc.routing.issue_token(official_id)['token']}"}
+            issued[official_id] = bearer({"MONGODB_URI": servers["mongodb_uri"]}, official_id)
         return issued[official_id]
     return headers
 

@@ -9,6 +9,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.e2e.conftest import gateway_headers
+from tests.credentials import issue_token
 from tests.factories import make_report
 
 pytestmark = pytest.mark.e2e
@@ -61,8 +62,8 @@ def test_social_mention_is_recorded_once(stack):
     assert view["channel"] == "social" and view["region_code"] == "7317"
 
 
-def test_manual_entry_by_liaison_already_resolved(stack, rpc):
-    token = rpc.routing.issue_token("lo-bll-pupr")["token"]
+def test_manual_entry_by_liaison_already_resolved(stack, servers):
+    token = issue_token({"MONGODB_URI": servers["mongodb_uri"]}, "lo-bll-pupr")
     entry = {**make_report(), "original_channel": "walk_in", "received_on": date.today().isoformat(),
              "resolution": {"answer": "Sudah ditambal oleh tim UPTD pada hari yang sama.",
                             "resolved_at": "2026-11-20T03:00:00+00:00"}}

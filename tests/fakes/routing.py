@@ -219,6 +219,20 @@ class FakeAccounts(RoutingRepository):
         self.uow._writing()
         self.collection("signin_failures").pop(key, None)
 
+    def clear_counters_of(self, account: str) -> int:
+        self.uow._writing()
+        cleared = [k for k, c in self.collection("signin_failures").items() if c.get("account") == account]
+        for key in cleared:
+            self.collection("signin_failures").pop(key)
+        return len(cleared)
+
+    def record(self, entry: dict) -> None:
+        self.write("account_audit", entry)
+
+    def audit_of(self, official_id: str) -> list[dict]:
+        entries = [copy.deepcopy(e) for e in self.collection("account_audit").values() if e["official_id"] == official_id]
+        return sorted(entries, key=lambda e: e["at"])  # in the order recorded within one instant
+
 
 REPOSITORIES = {"registry": FakeRegistry, "desk": FakeDesk, "accounts": FakeAccounts}
 

@@ -170,8 +170,10 @@ def contact_directory(contacts: dict[str, dict], calls: list | None = None) -> t
     return ContactDirectory
 
 
-def bearer(rpc_proxy, official_id: str) -> dict:
-    return {"Authorization": f"Bearer {rpc_proxy.routing.issue_token(official_id)['token']}"}
+def bearer(config: dict, official_id: str) -> dict:
+    """Authorization headers for an official, issued as the operator's CLI does (tests.credentials)."""
+    from tests import credentials
+    return credentials.bearer(config, official_id)
 
 
 def metric(text: str, name: str, **labels) -> float:

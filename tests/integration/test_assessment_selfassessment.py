@@ -5,16 +5,17 @@ import requests
 from assessment.service import AssessmentService
 from routing.service import RoutingService
 from tests.unit.assessment.seeds import KOTIM_2021_SCORES, LUWU_2021_SCORES
+from tests.credentials import issue_token
 
 
 @pytest.fixture
-def api(start_services, rpc, demo_registry):
+def api(service_config, start_services, rpc, demo_registry):
     urls = start_services(RoutingService, AssessmentService)
     rpc.routing.import_registry(demo_registry)
     base = urls["assessment"]
 
     def call(method, path, official=None, **kwargs):
-        headers = {"Authorization": f"Bearer {rpc.routing.issue_token(official)['token']}"} if official else {}
+        headers = {"Authorization": f"Bearer {issue_token(service_config, official)}"} if official else {}
         return requests.request(method, f"{base}{path}", headers=headers, timeout=10, **kwargs)
     return call
 

@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 from tests.factories import make_report
 from tests.integration.conftest import wait_for
 from tests.unit.assessment.test_survey import ANSWERS, ELEMENTS
+from tests.credentials import issue_token
 
 TEMPLATE = "skm-lapor-2017"
 AGENCY = "PEMKAB-BULELENG"
@@ -53,7 +54,7 @@ def hub(start_services, rpc, demo_registry, service_config, mongo_client):
         headers = {}
         if official:
             if official not in tokens:
-                tokens[official] = rpc.routing.issue_token(official)["token"]
+                tokens[official] = issue_token(service_config, official)
             headers["Authorization"] = f"Bearer {tokens[official]}"
         return requests.request(method, f"{base}{path}", headers=headers, timeout=15, **kwargs)
 

@@ -4,6 +4,7 @@ import requests
 from contract import http as api_http
 from contract.auth import Auth
 from routing.service import RoutingService
+from tests.credentials import bearer, issue_token, revoke_tokens
 
 
 class GuardedService:
@@ -25,18 +26,20 @@ def test_tokens_authenticate_scope_and_revoke(start_services, rpc, service_confi
     assert requests.get(url, timeout=5).status_code == 401
     assert requests.get(url, headers={"Authorization": "Bearer lpr_forged"}, timeout=5).status_code == 401
 
-    liaison = rpc.routing.issue_token("lo-bll-pupr")["token"]
+    liaison = issue_token(service_config, "lo-bll-pupr")
     response = requests.get(url, headers={"Authorization": f"Bearer {liaison}"}, timeout=5)
     assert response.status_code == 200
     assert response.json() == {"official_id": "lo-bll-pupr", "name": "Pejabat Penghubung Dinas PUPR Buleleng",
                                "role": "liaison", "hub": "ID", "agency_code": "PEMKAB-BULELENG",
                                "unit_code": "BLL-PUPR", "via": "token"}
 
-    supervisor = rpc.routing.issue_token("spv-buleleng")["token"]
+    supervisor = issue_token(service_config, "spv-buleleng")
     denied = requests.get(url, headers={"Authorization": f"Bearer {supervisor}"}, timeout=5)
     assert denied.status_code == 403 and denied.json()["errors"][0]["code"] == "forbidden"
 
-    assert rpc.routing.revoke_tokens("lo-bll-pupr") == {"revoked": 1}
+    revoked = requests.delete(f"{urls['routing']}/admin/officials/lo-bll-pupr/tokens",
+                              headers=bearer(service_config, "adm-buleleng"), timeout=5)
+    assert revoked.status_code == 200 and revoked.json() == {"revoked": 1}
     assert requests.get(url, headers={"Authorization": f"Bearer {liaison}"}, timeout=5).status_code == 401
 
 
@@ -56,11 +59,11 @@ def test_a_revoked_token_stops_working_everywhere_within_a_second(start_services
     import time
     urls = start_services(RoutingService, GuardedService)  # the default cache settings
     rpc.routing.import_registry(demo_registry)
-    liaison = rpc.routing.issue_token("lo-bll-pupr")["token"]
+    liaison = issue_token(service_config, "lo-bll-pupr")
     headers = {"Authorization": f"Bearer {liaison}"}
     assert requests.get(f"{urls['guarded']}/whoami", headers=headers, timeout=5).status_code == 200  # cached
     assert requests.get(f"{urls['routing']}/admin/inbox", headers=headers, timeout=5).status_code == 200
-    assert rpc.routing.revoke_tokens("lo-bll-pupr") == {"revoked": 1}
+    assert revoke_tokens(service_config, "lo-bll-pupr") == 1  # the operator's CLI: no process is told
     revoked = time.monotonic()
     time.sleep(1.05)
     assert requests.get(f"{urls['guarded']}/whoami", headers=headers, timeout=5).status_code == 401

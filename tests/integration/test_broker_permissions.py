@@ -140,4 +140,8 @@ def test_a_service_may_call_only_the_rpc_methods_listed_for_it(servers, service)
                 refused.append(method)
     assert allowed == rpc_surface.callable_by(service)
     assert set(refused) == set(rpc_surface.METHODS) - set(allowed)
-    assert "routing.issue_token" in refused and "intake.issue_open311_key" in refused
+    assert "intake.issue_open311_key" in refused
+    with connect(servers, service) as conn:  # officials' credentials are not RPC at all (only HTTP and CLI)
+        for method in ("routing.issue_token", "routing.issue_password_link"):
+            with pytest.raises(amqp.exceptions.AccessRefused):
+                publish(conn, "nameko-rpc", method, {"args": ["nas-admin-1"], "kwargs": {}})

@@ -6,12 +6,9 @@ from contract import events
 from routing.service import RoutingService
 from tests.integration import test_followup_support as support
 from tests.integration.test_followup_support import dispositioned, handled, utc
+from tests.credentials import bearer
 
 start_followup = support.start_followup  # the fixture
-
-
-def bearer(rpc, official_id):
-    return {"Authorization": f"Bearer {rpc.routing.issue_token(official_id)['token']}"}
 
 
 def open_case(container, rpc, dispatch, **overrides):
@@ -27,7 +24,7 @@ def test_policies_and_days_off_are_data_that_set_new_deadlines(
     rpc.routing.import_registry(demo_registry)
     base = start_followup(config={**service_config, "SLA_POLICY_FILE": "deploy/sla/policies.yml"})[0]
     dispatch = event_dispatcher(service_config)
-    admin, liaison = bearer(rpc, "nas-admin-1"), bearer(rpc, "lo-bll-pupr")
+    admin, liaison = bearer(service_config, "nas-admin-1"), bearer(service_config, "lo-bll-pupr")
 
     seeded = requests.get(f"{base}/cases/admin/sla-policies", headers=liaison, timeout=5).json()
     assert {p["id"] for p in seeded["policies"]} >= {"default", "manual-channel-sop"}  # from deploy/sla
@@ -74,7 +71,7 @@ def test_summary_and_inbox_show_the_indicator_in_scope(
               region_timezone="Asia/Jakarta")
 
     clock.now = utc(2026, 11, 24, 16, 0, 1)  # Wed 25 Nov 00:00:01 WITA, still Tue 23:00:01 WIB
-    adm = bearer(rpc, "adm-buleleng")
+    adm = bearer(service_config, "adm-buleleng")
     exact = requests.get(f"{base}/cases/summary?exact=true", headers=adm, timeout=5).json()
     assert {k: v for k, v in exact["counts"].items() if v} == {"red": 1, "yellow": 2, "open": 3}
     before_sweep = requests.get(f"{base}/cases/summary", headers=adm, timeout=5).json()
@@ -87,10 +84,10 @@ def test_summary_and_inbox_show_the_indicator_in_scope(
     unit = requests.get(f"{base}/cases/summary?unit_code=BLL-PUPR", headers=adm, timeout=5).json()
     assert unit["counts"]["red"] == 1 and unit["counts"]["yellow"] == 1 and unit["counts"]["open"] == 2
     assert requests.get(f"{base}/cases/summary?agency_code=PEMKAB-KOTIM", headers=adm, timeout=5).status_code == 403
-    national = requests.get(f"{base}/cases/summary", headers=bearer(rpc, "nas-admin-1"), timeout=5).json()
+    national = requests.get(f"{base}/cases/summary", headers=bearer(service_config, "nas-admin-1"), timeout=5).json()
     assert national["counts"]["open"] == 4 and national["counts"]["green"] == 1  # Kotim (WIB) not yet yellow
 
-    inbox = requests.get(f"{base}/cases/inbox", headers=bearer(rpc, "lo-bll-pupr"), timeout=5).json()["cases"]
+    inbox = requests.get(f"{base}/cases/inbox", headers=bearer(service_config, "lo-bll-pupr"), timeout=5).json()["cases"]
     assert [(c["tracking_id"] == early["tracking_id"], c["indicator"]) for c in inbox] == [(True, "red"), (False, "yellow")]
     reds = requests.get(f"{base}/cases/inbox?indicator=red", headers=adm, timeout=5).json()["cases"]
     assert [c["tracking_id"] for c in reds] == [early["tracking_id"]] and reds[0]["indicator_label"].startswith("Merah")

@@ -11,12 +11,9 @@ from tests.factories import make_report
 from tests.integration import test_followup_support as support
 from tests.integration.conftest import wait_for
 from tests.integration.test_followup_support import dispositioned, emitted, followup_db, handled, received, utc
+from tests.credentials import bearer
 
 start_followup = support.start_followup  # the fixture
-
-
-def bearer(rpc, official_id):
-    return {"Authorization": f"Bearer {rpc.routing.issue_token(official_id)['token']}"}
 
 
 def codes(response):
@@ -35,7 +32,7 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     case = wait_for(lambda: rpc.followup.case_for_report(tracking_id), timeout=10)
     assert (case["unit_code"], case["stage"], case["indicator"]) == ("BLL-PUPR", "follow_up", "green")
 
-    liaison, other = bearer(rpc, "lo-bll-pupr"), bearer(rpc, "lo-bll-dinkes")
+    liaison, other = bearer(service_config, "lo-bll-pupr"), bearer(service_config, "lo-bll-dinkes")
     update = {"body": "Tim sudah meninjau lokasi; perbaikan dijadwalkan.",
               "attachments": [{"name": "foto.jpg", "url": "https://files.example.go.id/foto.jpg"}]}
     assert requests.post(f"{base}/cases/{tracking_id}/updates", json=update, timeout=5).status_code == 401
@@ -129,13 +126,13 @@ def test_public_comments_are_moderated_and_kept(start_services, start_followup, 
     assert blocked.status_code == 409 and codes(blocked) == [(None, "comments_not_allowed")]
 
     hide_url = f"{base}/cases/{tid}/comments/{comment_id}/hide"
-    assert requests.post(hide_url, json={"reason": "Mengandung SARA"}, headers=bearer(rpc, "lo-lwu-pupr"),
+    assert requests.post(hide_url, json={"reason": "Mengandung SARA"}, headers=bearer(service_config, "lo-lwu-pupr"),
                          timeout=5).status_code == 403
-    assert codes(requests.post(hide_url, json={}, headers=bearer(rpc, "adm-buleleng"), timeout=5)) == [
+    assert codes(requests.post(hide_url, json={}, headers=bearer(service_config, "adm-buleleng"), timeout=5)) == [
         ("reason", "required")]
-    hidden = requests.post(hide_url, json={"reason": "Mengandung SARA"}, headers=bearer(rpc, "adm-buleleng"), timeout=5)
+    hidden = requests.post(hide_url, json={"reason": "Mengandung SARA"}, headers=bearer(service_config, "adm-buleleng"), timeout=5)
     assert hidden.status_code == 200 and hidden.json()["hidden"] is True
-    assert requests.post(hide_url, json={"reason": "lagi"}, headers=bearer(rpc, "adm-buleleng"),
+    assert requests.post(hide_url, json={"reason": "lagi"}, headers=bearer(service_config, "adm-buleleng"),
                          timeout=5).status_code == 409
     shown = requests.get(f"{base}/cases/{tid}/comments", timeout=5).json()["comments"]
     assert shown == [{"comment_id": comment_id, "name": None, "body": None, "at": shown[0]["at"], "hidden": True,

@@ -10,6 +10,7 @@ from tests.integration.conftest import wait_for
 from tests.integration import test_followup_support as support
 from tests.integration.test_followup_support import (dispositioned, emitted, followup_db, handled, official_action,
                                                       utc)
+from tests.credentials import issue_token
 
 start_followup = support.start_followup  # the fixture
 
@@ -116,7 +117,7 @@ def test_answered_case_closes_automatically_after_the_period(
         event_dispatcher(service_config)("routing", events.REPORT_DISPOSITIONED, opening)
         event_dispatcher(service_config)("routing", events.REPORT_VERIFIED, verified)
     assert rpc.followup.case_for_report(tracking_id)["verified_at_unit"] is True
-    token = {"Authorization": f"Bearer {rpc.routing.issue_token('lo-bll-pupr')['token']}"}
+    token = {"Authorization": f"Bearer {issue_token(service_config, 'lo-bll-pupr')}"}
     clock.now = utc(2026, 11, 17, 3)  # Tuesday
     answer = requests.post(f"{base}/cases/{tracking_id}/answer", headers=token, timeout=5,
                            json={"body": "Sudah diperbaiki.", "attachments": []})

@@ -4,6 +4,7 @@ import requests
 from tests.factories import make_report
 from tests.integration.test_intake_open311 import KEY, POST, base_url
 from tests.integration.test_intake_submission import SMS_GATEWAY, SOCIAL_GATEWAY, intake
+from tests.credentials import issue_token
 
 DEEP = ("[" * 1000 + "]" * 1000).encode()
 
@@ -67,11 +68,11 @@ def test_open311_media_url_jurisdiction_and_lainnya(start_services, service_conf
     assert KEY
 
 
-def test_registry_import_deep_or_empty_is_a_400(start_services, rpc, demo_registry):
+def test_registry_import_deep_or_empty_is_a_400(service_config, start_services, rpc, demo_registry):
     from routing.service import RoutingService
     base = start_services(RoutingService)["routing"]
     rpc.routing.import_registry(demo_registry)
-    admin = {"Authorization": f"Bearer {rpc.routing.issue_token('nas-admin-1')['token']}"}
+    admin = {"Authorization": f"Bearer {issue_token(service_config, 'nas-admin-1')}"}
     for body, media, code in (("[" * 1000 + "]" * 1000, "application/yaml", "too_deep"),
                               ("a:\n" + "".join(f"{'  ' * i}- \n" for i in range(1, 60)), "application/yaml", "too_deep"),
                               (DEEP.decode(), "application/json", "too_deep"), ("", "application/yaml", "required")):

@@ -27,6 +27,7 @@ from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.factories import make_report
 from tests.integration.conftest import wait_for
+from tests.credentials import issue_token
 
 OWNED_BY_51 = {"51", "5108"}
 AGENCIES_OF_51 = {"PEMPROV-BALI", "PEMKAB-BULELENG"}
@@ -259,8 +260,7 @@ def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
 
 def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_hubs):
     urls, configs = two_hubs["urls"], two_hubs["configs"]
-    with ClusterRpcProxy(configs["ID"], timeout=10) as proxy:
-        token = proxy.routing.issue_token("nas-admin-1")["token"]
+    token = issue_token(configs["ID"], "nas-admin-1")
     filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
                           timeout=10)
     assert filed.status_code == 201, filed.text
@@ -292,8 +292,7 @@ def test_a_report_that_comes_back_not_ours_either_returns_to_the_origins_triage(
     from contract import hubwire
     from intake import transfer
     urls, configs = two_hubs["urls"], two_hubs["configs"]
-    with ClusterRpcProxy(configs["ID"], timeout=10) as proxy:
-        token = proxy.routing.issue_token("nas-admin-1")["token"]
+    token = issue_token(configs["ID"], "nas-admin-1")
     headers = {"Authorization": f"Bearer {token}"}
     filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
                           timeout=10)

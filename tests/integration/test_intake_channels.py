@@ -7,6 +7,7 @@ from routing.service import RoutingService
 from tests.factories import make_report
 from tests.integration.conftest import track
 from tests.integration.test_intake_submission import SMS_GATEWAY, SOCIAL_GATEWAY, intake
+from tests.credentials import issue_token
 
 
 def db_of(mongo_client, service_config):
@@ -71,8 +72,8 @@ def test_manual_entry_by_a_liaison_records_officer_channel_and_resolution(start_
     urls = start_services(RoutingService)
     base = intake(start_services, service_config)
     rpc.routing.import_registry(demo_registry)
-    liaison = rpc.routing.issue_token("lo-bll-pupr")["token"]
-    admin = rpc.routing.issue_token("adm-buleleng")["token"]
+    liaison = issue_token(service_config, "lo-bll-pupr")
+    admin = issue_token(service_config, "adm-buleleng")
     entry = {**make_report(), "original_channel": "letter", "received_on": make_report()["incident_date"],
              "resolution": {"answer": "Lubang sudah ditambal oleh Dinas PUPR pada hari Rabu.",
                             "resolved_at": datetime.now(timezone.utc).isoformat()}}

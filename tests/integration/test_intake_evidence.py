@@ -9,6 +9,7 @@ from tests.integration.conftest import wait_for
 from tests.integration.test_intake_submission import intake
 from tests.unit.intake.event_factories import event_payload
 from tests.unit.intake.test_evidence import AUTHOR, GPS, jpeg, pdf
+from tests.credentials import issue_token
 
 
 def test_evidence_upload_limits_stripping_and_scoped_reading(start_services, service_config, rpc, demo_registry):
@@ -35,8 +36,8 @@ def test_evidence_upload_limits_stripping_and_scoped_reading(start_services, ser
     event_dispatcher(service_config)("routing", events.REPORT_DISPOSITIONED,
                                      event_payload(events.REPORT_DISPOSITIONED, tracking_id))
     wait_for(lambda: requests.get(f"{base}/reports/{tracking_id}", timeout=5).json()["assignment"])
-    liaison = {"Authorization": f"Bearer {rpc.routing.issue_token('lo-bll-pupr')['token']}"}
-    other = {"Authorization": f"Bearer {rpc.routing.issue_token('lo-bll-dinkes')['token']}"}
+    liaison = {"Authorization": f"Bearer {issue_token(service_config, 'lo-bll-pupr')}"}
+    other = {"Authorization": f"Bearer {issue_token(service_config, 'lo-bll-dinkes')}"}
     assert requests.get(url, timeout=5).status_code == 401
     assert requests.get(url, headers=other, timeout=5).status_code == 403
     listing = requests.get(url, headers=liaison, timeout=5).json()["attachments"]

@@ -10,6 +10,7 @@ from routing.service import RoutingService
 from tests.integration.test_intake_csv_import import cli_config
 from tests.integration.test_intake_open311 import POST
 from tests.integration.test_intake_submission import REGISTRY
+from tests.credentials import issue_token
 
 
 def test_keys_by_cli_and_admin_api_open_and_close_open311_posts(start_services, service_config, rpc, demo_registry,
@@ -28,8 +29,8 @@ def test_keys_by_cli_and_admin_api_open_and_close_open311_posts(start_services, 
     cli_key = re.search(r"(o311_\S+)", capsys.readouterr().out).group(1)
     assert post(cli_key).status_code == 201
 
-    admin = {"Authorization": f"Bearer {rpc.routing.issue_token('nas-admin-1')['token']}"}
-    liaison = {"Authorization": f"Bearer {rpc.routing.issue_token('lo-bll-pupr')['token']}"}
+    admin = {"Authorization": f"Bearer {issue_token(service_config, 'nas-admin-1')}"}
+    liaison = {"Authorization": f"Bearer {issue_token(service_config, 'lo-bll-pupr')}"}
     keys_url = f"{base}/channels/open311/keys"
     assert requests.post(keys_url, json={"client": "Aplikasi Warga"}, headers=liaison, timeout=5).status_code == 403
     assert requests.post(keys_url, json={"client": ""}, headers=admin, timeout=5).status_code == 400

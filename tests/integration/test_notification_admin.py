@@ -25,15 +25,15 @@ def _start(start_services, rpc, config, demo_registry):
     return urls["notification"]
 
 
-def test_webhook_subscriptions_receive_signed_events(start_services, rpc, notification_config, demo_registry,
+def test_webhook_subscriptions_receive_signed_events(service_config, start_services, rpc, notification_config, demo_registry,
                                                      webhook_receiver):
     base = _start(start_services, rpc, notification_config, demo_registry)
-    admin = bearer(rpc, "nas-admin-1")
+    admin = bearer(service_config, "nas-admin-1")
     bad = requests.post(f"{base}/notifications/subscriptions", headers=admin, timeout=5,
                         json={"url": "ftp://x", "events": ["case_overdue", "no_such_event"], "colour": "red"})
     assert bad.status_code == 400
     assert {e["field"] for e in bad.json()["errors"]} == {"url", "events.1", "colour"}
-    assert requests.post(f"{base}/notifications/subscriptions", headers=bearer(rpc, "adm-buleleng"), timeout=5,
+    assert requests.post(f"{base}/notifications/subscriptions", headers=bearer(service_config, "adm-buleleng"), timeout=5,
                          json={"url": f"{webhook_receiver.url}/hook"}).status_code == 403
 
     created = requests.post(f"{base}/notifications/subscriptions", headers=admin, timeout=5, json={
@@ -77,10 +77,10 @@ def test_webhook_subscriptions_receive_signed_events(start_services, rpc, notifi
     assert len(webhook_receiver.received("/hook")) == 1
 
 
-def test_officials_choose_a_daily_digest_instead_of_each_message(start_services, rpc, notification_config,
+def test_officials_choose_a_daily_digest_instead_of_each_message(service_config, start_services, rpc, notification_config,
                                                                   demo_registry, smtp):
     base = _start(start_services, rpc, notification_config, demo_registry)
-    liaison = bearer(rpc, "lo-bll-pupr")
+    liaison = bearer(service_config, "lo-bll-pupr")
     url = f"{base}/notifications/preferences"
     assert requests.put(f"{url}/unit:LWU-PUPR", headers=liaison, json={"digest": True}, timeout=5).status_code == 403
     bad = requests.put(f"{url}/mailbox:someone", headers=liaison, json={"digest": True}, timeout=5)
@@ -98,7 +98,7 @@ def test_officials_choose_a_daily_digest_instead_of_each_message(start_services,
         wait_for(lambda t=tracking_id: [n["status"] for n in rpc.notification.for_report(t)] == ["held"])
     assert smtp.to("pupr@bulelengkab.example.go.id") == []  # held, not sent one by one
 
-    sent = requests.post(f"{base}/notifications/digests", headers=bearer(rpc, "nas-admin-1"), timeout=5)
+    sent = requests.post(f"{base}/notifications/digests", headers=bearer(service_config, "nas-admin-1"), timeout=5)
     assert sent.status_code == 200 and sent.json() == {"digests": 1}
     digest = wait_for(lambda: smtp.to("pupr@bulelengkab.example.go.id"))
     # the digest is the later step that must follow: by then the unit's mailbox holds it alone
@@ -107,7 +107,7 @@ def test_officials_choose_a_daily_digest_instead_of_each_message(start_services,
     for tracking_id in (due["tracking_id"], replied["tracking_id"]):
         assert f"{OFFICIALS_BASE_URL}{tracking_id}" in digest[0]["text"]
         assert [n["status"] for n in rpc.notification.for_report(tracking_id)] == ["digested"]
-    assert requests.post(f"{base}/notifications/digests", headers=bearer(rpc, "nas-admin-1"),
+    assert requests.post(f"{base}/notifications/digests", headers=bearer(service_config, "nas-admin-1"),
                          timeout=5).json() == {"digests": 0}
 
 

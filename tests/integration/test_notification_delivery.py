@@ -75,7 +75,7 @@ def test_english_email_reporter_and_redelivered_event_sends_once(
     assert len(smtp.to("reporter.en@example.com")) == 1
 
 
-def test_failing_gateway_retries_then_dead_letters_and_manual_retry_delivers(
+def test_failing_gateway_retries_then_dead_letters_and_manual_retry_delivers(service_config,
         start_services, rpc, notification_config, demo_registry, sms_gateway):
     urls = _start(start_services, rpc, notification_config, demo_registry)
     before = requests.get(f"{urls['notification']}/metrics", timeout=5).text
@@ -88,11 +88,11 @@ def test_failing_gateway_retries_then_dead_letters_and_manual_retry_delivers(
     assert dead["last_error"].startswith("SMS gateway answered HTTP 503")
     assert len(sms_gateway.received("/messages")) == 3  # the first try and two retries with backoff
 
-    admin = bearer(rpc, "nas-admin-1")
+    admin = bearer(service_config, "nas-admin-1")
     listed = requests.get(f"{urls['notification']}/notifications/dead-letters", headers=admin, timeout=5)
     assert listed.status_code == 200
     assert [n["notification_id"] for n in listed.json()["notifications"]] == [dead["notification_id"]]
-    liaison = bearer(rpc, "lo-bll-pupr")
+    liaison = bearer(service_config, "lo-bll-pupr")
     retry_url = f"{urls['notification']}/notifications/dead-letters/{dead['notification_id']}/retry"
     assert requests.post(retry_url, headers=liaison, timeout=5).status_code == 403
 

@@ -31,12 +31,12 @@ def _logs_outside_intake(records, intake_database: str) -> str:
     return "\n".join(f"{r.name} {r.getMessage()}" for r in records if not intakes(r))
 
 
-def test_anonymous_reporters_contact_appears_nowhere_outside_intake(
+def test_anonymous_reporters_contact_appears_nowhere_outside_intake(service_config,
         start_services, rpc, notification_config, demo_registry, smtp, webhook_receiver, mongo_client, caplog):
     caplog.set_level(logging.DEBUG)  # the most a developer could switch on
     urls = start_services(*ALL_SERVICES, config=notification_config)
     rpc.routing.import_registry(demo_registry)
-    subscribed = requests.post(f"{urls['notification']}/notifications/subscriptions", headers=bearer(rpc, "nas-admin-1"),
+    subscribed = requests.post(f"{urls['notification']}/notifications/subscriptions", headers=bearer(service_config, "nas-admin-1"),
                                json={"url": f"{webhook_receiver.url}/hook"}, timeout=5)
     assert subscribed.status_code == 201
 

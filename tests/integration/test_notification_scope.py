@@ -8,7 +8,7 @@ from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: 
 from tests.integration.conftest_notification import bearer
 
 
-def test_notification_records_follow_the_reports_scope(start_services, rpc, notification_config, demo_registry):
+def test_notification_records_follow_the_reports_scope(service_config, start_services, rpc, notification_config, demo_registry):
     urls = start_services(*ALL_SERVICES, config=notification_config)
     rpc.routing.import_registry(demo_registry)
     tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
@@ -18,7 +18,7 @@ def test_notification_records_follow_the_reports_scope(start_services, rpc, noti
     url = f"{urls['notification']}/notifications/reports/{tracking_id}"
 
     def read(official_id):
-        return requests.get(url, headers=bearer(rpc, official_id), timeout=5)
+        return requests.get(url, headers=bearer(service_config, official_id), timeout=5)
 
     for outsider in ("adm-luwu", "lo-bll-dinkes", "spv-luwu", "lo-pln-bali"):
         answer = read(outsider)
@@ -29,5 +29,5 @@ def test_notification_records_follow_the_reports_scope(start_services, rpc, noti
         assert answer.status_code == 200 and answer.json()["notifications"], (insider, answer.text[:200])
     assert read("adm-luwu").json()["errors"][0]["field"] == "tracking_id"
     unknown = requests.get(f"{urls['notification']}/notifications/reports/ID-00000-00000",
-                           headers=bearer(rpc, "adm-buleleng"), timeout=5)
+                           headers=bearer(service_config, "adm-buleleng"), timeout=5)
     assert unknown.status_code == 404

@@ -12,6 +12,7 @@ from routing.service import RoutingService
 from tests.integration.conftest import wait_for
 from tests.integration.test_official_signin import SECRET, csrf_of, set_password, sign_in
 from tests.unit.routing.factories import received_event
+from tests.credentials import issue_token
 
 PASSWORD = "satu dua tiga empat"
 
@@ -30,7 +31,7 @@ def desk(start_services, rpc, demo_registry, service_config):
         return payload["tracking_id"]
 
     def browser(official):
-        set_password(base, rpc, official, PASSWORD)
+        set_password(base, service_config, official, PASSWORD)
         return sign_in(base, official, PASSWORD)[0]
     return base, submit, browser
 
@@ -39,7 +40,7 @@ def forms_of(html: str, tracking_id: str) -> set[str]:
     return set(re.findall(rf'action="/petugas/laporan/{tracking_id}/([a-z]+)"', html))
 
 
-def test_the_report_page_offers_exactly_the_allowed_actions_and_acts_through_the_api(desk, rpc):
+def test_the_report_page_offers_exactly_the_allowed_actions_and_acts_through_the_api(service_config, desk, rpc):
     base, submit, browser = desk
     tracking_id = submit(region_code="5108", category_code="lingkungan")  # bll-any: the agency's queue
     admin = browser("adm-buleleng")
@@ -71,17 +72,17 @@ def test_the_report_page_offers_exactly_the_allowed_actions_and_acts_through_the
                        allow_redirects=False, timeout=10)
     assert moved.status_code == 303
     assert admin.get(f"{base}/petugas/laporan/{tracking_id}", timeout=10).status_code == 404  # gone from the agency
-    national = {"Authorization": f"Bearer {rpc.routing.issue_token('nas-admin-1')['token']}"}
+    national = {"Authorization": f"Bearer {issue_token(service_config, 'nas-admin-1')}"}
     response = requests.get(f"{base}/petugas/laporan/{tracking_id}", headers=national, timeout=10)
     assert response.status_code == 200, response.text[-2000:]
     page = response.text
     assert forms_of(page, tracking_id) == set() and "Wewenang Provinsi Jawa Timur" in page
 
 
-def test_a_visitor_is_sent_to_sign_in_and_a_token_works_on_pages_too(desk, rpc):
+def test_a_visitor_is_sent_to_sign_in_and_a_token_works_on_pages_too(service_config, desk, rpc):
     base, submit, _ = desk
     visitor = requests.get(f"{base}/petugas?status=new", allow_redirects=False, timeout=10)
     assert visitor.status_code == 303 and visitor.headers["Location"] == "/petugas/masuk?next=/petugas%3Fstatus%3Dnew"
-    token = rpc.routing.issue_token("nas-admin-1")["token"]
+    token = issue_token(service_config, "nas-admin-1")
     page = requests.get(f"{base}/petugas", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert page.status_code == 200 and 'action="/petugas/keluar"' not in page.text  # no session to end

@@ -9,6 +9,7 @@ from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.factories import make_report
 from tests.waiting import wait_for
+from tests.credentials import issue_token
 
 ANSWER = {"body": "Jalan sudah ditambal pada 18 November.", "attachments": []}
 
@@ -24,7 +25,7 @@ def test_queue_state_follows_the_case_to_closure_and_back(start_services, rpc, s
                           config={**service_config, "AUTH_CACHE_SECONDS": 0})
     rpc.routing.import_registry(demo_registry)
     routing, followup = urls["routing"], urls["followup"]
-    liaison = {"Authorization": f"Bearer {rpc.routing.issue_token('lo-bll-pupr')['token']}"}
+    liaison = {"Authorization": f"Bearer {issue_token(service_config, 'lo-bll-pupr')}"}
 
     def report(tracking_id):
         return requests.get(f"{routing}/admin/reports/{tracking_id}", headers=liaison, timeout=5).json()

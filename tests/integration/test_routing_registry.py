@@ -6,6 +6,7 @@ import yaml
 
 from routing import cli
 from tests.integration.conftest import DEMO_REGISTRY
+from tests.credentials import issue_token
 
 
 @pytest.fixture
@@ -100,14 +101,14 @@ def test_cli_commands_and_exit_codes(config, tmp_path, capsys):
     assert cli.main(["--config", config["path"], "import", str(unnamed)]) == 1
 
 
-def test_admin_registry_endpoints_import_and_export(start_services, rpc, demo_registry):
+def test_admin_registry_endpoints_import_and_export(service_config, start_services, rpc, demo_registry):
     import requests
 
     from routing.service import RoutingService
     urls = start_services(RoutingService)
     rpc.routing.import_registry(demo_registry)
     base = urls["routing"]
-    admin = {"Authorization": f"Bearer {rpc.routing.issue_token('nas-admin-1')['token']}"}
+    admin = {"Authorization": f"Bearer {issue_token(service_config, 'nas-admin-1')}"}
     csv_body = ("id,category_code,region_code,agency_code,unit_code\n"
                 "ktm-kesehatan,kesehatan,6202,PEMKAB-KOTIM,KTM-TIDAKADA\n")
     bad = requests.post(f"{base}/admin/registry", params={"kind": "rules"}, data=csv_body, timeout=5,

@@ -15,6 +15,7 @@ from contract import events
 from routing.service import RoutingService
 from tests.integration.conftest import wait_for
 from tests.unit.routing.factories import received_event
+from tests.credentials import bearer, issue_token
 
 OFFICIALS = {  # official -> (role, agency, unit)
     "nas-admin-1": ("national_admin", None, None),
@@ -68,7 +69,7 @@ def scene(start_services, rpc, demo_registry, service_config):
         placed = wait_for(lambda: rpc.routing.disposition(payload["tracking_id"]))
         assert (placed["queue"], placed["agency_code"], placed["unit_code"]) == (queue, agency, unit), name
         ids[name] = payload["tracking_id"]
-    tokens = {o: rpc.routing.issue_token(o)["token"] for o in [*OFFICIALS, "adm-luwu"]}
+    tokens = {o: issue_token(service_config, o) for o in [*OFFICIALS, "adm-luwu"]}
     return urls["routing"], ids, tokens
 
 
@@ -159,11 +160,11 @@ def test_every_official_endpoint_refuses_missing_or_malformed_tokens(scene, head
         assert response.json()["errors"][0]["code"] == "unauthenticated"
 
 
-def test_officials_of_another_hub_have_no_access_here(scene, rpc):
+def test_officials_of_another_hub_have_no_access_here(service_config, scene, rpc):
     base, ids, _ = scene
     rpc.routing.import_registry({"officials": [{"official_id": "nas-jatim", "name": "Admin Simpul Jawa Timur",
                                                 "role": "national_admin", "hub": "35"}]})
-    headers = {"Authorization": f"Bearer {rpc.routing.issue_token('nas-jatim')['token']}"}
+    headers = {"Authorization": f"Bearer {issue_token(service_config, 'nas-jatim')}"}
     assert requests.get(f"{base}/admin/inbox", headers=headers, timeout=5).status_code == 403
     assert requests.post(f"{base}/admin/reports/{ids['triage']}/verify", json={}, headers=headers,
                          timeout=5).status_code == 403
@@ -173,9 +174,11 @@ def test_revoked_and_expired_tokens_stop_working(scene, rpc, service_config, mon
     base, _, tokens = scene
     headers = {"Authorization": f"Bearer {tokens['adm-buleleng']}"}
     assert requests.get(f"{base}/admin/inbox", headers=headers, timeout=5).status_code == 200
-    rpc.routing.revoke_tokens("adm-buleleng")
+    revoked = requests.delete(f"{base}/admin/officials/adm-buleleng/tokens", headers=bearer(service_config, "nas-admin-1"),
+                              timeout=5)
+    assert revoked.json() == {"revoked": 1}
     assert requests.get(f"{base}/admin/inbox", headers=headers, timeout=5).status_code == 401
-    short = rpc.routing.issue_token("adm-luwu", 1)["token"]
+    short = issue_token(service_config, "adm-luwu", 1)
     db = mongo_client[service_config["MONGODB_DATABASE_PREFIX"] + "routing"]
     stored = list(db.tokens.find({"official_id": "adm-luwu"}))
     assert all(short not in str(doc) for doc in stored)  # only hashes are stored

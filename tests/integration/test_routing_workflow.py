@@ -9,6 +9,7 @@ from contract import events
 from routing.service import RoutingService
 from tests.integration.conftest import wait_for
 from tests.unit.routing.factories import received_event
+from tests.credentials import issue_token
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def desk(start_services, rpc, demo_registry, service_config, mongo_client):
         @staticmethod
         def headers(official):
             if official not in tokens:
-                tokens[official] = rpc.routing.issue_token(official)["token"]
+                tokens[official] = issue_token(service_config, official)
             return {"Authorization": f"Bearer {tokens[official]}"}
 
         @classmethod

@@ -3,9 +3,10 @@
 RPC permission is per method, not per service (issue 20): the broker lets a service's user
 publish a call on ``nameko-rpc`` only with the routing keys (``<service>.<method>``) listed here
 for it (``contract.brokeracl`` generates the topic permissions from this table), so one
-compromised or buggy service is not every official (``routing.issue_token``) or every anonymous
-reporter (``intake.reporter_contact``). A method with no caller is the operator's alone (CLIs,
-``deploy/local/cli.sh``, tests), never a service's.
+compromised or buggy service is not every anonymous reporter (``intake.reporter_contact``). A
+method with no caller is the operator's alone (CLIs, ``deploy/local/cli.sh``, tests), never a
+service's. Officials' credentials (tokens, password links) are not RPC at all: only routing's admin
+HTTP API (an admin, audited) and the operator's CLI (``routing.cli``) issue or revoke them.
 
 ``tests/unit/contract/test_rpc_surface.py`` checks the table against the ``@rpc`` methods the
 services define; ``tests/integration/test_broker_permissions.py`` proves on the real broker that
@@ -38,9 +39,6 @@ METHODS: dict[str, tuple[str, ...]] = {
     "routing.unit": (),
     "routing.history": (),
     "routing.import_registry": (),
-    "routing.issue_token": (),            # mints an official's credential: the operator's alone
-    "routing.issue_password_link": (),    # likewise
-    "routing.revoke_tokens": (),
     "routing.health": (),
     # followup
     "followup.case_for_report": (),

@@ -1,6 +1,8 @@
 """Officials' browser accounts in routing's store: password hashes (``credentials``, apart from
 the registry's ``officials`` so that a registry import never touches them), one-time password
-links, sessions and the wrong-password counters. Only hashes of links and session ids are kept."""
+links, sessions, the wrong-password counters and the audit of officials' credentials
+(``account_audit``: who issued, revoked, ended or lifted what for whom). Only hashes of links and
+session ids are kept."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,6 +14,8 @@ from contract.uow import Repository
 ACCOUNT_INDEXES = {
     "sessions": [IndexModel([("official_id", ASCENDING)]), IndexModel([("expires_at", ASCENDING)])],
     "password_links": [IndexModel([("official_id", ASCENDING)])],
+    "signin_failures": [IndexModel([("account", ASCENDING)])],
+    "account_audit": [IndexModel([("official_id", ASCENDING), ("at", ASCENDING)])],
 }
 
 
@@ -63,3 +67,15 @@ class Accounts(Repository):
 
     def clear_counter(self, key: str) -> None:
         self.db.signin_failures.delete_one({"_id": key}, session=self.session)
+
+    def clear_counters_of(self, account: str) -> int:
+        """Forget every wrong-password counter of an account (its own, and each client's on it)."""
+        return self.db.signin_failures.delete_many({"account": account}, session=self.session).deleted_count
+
+    def record(self, entry: dict) -> None:
+        """An audit entry about an official's credentials (committed with the change it records)."""
+        self.uow.insert("account_audit", entry)
+
+    def audit_of(self, official_id: str) -> list[dict]:
+        return list(self.db.account_audit.find({"official_id": official_id}, session=self.session)
+                    .sort([("at", ASCENDING), ("_id", ASCENDING)]))

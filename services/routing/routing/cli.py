@@ -5,6 +5,11 @@
     python -m routing.cli token OFFICIAL_ID [--days 30]
     python -m routing.cli revoke OFFICIAL_ID
     python -m routing.cli password-link OFFICIAL_ID [--hours 48] [--base-url URL]
+    python -m routing.cli lift-limit OFFICIAL_ID
+
+Officials' credentials are minted only here (the operator) and through routing's admin HTTP API
+(an admin, for the officials they manage), never over RPC; each issue, revocation and lifted
+sign-in limit is audited (``account_audit``, actor ``operator`` here).
 
 A file is validated whole first (schema, then cross-references and rule ties); a bad row is
 reported with its line and nothing of the file is applied. Importing the same file twice
@@ -80,6 +85,14 @@ def revoke(official_id: str, config: dict) -> int:
     return _run(config, handlers.revoke_tokens, official_id)["revoked"]
 
 
+def lift_limit(official_id: str, config: dict) -> int:
+    """Forget an official's wrong passwords (the account's lock and every client's delay on it)."""
+    try:
+        return _run(config, handlers.lift_signin_limit, official_id)["cleared"]
+    except CliError:
+        raise CliError(f"unknown official: {official_id}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="routing.cli", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default="services/routing/config.yml")
@@ -100,7 +113,9 @@ def main(argv=None) -> int:
     link.add_argument("official_id")
     link.add_argument("--hours", type=int, default=48, choices=range(1, 169), metavar="HOURS")
     link.add_argument("--base-url", default=None, help="the front door's address (default: PUBLIC_BASE_URL)")
-    for command in (imp, exp, tok, rev, link):  # accepted after the command too, as before
+    lift = sub.add_parser("lift-limit", help="lift an official's sign-in limit after too many wrong passwords")
+    lift.add_argument("official_id")
+    for command in (imp, exp, tok, rev, link, lift):  # accepted after the command too, as before
         command.add_argument("--config", default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     config = load_config(args.config)
@@ -120,6 +135,8 @@ def main(argv=None) -> int:
             print(password_link(args.official_id, args.hours, base, config))
         elif args.command == "token":
             print(issue_token(args.official_id, args.days, config))
+        elif args.command == "lift-limit":
+            print(f"cleared: {lift_limit(args.official_id, config)}")
         else:
             print(f"revoked: {revoke(args.official_id, config)}")
     except (CliError, ValueError, OSError) as exc:

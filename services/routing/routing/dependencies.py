@@ -33,6 +33,7 @@ class Settings:
     sla_days: int = 3
     public_base_url: str = ""
     cookie_secure: str = "auto"  # "true", "false" or "auto" (Secure when the front door says https)
+    trusted_proxies: str = "127.0.0.1,::1"  # whose X-Forwarded-For is believed (contract.http.client_address)
     signin: signin.SignInSettings = signin.SignInSettings()
 
     @classmethod
@@ -41,6 +42,7 @@ class Settings:
                    sla_days=int(config.get("ROUTING_QUEUE_SLA_DAYS", 3)),
                    public_base_url=str(config.get("PUBLIC_BASE_URL") or "").rstrip("/"),
                    cookie_secure=str(config.get("OFFICIAL_COOKIE_SECURE", "auto")).lower(),
+                   trusted_proxies=str(config.get("TRUSTED_PROXIES", "127.0.0.1,::1")),
                    signin=signin.SignInSettings.from_config(config))
 
 

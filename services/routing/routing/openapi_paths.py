@@ -75,6 +75,18 @@ OPENAPI_PATHS = {
         "delete": {"summary": "Sign an official out everywhere (end every browser session)", "description": AUTH,
                    "security": BEARER, "parameters": [OFFICIAL],
                    "responses": {"200": {"description": "How many sessions ended"}, **ERRORS}}},
+    "/admin/officials/{official_id}/signin-limits": {
+        "delete": {"summary": "Lift an official's sign-in limit after too many wrong passwords (national admin: the "
+                              "hub's officials; agency admin: the agency's); audited",
+                   "description": AUTH, "security": BEARER, "parameters": [OFFICIAL],
+                   "responses": {"200": {"description": "How many wrong-password counters were cleared"}, **ERRORS}}},
+    "/admin/officials/{official_id}/audit": {
+        "get": {"summary": "Who issued, revoked, ended or lifted what for an official, oldest first (never the "
+                           "credential itself)",
+                "description": AUTH, "security": BEARER, "parameters": [OFFICIAL],
+                "responses": {"200": {"description": "The entries", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"items": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/AccountAuditOut"}}}}}}}, **ERRORS}}},
     "/admin/registry": {
         "get": {"summary": "Export the registry (national admin): YAML, JSON, or CSV of one collection",
                 "description": AUTH, "security": BEARER,

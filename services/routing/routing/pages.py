@@ -1,8 +1,6 @@
 """What routing's pages read from a request and how they answer: the inbox filters, an action's
-form, where a sign-in may go next, the client's address, the session cookie, a report's page."""
+form, where a sign-in may go next, the session cookie, a report's page."""
 from __future__ import annotations
-
-import ipaddress
 
 from contract import web, webdates
 from contract.auth import SESSION_COOKIE
@@ -40,24 +38,12 @@ def render_report(page, principal: dict, shown: dict, action_errors: dict, notic
 def sign_in_refused(page, form: dict, result: dict):
     """The sign-in form again: 429 with Retry-After while throttled, else 401 (wrong credentials)."""
     if result["outcome"] == "throttled":
-        response = page.render("signin.html", status=429, form=form, notice=None,
-                               errors={"password": page._("signin.throttled", minutes=result["minutes"])})
-        response.headers["Retry-After"] = str(result["minutes"] * 60)
+        message = (page._("signin.locked") if result["reason"] == "account"
+                   else page._("signin.throttled", seconds=result["retry_after"]))
+        response = page.render("signin.html", status=429, form=form, notice=None, errors={"password": message})
+        response.headers["Retry-After"] = str(result["retry_after"])
         return response
     return page.render("signin.html", status=401, form=form, notice=None, errors={"password": page._("signin.wrong")})
-
-
-def client_address(request) -> str:
-    """The client as the front door saw it (its X-Forwarded-For), when the request came from the
-    front door on this machine; else the peer address."""
-    peer = request.remote_addr or "-"
-    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-    try:
-        if forwarded and ipaddress.ip_address(peer).is_loopback:
-            return forwarded
-    except ValueError:
-        pass
-    return peer
 
 
 def next_page(value: str | None) -> str:

@@ -327,4 +327,15 @@ class SetPasswordForm(Schema):
     confirm = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-OPENAPI_SCHEMAS.update({"PasswordLinkIn": PasswordLinkIn, "PasswordLinkOut": PasswordLinkOut})
+class AccountAuditOut(Schema):
+    """Who did what to an official's credentials (never the credential itself)."""
+    at = fields.AwareDateTime()
+    action = fields.String(metadata={"description": "token_issued, tokens_revoked, password_link_issued, "
+                                                    "sessions_ended or signin_limit_lifted"})
+    actor = fields.String(metadata={"description": "The admin's official ID, or operator (the CLI)."})
+    official_id = fields.String()
+    detail = fields.Dict(metadata={"description": "days, hours, expires_at, revoked, ended or cleared"})
+
+
+OPENAPI_SCHEMAS.update({"PasswordLinkIn": PasswordLinkIn, "PasswordLinkOut": PasswordLinkOut,
+                        "AccountAuditOut": AccountAuditOut})

@@ -103,7 +103,8 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         """The report's audit trail (oldest first)."""
         return schemas.AuditEntryOut(many=True).dump(self.store.read(handlers.history, tracking_id))
 
-    # --- officials' tokens (HTTP for admins, RPC and CLI for operators) -------------------------
+    # --- officials' credentials: minted only here (admins, audited) and by the operator's CLI -------
+    # (routing.cli); never over RPC, so no service's broker login can act as an official (issue 20)
 
     @endpoint("POST", "/admin/officials/<string:official_id>/tokens")
     def issue_token_http(self, request, official_id):
@@ -120,20 +121,9 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         return json_response(200, revoked)
 
     @rpc
-    def issue_token(self, official_id, days=30):
-        """A new token for an official (shown once; only its hash is stored)."""
-        return self.store.run(handlers.issue_token, official_id, days)
-
-    @rpc
     def authenticate(self, token):
         """The principal behind a token, or None (unknown, expired or revoked)."""
         return self.auth.lookup(token) if isinstance(token, str) else None
-
-    @rpc
-    def revoke_tokens(self, official_id):
-        revoked = self.store.run(handlers.revoke_tokens, official_id)
-        self.auth.forget()
-        return revoked
 
     # --- the organisation registry ----------------------------------------------------------------
 
@@ -198,7 +188,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
     def refresh_metrics(self):
         observability.queue_sizes(self.store.read(handlers.open_per_queue))
 
-    # --- officials' browser accounts: admin API and RPCs ----------------------------------------
+    # --- officials' browser accounts: admin API ---------------------------------------------------
 
     @endpoint("POST", "/admin/officials/<string:official_id>/password-links")
     def password_link_http(self, request, official_id):
@@ -213,11 +203,16 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         principal = self._official(request, ADMIN_ROLES)
         return json_response(200, self.store.run(handlers.end_sessions_by, principal, official_id))
 
-    @rpc
-    def issue_password_link(self, official_id, hours=48, issued_by="operator"):
-        """A one-time link (path ``/petugas/sandi/<token>``) for an official to set a password."""
-        link = self.store.run(handlers.issue_password_link, official_id, hours, issued_by)
-        return {**link, "expires_at": link["expires_at"].isoformat()}
+    @endpoint("DELETE", "/admin/officials/<string:official_id>/signin-limits")
+    def lift_signin_limit_http(self, request, official_id):
+        principal = self._official(request, ADMIN_ROLES)
+        return json_response(200, self.store.run(handlers.lift_signin_limit_by, principal, official_id))
+
+    @endpoint("GET", "/admin/officials/<string:official_id>/audit")
+    def account_audit_http(self, request, official_id):
+        principal = self._official(request, ADMIN_ROLES)
+        entries = self.store.read(handlers.account_audit_by, principal, official_id)
+        return json_response(200, {"items": schemas.AccountAuditOut(many=True).dump(entries)})
 
     @rpc
     def authenticate_session(self, session_id):
@@ -244,7 +239,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
             return page.render("signin.html", status=400, form=raw, notice=None,
                                errors={field: page._("signin.required") for field in exc.messages})
         result = self.store.run(handlers.sign_in, form["official_id"].strip(), form["password"],
-                                pages.client_address(request))
+                                api_http.client_address(request, self.store.settings.trusted_proxies))
         observability.signed_in(result["outcome"])
         if result["outcome"] != "success":
             return pages.sign_in_refused(page, form, result)

@@ -65,7 +65,7 @@ def test_each_user_may_call_exactly_the_methods_listed_for_it(name):
         assert bool(re.search(rpc["write"], method)) == (name in callers), method
         assert not re.search(rpc["write"], method + "x") and not re.search(rpc["write"], "x" + method)
     assert re.search(rpc["write"], "routing.authenticate")  # contract.auth
-    assert not re.search(rpc["write"], "routing.issue_token")  # mints credentials: the operator's alone
+    assert not re.search(rpc["write"], "routing.issue_token")  # minted credentials: no longer RPC at all
     assert re.search(rpc["write"], "0f8fad5b-d9cb-469f-a165-70867728950e")  # a reply
 
 

@@ -27,6 +27,14 @@ def test_every_rpc_method_is_in_the_surface_and_nothing_else(name):
 def test_callers_are_services_and_credential_minting_has_none():
     for method, callers in rpc_surface.METHODS.items():
         assert set(callers) <= set(brokeracl.SERVICES), method
-    for method in ("routing.issue_token", "routing.issue_password_link", "intake.issue_open311_key"):
+    for method in ("intake.issue_open311_key",):
         assert rpc_surface.METHODS[method] == ()
     assert rpc_surface.METHODS["intake.reporter_contact"] == ("notification",)
+
+
+def test_officials_credentials_are_not_rpc_at_all():
+    """Issue 20: ``routing.issue_token`` and ``issue_password_link`` answered any caller on the broker;
+    only routing's admin HTTP API and the operator's CLI issue (or revoke) officials' credentials now."""
+    minting = {"routing.issue_token", "routing.issue_password_link", "routing.revoke_tokens"}
+    assert not minting & set(rpc_surface.METHODS)
+    assert not minting & rpc_methods("routing")

@@ -1,5 +1,5 @@
 """Officials' browser accounts on the fake unit of work: password links, setting a password,
-signing in with the wrong-password limit, signing out (argon2 made cheap for the tests)."""
+signing in under the wrong-password limits and lifting them, signing out (argon2 made cheap for the tests)."""
 from datetime import timedelta
 
 import pytest
@@ -8,10 +8,11 @@ from argon2 import PasswordHasher
 from contract.auth import token_hash
 from contract.errors import ApiError
 from routing import handlers, passwords
-from routing.domain.signin import BadPassword, LinkUnusable
-from tests.unit.routing.fixtures import BULELENG, demo_units
+from routing.domain.signin import BadPassword, LinkUnusable, SignInSettings
+from tests.unit.routing.fixtures import BULELENG, NATIONAL, demo_units
 
 PASSWORD = "kata-sandi-yang-panjang"
+LUWU = {"official_id": "adm-luwu", "role": "agency_admin", "hub": "ID", "agency_code": "PEMKAB-LUWU", "unit_code": None}
 
 
 @pytest.fixture(autouse=True)
@@ -99,15 +100,86 @@ def test_setting_a_password_ends_every_session(units):
     assert units.read(lambda uow: uow.accounts.find("sessions")) == []
 
 
-def test_wrong_passwords_are_counted_and_lock_the_account_even_for_the_right_one(units):
+def wrong(units, client="10.0.0.1", official_id="lo-bll-pupr") -> dict:
+    return units.run(handlers.sign_in, official_id, "salah-sekali-lagi", client)
+
+
+def test_after_three_wrong_passwords_from_one_client_each_attempt_there_waits_twice_as_long(units):
     with_password(units)
-    outcomes = [units.run(handlers.sign_in, "lo-bll-pupr", "salah-sekali-lagi", "10.0.0.1")["outcome"]
-                for _ in range(5)]
-    assert outcomes == ["wrong_credentials"] * 5
-    locked = units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "10.0.0.2")
-    assert locked["outcome"] == "throttled" and locked["minutes"] >= 1
-    units.clock.now += timedelta(minutes=16)
+    assert [wrong(units)["outcome"] for _ in range(3)] == ["wrong_credentials"] * 3
+    waits = []
+    for _ in range(4):
+        slowed = units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "10.0.0.1")  # even the right one waits
+        assert slowed["outcome"] == "throttled" and slowed["reason"] == "pair"
+        waits.append(slowed["retry_after"])
+        units.clock.now += timedelta(seconds=slowed["retry_after"])
+        assert wrong(units)["outcome"] == "wrong_credentials"  # counted once the wait is over
+    assert waits == [2, 4, 8, 16]
+    units.clock.now += timedelta(seconds=32)
+    assert units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "10.0.0.1")["outcome"] == "success"
+
+
+def test_the_delay_is_capped_and_forgotten_after_a_quiet_day():
+    units = demo_units(signin=SignInSettings(max_delay_seconds=60, account_limit=1000))
+    with_password(units)
+    for _ in range(12):  # waiting the full minute each time: every one counted
+        assert wrong(units)["outcome"] == "wrong_credentials"
+        units.clock.now += timedelta(seconds=60)
+    wrong(units)
+    slowed = wrong(units)
+    assert slowed["outcome"] == "throttled" and slowed["retry_after"] == 60
+    units.clock.now += timedelta(hours=24)
+    assert [wrong(units)["outcome"] for _ in range(3)] == ["wrong_credentials"] * 3  # counters forgotten
+
+
+def test_an_attacker_slowed_on_one_client_does_not_lock_the_official_out_of_another(units):
+    """Issue 20: five wrong passwords locked the official out for 15 minutes, right password or not."""
+    with_password(units)
+    for _ in range(10):
+        wrong(units, client="203.0.113.9")
+        units.clock.now += timedelta(seconds=1)
+    assert units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "203.0.113.9")["outcome"] == "throttled"
     assert units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "10.0.0.2")["outcome"] == "success"
+
+
+def test_one_client_guessing_many_accounts_is_slowed_on_every_account():
+    units = demo_units(signin=SignInSettings(client_free=4))
+    with_password(units, "adm-buleleng")
+    for official in ("lo-bll-pupr", "adm-luwu", "spv-buleleng", "nas-admin-1"):
+        assert wrong(units, "203.0.113.9", official)["outcome"] == "wrong_credentials"
+    slowed = units.run(handlers.sign_in, "adm-buleleng", PASSWORD, "203.0.113.9")
+    assert slowed["outcome"] == "throttled" and slowed["reason"] == "client"
+    assert units.run(handlers.sign_in, "adm-buleleng", PASSWORD, "10.0.0.2")["outcome"] == "success"
+
+
+def test_the_account_limit_across_clients_locks_until_an_admin_of_the_official_lifts_it():
+    units = demo_units(signin=SignInSettings(account_limit=6))
+    with_password(units)
+    for i in range(6):  # a different address each time: no pair or client delay
+        assert wrong(units, f"198.51.100.{i}")["outcome"] == "wrong_credentials"
+    locked = units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "10.0.0.2")
+    assert locked["outcome"] == "throttled" and locked["reason"] == "account"
+    assert locked["retry_after"] == 24 * 3600
+    with pytest.raises(ApiError) as hidden:
+        units.run(handlers.lift_signin_limit_by, LUWU, "lo-bll-pupr")  # another agency's admin
+    assert hidden.value.status == 404
+    assert units.run(handlers.lift_signin_limit_by, BULELENG, "lo-bll-pupr") == {"cleared": 7}
+    assert units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "10.0.0.2")["outcome"] == "success"
+    entry = units.read(handlers.account_audit_by, NATIONAL, "lo-bll-pupr")[-1]
+    assert (entry["action"], entry["actor"], entry["detail"]) == ("signin_limit_lifted", "adm-buleleng", {"cleared": 7})
+
+
+def test_the_operator_lifts_a_limit_too_and_a_right_password_clears_only_its_own_pair():
+    units = demo_units(signin=SignInSettings(account_limit=4))
+    with_password(units)
+    for client in ("198.51.100.1", "198.51.100.2", "198.51.100.2"):
+        wrong(units, client)
+    units.clock.now += timedelta(seconds=5)
+    assert units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "198.51.100.2")["outcome"] == "success"
+    wrong(units, "198.51.100.3")
+    assert units.run(handlers.sign_in, "lo-bll-pupr", PASSWORD, "10.0.0.2")["reason"] == "account"
+    assert units.run(handlers.lift_signin_limit, "lo-bll-pupr")["cleared"] == 3  # account, two pairs
+    assert units.read(handlers.account_audit_by, NATIONAL, "lo-bll-pupr")[-1]["actor"] == "operator"
 
 
 def test_an_official_of_another_hub_or_without_a_password_cannot_sign_in(units):

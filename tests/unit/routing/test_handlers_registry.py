@@ -75,3 +75,19 @@ def test_an_admin_manages_only_their_own_officials(units):
         with pytest.raises(ApiError) as hidden:
             units.run(handler, BULELENG, *args)
         assert hidden.value.status == 404
+
+
+def test_every_credential_issued_or_revoked_is_audited_with_who_did_it_for_whom_and_never_the_secret(units):
+    token = units.run(handlers.issue_token_by, BULELENG, "lo-bll-pupr", 7)["token"]
+    link = units.run(handlers.issue_password_link_by, NATIONAL, "lo-bll-pupr", 24)
+    units.run(handlers.issue_token, "lo-bll-pupr", 1)  # the operator's CLI
+    units.run(handlers.revoke_tokens_by, NATIONAL, "lo-bll-pupr")
+    entries = units.read(handlers.account_audit_by, BULELENG, "lo-bll-pupr")
+    assert [(e["action"], e["actor"]) for e in entries] == [
+        ("token_issued", "adm-buleleng"), ("password_link_issued", "nas-admin-1"), ("token_issued", "operator"),
+        ("tokens_revoked", "nas-admin-1")]
+    assert entries[0]["detail"]["days"] == 7 and entries[3]["detail"] == {"revoked": 2}
+    assert token not in str(entries) and link["path"].rsplit("/", 1)[1] not in str(entries)
+    with pytest.raises(ApiError) as hidden:
+        units.read(handlers.account_audit_by, BULELENG, "lo-lwu-pupr")
+    assert hidden.value.status == 404

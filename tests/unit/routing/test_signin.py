@@ -43,15 +43,22 @@ def test_last_seen_is_written_at_most_once_a_minute():
     assert signin.needs_touch(session, NOW + timedelta(seconds=60))
 
 
-def test_wrong_passwords_lock_a_counter_until_its_window_ends():
-    account, client = signin.throttle_keys("LO-BLL-PUPR", "10.0.0.7")
-    assert account == "account:lo-bll-pupr" and client == "client:10.0.0.7"
-    counter = None
-    for _ in range(4):
-        counter = signin.after_failure(counter, account, NOW, 15)
-    assert counter["failures"] == 4 and signin.locked_until(counter, NOW, 5) is None
-    counter = signin.after_failure(counter, account, NOW + timedelta(minutes=1), 15)
-    assert signin.locked_until(counter, NOW + timedelta(minutes=2), 5) == NOW + timedelta(minutes=15)
-    assert signin.locked_until(counter, NOW + timedelta(minutes=15), 5) is None
-    fresh = signin.after_failure(counter, account, NOW + timedelta(minutes=16), 15)
+def test_wrong_passwords_slow_a_pair_by_doubling_delays_and_lock_only_the_account_at_its_limit():
+    settings = signin.SignInSettings(pair_free=3, client_free=20, max_delay_seconds=900, account_limit=5)
+    keys = signin.throttle_keys("LO-BLL-PUPR", "10.0.0.7")
+    assert keys == {"pair": "pair:lo-bll-pupr|10.0.0.7", "client": "client:10.0.0.7", "account": "account:lo-bll-pupr"}
+    assert [signin.delay_seconds(n, 3, 900) for n in (0, 2, 3, 4, 5, 12, 50)] == [0, 0, 2, 4, 8, 900, 900]
+    counters = {}
+    for _ in range(3):
+        counters = {k: signin.after_failure(counters.get(k), k, "lo-bll-pupr", NOW, settings) for k in keys.values()}
+    assert signin.throttled(counters, keys, NOW + timedelta(seconds=1), settings) == signin.Throttle(
+        "pair", NOW + timedelta(seconds=2))
+    assert signin.throttled(counters, keys, NOW + timedelta(seconds=2), settings) is None
+    counters = {k: signin.after_failure(c, k, "lo-bll-pupr", NOW, settings) for k, c in counters.items()}
+    counters = {k: signin.after_failure(c, k, "lo-bll-pupr", NOW, settings) for k, c in counters.items()}
+    assert signin.throttled(counters, keys, NOW + timedelta(hours=1), settings) == signin.Throttle(
+        "account", NOW + timedelta(hours=24))
+    assert signin.throttled(counters, keys, NOW + timedelta(hours=24), settings) is None  # forgotten
+    fresh = signin.after_failure(counters[keys["pair"]], keys["pair"], "lo-bll-pupr", NOW + timedelta(hours=24),
+                                 settings)
     assert fresh["failures"] == 1

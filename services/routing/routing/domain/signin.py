@@ -1,5 +1,11 @@
 """Officials' sign-in in the browser, as plain rules: one-time password links, sessions with idle
-and absolute expiry, and the wrong-password limit (per account and per client).
+and absolute expiry, the wrong-password limits, and the audit entries of officials' credentials.
+
+Wrong passwords slow an attacker without locking the real official out (issue 20): they are
+counted per (account, client address) pair, per client address and per account. A pair or a client
+past its free failures waits 2, 4, 8 ... seconds (capped) after its last wrong password, so the
+right password from another client still works at once; only the account's own limit, high and
+across every client, locks the account, until an admin lifts it.
 
 Only hashes of the link tokens and session ids are stored (``contract.auth.token_hash``); the
 password itself is hashed with argon2 (``routing.passwords``), never here.
@@ -22,18 +28,22 @@ class SignInSettings:
     link_hours: int = 48
     session_hours: float = 12
     idle_minutes: float = 30
-    account_limit: int = 5        # wrong passwords per account per window
-    client_limit: int = 20        # wrong passwords per client address per window
-    window_minutes: float = 15
+    pair_free: int = 3            # wrong passwords from one (account, client) before the delays start
+    client_free: int = 20         # wrong passwords from one client (any accounts) before the delays start
+    max_delay_seconds: float = 900
+    account_limit: int = 100      # wrong passwords per account from every client: locked until lifted
+    memory_hours: float = 24      # a counter is forgotten this long after its last wrong password
 
     @classmethod
     def from_config(cls, config: dict) -> "SignInSettings":
         return cls(link_hours=int(config.get("OFFICIAL_PASSWORD_LINK_HOURS", 48)),
                    session_hours=float(config.get("OFFICIAL_SESSION_MAX_HOURS", 12)),
                    idle_minutes=float(config.get("OFFICIAL_SESSION_IDLE_MINUTES", 30)),
-                   account_limit=int(config.get("SIGNIN_FAILURES_PER_ACCOUNT", 5)),
-                   client_limit=int(config.get("SIGNIN_FAILURES_PER_CLIENT", 20)),
-                   window_minutes=float(config.get("SIGNIN_FAILURE_WINDOW_MINUTES", 15)))
+                   pair_free=int(config.get("SIGNIN_FREE_FAILURES_PER_PAIR", 3)),
+                   client_free=int(config.get("SIGNIN_FREE_FAILURES_PER_CLIENT", 20)),
+                   max_delay_seconds=float(config.get("SIGNIN_MAX_DELAY_SECONDS", 900)),
+                   account_limit=int(config.get("SIGNIN_FAILURES_PER_ACCOUNT", 100)),
+                   memory_hours=float(config.get("SIGNIN_FAILURE_MEMORY_HOURS", 24)))
 
 
 class LinkUnusable(Exception):
@@ -96,20 +106,74 @@ def needs_touch(session: dict, now: datetime, every_seconds: float = 60) -> bool
 
 # --- wrong passwords --------------------------------------------------------------------------
 
-def throttle_keys(official_id: str, client: str) -> tuple[str, str]:
-    """The two counters a sign-in attempt is held against: the account and the client address."""
-    return f"account:{official_id.lower()[:100]}", f"client:{client[:100]}"
+@dataclass(frozen=True)
+class Throttle:
+    """Why an attempt is refused before its password is looked at, and for how long."""
+    reason: str              # "pair" or "client" (slowed down), "account" (locked until lifted)
+    until: datetime
 
 
-def locked_until(counter: dict | None, now: datetime, limit: int) -> datetime | None:
-    """When a counter that reached its limit lets attempts through again (None: not locked)."""
-    if counter and counter["window_end"] > now and counter["failures"] >= limit:
-        return counter["window_end"]
+def throttle_keys(official_id: str, client: str) -> dict[str, str]:
+    """The counters a sign-in attempt is held against, by kind: the (account, client) pair, the
+    client address, the account."""
+    account, client = official_id.strip().lower()[:100], client[:100]
+    return {"pair": f"pair:{account}|{client}", "client": f"client:{client}", "account": f"account:{account}"}
+
+
+def account_of(official_id: str) -> str:
+    """The account part of the counters (what lifting an account's limit clears)."""
+    return official_id.strip().lower()[:100]
+
+
+def delay_seconds(failures: int, free: int, cap: float) -> float:
+    """How long after the last wrong password the next attempt must wait: nothing for the first
+    ``free`` failures, then 2, 4, 8 ... seconds, at most ``cap``."""
+    if failures < free:
+        return 0.0
+    return float(min(cap, 2 ** min(failures - free + 1, 40)))
+
+
+def _live(counter: dict | None, now: datetime, settings: SignInSettings) -> dict | None:
+    if counter and counter["last_at"] + timedelta(hours=settings.memory_hours) > now:
+        return counter
     return None
 
 
-def after_failure(counter: dict | None, key: str, now: datetime, window_minutes: float) -> dict:
-    """The counter after one more wrong password (a fresh window when the old one has passed)."""
-    if counter and counter["window_end"] > now:
+def throttled(counters: dict[str, dict], keys: dict[str, str], now: datetime,
+              settings: SignInSettings) -> Throttle | None:
+    """Whether an attempt must wait (checked before the password, so a guess made while throttled
+    tells nothing): the account's lock first, else the longest wait of the pair and the client."""
+    account = _live(counters.get(keys["account"]), now, settings)
+    if account and account.get("failures", 0) >= settings.account_limit:
+        return Throttle("account", account["last_at"] + timedelta(hours=settings.memory_hours))
+    waits = []
+    for kind, free in (("pair", settings.pair_free), ("client", settings.client_free)):
+        counter = _live(counters.get(keys[kind]), now, settings)
+        if counter:
+            until = counter["last_at"] + timedelta(seconds=delay_seconds(counter["failures"], free,
+                                                                         settings.max_delay_seconds))
+            if until > now:
+                waits.append(Throttle(kind, until))
+    return max(waits, key=lambda t: t.until) if waits else None
+
+
+def after_failure(counter: dict | None, key: str, account: str | None, now: datetime, settings: SignInSettings) -> dict:
+    """The counter after one more wrong password (afresh when the old one was forgotten)."""
+    if _live(counter, now, settings):
         return {**counter, "failures": counter["failures"] + 1, "last_at": now}
-    return {"_id": key, "failures": 1, "window_end": now + timedelta(minutes=window_minutes), "last_at": now}
+    return {"_id": key, "account": account, "failures": 1, "first_at": now, "last_at": now}
+
+
+# --- the audit of officials' credentials -------------------------------------------------------
+
+ACCOUNT_ACTIONS = ("token_issued", "tokens_revoked", "password_link_issued", "sessions_ended",
+                   "signin_limit_lifted")
+
+
+def account_entry(action: str, actor: str, official_id: str, now: datetime, **detail) -> dict:
+    """Who (an admin's official ID, or ``operator`` for the CLI) did what to whose credentials,
+    when; never the credential itself."""
+    assert action in ACCOUNT_ACTIONS, action
+    # the id sorts by time to the microsecond: the store keeps ``at`` to the millisecond
+    return {"_id": f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(6)}", "at": now, "action": action, "actor": actor,
+            "official_id": official_id, "detail": detail}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contract.errors import ApiError
 from routing import domain, exceptions, registry_io
+from routing.domain import signin
 
 
 def import_registry(uow, data: dict, lines: dict) -> dict:
@@ -55,27 +56,32 @@ def managed_official(uow, principal: dict, official_id: str) -> dict:
     return official
 
 
-def issue_token(uow, official_id: str, days: int = 30) -> dict:
-    """A new token for an official (shown once; only its hash is stored)."""
+def issue_token(uow, official_id: str, days: int = 30, issued_by: str = "operator") -> dict:
+    """A new token for an official (shown once; only its hash is stored), audited as issued by
+    ``issued_by``: the operator's (``routing.cli token``), never a service's."""
     official = uow.registry.official(official_id)
     if official is None:
         raise exceptions.official_not_found()
     token, doc = domain.new_token(official, uow.now(), int(days))
     uow.registry.add_token(doc)
+    uow.accounts.record(signin.account_entry("token_issued", issued_by, official_id, uow.now(), days=int(days),
+                                             expires_at=doc["expires_at"]))
     return {"token": token, "official_id": official_id, "expires_at": doc["expires_at"].isoformat()}
 
 
 def issue_token_by(uow, principal: dict, official_id: str, days: int) -> dict:
     """An admin issues a token for an official they manage."""
     managed_official(uow, principal, official_id)
-    return issue_token(uow, official_id, days)
+    return issue_token(uow, official_id, days, principal["official_id"])
 
 
-def revoke_tokens(uow, official_id: str) -> dict:
-    return {"revoked": uow.registry.revoke_tokens(official_id)}
+def revoke_tokens(uow, official_id: str, revoked_by: str = "operator") -> dict:
+    revoked = uow.registry.revoke_tokens(official_id)
+    uow.accounts.record(signin.account_entry("tokens_revoked", revoked_by, official_id, uow.now(), revoked=revoked))
+    return {"revoked": revoked}
 
 
 def revoke_tokens_by(uow, principal: dict, official_id: str) -> dict:
     """An admin revokes every token of an official they manage."""
     managed_official(uow, principal, official_id)
-    return revoke_tokens(uow, official_id)
+    return revoke_tokens(uow, official_id, principal["official_id"])
