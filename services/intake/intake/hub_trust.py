@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 REFUSED = Counter("lapor_hub_messages_refused_total",
                   "Hub messages refused by the trust rules (dead-lettered, nothing changed), by reason.",
                   ["reason"])
+BELIEVED = Counter("lapor_hub_messages_believed_total",
+                   "Hub messages that met the trust rules, by the neighbour whose link they came on and their "
+                   "version (1: unsigned, from a neighbour declared on version 1).", ["neighbour", "version"])
 REASONS = ("no_link", "not_neighbour", "wrong_link", "unknown_hub", "forged_source", "no_signing_key",
            "bad_signature", "unsigned", "not_holder")
 
@@ -46,6 +49,11 @@ class Untrusted(DeadLetter):
 @never_fails
 def count_refused(reason: str) -> None:
     REFUSED.labels(reason).inc()
+
+
+@never_fails
+def count_believed(neighbour: str, version) -> None:
+    BELIEVED.labels(neighbour, str(version)).inc()
 
 
 def declared_version(entry: dict | None) -> int:
@@ -139,3 +147,5 @@ def check(uow, message: dict) -> None:
                   (message.get("wire") or {}).get("link"), exc)
         count_refused(exc.reason)
         raise
+    wire = message.get("wire") or {}
+    count_believed(wire.get("link") or "unknown", wire.get("version"))
