@@ -12,7 +12,6 @@ link both ways, unsigned, while ID and 51 sign theirs.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime, timezone
 
 import pytest

@@ -269,7 +269,6 @@ def test_malformed_and_unknown_version_messages_are_dead_lettered_and_the_hub_ke
 
 
 def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
-    configs = two_hubs["configs"]
     refused = counter(hub_metrics.RECEIVED, "5108", "transfer", "refused")
     told = counter(hub_metrics.RECEIVED, "51", "status", "refused")
     tracking_id = new_tracking_id("ID")

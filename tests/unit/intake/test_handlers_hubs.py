@@ -2,7 +2,7 @@
 message in (relay, accept once, status back), the owner's steps told to the origin, housekeeping."""
 import pytest
 
-from contract import events, hubnet, hubwire
+from contract import events, hubnet
 from contract.consumer import RejectEvent
 from contract.ids import new_tracking_id
 from intake import handlers, schemas, transfer
