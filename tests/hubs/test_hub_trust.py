@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import pytest
 import requests
-from kombu import Connection, Exchange, Producer
+from kombu import Connection, Producer
 
 from contract import hubnet, hubsign, hubwire
 from contract.ids import new_tracking_id
@@ -47,9 +47,8 @@ def publish_as_link(hubs, sender: str, receiver: str, body: dict) -> None:
     login there, from its links.yml), stamped with that user as its shovel does."""
     uri = hubs[sender].secrets()["neighbours"][receiver]["amqp_uri"]
     with Connection(uri, transport_options={"confirm_publish": True}) as connection:
-        producer = Producer(connection.default_channel,
-                            exchange=Exchange(hubnet.IN_EXCHANGE, type="fanout", durable=True))
-        producer.publish(json.dumps(body), routing_key="", delivery_mode=2, content_type="application/json",
+        producer = Producer(connection.default_channel, auto_declare=False)  # a link user declares nothing
+        producer.publish(json.dumps(body), exchange=hubnet.IN_EXCHANGE, routing_key="", delivery_mode=2, content_type="application/json",
                          content_encoding="utf-8", user_id=hubnet.link_user(sender),
                          message_id=body.get("message_id"))
 
