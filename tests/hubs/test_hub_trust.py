@@ -78,7 +78,7 @@ def test_forged_statuses_sent_with_a_link_account_are_dead_lettered_and_change_n
     hubs = hub_stacks
     national = hubs["ID"]
     local = file(national, **OWNED["ID"])  # the national hub's own report, never forwarded
-    wait_for(lambda: view(national, local).json()["assignment"], timeout=30, interval=0.3)
+    wait_for(lambda: owner_case(national, local), timeout=30, interval=0.3)  # settled: its case is open
     page = view(national, local).json()
     reasons = {"bad_signature": 1, "unsigned": 1, "not_holder": 0}
     before = {r: metric(national, "lapor_hub_messages_refused_total", reason=r) for r in reasons}
@@ -96,7 +96,7 @@ def test_forged_statuses_sent_with_a_link_account_are_dead_lettered_and_change_n
     # messages are believed as far as trust allows: never a status about a report it was not handed
     province = hubs["51"]
     bali = file(province, **OWNED["51"])
-    wait_for(lambda: view(province, bali).json()["assignment"], timeout=30, interval=0.3)
+    wait_for(lambda: owner_case(province, bali), timeout=30, interval=0.3)
     page = view(province, bali).json()
     before = {"not_holder": metric(province, "lapor_hub_messages_refused_total", reason="not_holder")}
     dead = dead_letters(province)
