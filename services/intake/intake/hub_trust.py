@@ -6,9 +6,9 @@ A message is believed only when:
 - it came on a link: the broker-validated ``user_id`` names a neighbour of this hub in the
   directory (``link``), and that neighbour is the message's last hop (the hub that sent it on);
 - it is signed by that neighbour (version 2: Ed25519 over the message, checked against the
-  neighbour's ``signing_key`` in the directory); an unsigned version-1 message is believed only
-  from a neighbour the directory still declares ``message_version: 1`` (the upgrade window), never
-  from one declared 2;
+  neighbour's ``signing_key`` in the directory); an unsigned version-1 message is believed only on
+  a link that speaks version 1, one whose neighbour or this hub itself the directory still
+  declares ``message_version: 1`` (the upgrade window), never between two hubs declared 2;
 - its origin, its source and every hop are hubs of the directory, and its source is one of its hops;
 - a status arriving at the report's origin comes from a hub the report was handed to, or from a
   hub on the way to one (a relay that refused it): never about a report nobody was handed.
@@ -65,6 +65,12 @@ def declared_version(entry: dict | None) -> int:
     return version if version in hubwire.READ_VERSIONS else hubwire.SCHEMA_VERSION
 
 
+def link_version(here: dict | None, neighbour: dict | None) -> int:
+    """The version a link speaks: the older of the two ends' declared versions (each end writes
+    the other no newer than it declared, so a hub declared on version 1 is sent version 1)."""
+    return min(declared_version(here), declared_version(neighbour))
+
+
 def _entries(directory: Iterable[dict]) -> dict[str, dict]:
     return {str(h.get("code")): h for h in directory}
 
@@ -92,10 +98,10 @@ def check_link(message: dict, wire: dict, here: str, directory: list[dict]) -> N
                                          f"{' -> '.join(message['hops'])}")
     entry = hubs[link]
     if wire.get("version") == hubwire.PREVIOUS_VERSION:
-        if declared_version(entry) != hubwire.PREVIOUS_VERSION:
+        if link_version(hubs.get(here), entry) != hubwire.PREVIOUS_VERSION:
             raise Untrusted("unsigned", f"an unsigned version-1 message from hub {link}, declared version "
                                         f"{declared_version(entry)}")
-        return  # the upgrade window: hub `link` is declared to speak version 1
+        return  # the upgrade window: this link speaks version 1
     if not entry.get("signing_key"):
         raise Untrusted("no_signing_key", f"hub {link} has no signing key in the directory")
     if not hubsign.verify(wire.get("body") or {}, entry["signing_key"]):

@@ -111,11 +111,13 @@ def test_a_bad_signature_is_refused():
     refused(no_key, arrive(message), "no_signing_key")
 
 
-def test_a_previous_version_message_is_believed_only_from_a_neighbour_declared_on_it():
+def test_a_previous_version_message_is_believed_only_on_a_link_declared_on_it():
     _, _, message = forwarded_transfer()
     assert hub("51", {"5108": 1}).run(handlers.receive_hub_message, arrive(message, version=1)) == "relayed"
     refused(hub("51"), arrive(message, version=1), "unsigned")             # 5108 is declared on version 2
     refused(hub("51", {"73": 1}), arrive(message, version=1), "unsigned")  # another hub's window is not 5108's
+    # a hub itself declared on version 1 (not upgraded) is written version 1 by all: it reads it from all
+    assert hub("51", {"51": 1}).run(handlers.receive_hub_message, arrive(message, version=1)) == "relayed"
     # a neighbour declared on version 1 may still sign: a version-2 message from it is checked as such
     assert hub("51", {"5108": 1}).run(handlers.receive_hub_message, arrive(message)) == "relayed"
 
