@@ -126,6 +126,16 @@ def load(body) -> dict:
     return HubMessage().load({k: v for k, v in body.items() if k != hubsign.SIGNATURE_FIELD})
 
 
+def declared_version(entry) -> int:
+    """The message version a hub's directory entry declares (``message_version``; the current one
+    when it says nothing or something this hub does not read)."""
+    try:
+        version = int((entry or {}).get("message_version") or SCHEMA_VERSION)
+    except (TypeError, ValueError):
+        return SCHEMA_VERSION
+    return version if version in READ_VERSIONS else SCHEMA_VERSION
+
+
 def for_neighbour(message: dict, version: int, private_key: str | None) -> dict:
     """The body to put on the link to a neighbour that reads ``version``: version 2 signed with
     this hub's key (``hubsign.SignError`` without one), version 1 as it was (no signature)."""

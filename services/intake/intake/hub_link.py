@@ -1,13 +1,15 @@
-"""Intake's I/O for the hub network: the broker topology, this hub's private key, the inbound
-consumer that can dead-letter, and the outbox relay that counts hub messages.
+"""Intake's I/O for the hub network: the broker topology, this hub's keys, the inbound consumer
+that can dead-letter, and the outbox relay that signs and counts hub messages.
 
 - ``Link``: declares ``lapor.hubs.*`` for the neighbours in the directory at start and after each
-  registry update; holds the private key read from ``HUB_KEY_FILE`` (``LAPOR_HUB_KEY_FILE``, a
-  secrets file); never in the registry or the repo.  The store keeps the process's one link.
+  registry update, and keeps the message version each neighbour is written; holds the private
+  key read from ``HUB_KEY_FILE`` and the signing key from ``HUB_SIGNING_KEY_FILE`` (secrets
+  files; never in the registry or the repo).  The store keeps the process's one link.
 - ``hub_inbound`` (entrypoint): consumes ``lapor.hubs.in`` and hands the worker the body with the
-  message's broker-validated ``user_id`` (the link it came on, ``contract.hubnet.link_of``); a worker raising :class:`DeadLetter`
-  has its message rejected without requeue, which the queue dead-letters to ``lapor.hubs.dead``;
-  a body that cannot even be decoded is dead-lettered the same way, never crashing the service.
+  message's broker-validated ``user_id`` (the link it came on, ``contract.hubnet.link_of``); a
+  worker raising :class:`DeadLetter` has its message rejected without requeue, which the queue
+  dead-letters to ``lapor.hubs.dead``; a body that cannot even be decoded is dead-lettered the
+  same way, never crashing the service.
 """
 from __future__ import annotations
 
@@ -179,9 +181,9 @@ class Link:
             neighbours = hubnet.neighbours(directory, here)
         except (KeyError, hubnet.DirectoryError):
             return []
-        from intake.hub_trust import declared_version
         entries = {h.get("code"): h for h in directory}
-        self.versions = {code: min(self.write_version, declared_version(entries.get(code))) for code in neighbours}
+        self.versions = {code: min(self.write_version, hubwire.declared_version(entries.get(code)))
+                         for code in neighbours}
         if not set(neighbours) <= self.declared:
             declare_topology(self.amqp_uri, neighbours)
             self.declared |= set(neighbours)

@@ -56,13 +56,7 @@ def count_believed(neighbour: str, version) -> None:
     BELIEVED.labels(neighbour, str(version)).inc()
 
 
-def declared_version(entry: dict | None) -> int:
-    """The message version a directory entry declares (the current one when it says nothing)."""
-    try:
-        version = int((entry or {}).get("message_version") or hubwire.SCHEMA_VERSION)
-    except (TypeError, ValueError):
-        return hubwire.SCHEMA_VERSION
-    return version if version in hubwire.READ_VERSIONS else hubwire.SCHEMA_VERSION
+declared_version = hubwire.declared_version
 
 
 def link_version(here: dict | None, neighbour: dict | None) -> int:
