@@ -45,6 +45,8 @@ hub_env() {
   "$LAPOR_PYTHON" -m contract.localstack ports "$offset" | sed 's/^/export /'
   echo "export LAPOR_RUN_DIR=$LAPOR_HUBS_DIR/$code LAPOR_HUB_CODE=$code LAPOR_RABBIT_NODE=laporhub${lower}${offset}@localhost LAPOR_PROMETHEUS_HUB_LINKS=1"
   echo "export LAPOR_HUB_KEY_FILE=$LAPOR_HUBS_DIR/$code/secrets/hub.key LAPOR_REGISTRY_FILE=$LAPOR_HUBS_DIR/$code/registry.yml"
+  echo "export LAPOR_HUB_SIGNING_KEY_FILE=$LAPOR_HUBS_DIR/$code/secrets/hub-signing.key"
+  cat "$LAPOR_HUBS_DIR/$code/hub.env" 2>/dev/null || true  # prepare.py: the message version it writes
 }
 
 link() {

@@ -24,11 +24,11 @@ from pathlib import Path
 import yaml
 from nacl.public import PrivateKey
 
-from contract import hubnet, localstack
+from contract import hubnet, hubsign, hubwire, localstack
 
 HERE = Path(__file__).resolve().parent
 DEMO_REGION = HERE.parent / "demo" / "region.yml"
-DIRECTORY_FIELDS = ("code", "name", "tier", "parent", "region_code")
+DIRECTORY_FIELDS = ("code", "name", "tier", "parent", "region_code", "message_version")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -46,6 +46,22 @@ def key_pair(run_dir: Path) -> str:
         _write_private(path, base64.b64encode(bytes(PrivateKey.generate())).decode() + "\n")
     private = PrivateKey(base64.b64decode(path.read_text().strip()))
     return base64.b64encode(bytes(private.public_key)).decode()
+
+
+def signing_key_pair(run_dir: Path) -> str:
+    """This hub's signing public key (base64 Ed25519), the private key generated once into
+    secrets/hub-signing.key beside the sealing key."""
+    path = run_dir / "secrets" / "hub-signing.key"
+    if not path.exists():
+        return hubsign.write_private_key(path)
+    return hubsign.public_key_of(hubsign.read_private_key(path))
+
+
+def hub_settings(hub: dict) -> str:
+    """The hub's own settings beyond the ports (hub.env, read by hubs.sh's hub_env): the message
+    version it writes, 1 for a hub declared on the previous version (acting as one not upgraded)."""
+    version = int(hub.get("message_version") or hubwire.SCHEMA_VERSION)
+    return f"export LAPOR_HUB_MESSAGE_VERSION={version}\n"
 
 
 def _existing_links(run_dir: Path) -> dict:
@@ -101,6 +117,8 @@ def main(root: Path, base: int, hubs_file: Path = HERE / "hubs.yml") -> None:
         entry = {k: hub[k] for k in DIRECTORY_FIELDS if hub.get(k) is not None}
         entry["public_url"] = f"http://127.0.0.1:{hub['env']['LAPOR_HTTP_PORT']}"
         entry["public_key"] = key_pair(Path(hub["env"]["LAPOR_RUN_DIR"]))
+        entry["signing_key"] = signing_key_pair(Path(hub["env"]["LAPOR_RUN_DIR"]))
+        (Path(hub["env"]["LAPOR_RUN_DIR"]) / "hub.env").write_text(hub_settings(hub))
         directory.append(entry)
     problems = hubnet.validate_directory(directory)
     if problems:

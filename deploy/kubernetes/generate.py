@@ -20,6 +20,7 @@ def service_env(name: str) -> str:
     if name == "intake":  # the private key that opens identities sealed for this hub (contract.sealing)
         env += """
             - {name: LAPOR_HUB_KEY_FILE, value: /secrets/hub/hub.key}
+            - {name: LAPOR_HUB_SIGNING_KEY_FILE, value: /secrets/hub/hub-signing.key}
           volumeMounts: [{name: hub-key, mountPath: /secrets/hub, readOnly: true}]"""
     return env
 

@@ -6,7 +6,9 @@ hub's ``lapor.hubs.out.<neighbour>`` queue to the other's ``lapor.hubs.in`` exch
 between two stacks. A report filed at the national hub for a Buleleng region (owned by hub 51)
 is accepted once at 51 under the same tracking ID, routed by 51's rules, and its steps come
 back to the national tracking page; a copy delivered twice changes nothing; malformed messages
-are dead-lettered; a relay refuses a loop.
+are dead-lettered; a relay refuses a loop. Each shovel logs in to the other hub's broker as its
+link user (``hub-<code>``, publish to ``lapor.hubs.in`` only) and stamps that ``user_id``; every
+message is signed by the hub that puts it on the link (issue 18).
 """
 import copy
 import json
@@ -19,7 +21,7 @@ import requests
 from kombu import Connection, Exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from contract import hubnet, sealing
+from contract import hubnet, hubsign, hubwire, sealing
 from contract.ids import new_tracking_id
 from followup.service import FollowupService
 from intake import hub_metrics
@@ -46,8 +48,22 @@ def hub_keys(tmp_path):
     keys = {}
     for code in ("ID", "51", "5108"):
         path = tmp_path / f"{code}.key"
-        keys[code] = {"file": str(path), "public": sealing.write_private_key(str(path))}
+        keys[code] = {"file": str(path), "public": sealing.write_private_key(str(path)),
+                      "signing_file": str(tmp_path / f"{code}-signing.key")}
+        keys[code]["signing_public"] = hubsign.write_private_key(keys[code]["signing_file"])
+        keys[code]["signing"] = hubsign.read_private_key(keys[code]["signing_file"])
     return keys
+
+
+def link_user(api: str, amqp_uri: str, code: str) -> str:
+    """Hub ``code``'s link user on the broker of ``amqp_uri`` (publish to lapor.hubs.in only): its URI."""
+    parsed = urllib.parse.urlparse(amqp_uri)
+    vhost = parsed.path.lstrip("/")
+    user, password = hubnet.link_user(code), uuid.uuid4().hex
+    requests.put(f"{api}/api/users/{user}", json={"password": password, "tags": ""}, timeout=10).raise_for_status()
+    requests.put(f"{api}/api/permissions/{urllib.parse.quote(vhost, safe='')}/{user}", timeout=10,
+                 json={"configure": "^$", "write": "^lapor\\.hubs\\.in$", "read": "^$"}).raise_for_status()
+    return f"{parsed.scheme}://{user}:{password}@{parsed.hostname}:{parsed.port}/{urllib.parse.quote(vhost, safe='')}"
 
 
 @pytest.fixture
@@ -79,11 +95,13 @@ def registry_for(demo_registry: dict, hub_keys: dict, urls: dict) -> dict:
     registry = copy.deepcopy(demo_registry)
     registry["hubs"] = [
         {"code": "ID", "name": "Simpul Nasional", "tier": "national", "public_url": urls.get("ID"),
-         "public_key": hub_keys["ID"]["public"]},
+         "public_key": hub_keys["ID"]["public"], "signing_key": hub_keys["ID"]["signing_public"]},
         {"code": "51", "name": "Simpul Provinsi Bali", "tier": "province", "parent": "ID",
-         "public_url": urls.get("51"), "public_key": hub_keys["51"]["public"]},
+         "public_url": urls.get("51"), "public_key": hub_keys["51"]["public"],
+         "signing_key": hub_keys["51"]["signing_public"]},
         {"code": "5108", "name": "Simpul Kabupaten Buleleng", "tier": "district", "parent": "51",
-         "public_url": "http://127.0.0.1:9", "public_key": hub_keys["5108"]["public"]},
+         "public_url": "http://127.0.0.1:9", "public_key": hub_keys["5108"]["public"],
+         "signing_key": hub_keys["5108"]["signing_public"]},
     ]
     for region in registry["regions"]:
         region["hub"] = "51" if region["code"] in OWNED_BY_51 else "ID"
@@ -96,13 +114,18 @@ def registry_for(demo_registry: dict, hub_keys: dict, urls: dict) -> dict:
 def two_hubs(servers, start_services, service_config, second_vhost, hub_keys, demo_registry):
     """Hub ID (nameko's test vhost) and hub 51 (a second vhost), linked both ways by shovels."""
     configs = {
-        "ID": {**service_config, "HUB_CODE": "ID", "HUB_KEY_FILE": hub_keys["ID"]["file"], "RATE_LIMIT_EXEMPT": ""},
+        "ID": {**service_config, "HUB_CODE": "ID", "HUB_KEY_FILE": hub_keys["ID"]["file"], "RATE_LIMIT_EXEMPT": "",
+               "HUB_SIGNING_KEY_FILE": hub_keys["ID"]["signing_file"]},
         "51": {**service_config, "AMQP_URI": second_vhost, "HUB_CODE": "51", "HUB_KEY_FILE": hub_keys["51"]["file"],
+               "HUB_SIGNING_KEY_FILE": hub_keys["51"]["signing_file"],
                "MONGODB_DATABASE_PREFIX": service_config["MONGODB_DATABASE_PREFIX"] + "h51_", "RATE_LIMIT_EXEMPT": ""},
     }
     api = servers["api_uri"].rstrip("/")
-    link(api, configs["ID"]["AMQP_URI"], configs["51"]["AMQP_URI"], "51")
-    link(api, configs["51"]["AMQP_URI"], configs["ID"]["AMQP_URI"], "ID")
+    logins = {("ID", "51"): link_user(api, configs["51"]["AMQP_URI"], "ID"),   # ID's shovel logs in at 51
+              ("51", "ID"): link_user(api, configs["ID"]["AMQP_URI"], "51"),
+              ("5108", "51"): link_user(api, configs["51"]["AMQP_URI"], "5108")}  # a test publishes as 5108
+    link(api, configs["ID"]["AMQP_URI"], logins[("ID", "51")], "51")
+    link(api, configs["51"]["AMQP_URI"], logins[("51", "ID")], "ID")
     urls = {code: start_services(IntakeService, RoutingService, config=cfg) for code, cfg in configs.items()}
     start_services(FollowupService, config=configs["51"])  # the owner opens a case
     public = {code: u["intake"] for code, u in urls.items()}
@@ -113,7 +136,8 @@ def two_hubs(servers, start_services, service_config, second_vhost, hub_keys, de
         wait_for(lambda: len(requests.get(f"{public[code]}/reports/{new_tracking_id('5108')}",
                                           allow_redirects=False, timeout=5).headers.get("Location") or "") > 0,
                  timeout=60)
-    return {"urls": public, "configs": configs, "api": api, "routing": {c: u["routing"] for c, u in urls.items()}}
+    return {"urls": public, "configs": configs, "api": api, "routing": {c: u["routing"] for c, u in urls.items()},
+            "logins": logins, "keys": hub_keys}
 
 
 def track(url: str, tracking_id: str) -> dict | None:
@@ -134,14 +158,21 @@ def wait_view(url: str, tracking_id: str, predicate, timeout: float = 60) -> dic
         raise AssertionError(f"{tracking_id} at {url}: last view {seen.get('view')}")
 
 
-def publish_in(amqp_uri: str, body, content_type="application/json") -> None:
-    """Put a message into a hub's inbound exchange, as a shovel from a neighbour would."""
+def publish_in(amqp_uri: str, body, content_type="application/json", user_id=None) -> None:
+    """Put a message into a hub's inbound exchange (as a shovel would when ``amqp_uri`` is a link
+    user's and ``user_id`` its name)."""
     with Connection(amqp(amqp_uri)) as conn:
         producer = conn.Producer()
         payload = body if isinstance(body, (bytes, str)) else json.dumps(body)
         producer.publish(payload, exchange=Exchange(hubnet.IN_EXCHANGE, type="fanout", durable=True),
                          routing_key="", content_type=content_type, content_encoding="utf-8",
-                         delivery_mode=2)
+                         delivery_mode=2, **({"user_id": user_id} if user_id else {}))
+
+
+def send_on_link(two_hubs, sender: str, receiver: str, message: dict) -> None:
+    """``message`` put on the link ``sender`` -> ``receiver``, signed by ``sender``, as its shovel would."""
+    body = hubwire.for_neighbour(message, hubwire.SCHEMA_VERSION, two_hubs["keys"][sender]["signing"])
+    publish_in(two_hubs["logins"][(sender, receiver)], body, user_id=hubnet.link_user(sender))
 
 
 def dead_letters(amqp_uri: str) -> int:
@@ -204,7 +235,7 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
 
     # delivered twice (at-least-once transport): accepted once
     duplicates = counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate")
-    publish_in(configs["51"]["AMQP_URI"], sent["payload"])
+    send_on_link(two_hubs, "ID", "51", sent["payload"])
     wait_for(lambda: counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate") == duplicates + 1, timeout=60)
     assert owner_db.reports.count_documents({"_id": tracking_id}) == 1
     assert steps(track(urls["51"], tracking_id)).count("hub_received") == 1
@@ -229,7 +260,7 @@ def test_malformed_and_unknown_version_messages_are_dead_lettered_and_the_hub_ke
     configs, urls = two_hubs["configs"], two_hubs["urls"]
     before = dead_letters(configs["51"]["AMQP_URI"])
     publish_in(configs["51"]["AMQP_URI"], b"{not json", content_type="application/json")
-    publish_in(configs["51"]["AMQP_URI"], {"schema_version": 2, "kind": "transfer"})
+    publish_in(configs["51"]["AMQP_URI"], {"schema_version": 3, "kind": "transfer"})
     publish_in(configs["51"]["AMQP_URI"], "plain text", content_type="text/plain")
     wait_for(lambda: dead_letters(configs["51"]["AMQP_URI"]) == before + 3, timeout=60)
     filed = requests.post(f"{urls['51']}/reports", json=make_report(region_code="5108"), timeout=10)
@@ -239,7 +270,6 @@ def test_malformed_and_unknown_version_messages_are_dead_lettered_and_the_hub_ke
 
 
 def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
-    configs = two_hubs["configs"]
     refused = counter(hub_metrics.RECEIVED, "5108", "transfer", "refused")
     told = counter(hub_metrics.RECEIVED, "51", "status", "refused")
     tracking_id = new_tracking_id("ID")
@@ -252,7 +282,7 @@ def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
                                 "is_anonymous": False, "is_confidential": False,
                                 "received_at": "2026-11-30T05:00:00+00:00"},
                      "reason": "region 5108", "forwarded_by": "system"}}
-    publish_in(configs["51"]["AMQP_URI"], message)  # 51 would send it to 5108, already visited
+    send_on_link(two_hubs, "5108", "51", message)  # 51 would send it to 5108, already visited
     wait_for(lambda: counter(hub_metrics.RECEIVED, "5108", "transfer", "refused") == refused + 1, timeout=60)
     # the origin (ID) receives "not ours either" over the reverse link (no such report filed there)
     wait_for(lambda: counter(hub_metrics.RECEIVED, "51", "status", "refused") == told + 1, timeout=60)
@@ -310,7 +340,7 @@ def test_a_report_that_comes_back_not_ours_either_returns_to_the_origins_triage(
     back, hop = transfer.refusal(hubwire.load(outbound["payload"]), "51", "no path to hub 5108", directory,
                                  datetime.now(timezone.utc))
     assert hop == "ID"
-    publish_in(configs["ID"]["AMQP_URI"], back)
+    send_on_link(two_hubs, "51", "ID", back)
     page = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and v["delivery"]["state"] == "returned" and v,
                     timeout=60)
     assert page["status"] == "triage" and "hub_not_ours" in steps(page)

@@ -298,6 +298,8 @@ class RegistryHub(Schema):
     parent = fields.String(load_default=None, allow_none=True)
     public_url = fields.String(load_default=None, allow_none=True)
     public_key = fields.String(load_default=None, allow_none=True)
+    signing_key = fields.String(load_default=None, allow_none=True)
+    message_version = fields.Integer(load_default=None, allow_none=True)
 
 
 class RegistryUpdated(EventSchema):

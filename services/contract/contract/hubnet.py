@@ -43,6 +43,28 @@ def shovel_name(neighbour: str) -> str:
     return f"lapor-hub-to-{neighbour}"
 
 
+LINK_USER_PREFIX = "hub-"
+
+
+def link_user(code: str) -> str:
+    """The broker user hub ``code``'s shovel logs in as on each neighbour's broker."""
+    return f"{LINK_USER_PREFIX}{code}"
+
+
+def link_of(user_id) -> str | None:
+    """The neighbour a message came from, by its validated ``user_id`` (None: not a link user).
+
+    Each shovel sets the AMQP ``user_id`` property to the user it logs in as on the receiving
+    broker, and RabbitMQ refuses a publish whose ``user_id`` is not the publishing connection's
+    user (validated user-ID; link users never get the ``impersonator`` tag): so a message carrying
+    ``user_id: hub-51`` was published by hub 51's link account, and nobody else's."""
+    if isinstance(user_id, bytes):
+        user_id = user_id.decode("utf-8", "replace")
+    if not isinstance(user_id, str) or not user_id.startswith(LINK_USER_PREFIX):
+        return None
+    return user_id[len(LINK_USER_PREFIX):] or None
+
+
 class DirectoryError(ValueError):
     """The hub directory is not a tree of tiers (each message names the hub and the problem)."""
 
@@ -168,11 +190,17 @@ def declare_topology(channel, neighbour_codes: Iterable[str]) -> None:
 def shovel_definition(local_uri: str, neighbour_uri: str, neighbour: str) -> dict:
     """The dynamic shovel moving the outbound queue for ``neighbour`` to its broker.
 
-    The value for ``PUT /api/parameters/shovel/%2f/<shovel_name(neighbour)>``.
+    The value for ``PUT /api/parameters/shovel/%2f/<shovel_name(neighbour)>``. Every message is
+    published with ``user_id`` = the user of ``neighbour_uri`` (this hub's link user there), which
+    the neighbour's broker validates: that is how the receiver knows the link a message came on.
     """
+    from urllib.parse import unquote, urlparse
+
+    user = unquote(urlparse(neighbour_uri).username or "")
     return {"value": {
         "src-protocol": "amqp091", "src-uri": local_uri, "src-queue": out_queue(neighbour),
         "dest-protocol": "amqp091", "dest-uri": neighbour_uri, "dest-exchange": IN_EXCHANGE,
         "ack-mode": "on-confirm", "reconnect-delay": RECONNECT_DELAY_SECONDS,
         "src-delete-after": "never", "dest-add-forward-headers": False,
+        "dest-publish-properties": {"user_id": user},
     }}

@@ -5,6 +5,12 @@ identity sealed for that hub, see ``contract.sealing``); a ``status`` carries th
 back to the origin hub. ``hops`` (the hubs visited, in order) travels with every message so a
 message never visits a hub twice. Loaded strictly: an unknown field, kind or ``schema_version``
 is refused (the receiver dead-letters it).
+
+Versions (docs/hubs.md, "Mixed versions"): ``SCHEMA_VERSION`` 2 is version 1 with the sending
+hub's ``signature`` (``contract.hubsign``). A hub reads both (``READ_VERSIONS``) and writes to each
+neighbour the version the directory declares for it (``message_version``, :func:`for_neighbour`),
+so a network is upgraded one hub at a time; whether an unsigned version-1 message is believed is
+the receiver's trust rule (intake.hub_trust), not the format's.
 """
 from __future__ import annotations
 
@@ -13,11 +19,14 @@ from datetime import datetime, timezone
 
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
+from contract import hubsign
 from contract.ids import HUB_CODE, parse_tracking_id
 from contract.schema import Schema
 from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+PREVIOUS_VERSION = 1
+READ_VERSIONS = (PREVIOUS_VERSION, SCHEMA_VERSION)
 KINDS = ("transfer", "status")
 STEPS = ("accepted", "dispositioned", "case_opened", "answered", "closed", "archived", "not_ours")
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -78,7 +87,7 @@ class StatusBody(Strict):
 
 
 class HubMessage(Strict):
-    schema_version = fields.Integer(required=True, validate=validate.Equal(SCHEMA_VERSION))
+    schema_version = fields.Integer(required=True, validate=validate.OneOf(READ_VERSIONS))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     message_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{8,100}$"))
     tracking_id = fields.String(required=True)
@@ -105,10 +114,37 @@ class HubMessage(Strict):
 
 
 def load(body) -> dict:
-    """A received message, validated (``ValidationError`` when malformed or of another version)."""
+    """A received message, validated (``ValidationError`` when malformed or of a version this hub
+    does not read); its signature (version 2) is left out: the receiver's trust rules check it
+    on the body as received (a missing one is a bad signature there)."""
     if not isinstance(body, dict):
         raise ValidationError("A hub message is a JSON object.")
-    return HubMessage().load(body)
+    if body.get("schema_version") == PREVIOUS_VERSION and hubsign.SIGNATURE_FIELD in body:
+        raise ValidationError("Unknown field.", hubsign.SIGNATURE_FIELD)  # version 1 had none
+    if not isinstance(body.get(hubsign.SIGNATURE_FIELD, ""), str):
+        raise ValidationError("Not a valid string.", hubsign.SIGNATURE_FIELD)
+    return HubMessage().load({k: v for k, v in body.items() if k != hubsign.SIGNATURE_FIELD})
+
+
+def declared_version(entry) -> int:
+    """The message version a hub's directory entry declares (``message_version``; the current one
+    when it says nothing or something this hub does not read)."""
+    try:
+        version = int((entry or {}).get("message_version") or SCHEMA_VERSION)
+    except (TypeError, ValueError):
+        return SCHEMA_VERSION
+    return version if version in READ_VERSIONS else SCHEMA_VERSION
+
+
+def for_neighbour(message: dict, version: int, private_key: str | None) -> dict:
+    """The body to put on the link to a neighbour that reads ``version``: version 2 signed with
+    this hub's key (``hubsign.SignError`` without one), version 1 as it was (no signature)."""
+    unsigned = {k: v for k, v in message.items() if k != hubsign.SIGNATURE_FIELD}
+    if version == PREVIOUS_VERSION:
+        return {**unsigned, "schema_version": PREVIOUS_VERSION}
+    if not private_key:
+        raise hubsign.SignError("this hub has no signing key (LAPOR_HUB_SIGNING_KEY_FILE)")
+    return hubsign.sign({**unsigned, "schema_version": SCHEMA_VERSION}, private_key)
 
 
 def dump(message: dict) -> dict:

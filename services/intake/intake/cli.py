@@ -2,6 +2,7 @@
 
     python -m intake.cli import FILE.csv [--config services/intake/config.yml] [--errors FILE.csv]
     python -m intake.cli hub-keygen FILE      (this hub's key pair; prints the public key)
+    python -m intake.cli hub-signing-keygen FILE  (this hub's signing key pair; prints the public key)
     python -m intake.cli open311-key issue CLIENT | revoke CLIENT | list [--config ...]
 
 An issued key is printed once; only its hash is stored (national admins have the same through
@@ -20,7 +21,7 @@ import sys
 
 from marshmallow import ValidationError
 
-from contract import csvfile, errors, sealing
+from contract import csvfile, errors, hubsign, sealing
 from contract.config import load_config
 from contract.store import acquire_client, database_name, release_client
 from contract.uow import UnitOfWorkStore
@@ -76,14 +77,15 @@ def import_csv(path: str, config: dict, hub: str, report_errors=None, stream=sys
         release_client(uri)
 
 
-def hub_keygen(path: str) -> int:
-    """Write a new private key to ``path`` (never overwriting one) and print the public key."""
+def hub_keygen(path: str, keys=sealing) -> int:
+    """Write a new private key to ``path`` (never overwriting one) and print the public key
+    (``keys``: ``sealing``, the X25519 sealing key, or ``hubsign``, the Ed25519 signing key)."""
     try:
-        print(sealing.write_private_key(path))
+        print(keys.write_private_key(path))
     except FileExistsError:
         try:
-            print(sealing.public_key_of(sealing.read_private_key(path)))  # the same key, its public half
-        except sealing.SealError as exc:
+            print(keys.public_key_of(keys.read_private_key(path)))  # the same key, its public half
+        except (sealing.SealError, hubsign.SignError) as exc:
             print(str(exc), file=sys.stderr)
             return 1
     except OSError as exc:
@@ -130,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
                                             "the public key (for the hub directory) printed")
     key.add_argument("file")
     key.add_argument("--config", help=argparse.SUPPRESS)
+    sign = sub.add_parser("hub-signing-keygen", help="make this hub's signing key pair (Ed25519): the private key "
+                                                     "to a new file (mode 0600), the public key (the directory's "
+                                                     "signing_key) printed")
+    sign.add_argument("file")
+    sign.add_argument("--config", help=argparse.SUPPRESS)
     keys = sub.add_parser("open311-key", help="issue, revoke or list Open311 clients' api_keys")
     keys.add_argument("action", choices=("issue", "revoke", "list"))
     keys.add_argument("client", nargs="?")
@@ -137,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "hub-keygen":
         return hub_keygen(args.file)
+    if args.command == "hub-signing-keygen":
+        return hub_keygen(args.file, hubsign)
     config = load_config(args.config)
     if args.command == "open311-key":
         return open311_keys(config, args.action, args.client)

@@ -13,6 +13,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel
 
+from contract import hubwire
 from contract.uow import UnitOfWorkProvider
 from intake import duplicates, evidence, gateways
 from intake.hub_link import Link
@@ -110,7 +111,9 @@ class IntakeStore(UnitOfWorkProvider):
         super().setup()
         config = self.container.config
         # the hub link (this hub's key, the neighbours' queues declared) is the process's, shared by units
-        self.shared["hub_link"] = Link(config[AMQP_URI_CONFIG_KEY], config.get("HUB_KEY_FILE") or "")
+        self.shared["hub_link"] = Link(config[AMQP_URI_CONFIG_KEY], config.get("HUB_KEY_FILE") or "",
+                                     config.get("HUB_SIGNING_KEY_FILE") or "",
+                                     int(config.get("HUB_MESSAGE_VERSION") or hubwire.SCHEMA_VERSION))
         path = registry_file(config)
         if path is not None and path.exists():
             counts = self.units().run(load_registry_file, path)

@@ -237,6 +237,8 @@ class HubCopyIn(Schema):
     parent = fields.String(load_default=None, allow_none=True)
     public_url = fields.String(load_default=None, allow_none=True)
     public_key = fields.String(load_default=None, allow_none=True)
+    signing_key = fields.String(load_default=None, allow_none=True)  # Ed25519, checks its messages
+    message_version = fields.Integer(load_default=None, allow_none=True)  # the hub message version it reads
 
     @pre_load
     def older_spelling(self, data, **kwargs):

@@ -394,8 +394,8 @@ class IntakeService(WebAssets, HealthAndMetrics):
         return handle_batch(self.store, batch, EVENTS)
 
     @hub_inbound
-    def on_hub_message(self, body):
-        message = hub_link.load_message(body)
+    def on_hub_message(self, body, user_id=None):
+        message = hub_link.load_message(body, user_id)
         hub_link.receive(message, lambda: self.store.run(handlers.receive_hub_message, message))
 
     @timer(interval=10, eager=True)

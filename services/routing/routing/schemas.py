@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, RAISE, ValidationError, fields, pre_load, valid
 
 from contract.auth import ROLES
 from contract.hubnet import TIERS
+from contract.hubwire import READ_VERSIONS
 from contract.schema import Schema
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 
@@ -32,6 +33,9 @@ class HubIn(Strict):
     public_url = fields.Url(load_default=None, allow_none=True, require_tld=False, schemes={"http", "https"})
     public_key = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^[A-Za-z0-9+/]{43}=$", error="Not a base64 X25519 public key (44 characters)."))
+    signing_key = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9+/]{43}=$", error="Not a base64 Ed25519 public key (44 characters)."))
+    message_version = fields.Integer(load_default=None, allow_none=True, validate=validate.OneOf(READ_VERSIONS))
 
     @pre_load
     def older_spelling(self, data, **kwargs):

@@ -65,7 +65,7 @@ def test_a_message_round_trips_and_numeric_codes_stay_strings():
 
 
 @pytest.mark.parametrize("change", [
-    {"schema_version": 2},
+    {"schema_version": 3},
     {"kind": "gossip"},
     {"origin_hub": 5108},
     {"origin_hub": "ID"},                      # not the tracking ID's hub

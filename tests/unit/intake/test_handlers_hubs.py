@@ -2,13 +2,14 @@
 message in (relay, accept once, status back), the owner's steps told to the origin, housekeeping."""
 import pytest
 
-from contract import events, hubnet, hubwire
+from contract import events, hubnet
 from contract.consumer import RejectEvent
 from contract.ids import new_tracking_id
 from intake import handlers, schemas, transfer
 from intake.dependencies import Settings
 from intake.hub_link import DeadLetter
 from tests.factories import make_report
+from tests.fakes.hub_wire import arrive, signed_directory
 from tests.fakes.intake import intake_units
 from tests.unit.intake.test_transfer import DIRECTORY, KEYS
 
@@ -16,7 +17,7 @@ FORWARDED = {"target_hub": "7317", "reason": "region 7317", "actor": "system", "
 
 
 def hub(code: str):
-    units = intake_units(Settings(hub_code=code), registry={"hubs": DIRECTORY, "categories": [
+    units = intake_units(Settings(hub_code=code), registry={"hubs": signed_directory(DIRECTORY), "categories": [
         {"code": "infrastruktur"}], "regions": [{"code": "7317", "name": "Kabupaten Luwu", "level": "district"}]})
     units.shared["private_key"] = KEYS[code][0]
     return units
@@ -63,9 +64,9 @@ def test_a_transfer_is_relayed_on_the_way_and_accepted_once_by_the_owner_who_tel
     forward(origin, report["_id"])
     (message, hop), = sent(origin)
     relay = hub(hop)
-    assert relay.run(handlers.receive_hub_message, hubwire.load(message)) == "relayed"
+    assert relay.run(handlers.receive_hub_message, arrive(message)) == "relayed"
     owner = hub("7317")
-    arrived = hubwire.load({**message, "hops": ["5108", "51", "ID", "73"]})
+    arrived = arrive({**message, "hops": ["5108", "51", "ID", "73"]})
     assert owner.run(handlers.receive_hub_message, arrived) == "accepted"
     accepted = owner.state["FakeReports"]["reports"][report["_id"]]
     assert accepted["reporter"]["name"] == "Made Wirawan" and accepted["target_hub"] == "7317"
@@ -76,7 +77,7 @@ def test_a_transfer_is_relayed_on_the_way_and_accepted_once_by_the_owner_who_tel
     assert len(sent(owner)) == 1
 
     # the status arrives back at the origin: its tracking page shows the owner accepted it
-    assert origin.run(handlers.receive_hub_message, hubwire.load({**status, "hops": ["7317", "73", "ID", "51"]})) \
+    assert origin.run(handlers.receive_hub_message, arrive({**status, "hops": ["7317", "73", "ID", "51"]})) \
         == "applied"
     assert origin.state["FakeReports"]["reports"][report["_id"]]["hub_delivery"]["state"] == "accepted"
 
@@ -88,7 +89,7 @@ def test_a_transfer_whose_sealed_identity_cannot_be_opened_is_dead_lettered():
     owner = hub("7317")
     owner.shared["private_key"] = KEYS["73"][0]
     with pytest.raises(DeadLetter):
-        owner.run(handlers.receive_hub_message, hubwire.load({**message, "hops": ["5108", "51", "ID", "73"]}))
+        owner.run(handlers.receive_hub_message, arrive({**message, "hops": ["5108", "51", "ID", "73"]}))
     assert owner.outbox == [] and not owner.state.get("FakeReports", {}).get("reports", {}).get(message["tracking_id"])
 
 
@@ -101,7 +102,7 @@ def test_the_owners_steps_on_a_forwarded_in_report_go_back_to_the_origin_and_loc
     report = filed_at(origin)
     forward(origin, report["_id"])
     (message, _), = sent(origin)
-    owner.run(handlers.receive_hub_message, hubwire.load({**message, "hops": ["5108", "51", "ID", "73"]}))
+    owner.run(handlers.receive_hub_message, arrive({**message, "hops": ["5108", "51", "ID", "73"]}))
     owner.run(handlers.tell_origin, events.CASE_CLOSED, {"tracking_id": report["_id"], "agency_code": "PEMKAB-LUWU"})
     closed = sent(owner)[-1][0]
     assert closed["status"]["step"] == transfer.STEP_OF_EVENT[events.CASE_CLOSED] and closed["target_hub"] == "5108"
@@ -129,9 +130,9 @@ def test_a_status_for_a_report_not_filed_here_is_refused():
     forward(origin, report["_id"])
     (message, _), = sent(origin)
     owner = hub("7317")
-    owner.run(handlers.receive_hub_message, hubwire.load({**message, "hops": ["5108", "51", "ID", "73"]}))
+    owner.run(handlers.receive_hub_message, arrive({**message, "hops": ["5108", "51", "ID", "73"]}))
     (status, _), = sent(owner)
     unknown = {**status, "tracking_id": new_tracking_id("5108"), "message_id": "m-unknown",
                "hops": ["7317", "73", "ID", "51"]}
-    assert origin.run(handlers.receive_hub_message, hubwire.load(unknown)) == "refused"
+    assert origin.run(handlers.receive_hub_message, arrive(unknown)) == "refused"
     assert len(origin.outbox) == 2  # its report_received and its transfer: nothing more

@@ -56,7 +56,7 @@ def test_the_directory_event_carries_no_region_and_no_credentials():
     out = forwarding.directory_for_event([{"_id": "ID", "name": "N", "tier": "national", "public_key": KEY,
                                            "region_code": None}])
     assert out == [{"code": "ID", "name": "N", "tier": "national", "parent": None, "public_url": None,
-                    "public_key": KEY}]
+                    "public_key": KEY, "signing_key": None, "message_version": None}]
 
 
 # --- routing between hubs: by the region's hub, by the agency's hub, never back the way it came ---

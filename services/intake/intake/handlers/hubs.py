@@ -20,7 +20,7 @@ from contract import events, sealing
 from contract.consumer import RejectEvent
 from contract.http import safe_filename
 from contract.ids import hub_of
-from intake import domain, evidence, history, hub_metrics, transfer
+from intake import domain, evidence, history, hub_metrics, hub_trust, transfer
 from intake.hub_link import DeadLetter
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,9 @@ HUB_EFFECTS = {events.REPORT_FORWARDED: send_transfer,
 
 def receive_hub_message(uow, message: dict) -> str:
     """A hub message (loaded by ``hubwire``) for this hub or through it: its outcome (``accepted``,
-    ``relayed``, ``refused``, ``applied``, ``duplicate``); DeadLetter when it can never be handled."""
+    ``relayed``, ``refused``, ``applied``, ``duplicate``); DeadLetter when it can never be handled,
+    or when this hub does not believe it (``hub_trust``: link, signature, directory, holder)."""
+    hub_trust.check(uow, message)
     here, now = uow.settings.hub_code, uow.now()
     directory = uow.registry.hub_directory()
     uow.hubs.declare(directory, here)

@@ -21,7 +21,8 @@ def hub_doc(item: dict) -> dict:
     code = item.get("code") or item.get("_id")
     return {"code": str(code), "name": item.get("name"), "tier": item.get("tier") or item.get("level"),
             "parent": item.get("parent"), "region_code": item.get("region_code"),
-            "public_url": item.get("public_url"), "public_key": item.get("public_key")}
+            "public_url": item.get("public_url"), "public_key": item.get("public_key"),
+            "signing_key": item.get("signing_key"), "message_version": item.get("message_version")}
 
 
 def merged_directory(file_hubs: list[dict], stored_hubs: list[dict]) -> list[dict]:
