@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs run-network network-memory run-cluster stop status test test-unit bench fuzz lint logs outbox clean token signin-link signin-unlock
+.PHONY: install run run-hubs run-network network-memory run-cluster cluster-failover stop status test test-unit bench fuzz lint logs outbox clean token signin-link signin-unlock
 
 install:
 	@deploy/local/install.sh
@@ -35,6 +35,9 @@ run-network: install  ## five linked hubs: ID, Bali 51 + Buleleng 5108, Sulawesi
 
 network-memory:  ## RSS and PSS of each hub of make run-network, from /proc
 	@deploy/hubs/hubs.sh memory deploy/hubs/network.yml
+
+cluster-failover: install  ## the cluster failover run: two leader kills at 10 reports/s; fails on a lost or duplicated report
+	@bash bench/run.sh bench/cluster_failover.py
 
 run-cluster: install  ## one hub on a three-node RabbitMQ cluster (offset 60: http://127.0.0.1:9380; deploy/local/cluster.sh)
 	@deploy/local/cluster.sh start
