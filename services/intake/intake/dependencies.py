@@ -44,6 +44,7 @@ class Settings:
     trusted_proxies: str = "127.0.0.1,::1"
     open311_api_keys: tuple[str, ...] = ()
     social_completion_url: str = DEFAULT_COMPLETION_URL
+    hub_ack_timeout: float = 300.0  # a forwarded report not acknowledged by the next hub after this is counted
 
     @classmethod
     def from_config(cls, config: dict) -> "Settings":
@@ -59,7 +60,8 @@ class Settings:
             evidence_max_files=int(config.get("EVIDENCE_MAX_FILES", evidence.MAX_PER_REPORT)),
             trusted_proxies=str(config.get("TRUSTED_PROXIES", "127.0.0.1,::1")),
             open311_api_keys=_listed(config.get("OPEN311_API_KEYS")),
-            social_completion_url=config.get("SOCIAL_COMPLETION_URL") or DEFAULT_COMPLETION_URL)
+            social_completion_url=config.get("SOCIAL_COMPLETION_URL") or DEFAULT_COMPLETION_URL,
+            hub_ack_timeout=float(config.get("HUB_ACK_TIMEOUT_SECONDS", 300)))
 
 
 REPOSITORIES = {"reports": Reports, "registry": Registry, "limits": RateLimits, "api_keys": ApiKeys,
