@@ -179,7 +179,8 @@ def accepted_report(message: dict, identity: dict, here: str, now: datetime, rep
 
 def received_event(report: dict) -> dict:
     """``report_received`` for a forwarded-in report, marked so it is counted once nationally."""
-    return domain.received_event(report, hub=report["target_hub"], forwarded_from=report["forwarded_in"]["from_hub"])
+    return domain.received_event(report, hub=report["target_hub"], forwarded_from=report["forwarded_in"]["from_hub"],
+                                 hub_path=list(report["forwarded_in"]["hops"]))
 
 
 def origin_update(report: dict, message: dict) -> dict:

@@ -19,7 +19,7 @@ def route_report(uow, event_type: str, report: dict) -> None:
     started = time.perf_counter()
     registry = uow.registry
     routed = domain.route(report, registry.regions(), registry.rule_index(), uow.settings.hub_code, uow.now(),
-                          registry.agency_hubs())
+                          registry.agency_hubs(), directory=registry.hubs)
     seconds = time.perf_counter() - started
     uow.after_commit(lambda: observability.decided(routed["outcome"], seconds))
     uow.desk.route(routed["item"], routed["entry"], [routed["event"]])
@@ -162,10 +162,13 @@ def report_page(uow, principal: dict, item: dict, lang: str) -> dict:
         if principal["role"] == "agency_admin":
             units = [(u["code"], u["name"]) for u in uow.registry.listing("units", ("name", "agency_code"))
                      if u.get("agency_code") == principal["agency_code"]]
-    hubs = []
+    hubs, blocked_by = [], None
     if (principal["role"] in forwarding.FORWARDING_ROLES and view["allowed_actions"]
             and item["status"] in workflow.OPEN_STATUSES):
         here = uow.settings.hub_code
-        hubs = [(h["code"], f"{h['name']} ({h['code']})") for h in uow.registry.hubs() if h["code"] != here]
+        hubs = [(h["code"], f"{h['name']} ({h['code']})")
+                for h in forwarding.forward_targets(uow.registry.hubs(), here, item)]
+        if not hubs and item.get("hub_path"):  # say why there is no forward form
+            blocked_by = forwarding.path_of(item, here)
     return {"view": view, "agencies": agencies, "units": units, "hubs": hubs, "names": names(uow, lang),
-            "timezone": item.get("timezone")}
+            "timezone": item.get("timezone"), "hub_path": blocked_by}
