@@ -42,8 +42,11 @@ def arrived(units, path=("ID", "51", "5108"), **overrides) -> str:
 
 
 def page_hubs(units, tracking_id):
+    """The hubs the forward form offers; the API's report offers the same."""
     item = units.read(lambda uow: uow.desk.get(tracking_id))
-    return [code for code, _ in units.read(handlers.report_page, ADMIN, item, "id")["hubs"]]
+    offered = [code for code, _ in units.read(handlers.report_page, ADMIN, item, "id")["hubs"]]
+    assert units.read(handlers.report_by_id, ADMIN, tracking_id)["forward_targets"] == offered
+    return offered
 
 
 def test_the_reported_bug_a_hub_already_on_the_path_is_not_offered_and_a_forward_there_is_409():
