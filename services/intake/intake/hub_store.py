@@ -65,8 +65,9 @@ class HubReports(Repository):
             if "hub_delivery" in changes:  # what the batch's next steps of this report read
                 seen = self.uow.read("reports", tracking_id, key="tracking_id", projection=STEP_FIELDS)
                 if seen is not None:
-                    self.uow.remember("reports", {**seen, "hub_delivery": {
-                        "status_at": changes["hub_delivery"].get("status_at")}})
+                    self.uow.remember("reports", {**seen, **({"status": changes["status"]} if "status" in changes
+                                                             else {}),
+                                                  "hub_delivery": {"status_at": changes["hub_delivery"].get("status_at")}})
         self.uow.stage(list(events) + [hub_entry(message, hop) for message, hop in messages])
 
     # --- in ----------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def test_the_reported_bug_a_hand_forward_to_a_hub_already_visited_keeps_the_repo
     forward(holder, tracking_id, "51")             # 51 relayed it: it has seen this report
     stored = holder.state["FakeReports"]["reports"][tracking_id]
     assert stored["hub_delivery"]["state"] == "kept" and "51" in stored["hub_delivery"]["reason"]
+    assert stored["status"] == "triage"  # the citizen's page: waiting for triage here, not "forwarded"
     assert holder.published[-1] == events.REPORT_HANDED_BACK  # routing: back into 5108's triage
     assert len(sent(holder)) == before  # nothing sent that would be refused, the origin not misled
 

@@ -70,7 +70,8 @@ def send_transfer(uow, event_type: str, event: dict) -> None:
     except (transfer.Undeliverable, sealing.SealError) as exc:
         # nobody else can hold it: it stays here, back in this hub's triage, with the reason (issue 18)
         log.error("report %s cannot be sent to hub %s, kept here: %s", report["tracking_id"], target, exc)
-        uow.hubs.send(report["_id"], {"hub_delivery": {**transfer.returned_delivery(target, now, str(exc)),
+        uow.hubs.send(report["_id"], {"status": "triage",
+                                      "hub_delivery": {**transfer.returned_delivery(target, now, str(exc)),
                                                        "state": "kept"}},
                       history.entry("hub_undeliverable", now, {"hub": target}), [],
                       [transfer.kept_here_event(report, here, here, target, str(exc))])
