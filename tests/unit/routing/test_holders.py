@@ -104,3 +104,19 @@ def test_a_report_that_could_not_be_sent_is_back_in_triage_with_the_reason_in_it
     assert (back["queue"], back["status"]) == ("national_triage", "returned")
     audit = units.read(handlers.history, tracking_id)[-1]
     assert audit["action"] == "handed_back" and "could not be sent to hub 51: Hub 51 has no public key" in audit["reason"]
+
+
+def test_a_report_whose_agency_belongs_to_a_hub_it_came_from_waits_in_this_hubs_triage():
+    """Not in that agency's queue here: its officials belong to the other hub and cannot act here."""
+    registry = demo_registry()
+    registry["hubs"] += HUBS
+    registry["regions"] = [{**r, "hub": "5108"} if r["code"] == "5108" else r for r in registry["regions"]]
+    registry["agencies"] = [{**a, "hub": "5108"} if a["code"] == "PEMKAB-BULELENG" else a
+                            for a in registry["agencies"]]
+    units = routing_units(hub_code="51", clock=Clock())
+    units.run(handlers.import_registry, registry, {})
+    event = received(tracking_id=new_tracking_id("5108"), origin_hub="5108", target_hub="51", forwarded_from="5108",
+                     hub_path=["5108", "51"], category_code="pelayanan-publik", region_code="5108")
+    units.run(handlers.route_report, events.REPORT_RECEIVED, event)
+    item = units.read(lambda uow: uow.desk.get(event["tracking_id"]))
+    assert (item["queue"], item["agency_code"], item["status"]) == ("national_triage", None, "new")

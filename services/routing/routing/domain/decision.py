@@ -50,6 +50,9 @@ def route(report: dict, regions: dict[str, dict], index: RuleIndex, own_hub: str
                 "outcome": "forwarded"}
     rule = index.best(report, chain)
     agency_hub = (agency_hubs or {}).get(rule["agency_code"]) if rule is not None else None
+    if agency_hub and agency_hub != own_hub and not can_take(agency_hub):
+        rule = None  # its agency's officials are at a hub it cannot go back to: this hub's triage holds it
+        agency_hub = None
     if agency_hub and can_take(agency_hub):  # e.g. a ministry's, nationally
         item = routed_item(report, {}, timezone, now, forwarded_to=agency_hub)
         event = forwarded_event(report, agency_hub, own_hub,
