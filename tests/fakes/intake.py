@@ -232,13 +232,13 @@ class FakeHubs(FakeRepository):
     def private_key(self) -> str:
         return self.uow.shared["private_key"]
 
-    def send(self, tracking_id, changes, entry, messages) -> None:
+    def send(self, tracking_id, changes, entry, messages, events=()) -> None:
         if tracking_id and (changes or entry):
             report = self.uow.reports.collection("reports")[tracking_id]
             report.update(copy.deepcopy(changes))
             if entry:
                 report.setdefault("history", []).append(entry)
-        self.uow.stage([hub_entry(message, hop) for message, hop in messages])
+        self.uow.stage(list(events) + [hub_entry(message, hop) for message, hop in messages])
 
     def claim(self, message_id: str) -> bool:
         return self.uow.mark(f"hubmsg:{message_id}")
@@ -285,6 +285,11 @@ class FakeHubs(FakeRepository):
         for delivery in waiting:
             counts[delivery["hub"]] = counts.get(delivery["hub"], 0) + 1
         return counts, min((d["since"] for d in waiting), default=None)
+
+    def unacknowledged(self, before) -> int:
+        return sum(1 for r in self.uow.reports.collection("reports").values()
+                   if (r.get("hub_delivery") or {}).get("state") in ("waiting", "sent_on")
+                   and r["hub_delivery"]["since"] < before)
 
     def outbound_backlog(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -343,7 +343,7 @@ def test_a_report_that_comes_back_not_ours_either_returns_to_the_origins_triage(
     send_on_link(two_hubs, "51", "ID", back)
     page = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and v["delivery"]["state"] == "returned" and v,
                     timeout=60)
-    assert page["status"] == "triage" and "hub_not_ours" in steps(page)
+    assert page["status"] == "triage" and "hub_returned" in steps(page)  # in plain words: back in triage here (issue 18)
     item = wait_for(lambda: (r := requests.get(f"{routing_url}/admin/reports/{tracking_id}", headers=headers,
                                                timeout=10).json()) and r["status"] == "returned" and r, timeout=60)
     assert item["queue"] == "national_triage" and item["history"][-1]["action"] == "handed_back"

@@ -69,11 +69,12 @@ def test_archived_and_forwarded_reports(start_services, service_config):
     dispatch("routing", events.REPORT_ARCHIVED, event_payload(events.REPORT_ARCHIVED, archived))
     dispatch("routing", events.REPORT_FORWARDED, event_payload(events.REPORT_FORWARDED, forwarded))
     assert wait_for(lambda: (v := track(urls["intake"], archived)) and v["status"] == "archived" and v)
-    view = wait_for(lambda: (v := track(urls["intake"], forwarded)) and v["status"] == "forwarded" and v)
-    assert next(h for h in view["history"] if h["step"] == "forwarded")["detail"] == {"target_hub": "5108"}
-    # intake also tries to hand it to hub 5108 (docs/hubs.md): no directory here, so it says it cannot
+    # intake also tries to hand it to hub 5108 (docs/hubs.md): no directory here, so it cannot, and
+    # the report stays here, back in triage (issue 18: never without a holder)
     page = wait_for(lambda: (v := track(urls["intake"], forwarded)) and v["delivery"] and v)
-    assert page["delivery"] == {**page["delivery"], "hub": "5108", "state": "undeliverable"}
+    assert next(h for h in page["history"] if h["step"] == "forwarded")["detail"] == {"target_hub": "5108"}
+    assert page["delivery"] == {**page["delivery"], "hub": "5108", "state": "kept"}
+    assert page["status"] == "triage" and page["history"][-1]["step"] == "hub_undeliverable"
 
 
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
 
-from contract import events
+from contract import events, sealing
 from routing.service import RoutingService
 from tests.integration.conftest import wait_for
 from tests.integration.test_official_signin import SECRET, csrf_of, set_password, sign_in
@@ -22,6 +22,9 @@ def desk(start_services, rpc, demo_registry, service_config):
     config = {**service_config, "WEB_SECRET": SECRET, "ROUTING_AUTH_CACHE_SECONDS": 0}
     base = start_services(RoutingService, config=config)["routing"]
     rpc.routing.import_registry(demo_registry)
+    # the demo's hubs with a key, as in a network: only a hub that can take a report is offered (issue 18)
+    key = sealing.new_key_pair()[1]
+    rpc.routing.import_registry({"hubs": [{**h, "public_key": key} for h in demo_registry["hubs"]]})
     dispatch = event_dispatcher(service_config)
 
     def submit(**overrides):

@@ -2,7 +2,7 @@
 import pytest
 from nameko.standalone.events import event_dispatcher
 
-from contract import events
+from contract import events, sealing
 from routing.service import RoutingService
 from tests.integration.conftest import wait_for
 from tests.unit.routing.factories import received_event
@@ -41,7 +41,10 @@ def test_demo_rules_decide(routed, overrides, expected):
     assert (placed["queue"], placed["agency_code"], placed["unit_code"], placed["rule_id"]) == expected
 
 
-def test_report_of_another_hub_is_forwarded_with_everything_it_needs(routed):
+def test_report_of_another_hub_is_forwarded_with_everything_it_needs(routed, rpc, demo_registry):
+    # hub 35 can take reports once the directory gives it a key (issue 18: never to a hub that cannot)
+    key = sealing.new_key_pair()[1]
+    rpc.routing.import_registry({"hubs": [{**h, "public_key": key} for h in demo_registry["hubs"]]})
     payload = received_event(region_code="3578", category_code="kesehatan", gesi=["elderly"])
     placed = routed(payload)
     assert (placed["queue"], placed["status"], placed["target_hub"]) == ("forwarded", "forwarded", "35")

@@ -30,7 +30,17 @@ def test_every_hub_alert_is_shown_firing_and_silent():
         for case in test["alert_rule_test"]:
             (firing if case["exp_alerts"] else silent).add(case["alertname"])
     assert {"LaporHubLinkDown", "LaporHubOutboundBacklogGrowing"} <= names
+    assert {"LaporHubForwardsUnacknowledged", "LaporHubReportsHandedBack"} <= names  # issue 18
     assert names == firing == silent
+
+
+def test_the_holder_alerts_read_metrics_intake_exports():
+    """The rules of issue 18 read what intake's hub metrics are named (a renamed metric would
+    leave an alert that never fires)."""
+    from intake import hub_metrics
+    rules = RULES.read_text()
+    for metric in (hub_metrics.UNACKNOWLEDGED, hub_metrics.HANDED_BACK):
+        assert metric._name in rules
 
 
 def test_a_hubs_prometheus_loads_the_hub_rules_and_scrapes_the_link_metrics(promtool):

@@ -106,6 +106,9 @@ class ReportReceived(ReportEventSchema):
     # optional, added by issue 14 (hubs): the hub this report was forwarded in from. It was counted
     # as received at its origin hub already: national totals count it once, there.
     forwarded_from = fields.String(load_default=None, allow_none=True)
+    # optional, added by issue 18: every hub the report has been at (relays included), ending with
+    # this one; a report is never sent to a hub on it (contract.hubpath)
+    hub_path = fields.List(fields.String(), load_default=list)
 
 
 class ReportDispositioned(ReportEventSchema):

@@ -46,6 +46,7 @@ class Settings:
     open311_api_keys: tuple[str, ...] = ()
     social_completion_url: str = DEFAULT_COMPLETION_URL
     open311_contact: str = "LAPOR! (SP4N-LAPOR!), https://www.lapor.go.id"
+    hub_ack_timeout: float = 300.0  # a forwarded report not acknowledged by the next hub after this is counted
 
     @classmethod
     def from_config(cls, config: dict) -> "Settings":
@@ -62,7 +63,8 @@ class Settings:
             trusted_proxies=str(config.get("TRUSTED_PROXIES", "127.0.0.1,::1")),
             open311_api_keys=_listed(config.get("OPEN311_API_KEYS")),
             social_completion_url=config.get("SOCIAL_COMPLETION_URL") or DEFAULT_COMPLETION_URL,
-            open311_contact=str(config.get("OPEN311_CONTACT") or cls.open311_contact))
+            open311_contact=str(config.get("OPEN311_CONTACT") or cls.open311_contact),
+            hub_ack_timeout=float(config.get("HUB_ACK_TIMEOUT_SECONDS", 300)))
 
 
 REPOSITORIES = {"reports": Reports, "registry": Registry, "limits": RateLimits, "api_keys": ApiKeys,

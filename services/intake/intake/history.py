@@ -72,6 +72,8 @@ STEP_LABELS = {
     "hub_answered": ("Dijawab oleh simpul yang berwenang", "Answered by the hub in charge"),
     "hub_closed": ("Selesai di simpul yang berwenang", "Closed at the hub in charge"),
     "hub_archived": ("Diarsipkan di simpul yang berwenang", "Archived at the hub in charge"),
+    "hub_returned": ("Simpul tujuan tidak dapat menerima laporan ini; laporan kembali ke antrean verifikasi di sini",
+                     "The hub it was sent to could not take this report; it is back in the triage queue here"),
     "hub_not_ours": ("Bukan kewenangan simpul tersebut; diteruskan atau dikembalikan", "Not that hub's either; sent on or back"),
 }
 
@@ -80,8 +82,10 @@ DELIVERY_LABELS = {
     "waiting": ("Menunggu dikirim ke simpul {hub}", "Waiting to be delivered to hub {hub}"),
     "sent_on": ("Diteruskan ke simpul {hub}", "Sent on to hub {hub}"),
     "accepted": ("Ditangani oleh simpul {hub}", "Handled by hub {hub}"),
-    "returned": ("Dikembalikan: bukan kewenangan simpul {hub}", "Returned: not hub {hub}'s authority"),
+    "returned": ("Dikembalikan dari simpul {hub}; kembali ke antrean verifikasi di sini",
+                 "Came back from hub {hub}; back in the triage queue here"),
     "undeliverable": ("Tidak dapat dikirim ke simpul {hub}", "Could not be sent to hub {hub}"),
+    "kept": ("Tidak dapat dikirim ke simpul {hub}; ditangani di sini", "Could not be sent to hub {hub}; handled here"),
 }
 
 

@@ -22,6 +22,22 @@ UNDELIVERED = Gauge("lapor_intake_hub_undelivered_reports",
                     "Reports sent from this hub and not yet accepted by their owner hub.", ["hub"])
 OLDEST_UNDELIVERED = Gauge("lapor_intake_hub_oldest_undelivered_age_seconds",
                            "Age of the oldest report sent from this hub and not yet accepted by its owner (0: none).")
+UNACKNOWLEDGED = Gauge("lapor_hub_forwards_unacknowledged",
+                       "Reports forwarded from this hub that no hub acknowledged (accepted or sent back) "
+                       "within HUB_ACK_TIMEOUT_SECONDS.")
+HANDED_BACK = Counter("lapor_intake_hub_reports_handed_back_total",
+                      "Reports this hub sent to another hub that are back in its triage, by why "
+                      "(undeliverable: could not be sent; refused: answered back by a hub on the way).", ["reason"])
+
+
+@never_fails
+def handed_back(reason: str) -> None:
+    HANDED_BACK.labels(reason).inc()
+
+
+@never_fails
+def unacknowledged(count: int) -> None:
+    UNACKNOWLEDGED.set(count)
 
 
 @never_fails

@@ -51,7 +51,7 @@ class HubReports(Repository):
 
     # --- out ---------------------------------------------------------------------------------------
     def send(self, tracking_id: str | None, changes: dict, entry: dict | None,
-             messages: list[tuple[dict, str]]) -> None:
+             messages: list[tuple[dict, str]], events: list[dict] = ()) -> None:
         """Change the report (if any) and stage the messages in the unit (a table entry of intake's
         batch consumer, where the event's one processed marker makes this happen once)."""
         if tracking_id and (changes or entry):
@@ -65,9 +65,10 @@ class HubReports(Repository):
             if "hub_delivery" in changes:  # what the batch's next steps of this report read
                 seen = self.uow.read("reports", tracking_id, key="tracking_id", projection=STEP_FIELDS)
                 if seen is not None:
-                    self.uow.remember("reports", {**seen, "hub_delivery": {
-                        "status_at": changes["hub_delivery"].get("status_at")}})
-        self.uow.stage([hub_entry(message, hop) for message, hop in messages])
+                    self.uow.remember("reports", {**seen, **({"status": changes["status"]} if "status" in changes
+                                                             else {}),
+                                                  "hub_delivery": {"status_at": changes["hub_delivery"].get("status_at")}})
+        self.uow.stage(list(events) + [hub_entry(message, hop) for message, hop in messages])
 
     # --- in ----------------------------------------------------------------------------------------
     def claim(self, message_id: str) -> bool:
@@ -145,6 +146,12 @@ class HubReports(Repository):
             if oldest is None or delivery["since"] < oldest:
                 oldest = delivery["since"]
         return counts, oldest
+
+    def unacknowledged(self, before: datetime) -> int:
+        """Reports sent from here before ``before`` that no hub has acknowledged (accepted or sent back)."""
+        return self.db.reports.count_documents(
+            {"hub_delivery.state": {"$in": ["waiting", "sent_on"]}, "hub_delivery.since": {"$lt": before}},
+            session=self.session)
 
     def outbound_backlog(self) -> dict[str, int]:
         """Hub messages staged and not yet confirmed by the broker, per neighbour."""

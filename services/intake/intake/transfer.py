@@ -11,7 +11,7 @@ import base64
 from datetime import date, datetime
 from typing import Iterable
 
-from contract import events, hubnet, hubwire
+from contract import events, hubnet, hubpath, hubwire
 from contract.ids import hub_of
 from intake import domain, history
 
@@ -75,22 +75,27 @@ def outbound(report: dict, target: str, here: str, directory: list[dict], seal, 
     ``seal(identity, public_key)`` seals the reporter's identity for the target's intake. The
     hop chain continues the one the report arrived with (a report never visits a hub twice).
     """
+    path = path_of(report, here)
+    problem = hubpath.refusal(directory, here, target, path)
+    if problem is not None:
+        raise Undeliverable(problem.en)
     entry = hub_entry(directory, target)
-    if entry is None:
-        raise Undeliverable(f"hub {target} is not in the directory")
     identity = identity_of(report)
     sealed = None
     if any(identity.get(k) for k in (*IDENTITY_FIELDS, "secret_hash")):
-        if not entry.get("public_key"):
-            raise Undeliverable(f"hub {target} has no public key in the directory")
         sealed = seal(identity, entry["public_key"])
-    hops = list((report.get("forwarded_in") or {}).get("hops") or []) + [here]
-    hop = next_hop(directory, here, target, hops[:-1])
+    hop = next_hop(directory, here, target, path)
     message = hubwire.new_message(
-        "transfer", report["tracking_id"], hub_of(report["tracking_id"]), here, target, hops, now,
+        "transfer", report["tracking_id"], hub_of(report["tracking_id"]), here, target, path, now,
         transfer={"report": report_body(report), "evidence": evidence_body(files), "sealed_reporter": sealed,
                   "reason": reason, "forwarded_by": forwarded_by, "manual": manual})
     return hubwire.dump(message), hop
+
+
+def path_of(report: dict, here: str) -> list[str]:
+    """The hubs the report has been at, ending with this one (a report filed here: just this hub)."""
+    hops = [str(h) for h in (report.get("forwarded_in") or {}).get("hops") or []]
+    return hops if hops and hops[-1] == here else [*hops, here]
 
 
 def next_hop(directory: list[dict], here: str, target: str, visited: Iterable[str]) -> str:
@@ -103,12 +108,15 @@ def next_hop(directory: list[dict], here: str, target: str, visited: Iterable[st
         raise Undeliverable(f"no path from hub {here} to hub {target}: {exc}")
 
 
-def status(report: dict, step: str, detail: dict, here: str, directory: list[dict], now: datetime) -> tuple[dict, str]:
-    """A status message for the origin of a forwarded-in report, and its first hop."""
+def status(report: dict, step: str, detail: dict, here: str, directory: list[dict], now: datetime,
+           to: str | None = None) -> tuple[dict, str]:
+    """A status message about a forwarded-in report for its origin (or for ``to``: the hub that
+    handed it over, which waits for an acknowledgement), and its first hop."""
     origin = hub_of(report["tracking_id"])
-    hop = next_hop(directory, here, origin, ())
+    target = to or origin
+    hop = next_hop(directory, here, target, ())
     message = hubwire.new_message(
-        "status", report["tracking_id"], origin, here, origin, [here], now,
+        "status", report["tracking_id"], origin, here, target, [here], now,
         status={"step": step, "at": now, "owner_hub": here,
                 "detail": {k: (None if v is None else str(v)) for k, v in detail.items()}})
     return hubwire.dump(message), hop
@@ -133,18 +141,20 @@ def relayed(message: dict, here: str) -> dict:
 
 
 def refusal(message: dict, here: str, reason: str, directory: list[dict], now: datetime) -> tuple[dict, str] | None:
-    """A transfer that cannot go on goes back to its origin as ``not_ours`` (None: nowhere to send)."""
-    if message["kind"] != "transfer" or message["origin_hub"] == here:
+    """A transfer that cannot go on is answered back to the hub that sent it (its last holder, the
+    message's ``source_hub``) as ``not_ours`` with ``returned``, so that hub takes it back into its
+    triage (None: nowhere to send it, or this hub is that holder)."""
+    holder = message["source_hub"]
+    if message["kind"] != "transfer" or holder == here:
         return None
     try:
-        hop = next_hop(directory, here, message["origin_hub"], ())
+        hop = next_hop(directory, here, holder, ())
     except Undeliverable:
         return None
-    back = hubwire.new_message("status", message["tracking_id"], message["origin_hub"], here,
-                               message["origin_hub"], [here], now,
+    back = hubwire.new_message("status", message["tracking_id"], message["origin_hub"], here, holder, [here], now,
                                status={"step": "not_ours", "at": now, "owner_hub": here,
                                        "detail": {"reason": reason[:300], "target_hub": message["target_hub"],
-                                                  "returned": "true"}})
+                                                  "returned": "true", "refused_by": here}})
     return hubwire.dump(back), hop
 
 
@@ -169,7 +179,8 @@ def accepted_report(message: dict, identity: dict, here: str, now: datetime, rep
 
 def received_event(report: dict) -> dict:
     """``report_received`` for a forwarded-in report, marked so it is counted once nationally."""
-    return domain.received_event(report, hub=report["target_hub"], forwarded_from=report["forwarded_in"]["from_hub"])
+    return domain.received_event(report, hub=report["target_hub"], forwarded_from=report["forwarded_in"]["from_hub"],
+                                 hub_path=list(report["forwarded_in"]["hops"]))
 
 
 def origin_update(report: dict, message: dict) -> dict:
@@ -195,15 +206,28 @@ def origin_update(report: dict, message: dict) -> dict:
         elif ORIGIN_STATUS.get(step):
             changes["status"] = ORIGIN_STATUS[step]
     detail = {"hub": body["owner_hub"], **{k: v for k, v in body["detail"].items() if k != "reason"}}
-    return {"set": changes, "entry": history.entry(f"hub_{step}", at, detail, message["message_id"])}
+    returned = step == "not_ours" and body["detail"].get("returned") == "true"
+    name = "hub_returned" if returned else f"hub_{step}"
+    return {"set": changes, "entry": history.entry(name, at, detail, message["message_id"])}
 
 
 def handed_back_event(report: dict, message: dict, here: str) -> dict:
     """``report_handed_back`` for routing: a returned report goes back into this hub's triage."""
     detail = message["status"]["detail"]
+    return kept_here_event(report, here, message["source_hub"], detail.get("target_hub"), detail.get("reason"))
+
+
+def kept_here_event(report: dict, here: str, from_hub: str, target: str | None, reason: str | None) -> dict:
+    """``report_handed_back`` for a report this hub could not send on or that came back: routing
+    puts it back into this hub's triage (the last holder's), with the reason."""
     return events.build(events.REPORT_HANDED_BACK, hub=here, tracking_id=report["tracking_id"],
-                        origin_hub=report["origin_hub"], from_hub=message["source_hub"],
-                        target_hub=detail.get("target_hub"), reason=(detail.get("reason") or "")[:300] or None)
+                        origin_hub=hub_of(report["tracking_id"]), from_hub=from_hub, target_hub=target,
+                        reason=(reason or "")[:300] or None)
+
+
+def returned_delivery(target: str, now: datetime, reason: str) -> dict:
+    """A report this hub sent (or meant to send) and holds again: back in its triage."""
+    return {"hub": target, "state": "returned", "since": now, "status_at": now, "reason": reason[:300]}
 
 
 def waiting_delivery(target: str, hop: str, now: datetime) -> dict:

@@ -31,6 +31,9 @@ RULES: dict[str, list[tuple[str, str]]] = {
     events.REPORT_RETURNED: [("queue", "new_report_in_queue")],
     events.REPORT_POSTPONED: [("reporter", "report_postponed")],
     events.REPORT_ARCHIVED: [("reporter", "report_archived")],
+    # issue 18: the hub that hands a report to another tells the reporter where it went (the hub
+    # that receives it sends no second receipt: see ``recipients``)
+    events.REPORT_FORWARDED: [("reporter", "report_forwarded")],
     events.CASE_OPENED: [],  # officials were told at disposition; subscribed systems still hear of it
     events.CASE_DUE_SOON: [("holder", "case_due_soon")],
     events.CASE_OVERDUE: [("holder", "case_overdue")],
@@ -51,7 +54,7 @@ RECEIPT_ANSWERED_BY_INTAKE = ("sms", "social")
 # Event fields a template may use: nothing identifying, nothing of a confidential report's text.
 CONTEXT_FIELDS = ("tracking_id", "agency_code", "unit_code", "queue", "stage", "due_at", "indicator", "level",
                   "excerpt", "missing", "reason", "until", "rating", "on_time", "sla_working_days",
-                  "escalated_to_role", "category_code", "region_code", "channel", "has_attachments")
+                  "escalated_to_role", "category_code", "region_code", "channel", "has_attachments", "target_hub")
 
 
 @dataclass(frozen=True)
@@ -115,12 +118,14 @@ def recipients(event_type: str, event: dict) -> list[tuple[str, str, str, str, s
     out = []
     for audience, template in RULES.get(event_type, []):
         if audience == "reporter":
-            if not event.get("reporter_ref"):
+            report = event.get("report") or event if event_type == events.REPORT_FORWARDED else event
+            if not report.get("reporter_ref"):
                 continue  # an event without the reporter's reference cannot reach the reporter
-            if template == "receipt" and event.get("channel") in RECEIPT_ANSWERED_BY_INTAKE:
-                continue
-            channel = REPORTER_CHANNEL.get(event.get("channel") or "", "email")
-            out.append(("reporter", event["reporter_ref"], channel, template, event.get("language") or "id"))
+            if template == "receipt" and (report.get("channel") in RECEIPT_ANSWERED_BY_INTAKE
+                                          or report.get("forwarded_from")):
+                continue  # answered by intake; or forwarded in: the hub where it was filed sent the receipt
+            channel = REPORTER_CHANNEL.get(report.get("channel") or "", "email")
+            out.append(("reporter", report["reporter_ref"], channel, template, report.get("language") or "id"))
             continue
         if audience == "queue":
             found = queue_recipient(event)

@@ -42,6 +42,7 @@ EVENTS = {event_type: handlers.plan_notifications for event_type in (
     events.REPORT_RETURNED,
     events.REPORT_POSTPONED,
     events.REPORT_ARCHIVED,
+    events.REPORT_FORWARDED,  # issue 18: the reporter learns where the report went
     events.CASE_OPENED,
     events.CASE_DUE_SOON,
     events.CASE_OVERDUE,

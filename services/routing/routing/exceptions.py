@@ -24,7 +24,8 @@ class ConflictError(errors.ApiError):
 
 def refused(exc: ActionRefused) -> errors.ApiError:
     """The contract error of a refused workflow action."""
-    code = {"invalid": "invalid", "forbidden": "forbidden", "not_found": "not_found"}.get(exc.kind, "conflict")
+    code = exc.reason or {"invalid": "invalid", "forbidden": "forbidden", "not_found": "not_found"}.get(exc.kind,
+                                                                                                       "conflict")
     item = errors.error(exc.field, code, exc.message, exc.message_id)
     if exc.kind == "conflict":
         return ConflictError([item], exc.allowed)

@@ -31,6 +31,7 @@ def render_report(page, principal: dict, shown: dict, action_errors: dict, notic
     """A report's page from ``handlers.report_page``: exactly the actions the API would allow."""
     return page.render("report.html", status=status, report=schemas.ReportOut().dump(shown["view"]),
                        agencies=shown["agencies"], units=shown["units"], hubs=shown["hubs"],
+                       hub_path=shown.get("hub_path"),
                        action_errors=action_errors, notice=notice, role=principal["role"], names=shown["names"],
                        timezone=shown["timezone"])
 

@@ -228,6 +228,11 @@ class ReportOut(Schema):
     indicator = fields.String(allow_none=True)
     age_days = fields.Integer()
     allowed_actions = fields.List(fields.String())
+    forward_targets = fields.List(fields.String(), metadata={
+        "description": "Hubs this official may forward the report to now: only hubs that can take it (never this "
+                       "hub, a hub already on its path or beyond one, or a hub without a key)."})
+    hub_path = fields.List(fields.String(), metadata={
+        "description": "The hubs a report forwarded in has been at, ending with this one (empty for one filed here)."})
     history = fields.List(fields.Nested(AuditEntryOut))
 
 

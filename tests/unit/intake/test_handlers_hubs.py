@@ -7,7 +7,6 @@ from contract.consumer import RejectEvent
 from contract.ids import new_tracking_id
 from intake import handlers, schemas, transfer
 from intake.dependencies import Settings
-from intake.hub_link import DeadLetter
 from tests.factories import make_report
 from tests.fakes.hub_wire import arrive, signed_directory
 from tests.fakes.intake import intake_units
@@ -47,13 +46,15 @@ def test_a_forwarded_report_is_sent_to_the_parent_hub_and_waits_for_the_owner():
     assert "51" in origin.shared["declared"]
 
 
-def test_a_report_for_a_hub_not_in_the_directory_is_undeliverable_and_one_not_here_is_rejected():
+def test_a_report_for_a_hub_not_in_the_directory_stays_here_in_triage_and_one_not_here_is_rejected():
     origin = hub("5108")
     report = filed_at(origin)
     origin.run(handlers.send_transfer, events.REPORT_FORWARDED,
                {**FORWARDED, "target_hub": "9471", "tracking_id": report["_id"]})
     assert sent(origin) == []
-    assert origin.state["FakeReports"]["reports"][report["_id"]]["hub_delivery"]["state"] == "undeliverable"
+    kept = origin.state["FakeReports"]["reports"][report["_id"]]
+    assert kept["hub_delivery"]["state"] == "kept" and kept["history"][-1]["step"] == "hub_undeliverable"
+    assert origin.published[-1] == events.REPORT_HANDED_BACK  # routing puts it back into this hub's triage
     with pytest.raises(RejectEvent):
         forward(origin, "5108-K7M4X-9XQ2B")
 
@@ -82,15 +83,18 @@ def test_a_transfer_is_relayed_on_the_way_and_accepted_once_by_the_owner_who_tel
     assert origin.state["FakeReports"]["reports"][report["_id"]]["hub_delivery"]["state"] == "accepted"
 
 
-def test_a_transfer_whose_sealed_identity_cannot_be_opened_is_dead_lettered():
+def test_a_transfer_whose_sealed_identity_cannot_be_opened_is_answered_back_to_its_sender():
     origin = hub("5108")
     forward(origin, filed_at(origin)["_id"])
     (message, _), = sent(origin)
     owner = hub("7317")
     owner.shared["private_key"] = KEYS["73"][0]
-    with pytest.raises(DeadLetter):
-        owner.run(handlers.receive_hub_message, arrive({**message, "hops": ["5108", "51", "ID", "73"]}))
-    assert owner.outbox == [] and not owner.state.get("FakeReports", {}).get("reports", {}).get(message["tracking_id"])
+    assert owner.run(handlers.receive_hub_message,
+                     arrive({**message, "hops": ["5108", "51", "ID", "73"]})) == "refused"
+    assert not owner.state.get("FakeReports", {}).get("reports", {}).get(message["tracking_id"])
+    (back, hop), = sent(owner)
+    assert back["target_hub"] == "5108" and back["status"]["step"] == "not_ours" and hop == "73"
+    assert back["status"]["detail"]["returned"] == "true" and "cannot take" in back["status"]["detail"]["reason"]
 
 
 def test_the_owners_steps_on_a_forwarded_in_report_go_back_to_the_origin_and_local_ones_do_not():

@@ -12,6 +12,7 @@ CONTEXT = {"tracking_id": LONGEST_ID, "queue": "unit", "unit_code": "PEMKAB-KOTA
            "agency_code": "PEMKAB-KOTAWARINGIN-TIMUR", "missing": ["description", "incident_date", "location_text",
                                                                     "category_code", "region_code"],
            "due_at": "2026-11-25T10:00:00+00:00", "until": "2026-12-01T00:00:00+00:00", "indicator": "yellow",
+           "target_hub": "5108",
            "level": 2, "excerpt": "Jalan sudah ditambal.", "reason": "Laporan ganda.", "rating": 5, "stage": "follow_up",
            "category_code": "infrastruktur", "region_code": "5108", "day": "2026-11-20", "count": 1,
            "items": [{"tracking_id": LONGEST_ID, "template": "case_overdue", "occurred_at": "2026-11-20T01:00:00+00:00"}]}

@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import logging
+from datetime import timedelta
 
 from contract import events, sealing
 from contract.consumer import RejectEvent
@@ -62,26 +63,30 @@ def send_transfer(uow, event_type: str, event: dict) -> None:
     directory = uow.registry.hub_directory()
     uow.hubs.declare(directory, here)
     forwarded_in = bool(report.get("forwarded_in")) and hub_of(report["tracking_id"]) != here
-    messages = []
     try:
         message, hop = transfer.outbound(report, target, here, directory, sealing.seal,
                                          uow.hubs.evidence_files(report), event["reason"],
                                          event.get("actor") or "system", bool(event.get("manual")), now)
-        messages.append((message, hop))
-        delivery = transfer.waiting_delivery(target, hop, now)
-        if forwarded_in:
-            delivery["state"] = "sent_on"  # the owner answers the origin, not this hub
-        entry = history.entry("hub_waiting", now, {"hub": target, "next_hop": hop})
     except (transfer.Undeliverable, sealing.SealError) as exc:
-        log.error("report %s cannot be sent to hub %s: %s", report["tracking_id"], target, exc)
-        delivery = {"hub": target, "state": "undeliverable", "since": now, "status_at": None}
-        entry = history.entry("hub_undeliverable", now, {"hub": target})
+        # nobody else can hold it: it stays here, back in this hub's triage, with the reason (issue 18)
+        log.error("report %s cannot be sent to hub %s, kept here: %s", report["tracking_id"], target, exc)
+        uow.hubs.send(report["_id"], {"status": "triage",
+                                      "hub_delivery": {**transfer.returned_delivery(target, now, str(exc)),
+                                                       "state": "kept"}},
+                      history.entry("hub_undeliverable", now, {"hub": target}), [],
+                      [transfer.kept_here_event(report, here, here, target, str(exc))])
+        uow.after_commit(lambda: hub_metrics.handed_back("undeliverable"))
+        return
+    messages = [(message, hop)]
+    delivery = transfer.waiting_delivery(target, hop, now)
     if forwarded_in:
+        delivery["state"] = "sent_on"  # the owner answers the origin (and acknowledges to this hub)
         try:
             messages.append(transfer.status(report, "not_ours", {"next_hub": target}, here, directory, now))
         except transfer.Undeliverable as exc:
             log.error("report %s: origin hub unreachable for not_ours: %s", report["tracking_id"], exc)
-    uow.hubs.send(report["_id"], {"hub_delivery": delivery}, entry, messages)
+    uow.hubs.send(report["_id"], {"hub_delivery": delivery},
+                  history.entry("hub_waiting", now, {"hub": target, "next_hop": hop}), messages)
 
 
 def tell_origin(uow, event_type: str, event: dict) -> None:
@@ -123,16 +128,21 @@ def receive_hub_message(uow, message: dict) -> str:
         applied = uow.hubs.relay(message["message_id"], [(transfer.relayed(message, here), detail)])
         return "relayed" if applied else "duplicate"
     if action == "refuse":
-        back = transfer.refusal(message, here, detail, directory, now)
-        log.warning("hub message %s for hub %s refused here: %s", message["message_id"], message["target_hub"],
-                    detail)
-        if back is None:
-            raise DeadLetter(f"refused and no way back to the origin: {detail}")
-        uow.hubs.relay(message["message_id"], [back])
-        return "refused"
+        return refuse(uow, message, detail, directory, now)
     if message["kind"] == "transfer":
         return accept_transfer(uow, message, directory, now)
     return apply_status(uow, message)
+
+
+def refuse(uow, message: dict, reason: str, directory: list[dict], now) -> str:
+    """A message that cannot be delivered: a transfer is answered back to the hub that sent it
+    (its last holder takes it back into its triage); DeadLetter when there is no way back."""
+    back = transfer.refusal(message, uow.settings.hub_code, reason, directory, now)
+    log.warning("hub message %s for hub %s refused here: %s", message["message_id"], message["target_hub"], reason)
+    if back is None:
+        raise DeadLetter(f"refused and no way back to the hub that sent it: {reason}")
+    uow.hubs.relay(message["message_id"], [back])
+    return "refused"
 
 
 def accept_transfer(uow, message: dict, directory: list[dict], now) -> str:
@@ -142,19 +152,25 @@ def accept_transfer(uow, message: dict, directory: list[dict], now) -> str:
             "step": "not_ours", "at": message["sent_at"], "owner_hub": message["source_hub"],
             "detail": {"returned": "true", "target_hub": here}}})
     identity = {}
-    if body["sealed_reporter"]:
-        try:
-            identity = sealing.unseal(body["sealed_reporter"], uow.hubs.private_key())
-        except sealing.SealError as exc:
-            raise DeadLetter(f"sealed identity: {exc}")
-    files = decoded_evidence(body)
+    try:
+        if body["sealed_reporter"]:
+            try:
+                identity = sealing.unseal(body["sealed_reporter"], uow.hubs.private_key())
+            except sealing.SealError as exc:
+                raise DeadLetter(f"sealed identity: {exc}")
+        files = decoded_evidence(body)
+    except DeadLetter as exc:  # it can never be taken here: answered back to the hub that sent it
+        return refuse(uow, message, f"hub {here} cannot take the report: {exc}", directory, now)
     report = transfer.accepted_report(message, identity, here, now, domain.new_reporter_ref())
     report["attachments"] = uow.hubs.store_evidence(report["_id"], files, now)
     messages = []
-    try:
-        messages.append(transfer.status(report, "accepted", {}, here, directory, now))
-    except transfer.Undeliverable as exc:
-        log.error("report %s accepted, but its origin is unreachable: %s", report["_id"], exc)
+    holders = [message["origin_hub"]] + ([message["source_hub"]] if message["source_hub"] != message["origin_hub"]
+                                          else [])
+    for holder in holders:  # the origin, and the hub that handed it over (its acknowledgement)
+        try:
+            messages.append(transfer.status(report, "accepted", {}, here, directory, now, to=holder))
+        except transfer.Undeliverable as exc:
+            log.error("report %s accepted, but hub %s is unreachable: %s", report["_id"], holder, exc)
     outcome = uow.hubs.accept_transfer(message["message_id"], report, [transfer.received_event(report)], messages)
     if outcome == "accepted":
         uow.after_commit(lambda: hub_metrics.forwarded("in", message["hops"][-1]))
@@ -162,15 +178,31 @@ def accept_transfer(uow, message: dict, directory: list[dict], now) -> str:
 
 
 def apply_status(uow, message: dict) -> str:
-    here = uow.settings.hub_code
+    """A status about a report this hub sent: at its origin every step (the tracking page follows
+    the owner); at a hub that forwarded a report it had been handed, the acknowledgement
+    (``accepted``) and a refusal (``not_ours`` returned: back into its triage, the origin told)."""
+    here, now = uow.settings.hub_code, uow.now()
     report = uow.reports.get(message["tracking_id"])
-    if report is None or hub_of(message["tracking_id"]) != here:
-        log.warning("status %s for %s: no such report filed here", message["message_id"], message["tracking_id"])
+    origin = hub_of(message["tracking_id"]) == here
+    step = message["status"]["step"]
+    returned = step == "not_ours" and message["status"]["detail"].get("returned") == "true"
+    if report is None or not (origin or (report.get("hub_delivery") and (step == "accepted" or returned))):
+        log.warning("status %s for %s: no such report sent from here", message["message_id"], message["tracking_id"])
         return "refused"
     update = transfer.origin_update(report, message)
-    returned = (update["set"].get("hub_delivery") or {}).get("state") == "returned"
-    staged = [transfer.handed_back_event(report, message, here)] if returned else []
+    back = (update["set"].get("hub_delivery") or {}).get("state") == "returned"
+    staged, told = ([transfer.handed_back_event(report, message, here)] if back else []), []
+    if back and not origin:  # the origin waits for the hub it was sent on to: it is held here again
+        try:
+            told.append(transfer.status(report, "accepted", {"returned_from": message["source_hub"]}, here,
+                                        uow.registry.hub_directory(), now))
+        except transfer.Undeliverable as exc:
+            log.error("report %s: cannot tell origin it is held here again: %s", report["_id"], exc)
+    if back:
+        uow.hubs.relay(f"{message['message_id']}:told", told)
     applied = uow.hubs.apply_status(message["message_id"], report["_id"], update["set"], update["entry"], staged)
+    if applied and back:
+        uow.after_commit(lambda: hub_metrics.handed_back("refused"))
     return "applied" if applied else "duplicate"
 
 
@@ -187,5 +219,7 @@ def refresh_gauges(uow) -> None:
     directory = uow.registry.hub_directory()
     neighbours = transfer.neighbours_of(directory, here)
     undelivered, oldest = uow.hubs.undelivered()
+    now = uow.now()
     hub_metrics.gauges(uow.hubs.outbound_backlog(), neighbours, undelivered,
-                       [h["code"] for h in directory if h.get("code") != here], oldest, uow.now())
+                       [h["code"] for h in directory if h.get("code") != here], oldest, now)
+    hub_metrics.unacknowledged(uow.hubs.unacknowledged(now - timedelta(seconds=uow.settings.hub_ack_timeout)))

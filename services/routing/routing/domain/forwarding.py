@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from contract import events, hubnet
+from contract import events, hubnet, hubpath
 from contract.errors import error
 from contract.ids import new_event_id
 from routing.domain import workflow
@@ -53,14 +53,27 @@ def directory_for_event(stored_hubs: list[dict]) -> list[dict]:
             if (h.get("tier") or h.get("level"))]
 
 
-def forward_target_problem(target_hub: str, own_hub: str, directory: list[dict]) -> dict | None:
-    """Why an official cannot forward to ``target_hub`` (None when they can)."""
-    codes = {h["code"] for h in map(hub_doc, directory)}
-    if target_hub == own_hub:
-        return error("target_hub", "invalid", "The report is already at this hub.", "Laporan sudah berada di simpul ini.")
-    if target_hub not in codes:
-        return error("target_hub", "not_found", f"Unknown hub {target_hub!r}.", f"Simpul {target_hub!r} tidak dikenal.")
-    return None
+def path_of(item: dict, own_hub: str) -> list[str]:
+    """The hubs the report has been at, ending with this one (``hub_path`` of its report_received)."""
+    path = [str(h) for h in item.get("hub_path") or []]
+    return path if path and path[-1] == own_hub else [*path, own_hub]
+
+
+def forward_target_problem(target_hub: str, own_hub: str, directory: list[dict],
+                           path: list[str] | None = None) -> dict | None:
+    """Why a report that came along ``path`` cannot be forwarded to ``target_hub`` (None when it
+    can): an error item whose code names why (``not_found``: not in the directory; ``this_hub``,
+    ``visited``, ``no_key``, ``no_route``: a hub that could not take it)."""
+    problem = hubpath.refusal(list(map(hub_doc, directory)), own_hub, target_hub, path or [own_hub])
+    if problem is None:
+        return None
+    code = "not_found" if problem.code == "unknown_hub" else problem.code
+    return error("target_hub", code, problem.en, problem.id)
+
+
+def forward_targets(directory: list[dict], own_hub: str, item: dict) -> list[dict]:
+    """The hubs an official may forward this report to: only hubs that can take it."""
+    return hubpath.targets(list(map(hub_doc, directory)), own_hub, path_of(item, own_hub))
 
 
 FORWARDING_ROLES = ("national_admin", "agency_admin")
@@ -75,9 +88,11 @@ def check_manual_forward(principal: dict, item: dict, target_hub: str, own_hub: 
     if item["status"] not in workflow.OPEN_STATUSES:
         raise workflow.ActionRefused("conflict", "action", f"A report that is {item['status']} cannot be forwarded.",
                                      f"Laporan berstatus {item['status']} tidak dapat diteruskan.")
-    problem = forward_target_problem(target_hub, own_hub, directory)
-    if problem:
-        raise workflow.ActionRefused("invalid", problem["field"], problem["message"], problem["message_id"])
+    problem = forward_target_problem(target_hub, own_hub, directory, path_of(item, own_hub))
+    if problem:  # an unknown hub is a bad request; a hub that cannot take the report, a conflict
+        kind = "invalid" if problem["code"] == "not_found" else "conflict"
+        raise workflow.ActionRefused(kind, problem["field"], problem["message"], problem["message_id"],
+                                     reason=problem["code"] if kind == "conflict" else None)
 
 
 def manual_forward(item: dict, principal: dict, target_hub: str, reason: str, own_hub: str,
@@ -103,7 +118,11 @@ def handed_back(item: dict, event: dict, now: datetime) -> tuple[dict, dict] | N
         return None
     target = {"queue": "national_triage", "agency_code": None, "unit_code": None, "status": "returned"}
     changes = {**target, "target_hub": None, "queued_at": now, "updated_at": now}
-    reason = f"hub {event['from_hub']}: not ours either" + (f" ({event['reason']})" if event.get("reason") else "")
+    if event["from_hub"] == event.get("hub"):
+        reason = f"could not be sent to hub {event.get('target_hub')}" + (
+            f": {event['reason']}" if event.get("reason") else "")
+    else:
+        reason = f"hub {event['from_hub']} sent it back" + (f": {event['reason']}" if event.get("reason") else "")
     entry = {"tracking_id": item["_id"], "seq": item["version"] + 1, "action": "handed_back", "actor": "system",
              "actor_role": "system", "actor_name": None, "at": now, "from": workflow.position(item), "to": target,
              "reason": reason[:500], "until": None}

@@ -45,9 +45,11 @@ EVENT_OF_ACTION = {"verify": events.REPORT_VERIFIED, "postpone": events.REPORT_P
 class ActionRefused(Exception):
     """An action that does not fit: ``kind`` is conflict (409), forbidden (403) or invalid (400)."""
 
-    def __init__(self, kind: str, field: str | None, message: str, message_id: str, allowed: tuple = ()):
+    def __init__(self, kind: str, field: str | None, message: str, message_id: str, allowed: tuple = (),
+                 reason: str | None = None):
         super().__init__(message)
         self.kind, self.field, self.message, self.message_id, self.allowed = kind, field, message, message_id, allowed
+        self.reason = reason  # the error item's code, when more precise than the kind (e.g. "visited")
 
 
 def allowed_actions(item: dict) -> tuple[str, ...]:
@@ -224,7 +226,7 @@ def routed_item(report: dict, decision: dict, timezone: str, now: datetime, sugg
             "incident_date": report["incident_date"].isoformat() if report.get("incident_date") else None,
             "timezone": timezone, "rule_id": decision.get("rule_id"), "automatic": decision.get("automatic"),
             "suggested_unit_code": suggested_unit, "postponed_until": None, "queued_at": now, "routed_at": now,
-            "target_hub": forwarded_to, "version": 1}
+            "target_hub": forwarded_to, "hub_path": list(report.get("hub_path") or []), "version": 1}
     if forwarded_to:
         item.update(queue="forwarded", status="forwarded", agency_code=None, unit_code=None)
     else:

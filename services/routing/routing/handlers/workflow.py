@@ -19,7 +19,7 @@ def route_report(uow, event_type: str, report: dict) -> None:
     started = time.perf_counter()
     registry = uow.registry
     routed = domain.route(report, registry.regions(), registry.rule_index(), uow.settings.hub_code, uow.now(),
-                          registry.agency_hubs())
+                          registry.agency_hubs(), directory=registry.hubs)
     seconds = time.perf_counter() - started
     uow.after_commit(lambda: observability.decided(routed["outcome"], seconds))
     uow.desk.route(routed["item"], routed["entry"], [routed["event"]])
@@ -57,6 +57,12 @@ def report(uow, principal: dict, item: dict) -> dict:
     """What the official sees of a report: its state, the actions allowed them, its history."""
     view = inboxes.report_view(item, principal, uow.now(), uow.settings.sla_days)
     view["history"] = [inboxes.audit_view(e) for e in uow.desk.history(item["_id"])]
+    here = uow.settings.hub_code
+    view["hub_path"] = forwarding.path_of(item, here) if item.get("hub_path") else []
+    view["forward_targets"] = []
+    if (principal["role"] in forwarding.FORWARDING_ROLES and view["allowed_actions"]
+            and item["status"] in workflow.OPEN_STATUSES):  # only hubs that can take it (issue 18)
+        view["forward_targets"] = [h["code"] for h in forwarding.forward_targets(uow.registry.hubs(), here, item)]
     return view
 
 
@@ -162,10 +168,11 @@ def report_page(uow, principal: dict, item: dict, lang: str) -> dict:
         if principal["role"] == "agency_admin":
             units = [(u["code"], u["name"]) for u in uow.registry.listing("units", ("name", "agency_code"))
                      if u.get("agency_code") == principal["agency_code"]]
-    hubs = []
-    if (principal["role"] in forwarding.FORWARDING_ROLES and view["allowed_actions"]
-            and item["status"] in workflow.OPEN_STATUSES):
-        here = uow.settings.hub_code
-        hubs = [(h["code"], f"{h['name']} ({h['code']})") for h in uow.registry.hubs() if h["code"] != here]
+    named = {h["code"]: h["name"] for h in uow.registry.hubs()} if view["forward_targets"] else {}
+    hubs = [(code, f"{named.get(code) or code} ({code})") for code in view["forward_targets"]]
+    blocked_by = None
+    if (not hubs and view["hub_path"] and principal["role"] in forwarding.FORWARDING_ROLES
+            and view["allowed_actions"] and item["status"] in workflow.OPEN_STATUSES):
+        blocked_by = view["hub_path"]  # say why there is no forward form
     return {"view": view, "agencies": agencies, "units": units, "hubs": hubs, "names": names(uow, lang),
-            "timezone": item.get("timezone")}
+            "timezone": item.get("timezone"), "hub_path": blocked_by}

@@ -1,0 +1,81 @@
+"""Which hub a report may be sent to from here (issue 18: no report without a holder).
+
+Routing (the forward form, the forward API, its own rules) and intake (the transfer it stages)
+ask the same question, so the answer lives in the contract. A report's *path* is the hop chain
+it arrived with (``forwarded_in.hops`` at intake, ``hub_path`` on ``report_received``): every hub
+it has been at, relays included, ending with this one. A message never visits a hub twice, so a
+target is refused when it is this hub, unknown, without a public key to seal for, already on
+the path, or reachable only through a hub already on the path. Pure functions on plain dicts.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, NamedTuple
+
+from contract import hubnet
+
+
+class Refusal(NamedTuple):
+    """Why a report cannot go to a hub: a code and a message in English and Bahasa Indonesia."""
+    code: str
+    en: str
+    id: str
+
+
+def refusal(directory: Iterable[Mapping], here: str, target: str, path: Iterable[str] = ()) -> Refusal | None:
+    """Why a report at ``here`` that came along ``path`` cannot be sent to ``target`` (None: it can)."""
+    return _refusal(_by_code(directory), here, target, [str(code) for code in path or ()])
+
+
+def targets(directory: Iterable[Mapping], here: str, path: Iterable[str] = ()) -> list[Mapping]:
+    """The directory entries a report at ``here`` that came along ``path`` can be sent to."""
+    directory = list(directory)
+    hubs, visited = _by_code(directory), [str(code) for code in path or ()]
+    return [h for h in directory if _refusal(hubs, here, str(h.get("code")), visited) is None]
+
+
+def _by_code(directory: Iterable[Mapping]) -> dict[str, Mapping]:
+    return {str(h.get("code")): h for h in directory}
+
+
+def _up(hubs: Mapping[str, Mapping], code: str) -> list[str]:
+    """``code`` and its ancestors, nearest first (a broken chain: DirectoryError)."""
+    chain = [code]
+    while hubs[chain[-1]].get("parent"):
+        parent = str(hubs[chain[-1]]["parent"])
+        if parent in chain or parent not in hubs:
+            raise hubnet.DirectoryError([f"hub {chain[-1]}: parent chain broken at {parent}"])
+        chain.append(parent)
+    return chain
+
+
+def _route(hubs: Mapping[str, Mapping], source: str, target: str) -> list[str]:
+    """The hubs from ``source`` to ``target`` along the tree, both included (``hubnet.path``)."""
+    up, down = _up(hubs, source), _up(hubs, target)
+    common = next(code for code in up if code in down)
+    return up[: up.index(common) + 1] + list(reversed(down[: down.index(common)]))
+
+
+def _refusal(hubs: Mapping[str, Mapping], here: str, target: str, visited: list[str]) -> Refusal | None:
+    if target == here:
+        return Refusal("this_hub", "The report is already at this hub.", "Laporan sudah berada di simpul ini.")
+    entry = hubs.get(target)
+    if entry is None:
+        return Refusal("unknown_hub", f"Hub {target} is not in the directory.",
+                       f"Simpul {target} tidak ada di direktori.")
+    if target in visited:
+        return Refusal("visited", f"Hub {target} has already had this report ({' -> '.join(visited)}).",
+                       f"Simpul {target} sudah pernah menerima laporan ini ({' -> '.join(visited)}).")
+    if not entry.get("public_key"):
+        return Refusal("no_key", f"Hub {target} has no public key in the directory: it cannot receive reports.",
+                       f"Simpul {target} tidak memiliki kunci publik di direktori: tidak dapat menerima laporan.")
+    try:
+        route = _route(hubs, here, target)
+    except (KeyError, StopIteration, hubnet.DirectoryError):
+        return Refusal("no_route", f"There is no route from hub {here} to hub {target}.",
+                       f"Tidak ada jalur dari simpul {here} ke simpul {target}.")
+    crossed = [code for code in route[1:-1] if code in visited]
+    if crossed:
+        return Refusal("visited", f"The way to hub {target} passes hub {crossed[0]}, which has already had this "
+                       "report.", f"Jalur ke simpul {target} melewati simpul {crossed[0]} yang sudah pernah menerima "
+                       "laporan ini.")
+    return None
