@@ -28,7 +28,7 @@ stamp="$LAPOR_VENV/.requirements.sha"
 want=$(cat "$LAPOR_ROOT/requirements.txt" "$LAPOR_ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
 if [ ! -x "$LAPOR_VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "install: virtual environment $LAPOR_VENV"
-  python3 -m venv "$LAPOR_VENV"
+  python3 -m venv --clear "$LAPOR_VENV"  # from scratch: an install cut short leaves a broken pip behind
   "$LAPOR_VENV/bin/pip" install -q --upgrade pip 'setuptools<82' 2>&1 | grep -v '^WARNING: Location' || true
   "$LAPOR_VENV/bin/pip" install -q -r "$LAPOR_ROOT/requirements-dev.txt" 2>&1 | grep -v '^WARNING: Location' || true
   "$LAPOR_VENV/bin/python" -c "import nameko, pymongo, marshmallow, prometheus_client, secantus" 2>/dev/null \
