@@ -53,7 +53,7 @@ from nameko.standalone.events import get_event_exchange
 from pymongo.errors import ConnectionFailure
 
 from contract import events as catalogue
-from contract import metrics, redact
+from contract import metrics, progress, redact
 from contract.consumer import RejectEvent
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ DEFAULT_DELIVERY_LIMIT = 5
 # batches, which cost more than they overlapped (bench/RESULTS.md)
 DEFAULT_CONCURRENCY = 1
 MAX_BACKOFF_SECONDS = 10.0
+STUCK_AFTER_SECONDS = 120.0  # the consumer's loop not turning for this long: stuck (contract.progress)
 CONNECTION_ERRORS = (OSError, amqp.exceptions.ConnectionError, kombu.exceptions.OperationalError)
 OUTCOME_LABELS = {"applied": "applied", "duplicate": "duplicate", "dead": "dead_lettered", "retry": "requeued"}
 
@@ -199,16 +200,19 @@ class EventBatches(Entrypoint):
 
     def start(self):
         self._running = True
+        self.watch = progress.watch(self.service, "event_consumer", STUCK_AFTER_SECONDS)
         self._gt = self.container.spawn_managed_thread(self._run, identifier=f"{self.service}.event_batches")
         with eventlet.Timeout(30, False):
             self._ready.wait()
 
     def stop(self):
         self._running = False
+        progress.unwatch(self.watch)
         self._gt.wait()
 
     def kill(self):
         self._running = False
+        progress.unwatch(self.watch)
 
     def _run(self):
         delay = 0.5
@@ -226,6 +230,7 @@ class EventBatches(Entrypoint):
                 if not self._ready.ready():
                     self._ready.send(None)
                 log.warning("%s: broker connection lost (%s); reconnecting in %.1fs", self.service, exc, delay)
+                self.watch.advanced()  # alive, reconnecting: the broker's outage has alerts of its own
                 self._buffer = []  # unacked messages return to the queue with the connection
                 eventlet.sleep(delay)
                 delay = min(MAX_BACKOFF_SECONDS, delay * 2)
@@ -241,6 +246,7 @@ class EventBatches(Entrypoint):
             if not self._ready.ready():
                 self._ready.send(None)
             while self._running:
+                self.watch.advanced()  # the consumer loops (it waits at most a second for messages)
                 try:
                     _drain(conn, channel, timeout=1.0)
                 except socket.timeout:

@@ -25,6 +25,8 @@ from eventlet.queue import Empty, LightQueue
 from prometheus_client import Counter, Histogram
 from pymongo.errors import ConnectionFailure, InvalidOperation, PyMongoError
 
+from contract import progress
+
 log = logging.getLogger(__name__)
 
 Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
@@ -107,6 +109,7 @@ def commit_together(run_unit: Callable[[Callable[[Any], Any]], Any], members: Se
 
 DEFAULT_MAX_SIZE = 64
 DEFAULT_CONCURRENCY = 2
+STUCK_AFTER_SECONDS = 30.0  # submissions waiting and no group settled for this long: stuck (contract.progress)
 GROUP_SIZE = Histogram(
     "lapor_store_group_commit_size", "Submissions committed together in one group commit.", ["service"],
     buckets=(1, 2, 4, 8, 16, 32, 64, 128))
@@ -149,12 +152,14 @@ class GroupCommitter:
 
     def start(self, container) -> None:
         self.running = True
+        self.watch = progress.watch(self.service, "group_commit", STUCK_AFTER_SECONDS, self.queued)
         self._threads = [container.spawn_managed_thread(self._run, identifier=f"{self.service}.group_commit")
                          for _ in range(self.concurrency)]
 
     def stop(self) -> None:
         """Commit what is queued, then end the committers."""
         self.running = False
+        self._unwatch()
         for _ in self._threads:
             self._queue.put(None)
         with eventlet.Timeout(30, False):
@@ -164,6 +169,15 @@ class GroupCommitter:
 
     def kill(self) -> None:
         self.running = False
+        self._unwatch()
+
+    def _unwatch(self) -> None:
+        if getattr(self, "watch", None) is not None:
+            progress.unwatch(self.watch)
+
+    def _advanced(self) -> None:
+        if getattr(self, "watch", None) is not None:
+            self.watch.advanced()
 
     def queued(self) -> int:
         return self._queue.qsize()
@@ -181,6 +195,7 @@ class GroupCommitter:
             if group is None:
                 return
             if not group:
+                self._advanced()  # idle: nothing waits
                 continue
             try:
                 self.commit(group)
@@ -195,6 +210,7 @@ class GroupCommitter:
                     item.settle((False, ConnectionFailure("the service is stopping")))
                 raise
             self.last_progress = time.monotonic()
+            self._advanced()
             eventlet.sleep(0)  # never spin: let the other greenthreads run between groups
 
     def _drain(self) -> list[_Submission]:

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from nameko.web.handlers import HttpRequestHandler, http
 from werkzeug.wrappers import Response
 
-from contract import errors, inputs, metrics, webserver
+from contract import errors, inputs, metrics, progress, webserver
 from contract.store import store_fault
 
 webserver.install()  # routing misses (404/405) in the error format, for every service
@@ -145,10 +145,17 @@ class HealthAndMetrics:
 
     @http("GET", "/health")
     def health_http(self, request):
+        """200 with the service's health, or 503 naming the background parts that stopped making
+        progress (``contract.progress``: group commit, outbox relay, event consumer, other loops)."""
+        parts = progress.stuck(self.name)
+        if parts:
+            return json_response(503, {"service": self.name, "status": "stuck", "stuck": parts},
+                                 {"Retry-After": "30"})
         return json_response(200, self.health())
 
     @http("GET", "/metrics")
     def metrics_http(self, request):
+        progress.stuck(self.name)  # lapor_component_stuck, as of this scrape
         try:
             self.refresh_metrics()
         except Exception:  # a scrape must answer even when the store does not

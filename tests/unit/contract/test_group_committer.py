@@ -68,3 +68,32 @@ def test_a_closed_client_fails_the_group_at_once_without_looping():
                 waiter.wait()
     assert len(calls) <= 2  # the group fails once, not member by member
     committer.stop()
+
+
+def test_a_committer_that_makes_no_progress_with_work_waiting_is_reported_stuck(monkeypatch):
+    """Issue 22: a wedged committer starved intake's front door while /health said ok."""
+    from contract import batching, progress
+    monkeypatch.setattr(batching, "STUCK_AFTER_SECONDS", 0.2)
+    units = SlowUnits()
+    committer = GroupCommitter(lambda: units, "stuckprobe", max_size=1, concurrency=1)
+    committer.start(Container())
+    assert progress.stuck("stuckprobe") == []
+    eventlet.spawn(committer.submit, lambda uow: "first", ())  # its commit never ends
+    with eventlet.Timeout(5):
+        units.started.wait()
+    eventlet.spawn(committer.submit, lambda uow: "second", ())  # waits behind it
+    eventlet.sleep(0.5)
+    assert progress.stuck("stuckprobe") == ["group_commit"]
+    assert progress.STUCK.labels("stuckprobe", "group_commit")._value.get() == 1
+    committer.kill()
+    assert progress.stuck("stuckprobe") == []
+
+
+def test_an_idle_committer_is_not_stuck(monkeypatch):
+    from contract import batching, progress
+    monkeypatch.setattr(batching, "STUCK_AFTER_SECONDS", 0.2)
+    committer = GroupCommitter(lambda: SlowUnits(), "idleprobe", max_size=1, concurrency=1)
+    committer.start(Container())
+    eventlet.sleep(0.5)
+    assert progress.stuck("idleprobe") == []  # nothing waits
+    committer.stop()
