@@ -21,6 +21,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from contract import sealing
 from contract.store import acquire_client, release_client
+from tests.credentials import bearer
 from tests.conftest import ROOT
 from tests.factories import make_report
 from tests.hubs.conftest import RUN_DIR
@@ -40,11 +41,7 @@ ADMIN = {"ID": "nas-admin-1", "51": "adm-bali", "5108": "adm-buleleng"}  # an ad
 @pytest.fixture(scope="module")
 def officials(hub_stacks):
     """Each hub's admin's bearer header (an official acts only at the hub they belong to)."""
-    headers = {}
-    for code, hub in hub_stacks.items():
-        with ClusterRpcProxy({"AMQP_URI": hub.amqp_uri}, timeout=10) as rpc:
-            headers[code] = {"Authorization": f"Bearer {rpc.routing.issue_token(ADMIN[code])['token']}"}
-    return headers
+    return {code: bearer({"MONGODB_URI": hub.mongodb_uri}, ADMIN[code]) for code, hub in hub_stacks.items()}
 
 
 def file(hub, **fields) -> str:
