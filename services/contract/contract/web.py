@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 import hmac
 import logging
 import os
@@ -24,10 +23,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import yaml
-from eventlet.event import Event
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import HttpRequestHandler, http
+from nameko.web.handlers import http
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -50,6 +48,7 @@ MESSAGE_KEY = re.compile(r"""\b_\(\s*["']([A-Za-z0-9_.]+)["']\s*[,)]""")
 YEAR = 365 * 24 * 3600
 
 from contract.webserver import CONTENT_SECURITY_POLICY, SECURITY_HEADERS  # noqa: E402,F401  (one set)
+from contract.webserver import RequestMappedEntrypoint  # noqa: E402
 
 
 class Catalogue:
@@ -321,7 +320,7 @@ def error_page(web: "Web | None", request, exc: BaseException, where: str) -> Re
                              status=status)
 
 
-class PageEntrypoint(HttpRequestHandler):
+class PageEntrypoint(RequestMappedEntrypoint):
     """``@page(method, url)``: an HTML page whose errors are mapped where nameko sees them (the
     exception still rolls the unit of work back and reaches ``worker_result`` and the metrics).
     The error page is rendered with the service's ``WebPages`` dependency."""
@@ -329,18 +328,8 @@ class PageEntrypoint(HttpRequestHandler):
     def __init__(self, method, url, expected_exceptions=(CsrfError, NotFoundPage), **kwargs):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
-    def handle_request(self, request):
-        request.shallow = False
-        try:
-            context_data = self.server.context_data_from_headers(request)
-            args, kwargs = self.get_entrypoint_parameters(request)
-            self.check_signature(args, kwargs)
-            event = Event()
-            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
-                                        handle_result=partial(self.handle_result, event))
-            return self.response_from_result(event.wait())
-        except Exception as exc:
-            return error_page(self._web(), request, exc, self.method_name)
+    def answer_error(self, request, exc: BaseException) -> Response:
+        return error_page(self._web(), request, exc, self.method_name)
 
     pages_class: type | None = None  # the WebPages class whose templates render the error page
 

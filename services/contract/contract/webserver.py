@@ -15,7 +15,11 @@ from __future__ import annotations
 import json
 from xml.sax.saxutils import escape
 
+from functools import partial
+
+from eventlet.event import Event
 from nameko.web import server as nameko_server
+from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -81,6 +85,29 @@ def secured(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
     return response
+
+
+class RequestMappedEntrypoint(HttpRequestHandler):
+    """An HTTP entrypoint whose errors are answered with the request at hand (a page in the reader's
+    language, an Open311 list in the path's format): as nameko's own ``handle_request``, the
+    exception reaches ``worker_result`` and the metrics first; ``answer_error(request, exc)`` then
+    makes the answer."""
+
+    def handle_request(self, request):
+        request.shallow = False
+        try:
+            context_data = self.server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
+                                        handle_result=partial(self.handle_result, event))
+            return self.response_from_result(event.wait())
+        except Exception as exc:
+            return self.answer_error(request, exc)
+
+    def answer_error(self, request, exc: BaseException) -> Response:
+        raise NotImplementedError
 
 
 def install() -> None:

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from functools import partial
 
-from eventlet.event import Event
 from marshmallow import ValidationError
-from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Response
 
 from contract import errors
 from contract.http import error_response
 from contract.store import store_fault
+from contract.webserver import RequestMappedEntrypoint
 from intake import metrics, open311
 from intake.exceptions import Open311Error
 
@@ -55,25 +53,15 @@ def georeport_error(exc: BaseException, fmt: str) -> Response:
     return respond("errors", open311.error_list([(500, errors.MESSAGES["internal"][0])]), fmt, 500)
 
 
-class GeoReportEntrypoint(HttpRequestHandler):
+class GeoReportEntrypoint(RequestMappedEntrypoint):
     """An Open311 entrypoint: the exception reaches nameko (``worker_result``, the error metrics),
     then is answered in the request's format."""
 
     def __init__(self, method, url, expected_exceptions=EXPECTED, **kwargs):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
-    def handle_request(self, request):
-        request.shallow = False
-        try:
-            context_data = self.server.context_data_from_headers(request)
-            args, kwargs = self.get_entrypoint_parameters(request)
-            self.check_signature(args, kwargs)
-            event = Event()
-            self.container.spawn_worker(self, args, kwargs, context_data=context_data,
-                                        handle_result=partial(self.handle_result, event))
-            return self.response_from_result(event.wait())
-        except Exception as exc:
-            return georeport_error(exc, format_of(request))
+    def answer_error(self, request, exc: BaseException) -> Response:
+        return georeport_error(exc, format_of(request))
 
 
 georeport = GeoReportEntrypoint.decorator
