@@ -146,10 +146,17 @@ def test_one_receipt_per_forwarded_report_counted_at_the_mail_catchers(hub_stack
                     for origin in ("ID", "51", "ID")]  # each forwarded to 5108, the owner
     for tracking_id in tracking_ids:
         held_at(hubs, "5108", tracking_id)
-    # the owner's later message (its disposition) arrives: its report_received was handled before
-    wait_for(lambda: sum(1 for m in mails(hubs["5108"]) if email in m["to"]) >= len(tracking_ids),
-             timeout=90, interval=0.5)
-    to_reporter = {code: [m["subject"] for m in mails(hub) if email in m["to"]] for code, hub in hubs.items()}
+    def reporters_mail() -> dict:
+        return {code: [m["subject"] for m in mails(hub) if email in m["to"]] for code, hub in hubs.items()}
+
+    def settled() -> bool:
+        # each origin's receipt has gone out, and the owner's later message (its disposition) has
+        # arrived: its report_received was handled before, so a receipt from it would be there too
+        to = reporters_mail()
+        receipts_out = all(any(s == f"{RECEIPT_SUBJECT}: {t}" for s in to[t.split("-")[0]]) for t in tracking_ids)
+        return receipts_out and len(to["5108"]) >= len(tracking_ids)
+    wait_for(settled, timeout=90, interval=0.5)
+    to_reporter = reporters_mail()
     receipts = {code: [s for s in subjects if s.startswith(RECEIPT_SUBJECT)] for code, subjects in to_reporter.items()}
     for tracking_id in tracking_ids:
         got = [(code, s) for code, subjects in receipts.items() for s in subjects if tracking_id in s]

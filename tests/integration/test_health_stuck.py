@@ -29,6 +29,8 @@ class Hanging(DependencyProvider):
     def stop(self):
         self.loop.stop()
 
+    kill = stop
+
 
 class StuckProbe(HealthAndMetrics):
     name = "stuckprobe"

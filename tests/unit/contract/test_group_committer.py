@@ -75,18 +75,18 @@ def test_a_committer_that_makes_no_progress_with_work_waiting_is_reported_stuck(
     from contract import batching, progress
     monkeypatch.setattr(batching, "STUCK_AFTER_SECONDS", 0.2)
     units = SlowUnits()
-    committer = GroupCommitter(lambda: units, "stuckprobe", max_size=1, concurrency=1)
+    committer = GroupCommitter(lambda: units, "committerprobe", max_size=1, concurrency=1)
     committer.start(Container())
-    assert progress.stuck("stuckprobe") == []
+    assert progress.stuck("committerprobe") == []
     eventlet.spawn(committer.submit, lambda uow: "first", ())  # its commit never ends
     with eventlet.Timeout(5):
         units.started.wait()
     eventlet.spawn(committer.submit, lambda uow: "second", ())  # waits behind it
     eventlet.sleep(0.5)
-    assert progress.stuck("stuckprobe") == ["group_commit"]
-    assert progress.STUCK.labels("stuckprobe", "group_commit")._value.get() == 1
+    assert progress.stuck("committerprobe") == ["group_commit"]
+    assert progress.STUCK.labels("committerprobe", "group_commit")._value.get() == 1
     committer.kill()
-    assert progress.stuck("stuckprobe") == []
+    assert progress.stuck("committerprobe") == []
 
 
 def test_an_idle_committer_is_not_stuck(monkeypatch):
