@@ -12,13 +12,14 @@ import functools
 import logging
 
 from marshmallow import ValidationError
+from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
 from contract import errors
-from contract.http import error_response
+from contract.http import error_response, json_response, read_json
 from contract.store import store_fault
 from contract.webserver import RequestMappedEntrypoint
-from intake import metrics, open311
+from intake import metrics, open311, schemas
 from intake.exceptions import Open311Error
 
 log = logging.getLogger(__name__)
@@ -93,3 +94,32 @@ def refused(channel: str, response) -> None:
         metrics.rate_limited(channel)
     elif 400 <= response.status_code < 500:
         metrics.rejected(channel, response)
+
+
+# --- plumbing the entrypoints share -------------------------------------------------------------
+
+def wants_a_page(request) -> bool:
+    """A browser asking for HTML rather than JSON (``Accept: text/html``); curl and API clients,
+    sending ``*/*`` or ``application/json``, get JSON."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def receipt_response(status: int, receipt: dict):
+    body = schemas.ReceiptOut().dump(receipt)
+    return json_response(status, body, {"Location": body["tracking_url"]})
+
+
+def channel_body(request) -> dict:
+    """JSON, or a form-encoded body as SMS gateways often post it."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return request.form.to_dict()
+    return read_json(request)
+
+
+def submitted(store, handler, command):
+    """``handler`` committed with concurrent submissions (group commit).  A submission whose
+    idempotency key a concurrent one stored first runs again: it is then that one's replay."""
+    try:
+        return store.together(handler, command)
+    except DuplicateKeyError:
+        return store.together(handler, command)

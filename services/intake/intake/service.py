@@ -14,7 +14,6 @@ from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
-from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
 from contract import errors, events
@@ -28,39 +27,11 @@ from contract.web import page as citizen_page
 from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics, open311,
                     open311_schemas, pages, schemas, web_forms)
 from intake.dependencies import ChannelGateways, IntakeStore
-from intake.entrypoints import counted, counted_open311, georeport, respond
+from intake.entrypoints import (channel_body, counted, counted_open311, georeport, receipt_response, respond,
+                                submitted, wants_a_page)
 from intake.hub_link import HubOutboxRelay, hub_inbound
 
 HERE = Path(__file__).parent
-
-
-
-
-def wants_a_page(request) -> bool:
-    """A browser asking for HTML rather than JSON (``Accept: text/html``); curl and API clients,
-    sending ``*/*`` or ``application/json``, get JSON."""
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
-
-
-def receipt_response(status: int, receipt: dict):
-    body = schemas.ReceiptOut().dump(receipt)
-    return json_response(status, body, {"Location": body["tracking_url"]})
-
-
-def channel_body(request) -> dict:
-    """JSON, or a form-encoded body as SMS gateways often post it."""
-    if request.mimetype == "application/x-www-form-urlencoded":
-        return request.form.to_dict()
-    return read_json(request)
-
-
-def submitted(store, handler, command):
-    """``handler`` committed with concurrent submissions (group commit).  A submission whose
-    idempotency key a concurrent one stored first runs again: it is then that one's replay."""
-    try:
-        return store.together(handler, command)
-    except DuplicateKeyError:
-        return store.together(handler, command)
 
 
 def then(*steps):
