@@ -27,7 +27,7 @@ from _stack import bench_env, script  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
 from contract.ids import check_symbol  # noqa: E402
-from contract.uow import UnitOfWorkStore  # noqa: E402
+from contract.unitstore import UnitOfWorkStore  # noqa: E402
 from followup import domain, handlers, indicator  # noqa: E402
 from followup.calendar import WorkCalendar  # noqa: E402
 from followup.dependencies import CaseStore, colour_query  # noqa: E402

@@ -17,7 +17,8 @@ from nameko.standalone.events import event_dispatcher
 
 from contract import events, ids
 from contract.batch import event_batches, handle_batch
-from contract.uow import Repository, UnitOfWorkProvider
+from contract.uow import Repository
+from contract.unitstore import UnitOfWorkProvider
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.integration.conftest import wait_for
 from tests.unit.intake.event_factories import event_payload

@@ -2,7 +2,7 @@
 
 A service's fake repositories keep their documents in plain dicts and implement the same domain
 verbs as the real ones (``FakeRepository`` gives them ``docs``, a dict per collection).  ``FakeUnits``
-stands where a worker's ``contract.uow.Units`` stands: ``run(handler, *args)`` calls the handler with
+stands where a worker's ``contract.unitstore.Units`` stands: ``run(handler, *args)`` calls the handler with
 a :class:`FakeUnitOfWork`; what it staged counts as published only if it returns, and everything
 its repositories changed is put back if it raises (a rolled back transaction)::
 
@@ -72,7 +72,7 @@ class FakeUnitOfWork:
 
 
 class FakeUnits:
-    """In-memory stand-in for ``contract.uow.Units`` (``run``, ``read``, ``together``)."""
+    """In-memory stand-in for ``contract.unitstore.Units`` (``run``, ``read``, ``together``)."""
 
     def __init__(self, repositories: dict[str, type], settings: Any = None,
                  clock: Callable[[], datetime] | None = None):

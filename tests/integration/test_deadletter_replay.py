@@ -12,7 +12,8 @@ from nameko.standalone.events import event_dispatcher
 from contract import deadletters, events, ids
 from contract.batch import EVENT_TYPE_HEADER, event_batches, handle_batch
 from contract.consumer import RejectEvent
-from contract.uow import Repository, UnitOfWorkProvider
+from contract.uow import Repository
+from contract.unitstore import UnitOfWorkProvider
 from tests.integration.conftest import wait_for
 from tests.unit.intake.event_factories import event_payload
 

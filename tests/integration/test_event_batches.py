@@ -12,7 +12,8 @@ from pymongo import UpdateOne
 
 from contract import deadletters, events, ids, metrics
 from contract.batch import event_batches, handle_batch
-from contract.uow import Repository, UnitOfWorkProvider
+from contract.uow import Repository
+from contract.unitstore import UnitOfWorkProvider
 from tests.integration.conftest import wait_for
 from tests.unit.intake.event_factories import event_payload
 

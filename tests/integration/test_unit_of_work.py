@@ -19,7 +19,8 @@ from contract.batch import handle_batch
 from contract.batching import GROUP_SIZE, ISOLATED
 from contract.consumer import RejectEvent
 from contract.store import store_fault
-from contract.uow import ReadOnly, Repository, UnitOfWorkProvider
+from contract.uow import ReadOnly, Repository
+from contract.unitstore import UnitOfWorkProvider
 
 SERVICE = "uowprobe"
 

@@ -22,7 +22,8 @@ from assessment.kpi_store import GROUPS, CellMaintenance, Facts, Kpi, compact, r
 from assessment.survey_store import Surveys, insert_or_rerun, load_template_files
 from contract.loop import WakeableLoop
 from contract.store import utcnow
-from contract.uow import Repository, UnitOfWorkProvider, UnitOfWorkStore
+from contract.uow import Repository
+from contract.unitstore import UnitOfWorkProvider, UnitOfWorkStore
 
 log = logging.getLogger(__name__)
 

@@ -106,7 +106,7 @@ def service_queue(service: str, table: dict, config: dict, delivery_limit: int) 
 
 def handle_batch(units, batch: list[tuple], table: dict) -> list[tuple[str, str | None]]:
     """Apply a batch of (event type, payload[, redelivered]) with a service's units of work
-    (``contract.uow.Units``): the table maps an event type to a handler ``(uow, event_type, event)``.
+    (``contract.unitstore.Units``): the table maps an event type to a handler ``(uow, event_type, event)``.
     One (outcome, reason) per event: applied, duplicate, dead (dead-letter it now) or retry (requeue
     it).  One unit of work for the batch, a failing event isolated (``contract.batching``); raises
     ConnectionFailure when the store is away (the batch is retried, unacked)."""

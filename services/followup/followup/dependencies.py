@@ -10,7 +10,8 @@ from pathlib import Path
 import yaml
 from pymongo import ASCENDING, IndexModel, UpdateOne
 
-from contract.uow import Repository, UnitOfWorkProvider
+from contract.uow import Repository
+from contract.unitstore import UnitOfWorkProvider
 from followup import indicator, settings, sla
 
 log = logging.getLogger(__name__)

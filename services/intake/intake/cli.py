@@ -24,7 +24,7 @@ from marshmallow import ValidationError
 from contract import csvfile, errors, hubsign, sealing
 from contract.config import load_config
 from contract.store import acquire_client, database_name, release_client
-from contract.uow import UnitOfWorkStore
+from contract.unitstore import UnitOfWorkStore
 from intake import csv_import, handlers
 from intake.dependencies import REPOSITORIES, Settings
 from intake.open311_schemas import ApiKeyIn

@@ -14,7 +14,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel
 
 from contract import hubwire
-from contract.uow import UnitOfWorkProvider
+from contract.unitstore import UnitOfWorkProvider
 from intake import duplicates, evidence, gateways
 from intake.hub_link import Link
 from intake.hub_store import DELIVERY_INDEX, HubReports

@@ -20,7 +20,8 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMan
 from pymongo.errors import OperationFailure
 
 from contract.store import upsert_and_get
-from contract.uow import Repository, UnitOfWorkProvider, UnitOfWorkStore
+from contract.uow import Repository
+from contract.unitstore import UnitOfWorkProvider, UnitOfWorkStore
 from notification.delivery import RetryPolicy
 from notification.domain import Settings, officials_of
 from notification.exceptions import ClaimLocked, PermanentError, TransientError

@@ -14,7 +14,8 @@ from pymongo import ASCENDING, IndexModel, ReplaceOne, ReturnDocument
 from contract import events
 from contract.auth import AuthClient, csrf_signer, token_hash
 from contract.store import DEFAULT_URI, acquire_client, database_name, release_client, utcnow
-from contract.uow import Repository, UnitOfWorkProvider, UnitOfWorkStore
+from contract.uow import Repository
+from contract.unitstore import UnitOfWorkProvider, UnitOfWorkStore
 from routing import domain
 from routing.accounts import ACCOUNT_INDEXES, Accounts
 from routing.domain import forwarding, signin
