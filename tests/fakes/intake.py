@@ -13,10 +13,18 @@ from datetime import datetime
 from pymongo.errors import DuplicateKeyError
 
 from contract.uow import ReadOnly
-from intake import history, registry as regions_domain
+from intake import duplicates, history, registry as regions_domain
 from intake.dependencies import Settings
 from intake.hub_store import hub_entry
 from tests.fakes.uow import FakeRepository, FakeUnits
+
+
+def remember_recent(repository, report: dict) -> None:
+    """What the real upserting ``$push``/``$slice`` of intake.duplicates.recent_update does, in memory."""
+    selector, update = duplicates.recent_update(report)
+    push = update["$push"]["entries"]
+    doc = repository.uow.reports.collection(duplicates.RECENT).setdefault(selector["_id"], {"entries": []})
+    doc["entries"] = (doc["entries"] + copy.deepcopy(push["$each"]))[push["$slice"]:]
 
 
 class FakeReports(FakeRepository):
@@ -32,6 +40,8 @@ class FakeReports(FakeRepository):
                 raise DuplicateKeyError(f"idempotency key {idempotency_key}")
             keys[idempotency_key] = report["_id"]
         self.collection("reports")[report["_id"]] = copy.deepcopy(report)
+        if report["status"] != "incomplete":
+            remember_recent(self, report)
         self.uow.stage(events)
 
     def replayed(self, idempotency_key: str) -> str | None:
@@ -80,11 +90,13 @@ class FakeReports(FakeRepository):
     def by_reporter_refs(self, reporter_refs: list[str]) -> list[dict]:
         return [copy.deepcopy(r) for r in self.collection("reports").values() if r.get("reporter_ref") in reporter_refs]
 
-    def recent_similar(self, category_code: str, region_code: str, since: datetime, limit: int = 50) -> list[dict]:
-        found = [r for r in self.collection("reports").values()
-                 if r.get("category_code") == category_code and r.get("region_code") == region_code
-                 and r["received_at"] >= since and r["status"] != "incomplete"]
-        return sorted(found, key=lambda r: r["received_at"], reverse=True)[:limit]
+    def recent_similar(self, category_code: str, region_code: str, since: datetime) -> list[dict]:
+        recent = self.collection(duplicates.RECENT).get(duplicates.recent_key(category_code, region_code))
+        return duplicates.candidates(recent, since)
+
+    def remember_recent(self, report: dict) -> None:
+        self._write()
+        remember_recent(self, report)
 
     def record_step(self, event_id: str, tracking_id: str, step: dict) -> None:
         self._write()
@@ -247,6 +259,8 @@ class FakeHubs(FakeRepository):
         if report["_id"] in self.uow.reports.collection("reports") or not self.claim(message_id):
             return "duplicate"
         self.uow.reports.collection("reports")[report["_id"]] = copy.deepcopy(report)
+        if report.get("status") != "incomplete":
+            remember_recent(self, report)
         self.uow.stage(staged + [hub_entry(message, hop) for message, hop in messages])
         return "accepted"
 

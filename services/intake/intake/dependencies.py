@@ -18,7 +18,7 @@ from contract.unitstore import UnitOfWorkProvider
 from intake import duplicates, evidence, gateways
 from intake.hub_link import Link
 from intake.hub_store import DELIVERY_INDEX, HubReports
-from intake.repositories import (HISTORY, HISTORY_INDEX, PUBLIC_INDEX, SENDER_INDEX, SIMILAR_INDEX, ApiKeys,
+from intake.repositories import (HISTORY, HISTORY_INDEX, PUBLIC_INDEX, SENDER_INDEX, ApiKeys,
                                  RateLimits, Registry, Reports)
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class IntakeStore(UnitOfWorkProvider):
     indexes = {
         "reports": [IndexModel([("reporter_ref", ASCENDING)], unique=True),
                     IndexModel([("status", ASCENDING), ("received_at", ASCENDING)]),
-                    IndexModel(SIMILAR_INDEX), IndexModel(PUBLIC_INDEX), IndexModel(SENDER_INDEX),
+                    IndexModel(PUBLIC_INDEX), IndexModel(SENDER_INDEX),
                     IndexModel(DELIVERY_INDEX)],
         "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
         HISTORY: [IndexModel(HISTORY_INDEX)],

@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contract import hubnet, hubwire
 from contract.uow import OUTBOX, PROCESSED, Repository
+from intake import duplicates
 
 DELIVERY_INDEX = [("hub_delivery.state", ASCENDING), ("hub_delivery.since", ASCENDING)]
 # what a tracked event's step reads of its report (read ahead for every event of a batch)
@@ -87,6 +88,8 @@ class HubReports(Repository):
         if not self.claim(message_id):
             return "duplicate"
         self.uow.insert("reports", report)
+        if report.get("status") != "incomplete":  # a near-duplicate candidate here too (intake.duplicates)
+            self.uow.update(duplicates.RECENT, [UpdateOne(*duplicates.recent_update(report), upsert=True)])
         self.uow.stage(staged + [hub_entry(message, hop) for message, hop in messages])
         return "accepted"
 

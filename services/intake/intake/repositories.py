@@ -18,13 +18,12 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from contract.store import upsert_and_get
 from contract.uow import Repository
-from intake import history, limits, registry as regions_domain
+from intake import duplicates, history, limits, registry as regions_domain
 from intake.hub_store import STEP_FIELDS
 
 REGISTRY_TTL_SECONDS = 30.0
 PREVIOUS_COUNTS_KEPT = 10_000  # past rate-limit windows remembered (then forgotten all at once)
 # hinted: the local store picks a collection scan when a filter has $ne/$in besides the index keys
-SIMILAR_INDEX = [("category_code", ASCENDING), ("region_code", ASCENDING), ("received_at", DESCENDING)]
 PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
 SENDER_INDEX = [("source.sender_hash", ASCENDING), ("received_at", DESCENDING)]
 HISTORY = "history"
@@ -53,7 +52,13 @@ class Reports(Repository):
             self.db.idempotency.insert_one({"_id": idempotency_key, "tracking_id": report["_id"],
                                             "at": report["received_at"]}, session=self.session)
         self.uow.insert("reports", report)
+        if report["status"] != "incomplete":
+            self.remember_recent(report)
         self.uow.stage(events)
+
+    def remember_recent(self, report: dict) -> None:
+        """Keep a complete report as a near-duplicate candidate of its category and region (at the commit)."""
+        self.uow.update(duplicates.RECENT, [UpdateOne(*duplicates.recent_update(report), upsert=True)])
 
     def replayed(self, idempotency_key: str) -> str | None:
         """The tracking ID first stored under an idempotency key, if any.  Read as committed, outside
@@ -106,13 +111,12 @@ class Reports(Repository):
         projection = {"reporter_ref": 1, "reporter": 1, "channel": 1, "language": 1}
         return list(self.db.reports.find({"reporter_ref": {"$in": reporter_refs}}, projection, session=self.session))
 
-    def recent_similar(self, category_code: str, region_code: str, since: datetime, limit: int = 50) -> list[dict]:
-        """Earlier complete reports of the same category and region, newest first."""
-        found = self.db.reports.find(
-            {"category_code": category_code, "region_code": region_code, "received_at": {"$gte": since}},
-            {"tracking_id": 1, "description": 1, "status": 1}, session=self.session,
-        ).sort("received_at", DESCENDING).limit(limit).hint(SIMILAR_INDEX)
-        return [r for r in found if r["status"] != "incomplete"]
+    def recent_similar(self, category_code: str, region_code: str, since: datetime) -> list[dict]:
+        """Earlier complete reports of the same category and region since ``since``, newest first:
+        one document read (``intake.duplicates``), not a range of reports."""
+        recent = self.db[duplicates.RECENT].find_one({"_id": duplicates.recent_key(category_code, region_code)},
+                                                     session=self.session)
+        return duplicates.candidates(recent, since)
 
     def step_view(self, tracking_id: str) -> dict | None:
         """What a tracked event's step needs of its report (read ahead for the batch's events)."""

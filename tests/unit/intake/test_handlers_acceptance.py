@@ -1,9 +1,9 @@
 """Accepting and completing reports (intake.handlers.acceptance) on the fake unit of work."""
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from intake import domain, handlers, schemas
+from intake import domain, duplicates, handlers, schemas
 from intake.dependencies import Settings
 from intake.exceptions import RateLimited
 from tests.factories import make_report
@@ -88,6 +88,42 @@ def test_a_similar_recent_report_is_linked_as_a_possible_duplicate():
     second = fake.run(handlers.accept_report, {"form": form(title="Jalan rusak parah sekali")})
     assert second["report"]["possible_duplicate_of"] == first["report"]["tracking_id"]
     assert fake.payloads("report_received")[1]["possible_duplicate_of"] == first["report"]["tracking_id"]
+
+
+def test_near_duplicate_candidates_are_one_bounded_document_per_category_and_region():
+    """The check reads one document whatever the number of similar reports stored (issue 23): only the
+    newest RECENT_KEPT complete reports are kept, and a report of another region is not a candidate."""
+    registry = {**REGISTRY, "regions": REGISTRY["regions"] + [{"code": "5171", "name": "Kota Denpasar",
+                                                               "level": "district"}]}
+    fake = intake_units(Settings(), registry=registry)
+    ids = [fake.run(handlers.accept_report, {"form": form(title=f"Jalan rusak nomor {i}")})["report"]["tracking_id"]
+           for i in range(duplicates.RECENT_KEPT + 5)]
+    kept = fake.state["FakeReports"][duplicates.RECENT]
+    assert list(kept) == ["infrastruktur:5108"]
+    (doc,) = kept.values()
+    assert [e["tracking_id"] for e in doc["entries"]] == ids[-duplicates.RECENT_KEPT:]
+    elsewhere = fake.run(handlers.accept_report, {"form": form(title="Jalan rusak nomor 3", region_code="5171")})
+    assert elsewhere["status"] == 201 and elsewhere["report"]["possible_duplicate_of"] is None
+    assert sorted(kept) == ["infrastruktur:5108", "infrastruktur:5171"]
+
+
+def test_a_completed_draft_becomes_a_near_duplicate_candidate():
+    fake = units()
+    draft = fake.run(handlers.accept_report, {"form": schemas.load_report(
+        {"title": "Lampu jalan mati total", "description": "Lampu jalan mati total"})})["receipt"]
+    changes = {k: v for k, v in form(title="Lampu jalan mati total").items() if k not in ("reporter", "channel")}
+    fake.run(handlers.complete_report, {"tracking_id": draft["tracking_id"], "secret": draft["secret"],
+                                        "changes": changes})
+    later = fake.run(handlers.accept_report, {"form": form(title="Lampu jalan mati total")})
+    assert later["report"]["possible_duplicate_of"] == draft["tracking_id"]
+
+
+def test_candidates_outside_the_window_are_ignored():
+    since = datetime(2026, 12, 6, tzinfo=timezone.utc)
+    recent = {"entries": [{"tracking_id": "old", "description": "x", "received_at": since - timedelta(seconds=1)},
+                          {"tracking_id": "new", "description": "x", "received_at": since.replace(tzinfo=None)}]}
+    assert [c["tracking_id"] for c in duplicates.candidates(recent, since)] == ["new"]
+    assert duplicates.candidates(None, since) == []
 
 
 def test_a_draft_is_completed_with_its_secret_and_then_routed():

@@ -143,6 +143,7 @@ def complete_report(uow, command: dict) -> dict:
     if not uow.reports.complete(draft["_id"], step["set"], step["entry"], [event], expect=expect):
         raise exceptions.not_a_draft()
     if not missing:
+        uow.reports.remember_recent({**report, "_id": draft["_id"]})  # a candidate from now on, not linked itself
         uow.after_commit(lambda: metrics.received(draft["channel"], report.get("classification"), complete=True))
     receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}",
                **({"secret": secret} if secret else {})}
