@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "services" / "contract"), str(RO
 from _stack import bench_env, script, urls  # noqa: E402
 from contract.store import acquire_client, release_client  # noqa: E402
 from intake import duplicates  # noqa: E402
-from pymongo import ASCENDING, DESCENDING, UpdateOne  # noqa: E402
+from pymongo import ASCENDING, DESCENDING  # noqa: E402
 
 WORDS = "jalan rusak berlubang parah dekat pasar sekolah jembatan lampu mati air banjir selokan".split()
 OLD_INDEX = [("category_code", ASCENDING), ("region_code", ASCENDING), ("received_at", DESCENDING)]

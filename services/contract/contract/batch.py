@@ -53,11 +53,10 @@ from nameko.standalone.events import get_event_exchange
 from pymongo.errors import ConnectionFailure
 
 from contract import events as catalogue
-from contract import metrics, progress, redact
+from contract import metrics, progress
 from contract.consumer import RejectEvent
 
 log = logging.getLogger(__name__)
-redact.install()  # nameko's reconnect log masks every URI of a failover list
 
 DEAD_LETTER_EXCHANGE = "lapor.deadletter"
 REASON_HEADER = "x-lapor-reason"

@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
+from contract import redact
 from contract.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,11 @@ def counted_as_error(worker_ctx, exc: BaseException) -> bool:
 
 
 class Metrics(DependencyProvider):
-    """Call count, error count and latency per entrypoint, labelled by service."""
+    """Call count, error count and latency per entrypoint, labelled by service; at start, the
+    service's logs are made to mask every password of a failover URI list (``contract.redact``)."""
 
     def setup(self):
+        redact.install()
         self._started = weakref.WeakKeyDictionary()
 
     def worker_setup(self, worker_ctx):

@@ -1,7 +1,7 @@
 """Passwords never reach a log: nameko's reconnect message masks only the first URI of a failover
 list (``amqp://a;amqp://b;amqp://c``), so the services' logs showed the other nodes' passwords.
-``install()`` (done when ``contract.batch`` is imported, which every service does) makes nameko mask
-each ``;``-separated URI."""
+``install()`` (done at each service's start by its ``contract.metrics.Metrics`` dependency) makes
+nameko mask each ``;``-separated URI."""
 from __future__ import annotations
 
 from nameko import messaging
