@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from nameko.web.handlers import http
+from contract.webserver import http
 
 from contract import errors
 from contract.http import endpoint, metrics_response

@@ -3,7 +3,7 @@ security headers even when its handler set none (issue 20: the printable monitor
 CSP, X-Frame-Options or nosniff, and JSON replies no nosniff)."""
 import pytest
 import requests
-from nameko.web.handlers import http
+from contract.webserver import http
 from werkzeug.wrappers import Response
 
 from contract.http import json_response

@@ -8,13 +8,11 @@ import re
 from datetime import date, datetime
 
 from marshmallow import ValidationError
-from nameko.web.handlers import HttpRequestHandler, http
 from werkzeug.wrappers import Response
 
 from contract import errors, inputs, metrics, progress, webserver
 from contract.store import store_fault
 
-webserver.install()  # routing misses (404/405) in the error format, for every service
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +110,7 @@ def error_response(exc: BaseException, where: str) -> Response:
     return json_response(500, {"errors": [errors.error(None, "internal")]})
 
 
-class ApiEntrypoint(HttpRequestHandler):
+class ApiEntrypoint(webserver.HttpEntrypoint):
     """``@endpoint(method, url)``: an HTTP entrypoint of the JSON API whose errors are mapped where
     nameko sees them (``response_from_exception``, as nameko-examples' gateway does), so an
     exception still rolls the unit of work back and reaches ``worker_result`` and the metrics."""
@@ -143,7 +141,7 @@ class HealthAndMetrics:
     def refresh_metrics(self) -> None:
         """Update gauges that are computed at scrape time (none by default)."""
 
-    @http("GET", "/health")
+    @webserver.http("GET", "/health")
     def health_http(self, request):
         """200 with the service's health, or 503 naming the background parts that stopped making
         progress (``contract.progress``: group commit, outbox relay, event consumer, other loops)."""
@@ -153,7 +151,7 @@ class HealthAndMetrics:
                                  {"Retry-After": "30"})
         return json_response(200, self.health())
 
-    @http("GET", "/metrics")
+    @webserver.http("GET", "/metrics")
     def metrics_http(self, request):
         progress.stuck(self.name)  # lapor_component_stuck, as of this scrape
         try:

@@ -25,7 +25,6 @@ from urllib.parse import urlencode
 import yaml
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -48,7 +47,7 @@ MESSAGE_KEY = re.compile(r"""\b_\(\s*["']([A-Za-z0-9_.]+)["']\s*[,)]""")
 YEAR = 365 * 24 * 3600
 
 from contract.webserver import CONTENT_SECURITY_POLICY, SECURITY_HEADERS  # noqa: E402,F401  (one set)
-from contract.webserver import RequestMappedEntrypoint  # noqa: E402
+from contract.webserver import RequestMappedEntrypoint, http  # noqa: E402
 
 
 class Catalogue:

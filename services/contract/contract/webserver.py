@@ -5,9 +5,10 @@ page, by every service; so are nameko's plain-text "Error: <type>: <value>" answ
 exception's text).
 
 nameko's ``WebServer`` turns a werkzeug routing exception into its HTML page before any
-entrypoint runs, so no entrypoint decorator can see it. ``install()`` (called when
-``contract.http`` is imported, which every service does) makes the shared web server use a WSGI
-app that renders those in the documented format: ``{"errors": [...]}``, or the Open311 error
+entrypoint runs, so no entrypoint decorator can see it. Every HTTP entrypoint of the services
+(``contract.http.endpoint``, ``contract.web.page``, the officials' pages, Open311, ``/health``,
+``/metrics``, ``/assets``) shares this module's ``WebServer``, whose WSGI app renders those in the
+documented format: ``{"errors": [...]}``, or the Open311 error
 list (JSON or XML, by the path's extension) under ``/open311/``.
 """
 from __future__ import annotations
@@ -87,7 +88,25 @@ def secured(response: Response) -> Response:
     return response
 
 
-class RequestMappedEntrypoint(HttpRequestHandler):
+class WebServer(nameko_server.WebServer):
+    """nameko's shared web server answering through ``JsonErrorsWsgiApp`` (as nameko's docs suggest:
+    a subclass overriding ``get_wsgi_app``). Every HTTP entrypoint of a service must use it (one
+    server per port): ``HttpEntrypoint`` and its subclasses do."""
+
+    def get_wsgi_app(self):
+        return JsonErrorsWsgiApp(self)
+
+
+class HttpEntrypoint(HttpRequestHandler):
+    """nameko's ``@http`` on the contract's web server (routing misses in the error format, every
+    answer ``secured``)."""
+    server = WebServer()
+
+
+http = HttpEntrypoint.decorator
+
+
+class RequestMappedEntrypoint(HttpEntrypoint):
     """An HTTP entrypoint whose errors are answered with the request at hand (a page in the reader's
     language, an Open311 list in the path's format): as nameko's own ``handle_request``, the
     exception reaches ``worker_result`` and the metrics first; ``answer_error(request, exc)`` then
@@ -108,8 +127,3 @@ class RequestMappedEntrypoint(HttpRequestHandler):
 
     def answer_error(self, request, exc: BaseException) -> Response:
         raise NotImplementedError
-
-
-def install() -> None:
-    """Make nameko's shared web server answer routing errors through ``JsonErrorsWsgiApp``."""
-    nameko_server.WebServer.get_wsgi_app = lambda server: JsonErrorsWsgiApp(server)
