@@ -2,12 +2,14 @@
 # `make test`: unit, integration and end-to-end tests. The servers they need (RabbitMQ, the
 # store, the stack, linked hubs) are started and stopped by the tests' own fixtures.
 #
-# With no arguments the suite runs in three lanes at once, each a pytest process with servers of
+# With no arguments the suite runs in four lanes at once, each a pytest process with servers of
 # its own on ports of its own (contract.localstack offsets), because the suite mostly waits for
-# servers to start and for messages to arrive, not for the CPU:
-#   core   tests/unit, then tests/integration   (port offset LAPOR_TEST_PORT_OFFSET, default 10; 11 too)
-#   stack  tests/e2e and tests/cluster          (port offset + 3; the cluster's own offset 60)
-#   hubs   tests/hubs                           (hub offsets 100.., 101..105; its root servers at offset + 5)
+# servers to start and for messages to arrive, not for the CPU (bench/RESULTS.md has the figures):
+#   core    tests/unit, then tests/integration but the lane below  (port offset LAPOR_TEST_PORT_OFFSET,
+#           default 10, and 11 for the broker-outage test's own broker)
+#   assess  assessment's integration tests and intake's schemathesis run  (offset + 2)
+#   stack   tests/e2e and tests/cluster          (offset + 3; the cluster's own offset 60)
+#   hubs    tests/hubs                           (hub offsets 100.., 101..105; its root servers at offset + 5)
 # Each lane's output goes to .run/lanes/<lane>.log and is printed when the lane ends; the ten
 # slowest tests of the whole run are printed last. With arguments, one pytest runs them
 # (`tests/run.sh tests/unit -x`). pytest's exit code 5 (no test ran) is a failure here.
@@ -41,17 +43,20 @@ lane() {  # lane NAME OFFSET PATH...
   cat "$out/$name.done"
 }
 
+ASSESS=(tests/integration/test_assessment_*.py tests/integration/test_intake_schemathesis.py)
 lane hubs $((base + 5)) tests/hubs &
 lane stack $((base + 3)) tests/e2e tests/cluster &
-lane core "$base" tests/unit tests/integration &
+lane assess $((base + 2)) "${ASSESS[@]}" &
+lane core "$base" tests/unit tests/integration $(printf -- '--ignore=%s ' "${ASSESS[@]}") &
 wait
 
 rc=0
 echo
 echo "==================== lanes ===================="
-for name in core stack hubs; do
+for name in core assess stack hubs; do
   read -r lane_rc seconds <"$out/$name.rc"
-  echo "$name: exit $lane_rc in ${seconds} s: $(tail -n 1 "$out/$name.log")"
+  summary=$(grep -E "^(=+ )?[0-9]+ (passed|failed|error)|^(=+ )?no tests ran" "$out/$name.log" | tail -n 1)
+  echo "$name: exit $lane_rc in ${seconds} s: ${summary:-no summary (see $out/$name.log)}"
   [ "$lane_rc" -ne 0 ] && rc=1
 done
 $PY - "$out" <<'EOF'
