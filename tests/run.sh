@@ -1,11 +1,75 @@
 #!/usr/bin/env bash
 # `make test`: unit, integration and end-to-end tests. The servers they need (RabbitMQ, the
-# store, the stack) are started and stopped by the tests' own fixtures. pytest's exit code 5
-# (no test ran) is a failure here.
+# store, the stack, linked hubs) are started and stopped by the tests' own fixtures.
+#
+# With no arguments the suite runs in four lanes at once, each a pytest process with servers of
+# its own on ports of its own (contract.localstack offsets), because the suite mostly waits for
+# servers to start and for messages to arrive, not for the CPU (bench/RESULTS.md has the figures):
+#   core    tests/unit, then tests/integration but the lane below  (port offset LAPOR_TEST_PORT_OFFSET,
+#           default 10, and 11 for the broker-outage test's own broker)
+#   assess  assessment's integration tests and intake's schemathesis run  (offset + 2)
+#   stack   tests/e2e and tests/cluster          (offset + 3; the cluster's own offset 60)
+#   hubs    tests/hubs                           (hub offsets 100.., 101..105; its root servers at offset + 5)
+# Each lane's output goes to .run/lanes/<lane>.log and is printed when the lane ends; the ten
+# slowest tests of the whole run are printed last. With arguments, one pytest runs them
+# (`tests/run.sh tests/unit -x`). pytest's exit code 5 (no test ran) is a failure here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONWARNINGS=ignore
-.venv/bin/python -m pytest -q --durations=10 "$@" tests
-rc=$?
-if [ $rc -eq 5 ]; then echo "no tests ran: failing" >&2; exit 1; fi
+PY=.venv/bin/python
+
+if [ $# -gt 0 ]; then
+  $PY -m pytest -q --durations=10 "$@"
+  rc=$?
+  if [ $rc -eq 5 ]; then echo "no tests ran: failing" >&2; exit 1; fi
+  exit $rc
+fi
+
+base=${LAPOR_TEST_PORT_OFFSET:-10}
+out=.run/lanes
+rm -rf "$out" && mkdir -p "$out"
+started=$(date +%s)
+
+lane() {  # lane NAME OFFSET PATH...
+  local name=$1 offset=$2; shift 2
+  local t0; t0=$(date +%s)
+  LAPOR_TEST_PORT_OFFSET=$offset $PY -m pytest -q --junitxml="$out/$name.xml" "$@" \
+    >"$out/$name.log" 2>&1
+  local rc=$?
+  if [ $rc -eq 5 ]; then rc=1; echo "no tests ran: failing" >>"$out/$name.log"; fi
+  echo "$rc $(( $(date +%s) - t0 ))" >"$out/$name.rc"
+  { echo "==================== lane $name (exit $rc, $(( $(date +%s) - t0 )) s) ===================="
+    cat "$out/$name.log"; } >"$out/$name.done"
+  cat "$out/$name.done"
+}
+
+ASSESS=(tests/integration/test_assessment_*.py tests/integration/test_intake_schemathesis.py)
+lane hubs $((base + 5)) tests/hubs &
+lane stack $((base + 3)) tests/e2e tests/cluster &
+lane assess $((base + 2)) "${ASSESS[@]}" &
+lane core "$base" tests/unit tests/integration $(printf -- '--ignore=%s ' "${ASSESS[@]}") &
+wait
+
+rc=0
+echo
+echo "==================== lanes ===================="
+for name in core assess stack hubs; do
+  read -r lane_rc seconds <"$out/$name.rc"
+  summary=$(grep -E "^(=+ )?[0-9]+ (passed|failed|error)|^(=+ )?no tests ran" "$out/$name.log" | tail -n 1)
+  echo "$name: exit $lane_rc in ${seconds} s: ${summary:-no summary (see $out/$name.log)}"
+  [ "$lane_rc" -ne 0 ] && rc=1
+done
+$PY - "$out" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+from pathlib import Path
+rows = []
+for xml in Path(sys.argv[1]).glob("*.xml"):
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        rows.append((float(case.get("time") or 0), xml.stem, f"{case.get('classname')}::{case.get('name')}"))
+rows.sort(reverse=True)
+print("ten slowest tests (setup + call + teardown, per lane):")
+for seconds, lane, name in rows[:10]:
+    print(f"  {seconds:7.1f} s  [{lane}] {name}")
+EOF
+echo "whole run: $(( $(date +%s) - started )) s wall"
 exit $rc

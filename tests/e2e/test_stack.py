@@ -14,21 +14,21 @@ def submit(stack, **overrides):
     return requests.post(f"{stack['base']}/reports", json=make_report(**overrides), timeout=10)
 
 
-def test_report_is_tracked_through_every_step_within_two_seconds(stack):
+def test_report_is_tracked_through_every_step(stack):
+    """Every step reaches the tracking view (how fast is bench/e2e.py's figure, not this test's)."""
     response = submit(stack)
     assert response.status_code == 201
     receipt = response.json()
     assert response.headers["Location"] == f"/reports/{receipt['tracking_id']}"
-    started = time.monotonic()
-    while True:
+
+    def complete():
         view = requests.get(f"{stack['base']}/reports/{receipt['tracking_id']}", timeout=5).json()
         steps = [h["step"] for h in view["history"]]
         templates = {h["detail"].get("template") for h in view["history"] if h["step"] == "notification_queued"}
         # the reporter told of the disposition, the unit's liaison of a new report in the queue
-        if "case_opened" in steps and {"report_dispositioned", "new_report_in_queue"} <= templates:
-            break
-        assert time.monotonic() - started < 2.0, f"not complete within 2 s: {steps}"
-        time.sleep(0.05)
+        return view if "case_opened" in steps and {"report_dispositioned", "new_report_in_queue"} <= templates else None
+
+    view = wait_for(complete, timeout=60)
     assert view["status"] == "in_follow_up"
     assert view["assignment"] == {"queue": "unit", "agency_code": "PEMKAB-BULELENG", "unit_code": "BLL-PUPR"}
     assert view["case"]["due_at"] and view["case"]["sla_working_days"] == 5
