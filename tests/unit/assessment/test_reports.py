@@ -3,6 +3,7 @@ import io
 import xml.etree.ElementTree as ET
 
 from assessment import indicators, periods, reports
+from contract.registry_names import NO_NAMES
 
 
 def report(kind_period="2021"):
@@ -16,7 +17,7 @@ def report(kind_period="2021"):
 
 
 def test_html_report_is_escaped_and_has_a_well_formed_chart():
-    html = reports.report_html(report())
+    html = reports.report_html(report(), NO_NAMES)
     assert "KTM-&lt;PUPR&gt;" in html and "KTM-<PUPR>" not in html
     svg = html[html.index("<svg"):html.index("</svg>") + 6]
     root = ET.fromstring(svg)  # the chart is well-formed XML
@@ -41,5 +42,5 @@ def test_chart_axis_steps_and_a_single_month_keeps_narrow_bars():
     received, completed = chart["bars"]
     assert received["h"] == 3 * completed["h"]                    # heights keep the ratio 9 : 3
     assert abs((received["x"] + completed["x"] + completed["w"]) / 2 - chart["labels"][0]["x"]) < 2  # centred
-    svg = reports.report_html(report("2021-11"))
+    svg = reports.report_html(report("2021-11"), NO_NAMES)
     assert svg.count('stroke="#dddddd"') == 4                      # gridlines at the four ticks

@@ -15,7 +15,7 @@ def test_periods_offered_are_this_and_last_year_then_quarters_and_months_so_far(
 
 def test_bars_are_proportional_and_a_suppressed_count_has_no_bar():
     rows = stats_page.topic_rows([{"category_code": "a", "received": 40}, {"category_code": "b", "received": 10},
-                                  {"category_code": "c", "received": None}], {"a": "Jalan"}, "fewer than 5")
+                                  {"category_code": "c", "received": None}], lambda c: {"a": "Jalan"}.get(c, c), "fewer than 5")
     chart = stats_page.hbar_chart(rows)
     a, b, c = chart["bars"]
     assert a["label"] == "Jalan" and b["label"] == "b"
@@ -27,12 +27,12 @@ def test_agencies_by_completion_coloured_by_indicator():
     agencies = [{"agency_code": "A", "completed_pct": 40.0, "indicator": "red", "received": 10},
                 {"agency_code": "B", "completed_pct": 95.0, "indicator": "green", "received": 20},
                 {"agency_code": "C", "completed_pct": None, "indicator": None, "received": None}]
-    rows = stats_page.agency_rows(agencies, {}, "-")
+    rows = stats_page.agency_rows(agencies, str, "-")
     assert [r["label"] for r in rows] == ["B", "A", "C"]
     assert rows[0]["fill"] == stats_page.COLOURS["green"] and rows[1]["fill"] == stats_page.COLOURS["red"]
     chart = stats_page.hbar_chart(rows, maximum=100)
     assert chart["bars"][0]["w"] == round(270 * 0.95, 1)
-    at_zero = stats_page.hbar_chart(stats_page.agency_rows([{**agencies[0], "completed_pct": 0.0}], {}, "-"))
+    at_zero = stats_page.hbar_chart(stats_page.agency_rows([{**agencies[0], "completed_pct": 0.0}], str, "-"))
     assert at_zero["bars"][0]["w"] > 0                   # the red of an agency at 0 % stays visible
     colours = stats_page.colour_rows(agencies, {"green": "Hijau", "yellow": "Kuning", "red": "Merah"})
     assert [(r["label"], r["value"]) for r in colours] == [("Hijau", 1), ("Kuning", 0), ("Merah", 1)]
