@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from contract import errors, registry_names, vocab
+from contract import errors, registry_names
 from contract.errors import ApiError
 from contract.ids import parse_tracking_id
 from routing import domain, exceptions, observability
