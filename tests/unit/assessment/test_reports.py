@@ -3,7 +3,8 @@ import io
 import xml.etree.ElementTree as ET
 
 from assessment import indicators, periods, reports
-from contract.registry_names import NO_NAMES
+from contract.registry_names import NO_NAMES, Names
+from tests.fakes.names import DEMO_NAMES
 
 
 def report(kind_period="2021"):
@@ -44,3 +45,22 @@ def test_chart_axis_steps_and_a_single_month_keeps_narrow_bars():
     assert abs((received["x"] + completed["x"] + completed["w"]) / 2 - chart["labels"][0]["x"]) < 2  # centred
     svg = reports.report_html(report("2021-11"), NO_NAMES)
     assert svg.count('stroke="#dddddd"') == 4                      # gridlines at the four ticks
+
+
+def test_the_printable_report_names_the_agency_units_categories_and_regions_in_both_languages():
+    """Issue 21: the monitoring report's tables listed BLL-PUPR, infrastruktur, 5108."""
+    period = periods.parse("2026-11")
+    counts = {"received": 6, "completed": 4, "unresolved": 2}
+    breakdowns = {"unit": [indicators.kpi_row("BLL-PUPR", counts, 1)],
+                  "category": [indicators.kpi_row("infrastruktur", counts, 1)],
+                  "region": [indicators.kpi_row("5108", counts, 1)], "channel": [indicators.kpi_row("web", counts, 1)]}
+    report = reports.monitoring_report(period, "PEMKAB-BULELENG", indicators.kpi_row("*", counts, 1), [], breakdowns,
+                                       None, indicators.DEFAULT_COLOURS)
+    html = reports.report_html(report, Names(DEMO_NAMES))
+    assert "<strong>Pemerintah Kabupaten Buleleng</strong>" in html
+    assert "<td>Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng</td>" in html
+    assert ("<td>Infrastruktur (jalan, jembatan, drainase) <span class=\"en\">/ Infrastructure (roads, bridges, "
+            "drainage)</span></td>") in html
+    assert "<td>Kabupaten Buleleng</td>" in html
+    for code in ("PEMKAB-BULELENG", "BLL-PUPR", ">infrastruktur<", ">5108<"):
+        assert code not in html

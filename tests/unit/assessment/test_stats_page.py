@@ -40,3 +40,35 @@ def test_agencies_by_completion_coloured_by_indicator():
 
 def test_every_message_of_the_statistics_page_exists():
     assert Web(HERE / "templates", HERE / "messages.yml", b"k" * 32).missing_messages() == []
+
+
+def test_the_english_statistics_page_names_categories_and_agencies_never_a_bare_code(monkeypatch):
+    """Issue 21: the page in English showed the bare category ``lainnya`` (the text channels'
+    uncategorised, which the registry does not list) and agencies' codes."""
+    from datetime import datetime, timezone
+
+    from nameko.testing.services import worker_factory
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from assessment import handlers, service
+    from contract.registry_names import names_of_registry
+    from tests.fakes.assessment import assessment_units
+    from tests.fakes.names import with_names
+    from tests.unit.assessment.test_handlers_events import dispositioned, fold_all, received
+    units = with_names(assessment_units(), names_of_registry(
+        {"agencies": [{"code": "PEMKAB-BULELENG", "name": "Pemerintah Kabupaten Buleleng"}],
+         "categories": [{"code": "kesehatan", "name_id": "Kesehatan", "name_en": "Health"}]}))
+    events = []
+    for i in range(12):
+        tid = f"ID-{i}"
+        events += [("report_received", received(tid, f"r{i}", category_code="lainnya" if i % 2 else "kesehatan")),
+                   ("report_dispositioned", dispositioned(tid, f"d{i}", "PEMKAB-BULELENG"))]
+    fold_all(units, events)
+    units.run(handlers.fold_journal, units.read(handlers.pending_journal, 100))
+    monkeypatch.setattr(service, "utcnow", lambda: datetime(2025, 12, 31, tzinfo=timezone.utc))
+    worker = worker_factory(service.AssessmentService, store=units, web=Web(HERE / "templates", HERE / "messages.yml", b"k" * 32))
+    request = Request(EnvironBuilder(path="/statistik", query_string="period=2025&lang=en").get_environ())
+    html = worker.statistics_page(request).get_data(as_text=True)
+    assert "Other (not yet categorised)" in html and "Health" in html and "Pemerintah Kabupaten Buleleng" in html
+    assert ">lainnya<" not in html and ">kesehatan<" not in html and "PEMKAB-BULELENG" not in html
