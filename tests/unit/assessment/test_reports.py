@@ -58,9 +58,9 @@ def test_the_printable_report_names_the_agency_units_categories_and_regions_in_b
                                        None, indicators.DEFAULT_COLOURS)
     html = reports.report_html(report, Names(DEMO_NAMES))
     assert "<strong>Pemerintah Kabupaten Buleleng</strong>" in html
-    assert "<td>Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng</td>" in html
-    assert ("<td>Infrastruktur (jalan, jembatan, drainase) <span class=\"en\">/ Infrastructure (roads, bridges, "
+    assert "<td class=\"name\">Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng</td>" in html
+    assert ("<td class=\"name\">Infrastruktur (jalan, jembatan, drainase) <span class=\"en\">/ Infrastructure (roads, bridges, "
             "drainage)</span></td>") in html
-    assert "<td>Kabupaten Buleleng</td>" in html
+    assert "<td class=\"name\">Kabupaten Buleleng</td>" in html
     for code in ("PEMKAB-BULELENG", "BLL-PUPR", ">infrastruktur<", ">5108<"):
         assert code not in html
