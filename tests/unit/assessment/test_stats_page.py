@@ -72,3 +72,19 @@ def test_the_english_statistics_page_names_categories_and_agencies_never_a_bare_
     html = worker.statistics_page(request).get_data(as_text=True)
     assert "Other (not yet categorised)" in html and "Health" in html and "Pemerintah Kabupaten Buleleng" in html
     assert ">lainnya<" not in html and ">kesehatan<" not in html and "PEMKAB-BULELENG" not in html
+
+
+def test_the_monitoring_page_names_the_officials_agency():
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from contract.officials_web import officials_web
+    from contract.registry_names import Names
+    from tests.fakes.names import DEMO_NAMES
+    pages = officials_web(Web(None, None, b"k" * 32), HERE / "petugas_templates", HERE / "officials.yml")
+    page = pages.page(Request(EnvironBuilder(path="/petugas/pemantauan", headers={"Accept-Language": "en"}).get_environ()))
+    page.official = {"official_id": "adm-buleleng", "role": "agency_admin", "agency_code": "PEMKAB-BULELENG",
+                     "name": "Admin Buleleng", "via": "session"}
+    html = page.render("monitoring_page.html", periods=["2026"], agency="PEMKAB-BULELENG", national=False,
+                       names=Names(DEMO_NAMES)).get_data(as_text=True)
+    assert "Your agency: Pemerintah Kabupaten Buleleng" in html and "PEMKAB-BULELENG" not in html
