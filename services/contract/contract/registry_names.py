@@ -5,7 +5,8 @@ The names travel with routing's ``registry_updated`` (``names``: no officials, n
 every service that shows a name keeps a copy in its own store (:class:`NamesCopy`, a repository of
 its unit of work), loaded once from the registry file and replaced by each newer event, and reads
 names from it. Pages, printable reports and messages call :func:`name_of` (the ``named`` filter in
-templates, registered once by ``contract.web``, ``contract.officials_web`` and notification)::
+templates, registered once in ``contract.web``'s environment, which officials' pages share, in
+the printable report's and in notification's)::
 
     {{ report.unit_code|named("units") }}            -> Dinas PUPR Kab. Buleleng
     {{ report.agency_code|named("agencies", hint=True) }}  -> Pemerintah Kabupaten Buleleng (PEMKAB-BULELENG)
@@ -14,7 +15,11 @@ An unknown code (or no copy yet) reads as the code itself, so a page never fails
 """
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
+
+import yaml
 from jinja2 import pass_context
 
 from contract.uow import Repository
@@ -169,10 +174,6 @@ def current_names(uow) -> Names:
 def load_file_at_setup(store, config: dict, log) -> None:
     """A store's ``setup`` step: the names of ``REGISTRY_FILE`` (else the demo region of a local
     checkout) unless routing's are already kept."""
-    import os
-    from pathlib import Path
-
-    import yaml
     configured = config.get("REGISTRY_FILE") or ""
     root = os.environ.get("LAPOR_ROOT")
     path = Path(configured) if configured else (Path(root) / "deploy" / "demo" / "region.yml" if root else None)
