@@ -84,7 +84,7 @@ def test_open311_post_and_read_back_in_json_and_xml(stack, rpc):
     request_id = ET.fromstring(created.content).find("request/service_request_id").text
     routed(stack, request_id)
     one = requests.get(f"{stack['base']}/open311/v2/requests/{request_id}.json", timeout=10).json()[0]
-    assert one["status"] == "open" and one["agency_responsible"] == "PEMKAB-KOTIM"
+    assert one["status"] == "open" and one["agency_responsible"] == "Pemerintah Kabupaten Kotawaringin Timur"
     services = requests.get(f"{stack['base']}/open311/v2/services.json", timeout=10).json()
     assert "lingkungan" in {s["service_code"] for s in services}
 

@@ -12,6 +12,7 @@ from assessment import cells, survey
 from assessment.dependencies import Settings, parse_settings
 from assessment.kpi_store import CompactionRace
 from contract.uow import StaleWrite
+from tests.fakes.names import FakeNamesCopy
 from tests.fakes.uow import FakeRepository, FakeUnits
 
 
@@ -175,7 +176,8 @@ class FakeSurveys(FakeRepository):
         return [{"month": r["month"], "channel": r["channel"], "text": r["suggestion"]} for r in found[:limit]]
 
 
-REPOSITORIES = {"facts": FakeFacts, "kpi": FakeKpi, "assessments": FakeAssessments, "surveys": FakeSurveys}
+REPOSITORIES = {"facts": FakeFacts, "kpi": FakeKpi, "assessments": FakeAssessments, "surveys": FakeSurveys,
+                "names": FakeNamesCopy}
 
 
 def assessment_units(settings: Settings | None = None, **kwargs) -> FakeUnits:

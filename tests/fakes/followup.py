@@ -13,6 +13,7 @@ from contract.uow import StaleWrite
 from followup import indicator
 from followup.dependencies import POLICIES_ID
 from followup.settings import Settings
+from tests.fakes.names import FakeNamesCopy
 from tests.fakes.uow import FakeRepository, FakeUnits
 
 
@@ -151,7 +152,7 @@ class FakeCalendar(FakeRepository):
 
 
 REPOSITORIES = {"cases": FakeCases, "facts": FakeFacts, "messages": FakeMessages, "comments": FakeComments,
-                "calendar": FakeCalendar}
+                "calendar": FakeCalendar, "names": FakeNamesCopy}
 
 
 def followup_units(clock: Callable[[], datetime], settings: Settings | None = None) -> FakeUnits:

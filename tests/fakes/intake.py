@@ -16,6 +16,7 @@ from contract.uow import ReadOnly
 from intake import duplicates, history, registry as regions_domain
 from intake.dependencies import Settings
 from intake.hub_store import hub_entry
+from tests.fakes.names import FakeNamesCopy
 from tests.fakes.uow import FakeRepository, FakeUnits
 
 
@@ -314,7 +315,7 @@ class FakeHubs(FakeRepository):
 
 
 FAKE_REPOSITORIES = {"reports": FakeReports, "registry": FakeRegistry, "limits": FakeRateLimits,
-                     "api_keys": FakeApiKeys, "hubs": FakeHubs}
+                     "api_keys": FakeApiKeys, "hubs": FakeHubs, "names": FakeNamesCopy}
 
 
 def intake_units(settings: Settings | None = None, registry: dict | None = None, clock=None) -> FakeUnits:

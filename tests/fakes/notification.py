@@ -13,6 +13,7 @@ from typing import Callable
 from notification.delivery import RetryPolicy
 from notification.domain import Settings
 from notification.exceptions import ClaimLocked
+from tests.fakes.names import FakeNamesCopy
 from tests.fakes.uow import FakeRepository, FakeUnits
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
@@ -174,4 +175,5 @@ class FakeCourierIdentity:
 
 
 def notification_units(settings: Settings = SETTINGS, clock: Callable[[], datetime] = lambda: NOW) -> FakeUnits:
-    return FakeUnits({"notifications": FakeNotifications, "couriers": FakeCouriers}, settings=settings, clock=clock)
+    return FakeUnits({"notifications": FakeNotifications, "couriers": FakeCouriers,
+                                "names": FakeNamesCopy}, settings=settings, clock=clock)

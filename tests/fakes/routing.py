@@ -55,12 +55,9 @@ class FakeRegistry(RoutingRepository):
             counts[name] = len(items)
         version, now = uuid.uuid4().hex, self.uow.now()
         self.write("registry_meta", {"_id": "registry", "version": version, "at": now})
-        regions = [{"code": r["_id"], "name": r.get("name"), "keywords": r.get("keywords") or []}
-                   for r in self.find("regions")]
-        categories = [{"code": c["_id"], "name_id": c.get("name_id"), "name_en": c.get("name_en")}
-                      for c in self.find("categories")]
-        self.uow.stage([events.build(events.REGISTRY_UPDATED, hub, version=version, updated_at=now, regions=regions,
-                                     categories=categories, hubs=forwarding.directory_for_event(self.find("hubs")))])
+        stored = {name: self.find(name) for name in ("regions", "categories", "hubs", "agencies", "units")}
+        self.uow.stage([events.build(events.REGISTRY_UPDATED, hub, version=version, updated_at=now,
+                                     **domain.registry_updated_fields(stored))])
         return counts
 
     def export(self) -> dict:

@@ -162,7 +162,7 @@ def test_one_receipt_per_forwarded_report_counted_at_the_mail_catchers(hub_stack
         got = [(code, s) for code, subjects in receipts.items() for s in subjects if tracking_id in s]
         assert got == [(tracking_id.split("-")[0], f"{RECEIPT_SUBJECT}: {tracking_id}")], to_reporter
     # the hub where it was filed said where it went; the owner sent its step, and no receipt
-    assert sum(1 for s in to_reporter["ID"] + to_reporter["51"] if "simpul 5108" in s) == len(tracking_ids)
+    assert sum(1 for s in to_reporter["ID"] + to_reporter["51"] if "Simpul Kabupaten Buleleng" in s) == len(tracking_ids)
     assert not [s for s in to_reporter["5108"] if s.startswith(RECEIPT_SUBJECT)]
 
 

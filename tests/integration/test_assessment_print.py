@@ -15,11 +15,13 @@ import zlib
 
 import pytest
 import requests
+import yaml
 from nameko.standalone.events import event_dispatcher
 from PIL import Image, ImageChops
 
 from assessment.service import AssessmentService
-from tests.integration.conftest import wait_for
+from contract.registry_names import Names, name_of, names_of_registry
+from tests.integration.conftest import DEMO_REGISTRY, wait_for
 from tests.integration.test_assessment_kpi import YEAR, generate
 from tests.integration.test_assessment_reports import OfficialsDirectory
 
@@ -29,6 +31,8 @@ pytestmark = pytest.mark.skipif(
     reason="chromium is not installed (`make install` installs it from Debian); "
            "set LAPOR_REQUIRE_BROWSER=1 to make a missing browser a failure")
 
+with open(DEMO_REGISTRY) as _handle:
+    DEMO_NAMES = Names(names_of_registry(yaml.safe_load(_handle)))
 WINDOW = (1240, 1754)                                   # A4 proportions
 RECEIVED, COMPLETED = (0x1F, 0x6F, 0xB2), (0x2E, 0x9E, 0x44)   # the bar colours of reports.bar_chart
 INDICATORS = {"green": (0x2E, 0x9E, 0x44), "yellow": (0xC9, 0xA1, 0x00), "red": (0xC0, 0x39, 0x2B)}  # template's badges
@@ -146,7 +150,9 @@ def pdf_text(data):
 def printable(start_services, rpc, service_config):
     """The assessment service with a generated year of reports and PEMKAB-KOTIM's target;
     `printable(period, official)` is the HTML report that official downloads, with its JSON twin."""
-    urls = start_services(OfficialsDirectory, AssessmentService)
+    # the names copy from the demo registry file, as before routing's first registry_updated
+    urls = start_services(OfficialsDirectory, AssessmentService,
+                          config={**service_config, "REGISTRY_FILE": str(DEMO_REGISTRY)})
     reports, stream = generate(120, seed=11)
     dispatch = event_dispatcher(service_config)
     for source, event_type, payload in stream:
@@ -188,7 +194,7 @@ def check_pdf(pdf, report):
     pages = pdf_pages(data)
     assert len(pages) >= 1
     text = pdf_text(data)
-    agency = report["agency_code"] or "Semua instansi"
+    agency = name_of(DEMO_NAMES, "agencies", report["agency_code"]) or "Semua instansi"  # by name (issue 21)
     for expected in (agency, report["title_id"], report["title_en"]):
         assert expected in text, f"{expected!r} is not in the PDF's text: {text[:300]!r}"
     assert report["period"] in text and str(report["totals"]["received"]) in text
@@ -239,8 +245,8 @@ def test_the_checks_fail_on_an_empty_page(tmp_path):
     assert bars(shot, RECEIVED) == [] and bars(shot, COMPLETED) == []
     with pytest.raises(AssertionError, match="blank"):
         check_screenshot(png, {"monthly": [{"received": 1, "completed": 1}]})
-    assert "PEMKAB-KOTIM" not in pdf_text(pdf.read_bytes())
-    with pytest.raises(AssertionError, match="PEMKAB-KOTIM"):
+    assert "Kotawaringin" not in pdf_text(pdf.read_bytes())
+    with pytest.raises(AssertionError, match="Kotawaringin"):
         check_pdf(pdf, {"agency_code": "PEMKAB-KOTIM", "title_id": "Laporan Pemantauan Bulanan",
                         "title_en": "Monthly monitoring report", "period": "2025-11", "totals": {"received": 3},
                         "indicator": None})

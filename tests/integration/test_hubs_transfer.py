@@ -208,7 +208,8 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
     assert {"forwarded", "hub_waiting", "hub_accepted", "hub_dispositioned", "hub_case_opened"} <= set(steps(origin_view))
     assert origin_view["status"] == "in_follow_up"
     open311 = requests.get(f"{urls['ID']}/open311/v2/requests/{tracking_id}.json", timeout=5)
-    assert open311.status_code == 200 and open311.json()[0]["status_notes"] == "in_follow_up", open311.text
+    assert open311.status_code == 200, open311.text  # status_notes: a sentence for the reporter (issue 21)
+    assert open311.json()[0]["status_notes"] == "Instansi yang berwenang sedang menindaklanjuti laporan ini."
 
     # the identity reached the owner's intake (it can notify), sealed on the way
     owner_db = mongo_client[f"{configs['51']['MONGODB_DATABASE_PREFIX']}intake"]

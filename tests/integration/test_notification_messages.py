@@ -68,7 +68,8 @@ def test_each_reporter_notification_arrives_in_the_reporters_language(
     missing = {"id": "kronologi, tanggal kejadian", "en": "chronology, incident date"}[language]
     assert missing in by_subject[expected["incomplete_reminder"]]["text"]
     assert "Jalan sudah ditambal pada 20 November." in by_subject[expected["final_answer"]]["text"]
-    assert "BLL-PUPR" in by_subject[expected["report_dispositioned"]]["text"]
+    dispositioned = by_subject[expected["report_dispositioned"]]["text"]  # the unit by name (issue 21)
+    assert "Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng" in dispositioned and "BLL-PUPR" not in dispositioned
     # the liaison of the unit the report was routed to is told too, in Bahasa Indonesia
     mails_to_liaison = wait_for(lambda: len(m := smtp.to("pupr@bulelengkab.example.go.id")) == 2 and m)
     liaison = {m["subject"] for m in mails_to_liaison}

@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from assessment import survey_store
 from assessment.kpi_store import GROUPS, CellMaintenance, Facts, Kpi, compact, rebuild_cells
 from assessment.survey_store import Surveys, insert_or_rerun, load_template_files
+from contract import registry_names
 from contract.loop import WakeableLoop
 from contract.store import utcnow
 from contract.uow import Repository
@@ -127,7 +128,8 @@ class Assessments(Repository):
         return self.db.targets.find_one({"agency_code": agency_code, "year": year}, {"_id": 0}, session=self.session)
 
 
-REPOSITORIES = {"facts": Facts, "kpi": Kpi, "assessments": Assessments, "surveys": Surveys}
+REPOSITORIES = {"facts": Facts, "kpi": Kpi, "assessments": Assessments, "surveys": Surveys,
+                "names": registry_names.NamesCopy}
 INDEXES = {
     GROUPS: [IndexModel([("scope", ASCENDING), ("part", ASCENDING), ("month", ASCENDING)])],
     "facts": [IndexModel([("agency_code", ASCENDING)])],
@@ -192,6 +194,7 @@ class AssessmentStore(UnitOfWorkProvider):
         seed_templates(self.db, self.settings.templates_dir)
         survey_store.seed_templates(self.db, self.settings.surveys_dir)
         migrate_cells(self.db, self.settings.timezone)
+        registry_names.load_file_at_setup(self, self.container.config, log)
 
     # -- the compactor: folds the journal into the grouped cells, woken by every applied event
     def start(self):

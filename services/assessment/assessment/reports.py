@@ -7,7 +7,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from assessment.indicators import colour
-from contract import csvfile
+from contract import csvfile, registry_names
+from contract.registry_names import Names
 
 CSV_COLUMNS = ("section", "value", "received", "average_per_month", "completed", "completed_pct", "unresolved",
                "unresolved_pct", "closed_within_sla", "closed_within_sla_pct", "overdue",
@@ -17,8 +18,12 @@ TITLES = {"month": ("Laporan Pemantauan Bulanan", "Monthly monitoring report"),
           "quarter": ("Laporan Pemantauan Triwulanan", "Quarterly monitoring report"),
           "year": ("Laporan Evaluasi Tahunan", "Yearly evaluation report")}
 
+# the breakdowns whose values are registry codes, shown by name (contract.registry_names)
+NAMED = {"unit": "units", "category": "categories", "region": "regions", "agency": "agencies"}
+
 _env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
                    autoescape=select_autoescape(["html"]))
+registry_names.register(_env)
 
 
 def monitoring_report(period: dict, scope: str, totals: dict | None, monthly: list[dict],
@@ -79,10 +84,11 @@ def bar_chart(series: list[dict], width: int = 640, height: int = 250, max_bar: 
     return {"width": width, "height": height, "bars": bars, "labels": labels, "top": top, "ticks": ticks}
 
 
-def report_html(report: dict) -> str:
-    """A printable HTML page with an inline SVG chart; no script, no external resource."""
+def report_html(report: dict, names: Names) -> str:
+    """A printable HTML page with an inline SVG chart; no script, no external resource. Agencies,
+    units, categories and regions by name (``names``: the registry's), in both languages."""
     return _env.get_template("monitoring.html").render(r=report, chart=bar_chart(report["monthly"]),
-                                                       breakdown_names=BREAKDOWNS)
+                                                       breakdown_names=BREAKDOWNS, names=names, kinds=NAMED)
 
 
 def public_csv(stats: dict) -> str:

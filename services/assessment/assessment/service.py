@@ -17,7 +17,7 @@ from contract.errors import ApiError, error
 from contract.http import HealthAndMetrics, csv_response, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
-from contract.registry_names import registry_names
+from contract import registry_names
 from contract.store import utcnow
 from contract.web import WebAssets, WebPages, page
 
@@ -28,6 +28,7 @@ EVENTS = {event_type: handlers.fold_event for event_type in (
     events.REPORT_RECEIVED, events.REPORT_DISPOSITIONED, events.REPORT_RETURNED, events.REPORT_ARCHIVED,
     events.REPORT_FORWARDED, events.CASE_OPENED, events.CASE_UPDATED, events.CASE_ANSWERED, events.CASE_CLOSED,
     events.CASE_RATED, events.CASE_REOPENED, events.CASE_OVERDUE)}
+EVENTS[events.REGISTRY_UPDATED] = registry_names.registry_updated  # the names pages and reports show
 
 
 def survey_output(result: dict, fmt: str) -> Response:
@@ -42,7 +43,6 @@ class AssessmentService(HealthAndMetrics, WebAssets):
 
     store = AssessmentStore()
     auth = Auth()
-    routing = RpcProxy("routing")  # routing.recipients: is an agency known; names for the pages
     intake = RpcProxy("intake")    # intake.verify_reporter: a reporter proves the report is theirs
     metrics = Metrics()
     web = WebPages(HERE / "templates", HERE / "messages.yml")
@@ -58,7 +58,7 @@ class AssessmentService(HealthAndMetrics, WebAssets):
         principal = self.auth.principal(request, roles=access.WRITERS)
         year = periods.year(year)
         access.require_write(principal, agency_code)
-        self.store.read(handlers.require_agency, principal, agency_code, self.routing)
+        self.store.read(handlers.require_agency, principal, agency_code)
         return principal, year
 
     def _reader(self, request, agency_code, year):
@@ -132,7 +132,7 @@ class AssessmentService(HealthAndMetrics, WebAssets):
     def kpis_http(self, request):
         principal = self.auth.principal(request, roles=access.READERS)
         query = schemas.KpiQuery().load(request.args.to_dict())
-        period, scope = self.store.read(handlers.period_scope, principal, query, self.routing)
+        period, scope = self.store.read(handlers.period_scope, principal, query)
         body = self.store.read(handlers.kpis, period["period"], query["by"], None if scope == "*" else scope)
         if query["format"] == "csv":
             return csv_response(reports.to_csv([(query["by"], body["rows"])]), f"kpi-{scope}-{period['period']}")
@@ -147,12 +147,13 @@ class AssessmentService(HealthAndMetrics, WebAssets):
     def monitoring_http(self, request):
         principal = self.auth.principal(request, roles=access.READERS)
         query = schemas.KpiQuery().load(request.args.to_dict())
-        period, scope = self.store.read(handlers.period_scope, principal, query, self.routing)
+        period, scope = self.store.read(handlers.period_scope, principal, query)
         report = self.store.read(handlers.monitoring_report, period, scope)
         if query["format"] == "csv":
             return csv_response(reports.report_csv(report), f"monitoring-{scope}-{period['period']}")
         if query["format"] == "html":
-            return Response(reports.report_html(report), status=200, content_type="text/html; charset=utf-8")
+            return Response(reports.report_html(report, self.store.read(registry_names.current_names)), status=200,
+                            content_type="text/html; charset=utf-8")
         return json_response(200, report)
 
     # -- public statistics and open data (no authentication) --------------------------------
@@ -186,7 +187,7 @@ class AssessmentService(HealthAndMetrics, WebAssets):
         view = self.web.page(request)
         shown = self.store.read(handlers.statistics_page, request.args.get("period"), utcnow().date())
         stats, k = shown["stats"], shown["k"]
-        charts = stats_page.charts(stats, shown["rating_index"], registry_names(self.routing, view.lang), view._, k)
+        charts = stats_page.charts(stats, shown["rating_index"], shown["names"], view.lang, view._, k)
         return view.render("statistics.html", stats=stats, chosen=stats["period"], options=shown["options"],
                            charts=charts, k=k, survey=stats.get("survey") or {}, rating_index=shown["rating_index"])
 
@@ -199,7 +200,8 @@ class AssessmentService(HealthAndMetrics, WebAssets):
         choices = [str(now.year), f"{now.year}-Q{(now.month - 1) // 3 + 1}", f"{now.year}-{now.month:02d}",
                    str(now.year - 1)]
         return view.render("monitoring_page.html", periods=choices, agency=access.agency_scope(principal, None),
-                           national=principal["role"] == "national_admin")
+                           national=principal["role"] == "national_admin",
+                           names=self.store.read(registry_names.current_names))
 
     # -- satisfaction survey (SKM, PermenPANRB 14/2017; docs/assessment.md) -------------------
     @endpoint("GET", "/assessments/surveys/templates")
@@ -239,7 +241,7 @@ class AssessmentService(HealthAndMetrics, WebAssets):
         principal = self.auth.principal(request, roles=access.READERS)
         access.require_read(principal, agency_code)
         query = survey_schemas.SurveyQuery().load(request.args.to_dict())
-        result = self.store.read(handlers.agency_survey, principal, agency_code, query, self.routing)
+        result = self.store.read(handlers.agency_survey, principal, agency_code, query)
         return survey_output(result, query["format"])
 
     @endpoint("GET", "/assessments/surveys")

@@ -4,6 +4,9 @@ Plain functions: no nameko, no pymongo."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable
+
+from contract.registry_names import Names, name_of
 
 COLOURS = {"green": "#2e7d32", "yellow": "#c9a100", "red": "#b3261e", None: "#9aa7b3"}
 BAR = "#0b5394"
@@ -37,18 +40,19 @@ def shorten(text: str, limit: int = 44) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def topic_rows(topics: list[dict], names: dict[str, str], few: str) -> list[dict]:
-    return [{"label": shorten(names.get(t["category_code"], t["category_code"])),
-             "full": names.get(t["category_code"], t["category_code"]), "value": t["received"],
+def topic_rows(topics: list[dict], named: Callable[[str], str], few: str) -> list[dict]:
+    """``named(code)``: the category's name in the page's language."""
+    return [{"label": shorten(named(t["category_code"])),
+             "full": named(t["category_code"]), "value": t["received"],
              "text": str(t["received"]) if t["received"] is not None else few, "fill": BAR} for t in topics]
 
 
-def agency_rows(agencies: list[dict], names: dict[str, str], few: str) -> list[dict]:
+def agency_rows(agencies: list[dict], named: Callable[[str], str], few: str) -> list[dict]:
     rows = []
     for a in sorted(agencies, key=lambda a: (a["completed_pct"] is None, -(a["completed_pct"] or 0))):
         pct = a["completed_pct"]
-        rows.append({"label": shorten(names.get(a["agency_code"], a["agency_code"])),
-                     "full": names.get(a["agency_code"], a["agency_code"]), "value": pct,
+        rows.append({"label": shorten(named(a["agency_code"])),
+                     "full": named(a["agency_code"]), "value": pct,
                      "text": f"{pct:.1f} %" if pct is not None else few, "fill": COLOURS.get(a["indicator"]),
                      "indicator": a["indicator"], "received": a["received"], "stub": True})
     return rows
@@ -70,14 +74,15 @@ def satisfaction_rows(survey_ikm: float | None, rating_index: float | None, labe
              "text": f"{rating_index:.1f}" if rating_index is not None else few, "fill": BAR}]
 
 
-def charts(stats: dict, rating_index: float | None, names: dict[str, dict[str, str]], text, k: int) -> dict:
+def charts(stats: dict, rating_index: float | None, names: Names, lang: str, text, k: int) -> dict:
     """The page's four charts: top topics, agencies' completion, indicator colours, satisfaction.
-    ``names``: categories' and agencies' names; ``text(key, **values)``: the page's catalogue."""
+    ``names``: the registry's names (shown in ``lang``); ``text(key, **values)``: the page's catalogue."""
     few = text("stats.fewer", k=k)
     colour_labels = {c: text("stats.colour_" + c) for c in ("green", "yellow", "red")}
     return {
-        "topics": hbar_chart(topic_rows(stats["top_topics"], names["categories"], few)),
-        "agencies": hbar_chart(agency_rows(stats["agencies"], names["agencies"], few), maximum=100),
+        "topics": hbar_chart(topic_rows(stats["top_topics"], lambda c: name_of(names, "categories", c, lang), few)),
+        "agencies": hbar_chart(agency_rows(stats["agencies"], lambda c: name_of(names, "agencies", c, lang), few),
+                               maximum=100),
         "colours": hbar_chart(colour_rows(stats["agencies"], colour_labels)),
         "satisfaction": hbar_chart(satisfaction_rows(
             (stats.get("survey") or {}).get("ikm"), rating_index,

@@ -305,6 +305,29 @@ class RegistryHub(Schema):
     message_version = fields.Integer(load_default=None, allow_none=True)
 
 
+class RegistryName(Schema):
+    """One code's name in both languages (a hub's public URL with it); see contract.registry_names."""
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True)
+    id = fields.String(required=True)
+    en = fields.String(required=True)
+    url = fields.String(load_default=None, allow_none=True)
+
+
+class RegistryNames(Schema):
+    """The names pages and messages show (contract.registry_names): nothing personal."""
+    class Meta:
+        unknown = EXCLUDE
+
+    categories = fields.List(fields.Nested(RegistryName), load_default=list)
+    agencies = fields.List(fields.Nested(RegistryName), load_default=list)
+    units = fields.List(fields.Nested(RegistryName), load_default=list)
+    hubs = fields.List(fields.Nested(RegistryName), load_default=list)
+    regions = fields.List(fields.Nested(RegistryName), load_default=list)
+
+
 class RegistryUpdated(EventSchema):
     """After an import: the whole list of regions (with SMS keywords) and categories, which other
     services keep copies of (intake accepts reports against it while routing is down).
@@ -314,6 +337,7 @@ class RegistryUpdated(EventSchema):
     regions = fields.List(fields.Nested(RegistryRegion), required=True)
     categories = fields.List(fields.Nested(RegistryCategory), required=True)
     hubs = fields.List(fields.Nested(RegistryHub), load_default=list)  # issue 14: the hub directory
+    names = fields.Nested(RegistryNames, load_default=None)  # issue 21: every code's name, id and en
 
 
 # event name -> (source service, payload schema)

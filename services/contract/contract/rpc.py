@@ -33,9 +33,10 @@ METHODS: dict[str, tuple[str, ...]] = {
     # routing
     "routing.authenticate": AUTH_CLIENTS,
     "routing.authenticate_session": AUTH_CLIENTS,
-    "routing.recipients": ("notification", "assessment"),  # officials of an agency/unit to notify
+    # officials of an agency/unit to notify: the one reply to a service with officials' contacts
+    # (PERSONAL_DATA); names travel with ``registry_updated`` (contract.registry_names), not RPC
+    "routing.recipients": ("notification",),
     "routing.disposition": ("notification",),
-    "routing.export_registry": ("followup", "assessment"),  # contract.registry_names (page names)
     "routing.unit": (),
     "routing.history": (),
     "routing.import_registry": (),
@@ -58,6 +59,10 @@ METHODS: dict[str, tuple[str, ...]] = {
     "assessment.public_stats": (),
     "assessment.health": (),
 }
+
+# the replies that carry officials' personal data (e-mail addresses, phone numbers), and the only
+# services that may have them: notification, which sends the messages (tests/unit/routing/test_rpc_replies.py)
+PERSONAL_DATA: dict[str, tuple[str, ...]] = {"routing.recipients": ("notification",)}
 
 
 def callable_by(service: str) -> list[str]:

@@ -28,7 +28,7 @@ from nameko.extensions import DependencyProvider
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from contract import errors, webdates
+from contract import errors, registry_names, webdates
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,7 @@ class Web:
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(day=webdates.day, moment=webdates.moment, typed_date=webdates.typed_date)
         self.env.globals.update(date_pattern=webdates.DATE_PATTERN, date_hint=webdates.DATE_HINT)
+        registry_names.register(self.env)  # ``code|named(kind)``: the one way a code becomes a name
         self.catalogue = Catalogue(*([COMMON_MESSAGES] + ([messages] if messages else [])))
         self.csrf = CsrfSigner(secret or secrets.token_bytes(32))
         self.assets = {name: asset_version(name) for name in os.listdir(STATIC)}

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pymongo import ASCENDING, IndexModel, UpdateOne
 
+from contract import registry_names
 from contract.uow import Repository
 from contract.unitstore import UnitOfWorkProvider
 from followup import indicator, settings, sla
@@ -190,7 +191,7 @@ class CaseStore(UnitOfWorkProvider):
     """Follow-up's store (``self.store.run(handlers.x, message)``); seeds the SLA policies once."""
 
     repositories = {"cases": Cases, "facts": Facts, "messages": Messages, "comments": Comments,
-                    "calendar": Calendar}
+                    "calendar": Calendar, "names": registry_names.NamesCopy}
     indexes = {
         # every count of the summary is one range on one of these (agency or unit first)
         "cases": [IndexModel([("tracking_id", ASCENDING)], unique=True),
@@ -212,6 +213,7 @@ class CaseStore(UnitOfWorkProvider):
 
     def setup(self):
         super().setup()
+        registry_names.load_file_at_setup(self, self.container.config, log)
         path = policy_file(self.settings.policy_file)
         if path is not None:
             with open(path) as handle:

@@ -1,8 +1,9 @@
 """Follow-up entrypoints: every dispositioned report's case, from its deadline to its closure.
 
 Entrypoints only: each loads what enters through a schema, runs a handler (``handlers``) through
-the store (one unit of work) and dumps or renders the result.  Talking to intake and routing
-(reporters' secrets, the report a page shows, names) stays here, where the RPC proxies are."""
+the store (one unit of work) and dumps or renders the result.  Talking to intake (reporters'
+secrets, the report a page shows) stays here, where the RPC proxy is; names come from the store's
+copy of the registry's names (contract.registry_names, kept from ``registry_updated``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,7 @@ from contract.http import HealthAndMetrics, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
-from contract.registry_names import registry_names
+from contract import registry_names
 from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, language_of, page, secure
 from followup import handlers, schemas, views, web_pages
 from followup.dependencies import CaseStore
@@ -40,6 +41,7 @@ EVENTS = {
     events.REPORT_POSTPONED: handlers.workflow_event,
     events.REPORT_RETURNED: handlers.workflow_event,
     events.REPORT_ARCHIVED: handlers.workflow_event,
+    events.REGISTRY_UPDATED: registry_names.registry_updated,  # the names pages show
 }
 
 
@@ -52,7 +54,6 @@ class FollowupService(WebAssets, HealthAndMetrics):
     metrics = Metrics()
     auth = Auth()
     intake = RpcProxy("intake")
-    routing = RpcProxy("routing")
     web = WebPages(HERE / "templates", HERE / "messages.yml")
     official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 
@@ -344,13 +345,13 @@ class FollowupService(WebAssets, HealthAndMetrics):
     def _tracking(self, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):
         report = self._report(tracking_id, page.lang, page.reporter_key(tracking_id))
         shown = self.store.read(handlers.tracking_page, tracking_id, page.lang, report["reporter_verified"])
-        names = registry_names(self.routing, page.lang) if report.get("assignment") or report.get("delivery") else {}
-        holder = views.holder_elsewhere(report, names)
+        names = self.store.read(registry_names.current_names)
+        holder = views.holder_elsewhere(report, names, page.lang)
         if holder:  # the owner hub takes the reporter's actions: its page is linked instead
             shown.update(can_reply=False, can_rate=False, can_reopen=False)
         error = page.request.args.get("error")
         return page.render("tracking.html", status=status, report=report, **shown, holder=holder,
-                           agency_names=names.get("agencies", {}), unit_names=names.get("units", {}),
+                           names=names,
                            verified=report["reporter_verified"], errors=field_errors, values=values or {},
                            notice=web_pages.notice(page), error=error if error in web_pages.ERRORS else None)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from contract.registry_names import Names, name_of
 from followup import domain, indicator, schemas
 from followup.calendar import zone
 
@@ -56,24 +57,24 @@ def case_view(case: dict, now: datetime, lang: str = "id") -> dict:
 ELSEWHERE = ("waiting", "sent_on", "accepted")  # intake's delivery states of a report held at another hub
 
 
-def holder_elsewhere(report: dict, names: dict) -> dict | None:
+def holder_elsewhere(report: dict, names: Names, lang: str = "id") -> dict | None:
     """Who holds a report filed here and sent to another hub (None when it is handled here): the
     owner hub's code and name, the agency and unit by name when the owner's steps carry them, and
     the owner hub's page for this report (where the reporter replies, adds evidence, rates and
-    reopens), from the hub directory's ``public_url``."""
+    reopens), from the hub directory's ``public_url`` (both from the registry's names)."""
     delivery = report.get("delivery") or {}
     if delivery.get("state") not in ELSEWHERE or not delivery.get("hub"):
         return None
     hub = str(delivery["hub"])
-    holder = {"hub": hub, "hub_name": (names.get("hubs") or {}).get(hub) or hub, "state": delivery["state"],
+    holder = {"hub": hub, "hub_name": name_of(names, "hubs", hub, lang), "state": delivery["state"],
               "agency_code": None, "unit_code": None, "url": None}
     for entry in report.get("history") or []:  # oldest first: the latest step naming a holder wins
         detail = entry.get("detail") or {}
         if str(entry.get("step", "")).startswith("hub_") and detail.get("agency_code"):
             holder.update(agency_code=detail["agency_code"], unit_code=detail.get("unit_code"))
-    holder["agency_name"] = (names.get("agencies") or {}).get(holder["agency_code"], holder["agency_code"])
-    holder["unit_name"] = (names.get("units") or {}).get(holder["unit_code"], holder["unit_code"])
-    base = (names.get("hub_urls") or {}).get(hub)
+    holder["agency_name"] = name_of(names, "agencies", holder["agency_code"], lang) or None
+    holder["unit_name"] = name_of(names, "units", holder["unit_code"], lang) or None
+    base = names.hub_url(hub)
     if base:
         holder["url"] = f"{base}/lacak/{report['tracking_id']}"
     return holder

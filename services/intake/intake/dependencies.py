@@ -13,7 +13,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel
 
-from contract import hubwire
+from contract import hubwire, registry_names
 from contract.unitstore import UnitOfWorkProvider
 from intake import duplicates, evidence, gateways
 from intake.hub_link import Link
@@ -68,7 +68,7 @@ class Settings:
 
 
 REPOSITORIES = {"reports": Reports, "registry": Registry, "limits": RateLimits, "api_keys": ApiKeys,
-                "hubs": HubReports}
+                "hubs": HubReports, "names": registry_names.NamesCopy}
 
 
 def registry_file(config: dict) -> Path | None:
@@ -87,7 +87,9 @@ def load_registry_file(uow, path: Path) -> dict | None:
         return None
     from intake.schemas import RegistryCopyIn  # schemas import nothing of this module
     with open(path) as handle:
-        loaded = RegistryCopyIn().load(yaml.safe_load(handle) or {})
+        raw = yaml.safe_load(handle) or {}
+    loaded = RegistryCopyIn().load(raw)
+    registry_names.load_names_file(uow, raw)  # the names pages and Open311 show
     return uow.registry.replace(loaded["regions"], loaded["categories"], hubs=loaded["hubs"])
 
 

@@ -10,14 +10,18 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, time, timezone
+from pathlib import Path
 from typing import Any
 
 from contract import vocab
+from contract.registry_names import Names, name_of
+from contract.web import COMMON_MESSAGES, Catalogue
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 from intake.domain import derived_title
 from intake.registry import NATIONAL_REGION
 
 CLOSED = ("closed", "archived", "answered")
+MESSAGES = Catalogue(COMMON_MESSAGES, Path(__file__).parent / "messages.yml")  # status_notes
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 
@@ -85,14 +89,24 @@ def definition(code: str) -> dict:
     return {"service_code": code, "attributes": ATTRIBUTES}
 
 
-def service_request(report: dict, names: dict[str, str]) -> dict:
-    """A report as an Open311 service request (never a reporter field)."""
+def status_note(status: str, language: str) -> str:
+    """``status_notes``: the report's status as a sentence for the reporter, in ``language``."""
+    key = f"open311.note.{status}"
+    return MESSAGES.text(key, language) if key in MESSAGES else status
+
+
+def service_request(report: dict, names: dict[str, str], language: str = "id",
+                    registry: Names | None = None) -> dict:
+    """A report as an Open311 service request (never a reporter field): ``status_notes`` a sentence
+    and ``agency_responsible`` the agency's name (``registry``'s), in ``language``; codes stay in
+    ``service_code``."""
     assignment = report.get("assignment") or {}
     updated = max([h["at"] for h in report.get("history") or []] + [report.get("updated_at") or report["received_at"]])
     return {"service_request_id": report["tracking_id"], "status": open311_status(report["status"]),
-            "status_notes": report["status"], "service_name": names.get(report["category_code"], report["category_code"]),
+            "status_notes": status_note(report["status"], language), "service_name": names.get(report["category_code"], report["category_code"]),
             "service_code": report["category_code"], "description": report.get("description"),
-            "agency_responsible": assignment.get("agency_code"), "service_notice": None,
+            "agency_responsible": name_of(registry, "agencies", assignment.get("agency_code"), language) or None,
+            "service_notice": None,
             "requested_datetime": _iso(report["received_at"]), "updated_datetime": _iso(updated),
             "expected_datetime": _iso((report.get("case") or {}).get("due_at")),
             "address": report.get("location_text"), "address_id": None, "zipcode": None,

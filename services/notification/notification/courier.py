@@ -19,6 +19,7 @@ from typing import Callable
 
 import eventlet
 
+from contract import registry_names
 from contract.store import utcnow
 from notification import delivery, domain, handlers, metrics, webhooks
 from notification.exceptions import ClaimLocked, DeliveryError, PermanentError
@@ -131,7 +132,7 @@ class Courier:
 
     def _to_reporter(self, notification: dict, contact: dict, channel: str, address: str) -> None:
         message = self.renderer.render(notification["template"], notification["language"], channel,
-                                       notification["context"], name=contact.get("name"))
+                                       notification["context"], name=contact.get("name"), names=self._names())
         if channel == "email":
             self.mailer.send([address], message, notification["_id"], notification["language"])
         elif channel == "sms":
@@ -149,8 +150,12 @@ class Courier:
             raise PermanentError(f"no official with an email address behind {notification['recipient_ref']}")
         name = officials[0].get("name") if len(officials) == 1 else None
         message = self.renderer.render(notification["template"], notification["language"], "email",
-                                       notification["context"], name=name)
+                                       notification["context"], name=name, names=self._names())
         self.mailer.send(emails, message, notification["_id"], notification["language"])
+
+    def _names(self):
+        """The registry's names a message shows (the store's copy, kept from ``registry_updated``)."""
+        return self.units.read(registry_names.current_names)
 
     def _to_system(self, notification: dict) -> None:
         subscription_id = notification["recipient_ref"].split(":", 1)[1]

@@ -19,6 +19,7 @@ from nameko.rpc import ReplyListener, ServiceProxy
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.errors import OperationFailure
 
+from contract import registry_names
 from contract.store import upsert_and_get
 from contract.uow import Repository
 from contract.unitstore import UnitOfWorkProvider, UnitOfWorkStore
@@ -194,7 +195,7 @@ def due_query(now: datetime) -> dict:
 class NotificationStore(UnitOfWorkProvider):
     """The service's store: ``self.store.run(handlers.x, ...)``; settings parsed once at setup."""
 
-    repositories = {"notifications": Notifications, "couriers": Couriers}
+    repositories = {"notifications": Notifications, "couriers": Couriers, "names": registry_names.NamesCopy}
     indexes = {
         "notifications": [IndexModel([("tracking_id", ASCENDING)]),
                           IndexModel(CLAIM_INDEX),
@@ -207,6 +208,10 @@ class NotificationStore(UnitOfWorkProvider):
     @staticmethod
     def parse_settings(config: dict) -> Settings:
         return settings_from(config)
+
+    def setup(self):
+        super().setup()
+        registry_names.load_file_at_setup(self, self.container.config, log)  # the names messages show
 
 
 class StoreClient(UnitOfWorkStore):

@@ -5,7 +5,7 @@ from nameko.rpc import rpc
 from nameko.timer import Timer
 from werkzeug.wrappers import Response
 
-from contract import events
+from contract import events, registry_names
 from contract.auth import Auth
 from contract.batch import event_batches, handle_batch
 from contract.http import HealthAndMetrics, endpoint, json_response, read_json
@@ -53,6 +53,7 @@ EVENTS = {event_type: handlers.plan_notifications for event_type in (
     events.CASE_REOPENED,
     events.CASE_CLOSED,
 )}
+EVENTS[events.REGISTRY_UPDATED] = registry_names.registry_updated  # the names messages show
 
 
 class NotificationService(HealthAndMetrics):

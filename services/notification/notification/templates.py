@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from jinja2 import DictLoader, Environment, StrictUndefined, pass_context
 
-from contract import webdates
+from contract import registry_names, webdates
 from notification.domain import CONTEXT_FIELDS, OFFICIAL_TEMPLATES
 from notification.delivery import SMS_LIMIT, SOCIAL_LIMIT, fit
 from notification.exceptions import PermanentError
@@ -92,6 +92,7 @@ class Renderer:
         env = Environment(loader=DictLoader(sources), autoescape=autoescape, undefined=StrictUndefined,
                           keep_trailing_newline=False, trim_blocks=False)
         env.filters.update(when=self.when, day=self.day, link=self.link, fieldnames=_fieldnames)
+        registry_names.register(env)  # ``code|named(kind)``: the registry's names in the message's language
         return env
 
     def templates(self, language: str = DEFAULT_LANGUAGE) -> list[str]:
@@ -127,15 +128,18 @@ class Renderer:
             raise ValueError(f"not a date: {value!r}")
         return shown
 
-    def render(self, template: str, language: str, channel: str, context: dict, name: str | None = None) -> Message:
-        """The message for ``channel`` (email, sms, social); PermanentError if it cannot be made."""
+    def render(self, template: str, language: str, channel: str, context: dict, name: str | None = None,
+               names: registry_names.Names | None = None) -> Message:
+        """The message for ``channel`` (email, sms, social); PermanentError if it cannot be made.
+        ``names``: the registry's names (the service's copy), so that a code reads as its name."""
         language = language if language in self.catalogue else DEFAULT_LANGUAGE
         entry = self.catalogue[language]
         if template not in entry["templates"]:
             raise PermanentError(f"no template {template!r} in language {language!r}")
         labels = entry["labels"]
         variables = {**dict.fromkeys(CONTEXT_FIELDS), **context, "labels": labels, "language": language, "name": name,
-                     "tracking_id": context.get("tracking_id"), "tracking_url": self.link(context.get("tracking_id"), template)}
+                     "tracking_id": context.get("tracking_id"), "tracking_url": self.link(context.get("tracking_id"), template),
+                     "names": names or registry_names.NO_NAMES}
         try:
             if channel in ("sms", "social"):
                 if "sms" not in entry["templates"][template]:

@@ -64,7 +64,7 @@ class Registry(Repository):
 
     def import_registry(self, registry: dict, hub: str) -> dict:
         """Upsert a whole registry file in the unit's transaction: all of it or nothing; the regions
-        and categories as they now stand go out as ``registry_updated`` with it."""
+        and categories as they now stand, and every code's name, go out as ``registry_updated`` with it."""
         session, counts = self.session, {}
         for name in REGISTRY_COLLECTIONS:
             ops = []
@@ -79,13 +79,10 @@ class Registry(Repository):
         version, now = uuid.uuid4().hex, self.uow.now()
         self.db[META].update_one({"_id": "registry"}, {"$set": {"version": version, "at": now}},
                                  upsert=True, session=session)
-        regions = [{"code": r["_id"], "name": r.get("name"), "keywords": r.get("keywords") or []}
-                   for r in self.db.regions.find({}, session=session).sort("_id", ASCENDING)]
-        categories = [{"code": c["_id"], "name_id": c.get("name_id"), "name_en": c.get("name_en")}
-                      for c in self.db.categories.find({}, session=session).sort("_id", ASCENDING)]
-        hubs = forwarding.directory_for_event(list(self.db.hubs.find({}, session=session).sort("_id", ASCENDING)))
+        stored = {name: list(self.db[name].find({}, session=session).sort("_id", ASCENDING))
+                  for name in ("regions", "categories", "hubs", "agencies", "units")}
         self.uow.stage([events.build(events.REGISTRY_UPDATED, hub, version=version, updated_at=now,
-                                     regions=regions, categories=categories, hubs=hubs)])
+                                     **domain.registry_updated_fields(stored))])
         self.uow.after_commit(self.expire_cache)
         return counts
 

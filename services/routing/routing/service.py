@@ -134,10 +134,6 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         self.auth.forget()  # an official's role or scope may have changed
         return counts
 
-    @rpc
-    def export_registry(self):
-        return self.store.read(handlers.export_registry)
-
     @endpoint("POST", "/admin/registry")
     def import_registry_http(self, request):
         self._official(request, ("national_admin",))
@@ -291,9 +287,9 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         except (ValidationError, ApiError) as exc:
             body = self.store.read(handlers.inbox, principal, schemas.InboxQuery().load({"per_page": 25}))
             filters = {**filters, "errors": page.field_errors(exc)}
-        names = self.store.read(handlers.names, page.lang)
+        names = self.store.read(handlers.names)
         return page.render("inbox.html", inbox=body, filters=filters, names=names,
-                           categories=sorted(names["categories"].items()), queues=schemas.QUEUES,
+                           categories=sorted(names.table("categories", page.lang).items()), queues=schemas.QUEUES,
                            statuses=schemas.STATUSES)
 
     @official_http("GET", "/petugas/")

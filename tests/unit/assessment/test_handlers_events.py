@@ -37,7 +37,8 @@ def year_row(units, scope="*"):
 
 
 def test_every_consumed_event_is_folded_into_the_fact():
-    assert set(EVENTS.values()) == {handlers.fold_event} and len(EVENTS) == 12
+    folded = {t: h for t, h in EVENTS.items() if t != "registry_updated"}  # that one: the names copy
+    assert set(folded.values()) == {handlers.fold_event} and len(folded) == 12
 
 
 def test_an_event_folds_into_the_reports_fact_and_journals_its_moves_once_per_unit():

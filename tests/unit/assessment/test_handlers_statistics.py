@@ -5,24 +5,13 @@ import pytest
 
 from assessment import handlers
 from contract.errors import ApiError
+from contract.registry_names import names_of_registry
 from tests.fakes.assessment import assessment_units
+from tests.fakes.names import with_names
 from tests.unit.assessment.test_handlers_events import closed, dispositioned, fold_all, received
 
 NATIONAL = {"role": "national_admin", "official_id": "n1", "agency_code": None}
 AG1_ADMIN = {"role": "agency_admin", "official_id": "a1", "agency_code": "AG1"}
-
-
-class Directory:
-    """routing's ``recipients`` as the handlers call it."""
-
-    def __init__(self, known=(), down=False):
-        self.known, self.down, self.asked = set(known), down, []
-
-    def recipients(self, ref):
-        self.asked.append(ref)
-        if self.down:
-            raise TimeoutError("routing does not answer")
-        return [{"official_id": "x"}] if ref in self.known else []
 
 
 def counted(reports=6, agency="AG1", closed_share=4):
@@ -51,28 +40,23 @@ def test_kpis_of_a_dimension_for_a_period_hub_wide_and_per_agency():
     assert refused.value.errors[0]["field"] == "by"
 
 
-def test_an_agency_is_known_by_its_reports_or_by_routing_else_404_or_503():
-    units = counted()
-    directory = Directory(known={"supervisor:AG7"})
-    units.read(handlers.require_agency, NATIONAL, "AG1", directory)          # has reports here
-    units.read(handlers.require_agency, NATIONAL, "AG7", directory)          # routing lists a supervisor
-    assert directory.asked == ["agency:AG7", "supervisor:AG7"]
+def test_an_agency_is_known_by_its_reports_or_by_the_registry_names_else_404():
+    units = with_names(counted(), names_of_registry({"agencies": [{"code": "AG7", "name": "Dinas Tujuh"}]}))
+    units.read(handlers.require_agency, NATIONAL, "AG1")          # has reports here
+    units.read(handlers.require_agency, NATIONAL, "AG7")          # the registry names it
     with pytest.raises(ApiError) as unknown:
-        units.read(handlers.require_agency, NATIONAL, "AG9", directory)
-    assert unknown.value.status == 404
-    with pytest.raises(ApiError) as down:
-        units.read(handlers.require_agency, NATIONAL, "AG9", Directory(down=True))
-    assert down.value.status == 503
+        units.read(handlers.require_agency, NATIONAL, "AG9")
+    assert unknown.value.status == 404 and unknown.value.errors[0]["field"] == "agency_code"
 
 
 def test_the_period_and_scope_a_principal_may_see():
     units = counted()
-    period, scope = units.read(handlers.period_scope, NATIONAL, {"period": "2025", "agency": None}, Directory())
+    period, scope = units.read(handlers.period_scope, NATIONAL, {"period": "2025", "agency": None})
     assert (period["period"], period["kind"], scope) == ("2025", "year", "*")
-    period, scope = units.read(handlers.period_scope, AG1_ADMIN, {"period": "2025-03", "agency": None}, Directory())
+    period, scope = units.read(handlers.period_scope, AG1_ADMIN, {"period": "2025-03", "agency": None})
     assert (period["kind"], scope) == ("month", "AG1")
     with pytest.raises(ApiError) as forbidden:
-        units.read(handlers.period_scope, AG1_ADMIN, {"period": "2025", "agency": "AG2"}, Directory())
+        units.read(handlers.period_scope, AG1_ADMIN, {"period": "2025", "agency": "AG2"})
     assert forbidden.value.status == 403
 
 
@@ -80,7 +64,7 @@ def test_the_monitoring_report_has_totals_months_breakdowns_and_the_target():
     units = counted()
     units.run(handlers.set_target, {"agency_code": "AG1", "year": 2025, "target_received": 10,
                                     "target_completed_pct": 80.0, "set_by": "a1"})
-    period, _ = units.read(handlers.period_scope, NATIONAL, {"period": "2025", "agency": "AG1"}, Directory())
+    period, _ = units.read(handlers.period_scope, NATIONAL, {"period": "2025", "agency": "AG1"})
     report = units.read(handlers.monitoring_report, period, "AG1")
     assert report["totals"]["received"] == 6 and report["indicator"] == "yellow"   # 50 <= 66.7 % < 80
     assert [m["received"] for m in report["monthly"]][:3] == [0, 0, 6] and len(report["monthly"]) == 12

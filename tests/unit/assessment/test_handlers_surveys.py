@@ -8,7 +8,7 @@ from assessment import handlers
 from assessment.survey_schemas import SurveyTemplateIn
 from contract.errors import ApiError
 from contract.ids import new_tracking_id
-from tests.unit.assessment.test_handlers_statistics import NATIONAL, Directory, counted
+from tests.unit.assessment.test_handlers_statistics import NATIONAL, counted
 from tests.unit.assessment.test_survey import ANSWERS, ELEMENTS, SURVEYS
 
 
@@ -98,10 +98,10 @@ def test_an_agencys_results_have_its_suggestions_and_the_hubs_one_row_per_agency
         units.run(handlers.record_paper_response, "AG1", answers(scores, filled_on=date(2025, 3, 1),
                                                                  suggestion=f"saran {i}"), "l1")
     units.run(handlers.record_paper_response, "AG2", answers(filled_on=date(2025, 3, 1)), "l2")
-    result = units.read(handlers.agency_survey, NATIONAL, "AG1", {"period": "2025-Q1"}, Directory())
+    result = units.read(handlers.agency_survey, NATIONAL, "AG1", {"period": "2025-Q1"})
     assert result["respondents"] == 4 and result["ikm"] == 79.17 and len(result["suggestion_texts"]) == 4
     with pytest.raises(ApiError) as unknown:
-        units.read(handlers.agency_survey, NATIONAL, "AG9", {"period": "2025"}, Directory())
+        units.read(handlers.agency_survey, NATIONAL, "AG9", {"period": "2025"})
     assert unknown.value.status == 404
     hub = units.read(handlers.hub_survey, {"period": "2025"})
     assert hub["respondents"] == 5 and [a["agency_code"] for a in hub["agencies"]] == ["AG1", "AG2"]

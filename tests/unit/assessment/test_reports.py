@@ -3,6 +3,8 @@ import io
 import xml.etree.ElementTree as ET
 
 from assessment import indicators, periods, reports
+from contract.registry_names import NO_NAMES, Names
+from tests.fakes.names import DEMO_NAMES
 
 
 def report(kind_period="2021"):
@@ -16,7 +18,7 @@ def report(kind_period="2021"):
 
 
 def test_html_report_is_escaped_and_has_a_well_formed_chart():
-    html = reports.report_html(report())
+    html = reports.report_html(report(), NO_NAMES)
     assert "KTM-&lt;PUPR&gt;" in html and "KTM-<PUPR>" not in html
     svg = html[html.index("<svg"):html.index("</svg>") + 6]
     root = ET.fromstring(svg)  # the chart is well-formed XML
@@ -41,5 +43,24 @@ def test_chart_axis_steps_and_a_single_month_keeps_narrow_bars():
     received, completed = chart["bars"]
     assert received["h"] == 3 * completed["h"]                    # heights keep the ratio 9 : 3
     assert abs((received["x"] + completed["x"] + completed["w"]) / 2 - chart["labels"][0]["x"]) < 2  # centred
-    svg = reports.report_html(report("2021-11"))
+    svg = reports.report_html(report("2021-11"), NO_NAMES)
     assert svg.count('stroke="#dddddd"') == 4                      # gridlines at the four ticks
+
+
+def test_the_printable_report_names_the_agency_units_categories_and_regions_in_both_languages():
+    """Issue 21: the monitoring report's tables listed BLL-PUPR, infrastruktur, 5108."""
+    period = periods.parse("2026-11")
+    counts = {"received": 6, "completed": 4, "unresolved": 2}
+    breakdowns = {"unit": [indicators.kpi_row("BLL-PUPR", counts, 1)],
+                  "category": [indicators.kpi_row("infrastruktur", counts, 1)],
+                  "region": [indicators.kpi_row("5108", counts, 1)], "channel": [indicators.kpi_row("web", counts, 1)]}
+    report = reports.monitoring_report(period, "PEMKAB-BULELENG", indicators.kpi_row("*", counts, 1), [], breakdowns,
+                                       None, indicators.DEFAULT_COLOURS)
+    html = reports.report_html(report, Names(DEMO_NAMES))
+    assert "<strong>Pemerintah Kabupaten Buleleng</strong>" in html
+    assert "<td class=\"name\">Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng</td>" in html
+    assert ("<td class=\"name\">Infrastruktur (jalan, jembatan, drainase) <span class=\"en\">/ Infrastructure (roads, bridges, "
+            "drainage)</span></td>") in html
+    assert "<td class=\"name\">Kabupaten Buleleng</td>" in html
+    for code in ("PEMKAB-BULELENG", "BLL-PUPR", ">infrastruktur<", ">5108<"):
+        assert code not in html

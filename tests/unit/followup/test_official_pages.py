@@ -14,6 +14,7 @@ from followup import handlers
 from followup.service import HERE
 from followup.settings import Settings
 from tests.fakes.followup import followup_units
+from tests.fakes.names import with_names
 
 from .factories import AGENCY_ADMIN, dispositioned
 from .handler_support import MONDAY, TRACKING_ID, Clock
@@ -54,3 +55,16 @@ def test_an_officials_case_page_shows_every_time_in_the_regions_zone():
     shown = overdue_units("ID").read(handlers.official_case_page, PRINCIPAL, TRACKING_ID, "id")
     html = render("case.html", form_errors={}, notice=None, **shown)
     assert " WITA</time>" in html and "WIB" not in html
+
+
+def test_the_dashboard_and_case_page_name_the_agency_and_unit_not_their_codes():
+    """Issue 21: "PEMKAB-BULELENG · BLL-PUPR" read as names (the registry names copy)."""
+    units = with_names(overdue_units("ID"))
+    dashboard = render("dashboard.html", "en", **units.read(handlers.dashboard, PRINCIPAL, "en"))
+    assert "Pemerintah Kabupaten Buleleng · Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng" in dashboard
+    assert "Agency Pemerintah Kabupaten Buleleng" in dashboard  # whose counts these are
+    case = render("case.html", form_errors={}, notice=None,
+                  **units.read(handlers.official_case_page, PRINCIPAL, TRACKING_ID, "id"))
+    assert "Pemerintah Kabupaten Buleleng · Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng" in case
+    for html in (dashboard, case):
+        assert "PEMKAB-BULELENG" not in html and "BLL-PUPR" not in html

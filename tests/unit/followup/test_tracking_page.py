@@ -15,6 +15,8 @@ from contract import registry_names
 from contract.web import Web
 from followup.service import HERE, FollowupService
 
+from tests.fakes.names import with_names
+
 from .handler_support import TRACKING_ID, units_with_case
 
 ORIGIN_ID = "5108-AAAAA-AAAAM"  # filed at Buleleng (5108), a Luwu (7317) report, held there
@@ -56,14 +58,9 @@ class Intake:
         return self.view if tracking_id == self.view["tracking_id"] else None
 
 
-class Routing:
-    def export_registry(self):
-        return REGISTRY
-
-
 def get(view, units, path, lang="id"):
-    registry_names._cache.clear()
-    service = worker_factory(FollowupService, store=units, intake=Intake(view), routing=Routing(),
+    with_names(units, registry_names.names_of_registry(REGISTRY))  # the copy registry_updated keeps
+    service = worker_factory(FollowupService, store=units, intake=Intake(view),
                              web=Web(HERE / "templates", HERE / "messages.yml", b"k" * 32))
     request = Request(EnvironBuilder(path=path, headers={"Accept-Language": lang}).get_environ())
     response = service.tracking_page(request, view["tracking_id"])

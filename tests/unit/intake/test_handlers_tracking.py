@@ -11,6 +11,7 @@ from intake import handlers, schemas
 from intake.dependencies import Settings
 from tests.factories import make_report
 from tests.fakes.intake import intake_units
+from tests.fakes.names import DEMO_NAMES
 from tests.unit.intake.event_factories import LEAK, event_payload
 
 REGISTRY = {"categories": [{"code": "infrastruktur", "name_id": "Infrastruktur", "name_en": "Infrastructure"}],
@@ -118,3 +119,18 @@ def test_report_count_counts_the_reports():
     filed(fake)
     filed(fake)
     assert fake.read(handlers.report_count) == 2
+
+
+def test_open311_names_the_agency_from_the_names_registry_updated_carries():
+    """Issue 21: intake keeps the names of ``registry_updated`` and Open311 shows the dispositioned
+    report's agency by name, its status as a sentence; the codes stay in service_code."""
+    fake = units()
+    tracking_id = filed(fake)["report"]["_id"]
+    apply(fake, events.REPORT_DISPOSITIONED, tracking_id)
+    update = {"event_id": "e1", "version": "v2", "updated_at": datetime.now(timezone.utc), "hubs": [],
+              "regions": REGISTRY["regions"], "categories": REGISTRY["categories"], "names": DEMO_NAMES}
+    fake.run(handlers.registry_updated, events.REGISTRY_UPDATED, update)
+    one, = fake.read(handlers.open311_request, {"request_id": tracking_id, "language": "en"})
+    assert one["agency_responsible"] == "Pemerintah Kabupaten Buleleng"
+    assert one["status_notes"] == "The report has been forwarded to the responsible agency for follow-up."
+    assert "PEMKAB-BULELENG" not in str(one) and "dispositioned" not in str(one)

@@ -1,7 +1,9 @@
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
+from contract.registry_names import Names
 from intake import open311
+from tests.fakes.names import DEMO_NAMES
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 REPORT = {"tracking_id": "ID-K7M4X-9XQ2A", "status": "in_follow_up", "category_code": "infrastruktur",
@@ -20,8 +22,22 @@ def test_statuses_map_to_open_and_closed():
 
 def test_service_request_never_carries_the_reporter():
     request = open311.service_request(REPORT, {"infrastruktur": "Infrastruktur"})
-    assert request["status"] == "open" and request["agency_responsible"] == "PEMKAB-BULELENG"
+    assert request["status"] == "open" and request["agency_responsible"] == "PEMKAB-BULELENG"  # no names copy yet
     assert "Made" not in repr(request) and "reporter" not in request
+
+
+def test_the_agency_responsible_is_named_and_the_status_notes_are_a_sentence_for_the_reporter():
+    """Issue 21: ``agency_responsible`` held a code and ``status_notes`` ``in_follow_up``."""
+    names = Names(DEMO_NAMES)
+    english = open311.service_request(REPORT, {}, "en", names)
+    assert english["agency_responsible"] == "Pemerintah Kabupaten Buleleng"
+    assert english["status_notes"] == "The responsible agency is following this report up."
+    assert english["service_code"] == "infrastruktur"  # codes stay where machines read them
+    indonesian = open311.service_request({**REPORT, "status": "closed"}, {}, "id", names)
+    assert indonesian["status_notes"] == "Laporan telah selesai ditangani."
+    for status in ("received", "triage", "forwarded", "dispositioned", "answered", "archived", "incomplete"):
+        note = open311.status_note(status, "en")
+        assert note != status and note.endswith(".") and "_" not in note
 
 
 def test_xml_is_well_formed_and_escaped():

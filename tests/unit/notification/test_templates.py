@@ -1,9 +1,11 @@
 """Templates: every message renders in both languages, SMS within 160, link everywhere, HTML escaped."""
 import pytest
 
+from contract.registry_names import Names
 from notification import domain
 from notification.exceptions import PermanentError
 from notification.templates import LANGUAGES, Renderer
+from tests.fakes.names import DEMO_NAMES
 
 BASE = "https://pengaduan.lapor.example.go.id/lacak/"  # 46 characters: the documented maximum is 50
 OFFICIALS = "https://pengaduan.lapor.example.go.id/petugas/laporan/"
@@ -114,3 +116,32 @@ def test_a_reporter_is_sent_to_the_tracking_page_and_an_official_to_the_reports_
     assert Renderer(BASE, officials_base_url="https://x.example/p/").link("ID-1", "new_report_in_queue") == \
         "https://x.example/p/ID-1"
     assert "/reports/" not in renderer.render("receipt", "id", "sms", CONTEXT).text
+
+
+NAMED = {**CONTEXT, "tracking_id": "5108-K7M4X-9XQ2A", "unit_code": "BLL-PUPR", "agency_code": "PEMKAB-BULELENG",
+         "category_code": "infrastruktur", "region_code": "5108", "target_hub": "35"}
+DEMO = Names(DEMO_NAMES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_messages_name_the_unit_agency_category_region_and_hub_not_their_codes(renderer, language):
+    """Issue 21: "diteruskan ke PEMKAB-BULELENG", "kepada BLL-PUPR", "wilayah 5108" read as names."""
+    unit = "Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng"
+    dispositioned = renderer.render("report_dispositioned", language, "email", NAMED, names=DEMO)
+    assert unit in dispositioned.text and "BLL-PUPR" not in dispositioned.text
+    in_queue = renderer.render("new_report_in_queue", language, "email", NAMED, names=DEMO).text
+    category = {"id": "Infrastruktur (jalan, jembatan, drainase)", "en": "Infrastructure (roads, bridges, drainage)"}
+    assert unit in in_queue and category[language] in in_queue and "Kabupaten Buleleng" in in_queue
+    assert "BLL-PUPR" not in in_queue and "infrastruktur," not in in_queue
+    assert "wilayah 5108" not in in_queue and "region 5108" not in in_queue
+    forwarded = renderer.render("report_forwarded", language, "email", {**NAMED, "queue": "agency"}, names=DEMO)
+    assert "Simpul Provinsi Jawa Timur" in forwarded.subject and "Simpul Provinsi Jawa Timur" in forwarded.text
+    assert "hub 35" not in forwarded.text and "simpul 35" not in forwarded.text
+    escalated = renderer.render("case_escalated", language, "email", NAMED, names=DEMO).text
+    assert unit in escalated and "BLL-PUPR" not in escalated
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_named_sms_still_fits_with_the_link(renderer, language):
+    text = renderer.render("report_dispositioned", language, "sms", {**NAMED, "tracking_id": LONGEST_ID}, names=DEMO).text
+    assert len(text) <= 160 and f"{BASE}{LONGEST_ID}" in text and "BLL-PUPR" not in text

@@ -7,6 +7,7 @@ import pytest
 from contract import events
 from contract.batch import handle_batch
 from contract.errors import ApiError
+from contract.registry_names import name_of
 from routing import handlers
 from routing.domain.case_state import UnknownReport
 from routing.exceptions import ConflictError
@@ -167,15 +168,19 @@ def test_the_report_page_offers_agencies_and_hubs_only_where_the_official_may_us
     tracking_id = routed(units, **TRIAGE)
     fresh = units.read(handlers.report_page, NATIONAL, item(units, tracking_id), "en")
     assert fresh["agencies"] == [] and ("35", "Simpul Provinsi Jawa Timur (35)") in fresh["hubs"]
-    assert fresh["names"]["regions"]["9471"] and fresh["names"]["categories"]["kesehatan"] == "Health"
+    assert name_of(fresh["names"], "regions", "9471", "en") == "Kota Jayapura"
+    assert name_of(fresh["names"], "categories", "kesehatan", "en") == "Health"
     units.run(handlers.act, NATIONAL, tracking_id, "verify", {})
     verified = units.read(handlers.report_page, NATIONAL, item(units, tracking_id), "id")
     assert "PLN" in [code for code, _ in verified["agencies"]] and verified["units"] == []
 
 
 def test_names_show_codes_as_people_read_them_in_the_pages_language(units):
-    assert units.read(handlers.names, "id")["categories"]["kesehatan"] == "Kesehatan"
-    assert units.read(handlers.names, "en")["regions"]["5108"] == units.read(handlers.names, "id")["regions"]["5108"]
+    names = units.read(handlers.names)
+    assert name_of(names, "categories", "kesehatan", "id") == "Kesehatan"
+    assert name_of(names, "regions", "5108", "en") == name_of(names, "regions", "5108", "id") == "Kabupaten Buleleng"
+    assert name_of(names, "units", "BLL-PUPR", "id") == "Dinas Pekerjaan Umum dan Penataan Ruang Kab. Buleleng"
+    assert name_of(names, "categories", "lainnya", "en") == "Other (not yet categorised)"
 
 
 def test_the_report_view_after_an_action_lists_its_audit_entry(units):

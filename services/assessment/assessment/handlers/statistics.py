@@ -7,25 +7,21 @@ from assessment import access, domain, indicators, kpi, periods, reports, stats_
 from contract.errors import ApiError, error, not_found
 
 
-def require_agency(uow, principal: dict, agency_code: str, directory) -> None:
-    """An agency is known if it is the caller's, has reports here, or routing lists its officials
-    (``directory.recipients``: routing's RPC); 404 if unknown, 503 if routing cannot say."""
+def require_agency(uow, principal: dict, agency_code: str) -> None:
+    """An agency is known if it is the caller's, has reports here, or the registry names it (the
+    names copy routing's ``registry_updated`` keeps); 404 otherwise."""
     if principal.get("agency_code") == agency_code or uow.kpi.agency_seen(agency_code):
         return
-    try:
-        known = directory.recipients(f"agency:{agency_code}") or directory.recipients(f"supervisor:{agency_code}")
-    except Exception:
-        raise ApiError([error(None, "unavailable")], status=503)
-    if not known:
+    if not uow.names.current().known("agencies", agency_code):
         raise not_found("agency_code", "Agency")
 
 
-def period_scope(uow, principal: dict, query: dict, directory) -> tuple[dict, str]:
+def period_scope(uow, principal: dict, query: dict) -> tuple[dict, str]:
     """The period asked and the scope the principal may see (an agency, or ``*``: hub-wide)."""
     period = periods.parse(query["period"])
     scope = access.agency_scope(principal, query["agency"])
     if scope is not None:
-        require_agency(uow, principal, scope, directory)
+        require_agency(uow, principal, scope)
     return period, scope or "*"
 
 
@@ -87,4 +83,4 @@ def statistics_page(uow, requested: str | None, today: date) -> dict:
     period, k = periods.parse(chosen), uow.settings.min_cell_size
     totals = _totals(uow, "*", period["keys"], len(period["months"]))
     rating_index = totals.get("satisfaction_index") if totals and totals.get("rating_count", 0) >= k else None
-    return {"stats": stats, "options": options, "k": k, "rating_index": rating_index}
+    return {"stats": stats, "options": options, "k": k, "rating_index": rating_index, "names": uow.names.current()}

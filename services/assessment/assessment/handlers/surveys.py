@@ -97,10 +97,10 @@ def _results(uow, scope: str, period: dict) -> dict:
             **survey.results(docs, templates)}
 
 
-def agency_survey(uow, principal: dict, agency_code: str, query: dict, directory) -> dict:
+def agency_survey(uow, principal: dict, agency_code: str, query: dict) -> dict:
     """An agency's survey results for a period, with its suggestions (officials only)."""
     period = periods.parse(query["period"])
-    require_agency(uow, principal, agency_code, directory)
+    require_agency(uow, principal, agency_code)
     result = _results(uow, agency_code, period)
     result["suggestion_texts"] = uow.surveys.suggestions(agency_code, period["months"])
     return result

@@ -100,7 +100,8 @@ def official_case_page(uow, principal: dict, tracking_id: str, lang: str) -> dic
             "messages": schemas.MessageOut(many=True).dump(uow.messages.of_case(case["_id"])),
             "comments": uow.comments.of_case(case["_id"], include_hidden=True)
             if case.get("is_confidential") is False else None,
-            "may_act": conversation.may_act(case, principal) and principal["role"] in ACTORS}
+            "may_act": conversation.may_act(case, principal) and principal["role"] in ACTORS,
+            "names": uow.names.current()}
 
 
 def dashboard(uow, principal: dict, lang: str) -> dict:
@@ -108,4 +109,4 @@ def dashboard(uow, principal: dict, lang: str) -> dict:
     scope, now = views.scope_of(principal), uow.now()
     overdue = [views.case_out(c, now, lang) for c in uow.cases.inbox(scope, "open", indicator.RED, now, 50, 0)]
     return {"summary": summary(uow, scope, exact=True), "overdue": overdue, "scope": scope,
-            "zone": uow.settings.hub}  # the counting time in the hub's own zone (a hub code is a region code)
+            "zone": uow.settings.hub, "names": uow.names.current()}  # the counting time in the hub's own zone (a hub code is a region code)

@@ -51,8 +51,8 @@ def requests(uow, query: dict) -> list[dict]:
     docs = uow.reports.public_requests(ids, open311.platform_statuses(_split(query.get("status"))),
                                        _split(query.get("service_code")), start, end, open311.MAX_RESULTS,
                                        region=open311.region_filter(query.get("jurisdiction_id")))
-    names = service_names(uow, query["language"])
-    return [open311.service_request(d, names) for d in docs]
+    names, registry = service_names(uow, query["language"]), uow.names.current()
+    return [open311.service_request(d, names, query["language"], registry) for d in docs]
 
 
 def public_report(uow, request_id: str) -> dict:
@@ -65,7 +65,8 @@ def public_report(uow, request_id: str) -> dict:
 
 def request(uow, query: dict) -> list[dict]:
     """One public service request (``request_id``, ``language``), as a one-item list."""
-    return [open311.service_request(public_report(uow, query["request_id"]), service_names(uow, query["language"]))]
+    return [open311.service_request(public_report(uow, query["request_id"]), service_names(uow, query["language"]),
+                                    query["language"], uow.names.current())]
 
 
 def token(uow, token: str) -> list[dict]:

@@ -3,6 +3,7 @@ the queries that show a report (the API's tracking view, followup's pages, notif
 """
 from __future__ import annotations
 
+from contract import registry_names
 from contract.consumer import RejectEvent
 from contract.ids import hub_of, parse_tracking_id
 from intake import domain, exceptions, history, schemas, transfer, web_forms
@@ -25,6 +26,7 @@ def registry_updated(uow, event_type: str, event: dict) -> None:
                                             "hubs": event["hubs"]})
     uow.registry.apply_update(loaded["regions"], loaded["categories"], event["version"], event["updated_at"],
                               hubs=loaded["hubs"])
+    registry_names.registry_updated(uow, event_type, event)  # the names Open311 shows
 
 
 def load_registry(uow, registry: dict) -> dict:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from contract import webdates
+from contract import registry_names, webdates
 from contract.auth import token_hash
 from contract.errors import error
+from routing.domain.forwarding import directory_for_event
 from routing.domain.rules import check_rule_ties
 
 COLLECTIONS = ("hubs", "regions", "agencies", "units", "categories", "rules", "officials")
@@ -145,3 +146,17 @@ def recipients_query(ref: str) -> dict | None:
             "supervisor": {"role": "supervisor", "agency_code": code},
             "hub": {"role": "national_admin", "hub": code},
             "official": {"_id": code}}.get(kind)
+
+
+def registry_updated_fields(stored: dict[str, list[dict]]) -> dict:
+    """What ``registry_updated`` carries after an import, from the stored collections (documents
+    keyed by ``_id``): regions (with SMS keywords) and categories for intake's copy, the hub
+    directory, and every code's name (contract.registry_names: categories, agencies, units, hubs,
+    regions; nothing personal: officials, liaisons' contacts and keys are never taken)."""
+    regions = [{"code": r["_id"], "name": r.get("name"), "keywords": r.get("keywords") or []}
+               for r in stored.get("regions") or []]
+    categories = [{"code": c["_id"], "name_id": c.get("name_id"), "name_en": c.get("name_en")}
+                  for c in stored.get("categories") or []]
+    return {"regions": regions, "categories": categories,
+            "hubs": directory_for_event(list(stored.get("hubs") or [])),
+            "names": registry_names.names_of_registry({kind: stored.get(kind) or [] for kind in registry_names.KINDS})}

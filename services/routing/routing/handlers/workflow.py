@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from contract import errors, vocab
+from contract import errors, registry_names
 from contract.errors import ApiError
 from contract.ids import parse_tracking_id
 from routing import domain, exceptions, observability
@@ -151,11 +151,11 @@ def open_per_queue(uow) -> dict[str, int]:
 # --- what the officials' pages show besides the API's answers ------------------------------------
 
 
-def names(uow, lang: str) -> dict:
-    """Category and region names by code, for showing codes as people read them."""
-    categories = vocab.with_uncategorised(uow.registry.listing("categories", ("name_id", "name_en")))
-    return {"categories": {c["code"]: c["name_id"] if lang == "id" else c["name_en"] for c in categories},
-            "regions": {r["code"]: r["name"] for r in uow.registry.listing("regions", ("name",))}}
+def names(uow) -> registry_names.Names:
+    """The registry's names (routing's own registry), for showing codes as people read them."""
+    return registry_names.Names(registry_names.names_of_registry(
+        {kind: uow.registry.listing(kind, ("name", "name_id", "name_en", "public_url"))
+         for kind in registry_names.KINDS}))
 
 
 def report_page(uow, principal: dict, item: dict, lang: str) -> dict:
@@ -168,11 +168,11 @@ def report_page(uow, principal: dict, item: dict, lang: str) -> dict:
         if principal["role"] == "agency_admin":
             units = [(u["code"], u["name"]) for u in uow.registry.listing("units", ("name", "agency_code"))
                      if u.get("agency_code") == principal["agency_code"]]
-    named = {h["code"]: h["name"] for h in uow.registry.hubs()} if view["forward_targets"] else {}
-    hubs = [(code, f"{named.get(code) or code} ({code})") for code in view["forward_targets"]]
+    shown = names(uow)
+    hubs = [(code, registry_names.name_of(shown, "hubs", code, lang, hint=True)) for code in view["forward_targets"]]
     blocked_by = None
     if (not hubs and view["hub_path"] and principal["role"] in forwarding.FORWARDING_ROLES
             and view["allowed_actions"] and item["status"] in workflow.OPEN_STATUSES):
         blocked_by = view["hub_path"]  # say why there is no forward form
-    return {"view": view, "agencies": agencies, "units": units, "hubs": hubs, "names": names(uow, lang),
+    return {"view": view, "agencies": agencies, "units": units, "hubs": hubs, "names": shown,
             "timezone": item.get("timezone"), "hub_path": blocked_by}
