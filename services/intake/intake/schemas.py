@@ -193,6 +193,7 @@ class ContactOut(Schema):
     handle = fields.String(allow_none=True)
     channel = fields.String()
     language = fields.String()
+    erased = fields.Boolean()  # the reporter's data was erased (intake.privacy): send them nothing
 
 
 CONTACTS_MAX = 200  # reporters per reporter_contacts call (the courier claims 50 at a time by default)
