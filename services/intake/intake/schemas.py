@@ -182,6 +182,8 @@ class PageViewOut(TrackingOut):
     incident_date = fields.String(allow_none=True, dump_default=None)
     reporter_name = fields.String(allow_none=True, dump_default=None)
     attachment_count = fields.Integer()
+    # for the reporter (secret): their identity and contact details were erased (intake.privacy)
+    contact_erased = fields.Boolean(dump_default=False)
 
 
 class ContactOut(Schema):
