@@ -259,6 +259,7 @@ class FakeHubs(FakeRepository):
         report = self.uow.reports.collection("reports")[tracking_id]
         report.update(copy.deepcopy(changes))
         report.setdefault("history", []).append(entry)
+        report["updated_at"] = max(entry["at"], report.get("updated_at") or entry["at"])  # the real $max
         self.uow.stage(list(events))
         return True
 
@@ -319,6 +320,10 @@ class FakePrivacy(FakeRepository):
         stored.update(copy.deepcopy(change["set"]))
         for field in change["unset"]:
             (stored.get("source") or {}).pop(field.split(".", 1)[1], None)
+        for entry in self.uow.units.outbox:  # transfers sent on keep no sealed identity
+            payload = entry.get("payload") or {}
+            if payload.get("tracking_id") == report["_id"] and payload.get("kind") == "transfer":
+                payload["transfer"]["sealed_reporter"] = None
         self.audit(change["audit"])
 
     def audit(self, entry: dict) -> None:

@@ -1,6 +1,5 @@
 """The repository of personal data's lifetime (``uow.privacy``): reports past their retention, the
-erasure of a reporter's identity (the report, and the sealed identity in transfers already sent to
-another hub), and the privacy audit (``privacy_audit``: who erased or exported what, when, why;
+erasure of a reporter's identity (the report, and the sealed identity in transfers to another hub), and the privacy audit (``privacy_audit``: who erased or exported what, when, why;
 never the data itself)."""
 from __future__ import annotations
 
@@ -27,12 +26,13 @@ class Privacy(Repository):
 
     def erase(self, report: dict, change: dict) -> None:
         """Erase at the commit, if the report is as read (else the unit runs again), with its audit entry;
-        a transfer already sent on keeps no sealed identity in this hub's outbox."""
+        a transfer in this hub's outbox (sent or waiting: the relay signs at publishing) keeps no sealed
+        identity (one still waiting reaches the owner hub without it)."""
         seen = {"_id": report["_id"], "status": report["status"], "personal_data_erased_at": None}
         update = {"$set": change["set"], **({"$unset": change["unset"]} if change["unset"] else {})}
         self.uow.update_checked("reports", [UpdateOne(seen, update)])
         self.uow.update(OUTBOX, [UpdateMany(
-            {"payload.tracking_id": report["_id"], "payload.kind": "transfer", "dispatched_at": {"$ne": None},
+            {"payload.tracking_id": report["_id"], "payload.kind": "transfer",
              "payload.transfer.sealed_reporter": {"$ne": None}},
             {"$set": {"payload.transfer.sealed_reporter": None}})])
         self.uow.insert(AUDIT, change["audit"])
