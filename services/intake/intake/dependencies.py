@@ -17,7 +17,7 @@ from contract import hubwire
 from contract.unitstore import UnitOfWorkProvider
 from contract.loop import WakeableLoop
 from intake import duplicates, evidence, gateways, privacy
-from intake.handlers.privacy import SWEEP_BATCH, erase_expired
+from intake.handlers.privacy import SWEEP_BATCH, anything_past_retention, erase_expired
 from intake.hub_link import Link
 from intake.hub_store import DELIVERY_INDEX, HubReports
 from intake.privacy_store import INDEXES as PRIVACY_INDEXES, RETENTION_INDEX, Privacy
@@ -148,7 +148,8 @@ class IntakeStore(UnitOfWorkProvider):
 
     def sweep_once(self) -> bool:
         """One batch of reports past their retention erased; True when more may be due."""
-        return self.units().run(erase_expired, SWEEP_BATCH) >= SWEEP_BATCH
+        units = self.units()
+        return units.read(anything_past_retention) and units.run(erase_expired, SWEEP_BATCH) >= SWEEP_BATCH
 
 
 class ChannelGateways(DependencyProvider):

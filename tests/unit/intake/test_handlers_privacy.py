@@ -8,7 +8,7 @@ from prometheus_client import REGISTRY
 
 from contract import events
 from contract.errors import ApiError
-from intake import handlers, schemas
+from intake import channel_schemas, domain, handlers, schemas
 from intake.dependencies import Settings
 from intake.handlers import privacy as privacy_handlers
 from tests.factories import make_report
@@ -113,10 +113,13 @@ def test_the_sweep_erases_in_batches_oldest_first():
     fake, clock = units(days=1)
     first, _ = closed(fake)
     second, _ = closed(fake, at=T0 + timedelta(hours=1))
+    assert not fake.read(privacy_handlers.anything_past_retention)
     clock.now = T0 + timedelta(days=3)
+    assert fake.read(privacy_handlers.anything_past_retention)  # the sweep's read-only look first
     assert fake.run(privacy_handlers.erase_expired, 1) == 1
     assert stored(fake, first)["reporter"] == {} and stored(fake, second)["reporter"]["email"] == EMAIL
     assert fake.run(privacy_handlers.erase_expired, 1) == 1 and stored(fake, second)["reporter"] == {}
+    assert not fake.read(privacy_handlers.anything_past_retention)
 
 
 def test_a_reporter_erases_their_contact_with_the_secret_at_any_time():
@@ -183,3 +186,27 @@ def test_a_retention_that_is_not_whole_days_stops_the_service_at_start(value):
     with pytest.raises(ValueError, match="PERSONAL_DATA_RETENTION_DAYS"):
         Settings.from_config({"PERSONAL_DATA_RETENTION_DAYS": value})
     assert Settings.from_config({"PERSONAL_DATA_RETENTION_DAYS": "90"}).personal_data_retention_days == 90
+
+
+def test_what_an_sms_or_a_social_channel_kept_of_the_person_is_erased_too():
+    fake, _ = units()
+    fake.run(lambda uow: uow.registry.replace(
+        [{"code": "5108", "name": "Kabupaten Buleleng", "level": "district", "keywords": ["buleleng"]}],
+        REGISTRY_COPY["categories"]))
+    sms = channel_schemas.SmsIn().load({"message_id": "m-kanari", "from": PHONE, "text": "BULELENG jalan rusak"})
+    by_sms = fake.run(handlers.accept_sms, {"message": sms, "gateway": "gw"})["reply"]
+    post = channel_schemas.SocialIn().load({"post_id": "p-kanari", "author_handle": "kanari_pribadi",
+                                            "text": "@LAPOR1708 jalan rusak"})
+    by_post = fake.run(handlers.accept_social, {"post": post, "gateway": "gw"})
+    social_id = by_post["reply"]["tracking_id"]
+    assert stored(fake, social_id)["reporter"] == {"handle": "@kanari_pribadi"}
+    fake.run(handlers.erase_on_request, {"tracking_id": by_sms["tracking_id"], "secret": by_sms["secret"]})
+    stored(fake, social_id)["secret_hash"] = domain.secret_hash("KANA-RISE-CRET")  # as after its completion
+    fake.run(handlers.erase_on_request, {"tracking_id": social_id, "secret": "KANA-RISE-CRET"})
+    for tracking_id in (by_sms["tracking_id"], social_id):
+        report = stored(fake, tracking_id)
+        assert report["reporter"] == {} and report["source"] == {"gateway": "gw"}
+        assert not any(c in json.dumps(report, default=str) for c in ("m-kanari", "p-kanari", "kanari_pribadi",
+                                                                      PHONE, PHONE.lstrip("+")))
+    fields = sorted(f for e in audit(fake) for f in e["fields"])
+    assert fields == ["reporter.handle", "reporter.phone", "source.message_id", "source.post_id", "source.sender_hash"]

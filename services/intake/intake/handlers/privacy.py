@@ -20,11 +20,20 @@ def _report(uow, tracking_id) -> dict:
     return report
 
 
+def _cutoff(uow):
+    return privacy.closed_before(uow.now(), uow.settings.personal_data_retention_days)
+
+
+def anything_past_retention(uow) -> bool:
+    """Whether a report waits for the sweep (read only: an idle sweep opens no transaction)."""
+    return bool(uow.privacy.past_retention(_cutoff(uow), 1))
+
+
 def erase_expired(uow, limit: int = SWEEP_BATCH) -> int:
     """Erase the personal data of reports closed (and not reopened) longer ago than the retention
     (``PERSONAL_DATA_RETENTION_DAYS``); how many were erased (``limit``: more may be due)."""
     now = uow.now()
-    due = uow.privacy.past_retention(privacy.closed_before(now, uow.settings.personal_data_retention_days), limit)
+    due = uow.privacy.past_retention(_cutoff(uow), limit)
     for report in due:
         uow.privacy.erase(report, privacy.erasure(report, "retention", "system", now))
     if due:
