@@ -3,7 +3,7 @@ inactive reports): the rules for erasing a reporter's identity and contact detai
 
 What is erased: the reporter's name, email, phone and social handle (``reporter``), and what a
 channel kept that points at the person (the SMS sender's hash, the gateway's message id, the social
-post id, a client address or user agent). What stays: the report itself (its public text, category,
+post id, an Open311 device or account id; intake stores no client address or user agent). What stays: the report itself (its public text, category,
 region, status), its history, evidence and statistics, and the secret's hash (the reporter can still
 track, reply and rate). Plain functions: no nameko, pymongo or kombu.
 """
@@ -15,7 +15,10 @@ from datetime import datetime, timedelta
 FINAL_STATUSES = ("closed", "archived")  # closed for good (a reopened report is no longer closed)
 REASONS = ("retention", "request")
 REPORTER_FIELDS = ("name", "email", "phone", "handle", "address")
-SOURCE_FIELDS = ("sender_hash", "message_id", "post_id", "client_address", "ip", "user_agent")
+# what a channel kept that points at the person: the SMS sender's hash and the gateway's message id,
+# the social post id, an Open311 client's device and account ids (an address_id is the report's place)
+SOURCE_FIELDS = ("sender_hash", "message_id", "post_id", "device_id", "account_id", "client_address", "ip",
+                 "user_agent")
 DEFAULT_RETENTION_DAYS = 365
 EXPORTERS = ("national_admin", "agency_admin")  # a data-subject export: any report / the agency's own
 
