@@ -81,7 +81,7 @@ def test_erasure_by_retention_and_by_request_leaves_no_contact_and_the_statistic
     wait_for(lambda: intake_db.reports.find_one({"_id": closed_id})["reporter"] == {}, timeout=10)
 
     assert _statistics(rpc, urls) == before
-    audit = {e["tracking_id"]: e for e in intake_db.privacy_audit.find()}
+    audit = {e["tracking_id"]: e for e in intake_db.privacy_audit.find({"action": "erased"})}
     assert (audit[closed_id]["reason"], audit[closed_id]["actor"]) == ("retention", "system")
     assert (audit[asked_id]["reason"], audit[asked_id]["actor"]) == ("request", "reporter")
     intake_metrics = requests.get(f"{urls['intake']}/metrics", timeout=5).text
@@ -100,7 +100,18 @@ def test_erasure_by_retention_and_by_request_leaves_no_contact_and_the_statistic
                                  if n["recipient_kind"] == "reporter" and n["status"] == "withheld"], timeout=15)
     assert withheld and len(smtp.to(ASKED["email"])) == mails_at_erasure
 
-    # the data-subject export: national admin and the report's agency admin; not the next role down
+    # the data-subject export: national admin and the report's agency admin; not the next role down.
+    # Before the erasure (a report filed now): the contact values only with the reporter's secret
+    fresh = requests.post(f"{urls['intake']}/reports", json=make_report(reporter=CLOSED), timeout=5).json()
+    plain = requests.get(f"{urls['intake']}/reports/{fresh['tracking_id']}/personal-data",
+                         headers=bearer(notification_config, "nas-admin-1"), timeout=5)
+    assert plain.status_code == 200 and CLOSED["email"] not in plain.text
+    asked = requests.get(f"{urls['intake']}/reports/{fresh['tracking_id']}/personal-data", timeout=5, headers={
+        **bearer(notification_config, "nas-admin-1"), "X-Reporter-Secret": fresh["secret"]})
+    assert asked.json()["contacts"]["email"] == CLOSED["email"]
+    requests.post(f"{urls['intake']}/reports/{fresh['tracking_id']}/erasure", json={"secret": fresh["secret"]},
+                  timeout=5)
+
     exports = {who: requests.get(f"{urls['intake']}/reports/{closed_id}/personal-data",
                                  headers=bearer(notification_config, who), timeout=5)
                for who in ("nas-admin-1", "adm-buleleng", "adm-luwu", "lo-bll-pupr", "spv-buleleng")}

@@ -73,24 +73,33 @@ def erasure(report: dict, reason: str, actor: str, now: datetime) -> dict:
     return {"set": changes, "unset": unset, "audit": audit}
 
 
-def export_audit(tracking_id: str, principal: dict, now: datetime) -> dict:
-    """The audit entry of a data-subject export: who (official id and role) exported which report."""
+def export_audit(tracking_id: str, principal: dict, disclosed: bool, now: datetime) -> dict:
+    """The audit entry of a data-subject export: who (official id and role) exported which report, and
+    whether the contact values were disclosed (the reporter's secret came with the request)."""
     return {"_id": f"export:{uuid.uuid4().hex}", "tracking_id": tracking_id, "action": "exported",
             "reason": "data_subject_request", "actor": principal.get("official_id"),
-            "actor_role": principal.get("role"), "at": now}
+            "actor_role": principal.get("role"), "contacts_disclosed": disclosed, "at": now}
 
 
-def export(report: dict, audit: list[dict], notifications: list[dict]) -> dict:
-    """Everything this hub's intake holds about one report, with the notifications sent about it."""
+def export(report: dict, audit: list[dict], notifications: list[dict], disclosed: bool) -> dict:
+    """Everything this hub's intake holds about one report, with the notifications sent about it.
+
+    Officials never see a reporter's identity: the contact values (and what a channel kept of the
+    person) are in the export only when ``disclosed`` (the request carried the reporter's secret, the
+    data subject's proof that the request is theirs); otherwise ``contacts.held`` names the fields held."""
     reporter = report.get("reporter") or {}
+    source = report.get("source") or {}
     kept = {k: v for k, v in report.items() if k not in ("history", "attachments", "reporter", "secret_hash",
-                                                          "completion_code_hash")}
+                                                          "completion_code_hash", "source")}
+    kept["source"] = {k: v for k, v in source.items() if k not in SOURCE_FIELDS}
+    values = {**{k: reporter[k] for k in REPORTER_FIELDS if reporter.get(k)},
+              **{k: source[k] for k in SOURCE_FIELDS if source.get(k)}}
     return {
         "tracking_id": report["_id"],
         "report": kept,
         "history": sorted(report.get("history") or [], key=lambda h: h["at"]),
-        "contacts": {"reporter_ref": report.get("reporter_ref"),
-                     **{k: reporter.get(k) for k in REPORTER_FIELDS if reporter.get(k)},
+        "contacts": {"reporter_ref": report.get("reporter_ref"), "held": held_fields(report),
+                     "disclosed": disclosed, **(values if disclosed else {}),
                      "erased_at": report.get("personal_data_erased_at"),
                      "erasure_reason": report.get("personal_data_erasure_reason")},
         "evidence": list(report.get("attachments") or []),

@@ -29,8 +29,9 @@ class PersonalDataExportOut(Schema):
     tracking_id = fields.String()
     report = fields.Dict(metadata={"description": "The stored report (without the secret's hash)"})
     history = fields.List(fields.Dict())
-    contacts = fields.Dict(metadata={"description": "The reporter's identity and contact details (or when "
-                                                    "and why they were erased)"})
+    contacts = fields.Dict(metadata={"description": "Which identity and contact fields are held (their values "
+                                                    "only with the reporter's secret), or when and why they "
+                                                    "were erased"})
     evidence = fields.List(fields.Dict())
     notifications = fields.List(fields.Dict(), metadata={"description": "What notification queued and sent"})
     privacy_audit = fields.List(fields.Dict(), metadata={"description": "Erasures and exports of this report"})
@@ -54,12 +55,16 @@ OPENAPI_PATHS = {
     "/reports/{tracking_id}/personal-data": {"get": {
         "summary": "Data-subject export: everything held about one report (national admin; agency admin for "
                    "its agency's reports); audited",
-        "security": [{"bearerAuth": []}], "parameters": [TRACKING_ID],
+        "security": [{"bearerAuth": []}], "parameters": [TRACKING_ID, {
+            "name": "X-Reporter-Secret", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "The reporter's secret, handed over with their request: only then are the contact "
+                           "values in the export (officials never see a reporter's identity otherwise)"}],
         "responses": {"200": {"description": "The export",
                               "content": {"application/json": {"schema": "PersonalDataExport"}}},
                       "400": {"$ref": "#/components/responses/BadRequest"},
                       "401": {"description": "No valid official token", **ERRORS},
-                      "403": {"description": "Not a national admin, nor the report's agency admin", **ERRORS},
+                      "403": {"description": "Not a national admin, nor the report's agency admin; or a wrong "
+                                             "X-Reporter-Secret", **ERRORS},
                       "404": {"$ref": "#/components/responses/NotFound"},
                       "503": {"description": "The notification service did not answer", **ERRORS}}}},
 }

@@ -209,7 +209,8 @@ class IntakeService(WebAssets, HealthAndMetrics):
         canonical = self.store.read(handlers.exportable, {"tracking_id": tracking_id, "principal": principal})
         notifications = notifications_of(self.notification, canonical)
         export = self.store.run(handlers.export_personal_data, {
-            "tracking_id": canonical, "principal": principal, "notifications": notifications})
+            "tracking_id": canonical, "principal": principal, "notifications": notifications,
+            "secret": request.headers.get("X-Reporter-Secret")})  # the data subject's proof: contacts disclosed
         return json_response(200, privacy_schemas.PersonalDataExportOut().dump(export))
 
     # --- evidence ----------------------------------------------------------------------------------

@@ -157,19 +157,30 @@ def test_an_erasure_request_without_the_right_secret_or_report_changes_nothing(c
 
 def test_an_admin_exports_everything_held_about_a_report_and_the_export_is_audited():
     fake, _ = units()
-    tracking_id, _ = closed(fake)
+    tracking_id, secret = closed(fake)
     notes = [{"notification_id": "ntf_1", "template": "case_closed", "status": "sent"}]
     export = fake.run(handlers.export_personal_data, {"tracking_id": tracking_id, "principal": AGENCY,
                                                       "notifications": notes})
-    assert export["contacts"]["email"] == EMAIL and export["contacts"]["name"] == NAME
+    # officials never see the identity: without the reporter's secret, which fields are held, not their values
+    assert not any(c in json.dumps(export, default=str) for c in CANARIES)
+    assert export["contacts"]["held"] == ["reporter.email", "reporter.name", "reporter.phone"]
+    assert export["contacts"]["disclosed"] is False and export["contacts"]["reporter_ref"]
     assert export["report"]["title"] and export["notifications"] == notes and export["evidence"] == []
     assert [h["step"] for h in export["history"]][:2] == ["received", "dispositioned"]
     assert "secret_hash" not in export["report"]
     (entry,) = audit(fake)
     assert (entry["action"], entry["actor"], entry["actor_role"]) == ("exported", "adm-buleleng", "agency_admin")
-    assert export["privacy_audit"][-1]["_id"] == entry["_id"]
-    national = fake.run(handlers.export_personal_data, {"tracking_id": tracking_id, "principal": NATIONAL})
-    assert national["contacts"]["phone"] == PHONE and len(audit(fake)) == 2
+    assert entry["contacts_disclosed"] is False and export["privacy_audit"][-1]["_id"] == entry["_id"]
+    # the data subject's request, their secret handed over with it: the values too
+    national = fake.run(handlers.export_personal_data, {"tracking_id": tracking_id, "principal": NATIONAL,
+                                                        "secret": secret})
+    assert (national["contacts"]["phone"], national["contacts"]["email"], national["contacts"]["name"]) == (
+        PHONE, EMAIL, NAME)
+    assert len(audit(fake)) == 2 and national["privacy_audit"][-1]["contacts_disclosed"] is True
+    with pytest.raises(ApiError) as wrong:
+        fake.run(handlers.export_personal_data, {"tracking_id": tracking_id, "principal": NATIONAL,
+                                                 "secret": "WRON-GSEC-RET1"})
+    assert (wrong.value.status, wrong.value.errors[0]["field"]) == (403, "X-Reporter-Secret") and len(audit(fake)) == 2
 
 
 @pytest.mark.parametrize("principal", [LIAISON, OTHER_AGENCY, {**LIAISON, "role": "supervisor"}])

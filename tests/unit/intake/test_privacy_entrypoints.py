@@ -107,7 +107,11 @@ def test_an_admin_exports_a_report_with_what_notification_sent_and_the_export_is
     svc, units, _, receipt = service(notification=Notification(sent))
     response = svc.export_personal_data(Request(EnvironBuilder().get_environ()), receipt["tracking_id"].lower())
     body = json.loads(response.get_data())
-    assert response.status_code == 200 and body["contacts"]["email"] == EMAIL and body["notifications"] == sent
+    assert response.status_code == 200 and EMAIL not in response.get_data(as_text=True)  # no secret, no values
+    assert body["contacts"]["held"] == ["reporter.email", "reporter.name"] and body["notifications"] == sent
+    asked = Request(EnvironBuilder(headers={"X-Reporter-Secret": receipt["secret"]}).get_environ())
+    body = json.loads(svc.export_personal_data(asked, receipt["tracking_id"]).get_data())
+    assert body["contacts"]["email"] == EMAIL and body["contacts"]["disclosed"] is True
     assert body["privacy_audit"][-1]["action"] == "exported" and "secret_hash" not in body["report"]
 
 

@@ -71,9 +71,15 @@ def exportable(uow, query: dict) -> str:
 
 def export_personal_data(uow, command: dict) -> dict:
     """Everything held about one report for a data-subject request (``tracking_id``, ``principal``,
-    ``notifications``: what notification holds about it), audited."""
+    ``notifications``: what notification holds about it; ``secret``: the reporter's, handed over with
+    their request, without which the contact values stay undisclosed), audited."""
     tracking_id = exportable(uow, command)
     report = uow.reports.with_history(tracking_id)
-    entry = privacy.export_audit(tracking_id, command["principal"], uow.now())
+    secret = command.get("secret")
+    if secret is not None and not domain.secret_matches(report.get("secret_hash"), secret):
+        raise exceptions.wrong_secret("X-Reporter-Secret")
+    disclosed = secret is not None
+    entry = privacy.export_audit(tracking_id, command["principal"], disclosed, uow.now())
     uow.privacy.audit(entry)
-    return privacy.export(report, uow.privacy.audit_of(tracking_id) + [entry], command.get("notifications") or [])
+    return privacy.export(report, uow.privacy.audit_of(tracking_id) + [entry], command.get("notifications") or [],
+                          disclosed)
