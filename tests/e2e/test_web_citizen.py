@@ -229,7 +229,8 @@ def test_every_page_in_both_languages_at_phone_and_desktop_width_passes_axe(stac
     pages = {"home": "/", "report-form": "/lapor", "receipt": f"/lapor/{tracking_id}",
              "receipt-draft": f"/lapor/{draft_id}", "track-lookup": "/lacak", "tracking": f"/lacak/{tracking_id}",
              "public-list": "/publik", "public-report": f"/laporan/{tracking_id}", "statistics": "/statistik",
-             "not-found": "/lacak/ID-00000-00000", "report-form-xlarge": "/lapor?size=xlarge"}
+             "not-found": "/lacak/ID-00000-00000", "report-form-xlarge": "/lapor?size=xlarge",
+             "erasure-confirmation": f"/lapor/{tracking_id}/hapus-kontak"}
     stranger = open_browser()
     for lang in ("id", "en"):
         for name, path in pages.items():

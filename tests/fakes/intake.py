@@ -12,10 +12,11 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from contract.uow import ReadOnly
+from contract.uow import ReadOnly, StaleWrite
 from intake import duplicates, history, registry as regions_domain
 from intake.dependencies import Settings
 from intake.hub_store import hub_entry
+from intake.privacy import FINAL_STATUSES
 from tests.fakes.names import FakeNamesCopy
 from tests.fakes.uow import FakeRepository, FakeUnits
 
@@ -109,6 +110,8 @@ class FakeReports(FakeRepository):
                                                step["at"], report.get("reopened_at"), step["reopen"])
         if step["reopen"]:
             update["reopened_at"] = max(step["at"], report.get("reopened_at") or step["at"])
+        if update != {"status": report["status"]} or not step["entry"]["step"].startswith("notification_"):
+            update["updated_at"] = max(step["at"], report.get("updated_at") or step["at"])  # the real $max
         report.update(update)
         self.collection("history")[event_id] = {"tracking_id": tracking_id, **step["entry"]}
 
@@ -271,6 +274,7 @@ class FakeHubs(FakeRepository):
         report = self.uow.reports.collection("reports")[tracking_id]
         report.update(copy.deepcopy(changes))
         report.setdefault("history", []).append(entry)
+        report["updated_at"] = max(entry["at"], report.get("updated_at") or entry["at"])  # the real $max
         self.uow.stage(list(events))
         return True
 
@@ -314,8 +318,40 @@ class FakeHubs(FakeRepository):
         return counts
 
 
+class FakePrivacy(FakeRepository):
+    """``uow.privacy``: reports past their retention, erasure and the privacy audit."""
+
+    def past_retention(self, cutoff: datetime, limit: int) -> list[dict]:
+        due = [r for r in self.uow.reports.collection("reports").values()
+               if r["status"] in FINAL_STATUSES and r.get("updated_at") is not None and r["updated_at"] <= cutoff
+               and r.get("personal_data_erased_at") is None]
+        return [copy.deepcopy(r) for r in sorted(due, key=lambda r: r["updated_at"])[:limit]]
+
+    def erase(self, report: dict, change: dict) -> None:
+        self.uow.reports._write()
+        stored = self.uow.reports.collection("reports")[report["_id"]]
+        if stored["status"] != report["status"] or stored.get("personal_data_erased_at") is not None:
+            raise StaleWrite(f"report {report['_id']}")  # the real unit runs again
+        stored.update(copy.deepcopy(change["set"]))
+        for field in change["unset"]:
+            (stored.get("source") or {}).pop(field.split(".", 1)[1], None)
+        for entry in self.uow.units.outbox:  # transfers sent on keep no sealed identity
+            payload = entry.get("payload") or {}
+            if payload.get("tracking_id") == report["_id"] and payload.get("kind") == "transfer":
+                payload["transfer"]["sealed_reporter"] = None
+        self.audit(change["audit"])
+
+    def audit(self, entry: dict) -> None:
+        self.uow.reports._write()
+        self.collection("privacy_audit")[entry["_id"]] = copy.deepcopy(entry)
+
+    def audit_of(self, tracking_id: str) -> list[dict]:
+        return sorted((copy.deepcopy(e) for e in self.collection("privacy_audit").values()
+                       if e["tracking_id"] == tracking_id), key=lambda e: e["at"])
+
+
 FAKE_REPOSITORIES = {"reports": FakeReports, "registry": FakeRegistry, "limits": FakeRateLimits,
-                     "api_keys": FakeApiKeys, "hubs": FakeHubs, "names": FakeNamesCopy}
+                     "api_keys": FakeApiKeys, "hubs": FakeHubs, "names": FakeNamesCopy, "privacy": FakePrivacy}
 
 
 def intake_units(settings: Settings | None = None, registry: dict | None = None, clock=None) -> FakeUnits:

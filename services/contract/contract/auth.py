@@ -76,6 +76,7 @@ FORBIDDEN_ID = {
     "entering another agency's survey forms": "memasukkan formulir survei instansi lain",
     "acting on a case your unit or agency does not hold": "menangani kasus yang tidak dipegang unit atau instansi Anda",
     "reading this report's evidence": "membaca bukti laporan ini",
+    "exporting this report's personal data": "mengekspor data pribadi laporan ini",
 }
 
 

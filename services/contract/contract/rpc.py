@@ -50,7 +50,7 @@ METHODS: dict[str, tuple[str, ...]] = {
     "followup.add_day_off": (),
     "followup.health": (),
     # notification
-    "notification.for_report": (),
+    "notification.for_report": ("intake",),  # a data-subject export (intake.privacy) lists what was sent
     "notification.dead_letters": (),
     "notification.health": (),
     # assessment

@@ -7,7 +7,8 @@ from contract import web as weblayer
 from contract.ids import parse_tracking_id
 from followup import schemas
 
-NOTICES = ("replied", "rated", "reopened", "evidence_added", "unlocked", "forgotten", "commented")
+NOTICES = ("replied", "rated", "reopened", "evidence_added", "unlocked", "forgotten", "commented",
+           "contact_erased")  # contact_erased: intake's /lapor/<id>/hapus-kontak (intake.privacy)
 ERRORS = ("secret", "evidence_invalid", "evidence_too_many")
 
 

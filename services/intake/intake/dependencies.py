@@ -15,9 +15,12 @@ from pymongo import ASCENDING, IndexModel
 
 from contract import hubwire, registry_names
 from contract.unitstore import UnitOfWorkProvider
-from intake import duplicates, evidence, gateways
+from contract.loop import WakeableLoop
+from intake import duplicates, evidence, gateways, privacy
+from intake.handlers.privacy import SWEEP_BATCH, anything_past_retention, erase_expired
 from intake.hub_link import Link
 from intake.hub_store import DELIVERY_INDEX, HubReports
+from intake.privacy_store import INDEXES as PRIVACY_INDEXES, RETENTION_INDEX, Privacy
 from intake.repositories import (HISTORY, HISTORY_INDEX, PUBLIC_INDEX, SENDER_INDEX, ApiKeys,
                                  RateLimits, Registry, Reports)
 
@@ -47,6 +50,8 @@ class Settings:
     social_completion_url: str = DEFAULT_COMPLETION_URL
     open311_contact: str = "LAPOR! (SP4N-LAPOR!), https://www.lapor.go.id"
     hub_ack_timeout: float = 300.0  # a forwarded report not acknowledged by the next hub after this is counted
+    personal_data_retention_days: int = privacy.DEFAULT_RETENTION_DAYS  # after closure (intake.privacy)
+    personal_data_sweep_seconds: float = 3600.0
 
     @classmethod
     def from_config(cls, config: dict) -> "Settings":
@@ -64,11 +69,14 @@ class Settings:
             open311_api_keys=_listed(config.get("OPEN311_API_KEYS")),
             social_completion_url=config.get("SOCIAL_COMPLETION_URL") or DEFAULT_COMPLETION_URL,
             open311_contact=str(config.get("OPEN311_CONTACT") or cls.open311_contact),
-            hub_ack_timeout=float(config.get("HUB_ACK_TIMEOUT_SECONDS", 300)))
+            hub_ack_timeout=float(config.get("HUB_ACK_TIMEOUT_SECONDS", 300)),
+            personal_data_retention_days=privacy.retention_days(
+                config.get("PERSONAL_DATA_RETENTION_DAYS", privacy.DEFAULT_RETENTION_DAYS)),
+            personal_data_sweep_seconds=privacy.sweep_seconds(config.get("PERSONAL_DATA_SWEEP_SECONDS", 3600)))
 
 
 REPOSITORIES = {"reports": Reports, "registry": Registry, "limits": RateLimits, "api_keys": ApiKeys,
-                "hubs": HubReports, "names": registry_names.NamesCopy}
+                "hubs": HubReports, "names": registry_names.NamesCopy, "privacy": Privacy}
 
 
 def registry_file(config: dict) -> Path | None:
@@ -102,9 +110,10 @@ class IntakeStore(UnitOfWorkProvider):
         "reports": [IndexModel([("reporter_ref", ASCENDING)], unique=True),
                     IndexModel([("status", ASCENDING), ("received_at", ASCENDING)]),
                     IndexModel(PUBLIC_INDEX), IndexModel(SENDER_INDEX),
-                    IndexModel(DELIVERY_INDEX)],
+                    IndexModel(DELIVERY_INDEX), IndexModel(RETENTION_INDEX)],
         "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
         HISTORY: [IndexModel(HISTORY_INDEX)],
+        **PRIVACY_INDEXES,
     }
 
     @staticmethod
@@ -123,6 +132,26 @@ class IntakeStore(UnitOfWorkProvider):
             counts = self.units().run(load_registry_file, path)
             if counts:
                 log.info("intake: registry copy loaded from %s: %s", path, counts)
+        self.privacy_sweep = WakeableLoop("intake.personal_data_sweep", self.sweep_once,
+                                          self.settings.personal_data_sweep_seconds)
+
+    # -- the retention sweep (intake.handlers.privacy.erase_expired), watched by contract.progress
+    def start(self):
+        super().start()
+        self.privacy_sweep.start(self.container)
+
+    def stop(self):
+        self.privacy_sweep.stop()
+        super().stop()
+
+    def kill(self):
+        self.privacy_sweep.stop()
+        super().kill()
+
+    def sweep_once(self) -> bool:
+        """One batch of reports past their retention erased; True when more may be due."""
+        units = self.units()
+        return units.read(anything_past_retention) and units.run(erase_expired, SWEEP_BATCH) >= SWEEP_BATCH
 
 
 class ChannelGateways(DependencyProvider):

@@ -179,4 +179,5 @@ def reporter_contact(report: dict) -> dict:
     preferred = {"sms": "sms", "social": "social"}.get(report["channel"], "email")
     return {"reporter_ref": report["reporter_ref"], "name": reporter.get("name"),
             "phone": reporter.get("phone"), "email": reporter.get("email"), "handle": reporter.get("handle"),
-            "channel": preferred, "language": report.get("language", "id")}
+            "channel": preferred, "language": report.get("language", "id"),
+            "erased": report.get("personal_data_erased_at") is not None}  # nothing is sent to them (intake.privacy)

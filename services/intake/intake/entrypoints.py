@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import logging
 
+import eventlet
+
 from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
@@ -123,3 +125,17 @@ def submitted(store, handler, command):
         return store.together(handler, command)
     except DuplicateKeyError:
         return store.together(handler, command)
+
+
+NOTIFICATION_TIMEOUT = 5.0  # seconds a data-subject export waits for notification.for_report
+
+
+def notifications_of(notification, tracking_id: str) -> list[dict]:
+    """What notification holds about a report (RPC ``notification.for_report``), or 503 when it does
+    not answer in time: an export is complete or not given."""
+    try:
+        with eventlet.Timeout(NOTIFICATION_TIMEOUT):
+            return list(notification.for_report(tracking_id) or [])
+    except (eventlet.Timeout, Exception):
+        log.warning("intake: notification did not answer for a data-subject export of %s", tracking_id)
+        raise errors.ApiError([errors.error(None, "unavailable")], status=503)

@@ -97,7 +97,8 @@ class HubReports(Repository):
                      events: list[dict] = ()) -> bool:
         if not self.claim(message_id):
             return False
-        update: dict = {"$push": {"history": entry}}
+        # updated_at: a status from the owner (closed, archived) starts the retention here (intake.privacy)
+        update: dict = {"$push": {"history": entry}, "$max": {"updated_at": entry["at"]}}
         if changes:
             update["$set"] = changes
         self.uow.update("reports", [UpdateOne({"_id": tracking_id}, update)])

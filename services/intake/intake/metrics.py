@@ -18,6 +18,8 @@ DUPLICATES = Counter("lapor_intake_duplicates_total",
                      ["channel", "kind"])
 RATE_LIMITED = Counter("lapor_intake_rate_limited_total", "Submissions answered 429 (per-sender limit).",
                        ["channel"])
+ERASURES = Counter("lapor_personal_data_erasures_total",
+                   "Reporters' identities and contact details erased, by reason (retention, request).", ["reason"])
 
 
 @never_fails
@@ -28,6 +30,11 @@ def received(channel: str, classification: str | None, complete: bool) -> None:
 @never_fails
 def duplicate(channel: str, kind: str) -> None:
     DUPLICATES.labels(channel, kind).inc()
+
+
+@never_fails
+def erased(reason: str, count: int = 1) -> None:
+    ERASURES.labels(reason).inc(count)
 
 
 @never_fails

@@ -1,5 +1,6 @@
 """Intake's part of the public OpenAPI document: every HTTP endpoint behind the front door."""
 from intake.channel_schemas import ManualIn, SmsIn, SmsReplyOut, SocialIn, SocialReplyOut
+from intake import privacy_schemas
 from intake.schemas import CompletionIn, ReceiptOut, ReportIn, TrackingOut
 
 TRACKING_ID_PARAM = {"name": "tracking_id", "in": "path", "required": True,
@@ -13,7 +14,7 @@ RATE_LIMITED = {"description": "Too many reports from this sender; see Retry-Aft
 
 OPENAPI_SCHEMAS = {"ReportIn": ReportIn, "Completion": CompletionIn, "Receipt": ReceiptOut,
                    "Tracking": TrackingOut, "SmsIn": SmsIn, "SmsReply": SmsReplyOut, "SocialIn": SocialIn,
-                   "SocialReply": SocialReplyOut, "ManualIn": ManualIn}
+                   "SocialReply": SocialReplyOut, "ManualIn": ManualIn, **privacy_schemas.OPENAPI_SCHEMAS}
 ERRORS = {"content": {"application/json": {"schema": "Errors"}}}
 GATEWAY_HEADERS = [
     {"name": "X-Lapor-Gateway", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 40},
@@ -200,4 +201,5 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "The file, as stored"}, "401": {"description": "No token", **ERRORS},
                       "403": {"description": "Not handling this report", **ERRORS},
                       "404": {"$ref": "#/components/responses/NotFound"}}}},
+    **privacy_schemas.OPENAPI_PATHS,  # personal data: erasure on request, data-subject export
 }

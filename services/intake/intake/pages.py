@@ -65,3 +65,10 @@ def uploads(request, anonymous: bool, limit: int, required: bool = False) -> lis
                 f"{upload.filename}: tidak diterima; harus JPEG, PNG atau PDF, paling besar 5 MB.")])
         files.append(data)
     return files
+
+
+def erasure(page, report: dict, field_errors: dict, status: int = 200):
+    """The confirmation step of a reporter's erasure request (the secret asked unless this device keeps it)."""
+    remembered = domain.secret_matches(report.get("secret_hash"), page.reporter_key(report["_id"]))
+    return page.render("erase.html", status=status, tracking_id=report["_id"], remembered=remembered,
+                       errors=field_errors)

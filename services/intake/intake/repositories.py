@@ -108,7 +108,7 @@ class Reports(Repository):
 
     def by_reporter_refs(self, reporter_refs: list[str]) -> list[dict]:
         """The reports of these reporters, one ``$in`` query (unique index), only what a contact needs."""
-        projection = {"reporter_ref": 1, "reporter": 1, "channel": 1, "language": 1}
+        projection = {"reporter_ref": 1, "reporter": 1, "channel": 1, "language": 1, "personal_data_erased_at": 1}
         return list(self.db.reports.find({"reporter_ref": {"$in": reporter_refs}}, projection, session=self.session))
 
     def recent_similar(self, category_code: str, region_code: str, since: datetime) -> list[dict]:

@@ -182,6 +182,8 @@ class PageViewOut(TrackingOut):
     incident_date = fields.String(allow_none=True, dump_default=None)
     reporter_name = fields.String(allow_none=True, dump_default=None)
     attachment_count = fields.Integer()
+    # for the reporter (secret): their identity and contact details were erased (intake.privacy)
+    contact_erased = fields.Boolean(dump_default=False)
 
 
 class ContactOut(Schema):
@@ -193,6 +195,7 @@ class ContactOut(Schema):
     handle = fields.String(allow_none=True)
     channel = fields.String()
     language = fields.String()
+    erased = fields.Boolean()  # the reporter's data was erased (intake.privacy): send them nothing
 
 
 CONTACTS_MAX = 200  # reporters per reporter_contacts call (the courier claims 50 at a time by default)

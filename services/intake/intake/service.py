@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
@@ -25,10 +25,10 @@ from contract.officials_web import OfficialPages, official_http, official_page
 from contract.web import WebAssets, WebPages, language_of
 from contract.web import page as citizen_page
 from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics, open311,
-                    open311_schemas, pages, schemas, web_forms)
+                    open311_schemas, pages, privacy, privacy_schemas, schemas, web_forms)
 from intake.dependencies import ChannelGateways, IntakeStore
-from intake.entrypoints import (channel_body, counted, counted_open311, georeport, receipt_response, respond,
-                                submitted, wants_a_page)
+from intake.entrypoints import (channel_body, counted, counted_open311, georeport, notifications_of,
+                                receipt_response, respond, submitted, wants_a_page)
 from intake.hub_link import HubOutboxRelay, hub_inbound
 
 HERE = Path(__file__).parent
@@ -61,6 +61,7 @@ class IntakeService(WebAssets, HealthAndMetrics):
     outbox = HubOutboxRelay()
     metrics = Metrics()
     auth = Auth()
+    notification = RpcProxy("notification")  # notification.for_report: a data-subject export's messages
     web = WebPages(HERE / "templates", HERE / "messages.yml")
     official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 
@@ -195,6 +196,23 @@ class IntakeService(WebAssets, HealthAndMetrics):
         revoked = self.store.run(handlers.revoke_keys_of_known_client, loaded)
         return json_response(200, {"client": client, "revoked": revoked})
 
+    # --- personal data (intake.privacy): erasure on request, data-subject export ---------------------
+    @endpoint("POST", "/reports/<string:tracking_id>/erasure")
+    def erase_personal_data(self, request, tracking_id):
+        secret = privacy_schemas.ErasureIn().load(read_json(request))["secret"]
+        erased = self.store.run(handlers.erase_on_request, {"tracking_id": tracking_id, "secret": secret})
+        return json_response(200, privacy_schemas.ErasureOut().dump(erased))
+
+    @endpoint("GET", "/reports/<string:tracking_id>/personal-data")
+    def export_personal_data(self, request, tracking_id):
+        principal = self.auth.principal(request, roles=privacy.EXPORTERS)
+        canonical = self.store.read(handlers.exportable, {"tracking_id": tracking_id, "principal": principal})
+        notifications = notifications_of(self.notification, canonical)
+        export = self.store.run(handlers.export_personal_data, {
+            "tracking_id": canonical, "principal": principal, "notifications": notifications,
+            "secret": request.headers.get("X-Reporter-Secret")})  # the data subject's proof: contacts disclosed
+        return json_response(200, privacy_schemas.PersonalDataExportOut().dump(export))
+
     # --- evidence ----------------------------------------------------------------------------------
     @endpoint("POST", "/reports/<string:tracking_id>/attachments")
     def add_evidence(self, request, tracking_id):
@@ -307,6 +325,22 @@ class IntakeService(WebAssets, HealthAndMetrics):
             code = "evidence_too_many" if exc.status == 409 or "too many" in str(exc.errors) else "evidence_invalid"
             return page.redirect(f"{back}?error={code}#bukti")
         return page.redirect(f"{back}?notice=evidence_added")
+
+    @citizen_page("GET", "/lapor/<string:tracking_id>/hapus-kontak")
+    def erasure_page(self, request, tracking_id):  # the confirmation step (the button on /lacak/<id>)
+        return pages.erasure(self.web.page(request), self.store.read(handlers.page_report, tracking_id), {})
+
+    @citizen_page("POST", "/lapor/<string:tracking_id>/hapus-kontak")
+    def erasure_submit(self, request, tracking_id):
+        page = self.web.page(request)
+        page.check_csrf()
+        report = self.store.read(handlers.page_report, tracking_id)
+        secret = (request.form.get("secret") or "").strip() or page.reporter_key(report["_id"])
+        try:
+            self.store.run(handlers.erase_on_request, {"tracking_id": report["_id"], "secret": secret})
+        except errors.ApiError as exc:
+            return pages.erasure(page, report, page.field_errors(exc), status=exc.status)
+        return page.redirect(f"/lacak/{report['_id']}?notice=contact_erased")
 
     @citizen_page("GET", "/publik")
     def public_list_page(self, request):

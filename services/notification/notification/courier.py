@@ -105,6 +105,8 @@ class Courier:
         try:
             if notification["recipient_kind"] == "reporter":
                 contact = self._contact(notification["recipient_ref"], contacts)
+                if delivery.withheld(contact):
+                    return self.withhold(notification)
                 channel, address = delivery.reporter_route(contact, notification["channel"])
                 self._to_reporter(notification, contact, channel, address)
             elif channel == "webhook":
@@ -129,6 +131,14 @@ class Courier:
             log.warning("notification %s (%s/%s) attempt %d failed, now %s: %s", notification["_id"], channel,
                         notification["template"], outcome.attempts, outcome.status, error)
         return notification, outcome, channel, now, events
+
+    def withhold(self, notification: dict) -> tuple:
+        """Not sent, ever: the reporter erased their contact details (intake.privacy); no event."""
+        now = self.clock()
+        metrics.attempt("withheld", notification["channel"], notification["template"],
+                        (now - notification["created_at"]).total_seconds())
+        outcome = delivery.Outcome("withheld", notification["attempts"], None, None)
+        return notification, outcome, notification["channel"], now, []
 
     def _to_reporter(self, notification: dict, contact: dict, channel: str, address: str) -> None:
         message = self.renderer.render(notification["template"], notification["language"], channel,

@@ -45,6 +45,12 @@ def after_attempt(attempts_before: int, error: str | None, permanent: bool, poli
     return Outcome("queued", attempts, now + timedelta(seconds=policy.delay(attempts)), error)
 
 
+def withheld(contact: dict) -> bool:
+    """Whether a reporter's messages are withheld: they asked intake to erase their contact details, or
+    the retention after closure erased them (intake.privacy); nothing is sent to them any more."""
+    return bool(contact.get("erased"))
+
+
 def reporter_route(contact: dict, planned: str) -> tuple[str, str]:
     """(channel, address) for a reporter: the reporter's chosen channel, else the planned one,
     else whatever address intake holds.  Raises PermanentError when none is usable."""

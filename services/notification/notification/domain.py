@@ -20,7 +20,7 @@ REPORTER_CHANNEL = {"web": "email", "mobile": "email", "sms": "sms", "social": "
 PEOPLE_CHANNELS = ("email", "sms", "social")
 CHANNELS = PEOPLE_CHANNELS + ("webhook",)
 OFFICIAL_KINDS = ("liaison", "agency_admin", "national_admin", "supervisor")
-STATUSES = ("queued", "held", "sent", "dead", "digested")
+STATUSES = ("queued", "held", "sent", "dead", "digested", "withheld")  # withheld: the reporter's data erased
 
 # event -> [(audience, template)]; audience "reporter", "holder" (officials holding the report
 # or case), "queue" (officials of the queue after an official's action), "escalated_to".

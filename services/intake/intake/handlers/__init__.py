@@ -11,6 +11,7 @@ from intake.handlers.open311 import (check_api_key, issue_key, list_keys, reques
                                      service_definition as open311_service_definition,
                                      services as open311_services, token as open311_token)
 from intake.handlers.pages import form_registry, page_report, public_list, receipt
+from intake.handlers.privacy import erase_expired, erase_on_request, export_personal_data, exportable
 from intake.handlers.tracking import (load_registry, page_view, record_step, registry_updated, report_count,
                                       report_view, reporter_contact, reporter_contacts, track_report,
                                       tracking_page_elsewhere, verify_reporter)
@@ -22,6 +23,7 @@ __all__ = [
     "check_api_key", "issue_key", "list_keys", "open311_request", "open311_requests", "revoke_keys",
     "revoke_keys_of_known_client", "open311_service_definition", "open311_services", "open311_token",
     "form_registry", "page_report", "public_list", "receipt",
+    "erase_expired", "erase_on_request", "export_personal_data", "exportable",
     "load_registry", "page_view", "record_step", "registry_updated", "report_count", "report_view",
     "reporter_contact", "reporter_contacts", "track_report", "tracking_page_elsewhere", "verify_reporter",
 ]

@@ -110,7 +110,8 @@ def page_view(uow, query: dict) -> dict | None:
             "category_name": categories.get(report.get("category_code")),
             "region_name": regions.get(report.get("region_code")),
             "attachment_count": len(report.get("attachments") or []),
-            "reporter_name": item["reporter"] if public else None}
+            "reporter_name": item["reporter"] if public else None,
+            "contact_erased": verified and report.get("personal_data_erased_at") is not None}
     if verified or public:
         view.update({k: report.get(k) for k in ("description", "location_text", "incident_date")},
                     full_title=report.get("title"))
