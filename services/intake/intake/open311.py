@@ -86,8 +86,11 @@ def definition(code: str) -> dict:
 
 
 def service_request(report: dict, names: dict[str, str]) -> dict:
-    """A report as an Open311 service request (never a reporter field)."""
+    """A report as an Open311 service request (never a reporter field). The client's ``media_url``
+    only for a report that is neither anonymous nor confidential: the URL serves the evidence to
+    anyone and may name or picture the reporter (issue 20)."""
     assignment = report.get("assignment") or {}
+    private = report.get("is_anonymous") is not False or report.get("is_confidential") is not False  # unknown: private
     updated = max([h["at"] for h in report.get("history") or []] + [report.get("updated_at") or report["received_at"]])
     return {"service_request_id": report["tracking_id"], "status": open311_status(report["status"]),
             "status_notes": report["status"], "service_name": names.get(report["category_code"], report["category_code"]),
@@ -96,7 +99,7 @@ def service_request(report: dict, names: dict[str, str]) -> dict:
             "requested_datetime": _iso(report["received_at"]), "updated_datetime": _iso(updated),
             "expected_datetime": _iso((report.get("case") or {}).get("due_at")),
             "address": report.get("location_text"), "address_id": None, "zipcode": None,
-            "lat": report.get("latitude"), "long": report.get("longitude"), "media_url": report.get("media_url")}
+            "lat": report.get("latitude"), "long": report.get("longitude"), "media_url": None if private else report.get("media_url")}
 
 
 def _iso(value: Any) -> Any:
