@@ -52,7 +52,8 @@ def completion_code_matches(draft: dict, code: Any, now: datetime) -> bool:
 
 def code_spent(new_secret: str) -> dict:
     """What a draft keeps when its one-time code is used: the code gone, a secret of the reporter's own."""
-    return {"completion_code_hash": None, "completion_code_expires_at": None, "secret_hash": secret_hash(new_secret)}
+    return {"completion_code_hash": None, "completion_code_expires_at": None, "completion_code_spent": True,
+            "secret_hash": secret_hash(new_secret)}
 
 
 def derived_title(text: str, limit: int = 60) -> str:
