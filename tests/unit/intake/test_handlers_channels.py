@@ -97,6 +97,20 @@ def test_the_direct_messages_link_completes_the_draft_once_and_a_newer_link_repl
     assert fake.run(handlers.completion_link, {"reporter_ref": "rpt_unknown", "notification_id": "n"}) is None
 
 
+def test_the_senders_own_handle_and_phone_stay_out_of_the_reports_text():
+    """Issue 20: the text is what officials and the public read; the sender's identity stays in intake."""
+    fake = units()
+    post = channel_schemas.SocialIn().load({"post_id": "p-9", "author_handle": "canary_x9",
+                                            "text": "@LAPOR1708 RT @canary_x9: jalan rusak, salam canary_x9 #lapor"})
+    fake.run(handlers.accept_social, {"post": post, "gateway": "gw"})
+    message = sms(f"BULELENG {DESCRIPTION}, hubungi 0812-3400-0100", sender="+6281234000100")
+    fake.run(handlers.accept_sms, {"message": message, "gateway": "gw"})
+    social, text = reports_of(fake).values()
+    assert social["reporter"] == {"handle": "@canary_x9"} and "canary" not in f"{social['title']} {social['description']}"
+    assert "jalan rusak" in social["description"] and DESCRIPTION in text["description"]
+    assert "3400" not in f"{text['title']} {text['description']}"
+
+
 def test_a_liaisons_manual_entry_keeps_who_entered_it_and_the_offline_channel():
     fake = units()
     form = schemas.load_report({**make_report(), "original_channel": "letter", "received_on": "2026-11-02"},

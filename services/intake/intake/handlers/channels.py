@@ -3,6 +3,7 @@ Open311 clients. Each turns its loaded message into a report form for ``accept_r
 (idempotency, rate limit, completeness, storage, event) and says what to answer."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def accept_sms(uow, command: dict) -> dict:
     message, gateway = command["message"], command["gateway"]
     text = sms.join_parts(message["parts"]) if "parts" in message else message["text"]
     parsed = sms.parse(text, uow.registry.current()["index"], message.get("lang"))
+    parsed = replace(parsed, text=domain.without_own_contact(parsed.text, phone=message["sender"]))
     sender_hash = sender_key("sms", message["sender"])
     form = sms.form(parsed, message["sender"])
     key = idempotency_scope("sms", message["message_id"], form, gateway)
@@ -69,8 +71,8 @@ def accept_social(uow, command: dict) -> dict:
     public: it names the tracking ID only; a draft's one-time completion link goes to the reporter
     by direct message (notification, ``completion_link``), since whoever holds it owns the draft."""
     post, gateway = command["post"], command["gateway"]
-    text = channel_schemas.MENTIONS.sub(" ", post["text"]).strip()
     handle = "@" + post["author_handle"].lstrip("@")
+    text = domain.without_own_contact(channel_schemas.MENTIONS.sub(" ", post["text"]), handle=handle)
     region = registry.find_anywhere(text, uow.registry.current()["index"])
     form = {**schemas.REPORT_DEFAULTS, "channel": "social", "description": text,
             "title": derived_title(text) or None, "classification": "complaint",
