@@ -140,3 +140,11 @@ def test_an_open311_request_is_a_complete_report_or_a_400_naming_what_is_missing
     with pytest.raises(Open311Error) as raised:
         fake.run(handlers.accept_open311, open311_request(service_code="tidak-ada"))
     assert raised.value.status == 400 and "service_code" in raised.value.descriptions[0]
+
+
+def test_the_completion_link_is_on_the_stacks_configured_front_door():
+    """Issue 20: not a hard-coded http://127.0.0.1:8780 whatever the stack's address."""
+    on = Settings.from_config({"PUBLIC_BASE_URL": "https://lapor.bulelengkab.example.go.id/"}).social_completion_url
+    assert on == "https://lapor.bulelengkab.example.go.id/lapor/<tracking_id>?kode=<code>"
+    explicit = {"PUBLIC_BASE_URL": "https://a.example", "SOCIAL_COMPLETION_URL": "https://b.example/l/<tracking_id>/<code>"}
+    assert Settings.from_config(explicit).social_completion_url == explicit["SOCIAL_COMPLETION_URL"]
