@@ -59,15 +59,12 @@ def test_a_social_drafts_reminder_is_a_direct_message_with_a_link_minted_for_it(
     assert handle == "@canary_x9" and LINK in text
     assert directory.asked == [("rpt_a", planned[0]["_id"])]  # the request names its notification
     assert [o.status for _, o, _, _ in store.recorded] == ["sent"]
+    web = events.load(events.REPORT_DRAFT_SAVED, make_event(events.REPORT_DRAFT_SAVED, reporter_ref="rpt_b"))
+    assert [(n["template"], n["channel"]) for n in domain.plan(events.REPORT_DRAFT_SAVED, web, NOW)] == \
+        [("incomplete_reminder", "email")]  # a web draft's reminder is unchanged
 
 
 def test_a_draft_no_link_may_complete_gets_a_direct_message_without_one():
     _, _, social, _ = deliver(None)
     (_, text), = social.direct_messages
     assert social.public == [] and "kode=" not in text and "https://lapor.example.go.id/lacak/" in text
-
-
-def test_a_web_drafts_reminder_is_unchanged():
-    event = events.load(events.REPORT_DRAFT_SAVED, make_event(events.REPORT_DRAFT_SAVED, reporter_ref="rpt_a"))
-    planned = domain.plan(events.REPORT_DRAFT_SAVED, event, NOW)
-    assert [(n["template"], n["channel"]) for n in planned] == [("incomplete_reminder", "email")]
