@@ -34,7 +34,7 @@ def main() -> None:
     for entry in mails[-args.last:]:
         print(f"[{entry['at'][:19]}] to {', '.join(entry['to'])}: {entry['subject']}")
         print(f"    {mail_text(args.sinks / 'mail' / entry['file'])}  ({entry['file']})")
-    for kind, name in (("sms", "sms.jsonl"), ("social replies", "social.jsonl")):
+    for kind, name in (("sms", "sms.jsonl"), ("social replies", "social.jsonl"), ("social direct messages", "social_dm.jsonl")):
         sent = lines(args.sinks / name)
         print(f"== {kind}: {len(sent)} recorded in {args.sinks / name} (latest {min(args.last, len(sent))})")
         for entry in sent[-args.last:]:

@@ -20,6 +20,7 @@ export MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&dir
 export SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-$LAPOR_MAIL_PORT}"
 export SMS_GATEWAY_URL="${SMS_GATEWAY_URL-http://127.0.0.1:$LAPOR_SMS_PORT/sms}"
 export SOCIAL_REPLY_URL="${SOCIAL_REPLY_URL-http://127.0.0.1:$LAPOR_SMS_PORT/social}"
+export SOCIAL_DM_URL="${SOCIAL_DM_URL-http://127.0.0.1:$LAPOR_SMS_PORT/social/dm}"
 export LAPOR_TRACKING_BASE_URL="${LAPOR_TRACKING_BASE_URL:-http://127.0.0.1:$LAPOR_HTTP_PORT/lacak/}"
 # the one-time link a social reporter completes a draft with: this stack's front door, whatever its port
 export INTAKE_SOCIAL_COMPLETION_URL="${INTAKE_SOCIAL_COMPLETION_URL:-http://127.0.0.1:$LAPOR_HTTP_PORT/lapor/<tracking_id>?kode=<code>}"

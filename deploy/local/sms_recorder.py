@@ -2,10 +2,11 @@
 
     python deploy/local/sms_recorder.py --port 8787 --dir .run/local/sinks
 
-Notification posts outgoing SMS to ``/sms`` (``{to, text, sender, reference}``) and replies to
-social-media reporters to ``/social``; each request is answered 200 ``{"status": "accepted",
-"id": n}`` and kept as one line in ``<dir>/sms.jsonl`` or ``<dir>/social.jsonl``
-(``{"n", "at", "path", "body"}``). ``GET /sms`` and ``GET /social`` list what was kept (JSON);
+Notification posts outgoing SMS to ``/sms`` (``{to, text, sender, reference}``), public replies to
+social-media reporters to ``/social`` and direct messages to them (a draft's completion link) to
+``/social/dm``; each request is answered 200 ``{"status": "accepted",
+"id": n}`` and kept as one line in ``<dir>/sms.jsonl``, ``<dir>/social.jsonl`` or
+``<dir>/social_dm.jsonl`` (``{"n", "at", "path", "body"}``). ``GET`` on each path lists what was kept (JSON);
 a body that is not a JSON object is refused with 400. Nothing is sent to a phone. Started and
 stopped by ``deploy/local/sinks.sh`` (by PID), as part of ``make run``.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import sink_args  # deploy/local, beside this script
 
-PATHS = {"/sms": "sms.jsonl", "/social": "social.jsonl"}
+PATHS = {"/sms": "sms.jsonl", "/social": "social.jsonl", "/social/dm": "social_dm.jsonl"}
 MAX_BODY = 64 * 1024
 
 
@@ -58,12 +59,12 @@ def handler_for(recording: Recording):
 
         def do_GET(self):  # noqa: N802 (http.server's naming)
             if self.path not in PATHS:
-                return self._error(404, "not_found", "Use /sms or /social.")
+                return self._error(404, "not_found", "Use /sms, /social or /social/dm.")
             self._answer(200, {"items": recording.read(self.path)})
 
         def do_POST(self):  # noqa: N802
             if self.path not in PATHS:
-                return self._error(404, "not_found", "Use /sms or /social.")
+                return self._error(404, "not_found", "Use /sms, /social or /social/dm.")
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY:
                 return self._error(413, "too_large", "Body too large.")
@@ -83,7 +84,7 @@ def handler_for(recording: Recording):
 def main() -> None:
     args = sink_args.parse(__doc__.splitlines()[0])
     server = ThreadingHTTPServer((args.host, args.port), handler_for(Recording(args.dir)))
-    print(f"sms recorder: http://{args.host}:{args.port}/sms and /social, kept in {args.dir}", flush=True)
+    print(f"sms recorder: http://{args.host}:{args.port}/sms, /social and /social/dm, kept in {args.dir}", flush=True)
     server.serve_forever()
 
 

@@ -1,8 +1,11 @@
 """Every intake channel end to end on the running stack, through the front door."""
+import json
+import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import date
+from pathlib import Path
 
 import pytest
 import requests
@@ -11,6 +14,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from tests.e2e.conftest import gateway_headers
 from tests.credentials import issue_token
 from tests.factories import make_report
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 RUN = uuid.uuid4().hex[:8]
@@ -60,6 +64,39 @@ def test_social_mention_is_recorded_once(stack):
     assert again.json()["tracking_id"] == first.json()["tracking_id"]
     view = routed(stack, first.json()["tracking_id"])
     assert view["channel"] == "social" and view["region_code"] == "7317"
+
+
+def recorded(stack, name: str) -> list[dict]:
+    """What the stack's recording gateway kept in ``sinks/<name>`` (deploy/local/sms_recorder.py)."""
+    path = Path(stack["env"]["LAPOR_RUN_DIR"]) / "sinks" / name
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_a_social_drafts_completion_link_goes_only_by_direct_message(stack):
+    """Issue 20: the public reply names the tracking ID only; the one-time link, on this stack's own
+    front door, reaches the reporter by direct message; the public text completes nothing."""
+    base = stack["base"]
+    post = {"post_id": f"dm-{RUN}", "author_handle": f"dm_{RUN}", "text": "@LAPOR1708 lampu jalan mati #lapor"}
+    answer = requests.post(f"{base}/channels/social", json=post, timeout=10, headers=gateway_headers(stack, "social"))
+    assert answer.status_code == 202, answer.text
+    tracking_id, public = answer.json()["tracking_id"], answer.json()["reply"]
+    assert tracking_id in public and "http" not in public and "kode" not in public
+    dm, = wait_for(lambda: [m["body"] for m in recorded(stack, "social_dm.jsonl")
+                            if m["body"].get("tracking_id") == tracking_id], timeout=30, interval=0.2)
+    assert dm["handle"] == f"@dm_{RUN}" and dm["kind"] == "direct_message"
+    link = re.search(r"(https?://\S+/lapor/(\S+)\?kode=(\S+))", dm["text"])
+    assert link and link.group(1).startswith(f"{base}/lapor/{tracking_id}?kode="), dm["text"]  # this stack's port
+    replies = [m["body"]["text"] for m in recorded(stack, "social.jsonl") if m["body"].get("tracking_id") == tracking_id]
+    assert not any("kode" in text or link.group(3) in text for text in replies)  # nothing on the public timeline
+    url = f"{base}/reports/{tracking_id}"
+    for word in set(re.split(r"[\s:.]+", public)) - {""}:  # a stranger who read the public reply
+        assert requests.patch(url, json={"completion_code": word, "description": "diambil alih"},
+                              timeout=10).status_code in (400, 403)
+    assert requests.get(f"{base}/lapor/{tracking_id}", timeout=10).status_code < 500
+    done = requests.patch(url, timeout=10, json={
+        "completion_code": link.group(3), "location_text": "Jl. Ahmad Yani, Singaraja",
+        "description": "Lampu jalan di Jl. Ahmad Yani Singaraja mati total sejak seminggu, jalan gelap dan rawan"})
+    assert done.status_code in (200, 202) and done.json()["secret"], done.text
 
 
 def test_manual_entry_by_liaison_already_resolved(stack, servers):

@@ -111,14 +111,19 @@ def test_forwarded_for_is_believed_from_trusted_proxies_only(start_services, ser
                              timeout=5).status_code == 201
 
 
-def test_a_social_draft_is_completed_through_its_one_time_link(start_services, service_config):
+def test_a_social_draft_is_completed_through_its_one_time_link(start_services, service_config, rpc, mongo_client):
+    """Issue 20: the public reply holds no link; the link is minted for notification's direct message
+    (``intake.completion_link``), and a newer one replaces it."""
     base = intake(start_services, service_config, SOCIAL_COMPLETION_URL="https://lapor.example/lapor/<tracking_id>?kode=<code>")
     post = {"post_id": "1790000000000000077", "author_handle": "warga_luwu", "text": "@LAPOR1708 jalan rusak #lapor"}
     draft = requests.post(f"{base}/channels/social", json=post, headers=SOCIAL_GATEWAY, timeout=5)
     assert draft.status_code == 202 and "secret" not in draft.json()
     tracking_id = draft.json()["tracking_id"]
-    link = re.search(r"https://lapor\.example/lapor/(\S+)\?kode=(\S+)", draft.json()["reply"])
-    assert link and link.group(1) == tracking_id and len(draft.json()["reply"]) <= 280
+    assert "http" not in draft.json()["reply"] and "kode" not in draft.json()["reply"]
+    ref = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"].reports.find_one(
+        {"_id": tracking_id})["reporter_ref"]
+    link = re.search(r"https://lapor\.example/lapor/(\S+)\?kode=(\S+)", rpc.intake.completion_link(ref, "ntf_1")["url"])
+    assert link and link.group(1) == tracking_id
     code = link.group(2)
     url = f"{base}/reports/{tracking_id}"
     assert requests.patch(url, json={"completion_code": "AAAA-BBBB-CCCC", "description": "x"},
@@ -130,6 +135,7 @@ def test_a_social_draft_is_completed_through_its_one_time_link(start_services, s
     secret = done.json()["secret"]  # the code is exchanged for the reporter's own secret
     assert requests.patch(url, json={"completion_code": code, "title": "Jalan poros rusak"}, timeout=5).status_code == 403
     assert requests.patch(url, json={"secret": secret, "title": "Jalan poros rusak"}, timeout=5).status_code == 409
+    assert rpc.intake.completion_link(ref, "ntf_2") is None  # completed: no new link
     again = requests.post(f"{base}/channels/social", json=post, headers=SOCIAL_GATEWAY, timeout=5)
     assert again.status_code == 200 and "kode=" not in again.json()["reply"]
 

@@ -54,15 +54,24 @@ def test_open311_media_url_jurisdiction_and_lainnya(start_services, service_conf
 
     one = requests.get(f"{base}/open311/v2/requests/{request_id}.json", timeout=5).json()[0]
     assert one["media_url"] == media
+    # issue 20: an anonymous report's media_url (it serves the evidence to anyone) is never public
+    anonymous = requests.post(f"{base}/open311/v2/requests.json", timeout=5, data={
+        **POST, "media_url": "https://foto.example.org/wajah-pelapor.jpg", "attribute[is_anonymous]": "true"})
+    assert anonymous.status_code == 201, anonymous.text
+    anonymous_id = anonymous.json()[0]["service_request_id"]
+    for fmt in ("json", "xml"):
+        for url in (f"{base}/open311/v2/requests/{anonymous_id}.{fmt}", f"{base}/open311/v2/requests.{fmt}"):
+            answer = requests.get(url, timeout=5)
+            assert answer.status_code == 200 and anonymous_id in answer.text and "wajah-pelapor" not in answer.text
 
     def listed(**params):
         return {r["service_request_id"] for r in
                 requests.get(f"{base}/open311/v2/requests.json", params=params, timeout=5).json()}
 
-    assert listed(jurisdiction_id="5108") == {request_id}
+    assert listed(jurisdiction_id="5108") == {request_id, anonymous_id}
     assert listed(jurisdiction_id="51.71") == {elsewhere}
     assert listed(jurisdiction_id="7317") == set()
-    assert listed() == {request_id, elsewhere}
+    assert listed() == {request_id, anonymous_id, elsewhere}
     services = requests.get(f"{base}/open311/v2/services.json", timeout=5).json()
     assert "lainnya" in {s["service_code"] for s in services}
     assert KEY

@@ -25,6 +25,7 @@ METHODS: dict[str, tuple[str, ...]] = {
     "intake.tracking_page_elsewhere": ("followup",),        # a report forwarded to another hub
     "intake.reporter_contact": ("notification",),           # a reporter's contact, one notification
     "intake.reporter_contacts": ("notification",),          # the courier's claimed batch
+    "intake.completion_link": ("notification",),            # a social draft's one-time link, by DM only
     "intake.get_report": (),
     "intake.load_registry": (),
     "intake.issue_open311_key": (),

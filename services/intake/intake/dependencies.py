@@ -28,6 +28,15 @@ log = logging.getLogger(__name__)
 DEFAULT_COMPLETION_URL = "http://127.0.0.1:8780/lapor/<tracking_id>?kode=<code>"
 
 
+def completion_url(config) -> str:
+    """A social draft's completion link: ``SOCIAL_COMPLETION_URL``, else on the stack's front door
+    (``PUBLIC_BASE_URL``, the address routing's links use too), else the local default."""
+    if config.get("SOCIAL_COMPLETION_URL"):
+        return str(config["SOCIAL_COMPLETION_URL"])
+    base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return f"{base}/lapor/<tracking_id>?kode=<code>" if base else DEFAULT_COMPLETION_URL
+
+
 def _listed(value) -> tuple[str, ...]:
     return tuple(s.strip() for s in str(value or "").split(",") if s.strip())
 
@@ -67,7 +76,7 @@ class Settings:
             evidence_max_files=int(config.get("EVIDENCE_MAX_FILES", evidence.MAX_PER_REPORT)),
             trusted_proxies=str(config.get("TRUSTED_PROXIES", "127.0.0.1,::1")),
             open311_api_keys=_listed(config.get("OPEN311_API_KEYS")),
-            social_completion_url=config.get("SOCIAL_COMPLETION_URL") or DEFAULT_COMPLETION_URL,
+            social_completion_url=completion_url(config),
             open311_contact=str(config.get("OPEN311_CONTACT") or cls.open311_contact),
             hub_ack_timeout=float(config.get("HUB_ACK_TIMEOUT_SECONDS", 300)),
             personal_data_retention_days=privacy.retention_days(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import date, datetime
 from typing import Any
@@ -52,7 +53,23 @@ def completion_code_matches(draft: dict, code: Any, now: datetime) -> bool:
 
 def code_spent(new_secret: str) -> dict:
     """What a draft keeps when its one-time code is used: the code gone, a secret of the reporter's own."""
-    return {"completion_code_hash": None, "completion_code_expires_at": None, "secret_hash": secret_hash(new_secret)}
+    return {"completion_code_hash": None, "completion_code_expires_at": None, "completion_code_spent": True,
+            "secret_hash": secret_hash(new_secret)}
+
+
+def without_own_contact(text: str, handle: str | None = None, phone: str | None = None) -> str:
+    """A text channel's message without its sender's own handle or phone number (a bridge's
+    ``RT @author:``, a signature, "hubungi 0812..."): the text becomes the report's title and
+    description, which officials and the public read, and the sender's identity stays in intake."""
+    if handle:
+        name = re.escape(handle.lstrip("@"))
+        text = re.sub(rf"(?i)(\bRT\s+)?@{name}\b:?|(?<![\w@]){name}\b", " ", text)
+    digits = re.sub(r"\D", "", phone or "")
+    local = digits[2:] if digits.startswith("62") else digits.lstrip("0")
+    if len(local) >= 6:
+        spaced = r"[\s.()-]*".join(local)
+        text = re.sub(rf"(?:\+?62|\b0)?[\s.()-]*{spaced}(?!\d)", " ", text)
+    return " ".join(text.split())
 
 
 def derived_title(text: str, limit: int = 60) -> str:

@@ -99,8 +99,10 @@ def service_request(report: dict, names: dict[str, str], language: str = "id",
                     registry: Names | None = None) -> dict:
     """A report as an Open311 service request (never a reporter field): ``status_notes`` a sentence
     and ``agency_responsible`` the agency's name (``registry``'s), in ``language``; codes stay in
-    ``service_code``."""
+    ``service_code``. The client's ``media_url`` only for a report that is neither anonymous nor
+    confidential: the URL serves the evidence to anyone and may name or picture the reporter (issue 20)."""
     assignment = report.get("assignment") or {}
+    private = report.get("is_anonymous") is not False or report.get("is_confidential") is not False  # unknown: private
     updated = max([h["at"] for h in report.get("history") or []] + [report.get("updated_at") or report["received_at"]])
     return {"service_request_id": report["tracking_id"], "status": open311_status(report["status"]),
             "status_notes": status_note(report["status"], language), "service_name": names.get(report["category_code"], report["category_code"]),
@@ -110,7 +112,7 @@ def service_request(report: dict, names: dict[str, str], language: str = "id",
             "requested_datetime": _iso(report["received_at"]), "updated_datetime": _iso(updated),
             "expected_datetime": _iso((report.get("case") or {}).get("due_at")),
             "address": report.get("location_text"), "address_id": None, "zipcode": None,
-            "lat": report.get("latitude"), "long": report.get("longitude"), "media_url": report.get("media_url")}
+            "lat": report.get("latitude"), "long": report.get("longitude"), "media_url": None if private else report.get("media_url")}
 
 
 def _iso(value: Any) -> Any:

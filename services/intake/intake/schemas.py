@@ -201,6 +201,15 @@ class ContactOut(Schema):
 CONTACTS_MAX = 200  # reporters per reporter_contacts call (the courier claims 50 at a time by default)
 
 
+class CompletionLinkIn(Schema):
+    """Notification's request for a social draft's one-time completion link, for one direct message."""
+    class Meta:
+        unknown = RAISE
+
+    reporter_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    notification_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class ContactsIn(Schema):
     """The reporters whose contacts the notification service asks for, in one call."""
     class Meta:

@@ -373,6 +373,12 @@ class IntakeService(WebAssets, HealthAndMetrics):
         return None if contact is None else schemas.ContactOut().dump(contact)
 
     @rpc
+    def completion_link(self, reporter_ref, notification_id):
+        """For notification's direct message to a social draft's reporter: a fresh one-time link."""
+        query = schemas.CompletionLinkIn().load({"reporter_ref": reporter_ref, "notification_id": notification_id})
+        return self.store.run(handlers.completion_link, query)
+
+    @rpc
     def reporter_contacts(self, reporter_refs):
         """``reporter_contact`` for a batch (the courier's claim): one query; unknown refs are left out."""
         refs = schemas.ContactsIn().load({"reporter_refs": reporter_refs})["reporter_refs"]

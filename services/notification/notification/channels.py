@@ -186,7 +186,8 @@ class SmsGateway(HttpChannel):
 
 
 class SocialReply(HttpChannel):
-    """``send(reporter_ref, handle, text, reference, tracking_id)``: the social channel's reply hook.
+    """``send(reporter_ref, handle, text, reference, tracking_id)``: the social channel's (public)
+    reply hook; ``direct(...)``: its direct-message hook, for what only the reporter may read.
 
     The bridge that took the post in (Twitter @LAPOR1708, #lapor) knows where to answer; it is
     given the reporter's reference (and a handle when intake resolved one).
@@ -195,9 +196,20 @@ class SocialReply(HttpChannel):
     prefix = "SOCIAL_REPLY"
     what = "social reply hook"
 
+    def setup(self):
+        super().setup()
+        self.direct_url = self.container.config.get("SOCIAL_DM_URL") or None
+
     def send(self, reporter_ref: str, handle: str | None, text: str, reference: str, tracking_id: str) -> None:
         self._post(self.url, self.what, json={"reporter_ref": reporter_ref, "handle": handle, "text": text,
                                               "reference": reference, "tracking_id": tracking_id})
+
+    def direct(self, reporter_ref: str, handle: str | None, text: str, reference: str, tracking_id: str) -> None:
+        """A private (direct) message to the reporter, through the bridge's own DM hook (SOCIAL_DM_URL);
+        never falls back to the public reply hook: not configured is a PermanentError."""
+        self._post(self.direct_url, "social direct-message hook", json={
+            "reporter_ref": reporter_ref, "handle": handle, "text": text, "reference": reference,
+            "tracking_id": tracking_id, "kind": "direct_message"})
 
 
 class WebhookSender(HttpChannel):

@@ -141,6 +141,8 @@ class Courier:
         return notification, outcome, notification["channel"], now, []
 
     def _to_reporter(self, notification: dict, contact: dict, channel: str, address: str) -> None:
+        if notification["template"] in domain.DIRECT_MESSAGES.values():
+            return self._direct_to_reporter(notification, contact, channel)
         message = self.renderer.render(notification["template"], notification["language"], channel,
                                        notification["context"], name=contact.get("name"), names=self._names())
         if channel == "email":
@@ -150,6 +152,17 @@ class Courier:
         else:
             self.social.send(notification["recipient_ref"], contact.get("handle"), message.text,
                              notification["_id"], notification["tracking_id"])
+
+    def _direct_to_reporter(self, notification: dict, contact: dict, channel: str) -> None:
+        """A social draft's completion link, minted by intake for this message, by direct message
+        only (issue 20: whoever holds the link owns the draft)."""
+        if channel != "social":
+            raise PermanentError(f"a direct message goes by the social channel, not {channel!r}")
+        link = self.directory.completion_link(notification["recipient_ref"], notification["_id"])
+        context = {**notification["context"], "completion_url": link and link["url"]}
+        message = self.renderer.render(notification["template"], notification["language"], channel, context)
+        self.social.direct(notification["recipient_ref"], contact.get("handle"), message.text,
+                           notification["_id"], notification["tracking_id"])
 
     def _to_officials(self, notification: dict) -> None:
         if notification["channel"] != "email":

@@ -257,6 +257,11 @@ class DirectoryClient:
                 found[contact["reporter_ref"]] = contact
         return found
 
+    def completion_link(self, reporter_ref: str, notification_id: str) -> dict | None:
+        """A social draft's fresh one-time completion link for this notification (intake mints it;
+        None when the draft is no longer one a link may complete)."""
+        return self._call(self._intake.completion_link, reporter_ref, "intake", arguments=(notification_id,))
+
     def officials(self, recipient_ref: str) -> list[dict]:
         cached = self._provider.cache.get(recipient_ref)
         if cached and cached[0] > time.monotonic():
@@ -269,11 +274,11 @@ class DirectoryClient:
         """Where a report stands now (``routing.disposition``: agency, unit, ...), None if unknown."""
         return self._call(self._routing.disposition, tracking_id, "routing")
 
-    def _call(self, method, argument, service: str, timeout: float | None = None):
+    def _call(self, method, argument, service: str, timeout: float | None = None, arguments: tuple = ()):
         timeout = timeout or self._provider.timeout
         try:
             with eventlet.Timeout(timeout):
-                return method.call_async(argument).result()
+                return method.call_async(argument, *arguments).result()
         except eventlet.Timeout:
             raise TransientError(f"{service} did not answer within {timeout:g} s")
         except Exception as exc:  # RemoteError, broker trouble: try again later

@@ -50,6 +50,9 @@ OFFICIAL_TEMPLATES = frozenset({template for rules in RULES.values() for audienc
                                 if audience != "reporter"} | {"daily_digest"})
 # Intake answers SMS and social reports at once, in the same conversation, with the tracking ID.
 RECEIPT_ANSWERED_BY_INTAKE = ("sms", "social")
+# Sent to a social reporter by direct message, never as a public reply (issue 20): a social draft's
+# reminder carries its one-time completion link, which owns the draft; intake mints it at send time.
+DIRECT_MESSAGES = {("incomplete_reminder", "social"): "social_completion"}
 
 # Event fields a template may use: nothing identifying, nothing of a confidential report's text.
 CONTEXT_FIELDS = ("tracking_id", "agency_code", "unit_code", "queue", "stage", "due_at", "indicator", "level",
@@ -125,6 +128,7 @@ def recipients(event_type: str, event: dict) -> list[tuple[str, str, str, str, s
                                           or report.get("forwarded_from")):
                 continue  # answered by intake; or forwarded in: the hub where it was filed sent the receipt
             channel = REPORTER_CHANNEL.get(report.get("channel") or "", "email")
+            template = DIRECT_MESSAGES.get((template, channel), template)
             out.append(("reporter", report["reporter_ref"], channel, template, report.get("language") or "id"))
             continue
         if audience == "queue":

@@ -50,15 +50,65 @@ def test_a_next_sms_from_the_same_phone_completes_its_draft():
     assert len(reports_of(fake)) == 1 and again["reply"]["tracking_id"] == report["_id"]  # a resend: a replay
 
 
-def test_a_social_draft_gets_a_one_time_completion_link_and_its_resend_does_not():
-    fake = units(social_completion_url="https://lapor.example/lapor/<tracking_id>?kode=<code>")
+COMPLETION_URL = "https://lapor.example/lapor/<tracking_id>?kode=<code>"
+
+
+def social_draft(fake) -> tuple[dict, dict]:
     post = channel_schemas.SocialIn().load({"post_id": "p-1", "author_handle": "warga", "text": "@LAPOR1708 jalan rusak"})
     answer = fake.run(handlers.accept_social, {"post": post, "gateway": "gw"})
     report, = reports_of(fake).values()
-    assert answer["status"] == 202 and f"https://lapor.example/lapor/{report['_id']}?kode=" in answer["reply"]["reply"]
-    assert report["completion_code_hash"] and report["reporter"] == {"handle": "@warga"}
-    again = fake.run(handlers.accept_social, {"post": post, "gateway": "gw"})
-    assert again["status"] == 200 and "kode=" not in again["reply"]["reply"]
+    return answer, report
+
+
+def complete_with(fake, report: dict, code: str):
+    return fake.run(handlers.complete_report, {"tracking_id": report["_id"], "completion_code": code,
+                                               "changes": {"description": DESCRIPTION}})
+
+
+def test_a_social_drafts_public_reply_holds_no_link_or_code_and_a_stranger_cannot_use_it():
+    fake = units(social_completion_url=COMPLETION_URL)
+    answer, report = social_draft(fake)
+    public = answer["reply"]["reply"]
+    assert answer["status"] == 202 and report["_id"] in public and "DM" in public
+    sent = channel_schemas.SocialReplyOut().dump(answer["reply"])  # what the bridge gets (and posts)
+    assert "http" not in public and "kode" not in public and "secret" not in sent and "completion" not in str(sent)
+    assert not report.get("completion_code_hash")  # nothing minted for the public reply
+    for word in public.replace(":", " ").replace(".", " ").split():  # whatever a reader of the post tries
+        with pytest.raises(Exception) as refused:
+            complete_with(fake, report, word)
+        assert getattr(refused.value, "status", None) in (400, 403), refused.value
+    again = fake.run(handlers.accept_social, {"post": channel_schemas.SocialIn().load(
+        {"post_id": "p-1", "author_handle": "warga", "text": "@LAPOR1708 jalan rusak"}), "gateway": "gw"})
+    assert again["status"] == 200 and "http" not in again["reply"]["reply"]
+
+
+def test_the_direct_messages_link_completes_the_draft_once_and_a_newer_link_replaces_it():
+    fake = units(social_completion_url=COMPLETION_URL)
+    _, report = social_draft(fake)
+    query = {"reporter_ref": report["reporter_ref"], "notification_id": "ntf_1"}
+    first = fake.run(handlers.completion_link, query)
+    second = fake.run(handlers.completion_link, {**query, "notification_id": "ntf_2"})
+    assert second["url"].startswith(f"https://lapor.example/lapor/{report['_id']}?kode=")
+    with pytest.raises(Exception):  # the older link stopped working when the newer one was minted
+        complete_with(fake, report, first["url"].split("kode=")[1])
+    done = complete_with(fake, report, second["url"].split("kode=")[1])
+    assert done["receipt"]["secret"]  # the reporter now holds a secret of their own
+    assert fake.run(handlers.completion_link, {**query, "notification_id": "ntf_3"}) is None
+    assert fake.run(handlers.completion_link, {"reporter_ref": "rpt_unknown", "notification_id": "n"}) is None
+
+
+def test_the_senders_own_handle_and_phone_stay_out_of_the_reports_text():
+    """Issue 20: the text is what officials and the public read; the sender's identity stays in intake."""
+    fake = units()
+    post = channel_schemas.SocialIn().load({"post_id": "p-9", "author_handle": "canary_x9",
+                                            "text": "@LAPOR1708 RT @canary_x9: jalan rusak, salam canary_x9 #lapor"})
+    fake.run(handlers.accept_social, {"post": post, "gateway": "gw"})
+    message = sms(f"BULELENG {DESCRIPTION}, hubungi 0812-3400-0100", sender="+6281234000100")
+    fake.run(handlers.accept_sms, {"message": message, "gateway": "gw"})
+    social, text = reports_of(fake).values()
+    assert social["reporter"] == {"handle": "@canary_x9"} and "canary" not in f"{social['title']} {social['description']}"
+    assert "jalan rusak" in social["description"] and DESCRIPTION in text["description"]
+    assert "3400" not in f"{text['title']} {text['description']}"
 
 
 def test_a_liaisons_manual_entry_keeps_who_entered_it_and_the_offline_channel():
@@ -90,3 +140,11 @@ def test_an_open311_request_is_a_complete_report_or_a_400_naming_what_is_missing
     with pytest.raises(Open311Error) as raised:
         fake.run(handlers.accept_open311, open311_request(service_code="tidak-ada"))
     assert raised.value.status == 400 and "service_code" in raised.value.descriptions[0]
+
+
+def test_the_completion_link_is_on_the_stacks_configured_front_door():
+    """Issue 20: not a hard-coded http://127.0.0.1:8780 whatever the stack's address."""
+    on = Settings.from_config({"PUBLIC_BASE_URL": "https://lapor.bulelengkab.example.go.id/"}).social_completion_url
+    assert on == "https://lapor.bulelengkab.example.go.id/lapor/<tracking_id>?kode=<code>"
+    explicit = {"PUBLIC_BASE_URL": "https://a.example", "SOCIAL_COMPLETION_URL": "https://b.example/l/<tracking_id>/<code>"}
+    assert Settings.from_config(explicit).social_completion_url == explicit["SOCIAL_COMPLETION_URL"]

@@ -9,7 +9,7 @@ NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 REPORT = {"tracking_id": "ID-K7M4X-9XQ2A", "status": "in_follow_up", "category_code": "infrastruktur",
           "description": "Jalan <rusak> & berlubang\x01", "received_at": NOW, "location_text": "Jl. Pramuka",
           "latitude": -8.1, "longitude": 115.1, "assignment": {"agency_code": "PEMKAB-BULELENG"},
-          "reporter": {"name": "Made"}, "history": [{"at": NOW}]}
+          "reporter": {"name": "Made"}, "history": [{"at": NOW}], "is_anonymous": False, "is_confidential": False}
 
 
 def test_statuses_map_to_open_and_closed():
@@ -38,6 +38,16 @@ def test_the_agency_responsible_is_named_and_the_status_notes_are_a_sentence_for
     for status in ("received", "triage", "forwarded", "dispositioned", "answered", "archived", "incomplete"):
         note = open311.status_note(status, "en")
         assert note != status and note.endswith(".") and "_" not in note
+
+
+def test_an_anonymous_or_confidential_reports_media_url_is_never_public():
+    media = {**REPORT, "media_url": "https://files.example.org/foto-pelapor.jpg"}
+    assert open311.service_request(media, {})["media_url"] == media["media_url"]  # a named, public report: shown
+    for private in ({"is_anonymous": True}, {"is_confidential": True}, {"is_anonymous": None}):
+        request = open311.service_request({**media, **private}, {})
+        assert request["media_url"] is None and "foto-pelapor" not in repr(request)
+        body, _ = open311.render("requests", [request], "xml")
+        assert b"foto-pelapor" not in (body if isinstance(body, bytes) else body.encode())
 
 
 def test_xml_is_well_formed_and_escaped():

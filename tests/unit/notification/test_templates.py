@@ -18,7 +18,8 @@ CONTEXT = {"tracking_id": LONGEST_ID, "queue": "unit", "unit_code": "PEMKAB-KOTA
            "level": 2, "excerpt": "Jalan sudah ditambal.", "reason": "Laporan ganda.", "rating": 5, "stage": "follow_up",
            "category_code": "infrastruktur", "region_code": "5108", "day": "2026-11-20", "count": 1,
            "items": [{"tracking_id": LONGEST_ID, "template": "case_overdue", "occurred_at": "2026-11-20T01:00:00+00:00"}]}
-REPORTER_TEMPLATES = sorted({t for rules in domain.RULES.values() for a, t in rules if a == "reporter"})
+REPORTER_TEMPLATES = sorted({t for rules in domain.RULES.values() for a, t in rules if a == "reporter"}
+                            | set(domain.DIRECT_MESSAGES.values()))
 OFFICIAL_TEMPLATES = sorted({t for rules in domain.RULES.values() for a, t in rules if a != "reporter"} | {"daily_digest"})
 
 
@@ -44,10 +45,17 @@ def test_email_renders_with_subject_greeting_and_tracking_link(renderer, templat
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("template", REPORTER_TEMPLATES)
+@pytest.mark.parametrize("template", sorted(set(REPORTER_TEMPLATES) - set(domain.DIRECT_MESSAGES.values())))
 def test_reporter_sms_fits_160_characters_with_the_link(renderer, template, language):
     text = renderer.render(template, language, "sms", CONTEXT).text
     assert len(text) <= 160 and f"{BASE}{LONGEST_ID}" in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_social_direct_message_fits_with_the_longest_completion_link(renderer, language):
+    link = f"https://pengaduan.lapor.example.go.id/lapor/{LONGEST_ID}?kode=ABCD-EFGH-JKMN"
+    text = renderer.render("social_completion", language, "social", {**CONTEXT, "completion_url": link}).text
+    assert link in text and len(text) <= 280
 
 
 def test_languages_differ_and_unknown_language_falls_back_to_bahasa_indonesia(renderer):

@@ -2,7 +2,7 @@
 one per command, query and event; ``intake.service`` calls them through the store (``run``,
 ``read``, ``together``) and its event table points at them."""
 from intake.handlers.acceptance import accept_report, complete_report, import_report, reporter_draft
-from intake.handlers.channels import accept_manual, accept_open311, accept_sms, accept_social
+from intake.handlers.channels import accept_manual, accept_open311, accept_sms, accept_social, completion_link
 from intake.handlers.evidence import add_evidence, add_evidence_files, evidence_file, evidence_page, list_evidence
 from intake.handlers.hubs import (HUB_EFFECTS, declare_links, receive_hub_message, refresh_gauges, send_transfer,
                                   tell_origin)
@@ -18,6 +18,7 @@ from intake.handlers.tracking import (load_registry, page_view, record_step, reg
 
 __all__ = [
     "accept_report", "complete_report", "import_report", "reporter_draft", "accept_manual", "accept_open311", "accept_sms", "accept_social",
+    "completion_link",
     "add_evidence", "add_evidence_files", "evidence_file", "evidence_page", "list_evidence",
     "HUB_EFFECTS", "declare_links", "receive_hub_message", "refresh_gauges", "send_transfer", "tell_origin",
     "check_api_key", "issue_key", "list_keys", "open311_request", "open311_requests", "revoke_keys",

@@ -3,12 +3,17 @@ Open311 clients. Each turns its loaded message into a report form for ``accept_r
 (idempotency, rate limit, completeness, storage, event) and says what to answer."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
+
+from contract.web import Catalogue
 
 from intake import channel_schemas, completeness, domain, exceptions, metrics, open311, registry, schemas, sms
 from intake.domain import derived_title
 from intake.handlers.acceptance import accept_report, check_rate, idempotency_scope, sender_key
 
+REPLIES = Catalogue(Path(__file__).resolve().parents[1] / "messages.yml")
 SMS_DRAFT_HOURS = 24
 COMPLETION_CODE_DAYS = 7
 
@@ -19,6 +24,7 @@ def accept_sms(uow, command: dict) -> dict:
     message, gateway = command["message"], command["gateway"]
     text = sms.join_parts(message["parts"]) if "parts" in message else message["text"]
     parsed = sms.parse(text, uow.registry.current()["index"], message.get("lang"))
+    parsed = replace(parsed, text=domain.without_own_contact(parsed.text, phone=message["sender"]))
     sender_hash = sender_key("sms", message["sender"])
     form = sms.form(parsed, message["sender"])
     key = idempotency_scope("sms", message["message_id"], form, gateway)
@@ -61,11 +67,12 @@ def complete_sms(uow, draft: dict, parsed: sms.ParsedSms, message: dict, key: st
 
 
 def accept_social(uow, command: dict) -> dict:
-    """A social-media mention (``post``, loaded by ``SocialIn``) from a ``gateway``; a new draft gets a
-    one-time completion link (its reporter has no secret: posts are public)."""
+    """A social-media mention (``post``, loaded by ``SocialIn``) from a ``gateway``. The reply is
+    public: it names the tracking ID only; a draft's one-time completion link goes to the reporter
+    by direct message (notification, ``completion_link``), since whoever holds it owns the draft."""
     post, gateway = command["post"], command["gateway"]
-    text = channel_schemas.MENTIONS.sub(" ", post["text"]).strip()
     handle = "@" + post["author_handle"].lstrip("@")
+    text = domain.without_own_contact(channel_schemas.MENTIONS.sub(" ", post["text"]), handle=handle)
     region = registry.find_anywhere(text, uow.registry.current()["index"])
     form = {**schemas.REPORT_DEFAULTS, "channel": "social", "description": text,
             "title": derived_title(text) or None, "classification": "complaint",
@@ -74,24 +81,26 @@ def accept_social(uow, command: dict) -> dict:
     submission = accept_report(uow, {"form": form, "sender": handle, "idempotency_key": post["post_id"],
                                      "source": {"post_id": post["post_id"], "gateway": gateway}, "gateway": gateway})
     status, receipt, report = submission["status"], submission["receipt"], submission["report"]
-    en = form["language"] == "en"
-    reply = (f"{handle} Thank you, your report is recorded: {report['tracking_id']}" if en else
-             f"{handle} Terima kasih, laporan Anda tercatat: {report['tracking_id']}")
-    if receipt["missing"] and status == 202:  # a new draft: a one-time completion link
-        reply += (". Please complete it (link valid once, 7 days): " if en else
-                  ". Mohon lengkapi (tautan sekali pakai, 7 hari): ") + completion_link(uow, report)
-    elif receipt["missing"]:
-        reply += ". Please use the completion link sent earlier." if en else \
-            ". Gunakan tautan pelengkapan yang telah dikirim."
+    reply = REPLIES.text("social.recorded", form["language"], handle=handle, tracking_id=report["tracking_id"])
+    if receipt["missing"]:  # the completion link goes privately (notification's direct message), never here
+        reply += " " + REPLIES.text("social.completion_by_dm", form["language"])
     return {"status": status, "reply": {**receipt, "reply": reply}}
 
 
-def completion_link(uow, report: dict) -> str:
-    """A one-time code for a social draft, stored (hashed) with the draft, as a link."""
+def completion_link(uow, query: dict) -> dict | None:
+    """For notification's direct message to a social draft's reporter (``reporter_ref``,
+    ``notification_id``): a fresh one-time completion link, stored hashed with the draft (an earlier
+    link stops working). None when there is no such draft, it is complete, or its reporter already
+    exchanged a code for a secret of their own."""
+    report = uow.reports.by_reporter_ref(query["reporter_ref"])
+    if (report is None or report.get("channel") != "social" or report["status"] != "incomplete"
+            or report.get("completion_code_spent")):
+        return None
     code = domain.new_secret()
-    uow.reports.set_completion_code(report["tracking_id"], domain.secret_hash(code),
+    uow.reports.set_completion_code(report["_id"], domain.secret_hash(code),
                                     uow.now() + timedelta(days=COMPLETION_CODE_DAYS))
-    return uow.settings.social_completion_url.replace("<tracking_id>", report["tracking_id"]).replace("<code>", code)
+    url = uow.settings.social_completion_url.replace("<tracking_id>", report["_id"]).replace("<code>", code)
+    return {"tracking_id": report["_id"], "url": url, "valid_days": COMPLETION_CODE_DAYS}
 
 
 def accept_manual(uow, command: dict) -> dict:
