@@ -145,3 +145,46 @@ def test_a_service_may_call_only_the_rpc_methods_listed_for_it(servers, service)
         for method in ("routing.issue_token", "routing.issue_password_link"):
             with pytest.raises(amqp.exceptions.AccessRefused):
                 publish(conn, "nameko-rpc", method, {"args": ["nas-admin-1"], "kwargs": {}})
+
+
+def test_an_event_forged_with_the_operators_account_changes_nothing(servers, start_services, rpc, service_config,
+                                                                    notification_config, smtp, demo_registry):
+    """Issue 20: ``case_closed`` published with the operator's account (the broker lets it publish
+    anywhere) left intake saying ``closed`` while follow-up said ``open``. Each consumer, running as its
+    own user, applies an event only from the user of the event type's source (contract.publisher)."""
+    from datetime import datetime
+
+    from contract import events
+    from tests.waiting import events_handled
+
+    vhost = service_config["vhost"]
+    run_dir, port = servers["env"]["LAPOR_RUN_DIR"], servers["env"]["LAPOR_AMQP_PORT"]
+    users = localstack.service_credentials(run_dir)
+    brokeracl.apply(servers["api_uri"], {s: c["password"] for s, c in users.items()}, vhost=vhost)
+    urls = {}
+    for cls in ALL_SERVICES:
+        own = {**notification_config, "DECLARE_EVENT_EXCHANGES": False, "AMQP_URI":
+               localstack.service_amqp_uri(run_dir, cls.name, port) + requests.utils.quote(vhost, safe="")}
+        urls |= start_services(cls, config=own)
+    rpc.routing.import_registry(demo_registry)
+    view = submit_and_follow(urls["intake"], timeout=15)  # the real events, each from its own user, apply
+    tracking_id = view["tracking_id"]
+    case = rpc.followup.case_for_report(tracking_id)
+    assert view["status"] == "in_follow_up" and case["status"] == "open"
+
+    forged = events.build(events.CASE_CLOSED, "ID", tracking_id=tracking_id, origin_hub=tracking_id.split("-")[0],
+                          case_id=case["case_id"], closed_by="reporter", on_time=True,
+                          opened_at=datetime.fromisoformat(case["opened_at"]), rating=5)["payload"]
+    with connect(servers, vhost=vhost) as operator:
+        operator.channel().basic_publish(
+            amqp.Message(json.dumps(forged), content_type="application/json", user_id=localstack.USER),
+            exchange="followup.events", routing_key=events.CASE_CLOSED)
+    for service in ("intake", "routing", "assessment", "notification"):
+        wait_for(lambda s=service: events_handled(f"{urls[s]}/metrics", s, events.CASE_CLOSED, "dead_lettered") >= 1,
+                 timeout=15)
+    after = requests.get(f"{urls['intake']}/reports/{tracking_id}", timeout=5).json()
+    assert after["status"] == "in_follow_up", "a forged case_closed closed the report"
+    assert rpc.followup.case_for_report(tracking_id)["status"] == "open"
+    with connect(servers, vhost=vhost) as operator:  # the dead letter says why
+        letter = operator.channel().basic_get("intake.deadletters", no_ack=True)
+        assert "published by lapor-followup only" in letter.headers["x-lapor-reason"]

@@ -54,6 +54,7 @@ from pymongo.errors import ConnectionFailure
 
 from contract import events as catalogue
 from contract import metrics, progress
+from contract.publisher import Publishers
 from contract.consumer import RejectEvent
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,7 @@ class EventBatches(Entrypoint):
         self.queue = service_queue(self.service, self.table, config, limit)
         self.dead_letters = dead_letter_queue(self.service)
         self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
+        self.publishers = Publishers(self.service, self.amqp_uri)  # who may publish what (contract.publisher)
         self._running = False
         self._ready = Event()
         self._buffer: list = []
@@ -278,7 +280,12 @@ class EventBatches(Entrypoint):
                     return
 
     def _on_message(self, body, message):
-        self._buffer.append((event_type_of(message), body, message))
+        event_type = event_type_of(message)
+        refused = self.publishers.refused(message, event_type)
+        if refused:  # not from the event type's source: dead-lettered, never applied
+            self._buffer.append((event_type, body, message, refused))
+            return
+        self._buffer.append((event_type, body, message))
 
     def _on_decode_error(self, message, exc):
         self._buffer.append((event_type_of(message), None, message, f"undecodable: {exc}"))
@@ -327,7 +334,8 @@ class EventBatches(Entrypoint):
         log.error("%s: dead-lettered %s: %s", self.service, event_type, reason)
         metrics.EVENTS_DEAD_LETTERED.labels(self.service, event_type or "unknown").inc()
         headers = {**(message.headers or {}), REASON_HEADER: reason[:1000], EVENT_TYPE_HEADER: event_type or "",
-                   "x-lapor-exchange": message.delivery_info.get("exchange", "")}
+                   "x-lapor-exchange": message.delivery_info.get("exchange", ""),
+                   **self.publishers.record(message, event_type)}
         with self._dead_letter_lock:
             with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as conn:
                 Producer(conn.channel()).publish(

@@ -11,7 +11,9 @@ exchange, routing key = the queue's name, its event type in the ``x-lapor-event-
 that would give every consumer of the event type a copy again, so a poison event would multiply in
 every service's dead letters. The consumer's processed-event markers make a replay of an applied
 event harmless. The operator (administrator) replays: a service's own user may not publish on the
-default exchange.
+default exchange. The replay carries the consumer's sealed record of who first published the event
+(``contract.publisher``), so a consumer that checks publishers applies it; a dead letter the broker
+made itself (delivery limit) has no seal and is refused again there (its source must publish it anew).
 ``migrate`` is for a broker that ran the per-handler queues of nameko's ``@event_handler``
 (``evt-<source>-<type>--<service>.<method>``) or the service's queue under its first name
 ``<service>.events`` (now ``<service>.inbox``): it moves what they still hold into the service's

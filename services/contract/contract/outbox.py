@@ -25,6 +25,7 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
 from contract import metrics, uow
+from contract import publisher as publisher_identity
 from contract.confirms import BatchPublisher
 from contract.loop import WakeableLoop
 from contract.store import DEFAULT_URI, acquire_client, database_name, release_client, utcnow
@@ -71,6 +72,8 @@ class OutboxRelay(DependencyProvider):
         self.collection = self.client[database][OUTBOX]
         self.exchange = get_event_exchange(self.service_name, config)
         self.publisher = BatchPublisher(config[AMQP_URI_CONFIG_KEY])
+        # each event says who published it (validated by the broker; contract.publisher)
+        self.user_id = publisher_identity.credentials(config[AMQP_URI_CONFIG_KEY])[0]
         self._next_backlog_count = 0.0
         self._retry_at = float("inf")
         self._fresh: list[dict] = []  # entries committed in this process, handed over by the commit
@@ -180,7 +183,8 @@ class OutboxRelay(DependencyProvider):
                     "routing_key": entry["routing_key"], "body": entry["payload"],
                     "properties": entry.get("properties") or {}}
         return {"key": entry["_id"], "exchange": self.exchange.name, "exchange_type": "topic",
-                "routing_key": entry["event_type"], "body": entry["payload"], "properties": {}}
+                "routing_key": entry["event_type"], "body": entry["payload"],
+                "properties": {"user_id": self.user_id}}
 
     def _next_pass_in(self) -> float:
         """Idle: a long poll (commits wake the relay); sooner when a retry or a marking is due."""
