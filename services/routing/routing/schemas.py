@@ -106,6 +106,7 @@ class OfficialIn(Strict):
     unit_code = fields.String(load_default=None, allow_none=True, validate=CODE)
     email = fields.Email(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True)
+    disabled = fields.Boolean(metadata={"description": "Disabled by an admin: no token or session works."})
 
 
 class RegistryIn(Strict):
