@@ -20,6 +20,12 @@ def units():
     return demo_units()
 
 
+def later(units, handler, *args):
+    """Run a handler a second later (audit entries of one instant have no order among them)."""
+    units.clock.now += timedelta(seconds=1)
+    return units.run(handler, *args)
+
+
 def refused(units, status, *args):
     with pytest.raises(ApiError) as caught:
         units.run(*args)
@@ -70,7 +76,7 @@ def test_changing_a_role_and_a_unit_is_audited_and_names_the_form_fields(units):
             {"code": "BLL-PUPR", "name": "x", "liaison": {"official_id": "lo-x", "name": "X"}}, True)  # taken
     refused(units, 404, handlers.save_item, BULELENG, "units",
             {"code": "LWU-PUPR", "name": "x", "liaison": {"official_id": "lo-x", "name": "X"}}, False)
-    unit = units.run(handlers.save_item, BULELENG, "units",
+    unit = later(units, handlers.save_item, BULELENG, "units",
                      {"code": "BLL-BARU", "name": "Unit Baru", "liaison": {"official_id": "lo-x", "name": "X"}}, True)
     assert unit["agency_code"] == "PEMKAB-BULELENG"
     assert units.read(handlers.agency_audit, BULELENG, None)[0]["detail"]["unit_code"] == "BLL-BARU"
@@ -81,12 +87,13 @@ def test_changing_a_role_and_a_unit_is_audited_and_names_the_form_fields(units):
 def test_a_disabled_official_has_no_working_token_or_session_and_gets_no_notifications(units):
     token = units.run(handlers.issue_token, "lo-bll-pupr", 30)["token"]
     assert token
-    units.run(handlers.switch_official, BULELENG, "lo-bll-pupr", True)
+    later(units, handlers.switch_official, BULELENG, "lo-bll-pupr", True)
     official = units.read(handlers.in_scope, BULELENG, "officials")
     assert next(o for o in official if o["official_id"] == "lo-bll-pupr")["disabled"] is True
     stored = units.read(lambda uow: uow.registry.official("lo-bll-pupr"))
     assert principal_for({"expires_at": units.clock() + timedelta(days=1)}, stored, units.clock()) is None
     assert units.read(handlers.recipients, "unit:BLL-PUPR") == []
+    assert units.run(handlers.sign_in, "lo-bll-pupr", "any password at all", "10.0.0.1")["outcome"] == "wrong_credentials"
     entry = units.read(handlers.agency_audit, BULELENG, None)[0]
     assert entry["action"] == "official_disabled" and entry["detail"]["revoked"] == 1
     # editing keeps them disabled; enabling brings them back

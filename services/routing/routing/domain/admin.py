@@ -17,6 +17,7 @@ from routing.domain.registry import may_manage_official
 KINDS_OF_ROLE = {"national_admin": ("agencies", "categories", "rules", "units", "officials"),
                  "agency_admin": ("units", "officials")}
 AGENCY_PEOPLE = ("liaison", "supervisor")  # the roles an agency admin gives and takes
+KEPT = {"agencies": ("admin",)}  # fields the pages leave as they are
 ADMIN_ACTIONS = ("official_invited", "official_saved", "official_disabled", "official_enabled", "unit_saved")
 
 

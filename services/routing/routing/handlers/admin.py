@@ -4,7 +4,10 @@ the admin API's one-time password link (``issue_password_link_by``), disabled an
 audit trail of what an agency's admins changed. Scope: ``routing.domain.admin``."""
 from __future__ import annotations
 
-from contract.errors import ApiError, error
+from marshmallow import ValidationError
+
+from contract.errors import ApiError, error, from_validation_error
+from routing import schemas
 from routing.domain import admin
 from routing.handlers.accounts import issue_password_link_by
 from routing.handlers.registry import import_registry, managed_official
@@ -41,6 +44,24 @@ def in_scope(uow, principal: dict, kind: str) -> list[dict]:
     return uow.registry.items(kind, query)
 
 
+def admin_listing(uow, principal: dict, kind: str, editing: str | None = None) -> dict:
+    """An admin page's data: the items in scope, the item being edited (404 outside the scope) and
+    what each select offers."""
+    items = in_scope(uow, principal, kind)
+    chosen = None
+    if editing:
+        chosen = next((i for i in items if i.get(admin.key_field(kind)) == editing), None)
+        if chosen is None:
+            raise _refusal(admin.Refused(404, admin.key_field(kind), "not_found"))
+    registry = uow.registry
+    agencies = registry.items("agencies")
+    mine = {"agency_code": principal["agency_code"]} if principal["role"] == "agency_admin" else {}
+    return {"items": items, "editing": chosen,
+            "registry": {"regions": registry.items("regions"), "hubs": registry.items("hubs"), "agencies": agencies,
+                         "units": registry.items("units", mine), "categories": registry.items("categories"),
+                         "agency_names": {a["code"]: a["name"] for a in agencies}}}
+
+
 def save_item(uow, principal: dict, kind: str, item: dict, new: bool) -> dict:
     """Create (``new``) or change one registry item within the admin's scope, validated and applied
     as a registry import of that one item; audited when it is an agency's unit or official. Errors
@@ -51,18 +72,33 @@ def save_item(uow, principal: dict, kind: str, item: dict, new: bool) -> dict:
         raise _refusal(admin.Refused(400, admin.key_field(kind), "exists"))
     if not new and stored is None:
         raise _refusal(admin.Refused(404, admin.key_field(kind), "not_found"))
+    if stored is not None:  # what the pages do not edit (an agency's admin contact) stays
+        item = {**{k: stored[k] for k in admin.KEPT.get(kind, ()) if k in stored}, **item}
     try:
         scoped = admin.scoped_item(principal, kind, item, stored, (stored or {}).get("agency_code"))
     except admin.Refused as exc:
-        raise _refusal(exc)
+        if exc.status != 400:
+            raise _refusal(exc)
+        raise ApiError(_refusal(exc).errors + _form_errors(kind, _schema_errors(kind, item)))  # every field at once
     try:
         import_registry(uow, {kind: [scoped]}, {})
     except ApiError as exc:
-        prefix = f"{kind}.0"
-        raise ApiError([{**e, "field": (e.get("field") or "").removeprefix(prefix).lstrip(".") or None}
-                        for e in exc.errors], status=exc.status)
+        raise ApiError(_form_errors(kind, exc.errors), status=exc.status)
     _audit_change(uow, principal, kind, scoped, stored)
     return scoped
+
+
+def _schema_errors(kind: str, item: dict) -> list[dict]:
+    try:
+        schemas.RegistryIn().load({kind: [item]})
+    except ValidationError as exc:
+        return from_validation_error(exc).errors
+    return []
+
+
+def _form_errors(kind: str, errors: list[dict]) -> list[dict]:
+    """Import errors named by the form's fields (``name``, not ``units.0.name``)."""
+    return [{**e, "field": (e.get("field") or "").removeprefix(f"{kind}.0").lstrip(".") or None} for e in errors]
 
 
 def _audit_change(uow, principal: dict, kind: str, item: dict, stored: dict | None) -> None:
@@ -114,3 +150,13 @@ def agency_audit(uow, principal: dict, agency_code: str | None) -> list[dict]:
         raise _refusal(admin.Refused(404, "agency_code", "not_found"))
     people = [o["_id"] for o in uow.registry.officials_where({"agency_code": agency_code, "hub": principal["hub"]})]
     return uow.accounts.audit_of_agency(agency_code, people)
+
+
+def audit_page(uow, principal: dict, agency_code: str | None) -> dict:
+    """The audit trail page: the entries (None until a national admin picks an agency) and the names
+    of the agencies, people and units they mention."""
+    entries = agency_audit(uow, principal, agency_code) if agency_code else None
+    registry = uow.registry
+    return {"entries": entries, "agencies": [(a["code"], a["name"]) for a in registry.items("agencies")],
+            "people": {o["official_id"]: o["name"] for o in registry.items("officials", {"hub": principal["hub"]})},
+            "units": {u["code"]: u["name"] for u in registry.items("units")}}
