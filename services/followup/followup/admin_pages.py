@@ -57,14 +57,18 @@ def day_from_form(form) -> dict:
     return entry
 
 
-def region_names(routing, timeout: float = 3.0) -> dict[str, str]:
-    """Region names by BPS code from routing's registry (codes stand in while routing is down)."""
+def registry_now(routing, lang: str, timeout: float = 3.0) -> tuple[dict, dict[str, str]]:
+    """Names of categories and agencies (in ``lang``) and of regions, read fresh from routing's registry
+    (an admin who just added a category picks it at once; codes stand in while routing is down)."""
     try:
         with eventlet.Timeout(timeout):
             registry = routing.export_registry() or {}
     except (eventlet.Timeout, Exception):
-        return {}
-    return {r["code"]: r["name"] for r in registry.get("regions") or []}
+        registry = {}
+    key = "name_en" if lang == "en" else "name_id"
+    names = {"categories": {c["code"]: c.get(key) or c["code"] for c in registry.get("categories") or []},
+             "agencies": {a["code"]: a.get("name") or a["code"] for a in registry.get("agencies") or []}}
+    return names, {r["code"]: r["name"] for r in registry.get("regions") or []}
 
 
 def choices(page, names: dict, regions: dict) -> dict[str, list[tuple[str, str]]]:

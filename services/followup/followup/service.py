@@ -414,9 +414,10 @@ class FollowupService(WebAssets, HealthAndMetrics):
 
     def _sla(self, page, values, found, notice, editing, status=200):
         return admin_pages.render_sla(page, self.store.read(handlers.sla_policies)["policies"],
-                                      registry_names(self.routing, page.lang), admin_pages.region_names(self.routing),
-                                      values, found, notice, editing, status)
+                                      *admin_pages.registry_now(self.routing, page.lang), values, found, notice,
+                                      editing, status)
 
     def _days_off(self, page, values, found, notice, status=200):
         return admin_pages.render_days_off(page, self.store.read(handlers.days_off),
-                                           admin_pages.region_names(self.routing), values, found, notice, status)
+                                           admin_pages.registry_now(self.routing, page.lang)[1], values, found,
+                                           notice, status)
