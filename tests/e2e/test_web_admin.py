@@ -97,11 +97,12 @@ def test_the_agency_admin_invites_disables_and_audits_and_a_liaison_is_refused(s
     assert "Peran atau cakupan Anda" in b.driver.page_source and not b.axe()  # 403, officials' layout
 
     b.driver.get(f"{base}/petugas/admin/petugas?lang=id")
+    invite = "form[action='/petugas/admin/petugas'] button"  # not a row's disable button
     fill(b, {"official_id": "lo-bll-dishub", "name": "", "role": "liaison", "unit_code": "BLL-PUPR"})
-    submit(b)
+    submit(b, invite)
     errors_shown(b, "name")
     fill(b, {"name": "Pejabat Penghubung Dishub Buleleng", "email": "dishub@bulelengkab.example.go.id"})
-    submit(b)
+    submit(b, invite)
     link = b.driver.find_element("css selector", "code.signin-link").text
     assert "/petugas/sandi/" in link and not b.axe()
     other = open_browser()

@@ -44,7 +44,7 @@ COLUMNS = {
     "categories": ("code", "name_id", "name_en"),
     "rules": ("id", "agency_code", "unit_code", "category_code", "region_code", "priority", "automatic"),
     "units": ("code", "name", "agency_code", "liaison_name"),
-    "officials": ("official_id", "name", "role", "unit_code", "email", "disabled"),
+    "officials": ("official_id", "name", "role", "unit_code", "disabled"),
     "hubs": ("code", "name", "tier", "parent", "region_code", "public_url"),
 }
 
@@ -118,6 +118,8 @@ def shown(value, column: str, page, names: dict) -> str:
     if isinstance(value, bool):
         return page._("admin.yes" if value else "admin.no")
     named = names.get(column, {})
+    if value in named and column in ("agency_code", "unit_code", "hub", "parent"):
+        return named[value]  # the code is in the row's edit form
     return f"{named[value]} ({value})" if value in named else str(value)
 
 
