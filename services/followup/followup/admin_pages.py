@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import eventlet
 
-from contract import webdates
+from contract import web, webdates
 from contract.vocab import CHANNELS, CLASSIFICATIONS
 from followup import sla
 
@@ -24,6 +24,14 @@ def policy_from_form(form) -> dict:
     if value.get("priority"):
         policy["priority"] = value["priority"]
     return policy
+
+
+def chosen(policies: list[dict], policy_id: str | None) -> dict | None:
+    """The policy being edited (``?ubah=ID``; not found for an unknown one), or None."""
+    found = next((p for p in policies if p["id"] == policy_id), None)
+    if policy_id and found is None:
+        raise web.NotFoundPage()
+    return found
 
 
 def policy_values(policy: dict | None) -> dict:

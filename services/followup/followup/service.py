@@ -382,10 +382,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
     @official_http("GET", "/petugas/admin/sla")
     @official_page(("national_admin",))
     def sla_page(self, request, page, principal):
-        editing = next((p for p in self.store.read(handlers.sla_policies)["policies"]
-                        if p["id"] == request.args.get("ubah")), None)
-        if request.args.get("ubah") and editing is None:
-            raise NotFoundPage()
+        editing = admin_pages.chosen(self.store.read(handlers.sla_policies)["policies"], request.args.get("ubah"))
         return self._sla(page, admin_pages.policy_values(editing), {}, request.args.get("notice"), editing is not None)
 
     @official_http("POST", "/petugas/admin/sla")
