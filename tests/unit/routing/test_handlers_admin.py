@@ -56,6 +56,7 @@ def test_an_agency_admin_cannot_give_an_admin_role_touch_other_agencies_or_admin
     assert errors[0]["field"] == "unit_code"
     refused(units, 403, handlers.save_item, BULELENG, "agencies",
             {"code": "X", "name": "X", "kind": "agency", "hub": "ID"}, True)
+    refused(units, 403, handlers.save_item, BULELENG, "categories", {"code": "kesehatan"}, True)  # not "taken"
     refused(units, 403, handlers.in_scope, LIAISON, "officials")
     refused(units, 403, handlers.in_scope, SUPERVISOR, "units")
     refused(units, 403, handlers.save_item, SUPERVISOR, "units", {"code": "X"}, True)

@@ -66,6 +66,8 @@ def save_item(uow, principal: dict, kind: str, item: dict, new: bool) -> dict:
     """Create (``new``) or change one registry item within the admin's scope, validated and applied
     as a registry import of that one item; audited when it is an agency's unit or official. Errors
     name the form's fields (``name``, not ``units.0.name``)."""
+    if kind not in admin.KINDS_OF_ROLE.get(principal["role"], ()):
+        raise _refusal(admin.Refused(403, None, "forbidden"))  # before anything about the item is said
     key = item.get(admin.key_field(kind))
     stored = _stored(uow, kind, key)
     if new and stored is not None:
