@@ -93,6 +93,7 @@ def server(listen: str, upstream: Callable[[str], str], errors_root: str, openap
              "proxy_set_header Host $host;",
              "proxy_set_header X-Forwarded-For $remote_addr;",
              "proxy_set_header X-Forwarded-Proto $scheme;",
+             "proxy_set_header X-Forwarded-Host $http_host;",  # with its port: links handed out (issue 21)
              'proxy_set_header Connection "";',
              f"location = /openapi.json {{ default_type application/json; alias {openapi_file}; }}",
              f"location = /api {{ default_type application/json; return 200 {_quoted(api)}; }}"]

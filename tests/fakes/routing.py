@@ -64,6 +64,9 @@ class FakeRegistry(RoutingRepository):
         return {name: [{ID_FIELD.get(name, "code"): d.pop("_id"), **d} for d in self.find(name)]
                 for name in REGISTRY_COLLECTIONS}
 
+    def items(self, name: str, query: dict | None = None) -> list[dict]:
+        return [{ID_FIELD.get(name, "code"): d.pop("_id"), **d} for d in self.find(name, query)]
+
     def listing(self, name: str, fields: tuple[str, ...]) -> list[dict]:
         return [{"code": d["_id"], **{f: d[f] for f in fields if f in d}} for d in self.find(name)]
 
@@ -229,6 +232,12 @@ class FakeAccounts(RoutingRepository):
     def audit_of(self, official_id: str) -> list[dict]:
         entries = [copy.deepcopy(e) for e in self.collection("account_audit").values() if e["official_id"] == official_id]
         return sorted(entries, key=lambda e: e["at"])  # in the order recorded within one instant
+
+    def audit_of_agency(self, agency_code: str, official_ids: list[str], limit: int = 200) -> list[dict]:
+        entries = [copy.deepcopy(e) for e in self.collection("account_audit").values()
+                   if e["official_id"] in official_ids or (e["official_id"] is None
+                                                           and e.get("agency_code") == agency_code)]
+        return sorted(entries, key=lambda e: (e["at"], e["_id"]), reverse=True)[:limit]
 
 
 REPOSITORIES = {"registry": FakeRegistry, "desk": FakeDesk, "accounts": FakeAccounts}

@@ -25,7 +25,7 @@ from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
 from contract import registry_names
 from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, language_of, page, secure
-from followup import handlers, schemas, views, web_pages
+from followup import admin_pages, handlers, schemas, views, web_pages
 from followup.dependencies import CaseStore
 from followup.settings import conflict, out_of_scope, wrong_secret
 
@@ -378,3 +378,44 @@ class FollowupService(WebAssets, HealthAndMetrics):
     def _official_case(self, page, principal, tracking_id, form_errors, notice, status=200):
         shown = self.store.read(handlers.official_case_page, principal, tracking_id, page.lang)
         return page.render("case.html", status=status, form_errors=form_errors, notice=notice, **shown)
+
+    # --- admin pages (issue 21): SLA settings and days off, through the admin API's handlers --
+    @official_http("GET", "/petugas/admin/sla")
+    @official_page(("national_admin",))
+    def sla_page(self, request, page, principal):
+        editing = admin_pages.chosen(self.store.read(handlers.sla_policies)["policies"], request.args.get("ubah"))
+        return self._sla(page, admin_pages.policy_values(editing), {}, request.args.get("notice"), editing is not None)
+
+    @official_http("POST", "/petugas/admin/sla")
+    @official_page(("national_admin",))
+    def sla_save_page(self, request, page, principal):
+        try:
+            self.store.run(handlers.save_sla_policy, admin_pages.policy_from_form(request.form), principal["official_id"])
+        except ValidationError as exc:
+            return self._sla(page, request.form.to_dict(), admin_pages.policy_errors(page.field_errors(exc)), None,
+                             request.form.get("mode") == "edit", status=400)
+        return page.redirect("/petugas/admin/sla?notice=saved")
+
+    @official_http("GET", "/petugas/admin/libur")
+    @official_page(("national_admin",))
+    def days_off_page(self, request, page, principal):
+        return self._days_off(page, {}, {}, request.args.get("notice"))
+
+    @official_http("POST", "/petugas/admin/libur")
+    @official_page(("national_admin",))
+    def day_off_save_page(self, request, page, principal):
+        try:
+            self.store.run(handlers.add_day_off, admin_pages.day_from_form(request.form))
+        except ValidationError as exc:
+            return self._days_off(page, request.form.to_dict(), page.field_errors(exc), None, status=400)
+        return page.redirect("/petugas/admin/libur?notice=saved")
+
+    def _sla(self, page, values, found, notice, editing, status=200):
+        return admin_pages.render_sla(page, self.store.read(handlers.sla_policies)["policies"],
+                                      *admin_pages.registry_now(self.routing, page.lang), values, found, notice,
+                                      editing, status)
+
+    def _days_off(self, page, values, found, notice, status=200):
+        return admin_pages.render_days_off(page, self.store.read(handlers.days_off),
+                                           admin_pages.registry_now(self.routing, page.lang)[1], values, found,
+                                           notice, status)

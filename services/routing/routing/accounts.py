@@ -79,3 +79,11 @@ class Accounts(Repository):
     def audit_of(self, official_id: str) -> list[dict]:
         return list(self.db.account_audit.find({"official_id": official_id}, session=self.session)
                     .sort([("at", ASCENDING), ("_id", ASCENDING)]))
+
+    def audit_of_agency(self, agency_code: str, official_ids: list[str], limit: int = 200) -> list[dict]:
+        """What was done to an agency's units and to its officials (newest first, at most ``limit``)."""
+        found = {e["_id"]: e for e in self.db.account_audit.find({"official_id": {"$in": official_ids}},
+                                                                 session=self.session)}
+        found.update({e["_id"]: e for e in self.db.account_audit.find({"agency_code": agency_code, "official_id": None},
+                                                                      session=self.session)})
+        return sorted(found.values(), key=lambda e: (e["at"], e["_id"]), reverse=True)[:limit]

@@ -95,6 +95,12 @@ class Registry(Repository):
                          for d in self.db[name].find(session=self.session).sort("_id", ASCENDING)]
         return out
 
+    def items(self, name: str, query: dict | None = None) -> list[dict]:
+        """One collection's items matching ``query``, as an import file lists them."""
+        field = ID_FIELD.get(name, "code")
+        return [{field: d.pop("_id"), **d}
+                for d in self.db[name].find(query or {}, session=self.session).sort("_id", ASCENDING)]
+
     def listing(self, name: str, fields: tuple[str, ...]) -> list[dict]:
         projection = {f: 1 for f in fields}
         return [{"code": d.pop("_id"), **d}

@@ -76,7 +76,7 @@ def base_url(configured: str, request=None) -> str:
     if configured or request is None:
         return configured
     scheme = request.headers.get("X-Forwarded-Proto") or request.scheme
-    return f"{scheme}://{request.host}"
+    return f"{scheme}://{request.headers.get('X-Forwarded-Host') or request.host}"  # the front door's, port included
 
 
 def password_errors(page, problems) -> dict:

@@ -106,6 +106,7 @@ class OfficialIn(Strict):
     unit_code = fields.String(load_default=None, allow_none=True, validate=CODE)
     email = fields.Email(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True)
+    disabled = fields.Boolean(metadata={"description": "Disabled by an admin: no token or session works."})
 
 
 class RegistryIn(Strict):
@@ -340,7 +341,9 @@ class AccountAuditOut(Schema):
     """Who did what to an official's credentials (never the credential itself)."""
     at = fields.AwareDateTime()
     action = fields.String(metadata={"description": "token_issued, tokens_revoked, password_link_issued, "
-                                                    "sessions_ended or signin_limit_lifted"})
+                                                    "sessions_ended, signin_limit_lifted, or from the admin pages "
+                                                    "official_invited, official_saved, official_disabled, "
+                                                    "official_enabled"})
     actor = fields.String(metadata={"description": "The admin's official ID, or operator (the CLI)."})
     official_id = fields.String()
     detail = fields.Dict(metadata={"description": "days, hours, expires_at, revoked, ended or cleared"})

@@ -19,7 +19,7 @@ from contract.http import endpoint, json_response
 from contract.metrics import Metrics
 from contract.officials_web import SIGN_IN, OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
-from routing import handlers, observability, pages, registry_io, schemas
+from routing import admin_pages, handlers, observability, pages, registry_io, schemas
 from routing.dependencies import OfficialAuth, RoutingStore
 from routing.domain.signin import BadPassword, LinkUnusable
 
@@ -324,3 +324,55 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
                                        {action: page.field_errors(exc)}, None,
                                        exc.status if isinstance(exc, ApiError) else 400)
         return page.redirect(f"/petugas/laporan/{updated['_id']}?notice={action}")
+
+    # --- admin pages (issue 21): the registry and the people, through the admin handlers' scope ----
+
+    @official_http("GET", "/petugas/admin")
+    @official_page(ADMIN_ROLES)
+    def admin_home_page(self, request, page, principal):
+        return page.render("admin_home.html", paths=admin_pages.PATHS)
+
+    @official_http("GET", "/petugas/admin/jejak")
+    @official_page(ADMIN_ROLES)
+    def admin_audit_page(self, request, page, principal):
+        agency = request.args.get("instansi") or principal.get("agency_code")
+        return page.render("admin_audit.html", agency=agency, **self.store.read(handlers.audit_page, principal, agency))
+
+    @official_http("GET", "/petugas/admin/<string:slug>")
+    @official_page(ADMIN_ROLES)
+    def admin_kind_page(self, request, page, principal, slug):
+        kind = admin_pages.kind_of(slug, forms_only=False)
+        listing = self.store.read(handlers.admin_listing, principal, kind, request.args.get("ubah"))
+        return admin_pages.render(page, principal, kind, listing, notice=request.args.get("notice"))
+
+    @official_http("POST", "/petugas/admin/<string:slug>")
+    @official_page(ADMIN_ROLES)
+    def admin_save_page(self, request, page, principal, slug):
+        kind = admin_pages.kind_of(slug)
+        item, new = admin_pages.item_from_form(kind, request.form, principal["role"]), request.form.get("mode") != "edit"
+        try:
+            if kind == "officials" and new:  # an invitation: the sign-in link is shown this once
+                link = self.store.run(handlers.invite_official, principal, item, self.store.settings.signin.link_hours)
+                link["url"] = pages.base_url(self.store.settings.public_base_url, request) + link.pop("path")
+            else:
+                self.store.run(handlers.save_item, principal, kind, item, new)
+        except (ValidationError, ApiError) as exc:
+            if isinstance(exc, ApiError) and exc.status != 400:
+                raise
+            listing = self.store.read(handlers.admin_listing, principal, kind)
+            return admin_pages.render(page, principal, kind, listing, form=request.form, errors=page.field_errors(exc),
+                                      status=400)
+        self.auth.forget()  # a role or scope may have changed
+        if kind == "officials" and new:
+            return admin_pages.render(page, principal, kind, self.store.read(handlers.admin_listing, principal, kind),
+                                      link=link)
+        return page.redirect(f"{admin_pages.PATHS[kind]}?notice=saved")
+
+    @official_http("POST", "/petugas/admin/petugas/<string:official_id>/<string:switch>")
+    @official_page(ADMIN_ROLES)
+    def admin_switch_page(self, request, page, principal, official_id, switch):
+        if switch not in admin_pages.SWITCHES:
+            raise errors.not_found("switch", "Action")
+        self.store.run(handlers.switch_official, principal, official_id, admin_pages.SWITCHES[switch])
+        self.auth.forget()
+        return page.redirect(f"{admin_pages.PATHS['officials']}?notice={switch}")

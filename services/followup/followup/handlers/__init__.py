@@ -1,6 +1,6 @@
 """Follow-up's use cases, plain functions of ``(uow, message)`` (events: ``(uow, event_type,
 event)``) run by the entrypoints through the store (``self.store.run(handlers.answer, command)``)."""
-from followup.handlers.admin import add_day_off, days_off, set_sla_policies, sla_policies
+from followup.handlers.admin import add_day_off, days_off, save_sla_policy, set_sla_policies, sla_policies
 from followup.handlers.common import canonical, find_case
 from followup.handlers.conversation import (DISCUSSION_CLOSED, REPORTER_ACTIONS, answer, hide_comment,
                                             post_comment, post_update, rate, reopen, reporter_reply)
@@ -14,5 +14,5 @@ __all__ = ["add_day_off", "answer", "canonical", "case_for_report", "case_view",
            "dashboard", "days_off", "DISCUSSION_CLOSED", "find_case", "hide_comment", "inbox", "messages",
            "official_case_page", "open_cases", "post_comment", "post_update", "public_page", "rate",
            "readable_case", "record_facts", "refresh_open_gauges", "reopen", "REPORTER_ACTIONS",
-           "reporter_reply", "set_sla_policies", "sla_policies", "summary", "sweep", "tracking_page",
+           "reporter_reply", "save_sla_policy", "set_sla_policies", "sla_policies", "summary", "sweep", "tracking_page",
            "workflow_event"]

@@ -117,6 +117,8 @@ def principal_for(token_doc: dict | None, official: dict | None, now: datetime) 
     """The principal a stored token stands for, or None if unknown, expired or revoked."""
     if not token_doc or not official or token_doc.get("revoked_at") or token_doc["expires_at"] <= now:
         return None
+    if official.get("disabled"):  # disabled by an admin: no token or session of theirs works
+        return None
     return {"official_id": official["_id"], "name": official.get("name"), "role": official["role"],
             "hub": official["hub"], "agency_code": official.get("agency_code"),
             "unit_code": official.get("unit_code")}
@@ -160,3 +162,8 @@ def registry_updated_fields(stored: dict[str, list[dict]]) -> dict:
     return {"regions": regions, "categories": categories,
             "hubs": directory_for_event(list(stored.get("hubs") or [])),
             "names": registry_names.names_of_registry({kind: stored.get(kind) or [] for kind in registry_names.KINDS})}
+
+
+def active(query: dict | None) -> dict | None:
+    """A recipients query without the officials an admin disabled."""
+    return None if query is None else {**query, "disabled": {"$ne": True}}

@@ -4,6 +4,8 @@ store (``self.store.run(handlers.act, ...)``) and by the event table (``(uow, ev
 from routing.handlers.accounts import (  # noqa: F401
     account_audit_by, end_sessions_by, issue_password_link, issue_password_link_by, lift_signin_limit,
     lift_signin_limit_by, set_password, sign_in, sign_out, usable_link)
+from routing.handlers.admin import (  # noqa: F401
+    admin_listing, agency_audit, audit_page, in_scope, invite_official, save_item, switch_official)
 from routing.handlers.registry import (  # noqa: F401
     counts, export_registry, import_registry, issue_token, issue_token_by, listing, managed_official, recipients,
     revoke_tokens, revoke_tokens_by, unit)

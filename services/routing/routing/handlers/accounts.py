@@ -104,8 +104,8 @@ def sign_in(uow, official_id: str, password: str, client: str) -> dict:
         wait = max(1, math.ceil((throttle.until - now).total_seconds()))
         return {"outcome": THROTTLED, "reason": throttle.reason, "until": throttle.until, "retry_after": wait}
     official = accounts.official(official_id)
-    if official is not None and official.get("hub") != uow.settings.hub_code:
-        official = None
+    if official is not None and (official.get("hub") != uow.settings.hub_code or official.get("disabled")):
+        official = None  # another hub's, or disabled by an admin: as if unknown
     stored = accounts.password_hash(official_id) if official else None
     if not passwords.verify_password(stored, password) or official is None:
         account = signin.account_of(official_id)

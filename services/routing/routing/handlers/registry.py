@@ -32,7 +32,7 @@ def listing(uow, kind: str, fields: tuple[str, ...], english: bool) -> list[dict
 
 def recipients(uow, ref) -> list[dict]:
     """Contacts of the officials behind a recipient reference (see domain.recipients_query)."""
-    query = domain.recipients_query(ref) if isinstance(ref, str) else None
+    query = domain.active(domain.recipients_query(ref)) if isinstance(ref, str) else None
     if query is None:
         return []
     return [{"official_id": o["_id"], "name": o.get("name"), "role": o["role"], "email": o.get("email"),
