@@ -137,7 +137,8 @@ class UnitOfWorkProvider(UnitOfWorkStore, DependencyProvider):
             from contract.batching import GroupCommitter
             self.committer = GroupCommitter(self.units, self.container.service_name, size,
                                             float(config.get("GROUP_COMMIT_MAX_WAIT_SECONDS", 0)),
-                                            int(config.get("GROUP_COMMIT_CONCURRENCY", 2)))
+                                            int(config.get("GROUP_COMMIT_CONCURRENCY", 2)),
+                                            float(config.get("GROUP_COMMIT_DEADLINE_SECONDS", 0)))
 
     def start(self):
         if self.committer is not None:
