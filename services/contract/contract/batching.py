@@ -109,6 +109,7 @@ def commit_together(run_unit: Callable[[Callable[[Any], Any]], Any], members: Se
 
 DEFAULT_MAX_SIZE = 64
 DEFAULT_CONCURRENCY = 2
+MIN_WAIT_SECONDS = 0.1  # a submission that arrives with its deadline spent still gets this long
 STUCK_AFTER_SECONDS = 30.0  # submissions waiting and no group settled for this long: stuck (contract.progress)
 GROUP_SIZE = Histogram(
     "lapor_store_group_commit_size", "Submissions committed together in one group commit.", ["service"],
@@ -199,12 +200,16 @@ class GroupCommitter:
     def queued(self) -> int:
         return self._queue.qsize()
 
-    def submit(self, handler: Callable[..., Any], args: tuple) -> Any:
+    def submit(self, handler: Callable[..., Any], args: tuple, since: float | None = None) -> Any:
         """Run ``handler(uow, *args)`` in the next group's transaction; its result (or its error) once
-        that transaction is committed."""
+        that transaction is committed. The deadline counts from ``since`` (``time.monotonic()`` when
+        the worker started: the request's time before it got here counts too), else from now."""
         item = _Submission(handler, args)
         self._queue.put(item)
-        return item.outcome(self.deadline)
+        wait = self.deadline
+        if wait and since is not None:
+            wait = max(MIN_WAIT_SECONDS, wait - (time.monotonic() - since))
+        return item.outcome(wait)
 
     def _run(self) -> None:
         while True:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from contract.rpc import rpc
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 

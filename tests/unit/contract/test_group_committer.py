@@ -135,3 +135,19 @@ def test_a_submission_not_committed_within_the_deadline_is_a_quick_503_and_if_st
     assert committer.submit(lambda uow: units.applied.append("later") or "ok", ()) == "ok"
     assert units.applied == ["in flight", "later"]  # the abandoned queued one was dropped
     committer.stop()
+
+
+def test_the_deadline_counts_from_when_the_worker_started():
+    """The time a request spent before it reached the committer counts: the front door's answer
+    is bounded, not the commit's wait alone."""
+    import time
+    units = HeldUnits()
+    committer = GroupCommitter(lambda: units, "sinceprobe", max_size=1, concurrency=1, deadline=1.0)
+    committer.start(Container())
+    t0 = time.monotonic()
+    with pytest.raises(Exception) as raised:
+        committer.submit(lambda uow: None, (), since=t0 - 0.8)  # the worker started 0.8 s ago
+    assert 0.1 <= time.monotonic() - t0 < 0.5
+    assert store_fault(raised.value).status == 503
+    units.release.send(True)
+    committer.stop()
