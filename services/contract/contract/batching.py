@@ -272,7 +272,9 @@ class GroupCommitter:
 
     def commit(self, group: list[_Submission]) -> None:
         units = self.units_of()
-        outcomes = commit_together(units.run, group, lambda uow, item: item.handler(uow, *item.args),
+        # a submission whose waiter has already had its 503 is left out (the 503 then stays true)
+        outcomes = commit_together(units.run, group,
+                                   lambda uow, item: None if item.abandoned else item.handler(uow, *item.args),
                                    on_isolated=lambda exc: ISOLATED.labels(self.service).inc())
         GROUP_SIZE.labels(self.service).observe(len(group))
         for item, outcome in zip(group, outcomes):
