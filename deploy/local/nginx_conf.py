@@ -125,7 +125,10 @@ def local(run_dir: str, http_port: int, hub_code: str) -> str:
         f"error_log {run_dir}/logs/error.log warn;",
         "events { worker_connections 1024; }",
         "http {",
-        f"  access_log {run_dir}/logs/access.log;",
+        # combined, plus the time nginx took to answer (s, ms resolution): bench/frontdoor_faults.py reads it
+        "  log_format timed '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
+        "\"$http_referer\" \"$http_user_agent\" $request_time';",
+        f"  access_log {run_dir}/logs/access.log timed;",
         f"  client_body_temp_path {run_dir}/tmp/body; proxy_temp_path {run_dir}/tmp/proxy;",
         f"  fastcgi_temp_path {run_dir}/tmp/fastcgi; uwsgi_temp_path {run_dir}/tmp/uwsgi; scgi_temp_path {run_dir}/tmp/scgi;",
         *(f"  {line}" for line in http_settings()),
