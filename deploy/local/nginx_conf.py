@@ -39,7 +39,7 @@ ERRORS = (
 # it can). The connect timeout matters when intake's accept queue is full: the kernel then drops the
 # SYN and the connect would wait for its retransmission (1 s, then 3 s). Only these paths: an evidence
 # upload or an export may rightly take longer.
-DEADLINES = {"/reports": ("300ms", "1600ms")}
+DEADLINES = {"/reports": ("300ms", "1500ms")}
 NOT_FOUND = {"errors": [{"field": None, "code": "not_found", "message": "No such endpoint; see /openapi.json.",
                          "message_id": "Alamat tidak dikenal; lihat /openapi.json."}]}
 
