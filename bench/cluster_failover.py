@@ -16,7 +16,7 @@ Prints, per kill: the node, the seconds until a report accepted after the kill r
 time, the RPC outage; and the totals, with the load average.
 
     python bench/cluster_failover.py [--rate 10] [--warmup 10] [--down 10] [--settle 15] [--tail 10]
-                                     [--offset 64] [--rpc-mirrors] [--keep] [--stall 90]
+                                     [--offset 64] [--no-rpc-mirrors] [--keep] [--stall 90]
 """
 from __future__ import annotations
 
@@ -48,12 +48,11 @@ SERVICES = ("intake", "routing", "followup", "notification", "assessment")
 class Cluster:
     """The stack of deploy/local/cluster.sh at one offset, and what the run needs to ask of it."""
 
-    def __init__(self, offset: int, run_dir: Path, rpc_mirrors: bool = False):
+    def __init__(self, offset: int, run_dir: Path, rpc_mirrors: bool = True):
         self.offset, self.run_dir = offset, run_dir
         self.env = {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_CLUSTER_OFFSET": str(offset),
                     "LAPOR_CLUSTER_RUN_DIR": str(run_dir)}
-        if rpc_mirrors:
-            self.env["LAPOR_CLUSTER_RPC_MIRRORS"] = "1"
+        self.env["LAPOR_CLUSTER_RPC_MIRRORS"] = "1" if rpc_mirrors else "0"
         self.nodes = localstack.cluster_node_ports(offset)
         ports = localstack.ports(offset)
         self.http = f"http://127.0.0.1:{ports['LAPOR_HTTP_PORT']}"
@@ -213,7 +212,7 @@ def longest_gap(times: list[float], start: float, end: float) -> float:
 
 
 def run(offset: int = 64, rate: float = 10.0, warmup: float = 10.0, down: float = 10.0, settle: float = 15.0,
-        tail: float = 10.0, rpc_mirrors: bool = False, keep: bool = False, fresh: bool = True, stall: float = 90.0,
+        tail: float = 10.0, rpc_mirrors: bool = True, keep: bool = False, fresh: bool = True, stall: float = 90.0,
         log=print) -> dict:
     """The whole scenario; returns its figures (see the module's docstring)."""
     run_dir = ROOT / ".run" / f"bench-cluster-{offset}"
@@ -304,7 +303,7 @@ def describe(r: dict) -> str:
     lines = [f"cluster failover: {r['rate']:.0f} reports/s offered; {r['sent']} POSTs, {r['accepted']} accepted (201), "
              f"{r['failed_posts']} failed {r['failures'] or ''}; {r['late']} sent late by > 100 ms; "
              f"acceptance p99 {r['accept_p99_ms']:.0f} ms, max {r['accept_max_ms']:.0f} ms; "
-             f"RPC queues mirrored: {'yes' if r['rpc_mirrors'] else 'no (as deploy/kubernetes)'}"]
+             f"RPC queues mirrored: {'yes (policy lapor-rpc-mirrors)' if r['rpc_mirrors'] else 'no'}"]
     for k in r["kills"]:
         lines.append(
             f"  kill {k['round']}: node {k['node']} (leader of {', '.join(k['leads'])}): processing resumed "
@@ -328,7 +327,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=15.0, help="seconds between a rejoin and the next kill")
     parser.add_argument("--tail", type=float, default=10.0, help="seconds of load after the last rejoin")
     parser.add_argument("--offset", type=int, default=64, help="port offset: the nodes take offset .. offset+2")
-    parser.add_argument("--rpc-mirrors", action="store_true", help="mirror nameko's classic RPC queues (policy)")
+    parser.add_argument("--no-rpc-mirrors", dest="rpc_mirrors", action="store_false",
+                        help="leave nameko's classic RPC queues on one node (no lapor-rpc-mirrors policy)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster stack running")
     parser.add_argument("--stall", type=float, default=90.0,
                         help="give up waiting for follow-up after this many seconds without progress")

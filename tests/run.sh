@@ -8,8 +8,8 @@
 #   core    tests/unit, then tests/integration but the lane below  (port offset LAPOR_TEST_PORT_OFFSET,
 #           default 10, and 11 for the broker-outage test's own broker)
 #   assess  assessment's integration tests and intake's schemathesis run  (offset + 2)
-#   stack   tests/e2e and tests/cluster          (offset + 3; the cluster's own offset 60)
-#   hubs    tests/hubs                           (hub offsets 100.., 101..105; its root servers at offset + 5)
+#   stack   tests/e2e and tests/cluster          (offset + 3; the front-door fault stack + 5, the clusters + 23..)
+#   hubs    tests/hubs                           (hub offsets 100.., 101..105; its root servers at offset + 6)
 # Each lane's output goes to .run/lanes/<lane>.log and is printed when the lane ends; the ten
 # slowest tests of the whole run are printed last. With arguments, one pytest runs them
 # (`tests/run.sh tests/unit -x`). pytest's exit code 5 (no test ran) is a failure here.
@@ -44,7 +44,7 @@ lane() {  # lane NAME OFFSET PATH...
 }
 
 ASSESS=(tests/integration/test_assessment_*.py tests/integration/test_intake_schemathesis.py)
-lane hubs $((base + 5)) tests/hubs &
+lane hubs $((base + 6)) tests/hubs &
 lane stack $((base + 3)) tests/e2e tests/cluster &
 lane assess $((base + 2)) "${ASSESS[@]}" &
 lane core "$base" tests/unit tests/integration $(printf -- '--ignore=%s ' "${ASSESS[@]}") &

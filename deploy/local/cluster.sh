@@ -3,7 +3,8 @@
 # deploy/kubernetes/rabbitmq.yaml (three nodes, joined into one cluster, pause_minority, balanced
 # quorum-queue leaders, the services' users of contract.brokeracl), the store, the demo sinks, the
 # five services connected to all three nodes (a kombu failover URI each) and the front door.
-# Usage: deploy/local/cluster.sh start|stop|status|leaders|kill N|start-node N
+# Usage: deploy/local/cluster.sh start|brokers|stop|status|leaders|kill N|start-node N
+#   brokers       the three clustered nodes only (users, policies), no store, services or front door
 #   kill N        kill -9 node N (1..3), as a crash would; start-node N brings it back (it rejoins)
 #   leaders       the leader and members of every quorum queue (asked of a running node)
 # Settings (env): LAPOR_CLUSTER_OFFSET (60: node i takes the broker ports of offset 60+i-1, all
@@ -11,9 +12,10 @@
 # LAPOR_CLUSTER_RUN_DIR (.run/cluster), LAPOR_CLUSTER_NODES (3). Each node is started and stopped
 # by deploy/local/rabbitmq.sh (its own data folder rabbitmq-n<i>, node name lapor<port>n<i>@localhost);
 # the nodes share the run folder's broker credentials and an Erlang cookie (secrets/erlang.cookie).
-# LAPOR_CLUSTER_RPC_MIRRORS=1 adds a policy that mirrors nameko's classic RPC queues (rpc-<service>,
-# rpc.reply-*) on every node; without it (as deploy/kubernetes declares) they live on one node, and
-# while that node is down every RPC to the service fails (docs/operations.md, "A three-node cluster").
+# nameko's classic RPC queues (rpc-<service>, rpc.reply-*) are mirrored on every node (policy
+# lapor-rpc-mirrors: contract.brokeracl apply --rpc-mirrors, as rabbitmq-users-job.yaml), so an RPC
+# survives the loss of the node that held them; LAPOR_CLUSTER_RPC_MIRRORS=0 leaves them on one node
+# (while it is down every RPC to its service fails: docs/operations.md, "A three-node cluster").
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -111,14 +113,12 @@ start_cluster() {
   [ "$(running_nodes)" = "$nodes" ] || { echo "cluster: not all $nodes nodes running" >&2; exit 1; }
   # users and shared exchanges once more, now that every node is in (idempotent)
   broker_credentials
-  PYTHONPATH="$root/services/contract" "$LAPOR_PYTHON" -m contract.brokeracl apply \
+  # and nameko's classic RPC queues mirrored on every node, as rabbitmq-users-job.yaml does
+  local mirrors=--rpc-mirrors
+  [ "${LAPOR_CLUSTER_RPC_MIRRORS:-1}" != 0 ] || mirrors=""
+  PYTHONPATH="$root/services/contract" "$LAPOR_PYTHON" -m contract.brokeracl apply $mirrors \
     --api "$LAPOR_RABBIT_API_URI" --run-dir "$LAPOR_RUN_DIR" >/dev/null
-  if [ -n "${LAPOR_CLUSTER_RPC_MIRRORS:-}" ]; then
-    ctl 1 set_policy --apply-to queues --priority 1 lapor-rpc-mirrors '^rpc[-.]' \
-      '{"ha-mode": "all", "ha-sync-mode": "automatic"}' >/dev/null
-  else
-    ctl 1 clear_policy lapor-rpc-mirrors >/dev/null 2>&1 || true
-  fi
+  [ -n "$mirrors" ] || ctl 1 clear_policy lapor-rpc-mirrors >/dev/null 2>&1 || true
   echo "cluster: $nodes nodes running ($(node_name 1) ...; amqp 127.0.0.1:$ports_list)"
 }
 
@@ -181,10 +181,11 @@ node_arg() { [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le "$nodes"
 
 case "${1:-}" in
   start) start ;;
+  brokers) start_cluster ;;
   stop) stop ;;
   status) status ;;
   leaders) leaders ;;
   kill) node_arg "${2:-}"; pid=$(pid_of "$2"); [ -n "$pid" ] && kill -9 "$pid"; echo "rabbitmq node $2: killed (pid $pid)" ;;
   start-node) node_arg "${2:-}"; start_node "$2" ;;
-  *) echo "usage: $0 start|stop|status|leaders|kill N|start-node N" >&2; exit 2 ;;
+  *) echo "usage: $0 start|brokers|stop|status|leaders|kill N|start-node N" >&2; exit 2 ;;
 esac

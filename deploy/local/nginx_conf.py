@@ -32,6 +32,14 @@ ERRORS = (
      "Layanan tidak menjawab. Jika permintaan ini mengubah data, perubahan mungkin tercatat atau tidak: kirim ulang "
      "dengan Idempotency-Key yang sama setelah Retry-After detik."),
 )
+# The front door's deadline per exact path (issue 22): no connection to the service within the first
+# figure, or no answer within the second, and the client gets the 503 above (Retry-After, "may or may
+# not be recorded"), so a report's submission is answered within 2 s even when intake is starved or
+# waits for a dead store (intake's own deadline, GROUP_COMMIT_DEADLINE_SECONDS 1.5, answers first when
+# it can). The connect timeout matters when intake's accept queue is full: the kernel then drops the
+# SYN and the connect would wait for its retransmission (1 s, then 3 s). Only these paths: an evidence
+# upload or an export may rightly take longer.
+DEADLINES = {"/reports": ("300ms", "1500ms")}
 NOT_FOUND = {"errors": [{"field": None, "code": "not_found", "message": "No such endpoint; see /openapi.json.",
                          "message_id": "Alamat tidak dikenal; lihat /openapi.json."}]}
 
@@ -102,6 +110,10 @@ def server(listen: str, upstream: Callable[[str], str], errors_root: str, openap
             lines.append(f"location = / {{ proxy_pass http://{upstream(service)}; }}")
         else:
             lines.append(f"location ^~ {prefix} {{ proxy_pass http://{upstream(service)}; }}")
+        if prefix in DEADLINES:
+            connect, answer = DEADLINES[prefix]
+            lines.append(f"location = {prefix} {{ proxy_connect_timeout {connect}; proxy_send_timeout {answer}; "
+                         f"proxy_read_timeout {answer}; proxy_pass http://{upstream(service)}; }}")
     lines.append(f"location / {{ default_type application/json; return 404 {_quoted(NOT_FOUND)}; }}")
     return ["server {", *(f"  {line}" for line in lines + error_config(errors_root)), "}"]
 
@@ -117,7 +129,10 @@ def local(run_dir: str, http_port: int, hub_code: str) -> str:
         f"error_log {run_dir}/logs/error.log warn;",
         "events { worker_connections 1024; }",
         "http {",
-        f"  access_log {run_dir}/logs/access.log;",
+        # combined, plus the time nginx took to answer (s, ms resolution): bench/frontdoor_faults.py reads it
+        "  log_format timed '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
+        "\"$http_referer\" \"$http_user_agent\" $request_time';",
+        f"  access_log {run_dir}/logs/access.log timed;",
         f"  client_body_temp_path {run_dir}/tmp/body; proxy_temp_path {run_dir}/tmp/proxy;",
         f"  fastcgi_temp_path {run_dir}/tmp/fastcgi; uwsgi_temp_path {run_dir}/tmp/uwsgi; scgi_temp_path {run_dir}/tmp/scgi;",
         *(f"  {line}" for line in http_settings()),

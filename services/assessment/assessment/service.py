@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
+from contract.rpc import rpc
 from werkzeug.wrappers import Response
 
 from assessment import access, handlers, periods, reports, schemas, stats_page, survey, survey_schemas

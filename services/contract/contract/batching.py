@@ -109,6 +109,7 @@ def commit_together(run_unit: Callable[[Callable[[Any], Any]], Any], members: Se
 
 DEFAULT_MAX_SIZE = 64
 DEFAULT_CONCURRENCY = 2
+MIN_WAIT_SECONDS = 0.1  # a submission that arrives with its deadline spent still gets this long
 STUCK_AFTER_SECONDS = 30.0  # submissions waiting and no group settled for this long: stuck (contract.progress)
 GROUP_SIZE = Histogram(
     "lapor_store_group_commit_size", "Submissions committed together in one group commit.", ["service"],
@@ -118,32 +119,49 @@ ISOLATED = Counter(
     "Submissions taken out of a group commit because their own part failed, then run alone.", ["service"])
 
 
+class SubmissionTimedOut(ConnectionFailure):
+    """A submission's commit did not end within the group committer's deadline (the store is down
+    or saturated): answered as a store outage, 503 with Retry-After (``contract.store.store_fault``).
+    Not yet taken by a committer, it is dropped (never committed); taken, it may still commit, as
+    the 503's message says (resend with the same Idempotency-Key)."""
+
+
 class _Submission:
     def __init__(self, handler: Callable[..., Any], args: tuple):
         self.handler, self.args = handler, args
         self._done = Event()
+        self.taken = self.abandoned = False
 
     def settle(self, outcome: Outcome) -> None:
         if not self._done.ready():
             self._done.send(outcome)
 
-    def outcome(self) -> Any:
-        ok, value = self._done.wait()
-        if not ok:
-            raise value
-        return value
+    def outcome(self, deadline: float = 0.0) -> Any:
+        """The result (or the error) once committed; :class:`SubmissionTimedOut` after ``deadline``
+        seconds (0: wait as long as it takes)."""
+        with eventlet.Timeout(deadline or None, False):
+            ok, value = self._done.wait()
+            if not ok:
+                raise value
+            return value
+        self.abandoned = True  # a committer that has not taken it yet drops it
+        raise SubmissionTimedOut(f"not committed within {deadline:g} s"
+                                 + ("" if self.taken else "; dropped, never committed"))
 
 
 class GroupCommitter:
     """Group commit (issue 12): each HTTP worker hands its handler to one of ``concurrency`` committer
     greenthreads and waits; a committer takes what is queued (up to ``max_size``; with ``max_wait``
     above 0 it waits that long for a group to fill), commits it with :func:`commit_together`, and
-    only then wakes each waiter with its own outcome.  A store outage fails every waiter (503)."""
+    only then wakes each waiter with its own outcome.  A store outage fails every waiter (503), and
+    so does a commit that has not ended ``deadline`` seconds after the submission (0: no deadline),
+    so that a dead or saturated store gives the front door a quick 503 rather than a timeout."""
 
     def __init__(self, units_of: Callable[[], Any], service: str, max_size: int = DEFAULT_MAX_SIZE,
-                 max_wait: float = 0.0, concurrency: int = DEFAULT_CONCURRENCY):
+                 max_wait: float = 0.0, concurrency: int = DEFAULT_CONCURRENCY, deadline: float = 0.0):
         self.units_of, self.service = units_of, service
         self.max_size, self.max_wait = max(1, max_size), max(0.0, max_wait)
+        self.deadline = max(0.0, deadline)
         self.concurrency = max(1, concurrency)
         self._queue: LightQueue = LightQueue()
         self.running = False
@@ -182,12 +200,16 @@ class GroupCommitter:
     def queued(self) -> int:
         return self._queue.qsize()
 
-    def submit(self, handler: Callable[..., Any], args: tuple) -> Any:
+    def submit(self, handler: Callable[..., Any], args: tuple, since: float | None = None) -> Any:
         """Run ``handler(uow, *args)`` in the next group's transaction; its result (or its error) once
-        that transaction is committed."""
+        that transaction is committed. The deadline counts from ``since`` (``time.monotonic()`` when
+        the worker started: the request's time before it got here counts too), else from now."""
         item = _Submission(handler, args)
         self._queue.put(item)
-        return item.outcome()
+        wait = self.deadline
+        if wait and since is not None:
+            wait = max(MIN_WAIT_SECONDS, wait - (time.monotonic() - since))
+        return item.outcome(wait)
 
     def _run(self) -> None:
         while True:
@@ -243,11 +265,16 @@ class GroupCommitter:
                 group.append(item)
         if not group and not self.running:
             return None
+        group = [item for item in group if not item.abandoned]  # its waiter has had its 503
+        for item in group:
+            item.taken = True
         return group
 
     def commit(self, group: list[_Submission]) -> None:
         units = self.units_of()
-        outcomes = commit_together(units.run, group, lambda uow, item: item.handler(uow, *item.args),
+        # a submission whose waiter has already had its 503 is left out (the 503 then stays true)
+        outcomes = commit_together(units.run, group,
+                                   lambda uow, item: None if item.abandoned else item.handler(uow, *item.args),
                                    on_isolated=lambda exc: ISOLATED.labels(self.service).inc())
         GROUP_SIZE.labels(self.service).observe(len(group))
         for item, outcome in zip(group, outcomes):

@@ -21,6 +21,12 @@ hub-link users that neighbours' shovels log in as are made by ``contract.hublink
     python -m contract.brokeracl apply --api http://ADMIN:PW@HOST:15672 [--vhost /] [--run-dir DIR]
     python -m contract.brokeracl show [--json]            # the rules, for review
 
+``apply --rpc-mirrors`` (a cluster: ``deploy/local/cluster.sh``, ``rabbitmq-users-job.yaml``) also sets
+the policy ``lapor-rpc-mirrors`` (``RPC_MIRRORS``): nameko 2.14 declares its RPC queues
+(``rpc-<service>``, ``rpc.reply-*``) as classic queues, which live on one node; mirrored on every
+node, an RPC survives the loss of that node (docs/operations.md). Classic mirroring exists up to
+RabbitMQ 3.13 and is gone in 4.0 (then: quorum RPC queues).
+
 ``apply`` takes each service's password from ``LAPOR_RABBIT_<SERVICE>_PASSWORD`` (Kubernetes: a
 secret per service) or, with ``--run-dir``, from the local stack's generated secrets
 (``contract.localstack.service_credentials``). It is idempotent.
@@ -156,12 +162,24 @@ class Management(hublink.Management):
                 time.sleep(0.5)
 
 
-def apply(api_uri: str, passwords: dict[str, str], vhost: str = "/") -> list[str]:
+RPC_MIRRORS = "lapor-rpc-mirrors"
+
+
+def rpc_mirrors_policy() -> dict:
+    """Every node keeps a copy of nameko's RPC queues (synchronised at once, promoted on a node's loss)."""
+    return {"pattern": r"^rpc[-.]", "apply-to": "queues", "priority": 1,
+            "definition": {"ha-mode": "all", "ha-sync-mode": "automatic"}}
+
+
+def apply(api_uri: str, passwords: dict[str, str], vhost: str = "/", rpc_mirrors: bool = False) -> list[str]:
     """Create or update each service's user, permissions and topic permissions; declare the
-    shared exchanges. Returns the users written."""
+    shared exchanges; with ``rpc_mirrors``, mirror the RPC queues on every node (a cluster).
+    Returns the users written."""
     api = Management(api_uri)
     api.wait_ready()
     v = quote(vhost, safe="")
+    if rpc_mirrors:
+        api.put(f"policies/{v}/{RPC_MIRRORS}", rpc_mirrors_policy())
     for name, kind in SHARED_EXCHANGES:
         api.put(f"exchanges/{v}/{quote(name, safe='')}", {"type": kind, "durable": True, "auto_delete": False})
     written = []
@@ -198,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vhost", default="/")
     parser.add_argument("--run-dir", help="the local stack's run folder (its generated secrets)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rpc-mirrors", action="store_true",
+                        help="a cluster: mirror nameko's RPC queues on every node (policy lapor-rpc-mirrors)")
     args = parser.parse_args(argv)
     if args.action == "show":
         rules = plan()
@@ -207,11 +227,12 @@ def main(argv: list[str] | None = None) -> int:
             for name, rule in rules.items()))
         return 0
     try:
-        users = apply(args.api, passwords_from(os.environ, args.run_dir), args.vhost)
+        users = apply(args.api, passwords_from(os.environ, args.run_dir), args.vhost, args.rpc_mirrors)
     except Exception as error:  # requests' errors, a missing password
         print(f"brokeracl: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
-    print(f"broker users: {', '.join(users)} (own permissions and topic permissions on vhost {args.vhost})")
+    print(f"broker users: {', '.join(users)} (own permissions and topic permissions on vhost {args.vhost})"
+          + ("; RPC queues mirrored on every node" if args.rpc_mirrors else ""))
     return 0
 
 

@@ -8,11 +8,23 @@ method with no caller is the operator's alone (CLIs, ``deploy/local/cli.sh``, te
 service's. Officials' credentials (tokens, password links) are not RPC at all: only routing's admin
 HTTP API (an admin, audited) and the operator's CLI (``routing.cli``) issue or revoke them.
 
+``rpc``, the ``@rpc`` every service uses, is nameko's with one change: a reply that meets a dead
+broker does not kill the service (:class:`Rpc`).
+
 ``tests/unit/contract/test_rpc_surface.py`` checks the table against the ``@rpc`` methods the
 services define; ``tests/integration/test_broker_permissions.py`` proves on the real broker that
 every service is refused every method it is not listed for.
 """
 from __future__ import annotations
+
+import logging
+
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from amqp.exceptions import RecoverableConnectionError
+from kombu.exceptions import OperationalError
+from nameko.rpc import Rpc as NamekoRpc
+
+log = logging.getLogger(__name__)
 
 # contract.auth: every service that checks officials' tokens or sessions asks routing
 AUTH_CLIENTS = ("intake", "routing", "followup", "notification", "assessment")
@@ -74,3 +86,30 @@ def callable_by(service: str) -> list[str]:
 def targets_of(service: str) -> set[str]:
     """The services ``service`` calls over RPC."""
     return {method.split(".")[0] for method in callable_by(service)}
+
+
+# --- the @rpc entrypoint every service uses ----------------------------------------------------------
+
+BROKER_GONE = (OperationalError, RecoverableConnectionError, AmqpConnectionError, ConnectionError)
+
+
+class Rpc(NamekoRpc):
+    """nameko's ``@rpc`` whose reply may meet a dead broker without killing the service.
+
+    nameko 2.14 sends the reply in the worker's ``handle_result``; when the broker has gone (kill -9,
+    a node lost) the publish raises, the worker thread ends with the error and nameko kills the
+    whole container: intake's process exited, its front door answered 500 then nothing, and no
+    report was routed until it was started by hand (issue 22). Here the reply is given up and
+    logged; the request, never acknowledged on the dead connection, is delivered again once the
+    consumer has reconnected, and the caller's retry or timeout covers the reply it did not get."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_GONE as exc:
+            log.warning("%s: the reply to %s could not be sent (broker gone: %s); the call will be "
+                        "delivered again", self.container.service_name, self.method_name, exc)
+            return result, exc_info
+
+
+rpc = Rpc.decorator

@@ -13,6 +13,7 @@ An entrypoint calls ``self.store.run(handler, message)`` (``Units``); a CLI or a
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from typing import Any, Callable, Iterable
 
@@ -30,6 +31,7 @@ class Units:
     def __init__(self, store, worker_ctx=None):
         self._store = store
         self.worker_ctx = worker_ctx
+        self.started = time.monotonic()  # group commit's deadline counts from here
         self.ran = 0  # units this worker committed (read by the store's worker_result)
 
     @property
@@ -64,7 +66,7 @@ class Units:
         committer = getattr(self._store, "committer", None)
         if committer is None or not committer.running:
             return self.run(handler, *args)
-        return committer.submit(handler, args)
+        return committer.submit(handler, args, since=self.started)
 
 
 def settings_from(config: dict) -> dict:
@@ -137,7 +139,8 @@ class UnitOfWorkProvider(UnitOfWorkStore, DependencyProvider):
             from contract.batching import GroupCommitter
             self.committer = GroupCommitter(self.units, self.container.service_name, size,
                                             float(config.get("GROUP_COMMIT_MAX_WAIT_SECONDS", 0)),
-                                            int(config.get("GROUP_COMMIT_CONCURRENCY", 2)))
+                                            int(config.get("GROUP_COMMIT_CONCURRENCY", 2)),
+                                            float(config.get("GROUP_COMMIT_DEADLINE_SECONDS", 0)))
 
     def start(self):
         if self.committer is not None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import eventlet
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
+from contract.rpc import rpc
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
@@ -22,6 +22,7 @@ from contract.batch import event_batches, handle_batch
 from contract.http import HealthAndMetrics, attachment, client_address, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
+from contract.rpc import rpc
 from contract.web import WebAssets, WebPages, language_of
 from contract.web import page as citizen_page
 from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics, open311,

@@ -1,7 +1,7 @@
 """Notification entrypoints: queue messages when a report moves, deliver them, and the admin API."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
+from contract.rpc import rpc
 from nameko.timer import Timer
 from werkzeug.wrappers import Response
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from contract.rpc import rpc
 from werkzeug.wrappers import Response
 
 from contract import errors, events, http as api_http, web

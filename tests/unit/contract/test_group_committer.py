@@ -97,3 +97,57 @@ def test_an_idle_committer_is_not_stuck(monkeypatch):
     eventlet.sleep(0.5)
     assert progress.stuck("idleprobe") == []  # nothing waits
     committer.stop()
+
+
+class HeldUnits:
+    """Units of work whose commits wait until released (a store that stopped answering, then came
+    back); records each handler run."""
+
+    def __init__(self):
+        self.started, self.release, self.applied = eventlet.event.Event(), eventlet.event.Event(), []
+
+    def run(self, work, **kwargs):
+        if not self.started.ready():
+            self.started.send(True)
+        self.release.wait()
+        return work(None)
+
+
+def test_a_submission_not_committed_within_the_deadline_is_a_quick_503_and_if_still_queued_never_committed():
+    """Issue 22: with the store killed, POST /reports waited for the store (server selection, the
+    transaction's retries) and the front door's answers took longer than 2 s."""
+    import time
+    units = HeldUnits()
+    committer = GroupCommitter(lambda: units, "deadlineprobe", max_size=1, concurrency=1, deadline=0.3)
+    committer.start(Container())
+    in_flight = eventlet.spawn(committer.submit, lambda uow: units.applied.append("in flight"), ())
+    with eventlet.Timeout(5):
+        units.started.wait()
+    t0 = time.monotonic()
+    with pytest.raises(Exception) as raised:
+        committer.submit(lambda uow: units.applied.append("queued"), ())
+    assert time.monotonic() - t0 < 1.0
+    answer = store_fault(raised.value)
+    assert answer is not None and answer.status == 503 and int(answer.headers["Retry-After"]) > 0
+    with pytest.raises(Exception):
+        in_flight.wait()  # taken by the committer, but its waiter gave up before its handler ran
+    units.release.send(True)
+    assert committer.submit(lambda uow: units.applied.append("later") or "ok", ()) == "ok"
+    assert units.applied == ["later"]  # neither abandoned submission was committed: both 503s were true
+    committer.stop()
+
+
+def test_the_deadline_counts_from_when_the_worker_started():
+    """The time a request spent before it reached the committer counts: the front door's answer
+    is bounded, not the commit's wait alone."""
+    import time
+    units = HeldUnits()
+    committer = GroupCommitter(lambda: units, "sinceprobe", max_size=1, concurrency=1, deadline=1.0)
+    committer.start(Container())
+    t0 = time.monotonic()
+    with pytest.raises(Exception) as raised:
+        committer.submit(lambda uow: None, (), since=t0 - 0.8)  # the worker started 0.8 s ago
+    assert 0.1 <= time.monotonic() - t0 < 0.5
+    assert store_fault(raised.value).status == 503
+    units.release.send(True)
+    committer.stop()

@@ -1,0 +1,62 @@
+"""The front door through a crash of RabbitMQ, and of the store (issue 22).
+
+During a burst of 10 reports/s (POST /reports through nginx), the broker's (then the store's)
+process is killed with ``kill -9`` 4 s in and started again by its script 4 s later, as a supervisor
+would; no service is touched. Every request is answered within 2 s, with 201 or with 503 and
+``Retry-After`` (nothing else, no timeout); the services recover by themselves (reports accepted
+after the restart are routed); every 201 is routed exactly once (one routing decision, one case,
+one ``dispositioned`` step per tracking ID, counted in the store once the services have drained).
+The scenario and its figures are ``bench/frontdoor_faults.py``'s. Answer times are asserted as
+the front door timed them (nginx's ``$request_time``); the client's own figure, printed too, also
+holds the load generator's delays, which on a starved shared machine (load 30-50 on 2 cores) reach
+seconds by themselves.
+
+A stack of its own (deploy/local scripts: RabbitMQ, store, sinks, services, demo region, nginx) on
+port offset ``LAPOR_TEST_FAULTS_OFFSET`` (default LAPOR_TEST_PORT_OFFSET + 2), fresh each session.
+"""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import frontdoor_faults as faults
+from tests.conftest import OFFSET, server_env
+
+pytestmark = pytest.mark.e2e
+
+FAULTS_OFFSET = int(os.environ.get("LAPOR_TEST_FAULTS_OFFSET", OFFSET + 2))
+
+
+@pytest.fixture(scope="module")
+def faults_stack():
+    env = server_env("faults", offset=FAULTS_OFFSET)
+    faults.stop_stack(env)
+    shutil.rmtree(Path(env["LAPOR_RUN_DIR"]), ignore_errors=True)
+    try:
+        faults.start_stack(env)
+        yield env
+    finally:
+        faults.stop_stack(env)
+
+
+def assert_survived(result: dict) -> None:
+    print(faults.describe(result))
+    assert result["statuses"][201] > 0
+    assert result["no_answer"] == [], "requests without an answer"
+    assert result["odd"] == [], "answers other than 201 or 503"
+    assert result["503_without_retry_after"] == 0
+    assert result["door_answers"] == result["requests"]
+    assert result["door_slow"] == [], "answers after more than 2 s"
+    assert result["accepted_after_restart"] > 0, "nothing accepted after the restart"
+    assert result["lost"] == [], "accepted (201) but never routed"
+    assert result["duplicated"] == [], "routed more than once"
+    assert result["services_restarted"] == []
+
+
+def test_kill_9_of_rabbitmq_during_a_burst(faults_stack):
+    assert_survived(faults.run_fault(faults_stack, "rabbitmq"))
+
+
+def test_kill_9_of_the_store_during_a_burst(faults_stack):
+    assert_survived(faults.run_fault(faults_stack, "store"))
