@@ -24,9 +24,9 @@ from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
 from contract.registry_names import registry_names
 from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, language_of, page, secure
-from followup import handlers, schemas, views, web_pages
+from followup import handlers, hub_case, schemas, views, web_pages
 from followup.dependencies import CaseStore
-from followup.settings import conflict, out_of_scope, wrong_secret
+from followup.settings import case_not_found, conflict, out_of_scope, wrong_secret
 
 OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
@@ -40,6 +40,7 @@ EVENTS = {
     events.REPORT_POSTPONED: handlers.workflow_event,
     events.REPORT_RETURNED: handlers.workflow_event,
     events.REPORT_ARCHIVED: handlers.workflow_event,
+    events.REPORTER_ACTION_RELAYED: hub_case.relayed_action,  # taken where the reporter filed (issue 19)
 }
 
 
@@ -333,7 +334,13 @@ class FollowupService(WebAssets, HealthAndMetrics):
         try:
             form = schema().load({**body, "secret": secret or "----"})
             self._verify_reporter(canonical, form["secret"])
-            self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": canonical, "form": form})
+            if self.store.read(handlers.case_for_report, canonical) is None:  # held at another hub? (issue 19)
+                refused = self._relay(page, canonical, action, form)
+                if refused:  # that hub cannot take it now: the reason, on the page
+                    return self._tracking(page, canonical, {web_pages.ACTION_FIELDS[action]: refused}, values=body,
+                                          status=409)
+            else:
+                self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": canonical, "form": form})
         except (errors.ApiError, ValidationError) as exc:
             found = page.field_errors(exc)
             if "form" in found and action == "rate":
@@ -341,13 +348,30 @@ class FollowupService(WebAssets, HealthAndMetrics):
             return self._tracking(page, canonical, found, values=body, status=getattr(exc, "status", 400))
         return page.redirect(f"/lacak/{canonical}?notice={notice}")
 
+    def _relay(self, page, tracking_id: str, action: str, form: dict) -> str | None:
+        """The reporter's action sent to the hub holding the report (through intake); why not, or None."""
+        values = {k: v for k, v in form.items() if k != "secret"}
+        try:
+            with eventlet.Timeout(self.store.settings.intake_timeout):
+                outcome = self.intake.relay_reporter_action(tracking_id, action, values, form["secret"])
+        except eventlet.Timeout:
+            raise UnavailablePage()
+        if outcome.get("relayed"):
+            return None
+        if outcome["refused"] == "not_forwarded":  # handled here and no case yet: as before
+            raise case_not_found()
+        hubs = registry_names(self.routing, page.lang).get("hubs", {})
+        return page._(f"relay.{outcome['refused']}", hub=hubs.get(outcome["hub"]) or outcome["hub"])
+
     def _tracking(self, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):
         report = self._report(tracking_id, page.lang, page.reporter_key(tracking_id))
         shown = self.store.read(handlers.tracking_page, tracking_id, page.lang, report["reporter_verified"])
         names = registry_names(self.routing, page.lang) if report.get("assignment") or report.get("delivery") else {}
         holder = views.holder_elsewhere(report, names)
-        if holder:  # the owner hub takes the reporter's actions: its page is linked instead
-            shown.update(can_reply=False, can_rate=False, can_reopen=False)
+        if holder:  # the owner hub's case, kept here; the reporter's actions go there (issue 19)
+            shown.update(hub_case.shown(report, page.lang))
+        shown.setdefault("can_add_evidence", False)
+        shown.setdefault("relay_blocked_by", None)
         error = page.request.args.get("error")
         return page.render("tracking.html", status=status, report=report, **shown, holder=holder,
                            agency_names=names.get("agencies", {}), unit_names=names.get("units", {}),

@@ -166,6 +166,38 @@ class TrackingOut(Schema):
     history = fields.List(fields.Nested(HistoryEntryOut))
 
 
+class HubCaseMessageOut(Schema):
+    kind = fields.String()
+    author_role = fields.String()
+    body = fields.String()
+    at = fields.DateTime()
+
+
+class HubCaseOut(Schema):
+    """The owner hub's case of a forwarded report, as its origin keeps it (issue 19,
+    ``intake.hub_case``); the conversation only for the reporter (secret)."""
+    hub = fields.String()
+    case_status = fields.String(allow_none=True, dump_default=None)
+    stage = fields.String(allow_none=True, dump_default=None)
+    due_at = fields.DateTime(allow_none=True, dump_default=None)
+    overall_due_at = fields.DateTime(allow_none=True, dump_default=None)
+    indicator = fields.String(allow_none=True, dump_default=None)
+    reopen_until = fields.DateTime(allow_none=True, dump_default=None)
+    rating = fields.String(allow_none=True, dump_default=None)
+    relay_blocked_by = fields.String(allow_none=True, dump_default=None)  # a version-1 hub on the way
+    messages = fields.List(fields.Nested(HubCaseMessageOut), dump_default=list)
+
+
+class RelayActionIn(Schema):
+    """``intake.relay_reporter_action``: the reporter's action (its form loaded by followup's schema)."""
+    class Meta:
+        unknown = RAISE
+    tracking_id = fields.String(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(("reply", "rate", "reopen")))
+    form = fields.Dict(required=True)
+    secret = fields.String(required=True, validate=validate.Length(max=64))
+
+
 class PageViewOut(TrackingOut):
     """The tracking view for the web pages (RPC ``intake.page_view``): names from the registry;
     the report's text only for its reporter (secret) or when it is public; the reporter's first
@@ -182,6 +214,7 @@ class PageViewOut(TrackingOut):
     incident_date = fields.String(allow_none=True, dump_default=None)
     reporter_name = fields.String(allow_none=True, dump_default=None)
     attachment_count = fields.Integer()
+    hub_case = fields.Nested(HubCaseOut, allow_none=True, dump_default=None)  # held at another hub (issue 19)
 
 
 class ContactOut(Schema):

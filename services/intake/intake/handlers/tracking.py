@@ -6,6 +6,7 @@ from __future__ import annotations
 from contract.consumer import RejectEvent
 from contract.ids import hub_of, parse_tracking_id
 from intake import domain, exceptions, history, schemas, transfer, web_forms
+from intake.handlers import hub_relay
 
 
 # --- events -----------------------------------------------------------------------------------------
@@ -108,7 +109,8 @@ def page_view(uow, query: dict) -> dict | None:
             "category_name": categories.get(report.get("category_code")),
             "region_name": regions.get(report.get("region_code")),
             "attachment_count": len(report.get("attachments") or []),
-            "reporter_name": item["reporter"] if public else None}
+            "reporter_name": item["reporter"] if public else None,
+            "hub_case": hub_relay.case_view(uow, report, verified)}
     if verified or public:
         view.update({k: report.get(k) for k in ("description", "location_text", "incident_date")},
                     full_title=report.get("title"))
