@@ -65,9 +65,7 @@ class ActionBody(Strict):
 def new_action(action: str, now: datetime, **form) -> dict:
     """An action body with a fresh ``action_id`` (validated)."""
     body = {"action_id": uuid.uuid4().hex, "action": action, "at": now, **form}
-    dumped = ActionBody().dump(body)
-    ActionBody().load(dumped)
-    return dumped
+    return ActionBody().load(ActionBody().dump(body))
 
 
 def form_of(action: dict) -> dict:
