@@ -226,6 +226,8 @@ class ContactOut(Schema):
     handle = fields.String(allow_none=True)
     channel = fields.String()
     language = fields.String()
+    # the tracking page where the reporter filed, for a report filed at another hub (issue 19)
+    tracking_url = fields.String(allow_none=True, dump_default=None)
 
 
 CONTACTS_MAX = 200  # reporters per reporter_contacts call (the courier claims 50 at a time by default)

@@ -131,7 +131,8 @@ class Courier:
 
     def _to_reporter(self, notification: dict, contact: dict, channel: str, address: str) -> None:
         message = self.renderer.render(notification["template"], notification["language"], channel,
-                                       notification["context"], name=contact.get("name"))
+                                       notification["context"], name=contact.get("name"),
+                                       tracking_url=contact.get("tracking_url"))  # where they filed (issue 19)
         if channel == "email":
             self.mailer.send([address], message, notification["_id"], notification["language"])
         elif channel == "sms":

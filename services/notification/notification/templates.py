@@ -127,15 +127,18 @@ class Renderer:
             raise ValueError(f"not a date: {value!r}")
         return shown
 
-    def render(self, template: str, language: str, channel: str, context: dict, name: str | None = None) -> Message:
-        """The message for ``channel`` (email, sms, social); PermanentError if it cannot be made."""
+    def render(self, template: str, language: str, channel: str, context: dict, name: str | None = None,
+               tracking_url: str | None = None) -> Message:
+        """The message for ``channel`` (email, sms, social); PermanentError if it cannot be made.
+        ``tracking_url``: the reporter's page when it is not this hub's (a report filed at another
+        hub: intake's contact names the page where they filed, issue 19)."""
         language = language if language in self.catalogue else DEFAULT_LANGUAGE
         entry = self.catalogue[language]
         if template not in entry["templates"]:
             raise PermanentError(f"no template {template!r} in language {language!r}")
         labels = entry["labels"]
         variables = {**dict.fromkeys(CONTEXT_FIELDS), **context, "labels": labels, "language": language, "name": name,
-                     "tracking_id": context.get("tracking_id"), "tracking_url": self.link(context.get("tracking_id"), template)}
+                     "tracking_id": context.get("tracking_id"), "tracking_url": tracking_url or self.link(context.get("tracking_id"), template)}
         try:
             if channel in ("sms", "social"):
                 if "sms" not in entry["templates"][template]:

@@ -209,3 +209,22 @@ def test_holder_of_a_local_report_is_nobody():
     assert hub_relay.holder_of(origin.state["FakeReports"]["reports"][report["_id"]], "5108") is None
     secret = secret_of(origin, report["_id"])
     assert relay(origin, report["_id"], secret) == {"refused": "not_forwarded", "hub": "5108"}
+
+
+def test_the_owners_messages_to_the_reporter_link_to_the_origin_page_and_the_origin_sends_none():
+    with_urls = [{**h, "public_url": f"http://hub-{h['code']}.example"} for h in DIRECTORY]
+    origin, owner, tid, secret = handed_over()
+    for units in (origin, owner):
+        units.run(lambda uow: uow.registry.replace([], [{"code": "infrastruktur"}], hubs=signed_directory(with_urls)))
+    ref = owner.state["FakeReports"]["reports"][tid]["reporter_ref"]
+    contact = owner.read(handlers.reporter_contact, ref)
+    assert contact["tracking_url"] == f"http://hub-5108.example/lacak/{tid}"
+    assert owner.read(handlers.reporter_contacts, [ref])[0]["tracking_url"] == contact["tracking_url"]
+    local = filed_at(owner)
+    assert owner.read(handlers.reporter_contact, local["reporter_ref"])["tracking_url"] is None
+    # the owner's steps reach the origin's page but no event there: its notification sends nothing twice
+    published = list(origin.published)
+    opened(owner, origin, tid)
+    owner_step(owner, origin, events.CASE_ANSWERED, tid, message_id="msg_1", author_role="liaison",
+               body="Sudah ditambal.", case_status="answered")
+    assert origin.published == published

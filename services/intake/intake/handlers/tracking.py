@@ -82,13 +82,14 @@ def verify_reporter(uow, query: dict) -> bool:
 def reporter_contact(uow, reporter_ref: str) -> dict | None:
     """For the notification service at send time; identity never travels in events."""
     report = uow.reports.by_reporter_ref(reporter_ref)
-    return None if report is None else domain.reporter_contact(report)
+    return None if report is None else {**domain.reporter_contact(report),
+                                        "tracking_url": tracking_page_elsewhere(uow, report["_id"])}
 
 
 def reporter_contacts(uow, reporter_refs: list[str]) -> list[dict]:
     """``reporter_contact`` for a batch (the courier's claim): one query; unknown refs are left out."""
     reports = uow.reports.by_reporter_refs(sorted(set(reporter_refs))) if reporter_refs else []
-    return [domain.reporter_contact(r) for r in reports]
+    return [{**domain.reporter_contact(r), "tracking_url": tracking_page_elsewhere(uow, r["_id"])} for r in reports]
 
 
 def page_view(uow, query: dict) -> dict | None:
