@@ -151,10 +151,6 @@ class OfficialActionSchema(ReportEventSchema):
     reporter_ref = fields.String(load_default=None, allow_none=True)
     language = fields.String(load_default="id")
     region_code = fields.String(load_default=None, allow_none=True)  # its times are read in this region's zone
-    # issue 19: the case as it is after the event (carried to a forwarded report's origin hub)
-    case_status = fields.String(load_default=None, allow_none=True)
-    case_due_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
-    reopen_until = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
 
 
 class ReportVerified(OfficialActionSchema):
@@ -224,6 +220,10 @@ class CaseEventSchema(ReportEventSchema):
     reporter_ref = fields.String(load_default=None, allow_none=True)
     language = fields.String(load_default="id")
     region_code = fields.String(load_default=None, allow_none=True)  # its times are read in this region's zone
+    # issue 19: the case as it is after the event (carried to a forwarded report's origin hub)
+    case_status = fields.String(load_default=None, allow_none=True)
+    case_due_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    reopen_until = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
 
 
 class CaseDeadline(CaseEventSchema):

@@ -228,3 +228,28 @@ def test_the_owners_messages_to_the_reporter_link_to_the_origin_page_and_the_ori
     owner_step(owner, origin, events.CASE_ANSWERED, tid, message_id="msg_1", author_role="liaison",
                body="Sudah ditambal.", case_status="answered")
     assert origin.published == published
+
+
+def test_the_case_fields_survive_the_event_contract_from_followup_to_the_origin():
+    """The answer as followup emits it (built and loaded through contract.events, as intake's consumer
+    loads it) carries the case's state and the official's words to the origin."""
+    import json
+    from datetime import timedelta
+
+    from intake.service import EVENTS
+    origin, owner, tid, secret = handed_over()
+    opened(owner, origin, tid)
+    now = owner.clock()
+    payload = events.build(events.CASE_ANSWERED, hub="7317", tracking_id=tid, origin_hub="5108", case_id="c1",
+                           agency_code="PEMKAB-LUWU", stage="follow_up", case_status="answered",
+                           case_due_at=now + timedelta(days=3), reopen_until=now + timedelta(days=9),
+                           message_id="msg_1", author_role="liaison", excerpt="Sudah", has_attachments=False,
+                           body="Sudah ditambal seluruhnya.")["payload"]
+    loaded = events.load(events.CASE_ANSWERED, json.loads(json.dumps(payload)))
+    before = len(sent(owner))
+    owner.run(EVENTS[events.CASE_ANSWERED], events.CASE_ANSWERED, loaded)
+    (status, _), = sent(owner)[before:]
+    assert back(origin, status) == "applied"
+    case = origin.read(handlers.page_view, {"tracking_id": tid, "lang": "id", "secret": secret})["hub_case"]
+    assert case["case_status"] == "answered" and case["reopen_until"] == now + timedelta(days=9)
+    assert case["messages"][-1]["body"] == "Sudah ditambal seluruhnya."

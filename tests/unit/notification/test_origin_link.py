@@ -20,15 +20,12 @@ class FiledElsewhere(Directory):
         return {ref: {**CONTACT, "reporter_ref": ref, "tracking_url": ORIGIN_PAGE} for ref in refs}
 
 
-def test_the_reporter_of_a_report_filed_at_another_hub_is_sent_to_its_page_there():
+def test_the_reporter_of_a_report_filed_at_another_hub_is_sent_to_its_page_there_and_others_to_this_hubs():
     store, mailer = Store(queued(events.CASE_ANSWERED)), Mailer()
     courier(store, mailer, directory=FiledElsewhere()).deliver_due()
     to_reporter = [text for to, text in mailer.texts if to == ["wayan@example.org"]]
     assert to_reporter and all(ORIGIN_PAGE in text and "lapor.example.go.id/r/" not in text for text in to_reporter)
-
-
-def test_a_report_filed_here_keeps_this_hubs_page():
-    store, mailer = Store(queued(events.CASE_ANSWERED)), Mailer()
+    store, mailer = Store(queued(events.CASE_ANSWERED)), Mailer()  # filed here: intake names no other page
     courier(store, mailer).deliver_due()
     to_reporter = [text for to, text in mailer.texts if to == ["wayan@example.org"]]
     assert to_reporter and all("https://lapor.example.go.id/r/" in text for text in to_reporter)
