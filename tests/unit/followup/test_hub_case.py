@@ -20,7 +20,10 @@ CASE = {"hub": "7317", "case_status": "answered", "stage": "follow_up", "due_at"
         "overall_due_at": None, "indicator": "yellow", "reopen_until": "2030-11-27T15:59:59+00:00", "rating": None,
         "relay_blocked_by": None,
         "messages": [{"kind": "answer", "author_role": "liaison", "body": "Jalan sudah ditambal pada 3 Desember.",
-                      "at": "2026-12-03T03:00:00+00:00"}]}
+                      "at": "2026-12-03T03:00:00+00:00"},
+                     # the reporter's own rating and reopening, kept at the origin when relayed
+                     {"kind": "rate", "author_role": "reporter", "body": "Cukup cepat.", "at": "2026-12-03T04:00:00+00:00"},
+                     {"kind": "reopen", "author_role": "reporter", "body": "Rusak lagi.", "at": "2026-12-03T05:00:00+00:00"}]}
 
 
 def view(case=CASE, verified=True):
@@ -73,6 +76,7 @@ def test_the_origin_page_shows_the_owners_deadline_indicator_answer_and_the_repo
     assert "20 November 2030, 23:59 WITA" in html and "Kuning" in html  # the owner's, in Luwu's zone
     assert "ditetapkan setelah" not in html and 'id="deadline-elsewhere"' not in html and deadline is not None
     assert "Jalan sudah ditambal pada 3 Desember." in html  # the owner's answer, for the reporter
+    assert "Penilaian Anda" in html and "Permintaan membuka kembali" in html and "Cukup cepat." in html
     assert "/balas" in html and "/nilai" in html and "/buka-kembali" in html
     assert f'action="/lapor/{ORIGIN_ID}/bukti"' in html
     assert "diteruskan ke Simpul Kabupaten Luwu" in text_of(html, "relay-here")
