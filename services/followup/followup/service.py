@@ -334,13 +334,10 @@ class FollowupService(WebAssets, HealthAndMetrics):
         try:
             form = schema().load({**body, "secret": secret or "----"})
             self._verify_reporter(canonical, form["secret"])
-            if self.store.read(handlers.case_for_report, canonical) is None:  # held at another hub? (issue 19)
-                refused = self._relay(page, canonical, action, form)
-                if refused:  # that hub cannot take it now: the reason, on the page
-                    return self._tracking(page, canonical, {web_pages.ACTION_FIELDS[action]: refused}, values=body,
-                                          status=409)
-            else:
+            if self.store.read(handlers.case_for_report, canonical) is not None:
                 self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": canonical, "form": form})
+            elif refused := self._relay(page, canonical, action, form):  # held at a hub that cannot take it now
+                return self._tracking(page, canonical, {web_pages.ACTION_FIELDS[action]: refused}, values=body, status=409)
         except (errors.ApiError, ValidationError) as exc:
             found = page.field_errors(exc)
             if "form" in found and action == "rate":
@@ -350,10 +347,10 @@ class FollowupService(WebAssets, HealthAndMetrics):
 
     def _relay(self, page, tracking_id: str, action: str, form: dict) -> str | None:
         """The reporter's action sent to the hub holding the report (through intake); why not, or None."""
-        values = {k: v for k, v in form.items() if k != "secret"}
         try:
             with eventlet.Timeout(self.store.settings.intake_timeout):
-                outcome = self.intake.relay_reporter_action(tracking_id, action, values, form["secret"])
+                outcome = self.intake.relay_reporter_action(
+                    tracking_id, action, {k: v for k, v in form.items() if k != "secret"}, form["secret"])
         except eventlet.Timeout:
             raise UnavailablePage()
         if outcome.get("relayed"):
@@ -370,8 +367,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
         holder = views.holder_elsewhere(report, names)
         if holder:  # the owner hub's case, kept here; the reporter's actions go there (issue 19)
             shown.update(hub_case.shown(report, page.lang))
-        shown.setdefault("can_add_evidence", False)
-        shown.setdefault("relay_blocked_by", None)
+        shown = {"can_add_evidence": False, "relay_blocked_by": None, **shown}
         error = page.request.args.get("error")
         return page.render("tracking.html", status=status, report=report, **shown, holder=holder,
                            agency_names=names.get("agencies", {}), unit_names=names.get("units", {}),
