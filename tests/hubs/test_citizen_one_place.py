@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 import requests
@@ -84,10 +85,12 @@ def test_a_citizen_replies_adds_evidence_rates_and_reopens_where_they_filed(hub_
     assert 'id="deadline"' in page and " WITA</time>" in page and "/balas" in page  # the owner's deadline, here
 
     # a reply at the origin reaches the owner's conversation
+    started = time.monotonic()
     replied = citizen.post("balas", {"body": "Longsor susulan terjadi tadi malam, jalan tertutup lagi."})
     assert replied.status_code == 303 and replied.headers["Location"].endswith("notice=replied")
     wait_for(lambda: any("Longsor susulan" in m["body"] for m in owner_messages(owner, tracking_id, secret)),
              timeout=30, interval=0.3)
+    print(f"figure: reply posted at ID -> in 51's conversation: {time.monotonic() - started:.2f} s")
 
     # evidence added at the origin is stored by the owner
     added = citizen.post("bukti", {}, files={"evidence": ("foto.jpg", jpeg(), "image/jpeg")}, path="lapor")
@@ -104,7 +107,9 @@ def test_a_citizen_replies_adds_evidence_rates_and_reopens_where_they_filed(hub_
     answered = requests.post(f"{owner.url}/cases/{tracking_id}/answer", json={"body": ANSWER}, headers=liaison,
                              timeout=10)
     assert answered.status_code == 201, answered.text
+    started = time.monotonic()
     wait_for(lambda: ANSWER in citizen.page() and "/nilai" in citizen.page(), timeout=30, interval=0.3)
+    print(f"figure: answer at 51 -> on ID's page: {time.monotonic() - started:.2f} s")
 
     # a rating at the origin closes the owner's case; a reopening there opens it again
     rated = citizen.post("nilai", {"rating": "4", "comment": "Cukup cepat."})

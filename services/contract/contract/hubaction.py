@@ -53,7 +53,7 @@ class ActionBody(Strict):
     rating = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 5))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=5, max=2000))
-    evidence = fields.List(fields.Nested(ActionEvidence), load_default=list, validate=validate.Length(max=10))
+    evidence = fields.List(fields.Nested(ActionEvidence), load_default=list, validate=validate.Length(max=1))
 
     @validates_schema
     def check(self, data, **kwargs):

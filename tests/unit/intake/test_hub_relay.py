@@ -142,6 +142,9 @@ def test_evidence_added_at_the_origin_is_cleaned_and_stored_once_by_the_owner():
     assert owner.run(handlers.receive_hub_message, arrived) == "applied"
     assert owner.run(handlers.receive_hub_message, arrived) == "duplicate"
     assert len(owner.state["FakeReports"]["reports"][tid]["attachments"]) == 1
+    # several files at once: one action each (each message well under the store's document limit)
+    origin.run(handlers.add_evidence_files, {"tracking_id": tid, "files": [jpeg(False), jpeg(True)]})
+    assert len(actions(origin)) == 3 and all(len(m["action"]["evidence"]) == 1 for m, _ in actions(origin))
 
 
 def test_the_owners_answer_deadline_and_indicator_come_back_to_the_origin_page_and_not_to_the_public():

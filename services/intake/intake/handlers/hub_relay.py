@@ -116,13 +116,14 @@ def relay_evidence(uow, report: dict, files: list[bytes]) -> dict:
     refused = refusal(report, holder, "evidence", directory, here, now)
     if refused:
         return refused
-    items = []
-    for data in files:
+    outcome: dict = {}
+    for data in files:  # one action per file: a message stays far below the store's 16 MB document limit
         cleaned, content_type = evidence.prepare(data, anonymous=report["is_anonymous"])
-        items.append({"filename": "evidence" + {"image/jpeg": ".jpg", "image/png": ".png"}.get(content_type, ".pdf"),
-                      "content_type": content_type, "sha256": hashlib.sha256(cleaned).hexdigest(),
-                      "data": base64.b64encode(cleaned).decode()})
-    return _stage(uow, report, holder, hubaction.new_action("evidence", now, evidence=items), directory)
+        item = {"filename": "evidence" + {"image/jpeg": ".jpg", "image/png": ".png"}.get(content_type, ".pdf"),
+                "content_type": content_type, "sha256": hashlib.sha256(cleaned).hexdigest(),
+                "data": base64.b64encode(cleaned).decode()}
+        outcome = _stage(uow, report, holder, hubaction.new_action("evidence", now, evidence=[item]), directory)
+    return outcome
 
 
 # --- owner ----------------------------------------------------------------------------------------
