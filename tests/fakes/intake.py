@@ -278,6 +278,15 @@ class FakeHubs(FakeRepository):
         self.uow.stage(list(events))
         return True
 
+    def apply_action(self, action_id, tracking_id, attachments, entry, events=()) -> bool:
+        if not self.claim(f"action:{action_id}"):
+            return False
+        report = self.uow.reports.collection("reports")[tracking_id]
+        report.setdefault("attachments", []).extend(copy.deepcopy(attachments))
+        report.setdefault("history", []).append(entry)
+        self.uow.stage(list(events))
+        return True
+
     def relay(self, message_id, messages) -> bool:
         if not self.claim(message_id):
             return False

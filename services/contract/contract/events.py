@@ -21,6 +21,7 @@ SCHEMA_VERSION = 1
 # intake
 REPORT_RECEIVED = "report_received"
 REPORT_DRAFT_SAVED = "report_draft_saved"
+REPORTER_ACTION_RELAYED = "reporter_action_relayed"  # issue 19: the reporter's action, taken at the origin hub
 REPORT_HANDED_BACK = "report_handed_back"  # issue 14: a report sent to another hub came back "not ours either"
 # routing (tiered admin workflow)
 REPORT_DISPOSITIONED = "report_dispositioned"
@@ -178,6 +179,18 @@ class ReportHandedBack(ReportEventSchema):
     reason = fields.String(load_default=None, allow_none=True)
 
 
+class ReporterActionRelayed(ReportEventSchema):
+    """Issue 19: the reporter's reply, rating or reopening of a forwarded-in report, taken at the
+    hub where they filed (which checked the secret) and carried here: followup applies it once."""
+    action_id = fields.String(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(("reply", "rate", "reopen")))
+    from_hub = fields.String(required=True)
+    body = fields.String(load_default=None, allow_none=True)
+    rating = fields.Integer(load_default=None, allow_none=True)
+    comment = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
 class ReportForwarded(ReportEventSchema):
     """The report belongs to another hub and is handed over with everything it needs."""
     target_hub = fields.String(required=True)
@@ -207,6 +220,10 @@ class CaseEventSchema(ReportEventSchema):
     reporter_ref = fields.String(load_default=None, allow_none=True)
     language = fields.String(load_default="id")
     region_code = fields.String(load_default=None, allow_none=True)  # its times are read in this region's zone
+    # issue 19: the case as it is after the event (carried to a forwarded report's origin hub)
+    case_status = fields.String(load_default=None, allow_none=True)
+    case_due_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    reopen_until = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
 
 
 class CaseDeadline(CaseEventSchema):
@@ -228,6 +245,7 @@ class CaseMessage(CaseEventSchema):
     author_role = fields.String(required=True)       # liaison, agency_admin, reporter, ...
     excerpt = fields.String(load_default=None, allow_none=True)  # at most 140 characters
     has_attachments = fields.Boolean(load_default=False)
+    body = fields.String(load_default=None, allow_none=True)  # an official's whole message (issue 19)
 
 
 class CaseRated(CaseEventSchema):
@@ -345,6 +363,7 @@ CATALOGUE = {
     REPORT_RECEIVED: ("intake", ReportReceived),
     REPORT_DRAFT_SAVED: ("intake", ReportDraftSaved),
     REPORT_HANDED_BACK: ("intake", ReportHandedBack),
+    REPORTER_ACTION_RELAYED: ("intake", ReporterActionRelayed),
     REPORT_DISPOSITIONED: ("routing", ReportDispositioned),
     REPORT_VERIFIED: ("routing", ReportVerified),
     REPORT_POSTPONED: ("routing", ReportPostponed),

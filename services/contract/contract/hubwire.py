@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
-from contract import hubsign
+from contract import hubaction, hubsign
 from contract.ids import HUB_CODE, parse_tracking_id
 from contract.schema import Schema
 from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
@@ -27,8 +27,9 @@ from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 SCHEMA_VERSION = 2
 PREVIOUS_VERSION = 1
 READ_VERSIONS = (PREVIOUS_VERSION, SCHEMA_VERSION)
-KINDS = ("transfer", "status")
-STEPS = ("accepted", "dispositioned", "case_opened", "answered", "closed", "archived", "not_ours")
+KINDS = ("transfer", "status", "action")  # action: a reporter's, from the origin (contract.hubaction)
+STEPS = ("accepted", "dispositioned", "case_opened", "answered", "closed", "archived", "not_ours",
+         *hubaction.CASE_STEPS)
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 MESSAGE_TYPE = "lapor.hub.{kind}"
 
@@ -98,6 +99,7 @@ class HubMessage(Strict):
     sent_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     transfer = fields.Nested(TransferBody, load_default=None, allow_none=True)
     status = fields.Nested(StatusBody, load_default=None, allow_none=True)
+    action = fields.Nested(hubaction.ActionBody, load_default=None, allow_none=True)
 
     @validates_schema
     def check(self, data, **kwargs):
@@ -109,6 +111,8 @@ class HubMessage(Strict):
             raise ValidationError("A transfer needs its body.", "transfer")
         if data["kind"] == "status" and not data.get("status"):
             raise ValidationError("A status needs its body.", "status")
+        if data["kind"] == "action" and not data.get("action"):
+            raise ValidationError("An action needs its body.", "action")
         if len(set(data["hops"])) != len(data["hops"]):
             raise ValidationError("A hub appears twice in the hop chain.", "hops")
 
@@ -150,6 +154,8 @@ def for_neighbour(message: dict, version: int, private_key: str | None) -> dict:
 def dump(message: dict) -> dict:
     """A message ready to publish (validated: a bad message is refused at the sender)."""
     dumped = HubMessage().dump(message)
+    if dumped.get("action") is None:
+        dumped.pop("action", None)  # a version-1 reader does not know the field
     HubMessage().load(dumped)
     return dumped
 

@@ -35,6 +35,7 @@ METHODS: dict[str, tuple[str, ...]] = {
     "intake.verify_reporter": ("followup", "assessment"),  # contract.auth.reporter_verified
     "intake.page_view": ("followup",),                      # the citizen's tracking page, owner side
     "intake.tracking_page_elsewhere": ("followup",),        # a report forwarded to another hub
+    "intake.relay_reporter_action": ("followup",),          # issue 19: the reporter's action, to the holder hub
     "intake.reporter_contact": ("notification",),           # a reporter's contact, one notification
     "intake.reporter_contacts": ("notification",),          # the courier's claimed batch
     "intake.completion_link": ("notification",),            # a social draft's one-time link, by DM only

@@ -4,7 +4,6 @@ the whole policy set as ``PUT /cases/admin/sla-policies`` does; ``handlers.add_d
 ``POST /cases/admin/days-off``)."""
 from __future__ import annotations
 
-import eventlet
 
 from contract import web, webdates
 from contract.vocab import CHANNELS, CLASSIFICATIONS
@@ -65,18 +64,12 @@ def day_from_form(form) -> dict:
     return entry
 
 
-def registry_now(routing, lang: str, timeout: float = 3.0) -> tuple[dict, dict[str, str]]:
-    """Names of categories and agencies (in ``lang``) and of regions, read fresh from routing's registry
-    (an admin who just added a category picks it at once; codes stand in while routing is down)."""
-    try:
-        with eventlet.Timeout(timeout):
-            registry = routing.export_registry() or {}
-    except (eventlet.Timeout, Exception):
-        registry = {}
-    key = "name_en" if lang == "en" else "name_id"
-    names = {"categories": {c["code"]: c.get(key) or c["code"] for c in registry.get("categories") or []},
-             "agencies": {a["code"]: a.get("name") or a["code"] for a in registry.get("agencies") or []}}
-    return names, {r["code"]: r["name"] for r in registry.get("regions") or []}
+def registry_now(names, lang: str) -> tuple[dict, dict[str, str]]:
+    """Names of categories and agencies (in ``lang``) and of regions, from this service's copy of the
+    registry's names (``contract.registry_names``, kept by ``registry_updated``: a category an admin just
+    added is offered once routing's event has arrived, within a second)."""
+    return ({"categories": names.table("categories", lang), "agencies": names.table("agencies", lang)},
+            names.table("regions", lang))
 
 
 def choices(page, names: dict, regions: dict) -> dict[str, list[tuple[str, str]]]:

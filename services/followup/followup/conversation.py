@@ -56,7 +56,8 @@ def _message(case: dict, kind: str, author_role: str, author: str | None, body: 
 def _message_event(event_type: str, case: dict, message: dict, hub: str) -> dict:
     return events.build(event_type, hub=hub, **case_fields(case), message_id=message["_id"],
                         author_role=message["author_role"], excerpt=message["body"][:EXCERPT],
-                        has_attachments=bool(message["attachments"]))
+                        has_attachments=bool(message["attachments"]),
+                        body=None if message["author_role"] == "reporter" else message["body"])
 
 
 def _entry(step: str, now: datetime, actor: str | None, **detail) -> dict:

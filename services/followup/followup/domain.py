@@ -149,7 +149,8 @@ def case_fields(case: dict) -> dict:
     return {"tracking_id": case["tracking_id"], "origin_hub": case["origin_hub"], "case_id": case["_id"],
             "agency_code": case.get("agency_code"), "unit_code": case.get("unit_code"), "stage": case["stage"],
             "reporter_ref": case.get("reporter_ref"), "language": case.get("language", "id"),
-            "region_code": case.get("region_code")}
+            "region_code": case.get("region_code"), "case_status": case.get("status"),
+            "case_due_at": case.get("due_at"), "reopen_until": case.get("reopen_until")}
 
 
 def opened_event(case: dict, hub: str) -> dict:

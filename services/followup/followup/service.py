@@ -26,9 +26,9 @@ from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
 from contract import registry_names
 from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, language_of, page, secure
-from followup import admin_pages, handlers, schemas, views, web_pages
+from followup import admin_pages, handlers, hub_case, schemas, views, web_pages
 from followup.dependencies import CaseStore
-from followup.settings import conflict, out_of_scope, wrong_secret
+from followup.settings import case_not_found, conflict, out_of_scope, wrong_secret
 
 OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
@@ -43,6 +43,7 @@ EVENTS = {
     events.REPORT_RETURNED: handlers.workflow_event,
     events.REPORT_ARCHIVED: handlers.workflow_event,
     events.REGISTRY_UPDATED: registry_names.registry_updated,  # the names pages show
+    events.REPORTER_ACTION_RELAYED: hub_case.relayed_action,  # taken where the reporter filed (issue 19)
 }
 
 
@@ -335,7 +336,10 @@ class FollowupService(WebAssets, HealthAndMetrics):
         try:
             form = schema().load({**body, "secret": secret or "----"})
             self._verify_reporter(canonical, form["secret"])
-            self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": canonical, "form": form})
+            if self.store.read(handlers.case_for_report, canonical) is not None:
+                self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": canonical, "form": form})
+            elif refused := self._relay(page, canonical, action, form):  # held at a hub that cannot take it now
+                return self._tracking(page, canonical, {web_pages.ACTION_FIELDS[action]: refused}, values=body, status=409)
         except (errors.ApiError, ValidationError) as exc:
             found = page.field_errors(exc)
             if "form" in found and action == "rate":
@@ -343,13 +347,29 @@ class FollowupService(WebAssets, HealthAndMetrics):
             return self._tracking(page, canonical, found, values=body, status=getattr(exc, "status", 400))
         return page.redirect(f"/lacak/{canonical}?notice={notice}")
 
+    def _relay(self, page, tracking_id: str, action: str, form: dict) -> str | None:
+        """The reporter's action sent to the hub holding the report (through intake); why not, or None."""
+        try:
+            with eventlet.Timeout(self.store.settings.intake_timeout):
+                outcome = self.intake.relay_reporter_action(
+                    tracking_id, action, {k: v for k, v in form.items() if k != "secret"}, form["secret"])
+        except eventlet.Timeout:
+            raise UnavailablePage()
+        if outcome.get("relayed"):
+            return None
+        if outcome["refused"] == "not_forwarded":  # handled here and no case yet: as before
+            raise case_not_found()
+        names = self.store.read(registry_names.current_names)
+        return page._(f"relay.{outcome['refused']}", hub=registry_names.name_of(names, "hubs", outcome["hub"], page.lang))
+
     def _tracking(self, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):
         report = self._report(tracking_id, page.lang, page.reporter_key(tracking_id))
         shown = self.store.read(handlers.tracking_page, tracking_id, page.lang, report["reporter_verified"])
         names = self.store.read(registry_names.current_names)
         holder = views.holder_elsewhere(report, names, page.lang)
-        if holder:  # the owner hub takes the reporter's actions: its page is linked instead
-            shown.update(can_reply=False, can_rate=False, can_reopen=False)
+        if holder:  # the owner hub's case, kept here; the reporter's actions go there (issue 19)
+            shown.update(hub_case.shown(report, page.lang))
+        shown = {"can_add_evidence": False, "relay_blocked_by": None, **shown}
         error = page.request.args.get("error")
         return page.render("tracking.html", status=status, report=report, **shown, holder=holder,
                            names=names,
@@ -413,10 +433,10 @@ class FollowupService(WebAssets, HealthAndMetrics):
 
     def _sla(self, page, values, found, notice, editing, status=200):
         return admin_pages.render_sla(page, self.store.read(handlers.sla_policies)["policies"],
-                                      *admin_pages.registry_now(self.routing, page.lang), values, found, notice,
+                                      *admin_pages.registry_now(self.store.read(registry_names.current_names), page.lang), values, found, notice,
                                       editing, status)
 
     def _days_off(self, page, values, found, notice, status=200):
         return admin_pages.render_days_off(page, self.store.read(handlers.days_off),
-                                           admin_pages.registry_now(self.routing, page.lang)[1], values, found,
+                                           admin_pages.registry_now(self.store.read(registry_names.current_names), page.lang)[1], values, found,
                                            notice, status)

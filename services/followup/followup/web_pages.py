@@ -9,7 +9,11 @@ from followup import schemas
 
 NOTICES = ("replied", "rated", "reopened", "evidence_added", "unlocked", "forgotten", "commented",
            "contact_erased")  # contact_erased: intake's /lapor/<id>/hapus-kontak (intake.privacy)
-ERRORS = ("secret", "evidence_invalid", "evidence_too_many")
+ERRORS = ("secret", "evidence_invalid", "evidence_too_many",
+          # evidence for a report held at another hub that cannot take it now (issue 19, intake's page)
+          "relay_version", "relay_pending", "relay_closed", "relay_no_case", "relay_not_open")
+# the field a reporter's action's refusal is shown at
+ACTION_FIELDS = {"reply": "body", "rate": "rating", "reopen": "reason"}
 
 
 def canonical(tracking_id: str) -> str:

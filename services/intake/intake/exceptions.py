@@ -64,3 +64,13 @@ class Open311Error(Exception):
     def __init__(self, status: int, *descriptions: str):
         super().__init__(descriptions)
         self.status, self.descriptions = status, descriptions
+
+
+def relay_refused(code: str, hub: str, field: str) -> errors.ApiError:
+    """409: the reporter's action on a report held at another hub cannot be sent there now (issue
+    19; the texts are the pages', ``relay.<code>`` in the contract's catalogue)."""
+    from contract.web import COMMON_MESSAGES, Catalogue
+    texts = Catalogue(COMMON_MESSAGES)
+    name = f"Simpul {hub}"
+    return errors.ApiError([errors.error(field, f"relay_{code}", texts.text(f"relay.{code}", "en", hub=f"Hub {hub}"),
+                                         texts.text(f"relay.{code}", "id", hub=name))], status=409)

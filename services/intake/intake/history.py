@@ -75,6 +75,14 @@ STEP_LABELS = {
     "hub_returned": ("Simpul tujuan tidak dapat menerima laporan ini; laporan kembali ke antrean verifikasi di sini",
                      "The hub it was sent to could not take this report; it is back in the triage queue here"),
     "hub_not_ours": ("Bukan kewenangan simpul tersebut; diteruskan atau dikembalikan", "Not that hub's either; sent on or back"),
+    # the owner's case steps and the reporter's actions relayed to it (issue 19, intake.handlers.hub_relay)
+    "hub_updated": ("Perkembangan tindak lanjut dari simpul yang berwenang", "Follow-up update from the hub in charge"),
+    "hub_rated": ("Penilaian Anda diterima oleh simpul yang berwenang", "Your rating reached the hub in charge"),
+    "hub_reopened": ("Tindak lanjut dibuka kembali di simpul yang berwenang", "Follow-up reopened at the hub in charge"),
+    "hub_due_soon": ("Batas waktu di simpul yang berwenang mendekat", "Deadline at the hub in charge approaching"),
+    "hub_overdue": ("Batas waktu di simpul yang berwenang terlewati", "Deadline at the hub in charge passed"),
+    "hub_action_sent": ("Tindakan pelapor dikirim ke simpul yang berwenang", "Reporter's action sent to the hub in charge"),
+    "hub_action_received": ("Tindakan pelapor diterima dari simpul asal", "Reporter's action received from the hub of filing"),
 }
 
 

@@ -105,6 +105,18 @@ class HubReports(Repository):
         self.uow.stage(list(events))
         return True
 
+    def apply_action(self, action_id: str, tracking_id: str, attachments: list[dict], entry: dict,
+                     events: list[dict] = ()) -> bool:
+        """A reporter's action relayed from the origin, once per action id (issue 19)."""
+        if not self.claim(f"action:{action_id}"):
+            return False
+        update: dict = {"$push": {"history": entry}}
+        if attachments:
+            update["$push"]["attachments"] = {"$each": attachments}
+        self.uow.update("reports", [UpdateOne({"_id": tracking_id}, update)])
+        self.uow.stage(list(events))
+        return True
+
     def relay(self, message_id: str, messages: list[tuple[dict, str]]) -> bool:
         if not self.claim(message_id):
             return False

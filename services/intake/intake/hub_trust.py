@@ -35,7 +35,8 @@ BELIEVED = Counter("lapor_hub_messages_believed_total",
                    "Hub messages that met the trust rules, by the neighbour whose link they came on and their "
                    "version (1: unsigned, from a neighbour declared on version 1).", ["neighbour", "version"])
 REASONS = ("no_link", "not_neighbour", "wrong_link", "unknown_hub", "forged_source", "no_signing_key",
-           "bad_signature", "unsigned", "not_holder")
+           "bad_signature", "unsigned", "not_holder",
+           "not_origin")  # issue 19: a reporter's action not from the report's origin (intake.handlers.hub_relay)
 
 
 class Untrusted(DeadLetter):

@@ -183,10 +183,14 @@ OPENAPI_PATHS = {
             "responses": {"201": {"description": "Stored", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"file_id": {"type": "string"}, "content_type": {"type": "string"},
                                                  "size": {"type": "integer"}}}}}},
+                          "202": {"description": "The report is held at another hub: sent there (issue 19)",
+                                  "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                      "relayed_to": {"type": "string"}, "action_id": {"type": "string"}}}}}},
                           "400": {"$ref": "#/components/responses/BadRequest"},
                           "403": {"description": "Wrong secret", **ERRORS},
                           "404": {"$ref": "#/components/responses/NotFound"},
-                          "409": {"description": "The report has the most attachments already", **ERRORS}}},
+                          "409": {"description": "The report has the most attachments already, or is held at another "
+                                                 "hub that cannot take it now (relay_<why>)", **ERRORS}}},
         "get": {
             "summary": "List a report's evidence (officials handling the report)",
             "security": [{"bearerAuth": []}], "parameters": [TRACKING_ID_PARAM],

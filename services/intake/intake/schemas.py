@@ -166,6 +166,38 @@ class TrackingOut(Schema):
     history = fields.List(fields.Nested(HistoryEntryOut))
 
 
+class HubCaseMessageOut(Schema):
+    kind = fields.String()
+    author_role = fields.String()
+    body = fields.String()
+    at = fields.DateTime()
+
+
+class HubCaseOut(Schema):
+    """The owner hub's case of a forwarded report, as its origin keeps it (issue 19,
+    ``intake.hub_case``); the conversation only for the reporter (secret)."""
+    hub = fields.String()
+    case_status = fields.String(allow_none=True, dump_default=None)
+    stage = fields.String(allow_none=True, dump_default=None)
+    due_at = fields.DateTime(allow_none=True, dump_default=None)
+    overall_due_at = fields.DateTime(allow_none=True, dump_default=None)
+    indicator = fields.String(allow_none=True, dump_default=None)
+    reopen_until = fields.DateTime(allow_none=True, dump_default=None)
+    rating = fields.String(allow_none=True, dump_default=None)
+    relay_blocked_by = fields.String(allow_none=True, dump_default=None)  # a version-1 hub on the way
+    messages = fields.List(fields.Nested(HubCaseMessageOut), dump_default=list)
+
+
+class RelayActionIn(Schema):
+    """``intake.relay_reporter_action``: the reporter's action (its form loaded by followup's schema)."""
+    class Meta:
+        unknown = RAISE
+    tracking_id = fields.String(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(("reply", "rate", "reopen")))
+    form = fields.Dict(required=True)
+    secret = fields.String(required=True, validate=validate.Length(max=64))
+
+
 class PageViewOut(TrackingOut):
     """The tracking view for the web pages (RPC ``intake.page_view``): names from the registry;
     the report's text only for its reporter (secret) or when it is public; the reporter's first
@@ -184,6 +216,7 @@ class PageViewOut(TrackingOut):
     attachment_count = fields.Integer()
     # for the reporter (secret): their identity and contact details were erased (intake.privacy)
     contact_erased = fields.Boolean(dump_default=False)
+    hub_case = fields.Nested(HubCaseOut, allow_none=True, dump_default=None)  # held at another hub (issue 19)
 
 
 class ContactOut(Schema):
@@ -196,6 +229,8 @@ class ContactOut(Schema):
     channel = fields.String()
     language = fields.String()
     erased = fields.Boolean()  # the reporter's data was erased (intake.privacy): send them nothing
+    # the tracking page where the reporter filed, for a report filed at another hub (issue 19)
+    tracking_url = fields.String(allow_none=True, dump_default=None)
 
 
 CONTACTS_MAX = 200  # reporters per reporter_contacts call (the courier claims 50 at a time by default)

@@ -221,7 +221,7 @@ class IntakeService(WebAssets, HealthAndMetrics):
         added = self.store.run(handlers.add_evidence, {
             "tracking_id": tracking_id, "secret": request.form.get("secret"),
             "data": upload.stream.read(evidence.MAX_BYTES + 1) if upload is not None else None})
-        return json_response(201, added)
+        return json_response(202 if "relayed_to" in added else 201, added)  # 202: sent to the hub holding it
 
     @endpoint("GET", "/reports/<string:tracking_id>/attachments")
     def list_evidence(self, request, tracking_id):
@@ -321,10 +321,12 @@ class IntakeService(WebAssets, HealthAndMetrics):
         try:
             files = pages.uploads(request, report["is_anonymous"], self.store.settings.evidence_max_files,
                                   required=True)
-            self.store.run(handlers.add_evidence_files, {"tracking_id": report["_id"], "files": files})
+            relayed = self.store.run(handlers.add_evidence_files, {"tracking_id": report["_id"], "files": files})
         except errors.ApiError as exc:
             code = "evidence_too_many" if exc.status == 409 or "too many" in str(exc.errors) else "evidence_invalid"
             return page.redirect(f"{back}?error={code}#bukti")
+        if relayed and relayed.get("refused"):  # held at another hub that cannot take it now (issue 19)
+            return page.redirect(f"{back}?error=relay_{relayed['refused']}#bukti")
         return page.redirect(f"{back}?notice=evidence_added")
 
     @citizen_page("GET", "/lapor/<string:tracking_id>/hapus-kontak")
@@ -384,6 +386,14 @@ class IntakeService(WebAssets, HealthAndMetrics):
         """``reporter_contact`` for a batch (the courier's claim): one query; unknown refs are left out."""
         refs = schemas.ContactsIn().load({"reporter_refs": reporter_refs})["reporter_refs"]
         return schemas.ContactOut(many=True).dump(self.store.read(handlers.reporter_contacts, refs))
+
+    @rpc
+    def relay_reporter_action(self, tracking_id, action, form, secret):
+        """The reporter's reply, rating or reopening of a report held at another hub, sent there
+        (followup's pages; issue 19): ``{"relayed", "hub", "action_id"}`` or ``{"refused", "hub"}``."""
+        command = schemas.RelayActionIn().load({"tracking_id": tracking_id, "action": action, "form": form,
+                                                "secret": secret})
+        return self.store.run(handlers.relay_action, command)
 
     @rpc
     def tracking_page_elsewhere(self, tracking_id):

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from contract import events, hubnet, hubpath, hubwire
 from contract.ids import hub_of
-from intake import domain, history
+from intake import domain, history, hub_case
 
 IDENTITY_FIELDS = ("name", "email", "phone", "handle")
 REPORT_FIELDS = ("title", "description", "classification", "category_code", "region_code", "location_text",
@@ -23,11 +23,15 @@ MAX_EVIDENCE_TOTAL_BYTES = 8 * 1024 * 1024  # keeps a transfer well under the st
 
 # status step at the owner -> the origin's report status (None: unchanged)
 ORIGIN_STATUS = {"accepted": None, "dispositioned": "dispositioned", "case_opened": "in_follow_up",
-                 "answered": "answered", "closed": "closed", "archived": "archived", "not_ours": None}
+                 "answered": "answered", "closed": "closed", "archived": "archived", "not_ours": None,
+                 # issue 19 (version-2 routes only): the owner's case steps beyond version 1's
+                 "updated": None, "rated": None, "reopened": "in_follow_up", "due_soon": None, "overdue": None}
 # owner's event -> status step sent back to the origin
 STEP_OF_EVENT = {events.REPORT_DISPOSITIONED: "dispositioned", events.CASE_OPENED: "case_opened",
                  events.CASE_ANSWERED: "answered", events.CASE_CLOSED: "closed",
-                 events.REPORT_ARCHIVED: "archived", events.REPORT_FORWARDED: "not_ours"}
+                 events.REPORT_ARCHIVED: "archived", events.REPORT_FORWARDED: "not_ours",
+                 events.CASE_UPDATED: "updated", events.CASE_RATED: "rated", events.CASE_REOPENED: "reopened",
+                 events.CASE_DUE_SOON: "due_soon", events.CASE_OVERDUE: "overdue"}
 
 
 class Undeliverable(ValueError):
@@ -189,7 +193,13 @@ def origin_update(report: dict, message: dict) -> dict:
     step, at = body["step"], body["at"]
     delivery = dict(report.get("hub_delivery") or {})
     if delivery.get("status_at") and at < delivery["status_at"]:
-        changes: dict = {}  # an older step arriving late: history only
+        changes: dict = {}  # an older step arriving late: history only (and its message, issue 19)
+        late = dict(report.get("hub_case") or {})
+        messages = hub_case.add_message(list(late.get("messages") or []), body["detail"].get("message_id"),
+                                        body["detail"].get("message_kind") or "update", "official",
+                                        body["detail"].get("message_body"), at)
+        if messages != list(late.get("messages") or []):
+            changes["hub_case"] = {**late, "messages": messages}
     else:
         delivery.update(status_at=at, last_step=step)
         if step == "not_ours" and body["detail"].get("returned") == "true":
@@ -199,13 +209,16 @@ def origin_update(report: dict, message: dict) -> dict:
         else:
             delivery.update(state="accepted", hub=body["owner_hub"])
         changes = {"hub_delivery": delivery}
+        if step not in ("accepted", "not_ours"):  # the owner's case as it now stands (issue 19)
+            changes["hub_case"] = hub_case.merged(report.get("hub_case"), step, body["detail"], at)
         if step == "not_ours" and delivery["state"] == "returned":
             changes["status"] = "triage"
         elif step == "dispositioned" and body["detail"].get("queue") == "national_triage":
             changes["status"] = "triage"  # waiting for the owner hub's national admin
         elif ORIGIN_STATUS.get(step):
             changes["status"] = ORIGIN_STATUS[step]
-    detail = {"hub": body["owner_hub"], **{k: v for k, v in body["detail"].items() if k != "reason"}}
+    detail = {"hub": body["owner_hub"], **{k: v for k, v in hub_case.public_detail(body["detail"]).items()
+                                           if k != "reason"}}
     returned = step == "not_ours" and body["detail"].get("returned") == "true"
     name = "hub_returned" if returned else f"hub_{step}"
     return {"set": changes, "entry": history.entry(name, at, detail, message["message_id"])}

@@ -144,7 +144,8 @@ class Courier:
         if notification["template"] in domain.DIRECT_MESSAGES.values():
             return self._direct_to_reporter(notification, contact, channel)
         message = self.renderer.render(notification["template"], notification["language"], channel,
-                                       notification["context"], name=contact.get("name"), names=self._names())
+                                       notification["context"], name=contact.get("name"), names=self._names(),
+                                       tracking_url=contact.get("tracking_url"))  # where they filed (issue 19)
         if channel == "email":
             self.mailer.send([address], message, notification["_id"], notification["language"])
         elif channel == "sms":

@@ -129,16 +129,18 @@ class Renderer:
         return shown
 
     def render(self, template: str, language: str, channel: str, context: dict, name: str | None = None,
-               names: registry_names.Names | None = None) -> Message:
+               names: registry_names.Names | None = None, tracking_url: str | None = None) -> Message:
         """The message for ``channel`` (email, sms, social); PermanentError if it cannot be made.
-        ``names``: the registry's names (the service's copy), so that a code reads as its name."""
+        ``names``: the registry's names (the service's copy), so that a code reads as its name.
+        ``tracking_url``: the reporter's page when it is not this hub's (a report filed at another
+        hub: intake's contact names the page where they filed, issue 19)."""
         language = language if language in self.catalogue else DEFAULT_LANGUAGE
         entry = self.catalogue[language]
         if template not in entry["templates"]:
             raise PermanentError(f"no template {template!r} in language {language!r}")
         labels = entry["labels"]
         variables = {**dict.fromkeys(CONTEXT_FIELDS), **context, "labels": labels, "language": language, "name": name,
-                     "tracking_id": context.get("tracking_id"), "tracking_url": self.link(context.get("tracking_id"), template),
+                     "tracking_id": context.get("tracking_id"), "tracking_url": tracking_url or self.link(context.get("tracking_id"), template),
                      "names": names or registry_names.NO_NAMES}
         try:
             if channel in ("sms", "social"):

@@ -70,7 +70,8 @@ def test_intakes_replies_to_services_hold_no_officials_data():
     reporter's contact (PERSONAL_DATA would name a new one)."""
     called = {m for m, callers in rpc_surface.METHODS.items() if m.startswith("intake.") and callers}
     assert called == {"intake.verify_reporter", "intake.page_view", "intake.tracking_page_elsewhere",
-                      "intake.reporter_contact", "intake.reporter_contacts", "intake.completion_link"}
+                      "intake.reporter_contact", "intake.reporter_contacts", "intake.completion_link",
+                      "intake.relay_reporter_action"}
     assert {rpc_surface.METHODS[m] for m in ("intake.reporter_contact", "intake.reporter_contacts",
                                              "intake.completion_link")} == {("notification",)}
 

@@ -5,6 +5,7 @@ from contract import errors
 from contract.auth import forbidden
 from contract.ids import parse_tracking_id
 from intake import domain, evidence, exceptions
+from intake.handlers import hub_relay
 
 
 def report_of(uow, tracking_id: str) -> dict:
@@ -39,14 +40,25 @@ def add_evidence(uow, upload: dict) -> dict:
         raise exceptions.wrong_secret()
     if upload.get("data") is None:
         raise errors.ApiError([errors.error("file", "required")])
+    if hub_relay.holder_of(report, uow.settings.hub_code):  # held at another hub: it goes there (issue 19)
+        return relayed_or_refused(hub_relay.relay_evidence(uow, report, [upload["data"]]), "file")
     entry, content_type = store_evidence(uow, report, upload["data"])
     return {"file_id": entry["file_id"], "content_type": content_type, "size": entry["size"]}
 
 
-def add_evidence_files(uow, upload: dict) -> None:
+def relayed_or_refused(outcome: dict, field: str) -> dict:
+    """A relay's outcome for the API (the action ID), or its refusal as a 409 naming the hub."""
+    if outcome.get("relayed"):
+        return {"relayed_to": outcome["hub"], "action_id": outcome["action_id"]}
+    raise exceptions.relay_refused(outcome["refused"], outcome["hub"], field)
+
+
+def add_evidence_files(uow, upload: dict) -> dict | None:
     """Files chosen on a page (``tracking_id``, ``files``: each already checked), for a reporter whose
-    secret the page checked."""
+    secret the page checked; for a report held at another hub, sent there (the relay's outcome)."""
     report = uow.reports.get(upload["tracking_id"])
+    if hub_relay.holder_of(report, uow.settings.hub_code):
+        return hub_relay.relay_evidence(uow, report, upload["files"])
     for data in upload["files"]:
         store_evidence(uow, report, data)
 

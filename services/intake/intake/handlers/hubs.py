@@ -22,6 +22,7 @@ from contract.consumer import RejectEvent
 from contract.http import safe_filename
 from contract.ids import hub_of
 from intake import domain, evidence, history, hub_metrics, hub_trust, transfer
+from intake.handlers import hub_relay
 from intake.hub_link import DeadLetter
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,13 @@ def tell_origin(uow, event_type: str, event: dict) -> None:
     if report is None or not report.get("forwarded_in") or hub_of(report["_id"]) == here:
         return  # a local report: nobody elsewhere to tell
     detail = {k: event.get(k) for k in ("agency_code", "unit_code", "queue") if event.get(k)}
+    directory = uow.registry.hub_directory()
+    news = hub_relay.case_news(report, event_type, event, here, directory)  # the case as it stands (issue 19)
+    if news is None:
+        return  # a step a version-1 hub on the way would not read
     try:
-        message = transfer.status(report, transfer.STEP_OF_EVENT[event_type], detail, here,
-                                  uow.registry.hub_directory(), uow.now())
+        message = transfer.status(report, transfer.STEP_OF_EVENT[event_type], {**detail, **news}, here,
+                                  directory, uow.now())
     except transfer.Undeliverable as exc:
         log.error("report %s: cannot tell origin hub: %s", report["_id"], exc)
         return
@@ -110,7 +115,7 @@ def tell_origin(uow, event_type: str, event: dict) -> None:
 HUB_EFFECTS = {events.REPORT_FORWARDED: send_transfer,
                **{event_type: tell_origin for event_type in (events.REPORT_DISPOSITIONED, events.REPORT_ARCHIVED,
                                                              events.CASE_OPENED, events.CASE_ANSWERED,
-                                                             events.CASE_CLOSED)}}
+                                                             events.CASE_CLOSED, *hub_relay.CASE_EVENTS)}}
 
 
 # --- in: lapor.hubs.in ----------------------------------------------------------------------------
@@ -131,6 +136,8 @@ def receive_hub_message(uow, message: dict) -> str:
         return refuse(uow, message, detail, directory, now)
     if message["kind"] == "transfer":
         return accept_transfer(uow, message, directory, now)
+    if message["kind"] == "action":  # the reporter's, from the origin (issue 19)
+        return hub_relay.apply_action(uow, message)
     return apply_status(uow, message)
 
 

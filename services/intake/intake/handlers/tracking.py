@@ -7,6 +7,7 @@ from contract import registry_names
 from contract.consumer import RejectEvent
 from contract.ids import hub_of, parse_tracking_id
 from intake import domain, exceptions, history, schemas, transfer, web_forms
+from intake.handlers import hub_relay
 
 
 # --- events -----------------------------------------------------------------------------------------
@@ -83,13 +84,14 @@ def verify_reporter(uow, query: dict) -> bool:
 def reporter_contact(uow, reporter_ref: str) -> dict | None:
     """For the notification service at send time; identity never travels in events."""
     report = uow.reports.by_reporter_ref(reporter_ref)
-    return None if report is None else domain.reporter_contact(report)
+    return None if report is None else {**domain.reporter_contact(report),
+                                        "tracking_url": tracking_page_elsewhere(uow, report["_id"])}
 
 
 def reporter_contacts(uow, reporter_refs: list[str]) -> list[dict]:
     """``reporter_contact`` for a batch (the courier's claim): one query; unknown refs are left out."""
     reports = uow.reports.by_reporter_refs(sorted(set(reporter_refs))) if reporter_refs else []
-    return [domain.reporter_contact(r) for r in reports]
+    return [{**domain.reporter_contact(r), "tracking_url": tracking_page_elsewhere(uow, r["_id"])} for r in reports]
 
 
 def page_view(uow, query: dict) -> dict | None:
@@ -111,7 +113,8 @@ def page_view(uow, query: dict) -> dict | None:
             "region_name": regions.get(report.get("region_code")),
             "attachment_count": len(report.get("attachments") or []),
             "reporter_name": item["reporter"] if public else None,
-            "contact_erased": verified and report.get("personal_data_erased_at") is not None}
+            "contact_erased": verified and report.get("personal_data_erased_at") is not None,
+            "hub_case": hub_relay.case_view(uow, report, verified)}
     if verified or public:
         view.update({k: report.get(k) for k in ("description", "location_text", "incident_date")},
                     full_title=report.get("title"))
