@@ -24,6 +24,7 @@ from routing.exceptions import StaleState
 REGISTRY_COLLECTIONS = domain.COLLECTIONS
 VERSION_CHECK_SECONDS = 1.0
 META = "registry_meta"
+HUB_PARTS = "hub_parts"  # contract.hubregistry: the version of each (owner, part) applied or published here
 ID_FIELD = {"rules": "id", "officials": "official_id"}  # others: code
 
 
@@ -97,6 +98,22 @@ class Registry(Repository):
             out[name] = [{field: d.pop("_id"), **d}
                          for d in self.db[name].find(session=self.session).sort("_id", ASCENDING)]
         return out
+
+    # --- the parts of the registry hubs publish (contract.hubregistry) --------------------------
+    def hub_part(self, owner: str, part: str) -> dict | None:
+        """The version of ``owner``'s ``part`` applied or published here (None: never)."""
+        return self.db[HUB_PARTS].find_one({"_id": f"{owner}:{part}"}, session=self.session)
+
+    def record_hub_part(self, owner: str, part: str, version: int, digest: str) -> None:
+        self.db[HUB_PARTS].replace_one({"_id": f"{owner}:{part}"},
+                                       {"owner": owner, "part": part, "version": int(version), "digest": digest,
+                                        "at": self.uow.now()}, upsert=True, session=self.session)
+
+    def remove(self, keys: dict[str, list[str]]) -> None:
+        """Delete registry rows (``collection -> keys``) in the unit's transaction."""
+        for name, codes in keys.items():
+            if name in REGISTRY_COLLECTIONS and codes:
+                self.db[name].delete_many({"_id": {"$in": list(codes)}}, session=self.session)
 
     def listing(self, name: str, fields: tuple[str, ...]) -> list[dict]:
         projection = {f: 1 for f in fields}

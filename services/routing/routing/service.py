@@ -33,6 +33,7 @@ EVENTS = {
     events.CASE_CLOSED: handlers.follow_case,
     events.CASE_REOPENED: handlers.follow_case,
     events.REPORT_HANDED_BACK: handlers.handed_back,
+    events.HUB_PART_RECEIVED: handlers.apply_hub_part,  # issue 19: another hub's part of the registry
 }
 
 
