@@ -94,3 +94,42 @@ def test_a_registry_change_at_the_national_hub_reaches_the_district_and_forgerie
                                 reason=reason) >= before[reason] + 1, timeout=60, interval=0.5)
     assert dead_letters(district) == dead_before + 1  # the forgery; the older copy is only counted
     assert code in categories(district) and len(categories(district)) > 1
+
+
+def link_metric(hub, neighbour: str, name: str = "lapor_hub_link_up", **labels) -> float | None:
+    """A sample of the hub's link metrics (contract.hubmetrics, HTTP port + 6); None when absent."""
+    text = requests.get(f"http://127.0.0.1:{int(hub.env['LAPOR_HTTP_PORT']) + 6}/metrics", timeout=10).text
+    want = {"hub": hub.code, "neighbour": neighbour, **labels}
+    for line in text.splitlines():
+        if line.startswith(name + "{"):
+            found = dict(pair.split("=", 1) for pair in line[len(name) + 1:line.index("}")].split(","))
+            if {k: v.strip('"') for k, v in found.items()} == want:
+                return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def stored_hubs(hub) -> set[str]:
+    from pymongo import MongoClient
+    with MongoClient(hub.mongodb_uri, serverSelectionTimeoutMS=5000) as client:
+        return {doc["_id"] for doc in client["lapor_routing"]["hubs"].find({}, {"_id": 1})}
+
+
+def test_a_district_entered_at_its_province_reaches_every_hub_and_its_link_is_monitored_at_once(hub_stacks, tmp_path):
+    from contract import sealing
+
+    hubs = hub_stacks
+    province = hubs["51"]
+    code = "5171"
+    entry = {"code": code, "name": "Simpul Kota Denpasar", "tier": "district", "parent": "51",
+             "public_url": "http://127.0.0.1:9", "public_key": sealing.new_key_pair()[1],
+             "signing_key": hubsign.generate_key()[1]}
+    registry = yaml.safe_load((RUN_DIR / "51" / "registry.yml").read_text())
+    registry["hubs"] = registry["hubs"] + [entry]
+    assert link_metric(province, code) is None
+    import_at(province, registry, tmp_path)
+    # the province owns its districts' entries: its directory part travels up and across
+    for other in ("ID", "5108"):
+        wait_for(lambda: code in stored_hubs(hubs[other]), timeout=60, interval=0.3)
+    # the province's link metrics read the directory at each scrape: the new link is down (no shovel yet)
+    assert link_metric(province, code) == 0
+    assert link_metric(province, code, "lapor_hub_link_state", state="absent") == 1
