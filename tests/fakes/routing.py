@@ -74,6 +74,18 @@ class FakeRegistry(RoutingRepository):
         self.write("hub_parts", {"_id": f"{owner}:{part}", "owner": owner, "part": part, "version": int(version),
                                  "digest": digest, "at": self.uow.now()})
 
+    def add_hub_invite(self, doc: dict) -> None:
+        self.write("hub_invites", doc)
+
+    def hub_invite(self, hashed: str) -> dict | None:
+        return copy.deepcopy(self.collection("hub_invites").get(hashed))
+
+    def use_hub_invite(self, hashed: str, at) -> None:
+        self.write("hub_invites", {**self.collection("hub_invites")[hashed], "used_at": at})
+
+    def audit_hub_join(self, entry: dict) -> None:
+        self.write("hub_joins", {"_id": uuid.uuid4().hex, **entry})
+
     def remove(self, keys: dict[str, list[str]]) -> None:
         self.uow._writing()
         for name, codes in keys.items():

@@ -114,22 +114,29 @@ def stored_hubs(hub) -> set[str]:
         return {doc["_id"] for doc in client["lapor_routing"]["hubs"].find({}, {"_id": 1})}
 
 
-def test_a_district_entered_at_its_province_reaches_every_hub_and_its_link_is_monitored_at_once(hub_stacks, tmp_path):
+def test_an_invited_district_joins_its_province_its_entry_reaches_every_hub_and_its_link_is_monitored(hub_stacks):
     from contract import sealing
 
     hubs = hub_stacks
     province = hubs["51"]
-    code = "5171"
-    entry = {"code": code, "name": "Simpul Kota Denpasar", "tier": "district", "parent": "51",
-             "public_url": "http://127.0.0.1:9", "public_key": sealing.new_key_pair()[1],
-             "signing_key": hubsign.generate_key()[1]}
-    registry = yaml.safe_load((RUN_DIR / "51" / "registry.yml").read_text())
-    registry["hubs"] = registry["hubs"] + [entry]
+    code = next(c for c in ("5171", "5103", "5104", "5105") if c not in stored_hubs(province))
+    invited = subprocess.run([str(ROOT / "deploy" / "local" / "cli.sh"), "routing", "hub-invite", code],
+                             env=province.env, check=True, timeout=120, capture_output=True, text=True).stdout
+    token = invited.split()[0]
+    body = {"token": token, "code": code, "name": "Simpul Kota Denpasar", "public_url": "http://127.0.0.1:9",
+            "public_key": sealing.new_key_pair()[1], "signing_key": hubsign.generate_key()[1]}
     assert link_metric(province, code) is None
-    import_at(province, registry, tmp_path)
-    # the province owns its districts' entries: its directory part travels up and across
+    wrong = requests.post(f"{province.url}/hubs/join", json={**body, "token": "join_" + "x" * 32}, timeout=30)
+    assert wrong.status_code == 403 and wrong.json()["errors"][0]["field"] == "token"
+    joined = requests.post(f"{province.url}/hubs/join", json=body, timeout=30)
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["hub"]["parent"] == "51" and joined.json()["neighbours"] == ["51"]
+    again = requests.post(f"{province.url}/hubs/join", json=body, timeout=30)
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "conflict"
+    # the province owns its districts' entries: its directory part travels up and across by itself
     for other in ("ID", "5108"):
         wait_for(lambda: code in stored_hubs(hubs[other]), timeout=60, interval=0.3)
-    # the province's link metrics read the directory at each scrape: the new link is down (no shovel yet)
+    # the province's link metrics read the directory at each scrape: the new link is watched at once
+    # (down until its shovel runs: LaporHubLinkDown fires after 5 minutes)
     assert link_metric(province, code) == 0
     assert link_metric(province, code, "lapor_hub_link_state", state="absent") == 1

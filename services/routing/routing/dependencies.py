@@ -24,6 +24,7 @@ from routing.exceptions import StaleState
 REGISTRY_COLLECTIONS = domain.COLLECTIONS
 VERSION_CHECK_SECONDS = 1.0
 META = "registry_meta"
+HUB_INVITES, HUB_JOINS = "hub_invites", "hub_joins"  # issue 19: join tokens (hashed), and their audit
 HUB_PARTS = "hub_parts"  # contract.hubregistry: the version of each (owner, part) applied or published here
 ID_FIELD = {"rules": "id", "officials": "official_id"}  # others: code
 
@@ -108,6 +109,19 @@ class Registry(Repository):
         self.db[HUB_PARTS].replace_one({"_id": f"{owner}:{part}"},
                                        {"owner": owner, "part": part, "version": int(version), "digest": digest,
                                         "at": self.uow.now()}, upsert=True, session=self.session)
+
+    # --- hubs joining (routing.handlers.hubjoin) -------------------------------------------------
+    def add_hub_invite(self, doc: dict) -> None:
+        self.uow.insert(HUB_INVITES, doc)
+
+    def hub_invite(self, hashed: str) -> dict | None:
+        return self.db[HUB_INVITES].find_one({"_id": hashed}, session=self.session)
+
+    def use_hub_invite(self, hashed: str, at) -> None:
+        self.db[HUB_INVITES].update_one({"_id": hashed}, {"$set": {"used_at": at}}, session=self.session)
+
+    def audit_hub_join(self, entry: dict) -> None:
+        self.uow.insert(HUB_JOINS, dict(entry))
 
     def remove(self, keys: dict[str, list[str]]) -> None:
         """Delete registry rows (``collection -> keys``) in the unit's transaction."""

@@ -163,6 +163,15 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
             return json_response(200, chosen)
         return Response(registry_io.to_yaml(chosen), content_type="application/yaml; charset=utf-8")
 
+    @endpoint("POST", "/hubs/join")
+    def join_hub(self, request):
+        """A hub joins this one as its child with a one-time token (issue 19, docs/hubs.md)."""
+        body = schemas.JoinIn().load(_body(request))
+        joined = self.store.run(handlers.join_hub, body, api_http.client_address(request, self.store.settings.trusted_proxies))
+        if "refused" in joined:  # audited and committed: now the answer
+            raise handlers.join_refusal(joined["refused"])
+        return json_response(201, joined)
+
     @endpoint("GET", "/registry/<string:kind>")
     def listing(self, request, kind):
         schema = schemas.PUBLIC_LISTINGS.get(kind)

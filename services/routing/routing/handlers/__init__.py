@@ -4,6 +4,7 @@ store (``self.store.run(handlers.act, ...)``) and by the event table (``(uow, ev
 from routing.handlers.accounts import (  # noqa: F401
     account_audit_by, end_sessions_by, issue_password_link, issue_password_link_by, lift_signin_limit,
     lift_signin_limit_by, set_password, sign_in, sign_out, usable_link)
+from routing.handlers.hubjoin import invite as invite_hub, join as join_hub, refusal as join_refusal  # noqa: F401
 from routing.handlers.hubparts import apply_hub_part, publish_own_parts  # noqa: F401
 from routing.handlers.registry import (  # noqa: F401
     counts, export_registry, import_registry, issue_token, issue_token_by, listing, managed_official, recipients,
