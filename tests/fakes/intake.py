@@ -238,6 +238,9 @@ class FakeHubs(FakeRepository):
     def part(self, owner: str, part: str) -> dict | None:
         return copy.deepcopy(self.collection("hub_parts").get(f"{owner}:{part}"))
 
+    def directory_parts(self) -> list[dict]:
+        return [copy.deepcopy(p) for p in self.collection("hub_parts").values() if p["part"] == "directory"]
+
     def keep_part(self, publication: dict) -> None:
         self.uow._writing()
         key = f"{publication['owner_hub']}:{publication['part']}"

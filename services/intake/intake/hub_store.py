@@ -59,6 +59,10 @@ class HubReports(Repository):
         """The last publication of ``owner``'s ``part`` believed or sent here (with its owner's signature)."""
         return self.db[HUB_PARTS].find_one({"_id": f"{owner}:{part}"}, session=self.session)
 
+    def directory_parts(self) -> list[dict]:
+        """Every directory part kept here (believed, perhaps not yet applied by routing)."""
+        return list(self.db[HUB_PARTS].find({"part": "directory"}, session=self.session))
+
     def keep_part(self, publication: dict) -> None:
         doc = {"_id": f"{publication['owner_hub']}:{publication['part']}", **publication}
         self.uow.save(HUB_PARTS, doc, upsert=True)

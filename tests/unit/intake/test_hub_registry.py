@@ -113,3 +113,20 @@ def test_a_malformed_publication_is_dead_lettered():
     with pytest.raises(DeadLetter):
         hub_registry.receive(hub("51"), handlers.receive_publication,
                              {"schema_version": 2, "kind": "registry", "owner_hub": "ID"}, hubnet.link_user("ID"))
+
+
+def test_a_new_hubs_first_part_does_not_overtake_its_directory_entry():
+    """51 admits 5171 and publishes its directory part; 5171's own part follows on the same link and
+    reaches ID before ID's routing has applied the entry (intake's copy does not have it yet)."""
+    from contract import hubsign as signing
+
+    province, national = hub("51"), hub("ID")
+    key, public = signing.generate_key()
+    entry = {"code": "5171", "tier": "district", "parent": "51", "signing_key": public}
+    own_directory = [h for h in signed_directory(DIRECTORY) if h.get("parent") == "51"] + [entry]
+    province.run(handlers.publish_hub_part, events.HUB_PART_PUBLISHED, events.load(
+        events.HUB_PART_PUBLISHED, events.build(events.HUB_PART_PUBLISHED, "51", owner_hub="51", part="directory",
+                                                version=3, published_at=NOW, document={"hubs": own_directory})["payload"]))
+    assert arrive(national, next(m for hop, m in sent(province) if hop == "ID"), "51") == "applied"
+    first = hubregistry.new_publication("5171", "registry", 1, {"regions": []}, NOW, key)
+    assert arrive(national, hubregistry.message_to(first, "51", ["5171"], NOW), "51") == "applied"

@@ -36,6 +36,19 @@ def publish_hub_part(uow, event_type: str, event: dict) -> None:
     uow.hubs.send(None, {}, None, [(hubregistry.message_to(publication, here, [], now), n) for n in neighbours])
 
 
+def known_directory(uow) -> list[dict]:
+    """intake's copy of the directory, with the entries of directory parts believed here that routing
+    has not applied yet (so a new hub's first part does not overtake its entry: ``unknown_owner``)."""
+    directory = uow.registry.hub_directory()
+    known = {str(h.get("code")) for h in directory}
+    for part in uow.hubs.directory_parts():
+        for entry in part["document"].get("hubs", []):
+            if str(entry.get("code")) not in known:
+                directory.append(entry)
+                known.add(str(entry.get("code")))
+    return directory
+
+
 def check_link_signature(message: dict, here: str, directory: list[dict]) -> None:
     """The sending neighbour's signature over the message, on a link that speaks version 2."""
     wire = message.get("wire") or {}
@@ -54,7 +67,7 @@ def receive_publication(uow, message: dict) -> str:
     DeadLetter when it is not believed (link, signatures, owner)."""
     here, now = uow.settings.hub_code, uow.now()
     owner, part = message["owner_hub"], message["part"]
-    directory = uow.registry.hub_directory()
+    directory = known_directory(uow)
     kept = uow.hubs.part(owner, part)
     try:
         hubregistry.check(message, message.get("wire") or {}, here, directory, kept and kept["version"])
