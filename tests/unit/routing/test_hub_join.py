@@ -30,6 +30,8 @@ def test_an_invited_district_joins_its_province_and_its_entry_is_published():
     assert joined["hub"]["parent"] == "51" and joined["hub"]["tier"] == "district"
     assert joined["neighbours"] == ["51"]
     assert {h["code"] for h in joined["directory"]} >= {"ID", "51", "5108", "5171"}
+    assert "officials" not in joined["registry"]  # the new hub starts from the registry its parent holds
+    assert {r["code"] for r in joined["registry"]["regions"]} >= {"51", "5108", "7317"}
     directory = published(province)["directory"]["document"]["hubs"]
     assert {h["code"] for h in directory} == {"5108", "5171"}  # the province's part: its districts
     assert events.REGISTRY_UPDATED in province.published

@@ -89,7 +89,9 @@ def join(uow, body: dict, client: str | None) -> dict:
     hubparts.publish_own_parts(uow)  # this hub's directory part: the new entry travels to every hub
     uow.registry.audit_hub_join({**audit, "action": "joined", "public_url": entry["public_url"]})
     directory = registry.hubs()
-    return {"hub": entry, "parent": here, "neighbours": hubnet.neighbours(directory, code), "directory": directory}
+    shared = {name: rows for name, rows in registry.export().items() if name != "officials"}  # never published
+    return {"hub": entry, "parent": here, "neighbours": hubnet.neighbours(directory, code), "directory": directory,
+            "registry": shared}  # what the new hub starts from: the parts published before it joined
 
 
 def _aware(at):
