@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs run-network network-memory run-cluster cluster-failover stop status test test-unit bench fuzz lint logs outbox clean token signin-link signin-unlock
+.PHONY: install run run-hubs run-network network-memory run-cluster cluster-failover stop status test test-unit bench fuzz lint logs outbox clean token signin-link signin-unlock hub-invite
 
 install:
 	@deploy/local/install.sh
@@ -46,10 +46,12 @@ stop:
 	@deploy/local/stack.sh stop
 	@deploy/hubs/hubs.sh stop
 	@deploy/hubs/hubs.sh stop deploy/hubs/network.yml
+	@deploy/hubs/hubs.sh stop-all
 	@deploy/local/cluster.sh stop >/dev/null
 
 status:
 	@deploy/local/stack.sh status
+	@deploy/hubs/hubs.sh status-all
 
 test: install
 	@bash tests/run.sh
@@ -66,6 +68,11 @@ fuzz: install  ## schemathesis on a stack of its own (offset 170): every operati
 
 lint: install
 	@$(VENV)/bin/ruff check services tests bench deploy
+
+hub-invite:  ## make hub-invite CODE=5171 [HUB=51 HUBS_FILE=deploy/hubs/hubs.yml]: a one-time token for hub CODE to join HUB
+	@test -n "$(CODE)" || { echo "usage: make hub-invite CODE=<new hub's code> [HUB=<parent's code> HUBS_FILE=...]"; exit 2; }
+	@if [ -n "$(HUB)" ]; then eval "$$(deploy/hubs/hubs.sh env $(HUB) $(HUBS_FILE))" && deploy/local/cli.sh routing hub-invite $(CODE) --hours $${HOURS:-24}; \
+	 else deploy/local/cli.sh routing hub-invite $(CODE) --hours $${HOURS:-24}; fi
 
 token:  ## make token OFFICIAL=lo-bll-pupr [DAYS=30]: issue an official's token on the running stack
 	@test -n "$(OFFICIAL)" || { echo "usage: make token OFFICIAL=<official_id> [DAYS=30]"; exit 2; }

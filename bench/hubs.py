@@ -12,9 +12,15 @@ own ports (offset 260 by default; make run-hubs uses 200) unless they are runnin
      for Buleleng and wait in lapor.hubs.out.5108; the shovel is put back and the drain is timed
      until all N are stored at 5108 (transport + the receiving intake);
   3. raw shovel rate, same brokers: N persistent messages of a transfer's size moved by a
-     temporary on-confirm shovel from 51 to a scratch queue at 5108.
+     temporary on-confirm shovel from 51 to a scratch queue at 5108;
+  4. registry propagation (issue 19): M changes of the national hub's part (a category renamed),
+     each imported at ID (POST /admin/registry, or routing's CLI with --registry-via cli, whose
+     events routing's outbox relay finds at its next poll); time from the import's answer until
+     the new version is committed at 51 and at 5108 (its routing store's `hub_parts` record, written
+     in the transaction that applied it, polled every 50 ms): 5108 is the deepest district, two
+     links away, as every district of a three-tier tree is from the national hub.
 
-    python bench/hubs.py [--samples 30] [--reports 200] [--offset 260] [--keep]
+    python bench/hubs.py [--samples 30] [--reports 200] [--registry 10] [--only-registry] [--offset 260] [--keep]
 """
 from __future__ import annotations
 
@@ -161,6 +167,47 @@ def raw_shovel_rate(hubs: dict, n: int, size: int) -> float:
             target.default_channel.queue_delete(name)
 
 
+def registry_propagation(hubs: dict, samples: int, via: str = "http") -> dict[str, list[float]]:
+    """Seconds from the national hub's import of a new version of its registry part (committed) until
+    it is applied at 51 and at 5108, for ``samples`` changes imported one at a time."""
+    import tempfile
+
+    import yaml
+
+    registry = yaml.safe_load((Path(hubs["ID"].env["LAPOR_RUN_DIR"]) / "registry.yml").read_text())
+    stores = {code: MongoClient(hub.mongodb, serverSelectionTimeoutMS=5000)["lapor_routing"]["hub_parts"]
+              for code, hub in hubs.items()}
+    out: dict[str, list[float]] = {"51": [], "5108": []}
+    token = subprocess.run([str(ROOT / "deploy" / "local" / "cli.sh"), "routing", "token", "nas-admin-1"],
+                           env={**os.environ, **hubs["ID"].env}, check=True, capture_output=True,
+                           text=True).stdout.split()[-1]
+    for i in range(samples):
+        registry["categories"][0]["name_en"] = f"Infrastructure (bench {i} {time.time():.0f})"
+        with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
+            yaml.safe_dump(registry, handle, allow_unicode=True)
+        if via == "cli":  # another process: routing's outbox relay finds its events at its next poll (<= 15 s)
+            subprocess.run([str(ROOT / "deploy" / "local" / "cli.sh"), "routing", "import", handle.name],
+                           env={**os.environ, **hubs["ID"].env}, check=True, stdout=subprocess.DEVNULL)
+        else:  # the national admin's POST /admin/registry: routing's own commit wakes its relay
+            response = requests.post(f"{hubs['ID'].url}/admin/registry", data=Path(handle.name).read_bytes(),
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/yaml"},
+                                     timeout=120)
+            response.raise_for_status()
+        imported = time.monotonic()  # the import's transaction is committed when it answers
+        os.unlink(handle.name)
+        version = stores["ID"].find_one({"_id": "ID:registry"})["version"]
+        pending = set(out)
+        while pending:
+            for code in list(pending):
+                if (stores[code].find_one({"_id": "ID:registry"}) or {}).get("version") == version:
+                    out[code].append(time.monotonic() - imported)
+                    pending.discard(code)
+            if time.monotonic() - imported > 120:
+                raise RuntimeError(f"registry version {version} not applied at {sorted(pending)} in 120 s")
+            time.sleep(0.05)
+    return out
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -172,6 +219,10 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--offset", type=int, default=260)
     parser.add_argument("--dir", default=str(ROOT / ".run" / "bench-hubs"))
+    parser.add_argument("--registry", type=int, default=10, help="registry changes timed to the district")
+    parser.add_argument("--only-registry", action="store_true", help="time only the registry's propagation")
+    parser.add_argument("--registry-via", choices=("http", "cli"), default="http",
+                        help="import at ID through POST /admin/registry (default) or routing's CLI")
     parser.add_argument("--keep", action="store_true", help="leave the hubs running")
     args = parser.parse_args()
     hubs_env = {**os.environ, "LAPOR_HUBS_DIR": args.dir, "LAPOR_HUBS_OFFSET": str(args.offset)}
@@ -180,6 +231,15 @@ def main() -> None:
                        stdout=subprocess.DEVNULL)
         hubs = {code: Hub(code, hubs_env) for code in ("ID", "51", "5108")}
         print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} (1/5/15 min)")
+        if args.registry:
+            spread = registry_propagation(hubs, args.registry, args.registry_via)
+            for code, values in spread.items():
+                print(f"registry change at ID ({args.registry_via}) applied at {code} ({1 if code == '51' else 2} link{'s' * (code != '51')}, "
+                      f"{len(values)} changes one at a time): p50 {statistics.median(values) * 1000:.0f} ms, "
+                      f"p99 {pct(values, 0.99) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms")
+            print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} (1/5/15 min)")
+        if args.only_registry:
+            return
         for origin, owner, hops in PATHS:
             values = latency(hubs, origin, owner, args.samples)
             print(f"forwarding {origin} -> {owner} ({hops} hop{'s' * (hops > 1)}, {len(values)} reports one at a time): "

@@ -6,6 +6,8 @@
 # make run-network), or any file of the same shape.
 # Usage: deploy/hubs/hubs.sh start|stop|status|link|memory [FILE]
 #        deploy/hubs/hubs.sh env CODE [FILE]
+#        deploy/hubs/hubs.sh stop-all|status-all   (every hub started on this machine from this checkout:
+#                                                  the run folders listed in .run/hubs-started)
 # Settings (env): LAPOR_HUBS_FILE (instead of FILE), LAPOR_HUBS_DIR (run folder, default
 # .run/<FILE's name without .yml>: .run/hubs, .run/network), LAPOR_HUBS_OFFSET (port offset base,
 # added to each hub's `offset`: contract.localstack.ports; default the one the running hubs were
@@ -25,6 +27,8 @@ LAPOR_HUBS_DIR="$(realpath -m "$LAPOR_HUBS_DIR")"
 export PYTHONPATH="$root/services/contract${PYTHONPATH:+:$PYTHONPATH}"
 # the base offset the hubs in this run folder were started with (so that `make stop` finds them)
 started_file="$LAPOR_HUBS_DIR/base-offset"
+# every run folder hubs were started in (one line each: hubs file, run folder), for stop-all/status-all
+registry_file="${LAPOR_HUBS_REGISTRY:-$root/.run/hubs-started}"
 if [ -z "${LAPOR_HUBS_OFFSET:-}" ]; then
   if [ -s "$started_file" ]; then LAPOR_HUBS_OFFSET=$(cat "$started_file")
   else LAPOR_HUBS_OFFSET=$("$LAPOR_PYTHON" -c 'import sys, yaml
@@ -63,6 +67,7 @@ link_metrics() {
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then exit 0; fi
     nohup "$LAPOR_PYTHON" -m contract.hubmetrics --hub "$code" --directory "$LAPOR_HUBS_DIR/directory.yml" \
       --secrets "$LAPOR_RUN_DIR/secrets/links.yml" --port $((LAPOR_HTTP_PORT + 6)) \
+      --store "mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" \
       >> "$LAPOR_RUN_DIR/hubmetrics.log" 2>&1 &
     echo $! > "$pidfile" )
 }
@@ -73,6 +78,7 @@ start() {
   # keys, link secrets, directory and registries first: every intake starts with its key file
   "$LAPOR_PYTHON" "$here/prepare.py" "$LAPOR_HUBS_DIR" "$LAPOR_HUBS_OFFSET" "$hubs_file" >/dev/null
   echo "$LAPOR_HUBS_OFFSET" > "$started_file"
+  remember_started
   while read -r code offset; do
     ( eval "$(hub_env "$code" "$offset")"; "$local_dir/stack.sh" start ) > "$LAPOR_HUBS_DIR/$code.start.log" 2>&1 &
     pids+=($!); codes+=("$code")
@@ -106,6 +112,32 @@ stop() {
   done < <(hub_list)
   for pid in "${pids[@]}"; do wait "$pid" || true; done
   rm -f "$started_file"
+  forget_started
+}
+
+# the registry of started hubs: one line "hubs-file run-folder" per run folder
+remember_started() {
+  mkdir -p "$(dirname "$registry_file")"
+  touch "$registry_file"
+  grep -qxF "$hubs_file $LAPOR_HUBS_DIR" "$registry_file" || echo "$hubs_file $LAPOR_HUBS_DIR" >> "$registry_file"
+}
+
+forget_started() {
+  [ -f "$registry_file" ] || return 0
+  grep -vxF "$hubs_file $LAPOR_HUBS_DIR" "$registry_file" > "$registry_file.tmp" || true
+  mv "$registry_file.tmp" "$registry_file"
+}
+
+# each_started ACTION: hubs.sh ACTION for every run folder in the registry (stop-all, status-all)
+each_started() {
+  local action=$1 file dir rc=0
+  [ -s "$registry_file" ] || { echo "no hubs started from this checkout ($registry_file)"; return 0; }
+  while read -r file dir; do
+    [ -n "$dir" ] || continue
+    echo "== hubs of $(basename "$file") in $dir"
+    LAPOR_HUBS_DIR="$dir" LAPOR_HUBS_OFFSET="" "$0" "$action" "$file" || rc=$?
+  done < <(cat "$registry_file")
+  return $rc
 }
 
 status() {
@@ -131,9 +163,11 @@ memory() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  stop-all) each_started stop ;;
+  status-all) each_started status ;;
   status) status ;;
   link) while read -r code offset; do link "$code"; done < <(hub_list) ;;
   memory) memory ;;
   env) while read -r code offset; do [ "$code" = "$want" ] && hub_env "$code" "$offset"; done < <(hub_list); true ;;
-  *) echo "usage: $0 start|stop|status|link|memory [FILE] | env CODE [FILE]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|link|memory [FILE] | env CODE [FILE] | stop-all | status-all" >&2; exit 2 ;;
 esac

@@ -248,6 +248,20 @@ class FakeHubs(FakeRepository):
     def private_key(self) -> str:
         return self.uow.shared["private_key"]
 
+    def signing_key(self) -> str | None:
+        return self.uow.shared.get("signing_key")
+
+    def part(self, owner: str, part: str) -> dict | None:
+        return copy.deepcopy(self.collection("hub_parts").get(f"{owner}:{part}"))
+
+    def directory_parts(self) -> list[dict]:
+        return [copy.deepcopy(p) for p in self.collection("hub_parts").values() if p["part"] == "directory"]
+
+    def keep_part(self, publication: dict) -> None:
+        self.uow._writing()
+        key = f"{publication['owner_hub']}:{publication['part']}"
+        self.collection("hub_parts")[key] = {"_id": key, **copy.deepcopy(publication)}
+
     def send(self, tracking_id, changes, entry, messages, events=()) -> None:
         if tracking_id and (changes or entry):
             report = self.uow.reports.collection("reports")[tracking_id]

@@ -67,6 +67,31 @@ class FakeRegistry(RoutingRepository):
     def items(self, name: str, query: dict | None = None) -> list[dict]:
         return [{ID_FIELD.get(name, "code"): d.pop("_id"), **d} for d in self.find(name, query)]
 
+    def hub_part(self, owner: str, part: str) -> dict | None:
+        return copy.deepcopy(self.collection("hub_parts").get(f"{owner}:{part}"))
+
+    def record_hub_part(self, owner: str, part: str, version: int, digest: str) -> None:
+        self.write("hub_parts", {"_id": f"{owner}:{part}", "owner": owner, "part": part, "version": int(version),
+                                 "digest": digest, "at": self.uow.now()})
+
+    def add_hub_invite(self, doc: dict) -> None:
+        self.write("hub_invites", doc)
+
+    def hub_invite(self, hashed: str) -> dict | None:
+        return copy.deepcopy(self.collection("hub_invites").get(hashed))
+
+    def use_hub_invite(self, hashed: str, at) -> None:
+        self.write("hub_invites", {**self.collection("hub_invites")[hashed], "used_at": at})
+
+    def audit_hub_join(self, entry: dict) -> None:
+        self.write("hub_joins", {"_id": uuid.uuid4().hex, **entry})
+
+    def remove(self, keys: dict[str, list[str]]) -> None:
+        self.uow._writing()
+        for name, codes in keys.items():
+            for code in codes:
+                self.collection(name).pop(code, None)
+
     def listing(self, name: str, fields: tuple[str, ...]) -> list[dict]:
         return [{"code": d["_id"], **{f: d[f] for f in fields if f in d}} for d in self.find(name)]
 

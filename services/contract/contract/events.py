@@ -32,6 +32,9 @@ REPORT_ARCHIVED = "report_archived"
 REPORT_FORWARDED = "report_forwarded"
 # routing (organisation registry)
 REGISTRY_UPDATED = "registry_updated"
+HUB_PART_PUBLISHED = "hub_part_published"  # issue 19: a part of the registry this hub owns, to sign and send
+# intake (issue 19: a part of the registry another hub published, believed and to be applied)
+HUB_PART_RECEIVED = "hub_part_received"
 # followup
 CASE_OPENED = "case_opened"
 CASE_DUE_SOON = "case_due_soon"
@@ -358,6 +361,17 @@ class RegistryUpdated(EventSchema):
     names = fields.Nested(RegistryNames, load_default=None)  # issue 21: every code's name, id and en
 
 
+class HubPart(EventSchema):
+    """A part of the directory or the registry and its owner's version (contract.hubregistry):
+    routing -> intake when this hub's own part changed (intake signs it and sends it to the
+    neighbours); intake -> routing when a neighbour brought another hub's part (routing applies it)."""
+    owner_hub = fields.String(required=True)
+    part = fields.String(required=True, validate=validate.OneOf(("directory", "registry")))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    published_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    document = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), required=True)
+
+
 # event name -> (source service, payload schema)
 CATALOGUE = {
     REPORT_RECEIVED: ("intake", ReportReceived),
@@ -371,6 +385,8 @@ CATALOGUE = {
     REPORT_ARCHIVED: ("routing", ReportArchived),
     REPORT_FORWARDED: ("routing", ReportForwarded),
     REGISTRY_UPDATED: ("routing", RegistryUpdated),
+    HUB_PART_PUBLISHED: ("routing", HubPart),
+    HUB_PART_RECEIVED: ("intake", HubPart),
     CASE_OPENED: ("followup", CaseOpened),
     CASE_DUE_SOON: ("followup", CaseDeadline),
     CASE_OVERDUE: ("followup", CaseDeadline),

@@ -1,6 +1,12 @@
 """Prometheus metrics of a hub's links, read from its broker's management API at each scrape.
 
-    python -m contract.hubmetrics --hub 51 --directory FILE.yml --secrets FILE.yml --port 8786
+    python -m contract.hubmetrics --hub 51 --directory FILE.yml --secrets FILE.yml --port 8786 [--store URI]
+
+The neighbours follow the directory without a restart (issue 19): with ``--store`` (the hub's
+store, where routing keeps the directory every hub publishes, docs/hubs.md "One registry") they are
+read from routing's ``hubs`` at each scrape, so a district that joins is monitored at once (its link
+``absent``, ``lapor_hub_link_up`` 0, until its shovel runs); the file is the fallback while the
+store does not answer.
 
 RabbitMQ 3.10's own Prometheus plugin exports no shovel metrics (``rabbitmq_shovel_*`` came with
 later releases), so the shovel state comes from ``GET /api/shovels`` and the outbound backlog
@@ -47,15 +53,37 @@ def link_families(hub: str, neighbours: list[str], states: dict[str, str], depth
     return [up, state, backlog]
 
 
+def stored_directory(hubs) -> list[dict]:
+    """routing's stored directory (``hubs`` documents) as directory entries (code, tier, parent)."""
+    return [{"code": str(doc["_id"]), "tier": doc.get("tier") or doc.get("level"), "parent": doc.get("parent")}
+            for doc in hubs.find({}, {"tier": 1, "level": 1, "parent": 1})]
+
+
 class LinkCollector:
-    def __init__(self, hub: str, directory: list[dict], secrets: dict):
+    def __init__(self, hub: str, directory: list[dict], secrets: dict, store_uri: str | None = None,
+                 database: str = "lapor_routing"):
         self.hub, self.neighbours = hub, hubnet.neighbours(directory, hub)
         self.management = hublink.Management(secrets["local_management_uri"], timeout=5)
+        self.hubs = None
+        if store_uri:
+            from pymongo import MongoClient
+            self.hubs = MongoClient(store_uri, serverSelectionTimeoutMS=2000, connect=False)[database]["hubs"]
+
+    def current_neighbours(self) -> list[str]:
+        """This hub's neighbours in the directory as it stands now (the last known if the store is away)."""
+        if self.hubs is not None:
+            try:
+                self.neighbours = hubnet.neighbours(stored_directory(self.hubs), self.hub)
+            except Exception as exc:  # noqa: BLE001 -- a scrape never fails for the store: last known neighbours
+                print(f"hubmetrics: directory not read from the store ({type(exc).__name__}: {exc})",
+                      file=sys.stderr, flush=True)
+        return self.neighbours
 
     def collect(self):
+        neighbours = self.current_neighbours()
         states = self.management.shovel_states()
         depths = self.management.queue_depths(hubnet.OUT_EXCHANGE + ".")
-        yield from link_families(self.hub, self.neighbours, states, depths)
+        yield from link_families(self.hub, neighbours, states, depths)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secrets", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--address", default="127.0.0.1")
+    parser.add_argument("--store", default=None, help="the hub's store URI: neighbours from routing's directory")
     args = parser.parse_args(argv)
     try:
         with open(args.directory, encoding="utf-8") as file:
@@ -76,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     except (hublink.LinkError, OSError) as error:
         print(f"hubmetrics: {error}", file=sys.stderr)
         return 2
-    REGISTRY.register(LinkCollector(args.hub, directory, secrets))
+    REGISTRY.register(LinkCollector(args.hub, directory, secrets, args.store))
     start_http_server(args.port, addr=args.address)
     print(f"hubmetrics: hub {args.hub} link metrics on http://{args.address}:{args.port}/metrics", flush=True)
     while True:

@@ -19,6 +19,7 @@ from contract import hubnet, hubwire
 from contract.uow import OUTBOX, PROCESSED, Repository
 from intake import duplicates
 
+HUB_PARTS = "hub_parts"  # issue 19: the last publication of each (owner, part), as signed by its owner
 DELIVERY_INDEX = [("hub_delivery.state", ASCENDING), ("hub_delivery.since", ASCENDING)]
 # what a tracked event's step reads of its report (read ahead for every event of a batch)
 STEP_FIELDS = {"status": 1, "reopened_at": 1, "hub_delivery.status_at": 1}
@@ -49,6 +50,23 @@ class HubReports(Repository):
     def private_key(self) -> str:
         """This hub's private key; ``sealing.SealError`` if the secrets file is missing or bad."""
         return self.uow.shared["hub_link"].private_key
+
+    def signing_key(self) -> str | None:
+        """This hub's signing key (None when ``HUB_SIGNING_KEY_FILE`` is missing or bad)."""
+        return self.uow.shared["hub_link"].signing_key
+
+    # --- the registry parts hubs publish (contract.hubregistry) ----------------------------------
+    def part(self, owner: str, part: str) -> dict | None:
+        """The last publication of ``owner``'s ``part`` believed or sent here (with its owner's signature)."""
+        return self.db[HUB_PARTS].find_one({"_id": f"{owner}:{part}"}, session=self.session)
+
+    def directory_parts(self) -> list[dict]:
+        """Every directory part kept here (believed, perhaps not yet applied by routing)."""
+        return list(self.db[HUB_PARTS].find({"part": "directory"}, session=self.session))
+
+    def keep_part(self, publication: dict) -> None:
+        doc = {"_id": f"{publication['owner_hub']}:{publication['part']}", **publication}
+        self.uow.save(HUB_PARTS, doc, upsert=True)
 
     # --- out ---------------------------------------------------------------------------------------
     def send(self, tracking_id: str | None, changes: dict, entry: dict | None,

@@ -30,6 +30,7 @@ from intake import (channel_schemas, domain, evidence, exceptions, handlers, his
 from intake.dependencies import ChannelGateways, IntakeStore
 from intake.entrypoints import (channel_body, counted, counted_open311, georeport, notifications_of,
                                 receipt_response, respond, submitted, wants_a_page)
+from intake import hub_registry
 from intake.hub_link import HubOutboxRelay, hub_inbound
 
 HERE = Path(__file__).parent
@@ -50,6 +51,7 @@ EVENTS = {
     # the history step, then the hub network: a transfer out, or a status back to the origin hub
     **{event_type: then(handlers.record_step, effect) for event_type, effect in handlers.HUB_EFFECTS.items()},
     events.REGISTRY_UPDATED: handlers.registry_updated,
+    events.HUB_PART_PUBLISHED: handlers.publish_hub_part,  # issue 19: this hub's own part, out on the links
 }
 
 
@@ -417,6 +419,8 @@ class IntakeService(WebAssets, HealthAndMetrics):
 
     @hub_inbound
     def on_hub_message(self, body, user_id=None):
+        if hub_registry.is_publication(body):  # issue 19: a part of the registry, from the hub that owns it
+            return hub_registry.receive(self.store, handlers.receive_publication, body, user_id)
         message = hub_link.load_message(body, user_id)
         hub_link.receive(message, lambda: self.store.run(handlers.receive_hub_message, message))
 

@@ -72,6 +72,12 @@ def issue_token(official_id: str, days: int, config: dict) -> str:
         raise CliError(f"unknown official: {official_id}")
 
 
+def hub_invite(code: str, hours: int, config: dict) -> str:
+    """A one-time join token for hub ``code`` (issue 19): give it to that hub's operator for ``hub join``."""
+    invited = _run(config, handlers.invite_hub, code, hours)
+    return f"{invited['token']}\n(for hub {invited['code']}, valid until {invited['expires_at']}; shown once)"
+
+
 def password_link(official_id: str, hours: int, base_url: str, config: dict) -> str:
     """A one-time link for an official to set a password and sign in in the browser."""
     try:
@@ -115,7 +121,10 @@ def main(argv=None) -> int:
     link.add_argument("--base-url", default=None, help="the front door's address (default: PUBLIC_BASE_URL)")
     lift = sub.add_parser("lift-limit", help="lift an official's sign-in limit after too many wrong passwords")
     lift.add_argument("official_id")
-    for command in (imp, exp, tok, rev, link, lift):  # accepted after the command too, as before
+    invite = sub.add_parser("hub-invite", help="a one-time token for a hub to join this one as its child")
+    invite.add_argument("code")
+    invite.add_argument("--hours", type=int, default=24, choices=range(1, 169), metavar="HOURS")
+    for command in (imp, exp, tok, rev, link, lift, invite):  # accepted after the command too, as before
         command.add_argument("--config", default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     config = load_config(args.config)
@@ -135,6 +144,8 @@ def main(argv=None) -> int:
             print(password_link(args.official_id, args.hours, base, config))
         elif args.command == "token":
             print(issue_token(args.official_id, args.days, config))
+        elif args.command == "hub-invite":
+            print(hub_invite(args.code, args.hours, config))
         elif args.command == "lift-limit":
             print(f"cleared: {lift_limit(args.official_id, config)}")
         else:

@@ -24,6 +24,8 @@ from routing.exceptions import StaleState
 REGISTRY_COLLECTIONS = domain.COLLECTIONS
 VERSION_CHECK_SECONDS = 1.0
 META = "registry_meta"
+HUB_INVITES, HUB_JOINS = "hub_invites", "hub_joins"  # issue 19: join tokens (hashed), and their audit
+HUB_PARTS = "hub_parts"  # contract.hubregistry: the version of each (owner, part) applied or published here
 ID_FIELD = {"rules": "id", "officials": "official_id"}  # others: code
 
 
@@ -100,6 +102,35 @@ class Registry(Repository):
         field = ID_FIELD.get(name, "code")
         return [{field: d.pop("_id"), **d}
                 for d in self.db[name].find(query or {}, session=self.session).sort("_id", ASCENDING)]
+
+    # --- the parts of the registry hubs publish (contract.hubregistry) --------------------------
+    def hub_part(self, owner: str, part: str) -> dict | None:
+        """The version of ``owner``'s ``part`` applied or published here (None: never)."""
+        return self.db[HUB_PARTS].find_one({"_id": f"{owner}:{part}"}, session=self.session)
+
+    def record_hub_part(self, owner: str, part: str, version: int, digest: str) -> None:
+        self.db[HUB_PARTS].replace_one({"_id": f"{owner}:{part}"},
+                                       {"owner": owner, "part": part, "version": int(version), "digest": digest,
+                                        "at": self.uow.now()}, upsert=True, session=self.session)
+
+    # --- hubs joining (routing.handlers.hubjoin) -------------------------------------------------
+    def add_hub_invite(self, doc: dict) -> None:
+        self.uow.insert(HUB_INVITES, doc)
+
+    def hub_invite(self, hashed: str) -> dict | None:
+        return self.db[HUB_INVITES].find_one({"_id": hashed}, session=self.session)
+
+    def use_hub_invite(self, hashed: str, at) -> None:
+        self.db[HUB_INVITES].update_one({"_id": hashed}, {"$set": {"used_at": at}}, session=self.session)
+
+    def audit_hub_join(self, entry: dict) -> None:
+        self.uow.insert(HUB_JOINS, dict(entry))
+
+    def remove(self, keys: dict[str, list[str]]) -> None:
+        """Delete registry rows (``collection -> keys``) in the unit's transaction."""
+        for name, codes in keys.items():
+            if name in REGISTRY_COLLECTIONS and codes:
+                self.db[name].delete_many({"_id": {"$in": list(codes)}}, session=self.session)
 
     def listing(self, name: str, fields: tuple[str, ...]) -> list[dict]:
         projection = {f: 1 for f in fields}

@@ -108,4 +108,14 @@ OPENAPI_PATHS = {
                 "$ref": f"#/components/schemas/{schema}"}}}}}}}}}}
        for kind, schema in (("categories", "CategoryOut"), ("regions", "RegionOut"), ("agencies", "AgencyOut"),
                             ("units", "UnitOut"))},
+    "/hubs/join": {"post": {
+        "summary": "A hub joins this one as its child with a one-time token its operator was given "
+                   "(routing.cli hub-invite CODE; docs/hubs.md, \"A hub joins\")",
+        "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/JoinIn"})},
+        "responses": {"201": {"description": "Joined: the new hub's directory entry (published to every hub), "
+                                             "its neighbours, the directory, and the registry this hub holds "
+                                             "(officials left out) for the new hub to start from"},
+                      "400": ERRORS["400"], "403": {"description": "Wrong token, or a token for another hub"},
+                      "409": {"description": "Token already used, or the code is already in the directory"},
+                      "410": {"description": "Token expired"}}}},
 }

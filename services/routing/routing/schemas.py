@@ -45,6 +45,20 @@ class HubIn(Strict):
         return data
 
 
+class JoinIn(Strict):
+    """A hub joining this one as its child (POST /hubs/join, issue 19): the one-time token its
+    parent's operator issued (``routing.cli hub-invite CODE``), its code, name, address and keys."""
+    token = fields.String(required=True, validate=validate.Length(min=10, max=200))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{2,8}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    public_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    public_key = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9+/]{43}=$", error="Not a base64 X25519 public key (44 characters)."))
+    signing_key = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9+/]{43}=$", error="Not a base64 Ed25519 public key (44 characters)."))
+    message_version = fields.Integer(load_default=None, allow_none=True, validate=validate.OneOf(READ_VERSIONS))
+
+
 class RegionIn(Strict):
     code = fields.String(required=True, validate=REGION)
     name = fields.String(required=True)
@@ -304,7 +318,7 @@ OPENAPI_SCHEMAS = {
     "RoutingReport": ReportOut, "RoutingInbox": InboxOut, "RoutingAuditEntry": AuditEntryOut,
     "VerifyIn": VerifyIn, "PostponeIn": PostponeIn, "ReturnIn": ReturnIn, "DispositionIn": DispositionIn,
     "ArchiveIn": ArchiveIn, "ForwardIn": ForwardIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
-    "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut,
+    "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut, "JoinIn": JoinIn,
 }
 
 

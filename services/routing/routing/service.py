@@ -33,6 +33,7 @@ EVENTS = {
     events.CASE_CLOSED: handlers.follow_case,
     events.CASE_REOPENED: handlers.follow_case,
     events.REPORT_HANDED_BACK: handlers.handed_back,
+    events.HUB_PART_RECEIVED: handlers.apply_hub_part,  # issue 19: another hub's part of the registry
 }
 
 
@@ -157,6 +158,15 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         if query["format"] == "json":
             return json_response(200, chosen)
         return Response(registry_io.to_yaml(chosen), content_type="application/yaml; charset=utf-8")
+
+    @endpoint("POST", "/hubs/join")
+    def join_hub(self, request):
+        """A hub joins this one as its child with a one-time token (issue 19, docs/hubs.md)."""
+        body = schemas.JoinIn().load(_body(request))
+        joined = self.store.run(handlers.join_hub, body, api_http.client_address(request, self.store.settings.trusted_proxies))
+        if "refused" in joined:  # audited and committed: now the answer
+            raise handlers.join_refusal(joined["refused"])
+        return json_response(201, joined)
 
     @endpoint("GET", "/registry/<string:kind>")
     def listing(self, request, kind):

@@ -20,3 +20,38 @@ def test_an_unknown_state_counts_as_starting_not_running():
     samples = _samples(hubmetrics.link_families("5108", ["51"], {"lapor-hub-to-51": "blocked"}, {}))
     assert samples[("lapor_hub_link_up", (("hub", "5108"), ("neighbour", "51")))] == 0
     assert samples[("lapor_hub_link_state", (("hub", "5108"), ("neighbour", "51"), ("state", "starting")))] == 1
+
+
+class StoredHubs:
+    """routing's ``hubs`` collection as the link metrics read it (``find``)."""
+
+    def __init__(self, docs):
+        self.docs = docs
+
+    def find(self, *args):
+        if self.docs is None:
+            raise ConnectionError("store away")
+        return list(self.docs)
+
+
+class Broker:
+    def shovel_states(self):
+        return {"lapor-hub-to-ID": "running"}
+
+    def queue_depths(self, prefix):
+        return {}
+
+
+def test_the_neighbours_follow_the_stored_directory_without_a_restart():
+    directory = [{"code": "ID", "tier": "national"}, {"code": "51", "tier": "province", "parent": "ID"}]
+    collector = hubmetrics.LinkCollector("51", directory, {"local_management_uri": "http://u:p@127.0.0.1:1"})
+    collector.management = Broker()
+    stored = [{"_id": "ID", "tier": "national"}, {"_id": "51", "tier": "province", "parent": "ID"}]
+    collector.hubs = StoredHubs(stored)
+    assert _samples(collector.collect()).get(("lapor_hub_link_up", (("hub", "51"), ("neighbour", "5171")))) is None
+    stored.append({"_id": "5171", "level": "district", "parent": "51"})  # a district joined: its entry travelled here
+    samples = _samples(collector.collect())
+    assert samples[("lapor_hub_link_up", (("hub", "51"), ("neighbour", "5171")))] == 0
+    assert samples[("lapor_hub_link_state", (("hub", "51"), ("neighbour", "5171"), ("state", "absent")))] == 1
+    collector.hubs = StoredHubs(None)  # the store does not answer: the last known neighbours
+    assert ("lapor_hub_link_up", (("hub", "51"), ("neighbour", "5171"))) in _samples(collector.collect())

@@ -7,6 +7,7 @@ from intake.handlers.evidence import add_evidence, add_evidence_files, evidence_
 from intake.handlers.hubs import (HUB_EFFECTS, declare_links, receive_hub_message, refresh_gauges, send_transfer,
                                   tell_origin)
 from intake.handlers.hub_relay import relay_action
+from intake.handlers.hub_registry import publish_hub_part, receive_publication
 from intake.handlers.open311 import (check_api_key, issue_key, list_keys, request as open311_request,
                                      requests as open311_requests, revoke_keys, revoke_keys_of_known_client,
                                      service_definition as open311_service_definition,
@@ -22,6 +23,7 @@ __all__ = [
     "completion_link",
     "add_evidence", "add_evidence_files", "evidence_file", "evidence_page", "list_evidence",
     "HUB_EFFECTS", "declare_links", "receive_hub_message", "refresh_gauges", "send_transfer", "tell_origin", "relay_action",
+    "publish_hub_part", "receive_publication",
     "check_api_key", "issue_key", "list_keys", "open311_request", "open311_requests", "revoke_keys",
     "revoke_keys_of_known_client", "open311_service_definition", "open311_services", "open311_token",
     "form_registry", "page_report", "public_list", "receipt",

@@ -6,6 +6,8 @@ from routing.handlers.accounts import (  # noqa: F401
     lift_signin_limit_by, set_password, sign_in, sign_out, usable_link)
 from routing.handlers.admin import (  # noqa: F401
     admin_listing, agency_audit, audit_page, in_scope, invite_official, save_item, switch_official)
+from routing.handlers.hubjoin import invite as invite_hub, join as join_hub, refusal as join_refusal  # noqa: F401
+from routing.handlers.hubparts import apply_hub_part, publish_own_parts  # noqa: F401
 from routing.handlers.registry import (  # noqa: F401
     counts, export_registry, import_registry, issue_token, issue_token_by, listing, managed_official, recipients,
     revoke_tokens, revoke_tokens_by, unit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contract.errors import ApiError
 from routing import domain, exceptions, registry_io
+from routing.handlers import hubparts
 from routing.domain import signin
 
 
@@ -15,7 +16,9 @@ def import_registry(uow, data: dict, lines: dict) -> dict:
                                              registry.unit_agencies(), registry.hubs())
     if problems:
         raise ApiError(problems)
-    return registry.import_registry(checked, uow.settings.hub_code)
+    counts = registry.import_registry(checked, uow.settings.hub_code)
+    hubparts.publish_own_parts(uow)  # what this hub owns and changed travels to every hub
+    return counts
 
 
 def export_registry(uow) -> dict:
