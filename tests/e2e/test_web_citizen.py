@@ -154,7 +154,8 @@ def test_citizen_files_with_a_photo_on_a_phone_keeps_the_receipt_and_sees_it_rou
     assert by_id(b, "assignment").get_attribute("data-agency") == "PEMKAB-BULELENG"
     assert "Buleleng" in text_of(b, "assignment") and "PEMKAB" not in text_of(b, "assignment")   # names
     steps = [li.get_attribute("data-step") for li in b.driver.find_elements("css selector", "#timeline li")]
-    assert "received" in steps and "dispositioned" in steps and "evidence_added" in steps
+    assert steps[-1] == "received" and {"forwarded_to", "handled_by"} & set(steps)  # the reporter's steps (issue 21)
+    assert "Pemberitahuan" not in text_of(b, "timeline") and "PEMKAB" not in text_of(b, "timeline")
     indicator = b.driver.find_element("css selector", "#deadline [data-indicator]").get_attribute("data-indicator")
     assert indicator == "green"
     assert "1" in text_of(b, "evidence-count")                         # the photo, seen by its reporter

@@ -344,8 +344,10 @@ class FollowupService(WebAssets, HealthAndMetrics):
     def _tracking(self, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):
         report = self._report(tracking_id, page.lang, page.reporter_key(tracking_id))
         shown = self.store.read(handlers.tracking_page, tracking_id, page.lang, report["reporter_verified"])
-        names = registry_names(self.routing, page.lang) if report.get("assignment") or report.get("delivery") else {}
+        names = registry_names(self.routing, page.lang) if (
+            report.get("assignment") or report.get("delivery") or report["status"] == "forwarded") else {}
         holder = views.holder_elsewhere(report, names)
+        shown.update(views.reporter_journey(report, names, page.lang))
         if holder:  # the owner hub takes the reporter's actions: its page is linked instead
             shown.update(can_reply=False, can_rate=False, can_reopen=False)
         error = page.request.args.get("error")
