@@ -290,7 +290,7 @@ def test_reporter_reads_the_answer_replies_rates_and_reopens(stack, open_browser
     assert "notice=reopened" in b.driver.current_url
     wait_until(b, f"{base}/lacak/{tracking_id}",
                lambda b: by_id(b, "status").get_attribute("data-status") == "in_follow_up"
-               and "case_reopened" in b.driver.page_source)
+               and 'data-step="reopened"' in b.driver.page_source)  # the reporter's timeline (issue 21)
 
 
 def test_public_list_hides_confidential_reports_and_anonymous_reporters_and_takes_comments(stack, open_browser):
