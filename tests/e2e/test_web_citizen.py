@@ -154,7 +154,8 @@ def test_citizen_files_with_a_photo_on_a_phone_keeps_the_receipt_and_sees_it_rou
     assert by_id(b, "assignment").get_attribute("data-agency") == "PEMKAB-BULELENG"
     assert "Buleleng" in text_of(b, "assignment") and "PEMKAB" not in text_of(b, "assignment")   # names
     steps = [li.get_attribute("data-step") for li in b.driver.find_elements("css selector", "#timeline li")]
-    assert "received" in steps and "dispositioned" in steps and "evidence_added" in steps
+    assert steps[-1] == "received" and {"forwarded_to", "handled_by"} & set(steps)  # the reporter's steps (issue 21)
+    assert "Pemberitahuan" not in text_of(b, "timeline") and "PEMKAB" not in text_of(b, "timeline")
     indicator = b.driver.find_element("css selector", "#deadline [data-indicator]").get_attribute("data-indicator")
     assert indicator == "green"
     assert "1" in text_of(b, "evidence-count")                         # the photo, seen by its reporter
@@ -290,7 +291,7 @@ def test_reporter_reads_the_answer_replies_rates_and_reopens(stack, open_browser
     assert "notice=reopened" in b.driver.current_url
     wait_until(b, f"{base}/lacak/{tracking_id}",
                lambda b: by_id(b, "status").get_attribute("data-status") == "in_follow_up"
-               and "case_reopened" in b.driver.page_source)
+               and 'data-step="reopened"' in b.driver.page_source)  # the reporter's timeline (issue 21)
 
 
 def test_public_list_hides_confidential_reports_and_anonymous_reporters_and_takes_comments(stack, open_browser):

@@ -86,7 +86,7 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     assert [h["step"] for h in view["history"]] == [
         "case_opened", "case_updated", "reporter_replied", "report_verified", "case_answered", "case_rated",
         "case_closed", "case_reopened"]
-    assert view["history"][-1]["label"] == "Reopened" and "body" not in str(view)
+    assert view["history"][-1]["label"] == "Follow-up reopened" and "body" not in str(view)
     db = followup_db(mongo_client, service_config)
     assert emitted(db, tracking_id) == ["case_opened", "case_updated", "reporter_replied", "case_opened",
                                         "case_answered", "case_rated", "case_closed", "case_reopened"]

@@ -40,7 +40,9 @@ class OfficialPages(web.WebPages):
 
 
 def officials_web(pages: web.Web, templates=None, messages=None) -> web.Web:
-    """Give a ``Web`` the officials' layout and messages (also used by the unit tests)."""
+    """Give a ``Web`` the officials' layout and messages (also used by the unit tests). The
+    officials' ``error.html`` comes before the citizens' one, so every error of an official page
+    (404, 403, 503, 500 from ``web.error_page``) keeps the officials' layout and menu."""
     folders = ([str(templates)] if templates else []) + [str(OFFICIAL_TEMPLATES), str(web.TEMPLATES)]
     pages.env.loader = ChoiceLoader([FileSystemLoader(folders)])
     pages.env.filters["local_time"] = webdates.official_moment  # the one time zone rule

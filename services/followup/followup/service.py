@@ -367,6 +367,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
         shown = self.store.read(handlers.tracking_page, tracking_id, page.lang, report["reporter_verified"])
         names = self.store.read(registry_names.current_names)
         holder = views.holder_elsewhere(report, names, page.lang)
+        shown.update(views.reporter_journey(report, names, page.lang))
         if holder:  # the owner hub's case, kept here; the reporter's actions go there (issue 19)
             shown.update(hub_case.shown(report, page.lang))
         shown = {"can_add_evidence": False, "relay_blocked_by": None, **shown}

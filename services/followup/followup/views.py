@@ -3,28 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from contract import journey
 from contract.registry_names import Names, name_of
 from followup import domain, indicator, schemas
 from followup.calendar import zone
-
-STEP_LABELS = {
-    "case_opened": ("Tindak lanjut dibuka", "Follow-up opened"),
-    "report_dispositioned": ("Didisposisikan ke pemegang baru", "Dispositioned to a new holder"),
-    "report_verified": ("Diverifikasi; tindak lanjut dimulai", "Verified; follow-up started"),
-    "report_returned": ("Dikembalikan: bukan wewenang", "Returned: not our authority"),
-    "report_postponed": ("Ditunda", "Postponed"),
-    "report_archived": ("Diarsipkan", "Archived"),
-    "due_soon": ("Mendekati batas waktu", "Due soon"),
-    "overdue": ("Melewati batas waktu", "Overdue"),
-    "escalated": ("Dieskalasi ke pimpinan", "Escalated"),
-    "case_updated": ("Perkembangan tindak lanjut", "Progress update"),
-    "case_answered": ("Dijawab", "Answered"),
-    "reporter_replied": ("Tanggapan pelapor", "Reporter replied"),
-    "case_rated": ("Dinilai oleh pelapor", "Rated by the reporter"),
-    "case_reopened": ("Dibuka kembali", "Reopened"),
-    "case_closed": ("Selesai", "Closed"),
-    "auto_closed": ("Ditutup otomatis", "Closed automatically"),
-}
 
 
 def localised(case: dict) -> dict:
@@ -43,8 +25,7 @@ def case_out(case: dict, now: datetime, lang: str = "id") -> dict:
 
 def case_view(case: dict, now: datetime, lang: str = "id") -> dict:
     """The public view: deadlines, indicator and history, never people or text."""
-    i = 1 if lang == "en" else 0
-    history = [{"step": h["step"], "at": h["at"], "label": STEP_LABELS.get(h["step"], (h["step"],) * 2)[i],
+    history = [{"step": h["step"], "at": h["at"], "label": journey.step_label(h["step"], lang),
                 "detail": {k: (v.astimezone(zone(case.get("timezone"))).isoformat() if isinstance(v, datetime) else v) for k, v in h["detail"].items()
                            if k in ("stage", "due_at", "level", "until", "rating")}}
                for h in case.get("history", [])]
@@ -52,6 +33,12 @@ def case_view(case: dict, now: datetime, lang: str = "id") -> dict:
     return schemas.CaseViewOut().dump({**localised(case), "history": history, "indicator": colour,
                                        "indicator_label": indicator.label(colour, lang),
                                        "overall_indicator": indicator.overall_colour(case, now)})
+
+
+def reporter_journey(report: dict, names: Names, lang: str) -> dict:
+    """The reporter's timeline (names, not codes; no bookkeeping) and next step, for /lacak."""
+    return {"timeline": journey.reporter_timeline(report.get("history") or [], lang, names),
+            "next_step": journey.next_step(report["status"], lang)}
 
 
 ELSEWHERE = ("waiting", "sent_on", "accepted")  # intake's delivery states of a report held at another hub

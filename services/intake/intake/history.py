@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from contract import events
+from contract import events, journey
 
 STATUS_RANK = {"incomplete": 0, "received": 1, "triage": 2, "dispositioned": 3, "in_follow_up": 4,
                "answered": 5, "closed": 6, "forwarded": 6, "archived": 6}
@@ -33,57 +33,9 @@ STATUS_LABELS = {
     "archived": ("Diarsipkan", "Archived"),
 }
 
-STEP_LABELS = {
-    "draft_saved": ("Laporan disimpan sebagai draf (belum lengkap)", "Report saved as a draft (incomplete)"),
-    "received": ("Laporan diterima", "Report received"),
-    "completed": ("Laporan dilengkapi pelapor", "Report completed by the reporter"),
-    "evidence_added": ("Bukti dilampirkan", "Evidence attached"),
-    "resolved_by_unit": ("Sudah diselesaikan oleh unit sebelum dicatat", "Already resolved by the unit when entered"),
-    "possible_duplicate": ("Mungkin sama dengan laporan lain", "Possibly a duplicate of another report"),
-    "dispositioned": ("Laporan didisposisikan", "Report dispositioned"),
-    "triage": ("Menunggu verifikasi Admin Nasional", "Waiting for the national admin's triage"),
-    "verified": ("Laporan diverifikasi", "Report verified"),
-    "postponed": ("Penanganan ditunda", "Handling postponed"),
-    "returned": ("Dikembalikan: bukan kewenangan", "Returned: not our authority"),
-    "archived": ("Laporan diarsipkan", "Report archived"),
-    "forwarded": ("Diteruskan ke simpul lain", "Forwarded to another hub"),
-    "case_opened": ("Tindak lanjut dibuka, dengan batas waktu", "Follow-up opened, with a deadline"),
-    "case_due_soon": ("Batas waktu tindak lanjut mendekat", "Follow-up deadline approaching"),
-    "case_overdue": ("Batas waktu tindak lanjut terlewati", "Follow-up deadline passed"),
-    "case_escalated": ("Dieskalasi ke atasan", "Escalated to a superior"),
-    "case_updated": ("Perkembangan tindak lanjut", "Follow-up update"),
-    "case_answered": ("Laporan dijawab", "Report answered"),
-    "reporter_replied": ("Pelapor menanggapi", "Reporter replied"),
-    "case_rated": ("Pelapor memberi penilaian", "Reporter rated the answer"),
-    "case_reopened": ("Tindak lanjut dibuka kembali", "Follow-up reopened"),
-    "case_closed": ("Laporan selesai", "Report closed"),
-    "comment_posted": ("Komentar publik ditambahkan", "Public comment posted"),
-    "comment_hidden": ("Komentar publik disembunyikan", "Public comment hidden"),
-    "notification_queued": ("Pemberitahuan dijadwalkan", "Notification queued"),
-    "notification_sent": ("Pemberitahuan terkirim", "Notification sent"),
-    "notification_dead_lettered": ("Pemberitahuan gagal terkirim", "Notification could not be delivered"),
-    # between hubs (issue 14, intake.transfer); detail.hub names the other hub
-    "hub_waiting": ("Menunggu dikirim ke simpul yang berwenang", "Waiting to be delivered to the hub in charge"),
-    "hub_undeliverable": ("Tidak dapat dikirim ke simpul lain; ditangani di sini", "Could not be sent to another hub; handled here"),
-    "hub_received": ("Diterima dari simpul lain", "Received from another hub"),
-    "hub_accepted": ("Diterima oleh simpul yang berwenang", "Accepted by the hub in charge"),
-    "hub_dispositioned": ("Didisposisikan di simpul yang berwenang", "Dispositioned at the hub in charge"),
-    "hub_case_opened": ("Tindak lanjut dibuka di simpul yang berwenang", "Follow-up opened at the hub in charge"),
-    "hub_answered": ("Dijawab oleh simpul yang berwenang", "Answered by the hub in charge"),
-    "hub_closed": ("Selesai di simpul yang berwenang", "Closed at the hub in charge"),
-    "hub_archived": ("Diarsipkan di simpul yang berwenang", "Archived at the hub in charge"),
-    "hub_returned": ("Simpul tujuan tidak dapat menerima laporan ini; laporan kembali ke antrean verifikasi di sini",
-                     "The hub it was sent to could not take this report; it is back in the triage queue here"),
-    "hub_not_ours": ("Bukan kewenangan simpul tersebut; diteruskan atau dikembalikan", "Not that hub's either; sent on or back"),
-    # the owner's case steps and the reporter's actions relayed to it (issue 19, intake.handlers.hub_relay)
-    "hub_updated": ("Perkembangan tindak lanjut dari simpul yang berwenang", "Follow-up update from the hub in charge"),
-    "hub_rated": ("Penilaian Anda diterima oleh simpul yang berwenang", "Your rating reached the hub in charge"),
-    "hub_reopened": ("Tindak lanjut dibuka kembali di simpul yang berwenang", "Follow-up reopened at the hub in charge"),
-    "hub_due_soon": ("Batas waktu di simpul yang berwenang mendekat", "Deadline at the hub in charge approaching"),
-    "hub_overdue": ("Batas waktu di simpul yang berwenang terlewati", "Deadline at the hub in charge passed"),
-    "hub_action_sent": ("Tindakan pelapor dikirim ke simpul yang berwenang", "Reporter's action sent to the hub in charge"),
-    "hub_action_received": ("Tindakan pelapor diterima dari simpul asal", "Reporter's action received from the hub of filing"),
-}
+# one label per step, shared with follow-up's case history: the ``step.*`` messages of the
+# contract's catalogue (contract/messages.yml, read by contract.journey)
+STEP_LABELS = journey.step_labels()
 
 
 DELIVERY_LABELS = {
@@ -231,8 +183,7 @@ def advance_status(current: str, proposed: str | None) -> str:
 
 
 def label(step: str, language: str) -> str:
-    pair = STEP_LABELS.get(step, (step, step))
-    return pair[1] if language == "en" else pair[0]
+    return journey.step_label(step, language)
 
 
 def status_label(status: str, language: str) -> str:

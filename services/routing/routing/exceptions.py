@@ -22,13 +22,14 @@ class ConflictError(errors.ApiError):
         return {"errors": self.errors, "allowed_actions": self.allowed}
 
 
-def refused(exc: ActionRefused) -> errors.ApiError:
-    """The contract error of a refused workflow action."""
+def refused(exc: ActionRefused, allowed: list[str] | None = None) -> errors.ApiError:
+    """The contract error of a refused workflow action; a conflict carries ``allowed`` (the
+    report's real allowed actions) when given, else the state machine's own list."""
     code = exc.reason or {"invalid": "invalid", "forbidden": "forbidden", "not_found": "not_found"}.get(exc.kind,
                                                                                                        "conflict")
     item = errors.error(exc.field, code, exc.message, exc.message_id)
     if exc.kind == "conflict":
-        return ConflictError([item], exc.allowed)
+        return ConflictError([item], exc.allowed if allowed is None else allowed)
     return errors.ApiError([item], status=STATUS_OF_REFUSAL[exc.kind])
 
 

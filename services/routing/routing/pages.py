@@ -2,10 +2,14 @@
 form, where a sign-in may go next, the session cookie, a report's page."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from contract import web, webdates
 from contract.auth import SESSION_COOKIE
+from contract.ids import parse_tracking_id
 from contract.officials_web import HOME
 from routing import schemas
+from routing.domain import workflow
 
 FILTERS = ("queue", "status", "indicator", "category_code", "page")
 ACTION_FIELDS = ("reason", "version", "until", "agency_code", "unit_code", "target_hub")
@@ -25,6 +29,24 @@ def action_form(form) -> dict:
     if "version" in raw and raw["version"].isdigit():
         raw["version"] = int(raw["version"])
     return raw
+
+
+DONE = ("verify", "postpone", "return", "disposition", "redisposition", "archive", "forward")
+
+
+def landing(principal: dict, updated: dict, action: str) -> str:
+    """Where an official lands after an action: the report's page while they may still read it,
+    else (returned upwards, forwarded to another hub) the inbox with a confirmation naming it."""
+    if workflow.can_read(principal, updated):
+        return f"/petugas/laporan/{updated['_id']}?notice={action}"
+    return f"{HOME}?{urlencode({'notice': action, 'laporan': updated['_id']})}"
+
+
+def inbox_notice(args) -> dict | None:
+    """The confirmation the inbox shows after an action that took the report out of the
+    official's reach (only known actions and a well-formed tracking ID: nothing else is echoed)."""
+    action, tracking_id = args.get("notice"), parse_tracking_id(args.get("laporan") or "")
+    return {"action": action, "tracking_id": tracking_id} if action in DONE and tracking_id else None
 
 
 def render_report(page, principal: dict, shown: dict, action_errors: dict, notice, status: int = 200):

@@ -298,7 +298,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
             body = self.store.read(handlers.inbox, principal, schemas.InboxQuery().load({"per_page": 25}))
             filters = {**filters, "errors": page.field_errors(exc)}
         names = self.store.read(handlers.names)
-        return page.render("inbox.html", inbox=body, filters=filters, names=names,
+        return page.render("inbox.html", inbox=body, filters=filters, names=names, done=pages.inbox_notice(request.args),
                            categories=sorted(names.table("categories", page.lang).items()), queues=schemas.QUEUES,
                            statuses=schemas.STATUSES)
 
@@ -333,7 +333,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
             return pages.render_report(page, principal, self.store.read(handlers.report_page, principal, item, page.lang),
                                        {action: page.field_errors(exc)}, None,
                                        exc.status if isinstance(exc, ApiError) else 400)
-        return page.redirect(f"/petugas/laporan/{updated['_id']}?notice={action}")
+        return page.redirect(pages.landing(principal, updated, action))
 
     # --- admin pages (issue 21): the registry and the people, through the admin handlers' scope ----
 

@@ -18,7 +18,7 @@ NATIONAL = {"official_id": "adm-nasional", "role": "national_admin", "hub": "ID"
 def test_the_case_view_has_the_indicator_and_no_people():
     units, _ = units_with_case()
     view = units.read(handlers.case_view, TRACKING_ID, "en")
-    assert view["indicator"] == "green" and view["history"][0]["label"] == "Follow-up opened"
+    assert view["indicator"] == "green" and view["history"][0]["label"] == "Follow-up opened, with a deadline"
     assert "reporter_ref" not in view and all("actor" not in h for h in view["history"])
     assert units.read(handlers.case_for_report, TRACKING_ID)["tracking_id"] == TRACKING_ID
     assert units.read(handlers.case_for_report, "ID-3CXQJ-2MD0Z") is None

@@ -99,7 +99,7 @@ def test_an_action_the_state_does_not_allow_is_a_conflict_and_outside_the_scope_
     with pytest.raises(ConflictError) as conflict:
         units.run(handlers.act, NATIONAL, tracking_id, "disposition", {"agency_code": "PLN"})
     assert conflict.value.errors[0]["code"] == "conflict" and conflict.value.allowed == ["verify", "postpone",
-                                                                                         "archive"]
+                                                                                         "archive", "forward"]
     with pytest.raises(ApiError) as hidden:
         units.run(handlers.act, LIAISON, tracking_id, "verify", {})
     assert hidden.value.status == 404

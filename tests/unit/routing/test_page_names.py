@@ -44,7 +44,7 @@ def test_the_inbox_lines_name_the_category_and_region():
     body = units.read(handlers.inbox, LIAISON, schemas.InboxQuery().load({"per_page": 25}))
     assert body["items"]
     names = units.read(handlers.names)
-    html = page("en").render("inbox.html", inbox=body, filters={}, names=names,
+    html = page("en").render("inbox.html", inbox=body, filters={}, names=names, done=None,
                              categories=sorted(names.table("categories", "en").items()), queues=schemas.QUEUES,
                              statuses=schemas.STATUSES).get_data(as_text=True)
     assert "Infrastructure (roads, bridges, drainage) · Kabupaten Buleleng" in html

@@ -79,6 +79,21 @@ def forward_targets(directory: list[dict], own_hub: str, item: dict) -> list[dic
 FORWARDING_ROLES = ("national_admin", "agency_admin")
 
 
+def may_forward(principal: dict, item: dict) -> bool:
+    """Could ``principal`` forward ``item`` to some hub now (their queue, open, a forwarding role)?"""
+    return (principal["role"] in FORWARDING_ROLES and workflow.owns_queue(principal, item)
+            and item["status"] in workflow.OPEN_STATUSES)
+
+
+def actions_for(principal: dict, item: dict, directory: list[dict], own_hub: str) -> list[str]:
+    """Every action the API accepts from ``principal`` on ``item`` now: the workflow's, and
+    ``forward`` when a hub of the directory can take the report (what ``POST …/forward`` checks)."""
+    actions = workflow.actions_for(principal, item)
+    if may_forward(principal, item) and forward_targets(directory, own_hub, item):
+        actions.append("forward")
+    return actions
+
+
 def check_manual_forward(principal: dict, item: dict, target_hub: str, own_hub: str, directory: list[dict]) -> None:
     """Raise ActionRefused unless ``principal`` may send ``item`` to ``target_hub`` now
     (Bukan Wewenang across hubs: the owner of the report's queue, while it is open here)."""

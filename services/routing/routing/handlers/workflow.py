@@ -57,13 +57,21 @@ def report(uow, principal: dict, item: dict) -> dict:
     """What the official sees of a report: its state, the actions allowed them, its history."""
     view = inboxes.report_view(item, principal, uow.now(), uow.settings.sla_days)
     view["history"] = [inboxes.audit_view(e) for e in uow.desk.history(item["_id"])]
-    here = uow.settings.hub_code
+    here, directory = uow.settings.hub_code, uow.registry.hubs()
+    view["allowed_actions"] = forwarding.actions_for(principal, item, directory, here)
     view["hub_path"] = forwarding.path_of(item, here) if item.get("hub_path") else []
     view["forward_targets"] = []
-    if (principal["role"] in forwarding.FORWARDING_ROLES and view["allowed_actions"]
-            and item["status"] in workflow.OPEN_STATUSES):  # only hubs that can take it (issue 18)
-        view["forward_targets"] = [h["code"] for h in forwarding.forward_targets(uow.registry.hubs(), here, item)]
+    if forwarding.may_forward(principal, item):  # only hubs that can take it (issue 18)
+        view["forward_targets"] = [h["code"] for h in forwarding.forward_targets(directory, here, item)]
     return view
+
+
+def allowed_actions(uow, principal: dict, item: dict | None) -> list[str]:
+    """Every action the API would accept from ``principal`` on ``item`` now (forward included):
+    what GET shows and what a refusal's 409 carries."""
+    if item is None:
+        return []
+    return forwarding.actions_for(principal, item, uow.registry.hubs(), uow.settings.hub_code)
 
 
 def report_by_id(uow, principal: dict, tracking_id: str) -> dict:
@@ -77,7 +85,10 @@ def inbox(uow, principal: dict, filters: dict) -> dict:
     now, sla = uow.now(), uow.settings.sla_days
     query = inboxes.inbox_query(principal, filters, now, sla)
     skip = (filters["page"] - 1) * filters["per_page"]
-    items = [inboxes.report_view(i, principal, now, sla) for i in uow.desk.page(query, skip, filters["per_page"])]
+    directory, here = uow.registry.hubs(), uow.settings.hub_code
+    items = [{**inboxes.report_view(i, principal, now, sla),
+              "allowed_actions": forwarding.actions_for(principal, i, directory, here)}
+             for i in uow.desk.page(query, skip, filters["per_page"])]
     return {"items": items, "page": filters["page"], "per_page": filters["per_page"],
             "total": uow.desk.count(query), "counts": uow.desk.counts_by("status", inboxes.counts_query(query))}
 
@@ -100,10 +111,10 @@ def act(uow, principal: dict, tracking_id: str, action: str, body: dict) -> dict
         updated = uow.desk.act(item, workflow.moved(action, target, item, now, until), entry, [event])
     except workflow.ActionRefused as exc:
         observability.refused(action, exc.kind)
-        raise exceptions.refused(exc)
+        raise exceptions.refused(exc, allowed_actions(uow, principal, item))
     except StaleState:
         observability.refused(action, "stale")
-        raise exceptions.stale(workflow.actions_for(principal, uow.desk.get(item["_id"]) or item))
+        raise exceptions.stale(allowed_actions(uow, principal, uow.desk.get(item["_id"]) or item))
     uow.after_commit(lambda: observability.acted(action, principal["role"]))
     return updated
 
@@ -117,15 +128,15 @@ def forward(uow, principal: dict, tracking_id: str, body: dict) -> dict:
         forwarding.check_manual_forward(principal, item, body["target_hub"], here, uow.registry.hubs())
     except workflow.ActionRefused as exc:
         observability.refused("forward", exc.kind)
-        raise exceptions.refused(exc)
+        raise exceptions.refused(exc, allowed_actions(uow, principal, item))
     if body.get("version") not in (None, item["version"]):
-        raise exceptions.stale(workflow.actions_for(principal, item))
+        raise exceptions.stale(allowed_actions(uow, principal, item))
     changes, entry, event = forwarding.manual_forward(item, principal, body["target_hub"], body["reason"], here,
                                                       uow.now())
     try:
         updated = uow.desk.act(item, changes, entry, [event])
     except StaleState:
-        raise exceptions.stale(workflow.actions_for(principal, uow.desk.get(item["_id"]) or item))
+        raise exceptions.stale(allowed_actions(uow, principal, uow.desk.get(item["_id"]) or item))
     uow.after_commit(lambda: observability.acted("forward", principal["role"]))
     return updated
 
