@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -61,6 +62,11 @@ def walk(session: requests.Session, base: str, starts: list[str], limit: int = 2
         seen.add(path)
         per[route] = per.get(route, 0) + 1
         response = session.get(base + path, timeout=20, allow_redirects=False)
+        if response.status_code == 503 and response.headers.get("Retry-After"):
+            # the page's truthful "try again" (a service busy past its deadline on a loaded machine):
+            # asked once more; a second 503 counts
+            time.sleep(min(3.0, float(response.headers["Retry-After"] or 1)))
+            response = session.get(base + path, timeout=20, allow_redirects=False)
         page = Page(path, response.status_code, response.headers.get("Content-Type", ""),
                     response.content.decode("utf-8", "replace"))
         pages.append(page)

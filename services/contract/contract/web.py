@@ -107,6 +107,9 @@ class NotFoundPage(Exception):
     """The page's subject does not exist (answered 404 with the page layout)."""
 
 
+UNAVAILABLE_RETRY_SECONDS = 5
+
+
 class UnavailablePage(Exception):
     """Another service the page needs did not answer in time (answered 503)."""
 
@@ -313,11 +316,14 @@ def error_page(web: "Web | None", request, exc: BaseException, where: str) -> Re
         log.error("unhandled error in page %s", where, exc_info=exc)
         status, reason = 500, "internal"
     try:
-        return web.page(request).render("error.html", status=status, reason=reason)
+        response = web.page(request).render("error.html", status=status, reason=reason)
     except Exception:
         log.exception("the error page failed too")
-        return html_response("<!doctype html><title>Error</title><p>Terjadi kesalahan / An error occurred.",
-                             status=status)
+        response = html_response("<!doctype html><title>Error</title><p>Terjadi kesalahan / An error occurred.",
+                                 status=status)
+    if status == 503:  # a passing fault: the browser (and a crawler) may try again
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+    return response
 
 
 class PageEntrypoint(RequestMappedEntrypoint):
