@@ -6,10 +6,6 @@ from contract import errors, web as weblayer
 from intake import domain, evidence, web_forms
 
 
-def client_address(request) -> str:
-    return (request.headers.get("X-Forwarded-For") or request.remote_addr or "").split(",")[0].strip()
-
-
 def options(page, registry: dict, max_files: int) -> dict:
     return {"categories": web_forms.category_options(registry["category_docs"], page.lang),
             "regions": web_forms.region_options(registry["region_docs"]),

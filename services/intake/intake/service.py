@@ -268,7 +268,7 @@ class IntakeService(WebAssets, HealthAndMetrics):
             form = schemas.load_report(body)
             files = pages.uploads(request, body["is_anonymous"], limit)
             report = submitted(self.store, handlers.accept_report, {
-                "form": form, "sender": pages.client_address(request),
+                "form": form, "sender": client_address(request, self.store.settings.trusted_proxies),
                 "idempotency_key": request.form.get("form_id") or None})["receipt"]
         except (errors.ApiError, ValidationError) as exc:
             if isinstance(exc, exceptions.RateLimited):
