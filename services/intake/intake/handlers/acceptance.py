@@ -19,8 +19,8 @@ import json
 import re
 from datetime import timedelta
 
-from contract.ids import parse_tracking_id
 from intake import completeness, domain, duplicates, exceptions, metrics
+from intake.handlers.lookup import report_by_id
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 
@@ -108,12 +108,7 @@ def link_duplicate(uow, report: dict) -> None:
 
 def draft_for(uow, tracking_id: str, secret: str | None, code: str | None = None) -> dict:
     """The reporter's draft: its tracking ID parsed, the secret (or one-time code) checked."""
-    canonical = parse_tracking_id(tracking_id)
-    if canonical is None:
-        raise exceptions.invalid_tracking_id()
-    draft = uow.reports.get(canonical)
-    if draft is None:
-        raise exceptions.report_not_found()
+    draft = report_by_id(uow, tracking_id)
     if code is not None:
         if not domain.completion_code_matches(draft, code, uow.now()):
             raise exceptions.wrong_secret("completion_code")

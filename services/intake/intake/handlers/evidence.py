@@ -6,16 +6,7 @@ from contract.auth import forbidden
 from contract.ids import parse_tracking_id
 from intake import domain, evidence, exceptions
 from intake.handlers import hub_relay
-
-
-def report_of(uow, tracking_id: str) -> dict:
-    canonical = parse_tracking_id(tracking_id)
-    if canonical is None:
-        raise exceptions.invalid_tracking_id()
-    report = uow.reports.get(canonical)
-    if report is None:
-        raise exceptions.report_not_found()
-    return report
+from intake.handlers.lookup import report_by_id
 
 
 def store_evidence(uow, report: dict, data: bytes) -> tuple[dict, str]:
@@ -35,7 +26,7 @@ def store_evidence(uow, report: dict, data: bytes) -> tuple[dict, str]:
 
 def add_evidence(uow, upload: dict) -> dict:
     """The reporter's upload (``tracking_id``, ``secret``, ``data``: the file's bytes or None)."""
-    report = report_of(uow, upload["tracking_id"])
+    report = report_by_id(uow, upload["tracking_id"])
     if not domain.secret_matches(report.get("secret_hash"), upload.get("secret")):
         raise exceptions.wrong_secret()
     if upload.get("data") is None:
@@ -65,7 +56,7 @@ def add_evidence_files(uow, upload: dict) -> dict | None:
 
 def readable_report(uow, query: dict) -> dict:
     """The report, if ``principal`` (an official) may read its evidence (``evidence.may_read``)."""
-    report = report_of(uow, query["tracking_id"])
+    report = report_by_id(uow, query["tracking_id"])
     if not evidence.may_read(query["principal"], report):
         raise forbidden("reading this report's evidence")
     return report

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from contract import scope
 from contract.auth import forbidden
-from contract.ids import parse_tracking_id
 from intake import domain, exceptions, metrics, privacy
+from intake.handlers.lookup import report_by_id
 
 SWEEP_BATCH = 100  # reports erased per unit of work (the sweep runs again at once while more are due)
-
-
-def _report(uow, tracking_id) -> dict:
-    canonical = parse_tracking_id(tracking_id) if isinstance(tracking_id, str) else None
-    if canonical is None:
-        raise exceptions.invalid_tracking_id()
-    report = uow.reports.get(canonical)
-    if report is None:
-        raise exceptions.report_not_found()
-    return report
 
 
 def _cutoff(uow):
@@ -44,7 +34,7 @@ def erase_expired(uow, limit: int = SWEEP_BATCH) -> int:
 def erase_on_request(uow, command: dict) -> dict:
     """A reporter's request (``tracking_id``, ``secret``) to erase their identity and contact details
     now: 400/403/404 otherwise; asking again changes nothing (``already``)."""
-    report = _report(uow, command.get("tracking_id"))
+    report = report_by_id(uow, command.get("tracking_id"))
     if not domain.secret_matches(report.get("secret_hash"), command.get("secret")):
         raise exceptions.wrong_secret()
     if privacy.is_erased(report):
@@ -63,7 +53,7 @@ def exportable(uow, query: dict) -> str:
     principal = query["principal"]
     if principal["role"] not in privacy.EXPORTERS:
         raise forbidden("exporting this report's personal data")
-    report = _report(uow, query.get("tracking_id"))
+    report = report_by_id(uow, query.get("tracking_id"))
     if not scope.can_read(principal, report.get("assignment") or {}):
         raise forbidden("exporting this report's personal data")
     return report["_id"]
