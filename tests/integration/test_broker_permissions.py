@@ -101,8 +101,10 @@ def test_service_users_have_no_management_access(servers):
     assert answer.status_code == 401
 
 
-def test_the_services_carry_a_report_each_as_its_own_user(servers, start_services, rpc, service_config,
-                                                          notification_config, smtp, demo_registry):
+@pytest.fixture
+def as_own_users(servers, start_services, rpc, service_config, notification_config, demo_registry):
+    """The five services in this test's vhost, each logged in as its own broker user (the
+    permissions contract.brokeracl gives), the demo registry imported: their URLs."""
     vhost = service_config["vhost"]
     run_dir, port = servers["env"]["LAPOR_RUN_DIR"], servers["env"]["LAPOR_AMQP_PORT"]
     users = localstack.service_credentials(run_dir)
@@ -113,6 +115,11 @@ def test_the_services_carry_a_report_each_as_its_own_user(servers, start_service
                localstack.service_amqp_uri(run_dir, cls.name, port) + requests.utils.quote(vhost, safe="")}
         urls |= start_services(cls, config=own)
     rpc.routing.import_registry(demo_registry)
+    return urls
+
+
+def test_the_services_carry_a_report_each_as_its_own_user(as_own_users, rpc, smtp):
+    urls = as_own_users
 
     view = submit_and_follow(urls["intake"], timeout=15)
     tracking_id = view["tracking_id"]
@@ -147,8 +154,7 @@ def test_a_service_may_call_only_the_rpc_methods_listed_for_it(servers, service)
                 publish(conn, "nameko-rpc", method, {"args": ["nas-admin-1"], "kwargs": {}})
 
 
-def test_an_event_forged_with_the_operators_account_changes_nothing(servers, start_services, rpc, service_config,
-                                                                    notification_config, smtp, demo_registry):
+def test_an_event_forged_with_the_operators_account_changes_nothing(as_own_users, servers, rpc, service_config):
     """Issue 20: ``case_closed`` published with the operator's account (the broker lets it publish
     anywhere) left intake saying ``closed`` while follow-up said ``open``. Each consumer, running as its
     own user, applies an event only from the user of the event type's source (contract.publisher)."""
@@ -157,16 +163,7 @@ def test_an_event_forged_with_the_operators_account_changes_nothing(servers, sta
     from contract import events
     from tests.waiting import events_handled
 
-    vhost = service_config["vhost"]
-    run_dir, port = servers["env"]["LAPOR_RUN_DIR"], servers["env"]["LAPOR_AMQP_PORT"]
-    users = localstack.service_credentials(run_dir)
-    brokeracl.apply(servers["api_uri"], {s: c["password"] for s, c in users.items()}, vhost=vhost)
-    urls = {}
-    for cls in ALL_SERVICES:
-        own = {**notification_config, "DECLARE_EVENT_EXCHANGES": False, "AMQP_URI":
-               localstack.service_amqp_uri(run_dir, cls.name, port) + requests.utils.quote(vhost, safe="")}
-        urls |= start_services(cls, config=own)
-    rpc.routing.import_registry(demo_registry)
+    urls, vhost = as_own_users, service_config["vhost"]
     view = submit_and_follow(urls["intake"], timeout=15)  # the real events, each from its own user, apply
     tracking_id = view["tracking_id"]
     case = rpc.followup.case_for_report(tracking_id)
