@@ -115,3 +115,20 @@ def directory_without(code: str, tmp_path: Path) -> Path:
     path = tmp_path / f"directory-without-{code}.yml"
     path.write_text(yaml.safe_dump(data))
     return path
+
+
+def submit_report(base_url: str, report: dict, attempts: int = 6):
+    """POST /reports as a client should: with an Idempotency-Key, sent again after ``Retry-After`` while
+    the hub answers 503 (the front door's deadline on a loaded machine); the last answer."""
+    import time
+    import uuid
+
+    import requests
+
+    headers = {"Idempotency-Key": f"hubs-{uuid.uuid4().hex}"}
+    for _ in range(attempts):
+        response = requests.post(f"{base_url}/reports", json=report, headers=headers, timeout=10)
+        if response.status_code != 503:
+            return response
+        time.sleep(min(5.0, float(response.headers.get("Retry-After") or 1)))
+    return response

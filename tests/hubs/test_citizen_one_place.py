@@ -16,6 +16,7 @@ from PIL import Image
 
 from tests.credentials import bearer
 from tests.factories import make_report
+from tests.hubs.conftest import submit_report
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +26,7 @@ ANSWER = "Jalan sudah dibuka kembali oleh BPBD pada 3 Desember; bantuan logistik
 
 
 def filed(hub, **fields) -> tuple[str, str]:
-    response = requests.post(f"{hub.url}/reports", json=make_report(**fields), timeout=10)
+    response = submit_report(hub.url, make_report(**fields))
     assert response.status_code == 201, response.text
     return response.json()["tracking_id"], response.json()["secret"]
 

@@ -24,7 +24,7 @@ from contract.store import acquire_client, release_client
 from tests.credentials import bearer
 from tests.conftest import ROOT
 from tests.factories import make_report
-from tests.hubs.conftest import RUN_DIR
+from tests.hubs.conftest import RUN_DIR, submit_report
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def officials(hub_stacks):
 
 
 def file(hub, **fields) -> str:
-    response = requests.post(f"{hub.url}/reports", json=make_report(**fields), timeout=10)
+    response = submit_report(hub.url, make_report(**fields))
     assert response.status_code == 201, response.text
     return response.json()["tracking_id"]
 

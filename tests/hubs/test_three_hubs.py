@@ -19,6 +19,7 @@ import requests
 from contract.store import acquire_client, release_client
 from tests.e2e.test_intake_canaries import ANONYMOUS, EMAIL, NAME, PHONE, SECRET_TEXT, leaks, paths_to_read
 from tests.factories import make_report
+from tests.hubs.conftest import submit_report
 from tests.waiting import wait_for
 from tests.credentials import issue_token
 
@@ -37,7 +38,7 @@ CASES = [(origin, owner) for origin in OWNED for owner in OWNED if origin != own
 
 
 def file(hub, **fields) -> str:
-    response = requests.post(f"{hub.url}/reports", json=make_report(**fields), timeout=10)
+    response = submit_report(hub.url, make_report(**fields))
     assert response.status_code == 201, response.text
     return response.json()["tracking_id"]
 
