@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from werkzeug.wrappers import Response
 
 from assessment import access, handlers, periods, reports, schemas, stats_page, survey, survey_schemas
@@ -17,6 +17,7 @@ from contract.errors import ApiError, error
 from contract.http import HealthAndMetrics, csv_response, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
+from contract.rpc import TypedRpcProxy
 from contract import registry_names
 from contract.store import utcnow
 from contract.web import WebAssets, WebPages, page
@@ -43,7 +44,7 @@ class AssessmentService(HealthAndMetrics, WebAssets):
 
     store = AssessmentStore()
     auth = Auth()
-    intake = RpcProxy("intake")    # intake.verify_reporter: a reporter proves the report is theirs
+    intake = TypedRpcProxy("intake")    # intake.verify_reporter: a reporter proves the report is theirs
     metrics = Metrics()
     web = WebPages(HERE / "templates", HERE / "messages.yml")
     official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")

@@ -11,7 +11,7 @@ from pathlib import Path
 import eventlet
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
@@ -23,6 +23,7 @@ from contract.http import HealthAndMetrics, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
+from contract.rpc import TypedRpcProxy
 from contract import registry_names
 from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, language_of, page, secure
 from followup import admin_pages, handlers, schemas, views, web_pages
@@ -53,7 +54,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
     outbox = OutboxRelay()
     metrics = Metrics()
     auth = Auth()
-    intake = RpcProxy("intake")
+    intake = TypedRpcProxy("intake")
     web = WebPages(HERE / "templates", HERE / "messages.yml")
     official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 
