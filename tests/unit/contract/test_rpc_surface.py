@@ -81,8 +81,10 @@ def test_every_method_a_service_calls_is_answered_through_its_schemas(method):
 
 def test_the_services_reply_schemas_are_the_contracts():
     """The reply schemas once defined in the services (intake's PageViewOut, ContactOut,
-    TrackingOut; contract.auth's Principal) are the contract's, not copies."""
+    TrackingOut; notification's NotificationOut; contract.auth's Principal) are the contract's, not copies."""
     from intake import schemas as intake_schemas
+    from notification import schemas as notification_schemas
     assert intake_schemas.TrackingOut is rpcschemas.TrackingOut
+    assert notification_schemas.NotificationOut is rpcschemas.NotificationOut
     assert not hasattr(intake_schemas, "PageViewOut") and not hasattr(intake_schemas, "ContactOut")
     assert not hasattr(auth, "Principal")
