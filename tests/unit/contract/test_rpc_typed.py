@@ -129,3 +129,15 @@ def test_notifications_directory_takes_a_malformed_contact_as_a_failed_lookup_no
         directory.reporter("rpt_1")
     assert directory.officials("unit:BLL-PUPR") == [{"official_id": "lo-1", "role": "liaison",
                                                     "email": "lo@example.go.id"}]
+
+
+def test_a_stored_notification_travels_with_its_id_as_notification_id():
+    """``notification.for_report`` (and notification's API, the same schema) dumps a stored
+    notification; intake's data-subject export reads ``notification_id`` back."""
+    from datetime import datetime, timezone
+    stored = {"_id": "ntf_1", "tracking_id": TRACKING_ID, "status": "sent", "attempts": 1,
+              "created_at": datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc), "contact": "never on the wire"}
+    wire = rpc_contract.dump_reply("notification.for_report", [stored])
+    assert wire == [{"notification_id": "ntf_1", "tracking_id": TRACKING_ID, "status": "sent", "attempts": 1,
+                     "created_at": "2026-12-01T03:00:00+00:00"}]
+    assert rpc_contract.load_reply("notification.for_report", wire) == [{**wire[0], "manual_retries": 0}]
