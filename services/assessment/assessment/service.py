@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nameko.rpc import RpcProxy
-from contract.rpc import rpc
 from werkzeug.wrappers import Response
 
 from assessment import access, handlers, periods, reports, schemas, stats_page, survey, survey_schemas
@@ -18,6 +16,7 @@ from contract.errors import ApiError, error
 from contract.http import HealthAndMetrics, csv_response, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
+from contract.rpc import TypedRpcProxy, rpc
 from contract import registry_names
 from contract.store import utcnow
 from contract.web import WebAssets, WebPages, page
@@ -44,7 +43,7 @@ class AssessmentService(HealthAndMetrics, WebAssets):
 
     store = AssessmentStore()
     auth = Auth()
-    intake = RpcProxy("intake")    # intake.verify_reporter: a reporter proves the report is theirs
+    intake = TypedRpcProxy("intake")    # intake.verify_reporter: a reporter proves the report is theirs
     metrics = Metrics()
     web = WebPages(HERE / "templates", HERE / "messages.yml")
     official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")

@@ -26,33 +26,19 @@ import time
 
 import eventlet
 from eventlet.semaphore import Semaphore
-from marshmallow import EXCLUDE, fields, validate
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from contract import web
 from contract.errors import ApiError, error
-from contract.schema import Schema
+from contract.rpc import TypedProxy
+from contract.rpcschemas import ROLES
 
 log = logging.getLogger(__name__)
 
-ROLES = ("national_admin", "agency_admin", "liaison", "supervisor")
 SESSION_COOKIE = "lapor_petugas"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-class Principal(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    official_id = fields.String(required=True)
-    name = fields.String(load_default=None, allow_none=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    hub = fields.String(required=True)
-    agency_code = fields.String(load_default=None, allow_none=True)
-    unit_code = fields.String(load_default=None, allow_none=True)
-    via = fields.String(load_default="token", validate=validate.OneOf(("token", "session")))
 
 
 def token_hash(token: str) -> str:
@@ -95,7 +81,8 @@ def csrf_refused() -> ApiError:
 
 def reporter_verified(intake, tracking_id: str, secret: str, timeout: float) -> bool:
     """Whether ``secret`` is the reporter's for ``tracking_id``, asked of intake over RPC
-    (``intake.verify_reporter``) within ``timeout`` seconds; 503 when intake does not answer."""
+    (``intake.verify_reporter``, through a ``contract.rpc.TypedRpcProxy``) within ``timeout``
+    seconds; 503 when intake does not answer."""
     try:
         with eventlet.Timeout(timeout):
             return intake.verify_reporter(tracking_id, secret) is True
@@ -164,7 +151,7 @@ class Auth(DependencyProvider):
         self.signer = csrf_signer(self.container.config)
         self._cache: dict[str, tuple[float, dict | None]] = {}
         self._lock = Semaphore()
-        self._runner = None  # the ClusterRpcProxy (started); self._proxy is what it returned
+        self._runner = None  # the ClusterRpcProxy (started); self._proxy: routing's methods through it
         self._proxy = None
 
     def stop(self):
@@ -200,13 +187,12 @@ class Auth(DependencyProvider):
             try:
                 if self._proxy is None:
                     self._runner = ClusterRpcProxy(self.container.config, timeout=5)
-                    self._proxy = self._runner.start()
-                answer = getattr(self._proxy.routing, method)(secret)
+                    self._proxy = TypedProxy(self._runner.start().routing, "routing")
+                principal = getattr(self._proxy, method)(secret)  # contract.rpcschemas.Principal, or None
             except Exception:
                 self._close()
                 log.exception("auth: routing.%s failed", method)
                 raise ApiError([error(None, "unavailable")], status=503)
-        principal = Principal().load(answer) if answer else None
         if len(self._cache) > 10000:
             self._cache.clear()
         if ttl > 0:

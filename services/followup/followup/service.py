@@ -11,8 +11,6 @@ from pathlib import Path
 import eventlet
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
-from contract.rpc import rpc
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
@@ -24,6 +22,7 @@ from contract.http import HealthAndMetrics, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
+from contract.rpc import TypedRpcProxy, rpc
 from contract import registry_names
 from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, language_of, page, secure
 from followup import admin_pages, handlers, hub_case, schemas, views, web_pages
@@ -55,7 +54,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
     outbox = OutboxRelay()
     metrics = Metrics()
     auth = Auth()
-    intake = RpcProxy("intake")
+    intake = TypedRpcProxy("intake")
     web = WebPages(HERE / "templates", HERE / "messages.yml")
     official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 from marshmallow import EXCLUDE, RAISE, ValidationError, fields, post_load, pre_load, validate, validates
 
+from contract.rpcschemas import CONTACTS_MAX, TrackingOut  # noqa: F401 (the contract's RPC schemas; the HTTP API's tracking view)
 from contract.schema import Schema
-from contract.vocab import CLASSIFICATIONS, GESI_MARKERS, LANGUAGES, STATUSES
+from contract.vocab import CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 
 REGION_CODE = re.compile(r"^\d{2}(\.?\d{2})?$")
 CATEGORY_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
@@ -116,142 +117,6 @@ class ReceiptOut(Schema):
     tracking_url = fields.String()
     missing = fields.List(fields.Nested(MissingItemOut),
                           metadata={"description": "What the report still lacks (empty when complete)."})
-
-
-class HistoryEntryOut(Schema):
-    at = fields.AwareDateTime()
-    step = fields.String()
-    label = fields.String()
-    detail = fields.Dict()
-
-
-class AssignmentOut(Schema):
-    queue = fields.String()
-    agency_code = fields.String(allow_none=True)
-    unit_code = fields.String(allow_none=True)
-
-
-class CaseOut(Schema):
-    case_id = fields.String()
-    stage = fields.String()
-    due_at = fields.AwareDateTime()
-    sla_working_days = fields.Integer()
-
-
-class DeliveryOut(Schema):
-    """A report sent to the hub in charge of it (docs/hubs.md)."""
-    hub = fields.String()
-    state = fields.String(metadata={"description": "waiting, sent_on, accepted, returned or undeliverable"})
-    since = fields.AwareDateTime(allow_none=True)
-    label = fields.String()
-
-
-class TrackingOut(Schema):
-    """What anyone holding the tracking ID sees: no identity, no text of confidential reports."""
-    tracking_id = fields.String()
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    status_label = fields.String()
-    classification = fields.String(allow_none=True)
-    category_code = fields.String(allow_none=True)
-    region_code = fields.String(allow_none=True)
-    channel = fields.String()
-    title = fields.String(allow_none=True)
-    missing = fields.List(fields.String(), metadata={"description": "Fields an incomplete report still lacks."})
-    is_anonymous = fields.Boolean()
-    is_confidential = fields.Boolean()
-    received_at = fields.AwareDateTime()
-    assignment = fields.Nested(AssignmentOut, allow_none=True)
-    case = fields.Nested(CaseOut, allow_none=True)
-    delivery = fields.Nested(DeliveryOut, allow_none=True)
-    history = fields.List(fields.Nested(HistoryEntryOut))
-
-
-class HubCaseMessageOut(Schema):
-    kind = fields.String()
-    author_role = fields.String()
-    body = fields.String()
-    at = fields.DateTime()
-
-
-class HubCaseOut(Schema):
-    """The owner hub's case of a forwarded report, as its origin keeps it (issue 19,
-    ``intake.hub_case``); the conversation only for the reporter (secret)."""
-    hub = fields.String()
-    case_status = fields.String(allow_none=True, dump_default=None)
-    stage = fields.String(allow_none=True, dump_default=None)
-    due_at = fields.DateTime(allow_none=True, dump_default=None)
-    overall_due_at = fields.DateTime(allow_none=True, dump_default=None)
-    indicator = fields.String(allow_none=True, dump_default=None)
-    reopen_until = fields.DateTime(allow_none=True, dump_default=None)
-    rating = fields.String(allow_none=True, dump_default=None)
-    relay_blocked_by = fields.String(allow_none=True, dump_default=None)  # a version-1 hub on the way
-    messages = fields.List(fields.Nested(HubCaseMessageOut), dump_default=list)
-
-
-class RelayActionIn(Schema):
-    """``intake.relay_reporter_action``: the reporter's action (its form loaded by followup's schema)."""
-    class Meta:
-        unknown = RAISE
-    tracking_id = fields.String(required=True)
-    action = fields.String(required=True, validate=validate.OneOf(("reply", "rate", "reopen")))
-    form = fields.Dict(required=True)
-    secret = fields.String(required=True, validate=validate.Length(max=64))
-
-
-class PageViewOut(TrackingOut):
-    """The tracking view for the web pages (RPC ``intake.page_view``): names from the registry;
-    the report's text only for its reporter (secret) or when it is public; the reporter's first
-    name only on a public, non-anonymous report."""
-    category_name = fields.String(allow_none=True)
-    region_name = fields.String(allow_none=True)
-    reporter_verified = fields.Boolean()
-    is_public = fields.Boolean()
-    # hidden from anyone without the secret on a report that is not public: always sent, as null,
-    # so a page never meets a missing field (a confidential report's page was a 500: issue 20)
-    full_title = fields.String(allow_none=True, dump_default=None)
-    description = fields.String(allow_none=True, dump_default=None)
-    location_text = fields.String(allow_none=True, dump_default=None)
-    incident_date = fields.String(allow_none=True, dump_default=None)
-    reporter_name = fields.String(allow_none=True, dump_default=None)
-    attachment_count = fields.Integer()
-    # for the reporter (secret): their identity and contact details were erased (intake.privacy)
-    contact_erased = fields.Boolean(dump_default=False)
-    hub_case = fields.Nested(HubCaseOut, allow_none=True, dump_default=None)  # held at another hub (issue 19)
-
-
-class ContactOut(Schema):
-    """A reporter's contact, for the notification service at send time only."""
-    reporter_ref = fields.String()
-    name = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    handle = fields.String(allow_none=True)
-    channel = fields.String()
-    language = fields.String()
-    erased = fields.Boolean()  # the reporter's data was erased (intake.privacy): send them nothing
-    # the tracking page where the reporter filed, for a report filed at another hub (issue 19)
-    tracking_url = fields.String(allow_none=True, dump_default=None)
-
-
-CONTACTS_MAX = 200  # reporters per reporter_contacts call (the courier claims 50 at a time by default)
-
-
-class CompletionLinkIn(Schema):
-    """Notification's request for a social draft's one-time completion link, for one direct message."""
-    class Meta:
-        unknown = RAISE
-
-    reporter_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    notification_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-
-
-class ContactsIn(Schema):
-    """The reporters whose contacts the notification service asks for, in one call."""
-    class Meta:
-        unknown = RAISE
-
-    reporter_refs = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
-                                validate=validate.Length(max=CONTACTS_MAX))
 
 
 class RegionCopyIn(Schema):

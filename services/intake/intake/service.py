@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
@@ -22,7 +21,7 @@ from contract.batch import event_batches, handle_batch
 from contract.http import HealthAndMetrics, attachment, client_address, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
-from contract.rpc import rpc
+from contract.rpc import TypedRpcProxy, rpc, typed
 from contract.web import WebAssets, WebPages, language_of
 from contract.web import page as citizen_page
 from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics, open311,
@@ -64,7 +63,7 @@ class IntakeService(WebAssets, HealthAndMetrics):
     outbox = HubOutboxRelay()
     metrics = Metrics()
     auth = Auth()
-    notification = RpcProxy("notification")  # notification.for_report: a data-subject export's messages
+    notification = TypedRpcProxy("notification")  # notification.for_report: a data-subject export's messages
     web = WebPages(HERE / "templates", HERE / "messages.yml")
     official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 
@@ -356,10 +355,10 @@ class IntakeService(WebAssets, HealthAndMetrics):
 
     # --- RPC for the other services ----------------------------------------------------------------
     @rpc
+    @typed("intake.page_view")
     def page_view(self, tracking_id, lang="id", secret=None):
         """A report as followup's pages show it (``PageViewOut``), or None when there is none."""
-        view = self.store.read(handlers.page_view, {"tracking_id": tracking_id, "lang": lang, "secret": secret})
-        return None if view is None else schemas.PageViewOut().dump(view)
+        return self.store.read(handlers.page_view, {"tracking_id": tracking_id, "lang": lang, "secret": secret})
 
     @rpc
     def get_report(self, tracking_id):
@@ -367,37 +366,39 @@ class IntakeService(WebAssets, HealthAndMetrics):
         return None if view is None else schemas.TrackingOut().dump(view)
 
     @rpc
+    @typed("intake.verify_reporter")
     def verify_reporter(self, tracking_id, secret):
         """True when ``secret`` is the reporter secret issued with ``tracking_id`` (for followup)."""
         return self.store.read(handlers.verify_reporter, {"tracking_id": tracking_id, "secret": secret})
 
     @rpc
+    @typed("intake.reporter_contact")
     def reporter_contact(self, reporter_ref):
         """For the notification service at send time; identity never travels in events."""
-        contact = self.store.read(handlers.reporter_contact, reporter_ref)
-        return None if contact is None else schemas.ContactOut().dump(contact)
+        return self.store.read(handlers.reporter_contact, reporter_ref)
 
     @rpc
+    @typed("intake.completion_link")
     def completion_link(self, reporter_ref, notification_id):
         """For notification's direct message to a social draft's reporter: a fresh one-time link."""
-        query = schemas.CompletionLinkIn().load({"reporter_ref": reporter_ref, "notification_id": notification_id})
-        return self.store.run(handlers.completion_link, query)
+        return self.store.run(handlers.completion_link, {"reporter_ref": reporter_ref, "notification_id": notification_id})
 
     @rpc
+    @typed("intake.reporter_contacts")
     def reporter_contacts(self, reporter_refs):
         """``reporter_contact`` for a batch (the courier's claim): one query; unknown refs are left out."""
-        refs = schemas.ContactsIn().load({"reporter_refs": reporter_refs})["reporter_refs"]
-        return schemas.ContactOut(many=True).dump(self.store.read(handlers.reporter_contacts, refs))
+        return self.store.read(handlers.reporter_contacts, reporter_refs)
 
     @rpc
+    @typed("intake.relay_reporter_action")
     def relay_reporter_action(self, tracking_id, action, form, secret):
         """The reporter's reply, rating or reopening of a report held at another hub, sent there
         (followup's pages; issue 19): ``{"relayed", "hub", "action_id"}`` or ``{"refused", "hub"}``."""
-        command = schemas.RelayActionIn().load({"tracking_id": tracking_id, "action": action, "form": form,
-                                                "secret": secret})
-        return self.store.run(handlers.relay_action, command)
+        return self.store.run(handlers.relay_action, {"tracking_id": tracking_id, "action": action, "form": form,
+                                                      "secret": secret})
 
     @rpc
+    @typed("intake.tracking_page_elsewhere")
     def tracking_page_elsewhere(self, tracking_id):
         """For the tracking page of a report this hub does not hold: its page at the issuing hub."""
         return self.store.read(handlers.tracking_page_elsewhere, tracking_id)

@@ -20,6 +20,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMan
 from pymongo.errors import OperationFailure
 
 from contract import registry_names
+from contract.rpc import TypedProxy
 from contract.store import upsert_and_get
 from contract.uow import Repository
 from contract.unitstore import UnitOfWorkProvider, UnitOfWorkStore
@@ -234,7 +235,7 @@ def settings_from(config: dict) -> Settings:
 class DirectoryClient:
     """Contacts at send time: ``reporter(ref)`` from intake, ``officials(ref)`` from routing."""
 
-    def __init__(self, intake: ServiceProxy, routing: ServiceProxy, provider: "Directory"):
+    def __init__(self, intake: TypedProxy, routing: TypedProxy, provider: "Directory"):
         self._intake = intake
         self._routing = routing
         self._provider = provider
@@ -303,8 +304,8 @@ class Directory(DependencyProvider):
         self.cache: dict[str, tuple[float, list]] = {}
 
     def get_dependency(self, worker_ctx):
-        return DirectoryClient(ServiceProxy(worker_ctx, "intake", self.rpc_reply_listener),
-                               ServiceProxy(worker_ctx, "routing", self.rpc_reply_listener), self)
+        return DirectoryClient(TypedProxy(ServiceProxy(worker_ctx, "intake", self.rpc_reply_listener), "intake"),
+                               TypedProxy(ServiceProxy(worker_ctx, "routing", self.rpc_reply_listener), "routing"), self)
 
 
 class CourierIdentity(DependencyProvider):

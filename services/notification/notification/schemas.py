@@ -6,32 +6,13 @@ import re
 
 from marshmallow import RAISE, fields, validate
 
+from contract.rpcschemas import NotificationOut  # the contract's (RPC notification.for_report), also the API's
 from contract.schema import Schema
 
 from notification.domain import CHANNELS, CONSUMED
 
 RECIPIENT_REF = re.compile(r"^(unit|agency|supervisor|hub|official):[A-Za-z0-9_.-]{1,64}$")
 AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
-
-
-class NotificationOut(Schema):
-    notification_id = fields.String(attribute="_id")
-    tracking_id = fields.String(allow_none=True)
-    source_event = fields.String()
-    recipient_kind = fields.String()
-    recipient_ref = fields.String()
-    channel = fields.String()
-    delivered_channel = fields.String(allow_none=True)
-    template = fields.String()
-    language = fields.String()
-    status = fields.String()
-    attempts = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    next_attempt_at = fields.AwareDateTime(allow_none=True)
-    sent_at = fields.AwareDateTime(allow_none=True)
-    dead_at = fields.AwareDateTime(allow_none=True)
-    manual_retries = fields.Integer(load_default=0)
 
 
 class NotificationList(Schema):

@@ -11,6 +11,7 @@ from contract.batch import event_batches, handle_batch
 from contract.http import HealthAndMetrics, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
+from contract.rpc import typed
 from contract.store import utcnow
 from notification import domain, handlers, metrics, schemas
 from notification.channels import Mailer, SmsGateway, SocialReply, WebhookSender
@@ -101,8 +102,9 @@ class NotificationService(HealthAndMetrics):
 
     # -- RPC --------------------------------------------------------------------------------
     @rpc
+    @typed("notification.for_report")
     def for_report(self, tracking_id):
-        return schemas.NotificationOut(many=True).dump(self.store.read(handlers.notifications_of_report, tracking_id))
+        return self.store.read(handlers.notifications_of_report, tracking_id)
 
     @rpc
     def dead_letters(self, limit=50):

@@ -19,6 +19,7 @@ from contract.http import endpoint, json_response
 from contract.metrics import Metrics
 from contract.officials_web import SIGN_IN, OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
+from contract.rpc import typed
 from routing import admin_pages, handlers, observability, pages, registry_io, schemas
 from routing.dependencies import OfficialAuth, RoutingStore
 from routing.domain.signin import BadPassword, LinkUnusable
@@ -95,6 +96,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         return json_response(200, schemas.ReportOut().dump(self.store.read(handlers.report, principal, updated)))
 
     @rpc
+    @typed("routing.disposition")
     def disposition(self, tracking_id):
         """Where a report stands now (queue, agency, unit, status), or None."""
         return self.store.read(handlers.disposition, tracking_id)
@@ -122,9 +124,10 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         return json_response(200, revoked)
 
     @rpc
+    @typed("routing.authenticate")
     def authenticate(self, token):
         """The principal behind a token, or None (unknown, expired or revoked)."""
-        return self.auth.lookup(token) if isinstance(token, str) else None
+        return self.auth.lookup(token)
 
     # --- the organisation registry ----------------------------------------------------------------
 
@@ -178,6 +181,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         return json_response(200, {"items": schema(many=True).dump(items)})
 
     @rpc
+    @typed("routing.recipients")
     def recipients(self, ref):
         """Contacts of the officials behind a recipient reference (see domain.recipients_query)."""
         return self.store.read(handlers.recipients, ref)
@@ -221,9 +225,10 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         return json_response(200, {"items": schemas.AccountAuditOut(many=True).dump(entries)})
 
     @rpc
+    @typed("routing.authenticate_session")
     def authenticate_session(self, session_id):
         """The principal behind a browser session id, or None (unknown, expired, idle, signed out)."""
-        return self.auth.lookup_session(session_id) if isinstance(session_id, str) else None
+        return self.auth.lookup_session(session_id)
 
     # --- officials' sign-in pages --------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
 """contract.rpc.METHODS is the services' RPC surface as it is: every ``@rpc`` method of every
 service is listed (so a new one is the operator's alone until someone names its callers), every
-listed method exists, and the callers named are services."""
+listed method exists, and the callers named are services; every method a service calls has the
+schemas of its arguments and reply (``contract.rpcschemas``) and is answered through them."""
 import importlib
 import inspect
 
 import pytest
+from marshmallow import fields
 from nameko.rpc import Rpc
 
-from contract import brokeracl
+from contract import auth, brokeracl, rpcschemas
 from contract import rpc as rpc_surface
 
 
@@ -38,3 +40,51 @@ def test_officials_credentials_are_not_rpc_at_all():
     minting = {"routing.issue_token", "routing.issue_password_link", "routing.revoke_tokens"}
     assert not minting & set(rpc_surface.METHODS)
     assert not minting & rpc_methods("routing")
+
+
+# --- issue 24: the surface is typed in the contract (contract.rpcschemas) --------------------------
+
+CALLED = sorted(method for method, callers in rpc_surface.METHODS.items() if callers)
+
+
+def answering(method: str):
+    service, name = method.split(".")
+    module = importlib.import_module(f"{service}.service")
+    cls = next(c for c in vars(module).values() if inspect.isclass(c) and getattr(c, "name", None) == service)
+    return getattr(cls, name)
+
+
+def test_every_method_a_service_calls_has_schemas_of_its_arguments_and_its_reply():
+    assert CALLED and set(CALLED) == set(rpcschemas.SIGNATURES)  # and no schemas for a method nobody calls
+    for method in CALLED:
+        signature = rpcschemas.SIGNATURES[method]
+        assert issubclass(signature.arguments, rpcschemas.Arguments), method
+        reply = signature.reply_field()
+        assert reply.required, method
+        item = reply.inner if signature.many else reply
+        assert isinstance(item, fields.Field), method
+        if isinstance(item, fields.Nested):
+            assert issubclass(item.nested, rpcschemas.Reply), method
+
+
+@pytest.mark.parametrize("method", CALLED)
+def test_every_method_a_service_calls_is_answered_through_its_schemas(method):
+    """``@typed(method)`` under ``@rpc``, and the argument schema lists the method's parameters in
+    their order (the calling side sends them positionally)."""
+    answer = answering(method)
+    assert getattr(answer, "rpc_method", None) == method
+    parameters = list(inspect.signature(answer).parameters)[1:]
+    assert list(rpcschemas.SIGNATURES[method].arguments().fields) == parameters
+    with pytest.raises(TypeError):  # nameko's IncorrectSignature check still sees the real parameters
+        inspect.getcallargs(answer, None, *range(len(parameters) + 1))
+
+
+def test_the_services_reply_schemas_are_the_contracts():
+    """The reply schemas once defined in the services (intake's PageViewOut, ContactOut,
+    TrackingOut; notification's NotificationOut; contract.auth's Principal) are the contract's, not copies."""
+    from intake import schemas as intake_schemas
+    from notification import schemas as notification_schemas
+    assert intake_schemas.TrackingOut is rpcschemas.TrackingOut
+    assert notification_schemas.NotificationOut is rpcschemas.NotificationOut
+    assert not hasattr(intake_schemas, "PageViewOut") and not hasattr(intake_schemas, "ContactOut")
+    assert not hasattr(auth, "Principal")

@@ -12,6 +12,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from contract import registry_names
+from contract.rpc import TypedProxy
 from contract.web import Web
 from followup.service import HERE, FollowupService
 
@@ -60,7 +61,7 @@ class Intake:
 
 def get(view, units, path, lang="id"):
     with_names(units, registry_names.names_of_registry(REGISTRY))  # the copy registry_updated keeps
-    service = worker_factory(FollowupService, store=units, intake=Intake(view),
+    service = worker_factory(FollowupService, store=units, intake=TypedProxy(Intake(view), "intake"),  # as the contract
                              web=Web(HERE / "templates", HERE / "messages.yml", b"k" * 32))
     request = Request(EnvironBuilder(path=path, headers={"Accept-Language": lang}).get_environ())
     response = service.tracking_page(request, view["tracking_id"])
