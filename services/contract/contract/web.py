@@ -27,7 +27,7 @@ from nameko.extensions import DependencyProvider
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from contract import errors, registry_names, webdates
+from contract import errors, i18n, registry_names, webdates
 from contract.i18n import COMMON_MESSAGES, DEFAULT_LANG, LANGS, Catalogue  # noqa: F401  (the one mechanism)
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ class Page:
             exc = errors.from_validation_error(exc)
         found: dict[str, str] = {}
         for item in exc.errors:
-            text = item.get("message_id") if self.lang == "id" else item.get("message")
+            text = i18n.localized(item, self.lang, "message_id", "message")
             field = (item.get("field") or "form").replace(".", "_")
             found.setdefault(field, text or item.get("code", ""))
         return found
