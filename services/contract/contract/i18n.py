@@ -83,6 +83,12 @@ def catalogue(*paths: Path | str) -> Catalogue:
     return _load(tuple(str(Path(p).resolve()) for p in paths))
 
 
+def of_service(module_file: Path | str) -> Catalogue:
+    """A service's catalogue: the contract's shared messages, then ``messages.yml`` beside
+    ``module_file`` (call with ``__file__`` of a module in the service's package)."""
+    return catalogue(COMMON_MESSAGES, Path(module_file).resolve().parent / "messages.yml")
+
+
 def common() -> Catalogue:
     """The contract's shared catalogue (error messages, dates, shared page texts)."""
     return catalogue(COMMON_MESSAGES)
