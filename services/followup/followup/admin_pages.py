@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import eventlet
 
-from contract import web, webdates
+from contract import i18n, web, webdates
 from contract.vocab import CHANNELS, CLASSIFICATIONS
 from followup import sla
 
@@ -73,8 +73,7 @@ def registry_now(routing, lang: str, timeout: float = 3.0) -> tuple[dict, dict[s
             registry = routing.export_registry() or {}
     except (eventlet.Timeout, Exception):
         registry = {}
-    key = "name_en" if lang == "en" else "name_id"
-    names = {"categories": {c["code"]: c.get(key) or c["code"] for c in registry.get("categories") or []},
+    names = {"categories": {c["code"]: i18n.localized(c, lang) or c["code"] for c in registry.get("categories") or []},
              "agencies": {a["code"]: a.get("name") or a["code"] for a in registry.get("agencies") or []}}
     return names, {r["code"]: r["name"] for r in registry.get("regions") or []}
 
