@@ -14,7 +14,7 @@ CSV_COLUMNS = ("section", "value", "received", "average_per_month", "completed",
                "unresolved_pct", "closed_within_sla", "closed_within_sla_pct", "overdue",
                "avg_first_response_hours", "avg_closure_hours", "rating_count", "rating_avg", "satisfaction_index")
 BREAKDOWNS = ("unit", "category", "channel", "region", "classification", "gesi")
-TEXTS = i18n.of_service(__file__)  # titles: ``report.title.<kind>`` (contract.i18n)
+TEXTS = i18n.of_service("assessment")  # titles: ``report.title.<kind>`` (contract.i18n)
 
 # the breakdowns whose values are registry codes, shown by name (contract.registry_names)
 NAMED = {"unit": "units", "category": "categories", "region": "regions", "agency": "agencies"}

@@ -42,7 +42,7 @@ GRADES = (
     (Decimal("65.00"), "C"),
     (Decimal("25.00"), "D"),
 )
-TEXTS = i18n.of_service(__file__)
+TEXTS = i18n.of_service("assessment")
 
 # The respondent profile of an SKM form: fixed choices, every field optional (labels:
 # ``survey.profile.<field>.<value>``). No name, no contact details: the survey is anonymous by design.

@@ -15,6 +15,7 @@ and message, comes from a YAML catalogue of ``key: {id: ..., en: ...}`` through 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from pathlib import Path
 
@@ -83,10 +84,13 @@ def catalogue(*paths: Path | str) -> Catalogue:
     return _load(tuple(str(Path(p).resolve()) for p in paths))
 
 
-def of_service(module_file: Path | str) -> Catalogue:
-    """A service's catalogue: the contract's shared messages, then ``messages.yml`` beside
-    ``module_file`` (call with ``__file__`` of a module in the service's package)."""
-    return catalogue(COMMON_MESSAGES, Path(module_file).resolve().parent / "messages.yml")
+def of_service(package: str) -> Catalogue:
+    """A service's catalogue: the contract's shared messages, then the service package's
+    ``messages.yml`` (``of_service("intake")``)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"no service package {package!r}")
+    return catalogue(COMMON_MESSAGES, Path(list(spec.submodule_search_locations)[0]) / "messages.yml")
 
 
 def common() -> Catalogue:

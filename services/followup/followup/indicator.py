@@ -17,7 +17,7 @@ GREEN, YELLOW, RED = "green", "yellow", "red"
 CLOSED_ON_TIME, CLOSED_LATE = "closed_on_time", "closed_late"
 NEVER = datetime(9999, 12, 31, tzinfo=timezone.utc)
 COLOURS = (GREEN, YELLOW, RED, CLOSED_ON_TIME, CLOSED_LATE)
-TEXTS = i18n.of_service(__file__)  # labels: ``indicator.<colour>`` (contract.i18n)
+TEXTS = i18n.of_service("followup")  # labels: ``indicator.<colour>`` (contract.i18n)
 
 
 @dataclass(frozen=True)

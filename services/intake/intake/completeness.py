@@ -18,7 +18,7 @@ UNCATEGORISED = vocab.UNCATEGORISED["code"]  # text channels: the national admin
 
 # the texts are intake's catalogue's ``completeness.<field>.<code>`` (and ``completeness.short.<field>``
 # for the SMS reply), through contract.i18n
-MESSAGES = i18n.of_service(__file__)
+MESSAGES = i18n.of_service("intake")
 
 
 def item(field: str, code: str) -> dict:

@@ -19,7 +19,7 @@ from intake.domain import derived_title
 from intake.registry import NATIONAL_REGION
 
 CLOSED = ("closed", "archived", "answered")
-MESSAGES = i18n.of_service(__file__)  # status_notes
+MESSAGES = i18n.of_service("intake")  # status_notes
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 

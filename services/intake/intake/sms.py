@@ -12,7 +12,7 @@ from intake.domain import derived_title
 
 MAX_REPLY = 160
 _ENGLISH_TOKENS = ("en", "eng", "english")
-TEXTS = i18n.of_service(__file__)  # the replies: intake's catalogue, ``sms.*``
+TEXTS = i18n.of_service("intake")  # the replies: intake's catalogue, ``sms.*``
 
 
 @dataclass(frozen=True)
