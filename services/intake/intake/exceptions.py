@@ -1,5 +1,5 @@
 """Intake's errors, in the contract's format."""
-from contract import errors
+from contract import errors, i18n
 
 
 def report_not_found() -> errors.ApiError:
@@ -37,18 +37,12 @@ def invalid_idempotency_key() -> errors.ApiError:
         "Kunci idempotensi berisi 1 sampai 100 karakter yang terlihat.")])
 
 
-_LIMITED = {"sender": ("this sender", "pengirim ini"), "gateway": ("this gateway", "gateway ini"),
-            "channel": ("this channel", "kanal ini")}
-
-
 class RateLimited(errors.ApiError):
     status = 429
 
     def __init__(self, retry_after: int, who: str = "sender"):
-        en, id_ = _LIMITED[who]
-        super().__init__([errors.error(
-            None, "rate_limited", f"Too many reports from {en}; try again in {retry_after} s.",
-            f"Terlalu banyak laporan dari {id_}; coba lagi dalam {retry_after} detik.")])
+        texts = i18n.of_service("intake").both(f"rate_limited.{who}", seconds=retry_after)
+        super().__init__([errors.error(None, "rate_limited", texts["en"], texts["id"])])
         self.headers = {"Retry-After": str(retry_after)}
 
 
