@@ -14,6 +14,7 @@ PACKAGES = ("intake", "routing", "followup", "notification", "assessment")
 CONTRACT = SERVICES / "contract" / "contract"
 KEY_CALL = re.compile(r"""(?:\b_|\.text|\btext|\.both|\blabels)\(\s*["']([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)["']\s*[,)]""")
 KEY_FAMILY = re.compile(r"""(?:\b_|\.text|\btext|\.both|\blabels)\(\s*f["']([A-Za-z0-9_.]+)\{""")
+CHOSEN_KEY = re.compile(r"""(?:\b_|\.text|\btext|\.both)\(\s*["']([\w.]+)["']\s+if\b[^()]*?\belse\s+["']([\w.]+)["']""")
 DOCSTRING = re.compile(r'""".*?"""', re.DOTALL)
 BUILT_FAMILY = re.compile(r"""\b_\(\s*["']([A-Za-z0-9_.]+)["']\s*[~+]""")  # _("a." ~ x), _("a." + x)
 
@@ -40,7 +41,8 @@ def test_every_key_the_code_and_the_templates_use_exists(package):
     missing, families = [], []
     for path in sources(package, ".py") + sources(package, ".html"):
         text = DOCSTRING.sub("", path.read_text(encoding="utf-8"))  # examples in docstrings are not uses
-        missing += [(path.name, key) for key in KEY_CALL.findall(text) if key not in known]
+        used = KEY_CALL.findall(text) + [key for pair in CHOSEN_KEY.findall(text) for key in pair]
+        missing += [(path.name, key) for key in used if key not in known]
         for prefix in KEY_FAMILY.findall(text) + BUILT_FAMILY.findall(text):
             if not any(k.startswith(prefix) for k in known):
                 families.append((path.name, prefix))
