@@ -56,6 +56,12 @@ def error(field: str | None, code: str, message: str | None = None, message_id: 
     return {"field": field, "code": code, "message": message or en, "message_id": message_id or id_}
 
 
+def translated(field: str | None, code: str, catalogue, key: str, **values) -> dict:
+    """One error item whose texts are a catalogue's ``key`` (contract.i18n): ``message`` in English,
+    ``message_id`` in Bahasa Indonesia."""
+    return error(field, code, catalogue.text(key, "en", **values), catalogue.text(key, "id", **values))
+
+
 def standard_messages(code: str, default: str) -> tuple[str, str]:
     """(English, Indonesian) standard texts of an error code (``default`` for a code without any)."""
     key = f"api.error.{code}"

@@ -15,6 +15,7 @@ CONTRACT = SERVICES / "contract" / "contract"
 KEY_CALL = re.compile(r"""(?:\b_|\.text|\btext|\.both|\blabels)\(\s*["']([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)["']\s*[,)]""")
 KEY_FAMILY = re.compile(r"""(?:\b_|\.text|\btext|\.both|\blabels)\(\s*f["']([A-Za-z0-9_.]+)\{""")
 CHOSEN_KEY = re.compile(r"""(?:\b_|\.text|\btext|\.both)\(\s*["']([\w.]+)["']\s+if\b[^()]*?\belse\s+["']([\w.]+)["']""")
+TRANSLATED = re.compile(r"""\btranslated\([^()]*?\b[A-Z][A-Z_]*,\s*(f?)["']([\w.]+?)(?:\{|["'])""")  # errors.translated
 DOCSTRING = re.compile(r'""".*?"""', re.DOTALL)
 BUILT_FAMILY = re.compile(r"""\b_\(\s*["']([A-Za-z0-9_.]+)["']\s*[~+]""")  # _("a." ~ x), _("a." + x)
 
@@ -42,6 +43,9 @@ def test_every_key_the_code_and_the_templates_use_exists(package):
     for path in sources(package, ".py") + sources(package, ".html"):
         text = DOCSTRING.sub("", path.read_text(encoding="utf-8"))  # examples in docstrings are not uses
         used = KEY_CALL.findall(text) + [key for pair in CHOSEN_KEY.findall(text) for key in pair]
+        used += [key for built, key in TRANSLATED.findall(text) if not built]
+        families += [(path.name, key) for built, key in TRANSLATED.findall(text)
+                     if built and not any(k.startswith(key) for k in known)]
         missing += [(path.name, key) for key in used if key not in known]
         for prefix in KEY_FAMILY.findall(text) + BUILT_FAMILY.findall(text):
             if not any(k.startswith(prefix) for k in known):
