@@ -28,7 +28,7 @@ from assessment.indicators import suppress
 from assessment.periods import quarter_of
 from assessment.selfassessment import round2
 from contract import csvfile, i18n
-from contract.errors import ApiError, error
+from contract.errors import ApiError, error, translated
 
 MIN_SCORE, MAX_SCORE, SCALE = 1, 4, 25
 CHANNELS = ("online", "paper")
@@ -72,20 +72,16 @@ def template_problems(template: dict) -> list[dict]:
     problems = []
     ids = [e["id"] for e in template["elements"]]
     if len(set(ids)) != len(ids):
-        problems.append(error("elements", "invalid", "Element ids must be unique.", "Id unsur harus unik."))
+        problems.append(translated("elements", "invalid", TEXTS, "api.survey.unique_ids"))
     for i, element in enumerate(template["elements"]):
         if sorted(a["score"] for a in element["answers"]) != list(range(MIN_SCORE, MAX_SCORE + 1)):
-            problems.append(error(f"elements.{i}.answers", "invalid",
-                                  "Each element needs one answer label for each score 1, 2, 3 and 4.",
-                                  "Setiap unsur memerlukan satu label jawaban untuk nilai 1, 2, 3 dan 4."))
+            problems.append(translated(f"elements.{i}.answers", "invalid", TEXTS, "api.survey.answer_labels"))
     given = [e.get("weight") for e in template["elements"]]
     if any(w is not None for w in given):
         if any(w is None or w <= 0 for w in given):
-            problems.append(error("elements", "invalid", "Give a positive weight for every element or for none.",
-                                  "Berikan bobot positif untuk semua unsur atau tidak sama sekali."))
+            problems.append(translated("elements", "invalid", TEXTS, "api.survey.weights_all_or_none"))
         elif abs(sum(Fraction(str(w)) for w in given) - 1) > Fraction(1, 1000):
-            problems.append(error("elements", "invalid", "The weights must add up to 1.",
-                                  "Jumlah bobot harus 1."))
+            problems.append(translated("elements", "invalid", TEXTS, "api.survey.weights_sum"))
     return problems
 
 
@@ -103,17 +99,15 @@ def score_problems(template: dict, scores: dict) -> list[dict]:
     expected = [e["id"] for e in template["elements"]]
     for element in expected:
         if element not in scores:
-            problems.append(error(f"scores.{element}", "required", f"Element {element} has no answer.",
-                                  f"Unsur {element} belum dijawab."))
+            problems.append(translated(f"scores.{element}", "required", TEXTS, "api.survey.no_answer", element=element))
     for element in sorted(set(scores) - set(expected)):
-        problems.append(error(f"scores.{element}", "unknown_field", f"The survey has no element {element}.",
-                              f"Survei tidak memiliki unsur {element}."))
+        problems.append(translated(f"scores.{element}", "unknown_field", TEXTS, "api.survey.no_element",
+                                   element=element))
     for element in expected:
         value = scores.get(element)
         if element in scores and (isinstance(value, bool) or not isinstance(value, int)
                                   or not MIN_SCORE <= value <= MAX_SCORE):
-            problems.append(error(f"scores.{element}", "range", "An answer must be a whole number from 1 to 4.",
-                                  "Jawaban harus bilangan bulat 1 sampai 4."))
+            problems.append(translated(f"scores.{element}", "range", TEXTS, "api.survey.score_range"))
     return problems
 
 
@@ -267,26 +261,20 @@ def not_yet_answerable(status: str) -> ApiError | None:
         return None
     label_id, label_en = labels(f"survey.status.{status}", default=status)
     return ApiError([error("tracking_id", "not_answered",
-                           f"The survey opens once the report has been answered or closed; it is now {label_en} "
-                           f"({status}).",
-                           f"Survei dapat diisi setelah laporan dijawab atau selesai; status laporan saat ini "
-                           f"{label_id} ({status}).")], status=409)
+                           TEXTS.text("api.survey.not_answered", "en", label=label_en, status=status),
+                           TEXTS.text("api.survey.not_answered", "id", label=label_id, status=status))], status=409)
 
 
 def already_answered(field: str = "tracking_id") -> ApiError:
     if field == "form_number":
-        return ApiError([error(field, "conflict", "This paper form has already been entered for this agency.",
-                               "Formulir kertas dengan nomor ini sudah dimasukkan untuk instansi ini.")], 409)
-    return ApiError([error(field, "conflict", "A survey response has already been recorded for this report; "
-                           "each report is surveyed once.",
-                           "Survei untuk laporan ini sudah diisi; setiap laporan hanya dapat disurvei sekali.")], 409)
+        return ApiError([translated(field, "conflict", TEXTS, "api.survey.paper_form_entered")], 409)
+    return ApiError([translated(field, "conflict", TEXTS, "api.survey.already_answered")], 409)
 
 
 def form_month(filled_on: date | None, today: date) -> str:
     """The month a paper form counts in: the date written on it (not in the future), else today's."""
     if filled_on is not None and filled_on > today:
-        raise ApiError([error("filled_on", "range", "The date on the form cannot be in the future.",
-                              "Tanggal pada formulir tidak boleh di masa depan.")])
+        raise ApiError([translated("filled_on", "range", TEXTS, "api.survey.future_date")])
     day = filled_on or today
     return f"{day.year}-{day.month:02d}"
 
