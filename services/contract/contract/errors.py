@@ -56,7 +56,7 @@ def error(field: str | None, code: str, message: str | None = None, message_id: 
     return {"field": field, "code": code, "message": message or en, "message_id": message_id or id_}
 
 
-def translated(field: str | None, code: str, catalogue, key: str, **values) -> dict:
+def translated(field: str | None, code: str, catalogue, key: str, /, **values) -> dict:
     """One error item whose texts are a catalogue's ``key`` (contract.i18n): ``message`` in English,
     ``message_id`` in Bahasa Indonesia."""
     return error(field, code, catalogue.text(key, "en", **values), catalogue.text(key, "id", **values))
