@@ -12,8 +12,8 @@ from contract import i18n
 SERVICES = Path(__file__).resolve().parents[3] / "services"
 PACKAGES = ("intake", "routing", "followup", "notification", "assessment")
 CONTRACT = SERVICES / "contract" / "contract"
-KEY_CALL = re.compile(r"""(?:\b_|\.text|\btext|\.both|\blabels)\(\s*["']([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)["']\s*[,)]""")
-KEY_FAMILY = re.compile(r"""(?:\b_|\.text|\btext|\.both|\blabels)\(\s*f["']([A-Za-z0-9_.]+)\{""")
+KEY_CALL = re.compile(r"""(?:\b_|\.text|\btext|\.both|\.en_id|\blabels)\(\s*["']([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)["']\s*[,)]""")
+KEY_FAMILY = re.compile(r"""(?:\b_|\.text|\btext|\.both|\.en_id|\blabels)\(\s*f["']([A-Za-z0-9_.]+)\{""")
 CHOSEN_KEY = re.compile(r"""(?:\b_|\.text|\btext|\.both)\(\s*["']([\w.]+)["']\s+if\b[^()]*?\belse\s+["']([\w.]+)["']""")
 TRANSLATED = re.compile(r"""\btranslated\([^()]*?\b[A-Z][A-Z_]*,\s*(f?)["']([\w.]+?)(?:\{|["'])""")  # errors.translated
 DOCSTRING = re.compile(r'""".*?"""', re.DOTALL)
