@@ -116,9 +116,9 @@ ALLOWED = {"contract/contract/i18n.py"}
 ELSEWHERE = {"intake/intake/history.py", "followup/followup/views.py"}
 INDONESIAN = {"yang", "tidak", "dan", "ini", "wajib", "laporan", "anda", "dari", "untuk", "dengan", "belum", "sudah",
               "telah", "harus", "pilih", "atau", "kami", "akan", "sedang", "dapat", "tanggal", "diterima", "ditolak",
-              "selesai", "menunggu", "terlambat", "hijau", "kuning", "merah", "simpan", "kirim", "batal", "tahun"}
+              "selesai", "menunggu", "tindakan", "terlambat", "hijau", "kuning", "merah", "simpan", "kirim", "batal", "tahun"}
 ENGLISH = {"the", "is", "not", "of", "to", "and", "this", "your", "must", "be", "has", "was", "for", "with",
-           "choose", "report", "received", "closed", "done", "waiting", "overdue", "green", "yellow", "red", "save",
+           "choose", "report", "action", "received", "closed", "done", "waiting", "overdue", "green", "yellow", "red", "save",
            "send", "cancel", "year", "given"}
 
 
@@ -148,6 +148,9 @@ def second_mechanisms(source: str) -> list[tuple[int, str]]:
             if {"id", "en"} <= set(texts) and any(isinstance(texts[lang], (ast.Constant, ast.JoinedStr))
                                                   for lang in ("id", "en")):
                 found.append((node.lineno, "id/en dict"))
+            elif any(isinstance(v, ast.Constant) and isinstance(k, str) and isinstance(v.value, str)
+                     and _is_pair([k, v.value]) for k, v in texts.items()):
+                found.append((node.lineno, "English -> Indonesian dict"))
         elif isinstance(node, (ast.Tuple, ast.List)):
             texts = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
             if len(texts) >= 2 and _is_pair(texts):
@@ -160,6 +163,7 @@ def test_the_detector_finds_each_kind_of_second_mechanism():
     assert second_mechanisms('x = a if page.lang == "id" else b')
     assert second_mechanisms('HINT = {"id": "hh/bb/tttt", "en": "dd/mm/yyyy"}')
     assert second_mechanisms('L = {"red": ("Merah: melewati batas waktu", "Red: overdue")}')
+    assert second_mechanisms('WHAT_ID = {"this action": "tindakan ini", "Report": "Laporan"}')
     assert not second_mechanisms('ok = {k: v for k, v in item.items() if k != "id"}')
     assert not second_mechanisms('names = {"code": c, "id": item["name_id"], "en": item.get("name_en")}')
 
