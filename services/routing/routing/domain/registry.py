@@ -16,8 +16,6 @@ from routing.domain.rules import check_rule_ties
 TEXTS = i18n.of_service("routing")  # error texts: ``api.*`` (contract.i18n)
 
 COLLECTIONS = ("hubs", "regions", "agencies", "units", "categories", "rules", "officials")
-COLLECTIONS_ID = {"hubs": "simpul", "regions": "wilayah", "agencies": "instansi", "units": "unit",
-                  "categories": "kategori", "rules": "aturan", "officials": "petugas"}
 SCOPED_ROLES = {"agency_admin": "agency_code", "supervisor": "agency_code", "liaison": "unit_code"}
 
 
@@ -41,9 +39,7 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
 
     def need(collection, value, field):
         if value is not None and value not in codes[collection]:
-            what = collection[:-1] if collection != "categories" else "category"
-            problems.append(error(field, "not_found", f"Unknown {what} {value!r}.",
-                                  f"Kode {value!r} tidak dikenal ({COLLECTIONS_ID[collection]})."))
+            problems.append(error(field, "not_found", *TEXTS.en_id(f"api.registry.unknown.{collection}", value=value)))
 
     for i, official in enumerate(registry.get("officials", [])):
         need("hubs", official.get("hub"), f"officials.{i}.hub")
