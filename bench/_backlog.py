@@ -30,7 +30,7 @@ from _load import event_queue_depth, events_backlog, offer, pct, queue_depths
 from _stack import script, urls
 from contract import events
 
-SUBJECT = "Tanggapan sementara atas laporan"  # notification's interim_update subject (id), templates/id.yml
+SUBJECT = "Tanggapan sementara atas laporan"  # notification's interim_update subject (id), messages.yml interim_update.subject
 SEED_EMAIL = "antre{i}@example.com"
 
 

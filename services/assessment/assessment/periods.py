@@ -10,7 +10,10 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from contract.errors import ApiError, error
+from contract import i18n
+from contract.errors import ApiError, translated
+
+TEXTS = i18n.of_service("assessment")  # error texts: ``api.*`` (contract.i18n)
 
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -19,9 +22,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def bad_period(field: str = "period") -> ApiError:
-    return ApiError([error(field, "invalid",
-                           "The period must be a year (2024), a quarter (2024-Q2) or a month (2024-05).",
-                           "Periode harus berupa tahun (2024), triwulan (2024-Q2) atau bulan (2024-05).")])
+    return ApiError([translated(field, "invalid", TEXTS, "api.period.invalid")])
 
 
 def parse(text: str | None, field: str = "period") -> dict:
@@ -62,6 +63,5 @@ def quarter_of(month: str) -> str:
 def year(text: str) -> int:
     """A year in a path (``/targets/2024``), or ApiError."""
     if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
-        raise ApiError([error("year", "invalid", "The year must be a four-digit year.",
-                              "Tahun harus berupa empat angka.")])
+        raise ApiError([translated("year", "invalid", TEXTS, "api.period.year")])
     return int(text)

@@ -7,16 +7,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from assessment.indicators import colour
-from contract import csvfile, registry_names
+from contract import csvfile, i18n, registry_names
 from contract.registry_names import Names
 
 CSV_COLUMNS = ("section", "value", "received", "average_per_month", "completed", "completed_pct", "unresolved",
                "unresolved_pct", "closed_within_sla", "closed_within_sla_pct", "overdue",
                "avg_first_response_hours", "avg_closure_hours", "rating_count", "rating_avg", "satisfaction_index")
 BREAKDOWNS = ("unit", "category", "channel", "region", "classification", "gesi")
-TITLES = {"month": ("Laporan Pemantauan Bulanan", "Monthly monitoring report"),
-          "quarter": ("Laporan Pemantauan Triwulanan", "Quarterly monitoring report"),
-          "year": ("Laporan Evaluasi Tahunan", "Yearly evaluation report")}
+TEXTS = i18n.of_service("assessment")  # titles: ``report.title.<kind>`` (contract.i18n)
 
 # the breakdowns whose values are registry codes, shown by name (contract.registry_names)
 NAMED = {"unit": "units", "category": "categories", "region": "regions", "agency": "agencies"}
@@ -29,7 +27,7 @@ registry_names.register(_env)
 def monitoring_report(period: dict, scope: str, totals: dict | None, monthly: list[dict],
                       breakdowns: dict[str, list[dict]], target: dict | None, thresholds: dict) -> dict:
     """The report as data: totals, the month-by-month series, breakdowns and the target."""
-    title_id, title_en = TITLES[period["kind"]]
+    title_id, title_en = (TEXTS.text(f"report.title.{period['kind']}", lang) for lang in i18n.LANGS)
     return {"title_id": title_id, "title_en": title_en, "period": period["period"], "kind": period["kind"],
             "agency_code": None if scope == "*" else scope, "totals": totals,
             "indicator": colour(totals["completed_pct"], thresholds) if totals else None,

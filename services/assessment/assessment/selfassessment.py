@@ -10,7 +10,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from contract.errors import ApiError, error
+from contract import i18n
+from contract.errors import ApiError, translated
+
+TEXTS = i18n.of_service("assessment")  # error texts: ``api.*`` (contract.i18n)
 
 MIN_SCORE, MAX_SCORE = 1, 4
 
@@ -34,17 +37,15 @@ def template_problems(template: dict) -> list[dict]:
     problems = []
     codes = [a["code"] for a in template["aspects"]]
     if len(set(codes)) != len(codes):
-        problems.append(error("aspects", "invalid", "Aspect codes must be unique.", "Kode aspek harus unik."))
+        problems.append(translated("aspects", "invalid", TEXTS, "api.selfassessment.unique_aspects"))
     numbers = [s["number"] for s in template["statements"]]
     if sorted(numbers) != list(range(1, len(numbers) + 1)):
-        problems.append(error("statements", "invalid", "Statements must be numbered 1..n without gaps.",
-                              "Pernyataan harus bernomor 1..n tanpa celah."))
+        problems.append(translated("statements", "invalid", TEXTS, "api.selfassessment.numbering"))
     for i, statement in enumerate(template["statements"]):
         unknown = [a for a in statement["aspects"] if a not in codes]
         if unknown or not statement["aspects"]:
-            problems.append(error(f"statements.{i}.aspects", "invalid",
-                                  f"Each statement needs known aspects (unknown: {', '.join(unknown)}).",
-                                  f"Setiap pernyataan memerlukan aspek yang dikenal (tidak dikenal: {', '.join(unknown)})."))
+            problems.append(translated(f"statements.{i}.aspects", "invalid", TEXTS, "api.selfassessment.known_aspects",
+                                       unknown=", ".join(unknown)))
     return problems
 
 
@@ -53,17 +54,14 @@ def score_problems(template: dict, scores: dict[str, int]) -> list[dict]:
     problems = []
     expected = {str(s["number"]) for s in template["statements"]}
     for number in sorted(expected - set(scores), key=int):
-        problems.append(error(f"scores.{number}", "required", f"Statement {number} has no score.",
-                              f"Pernyataan {number} belum diberi nilai."))
+        problems.append(translated(f"scores.{number}", "required", TEXTS, "api.selfassessment.no_score", number=number))
     for number in sorted(set(scores) - expected, key=lambda n: (len(n), n)):
-        problems.append(error(f"scores.{number}", "unknown_field",
-                              f"The template has no statement {number}.",
-                              f"Templat tidak memiliki pernyataan {number}."))
+        problems.append(translated(f"scores.{number}", "unknown_field", TEXTS, "api.selfassessment.no_statement",
+                                   number=number))
     for number, value in scores.items():
         if number in expected and (isinstance(value, bool) or not isinstance(value, int)
                                    or not MIN_SCORE <= value <= MAX_SCORE):
-            problems.append(error(f"scores.{number}", "range", "A score must be a whole number from 1 to 4.",
-                                  "Nilai harus bilangan bulat 1 sampai 4."))
+            problems.append(translated(f"scores.{number}", "range", TEXTS, "api.selfassessment.score_range"))
     return problems
 
 
@@ -111,21 +109,18 @@ def decided_priorities(template: dict, decision: list[dict]) -> list[dict]:
     seen_aspects, seen_priorities = set(), set()
     for i, item in enumerate(decision):
         if item["aspect"] not in codes:
-            problems.append(error(f"priorities.{i}.aspect", "not_allowed", "Unknown aspect for this template.",
-                                  "Aspek tidak dikenal untuk templat ini."))
+            problems.append(translated(f"priorities.{i}.aspect", "not_allowed", TEXTS,
+                                       "api.selfassessment.unknown_aspect"))
         elif item["aspect"] in seen_aspects:
-            problems.append(error(f"priorities.{i}.aspect", "invalid", "Each aspect may appear once.",
-                                  "Setiap aspek hanya boleh muncul sekali."))
+            problems.append(translated(f"priorities.{i}.aspect", "invalid", TEXTS, "api.selfassessment.aspect_once"))
         if not 1 <= item["priority"] <= len(codes) or item["priority"] in seen_priorities:
-            problems.append(error(f"priorities.{i}.priority", "range",
-                                  f"Priorities must be 1 to {len(codes)}, each used once.",
-                                  f"Prioritas harus 1 sampai {len(codes)}, masing-masing sekali."))
+            problems.append(translated(f"priorities.{i}.priority", "range", TEXTS, "api.selfassessment.priorities",
+                                       count=len(codes)))
         seen_aspects.add(item["aspect"])
         seen_priorities.add(item["priority"])
     for code in codes:
         if code not in seen_aspects:
-            problems.append(error("priorities", "required", f"Aspect {code} has no priority.",
-                                  f"Aspek {code} belum diberi prioritas."))
+            problems.append(translated("priorities", "required", TEXTS, "api.selfassessment.no_priority", code=code))
     if problems:
         raise ApiError(problems)
     return sorted(({"aspect": d["aspect"], "priority": d["priority"], "reason": d.get("reason")} for d in decision),

@@ -27,37 +27,43 @@ from zoneinfo import ZoneInfo
 from assessment.indicators import suppress
 from assessment.periods import quarter_of
 from assessment.selfassessment import round2
-from contract import csvfile
-from contract.errors import ApiError, error
+from contract import csvfile, i18n
+from contract.errors import ApiError, error, translated
 
 MIN_SCORE, MAX_SCORE, SCALE = 1, 4, 25
 CHANNELS = ("online", "paper")
 NOT_GIVEN = "not_given"
 
-# (lowest index of the grade, grade, label in Bahasa Indonesia, label in English), highest first.
+# (lowest index of the grade, grade), highest first; the grade's label is ``survey.grade.<grade>``
+# in assessment's catalogue (contract.i18n), as are every label below.
 GRADES = (
-    (Decimal("88.31"), "A", "Sangat Baik", "Very good"),
-    (Decimal("76.61"), "B", "Baik", "Good"),
-    (Decimal("65.00"), "C", "Kurang Baik", "Poor"),
-    (Decimal("25.00"), "D", "Tidak Baik", "Very poor"),
+    (Decimal("88.31"), "A"),
+    (Decimal("76.61"), "B"),
+    (Decimal("65.00"), "C"),
+    (Decimal("25.00"), "D"),
 )
+TEXTS = i18n.of_service("assessment")
 
-# The respondent profile of an SKM form: fixed choices, every field optional. No name, no
-# contact details: the survey is anonymous by design.
-PROFILE_FIELDS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "age_band": (("under_20", "Di bawah 20 tahun", "Under 20"), ("age_20_29", "20-29 tahun", "20-29"),
-                 ("age_30_39", "30-39 tahun", "30-39"), ("age_40_49", "40-49 tahun", "40-49"),
-                 ("age_50_59", "50-59 tahun", "50-59"), ("age_60_plus", "60 tahun ke atas", "60 or over")),
-    "sex": (("male", "Laki-laki", "Male"), ("female", "Perempuan", "Female")),
-    "education": (("sd_or_below", "SD ke bawah", "Primary school or less"), ("smp", "SMP", "Junior high school"),
-                  ("sma", "SMA/SMK", "Senior high school"), ("diploma", "D1-D4", "Diploma (D1-D4)"),
-                  ("s1", "S1", "Bachelor's degree"), ("s2_plus", "S2 ke atas", "Master's degree or higher")),
-    "occupation": (("civil_servant", "PNS/ASN", "Civil servant"), ("military", "TNI", "Armed forces"),
-                   ("police", "POLRI", "Police"), ("private_employee", "Pegawai swasta", "Private employee"),
-                   ("self_employed", "Wiraswasta/Wirausaha", "Self-employed"),
-                   ("student", "Pelajar/Mahasiswa", "Student"), ("other", "Lainnya", "Other")),
+# The respondent profile of an SKM form: fixed choices, every field optional (labels:
+# ``survey.profile.<field>.<value>``). No name, no contact details: the survey is anonymous by design.
+PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
+    "age_band": ("under_20", "age_20_29", "age_30_39", "age_40_49", "age_50_59", "age_60_plus"),
+    "sex": ("male", "female"),
+    "education": ("sd_or_below", "smp", "sma", "diploma", "s1", "s2_plus"),
+    "occupation": ("civil_servant", "military", "police", "private_employee", "self_employed", "student", "other"),
 }
-NOT_GIVEN_LABELS = ("Tidak diisi", "Not given")
+
+
+def labels(key: str, default: str | None = None) -> tuple[str, str]:
+    """(Bahasa Indonesia, English) of a catalogue key (``default`` in both when it has none)."""
+    if key not in TEXTS and default is not None:
+        return default, default
+    return TEXTS.text(key, "id"), TEXTS.text(key, "en")
+
+
+def profile_choices(field: str) -> list[tuple[str, str, str]]:
+    """(value, label in Bahasa Indonesia, label in English) of each choice of a profile field."""
+    return [(value, *labels(f"survey.profile.{field}.{value}")) for value in PROFILE_FIELDS[field]]
 
 
 # -- templates and answers ------------------------------------------------------------------
@@ -66,20 +72,16 @@ def template_problems(template: dict) -> list[dict]:
     problems = []
     ids = [e["id"] for e in template["elements"]]
     if len(set(ids)) != len(ids):
-        problems.append(error("elements", "invalid", "Element ids must be unique.", "Id unsur harus unik."))
+        problems.append(translated("elements", "invalid", TEXTS, "api.survey.unique_ids"))
     for i, element in enumerate(template["elements"]):
         if sorted(a["score"] for a in element["answers"]) != list(range(MIN_SCORE, MAX_SCORE + 1)):
-            problems.append(error(f"elements.{i}.answers", "invalid",
-                                  "Each element needs one answer label for each score 1, 2, 3 and 4.",
-                                  "Setiap unsur memerlukan satu label jawaban untuk nilai 1, 2, 3 dan 4."))
+            problems.append(translated(f"elements.{i}.answers", "invalid", TEXTS, "api.survey.answer_labels"))
     given = [e.get("weight") for e in template["elements"]]
     if any(w is not None for w in given):
         if any(w is None or w <= 0 for w in given):
-            problems.append(error("elements", "invalid", "Give a positive weight for every element or for none.",
-                                  "Berikan bobot positif untuk semua unsur atau tidak sama sekali."))
+            problems.append(translated("elements", "invalid", TEXTS, "api.survey.weights_all_or_none"))
         elif abs(sum(Fraction(str(w)) for w in given) - 1) > Fraction(1, 1000):
-            problems.append(error("elements", "invalid", "The weights must add up to 1.",
-                                  "Jumlah bobot harus 1."))
+            problems.append(translated("elements", "invalid", TEXTS, "api.survey.weights_sum"))
     return problems
 
 
@@ -97,17 +99,15 @@ def score_problems(template: dict, scores: dict) -> list[dict]:
     expected = [e["id"] for e in template["elements"]]
     for element in expected:
         if element not in scores:
-            problems.append(error(f"scores.{element}", "required", f"Element {element} has no answer.",
-                                  f"Unsur {element} belum dijawab."))
+            problems.append(translated(f"scores.{element}", "required", TEXTS, "api.survey.no_answer", element=element))
     for element in sorted(set(scores) - set(expected)):
-        problems.append(error(f"scores.{element}", "unknown_field", f"The survey has no element {element}.",
-                              f"Survei tidak memiliki unsur {element}."))
+        problems.append(translated(f"scores.{element}", "unknown_field", TEXTS, "api.survey.no_element",
+                                   element=element))
     for element in expected:
         value = scores.get(element)
         if element in scores and (isinstance(value, bool) or not isinstance(value, int)
                                   or not MIN_SCORE <= value <= MAX_SCORE):
-            problems.append(error(f"scores.{element}", "range", "An answer must be a whole number from 1 to 4.",
-                                  "Jawaban harus bilangan bulat 1 sampai 4."))
+            problems.append(translated(f"scores.{element}", "range", TEXTS, "api.survey.score_range"))
     return problems
 
 
@@ -120,8 +120,9 @@ def grade_for(ikm: Decimal | float | None) -> dict:
     """The PermenPANRB grade of an index already rounded to two decimals (None: no grade)."""
     if ikm is not None:
         value = Decimal(str(ikm))
-        for lowest, grade, label_id, label_en in GRADES:
+        for lowest, grade in GRADES:
             if value >= lowest:
+                label_id, label_en = labels(f"survey.grade.{grade}")
                 return {"grade": grade, "grade_label_id": label_id, "grade_label_en": label_en}
     return {"grade": None, "grade_label_id": None, "grade_label_en": None}
 
@@ -213,8 +214,8 @@ def profile_breakdown(counts: dict[str, int]) -> dict[str, list[dict]]:
     """Per profile field, every choice (and "not given") with its label and count."""
     return {field: [{"value": value, "label_id": label_id, "label_en": label_en,
                      "count": counts.get(f"p|{field}|{value}", 0)}
-                    for value, label_id, label_en in choices + ((NOT_GIVEN,) + NOT_GIVEN_LABELS,)]
-            for field, choices in PROFILE_FIELDS.items()}
+                    for value, label_id, label_en in profile_choices(field) + [(NOT_GIVEN, *labels("survey.profile.not_given"))]]
+            for field in PROFILE_FIELDS}
 
 
 def results(docs: Iterable[dict], templates: dict[str, dict]) -> dict:
@@ -254,38 +255,26 @@ def public_figures(result: dict | None, k: int) -> dict:
 
 # -- who may answer, and when -----------------------------------------------------------------
 ANSWERED_STATES = ("answered", "closed")
-STATUS_LABELS = {"received": ("diterima", "received"), "dispositioned": ("didisposisikan", "dispositioned"),
-                 "in_follow_up": ("dalam tindak lanjut", "in follow-up"), "answered": ("dijawab", "answered"),
-                 "closed": ("selesai", "closed"), "archived": ("diarsipkan", "archived"),
-                 "forwarded": ("diteruskan ke simpul lain", "forwarded to another hub")}
-
-
 def not_yet_answerable(status: str) -> ApiError | None:
     """409 naming the report's state, unless the report has been answered or closed."""
     if status in ANSWERED_STATES:
         return None
-    label_id, label_en = STATUS_LABELS.get(status, (status, status))
+    label_id, label_en = labels(f"survey.status.{status}", default=status)
     return ApiError([error("tracking_id", "not_answered",
-                           f"The survey opens once the report has been answered or closed; it is now {label_en} "
-                           f"({status}).",
-                           f"Survei dapat diisi setelah laporan dijawab atau selesai; status laporan saat ini "
-                           f"{label_id} ({status}).")], status=409)
+                           TEXTS.text("api.survey.not_answered", "en", label=label_en, status=status),
+                           TEXTS.text("api.survey.not_answered", "id", label=label_id, status=status))], status=409)
 
 
 def already_answered(field: str = "tracking_id") -> ApiError:
     if field == "form_number":
-        return ApiError([error(field, "conflict", "This paper form has already been entered for this agency.",
-                               "Formulir kertas dengan nomor ini sudah dimasukkan untuk instansi ini.")], 409)
-    return ApiError([error(field, "conflict", "A survey response has already been recorded for this report; "
-                           "each report is surveyed once.",
-                           "Survei untuk laporan ini sudah diisi; setiap laporan hanya dapat disurvei sekali.")], 409)
+        return ApiError([translated(field, "conflict", TEXTS, "api.survey.paper_form_entered")], 409)
+    return ApiError([translated(field, "conflict", TEXTS, "api.survey.already_answered")], 409)
 
 
 def form_month(filled_on: date | None, today: date) -> str:
     """The month a paper form counts in: the date written on it (not in the future), else today's."""
     if filled_on is not None and filled_on > today:
-        raise ApiError([error("filled_on", "range", "The date on the form cannot be in the future.",
-                              "Tanggal pada formulir tidak boleh di masa depan.")])
+        raise ApiError([translated("filled_on", "range", TEXTS, "api.survey.future_date")])
     day = filled_on or today
     return f"{day.year}-{day.month:02d}"
 
@@ -350,8 +339,8 @@ def local_date(moment: datetime, timezone: str) -> date:
 
 def profile_fields() -> dict[str, list[dict]]:
     """The fixed profile choices with their labels, for forms."""
-    return {field: [{"value": v, "label_id": i, "label_en": e} for v, i, e in choices]
-            for field, choices in PROFILE_FIELDS.items()}
+    return {field: [{"value": v, "label_id": i, "label_en": e} for v, i, e in profile_choices(field)]
+            for field in PROFILE_FIELDS}
 
 
 def agency_rows(per_agency: dict[str, dict]) -> list[dict]:

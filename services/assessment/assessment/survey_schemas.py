@@ -40,7 +40,7 @@ class SurveyTemplateOut(SurveyTemplateIn):
 
 def _choice(field: str):
     return fields.String(load_default=None, allow_none=True,
-                         validate=validate.OneOf([value for value, _, _ in PROFILE_FIELDS[field]]))
+                         validate=validate.OneOf(list(PROFILE_FIELDS[field])))
 
 
 class SurveyProfileIn(Schema):

@@ -29,7 +29,7 @@ from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from contract import web
+from contract import i18n, web
 from contract.errors import ApiError, error
 from contract.rpc import TypedProxy
 from contract.rpcschemas import ROLES
@@ -51,25 +51,13 @@ def unauthenticated() -> ApiError:
                            "Diperlukan token petugas yang valid.")], status=401)
 
 
-# what a 403 refuses, in Bahasa Indonesia (so that message_id never mixes languages)
-FORBIDDEN_ID = {
-    "this action": "tindakan ini",
-    "acting for another hub": "bertindak atas nama hub lain",
-    "managing this recipient's notifications": "mengelola notifikasi penerima ini",
-    "another agency's figures": "angka instansi lain",
-    "changing another agency's assessment": "mengubah penilaian instansi lain",
-    "reading another agency's assessment": "membaca penilaian instansi lain",
-    "entering another agency's survey forms": "memasukkan formulir survei instansi lain",
-    "acting on a case your unit or agency does not hold": "menangani kasus yang tidak dipegang unit atau instansi Anda",
-    "reading this report's evidence": "membaca bukti laporan ini",
-    "exporting this report's personal data": "mengekspor data pribadi laporan ini",
-}
-
-
 def forbidden(what: str = "this action") -> ApiError:
-    what_id = FORBIDDEN_ID.get(what, FORBIDDEN_ID["this action"])
-    return ApiError([error("Authorization", "forbidden", f"Your role or scope does not allow {what}.",
-                           f"Peran atau cakupan Anda tidak mengizinkan {what_id}.")], status=403)
+    """403 naming what is refused: ``what`` in English, its Indonesian words from the contract's
+    catalogue (``api.forbidden.<what>``; "tindakan ini" for words it lacks, never mixed languages)."""
+    known = f"api.forbidden.{what}"
+    what_id = i18n.text(known if known in i18n.common() else "api.forbidden.this action", "id")
+    return ApiError([error("Authorization", "forbidden", i18n.text("api.forbidden", "en", what=what),
+                           i18n.text("api.forbidden", "id", what=what_id))], status=403)
 
 
 def csrf_refused() -> ApiError:

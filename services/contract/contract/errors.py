@@ -1,6 +1,7 @@
 """One error format for every API: ``{"errors": [{"field", "code", "message", "message_id"}]}``.
 
-``message`` is English, ``message_id`` Bahasa Indonesia.  Marshmallow's messages are mapped to
+``message`` is English, ``message_id`` Bahasa Indonesia, from the contract's catalogue
+(``api.error.<code>`` in ``messages.yml``, through ``contract.i18n``).  Marshmallow's messages are mapped to
 stable codes from the message templates of the pinned marshmallow version.
 """
 from __future__ import annotations
@@ -9,35 +10,7 @@ from typing import Any, Iterable
 
 from marshmallow import ValidationError
 
-# code -> (English, Indonesian)
-MESSAGES = {
-    "required": ("This field is required.", "Kolom ini wajib diisi."),
-    "null": ("This field may not be empty.", "Kolom ini tidak boleh kosong."),
-    "invalid": ("This value is not valid.", "Nilai ini tidak valid."),
-    "unknown_field": ("This field is not accepted.", "Kolom ini tidak dikenal."),
-    "length": ("This value has the wrong length.", "Panjang nilai ini tidak sesuai."),
-    "range": ("This value is out of range.", "Nilai ini di luar rentang yang diizinkan."),
-    "not_allowed": ("This value is not one of the allowed choices.", "Nilai ini bukan salah satu pilihan yang diizinkan."),
-    "invalid_json": ("The request body is not valid JSON.", "Isi permintaan bukan JSON yang valid."),
-    "not_found": ("Not found.", "Tidak ditemukan."),
-    "conflict": ("The request conflicts with the current state.", "Permintaan bertentangan dengan keadaan saat ini."),
-    "unavailable": ("The service is temporarily unavailable.", "Layanan sedang tidak tersedia."),
-    "method_not_allowed": ("This method is not allowed here; see the Allow header.",
-                           "Metode ini tidak diizinkan di sini; lihat header Allow."),
-    "too_large": ("The request is too large.", "Permintaan terlalu besar."),
-    "unsupported_media_type": ("Send the body as JSON, with Content-Type: application/json.",
-                               "Kirim isi permintaan sebagai JSON, dengan Content-Type: application/json."),
-    "too_deep": ("The document nests too deeply.", "Dokumen bersarang terlalu dalam."),
-    "bad_request": ("The request is malformed.", "Permintaan tidak berbentuk dengan benar."),
-    "internal": ("An internal error occurred (it is logged). If this request made a change, resend it with the same "
-                 "Idempotency-Key: it is then recorded once.",
-                 "Terjadi kesalahan internal (tercatat di log). Jika permintaan ini mengubah data, kirim ulang dengan "
-                 "Idempotency-Key yang sama: perubahan tercatat satu kali."),
-    "store_unavailable": ("The data store cannot be reached. If this request made a change, it may or may not be "
-                          "recorded: resend it with the same Idempotency-Key after Retry-After seconds.",
-                          "Penyimpanan data tidak dapat dihubungi. Jika permintaan ini mengubah data, perubahan mungkin "
-                          "tercatat atau tidak: kirim ulang dengan Idempotency-Key yang sama setelah Retry-After detik."),
-}
+from contract import i18n
 
 # Prefixes of marshmallow 4.4 default messages -> code (checked by tests/unit/contract).
 _MARSHMALLOW_PREFIXES = (
@@ -79,23 +52,31 @@ class ApiError(Exception):
 
 def error(field: str | None, code: str, message: str | None = None, message_id: str | None = None) -> dict:
     """One error item; messages default to the code's standard texts."""
-    en, id_ = MESSAGES.get(code, (code, code))
+    en, id_ = standard_messages(code, default=code)
     return {"field": field, "code": code, "message": message or en, "message_id": message_id or id_}
 
 
-# what an API can fail to find, in Bahasa Indonesia (so that message_id never mixes languages)
-THINGS_ID = {"Report": "Laporan", "Case": "Kasus", "Action": "Tindakan", "Registry list": "Daftar registri",
-             "Target": "Target", "Agency": "Instansi", "Self-assessment": "Penilaian mandiri", "Comment": "Komentar",
-             "Attachment": "Lampiran", "Notification": "Notifikasi", "Subscription": "Langganan",
-             "Template": "Templat", "Official": "Petugas", "Unit": "Unit", "Region": "Wilayah", "Category": "Kategori",
-             "Open311 client key": "Kunci klien Open311", "Page": "Halaman"}
+def translated(field: str | None, code: str, catalogue, key: str, /, **values) -> dict:
+    """One error item whose texts are a catalogue's ``key`` (contract.i18n): ``message`` in English,
+    ``message_id`` in Bahasa Indonesia."""
+    return error(field, code, catalogue.text(key, "en", **values), catalogue.text(key, "id", **values))
+
+
+def standard_messages(code: str, default: str) -> tuple[str, str]:
+    """(English, Indonesian) standard texts of an error code (``default`` for a code without any)."""
+    key = f"api.error.{code}"
+    if key not in i18n.common():
+        return default, default
+    return i18n.text(key, "en"), i18n.text(key, "id")
 
 
 def not_found(field: str, what: str, what_id: str | None = None) -> ApiError:
-    """404 naming ``what`` (English) and its Indonesian name (``what_id``, else from THINGS_ID)."""
-    name_id = what_id or THINGS_ID.get(what)
-    message_id = f"{name_id} tidak ditemukan." if name_id else "Data tidak ditemukan."
-    return ApiError([error(field, "not_found", f"{what} not found.", message_id)], status=404)
+    """404 naming ``what`` (English) and its Indonesian name (``what_id``, else the catalogue's
+    ``api.thing.<what>``; a thing without one is "Data tidak ditemukan.", never mixed languages)."""
+    key = f"api.thing.{what}"
+    name_id = what_id or (i18n.text(key, "id") if key in i18n.common() else None)
+    message_id = i18n.text("api.not_found", "id", thing=name_id) if name_id else i18n.text("api.not_found_any", "id")
+    return ApiError([error(field, "not_found", i18n.text("api.not_found", "en", thing=what), message_id)], status=404)
 
 
 def code_for(message: Any) -> str:
@@ -128,6 +109,6 @@ def from_validation_error(exc: ValidationError) -> ApiError:
         if isinstance(message, dict):
             items.append(error(field or None, code, message.get("message"), message.get("message_id")))
         else:
-            en_default, id_default = MESSAGES.get(code, (str(message), str(message)))
+            en_default, id_default = standard_messages(code, default=str(message))
             items.append(error(field or None, code, str(message), id_default))
     return ApiError(items, status=400)

@@ -14,30 +14,13 @@ read from the same file ``contract.web.Catalogue`` reads for pages).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
+from contract import i18n
 from contract.registry_names import Names, name_of
-
-MESSAGES = Path(__file__).parent / "messages.yml"
-
-
-def _load(path: Path) -> dict[str, dict[str, str]]:
-    with open(path, encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle) or {}
-    texts = {k: v for k, v in loaded.items() if k.startswith(("step.", "journey."))}
-    for key, pair in texts.items():
-        if not (isinstance(pair, dict) and pair.get("id") and pair.get("en")):
-            raise ValueError(f"{path}: message {key!r} needs non-empty 'id' and 'en' texts")
-    return texts
-
-
-TEXTS = _load(MESSAGES)
 
 
 def _text(key: str, lang: str, **values) -> str:
-    return TEXTS[key]["en" if lang == "en" else "id"].format(**values)
+    return i18n.text(key, lang, **values)
+
 
 # follow-up's case history names the same steps differently
 ALIASES = {"report_dispositioned": "dispositioned", "report_verified": "verified", "report_returned": "returned",
@@ -58,12 +41,13 @@ NEXT_OF_STATUS = {"incomplete": "incomplete", "answered": "answered", "closed": 
 def step_label(step: str, lang: str) -> str:
     """The label of a history step in ``lang`` (the step's own name if the catalogue lacks it)."""
     key = f"step.{ALIASES.get(step, step)}"
-    return _text(key, lang) if key in TEXTS else step
+    return _text(key, lang) if key in i18n.common() else step
 
 
 def step_labels() -> dict[str, tuple[str, str]]:
     """Every labelled step: ``{step: (Indonesian, English)}``."""
-    return {key[5:]: (texts["id"], texts["en"]) for key, texts in TEXTS.items() if key.startswith("step.")}
+    catalogue = i18n.common()
+    return {key[5:]: (catalogue.text(key, "id"), catalogue.text(key, "en")) for key in catalogue.keys("step.")}
 
 
 def _holder(detail: dict, names, lang: str) -> tuple[str, str] | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader
 from urllib.parse import quote
 
-from contract import web, webdates
+from contract import i18n, web, webdates
 from contract.auth import ROLES, SESSION_COOKIE, session_id
 from contract.errors import ApiError
 
@@ -63,7 +63,7 @@ def problem_page(page: web.Page, exc: ApiError):
         return page.render("error.html", status=503, reason="unavailable")
     if exc.status == 403 and exc.errors and exc.errors[0].get("code") == "csrf":
         return page.render("error.html", status=403, reason="csrf")
-    messages = [e.get("message_id" if page.lang == "id" else "message") or e.get("code") for e in exc.errors]
+    messages = [i18n.localized(e, page.lang, "message_id", "message") or e.get("code") for e in exc.errors]
     return page.render("officials_problem.html", status=exc.status, messages=messages)
 
 

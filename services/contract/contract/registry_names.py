@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 from jinja2 import pass_context
 
+from contract import i18n
 from contract.uow import Repository
 from contract.vocab import UNCATEGORISED
 
@@ -90,7 +91,7 @@ def name_of(names: Names | None, kind: str, code, lang: str = "id", hint: bool =
     entry = names.entry(kind, code) if names is not None else None
     if entry is None:
         return str(code)
-    name = entry.get("en" if lang == "en" else "id") or entry.get("id") or str(code)
+    name = i18n.localized(entry, lang, "id", "en") or entry.get("id") or str(code)
     return f"{name} ({code})" if hint and name != str(code) else name
 
 

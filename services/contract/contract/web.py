@@ -1,7 +1,7 @@
 """The shared web layer for every service that renders pages (see docs/web.md).
 
-- ``Catalogue``: bilingual messages (Bahasa Indonesia + English) from YAML files, the contract's
-  common file first, then the service's own.
+- ``Catalogue`` (``contract.i18n``, the one translation mechanism): bilingual messages (Bahasa
+  Indonesia + English) from YAML files, the contract's common file first, then the service's own.
 - ``WebPages``: a DependencyProvider giving a service a ``Web`` (Jinja2 environment with
   autoescape, the service's templates before the contract's base layout, the catalogue and the
   CSRF signer).
@@ -22,23 +22,19 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
-import yaml
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from nameko.extensions import DependencyProvider
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from contract import errors, registry_names, webdates
+from contract import errors, i18n, registry_names, webdates
+from contract.i18n import COMMON_MESSAGES, DEFAULT_LANG, LANGS, Catalogue  # noqa: F401  (the one mechanism)
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-COMMON_MESSAGES = HERE / "messages.yml"
-
-LANGS = ("id", "en")
-DEFAULT_LANG = "id"
 SIZES = ("normal", "large", "xlarge")
 LANG_COOKIE, SIZE_COOKIE, CSRF_COOKIE = "lapor_lang", "lapor_size", "lapor_csrf"
 REPORTER_KEY_COOKIE = "lapor_key_"  # + tracking ID: the reporter's secret for this browser session
@@ -48,33 +44,6 @@ YEAR = 365 * 24 * 3600
 
 from contract.webserver import CONTENT_SECURITY_POLICY, SECURITY_HEADERS  # noqa: E402,F401  (one set)
 from contract.webserver import RequestMappedEntrypoint, http  # noqa: E402
-
-
-class Catalogue:
-    """Messages by key in both languages, from YAML files of ``key: {id: ..., en: ...}``;
-    a later file overrides an earlier one. A key missing a language is refused at load."""
-
-    def __init__(self, *paths: Path | str):
-        self.messages: dict[str, dict[str, str]] = {}
-        for path in paths:
-            with open(path, encoding="utf-8") as handle:
-                loaded = yaml.safe_load(handle) or {}
-            for key, texts in loaded.items():
-                if not isinstance(texts, dict) or any(not isinstance(texts.get(lang), str) or not texts[lang]
-                                                      for lang in LANGS):
-                    raise ValueError(f"{path}: message {key!r} needs non-empty 'id' and 'en' texts")
-                self.messages[str(key)] = texts
-
-    def text(self, key: str, lang: str, **values) -> str:
-        """The message in ``lang`` with ``{name}`` placeholders filled; an unknown key raises."""
-        entry = self.messages.get(key)
-        if entry is None:
-            raise KeyError(f"no message {key!r}")
-        template = entry[lang if lang in LANGS else DEFAULT_LANG]
-        return template.format(**values) if values else template
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.messages
 
 
 class CsrfSigner:
@@ -253,7 +222,7 @@ class Page:
             exc = errors.from_validation_error(exc)
         found: dict[str, str] = {}
         for item in exc.errors:
-            text = item.get("message_id") if self.lang == "id" else item.get("message")
+            text = i18n.localized(item, self.lang, "message_id", "message")
             field = (item.get("field") or "form").replace(".", "_")
             found.setdefault(field, text or item.get("code", ""))
         return found

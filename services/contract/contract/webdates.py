@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import pass_context
 
+from contract import i18n
+
 DEFAULT_LANG = "id"
 
-MONTHS = {"id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-                  "Oktober", "November", "Desember"),
-          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                  "October", "November", "December")}
+# month names and the typed-date hint come from the contract's catalogue (``date.*``, contract.i18n)
+MONTHS = {lang: tuple(i18n.text(f"date.month.{n}", lang) for n in range(1, 13)) for lang in i18n.LANGS}
 
 ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 ZONE_OF_IANA = {iana: name for name, iana in ZONES.items()}
@@ -46,7 +46,7 @@ PROVINCE_ZONES = {
 
 # How a person types a date on a page (a text input with this pattern and hint, no script needed)
 DATE_PATTERN = r"\d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}|\d{4}-\d{2}-\d{2}"
-DATE_HINT = {"id": "hh/bb/tttt, misalnya 31/12/2026", "en": "dd/mm/yyyy, for example 31/12/2026"}
+DATE_HINT = i18n.common().both("date.hint")  # {lang: hint}, for templates: ``date_hint[lang]``
 _TYPED = re.compile(r"\s*(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})\s*")
 
 

@@ -4,7 +4,6 @@ the whole policy set as ``PUT /cases/admin/sla-policies`` does; ``handlers.add_d
 ``POST /cases/admin/days-off``)."""
 from __future__ import annotations
 
-
 from contract import web, webdates
 from contract.vocab import CHANNELS, CLASSIFICATIONS
 from followup import sla

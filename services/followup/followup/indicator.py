@@ -10,17 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from contract import i18n
 from followup.calendar import WorkCalendar
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 CLOSED_ON_TIME, CLOSED_LATE = "closed_on_time", "closed_late"
 NEVER = datetime(9999, 12, 31, tzinfo=timezone.utc)
 COLOURS = (GREEN, YELLOW, RED, CLOSED_ON_TIME, CLOSED_LATE)
-LABELS = {GREEN: ("Hijau: sesuai jadwal", "Green: on track"),
-          YELLOW: ("Kuning: mendekati batas waktu", "Yellow: due soon"),
-          RED: ("Merah: melewati batas waktu", "Red: overdue"),
-          CLOSED_ON_TIME: ("Selesai tepat waktu", "Closed on time"),
-          CLOSED_LATE: ("Selesai terlambat", "Closed late")}
+TEXTS = i18n.of_service("followup")  # labels: ``indicator.<colour>`` (contract.i18n)
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,8 @@ def overall_colour(case: dict, now: datetime) -> str:
 
 
 def label(indicator: str, language: str = "id") -> str:
-    return LABELS[indicator][1 if language == "en" else 0]
+    """The indicator as a reader's words (``Kuning: mendekati batas waktu``)."""
+    return TEXTS.text(f"indicator.{indicator}", language)
 
 
 def schedule(case: dict, rules: Rules, calendar: WorkCalendar) -> list[dict]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from contract import errors
+from contract import errors, i18n
 from contract.auth import forbidden
 from followup.conversation import Conflict
 from followup.indicator import Escalation, Rules
+
+TEXTS = i18n.of_service("followup")  # error texts: ``api.case.*`` (contract.i18n)
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,7 @@ def case_not_found() -> errors.ApiError:
 
 
 def invalid_tracking_id() -> errors.ApiError:
-    return errors.ApiError([errors.error("tracking_id", "invalid", "Not a valid tracking ID.",
-                                         "ID pelacakan tidak valid.")])
+    return errors.ApiError([errors.error("tracking_id", "invalid", *TEXTS.en_id("api.case.invalid_tracking_id"))])
 
 
 def conflict(exc: Conflict) -> errors.ApiError:
@@ -61,5 +62,5 @@ def out_of_scope() -> errors.ApiError:
 
 
 def wrong_secret() -> errors.ApiError:
-    return errors.ApiError([errors.error("secret", "invalid_secret", "The tracking ID and secret do not match.",
-                                         "ID pelacakan dan kode rahasia tidak cocok.")], status=403)
+    return errors.ApiError([errors.error("secret", "invalid_secret", *TEXTS.en_id("api.case.secret_mismatch"))],
+                           status=403)

@@ -8,7 +8,7 @@ Plain functions on plain dicts: no nameko, pymongo or kombu here.
 """
 from __future__ import annotations
 
-from contract import vocab
+from contract import i18n, vocab
 
 MIN_CHRONOLOGY_CHARS = 25
 MIN_CHRONOLOGY_WORDS = 4
@@ -16,32 +16,21 @@ MIN_TITLE_CHARS = 5
 TEXT_CHANNELS = ("sms", "social")
 UNCATEGORISED = vocab.UNCATEGORISED["code"]  # text channels: the national admin picks the category at triage
 
-# (field, code) -> (Indonesian, English)
-MESSAGES = {
-    ("title", "required"): ("Judul laporan wajib diisi.", "A title is required."),
-    ("title", "too_short"): ("Judul terlalu singkat (minimal 5 karakter).", "The title is too short (at least 5 characters)."),
-    ("description", "required"): ("Uraikan apa yang terjadi (kronologi).", "Describe what happened (chronology)."),
-    ("description", "too_short"): ("Kronologi terlalu singkat: minimal 25 karakter dan 4 kata.",
-                                   "The chronology is too short: at least 25 characters and 4 words."),
-    ("region_code", "required"): ("Pilih wilayah kejadian.", "Choose the region where it happened."),
-    ("location_text", "required"): ("Sebutkan tempat kejadian (alamat atau koordinat).",
-                                     "Give the place where it happened (address or coordinates)."),
-    ("incident_date", "required"): ("Sebutkan tanggal kejadian.", "Give the date of the incident."),
-    ("classification", "required"): ("Pilih klasifikasi: pengaduan, aspirasi, permintaan informasi, atau pelaporan pelanggaran.",
-                                     "Choose a classification: complaint, aspiration, information request or whistle-blowing."),
-    ("category_code", "required"): ("Pilih kategori laporan.", "Choose a category."),
-    ("category_code", "unknown_category"): ("Kategori tidak dikenal; pilih kategori dari daftar.",
-                                            "Unknown category; choose one from the list."),
-}
-SHORT = {  # for the 160-character SMS reply
-    "description": ("kronologi terlalu singkat", "chronology too short"),
-}
+# the texts are intake's catalogue's ``completeness.<field>.<code>`` (and ``completeness.short.<field>``
+# for the SMS reply), through contract.i18n
+MESSAGES = i18n.of_service("intake")
 
 
 def item(field: str, code: str) -> dict:
     """One missing item in the contract's error shape (``message`` en, ``message_id`` id)."""
-    id_, en = MESSAGES[(field, code)]
-    return {"field": field, "code": code, "message": en, "message_id": id_}
+    key = f"completeness.{field}.{code}"
+    return {"field": field, "code": code, "message": MESSAGES.text(key, "en"), "message_id": MESSAGES.text(key, "id")}
+
+
+def short(field: str, language: str) -> str:
+    """A missing item in a few words, for the 160-character SMS reply (the field's name if none)."""
+    key = f"completeness.short.{field}"
+    return MESSAGES.text(key, language) if key in MESSAGES else field
 
 
 def chronology_ok(text: str | None) -> bool:

@@ -53,7 +53,7 @@ def georeport_error(exc: BaseException, fmt: str) -> Response:
         items = [(503, e["message"]) for e in fault.errors]
         return respond("errors", open311.error_list(items), fmt, 503, fault.headers)
     log.error("open311: unhandled error", exc_info=exc)
-    return respond("errors", open311.error_list([(500, errors.MESSAGES["internal"][0])]), fmt, 500)
+    return respond("errors", open311.error_list([(500, errors.standard_messages("internal", "")[0])]), fmt, 500)
 
 
 class GeoReportEntrypoint(RequestMappedEntrypoint):

@@ -1,5 +1,7 @@
-"""Intake's errors, in the contract's format."""
-from contract import errors
+"""Intake's errors, in the contract's format (texts: intake's catalogue, ``api.*``)."""
+from contract import errors, i18n
+
+TEXTS = i18n.of_service("intake")
 
 
 def report_not_found() -> errors.ApiError:
@@ -7,55 +9,36 @@ def report_not_found() -> errors.ApiError:
 
 
 def invalid_tracking_id() -> errors.ApiError:
-    return errors.ApiError([errors.error(
-        "tracking_id", "invalid", "This is not a valid tracking ID (example: ID-K7M4X-9XQ2B).",
-        "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2B).")])
+    return errors.ApiError([errors.translated("tracking_id", "invalid", TEXTS, "api.invalid_tracking_id")])
 
 
 def wrong_secret(field: str = "secret") -> errors.ApiError:
-    return errors.ApiError([errors.error(
-        field, "invalid_secret", "The secret does not match this report (or the one-time code is spent or expired).",
-        "Kode rahasia tidak cocok dengan laporan ini (atau kode sekali pakai sudah dipakai atau kedaluwarsa).")],
-        status=403)
+    return errors.ApiError([errors.translated(field, "invalid_secret", TEXTS, "api.wrong_secret")], status=403)
 
 
 def not_a_draft() -> errors.ApiError:
-    return errors.ApiError([errors.error(
-        "tracking_id", "conflict", "This report is already complete; nothing to complete.",
-        "Laporan ini sudah lengkap; tidak ada yang perlu dilengkapi.")], status=409)
+    return errors.ApiError([errors.translated("tracking_id", "conflict", TEXTS, "api.not_a_draft")], status=409)
 
 
 def nothing_to_keep() -> errors.ApiError:
-    return errors.ApiError([errors.error(
-        "description", "required", "Describe what happened (chronology); there is nothing to keep yet.",
-        "Uraikan apa yang terjadi (kronologi); belum ada isi yang dapat disimpan.")])
+    return errors.ApiError([errors.translated("description", "required", TEXTS, "api.nothing_to_keep")])
 
 
 def invalid_idempotency_key() -> errors.ApiError:
-    return errors.ApiError([errors.error(
-        "Idempotency-Key", "invalid", "An idempotency key has 1 to 100 visible characters.",
-        "Kunci idempotensi berisi 1 sampai 100 karakter yang terlihat.")])
-
-
-_LIMITED = {"sender": ("this sender", "pengirim ini"), "gateway": ("this gateway", "gateway ini"),
-            "channel": ("this channel", "kanal ini")}
+    return errors.ApiError([errors.translated("Idempotency-Key", "invalid", TEXTS, "api.invalid_idempotency_key")])
 
 
 class RateLimited(errors.ApiError):
     status = 429
 
     def __init__(self, retry_after: int, who: str = "sender"):
-        en, id_ = _LIMITED[who]
-        super().__init__([errors.error(
-            None, "rate_limited", f"Too many reports from {en}; try again in {retry_after} s.",
-            f"Terlalu banyak laporan dari {id_}; coba lagi dalam {retry_after} detik.")])
+        super().__init__([errors.translated(None, "rate_limited", TEXTS, f"rate_limited.{who}", seconds=retry_after)])
         self.headers = {"Retry-After": str(retry_after)}
 
 
 def unknown_gateway() -> errors.ApiError:
-    return errors.ApiError([errors.error(
-        "Authorization", "unauthenticated", "A channel gateway's signature (X-Lapor-Signature) or secret is required.",
-        "Diperlukan tanda tangan (X-Lapor-Signature) atau rahasia gateway kanal.")], status=401)
+    return errors.ApiError([errors.translated("Authorization", "unauthenticated", TEXTS, "api.unknown_gateway")],
+                           status=401)
 
 
 class Open311Error(Exception):

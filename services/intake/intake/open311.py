@@ -10,18 +10,16 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, time, timezone
-from pathlib import Path
 from typing import Any
 
-from contract import vocab
+from contract import i18n, vocab
 from contract.registry_names import Names, name_of
-from contract.web import COMMON_MESSAGES, Catalogue
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 from intake.domain import derived_title
 from intake.registry import NATIONAL_REGION
 
 CLOSED = ("closed", "archived", "answered")
-MESSAGES = Catalogue(COMMON_MESSAGES, Path(__file__).parent / "messages.yml")  # status_notes
+MESSAGES = i18n.of_service("intake")  # status_notes
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 
@@ -80,8 +78,8 @@ def services(categories: list[dict], language: str) -> list[dict]:
     """The categories as Open311 services, with ``lainnya`` (the text channels' "not yet
     categorised", which SMS and social reports carry) even when the registry does not list it."""
     categories = vocab.with_uncategorised(categories)
-    return [{"service_code": c["code"], "service_name": (c.get("name_en") if language == "en" else c.get("name_id"))
-             or c["code"], "description": c.get("name_en") if language != "en" else c.get("name_id"),
+    return [{"service_code": c["code"], "service_name": i18n.localized(c, language) or c["code"],
+             "description": i18n.localized(c, i18n.other_language(language)),
              "metadata": True, "type": "realtime", "keywords": c["code"], "group": "LAPOR"} for c in categories]
 
 

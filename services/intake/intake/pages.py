@@ -2,8 +2,10 @@
 page's form uploads. No store here: the entrypoints call the handlers, these draw the result."""
 from __future__ import annotations
 
-from contract import errors, web as weblayer
+from contract import errors, i18n, web as weblayer
 from intake import domain, evidence, web_forms
+
+TEXTS = i18n.of_service("intake")  # error texts: ``api.*`` (contract.i18n)
 
 
 def options(page, registry: dict, max_files: int) -> dict:
@@ -48,8 +50,7 @@ def uploads(request, anonymous: bool, limit: int, required: bool = False) -> lis
     if required and not chosen:
         raise errors.ApiError([errors.error("evidence", "required")])
     if len(chosen) > limit:
-        raise errors.ApiError([errors.error("evidence", "too_many", f"At most {limit} files.",
-                                            f"Paling banyak {limit} berkas.")])
+        raise errors.ApiError([errors.error("evidence", "too_many", *TEXTS.en_id("api.too_many_files", limit=limit))])
     files = []
     for upload in chosen:
         data = upload.stream.read(evidence.MAX_BYTES + 1)
@@ -57,8 +58,7 @@ def uploads(request, anonymous: bool, limit: int, required: bool = False) -> lis
             evidence.prepare(data, anonymous=anonymous)
         except evidence.BadEvidence:
             raise errors.ApiError([errors.error(
-                "evidence", "invalid", f"{upload.filename}: not accepted; JPEG, PNG or PDF of at most 5 MB.",
-                f"{upload.filename}: tidak diterima; harus JPEG, PNG atau PDF, paling besar 5 MB.")])
+                "evidence", "invalid", *TEXTS.en_id("api.file_not_accepted", name=upload.filename))])
         files.append(data)
     return files
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contract import i18n
 from intake import completeness, registry
 from intake.domain import derived_title
 
 MAX_REPLY = 160
 _ENGLISH_TOKENS = ("en", "eng", "english")
+TEXTS = i18n.of_service("intake")  # the replies: intake's catalogue, ``sms.*``
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,7 @@ def completion_reply(tracking_id: str, missing: list[dict], language: str) -> st
     """The answer to an SMS that completes the sender's draft."""
     if missing:
         return reply(202, tracking_id, None, missing, True, language)
-    if language == "en":
-        return _fit([f"LAPOR! Report {tracking_id} is now complete and on its way. Thank you."])
-    return _fit([f"LAPOR! Laporan {tracking_id} sudah lengkap dan diteruskan. Terima kasih."])
+    return _fit([TEXTS.text("sms.complete", language, tracking_id=tracking_id)])
 
 
 def _fit(parts: list[str]) -> str:
@@ -63,22 +63,12 @@ def _fit(parts: list[str]) -> str:
 def reply(status: int, tracking_id: str, secret: str | None, missing: list[dict], region_matched: bool,
           language: str) -> str:
     """The SMS to send back: the tracking ID and secret, or what is missing (id or en)."""
-    en = language == "en"
     if status == 200:  # the gateway delivered the same message again
-        return _fit([f"LAPOR! {'Report already received' if en else 'Laporan sudah diterima'}. "
-                     f"No: {tracking_id}."])
+        return _fit([TEXTS.text("sms.duplicate", language, tracking_id=tracking_id)])
     if missing:
-        what = ", ".join(completeness.SHORT.get(m["field"], (m["field"], m["field"]))[1 if en else 0]
-                         for m in missing)
-        if en:
-            return _fit([f"LAPOR! Report {tracking_id} is incomplete: {what}.",
-                         "Reply with the full story.", f"Code: {secret}." if secret else ""])
-        return _fit([f"LAPOR! Laporan {tracking_id} belum lengkap: {what}.",
-                     "Balas SMS ini dengan uraian lengkap.", f"Kode: {secret}." if secret else ""])
-    if en:
-        parts = [f"LAPOR! Report received. No: {tracking_id}. Secret code: {secret}."]
-        parts.append("Keep both to track it." if region_matched else "Region not recognised: sent to national triage.")
-    else:
-        parts = [f"LAPOR! Laporan diterima. No: {tracking_id}. Kode rahasia: {secret}."]
-        parts.append("Simpan untuk cek status." if region_matched else "Wilayah tidak dikenal: diteruskan ke Admin Nasional.")
-    return _fit(parts)
+        what = ", ".join(completeness.short(m["field"], language) for m in missing)
+        return _fit([TEXTS.text("sms.incomplete", language, tracking_id=tracking_id, what=what),
+                     TEXTS.text("sms.incomplete_reply", language),
+                     TEXTS.text("sms.code", language, secret=secret) if secret else ""])
+    return _fit([TEXTS.text("sms.received", language, tracking_id=tracking_id, secret=secret),
+                 TEXTS.text("sms.keep" if region_matched else "sms.triage", language)])

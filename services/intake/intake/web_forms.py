@@ -2,6 +2,7 @@
 and the pickers' options from intake's registry copy. Plain functions: no nameko, no pymongo."""
 from __future__ import annotations
 
+from contract import i18n
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 from contract.webdates import parse_typed_date
 
@@ -41,7 +42,7 @@ def report_body(form, lang: str) -> dict:
     body["is_anonymous"] = form.get("is_anonymous") == "1"
     body["is_confidential"] = form.get("is_confidential") == "1"
     body["gesi"] = [g for g in form.getlist("gesi") if g]
-    body["language"] = lang if lang in ("id", "en") else "id"
+    body["language"] = lang if lang in i18n.LANGS else i18n.DEFAULT_LANG
     body["channel"] = "web"
     return body
 
@@ -52,8 +53,7 @@ def completion_body(form) -> dict:
 
 
 def category_options(category_docs: list[dict], lang: str) -> list[tuple[str, str]]:
-    key = "name_en" if lang == "en" else "name_id"
-    options = [(c["code"], c.get(key) or c.get("name_id") or c["code"]) for c in category_docs]
+    options = [(c["code"], i18n.localized(c, lang) or c.get("name_id") or c["code"]) for c in category_docs]
     return sorted(options, key=lambda o: o[1].lower())
 
 

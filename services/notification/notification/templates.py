@@ -1,6 +1,7 @@
 """Message templates per event and language, rendered with Jinja2.
 
-``templates/<language>.yml`` holds each template's subject, text and (for reporters) SMS text.
+``messages.yml`` (the contract.i18n catalogue format: ``key: {id: ..., en: ...}``) holds each
+message's subject, text and (for reporters) SMS text, both languages under one key.
 Text is rendered without escaping; the HTML mail is the text placed in an autoescaped layout,
 so anything a person typed (an answer excerpt, a reason) can never become markup.  Undefined
 variables are errors (StrictUndefined): a template that cannot render is dead-lettered with the
@@ -11,17 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from jinja2 import DictLoader, Environment, StrictUndefined, pass_context
 
-from contract import registry_names, webdates
+from contract import i18n, registry_names, webdates
 from notification.domain import CONTEXT_FIELDS, OFFICIAL_TEMPLATES
 from notification.delivery import SMS_LIMIT, SOCIAL_LIMIT, fit
 from notification.exceptions import PermanentError
 
-LANGUAGES = ("id", "en")
-DEFAULT_LANGUAGE = "id"
-HERE = Path(__file__).resolve().parent / "templates"
+LANGUAGES = i18n.LANGS
+DEFAULT_LANGUAGE = i18n.DEFAULT_LANG
+MESSAGES = Path(__file__).resolve().parent / "messages.yml"  # the one catalogue of every message
 
 TEXT_LAYOUT = """{{ greeting }}
 
@@ -53,11 +53,26 @@ class Message:
 
 
 def load_catalogue() -> dict[str, dict]:
-    """{language: {"labels": ..., "templates": {name: {subject, text, sms?}}}} from the YAML files."""
+    """{language: {"labels": ..., "templates": {name: {subject, text, sms?}}}} from notification's
+    catalogue (``messages.yml``, read by contract.i18n like every other catalogue): ``label.a.b``
+    becomes ``labels["a"]["b"]``, ``<message>.<part>`` a template's part."""
+    texts = i18n.catalogue(MESSAGES)
     catalogue = {}
     for language in LANGUAGES:
-        with open(HERE / f"{language}.yml", encoding="utf-8") as handle:
-            catalogue[language] = yaml.safe_load(handle)
+        labels: dict = {}
+        templates: dict[str, dict[str, str]] = {}
+        for key in texts.keys():
+            source = texts.text(key, language)
+            if key.startswith("label."):
+                *parents, leaf = key.split(".")[1:]
+                node = labels
+                for parent in parents:
+                    node = node.setdefault(parent, {})
+                node[leaf] = source
+            else:
+                name, part = key.rsplit(".", 1)
+                templates.setdefault(name, {})[part] = source
+        catalogue[language] = {"labels": labels, "templates": templates}
     return catalogue
 
 

@@ -3,7 +3,7 @@ registry collection (the fields of the registry import's schemas, as form fields
 each select offers, named as people read them. The rules are the handlers' (``handlers.admin``)."""
 from __future__ import annotations
 
-from contract import web
+from contract import i18n, web
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 
 HOME = "/petugas/admin"
@@ -99,7 +99,7 @@ def choices(page, principal: dict, registry: dict) -> dict[str, list[tuple[str, 
         "agencies": [(a["code"], a["name"]) for a in registry["agencies"]],
         "units": [(u["code"], f"{u['name']} · {registry['agency_names'].get(u['agency_code'], u['agency_code'])}")
                   for u in registry["units"]],
-        "categories": [(c["code"], c["name_id"] if page.lang == "id" else c["name_en"]) for c in registry["categories"]],
+        "categories": [(c["code"], i18n.localized(c, page.lang)) for c in registry["categories"]],
         "classifications": [(c, _(f"admin.classification.{c}")) for c in CLASSIFICATIONS],
         "gesi": [(g, _(f"admin.gesi.{g}")) for g in GESI_MARKERS],
         "yes_no": [("true", _("admin.yes")), ("false", _("admin.no"))],

@@ -1,9 +1,10 @@
-"""Routing's errors, in the contract's format."""
+"""Routing's errors, in the contract's format (texts: routing's catalogue, ``api.*``)."""
 from __future__ import annotations
 
-from contract import errors
+from contract import errors, i18n
 from routing.domain.workflow import ActionRefused
 
+TEXTS = i18n.of_service("routing")
 STATUS_OF_REFUSAL = {"conflict": 409, "forbidden": 403, "invalid": 400, "not_found": 404}
 
 
@@ -34,8 +35,7 @@ def refused(exc: ActionRefused, allowed: list[str] | None = None) -> errors.ApiE
 
 
 def stale(allowed: list[str] | tuple) -> ConflictError:
-    return ConflictError([errors.error("version", "stale", "The report has changed since you read it; reload it.",
-                                       "Laporan telah berubah sejak Anda membukanya; muat ulang.")], allowed)
+    return ConflictError([errors.translated("version", "stale", TEXTS, "api.stale")], allowed)
 
 
 def report_not_found() -> errors.ApiError:
@@ -44,8 +44,7 @@ def report_not_found() -> errors.ApiError:
 
 
 def official_not_found() -> errors.ApiError:
-    return errors.ApiError([errors.error("official_id", "not_found", "Unknown official.", "Petugas tidak dikenal.")],
-                           status=404)
+    return errors.ApiError([errors.translated("official_id", "not_found", TEXTS, "api.official_not_found")], status=404)
 
 
 class RegistryError(Exception):

@@ -10,6 +10,7 @@ from contract.ids import parse_tracking_id
 from contract.officials_web import HOME
 from routing import schemas
 from routing.domain import workflow
+from routing.domain import signin
 
 FILTERS = ("queue", "status", "indicator", "category_code", "page")
 ACTION_FIELDS = ("reason", "version", "until", "agency_code", "unit_code", "target_hub")
@@ -103,5 +104,5 @@ def base_url(configured: str, request=None) -> str:
 
 def password_errors(page, problems) -> dict:
     """A refused password's problems as the form's field errors, in the page's language."""
-    text = {code: (id_ if page.lang == "id" else en) for code, en, id_ in problems}
+    text = {code: signin.password_text(code, page.lang) for code, _, _ in problems}
     return {"confirm" if "mismatch" in text and len(text) == 1 else "password": " ".join(text.values())}

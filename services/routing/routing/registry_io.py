@@ -15,10 +15,12 @@ import re
 import yaml
 from marshmallow import ValidationError
 
-from contract import csvfile, inputs
+from contract import csvfile, i18n, inputs
 from contract.errors import ApiError, error, from_validation_error
 from routing import domain, schemas
 from routing.domain import forwarding
+
+TEXTS = i18n.of_service("routing")  # error texts: ``api.*`` (contract.i18n)
 
 LIST_FIELDS = {"keywords"}
 _INDEXED = re.compile(r"^(\w+)\.(\d+)(?:\.|$)")
@@ -36,11 +38,10 @@ def parse(text: str, media_type: str, kind: str | None) -> tuple[dict, dict[str,
     """A registry body by its media type: CSV (one collection: ``kind``), JSON, else YAML."""
     if "csv" in media_type:
         if kind not in domain.COLLECTIONS:
-            raise RegistryFileError([error("kind", "required", "Say which collection the CSV holds (?kind=rules).",
-                                           "Sebutkan koleksi isi CSV (?kind=rules).")])
+            raise RegistryFileError([error("kind", "required", *TEXTS.en_id("api.registry.csv_kind"))])
         return parse_csv(text, kind)
     if not text.strip():
-        raise RegistryFileError([error(None, "required", "The registry file is empty.", "Berkas registri kosong.")])
+        raise RegistryFileError([error(None, "required", *TEXTS.en_id("api.registry.empty"))])
     if "json" in media_type:
         try:
             data = inputs.loads_json(text)

@@ -176,8 +176,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         schema = schemas.PUBLIC_LISTINGS.get(kind)
         if schema is None:
             raise errors.not_found("kind", "Registry list")
-        english = web.language_of(request) == "en"
-        items = self.store.read(handlers.listing, kind, tuple(schema().fields), english)
+        items = self.store.read(handlers.listing, kind, tuple(schema().fields), web.language_of(request))
         return json_response(200, {"items": schema(many=True).dump(items)})
 
     @rpc

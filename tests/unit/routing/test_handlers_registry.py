@@ -40,8 +40,8 @@ def test_the_export_imports_back_to_the_same_registry(units):
 
 
 def test_public_listings_name_categories_in_the_asked_language(units):
-    english = units.read(handlers.listing, "categories", ("name_id", "name_en"), True)
-    indonesian = units.read(handlers.listing, "categories", ("name_id", "name_en"), False)
+    english = units.read(handlers.listing, "categories", ("name_id", "name_en"), "en")
+    indonesian = units.read(handlers.listing, "categories", ("name_id", "name_en"), "id")
     health = [c for c in english if c["code"] == "kesehatan"][0]
     assert health["name"] == health["name_en"] != [c for c in indonesian if c["code"] == "kesehatan"][0]["name"]
 

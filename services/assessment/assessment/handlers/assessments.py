@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from assessment import indicators, selfassessment
-from contract.errors import ApiError, error, not_found
+from contract import i18n
+from contract.errors import ApiError, not_found, translated
+
+TEXTS = i18n.of_service("assessment")  # error texts: ``api.*`` (contract.i18n)
 
 
 def _template(uow, template_id: str, status: int) -> dict:
     template = uow.assessments.template(template_id)
     if template is None:
-        raise ApiError([error("template_id", "not_found", "Unknown questionnaire template.",
-                              "Templat kuesioner tidak dikenal.")], status=status)
+        raise ApiError([translated("template_id", "not_found", TEXTS, "api.selfassessment.unknown_template")],
+                       status=status)
     return template
 
 
@@ -27,8 +30,7 @@ def add_template(uow, template: dict) -> dict:
     if problems:
         raise ApiError(problems)
     if not uow.assessments.add_template(template):
-        raise ApiError([error("id", "conflict", "A template with this id exists; templates are never "
-                              "overwritten.", "Templat dengan id ini sudah ada; templat tidak pernah ditimpa.")], 409)
+        raise ApiError([translated("id", "conflict", TEXTS, "api.selfassessment.template_exists")], 409)
     return template
 
 

@@ -5,15 +5,17 @@ from assessment import kpi, periods, survey
 from assessment.handlers.statistics import require_agency
 from assessment.survey_store import paper_key, report_key
 from contract.auth import reporter_verified
-from contract.errors import ApiError, error
+from contract import i18n
+from contract.errors import ApiError, translated
 from contract.ids import parse_tracking_id
+
+TEXTS = i18n.of_service("assessment")  # error texts: ``api.*`` (contract.i18n)
 
 
 def _template(uow, template_id: str, status: int = 400) -> dict:
     template = uow.surveys.template(template_id)
     if template is None:
-        raise ApiError([error("template_id", "not_found", "Unknown survey template.",
-                              "Templat survei tidak dikenal.")], status=status)
+        raise ApiError([translated("template_id", "not_found", TEXTS, "api.survey.unknown_template")], status=status)
     return template
 
 
@@ -31,9 +33,7 @@ def add_survey_template(uow, template: dict) -> dict:
     if problems:
         raise ApiError(problems)
     if not uow.surveys.add_template(template):
-        raise ApiError([error("id", "conflict", "A survey template with this id exists; templates are never "
-                              "overwritten.", "Templat survei dengan id ini sudah ada; templat tidak pernah "
-                              "ditimpa.")], 409)
+        raise ApiError([translated("id", "conflict", TEXTS, "api.survey.template_exists")], 409)
     return template
 
 
@@ -51,8 +51,7 @@ def verify_reporter(uow, answers: dict, intake) -> str:
     if tracking_id is not None and reporter_verified(intake, tracking_id, answers["secret"],
                                                      uow.settings.intake_timeout):
         return tracking_id
-    raise ApiError([error(None, "invalid_secret", "The tracking ID and secret do not match.",
-                          "ID pelacakan dan kode rahasia tidak cocok.")], status=403)
+    raise ApiError([translated(None, "invalid_secret", TEXTS, "api.survey.secret_mismatch")], status=403)
 
 
 def _record(uow, key: str, channel: str, agency_code: str, month: str, answers: dict, now,

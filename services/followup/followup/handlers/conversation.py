@@ -4,14 +4,15 @@ comments and their moderation.  Commands are dicts: ``tracking_id``, ``form`` (l
 its schema) and, for officials, ``principal``."""
 from __future__ import annotations
 
-from contract import errors
+from contract import errors, i18n
 from followup import conversation, views
 from followup.conversation import Conflict, OutOfScope
 from followup.handlers.common import change, find_case, work_calendar
 from followup.settings import conflict, out_of_scope
 
-DISCUSSION_CLOSED = Conflict("comments_not_allowed", "The discussion opens once the report is followed up.",
-                             "Diskusi dibuka setelah laporan ditindaklanjuti.", "body")
+TEXTS = i18n.of_service("followup")  # error texts: ``api.case.*`` (contract.i18n)
+
+DISCUSSION_CLOSED = Conflict("comments_not_allowed", *TEXTS.en_id("api.case.discussion_closed"), "body")
 
 
 def post_update(uow, command: dict) -> dict:

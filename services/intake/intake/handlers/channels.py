@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from pathlib import Path
 
-from contract.web import Catalogue
+from contract import i18n
 
 from intake import channel_schemas, completeness, domain, exceptions, metrics, open311, registry, schemas, sms
 from intake.domain import derived_title
 from intake.handlers.acceptance import accept_report, check_rate, idempotency_scope, sender_key
 
-REPLIES = Catalogue(Path(__file__).resolve().parents[1] / "messages.yml")
+REPLIES = i18n.of_service("intake")  # social replies: ``social.*``
 SMS_DRAFT_HOURS = 24
 COMPLETION_CODE_DAYS = 7
 

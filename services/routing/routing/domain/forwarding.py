@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from contract import events, hubnet, hubpath
+from contract import events, hubnet, hubpath, i18n
 from contract.errors import error
 from contract.ids import new_event_id
 from routing.domain import workflow
+
+TEXTS = i18n.of_service("routing")  # error texts: ``api.*`` (contract.i18n)
 
 _HUB_IN_PROBLEM = re.compile(r"^hub (\S+?):")
 
@@ -42,8 +44,7 @@ def directory_problems(file_hubs: list[dict], stored_hubs: list[dict]) -> list[d
         match = _HUB_IN_PROBLEM.match(problem)
         index = position.get(match.group(1)) if match else None
         field = f"hubs.{index}.parent" if index is not None else "hubs"
-        items.append(error(field, "invalid", f"Hub directory: {problem}.",
-                           f"Direktori simpul tidak membentuk pohon tingkatan: {problem}."))
+        items.append(error(field, "invalid", *TEXTS.en_id("api.forward.directory", problem=problem)))
     return items
 
 
@@ -98,11 +99,10 @@ def check_manual_forward(principal: dict, item: dict, target_hub: str, own_hub: 
     """Raise ActionRefused unless ``principal`` may send ``item`` to ``target_hub`` now
     (Bukan Wewenang across hubs: the owner of the report's queue, while it is open here)."""
     if principal["role"] not in FORWARDING_ROLES or not workflow.owns_queue(principal, item):
-        raise workflow.ActionRefused("forbidden", "tracking_id", "The report is not in your queue.",
-                                     "Laporan ini tidak berada di antrean Anda.")
+        raise workflow.ActionRefused("forbidden", "tracking_id", *TEXTS.en_id("api.forward.not_in_queue"))
     if item["status"] not in workflow.OPEN_STATUSES:
-        raise workflow.ActionRefused("conflict", "action", f"A report that is {item['status']} cannot be forwarded.",
-                                     f"Laporan berstatus {item['status']} tidak dapat diteruskan.")
+        raise workflow.ActionRefused("conflict", "action",
+                                     *TEXTS.en_id("api.forward.not_forwardable", status=item["status"]))
     problem = forward_target_problem(target_hub, own_hub, directory, path_of(item, own_hub))
     if problem:  # an unknown hub is a bad request; a hub that cannot take the report, a conflict
         kind = "invalid" if problem["code"] == "not_found" else "conflict"

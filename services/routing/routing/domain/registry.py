@@ -7,15 +7,15 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from contract import registry_names, webdates
+from contract import i18n, registry_names, webdates
 from contract.auth import token_hash
 from contract.errors import error
 from routing.domain.forwarding import directory_for_event
 from routing.domain.rules import check_rule_ties
 
+TEXTS = i18n.of_service("routing")  # error texts: ``api.*`` (contract.i18n)
+
 COLLECTIONS = ("hubs", "regions", "agencies", "units", "categories", "rules", "officials")
-COLLECTIONS_ID = {"hubs": "simpul", "regions": "wilayah", "agencies": "instansi", "units": "unit",
-                  "categories": "kategori", "rules": "aturan", "officials": "petugas"}
 SCOPED_ROLES = {"agency_admin": "agency_code", "supervisor": "agency_code", "liaison": "unit_code"}
 
 
@@ -39,9 +39,7 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
 
     def need(collection, value, field):
         if value is not None and value not in codes[collection]:
-            what = collection[:-1] if collection != "categories" else "category"
-            problems.append(error(field, "not_found", f"Unknown {what} {value!r}.",
-                                  f"Kode {value!r} tidak dikenal ({COLLECTIONS_ID[collection]})."))
+            problems.append(error(field, "not_found", *TEXTS.en_id(f"api.registry.unknown.{collection}", value=value)))
 
     for i, official in enumerate(registry.get("officials", [])):
         need("hubs", official.get("hub"), f"officials.{i}.hub")
@@ -49,26 +47,24 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
         need("units", official.get("unit_code"), f"officials.{i}.unit_code")
         scoped = SCOPED_ROLES.get(official["role"])
         if scoped and not official.get(scoped):
-            problems.append(error(f"officials.{i}.{scoped}", "required", f"A {official['role']} needs {scoped}.",
-                                  f"Peran {official['role']} memerlukan {scoped}."))
+            problems.append(error(f"officials.{i}.{scoped}", "required",
+                                  *TEXTS.en_id("api.registry.role_scope", role=official["role"], scoped=scoped)))
         unit = official.get("unit_code")
         if unit in units and official.get("agency_code") not in (None, units[unit]):
             problems.append(error(f"officials.{i}.unit_code", "invalid",
-                                  "The unit does not belong to the official's agency.",
-                                  "Unit tidak berada di bawah instansi petugas ini."))
+                                  *TEXTS.en_id("api.registry.unit_agency")))
     for i, region in enumerate(registry.get("regions", [])):
         need("regions", region.get("parent"), f"regions.{i}.parent")
         need("hubs", region.get("hub"), f"regions.{i}.hub")
         parent = region.get("parent")
         if region.get("level") == "district" and (not parent or not region["code"].startswith(parent)):
             problems.append(error(f"regions.{i}.parent", "invalid",
-                                  "A district's parent must be its province (the first two digits of its code).",
-                                  "Induk kabupaten/kota harus provinsinya (dua digit pertama kodenya)."))
+                                  *TEXTS.en_id("api.registry.district_parent")))
         zone = webdates.zone_name(region["code"])
         if region.get("timezone") and webdates.zone_name(region["timezone"]) != zone:  # deadlines and pages agree
             problems.append(error(f"regions.{i}.timezone", "invalid",
-                                  f"Region {region['code']} is in {zone} ({webdates.ZONES[zone]}), by its province.",
-                                  f"Wilayah {region['code']} berada di {zone} ({webdates.ZONES[zone]}), menurut provinsinya."))
+                                  *TEXTS.en_id("api.registry.zone", region=region["code"], zone=zone,
+                                               iana=webdates.ZONES[zone])))
     for i, hub in enumerate(registry.get("hubs", [])):
         need("regions", hub.get("region_code"), f"hubs.{i}.region_code")
     for i, agency in enumerate(registry.get("agencies", [])):
@@ -82,8 +78,7 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
         need("categories", rule.get("category_code"), f"rules.{i}.category_code")
         need("regions", rule.get("region_code"), f"rules.{i}.region_code")
         if rule.get("unit_code") in units and units[rule["unit_code"]] != rule.get("agency_code"):
-            problems.append(error(f"rules.{i}.unit_code", "invalid", "The unit does not belong to the rule's agency.",
-                                  "Unit tidak berada di bawah instansi aturan ini."))
+            problems.append(error(f"rules.{i}.unit_code", "invalid", *TEXTS.en_id("api.registry.rule_unit_agency")))
     problems.extend(rule_tie_problems(registry.get("rules", []), stored_rules))
     return problems
 
@@ -99,10 +94,7 @@ def rule_tie_problems(file_rules: list[dict], stored_rules: list[dict] = ()) -> 
             continue  # an old tie is not this file's fault (and cannot be stored: imports refuse ties)
         field = f"rules.{position.get(second, position.get(first))}"
         problems.append(error(field, "conflict",
-                              f"Rules {first!r} and {second!r} can match the same report at the same rank; "
-                              "give one a higher priority.",
-                              f"Aturan {first!r} dan {second!r} dapat cocok untuk laporan yang sama dengan "
-                              "peringkat sama; beri salah satunya prioritas lebih tinggi."))
+                              *TEXTS.en_id("api.registry.rule_tie", first=first, second=second)))
     return problems
 
 

@@ -16,11 +16,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from contract import i18n
 from contract.auth import token_hash
 from routing.domain.registry import principal_for
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
+TEXTS = i18n.of_service("routing")
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,21 @@ def link_usable(link: dict | None, now: datetime) -> bool:
     return bool(link) and link.get("used_at") is None and link["expires_at"] > now
 
 
+def password_text(code: str, lang: str) -> str:
+    """Why a password is refused, in ``lang`` (routing's catalogue, ``password.problem.<code>``)."""
+    return TEXTS.text(f"password.problem.{code}", lang, min=PASSWORD_MIN, max=PASSWORD_MAX)
+
+
 def password_problems(password: str, confirm: str, official_id: str) -> list[tuple[str, str, str]]:
     """What is wrong with a new password, as (code, English, Indonesian); empty when it is fine."""
-    problems = []
+    codes = []
     if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
-        problems.append(("length", f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
-                         f"Gunakan {PASSWORD_MIN} sampai {PASSWORD_MAX} karakter."))
+        codes.append("length")
     elif password.strip().lower() == official_id.lower() or len(set(password)) < 4:
-        problems.append(("weak", "Choose a password that is not your ID and not one repeated character.",
-                         "Pilih kata sandi yang bukan ID Anda dan bukan satu karakter berulang."))
+        codes.append("weak")
     if password != confirm:
-        problems.append(("mismatch", "The two passwords differ.", "Kedua kata sandi berbeda."))
-    return problems
+        codes.append("mismatch")
+    return [(code, password_text(code, "en"), password_text(code, "id")) for code in codes]
 
 
 def new_session(official: dict, now: datetime, max_hours: float) -> tuple[str, dict]:

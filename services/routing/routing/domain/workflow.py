@@ -13,7 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from contract import events, scope
+from contract import events, i18n, scope
+
+TEXTS = i18n.of_service("routing")  # error texts: ``api.*`` (contract.i18n)
 
 TIER_OF_ROLE = {"national_admin": "national_triage", "agency_admin": "agency", "liaison": "unit"}
 ROLE_OF_TIER = {tier: role for role, tier in TIER_OF_ROLE.items()}
@@ -99,23 +101,19 @@ def default_queue(principal: dict) -> str | None:
 def check(principal: dict, item: dict, action: str) -> None:
     """Raise ActionRefused unless ``principal`` may take ``action`` on ``item`` now."""
     if not owns_queue(principal, item):
-        raise ActionRefused("forbidden", "tracking_id", "The report is not in your queue.",
-                            "Laporan ini tidak berada di antrean Anda.")
+        raise ActionRefused("forbidden", "tracking_id", *TEXTS.en_id("api.workflow.not_in_queue"))
     allowed = allowed_actions(item)
     if action not in allowed:
         listed = ", ".join(allowed) or "none"
         raise ActionRefused("conflict", "action",
-                            f"{action!r} is not allowed while the report is {item['status']} in the "
-                            f"{item['queue']} queue; allowed: {listed}.",
-                            f"Tindakan {action!r} tidak diizinkan saat laporan berstatus {item['status']} di "
-                            f"antrean {item['queue']}; yang diizinkan: {listed}.", allowed)
+                            *TEXTS.en_id("api.workflow.not_allowed", action=action, status=item["status"],
+                                         queue=item["queue"], listed=listed), allowed)
 
 
 def postpone_until(day: date, timezone: str, now: datetime) -> datetime:
     """The start of ``day`` in the region's time zone; it must be after the region's today."""
     if day <= now.astimezone(ZoneInfo(timezone)).date():
-        raise ActionRefused("invalid", "until", "The postponement date must be in the future.",
-                            "Tanggal penundaan harus di masa depan.")
+        raise ActionRefused("invalid", "until", *TEXTS.en_id("api.workflow.postpone_past"))
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
 
 
@@ -148,8 +146,7 @@ def _return_target(item: dict, named_agency: str | None, registry) -> dict:
     if item["queue"] == "unit":  # one tier up: the unit's agency admin
         return {"queue": "agency", "agency_code": item["agency_code"], "unit_code": None, "status": "returned"}
     if named_agency:
-        raise ActionRefused("invalid", "agency_code", "A report cannot be returned to its own agency.",
-                            "Laporan tidak dapat dikembalikan ke instansi sendiri.")
+        raise ActionRefused("invalid", "agency_code", *TEXTS.en_id("api.workflow.own_agency"))
     return {"queue": "national_triage", "agency_code": None, "unit_code": None, "status": "returned"}
 
 
@@ -157,22 +154,16 @@ def _disposition_target(principal: dict, item: dict, body: dict, registry) -> di
     agency_code, unit_code = body.get("agency_code"), body.get("unit_code")
     if item["queue"] == "national_triage":
         if not agency_code:
-            raise ActionRefused("invalid", "agency_code", "Name the agency to disposition to.",
-                                "Sebutkan instansi tujuan disposisi.")
+            raise ActionRefused("invalid", "agency_code", *TEXTS.en_id("api.workflow.name_agency"))
         if unit_code:
-            raise ActionRefused("invalid", "unit_code", "The national admin dispositions to an agency; "
-                                "its admin chooses the unit.", "Admin nasional mendisposisikan ke instansi; "
-                                "admin instansi memilih unitnya.")
+            raise ActionRefused("invalid", "unit_code", *TEXTS.en_id("api.workflow.national_to_agency"))
         if registry.agency(agency_code) is None:
             raise _unknown("agency_code", "agency", "Instansi", agency_code)
         return {"queue": "agency", "agency_code": agency_code, "unit_code": None, "status": "new"}
     if agency_code and agency_code != principal["agency_code"]:
-        raise ActionRefused("invalid", "agency_code", "An agency admin dispositions only to a unit of their own "
-                            "agency; use return to name another agency.", "Admin instansi hanya mendisposisikan "
-                            "ke unit instansinya sendiri; gunakan pengembalian untuk instansi lain.")
+        raise ActionRefused("invalid", "agency_code", *TEXTS.en_id("api.workflow.own_agency_units"))
     if not unit_code:
-        raise ActionRefused("invalid", "unit_code", "Name the unit to disposition to.",
-                            "Sebutkan unit tujuan disposisi.")
+        raise ActionRefused("invalid", "unit_code", *TEXTS.en_id("api.workflow.name_unit"))
     unit = registry.unit(unit_code)
     if unit is None or unit.get("agency_code") != principal["agency_code"]:
         raise _unknown("unit_code", "unit of your agency", "Unit instansi Anda", unit_code)

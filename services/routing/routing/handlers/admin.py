@@ -6,25 +6,19 @@ from __future__ import annotations
 
 from marshmallow import ValidationError
 
+from contract import i18n
 from contract.errors import ApiError, error, from_validation_error
 from routing import schemas
 from routing.domain import admin
 from routing.handlers.accounts import issue_password_link_by
 from routing.handlers.registry import import_registry, managed_official
 
-REFUSALS = {
-    "forbidden": ("Your role or scope does not allow this change.", "Peran atau cakupan Anda tidak mengizinkan perubahan ini."),
-    "not_found": ("Not found in your scope.", "Tidak ditemukan dalam cakupan Anda."),
-    "not_allowed": ("An agency admin gives only the roles liaison officer and supervisor.",
-                    "Admin instansi hanya memberikan peran pejabat penghubung dan pengawas."),
-    "exists": ("This code or ID is taken already; choose another, or edit the existing one.",
-               "Kode atau ID ini sudah dipakai; pilih yang lain, atau ubah yang sudah ada."),
-}
+TEXTS = i18n.of_service("routing")  # refusals: ``admin.refusal.<code>`` (contract.i18n)
 
 
 def _refusal(exc: admin.Refused) -> ApiError:
-    message, message_id = REFUSALS[exc.code]
-    return ApiError([error(exc.field, exc.code, message, message_id)], status=exc.status)
+    key = f"admin.refusal.{exc.code}"
+    return ApiError([error(exc.field, exc.code, TEXTS.text(key, "en"), TEXTS.text(key, "id"))], status=exc.status)
 
 
 def _stored(uow, kind: str, key: str | None) -> dict | None:

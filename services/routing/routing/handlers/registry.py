@@ -2,6 +2,7 @@
 public listings, recipients and units for other services, tokens issued and revoked."""
 from __future__ import annotations
 
+from contract import i18n
 from contract.errors import ApiError
 from routing import domain, exceptions, registry_io
 from routing.handlers import hubparts
@@ -25,11 +26,11 @@ def export_registry(uow) -> dict:
     return uow.registry.export()
 
 
-def listing(uow, kind: str, fields: tuple[str, ...], english: bool) -> list[dict]:
+def listing(uow, kind: str, fields: tuple[str, ...], lang: str) -> list[dict]:
     """A public list of the registry (categories named in the asked language)."""
     items = uow.registry.listing(kind, fields)
     if kind == "categories":
-        items = [{**c, "name": c["name_en"] if english else c["name_id"]} for c in items]
+        items = [{**c, "name": i18n.localized(c, lang)} for c in items]
     return items
 
 

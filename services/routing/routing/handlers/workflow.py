@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
-from contract import errors, registry_names
+from contract import errors, i18n, registry_names
 from contract.errors import ApiError
 from contract.ids import parse_tracking_id
 from routing import domain, exceptions, observability
 from routing.domain import case_state, forwarding, inbox as inboxes, workflow
 from routing.exceptions import StaleState
+
+TEXTS = i18n.of_service("routing")  # error texts: ``api.*`` (contract.i18n)
 
 # --- events --------------------------------------------------------------------------------------
 
@@ -81,7 +83,7 @@ def report_by_id(uow, principal: dict, tracking_id: str) -> dict:
 def inbox(uow, principal: dict, filters: dict) -> dict:
     """One page of the official's inbox (``schemas.InboxQuery`` loaded) with counts per status."""
     if filters["category_code"] and not uow.registry.exists("categories", filters["category_code"]):
-        raise ApiError([errors.error("category_code", "invalid", "Unknown category.", "Kategori tidak dikenal.")])
+        raise ApiError([errors.error("category_code", "invalid", *TEXTS.en_id("api.workflow.unknown_category"))])
     now, sla = uow.now(), uow.settings.sla_days
     query = inboxes.inbox_query(principal, filters, now, sla)
     skip = (filters["page"] - 1) * filters["per_page"]
