@@ -12,6 +12,7 @@ and unknown paths with the JSON 404: no answer of the platform is an HTML page.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -39,7 +40,10 @@ ERRORS = (
 # it can). The connect timeout matters when intake's accept queue is full: the kernel then drops the
 # SYN and the connect would wait for its retransmission (1 s, then 3 s). Only these paths: an evidence
 # upload or an export may rightly take longer.
-DEADLINES = {"/reports": ("300ms", "1500ms")}
+# LAPOR_FRONTDOOR_REPORTS_TIMEOUT moves the answer figure (nginx time syntax, e.g. "10s"): the test
+# suite's shared stacks use a longer one, with intake's INTAKE_GROUP_COMMIT_DEADLINE_SECONDS, so that a
+# loaded CI machine does not turn behaviour tests into 503s; the fault tests keep these defaults.
+DEADLINES = {"/reports": ("300ms", os.environ.get("LAPOR_FRONTDOOR_REPORTS_TIMEOUT") or "1500ms")}
 NOT_FOUND = {"errors": [{"field": None, "code": "not_found", "message": "No such endpoint; see /openapi.json.",
                          "message_id": "Alamat tidak dikenal; lihat /openapi.json."}]}
 

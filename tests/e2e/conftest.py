@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import LOCAL, run_script
+from tests.conftest import LOCAL, PATIENT_FRONT_DOOR, run_script
 
 
 def pytest_collection_modifyitems(items):
@@ -15,7 +15,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def stack(servers, mongo_client_session):
-    env = servers["env"]
+    env = {**servers["env"], **PATIENT_FRONT_DOOR}
     # a fresh demo hub for every session: drop what an earlier run left in the test store
     for name in mongo_client_session.list_database_names():
         if name.startswith("lapor_"):
