@@ -41,8 +41,18 @@ UNSTATABLE = re.compile("|".join((
     r"(aspects|elements):invalid",  # codes and ids unique within a template's list; weights sum to 1
     r"statements:invalid|statements\.\d+\.aspects:invalid",  # numbered 1..n; aspects the template names
     r"elements\.\d+\.answers:invalid",  # one answer label for each score 1-4
-    r"start_date:invalid|(start|end)_date:range",  # Open311 list: start before end, both 1970-9000
+    r"incident_date:range|received_on:range",  # not in the future (today, in the hub's zone)
+    r"description:required",  # something left to keep once an SMS's region keyword or a post's mention is out
+    r"scores(\.[^:]*)?\.key:(length|invalid)",  # the keys of a scores map: 1-64 characters, or 1-3 digits
+    r"category_code:invalid",  # a category this hub's registry has (routing's inbox filter)
 )))
+# The same for Open311's own error list ("field: message" descriptions)
+OPEN311_UNSTATABLE = re.compile(r"start_date: start_date is after end_date\.|(start|end)_date: Must be a date "
+                                r"between 1970 and 9000\.")
+# Whole operations the document cannot describe: a registry file (YAML, JSON or CSV) names hubs, agencies,
+# units, categories and officials that must exist in it or in the hub already, and a CSV body is a text
+# that schemathesis's negative data cannot make invalid (any text is a CSV); see test_routing_registry.py.
+UNDESCRIBABLE = {"POST /admin/registry"}
 # The request is well formed but names something this (empty) hub does not have, or a state it is not in.
 STATE = {"not_found", "conflict"}
 
@@ -51,9 +61,15 @@ def refused_for_unstatable_rules(response) -> bool:
     """A 400 whose every error is a rule the document cannot state, or names something missing."""
     if response.status_code != 400:
         return False
+    descriptions = re.findall(r"<description>(.*?)</description>", response.text)
+    if descriptions:  # Open311's XML error list
+        return all(OPEN311_UNSTATABLE.fullmatch(text) for text in descriptions)
     try:
-        items = response.json()["errors"]
-    except (ValueError, KeyError, TypeError):
+        body = response.json()
+        if isinstance(body, list):  # Open311's JSON error list
+            return bool(body) and all(OPEN311_UNSTATABLE.fullmatch(item.get("description", "")) for item in body)
+        items = body["errors"]
+    except (ValueError, KeyError, TypeError, AttributeError):
         return False
     return bool(items) and all(UNSTATABLE.fullmatch(f"{item.get('field')}:{item.get('code')}")
                                or item.get("code") in STATE for item in items)
@@ -104,6 +120,8 @@ def test_the_document_is_as_strict_as_the_code(hub_api, mode):
     for result in schema.get_all_operations():
         operation = result.ok()
         label = f"{operation.method.upper()} {operation.path}"
+        if label in UNDESCRIBABLE:
+            continue
         headers = headers_for(operation, tokens)
         counts[label] = 0
 
@@ -114,6 +132,8 @@ def test_the_document_is_as_strict_as_the_code(hub_api, mode):
             counts[label] += 1
             response = case.call(base_url=urls[operation.path], timeout=10, headers=headers)
             if mode.is_positive and refused_for_unstatable_rules(response):
+                return
+            if not mode.is_positive and response.status_code == 414:  # the query is longer than a URI may be
                 return
             try:
                 case.validate_response(response, checks=[check])

@@ -20,6 +20,7 @@ _P = {"agency": {"name": "agency_code", "in": "path", "required": True, "schema"
       "period": {"name": "period", "in": "query", "required": True,
                  "schema": {"type": "string", "pattern": PERIOD_PATTERN},
                  "description": "2024, 2024-Q2 or 2024-05"},
+      "agency_query": {"name": "agency", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 64}},
       "format": {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", "html"]}}}
 _SA = "/assessments/agencies/{agency_code}/self-assessments/{year}"
 
@@ -75,12 +76,12 @@ OPENAPI_PATHS = {
         "summary": "KPIs per dimension for a period (officials; agency staff see their own agency)",
         "security": _AUTH,
         "parameters": [_P["period"], {"name": "by", "in": "query", "schema": {"type": "string", "enum": list(DIMENSIONS)}},
-                       {"name": "agency", "in": "query", "schema": {"type": "string"}}, _P["format"]],
+                       _P["agency_query"], _P["format"]],
         "responses": {"200": {"description": "KPI rows (JSON), CSV or printable HTML", **_json("Kpis")}, **_ERR}}},
     "/assessments/reports/monitoring": {"get": {
         "summary": "Monthly/quarterly monitoring or yearly evaluation report (JSON, CSV or printable HTML)",
         "security": _AUTH,
-        "parameters": [_P["period"], {"name": "agency", "in": "query", "schema": {"type": "string"}}, _P["format"]],
+        "parameters": [_P["period"], _P["agency_query"], _P["format"]],
         "responses": {"200": {"description": "The report"}, **_ERR}}},
 }
 
