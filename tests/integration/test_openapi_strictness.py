@@ -38,7 +38,7 @@ LIAISON_ONLY = {("POST", "/channels/manual")}  # the role an operation needs whe
 UNSTATABLE = re.compile("|".join((
     r"tracking_id:invalid",  # a tracking ID's check symbol (Luhn mod 32); its shape is in the document
     r"kind:required",  # /admin/registry: ?kind= is required with format=csv (export) or a CSV body (import)
-    r"(aspects|elements):invalid",  # codes and ids unique within a template's list; weights sum to 1
+    r"(aspects|elements|policies):invalid",  # codes and ids unique within a list; a template's weights sum to 1
     r"statements:invalid|statements\.\d+\.aspects:invalid",  # numbered 1..n; aspects the template names
     r"elements\.\d+\.answers:invalid",  # one answer label for each score 1-4
     r"incident_date:range|received_on:range",  # not in the future (today, in the hub's zone)

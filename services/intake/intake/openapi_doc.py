@@ -35,6 +35,7 @@ GATEWAY_HEADERS = [
      "description": "sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>; or send "
                     "Authorization: Bearer <the gateway's secret>"}]
 SMS_BODY = _ref("SmsIn", oneOf=[{"required": ["text"]}, {"required": ["parts"]}])  # text or parts, not both
+SMS_FORM = _ref("SmsIn", required=["text"], **{"not": {"required": ["parts"]}})  # a form has no list of parts
 UNAUTHENTICATED_GATEWAY = {"description": "Not from a configured gateway (no or a wrong signature or secret)",
                            **ERRORS}
 KEY_CLIENT = {"type": "object", "required": ["client"], "additionalProperties": False,
@@ -105,7 +106,8 @@ OPENAPI_PATHS = {
             "summary": "Complete an incomplete report (draft) with the secret from its receipt (or a social "
                        "draft's one-time completion_code)",
             "parameters": [TRACKING_ID_PARAM],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": "Completion"}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(
+                "Completion", anyOf=[{"required": ["secret"]}, {"required": ["completion_code"]}])}}},
             "responses": {"200": {"description": "Now complete: routed from here on",
                                   "content": {"application/json": {"schema": "Receipt"}}},
                           "202": {"description": "Still incomplete; `missing` lists what is left",
@@ -118,7 +120,7 @@ OPENAPI_PATHS = {
         "summary": "SMS-gateway webhook: `<REGION> <text>` to 1708; answers the reply SMS (<= 160 chars)",
         "parameters": GATEWAY_HEADERS, "security": [{"bearerAuth": []}, {}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": SMS_BODY},
-                                                      "application/x-www-form-urlencoded": {"schema": SMS_BODY}}},
+                                                      "application/x-www-form-urlencoded": {"schema": SMS_FORM}}},
         "responses": {**_answers("SmsReply", "Recorded; reply carries the tracking ID and secret"),
                       "401": UNAUTHENTICATED_GATEWAY, "429": RATE_LIMITED}}},
     "/channels/social": {"post": {
