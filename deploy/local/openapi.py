@@ -82,6 +82,40 @@ def standard_responses(document: dict) -> dict:
     return document
 
 
+def plain_parameters(document: dict) -> dict:
+    """A path, query or header parameter is a string on the wire, never null: a marshmallow query
+    schema expanded into parameters (``{"in": "query", "schema": QuerySchema}``) loses its
+    ``nullable``, its null default and the null in its enums."""
+    for item in document["paths"].values():
+        for operation in [item, *(item.get(method, {}) for method in OPERATIONS)]:
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                schema.pop("nullable", None)
+                if "default" in schema and schema["default"] is None:
+                    del schema["default"]
+                if "enum" in schema:
+                    schema["enum"] = [value for value in schema["enum"] if value is not None]
+    return document
+
+
+NULL_ONLY = {"type": "object", "nullable": True}
+
+
+def null_means_null(node):
+    """apispec writes a nullable nested schema as ``anyOf: [{$ref}, {type: object, nullable: true}]``,
+    whose second branch lets any object through; make that branch null and nothing else."""
+    if isinstance(node, dict):
+        if isinstance(node.get("anyOf"), list):
+            node["anyOf"] = [{**NULL_ONLY, "enum": [None]} if branch == NULL_ONLY else branch
+                             for branch in node["anyOf"]]
+        for value in node.values():
+            null_means_null(value)
+    elif isinstance(node, list):
+        for value in node:
+            null_means_null(value)
+    return node
+
+
 def build(base_url: str) -> dict:
     spec = APISpec(title="LAPOR-Hub API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
@@ -105,7 +139,7 @@ def build(base_url: str) -> dict:
             spec.components.schema(name, schema=schema)
         for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
             spec.path(path=path, operations=_resolve(copy.deepcopy(operations)))
-    return standard_responses(spec.to_dict())
+    return standard_responses(plain_parameters(null_means_null(spec.to_dict())))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The OpenAPI description of assessment's HTTP API (read by deploy/local/openapi.py through
 ``assessment.schemas``): self-assessment, targets, KPIs, reports, public statistics, survey."""
 from assessment.kpi import DIMENSIONS
+from assessment.periods import MAX_YEAR, MIN_YEAR, PERIOD_PATTERN
 from assessment.schemas import (CountsOut, HistoryOut, KpiOut, PrioritiesIn, PublicStatsOut, SelfAssessmentIn,
                                 SelfAssessmentOut, TargetIn, TargetOut, TemplateIn, TemplateOut)
 from assessment.survey_schemas import (PaperResponseIn, SurveyReceiptOut, SurveyResponseIn, SurveyResultsOut,
@@ -14,9 +15,12 @@ def _json(schema: str) -> dict:
 _AUTH = [{"bearerAuth": []}]
 _ERR = {"400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}}
 _P = {"agency": {"name": "agency_code", "in": "path", "required": True, "schema": {"type": "string"}},
-      "year": {"name": "year", "in": "path", "required": True, "schema": {"type": "integer"}},
-      "period": {"name": "period", "in": "query", "required": True, "schema": {"type": "string"},
+      "year": {"name": "year", "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}},
+      "period": {"name": "period", "in": "query", "required": True,
+                 "schema": {"type": "string", "pattern": PERIOD_PATTERN},
                  "description": "2024, 2024-Q2 or 2024-05"},
+      "agency_query": {"name": "agency", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 64}},
       "format": {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", "html"]}}}
 _SA = "/assessments/agencies/{agency_code}/self-assessments/{year}"
 
@@ -72,12 +76,12 @@ OPENAPI_PATHS = {
         "summary": "KPIs per dimension for a period (officials; agency staff see their own agency)",
         "security": _AUTH,
         "parameters": [_P["period"], {"name": "by", "in": "query", "schema": {"type": "string", "enum": list(DIMENSIONS)}},
-                       {"name": "agency", "in": "query", "schema": {"type": "string"}}, _P["format"]],
+                       _P["agency_query"], _P["format"]],
         "responses": {"200": {"description": "KPI rows (JSON), CSV or printable HTML", **_json("Kpis")}, **_ERR}}},
     "/assessments/reports/monitoring": {"get": {
         "summary": "Monthly/quarterly monitoring or yearly evaluation report (JSON, CSV or printable HTML)",
         "security": _AUTH,
-        "parameters": [_P["period"], {"name": "agency", "in": "query", "schema": {"type": "string"}}, _P["format"]],
+        "parameters": [_P["period"], _P["agency_query"], _P["format"]],
         "responses": {"200": {"description": "The report"}, **_ERR}}},
 }
 

@@ -15,10 +15,12 @@ from contract.errors import ApiError, translated
 
 TEXTS = i18n.of_service("assessment")  # error texts: ``api.*`` (contract.i18n)
 
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^([0-9]{4})$")
+_QUARTER = re.compile(r"^([0-9]{4})-[Qq]([1-4])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 MIN_YEAR, MAX_YEAR = 2000, 2100
+# what parse() accepts, for the OpenAPI document
+PERIOD_PATTERN = r"^\s*(20[0-9]{2}|2100)(-[Qq][1-4]|-(0[1-9]|1[0-2]))?\s*$"
 
 
 def bad_period(field: str = "period") -> ApiError:
@@ -62,6 +64,6 @@ def quarter_of(month: str) -> str:
 
 def year(text: str) -> int:
     """A year in a path (``/targets/2024``), or ApiError."""
-    if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
+    if not _YEAR.match(text) or not MIN_YEAR <= int(text) <= MAX_YEAR:
         raise ApiError([translated("year", "invalid", TEXTS, "api.period.year")])
     return int(text)

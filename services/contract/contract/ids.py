@@ -16,6 +16,9 @@ RANDOM_SYMBOLS = 9
 HUB_CODE = re.compile(r"^[A-Z0-9]{2,8}$")
 _TRACKING = re.compile(r"^([A-Z0-9]{2,8})-([0-9A-Z]{5})-([0-9A-Z]{4})([0-9A-Z])$")
 _NORMALISE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# What parse_tracking_id accepts, for documents (OpenAPI): everything but the check symbol's arithmetic.
+_BODY, _CHECK = "[0-9A-TV-Za-tv-z]", "[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]"
+TRACKING_ID_PATTERN = rf"^\s*#*[A-Za-z0-9]{{2,8}}[- ]+{_BODY}{{5}}[- ]+{_BODY}{{4}}{_CHECK}\s*$"
 
 
 def check_symbol(symbols: str) -> str:

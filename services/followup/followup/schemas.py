@@ -5,9 +5,17 @@ from marshmallow import RAISE, fields, validate
 
 from contract.schema import Schema
 
+from contract.ids import TRACKING_ID_PATTERN
 from followup.indicator import COLOURS
+from followup.sla import PolicySetIn
 
 STATUSES = ("open", "answered", "closed", "archived")
+
+
+# what fields.Url(schemes={"https", "http"}) accepts (a dotted host name ending in a top-level domain, an
+# optional port and path), said for the OpenAPI document; marshmallow also takes localhost and IP addresses
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HTTP_URL_PATTERN = rf"^https?://(?:{_LABEL}\.)+[A-Za-z]{{2,6}}(?::[0-9]{{1,5}})?(?:/[!-~]*)?$"
 
 
 class StrictSchema(Schema):
@@ -17,7 +25,7 @@ class StrictSchema(Schema):
 
 class AttachmentIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    url = fields.Url(required=True, schemes={"https", "http"})
+    url = fields.Url(required=True, schemes={"https", "http"}, metadata={"pattern": HTTP_URL_PATTERN})
     content_type = fields.String(load_default=None, validate=validate.Length(max=100))
     size_bytes = fields.Integer(load_default=None, validate=validate.Range(min=0, max=25 * 1024 * 1024))
 
@@ -161,10 +169,13 @@ class SummaryOut(Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+PATH_PARAMS = {"tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "comment_id": {"type": "string"}}
+
+
 def _op(summary, tag, *, body=None, response=None, status=200, auth=False, params=(), errors=(400, 404)):
     op = {"summary": summary, "tags": [tag], "parameters": [
-        {"in": "path", "name": p, "required": True, "schema": {"type": "string"}} if p in ("tracking_id", "comment_id")
-        else {"in": "query", "name": p, "schema": {"type": "string"}} for p in params],
+        {"in": "path", "name": p, "required": True, "schema": PATH_PARAMS[p]} if isinstance(p, str)
+        else {"in": "query", "schema": p} for p in params],  # a query schema: the one that loads them
         "responses": {str(status): {"description": "OK", **({"content": {"application/json": {"schema": response}}}
                                                               if response else {})}}}
     if body:
@@ -184,13 +195,14 @@ def _op(summary, tag, *, body=None, response=None, status=200, auth=False, param
 OPENAPI_SCHEMAS = {"FollowupCase": CaseOut, "FollowupCaseView": CaseViewOut, "FollowupMessageIn": MessageIn,
                    "FollowupMessage": MessageOut, "FollowupReplyIn": ReplyIn, "FollowupRatingIn": RatingIn,
                    "FollowupReopenIn": ReopenIn, "FollowupCommentIn": CommentIn, "FollowupComment": CommentOut,
-                   "FollowupHideIn": HideIn, "FollowupSummary": SummaryOut, "FollowupDayOffIn": DayOffIn}
+                   "FollowupHideIn": HideIn, "FollowupSummary": SummaryOut, "FollowupDayOffIn": DayOffIn,
+                   "FollowupSlaPolicies": PolicySetIn}
 T = "follow-up"
 OPENAPI_PATHS = {
     "/cases/inbox": {"get": _op("Officials' cases in scope, with the indicator", T, auth=True,
-                                params=("status", "indicator", "limit", "offset"))},
+                                params=(InboxQuery,))},
     "/cases/summary": {"get": _op("Counts per indicator colour for an agency or unit", T, auth=True,
-                                  response="FollowupSummary", params=("agency_code", "unit_code", "exact"))},
+                                  response="FollowupSummary", params=(SummaryQuery,))},
     "/cases/{tracking_id}": {"get": _op("A case's deadline, indicator and history", T, response="FollowupCaseView",
                                         params=("tracking_id",))},
     "/cases/{tracking_id}/messages": {"get": _op("The conversation (official token or X-Reporter-Secret)", T,
@@ -219,7 +231,8 @@ OPENAPI_PATHS = {
                     response="FollowupComment", params=("tracking_id", "comment_id"), errors=(400, 404, 409))},
     "/cases/admin/sla-policies": {
         "get": _op("The SLA policies in force", T, auth=True),
-        "put": _op("Replace the SLA policies (national admin)", T, auth=True)},
+        "put": _op("Replace the SLA policies (national admin; policy ids unique)", T, auth=True,
+                   body="FollowupSlaPolicies")},
     "/cases/admin/days-off": {
         "get": _op("Operator days off (cuti bersama, regional holidays)", T, auth=True),
         "post": _op("Add a day off (national admin)", T, auth=True, body="FollowupDayOffIn", status=201)},

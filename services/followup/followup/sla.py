@@ -44,6 +44,15 @@ class PreEntryStageIn(Schema):
     working_days = fields.Integer(required=True, validate=validate.Range(min=0, max=60))
 
 
+class StagesIn(Schema):
+    """Working days per stage (a stage left out: the default policy's)."""
+    class Meta:
+        unknown = RAISE
+
+    verification = fields.Integer(validate=validate.Range(min=0, max=120))
+    follow_up = fields.Integer(validate=validate.Range(min=0, max=120))
+
+
 class PolicyIn(Schema):
     class Meta:
         unknown = RAISE
@@ -52,8 +61,7 @@ class PolicyIn(Schema):
     description = fields.String(load_default=None, allow_none=True)
     match = fields.Nested(MatchIn, load_default=dict)
     priority = fields.Integer(load_default=0)
-    stages = fields.Dict(keys=fields.String(validate=validate.OneOf(STAGES)),
-                         values=fields.Integer(validate=validate.Range(min=0, max=120)), load_default=dict)
+    stages = fields.Nested(StagesIn, load_default=dict)
     pre_entry = fields.List(fields.Nested(PreEntryStageIn), load_default=list)
 
 

@@ -10,7 +10,10 @@ from contract.vocab import LANGUAGES, OFFLINE_CHANNELS
 from intake.schemas import PHONE, MissingItemOut, ReportIn
 
 HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,30}$")
-MENTIONS = re.compile(r"(@lapor1708\b|#lapor\b)", re.IGNORECASE)
+# also the OpenAPI document's pattern: no flags, so that every regex engine reads the letters alike
+# (the same rule as a case-insensitive "(@lapor1708|#lapor)" then a word boundary)
+MENTION_PATTERN = r"(@[Ll][Aa][Pp][Oo][Rr]1708|#[Ll][Aa][Pp][Oo][Rr])(?!\w)"
+MENTIONS = re.compile(MENTION_PATTERN)
 
 
 class SmsPartIn(Schema):
@@ -57,7 +60,8 @@ class SocialIn(Schema):
 
     post_id = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,64}$"))
     author_handle = fields.String(required=True, validate=validate.Regexp(HANDLE, error="Not a valid handle."))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"pattern": MENTION_PATTERN, "description": "Mentions @LAPOR1708 or #lapor."})
     lang = fields.String(validate=validate.OneOf(LANGUAGES))
 
     @validates_schema

@@ -79,13 +79,18 @@ class Open311QueryIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    service_request_id = fields.String(validate=validate.Length(max=2100))
-    service_code = fields.String(validate=validate.Length(max=2000))
-    start_date = fields.AwareDateTime(default_timezone=None, validate=_IN_RANGE)
-    end_date = fields.AwareDateTime(default_timezone=None, validate=_IN_RANGE)
+    service_request_id = fields.String(validate=validate.Length(max=2100), metadata={
+        "description": "comma-separated tracking IDs (other filters then ignored)"})
+    service_code = fields.String(validate=validate.Length(max=2000),
+                                 metadata={"description": "comma-separated category codes"})
+    start_date = fields.AwareDateTime(default_timezone=None, validate=_IN_RANGE, metadata={
+        "description": "ISO 8601 with its offset, 1970 to 9000 (default: 90 days ago)"})
+    end_date = fields.AwareDateTime(default_timezone=None, validate=_IN_RANGE,
+                                    metadata={"description": "ISO 8601 with its offset, 1970 to 9000"})
     status = fields.String(validate=validate.Regexp(r"^(open|closed)(,(open|closed))*$",
                                                     error="status is open, closed or both."))
-    jurisdiction_id = fields.String(validate=validate.Regexp(REGION_CODE, error="Not a valid region code."))
+    jurisdiction_id = fields.String(validate=validate.Regexp(REGION_CODE, error="Not a valid region code."), metadata={
+        "description": "BPS region code: that region and the regions under it (00: all)"})
 
     @validates_schema
     def _range(self, data, **_):

@@ -1,10 +1,20 @@
 """Intake's part of the public OpenAPI document: every HTTP endpoint behind the front door."""
 from intake.channel_schemas import ManualIn, SmsIn, SmsReplyOut, SocialIn, SocialReplyOut
 from intake import privacy_schemas
-from intake.schemas import CompletionIn, ReceiptOut, ReportIn, TrackingOut
+from contract.ids import TRACKING_ID_PATTERN
+from intake.open311_schemas import Open311QueryIn
+from intake.schemas import REPORT_ITEMS, CompletionIn, ReceiptOut, ReportIn, TrackingOut
 
 TRACKING_ID_PARAM = {"name": "tracking_id", "in": "path", "required": True,
-                     "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2B"}
+                     "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "example": "ID-K7M4X-9XQ2B"}
+# A report keeps nothing unless its title or description has more than white space (acceptance.accept_report)
+_NOT_BLANK = {"type": "string", "pattern": "[^\\s\\x1c-\\x1f]"}
+SOMETHING_TO_KEEP = {"anyOf": [{"required": [name], "properties": {name: _NOT_BLANK}} for name in ("title", "description")]}
+
+
+def _ref(name: str, **rules) -> dict:
+    return {"allOf": [{"$ref": f"#/components/schemas/{name}"}], **rules}
+
 IDEMPOTENCY_PARAM = {"name": "Idempotency-Key", "in": "header", "required": False,
                      "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
                      "description": "A retry with the same key returns the first report (200) and stores nothing."}
@@ -12,9 +22,10 @@ RATE_LIMITED = {"description": "Too many reports from this sender; see Retry-Aft
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                 "content": {"application/json": {"schema": "Errors"}}}
 
-OPENAPI_SCHEMAS = {"ReportIn": ReportIn, "Completion": CompletionIn, "Receipt": ReceiptOut,
+# loaded as the endpoints load them: a report lacking REPORT_ITEMS is kept as a draft (202), not refused
+OPENAPI_SCHEMAS = {"ReportIn": ReportIn(partial=REPORT_ITEMS), "Completion": CompletionIn(partial=True), "Receipt": ReceiptOut,
                    "Tracking": TrackingOut, "SmsIn": SmsIn, "SmsReply": SmsReplyOut, "SocialIn": SocialIn,
-                   "SocialReply": SocialReplyOut, "ManualIn": ManualIn, **privacy_schemas.OPENAPI_SCHEMAS}
+                   "SocialReply": SocialReplyOut, "ManualIn": ManualIn(partial=REPORT_ITEMS), **privacy_schemas.OPENAPI_SCHEMAS}
 ERRORS = {"content": {"application/json": {"schema": "Errors"}}}
 GATEWAY_HEADERS = [
     {"name": "X-Lapor-Gateway", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 40},
@@ -23,6 +34,8 @@ GATEWAY_HEADERS = [
     {"name": "X-Lapor-Signature", "in": "header", "required": False, "schema": {"type": "string"},
      "description": "sha256=<hex HMAC-SHA256(secret, \"<timestamp>.<raw body>\")>; or send "
                     "Authorization: Bearer <the gateway's secret>"}]
+SMS_BODY = _ref("SmsIn", oneOf=[{"required": ["text"]}, {"required": ["parts"]}])  # text or parts, not both
+SMS_FORM = _ref("SmsIn", required=["text"], **{"not": {"required": ["parts"]}})  # a form has no list of parts
 UNAUTHENTICATED_GATEWAY = {"description": "Not from a configured gateway (no or a wrong signature or secret)",
                            **ERRORS}
 KEY_CLIENT = {"type": "object", "required": ["client"], "additionalProperties": False,
@@ -31,11 +44,8 @@ KEY_CLIENT = {"type": "object", "required": ["client"], "additionalProperties": 
 
 # Open311 GeoReport v2: the standard's documents, as JSON arrays or XML
 FORMAT = {"name": "format", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
-LANG = {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["id", "en"]}}
-LIST_FILTERS = (("service_request_id", "comma-separated tracking IDs (other filters then ignored)"),
-                ("service_code", "comma-separated category codes"), ("start_date", "ISO 8601 (default: 90 days ago)"),
-                ("end_date", "ISO 8601"), ("status", "open, closed or open,closed"),
-                ("jurisdiction_id", "BPS region code: that region and the regions under it (00: all)"))
+LANG = {"name": "lang", "in": "query", "required": False, "schema": {"type": "string"},
+        "description": "id or en (any other value: Bahasa Indonesia, as on every page; or Accept-Language)"}
 POST_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "email",
                "device_id", "account_id", "first_name", "last_name", "phone", "description", "media_url",
                "attribute[classification]", "attribute[is_anonymous]", "attribute[is_confidential]",
@@ -46,10 +56,6 @@ OPEN311_BODY = {"application/json": {"schema": {"type": "array", "items": {"type
 
 def _path(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 60}}
-
-
-def _query(name: str, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": {"type": "string"}}
 
 
 def _open311(summary: str, parameters: list, missing: bool = False, post: bool = False) -> dict:
@@ -76,7 +82,7 @@ OPENAPI_PATHS = {
     "/reports": {"post": {
         "summary": "File a report (web or mobile app)",
         "parameters": [IDEMPOTENCY_PARAM],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": "ReportIn"}}},
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReportIn", **SOMETHING_TO_KEEP)}}},
         "responses": {"201": {"description": "Complete: recorded durably, tracking ID and secret issued",
                               "content": {"application/json": {"schema": "Receipt"}}},
                       "202": {"description": "Incomplete: kept as a draft; `missing` lists each item (id/en)",
@@ -100,7 +106,8 @@ OPENAPI_PATHS = {
             "summary": "Complete an incomplete report (draft) with the secret from its receipt (or a social "
                        "draft's one-time completion_code)",
             "parameters": [TRACKING_ID_PARAM],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": "Completion"}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(
+                "Completion", anyOf=[{"required": ["secret"]}, {"required": ["completion_code"]}])}}},
             "responses": {"200": {"description": "Now complete: routed from here on",
                                   "content": {"application/json": {"schema": "Receipt"}}},
                           "202": {"description": "Still incomplete; `missing` lists what is left",
@@ -112,8 +119,8 @@ OPENAPI_PATHS = {
     "/channels/sms": {"post": {
         "summary": "SMS-gateway webhook: `<REGION> <text>` to 1708; answers the reply SMS (<= 160 chars)",
         "parameters": GATEWAY_HEADERS, "security": [{"bearerAuth": []}, {}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": "SmsIn"},
-                                                      "application/x-www-form-urlencoded": {"schema": "SmsIn"}}},
+        "requestBody": {"required": True, "content": {"application/json": {"schema": SMS_BODY},
+                                                      "application/x-www-form-urlencoded": {"schema": SMS_FORM}}},
         "responses": {**_answers("SmsReply", "Recorded; reply carries the tracking ID and secret"),
                       "401": UNAUTHENTICATED_GATEWAY, "429": RATE_LIMITED}}},
     "/channels/social": {"post": {
@@ -140,7 +147,8 @@ OPENAPI_PATHS = {
                      "403": {"description": "Not a national admin", **ERRORS}}}},
     "/channels/open311/keys/{client}": {"delete": {
         "summary": "Revoke every api_key of an Open311 client", "security": [{"bearerAuth": []}],
-        "parameters": [{"name": "client", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "parameters": [{"name": "client", "in": "path", "required": True,
+                        "schema": KEY_CLIENT["properties"]["client"]}],
         "responses": {"200": {"description": "How many keys were revoked", "content": {"application/json": {
             "schema": {"type": "object"}}}},
             "400": {"$ref": "#/components/responses/BadRequest"},
@@ -151,7 +159,7 @@ OPENAPI_PATHS = {
         "summary": "Manual entry by a liaison officer of a report received offline (Bearer token, role liaison)",
         "parameters": [IDEMPOTENCY_PARAM],
         "security": [{"bearerAuth": []}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": "ManualIn"}}},
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ManualIn", **SOMETHING_TO_KEEP)}}},
         "responses": {**_answers("Receipt", "Recorded with the officer and the original channel"),
                       "401": {"description": "No valid official token", **ERRORS},
                       "403": {"description": "Not a liaison officer", **ERRORS}}}},
@@ -162,7 +170,7 @@ OPENAPI_PATHS = {
             [_path("service_code")], missing=True)}),
         ("/open311/v2/requests.{format}", {
             "get": _open311("List public service requests (never confidential, never drafts, no reporter fields)",
-                            [_query(n, d) for n, d in LIST_FILTERS] + [LANG]),
+                            [{"in": "query", "schema": Open311QueryIn}, LANG]),
             "post": {**_open311("Create a service request (form-encoded, api_key required)", [], post=True),
                      "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
                          "schema": {"type": "object", "required": ["api_key", "service_code", "description"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, fields, validate
 
+from contract.ids import TRACKING_ID_PATTERN
 from contract.schema import Schema
 
 
@@ -39,7 +40,7 @@ class PersonalDataExportOut(Schema):
 
 ERRORS = {"content": {"application/json": {"schema": "Errors"}}}
 TRACKING_ID = {"name": "tracking_id", "in": "path", "required": True,
-               "schema": {"type": "string", "maxLength": 40}, "example": "ID-K7M4X-9XQ2B"}
+               "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "example": "ID-K7M4X-9XQ2B"}
 OPENAPI_SCHEMAS = {"ErasureIn": ErasureIn, "Erasure": ErasureOut, "PersonalDataExport": PersonalDataExportOut}
 OPENAPI_PATHS = {
     "/reports/{tracking_id}/erasure": {"post": {

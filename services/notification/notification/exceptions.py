@@ -41,6 +41,11 @@ def invalid_recipient_ref() -> ApiError:
                            "Referensi penerima tidak valid (mis. unit:BLL-PUPR).")])
 
 
+def invalid_tracking_id() -> ApiError:
+    return ApiError([error("tracking_id", "invalid", "This is not a valid tracking ID (example: ID-K7M4X-9XQ2B).",
+                           "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2B).")])
+
+
 def may_not_manage() -> ApiError:
     return forbidden("managing this recipient's notifications")
 

@@ -6,12 +6,18 @@ import re
 
 from marshmallow import RAISE, fields, validate
 
+from contract.ids import TRACKING_ID_PATTERN
 from contract.rpcschemas import NotificationOut  # the contract's (RPC notification.for_report), also the API's
 from contract.schema import Schema
 
 from notification.domain import CHANNELS, CONSUMED
 
-RECIPIENT_REF = re.compile(r"^(unit|agency|supervisor|hub|official):[A-Za-z0-9_.-]{1,64}$")
+RECIPIENT_REF_PATTERN = r"^(unit|agency|supervisor|hub|official):[A-Za-z0-9_.-]{1,64}$"
+RECIPIENT_REF = re.compile(RECIPIENT_REF_PATTERN)
+# What fields.Url(schemes={"http", "https"}, require_tld=False) accepts, said for the OpenAPI document
+# (host names, with or without dots, an optional port and path; marshmallow also takes IP addresses)
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HTTP_URL_PATTERN = rf"^https?://(?:(?:{_LABEL}\.)+[A-Za-z0-9-]{{2,}}|{_LABEL}|[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}})(?::[0-9]{{1,5}})?(?:/[!-~]*)?$"
 AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 
 
@@ -46,7 +52,7 @@ class SubscriptionIn(Schema):
         unknown = RAISE
 
     url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=500))
+                     validate=validate.Length(max=500), metadata={"pattern": HTTP_URL_PATTERN})
     events = fields.List(fields.String(validate=validate.OneOf(CONSUMED)), load_default=list,
                          metadata={"description": "Event names; empty means every event."})
     agency_code = fields.String(load_default=None, allow_none=True,
@@ -109,10 +115,6 @@ def _path(name: str, description: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
 
 
-def _query(name: str, kind: str, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
-
-
 OPENAPI_SCHEMAS = {"Notification": NotificationOut, "NotificationList": NotificationList, "Retried": RetriedOut,
                    "RetryAll": RetryAllIn, "SubscriptionIn": SubscriptionIn, "Subscription": SubscriptionOut,
                    "SubscriptionCreated": SubscriptionCreated, "SubscriptionList": SubscriptionList,
@@ -120,8 +122,7 @@ OPENAPI_SCHEMAS = {"Notification": NotificationOut, "NotificationList": Notifica
 OPENAPI_PATHS = {
     "/notifications/dead-letters": {"get": _op(
         "Dead-lettered notifications, newest first (national_admin).", "NotificationList",
-        params=[_query("limit", "integer", "1-500, default 50"), _query("channel", "string", "email, sms, social, webhook"),
-                _query("template", "string", "template name")])},
+        params=[{"in": "query", "schema": DeadLetterQuery}])},  # the schema that loads them
     "/notifications/dead-letters/retry": {"post": _op(
         "Retry every matching dead letter (national_admin).", "Retried", body="RetryAll")},
     "/notifications/dead-letters/{notification_id}/retry": {"post": {**_op(
@@ -131,7 +132,7 @@ OPENAPI_PATHS = {
         "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}},
     "/notifications/reports/{tracking_id}": {"get": _op(
         "Every notification of a report and its delivery state (officials).", "NotificationList",
-        params=[_path("tracking_id", "tracking ID")])},
+        params=[{**_path("tracking_id", "tracking ID"), "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}}])},
     "/notifications/subscriptions": {
         "get": _op("Active webhook subscriptions (national_admin).", "SubscriptionList"),
         "post": _op("Subscribe a system to events; the secret is shown once (national_admin).",
@@ -140,8 +141,9 @@ OPENAPI_PATHS = {
         "Unsubscribe (national_admin).", None, "204", params=[_path("subscription_id", "sub_...")])},
     "/notifications/preferences/{recipient_ref}": {"put": _op(
         "Daily digest on/off for an official recipient (national_admin, or an official for their own scope).",
-        "Preference", body="PreferenceIn", params=[_path("recipient_ref", "unit:CODE, agency:CODE, hub:CODE, "
-                                                      "supervisor:CODE or official:ID")])},
+        "Preference", body="PreferenceIn", params=[{**_path("recipient_ref", "unit:CODE, agency:CODE, hub:CODE, "
+                                                                  "supervisor:CODE or official:ID"),
+                                                    "schema": {"type": "string", "pattern": RECIPIENT_REF_PATTERN}}])},
     "/notifications/digests": {"post": _op(
         "Send the held daily digests now (national_admin).", "Digests")},
 }

@@ -8,12 +8,13 @@ from werkzeug.wrappers import Response
 from contract import events, registry_names
 from contract.auth import Auth
 from contract.batch import event_batches, handle_batch
+from contract.ids import parse_tracking_id
 from contract.http import HealthAndMetrics, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.rpc import typed
 from contract.store import utcnow
-from notification import domain, handlers, metrics, schemas
+from notification import domain, exceptions, handlers, metrics, schemas
 from notification.channels import Mailer, SmsGateway, SocialReply, WebhookSender
 from notification.courier import Courier, take_back_claims
 from notification.dependencies import CourierIdentity, Directory, NotificationStore, Templates
@@ -140,7 +141,10 @@ class NotificationService(HealthAndMetrics):
     @endpoint("GET", "/notifications/reports/<string:tracking_id>")
     def report_notifications(self, request, tracking_id):
         principal = self.auth.principal(request, roles=OFFICIALS)
-        found = self.store.read(handlers.report_notifications, principal, tracking_id, self.directory)
+        canonical = parse_tracking_id(tracking_id)  # a typed ID, forgiving as everywhere (contract.ids)
+        if canonical is None:
+            raise exceptions.invalid_tracking_id()
+        found = self.store.read(handlers.report_notifications, principal, canonical, self.directory)
         return json_response(200, schemas.NotificationList().dump({"notifications": found}))
 
     @endpoint("GET", "/notifications/subscriptions")

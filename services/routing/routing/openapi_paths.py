@@ -1,6 +1,9 @@
 """Routing's HTTP paths behind the front door, for the public OpenAPI document."""
 from __future__ import annotations
 
+from contract.ids import TRACKING_ID_PATTERN
+from routing.schemas import REGISTRY_KINDS, ExportQuery, InboxQuery
+
 # Officials send ``Authorization: Bearer <token>`` (contract.auth): the ``bearerAuth`` scheme the
 # other services name too, and said in each description.
 BEARER = [{"bearerAuth": []}]
@@ -8,7 +11,8 @@ AUTH = "Officials only: send `Authorization: Bearer <token>`; 401 without a vali
 ERRORS = {"400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"description": "No valid official token"}, "403": {"description": "Role or scope does not allow it"},
           "404": {"$ref": "#/components/responses/NotFound"}}
-TRACKING = {"name": "tracking_id", "in": "path", "required": True, "schema": {"type": "string"}}
+TRACKING = {"name": "tracking_id", "in": "path", "required": True,
+            "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "example": "ID-K7M4X-9XQ2B"}
 OFFICIAL = {"name": "official_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -33,19 +37,13 @@ ACTION_DOCS = {
                              "reason (docs/hubs.md); the reporter keeps the same tracking ID."),
 }
 
+BODY_REQUIRED = ("PostponeIn", "ReturnIn", "ArchiveIn", "ForwardIn")  # a field of theirs is required
+
 OPENAPI_PATHS = {
     "/admin/inbox": {"get": {
         "summary": "The official's inbox: their queue, filtered and paginated, with counts per status",
         "description": AUTH, "security": BEARER,
-        "parameters": [
-            _query("queue", "string", "national_triage, agency, unit, archive or forwarded (within your scope)"),
-            _query("status", "string", "new, verified, postponed, returned, archived, forwarded"),
-            _query("category_code", "string", "category"),
-            _query("min_age_days", "integer", "received at least this many days ago"),
-            _query("max_age_days", "integer", "received at most this many days ago"),
-            _query("indicator", "string", "green, yellow or red (time in the current queue against its SLA)"),
-            _query("page", "integer", "page number, from 1", default=1),
-            _query("per_page", "integer", "items per page (at most 100)", default=20)],
+        "parameters": [{"in": "query", "schema": InboxQuery}],  # the schema that loads them
         "responses": {"200": {"description": "The inbox", **_json("RoutingInbox")}, **ERRORS}}},
     "/admin/reports/{tracking_id}": {"get": {
         "summary": "A report in your scope with its audit trail and the actions open to you",
@@ -53,7 +51,7 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "The report", **_json("RoutingReport")}, **ERRORS}}},
     **{f"/admin/reports/{{tracking_id}}/{action}": {"post": {
         "summary": summary, "description": AUTH, "security": BEARER, "parameters": [TRACKING],
-        "requestBody": {"required": False, **_json(body)},
+        "requestBody": {"required": body in BODY_REQUIRED, **_json(body)},
         "responses": {"200": {"description": "The report after the action", **_json("RoutingReport")}, **ERRORS,
                       "409": {"description": "Not allowed in the report's state; body lists allowed_actions",
                               **_json("Errors")}}}}
@@ -90,16 +88,18 @@ OPENAPI_PATHS = {
     "/admin/registry": {
         "get": {"summary": "Export the registry (national admin): YAML, JSON, or CSV of one collection",
                 "description": AUTH, "security": BEARER,
-                "parameters": [_query("format", "string", "yaml (default), json or csv", default="yaml"),
-                               _query("kind", "string", "one collection (required for csv)")],
+                "parameters": [{"in": "query", "schema": ExportQuery}],  # kind: required for csv
                 "responses": {"200": {"description": "The registry",
                                       "content": {"application/yaml": {}, "text/csv": {}, "application/json": {}}},
                               **ERRORS}},
         "post": {"summary": "Import a registry file (national admin): all of it or nothing; bad rows by line",
                  "description": AUTH, "security": BEARER,
-                 "parameters": [_query("kind", "string", "the collection a CSV body holds")],
-                 "requestBody": {"required": True, "content": {"application/yaml": {}, "text/csv": {},
-                                                               "application/json": {}}},
+                 "parameters": [_query("kind", "string", "the collection a CSV body holds (required for CSV)",
+                                       enum=list(REGISTRY_KINDS))],
+                 "requestBody": {"required": True, "content": {
+                     "application/yaml": {"schema": "RegistryIn"}, "application/json": {"schema": "RegistryIn"},
+                     "text/csv": {"schema": {"type": "string", "description": "one collection, a header row of "
+                                                                              "its field names"}}}},
                  "responses": {"200": {"description": "Items upserted per collection"}, **ERRORS}}},
     **{f"/registry/{kind}": {"get": {
         "summary": f"Public list of {kind} (names in Bahasa Indonesia; categories also in English)",

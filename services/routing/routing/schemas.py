@@ -318,7 +318,7 @@ OPENAPI_SCHEMAS = {
     "RoutingReport": ReportOut, "RoutingInbox": InboxOut, "RoutingAuditEntry": AuditEntryOut,
     "VerifyIn": VerifyIn, "PostponeIn": PostponeIn, "ReturnIn": ReturnIn, "DispositionIn": DispositionIn,
     "ArchiveIn": ArchiveIn, "ForwardIn": ForwardIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
-    "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut, "JoinIn": JoinIn,
+    "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut, "JoinIn": JoinIn, "RegistryIn": RegistryIn,
 }
 
 
