@@ -67,7 +67,7 @@ link_metrics() {
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then exit 0; fi
     nohup "$LAPOR_PYTHON" -m contract.hubmetrics --hub "$code" --directory "$LAPOR_HUBS_DIR/directory.yml" \
       --secrets "$LAPOR_RUN_DIR/secrets/links.yml" --port $((LAPOR_HTTP_PORT + 6)) \
-      --store "mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" \
+      --store "mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" --keep-links \
       >> "$LAPOR_RUN_DIR/hubmetrics.log" 2>&1 &
     echo $! > "$pidfile" )
 }
