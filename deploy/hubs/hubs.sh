@@ -76,7 +76,9 @@ start() {
   local pids=() codes=() code offset i rc=0
   mkdir -p "$LAPOR_HUBS_DIR"
   # keys, link secrets, directory and registries first: every intake starts with its key file
-  "$LAPOR_PYTHON" "$here/prepare.py" "$LAPOR_HUBS_DIR" "$LAPOR_HUBS_OFFSET" "$hubs_file" >/dev/null
+  # (a run folder made by a join, deploy/hubs/join.py, has them from its parent's answer)
+  [ -f "$LAPOR_HUBS_DIR/joined.yml" ] ||
+    "$LAPOR_PYTHON" "$here/prepare.py" "$LAPOR_HUBS_DIR" "$LAPOR_HUBS_OFFSET" "$hubs_file" >/dev/null
   echo "$LAPOR_HUBS_OFFSET" > "$started_file"
   remember_started
   while read -r code offset; do
