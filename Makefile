@@ -5,7 +5,7 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHONPATH_ALL := services/contract:services/intake:services/routing:services/followup:services/notification:services/assessment
 
-.PHONY: install run run-hubs run-network network-memory run-cluster cluster-failover stop status test test-unit bench fuzz lint logs outbox clean token signin-link signin-unlock hub-invite
+.PHONY: install run run-hubs run-network network-memory run-cluster cluster-failover stop status test test-unit bench fuzz lint logs outbox clean token signin-link signin-unlock hub-invite hub-join
 
 install:
 	@deploy/local/install.sh
@@ -73,6 +73,11 @@ hub-invite:  ## make hub-invite CODE=5171 [HUB=51 HUBS_FILE=deploy/hubs/hubs.yml
 	@test -n "$(CODE)" || { echo "usage: make hub-invite CODE=<new hub's code> [HUB=<parent's code> HUBS_FILE=...]"; exit 2; }
 	@if [ -n "$(HUB)" ]; then eval "$$(deploy/hubs/hubs.sh env $(HUB) $(HUBS_FILE))" && deploy/local/cli.sh routing hub-invite $(CODE) --hours $${HOURS:-24}; \
 	 else deploy/local/cli.sh routing hub-invite $(CODE) --hours $${HOURS:-24}; fi
+
+hub-join:  ## make hub-join CODE=5171 PARENT=http://127.0.0.1:10890 TOKEN=join_... OFFSET=291 [NAME=... REGION=5171=...]: this new hub joins PARENT and starts
+	@test -n "$(CODE)" -a -n "$(PARENT)" -a -n "$(TOKEN)" -a -n "$(OFFSET)" || { echo "usage: make hub-join CODE=<new hub> PARENT=<parent's URL> TOKEN=<from make hub-invite> OFFSET=<port offset> [NAME=... REGION=CODE=NAME]"; exit 2; }
+	@PYTHONPATH=services/contract $(PY) deploy/hubs/join.py --code "$(CODE)" --parent "$(PARENT)" --token "$(TOKEN)" \
+	  --offset "$(OFFSET)" $(if $(NAME),--name "$(NAME)") $(if $(REGION),--region "$(REGION)")
 
 token:  ## make token OFFICIAL=lo-bll-pupr [DAYS=30]: issue an official's token on the running stack
 	@test -n "$(OFFICIAL)" || { echo "usage: make token OFFICIAL=<official_id> [DAYS=30]"; exit 2; }

@@ -67,7 +67,7 @@ link_metrics() {
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then exit 0; fi
     nohup "$LAPOR_PYTHON" -m contract.hubmetrics --hub "$code" --directory "$LAPOR_HUBS_DIR/directory.yml" \
       --secrets "$LAPOR_RUN_DIR/secrets/links.yml" --port $((LAPOR_HTTP_PORT + 6)) \
-      --store "mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" \
+      --store "mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" --keep-links \
       >> "$LAPOR_RUN_DIR/hubmetrics.log" 2>&1 &
     echo $! > "$pidfile" )
 }
@@ -76,7 +76,9 @@ start() {
   local pids=() codes=() code offset i rc=0
   mkdir -p "$LAPOR_HUBS_DIR"
   # keys, link secrets, directory and registries first: every intake starts with its key file
-  "$LAPOR_PYTHON" "$here/prepare.py" "$LAPOR_HUBS_DIR" "$LAPOR_HUBS_OFFSET" "$hubs_file" >/dev/null
+  # (a run folder made by a join, deploy/hubs/join.py, has them from its parent's answer)
+  [ -f "$LAPOR_HUBS_DIR/joined.yml" ] ||
+    "$LAPOR_PYTHON" "$here/prepare.py" "$LAPOR_HUBS_DIR" "$LAPOR_HUBS_OFFSET" "$hubs_file" >/dev/null
   echo "$LAPOR_HUBS_OFFSET" > "$started_file"
   remember_started
   while read -r code offset; do

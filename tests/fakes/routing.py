@@ -86,6 +86,9 @@ class FakeRegistry(RoutingRepository):
     def audit_hub_join(self, entry: dict) -> None:
         self.write("hub_joins", {"_id": uuid.uuid4().hex, **entry})
 
+    def set_hub_link(self, doc: dict) -> None:
+        self.write("hub_links", doc)
+
     def remove(self, keys: dict[str, list[str]]) -> None:
         self.uow._writing()
         for name, codes in keys.items():

@@ -1,6 +1,6 @@
 """Prometheus metrics of a hub's links, read from its broker's management API at each scrape.
 
-    python -m contract.hubmetrics --hub 51 --directory FILE.yml --secrets FILE.yml --port 8786 [--store URI]
+    python -m contract.hubmetrics --hub 51 --directory FILE.yml --secrets FILE.yml --port 8786 [--store URI [--keep-links]]
 
 The neighbours follow the directory without a restart (issue 19): with ``--store`` (the hub's
 store, where routing keeps the directory every hub publishes, docs/hubs.md "One registry") they are
@@ -20,6 +20,9 @@ from ``GET /api/queues`` (the same depth as ``rabbitmq_detailed_queue_messages``
   ``lapor.hubs.out.<neighbour>`` (the durable backlog while the neighbour or link is down).
 
 A scrape that cannot reach the management API fails (the target goes ``up == 0``).
+
+With ``--keep-links`` (and ``--store``) the process also keeps the links themselves: the link user
+and shovel of each child that joined (``contract.hubkeeper``), since it holds the management credentials.
 """
 from __future__ import annotations
 
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--address", default="127.0.0.1")
     parser.add_argument("--store", default=None, help="the hub's store URI: neighbours from routing's directory")
+    parser.add_argument("--keep-links", action="store_true",
+                        help="put the link users and shovels of hubs that join (contract.hubkeeper; needs --store)")
     args = parser.parse_args(argv)
     try:
         with open(args.directory, encoding="utf-8") as file:
@@ -105,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     except (hublink.LinkError, OSError) as error:
         print(f"hubmetrics: {error}", file=sys.stderr)
         return 2
-    REGISTRY.register(LinkCollector(args.hub, directory, secrets, args.store))
+    collector = LinkCollector(args.hub, directory, secrets, args.store)
+    REGISTRY.register(collector)
+    if args.keep_links and collector.hubs is not None:
+        from contract.hubkeeper import LinkKeeper
+        LinkKeeper(args.hub, directory, secrets, collector.hubs.database).start()
     start_http_server(args.port, addr=args.address)
     print(f"hubmetrics: hub {args.hub} link metrics on http://{args.address}:{args.port}/metrics", flush=True)
     while True:

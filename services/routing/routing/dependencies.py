@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, ReplaceOne, ReturnDocument
@@ -25,6 +26,7 @@ REGISTRY_COLLECTIONS = domain.COLLECTIONS
 VERSION_CHECK_SECONDS = 1.0
 META = "registry_meta"
 HUB_INVITES, HUB_JOINS = "hub_invites", "hub_joins"  # issue 19: join tokens (hashed), and their audit
+HUB_LINKS = "hub_links"  # issue 19: a joined child's link passwords, for the link keeper (contract.hubkeeper)
 HUB_PARTS = "hub_parts"  # contract.hubregistry: the version of each (owner, part) applied or published here
 ID_FIELD = {"rules": "id", "officials": "official_id"}  # others: code
 
@@ -37,6 +39,7 @@ class Settings:
     public_base_url: str = ""
     cookie_secure: str = "auto"  # "true", "false" or "auto" (Secure when the front door says https)
     trusted_proxies: str = "127.0.0.1,::1"  # whose X-Forwarded-For is believed (contract.http.client_address)
+    link_address: str = ""  # host:port of this hub's broker for its neighbours' shovels (the join's answer)
     signin: signin.SignInSettings = signin.SignInSettings()
 
     @classmethod
@@ -46,7 +49,16 @@ class Settings:
                    public_base_url=str(config.get("PUBLIC_BASE_URL") or "").rstrip("/"),
                    cookie_secure=str(config.get("OFFICIAL_COOKIE_SECURE", "auto")).lower(),
                    trusted_proxies=str(config.get("TRUSTED_PROXIES", "127.0.0.1,::1")),
+                   link_address=_link_address(config),
                    signin=signin.SignInSettings.from_config(config))
+
+
+def _link_address(config: dict) -> str:
+    """HUB_LINK_ADDRESS, else the host and port of this service's own broker (AMQP_URI)."""
+    if config.get("HUB_LINK_ADDRESS"):
+        return str(config["HUB_LINK_ADDRESS"])
+    parts = urlsplit(str(config.get("AMQP_URI") or ""))
+    return f"{parts.hostname}:{parts.port or 5672}" if parts.hostname else ""
 
 
 class RegistryCache:
@@ -125,6 +137,10 @@ class Registry(Repository):
 
     def audit_hub_join(self, entry: dict) -> None:
         self.uow.insert(HUB_JOINS, dict(entry))
+
+    def set_hub_link(self, doc: dict) -> None:
+        """A joined child's link (its broker address, both link passwords): read by contract.hubkeeper."""
+        self.db[HUB_LINKS].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self.session)
 
     def remove(self, keys: dict[str, list[str]]) -> None:
         """Delete registry rows (``collection -> keys``) in the unit's transaction."""

@@ -45,6 +45,15 @@ class HubIn(Strict):
         return data
 
 
+class JoinLinkIn(Strict):
+    """The joining hub's side of the link (docs/hubs.md, "A hub joins"): its broker's address for the
+    parent's shovel, and the password of the parent's link user there (never logged or audited)."""
+    amqp_address = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9.-]{1,253}:[0-9]{1,5}$", error="host:port of the joining hub's broker expected."))
+    password = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{24,128}$", error="24 to 128 of A-Z a-z 0-9 _ - expected."))
+
+
 class JoinIn(Strict):
     """A hub joining this one as its child (POST /hubs/join, issue 19): the one-time token its
     parent's operator issued (``routing.cli hub-invite CODE``), its code, name, address and keys."""
@@ -57,6 +66,7 @@ class JoinIn(Strict):
     signing_key = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Za-z0-9+/]{43}=$", error="Not a base64 Ed25519 public key (44 characters)."))
     message_version = fields.Integer(load_default=None, allow_none=True, validate=validate.OneOf(READ_VERSIONS))
+    link = fields.Nested(JoinLinkIn, load_default=None, allow_none=True)
 
 
 class RegionIn(Strict):

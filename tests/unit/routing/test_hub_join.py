@@ -65,3 +65,33 @@ def test_a_district_invites_nobody_and_a_known_code_is_not_invited():
     with pytest.raises(ApiError) as refused:
         hub("51").run(handlers.invite_hub, "5108", 24)
     assert refused.value.errors[0]["field"] == "code" and refused.value.status == 409
+
+
+def test_a_join_with_its_link_keeps_both_passwords_for_the_link_keeper_and_answers_the_new_hubs_login():
+    province = hub("51", link_address="127.0.0.1:5912")
+    token = province.run(handlers.invite_hub, "5171", 24)["token"]
+    mine = "p" * 40  # the password of hub-51 on the new hub's broker
+    joined = province.run(handlers.join_hub, {**joining(token), "link": {"amqp_address": "127.0.0.1:5942",
+                                                                         "password": mine}}, "127.0.0.1")
+    link = joined["link"]
+    assert link["user"] == "hub-5171" and link["parent_user"] == "hub-51" and link["amqp_address"] == "127.0.0.1:5912"
+    assert len(link["password"]) >= 32 and link["password"] != mine
+    stored = province.state["routing"]["hub_links"]["5171"]
+    assert (stored["inbound_password"], stored["neighbour_address"], stored["neighbour_password"]) == (
+        link["password"], "127.0.0.1:5942", mine)
+    audited = repr(province.state["routing"]["hub_joins"])
+    assert mine not in audited and link["password"] not in audited  # never in the audit
+
+
+def test_a_join_without_a_link_keeps_no_link_and_a_bad_link_is_refused_naming_the_field():
+    from marshmallow import ValidationError
+    from routing import schemas
+
+    province = hub("51")
+    token = province.run(handlers.invite_hub, "5171", 24)["token"]
+    assert "link" not in province.run(handlers.join_hub, joining(token), "127.0.0.1")
+    assert "hub_links" not in province.state["routing"]
+    body = {k: v for k, v in joining(token).items() if k != "message_version"}
+    with pytest.raises(ValidationError) as refused:
+        schemas.JoinIn().load({**body, "link": {"amqp_address": "no port", "password": "short"}})
+    assert set(refused.value.messages["link"]) == {"amqp_address", "password"}

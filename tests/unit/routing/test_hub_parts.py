@@ -22,8 +22,8 @@ def network_registry() -> dict:
     return registry
 
 
-def hub(code: str):
-    units = routing_units(code, clock=Clock())
+def hub(code: str, **settings):
+    units = routing_units(code, clock=Clock(), **settings)
     units.run(handlers.import_registry, network_registry(), {})
     return units
 

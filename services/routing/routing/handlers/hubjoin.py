@@ -87,11 +87,24 @@ def join(uow, body: dict, client: str | None) -> dict:
     uow.registry.use_hub_invite(invitation["_id"], now)
     registry.import_registry(checked, here)
     hubparts.publish_own_parts(uow)  # this hub's directory part: the new entry travels to every hub
-    uow.registry.audit_hub_join({**audit, "action": "joined", "public_url": entry["public_url"]})
+    uow.registry.audit_hub_join({**audit, "action": "joined", "public_url": entry["public_url"],
+                                 "linked": body.get("link") is not None})
     directory = registry.hubs()
     shared = {name: rows for name, rows in registry.export().items() if name != "officials"}  # never published
-    return {"hub": entry, "parent": here, "neighbours": hubnet.neighbours(directory, code), "directory": directory,
-            "registry": shared}  # what the new hub starts from: the parts published before it joined
+    answer = {"hub": entry, "parent": here, "neighbours": hubnet.neighbours(directory, code), "directory": directory,
+              "registry": shared}  # what the new hub starts from: the parts published before it joined
+    if body.get("link"):
+        answer["link"] = _link(uow, code, body["link"], now)
+    return answer
+
+
+def _link(uow, code: str, link: dict, now) -> dict:
+    """Both link passwords kept for the link keeper; the answer: the new hub's login on this broker."""
+    password = secrets.token_hex(24)
+    uow.registry.set_hub_link({"_id": code, "inbound_password": password, "neighbour_address": link["amqp_address"],
+                               "neighbour_password": link["password"], "at": now})
+    return {"user": hubnet.link_user(code), "password": password, "amqp_address": uow.settings.link_address,
+            "parent_user": hubnet.link_user(uow.settings.hub_code)}
 
 
 def _aware(at):
