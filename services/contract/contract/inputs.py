@@ -14,6 +14,12 @@ from typing import Any
 
 from contract import errors
 
+# What marshmallow's fields.Url(schemes={"http", "https"}, require_tld=False) accepts, said for the
+# OpenAPI document (host names, with or without dots, an optional port and path; IP addresses)
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HTTP_URL_PATTERN = (rf"^https?://(?:(?:{_LABEL}\.)+[A-Za-z0-9-]{{2,}}|{_LABEL}|[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}})"
+                    rf"(?::[0-9]{{1,5}})?(?:/[!-~]*)?$")
+
 MAX_DEPTH = 32  # our deepest form (a registry import) nests 4 levels
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -10,14 +10,11 @@ from contract.ids import TRACKING_ID_PATTERN
 from contract.rpcschemas import NotificationOut  # the contract's (RPC notification.for_report), also the API's
 from contract.schema import Schema
 
+from contract.inputs import HTTP_URL_PATTERN
 from notification.domain import CHANNELS, CONSUMED
 
 RECIPIENT_REF_PATTERN = r"^(unit|agency|supervisor|hub|official):[A-Za-z0-9_.-]{1,64}$"
 RECIPIENT_REF = re.compile(RECIPIENT_REF_PATTERN)
-# What fields.Url(schemes={"http", "https"}, require_tld=False) accepts, said for the OpenAPI document
-# (host names, with or without dots, an optional port and path; marshmallow also takes IP addresses)
-_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HTTP_URL_PATTERN = rf"^https?://(?:(?:{_LABEL}\.)+[A-Za-z0-9-]{{2,}}|{_LABEL}|[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}})(?::[0-9]{{1,5}})?(?:/[!-~]*)?$"
 AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 
 

@@ -9,6 +9,7 @@ from marshmallow import EXCLUDE, RAISE, ValidationError, fields, pre_load, valid
 from contract.auth import ROLES
 from contract.hubnet import TIERS
 from contract.hubwire import READ_VERSIONS
+from contract.inputs import HTTP_URL_PATTERN
 from contract.schema import Schema
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 
@@ -60,7 +61,8 @@ class JoinIn(Strict):
     token = fields.String(required=True, validate=validate.Length(min=10, max=200))
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{2,8}$"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    public_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    public_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"},
+                            metadata={"pattern": HTTP_URL_PATTERN})
     public_key = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Za-z0-9+/]{43}=$", error="Not a base64 X25519 public key (44 characters)."))
     signing_key = fields.String(required=True, validate=validate.Regexp(
