@@ -171,8 +171,8 @@ def test_an_official_handles_a_report_and_the_citizen_rates_it(stack, open_brows
     capture(b, f"{base}/petugas/dasbor", "dashboard")
     capture(b, f"{base}/petugas/pemantauan", "monitoring")
     b.driver.find_element("css selector", "main form button[type=submit]").click()  # the printable report
-    wait_for(lambda: "/assessments/reports/monitoring" in b.driver.current_url and "PEMKAB-BULELENG"
-             in b.driver.page_source)  # opened with the session cookie, no Authorization header
+    wait_for(lambda: "/assessments/reports/monitoring" in b.driver.current_url and "Pemerintah Kabupaten Buleleng"
+             in b.driver.page_source)  # opened with the session cookie, no Authorization header; names, not codes
 
     # the public: listed with its title, the hidden comment's text gone
     citizen.driver.get(f"{base}/publik?region_code=5108")

@@ -46,7 +46,8 @@ def test_report_accepted_during_outage_is_routed_after(outage_broker, start_serv
         view = wait_for(lambda: (v := track(urls["intake"], tracking_id))["status"] == "dispositioned" and v,
                         timeout=90, interval=0.5)
         assert view["assignment"]["unit_code"] == "BLL-PUPR"
-        assert outbox.find_one({"_id": entry["_id"]})["dispatched_at"] is not None
+        # marked dispatched after the publish (contract.outbox: marks are written together, a moment later)
+        assert wait_for(lambda: outbox.find_one({"_id": entry["_id"]})["dispatched_at"], timeout=15)
     finally:
         # Kill the containers while their broker still runs (a consumer cut off from its
         # broker would wait to reconnect); nameko's fixtures tear down only after ours.
