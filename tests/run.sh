@@ -2,14 +2,16 @@
 # `make test`: unit, integration and end-to-end tests. The servers they need (RabbitMQ, the
 # store, the stack, linked hubs) are started and stopped by the tests' own fixtures.
 #
-# With no arguments the suite runs in four lanes at once, each a pytest process with servers of
+# With no arguments the suite runs in five lanes at once, each a pytest process with servers of
 # its own on ports of its own (contract.localstack offsets), because the suite mostly waits for
 # servers to start and for messages to arrive, not for the CPU (bench/RESULTS.md has the figures):
-#   core    tests/unit, then tests/integration but the lane below  (port offset LAPOR_TEST_PORT_OFFSET,
+#   core    tests/unit, then tests/integration but the lanes below  (port offset LAPOR_TEST_PORT_OFFSET,
 #           default 10, and 11 for the broker-outage test's own broker)
-#   assess  assessment's integration tests and intake's schemathesis run  (offset + 2)
-#   stack   tests/e2e and tests/cluster          (offset + 3; the front-door fault stack + 5, the clusters + 23..)
-#   hubs    tests/hubs                           (hub offsets 100.., 101..105; its root servers at offset + 6)
+#   assess  assessment's integration tests, intake's schemathesis run, the OpenAPI strictness check and
+#           the admin pages' integration test  (offset + 2)
+#   stack   tests/e2e but the fault test  (offset + 3)
+#   hubs    tests/hubs                    (hub offsets 100.., 101..105; its root servers at offset + 6)
+#   faults  tests/cluster and the front door's fault test  (offset + 7; the fault stack + 9, the clusters + 27..)
 # Each lane's output goes to .run/lanes/<lane>.log and is printed when the lane ends; the ten
 # slowest tests of the whole run are printed last. With arguments, one pytest runs them
 # (`tests/run.sh tests/unit -x`). pytest's exit code 5 (no test ran) is a failure here.
@@ -43,9 +45,12 @@ lane() {  # lane NAME OFFSET PATH...
   cat "$out/$name.done"
 }
 
-ASSESS=(tests/integration/test_assessment_*.py tests/integration/test_intake_schemathesis.py)
+ASSESS=(tests/integration/test_assessment_*.py tests/integration/test_intake_schemathesis.py
+        tests/integration/test_openapi_strictness.py tests/integration/test_admin_pages.py)
+FAULTS=(tests/e2e/test_frontdoor_faults.py)
 lane hubs $((base + 6)) tests/hubs &
-lane stack $((base + 3)) tests/e2e tests/cluster &
+lane faults $((base + 7)) tests/cluster "${FAULTS[@]}" &
+lane stack $((base + 3)) tests/e2e $(printf -- '--ignore=%s ' "${FAULTS[@]}") &
 lane assess $((base + 2)) "${ASSESS[@]}" &
 lane core "$base" tests/unit tests/integration $(printf -- '--ignore=%s ' "${ASSESS[@]}") &
 wait
@@ -53,7 +58,7 @@ wait
 rc=0
 echo
 echo "==================== lanes ===================="
-for name in core assess stack hubs; do
+for name in core assess stack hubs faults; do
   read -r lane_rc seconds <"$out/$name.rc"
   summary=$(grep -E "^(=+ )?[0-9]+ (passed|failed|error)|^(=+ )?no tests ran" "$out/$name.log" | tail -n 1)
   echo "$name: exit $lane_rc in ${seconds} s: ${summary:-no summary (see $out/$name.log)}"
