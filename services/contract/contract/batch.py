@@ -102,6 +102,15 @@ def service_queue(service: str, table: dict, config: dict, delivery_limit: int) 
         "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE, "x-dead-letter-routing-key": service})
 
 
+def then(*steps):
+    """One table entry doing each handler's effect in turn (one unit of work, one processed marker)."""
+    def handle(uow, event_type: str, event: dict) -> None:
+        for step in steps:
+            step(uow, event_type, event)
+    handle.__doc__ = " then ".join(s.__name__ for s in steps)
+    return handle
+
+
 # --- the worker's side: one unit of work for the batch ----------------------------------------------
 
 def handle_batch(units, batch: list[tuple], table: dict) -> list[tuple[str, str | None]]:

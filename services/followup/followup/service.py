@@ -24,10 +24,10 @@ from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
 from contract.rpc import TypedRpcProxy, rpc
 from contract import registry_names
-from contract.web import NotFoundPage, UnavailablePage, WebAssets, WebPages, language_of, page, secure
-from followup import admin_pages, handlers, hub_case, schemas, views, web_pages
+from contract.web import NotFoundPage, WebAssets, WebPages, language_of, page, secure
+from followup import admin_pages, handlers, hub_case, schemas, tracking_pages, views, web_pages
 from followup.dependencies import CaseStore
-from followup.settings import case_not_found, conflict, out_of_scope, wrong_secret
+from followup.settings import conflict, out_of_scope, wrong_secret
 
 OFFICIALS = ("liaison", "agency_admin", "supervisor", "national_admin")
 ACTORS = ("liaison", "agency_admin", "national_admin")
@@ -227,7 +227,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
         if canonical != tracking_id:
             return page.redirect(f"/lacak/{canonical}")
         try:
-            return self._tracking(page, canonical, {})
+            return tracking_pages.tracking(self, page, canonical, {})
         except NotFoundPage:
             # a report filed at another hub: its page is at that hub (found from the code in the ID)
             with eventlet.Timeout(self.store.settings.intake_timeout, False):
@@ -241,8 +241,8 @@ class FollowupService(WebAssets, HealthAndMetrics):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
         page.check_csrf()
         secret = (request.form.get("secret") or "").strip()
-        if not self._report(canonical, page.lang, secret)["reporter_verified"]:
-            return self._tracking(page, canonical, {"secret": page._("track.wrong_secret")}, status=403)
+        if not tracking_pages.report_view(self, canonical, page.lang, secret)["reporter_verified"]:
+            return tracking_pages.tracking(self, page, canonical, {"secret": page._("track.wrong_secret")}, status=403)
         page.remember_reporter_key(canonical, secret)
         return page.redirect(f"/lacak/{canonical}?notice=unlocked")
 
@@ -316,17 +316,6 @@ class FollowupService(WebAssets, HealthAndMetrics):
         if not reporter_verified(self.intake, tracking_id, secret, self.store.settings.intake_timeout):
             raise wrong_secret()
 
-    def _report(self, tracking_id: str, lang: str, secret: str | None) -> dict:
-        """intake's view of the report (status, timeline, names; text when allowed)."""
-        try:
-            with eventlet.Timeout(self.store.settings.intake_timeout):
-                report = self.intake.page_view(tracking_id, lang, secret)
-        except eventlet.Timeout:
-            raise UnavailablePage()
-        if report is None:
-            raise NotFoundPage()
-        return report
-
     def _reporter_action(self, request, tracking_id, action, notice):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
         page.check_csrf()
@@ -337,47 +326,17 @@ class FollowupService(WebAssets, HealthAndMetrics):
             self._verify_reporter(canonical, form["secret"])
             if self.store.read(handlers.case_for_report, canonical) is not None:
                 self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": canonical, "form": form})
-            elif refused := self._relay(page, canonical, action, form):  # held at a hub that cannot take it now
-                return self._tracking(page, canonical, {web_pages.ACTION_FIELDS[action]: refused}, values=body, status=409)
+            elif refused := tracking_pages.relay(self, page, canonical, action, form):  # held at a hub that cannot take it now
+                return tracking_pages.tracking(self, page, canonical, {web_pages.ACTION_FIELDS[action]: refused}, values=body, status=409)
         except (errors.ApiError, ValidationError) as exc:
             found = page.field_errors(exc)
             if "form" in found and action == "rate":
                 found["rating"] = found.pop("form")
-            return self._tracking(page, canonical, found, values=body, status=getattr(exc, "status", 400))
+            return tracking_pages.tracking(self, page, canonical, found, values=body, status=getattr(exc, "status", 400))
         return page.redirect(f"/lacak/{canonical}?notice={notice}")
 
-    def _relay(self, page, tracking_id: str, action: str, form: dict) -> str | None:
-        """The reporter's action sent to the hub holding the report (through intake); why not, or None."""
-        try:
-            with eventlet.Timeout(self.store.settings.intake_timeout):
-                outcome = self.intake.relay_reporter_action(
-                    tracking_id, action, {k: v for k, v in form.items() if k != "secret"}, form["secret"])
-        except eventlet.Timeout:
-            raise UnavailablePage()
-        if outcome.get("relayed"):
-            return None
-        if outcome["refused"] == "not_forwarded":  # handled here and no case yet: as before
-            raise case_not_found()
-        names = self.store.read(registry_names.current_names)
-        return page._(f"relay.{outcome['refused']}", hub=registry_names.name_of(names, "hubs", outcome["hub"], page.lang))
-
-    def _tracking(self, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):
-        report = self._report(tracking_id, page.lang, page.reporter_key(tracking_id))
-        shown = self.store.read(handlers.tracking_page, tracking_id, page.lang, report["reporter_verified"])
-        names = self.store.read(registry_names.current_names)
-        holder = views.holder_elsewhere(report, names, page.lang)
-        shown.update(views.reporter_journey(report, names, page.lang))
-        if holder:  # the owner hub's case, kept here; the reporter's actions go there (issue 19)
-            shown.update(hub_case.shown(report, page.lang))
-        shown = {"can_add_evidence": False, "relay_blocked_by": None, **shown}
-        error = page.request.args.get("error")
-        return page.render("tracking.html", status=status, report=report, **shown, holder=holder,
-                           names=names,
-                           verified=report["reporter_verified"], errors=field_errors, values=values or {},
-                           notice=web_pages.notice(page), error=error if error in web_pages.ERRORS else None)
-
     def _public(self, page, tracking_id: str, field_errors: dict, values: dict, status: int = 200):
-        report = self._report(tracking_id, page.lang, None)
+        report = tracking_pages.report_view(self, tracking_id, page.lang, None)
         if not report["is_public"]:
             raise NotFoundPage()
         return page.render("public_report.html", status=status, report=report, errors=field_errors, values=values,

@@ -21,7 +21,7 @@ from contract import errors
 from contract.http import error_response, json_response, read_json
 from contract.store import store_fault
 from contract.webserver import RequestMappedEntrypoint
-from intake import metrics, open311, schemas
+from intake import handlers, metrics, open311, pages, schemas
 from intake.exceptions import Open311Error
 
 log = logging.getLogger(__name__)
@@ -139,3 +139,17 @@ def notifications_of(notification, tracking_id: str) -> list[dict]:
     except (eventlet.Timeout, Exception):
         log.warning("intake: notification did not answer for a data-subject export of %s", tracking_id)
         raise errors.ApiError([errors.error(None, "unavailable")], status=503)
+
+
+def evidence_from_page(store, request, report: dict) -> str | None:
+    """The evidence a reporter uploads on a report's page, stored (or relayed to the hub holding the
+    report): None, or the error code the page shows (``evidence_invalid``, ``evidence_too_many``,
+    ``relay_<why>`` when the holding hub cannot take it now, issue 19)."""
+    try:
+        files = pages.uploads(request, report["is_anonymous"], store.settings.evidence_max_files, required=True)
+        relayed = store.run(handlers.add_evidence_files, {"tracking_id": report["_id"], "files": files})
+    except errors.ApiError as exc:
+        return "evidence_too_many" if exc.status == 409 or "too many" in str(exc.errors) else "evidence_invalid"
+    if relayed and relayed.get("refused"):
+        return f"relay_{relayed['refused']}"
+    return None

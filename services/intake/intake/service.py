@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from contract import errors, events
 from contract.auth import Auth
-from contract.batch import event_batches, handle_batch
+from contract.batch import event_batches, handle_batch, then
 from contract.http import HealthAndMetrics, attachment, client_address, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
@@ -27,21 +27,12 @@ from contract.web import page as citizen_page
 from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics, open311,
                     open311_schemas, pages, privacy, privacy_schemas, schemas, web_forms)
 from intake.dependencies import ChannelGateways, IntakeStore
-from intake.entrypoints import (channel_body, counted, counted_open311, georeport, notifications_of,
-                                receipt_response, respond, submitted, wants_a_page)
+from intake.entrypoints import (channel_body, counted, counted_open311, evidence_from_page, georeport,
+                                notifications_of, receipt_response, respond, submitted, wants_a_page)
 from intake import hub_registry
 from intake.hub_link import HubOutboxRelay, hub_inbound
 
 HERE = Path(__file__).parent
-
-
-def then(*steps):
-    """One table entry doing each handler's effect in turn (one unit of work, one processed marker)."""
-    def handle(uow, event_type: str, event: dict) -> None:
-        for step in steps:
-            step(uow, event_type, event)
-    handle.__doc__ = " then ".join(s.__name__ for s in steps)
-    return handle
 
 
 # event type -> handler(uow, event type, event): what intake does with each event it consumes
@@ -319,15 +310,9 @@ class IntakeService(WebAssets, HealthAndMetrics):
         if not domain.secret_matches(report.get("secret_hash"), page.reporter_key(report["_id"])
                                      or request.form.get("secret")):
             return page.redirect(f"{back}?error=secret#bukti")
-        try:
-            files = pages.uploads(request, report["is_anonymous"], self.store.settings.evidence_max_files,
-                                  required=True)
-            relayed = self.store.run(handlers.add_evidence_files, {"tracking_id": report["_id"], "files": files})
-        except errors.ApiError as exc:
-            code = "evidence_too_many" if exc.status == 409 or "too many" in str(exc.errors) else "evidence_invalid"
-            return page.redirect(f"{back}?error={code}#bukti")
-        if relayed and relayed.get("refused"):  # held at another hub that cannot take it now (issue 19)
-            return page.redirect(f"{back}?error=relay_{relayed['refused']}#bukti")
+        refused = evidence_from_page(self.store, request, report)
+        if refused:
+            return page.redirect(f"{back}?error={refused}#bukti")
         return page.redirect(f"{back}?notice=evidence_added")
 
     @citizen_page("GET", "/lapor/<string:tracking_id>/hapus-kontak")
