@@ -71,7 +71,8 @@ def test_archived_and_forwarded_reports(start_services, service_config):
     assert wait_for(lambda: (v := track(urls["intake"], archived)) and v["status"] == "archived" and v)
     # intake also tries to hand it to hub 5108 (docs/hubs.md): no directory here, so it cannot, and
     # the report stays here, back in triage (issue 18: never without a holder)
-    page = wait_for(lambda: (v := track(urls["intake"], forwarded)) and v["delivery"] and v)
+    page = wait_for(lambda: (v := track(urls["intake"], forwarded)) and v["delivery"]
+                    and any(h["step"] == "forwarded" for h in v["history"]) and v)  # both steps have arrived
     assert next(h for h in page["history"] if h["step"] == "forwarded")["detail"] == {"target_hub": "5108"}
     assert page["delivery"] == {**page["delivery"], "hub": "5108", "state": "kept"}
     assert page["status"] == "triage" and page["history"][-1]["step"] == "hub_undeliverable"
