@@ -71,6 +71,17 @@ rows = []
 for xml in Path(sys.argv[1]).glob("*.xml"):
     for case in ET.parse(xml).getroot().iter("testcase"):
         rows.append((float(case.get("time") or 0), xml.stem, f"{case.get('classname')}::{case.get('name')}"))
+bad = []
+for xml in sorted(Path(sys.argv[1]).glob("*.xml")):
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        for kind in ("failure", "error"):
+            for node in case.findall(kind):
+                first = (node.get("message") or "").strip().splitlines()[:1]
+                bad.append(f"  [{xml.stem}] {kind.upper()} {case.get('classname')}::{case.get('name')}"
+                           f" - {first[0][:300] if first else ''}")
+if bad:
+    print("failures and errors (the lane logs above have the tracebacks):")
+    print("\n".join(bad))
 rows.sort(reverse=True)
 print("ten slowest tests (setup + call + teardown, per lane):")
 for seconds, lane, name in rows[:10]:
