@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, WriteConcern
 
+from contract.transaction import DEFAULT_LIMIT_SECONDS, run_transaction
 from contract.uow import OUTBOX, Repository, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ class Units:
             return result
 
         with store.client.start_session() as session:
-            result = session.with_transaction(txn, write_concern=WriteConcern("majority"))
+            result = run_transaction(session, txn, write_concern=WriteConcern("majority"),
+                                     limit=store.retry_seconds, service=store.service_label)
         holder["uow"].committed()
         self.ran += 1
         return result
@@ -79,6 +81,8 @@ class UnitOfWorkStore:
 
     repositories: dict[str, type[Repository]] = {}
     committer = None
+    retry_seconds = DEFAULT_LIMIT_SECONDS  # how long a unit of work is run again on conflicts
+    service_label = "cli"  # the service label of its metrics
 
     def __init__(self, client=None, db=None, settings: Any = None, now: Callable[[], Any] | None = None):
         if client is not None:
@@ -128,6 +132,8 @@ class UnitOfWorkProvider(UnitOfWorkStore, DependencyProvider):
         self.client = acquire_client(self.uri, self.container.service_name)
         self.db = self.client[self.database]
         self.settings = self.parse_settings(config)
+        self.retry_seconds = float(config.get("TRANSACTION_RETRY_SECONDS", DEFAULT_LIMIT_SECONDS))
+        self.service_label = self.container.service_name
         all_indexes = {OUTBOX: [IndexModel([("dispatched_at", ASCENDING), ("next_attempt_at", ASCENDING)])],
                        **self.indexes}
         for collection, models in all_indexes.items():

@@ -14,7 +14,7 @@ repositories are its attributes: ``uow.reports``), calls the handler, writes wha
 collected (``flush``: saved documents, updates, processed-event markers, outbox entries) and
 commits; only then does it wake the outbox relay with the committed entries, run the after-commit
 calls and return, so a caller is answered only once its write is durable.  A transient error
-runs the whole function again (pymongo's ``with_transaction``); any other exception aborts the
+runs the whole function again (``contract.transaction``, for a bounded time); any other exception aborts the
 transaction and propagates to the entrypoint, to nameko's ``worker_result`` and the error metrics.
 
 Why ``run`` commits rather than ``worker_result``: nameko 2.14 calls an entrypoint's
