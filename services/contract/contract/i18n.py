@@ -66,10 +66,6 @@ class Catalogue:
         """``{"id": ..., "en": ...}``: the message in every language (for payloads that carry both)."""
         return {lang: self.text(key, lang, **values) for lang in LANGS}
 
-    def en_id(self, key: str, **values) -> tuple[str, str]:
-        """(English, Bahasa Indonesia): the order of the API's error texts (``message``, ``message_id``)."""
-        return self.text(key, "en", **values), self.text(key, "id", **values)
-
     def keys(self, prefix: str = "") -> list[str]:
         """The keys that start with ``prefix``, sorted."""
         return sorted(k for k in self.messages if k.startswith(prefix))

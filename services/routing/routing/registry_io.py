@@ -16,7 +16,7 @@ import yaml
 from marshmallow import ValidationError
 
 from contract import csvfile, i18n, inputs
-from contract.errors import ApiError, error, from_validation_error
+from contract.errors import ApiError, error, from_validation_error, translated
 from routing import domain, schemas
 from routing.domain import forwarding
 
@@ -38,10 +38,10 @@ def parse(text: str, media_type: str, kind: str | None) -> tuple[dict, dict[str,
     """A registry body by its media type: CSV (one collection: ``kind``), JSON, else YAML."""
     if "csv" in media_type:
         if kind not in domain.COLLECTIONS:
-            raise RegistryFileError([error("kind", "required", *TEXTS.en_id("api.registry.csv_kind"))])
+            raise RegistryFileError([translated("kind", "required", TEXTS, "api.registry.csv_kind")])
         return parse_csv(text, kind)
     if not text.strip():
-        raise RegistryFileError([error(None, "required", *TEXTS.en_id("api.registry.empty"))])
+        raise RegistryFileError([translated(None, "required", TEXTS, "api.registry.empty")])
     if "json" in media_type:
         try:
             data = inputs.loads_json(text)

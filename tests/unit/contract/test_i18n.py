@@ -12,8 +12,8 @@ from contract import i18n
 SERVICES = Path(__file__).resolve().parents[3] / "services"
 PACKAGES = ("intake", "routing", "followup", "notification", "assessment")
 CONTRACT = SERVICES / "contract" / "contract"
-KEY_CALL = re.compile(r"""(?:\b_|\.text|\btext|\.both|\.en_id|\blabels)\(\s*["']([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)["']\s*[,)]""")
-KEY_FAMILY = re.compile(r"""(?:\b_|\.text|\btext|\.both|\.en_id|\blabels)\(\s*f["']([A-Za-z0-9_.]+)\{""")
+KEY_CALL = re.compile(r"""(?:\b_|\.text|\btext|\.both|\blabels)\(\s*["']([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)["']\s*[,)]""")
+KEY_FAMILY = re.compile(r"""(?:\b_|\.text|\btext|\.both|\blabels)\(\s*f["']([A-Za-z0-9_.]+)\{""")
 CHOSEN_KEY = re.compile(r"""(?:\b_|\.text|\btext|\.both)\(\s*["']([\w.]+)["']\s+if\b[^()]*?\belse\s+["']([\w.]+)["']""")
 TRANSLATED = re.compile(r"""\btranslated\([^()]*?\b[A-Z][A-Z_]*,\s*(f?)["']([\w.]+?)(?:\{|["'])""")  # errors.translated
 DOCSTRING = re.compile(r'""".*?"""', re.DOTALL)
@@ -176,3 +176,11 @@ def test_no_second_translation_mechanism_in_the_services():
             continue
         found += [f"{name}:{line}: {what}" for line, what in second_mechanisms(path.read_text(encoding="utf-8"))]
     assert found == [], "use a catalogue key (contract.i18n) instead:\n" + "\n".join(found)
+
+
+def test_one_way_to_make_an_error_item_from_a_catalogue():
+    """``errors.translated(field, code, catalogue, key)``; no second helper (``Catalogue.en_id``
+    once did the same for 37 call sites) and no hand-unpacked pair of texts."""
+    assert not hasattr(i18n.Catalogue, "en_id")
+    unpacked = re.compile(r"\*\s*[\w.]+\.(?:en_id|both)\(")
+    assert [p.name for p in SERVICES.rglob("*.py") if unpacked.search(p.read_text(encoding="utf-8"))] == []
