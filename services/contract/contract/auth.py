@@ -30,7 +30,7 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from contract import i18n, web
-from contract.errors import ApiError, error
+from contract.errors import ApiError, error, translated
 from contract.rpc import TypedProxy
 from contract.rpcschemas import ROLES
 
@@ -47,8 +47,7 @@ def token_hash(token: str) -> str:
 
 
 def unauthenticated() -> ApiError:
-    return ApiError([error("Authorization", "unauthenticated", "A valid official token is required.",
-                           "Diperlukan token petugas yang valid.")], status=401)
+    return ApiError([translated("Authorization", "unauthenticated", i18n.common(), "api.unauthenticated")], status=401)
 
 
 def forbidden(what: str = "this action") -> ApiError:
@@ -61,10 +60,7 @@ def forbidden(what: str = "this action") -> ApiError:
 
 
 def csrf_refused() -> ApiError:
-    return ApiError([error(web.CSRF_FIELD, "csrf", "The form is out of date or did not come from this site; "
-                           "reload the page and try again.",
-                           "Formulir kedaluwarsa atau tidak berasal dari situs ini; muat ulang halaman lalu coba lagi.")],
-                    status=403)
+    return ApiError([translated(web.CSRF_FIELD, "csrf", i18n.common(), "api.csrf")], status=403)
 
 
 def reporter_verified(intake, tracking_id: str, secret: str, timeout: float) -> bool:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from contract import errors, inputs, metrics, progress, webserver
+from contract import errors, i18n, inputs, metrics, progress, webserver
 from contract.store import store_fault
 
 
@@ -88,8 +88,7 @@ def read_json(request) -> dict:
         raise errors.ApiError([errors.error("Content-Type", "unsupported_media_type")], status=415)
     body = inputs.loads_json(request.get_data(cache=True))
     if not isinstance(body, dict):
-        raise errors.ApiError([errors.error(None, "invalid_json", "The request body must be a JSON object.",
-                                            "Isi permintaan harus berupa objek JSON.")])
+        raise errors.ApiError([errors.translated(None, "invalid_json", i18n.common(), "api.body_not_object")])
     return body
 
 

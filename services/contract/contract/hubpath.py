@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, NamedTuple
 
-from contract import hubnet
+from contract import hubnet, i18n
 
 
 class Refusal(NamedTuple):
-    """Why a report cannot go to a hub: a code and a message in English and Bahasa Indonesia."""
+    """Why a report cannot go to a hub: a code and a message in English and Bahasa Indonesia
+    (the contract catalogue's ``hub.refusal.*``)."""
     code: str
     en: str
     id: str
+
+
+def _refused(code: str, why: str, **values) -> Refusal:
+    return Refusal(code, *(i18n.text(f"hub.refusal.{why}", lang, **values) for lang in ("en", "id")))
 
 
 def refusal(directory: Iterable[Mapping], here: str, target: str, path: Iterable[str] = ()) -> Refusal | None:
@@ -57,25 +62,19 @@ def _route(hubs: Mapping[str, Mapping], source: str, target: str) -> list[str]:
 
 def _refusal(hubs: Mapping[str, Mapping], here: str, target: str, visited: list[str]) -> Refusal | None:
     if target == here:
-        return Refusal("this_hub", "The report is already at this hub.", "Laporan sudah berada di simpul ini.")
+        return _refused("this_hub", "this_hub")
     entry = hubs.get(target)
     if entry is None:
-        return Refusal("unknown_hub", f"Hub {target} is not in the directory.",
-                       f"Simpul {target} tidak ada di direktori.")
+        return _refused("unknown_hub", "unknown_hub", target=target)
     if target in visited:
-        return Refusal("visited", f"Hub {target} has already had this report ({' -> '.join(visited)}).",
-                       f"Simpul {target} sudah pernah menerima laporan ini ({' -> '.join(visited)}).")
+        return _refused("visited", "visited", target=target, path=" -> ".join(visited))
     if not entry.get("public_key"):
-        return Refusal("no_key", f"Hub {target} has no public key in the directory: it cannot receive reports.",
-                       f"Simpul {target} tidak memiliki kunci publik di direktori: tidak dapat menerima laporan.")
+        return _refused("no_key", "no_key", target=target)
     try:
         route = _route(hubs, here, target)
     except (KeyError, StopIteration, hubnet.DirectoryError):
-        return Refusal("no_route", f"There is no route from hub {here} to hub {target}.",
-                       f"Tidak ada jalur dari simpul {here} ke simpul {target}.")
+        return _refused("no_route", "no_route", here=here, target=target)
     crossed = [code for code in route[1:-1] if code in visited]
     if crossed:
-        return Refusal("visited", f"The way to hub {target} passes hub {crossed[0]}, which has already had this "
-                       "report.", f"Jalur ke simpul {target} melewati simpul {crossed[0]} yang sudah pernah menerima "
-                       "laporan ini.")
+        return _refused("visited", "crossed", target=target, crossed=crossed[0])
     return None

@@ -27,6 +27,7 @@ OFFICIAL_MESSAGES = HERE / "officials.yml"
 
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
+OTHER_LANGUAGE = dict(zip(LANGS, reversed(LANGS)))  # id -> en, en -> id
 # ``{name}`` / ``{name:>3}`` as str.format fills them (``{{ jinja }}`` is not one)
 PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)(?:[:!][^{}]*)?\}(?!\})")
 
@@ -65,10 +66,6 @@ class Catalogue:
     def both(self, key: str, **values) -> dict[str, str]:
         """``{"id": ..., "en": ...}``: the message in every language (for payloads that carry both)."""
         return {lang: self.text(key, lang, **values) for lang in LANGS}
-
-    def en_id(self, key: str, **values) -> tuple[str, str]:
-        """(English, Bahasa Indonesia): the order of the API's error texts (``message``, ``message_id``)."""
-        return self.text(key, "en", **values), self.text(key, "id", **values)
 
     def keys(self, prefix: str = "") -> list[str]:
         """The keys that start with ``prefix``, sorted."""
@@ -110,9 +107,9 @@ def text(key: str, lang: str, **values) -> str:
 def localized(entry: dict, lang: str, id_field: str = "name_id", en_field: str = "name_en"):
     """The reader's language out of bilingual data (``{"name_id": ..., "name_en": ...}``; None if
     that field is missing: the caller chooses the fallback)."""
-    return entry.get(en_field if lang == "en" else id_field)
+    return entry.get({"en": en_field}.get(lang, id_field))
 
 
 def other_language(lang: str) -> str:
     """The language the reader did not choose (Open311's description carries the other name)."""
-    return "id" if lang == "en" else "en"
+    return OTHER_LANGUAGE.get(lang, "en")

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from contract import errors
+from contract import errors, i18n
 
 # What marshmallow's fields.Url(schemes={"http", "https"}, require_tld=False) accepts, said for the
 # OpenAPI document (host names, with or without dots, an optional port and path; IP addresses)
@@ -25,14 +25,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def too_deep(field: str | None = None) -> errors.ApiError:
-    return errors.ApiError([errors.error(field, "too_deep", f"The document nests deeper than {MAX_DEPTH} levels.",
-                                         f"Dokumen bersarang lebih dari {MAX_DEPTH} tingkat.")])
+    return errors.ApiError([errors.translated(field, "too_deep", i18n.common(), "api.nested_too_deep",
+                                              depth=MAX_DEPTH)])
 
 
 def unencodable(field: str | None) -> errors.ApiError:
-    return errors.ApiError([errors.error(field, "invalid", "This text holds a character that is not valid Unicode "
-                                         "(a lone surrogate).",
-                                         "Teks ini memuat karakter Unicode yang tidak valid (surrogate tunggal).")])
+    return errors.ApiError([errors.translated(field, "invalid", i18n.common(), "api.lone_surrogate")])
 
 
 def has_surrogate(text: str) -> bool:

@@ -12,6 +12,9 @@ import weakref
 
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
+from nameko.timer import Timer
+from nameko.web.handlers import HttpRequestHandler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 from contract import redact
@@ -28,8 +31,8 @@ ENTRYPOINT_ERRORS = Counter(
     "lapor_entrypoint_errors_total", "Entrypoint calls that raised an exception.",
     ["service", "entrypoint"])
 ENTRYPOINT_LATENCY = Histogram(
-    "lapor_entrypoint_duration_seconds", "Entrypoint latency.", ["service", "entrypoint"],
-    buckets=LATENCY_BUCKETS)
+    "lapor_entrypoint_duration_seconds", "Entrypoint latency, by kind (http, rpc: requests; timer, message).",
+    ["service", "entrypoint", "kind"], buckets=LATENCY_BUCKETS)
 OUTBOX_BACKLOG = Gauge(
     "lapor_outbox_pending_events", "Events staged in the outbox and not yet published.", ["service"])
 EVENTS_PUBLISHED = Counter(
@@ -86,6 +89,16 @@ def counted_as_error(worker_ctx, exc: BaseException) -> bool:
     return not isinstance(exc, getattr(worker_ctx.entrypoint, "expected_exceptions", ()) or ())
 
 
+def entrypoint_kind(entrypoint) -> str:
+    """``http`` or ``rpc`` for an entrypoint a caller waits on (a request), ``timer`` for a timer,
+    ``message`` for the rest (event batches, hub consumers): the slow-request alert reads the first two."""
+    if isinstance(entrypoint, HttpRequestHandler):
+        return "http"
+    if isinstance(entrypoint, Rpc):
+        return "rpc"
+    return "timer" if isinstance(entrypoint, Timer) else "message"
+
+
 class Metrics(DependencyProvider):
     """Call count, error count and latency per entrypoint, labelled by service; at start, the
     service's logs are made to mask every password of a failover URI list (``contract.redact``)."""
@@ -108,7 +121,8 @@ class Metrics(DependencyProvider):
                 ENTRYPOINT_ERRORS.labels(*labels).inc()
             started = self._started.pop(worker_ctx, None)
             if started is not None:
-                ENTRYPOINT_LATENCY.labels(*labels).observe(time.perf_counter() - started)
+                kind = entrypoint_kind(worker_ctx.entrypoint)
+                ENTRYPOINT_LATENCY.labels(*labels, kind).observe(time.perf_counter() - started)
         except Exception:
             log.warning("metrics: worker_result failed", exc_info=True)
 

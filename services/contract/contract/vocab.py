@@ -1,4 +1,5 @@
 """Shared vocabularies (the values every service agrees on)."""
+from contract import i18n
 
 CLASSIFICATIONS = ("complaint", "aspiration", "information_request", "whistleblowing")
 CHANNELS = ("web", "mobile", "sms", "social", "open311", "manual", "import")
@@ -7,7 +8,8 @@ GESI_MARKERS = ("women", "children", "disability", "elderly", "marginalised")
 LANGUAGES = ("id", "en")
 # The category the text channels (SMS, social) give a report until the national admin picks one at
 # triage; every listing of categories names it even where the registry does not list it.
-UNCATEGORISED = {"code": "lainnya", "name_id": "Lainnya (belum dikategorikan)", "name_en": "Other (not yet categorised)"}
+UNCATEGORISED = {"code": "lainnya", "name_id": i18n.text("category.uncategorised", "id"),
+                 "name_en": i18n.text("category.uncategorised", "en")}
 
 
 def with_uncategorised(categories: list[dict]) -> list[dict]:

@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 
 from contract import events, i18n
+from contract.errors import translated
 from followup import domain
 from followup.calendar import WorkCalendar
 from followup.domain import case_fields
@@ -23,9 +24,10 @@ EXCERPT = 140
 class Conflict(Exception):
     """The transition is not allowed in the case's current state."""
 
-    def __init__(self, code: str, en: str, id_: str, field: str | None = None):
-        super().__init__(en)
-        self.code, self.en, self.id_, self.field = code, en, id_, field
+    def __init__(self, item: dict):
+        """``item``: the contract's error item (``errors.translated``: field, code, both texts)."""
+        super().__init__(item["message"])
+        self.item, self.code, self.field = item, item["code"], item["field"]
 
 
 class OutOfScope(Exception):
@@ -44,7 +46,8 @@ def may_act(case: dict, principal: dict) -> bool:
 
 def _require_open(case: dict, action: str) -> None:
     if case["status"] != "open":
-        raise Conflict("not_open", *TEXTS.en_id("api.case.not_open_for", status=case['status'], action=action))
+        raise Conflict(translated(None, "not_open", TEXTS, "api.case.not_open_for", status=case['status'],
+                                  action=action))
 
 
 def _message(case: dict, kind: str, author_role: str, author: str | None, body: str,
@@ -85,7 +88,7 @@ def answer(case: dict, principal: dict, form: dict, now: datetime, hub: str, cal
         raise OutOfScope()
     _require_open(case, "an answer")
     if not domain.in_liaison_hands(case):
-        raise Conflict("not_in_liaison_hands", *TEXTS.en_id("api.case.not_in_liaison_hands"))
+        raise Conflict(translated(None, "not_in_liaison_hands", TEXTS, "api.case.not_in_liaison_hands"))
     message = _message(case, "answer", principal["role"], principal["official_id"], form["body"],
                        form["attachments"], now)
     return _answered(case, message, now, hub, calendar, rules)
@@ -114,7 +117,7 @@ def _answered(case: dict, message: dict, now: datetime, hub: str, calendar: Work
 def reporter_reply(case: dict, form: dict, now: datetime, hub: str, calendar: WorkCalendar, rules: Rules):
     """The reporter adds information; on an answered case it restarts the auto-close period."""
     if case["status"] not in ("open", "answered"):
-        raise Conflict("not_open", *TEXTS.en_id("api.case.closed"))
+        raise Conflict(translated(None, "not_open", TEXTS, "api.case.closed"))
     message = _message(case, "reply", "reporter", None, form["body"], form.get("attachments", []), now)
     changed = {**case, "history": case["history"] + [_entry("reporter_replied", now, "reporter",
                                                             message_id=message["_id"])]}
@@ -128,7 +131,7 @@ def reporter_reply(case: dict, form: dict, now: datetime, hub: str, calendar: Wo
 def rate(case: dict, form: dict, now: datetime, hub: str):
     """The reporter rates the final answer (1-5); this closes the case."""
     if case["status"] != "answered":
-        raise Conflict("not_answered", *TEXTS.en_id("api.case.not_rateable"), "rating")
+        raise Conflict(translated("rating", "not_answered", TEXTS, "api.case.not_rateable"))
     rated = {**case, "rating": form["rating"], "rating_comment": form.get("comment"),
              "ratings": case.get("ratings", []) + [{"rating": form["rating"], "comment": form.get("comment"), "at": now}]}
     rated["history"] = case["history"] + [_entry("case_rated", now, "reporter", rating=form["rating"])]
@@ -142,9 +145,9 @@ def reopen(case: dict, form: dict, now: datetime, hub: str, policies: list[dict]
            rules: Rules):
     """The unsatisfied reporter reopens an answered or closed case within the window."""
     if case["status"] not in ("answered", "closed") or not case.get("reopen_until"):
-        raise Conflict("not_reopenable", *TEXTS.en_id("api.case.not_reopenable"))
+        raise Conflict(translated(None, "not_reopenable", TEXTS, "api.case.not_reopenable"))
     if now > case["reopen_until"]:
-        raise Conflict("reopen_window_passed", *TEXTS.en_id("api.case.reopen_period_over"))
+        raise Conflict(translated(None, "reopen_window_passed", TEXTS, "api.case.reopen_period_over"))
     base = {**case, "status": "open", "answered_at": None, "closed_at": None, "closed_by": None, "on_time": None,
             "overall_on_time": None, "rating": None, "reopen_until": None, "auto_close_at": None,
             "reopen_count": case.get("reopen_count", 0) + 1}
@@ -158,9 +161,9 @@ def reopen(case: dict, form: dict, now: datetime, hub: str, policies: list[dict]
 def post_comment(case: dict, form: dict, now: datetime, hub: str):
     """A public comment; only on reports that are known not to be confidential."""
     if case.get("is_confidential") is not False:
-        raise Conflict("comments_not_allowed", *TEXTS.en_id("api.case.not_public"))
+        raise Conflict(translated(None, "comments_not_allowed", TEXTS, "api.case.not_public"))
     if case["status"] == "archived":
-        raise Conflict("not_open", *TEXTS.en_id("api.case.archived"))
+        raise Conflict(translated(None, "not_open", TEXTS, "api.case.archived"))
     comment = {"_id": "cmt_" + secrets.token_hex(8), "case_id": case["_id"], "tracking_id": case["tracking_id"],
                "name": form.get("name") or None, "body": form["body"], "at": now, "hidden": False,
                "hidden_reason": None, "hidden_by": None, "hidden_at": None}
@@ -173,7 +176,7 @@ def hide_comment(case: dict, comment: dict, principal: dict, form: dict, now: da
     if not may_act(case, principal):
         raise OutOfScope()
     if comment["hidden"]:
-        raise Conflict("already_hidden", *TEXTS.en_id("api.case.comment_hidden"))
+        raise Conflict(translated(None, "already_hidden", TEXTS, "api.case.comment_hidden"))
     hidden = {**comment, "hidden": True, "hidden_reason": form["reason"], "hidden_by": principal["official_id"],
               "hidden_at": now}
     event = events.build(events.COMMENT_HIDDEN, hub=hub, **case_fields(case), comment_id=comment["_id"],

@@ -6,16 +6,11 @@ from marshmallow import RAISE, fields, validate
 from contract.schema import Schema
 
 from contract.ids import TRACKING_ID_PATTERN
+from contract.inputs import HTTP_URL_PATTERN
 from followup.indicator import COLOURS
 from followup.sla import PolicySetIn
 
 STATUSES = ("open", "answered", "closed", "archived")
-
-
-# what fields.Url(schemes={"https", "http"}) accepts (a dotted host name ending in a top-level domain, an
-# optional port and path), said for the OpenAPI document; marshmallow also takes localhost and IP addresses
-_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HTTP_URL_PATTERN = rf"^https?://(?:{_LABEL}\.)+[A-Za-z]{{2,6}}(?::[0-9]{{1,5}})?(?:/[!-~]*)?$"
 
 
 class StrictSchema(Schema):
@@ -25,7 +20,7 @@ class StrictSchema(Schema):
 
 class AttachmentIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    url = fields.Url(required=True, schemes={"https", "http"}, metadata={"pattern": HTTP_URL_PATTERN})
+    url = fields.Url(required=True, require_tld=False, schemes={"https", "http"}, metadata={"pattern": HTTP_URL_PATTERN})
     content_type = fields.String(load_default=None, validate=validate.Length(max=100))
     size_bytes = fields.Integer(load_default=None, validate=validate.Range(min=0, max=25 * 1024 * 1024))
 

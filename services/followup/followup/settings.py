@@ -50,11 +50,11 @@ def case_not_found() -> errors.ApiError:
 
 
 def invalid_tracking_id() -> errors.ApiError:
-    return errors.ApiError([errors.error("tracking_id", "invalid", *TEXTS.en_id("api.case.invalid_tracking_id"))])
+    return errors.ApiError([errors.translated("tracking_id", "invalid", TEXTS, "api.case.invalid_tracking_id")])
 
 
 def conflict(exc: Conflict) -> errors.ApiError:
-    return errors.ApiError([errors.error(exc.field, exc.code, exc.en, exc.id_)], status=409)
+    return errors.ApiError([exc.item], status=409)
 
 
 def out_of_scope() -> errors.ApiError:
@@ -62,5 +62,5 @@ def out_of_scope() -> errors.ApiError:
 
 
 def wrong_secret() -> errors.ApiError:
-    return errors.ApiError([errors.error("secret", "invalid_secret", *TEXTS.en_id("api.case.secret_mismatch"))],
+    return errors.ApiError([errors.translated("secret", "invalid_secret", TEXTS, "api.case.secret_mismatch")],
                            status=403)

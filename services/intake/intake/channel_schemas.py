@@ -5,8 +5,10 @@ import re
 
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
+from contract.errors import translated
 from contract.schema import Schema
 from contract.vocab import LANGUAGES, OFFLINE_CHANNELS
+from intake.exceptions import TEXTS
 from intake.schemas import PHONE, MissingItemOut, ReportIn
 
 HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,30}$")
@@ -67,8 +69,7 @@ class SocialIn(Schema):
     @validates_schema
     def _mentions_lapor(self, data, **_):
         if "text" in data and not MENTIONS.search(data["text"]):
-            raise ValidationError({"code": "not_a_mention", "message": "The post does not mention @LAPOR1708 or #lapor.",
-                                   "message_id": "Unggahan tidak menyebut @LAPOR1708 atau #lapor."}, "text")
+            raise ValidationError(translated(None, "not_a_mention", TEXTS, "api.not_a_mention"), "text")
 
 
 class SocialReplyOut(Schema):

@@ -15,46 +15,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from contract import events, journey
+from contract import events, i18n, journey
 
 STATUS_RANK = {"incomplete": 0, "received": 1, "triage": 2, "dispositioned": 3, "in_follow_up": 4,
                "answered": 5, "closed": 6, "forwarded": 6, "archived": 6}
 REOPENABLE = ("answered", "closed")
 
-STATUS_LABELS = {
-    "incomplete": ("Belum lengkap", "Incomplete"),
-    "received": ("Diterima", "Received"),
-    "triage": ("Verifikasi oleh Admin Nasional", "Triage by the national admin"),
-    "forwarded": ("Diteruskan ke simpul lain", "Forwarded to another hub"),
-    "dispositioned": ("Didisposisikan", "Dispositioned"),
-    "in_follow_up": ("Dalam tindak lanjut", "In follow-up"),
-    "answered": ("Dijawab", "Answered"),
-    "closed": ("Selesai", "Closed"),
-    "archived": ("Diarsipkan", "Archived"),
-}
+# the labels of statuses (``status.*``) and of a delivery to another hub (``delivery.*``):
+# intake's catalogue (messages.yml, contract.i18n)
+TEXTS = i18n.of_service("intake")
 
 # one label per step, shared with follow-up's case history: the ``step.*`` messages of the
 # contract's catalogue (contract/messages.yml, read by contract.journey)
 STEP_LABELS = journey.step_labels()
 
 
-DELIVERY_LABELS = {
-    "waiting": ("Menunggu dikirim ke simpul {hub}", "Waiting to be delivered to hub {hub}"),
-    "sent_on": ("Diteruskan ke simpul {hub}", "Sent on to hub {hub}"),
-    "accepted": ("Ditangani oleh simpul {hub}", "Handled by hub {hub}"),
-    "returned": ("Dikembalikan dari simpul {hub}; kembali ke antrean verifikasi di sini",
-                 "Came back from hub {hub}; back in the triage queue here"),
-    "undeliverable": ("Tidak dapat dikirim ke simpul {hub}", "Could not be sent to hub {hub}"),
-    "kept": ("Tidak dapat dikirim ke simpul {hub}; ditangani di sini", "Could not be sent to hub {hub}; handled here"),
-}
-
 
 def delivery_view(delivery: dict | None, language: str) -> dict | None:
     """Where a report sent to another hub stands (None for a report handled here)."""
     if not delivery:
         return None
-    pair = DELIVERY_LABELS.get(delivery.get("state"), ("{hub}", "{hub}"))
-    text = (pair[1] if language == "en" else pair[0]).format(hub=delivery.get("hub"))
+    key, hub = f"delivery.{delivery.get('state')}", delivery.get("hub")
+    text = TEXTS.text(key, language, hub=hub) if key in TEXTS else str(hub)
     return {"hub": delivery.get("hub"), "state": delivery.get("state"), "since": delivery.get("since"), "label": text}
 
 
@@ -187,5 +169,4 @@ def label(step: str, language: str) -> str:
 
 
 def status_label(status: str, language: str) -> str:
-    pair = STATUS_LABELS[status]
-    return pair[1] if language == "en" else pair[0]
+    return TEXTS.text(f"status.{status}", language)

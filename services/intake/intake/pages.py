@@ -50,15 +50,15 @@ def uploads(request, anonymous: bool, limit: int, required: bool = False) -> lis
     if required and not chosen:
         raise errors.ApiError([errors.error("evidence", "required")])
     if len(chosen) > limit:
-        raise errors.ApiError([errors.error("evidence", "too_many", *TEXTS.en_id("api.too_many_files", limit=limit))])
+        raise errors.ApiError([errors.translated("evidence", "too_many", TEXTS, "api.too_many_files", limit=limit)])
     files = []
     for upload in chosen:
         data = upload.stream.read(evidence.MAX_BYTES + 1)
         try:
             evidence.prepare(data, anonymous=anonymous)
         except evidence.BadEvidence:
-            raise errors.ApiError([errors.error(
-                "evidence", "invalid", *TEXTS.en_id("api.file_not_accepted", name=upload.filename))])
+            raise errors.ApiError([errors.translated(
+                "evidence", "invalid", TEXTS, "api.file_not_accepted", name=upload.filename)])
         files.append(data)
     return files
 

@@ -1,5 +1,7 @@
 """Intake's entrypoints: the front door for reports (web, app, SMS, social, manual entry, Open311),
 the tracking views, evidence, the hub network and the events intake keeps its history from.
+The Open311 GeoReport v2 channel and its client keys are their own group of entrypoints
+(``intake.open311_entrypoints``), on this same service.
 
 Each entrypoint loads its input through a schema, runs one handler (``intake.handlers``) through
 the store (``run``: one unit of work committed before the answer; ``read``: read only;
@@ -24,13 +26,14 @@ from contract.officials_web import OfficialPages, official_http, official_page
 from contract.rpc import TypedRpcProxy, rpc, typed
 from contract.web import WebAssets, WebPages, language_of
 from contract.web import page as citizen_page
-from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics, open311,
-                    open311_schemas, pages, privacy, privacy_schemas, schemas, web_forms)
+from intake import (channel_schemas, domain, evidence, exceptions, handlers, history, hub_link, metrics, pages,
+                    privacy, privacy_schemas, schemas, web_forms)
 from intake.dependencies import ChannelGateways, IntakeStore
-from intake.entrypoints import (channel_body, counted, counted_open311, evidence_from_page, georeport,
-                                notifications_of, receipt_response, respond, submitted, wants_a_page)
+from intake.entrypoints import (channel_body, counted, evidence_from_page, notifications_of, receipt_response,
+                                submitted, wants_a_page)
 from intake import hub_registry
 from intake.hub_link import HubOutboxRelay, hub_inbound
+from intake.open311_entrypoints import Open311Entrypoints
 
 HERE = Path(__file__).parent
 
@@ -45,7 +48,7 @@ EVENTS = {
 }
 
 
-class IntakeService(WebAssets, HealthAndMetrics):
+class IntakeService(Open311Entrypoints, WebAssets, HealthAndMetrics):
     name = "intake"
 
     config = Config()
@@ -121,73 +124,6 @@ class IntakeService(WebAssets, HealthAndMetrics):
         submission = submitted(self.store, handlers.accept_manual, {
             "form": form, "official": official, "idempotency_key": request.headers.get("Idempotency-Key")})
         return receipt_response(submission["status"], submission["receipt"])
-
-    # --- Open311 GeoReport v2 (errors as the standard's list, in the path's format) -----------------
-    @georeport("GET", "/open311/discovery.<any(json,xml):fmt>")
-    def open311_discovery(self, request, fmt):
-        base = request.url_root.rstrip("/")  # the front door's address, as the client reached it
-        return respond("discovery", open311.discovery(base, self.store.settings.open311_contact), fmt)
-
-    @georeport("GET", "/open311/v2/services.<any(json,xml):fmt>")
-    def open311_services(self, request, fmt):
-        return respond("services", self.store.read(handlers.open311_services, language_of(request),
-                                                   request.args.get("jurisdiction_id")), fmt)
-
-    @georeport("GET", "/open311/v2/services/<string:service_code>.<any(json,xml):fmt>")
-    def open311_service_definition(self, request, service_code, fmt):
-        return respond("definition", self.store.read(handlers.open311_service_definition, service_code), fmt)
-
-    @georeport("POST", "/open311/v2/requests.<any(json,xml):fmt>")
-    @counted_open311
-    def open311_create(self, request, fmt):
-        body = open311_schemas.form_body(request.form)
-        self.store.read(handlers.check_api_key, body.get("api_key"))
-        created = submitted(self.store, handlers.accept_open311, open311_schemas.Open311RequestIn().load(body))
-        return respond("requests", created["answer"], fmt, 201 if created["created"] else 200)
-
-    @georeport("GET", "/open311/v2/requests.<any(json,xml):fmt>")
-    def open311_requests(self, request, fmt):
-        query = open311_schemas.Open311QueryIn().load(request.args.to_dict())
-        return respond("requests", self.store.read(handlers.open311_requests,
-                                                   {**query, "language": language_of(request)}), fmt)
-
-    @georeport("GET", "/open311/v2/requests/<string:request_id>.<any(json,xml):fmt>")
-    def open311_request(self, request, request_id, fmt):
-        found = self.store.read(handlers.open311_request, {"request_id": request_id, "language": language_of(request)})
-        return respond("requests", found, fmt)
-
-    @georeport("GET", "/open311/v2/tokens/<string:token>.<any(json,xml):fmt>")
-    def open311_token(self, request, token, fmt):
-        return respond("tokens", self.store.read(handlers.open311_token, token), fmt)
-
-    @rpc
-    def issue_open311_key(self, client):
-        """A new api_key for an Open311 client (shown once; only its hash is stored)."""
-        return self.store.run(handlers.issue_key, open311_schemas.ApiKeyIn().load({"client": client})["client"])
-
-    @rpc
-    def revoke_open311_keys(self, client):
-        return {"revoked": self.store.run(handlers.revoke_keys, client)}
-
-    # the operator's API for Open311 keys (national admins; the CLI does the same)
-    @endpoint("GET", "/channels/open311/keys")
-    def list_open311_keys(self, request):
-        self.auth.principal(request, roles=("national_admin",))
-        return json_response(200, {"keys": open311_schemas.ApiKeyOut(many=True).dump(
-            self.store.read(handlers.list_keys))})
-
-    @endpoint("POST", "/channels/open311/keys")
-    def create_open311_key(self, request):
-        self.auth.principal(request, roles=("national_admin",))
-        client = open311_schemas.ApiKeyIn().load(read_json(request))["client"]
-        return json_response(201, self.store.run(handlers.issue_key, client))
-
-    @endpoint("DELETE", "/channels/open311/keys/<string:client>")
-    def delete_open311_keys(self, request, client):
-        self.auth.principal(request, roles=("national_admin",))
-        loaded = open311_schemas.ApiKeyIn().load({"client": client})["client"]
-        revoked = self.store.run(handlers.revoke_keys_of_known_client, loaded)
-        return json_response(200, {"client": client, "revoked": revoked})
 
     # --- personal data (intake.privacy): erasure on request, data-subject export ---------------------
     @endpoint("POST", "/reports/<string:tracking_id>/erasure")

@@ -1,8 +1,14 @@
 """Delivery failures, by whether trying again can help, and the admin API's errors."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from contract import i18n
 from contract.auth import forbidden
-from contract.errors import ApiError, error
+from contract.errors import ApiError, error, translated
+
+# error texts: the contract's shared ones, then notification's own (officials.yml: its API is officials')
+TEXTS = i18n.catalogue(i18n.COMMON_MESSAGES, Path(__file__).parent / "officials.yml")
 
 
 class DeliveryError(Exception):
@@ -28,22 +34,16 @@ class PermanentError(DeliveryError):
 
 
 def not_dead(notification_id: str) -> ApiError:
-    return ApiError([error("notification_id", "conflict", f"Notification {notification_id} is not dead-lettered.",
-                           f"Notifikasi {notification_id} tidak berada di antrean gagal.")], status=409)
-
-
-def unknown(field: str, what: str, what_id: str) -> ApiError:
-    return ApiError([error(field, "not_found", f"{what} not found.", f"{what_id} tidak ditemukan.")], status=404)
+    return ApiError([translated("notification_id", "conflict", TEXTS, "api.not_dead", notification_id=notification_id)],
+                    status=409)
 
 
 def invalid_recipient_ref() -> ApiError:
-    return ApiError([error("recipient_ref", "invalid", "Not a valid recipient reference (e.g. unit:BLL-PUPR).",
-                           "Referensi penerima tidak valid (mis. unit:BLL-PUPR).")])
+    return ApiError([translated("recipient_ref", "invalid", TEXTS, "api.invalid_recipient_ref")])
 
 
 def invalid_tracking_id() -> ApiError:
-    return ApiError([error("tracking_id", "invalid", "This is not a valid tracking ID (example: ID-K7M4X-9XQ2B).",
-                           "Ini bukan nomor pelacakan yang valid (contoh: ID-K7M4X-9XQ2B).")])
+    return ApiError([translated("tracking_id", "invalid", TEXTS, "api.invalid_tracking_id")])
 
 
 def may_not_manage() -> ApiError:

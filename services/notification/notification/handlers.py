@@ -16,6 +16,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from contract import scope
+from contract.errors import not_found
 from notification import domain, exceptions, metrics, webhooks
 from notification.schemas import RECIPIENT_REF
 
@@ -121,7 +122,7 @@ def report_notifications(uow, principal: dict, tracking_id: str, directory) -> l
         except exceptions.TransientError:
             raise exceptions.unavailable()
         if standing is None or not scope.can_read(principal, standing):
-            raise exceptions.unknown("tracking_id", "Report", "Laporan")
+            raise not_found("tracking_id", "Report")
     return uow.notifications.for_report(tracking_id)
 
 
@@ -131,7 +132,7 @@ def retry_dead_letter(uow, notification_id: str, by: str) -> dict:
     retried = uow.notifications.retry(notification_id, uow.now(), by)
     if retried is None:
         if uow.notifications.get(notification_id) is None:
-            raise exceptions.unknown("notification_id", "Notification", "Notifikasi")
+            raise not_found("notification_id", "Notification")
         raise exceptions.not_dead(notification_id)
     _count_manual_retry(uow, retried)
     return retried
@@ -167,7 +168,7 @@ def subscribe(uow, form: dict, by: str) -> dict:
 
 def unsubscribe(uow, subscription_id: str) -> None:
     if not uow.notifications.deactivate_subscription(subscription_id, uow.now()):
-        raise exceptions.unknown("subscription_id", "Subscription", "Langganan")
+        raise not_found("subscription_id", "Subscription")
 
 
 # -- digest preferences ------------------------------------------------------------------------

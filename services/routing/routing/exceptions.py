@@ -28,7 +28,7 @@ def refused(exc: ActionRefused, allowed: list[str] | None = None) -> errors.ApiE
     report's real allowed actions) when given, else the state machine's own list."""
     code = exc.reason or {"invalid": "invalid", "forbidden": "forbidden", "not_found": "not_found"}.get(exc.kind,
                                                                                                        "conflict")
-    item = errors.error(exc.field, code, exc.message, exc.message_id)
+    item = {**exc.item, "code": code}
     if exc.kind == "conflict":
         return ConflictError([item], exc.allowed if allowed is None else allowed)
     return errors.ApiError([item], status=STATUS_OF_REFUSAL[exc.kind])

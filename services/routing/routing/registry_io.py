@@ -16,7 +16,7 @@ import yaml
 from marshmallow import ValidationError
 
 from contract import csvfile, i18n, inputs
-from contract.errors import ApiError, error, from_validation_error
+from contract.errors import ApiError, from_validation_error, translated
 from routing import domain, schemas
 from routing.domain import forwarding
 
@@ -38,10 +38,10 @@ def parse(text: str, media_type: str, kind: str | None) -> tuple[dict, dict[str,
     """A registry body by its media type: CSV (one collection: ``kind``), JSON, else YAML."""
     if "csv" in media_type:
         if kind not in domain.COLLECTIONS:
-            raise RegistryFileError([error("kind", "required", *TEXTS.en_id("api.registry.csv_kind"))])
+            raise RegistryFileError([translated("kind", "required", TEXTS, "api.registry.csv_kind")])
         return parse_csv(text, kind)
     if not text.strip():
-        raise RegistryFileError([error(None, "required", *TEXTS.en_id("api.registry.empty"))])
+        raise RegistryFileError([translated(None, "required", TEXTS, "api.registry.empty")])
     if "json" in media_type:
         try:
             data = inputs.loads_json(text)
@@ -60,7 +60,7 @@ def parse_yaml(text: str) -> tuple[dict, dict[str, list[int]]]:
         raise RegistryFileError(exc.errors if isinstance(exc, ApiError) else inputs.too_deep().errors)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        item = error(None, "invalid", f"Not valid YAML: {getattr(exc, 'problem', exc)}.", "Bukan YAML yang valid.")
+        item = translated(None, "invalid", TEXTS, "api.registry.not_yaml", problem=getattr(exc, "problem", exc))
         raise RegistryFileError([{**item, "line": mark.line + 1} if mark else item])
     lines: dict[str, list[int]] = {}
     if isinstance(root, yaml.MappingNode):

@@ -60,7 +60,7 @@ def test_every_not_found_in_the_services_has_an_indonesian_name():
 
 def test_unknown_codes_in_routing_are_told_in_indonesian():
     from routing.domain import registry, workflow
-    refused = workflow._unknown("agency_code", "agency", "Instansi", "X-1")
+    refused = workflow._unknown("agency_code", "agency", "X-1")
     assert refused.message_id == "Instansi tidak dikenal: X-1."
     problems = registry.registry_problems({"units": [{"code": "U1", "agency_code": "NOPE"}]}, {})
     assert problems and all("(agency)" not in p["message_id"] for p in problems)

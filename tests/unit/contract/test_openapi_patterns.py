@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from assessment import periods
 from contract.errors import ApiError
+from followup.schemas import AttachmentIn
 from contract.ids import TRACKING_ID_PATTERN, new_tracking_id, parse_tracking_id
 from intake.channel_schemas import MENTION_PATTERN, SocialIn
 from notification.schemas import HTTP_URL_PATTERN, SubscriptionIn
@@ -62,3 +63,6 @@ def test_a_social_post_mentions_lapor_exactly_as_the_document_says(text):
 def test_every_url_the_document_allows_is_accepted(url):
     assert re.search(HTTP_URL_PATTERN, url)
     assert SubscriptionIn().load({"url": url})["url"] == url
+    attachment = {"name": "foto.jpg", "url": url}  # follow-up's attachments state the same one pattern
+    assert AttachmentIn().load(attachment)["url"] == url
+    assert AttachmentIn().fields["url"].metadata["pattern"] is HTTP_URL_PATTERN

@@ -164,7 +164,7 @@ def test_no_answer_before_the_unit_has_verified_the_report():
     assert case["queue"] == "unit" and case["stage"] == "follow_up" and not domain.in_liaison_hands(case)
     with pytest.raises(Conflict) as refused:
         conversation.answer(case, LIAISON, FORM, MONDAY, "ID", CALENDAR, RULES)
-    assert refused.value.code == "not_in_liaison_hands" and "penghubung" in refused.value.id_
+    assert refused.value.code == "not_in_liaison_hands" and "penghubung" in refused.value.item["message_id"]
     # an interim update is still possible (the unit may tell the reporter it is looking at it)
     assert conversation.post_update(case, LIAISON, FORM, MONDAY, "ID")[0]["status"] == "open"
 

@@ -63,8 +63,8 @@ def _record(uow, key: str, channel: str, agency_code: str, month: str, answers: 
                 "entered_by": entered_by, "submitted_at": now}
     if not uow.surveys.add_response(response):
         raise survey.already_answered(key_field)
-    return {**response, "message": "Thank you. Your survey answers have been recorded.",
-            "message_id": "Terima kasih. Jawaban survei Anda telah dicatat."}
+    return {**response, "message": TEXTS.text("api.survey.recorded", "en"),
+            "message_id": TEXTS.text("api.survey.recorded", "id")}
 
 
 def record_online_response(uow, tracking_id: str, answers: dict) -> dict:

@@ -5,6 +5,7 @@ its schema) and, for officials, ``principal``."""
 from __future__ import annotations
 
 from contract import errors, i18n
+from contract.errors import translated
 from followup import conversation, views
 from followup.conversation import Conflict, OutOfScope
 from followup.handlers.common import change, find_case, work_calendar
@@ -12,7 +13,7 @@ from followup.settings import conflict, out_of_scope
 
 TEXTS = i18n.of_service("followup")  # error texts: ``api.case.*`` (contract.i18n)
 
-DISCUSSION_CLOSED = Conflict("comments_not_allowed", *TEXTS.en_id("api.case.discussion_closed"), "body")
+DISCUSSION_CLOSED = Conflict(translated("body", "comments_not_allowed", TEXTS, "api.case.discussion_closed"))
 
 
 def post_update(uow, command: dict) -> dict:

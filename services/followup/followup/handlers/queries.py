@@ -3,6 +3,7 @@ conversation and the comments, and what the pages show (read-only units: ``store
 from __future__ import annotations
 
 from contract import errors, i18n
+from contract.errors import translated
 from followup import conversation, indicator, schemas, views
 from followup.conversation import Conflict
 from followup.handlers.common import find_case
@@ -11,7 +12,7 @@ from followup.settings import conflict, out_of_scope
 TEXTS = i18n.of_service("followup")  # error texts: ``api.case.*`` (contract.i18n)
 
 ACTORS = ("liaison", "agency_admin", "national_admin")
-NOT_PUBLIC = Conflict("comments_not_allowed", *TEXTS.en_id("api.case.report_not_public"))
+NOT_PUBLIC = Conflict(translated(None, "comments_not_allowed", TEXTS, "api.case.report_not_public"))
 
 
 def case_view(uow, tracking_id: str, lang: str = "id") -> dict:

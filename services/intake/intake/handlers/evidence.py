@@ -14,12 +14,12 @@ def store_evidence(uow, report: dict, data: bytes) -> tuple[dict, str]:
     try:
         data, content_type = evidence.prepare(data, anonymous=report["is_anonymous"])
     except evidence.BadEvidence as exc:
-        raise errors.ApiError([errors.error("file", "invalid", f"Not accepted: {exc}.",
-                                            "Berkas tidak diterima: harus JPEG, PNG atau PDF, paling besar 5 MB.")])
+        raise errors.ApiError([errors.translated("file", "invalid", exceptions.TEXTS, "api.evidence_not_accepted",
+                                                 problem=exc)])
     name = "evidence" + {"image/jpeg": ".jpg", "image/png": ".png"}.get(content_type, ".pdf")
     entry = uow.reports.add_attachment(report, data, content_type, name, uow.settings.evidence_max_files, uow.now())
     if entry is None:
-        raise errors.ApiError([errors.error("file", "too_many", *exceptions.TEXTS.en_id("api.most_attachments"))],
+        raise errors.ApiError([errors.translated("file", "too_many", exceptions.TEXTS, "api.most_attachments")],
                               status=409)
     return entry, content_type
 

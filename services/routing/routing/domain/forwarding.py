@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime
 
 from contract import events, hubnet, hubpath, i18n
-from contract.errors import error
+from contract.errors import error, translated
 from contract.ids import new_event_id
 from routing.domain import workflow
 
@@ -44,7 +44,7 @@ def directory_problems(file_hubs: list[dict], stored_hubs: list[dict]) -> list[d
         match = _HUB_IN_PROBLEM.match(problem)
         index = position.get(match.group(1)) if match else None
         field = f"hubs.{index}.parent" if index is not None else "hubs"
-        items.append(error(field, "invalid", *TEXTS.en_id("api.forward.directory", problem=problem)))
+        items.append(translated(field, "invalid", TEXTS, "api.forward.directory", problem=problem))
     return items
 
 
@@ -99,15 +99,15 @@ def check_manual_forward(principal: dict, item: dict, target_hub: str, own_hub: 
     """Raise ActionRefused unless ``principal`` may send ``item`` to ``target_hub`` now
     (Bukan Wewenang across hubs: the owner of the report's queue, while it is open here)."""
     if principal["role"] not in FORWARDING_ROLES or not workflow.owns_queue(principal, item):
-        raise workflow.ActionRefused("forbidden", "tracking_id", *TEXTS.en_id("api.forward.not_in_queue"))
+        raise workflow.ActionRefused("forbidden",
+                                     translated("tracking_id", "forbidden", TEXTS, "api.forward.not_in_queue"))
     if item["status"] not in workflow.OPEN_STATUSES:
-        raise workflow.ActionRefused("conflict", "action",
-                                     *TEXTS.en_id("api.forward.not_forwardable", status=item["status"]))
+        raise workflow.ActionRefused("conflict", translated("action", "conflict", TEXTS, "api.forward.not_forwardable",
+                                                            status=item["status"]))
     problem = forward_target_problem(target_hub, own_hub, directory, path_of(item, own_hub))
     if problem:  # an unknown hub is a bad request; a hub that cannot take the report, a conflict
         kind = "invalid" if problem["code"] == "not_found" else "conflict"
-        raise workflow.ActionRefused(kind, problem["field"], problem["message"], problem["message_id"],
-                                     reason=problem["code"] if kind == "conflict" else None)
+        raise workflow.ActionRefused(kind, problem, reason=problem["code"] if kind == "conflict" else None)
 
 
 def manual_forward(item: dict, principal: dict, target_hub: str, reason: str, own_hub: str,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from contract import i18n, registry_names, webdates
 from contract.auth import token_hash
-from contract.errors import error
+from contract.errors import translated
 from routing.domain.forwarding import directory_for_event
 from routing.domain.rules import check_rule_ties
 
@@ -39,7 +39,7 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
 
     def need(collection, value, field):
         if value is not None and value not in codes[collection]:
-            problems.append(error(field, "not_found", *TEXTS.en_id(f"api.registry.unknown.{collection}", value=value)))
+            problems.append(translated(field, "not_found", TEXTS, f"api.registry.unknown.{collection}", value=value))
 
     for i, official in enumerate(registry.get("officials", [])):
         need("hubs", official.get("hub"), f"officials.{i}.hub")
@@ -47,24 +47,21 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
         need("units", official.get("unit_code"), f"officials.{i}.unit_code")
         scoped = SCOPED_ROLES.get(official["role"])
         if scoped and not official.get(scoped):
-            problems.append(error(f"officials.{i}.{scoped}", "required",
-                                  *TEXTS.en_id("api.registry.role_scope", role=official["role"], scoped=scoped)))
+            problems.append(translated(f"officials.{i}.{scoped}", "required", TEXTS, "api.registry.role_scope",
+                                       role=official["role"], scoped=scoped))
         unit = official.get("unit_code")
         if unit in units and official.get("agency_code") not in (None, units[unit]):
-            problems.append(error(f"officials.{i}.unit_code", "invalid",
-                                  *TEXTS.en_id("api.registry.unit_agency")))
+            problems.append(translated(f"officials.{i}.unit_code", "invalid", TEXTS, "api.registry.unit_agency"))
     for i, region in enumerate(registry.get("regions", [])):
         need("regions", region.get("parent"), f"regions.{i}.parent")
         need("hubs", region.get("hub"), f"regions.{i}.hub")
         parent = region.get("parent")
         if region.get("level") == "district" and (not parent or not region["code"].startswith(parent)):
-            problems.append(error(f"regions.{i}.parent", "invalid",
-                                  *TEXTS.en_id("api.registry.district_parent")))
+            problems.append(translated(f"regions.{i}.parent", "invalid", TEXTS, "api.registry.district_parent"))
         zone = webdates.zone_name(region["code"])
         if region.get("timezone") and webdates.zone_name(region["timezone"]) != zone:  # deadlines and pages agree
-            problems.append(error(f"regions.{i}.timezone", "invalid",
-                                  *TEXTS.en_id("api.registry.zone", region=region["code"], zone=zone,
-                                               iana=webdates.ZONES[zone])))
+            problems.append(translated(f"regions.{i}.timezone", "invalid", TEXTS, "api.registry.zone",
+                                       region=region["code"], zone=zone, iana=webdates.ZONES[zone]))
     for i, hub in enumerate(registry.get("hubs", [])):
         need("regions", hub.get("region_code"), f"hubs.{i}.region_code")
     for i, agency in enumerate(registry.get("agencies", [])):
@@ -78,7 +75,7 @@ def registry_problems(registry: dict, known: dict[str, set[str]], stored_rules: 
         need("categories", rule.get("category_code"), f"rules.{i}.category_code")
         need("regions", rule.get("region_code"), f"rules.{i}.region_code")
         if rule.get("unit_code") in units and units[rule["unit_code"]] != rule.get("agency_code"):
-            problems.append(error(f"rules.{i}.unit_code", "invalid", *TEXTS.en_id("api.registry.rule_unit_agency")))
+            problems.append(translated(f"rules.{i}.unit_code", "invalid", TEXTS, "api.registry.rule_unit_agency"))
     problems.extend(rule_tie_problems(registry.get("rules", []), stored_rules))
     return problems
 
@@ -93,8 +90,7 @@ def rule_tie_problems(file_rules: list[dict], stored_rules: list[dict] = ()) -> 
         if first not in position and second not in position:
             continue  # an old tie is not this file's fault (and cannot be stored: imports refuse ties)
         field = f"rules.{position.get(second, position.get(first))}"
-        problems.append(error(field, "conflict",
-                              *TEXTS.en_id("api.registry.rule_tie", first=first, second=second)))
+        problems.append(translated(field, "conflict", TEXTS, "api.registry.rule_tie", first=first, second=second))
     return problems
 
 

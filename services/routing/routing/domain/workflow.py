@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from contract import events, i18n, scope
+from contract.errors import translated
 
 TEXTS = i18n.of_service("routing")  # error texts: ``api.*`` (contract.i18n)
 
@@ -47,10 +48,11 @@ EVENT_OF_ACTION = {"verify": events.REPORT_VERIFIED, "postpone": events.REPORT_P
 class ActionRefused(Exception):
     """An action that does not fit: ``kind`` is conflict (409), forbidden (403) or invalid (400)."""
 
-    def __init__(self, kind: str, field: str | None, message: str, message_id: str, allowed: tuple = (),
-                 reason: str | None = None):
-        super().__init__(message)
-        self.kind, self.field, self.message, self.message_id, self.allowed = kind, field, message, message_id, allowed
+    def __init__(self, kind: str, item: dict, allowed: tuple = (), reason: str | None = None):
+        """``item``: the contract's error item (``errors.translated``: field and both texts)."""
+        super().__init__(item["message"])
+        self.kind, self.item, self.allowed = kind, item, allowed
+        self.field, self.message, self.message_id = item["field"], item["message"], item["message_id"]
         self.reason = reason  # the error item's code, when more precise than the kind (e.g. "visited")
 
 
@@ -101,19 +103,19 @@ def default_queue(principal: dict) -> str | None:
 def check(principal: dict, item: dict, action: str) -> None:
     """Raise ActionRefused unless ``principal`` may take ``action`` on ``item`` now."""
     if not owns_queue(principal, item):
-        raise ActionRefused("forbidden", "tracking_id", *TEXTS.en_id("api.workflow.not_in_queue"))
+        raise ActionRefused("forbidden", translated("tracking_id", "forbidden", TEXTS, "api.workflow.not_in_queue"))
     allowed = allowed_actions(item)
     if action not in allowed:
         listed = ", ".join(allowed) or "none"
-        raise ActionRefused("conflict", "action",
-                            *TEXTS.en_id("api.workflow.not_allowed", action=action, status=item["status"],
-                                         queue=item["queue"], listed=listed), allowed)
+        raise ActionRefused("conflict", translated("action", "conflict", TEXTS, "api.workflow.not_allowed",
+                                                   action=action, status=item["status"], queue=item["queue"],
+                                                   listed=listed), allowed)
 
 
 def postpone_until(day: date, timezone: str, now: datetime) -> datetime:
     """The start of ``day`` in the region's time zone; it must be after the region's today."""
     if day <= now.astimezone(ZoneInfo(timezone)).date():
-        raise ActionRefused("invalid", "until", *TEXTS.en_id("api.workflow.postpone_past"))
+        raise ActionRefused("invalid", translated("until", "invalid", TEXTS, "api.workflow.postpone_past"))
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
 
 
@@ -134,19 +136,20 @@ def target_of(principal: dict, item: dict, action: str, body: dict, registry) ->
     return _disposition_target(principal, item, body, registry)
 
 
-def _unknown(field: str, what: str, what_id: str, value: str) -> ActionRefused:
-    return ActionRefused("not_found", field, f"Unknown {what}: {value}.", f"{what_id} tidak dikenal: {value}.")
+def _unknown(field: str, what: str, value: str) -> ActionRefused:
+    return ActionRefused("not_found",
+                         translated(field, "not_found", TEXTS, f"api.workflow.unknown.{what}", value=value))
 
 
 def _return_target(item: dict, named_agency: str | None, registry) -> dict:
     if named_agency and named_agency != item["agency_code"]:
         if registry.agency(named_agency) is None:
-            raise _unknown("agency_code", "agency", "Instansi", named_agency)
+            raise _unknown("agency_code", "agency", named_agency)
         return {"queue": "agency", "agency_code": named_agency, "unit_code": None, "status": "returned"}
     if item["queue"] == "unit":  # one tier up: the unit's agency admin
         return {"queue": "agency", "agency_code": item["agency_code"], "unit_code": None, "status": "returned"}
     if named_agency:
-        raise ActionRefused("invalid", "agency_code", *TEXTS.en_id("api.workflow.own_agency"))
+        raise ActionRefused("invalid", translated("agency_code", "invalid", TEXTS, "api.workflow.own_agency"))
     return {"queue": "national_triage", "agency_code": None, "unit_code": None, "status": "returned"}
 
 
@@ -154,19 +157,19 @@ def _disposition_target(principal: dict, item: dict, body: dict, registry) -> di
     agency_code, unit_code = body.get("agency_code"), body.get("unit_code")
     if item["queue"] == "national_triage":
         if not agency_code:
-            raise ActionRefused("invalid", "agency_code", *TEXTS.en_id("api.workflow.name_agency"))
+            raise ActionRefused("invalid", translated("agency_code", "invalid", TEXTS, "api.workflow.name_agency"))
         if unit_code:
-            raise ActionRefused("invalid", "unit_code", *TEXTS.en_id("api.workflow.national_to_agency"))
+            raise ActionRefused("invalid", translated("unit_code", "invalid", TEXTS, "api.workflow.national_to_agency"))
         if registry.agency(agency_code) is None:
-            raise _unknown("agency_code", "agency", "Instansi", agency_code)
+            raise _unknown("agency_code", "agency", agency_code)
         return {"queue": "agency", "agency_code": agency_code, "unit_code": None, "status": "new"}
     if agency_code and agency_code != principal["agency_code"]:
-        raise ActionRefused("invalid", "agency_code", *TEXTS.en_id("api.workflow.own_agency_units"))
+        raise ActionRefused("invalid", translated("agency_code", "invalid", TEXTS, "api.workflow.own_agency_units"))
     if not unit_code:
-        raise ActionRefused("invalid", "unit_code", *TEXTS.en_id("api.workflow.name_unit"))
+        raise ActionRefused("invalid", translated("unit_code", "invalid", TEXTS, "api.workflow.name_unit"))
     unit = registry.unit(unit_code)
     if unit is None or unit.get("agency_code") != principal["agency_code"]:
-        raise _unknown("unit_code", "unit of your agency", "Unit instansi Anda", unit_code)
+        raise _unknown("unit_code", "unit", unit_code)
     return {"queue": "unit", "agency_code": principal["agency_code"], "unit_code": unit_code, "status": "new"}
 
 

@@ -83,7 +83,7 @@ def report_by_id(uow, principal: dict, tracking_id: str) -> dict:
 def inbox(uow, principal: dict, filters: dict) -> dict:
     """One page of the official's inbox (``schemas.InboxQuery`` loaded) with counts per status."""
     if filters["category_code"] and not uow.registry.exists("categories", filters["category_code"]):
-        raise ApiError([errors.error("category_code", "invalid", *TEXTS.en_id("api.workflow.unknown_category"))])
+        raise ApiError([errors.translated("category_code", "invalid", TEXTS, "api.workflow.unknown_category")])
     now, sla = uow.now(), uow.settings.sla_days
     query = inboxes.inbox_query(principal, filters, now, sla)
     skip = (filters["page"] - 1) * filters["per_page"]
