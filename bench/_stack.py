@@ -23,6 +23,8 @@ def script(name: str, action: str, env: dict, *args: str) -> None:
 
 
 def urls(env: dict) -> dict:
+    """The stack's URIs: ``stores`` maps each service to its store (LAPOR_STORE_PER_SERVICE, default 1:
+    each its own; ``mongodb`` is the one shared store of LAPOR_STORE_PER_SERVICE=0)."""
     uris = localstack.env_uris(env)
-    return {"amqp": uris["amqp"], "api": uris["api"], "mongodb": uris["mongodb"],
+    return {"amqp": uris["amqp"], "api": uris["api"], "mongodb": uris["mongodb"], "stores": uris["stores"],
             "http": f"http://127.0.0.1:{env['LAPOR_HTTP_PORT']}"}
