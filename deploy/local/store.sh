@@ -15,7 +15,7 @@ top="$LAPOR_RUN_DIR/store"
 # the stores of this mode: "name port folder" lines
 stores() {
   if [ "$LAPOR_STORE_PER_SERVICE" = 1 ]; then
-    for svc in $LAPOR_STORE_SERVICES; do echo "$svc $(store_port "$svc") $top/$svc"; done
+    for svc in $LAPOR_STORE_SERVICES; do echo "store.$svc $(store_port "$svc") $top/$svc"; done
   else echo "store $LAPOR_STORE_PORT $top"; fi
 }
 running() { [ -f "$1/secantusd.pid" ] && kill -0 "$(cat "$1/secantusd.pid")" 2>/dev/null; }
@@ -35,7 +35,7 @@ PY
 launch() {
   local name=$1 port=$2 dir=$3
   mkdir -p "$dir/data"
-  if running "$dir" && ready "$port"; then echo "$name store: already running (pid $(cat "$dir/secantusd.pid"), mongodb://127.0.0.1:$port)"; return 0; fi
+  if running "$dir" && ready "$port"; then echo "$name: already running (pid $(cat "$dir/secantusd.pid"), mongodb://127.0.0.1:$port)"; return 0; fi
   # LAPOR_STORE_SYNC=1 (default): --sync-on-commit, every commit fsynced, so an accepted report
   # survives an OS crash or power loss too (without it, it survives kill -9 of the store).
   local sync_flag=""; [ "${LAPOR_STORE_SYNC:-1}" = 0 ] || sync_flag="--sync-on-commit"
@@ -52,12 +52,12 @@ start() {
   for _ in $(seq 1 60); do
     if ready "${ports[@]}"; then
       for i in "${!names[@]}"; do
-        echo "${names[$i]} store: ready (pid $(cat "${dirs[$i]}/secantusd.pid"), mongodb://127.0.0.1:${ports[$i]})"
+        echo "${names[$i]}: ready (pid $(cat "${dirs[$i]}/secantusd.pid"), mongodb://127.0.0.1:${ports[$i]})"
       done
       return 0
     fi
     for i in "${!names[@]}"; do
-      running "${dirs[$i]}" || { echo "${names[$i]} store: failed to start; see ${dirs[$i]}/secantusd.log" >&2
+      running "${dirs[$i]}" || { echo "${names[$i]}: failed to start; see ${dirs[$i]}/secantusd.log" >&2
         tail -20 "${dirs[$i]}/secantusd.log" >&2; exit 1; }
     done
     sleep 0.5
@@ -79,8 +79,8 @@ stop() {
 status() {
   local name port dir rc=0
   while read -r name port dir; do
-    if running "$dir" && ready "$port"; then echo "$name store: running (pid $(cat "$dir/secantusd.pid"))"
-    else echo "$name store: stopped"; rc=3; fi
+    if running "$dir" && ready "$port"; then echo "$name: running (pid $(cat "$dir/secantusd.pid"))"
+    else echo "$name: stopped"; rc=3; fi
   done < <(stores)
   return $rc
 }
