@@ -106,3 +106,8 @@ def test_a_report_flows_and_each_database_is_only_in_its_own_store(stores_stack)
     finally:
         for client in clients.values():
             client.close()
+    # an operator's CLI finds its service's store: a token issued with deploy/local/cli.sh opens the report
+    token = subprocess.run([str(LOCAL / "cli.sh"), "routing", "token", "adm-buleleng", "--days", "1"],
+                           env=stores_stack, check=True, timeout=120, capture_output=True, text=True).stdout.split()[-1]
+    admin = requests.get(f"{base}/admin/reports/{tracking_id}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert admin.status_code == 200, admin.text
