@@ -60,7 +60,7 @@ def seed_cases(env: dict, count: int, start_index: int, timeout: float = 300.0) 
     """``count`` reports through the front door; their follow-up cases once opened."""
     u = urls(env)
     offered = offer(u["http"], count, 4, None, start_index, email=SEED_EMAIL)
-    client = MongoClient(u["mongodb"], tz_aware=True)
+    client = MongoClient(u["stores"]["followup"], tz_aware=True)
     cases = client["lapor_followup"]["cases"]
     deadline = time.time() + timeout
     found: list[dict] = []
@@ -102,7 +102,7 @@ def publish(amqp: str, cases: list[dict], count: int, start: int, hub: str) -> f
 def wait_queued(u: dict, size: int, timeout: float) -> int:
     """Until notification has queued ``size`` interim updates (read in its store every 5 s) and the
     services' event queues are empty; the number queued."""
-    client = MongoClient(u["mongodb"], tz_aware=True)
+    client = MongoClient(u["stores"]["notification"], tz_aware=True)
     notifications = client["lapor_notification"]["notifications"]
     deadline, queued = time.time() + timeout, 0
     try:

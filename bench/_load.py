@@ -129,7 +129,7 @@ def wait_processed(uris: dict, tracking_ids: list[str], stall: float = 120.0, ev
     """Time (epoch s) each report's second notification was queued (read from the store once the
     services' event queues are empty, so waiting costs the store little). Gives up, returning what is
     done, when neither the queues shrink nor a report completes for ``stall`` seconds."""
-    client = MongoClient(uris["mongodb"], tz_aware=True)
+    client = MongoClient(uris["stores"]["notification"], tz_aware=True)
     notifications = client["lapor_notification"]["notifications"]
     done: dict[str, float] = {}
     best, progress_at = None, time.time()

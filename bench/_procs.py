@@ -17,7 +17,9 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 SERVICES = ("intake", "routing", "followup", "notification", "assessment")
 # part -> pid file under the run folder, in the order printed
-PARTS = {"store (secantusd)": "store/secantusd.pid", "rabbitmq (beam)": "rabbitmq/rabbitmq.pid",
+# (the one store of LAPOR_STORE_PER_SERVICE=0, or each service's own: the parts not running count 0)
+PARTS = {"store (secantusd)": "store/secantusd.pid",
+         **{f"store {svc}": f"store/{svc}/secantusd.pid" for svc in SERVICES}, "rabbitmq (beam)": "rabbitmq/rabbitmq.pid",
          **{svc: f"services/{svc}.pid" for svc in SERVICES},
          "nginx": "frontdoor/nginx.pid", "mail catcher": "sinks/mail-catcher.pid",
          "sms recorder": "sinks/sms-recorder.pid", "prometheus": "prometheus/prometheus.pid"}
@@ -106,7 +108,7 @@ class Meter:
         wall = machine1[1] - self.machine0[1]
         cpu = {part: sum(t - self.first.get(part, {}).get(pid, 0) for pid, t in pids.items()) / TICKS
                for part, pids in self.last.items()}
-        return {"cpu": cpu, "wall": wall, "machine_busy": machine1[0] - self.machine0[0],
+        return {"cpu": cpu, "ran": {part for part, pids in self.last.items() if pids}, "wall": wall, "machine_busy": machine1[0] - self.machine0[0],
                 "load_before": self.load_before, "load_after": loadavg()}
 
 
@@ -116,7 +118,9 @@ def table(windows: list[tuple[str, dict, int, str]]) -> str:
     head = f"{'process':<24}" + "".join(f"{name[:30]:>32}" for name, *_ in windows)
     sub = f"{'':<24}" + "".join(f"{'cpu s':>10}{'cores':>8}{'ms/' + unit:>14}" for *_, unit in windows)
     lines = [head, sub]
-    parts = list(PARTS) + [LOADGEN]
+    ran = set().union(*(w.get("ran", set(w["cpu"])) for _, w, *_ in windows))
+    parts = [part for part in PARTS if part in ran] + [LOADGEN]
+    stores = [part for part in parts if part.startswith("store ")]
 
     def row(label: str, values: list[float]) -> str:
         cells = ""
@@ -127,6 +131,8 @@ def table(windows: list[tuple[str, dict, int, str]]) -> str:
 
     for part in parts:
         lines.append(row(part, [w["cpu"].get(part, 0.0) for _, w, *_ in windows]))
+    if len(stores) > 1:  # a store per service: their sum, to compare with the one store
+        lines.append(row("= the five stores", [sum(w["cpu"].get(p, 0.0) for p in stores) for _, w, *_ in windows]))
     lines.append(row("= bench stack + loadgen", [sum(w["cpu"].values()) for _, w, *_ in windows]))
     lines.append(row("whole machine (everyone)", [w["machine_busy"] for _, w, *_ in windows]))
     lines.append(f"{'wall s':<24}" + "".join(f"{w['wall']:>10.1f}{'':>22}" for _, w, *_ in windows))

@@ -203,7 +203,7 @@ def main() -> None:
     port = free_port() if args.offset is None else int(localstack.ports(args.offset)["LAPOR_STORE_PORT"])
     name = f"bench-assessment-{port}" if args.offset is None else f"bench-assessment-{args.offset}"
     env = {**os.environ, "LAPOR_RUN_DIR": str(ROOT / ".run" / name),
-           "LAPOR_STORE_PORT": str(port), "PYTHONWARNINGS": "ignore"}
+           "LAPOR_STORE_PORT": str(port), "LAPOR_STORE_PER_SERVICE": "0", "PYTHONWARNINGS": "ignore"}
     store_sh = str(ROOT / "deploy" / "local" / "store.sh")
     subprocess.run([store_sh, "start"], env=env, check=True, stdout=subprocess.DEVNULL)
     uri = f"mongodb://127.0.0.1:{port}/?retryWrites=false&directConnection=true"

@@ -53,6 +53,7 @@ class Cluster:
         self.env = {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_CLUSTER_OFFSET": str(offset),
                     "LAPOR_CLUSTER_RUN_DIR": str(run_dir)}
         self.env["LAPOR_CLUSTER_RPC_MIRRORS"] = "1" if rpc_mirrors else "0"
+        self.env["LAPOR_STORE_PER_SERVICE"] = "0"  # one store (self.mongodb): the run is about the broker
         self.nodes = localstack.cluster_node_ports(offset)
         ports = localstack.ports(offset)
         self.http = f"http://127.0.0.1:{ports['LAPOR_HTTP_PORT']}"

@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--offset", type=int, default=48, help="port offset of the store (contract.localstack)")
     args = parser.parse_args()
-    env = bench_env("duplicates", args.offset)
+    env = bench_env("duplicates", args.offset, one_store=True)
     script("store.sh", "start", env)
     uri = urls(env)["mongodb"]
     client = acquire_client(uri)

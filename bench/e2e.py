@@ -19,6 +19,7 @@ and the load average before and after, to show which part of the machine is the 
 
     python bench/e2e.py [--reports 500] [--rate 50] [--clients 16] [--phases fixed,fast,sustained,backlog,broker]
                         [--sustained-rate 30] [--sustained-seconds 120] [--backlog 10000] [--offset N] [--keep]
+                        [--one-store]   (one store process for the five services; default: one each)
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def phase(name: str, env: dict, count: int, clients: int, rate: float | None, st
     ids = offered.ids
     done = wait_processed(u, ids)
     cpu = meter.stop()
-    received = accepted_at(u["mongodb"], ids)
+    received = accepted_at(u["stores"]["intake"], ids)
     e2e = [done[t] - received[t] for t in ids if t in done and t in received]
     acceptance = offered.latencies
     settle(env, idle)
@@ -137,6 +138,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running")
     parser.add_argument("--no-sync", action="store_true",
                         help="store without fsync per commit (LAPOR_STORE_SYNC=0), to show what fsync costs")
+    parser.add_argument("--one-store", action="store_true",
+                        help="one store process for all five services (LAPOR_STORE_PER_SERVICE=0); default one each")
     parser.add_argument("--offset", type=int, default=None,
                         help="port offset of the bench stack (contract.localstack.ports); default 90, 91 with --no-sync")
     args = parser.parse_args()
@@ -149,7 +152,9 @@ def main() -> None:
     name = "e2e-nosync" if args.no_sync else "e2e"
     env = bench_env(name if args.offset is None else f"{name}-{offset}", offset=offset)
     env["LAPOR_STORE_SYNC"] = "0" if args.no_sync else "1"
-    print(f"store fsync per commit: {'off' if args.no_sync else 'on'}; phases: {','.join(phases)}; "
+    env["LAPOR_STORE_PER_SERVICE"] = "0" if args.one_store else "1"
+    print(f"stores: {'one for the five services' if args.one_store else 'one per service'}; "
+          f"store fsync per commit: {'off' if args.no_sync else 'on'}; phases: {','.join(phases)}; "
           f"load average {loadavg()} (1/5/15 min)")
     print(f"starting a dedicated stack (own ports, fresh data under {env['LAPOR_RUN_DIR']}) ...", flush=True)
     script("stack.sh", "stop", env)  # a stack left by an interrupted run, and its queued backlog, go first

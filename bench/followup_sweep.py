@@ -103,7 +103,7 @@ def main() -> None:
                         help="load with only the sweep's index and measure only the steady-state sweep")
     parser.add_argument("--keep", action="store_true", help="leave the store running")
     args = parser.parse_args()
-    env = bench_env("followup", OFFSET)
+    env = bench_env("followup", OFFSET, one_store=True)
     script("store.sh", "stop", env)
     shutil.rmtree(Path(env["LAPOR_RUN_DIR"]) / "store" / "data", ignore_errors=True)  # a fresh store
     script("store.sh", "start", env)

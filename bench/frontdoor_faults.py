@@ -273,7 +273,7 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=67)
     parser.add_argument("--keep", action="store_true", help="leave the stack running")
     args = parser.parse_args()
-    env = bench_env(f"frontdoor-faults-{args.offset}", args.offset)
+    env = bench_env(f"frontdoor-faults-{args.offset}", args.offset, one_store=True)
     print(f"uptime: {subprocess.run(['uptime'], text=True, stdout=subprocess.PIPE).stdout.strip()}", flush=True)
     failed = False
     stop_stack(env)

@@ -60,7 +60,7 @@ class Hub:
         self.code, self.env = code, dict(p.split("=", 1) for line in out.splitlines()
                                          for p in line.removeprefix("export ").split())
         uris = localstack.env_uris(self.env)
-        self.amqp, self.api, self.mongodb = uris["amqp"], uris["api"], uris["mongodb"]
+        self.amqp, self.api, self.stores = uris["amqp"], uris["api"], uris["stores"]
         self.url = f"http://127.0.0.1:{self.env['LAPOR_HTTP_PORT']}"
         self.secrets_file = Path(self.env["LAPOR_RUN_DIR"]) / "secrets" / "links.yml"
 
@@ -133,7 +133,7 @@ def link_rate(hubs: dict, n: int) -> tuple[float, int]:
     finally:
         started = time.monotonic()
         hublink.apply(directory, "51", secrets)
-    reports = MongoClient(district.mongodb, directConnection=True)["lapor_intake"]["reports"]
+    reports = MongoClient(district.stores["intake"], directConnection=True)["lapor_intake"]["reports"]
     wait_until(lambda: reports.count_documents({"tracking_id": {"$in": ids}}) >= n, timeout=300, interval=0.05)
     return n / (time.monotonic() - started), size
 
@@ -175,7 +175,7 @@ def registry_propagation(hubs: dict, samples: int, via: str = "http") -> dict[st
     import yaml
 
     registry = yaml.safe_load((Path(hubs["ID"].env["LAPOR_RUN_DIR"]) / "registry.yml").read_text())
-    stores = {code: MongoClient(hub.mongodb, serverSelectionTimeoutMS=5000)["lapor_routing"]["hub_parts"]
+    stores = {code: MongoClient(hub.stores["routing"], serverSelectionTimeoutMS=5000)["lapor_routing"]["hub_parts"]
               for code, hub in hubs.items()}
     out: dict[str, list[float]] = {"51": [], "5108": []}
     token = subprocess.run([str(ROOT / "deploy" / "local" / "cli.sh"), "routing", "token", "nas-admin-1"],

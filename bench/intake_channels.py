@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running")
     parser.add_argument("--intake-only", action="store_true", help="no routing/followup/notification/assessment")
     args = parser.parse_args()
-    env = bench_env("intake", OFFSET)
+    env = bench_env("intake", OFFSET, one_store=True)
     print(f"starting a dedicated {'intake-only ' if args.intake_only else ''}stack (own ports, data under "
           ".run/bench-intake) ...", flush=True)
     if args.intake_only:

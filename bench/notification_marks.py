@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--offset", type=int, default=71, help="port offset of the store (contract.localstack)")
     args = parser.parse_args()
-    env = bench_env("notification-marks", args.offset)
+    env = bench_env("notification-marks", args.offset, one_store=True)
     script("store.sh", "start", env)
     uri = urls(env)["mongodb"]
     client = acquire_client(uri)

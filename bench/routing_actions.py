@@ -44,7 +44,7 @@ def main() -> None:
     from routing import cli
     from tests.unit.routing.factories import received_event
 
-    env = {**bench_env("routing-actions", OFFSET), "ROUTING_DATABASE": DATABASE}
+    env = {**bench_env("routing-actions", OFFSET, one_store=True), "ROUTING_DATABASE": DATABASE}
     mongodb_uri = f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true"
     amqp_uri = urls(env)["amqp"]
     script("rabbitmq.sh", "start", env)

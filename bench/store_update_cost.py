@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--offset", type=int, default=47, help="port offset of the store (contract.localstack)")
     args = parser.parse_args()
-    env = bench_env("store-update-cost", args.offset)
+    env = bench_env("store-update-cost", args.offset, one_store=True)
     script("store.sh", "start", env)
     uri = urls(env)["mongodb"]
     client = acquire_client(uri)

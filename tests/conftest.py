@@ -29,6 +29,12 @@ OFFSET = int(os.environ.get("LAPOR_TEST_PORT_OFFSET", "10"))
 # machine must not turn behaviour tests into 503s. tests/e2e/test_frontdoor_faults.py keeps the defaults.
 PATIENT_FRONT_DOOR = {"INTAKE_GROUP_COMMIT_DEADLINE_SECONDS": "10", "LAPOR_FRONTDOOR_REPORTS_TIMEOUT": "10s"}
 
+# The suite's stacks keep one store process for the five services' databases (LAPOR_STORE_PER_SERVICE=0;
+# `make run`, the demo hubs and the benches run one per service): five take ~5x the memory of one on
+# the 2-core CI machine that runs up to eight stacks at once (README, "Configuration"). A store per
+# service is tested by tests/e2e/test_store_per_service.py on a stack of its own.
+ONE_STORE = {"LAPOR_STORE_PER_SERVICE": "0"}
+
 
 def server_env(name: str = "test", offset: int = OFFSET) -> dict:
     """Environment for deploy/local scripts: a run folder and ports of its own (no two offsets
@@ -39,6 +45,7 @@ def server_env(name: str = "test", offset: int = OFFSET) -> dict:
         "LAPOR_RUN_DIR": str(ROOT / ".run" / f"{name}-{offset}"),
         **localstack.ports(offset),
         "LAPOR_RABBIT_NODE": f"lapor{name.replace('-', '')}{offset}@localhost",
+        **ONE_STORE,
     }
 
 

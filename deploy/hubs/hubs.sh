@@ -62,12 +62,12 @@ link() {
 # link_metrics CODE OFFSET: contract.hubmetrics for one hub on LAPOR_HTTP_PORT + 6 (pid in its run dir)
 link_metrics() {
   local code=$1 offset=$2
-  ( eval "$(hub_env "$code" "$offset")"
+  ( eval "$(hub_env "$code" "$offset")"; . "$local_dir/env.sh"
     pidfile="$LAPOR_RUN_DIR/hubmetrics.pid"
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then exit 0; fi
     nohup "$LAPOR_PYTHON" -m contract.hubmetrics --hub "$code" --directory "$LAPOR_HUBS_DIR/directory.yml" \
       --secrets "$LAPOR_RUN_DIR/secrets/links.yml" --port $((LAPOR_HTTP_PORT + 6)) \
-      --store "mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" --keep-links \
+      --store "$(store_uri routing)" --keep-links \
       >> "$LAPOR_RUN_DIR/hubmetrics.log" 2>&1 &
     echo $! > "$pidfile" )
 }

@@ -139,7 +139,7 @@ start() {
   "$here/sinks.sh" start
   LAPOR_AMQP_PORTS="$ports_list" "$here/services.sh" start
   broker_credentials
-  MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" \
+  MONGODB_URI="$(store_uri routing)" \
   AMQP_URI="$(PYTHONPATH="$root/services/contract" "$LAPOR_PYTHON" -c \
     'import sys; from contract import localstack; print(localstack.amqp_uri(sys.argv[1], sys.argv[2]))' \
     "$LAPOR_RUN_DIR" "$ports_list")" \

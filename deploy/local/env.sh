@@ -12,6 +12,17 @@ _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${LAPOR_RABBIT_NODE:=laporhub@localhost}"
 : "${LAPOR_STORE_PORT:=27027}"
 : "${LAPOR_HTTP_PORT:=8780}"
+# 1: each service's database in its own store process (LAPOR_STORE_PORT_<SERVICE>, data under
+# $LAPOR_RUN_DIR/store/<service>/); 0: one store on LAPOR_STORE_PORT holds the five databases.
+# Ports as contract.localstack.ports: LAPOR_STORE_PORT + 300 * (1 + the service's index).
+: "${LAPOR_STORE_PER_SERVICE:=1}"
+case "$LAPOR_STORE_PER_SERVICE" in 0|1) ;; *) echo "LAPOR_STORE_PER_SERVICE must be 0 or 1" >&2; exit 2;; esac
+LAPOR_STORE_SERVICES="intake routing followup notification assessment"
+: "${LAPOR_STORE_PORT_INTAKE:=$((LAPOR_STORE_PORT + 300))}"
+: "${LAPOR_STORE_PORT_ROUTING:=$((LAPOR_STORE_PORT + 600))}"
+: "${LAPOR_STORE_PORT_FOLLOWUP:=$((LAPOR_STORE_PORT + 900))}"
+: "${LAPOR_STORE_PORT_NOTIFICATION:=$((LAPOR_STORE_PORT + 1200))}"
+: "${LAPOR_STORE_PORT_ASSESSMENT:=$((LAPOR_STORE_PORT + 1500))}"
 : "${LAPOR_HUB_CODE:=ID}"
 # demo sinks and Prometheus after the services' five ports (HTTP+1..+5; +6 is the hub-link metrics of deploy/hubs)
 : "${LAPOR_MAIL_PORT:=$((LAPOR_HTTP_PORT + 7))}"
@@ -21,7 +32,8 @@ _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${LAPOR_PROMETHEUS_HUB_LINKS:=0}"
 export LAPOR_ROOT LAPOR_RUN_DIR LAPOR_VENV LAPOR_PYTHON LAPOR_AMQP_PORT LAPOR_RABBIT_DIST_PORT \
   LAPOR_EPMD_PORT LAPOR_RABBIT_MGMT_PORT LAPOR_RABBIT_PROM_PORT LAPOR_RABBIT_NODE \
-  LAPOR_STORE_PORT LAPOR_HTTP_PORT LAPOR_HUB_CODE LAPOR_MAIL_PORT LAPOR_SMS_PORT LAPOR_PROMETHEUS_PORT \
+  LAPOR_STORE_PORT LAPOR_STORE_PER_SERVICE LAPOR_STORE_PORT_INTAKE LAPOR_STORE_PORT_ROUTING \
+  LAPOR_STORE_PORT_FOLLOWUP LAPOR_STORE_PORT_NOTIFICATION LAPOR_STORE_PORT_ASSESSMENT LAPOR_HTTP_PORT LAPOR_HUB_CODE LAPOR_MAIL_PORT LAPOR_SMS_PORT LAPOR_PROMETHEUS_PORT \
   LAPOR_PROMETHEUS_HUB_LINKS
 # The key that signs the web pages' CSRF tokens: one per stack, shared by its services (the cookie
 # belongs to the whole origin); kept in the run dir so a restart does not void open forms.
@@ -54,3 +66,14 @@ broker_credentials() {
   LAPOR_RABBIT_API_URI="http://$LAPOR_RABBIT_USER:$LAPOR_RABBIT_PASSWORD@127.0.0.1:$LAPOR_RABBIT_MGMT_PORT"
   export LAPOR_RABBIT_USER LAPOR_RABBIT_PASSWORD LAPOR_AMQP_URI LAPOR_RABBIT_API_URI
 }
+
+# store_port [SERVICE] / store_uri [SERVICE]: the store holding SERVICE's database (no SERVICE, or
+# LAPOR_STORE_PER_SERVICE=0: the one shared store); the same rule as contract.localstack.store_uri.
+store_port() {
+  if [ "$LAPOR_STORE_PER_SERVICE" = 1 ] && [ -n "${1:-}" ]; then
+    local var; var="LAPOR_STORE_PORT_$(echo "$1" | tr a-z A-Z)"
+    [ -n "${!var:-}" ] || { echo "no store for service '$1'" >&2; return 2; }
+    echo "${!var}"
+  else echo "$LAPOR_STORE_PORT"; fi
+}
+store_uri() { echo "mongodb://127.0.0.1:$(store_port "${1:-}")/?retryWrites=false&directConnection=true"; }

@@ -14,7 +14,7 @@ mkdir -p "$dir"
 # the shared exchanges, so a service declares none but its own (DECLARE_EVENT_EXCHANGES).
 # LAPOR_AMQP_PORTS (a cluster's nodes, "P1,P2,P3"; deploy/local/cluster.sh): a failover URI to all.
 export LAPOR_DECLARE_EVENT_EXCHANGES="${LAPOR_DECLARE_EVENT_EXCHANGES:-false}"
-export MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true"
+# each service's own store (LAPOR_STORE_PER_SERVICE=1; else the one store): MONGODB_URI per service, in start_one
 # notification's channels: the demo sinks (deploy/local/sinks.sh) unless set; in production point
 # them at your SMTP relay and SMS gateway (README, "Configuration")
 export SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-$LAPOR_MAIL_PORT}"
@@ -56,7 +56,7 @@ start_one() {
   amqp_uri=$(PYTHONPATH="$LAPOR_ROOT/services/contract" "$LAPOR_PYTHON" -m contract.localstack service-uri \
     "$LAPOR_RUN_DIR" "$svc" "${LAPOR_AMQP_PORTS:-$LAPOR_AMQP_PORT}")
   env -u LAPOR_RABBIT_PASSWORD -u LAPOR_AMQP_URI -u LAPOR_RABBIT_API_URI -u RABBIT_API_URI \
-    AMQP_URI="$amqp_uri" "${upper}_HTTP_ADDRESS=127.0.0.1:$port" \
+    AMQP_URI="$amqp_uri" MONGODB_URI="$(store_uri "$svc")" "${upper}_HTTP_ADDRESS=127.0.0.1:$port" \
     PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/$svc" \
     nohup "$LAPOR_VENV/bin/nameko" run --config "$LAPOR_ROOT/services/$svc/config.yml" "$svc.service:$(class_of "$svc")" \
     >> "$dir/$svc.log" 2>&1 &

@@ -14,7 +14,7 @@ case "${1:-}" in
     "$here/sinks.sh" start
     "$here/services.sh" start
     broker_credentials
-    MONGODB_URI="mongodb://127.0.0.1:$LAPOR_STORE_PORT/?retryWrites=false&directConnection=true" \
+    MONGODB_URI="$(store_uri routing)" \
     AMQP_URI="$LAPOR_AMQP_URI" \
       PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/routing" \
       "$LAPOR_PYTHON" -m routing.cli import "${LAPOR_REGISTRY_FILE:-$LAPOR_ROOT/deploy/demo/region.yml}" \

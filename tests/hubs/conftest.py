@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from contract import hublink, localstack
-from tests.conftest import PATIENT_FRONT_DOOR, ROOT
+from tests.conftest import ONE_STORE, PATIENT_FRONT_DOOR, ROOT
 
 HUBS = ROOT / "deploy" / "hubs"
 
@@ -35,7 +35,7 @@ CODES = ("ID", "51", "5108")
 
 def hubs_env() -> dict:
     return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_HUBS_DIR": str(RUN_DIR),
-            "LAPOR_HUBS_OFFSET": str(OFFSET), **PATIENT_FRONT_DOOR}
+            "LAPOR_HUBS_OFFSET": str(OFFSET), **PATIENT_FRONT_DOOR, **ONE_STORE}
 
 
 def hub_env(code: str) -> dict:

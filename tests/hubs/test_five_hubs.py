@@ -21,7 +21,7 @@ import subprocess
 import pytest
 import requests
 
-from tests.conftest import PATIENT_FRONT_DOOR, ROOT
+from tests.conftest import ONE_STORE, PATIENT_FRONT_DOOR, ROOT
 from tests.factories import make_report
 from tests.hubs.conftest import submit_report
 from tests.waiting import wait_for
@@ -43,7 +43,7 @@ LONGEST = {("5108", "7317"): ["5108", "51", "ID", "73", "7317"], ("7317", "5108"
 
 def _hubs_env() -> dict:
     return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_HUBS_DIR": str(RUN_DIR),
-            "LAPOR_HUBS_OFFSET": str(BASE), **PATIENT_FRONT_DOOR}
+            "LAPOR_HUBS_OFFSET": str(BASE), **PATIENT_FRONT_DOOR, **ONE_STORE}
 
 
 def _hubs_sh(*args: str, check: bool = True, timeout: float = 400) -> str:

@@ -18,7 +18,7 @@ import pytest
 import requests
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ONE_STORE, ROOT
 from tests.factories import make_report
 from tests.hubs.conftest import OFFSET
 from tests.hubs.test_registry_travels import link_metric, stored_hubs
@@ -38,7 +38,7 @@ def joined_hub(hub_stacks, tmp_path):
                              env=province.env, check=True, timeout=120, capture_output=True, text=True).stdout
     root = ROOT / ".run" / f"test-join-{JOIN_OFFSET}-{uuid.uuid4().hex[:6]}"
     started = tmp_path / "hubs-started"
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_HUBS_REGISTRY": str(started),
+    env = {**os.environ, **ONE_STORE, "PYTHONWARNINGS": "ignore", "LAPOR_HUBS_REGISTRY": str(started),
            "PYTHONPATH": str(ROOT / "services" / "contract")}
     command = [str(ROOT / ".venv" / "bin" / "python"), str(HUBS / "join.py"), "--code", code, "--parent", province.url,
                "--token", invited.split()[0], "--offset", str(JOIN_OFFSET), "--name", "Simpul Kota Denpasar",

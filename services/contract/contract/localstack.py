@@ -12,6 +12,13 @@ lines, readable by the shell too). The broker has no ``guest`` user. That user i
     python -m contract.localstack service-uri RUN_DIR SERVICE PORT   # the service's AMQP URI
     python -m contract.localstack service-uri RUN_DIR SERVICE P1,P2,P3   # ... to a cluster (failover URI)
     python -m contract.localstack ports OFFSET          # the port environment for an offset
+    python -m contract.localstack store-uri SERVICE     # the service's store URI (ports and mode from the environment)
+
+The store: with ``LAPOR_STORE_PER_SERVICE=1`` (deploy/local's default) each service's database lives
+in its own SecantusDB process, on ``LAPOR_STORE_PORT_<SERVICE>`` (data and pid under
+``<run dir>/store/<service>/``); with ``0`` one process on ``LAPOR_STORE_PORT`` holds all five
+(``<run dir>/store/``). :func:`store_uri` is the one place that says which store a service's
+database is in, for every script, test, benchmark and CLI.
 """
 from __future__ import annotations
 
@@ -31,8 +38,17 @@ PORT_BASES = {
     "LAPOR_RABBIT_MGMT_PORT": 15800,  # 15800 .. 16099
     "LAPOR_RABBIT_PROM_PORT": 16100,  # 16100 .. 16399
     "LAPOR_RABBIT_DIST_PORT": 25682,  # 25682 .. 25981 (rabbitmqctl uses dist + 10000 .. + 10010)
-    "LAPOR_STORE_PORT": 27027,       # 27027 .. 27326
+    "LAPOR_STORE_PORT": 27027,       # 27027 .. 27326: the one store (LAPOR_STORE_PER_SERVICE=0)
+    # a store per service (LAPOR_STORE_PER_SERVICE=1): LAPOR_STORE_PORT + 300 * (1 + the service's index)
+    "LAPOR_STORE_PORT_INTAKE": 27327,        # 27327 .. 27626
+    "LAPOR_STORE_PORT_ROUTING": 27627,       # 27627 .. 27926
+    "LAPOR_STORE_PORT_FOLLOWUP": 27927,      # 27927 .. 28226
+    "LAPOR_STORE_PORT_NOTIFICATION": 28227,  # 28227 .. 28526
+    "LAPOR_STORE_PORT_ASSESSMENT": 28527,    # 28527 .. 28826
 }
+STORE_SERVICES = ("intake", "routing", "followup", "notification", "assessment")
+STORE_STEP = 300
+STORE_OPTIONS = "/?retryWrites=false&directConnection=true"
 HTTP_BASE, HTTP_STEP = 8780, 10      # 8780 + 10 * offset .. + 9
 MAX_OFFSET = 299
 
@@ -119,12 +135,43 @@ def api_uri(run_dir: str | os.PathLike, port: int | str) -> str:
     return f"http://{creds['user']}:{creds['password']}@127.0.0.1:{port}"
 
 
-def env_uris(env: dict) -> dict[str, str]:
-    """AMQP, management and store URIs for a deploy/local environment (LAPOR_RUN_DIR and ports)."""
+def store_per_service(env: dict) -> bool:
+    """Whether the stack of ``env`` runs a store per service (``LAPOR_STORE_PER_SERVICE``, default 1,
+    as in deploy/local/env.sh)."""
+    value = str(env.get("LAPOR_STORE_PER_SERVICE", "1")).strip()
+    if value not in ("0", "1"):
+        raise ValueError(f"LAPOR_STORE_PER_SERVICE must be 0 or 1, not {value!r}")
+    return value == "1"
+
+
+def store_port(env: dict, service: str | None = None) -> str:
+    """The port of the store holding ``service``'s database (``None``: the one shared store)."""
+    base = env.get("LAPOR_STORE_PORT") or str(PORT_BASES["LAPOR_STORE_PORT"])
+    if service is None or not store_per_service(env):
+        return str(base)
+    if service not in STORE_SERVICES:
+        raise ValueError(f"no store for {service!r}; services: {', '.join(STORE_SERVICES)}")
+    own = env.get(f"LAPOR_STORE_PORT_{service.upper()}")
+    return str(own or int(base) + STORE_STEP * (1 + STORE_SERVICES.index(service)))
+
+
+def store_uri(env: dict, service: str | None = None) -> str:
+    """The URI of the store holding ``service``'s database on the local stack of ``env``."""
+    return f"mongodb://127.0.0.1:{store_port(env, service)}{STORE_OPTIONS}"
+
+
+def store_uris(env: dict) -> dict[str, str]:
+    """service -> the URI of its store (the same URI five times with one store)."""
+    return {service: store_uri(env, service) for service in STORE_SERVICES}
+
+
+def env_uris(env: dict) -> dict:
+    """AMQP, management and store URIs for a deploy/local environment (LAPOR_RUN_DIR and ports):
+    ``mongodb`` the one shared store (LAPOR_STORE_PER_SERVICE=0), ``stores`` each service's store."""
     run_dir = env["LAPOR_RUN_DIR"]
     return {"amqp": amqp_uri(run_dir, env["LAPOR_AMQP_PORT"]),
             "api": api_uri(run_dir, env["LAPOR_RABBIT_MGMT_PORT"]),
-            "mongodb": f"mongodb://127.0.0.1:{env['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true"}
+            "mongodb": store_uri(env), "stores": store_uris(env)}
 
 
 def main(argv: list[str]) -> int:
@@ -138,6 +185,9 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "ports":
         for name, value in ports(int(argv[1])).items():
             print(f"{name}={value}")
+        return 0
+    if len(argv) == 2 and argv[0] == "store-uri":
+        print(store_uri(os.environ, argv[1]))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -44,3 +44,52 @@ def test_credentials_generated_once_private_and_in_the_uris(tmp_path):
     assert localstack.credentials(tmp_path / "other") != first
     with pytest.raises(FileNotFoundError):
         localstack.credentials(tmp_path / "missing", create=False)
+
+
+def _stack_env(offset: int, **extra: str) -> dict:
+    return {"LAPOR_RUN_DIR": "/nonexistent", **localstack.ports(offset), **extra}
+
+
+def test_a_store_per_service_by_default_each_on_its_own_port():
+    env = _stack_env(44)
+    uris = localstack.store_uris(env)
+    ports = {service: uri.split("//", 1)[1].split("/", 1)[0] for service, uri in uris.items()}
+    assert set(ports) == {"intake", "routing", "followup", "notification", "assessment"}
+    assert len(set(ports.values())) == 5
+    assert f"127.0.0.1:{env['LAPOR_STORE_PORT']}" not in ports.values()
+    assert ports["routing"] == f"127.0.0.1:{env['LAPOR_STORE_PORT_ROUTING']}"
+    assert localstack.env_uris(env)["stores"] == uris
+
+
+def test_one_store_for_all_when_asked():
+    env = _stack_env(44, LAPOR_STORE_PER_SERVICE="0")
+    assert set(localstack.store_uris(env).values()) == {localstack.env_uris(env)["mongodb"]}
+
+
+def test_per_service_ports_follow_the_store_port_when_not_set():
+    env = {"LAPOR_STORE_PORT": "30000"}
+    assert localstack.store_port(env, "intake") == "30300"
+    assert localstack.store_port(env, "assessment") == "31500"
+    assert localstack.store_port(env) == "30000"
+
+
+def test_a_bad_mode_or_service_is_refused():
+    with pytest.raises(ValueError, match="LAPOR_STORE_PER_SERVICE"):
+        localstack.store_uri(_stack_env(44, LAPOR_STORE_PER_SERVICE="yes"), "intake")
+    with pytest.raises(ValueError, match="no store for 'billing'"):
+        localstack.store_uri(_stack_env(44), "billing")
+
+
+@pytest.mark.parametrize("mode", ["0", "1"])
+def test_the_shell_scripts_find_the_same_store_as_python(mode):
+    """deploy/local/env.sh's store_uri (services.sh, cli.sh, stack.sh, hubs.sh) says what
+    contract.localstack.store_uri says (tests, benches), for an offset's ports and for env.sh's defaults."""
+    import subprocess
+    from pathlib import Path
+
+    env_sh = Path(__file__).resolve().parents[3] / "deploy" / "local" / "env.sh"
+    for env in (_stack_env(44, LAPOR_STORE_PER_SERVICE=mode), {"LAPOR_STORE_PER_SERVICE": mode}):
+        script = f". {env_sh}; " + "; ".join(f"store_uri {s}" for s in localstack.STORE_SERVICES)
+        out = subprocess.run(["bash", "-c", script], env={"PATH": os.environ["PATH"], "LAPOR_WEB_SECRET": "x", **env},
+                             check=True, capture_output=True, text=True).stdout.split()
+        assert out == [localstack.store_uri(env, s) for s in localstack.STORE_SERVICES]
