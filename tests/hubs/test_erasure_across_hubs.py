@@ -1,9 +1,10 @@
 """Erasure across hubs on three real hubs (national ID, Bali 51, Buleleng 5108, all on message
-version 2): a Buleleng report filed at Bali goes to Buleleng (5108), whose agency admin forwards it
-by hand to the national hub (ID, through 51). Three hubs then hold the reporter's name, email and
-phone: 51 (where the citizen filed), 5108 (which handed it on) and ID (which holds it). When the
-citizen erases their personal data at 51, the erasure goes to 5108 and ID over the links, each
-acknowledges it, and no store of any hub holds the name, the email or the phone any more.
+version 2): a Bali report filed at the national hub goes to Bali (51), whose BPBD liaison hands it
+back to the province's agency admin, who forwards it by hand to Buleleng (5108). Three hubs then
+hold the reporter's name, email and phone: ID (where the citizen filed), 51 (which handed it on)
+and 5108 (which holds it). When the citizen erases their personal data at ID, the erasure goes to
+51 and 5108 over the links, each acknowledges it, and no store of any hub holds the name, the
+email or the phone any more.
 
 The stacks are this module's own (deploy/hubs/hubs.sh with a hubs file written here: the demo
 three hubs without Buleleng's ``message_version: 1``, which would keep the erasure from crossing
@@ -35,9 +36,9 @@ pytestmark = pytest.mark.e2e
 BASE = int(os.environ.get("LAPOR_TEST_NETWORK_OFFSET", int(os.environ.get("LAPOR_TEST_HUBS_OFFSET", "100")) + 1))
 RUN_DIR = ROOT / ".run" / f"test-erasure-{BASE}"
 HUBS_FILE = RUN_DIR / "hubs.yml"
-# pelayanan-publik in Buleleng: its agency admin's queue at 5108 (rule bll-any), who may forward it
-AGENCY_QUEUE = {"region_code": "5108", "category_code": "pelayanan-publik", "location_text": "Kantor Camat Sukasada",
-                "description": "Antrean layanan di kantor camat Sukasada tidak tertib, warga menunggu sejak pagi."}
+# a Bali disaster report: Bali's BPBD (rule bali-bencana) at 51
+BALI = {"region_code": "51", "category_code": "bencana", "location_text": "Kubutambahan, Buleleng",
+        "description": "Tanah longsor menutup jalan desa di Kubutambahan; perbaikan jalan desa wewenang kabupaten."}
 
 
 def _hubs_env() -> dict:
@@ -105,28 +106,32 @@ def test_an_erasure_where_the_citizen_filed_erases_every_hubs_copy(hubs):
     name = "Ni Luh " + "".join(secrets.choice("BCDFGHJKLMNPRSTW") + secrets.choice("aiueo") for _ in range(4))
     email = f"erasure-{secrets.token_hex(6)}@example.com"
     phone = "+62812" + "".join(secrets.choice("0123456789") for _ in range(8))
-    response = submit_report(hubs["51"].url, make_report(reporter={"name": name, "email": email, "phone": phone},
-                                                         **AGENCY_QUEUE))
+    response = submit_report(hubs["ID"].url, make_report(reporter={"name": name, "email": email, "phone": phone},
+                                                         **BALI))
     assert response.status_code == 201, response.text
     tracking_id, secret = response.json()["tracking_id"], response.json()["secret"]
 
-    # 51 -> 5108 (its agency admin's queue); forwarded by hand to ID (5108 -> 51 -> ID)
-    wait_for(lambda: hubs["5108"].holds(tracking_id), timeout=60, interval=0.3)
-    admin = bearer({"MONGODB_URI": hubs["5108"].mongodb_uri}, "adm-buleleng")
-    sent = requests.post(f"{hubs['5108'].url}/admin/reports/{tracking_id}/forward", headers=admin, timeout=10,
-                         json={"target_hub": "ID", "reason": "Bukan wewenang simpul ini: uji penghapusan data"})
+    # ID -> 51 (BPBD's liaison), handed back to the province's agency admin, forwarded by hand to 5108
+    wait_for(lambda: hubs["51"].holds(tracking_id), timeout=60, interval=0.3)
+    liaison = bearer({"MONGODB_URI": hubs["51"].mongodb_uri}, "lo-bali-bpbd")
+    returned = requests.post(f"{hubs['51'].url}/admin/reports/{tracking_id}/return", headers=liaison, timeout=10,
+                             json={"reason": "Jalan desa wewenang kabupaten, bukan BPBD provinsi"})
+    assert returned.status_code == 200, returned.text
+    admin = bearer({"MONGODB_URI": hubs["51"].mongodb_uri}, "adm-bali")
+    sent = requests.post(f"{hubs['51'].url}/admin/reports/{tracking_id}/forward", headers=admin, timeout=10,
+                         json={"target_hub": "5108", "reason": "Bukan wewenang provinsi: uji penghapusan data"})
     assert sent.status_code == 200, sent.text
-    wait_for(lambda: hubs["ID"].holds(tracking_id), timeout=60, interval=0.3)
-    wait_for(lambda: {"5108", "ID"} <= accepted_by(hubs["51"], tracking_id), timeout=60, interval=0.3)
+    wait_for(lambda: hubs["5108"].holds(tracking_id), timeout=60, interval=0.3)
+    wait_for(lambda: {"51", "5108"} <= accepted_by(hubs["ID"], tracking_id), timeout=60, interval=0.3)
     digits = re.sub(r"\D", "", phone)[-10:]
     for hub in hubs.values():  # each of the three holds the identity now
         text = hub.stored_text()
         assert name in text and email in text and digits in text, hub.code
 
-    erased = requests.post(f"{hubs['51'].url}/reports/{tracking_id}/erasure", json={"secret": secret}, timeout=15)
+    erased = requests.post(f"{hubs['ID'].url}/reports/{tracking_id}/erasure", json={"secret": secret}, timeout=15)
     assert erased.status_code == 200, erased.text
-    assert sorted(erased.json()["hubs"]) == ["5108", "ID"] and erased.json()["hubs_not_reached"] == []
-    wait_for(lambda: {"erased:5108", "erased:ID"} <= accepted_by(hubs["51"], tracking_id), timeout=60, interval=0.3)
+    assert sorted(erased.json()["hubs"]) == ["51", "5108"] and erased.json()["hubs_not_reached"] == []
+    wait_for(lambda: {"erased:51", "erased:5108"} <= accepted_by(hubs["ID"], tracking_id), timeout=60, interval=0.3)
     for hub in hubs.values():  # no store of any hub holds the name, the email or the phone
         text = hub.stored_text()
         assert name not in text and email not in text and digits not in text, hub.code
