@@ -10,6 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 dir="$LAPOR_RUN_DIR/store"
 pidfile="$dir/secantusd.pid"
 mkdir -p "$dir/data"
+chmod 700 "$dir"  # its data keeps the reporters' identities and a joined hub's link passwords (routing's hub_links)
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 ready() {
