@@ -31,7 +31,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import prepare  # noqa: E402  (deploy/hubs/prepare.py: the same keys as the demo hubs)
 
-from contract import hubnet, localstack  # noqa: E402
+from contract import hublink, hubnet, localstack  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -99,7 +99,8 @@ def write_run_folder(args, root: Path, run_dir: Path, env: dict, joined: dict) -
     links = {"hub": args.code,
              "local_amqp_uri": localstack.amqp_uri(run_dir, env["LAPOR_AMQP_PORT"]),
              "local_management_uri": localstack.api_uri(run_dir, env["LAPOR_RABBIT_MGMT_PORT"]),
-             "inbound": {parent: {"user": hubnet.link_user(parent), "password": joined["inbound_password"]}},
+             "inbound": {parent: {"user": hubnet.link_user(parent),
+                                  "password_hash": hublink.password_hash(joined["inbound_password"])}},
              "neighbours": {parent: {"amqp_uri": f"amqp://{link['user']}:{link['password']}@{link['amqp_address']}/%2F"}}}
     prepare._write_private(run_dir / "secrets" / "links.yml", yaml.safe_dump(links, sort_keys=False))
     hubs_file = root / "hubs.yml"
@@ -117,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     if (root / JOINED).exists():
         raise SystemExit(f"hub-join: {root} has joined already; start it with: deploy/hubs/hubs.sh start {root / 'hubs.yml'}")
     env = {k: str(v) for k, v in localstack.ports(args.offset).items()}
-    run_dir.mkdir(parents=True, exist_ok=True)
+    prepare.private_folder(root)
+    prepare.private_folder(run_dir)  # 0711: nobody else lists or reads it (prepare.private_folder)
     joined = join(args, run_dir, env)
     if "link" not in joined:
         raise SystemExit("hub-join: the parent's answer carries no link (is it on an older version?)")

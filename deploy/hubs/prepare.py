@@ -8,10 +8,11 @@ region_code, port `offset` (added to BASE_OFFSET) and the `regions:`/`agencies:`
 
 For each hub (run folder ROOT/<code>): its intake key pair (private key in secrets/hub.key, mode
 0600), its link secrets (secrets/links.yml, mode 0600: its broker, the users its neighbours log in
-as, its logins on its neighbours' brokers; generated once and kept), and its registry file
+as with their passwords' hashes, its logins on its neighbours' brokers; generated once and kept),
+and its registry file
 (registry.yml: the demo region with the directory and the owners of FILE). Writes
 ROOT/directory.yml (the directory with public URLs and keys, no secret) and prints one line per
-hub: `code offset run_dir`.
+hub: `code offset run_dir`. ROOT and each hub's run folder are made 0711 (``private_folder``).
 """
 from __future__ import annotations
 
@@ -20,19 +21,31 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from nacl.public import PrivateKey
 
-from contract import hubnet, hubsign, hubwire, localstack
+from contract import hublink, hubnet, hubsign, hubwire, localstack
 
 HERE = Path(__file__).resolve().parent
 DEMO_REGION = HERE.parent / "demo" / "region.yml"
 DIRECTORY_FIELDS = ("code", "name", "tier", "parent", "region_code", "message_version")
 
 
+def private_folder(path: Path) -> Path:
+    """A run folder nobody else can list or read (0711): others may only pass through it, as the front
+    door's nginx workers must to reach frontdoor/. What keeps a secret under it is its owner's alone:
+    secrets/ (0700, files 0600), and the broker's and the store's data (0700: deploy/local/rabbitmq.sh
+    and store.sh; the shovels' URIs with link passwords, routing's hub_links, reporters' identities)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o711)
+    return path
+
+
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(text)
@@ -69,8 +82,15 @@ def _existing_links(run_dir: Path) -> dict:
     return yaml.safe_load(path.read_text()) if path.exists() else {}
 
 
+def _kept_password(old_links: dict, neighbour: str) -> str | None:
+    """The password a hub's old links.yml gives for its login on ``neighbour``'s broker."""
+    uri = old_links.get("neighbours", {}).get(neighbour, {}).get("amqp_uri")
+    return urlsplit(uri).password if uri else None
+
+
 def link_secrets(plan: list[dict], root: Path, base: int) -> dict[str, dict]:
-    """Each hub's links.yml content; a link's password is generated once and kept."""
+    """Each hub's links.yml content; a link's password is generated once and kept: in clear in the
+    logging-in hub's neighbour URI (its shovel needs it), as a hash in the other's inbound users."""
     directory = [{k: h.get(k) for k in ("code", "tier", "parent")} for h in plan]
     old = {h["code"]: _existing_links(root / h["code"]) for h in plan}
     out = {}
@@ -84,10 +104,9 @@ def link_secrets(plan: list[dict], root: Path, base: int) -> dict[str, dict]:
         code = hub["code"]
         for other in hubnet.neighbours(directory, code):
             # the user `hub-<code>` on other's broker, which code's shovel logs in as
-            password = (old[other].get("inbound", {}).get(code, {}).get("password")
-                        or secrets.token_hex(24))
+            password = _kept_password(old[code], other) or secrets.token_hex(24)
             port = next(h["env"]["LAPOR_AMQP_PORT"] for h in plan if h["code"] == other)
-            out[other]["inbound"][code] = {"user": f"hub-{code}", "password": password}
+            out[other]["inbound"][code] = {"user": f"hub-{code}", "password_hash": hublink.password_hash(password)}
             out[code]["neighbours"][other] = {"amqp_uri": f"amqp://hub-{code}:{password}@127.0.0.1:{port}/%2F"}
     return out
 
@@ -108,9 +127,10 @@ def registry_for(directory: list[dict], owners: dict[str, dict[str, str]]) -> di
 def main(root: Path, base: int, hubs_file: Path = HERE / "hubs.yml") -> None:
     hubs = yaml.safe_load(hubs_file.read_text())["hubs"]
     plan = []
+    private_folder(root)
     for hub in hubs:
         offset = base + int(hub["offset"])
-        env = {"LAPOR_RUN_DIR": str(root / hub["code"]), **localstack.ports(offset)}
+        env = {"LAPOR_RUN_DIR": str(private_folder(root / hub["code"])), **localstack.ports(offset)}
         plan.append({**hub, "offset": offset, "env": env})
     directory = []
     for hub in plan:

@@ -18,6 +18,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 dir="${LAPOR_RABBIT_DIR:-$LAPOR_RUN_DIR/rabbitmq}"
 pidfile="$dir/rabbitmq.pid"
 mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
+chmod 700 "$dir"  # its data keeps the users' hashes, the Erlang cookie and the shovels' URIs with link passwords
 
 export HOME="$dir/home"                      # the Erlang cookie lives here
 export RABBITMQ_NODENAME="$LAPOR_RABBIT_NODE"

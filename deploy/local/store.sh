@@ -11,6 +11,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/env.sh"
 
 top="$LAPOR_RUN_DIR/store"
+mkdir -p "$top"
+chmod 700 "$top"  # its data keeps the reporters' identities and a joined hub's link passwords (routing's hub_links)
 
 # the stores of this mode: "name port folder" lines
 stores() {

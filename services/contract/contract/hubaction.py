@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
-from contract import hubnet
+from contract import errors, hubnet, i18n
 from contract.schema import Schema
 
 ACTIONS = ("reply", "rate", "reopen", "evidence")
@@ -105,3 +105,12 @@ def case_detail(case: Mapping) -> dict:
             continue
         out[key] = value.isoformat() if isinstance(value, datetime) else str(value)
     return out
+
+
+def relay_refused(code: str, hub: str, field: str, name_of: Callable[[str], str] | None = None) -> errors.ApiError:
+    """409 ``relay_<code>``: the reporter's action on a report held at another hub cannot be sent
+    there now (the texts are the pages', ``relay.<code>`` in the contract's catalogue), naming the
+    hub by ``name_of(lang)`` or else as ``relay.hub`` with its code."""
+    name_of = name_of or (lambda lang: i18n.text("relay.hub", lang, code=hub))
+    return errors.ApiError([errors.error(field, f"relay_{code}", i18n.text(f"relay.{code}", "en", hub=name_of("en")),
+                                         i18n.text(f"relay.{code}", "id", hub=name_of("id")))], status=409)

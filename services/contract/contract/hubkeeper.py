@@ -1,9 +1,10 @@
 """The link keeper: this hub's broker follows the directory (issue 19, docs/hubs.md "A hub joins").
 
 When a hub joins this one (routing's ``POST /hubs/join``), routing adds the child to the directory
-and keeps the link's passwords in its ``hub_links`` collection: the password of the child's link
-user here (``hub-<child>``, its shovel logs in as it) and the child's broker address with the
-password of this hub's link user there. Routing has no broker administrator rights
+and keeps the link's credentials in its ``hub_links`` collection: the hash of the password of the
+child's link user here (``hub-<child>``, its shovel logs in as it: this broker only verifies it)
+and the child's broker address with the password of this hub's link user there (in clear: this
+hub's shovel logs in with it). Routing has no broker administrator rights
 (contract.brokeracl); the link-metrics process has this broker's management credentials (the
 secrets file), so it runs the keeper (``contract.hubmetrics --keep-links``): every few seconds it
 reads the stored directory and links, and when they changed puts the link user (publish to
@@ -33,7 +34,9 @@ def merged(directory: list[dict], hub: str, file_secrets: dict, links: list[dict
                "neighbours": dict(file_secrets.get("neighbours") or {})}
     for link in links:
         code = str(link["_id"])
-        secrets["inbound"].setdefault(code, {"user": hubnet.link_user(code), "password": link["inbound_password"]})
+        inbound = ({"password_hash": link["inbound_password_hash"]} if link.get("inbound_password_hash")
+                   else {"password": link["inbound_password"]})  # a link kept before hashes
+        secrets["inbound"].setdefault(code, {"user": hubnet.link_user(code), **inbound})
         secrets["neighbours"].setdefault(code, {"amqp_uri": (
             f"amqp://{hubnet.link_user(hub)}:{quote(link['neighbour_password'], safe='')}"
             f"@{link['neighbour_address']}/%2F")})

@@ -17,16 +17,25 @@ come only from the secrets file (mode 0600, never in the repository or the regis
     local_amqp_uri: amqp://lapor:<password>@127.0.0.1:5882/           # this hub's broker
     local_management_uri: http://lapor:<password>@127.0.0.1:16010     # its management API
     inbound:      # neighbours' shovels log in here as these users (publish to lapor.hubs.in only)
-      "ID": {user: hub-ID, password: <password>}
-      "5108": {user: hub-5108, password: <password>}
+      "ID": {user: hub-ID, password_hash: <RabbitMQ's salted SHA-256 of the password>}
+      "5108": {user: hub-5108, password_hash: <...>}
     neighbours:   # this hub's login on each neighbour's broker (its shovel's destination)
       "ID": {amqp_uri: "amqp://hub-51:<password>@127.0.0.1:5872/"}
       "5108": {amqp_uri: "amqp://hub-51:<password>@127.0.0.1:5902/"}
+
+This broker only verifies an inbound user's password, so the file keeps its hash (``password_hash``,
+RabbitMQ's ``rabbit_password_hashing_sha256``: :func:`password_hash`; a clear ``password`` of an older
+file is still read, and hashed before it reaches the broker). A neighbour's URI keeps its password
+in clear: the shovel needs it at the source.
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
+import os
 import sys
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -52,9 +61,37 @@ class HubSchema(Schema):
     parent = fields.String(allow_none=True, validate=HUB_CODE)
 
 
+HASHING_ALGORITHM = "rabbit_password_hashing_sha256"
+PASSWORD_HASH = r"^[A-Za-z0-9+/]{48}$"  # base64 of a 4-byte salt and a SHA-256 digest
+
+
+def password_hash(password: str, salt: bytes | None = None) -> str:
+    """RabbitMQ's stored form of a password (``rabbit_password_hashing_sha256``): base64 of a random
+    4-byte salt followed by SHA-256(salt + password)."""
+    salt = os.urandom(4) if salt is None else salt
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def hash_matches(password: str, hashed: str) -> bool:
+    """Whether ``hashed`` (:func:`password_hash`) is the hash of ``password``."""
+    salt = base64.b64decode(hashed)[:4]
+    return hmac.compare_digest(password_hash(password, salt), hashed)
+
+
 class InboundSchema(Schema):
     user = fields.String(required=True, validate=validate.Regexp(r"^hub-[A-Z0-9]{2,8}$"))
-    password = fields.String(required=True, validate=validate.Length(min=16))
+    password_hash = fields.String(validate=validate.Regexp(PASSWORD_HASH))
+    password = fields.String(validate=validate.Length(min=16))  # an older file's clear password
+
+    @validates_schema
+    def _one_credential(self, data, **kwargs):
+        if ("password_hash" in data) == ("password" in data):
+            raise ValidationError("give password_hash (or, in an older file, password)", "password_hash")
+
+
+def inbound_hash(entry: dict) -> str:
+    """The hash of an inbound user's password as the secrets file gives it."""
+    return entry.get("password_hash") or password_hash(entry["password"])
 
 
 class NeighbourSchema(Schema):
@@ -119,7 +156,7 @@ def plan(directory: list[dict], hub: str, secrets: dict, shovels: dict[str, dict
 
     ``shovels``: the broker's shovel parameters by name (value dicts); ``link_users``: the names
     of its users tagged as link users. Returns ``neighbours``, ``put_shovels`` (name -> value),
-    ``delete_shovels``, ``put_users`` (name -> password), ``delete_users``.
+    ``delete_shovels``, ``put_users`` (name -> password hash), ``delete_users``.
     """
     if secrets["hub"] != hub:
         raise LinkError([f"the secrets file is hub {secrets['hub']}'s, not hub {hub}'s"])
@@ -130,7 +167,7 @@ def plan(directory: list[dict], hub: str, secrets: dict, shovels: dict[str, dict
         raise LinkError(problems)
     wanted = {hubnet.shovel_name(code): hubnet.shovel_definition(
         "amqp://", secrets["neighbours"][code]["amqp_uri"], code)["value"] for code in codes}
-    users = {secrets["inbound"][code]["user"]: secrets["inbound"][code]["password"] for code in codes}
+    users = {secrets["inbound"][code]["user"]: inbound_hash(secrets["inbound"][code]) for code in codes}
     return {
         "neighbours": codes,
         "put_shovels": {name: value for name, value in wanted.items() if shovels.get(name) != value},
@@ -170,8 +207,10 @@ class Management:
         return [u["name"] for u in self._call("GET", "users") or []
                 if LINK_USER_TAG in (u["tags"] if isinstance(u["tags"], list) else u["tags"].split(","))]
 
-    def put_link_user(self, name: str, password: str) -> None:
-        self._call("PUT", f"users/{quote(name, safe='')}", {"password": password, "tags": LINK_USER_TAG})
+    def put_link_user(self, name: str, hashed: str) -> None:
+        """The link user with its password's hash (:func:`password_hash`): the clear one never sent."""
+        self._call("PUT", f"users/{quote(name, safe='')}", {"password_hash": hashed, "hashing_algorithm": HASHING_ALGORITHM,
+                                                             "tags": LINK_USER_TAG})
         # publish to the inbound exchange, nothing else (no declaring, no reading)
         self._call("PUT", f"permissions/%2F/{quote(name, safe='')}",
                    {"configure": "^$", "write": f"^{hubnet.IN_EXCHANGE.replace('.', '[.]')}$", "read": "^$"})
@@ -202,8 +241,8 @@ def apply(directory: list[dict], hub: str, secrets: dict) -> dict:
     management = Management(secrets["local_management_uri"])
     changes = plan(directory, hub, secrets, management.shovel_parameters(), management.link_users())
     declare(secrets["local_amqp_uri"], changes["neighbours"])
-    for name, password in changes["put_users"].items():
-        management.put_link_user(name, password)
+    for name, hashed in changes["put_users"].items():
+        management.put_link_user(name, hashed)
     for name in changes["delete_users"]:
         management.delete_user(name)
     for name, value in changes["put_shovels"].items():

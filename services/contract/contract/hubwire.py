@@ -27,9 +27,12 @@ from contract.vocab import CHANNELS, CLASSIFICATIONS, GESI_MARKERS, LANGUAGES
 SCHEMA_VERSION = 2
 PREVIOUS_VERSION = 1
 READ_VERSIONS = (PREVIOUS_VERSION, SCHEMA_VERSION)
-KINDS = ("transfer", "status", "action")  # action: a reporter's, from the origin (contract.hubaction)
+# action: a reporter's, from the origin (contract.hubaction); erasure: the reporter's personal data, from
+# the origin to each hub holding a copy, acknowledged by an ``erased`` status (intake.handlers.hub_erasure)
+KINDS = ("transfer", "status", "action", "erasure")
 STEPS = ("accepted", "dispositioned", "case_opened", "answered", "closed", "archived", "not_ours",
-         *hubaction.CASE_STEPS)
+         *hubaction.CASE_STEPS, "erased")
+ERASURE_REASONS = ("request", "retention")  # intake.privacy.REASONS
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 MESSAGE_TYPE = "lapor.hub.{kind}"
 
@@ -87,6 +90,13 @@ class StatusBody(Strict):
     detail = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), load_default=dict)
 
 
+class ErasureBody(Strict):
+    """Erase the reporter's identity and contact details held with the report (issue 20, across hubs)."""
+    erasure_id = fields.String(required=True, validate=validate.Regexp(r"^[a-f0-9]{32}$"))
+    reason = fields.String(required=True, validate=validate.OneOf(ERASURE_REASONS))
+    at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+
+
 class HubMessage(Strict):
     schema_version = fields.Integer(required=True, validate=validate.OneOf(READ_VERSIONS))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -100,6 +110,7 @@ class HubMessage(Strict):
     transfer = fields.Nested(TransferBody, load_default=None, allow_none=True)
     status = fields.Nested(StatusBody, load_default=None, allow_none=True)
     action = fields.Nested(hubaction.ActionBody, load_default=None, allow_none=True)
+    erasure = fields.Nested(ErasureBody, load_default=None, allow_none=True)
 
     @validates_schema
     def check(self, data, **kwargs):
@@ -113,6 +124,8 @@ class HubMessage(Strict):
             raise ValidationError("A status needs its body.", "status")
         if data["kind"] == "action" and not data.get("action"):
             raise ValidationError("An action needs its body.", "action")
+        if data["kind"] == "erasure" and not data.get("erasure"):
+            raise ValidationError("An erasure needs its body.", "erasure")
         if len(set(data["hops"])) != len(data["hops"]):
             raise ValidationError("A hub appears twice in the hop chain.", "hops")
 
@@ -154,8 +167,9 @@ def for_neighbour(message: dict, version: int, private_key: str | None) -> dict:
 def dump(message: dict) -> dict:
     """A message ready to publish (validated: a bad message is refused at the sender)."""
     dumped = HubMessage().dump(message)
-    if dumped.get("action") is None:
-        dumped.pop("action", None)  # a version-1 reader does not know the field
+    for field in ("action", "erasure"):
+        if dumped.get(field) is None:
+            dumped.pop(field, None)  # a version-1 reader does not know the field
     HubMessage().load(dumped)
     return dumped
 

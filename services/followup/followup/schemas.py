@@ -164,10 +164,17 @@ class SummaryOut(Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+class RelayedOut(Schema):
+    """A reporter's action on a report held at another hub, sent there (issue 19)."""
+    relayed_to = fields.String(metadata={"description": "the code of the hub holding the report"})
+    action_id = fields.String()
+
+
 PATH_PARAMS = {"tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "comment_id": {"type": "string"}}
 
 
-def _op(summary, tag, *, body=None, response=None, status=200, auth=False, params=(), errors=(400, 404)):
+def _op(summary, tag, *, body=None, response=None, status=200, auth=False, params=(), errors=(400, 404),
+        relayed=False):
     op = {"summary": summary, "tags": [tag], "parameters": [
         {"in": "path", "name": p, "required": True, "schema": PATH_PARAMS[p]} if isinstance(p, str)
         else {"in": "query", "schema": p} for p in params],  # a query schema: the one that loads them
@@ -180,6 +187,10 @@ def _op(summary, tag, *, body=None, response=None, status=200, auth=False, param
         op["security"] = [{"bearerAuth": []}]  # the scheme deploy/local/openapi.py declares
         op["responses"]["401"] = {"description": "No valid official token"}
         op["responses"]["403"] = {"description": "Role or scope does not allow this"}
+    if relayed:  # the reporter's action on a report held at another hub (issue 19)
+        op["responses"]["202"] = {"description": "The report is held at another hub: sent there", "content": {
+            "application/json": {"schema": "FollowupRelayed"}}}
+        op["responses"]["403"] = {"description": "Wrong secret"}
     for code in errors:
         op["responses"][str(code)] = {"$ref": {400: "#/components/responses/BadRequest",
                                                404: "#/components/responses/NotFound",
@@ -191,7 +202,7 @@ OPENAPI_SCHEMAS = {"FollowupCase": CaseOut, "FollowupCaseView": CaseViewOut, "Fo
                    "FollowupMessage": MessageOut, "FollowupReplyIn": ReplyIn, "FollowupRatingIn": RatingIn,
                    "FollowupReopenIn": ReopenIn, "FollowupCommentIn": CommentIn, "FollowupComment": CommentOut,
                    "FollowupHideIn": HideIn, "FollowupSummary": SummaryOut, "FollowupDayOffIn": DayOffIn,
-                   "FollowupSlaPolicies": PolicySetIn}
+                   "FollowupSlaPolicies": PolicySetIn, "FollowupRelayed": RelayedOut}
 T = "follow-up"
 OPENAPI_PATHS = {
     "/cases/inbox": {"get": _op("Officials' cases in scope, with the indicator", T, auth=True,
@@ -210,13 +221,13 @@ OPENAPI_PATHS = {
                                                 params=("tracking_id",), errors=(400, 404, 409))},
     "/cases/{tracking_id}/replies": {"post": _op("Reporter's reply (tracking ID + secret)", T, body="FollowupReplyIn",
                                                  response="FollowupMessage", status=201, params=("tracking_id",),
-                                                 errors=(400, 404, 409))},
+                                                 errors=(400, 404, 409), relayed=True)},
     "/cases/{tracking_id}/rating": {"post": _op("Reporter rates the answer 1-5; closes the case", T,
                                                 body="FollowupRatingIn", response="FollowupCase",
-                                                params=("tracking_id",), errors=(400, 404, 409))},
+                                                params=("tracking_id",), errors=(400, 404, 409), relayed=True)},
     "/cases/{tracking_id}/reopen": {"post": _op("Reporter reopens within the window", T, body="FollowupReopenIn",
                                                 response="FollowupCase", params=("tracking_id",),
-                                                errors=(400, 404, 409))},
+                                                errors=(400, 404, 409), relayed=True)},
     "/cases/{tracking_id}/comments": {
         "get": _op("Public comments (hidden ones show only the reason)", T, params=("tracking_id",)),
         "post": _op("Post a public comment (non-confidential reports)", T, body="FollowupCommentIn",

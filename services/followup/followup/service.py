@@ -130,24 +130,15 @@ class FollowupService(WebAssets, HealthAndMetrics):
 
     @endpoint("POST", "/cases/<string:tracking_id>/replies")
     def reply_http(self, request, tracking_id):
-        form = schemas.ReplyIn().load(read_json(request))
-        self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
-        message = self.store.run(handlers.reporter_reply, {"tracking_id": tracking_id, "form": form})
-        return json_response(201, schemas.MessageOut().dump(message))
+        return self._reporter_api(request, tracking_id, "reply", schemas.ReplyIn)
 
     @endpoint("POST", "/cases/<string:tracking_id>/rating")
     def rating_http(self, request, tracking_id):
-        form = schemas.RatingIn().load(read_json(request))
-        self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
-        return json_response(200, self.store.run(handlers.rate, {"tracking_id": tracking_id, "form": form,
-                                                                 "lang": language_of(request)}))
+        return self._reporter_api(request, tracking_id, "rate", schemas.RatingIn)
 
     @endpoint("POST", "/cases/<string:tracking_id>/reopen")
     def reopen_http(self, request, tracking_id):
-        form = schemas.ReopenIn().load(read_json(request))
-        self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
-        return json_response(200, self.store.run(handlers.reopen, {"tracking_id": tracking_id, "form": form,
-                                                                   "lang": language_of(request)}))
+        return self._reporter_api(request, tracking_id, "reopen", schemas.ReopenIn)
 
     # --- public comments ---------------------------------------------------------------
     @endpoint("GET", "/cases/<string:tracking_id>/comments")
@@ -315,6 +306,16 @@ class FollowupService(WebAssets, HealthAndMetrics):
     def _verify_reporter(self, tracking_id, secret):
         if not reporter_verified(self.intake, tracking_id, secret, self.store.settings.intake_timeout):
             raise wrong_secret()
+
+    def _reporter_api(self, request, tracking_id, action, schema):
+        """A reporter's reply (201, the message), rating or reopening (200, the case) over the API; for a
+        report held at another hub, sent there as the page sends it (202, issue 19)."""
+        form, lang = schema().load(read_json(request)), language_of(request)
+        if relayed := tracking_pages.relay_for_api(self, tracking_id, action, form, lang):
+            return json_response(202, relayed)
+        self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
+        done = self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": tracking_id, "form": form, "lang": lang})
+        return json_response(201, schemas.MessageOut().dump(done)) if action == "reply" else json_response(200, done)
 
     def _reporter_action(self, request, tracking_id, action, notice):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import eventlet
 
-from contract import registry_names
+from contract import errors, hubaction, registry_names
 from contract.web import NotFoundPage, UnavailablePage
 from followup import handlers, hub_case, views, web_pages
-from followup.settings import case_not_found
+from followup.settings import case_not_found, wrong_secret
 
 
 def report_view(service, tracking_id: str, lang: str, secret: str | None) -> dict:
@@ -24,20 +24,57 @@ def report_view(service, tracking_id: str, lang: str, secret: str | None) -> dic
     return report
 
 
-def relay(service, page, tracking_id: str, action: str, form: dict) -> str | None:
-    """The reporter's action sent to the hub holding the report (through intake); why not, or None."""
+def _unavailable() -> errors.ApiError:
+    return errors.ApiError([errors.error(None, "unavailable")], status=503)
+
+
+def _relayed(service, tracking_id: str, action: str, form: dict, unavailable) -> dict:
+    """intake's outcome of sending the reporter's action to the hub holding the report."""
     try:
         with eventlet.Timeout(service.store.settings.intake_timeout):
-            outcome = service.intake.relay_reporter_action(
+            return service.intake.relay_reporter_action(
                 tracking_id, action, {k: v for k, v in form.items() if k != "secret"}, form["secret"])
     except eventlet.Timeout:
-        raise UnavailablePage()
+        raise unavailable()
+
+
+def relay(service, page, tracking_id: str, action: str, form: dict) -> str | None:
+    """The reporter's action sent to the hub holding the report (through intake); why not, or None."""
+    outcome = _relayed(service, tracking_id, action, form, UnavailablePage)
     if outcome.get("relayed"):
         return None
     if outcome["refused"] == "not_forwarded":  # handled here and no case yet: as before
         raise case_not_found()
     names = service.store.read(registry_names.current_names)
     return page._(f"relay.{outcome['refused']}", hub=registry_names.name_of(names, "hubs", outcome["hub"], page.lang))
+
+
+def relay_for_api(service, tracking_id: str, action: str, form: dict, lang: str) -> dict | None:
+    """The API's reply, rating or reopening (``form`` loaded by its schema) of a report this hub has
+    no case for: None when it has one (the caller applies it here); else sent, as the page sends it,
+    to the hub holding the report: ``{"relayed_to", "action_id"}`` (202). 404 for a report unknown
+    here or handled here without a case yet, 403 for a wrong secret, 409 ``relay_<why>`` naming the
+    hub when the holder cannot take it now, 503 when intake does not answer."""
+    canonical = handlers.canonical(tracking_id)
+    if service.store.read(handlers.case_for_report, canonical) is not None:
+        return None
+    try:
+        with eventlet.Timeout(service.store.settings.intake_timeout):
+            report = service.intake.page_view(canonical, lang, form["secret"])
+    except eventlet.Timeout:
+        raise _unavailable()
+    if report is None:
+        raise case_not_found()
+    if not report["reporter_verified"]:
+        raise wrong_secret()
+    outcome = _relayed(service, canonical, action, form, _unavailable)
+    if outcome.get("relayed"):
+        return {"relayed_to": outcome["hub"], "action_id": outcome["action_id"]}
+    if outcome["refused"] == "not_forwarded":
+        raise case_not_found()
+    names = service.store.read(registry_names.current_names)
+    raise hubaction.relay_refused(outcome["refused"], outcome["hub"], web_pages.ACTION_FIELDS[action],
+                                  lambda lang_: registry_names.name_of(names, "hubs", outcome["hub"], lang_))
 
 
 def tracking(service, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):

@@ -50,10 +50,7 @@ class Open311Error(Exception):
 
 
 def relay_refused(code: str, hub: str, field: str) -> errors.ApiError:
-    """409: the reporter's action on a report held at another hub cannot be sent there now (issue
-    19; the texts are the pages', ``relay.<code>`` in the contract's catalogue)."""
-    from contract.web import COMMON_MESSAGES, Catalogue
-    texts = Catalogue(COMMON_MESSAGES)
-    name = f"Simpul {hub}"
-    return errors.ApiError([errors.error(field, f"relay_{code}", texts.text(f"relay.{code}", "en", hub=f"Hub {hub}"),
-                                         texts.text(f"relay.{code}", "id", hub=name))], status=409)
+    """409: the reporter's action on a report held at another hub cannot be sent there now (issue 19;
+    ``contract.hubaction.relay_refused``, as followup's API answers it)."""
+    from contract import hubaction
+    return hubaction.relay_refused(code, hub, field)

@@ -22,6 +22,11 @@ class ErasureOut(Schema):
     erased_at = fields.DateTime()
     reason = fields.String(metadata={"description": "request (the reporter) or retention (after closure)"})
     already = fields.Boolean(metadata={"description": "true: erased before; nothing changed now"})
+    hubs = fields.List(fields.String(), metadata={"description": "the other hubs holding a copy of the report, "
+                                                                 "asked to erase theirs (each acknowledges it)"})
+    hubs_not_reached = fields.List(fields.String(), metadata={
+        "description": "hubs holding a copy that cannot be asked over the links (a hub on the way reads only "
+                       "message version 1)"})
 
 
 class PersonalDataExportOut(Schema):

@@ -9,7 +9,7 @@ FILE_SECRETS = {"hub": "51", "local_amqp_uri": "amqp://lapor:x@127.0.0.1:5882/",
                                "5108": {"amqp_uri": "amqp://hub-51:c@127.0.0.1:5902/"}}}
 STORED = [{"_id": "ID", "tier": "national", "parent": None}, {"_id": "51", "tier": "province", "parent": "ID"},
           {"_id": "5108", "tier": "district", "parent": "51"}]
-LINK = {"_id": "5171", "inbound_password": "n" * 48, "neighbour_address": "127.0.0.1:5942",
+LINK = {"_id": "5171", "inbound_password_hash": hublink.password_hash("n" * 48), "neighbour_address": "127.0.0.1:5942",
         "neighbour_password": "p/q" + "p" * 30}
 
 
@@ -53,7 +53,7 @@ def test_a_child_that_joined_with_its_link_gets_its_user_and_shovel_once_without
     database["hub_links"].docs.append(LINK)
     changes = link.run_once()
     assert changes["neighbours"] == ["ID", "5108", "5171"]
-    assert broker.users["hub-5171"] == "n" * 48
+    assert hublink.hash_matches("n" * 48, broker.users["hub-5171"])  # the broker gets the hash, never the password
     shovel = broker.shovels["lapor-hub-to-5171"]
     assert shovel["dest-uri"] == "amqp://hub-51:p%2Fq" + "p" * 30 + "@127.0.0.1:5942/%2F"
     assert shovel["dest-publish-properties"] == {"user_id": "hub-51"} and shovel["src-queue"] == "lapor.hubs.out.5171"

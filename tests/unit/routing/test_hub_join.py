@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from contract import events, hubsign, sealing
+from contract import events, hublink, hubsign, sealing
 from contract.errors import ApiError
 from routing import handlers
 from tests.unit.routing.test_hub_parts import hub, published
@@ -67,7 +67,7 @@ def test_a_district_invites_nobody_and_a_known_code_is_not_invited():
     assert refused.value.errors[0]["field"] == "code" and refused.value.status == 409
 
 
-def test_a_join_with_its_link_keeps_both_passwords_for_the_link_keeper_and_answers_the_new_hubs_login():
+def test_a_join_with_its_link_keeps_the_new_hubs_login_hashed_and_its_own_for_the_shovel_and_answers_it():
     province = hub("51", link_address="127.0.0.1:5912")
     token = province.run(handlers.invite_hub, "5171", 24)["token"]
     mine = "p" * 40  # the password of hub-51 on the new hub's broker
@@ -77,8 +77,10 @@ def test_a_join_with_its_link_keeps_both_passwords_for_the_link_keeper_and_answe
     assert link["user"] == "hub-5171" and link["parent_user"] == "hub-51" and link["amqp_address"] == "127.0.0.1:5912"
     assert len(link["password"]) >= 32 and link["password"] != mine
     stored = province.state["routing"]["hub_links"]["5171"]
-    assert (stored["inbound_password"], stored["neighbour_address"], stored["neighbour_password"]) == (
-        link["password"], "127.0.0.1:5942", mine)
+    assert (stored["neighbour_address"], stored["neighbour_password"]) == ("127.0.0.1:5942", mine)  # the shovel's
+    # the new hub's login here is only verified (by this broker): its hash is kept, never the password
+    assert hublink.hash_matches(link["password"], stored["inbound_password_hash"])
+    assert link["password"] not in repr(province.state["routing"]["hub_links"])
     audited = repr(province.state["routing"]["hub_joins"])
     assert mine not in audited and link["password"] not in audited  # never in the audit
 

@@ -22,7 +22,7 @@ from contract.consumer import RejectEvent
 from contract.http import safe_filename
 from contract.ids import hub_of
 from intake import domain, evidence, history, hub_metrics, hub_trust, transfer
-from intake.handlers import hub_relay
+from intake.handlers import hub_erasure, hub_relay
 from intake.hub_link import DeadLetter
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,8 @@ def receive_hub_message(uow, message: dict) -> str:
         return accept_transfer(uow, message, directory, now)
     if message["kind"] == "action":  # the reporter's, from the origin (issue 19)
         return hub_relay.apply_action(uow, message)
+    if message["kind"] == "erasure":  # the reporter's personal data, from the origin
+        return hub_erasure.apply_erasure(uow, message)
     return apply_status(uow, message)
 
 
@@ -196,6 +198,10 @@ def apply_status(uow, message: dict) -> str:
     if report is None or not (origin or (report.get("hub_delivery") and (step == "accepted" or returned))):
         log.warning("status %s for %s: no such report sent from here", message["message_id"], message["tracking_id"])
         return "refused"
+    if step == "erased":  # a holder erased its copy (hub_erasure)
+        return hub_erasure.acknowledged(uow, report, message)
+    if origin:
+        hub_erasure.follow_holder(uow, report, message)  # accepted after an erasure here: asked too
     update = transfer.origin_update(report, message)
     back = (update["set"].get("hub_delivery") or {}).get("state") == "returned"
     staged, told = ([transfer.handed_back_event(report, message, here)] if back else []), []

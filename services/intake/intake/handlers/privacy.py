@@ -5,6 +5,7 @@ from __future__ import annotations
 from contract import scope
 from contract.auth import forbidden
 from intake import domain, exceptions, metrics, privacy
+from intake.handlers import hub_erasure
 from intake.handlers.lookup import report_by_id
 
 SWEEP_BATCH = 100  # reports erased per unit of work (the sweep runs again at once while more are due)
@@ -33,18 +34,19 @@ def erase_expired(uow, limit: int = SWEEP_BATCH) -> int:
 
 def erase_on_request(uow, command: dict) -> dict:
     """A reporter's request (``tracking_id``, ``secret``) to erase their identity and contact details
-    now: 400/403/404 otherwise; asking again changes nothing (``already``)."""
+    now, here and at every hub holding a copy of the report (``hubs``: asked; ``hubs_not_reached``):
+    400/403/404 otherwise; asking again changes nothing (``already``)."""
     report = report_by_id(uow, command.get("tracking_id"))
     if not domain.secret_matches(report.get("secret_hash"), command.get("secret")):
         raise exceptions.wrong_secret()
     if privacy.is_erased(report):
         return {"tracking_id": report["_id"], "erased_at": report["personal_data_erased_at"],
-                "reason": report.get("personal_data_erasure_reason"), "already": True}
+                "reason": report.get("personal_data_erasure_reason"), "already": True, **hub_erasure.asked(report)}
     change = privacy.erasure(report, "request", "reporter", uow.now())
     uow.privacy.erase(report, change)
     uow.after_commit(lambda: metrics.erased("request"))
     return {"tracking_id": report["_id"], "erased_at": change["set"]["personal_data_erased_at"],
-            "reason": "request", "already": False}
+            "reason": "request", "already": False, **hub_erasure.tell_holders(uow, report, "request")}
 
 
 def exportable(uow, query: dict) -> str:

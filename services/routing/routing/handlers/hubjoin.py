@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from contract import hubnet
+from contract import hublink, hubnet
 from contract.auth import token_hash
 from contract.errors import ApiError, error
 from contract.web import Catalogue
@@ -99,10 +99,12 @@ def join(uow, body: dict, client: str | None) -> dict:
 
 
 def _link(uow, code: str, link: dict, now) -> dict:
-    """Both link passwords kept for the link keeper; the answer: the new hub's login on this broker."""
+    """The link kept for the link keeper (the new hub's login here as a hash: this broker only verifies
+    it; this hub's login there in clear: its shovel needs it); the answer: the new hub's login here."""
     password = secrets.token_hex(24)
-    uow.registry.set_hub_link({"_id": code, "inbound_password": password, "neighbour_address": link["amqp_address"],
-                               "neighbour_password": link["password"], "at": now})
+    uow.registry.set_hub_link({"_id": code, "inbound_password_hash": hublink.password_hash(password),
+                               "neighbour_address": link["amqp_address"], "neighbour_password": link["password"],
+                               "at": now})
     return {"user": hubnet.link_user(code), "password": password, "amqp_address": uow.settings.link_address,
             "parent_user": hubnet.link_user(uow.settings.hub_code)}
 
