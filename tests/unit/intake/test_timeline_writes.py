@@ -1,0 +1,123 @@
+"""What intake's real ``Reports`` repository writes for a batch's timeline steps (issue 23), on the
+real unit of work (``contract.uow``) over a recording stand-in for the store: one ``bulk_write`` on
+``reports`` at the commit, one update per report touched (its entries pushed onto ``steps``, its
+fields set if it still has the status read), no document per step."""
+from datetime import datetime, timedelta, timezone
+
+from contract import events
+from contract.consumer import RejectEvent
+from contract.ids import new_tracking_id
+from contract.uow import UnitOfWork
+from intake import handlers
+from intake.repositories import Reports
+from tests.unit.intake.event_factories import event_payload
+
+START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+A, B, ELSEWHERE = new_tracking_id("ID"), new_tracking_id("ID"), new_tracking_id("ID")  # ELSEWHERE: not held here
+
+
+class Result:
+    def __init__(self, matched: int):
+        self.matched_count, self.upserted_count = matched, 0
+
+
+class RecordingCollection:
+    """A collection of the stand-in store: finds by ``_id`` ``$in``; records every write."""
+
+    def __init__(self, name: str, store: "RecordingStore"):
+        self.name, self.store = name, store
+
+    def find(self, query, projection=None, session=None):
+        wanted = query["_id"]["$in"]
+        return [dict(doc) for key, doc in self.store.docs.get(self.name, {}).items() if key in wanted]
+
+    def bulk_write(self, requests, ordered=True, session=None):
+        self.store.writes.append((self.name, "bulk_write", list(requests)))
+        return Result(len(requests))
+
+    def insert_many(self, docs, ordered=True, session=None):
+        self.store.writes.append((self.name, "insert_many", list(docs)))
+
+
+class RecordingStore:
+    def __init__(self, reports: dict[str, dict]):
+        self.docs, self.writes, self.name = {"reports": reports}, [], "lapor_intake"
+
+    def __getitem__(self, name: str) -> RecordingCollection:
+        return RecordingCollection(name, self)
+
+
+def report(tracking_id: str, status: str = "received", **fields) -> dict:
+    return {"_id": tracking_id, "status": status, "reopened_at": None, **fields}
+
+
+def batch_writes(reports: list[dict], steps: list[tuple[str, str, int]]) -> list[tuple]:
+    """Apply (event type, tracking ID, minutes after START) as one batch's unit of work and commit:
+    what it wrote, as (collection, verb, requests)."""
+    store = RecordingStore({r["_id"]: r for r in reports})
+    batch = [(event_type, events.load(event_type, event_payload(event_type, tracking_id,
+                                                               at=START + timedelta(minutes=minutes))))
+             for event_type, tracking_id, minutes in steps]
+    uow = UnitOfWork(None, store, None, now=lambda: START, repositories={"reports": Reports}, batch=batch)
+    for event_type, event in batch:
+        try:
+            handlers.record_step(uow, event_type, event)
+        except RejectEvent:
+            pass  # the batch consumer takes it out and runs the rest again (contract.batching)
+    uow.flush()
+    return store.writes
+
+
+def plan(request) -> tuple[dict, dict]:
+    return request._filter, request._doc  # what the UpdateOne sends
+
+
+def test_a_batch_of_steps_of_two_reports_is_one_write_with_one_update_per_report():
+    writes = batch_writes([report(A), report(B)], [
+        (events.REPORT_DISPOSITIONED, A, 1), (events.REPORT_DISPOSITIONED, B, 1),
+        (events.CASE_OPENED, A, 2), (events.NOTIFICATION_QUEUED, B, 3),
+        (events.CASE_ANSWERED, A, 4)])
+    assert [(collection, verb) for collection, verb, _ in writes] == [("reports", "bulk_write")]  # no history documents
+    (first_filter, first), (second_filter, second) = (plan(r) for r in writes[0][2])
+    assert first_filter == {"_id": A, "status": "received", "reopened_at": None}
+    assert [e["step"] for e in first["$push"]["steps"]["$each"]] == ["dispositioned", "case_opened", "case_answered"]
+    assert first["$set"]["status"] == "answered" and first["$set"]["case"]["case_id"] == "case-1"
+    assert first["$set"]["assignment"]["unit_code"] == "BLL-PUPR"
+    assert first["$max"] == {"updated_at": START + timedelta(minutes=4)}
+    assert second_filter == {"_id": B, "status": "received", "reopened_at": None}
+    assert [e["step"] for e in second["$push"]["steps"]["$each"]] == ["dispositioned", "notification_queued"]
+    assert second["$set"]["status"] == "dispositioned" and second["$max"] == {"updated_at": START + timedelta(minutes=1)}
+
+
+def test_a_report_only_notified_gets_its_entries_pushed_whatever_its_status():
+    writes = batch_writes([report(A, "closed")], [
+        (events.NOTIFICATION_QUEUED, A, 1), (events.NOTIFICATION_SENT, A, 2)])
+    [(_, _, [request])] = writes
+    selector, update = plan(request)
+    assert selector == {"_id": A} and set(update) == {"$push"}  # commutative: no status read
+    entries = update["$push"]["steps"]["$each"]
+    assert [e["step"] for e in entries] == ["notification_queued", "notification_sent"]
+    assert all(e["event_id"] for e in entries) and len({e["event_id"] for e in entries}) == 2
+
+
+def test_a_reopening_then_a_stale_answer_in_one_batch_is_one_update_with_the_last_status():
+    writes = batch_writes([report(A, "answered")], [
+        (events.CASE_CLOSED, A, 5), (events.CASE_REOPENED, A, 6),
+        (events.CASE_ANSWERED, A, 4)])  # older than the reopening: stale
+    [(_, _, [request])] = writes
+    selector, update = plan(request)
+    assert selector == {"_id": A, "status": "answered", "reopened_at": None}
+    assert update["$set"]["status"] == "in_follow_up"
+    assert update["$set"]["reopened_at"] == START + timedelta(minutes=6)
+    assert [e["step"] for e in update["$push"]["steps"]["$each"]] == ["case_closed", "case_reopened", "case_answered"]
+
+
+def test_an_event_for_a_report_not_held_here_is_rejected_and_the_others_steps_written():
+    writes = batch_writes([report(A)], [
+        (events.REPORT_DISPOSITIONED, A, 1), (events.CASE_OPENED, ELSEWHERE, 2),
+        (events.CASE_OPENED, A, 3)])
+    [(collection, verb, requests)] = writes
+    assert (collection, verb) == ("reports", "bulk_write")
+    assert [plan(r)[0]["_id"] for r in requests] == [A]
+    assert plan(requests[0])[1]["$set"]["status"] == "in_follow_up"
+
