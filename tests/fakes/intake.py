@@ -82,6 +82,9 @@ class FakeReports(FakeRepository):
         report = self.collection("reports").get(tracking_id)
         return copy.deepcopy(report) if report is not None else None
 
+    def step_view(self, tracking_id: str) -> dict | None:
+        return self.get(tracking_id)
+
     def secret_hash(self, tracking_id: str) -> str | None:
         return (self.collection("reports").get(tracking_id) or {}).get("secret_hash")
 

@@ -18,13 +18,15 @@ WRITES = ("insert", "update", "delete", "findAndModify")
 
 class Writes(monitoring.CommandListener):
     """The write commands intake's client sends to its database: (command, collection, its
-    statements' ``_id`` filters)."""
+    statements' ``_id`` filters); the reads in a transaction: (collection, filter)."""
 
     def __init__(self, database: str):
-        self.database, self.seen = database, []
+        self.database, self.seen, self.batch_reads = database, [], []
 
     def started(self, event):
         name = event.command_name
+        if name == "find" and event.database_name == self.database and "txnNumber" in event.command:
+            self.batch_reads.append((event.command["find"], event.command.get("filter")))  # in a unit of work
         if name in WRITES and event.database_name == self.database:
             statements = event.command.get("updates") or event.command.get("documents") or []
             self.seen.append((name, event.command[name], [s.get("q", s).get("_id") for s in statements]))
@@ -55,7 +57,7 @@ def test_a_batch_of_steps_is_one_update_per_report_in_one_store_command(start_se
     metrics_url = f"{urls['intake']}/metrics"
     rejected = events_handled(metrics_url, "intake", events.CASE_OPENED, "dead_lettered")
     duplicates = events_handled(metrics_url, "intake", events.CASE_ANSWERED, "duplicate")
-    writes.seen.clear()
+    writes.seen.clear(), writes.batch_reads.clear()
     dispatch, start = event_dispatcher(service_config), datetime.now(timezone.utc)
     lifecycle = (events.REPORT_DISPOSITIONED, events.CASE_OPENED, events.NOTIFICATION_QUEUED, events.CASE_ANSWERED)
     sent = {}
@@ -84,5 +86,8 @@ def test_a_batch_of_steps_is_one_update_per_report_in_one_store_command(start_se
     # the outbox's are the relay's, marking the submissions' events dispatched)
     assert {(command, collection) for command, collection, _ in writes.seen if collection != "outbox"} == {
         ("insert", "processed_events"), ("update", "reports")}
+    # the batches read their reports ahead ($in), none per event (the hub effects read the read-ahead)
+    report_reads = [query for collection, query in writes.batch_reads if collection == "reports"]
+    assert report_reads and all("$in" in query["_id"] for query in report_reads)
     # (a batch whose marker existed, the redelivery's, rolls back before writing its reports)
     assert len(updates) <= len(writes.of("processed_events"))

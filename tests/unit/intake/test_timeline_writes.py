@@ -1,15 +1,20 @@
-"""What intake's real ``Reports`` repository writes for a batch's timeline steps (issue 23), on the
+"""What intake's real ``Reports`` repository writes for a batch's timeline steps (issue 23), and how it
+reads them back, on the
 real unit of work (``contract.uow``) over a recording stand-in for the store: one ``bulk_write`` on
 ``reports`` at the commit, one update per report touched (its entries pushed onto ``steps``, its
 fields set if it still has the status read), no document per step."""
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from contract import events
 from contract.consumer import RejectEvent
 from contract.ids import new_tracking_id
 from contract.uow import UnitOfWork
 from intake import handlers
-from intake.repositories import Reports
+from intake.dependencies import Settings
+from intake.repositories import LEGACY_HISTORY, Reports
+from intake.service import EVENTS
 from tests.unit.intake.event_factories import event_payload
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
@@ -28,8 +33,15 @@ class RecordingCollection:
         self.name, self.store = name, store
 
     def find(self, query, projection=None, session=None):
-        wanted = query["_id"]["$in"]
-        return [dict(doc) for key, doc in self.store.docs.get(self.name, {}).items() if key in wanted]
+        self.store.reads.append(self.name)
+        [(field, wanted)] = query.items()
+        wanted = wanted["$in"] if isinstance(wanted, dict) else [wanted]
+        hidden = {k for k, v in (projection or {}).items() if not v}
+        return [{k: v for k, v in doc.items() if k not in hidden}
+                for doc in self.store.docs.get(self.name, {}).values() if doc.get(field) in wanted]
+
+    def find_one(self, query, projection=None, session=None):
+        return next(iter(self.find(query, projection, session)), None)
 
     def bulk_write(self, requests, ordered=True, session=None):
         self.store.writes.append((self.name, "bulk_write", list(requests)))
@@ -41,9 +53,12 @@ class RecordingCollection:
 
 class RecordingStore:
     def __init__(self, reports: dict[str, dict]):
-        self.docs, self.writes, self.name = {"reports": reports}, [], "lapor_intake"
+        self.docs, self.writes, self.reads, self.name = {"reports": reports}, [], [], "lapor_intake"
 
     def __getitem__(self, name: str) -> RecordingCollection:
+        return RecordingCollection(name, self)
+
+    def __getattr__(self, name: str) -> RecordingCollection:
         return RecordingCollection(name, self)
 
 
@@ -51,17 +66,19 @@ def report(tracking_id: str, status: str = "received", **fields) -> dict:
     return {"_id": tracking_id, "status": status, "reopened_at": None, **fields}
 
 
-def batch_writes(reports: list[dict], steps: list[tuple[str, str, int]]) -> list[tuple]:
-    """Apply (event type, tracking ID, minutes after START) as one batch's unit of work and commit:
-    what it wrote, as (collection, verb, requests)."""
-    store = RecordingStore({r["_id"]: r for r in reports})
+def batch_writes(reports: list[dict], steps: list[tuple[str, str, int]], store: RecordingStore | None = None,
+                 table: dict | None = None) -> list[tuple]:
+    """Apply (event type, tracking ID, minutes after START) as one batch's unit of work and commit (with
+    ``handlers.record_step``, or the entries of ``table``): what it wrote, as (collection, verb, requests)."""
+    store = store or RecordingStore({r["_id"]: r for r in reports})
     batch = [(event_type, events.load(event_type, event_payload(event_type, tracking_id,
                                                                at=START + timedelta(minutes=minutes))))
              for event_type, tracking_id, minutes in steps]
-    uow = UnitOfWork(None, store, None, now=lambda: START, repositories={"reports": Reports}, batch=batch)
+    uow = UnitOfWork(None, store, None, now=lambda: START, repositories={"reports": Reports}, batch=batch,
+                     settings=Settings())
     for event_type, event in batch:
         try:
-            handlers.record_step(uow, event_type, event)
+            (table[event_type] if table else handlers.record_step)(uow, event_type, event)
         except RejectEvent:
             pass  # the batch consumer takes it out and runs the rest again (contract.batching)
     uow.flush()
@@ -87,6 +104,17 @@ def test_a_batch_of_steps_of_two_reports_is_one_write_with_one_update_per_report
     assert second_filter == {"_id": B, "status": "received", "reopened_at": None}
     assert [e["step"] for e in second["$push"]["steps"]["$each"]] == ["dispositioned", "notification_queued"]
     assert second["$set"]["status"] == "dispositioned" and second["$max"] == {"updated_at": START + timedelta(minutes=1)}
+
+
+def test_the_event_table_reads_the_batchs_reports_once_for_the_steps_and_their_hub_effects():
+    """The hub effects of dispositioned, case_opened and case_answered (``tell_origin``: a report
+    forwarded in from another hub is told about) read the batch's read-ahead, not the report per event."""
+    store = RecordingStore({A: report(A), B: report(B)})
+    writes = batch_writes([], [(events.REPORT_DISPOSITIONED, A, 1), (events.REPORT_DISPOSITIONED, B, 1),
+                               (events.CASE_OPENED, A, 2), (events.CASE_OPENED, B, 2), (events.CASE_ANSWERED, A, 3)],
+                          store=store, table=EVENTS)
+    assert store.reads == ["reports"]  # one $in for the batch (was one more find per event)
+    assert [(collection, verb, len(requests)) for collection, verb, requests in writes] == [("reports", "bulk_write", 2)]
 
 
 def test_a_report_only_notified_gets_its_entries_pushed_whatever_its_status():
@@ -121,3 +149,24 @@ def test_an_event_for_a_report_not_held_here_is_rejected_and_the_others_steps_wr
     assert [plan(r)[0]["_id"] for r in requests] == [A]
     assert plan(requests[0])[1]["$set"]["status"] == "in_follow_up"
 
+
+
+def entry(step: str, minutes: int, event_id: str | None = None) -> dict:
+    return {"at": START + timedelta(minutes=minutes), "step": step, "detail": {}, "event_id": event_id}
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_the_timeline_is_read_with_its_report_in_one_read_and_steps_kept_as_documents_before_too(legacy):
+    """The steps on the report, by time, after what intake wrote itself; a store written before they
+    moved onto the report also has them as ``history`` documents (read only when it holds any)."""
+    store = RecordingStore({A: report(A, "answered", history=[entry("received", 0)],
+                                      steps=[entry("case_answered", 4, "e4"), entry("dispositioned", 1, "e1")])})
+    store.docs["history"] = {"e2": {"_id": "e2", "tracking_id": A, **entry("case_opened", 2, "e2")}}
+    uow = UnitOfWork(None, store, None, now=lambda: START, repositories={"reports": Reports},
+                     shared={LEGACY_HISTORY: legacy})
+    shown = uow.reports.with_history(A)
+    assert [h["step"] for h in shown["history"]] == (
+        ["received", "dispositioned", "case_opened", "case_answered"] if legacy
+        else ["received", "dispositioned", "case_answered"])
+    assert "steps" not in shown and "tracking_id" not in shown["history"][2]
+    assert store.reads == (["reports", "history"] if legacy else ["reports"])
