@@ -156,11 +156,11 @@ def outcome_counts(mongodb: str, ids: list[str]) -> dict[str, Counter]:
             {"tracking_id": {"$in": ids}, "action": {"$in": ["route", "forward"]}, "actor": "system"}, {"tracking_id": 1}))
         cases = Counter(c["tracking_id"] for c in client["lapor_followup"]["cases"].find(
             {"tracking_id": {"$in": ids}}, {"tracking_id": 1}))
-        intake = client["lapor_intake"]  # history steps: on the report (steps, history), or one document each (before)
+        intake = client["lapor_intake"]  # history steps: on the report, or one document each
         steps = Counter(h["tracking_id"] for h in intake["history"].find(
             {"tracking_id": {"$in": ids}, "step": "dispositioned"}, {"tracking_id": 1}))
-        for r in intake["reports"].find({"_id": {"$in": ids}}, {"history.step": 1, "steps.step": 1}):
-            steps[r["_id"]] += sum(1 for h in r.get("history", []) + r.get("steps", []) if h.get("step") == "dispositioned")
+        for r in intake["reports"].find({"_id": {"$in": ids}}, {"history.step": 1}):
+            steps[r["_id"]] += sum(1 for h in r.get("history", []) if h.get("step") == "dispositioned")
         routed_at = {a["tracking_id"]: a["at"].timestamp() for a in client["lapor_routing"]["audit"].find(
             {"tracking_id": {"$in": ids}, "action": {"$in": ["route", "forward"]}, "actor": "system"}, {"tracking_id": 1, "at": 1})}
         return {"decisions": decisions, "cases": cases, "steps": steps, "routed_at": routed_at}

@@ -111,12 +111,14 @@ class FakeReports(FakeRepository):
         changes = history.changes_of(report, step)
         if changes is not None:
             report.update(changes, updated_at=max(step["at"], report.get("updated_at") or step["at"]))  # the real $max
-        report.setdefault("steps", []).append(copy.deepcopy(step["entry"]))
+        self.collection("history")[event_id] = {"tracking_id": tracking_id, **step["entry"]}
 
     def with_history(self, tracking_id: str) -> dict | None:
         report = self.get(tracking_id)
         if report is not None:
-            steps = sorted(report.pop("steps", None) or [], key=lambda h: h["at"])
+            steps = sorted((dict((k, v) for k, v in h.items() if k != "tracking_id")
+                            for h in self.collection("history").values() if h["tracking_id"] == tracking_id),
+                           key=lambda h: h["at"])
             report["history"] = list(report.get("history") or []) + steps
         return report
 
@@ -131,7 +133,7 @@ class FakeReports(FakeRepository):
                                 or (start and r["received_at"] < start) or (end and r["received_at"] > end)
                                 or (region and not r["region_code"].startswith(region))):
                 continue
-            doc = {k: v for k, v in copy.deepcopy(r).items() if k not in ("reporter", "secret_hash", "reporter_ref", "steps")}
+            doc = {k: v for k, v in copy.deepcopy(r).items() if k not in ("reporter", "secret_hash", "reporter_ref")}
             doc["media_url"] = (doc.pop("source", None) or {}).get("media_url")
             found.append(doc)
         return sorted(found, key=lambda r: r["received_at"], reverse=True)[:limit]

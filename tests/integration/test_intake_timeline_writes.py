@@ -1,5 +1,6 @@
-"""Intake's timeline on the real store: the steps of a batch of tracked events are written as one
-update per report in one store command (issue 23), counted with pymongo's command monitoring."""
+"""Intake's timeline on the real store: a batch of tracked events writes its steps in one command and
+the reports they change with one update each in one more (issue 23), reading the reports once;
+counted with pymongo's command monitoring."""
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -41,11 +42,11 @@ class Writes(monitoring.CommandListener):
         return [ids for _, name, ids in self.seen if name == collection]
 
 
-def test_a_batch_of_steps_is_one_update_per_report_in_one_store_command(start_services, service_config,
-                                                                          monkeypatch):
+def test_a_batch_of_steps_is_one_insert_and_one_update_per_report(start_services, service_config, monkeypatch):
     """Twelve steps of three reports (with an event for a report not held here, rejected, and a
-    redelivered one) reach the store as one ``update`` command per batch holding one statement per
-    report: no document per step, no statement per event; every step is shown once, in order."""
+    redelivered one) reach the store as one ``insert`` of their documents and one ``update`` command
+    holding one statement per report per batch: no statement per event, no read of a report per
+    event; every step is shown once, in order."""
     database = f"{service_config['MONGODB_DATABASE_PREFIX']}intake"
     writes = Writes(database)
     real = store._listeners
@@ -78,16 +79,17 @@ def test_a_batch_of_steps_is_one_update_per_report_in_one_store_command(start_se
         assert view["status"] == "answered"
         assert [h["step"] for h in view["history"][steps:]] == ["dispositioned", "case_opened", "notification_queued",
                                                                 "case_answered"]
-    assert not writes.of("history")  # no document per step
+    inserts = writes.of("history")  # the steps' documents: one insert per batch, each step once
+    assert len({i for ids in inserts for i in ids}) == sum(len(ids) for ids in inserts) == len(sent)
     updates = writes.of("reports")
     assert updates and all(len(ids) == len(set(ids)) <= 3 for ids in updates)  # one statement per report
     assert sum(len(ids) for ids in updates) < len(sent)  # was one per step (12)
-    # a batch's writes: its markers and its reports' one update (the rejected event wrote nothing;
+    # a batch's writes: its markers, its steps and its reports' one update (the rejected event wrote nothing;
     # the outbox's are the relay's, marking the submissions' events dispatched)
     assert {(command, collection) for command, collection, _ in writes.seen if collection != "outbox"} == {
-        ("insert", "processed_events"), ("update", "reports")}
+        ("insert", "processed_events"), ("insert", "history"), ("update", "reports")}
     # the batches read their reports ahead ($in), none per event (the hub effects read the read-ahead)
     report_reads = [query for collection, query in writes.batch_reads if collection == "reports"]
     assert report_reads and all("$in" in query["_id"] for query in report_reads)
-    # (a batch whose marker existed, the redelivery's, rolls back before writing its reports)
-    assert len(updates) <= len(writes.of("processed_events"))
+    # (a batch whose marker existed, the redelivery's, rolls back before writing its steps)
+    assert len(updates) <= len(inserts) <= len(writes.of("processed_events"))

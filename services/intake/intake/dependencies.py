@@ -21,8 +21,8 @@ from intake.handlers.privacy import SWEEP_BATCH, anything_past_retention, erase_
 from intake.hub_link import Link
 from intake.hub_store import DELIVERY_INDEX, HubReports
 from intake.privacy_store import INDEXES as PRIVACY_INDEXES, RETENTION_INDEX, Privacy
-from intake.repositories import (HISTORY, LEGACY_HISTORY, PUBLIC_INDEX, SENDER_INDEX, ApiKeys, RateLimits,
-                                 Registry, Reports)
+from intake.repositories import (HISTORY, HISTORY_INDEX, PUBLIC_INDEX, SENDER_INDEX, ApiKeys,
+                                 RateLimits, Registry, Reports)
 
 log = logging.getLogger(__name__)
 DEFAULT_COMPLETION_URL = "http://127.0.0.1:8780/lapor/<tracking_id>?kode=<code>"
@@ -121,6 +121,7 @@ class IntakeStore(UnitOfWorkProvider):
                     IndexModel(PUBLIC_INDEX), IndexModel(SENDER_INDEX),
                     IndexModel(DELIVERY_INDEX), IndexModel(RETENTION_INDEX)],
         "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
+        HISTORY: [IndexModel(HISTORY_INDEX)],
         **PRIVACY_INDEXES,
     }
 
@@ -131,8 +132,6 @@ class IntakeStore(UnitOfWorkProvider):
     def setup(self):
         super().setup()
         config = self.container.config
-        # steps kept as documents before they moved onto the report (repositories.STEPS): still shown
-        self.shared[LEGACY_HISTORY] = self.db[HISTORY].find_one({}, {"_id": 1}) is not None
         # the hub link (this hub's key, the neighbours' queues declared) is the process's, shared by units
         self.shared["hub_link"] = Link(config[AMQP_URI_CONFIG_KEY], config.get("HUB_KEY_FILE") or "",
                                      config.get("HUB_SIGNING_KEY_FILE") or "",

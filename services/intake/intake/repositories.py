@@ -26,9 +26,8 @@ PREVIOUS_COUNTS_KEPT = 10_000  # past rate-limit windows remembered (then forgot
 # hinted: the local store picks a collection scan when a filter has $ne/$in besides the index keys
 PUBLIC_INDEX = [("is_confidential", ASCENDING), ("received_at", DESCENDING)]
 SENDER_INDEX = [("source.sender_hash", ASCENDING), ("received_at", DESCENDING)]
-STEPS = "steps"  # a report's tracked events' timeline entries (intake.history), pushed by the batch
-HISTORY = "history"  # where those entries were kept before, one document each (still read if any)
-LEGACY_HISTORY = "legacy history"  # the store's shared flag: the history collection holds entries
+HISTORY = "history"
+HISTORY_INDEX = [("tracking_id", ASCENDING), ("at", ASCENDING)]
 
 
 def read_attachment(db, tracking_id: str, file_id: str, session=None) -> tuple[dict, bytes] | None:
@@ -48,7 +47,7 @@ class Reports(Repository):
 
     def __init__(self, uow):
         super().__init__(uow)
-        self.timeline: dict[str, dict] = {}  # tracking_id -> the unit's steps of that report (record_step)
+        self.changes: dict[str, dict] = {}  # tracking_id -> what the unit's steps change of it (record_step)
 
     def add(self, report: dict, events: list[dict], idempotency_key: str | None = None) -> None:
         """Store a new report and its events at the unit's commit; its idempotency key at once (a
@@ -128,53 +127,48 @@ class Reports(Repository):
         return self.uow.read("reports", tracking_id, key="tracking_id", projection=STEP_FIELDS)
 
     def record_step(self, event_id: str, tracking_id: str, step: dict) -> None:
-        """Apply one tracked event: its timeline entry, fields and status (``intake.history``), written
-        at the unit's commit with the unit's other steps of the report as one update of it (LookupError:
-        no such report)."""
+        """Apply one tracked event: its history document, and its fields and status (``intake.history``)
+        gathered with the unit's other steps of the report into one update of it at the commit
+        (LookupError: no such report)."""
         report = self.step_view(tracking_id)
         if report is None:
             raise LookupError(tracking_id)
         changes = history.changes_of(report, step)
-        if not self.timeline:
-            self.uow.before_flush(self._write_timeline)
-        # the report as first read in this unit: the one update's filter when a step changes it
-        pending = self.timeline.setdefault(tracking_id, {"seen": report, "set": {}, "at": None, "entries": []})
-        pending["entries"].append(step["entry"])  # with its event_id
         if changes is not None:
+            if not self.changes:
+                self.uow.before_flush(self._write_changes)
+            # the report as first read in this unit: the one update's filter
+            pending = self.changes.setdefault(tracking_id, {"seen": report, "set": {}, "at": step["at"]})
             pending["set"].update(changes)
-            pending["at"] = max(step["at"], pending["at"] or step["at"])
+            pending["at"] = max(step["at"], pending["at"])
             # what the batch's next steps of this report read
             self.uow.remember("reports", {**report, "status": changes["status"],
                                           "reopened_at": changes.get("reopened_at", report.get("reopened_at"))})
+        # one small document per step, with the batch's others in one insert (a report is not rewritten
+        # for a step that changes nothing of it: on this store a rewrite of a report, with its indexes,
+        # costs more than a step document, bench/timeline_writes.py)
+        self.uow.insert(HISTORY, {"_id": event_id, "tracking_id": tracking_id, **step["entry"]})
 
-    def _write_timeline(self) -> None:
-        """One update per report the unit's steps touched, in one ``bulk_write`` with its other
-        conditional updates of reports: the entries pushed onto ``steps``, and the fields set if the
-        report still has the status read (a batch in flight beside this one may move it: StaleWrite,
-        the unit runs again).  Steps that change nothing of the report (notifications) only push their
-        entries, whatever its status (commutative)."""
-        requests = []
-        for tracking_id, pending in self.timeline.items():
-            selector, update = {"_id": tracking_id}, {"$push": {STEPS: {"$each": pending["entries"]}}}
-            if pending["set"]:
-                seen = pending["seen"]
-                selector.update(status=seen["status"], reopened_at=seen.get("reopened_at"))
-                update.update({"$set": pending["set"], "$max": {"updated_at": pending["at"]}})
-            requests.append(UpdateOne(selector, update))
-        self.uow.update_checked("reports", requests)
+    def _write_changes(self) -> None:
+        """One update per report whose fields the unit's steps changed, in the one ``bulk_write`` of its
+        conditional updates of reports: set if the report still has the status read (a batch in flight
+        beside this one may move it: StaleWrite, the unit runs again)."""
+        self.uow.update_checked("reports", [
+            UpdateOne({"_id": tracking_id, "status": pending["seen"]["status"],
+                       "reopened_at": pending["seen"].get("reopened_at")},
+                      {"$set": pending["set"], "$max": {"updated_at": pending["at"]}})
+            for tracking_id, pending in self.changes.items()])
 
     def with_history(self, tracking_id: str) -> dict | None:
-        """The report with its whole timeline, one document read: the entries intake wrote itself
-        (``history``), then the tracked events' steps by time (``steps``; a store written before they
-        moved onto the report also has them as documents of the ``history`` collection)."""
+        """The report with its whole timeline: the entries intake wrote itself (on the report) and one
+        document per tracked event (one indexed query)."""
+        # the steps first, then the report: two reads are no snapshot, and this order shows a status at
+        # least as new as the timeline (never a step whose status change is not shown yet)
+        steps = list(self.db[HISTORY].find({"tracking_id": tracking_id}, {"_id": 0, "tracking_id": 0},
+                                           session=self.session).sort("at", ASCENDING).hint(HISTORY_INDEX))
         report = self.get(tracking_id)
-        if report is None:
-            return None
-        steps = list(report.pop(STEPS, None) or [])
-        if self.uow.shared.get(LEGACY_HISTORY):
-            steps += self.db[HISTORY].find({"tracking_id": tracking_id}, {"_id": 0, "tracking_id": 0},
-                                           session=self.session)
-        report["history"] = list(report.get("history") or []) + sorted(steps, key=lambda h: h["at"])
+        if report is not None:
+            report["history"] = list(report.get("history") or []) + steps
         return report
 
     def public_requests(self, ids: list[str] | None, statuses: list[str] | None, service_codes: list[str] | None,
@@ -193,7 +187,7 @@ class Reports(Repository):
                 query["received_at"] = window
             if region:
                 query["region_code"] = {"$regex": f"^{re.escape(region)}"}
-        projection = {"reporter": 0, "secret_hash": 0, "reporter_ref": 0, STEPS: 0}
+        projection = {"reporter": 0, "secret_hash": 0, "reporter_ref": 0}
         cursor = self.db.reports.find(query, projection, session=self.session).sort("received_at", DESCENDING)
         docs = list(cursor.limit(limit).hint("_id_" if ids is not None else PUBLIC_INDEX))
         for doc in docs:
@@ -205,7 +199,7 @@ class Reports(Repository):
         read, so the caller knows whether there is a next page)."""
         query: dict = {"is_confidential": False, "status": filters.get("status") or {"$ne": "incomplete"}}
         query.update({k: filters[k] for k in ("category_code", "region_code", "classification") if filters.get(k)})
-        projection = {"secret_hash": 0, "source": 0, "reporter_ref": 0, "history": 0, STEPS: 0, "attachments": 0}
+        projection = {"secret_hash": 0, "source": 0, "reporter_ref": 0, "history": 0, "attachments": 0}
         cursor = self.db.reports.find(query, projection, session=self.session).sort("received_at", DESCENDING)
         return list(cursor.skip(skip).limit(limit + 1).hint(PUBLIC_INDEX))
 

@@ -5,15 +5,13 @@ real unit of work (``contract.uow``) over a recording stand-in for the store: on
 fields set if it still has the status read), no document per step."""
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from contract import events
 from contract.consumer import RejectEvent
 from contract.ids import new_tracking_id
 from contract.uow import UnitOfWork
 from intake import handlers
 from intake.dependencies import Settings
-from intake.repositories import LEGACY_HISTORY, Reports
+from intake.repositories import Reports
 from intake.service import EVENTS
 from tests.unit.intake.event_factories import event_payload
 
@@ -89,20 +87,27 @@ def plan(request) -> tuple[dict, dict]:
     return request._filter, request._doc  # what the UpdateOne sends
 
 
-def test_a_batch_of_steps_of_two_reports_is_one_write_with_one_update_per_report():
+def steps_of(writes: list[tuple]) -> list[tuple[str, str]]:
+    """The history documents written: (tracking ID, step), from the one write on ``history``."""
+    [requests] = [requests for collection, _, requests in writes if collection == "history"]
+    return [(r._doc["tracking_id"], r._doc["step"]) for r in requests]  # the InsertOnes' documents
+
+
+def test_a_batch_of_steps_of_two_reports_is_one_update_per_report_and_one_write_of_the_steps():
     writes = batch_writes([report(A), report(B)], [
         (events.REPORT_DISPOSITIONED, A, 1), (events.REPORT_DISPOSITIONED, B, 1),
-        (events.CASE_OPENED, A, 2), (events.NOTIFICATION_QUEUED, B, 3),
-        (events.CASE_ANSWERED, A, 4)])
-    assert [(collection, verb) for collection, verb, _ in writes] == [("reports", "bulk_write")]  # no history documents
-    (first_filter, first), (second_filter, second) = (plan(r) for r in writes[0][2])
+        (events.CASE_OPENED, A, 2), (events.NOTIFICATION_QUEUED, B, 3), (events.CASE_ANSWERED, A, 4)])
+    assert sorted((collection, verb) for collection, verb, _ in writes) == [("history", "bulk_write"),
+                                                                          ("reports", "bulk_write")]
+    assert steps_of(writes) == [(A, "dispositioned"), (B, "dispositioned"), (A, "case_opened"),
+                                (B, "notification_queued"), (A, "case_answered")]
+    [updates] = [requests for collection, _, requests in writes if collection == "reports"]
+    (first_filter, first), (second_filter, second) = (plan(r) for r in updates)  # one per report, not per step
     assert first_filter == {"_id": A, "status": "received", "reopened_at": None}
-    assert [e["step"] for e in first["$push"]["steps"]["$each"]] == ["dispositioned", "case_opened", "case_answered"]
     assert first["$set"]["status"] == "answered" and first["$set"]["case"]["case_id"] == "case-1"
     assert first["$set"]["assignment"]["unit_code"] == "BLL-PUPR"
     assert first["$max"] == {"updated_at": START + timedelta(minutes=4)}
     assert second_filter == {"_id": B, "status": "received", "reopened_at": None}
-    assert [e["step"] for e in second["$push"]["steps"]["$each"]] == ["dispositioned", "notification_queued"]
     assert second["$set"]["status"] == "dispositioned" and second["$max"] == {"updated_at": START + timedelta(minutes=1)}
 
 
@@ -114,59 +119,24 @@ def test_the_event_table_reads_the_batchs_reports_once_for_the_steps_and_their_h
                                (events.CASE_OPENED, A, 2), (events.CASE_OPENED, B, 2), (events.CASE_ANSWERED, A, 3)],
                           store=store, table=EVENTS)
     assert store.reads == ["reports"]  # one $in for the batch (was one more find per event)
-    assert [(collection, verb, len(requests)) for collection, verb, requests in writes] == [("reports", "bulk_write", 2)]
-
-
-def test_a_report_only_notified_gets_its_entries_pushed_whatever_its_status():
-    writes = batch_writes([report(A, "closed")], [
-        (events.NOTIFICATION_QUEUED, A, 1), (events.NOTIFICATION_SENT, A, 2)])
-    [(_, _, [request])] = writes
-    selector, update = plan(request)
-    assert selector == {"_id": A} and set(update) == {"$push"}  # commutative: no status read
-    entries = update["$push"]["steps"]["$each"]
-    assert [e["step"] for e in entries] == ["notification_queued", "notification_sent"]
-    assert all(e["event_id"] for e in entries) and len({e["event_id"] for e in entries}) == 2
+    assert sorted((collection, len(requests)) for collection, _, requests in writes) == [("history", 5), ("reports", 2)]
 
 
 def test_a_reopening_then_a_stale_answer_in_one_batch_is_one_update_with_the_last_status():
     writes = batch_writes([report(A, "answered")], [
         (events.CASE_CLOSED, A, 5), (events.CASE_REOPENED, A, 6),
         (events.CASE_ANSWERED, A, 4)])  # older than the reopening: stale
-    [(_, _, [request])] = writes
+    [[request]] = [requests for collection, _, requests in writes if collection == "reports"]
     selector, update = plan(request)
     assert selector == {"_id": A, "status": "answered", "reopened_at": None}
     assert update["$set"]["status"] == "in_follow_up"
     assert update["$set"]["reopened_at"] == START + timedelta(minutes=6)
-    assert [e["step"] for e in update["$push"]["steps"]["$each"]] == ["case_closed", "case_reopened", "case_answered"]
+    assert [step for _, step in steps_of(writes)] == ["case_closed", "case_reopened", "case_answered"]
 
 
 def test_an_event_for_a_report_not_held_here_is_rejected_and_the_others_steps_written():
     writes = batch_writes([report(A)], [
-        (events.REPORT_DISPOSITIONED, A, 1), (events.CASE_OPENED, ELSEWHERE, 2),
-        (events.CASE_OPENED, A, 3)])
-    [(collection, verb, requests)] = writes
-    assert (collection, verb) == ("reports", "bulk_write")
-    assert [plan(r)[0]["_id"] for r in requests] == [A]
-    assert plan(requests[0])[1]["$set"]["status"] == "in_follow_up"
-
-
-
-def entry(step: str, minutes: int, event_id: str | None = None) -> dict:
-    return {"at": START + timedelta(minutes=minutes), "step": step, "detail": {}, "event_id": event_id}
-
-
-@pytest.mark.parametrize("legacy", [False, True])
-def test_the_timeline_is_read_with_its_report_in_one_read_and_steps_kept_as_documents_before_too(legacy):
-    """The steps on the report, by time, after what intake wrote itself; a store written before they
-    moved onto the report also has them as ``history`` documents (read only when it holds any)."""
-    store = RecordingStore({A: report(A, "answered", history=[entry("received", 0)],
-                                      steps=[entry("case_answered", 4, "e4"), entry("dispositioned", 1, "e1")])})
-    store.docs["history"] = {"e2": {"_id": "e2", "tracking_id": A, **entry("case_opened", 2, "e2")}}
-    uow = UnitOfWork(None, store, None, now=lambda: START, repositories={"reports": Reports},
-                     shared={LEGACY_HISTORY: legacy})
-    shown = uow.reports.with_history(A)
-    assert [h["step"] for h in shown["history"]] == (
-        ["received", "dispositioned", "case_opened", "case_answered"] if legacy
-        else ["received", "dispositioned", "case_answered"])
-    assert "steps" not in shown and "tracking_id" not in shown["history"][2]
-    assert store.reads == (["reports", "history"] if legacy else ["reports"])
+        (events.REPORT_DISPOSITIONED, A, 1), (events.CASE_OPENED, ELSEWHERE, 2), (events.CASE_OPENED, A, 3)])
+    [updates] = [requests for collection, _, requests in writes if collection == "reports"]
+    assert [plan(r)[0]["_id"] for r in updates] == [A] and plan(updates[0])[1]["$set"]["status"] == "in_follow_up"
+    assert steps_of(writes) == [(A, "dispositioned"), (A, "case_opened")]
