@@ -14,6 +14,7 @@ reads each report's timeline as the tracking page does (``Reports.with_history``
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -56,6 +57,13 @@ class Commands(monitoring.CommandListener):
         pass
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (``/proc/<pid>/stat``): the store's work, less
+    sensitive than wall time to a machine shared with other runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class IntakeUnits(UnitOfWorkStore):
     repositories = REPOSITORIES
 
@@ -92,6 +100,8 @@ def main() -> None:
         flow = [(event_type, event_payload(event_type, t, at=now + timedelta(minutes=step)))
                 for step, event_type in enumerate(LIFECYCLE, start=1) for t in ids]
         commands.seen.clear()
+        store_pid = int(Path(env["LAPOR_RUN_DIR"], "store", "secantusd.pid").read_text())
+        store_cpu, own_cpu = cpu_seconds(store_pid), time.process_time()
         seconds, by_kind = [], {}
         for start in range(0, len(flow), args.batch):
             batch = flow[start:start + args.batch]
@@ -100,6 +110,7 @@ def main() -> None:
             seconds.append(time.perf_counter() - t0)
             by_kind.setdefault("+".join(sorted({event_type for event_type, _ in batch})), []).append(seconds[-1])
             assert all(outcome == "applied" for outcome, _ in outcomes), outcomes
+        store_cpu, own_cpu = cpu_seconds(store_pid) - store_cpu, time.process_time() - own_cpu
         applied = dict(commands.seen)
         commands.seen.clear()
         t0 = time.perf_counter()
@@ -112,6 +123,8 @@ def main() -> None:
             print(f"  {name:<18}{collection:<18}{n:>6}{n / batches:>8.2f} per batch")
         print(f"store commands: {total} ({total / batches:.2f} per batch, {total / len(flow):.3f} per event); "
               f"batch median {1000 * statistics.median(seconds):.0f} ms, {len(flow) / sum(seconds):.0f} events/s")
+        print(f"CPU per event: store {1000 * store_cpu / len(flow):.2f} ms, intake's side (this process) "
+              f"{1000 * own_cpu / len(flow):.2f} ms")
         for kind, times in by_kind.items():
             print(f"  batches of {kind}: median {1000 * statistics.median(times):.0f} ms ({len(times)})")
         reads = sum(commands.seen.values())
