@@ -82,6 +82,9 @@ class FakeReports(FakeRepository):
         report = self.collection("reports").get(tracking_id)
         return copy.deepcopy(report) if report is not None else None
 
+    def step_view(self, tracking_id: str) -> dict | None:
+        return self.get(tracking_id)
+
     def secret_hash(self, tracking_id: str) -> str | None:
         return (self.collection("reports").get(tracking_id) or {}).get("secret_hash")
 
@@ -105,14 +108,9 @@ class FakeReports(FakeRepository):
         report = self.collection("reports").get(tracking_id)
         if report is None:
             raise LookupError(tracking_id)
-        update = dict(step["set"])
-        update["status"] = history.next_status(report["status"], history.proposed_status(step, report),
-                                               step["at"], report.get("reopened_at"), step["reopen"])
-        if step["reopen"]:
-            update["reopened_at"] = max(step["at"], report.get("reopened_at") or step["at"])
-        if update != {"status": report["status"]} or not step["entry"]["step"].startswith("notification_"):
-            update["updated_at"] = max(step["at"], report.get("updated_at") or step["at"])  # the real $max
-        report.update(update)
+        changes = history.changes_of(report, step)
+        if changes is not None:
+            report.update(changes, updated_at=max(step["at"], report.get("updated_at") or step["at"]))  # the real $max
         self.collection("history")[event_id] = {"tracking_id": tracking_id, **step["entry"]}
 
     def with_history(self, tracking_id: str) -> dict | None:

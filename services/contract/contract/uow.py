@@ -129,6 +129,7 @@ class UnitOfWork:
         self.markers: list[str] = []
         self.events: list[dict] = []
         self.after_commit_calls: list[Callable[[], None]] = []
+        self.before_flush_calls: list[Callable[[], None]] = []
         batch = list(batch)
         self.batch_types = [event_type for event_type, _ in batch]  # the events of the batch, so that
         self.batch = [event for _, event in batch]                   # a read can read ahead for them
@@ -159,6 +160,11 @@ class UnitOfWork:
     def after_commit(self, call: Callable[[], None]) -> None:
         """Run ``call`` once the unit has committed (never if it rolls back)."""
         self.after_commit_calls.append(call)
+
+    def before_flush(self, call: Callable[[], None]) -> None:
+        """Run ``call`` when the unit starts writing, before its collected writes go out: a repository
+        writes there what it gathered over the whole unit (one update per document, not per event)."""
+        self.before_flush_calls.append(call)
 
     def memo(self, key: Hashable, read: Callable[[], Any]) -> Any:
         """``read()`` once per unit of work (what no event of a batch changes)."""
@@ -247,6 +253,8 @@ class UnitOfWork:
         processed-event markers and the outbox entries, one bulk write per collection and kind.
         The markers go first: an event applied before (a redelivery) is then told apart from a
         conflict of the unit's own documents."""
+        for call in self.before_flush_calls:
+            call()
         if self.markers:
             now = self.now()
             try:

@@ -145,6 +145,20 @@ def proposed_status(step: dict, report: dict) -> str | None:
     return step["status"]
 
 
+def changes_of(report: dict, step: dict) -> dict | None:
+    """The fields a step sets on the report as it stands (``status``, ``reopened_at`` and the step's
+    own), or None when it changes nothing of the report itself (a notification step that moves no
+    status: its timeline entry is all)."""
+    update = dict(step["set"])
+    update["status"] = next_status(report["status"], proposed_status(step, report), step["at"],
+                                   report.get("reopened_at"), step["reopen"])
+    if step["reopen"]:
+        update["reopened_at"] = max(step["at"], report.get("reopened_at") or step["at"])
+    if update == {"status": report["status"]} and step["entry"]["step"].startswith("notification_"):
+        return None
+    return update
+
+
 def next_status(current: str, proposed: str | None, at: datetime, reopened_at: datetime | None,
                 reopen: bool = False) -> str:
     """The report's status after an event proposing ``proposed`` at time ``at``."""

@@ -21,8 +21,8 @@ from intake import duplicates
 
 HUB_PARTS = "hub_parts"  # issue 19: the last publication of each (owner, part), as signed by its owner
 DELIVERY_INDEX = [("hub_delivery.state", ASCENDING), ("hub_delivery.since", ASCENDING)]
-# what a tracked event's step reads of its report (read ahead for every event of a batch)
-STEP_FIELDS = {"status": 1, "reopened_at": 1, "hub_delivery.status_at": 1}
+# what a tracked event's step and its hub effect read of its report (read ahead for every event of a batch)
+STEP_FIELDS = {"status": 1, "reopened_at": 1, "hub_delivery.status_at": 1, "forwarded_in.from_hub": 1}
 
 
 def hub_entry(message: dict, hop: str) -> dict:

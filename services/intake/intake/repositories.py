@@ -45,6 +45,10 @@ def read_attachment(db, tracking_id: str, file_id: str, session=None) -> tuple[d
 class Reports(Repository):
     """Reports, their tracking history and idempotency keys, and their evidence files."""
 
+    def __init__(self, uow):
+        super().__init__(uow)
+        self.changes: dict[str, dict] = {}  # tracking_id -> what the unit's steps change of it (record_step)
+
     def add(self, report: dict, events: list[dict], idempotency_key: str | None = None) -> None:
         """Store a new report and its events at the unit's commit; its idempotency key at once (a
         key already used raises DuplicateKeyError: this submission fails, not its group)."""
@@ -123,26 +127,37 @@ class Reports(Repository):
         return self.uow.read("reports", tracking_id, key="tracking_id", projection=STEP_FIELDS)
 
     def record_step(self, event_id: str, tracking_id: str, step: dict) -> None:
-        """Apply one tracked event: history entry, fields, status (LookupError: no such report)."""
+        """Apply one tracked event: its history document, and its fields and status (``intake.history``)
+        gathered with the unit's other steps of the report into one update of it at the commit
+        (LookupError: no such report)."""
         report = self.step_view(tracking_id)
         if report is None:
             raise LookupError(tracking_id)
-        update = dict(step["set"])
-        update["status"] = history.next_status(report["status"], history.proposed_status(step, report),
-                                               step["at"], report.get("reopened_at"), step["reopen"])
-        if step["reopen"]:
-            update["reopened_at"] = max(step["at"], report.get("reopened_at") or step["at"])
-        if update != {"status": report["status"]} or not step["entry"]["step"].startswith("notification_"):
-            # a notification step changes nothing of the request itself: its history document is all.
-            # Conditional on what was read: a batch in flight beside this one may move the status.
-            # Written with the batch's others at its commit (in order: each filter holds the status
-            # the previous step of the same report left).
-            seen = {"_id": tracking_id, "status": report["status"], "reopened_at": report.get("reopened_at")}
-            self.uow.update_checked("reports", [UpdateOne(seen, {"$set": update, "$max": {"updated_at": step["at"]}})])
-            self.uow.remember("reports", {**report, "status": update["status"],
-                                          "reopened_at": update.get("reopened_at", report.get("reopened_at"))})
-        # one small document per step (never a growing report rewritten per step)
+        changes = history.changes_of(report, step)
+        if changes is not None:
+            if not self.changes:
+                self.uow.before_flush(self._write_changes)
+            # the report as first read in this unit: the one update's filter
+            pending = self.changes.setdefault(tracking_id, {"seen": report, "set": {}, "at": step["at"]})
+            pending["set"].update(changes)
+            pending["at"] = max(step["at"], pending["at"])
+            # what the batch's next steps of this report read
+            self.uow.remember("reports", {**report, "status": changes["status"],
+                                          "reopened_at": changes.get("reopened_at", report.get("reopened_at"))})
+        # one small document per step, with the batch's others in one insert (a report is not rewritten
+        # for a step that changes nothing of it: on this store a rewrite of a report, with its indexes,
+        # costs more than a step document, bench/timeline_writes.py)
         self.uow.insert(HISTORY, {"_id": event_id, "tracking_id": tracking_id, **step["entry"]})
+
+    def _write_changes(self) -> None:
+        """One update per report whose fields the unit's steps changed, in the one ``bulk_write`` of its
+        conditional updates of reports: set if the report still has the status read (a batch in flight
+        beside this one may move it: StaleWrite, the unit runs again)."""
+        self.uow.update_checked("reports", [
+            UpdateOne({"_id": tracking_id, "status": pending["seen"]["status"],
+                       "reopened_at": pending["seen"].get("reopened_at")},
+                      {"$set": pending["set"], "$max": {"updated_at": pending["at"]}})
+            for tracking_id, pending in self.changes.items()])
 
     def with_history(self, tracking_id: str) -> dict | None:
         """The report with its whole timeline: the entries intake wrote itself (on the report) and one
