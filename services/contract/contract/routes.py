@@ -98,6 +98,12 @@ def path_template(name: str) -> str:
     return PARAMETER.sub(lambda m: f"<{m.group('name')}>", _route(name).pattern)
 
 
+def prefix(name: str) -> str:
+    """The route's path up to its first parameter (``/petugas/laporan/``): the base a configured
+    address of another origin puts before a tracking ID."""
+    return _route(name).pattern.split("<", 1)[0]
+
+
 def url_for(route: str, /, _anchor: str | None = None, **params) -> str:
     """The path of ``route`` with its parameters quoted in, the rest as the query string."""
     pattern = _route(route).pattern

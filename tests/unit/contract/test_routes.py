@@ -58,6 +58,7 @@ def test_url_for_fills_and_quotes_the_parameters_and_puts_the_rest_in_the_query(
     assert url_for("official_comment_hide", tracking_id="ID-1", comment_id="c9") == \
         "/petugas/kasus/ID-1/komentar/c9/sembunyikan"
     assert routes.path_template("receipt") == "/lapor/<tracking_id>"
+    assert routes.prefix("official_report") == "/petugas/laporan/" and routes.prefix("lookup") == "/lacak"
     assert routes.parameters("admin_official_switch") == ["official_id", "switch"]
 
 
