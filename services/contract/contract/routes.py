@@ -37,6 +37,7 @@ ROUTES: dict[str, Route] = {
     "official_evidence": Route("intake", "/petugas/bukti/<string:tracking_id>"),
     "api_report": Route("intake", "/reports/<string:tracking_id>"),
     "api_attachment": Route("intake", "/reports/<string:tracking_id>/attachments/<string:file_id>"),
+    "open311_keys": Route("intake", "/channels/open311/keys"),  # Open311 discovery's key service
     # followup: the reporter's tracking page and its forms, the public report, the officials' cases
     "lookup": Route("followup", "/lacak"),
     "tracking": Route("followup", "/lacak/<string:tracking_id>"),
