@@ -79,9 +79,17 @@ def test_every_template_environment_has_url_for():
     assert officials_web.SIGN_IN == url_for("sign_in") and officials_web.HOME == url_for("officials_home")
 
 
-def test_assets_are_linked_through_the_table():
+def test_the_entrypoint_check_tells_a_pattern_from_a_look_alike():
+    followup = served("followup")
+    assert "/lacak/<string:tracking_id>" in followup and "/petugas/kasus/<string:tracking_id>" in followup
+    assert "/lacak/<tracking_id>" not in followup and "/lapor/<string:tracking_id>" not in followup
+    assert "/assets/<string:name>" in served("intake")  # a mixin's entrypoint (WebAssets) counts
+
+
+def test_pages_link_assets_through_the_table():
     pages = web.Web()
-    assert pages.env.from_string("{{ url_for('asset', name='lapor.css', v='1') }}").render() == "/assets/lapor.css?v=1"
+    page = pages.page(type("Request", (), {"args": {}, "cookies": {}, "accept_languages": None})())
+    assert page.asset("lapor.css") == url_for("asset", name="lapor.css", v=pages.assets["lapor.css"])
 
 
 TEMPLATES = sorted(p for p in (ROOT / "services").glob("*/*/*templates/*.html"))
