@@ -77,7 +77,7 @@ ROUTES: dict[str, Route] = {
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)>")
 
 
-class RouteError(KeyError):
+class RouteError(LookupError):
     """An unknown route, or a route's parameter missing (a bug in the caller, never a user's input)."""
 
 
