@@ -18,7 +18,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader
 from urllib.parse import quote
 
-from contract import i18n, web, webdates
+from contract import i18n, routes, web, webdates
 from contract.auth import ROLES, SESSION_COOKIE, session_id
 from contract.errors import ApiError
 
@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 
 OFFICIAL_MESSAGES = Path(__file__).parent / "officials.yml"
 OFFICIAL_TEMPLATES = Path(__file__).parent / "officials_templates"
-SIGN_IN = "/petugas/masuk"
-HOME = "/petugas"
+SIGN_IN = routes.url_for("sign_in")
+HOME = routes.url_for("officials_home")
 
 
 class OfficialPages(web.WebPages):

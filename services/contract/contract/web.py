@@ -27,7 +27,7 @@ from nameko.extensions import DependencyProvider
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from contract import errors, i18n, registry_names, webdates
+from contract import errors, i18n, registry_names, routes, webdates
 from contract.i18n import COMMON_MESSAGES, DEFAULT_LANG, LANGS, Catalogue  # noqa: F401  (the one mechanism)
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,8 @@ class Web:
         self.env = Environment(loader=ChoiceLoader([FileSystemLoader(folders + [str(TEMPLATES)])]),
                                autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(day=webdates.day, moment=webdates.moment, typed_date=webdates.typed_date)
-        self.env.globals.update(date_pattern=webdates.DATE_PATTERN, date_hint=webdates.DATE_HINT)
+        self.env.globals.update(date_pattern=webdates.DATE_PATTERN, date_hint=webdates.DATE_HINT,
+                                url_for=routes.url_for)  # every link from the one route table
         registry_names.register(self.env)  # ``code|named(kind)``: the one way a code becomes a name
         self.catalogue = Catalogue(*([COMMON_MESSAGES] + ([messages] if messages else [])))
         self.csrf = CsrfSigner(secret or secrets.token_bytes(32))
@@ -213,7 +214,7 @@ class Page:
         return self.request.path + (f"?{urlencode(query)}" if query else "")
 
     def asset(self, name: str) -> str:
-        return f"/assets/{name}?v={self.web.assets.get(name, '0')}"
+        return routes.url_for("asset", name=name, v=self.web.assets.get(name, "0"))
 
     def field_errors(self, exc) -> dict[str, str]:
         """An ApiError or ValidationError as {field: message in this page's language}; nested

@@ -22,6 +22,7 @@ from contract.http import HealthAndMetrics, endpoint, json_response, read_json
 from contract.metrics import Metrics
 from contract.officials_web import OfficialPages, official_http, official_page
 from contract.outbox import OutboxRelay
+from contract.routes import url_for
 from contract.rpc import TypedRpcProxy, rpc
 from contract import registry_names
 from contract.web import NotFoundPage, WebAssets, WebPages, language_of, page, secure
@@ -209,14 +210,14 @@ class FollowupService(WebAssets, HealthAndMetrics):
             return page.render("lookup.html", typed="", errors={})
         canonical = parse_tracking_id(typed)
         if canonical:
-            return page.redirect(f"/lacak/{canonical}")
+            return page.redirect(url_for("tracking", tracking_id=canonical))
         return page.render("lookup.html", status=400, typed=typed, errors={"id": page._("lookup.invalid")})
 
     @page("GET", "/lacak/<string:tracking_id>")
     def tracking_page(self, request, tracking_id):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
         if canonical != tracking_id:
-            return page.redirect(f"/lacak/{canonical}")
+            return page.redirect(url_for("tracking", tracking_id=canonical))
         try:
             return tracking_pages.tracking(self, page, canonical, {})
         except NotFoundPage:
@@ -235,14 +236,14 @@ class FollowupService(WebAssets, HealthAndMetrics):
         if not tracking_pages.report_view(self, canonical, page.lang, secret)["reporter_verified"]:
             return tracking_pages.tracking(self, page, canonical, {"secret": page._("track.wrong_secret")}, status=403)
         page.remember_reporter_key(canonical, secret)
-        return page.redirect(f"/lacak/{canonical}?notice=unlocked")
+        return page.redirect(url_for("tracking", tracking_id=canonical, notice="unlocked"))
 
     @page("POST", "/lacak/<string:tracking_id>/lupakan")
     def forget(self, request, tracking_id):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)
         page.check_csrf()
         page.forget_reporter_key(canonical)
-        return page.redirect(f"/lacak/{canonical}?notice=forgotten")
+        return page.redirect(url_for("tracking", tracking_id=canonical, notice="forgotten"))
 
     @page("POST", "/lacak/<string:tracking_id>/balas")
     def reply(self, request, tracking_id):
@@ -273,7 +274,8 @@ class FollowupService(WebAssets, HealthAndMetrics):
             if getattr(exc, "status", 400) == 404:  # no case yet: the discussion is not open
                 exc = conflict(handlers.DISCUSSION_CLOSED)
             return self._public(page, canonical, page.field_errors(exc), values, status=getattr(exc, "status", 400))
-        return page.redirect(f"/laporan/{canonical}?notice=commented#diskusi")
+        return page.redirect(url_for("public_report", tracking_id=canonical, notice="commented",
+                                     _anchor="diskusi"))
 
     # --- officials' pages (the same scope checks as the API, through the same handlers) -----
     @official_http("GET", "/petugas/kasus/<string:tracking_id>")
@@ -288,14 +290,14 @@ class FollowupService(WebAssets, HealthAndMetrics):
         if write is None:
             raise errors.not_found("kind", "Page")
         form = {"body": request.form.get("body", "").strip()}
-        return self._official_action(page, principal, tracking_id, kind, write, form, f"?notice={kind}")
+        return self._official_action(page, principal, tracking_id, kind, write, form, kind)
 
     @official_http("POST", "/petugas/kasus/<string:tracking_id>/komentar/<string:comment_id>/sembunyikan")
     @official_page(ACTORS)
     def hide_comment_page(self, request, page, principal, tracking_id, comment_id):
         form = {"reason": request.form.get("reason", "").strip()}
         return self._official_action(page, principal, tracking_id, comment_id, handlers.hide_comment, form,
-                                     "?notice=hidden#comments", schemas.HideIn, comment_id=comment_id)
+                                     "hidden", schemas.HideIn, anchor="comments", comment_id=comment_id)
 
     @official_http("GET", "/petugas/dasbor")
     @official_page(OFFICIALS)
@@ -334,7 +336,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
             if "form" in found and action == "rate":
                 found["rating"] = found.pop("form")
             return tracking_pages.tracking(self, page, canonical, found, values=body, status=getattr(exc, "status", 400))
-        return page.redirect(f"/lacak/{canonical}?notice={notice}")
+        return page.redirect(url_for("tracking", tracking_id=canonical, notice=notice))
 
     def _public(self, page, tracking_id: str, field_errors: dict, values: dict, status: int = 200):
         report = tracking_pages.report_view(self, tracking_id, page.lang, None)
@@ -344,7 +346,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
                            notice=web_pages.notice(page), **self.store.read(handlers.public_page, tracking_id, page.lang))
 
     def _official_action(self, page, principal, tracking_id, key, write, form, notice, schema=schemas.MessageIn,
-                         **command):
+                         anchor=None, **command):
         self.store.read(handlers.readable_case, principal, tracking_id)
         try:
             self.store.run(write, {"tracking_id": tracking_id, "principal": principal, "form": schema().load(form),
@@ -354,7 +356,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
                 raise
             return self._official_case(page, principal, tracking_id, {key: page.field_errors(exc)}, None,
                                        exc.status if isinstance(exc, errors.ApiError) else 400)
-        return page.redirect(f"/petugas/kasus/{tracking_id}{notice}")
+        return page.redirect(url_for("official_case", tracking_id=tracking_id, notice=notice, _anchor=anchor))
 
     def _official_case(self, page, principal, tracking_id, form_errors, notice, status=200):
         shown = self.store.read(handlers.official_case_page, principal, tracking_id, page.lang)
@@ -375,7 +377,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
         except ValidationError as exc:
             return self._sla(page, request.form.to_dict(), admin_pages.policy_errors(page.field_errors(exc)), None,
                              request.form.get("mode") == "edit", status=400)
-        return page.redirect("/petugas/admin/sla?notice=saved")
+        return page.redirect(url_for("admin_sla", notice="saved"))
 
     @official_http("GET", "/petugas/admin/libur")
     @official_page(("national_admin",))
@@ -389,7 +391,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
             self.store.run(handlers.add_day_off, admin_pages.day_from_form(request.form))
         except ValidationError as exc:
             return self._days_off(page, request.form.to_dict(), page.field_errors(exc), None, status=400)
-        return page.redirect("/petugas/admin/libur?notice=saved")
+        return page.redirect(url_for("admin_days_off", notice="saved"))
 
     def _sla(self, page, values, found, notice, editing, status=200):
         return admin_pages.render_sla(page, self.store.read(handlers.sla_policies)["policies"],

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from contract import journey
 from contract.registry_names import Names, name_of
+from contract.routes import url_for
 from followup import domain, indicator, schemas
 from followup.calendar import zone
 
@@ -63,7 +64,7 @@ def holder_elsewhere(report: dict, names: Names, lang: str = "id") -> dict | Non
     holder["unit_name"] = name_of(names, "units", holder["unit_code"], lang) or None
     base = names.hub_url(hub)
     if base:
-        holder["url"] = f"{base}/lacak/{report['tracking_id']}"
+        holder["url"] = base + url_for("tracking", tracking_id=report["tracking_id"])
     return holder
 
 

@@ -14,6 +14,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel
 
 from contract import hubwire, registry_names
+from contract.routes import path_template
 from contract.unitstore import UnitOfWorkProvider
 from contract.loop import WakeableLoop
 from intake import duplicates, evidence, gateways, privacy
@@ -25,7 +26,7 @@ from intake.repositories import (HISTORY, HISTORY_INDEX, PUBLIC_INDEX, SENDER_IN
                                  RateLimits, Registry, Reports)
 
 log = logging.getLogger(__name__)
-DEFAULT_COMPLETION_URL = "http://127.0.0.1:8780/lapor/<tracking_id>?kode=<code>"
+DEFAULT_COMPLETION_URL = f"http://127.0.0.1:8780{path_template('receipt')}?kode=<code>"
 
 
 def completion_url(config) -> str:
@@ -34,7 +35,7 @@ def completion_url(config) -> str:
     if config.get("SOCIAL_COMPLETION_URL"):
         return str(config["SOCIAL_COMPLETION_URL"])
     base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return f"{base}/lapor/<tracking_id>?kode=<code>" if base else DEFAULT_COMPLETION_URL
+    return f"{base}{path_template('receipt')}?kode=<code>" if base else DEFAULT_COMPLETION_URL
 
 
 def _listed(value) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from contract import i18n, vocab
 from contract.registry_names import Names, name_of
+from contract.routes import url_for
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 from intake.domain import derived_title
 from intake.registry import NATIONAL_REGION
@@ -56,7 +57,7 @@ def platform_statuses(open311: list[str]) -> list[str] | None:
 def discovery(base_url: str, contact: str) -> dict:
     """The service discovery document (wiki.open311.org/Service_discovery): where this server's
     GeoReport v2 endpoint is and which formats it speaks."""
-    return {"changeset": CHANGESET, "contact": contact, "key_service": f"{base_url}/channels/open311/keys",
+    return {"changeset": CHANGESET, "contact": contact, "key_service": base_url + url_for("open311_keys"),
             "endpoints": [{"specification": SPECIFICATION, "url": f"{base_url}/open311/v2", "changeset": CHANGESET,
                            "type": "production", "formats": ["application/json", "text/xml"]}]}
 

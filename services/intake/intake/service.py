@@ -10,7 +10,6 @@ the store (``run``: one unit of work committed before the answer; ``read``: read
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
@@ -18,6 +17,7 @@ from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from contract import errors, events
+from contract.routes import url_for
 from contract.auth import Auth
 from contract.batch import event_batches, handle_batch, then
 from contract.http import HealthAndMetrics, attachment, client_address, endpoint, json_response, read_json
@@ -84,7 +84,7 @@ class IntakeService(Open311Entrypoints, WebAssets, HealthAndMetrics):
     @endpoint("GET", "/reports/<string:tracking_id>")
     def track_report(self, request, tracking_id):
         if wants_a_page(request):  # a person's browser (a link in an old message): the tracking page
-            return Response(status=303, headers={"Location": f"/lacak/{quote(tracking_id, safe='')}",
+            return Response(status=303, headers={"Location": url_for("tracking", tracking_id=tracking_id),
                                                  "Vary": "Accept"})
         found = self.store.read(handlers.track_report, {"tracking_id": tracking_id, "language": language_of(request)})
         if "elsewhere" in found:
@@ -205,14 +205,14 @@ class IntakeService(Open311Entrypoints, WebAssets, HealthAndMetrics):
             self.store.run(handlers.add_evidence_files, {"tracking_id": report["tracking_id"], "files": files})
         if report.get("secret"):
             page.remember_reporter_key(report["tracking_id"], report["secret"])
-        return page.redirect(f"/lapor/{report['tracking_id']}")
+        return page.redirect(url_for("receipt", tracking_id=report["tracking_id"]))
 
     @citizen_page("GET", "/lapor/<string:tracking_id>")
     def receipt_page(self, request, tracking_id):
         page = self.web.page(request)
         shown = self.store.read(handlers.receipt, tracking_id)
         if shown["report"]["_id"] != tracking_id:
-            return page.redirect(f"/lapor/{shown['report']['_id']}")
+            return page.redirect(url_for("receipt", tracking_id=shown["report"]["_id"]))
         return pages.receipt(page, shown, self.store.settings.evidence_max_files, {})
 
     @citizen_page("POST", "/lapor/<string:tracking_id>")
@@ -235,21 +235,20 @@ class IntakeService(Open311Entrypoints, WebAssets, HealthAndMetrics):
                                  values=request.form, status=getattr(exc, "status", 400))
         if typed:
             page.remember_reporter_key(tracking_id, typed)
-        return page.redirect(f"/lapor/{tracking_id}")
+        return page.redirect(url_for("receipt", tracking_id=tracking_id))
 
     @citizen_page("POST", "/lapor/<string:tracking_id>/bukti")
     def evidence_submit(self, request, tracking_id):
         page = self.web.page(request)
         page.check_csrf()
         report = self.store.read(handlers.page_report, tracking_id)
-        back = f"/lacak/{report['_id']}"
         if not domain.secret_matches(report.get("secret_hash"), page.reporter_key(report["_id"])
                                      or request.form.get("secret")):
-            return page.redirect(f"{back}?error=secret#bukti")
+            return page.redirect(url_for("tracking", tracking_id=report["_id"], error="secret", _anchor="bukti"))
         refused = evidence_from_page(self.store, request, report)
         if refused:
-            return page.redirect(f"{back}?error={refused}#bukti")
-        return page.redirect(f"{back}?notice=evidence_added")
+            return page.redirect(url_for("tracking", tracking_id=report["_id"], error=refused, _anchor="bukti"))
+        return page.redirect(url_for("tracking", tracking_id=report["_id"], notice="evidence_added"))
 
     @citizen_page("GET", "/lapor/<string:tracking_id>/hapus-kontak")
     def erasure_page(self, request, tracking_id):  # the confirmation step (the button on /lacak/<id>)
@@ -265,7 +264,7 @@ class IntakeService(Open311Entrypoints, WebAssets, HealthAndMetrics):
             self.store.run(handlers.erase_on_request, {"tracking_id": report["_id"], "secret": secret})
         except errors.ApiError as exc:
             return pages.erasure(page, report, page.field_errors(exc), status=exc.status)
-        return page.redirect(f"/lacak/{report['_id']}?notice=contact_erased")
+        return page.redirect(url_for("tracking", tracking_id=report["_id"], notice="contact_erased"))
 
     @citizen_page("GET", "/publik")
     def public_list_page(self, request):

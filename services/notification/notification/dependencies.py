@@ -19,7 +19,7 @@ from nameko.rpc import ReplyListener, ServiceProxy
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.errors import OperationFailure
 
-from contract import registry_names
+from contract import registry_names, routes
 from contract.rpc import TypedProxy
 from contract.store import upsert_and_get
 from contract.uow import Repository
@@ -365,7 +365,7 @@ class Templates(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.renderer = Renderer(config.get("TRACKING_BASE_URL", "http://127.0.0.1:8780/lacak/"),
+        self.renderer = Renderer(config.get("TRACKING_BASE_URL", "http://127.0.0.1:8780" + routes.prefix("tracking")),
                                  config.get("NOTIFICATION_TIMEZONE", "Asia/Jakarta"),
                                  officials_base_url=config.get("OFFICIALS_BASE_URL") or None)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import DictLoader, Environment, StrictUndefined, pass_context
 
-from contract import i18n, registry_names, webdates
+from contract import i18n, registry_names, routes, webdates
 from notification.domain import CONTEXT_FIELDS, OFFICIAL_TEMPLATES
 from notification.delivery import SMS_LIMIT, SOCIAL_LIMIT, fit
 from notification.exceptions import PermanentError
@@ -77,9 +77,9 @@ def load_catalogue() -> dict[str, dict]:
 
 
 def _beside(tracking_base_url: str, path: str) -> str:
-    """``https://host/lacak/`` -> ``https://host/<path>``."""
+    """``https://host/lacak/`` -> ``https://host`` + ``path`` (``/petugas/laporan/``)."""
     root = tracking_base_url.rstrip("/").rsplit("/", 1)[0]
-    return f"{root}/{path}"
+    return root + path
 
 
 class Renderer:
@@ -91,7 +91,7 @@ class Renderer:
         to; ``officials_base_url``: the report's officials' page (``…/petugas/laporan/``) an
         official's message links to (by default beside the tracking page)."""
         self.tracking_base_url = tracking_base_url
-        self.officials_base_url = officials_base_url or _beside(tracking_base_url, "petugas/laporan/")
+        self.officials_base_url = officials_base_url or _beside(tracking_base_url, routes.prefix("official_report"))
         self.timezone = timezone
         self.catalogue = catalogue or load_catalogue()
         sources = {"layout.txt": TEXT_LAYOUT, "layout.html": HTML_LAYOUT}

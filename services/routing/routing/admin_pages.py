@@ -4,13 +4,15 @@ each select offers, named as people read them. The rules are the handlers' (``ha
 from __future__ import annotations
 
 from contract import i18n, web
+from contract.routes import url_for
 from contract.vocab import CLASSIFICATIONS, GESI_MARKERS
 
-HOME = "/petugas/admin"
 # page path -> registry collection
 SLUGS = {"instansi": "agencies", "kategori": "categories", "aturan": "rules", "unit": "units",
          "petugas": "officials", "simpul": "hubs"}
-PATHS = {kind: f"{HOME}/{slug}" for slug, kind in SLUGS.items()}
+PATHS = {kind: url_for("admin_registry", slug=slug) for slug, kind in SLUGS.items()}
+SLUG_OF = {kind: slug for slug, kind in SLUGS.items()}
+
 AGENCY_KINDS = ("ministry", "province", "district", "state_enterprise", "agency")
 ROLES_OF = {"national_admin": ("national_admin", "agency_admin", "liaison", "supervisor"),
             "agency_admin": ("liaison", "supervisor")}
@@ -47,6 +49,11 @@ COLUMNS = {
     "officials": ("official_id", "name", "role", "unit_code", "disabled"),
     "hubs": ("code", "name", "tier", "parent", "region_code", "public_url"),
 }
+
+
+def path(kind: str, **query) -> str:
+    """The admin page of a registry collection, with ``query`` (``notice="saved"``)."""
+    return url_for("admin_registry", slug=SLUG_OF[kind], **query)
 
 
 def form_fields(kind: str, role: str) -> list[tuple[str, str, bool]]:
@@ -151,7 +158,7 @@ def render(page, principal: dict, kind: str, listing: dict, form=None, errors: d
              "region_code": {r["code"]: r["name"] for r in registry["regions"]},
              "hub": {h["code"]: h["name"] for h in registry["hubs"]}}
     names["parent"] = names["hub"]
-    return page.render("admin_registry.html", status=status, kind=kind, path=PATHS[kind], key=KEY.get(kind, "code"),
+    return page.render("admin_registry.html", status=status, kind=kind, path=PATHS[kind], slug=SLUG_OF[kind], key=KEY.get(kind, "code"),
                        rows=[row_of(i) for i in listing["items"]], columns=COLUMNS[kind], names=names, shown=shown,
                        fields=form_fields(kind, principal["role"]) if kind in FORMS else [], hints=HINTS,
                        values=values, mode=mode, errors=errors or {}, choices=choices(page, principal, registry),

@@ -2,12 +2,11 @@
 form, where a sign-in may go next, the session cookie, a report's page."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from contract import web, webdates
 from contract.auth import SESSION_COOKIE
 from contract.ids import parse_tracking_id
 from contract.officials_web import HOME
+from contract.routes import url_for
 from routing import schemas
 from routing.domain import workflow
 from routing.domain import signin
@@ -39,8 +38,8 @@ def landing(principal: dict, updated: dict, action: str) -> str:
     """Where an official lands after an action: the report's page while they may still read it,
     else (returned upwards, forwarded to another hub) the inbox with a confirmation naming it."""
     if workflow.can_read(principal, updated):
-        return f"/petugas/laporan/{updated['_id']}?notice={action}"
-    return f"{HOME}?{urlencode({'notice': action, 'laporan': updated['_id']})}"
+        return url_for("official_report", tracking_id=updated["_id"], notice=action)
+    return url_for("officials_home", notice=action, laporan=updated["_id"])
 
 
 def inbox_notice(args) -> dict | None:

@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, RAISE, ValidationError, fields, pre_load, valid
 
 from contract.auth import ROLES
 from contract.hubnet import TIERS
+from contract.routes import url_for
 from contract.hubwire import READ_VERSIONS
 from contract.inputs import HTTP_URL_PATTERN
 from contract.schema import Schema
@@ -352,7 +353,7 @@ class SignInForm(Schema):
 
     official_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    next = fields.String(load_default="/petugas/", validate=validate.Length(max=500))
+    next = fields.String(load_default=url_for("officials_home_slash"), validate=validate.Length(max=500))
 
 
 class SetPasswordForm(Schema):

@@ -17,7 +17,8 @@ from contract.batch import event_batches, handle_batch
 from contract.errors import ApiError
 from contract.http import endpoint, json_response
 from contract.metrics import Metrics
-from contract.officials_web import SIGN_IN, OfficialPages, official_http, official_page
+from contract.officials_web import OfficialPages, official_http, official_page
+from contract.routes import url_for
 from contract.outbox import OutboxRelay
 from contract.rpc import typed
 from routing import admin_pages, handlers, observability, pages, registry_io, schemas
@@ -262,7 +263,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         current = session_id(request)
         if current:
             self.store.run(handlers.sign_out, current)
-        return pages.forget_session(page.redirect(f"{SIGN_IN}?notice=signed_out"),
+        return pages.forget_session(page.redirect(url_for("sign_in", notice="signed_out")),
                                     pages.cookie_secure(self.store.settings.cookie_secure, request))
 
     @official_http("GET", "/petugas/sandi/<string:token>")
@@ -288,7 +289,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         except BadPassword as exc:
             return page.render("password.html", status=400, official=self.store.read(handlers.usable_link, token),
                                token=token, errors=pages.password_errors(page, exc.problems))
-        return page.redirect(f"{SIGN_IN}?notice=password_set")
+        return page.redirect(url_for("sign_in", notice="password_set"))
 
     # --- officials' workflow pages: the API's scope rules and refusals, as pages ------------------
 
@@ -309,7 +310,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
     @official_http("GET", "/petugas/")
     @official_page()
     def inbox_page_slash(self, request, page, principal):
-        return page.redirect("/petugas" + (f"?{request.query_string.decode()}" if request.query_string else ""))
+        return page.redirect(url_for("officials_home") + (f"?{request.query_string.decode()}" if request.query_string else ""))
 
     @official_http("GET", "/petugas/laporan/<string:tracking_id>")
     @official_page()
@@ -380,7 +381,7 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
         if kind == "officials" and new:
             return admin_pages.render(page, principal, kind, self.store.read(handlers.admin_listing, principal, kind),
                                       link=link)
-        return page.redirect(f"{admin_pages.PATHS[kind]}?notice=saved")
+        return page.redirect(admin_pages.path(kind, notice="saved"))
 
     @official_http("POST", "/petugas/admin/petugas/<string:official_id>/<string:switch>")
     @official_page(ADMIN_ROLES)
@@ -389,4 +390,4 @@ class RoutingService(web.WebAssets, api_http.HealthAndMetrics):
             raise errors.not_found("switch", "Action")
         self.store.run(handlers.switch_official, principal, official_id, admin_pages.SWITCHES[switch])
         self.auth.forget()
-        return page.redirect(f"{admin_pages.PATHS['officials']}?notice={switch}")
+        return page.redirect(admin_pages.path("officials", notice=switch))

@@ -19,6 +19,7 @@ import json
 import re
 from datetime import timedelta
 
+from contract.routes import url_for
 from intake import completeness, domain, duplicates, exceptions, metrics
 from intake.handlers.lookup import report_by_id
 
@@ -62,7 +63,7 @@ def accept_report(uow, command: dict) -> dict:
     event = domain.draft_event(report, now) if missing else domain.received_event(report)
     uow.reports.add(report, [event], idempotency_key=scope)
     uow.after_commit(lambda: metrics.received(channel, report["classification"], complete=not missing))
-    receipt = {**report, "secret": secret, "missing": missing, "tracking_url": f"/reports/{report['tracking_id']}"}
+    receipt = {**report, "secret": secret, "missing": missing, "tracking_url": url_for("api_report", tracking_id=report["tracking_id"])}
     return {"status": 202 if missing else 201, "receipt": receipt, "report": report}
 
 
@@ -73,7 +74,7 @@ def replay(uow, channel: str, tracking_id: str) -> dict:
     missing = []
     if report["status"] == "incomplete":
         missing = completeness.missing_items(report, report["channel"], uow.registry.current()["categories"])
-    return {"status": 200, "receipt": {**report, "missing": missing, "tracking_url": f"/reports/{tracking_id}"},
+    return {"status": 200, "receipt": {**report, "missing": missing, "tracking_url": url_for("api_report", tracking_id=tracking_id)},
             "report": report}
 
 
@@ -140,7 +141,7 @@ def complete_report(uow, command: dict) -> dict:
     if not missing:
         uow.reports.remember_recent({**report, "_id": draft["_id"]})  # a candidate from now on, not linked itself
         uow.after_commit(lambda: metrics.received(draft["channel"], report.get("classification"), complete=True))
-    receipt = {**report, "missing": missing, "tracking_url": f"/reports/{draft['_id']}",
+    receipt = {**report, "missing": missing, "tracking_url": url_for("api_report", tracking_id=draft["_id"]),
                **({"secret": secret} if secret else {})}
     return {"status": 202 if missing else 200, "receipt": receipt}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contract import registry_names
 from contract.consumer import RejectEvent
 from contract.ids import hub_of, parse_tracking_id
+from contract.routes import url_for
 from intake import domain, exceptions, history, schemas, transfer, web_forms
 from intake.handlers import hub_relay
 
@@ -38,14 +39,14 @@ def load_registry(uow, registry: dict) -> dict:
 
 # --- queries ----------------------------------------------------------------------------------------
 
-def elsewhere(uow, tracking_id: str, path: str = "reports") -> str | None:
-    """The tracking URL (``/reports/<id>`` of the API, or ``/lacak/<id>`` of the pages) at the hub
+def elsewhere(uow, tracking_id: str, route: str = "api_report") -> str | None:
+    """The tracking URL (``/reports/<id>`` of the API, or the page ``/lacak/<id>``: ``route``) at the hub
     that issued ``tracking_id`` (None: this hub, or a hub the directory does not know)."""
     hub = hub_of(tracking_id)
     entry = transfer.hub_entry(uow.registry.hub_directory(), hub) if hub != uow.settings.hub_code else None
     if not entry or not entry.get("public_url"):
         return None
-    return f"{entry['public_url'].rstrip('/')}/{path}/{tracking_id}"
+    return entry["public_url"].rstrip("/") + url_for(route, tracking_id=tracking_id)
 
 
 def track_report(uow, query: dict) -> dict:
@@ -64,7 +65,7 @@ def track_report(uow, query: dict) -> dict:
 
 def tracking_page_elsewhere(uow, tracking_id) -> str | None:
     """For the tracking page of a report this hub does not hold: its page at the issuing hub."""
-    return elsewhere(uow, tracking_id, "lacak") if isinstance(tracking_id, str) else None
+    return elsewhere(uow, tracking_id, "tracking") if isinstance(tracking_id, str) else None
 
 
 def report_view(uow, tracking_id: str) -> dict | None:

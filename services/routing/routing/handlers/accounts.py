@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from contract.auth import token_hash
+from contract.routes import url_for
 from routing import exceptions, passwords
 from routing.domain import signin
 from routing.domain.signin import BadPassword, LinkUnusable
@@ -33,7 +34,7 @@ def _issue_link(uow, official: dict, hours: int, issued_by: str) -> dict:
     uow.accounts.add_link(doc)
     uow.accounts.record(signin.account_entry("password_link_issued", issued_by, official["_id"], uow.now(),
                                              hours=hours, expires_at=doc["expires_at"]))
-    return {"official_id": official["_id"], "path": f"/petugas/sandi/{token}", "expires_at": doc["expires_at"]}
+    return {"official_id": official["_id"], "path": url_for("password", token=token), "expires_at": doc["expires_at"]}
 
 
 def end_sessions_by(uow, principal: dict, official_id: str) -> dict:
