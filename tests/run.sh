@@ -6,12 +6,14 @@
 # its own on ports of its own (contract.localstack offsets), because the suite mostly waits for
 # servers to start and for messages to arrive, not for the CPU (bench/RESULTS.md has the figures):
 #   core    tests/unit, then tests/integration but the lanes below  (port offset LAPOR_TEST_PORT_OFFSET,
-#           default 10, and 11 for the broker-outage test's own broker)
+#           default 10)
 #   assess  assessment's integration tests, intake's schemathesis run, the OpenAPI strictness check and
 #           the admin pages' integration test  (offset + 2)
 #   stack   tests/e2e but the fault test  (offset + 3)
 #   hubs    tests/hubs                    (hub offsets 100.., 101..105; its root servers at offset + 6)
-#   faults  tests/cluster and the front door's fault test  (offset + 7; the fault stack + 9, the clusters + 27..)
+#   faults  tests/cluster, the front door's fault test, then tests/integration's outage and kill tests
+#           and follow-up's admin pages test
+#           (offset + 7; the broker-outage test's own broker + 8, the fault stack + 9, the clusters + 27..)
 # Each lane's output goes to .run/lanes/<lane>.log and is printed when the lane ends; the ten
 # slowest tests of the whole run are printed last. With arguments, one pytest runs them
 # (`tests/run.sh tests/unit -x`). pytest's exit code 5 (no test ran) is a failure here.
@@ -47,12 +49,17 @@ lane() {  # lane NAME OFFSET PATH...
 
 ASSESS=(tests/integration/test_assessment_*.py tests/integration/test_intake_schemathesis.py
         tests/integration/test_openapi_strictness.py tests/integration/test_admin_pages.py)
+# the core lane's outage and kill tests (mostly waiting for a server to die or come back) and its
+# longest page test end the faults lane, so that the lanes end together (ci13: core 1005 s, faults 474 s)
 FAULTS=(tests/e2e/test_frontdoor_faults.py)
+OUTAGES=(tests/integration/test_broker_outage.py tests/integration/test_store_outage.py
+         tests/integration/test_unit_of_work.py tests/integration/test_notification_kill.py
+         tests/integration/test_personal_data_lifetime.py tests/integration/test_admin_pages_followup.py)
 lane hubs $((base + 6)) tests/hubs &
-lane faults $((base + 7)) tests/cluster "${FAULTS[@]}" &
+lane faults $((base + 7)) tests/cluster "${FAULTS[@]}" "${OUTAGES[@]}" &
 lane stack $((base + 3)) tests/e2e $(printf -- '--ignore=%s ' "${FAULTS[@]}") &
 lane assess $((base + 2)) "${ASSESS[@]}" &
-lane core "$base" tests/unit tests/integration $(printf -- '--ignore=%s ' "${ASSESS[@]}") &
+lane core "$base" tests/unit tests/integration $(printf -- '--ignore=%s ' "${ASSESS[@]}" "${OUTAGES[@]}") &
 wait
 
 rc=0

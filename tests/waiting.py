@@ -2,15 +2,26 @@
 import time
 
 
-def wait_for(predicate, timeout=10.0, interval=0.05):
-    """Poll until predicate() returns a truthy value; that value, or AssertionError on timeout."""
+FIRST_GAP, LONGEST_GAP = 0.05, 0.25  # the default polling: 50 ms, growing by half each time up to 250 ms
+
+
+def wait_for(predicate, timeout=10.0, interval=None):
+    """Poll until predicate() returns a truthy value; that value, or AssertionError on timeout.
+
+    By default the gaps grow from 50 ms to 250 ms: an outcome that comes at once is seen at once,
+    and a long wait costs a few requests a second (each poll is a request a service and the store
+    answer: on a loaded machine the polls of five lanes compete with the work they wait for). A test
+    that must catch a moment (kill a process in the middle of a batch) passes a fixed ``interval``."""
     deadline = time.monotonic() + timeout
+    gap = interval or FIRST_GAP
     last = None
     while time.monotonic() < deadline:
         last = predicate()
         if last:
             return last
-        time.sleep(interval)
+        time.sleep(gap)
+        if interval is None:
+            gap = min(gap * 1.5, LONGEST_GAP)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
 
 

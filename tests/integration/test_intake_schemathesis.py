@@ -1,7 +1,7 @@
 """Property-based run of intake's HTTP API from its own OpenAPI part: no input gives a 5xx.
 
-Schemathesis generates at least 500 cases per operation (every path and method intake serves
-behind the front door, Open311 included) against a real intake container on the real broker and
+Schemathesis generates CASES_PER_OPERATION cases per operation (every path and method intake
+serves behind the front door, Open311 included) against a real intake container on the real broker and
 store, with routing running so the manual form's token check can answer.
 """
 import pytest
@@ -14,7 +14,11 @@ from routing.service import RoutingService
 from tests.conftest import ROOT
 from tests.integration.test_intake_submission import GATEWAYS, SMS_GATEWAY, SOCIAL_GATEWAY
 
-CASES_PER_OPERATION = 200  # make fuzz runs 300 per operation through the front door
+# 50 (was 200: 4,000 cases, 271 s of the assess lane's 859 s in the ci13 run). Derandomized, 50 still
+# reach each operation's odd inputs: with a 500 planted for any text outside the BMP in a JSON body,
+# this run failed on POST /reports, PATCH /reports/{tracking_id} and others. make fuzz runs 300 per
+# operation through the front door (docs/operations.md).
+CASES_PER_OPERATION = 50
 GATEWAY_AUTH = {"/channels/sms": SMS_GATEWAY, "/channels/social": SOCIAL_GATEWAY}  # past the gateway check
 
 
@@ -41,7 +45,7 @@ def intake_api(start_services, service_config):
 
 
 def test_no_input_gives_a_server_error(intake_api):
-    """Every operation: up to 500 generated cases (fewer only when hypothesis exhausts a small input space)."""
+    """Every operation: CASES_PER_OPERATION generated cases."""
     counts, failures = {}, []
     for result in intake_api.get_all_operations():
         operation = result.ok()
@@ -61,4 +65,4 @@ def test_no_input_gives_a_server_error(intake_api):
         run()
     print("\ncases per operation:", counts)
     assert not failures, "\n".join(failures[:20])
-    assert len(counts) >= 10 and sum(counts.values()) >= 3000
+    assert len(counts) >= 15 and sum(counts.values()) >= 15 * CASES_PER_OPERATION
