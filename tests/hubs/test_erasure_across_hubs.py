@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import subprocess
 
 import pytest
 import requests
@@ -25,15 +24,15 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from contract import localstack
 from contract.store import acquire_client, release_client
-from tests.conftest import PATIENT_FRONT_DOOR, ROOT
+from tests.conftest import ROOT
 from tests.credentials import bearer
 from tests.factories import make_report
 from tests.hubs.conftest import submit_report
+from tests.hubs.network import BASE, hub_env, hubs_sh
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-BASE = int(os.environ.get("LAPOR_TEST_NETWORK_OFFSET", int(os.environ.get("LAPOR_TEST_HUBS_OFFSET", "100")) + 1))
 RUN_DIR = ROOT / ".run" / f"test-erasure-{BASE}"
 HUBS_FILE = RUN_DIR / "hubs.yml"
 # a Bali disaster report: Bali's BPBD (rule bali-bencana) at 51
@@ -41,20 +40,13 @@ BALI = {"region_code": "51", "category_code": "bencana", "location_text": "Kubut
         "description": "Tanah longsor menutup jalan desa di Kubutambahan; perbaikan jalan desa wewenang kabupaten."}
 
 
-def _hubs_env() -> dict:
-    return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_HUBS_DIR": str(RUN_DIR),
-            "LAPOR_HUBS_OFFSET": str(BASE), **PATIENT_FRONT_DOOR}
-
-
 def _hubs_sh(*args: str, check: bool = True, timeout: float = 400) -> str:
-    return subprocess.run([str(ROOT / "deploy" / "hubs" / "hubs.sh"), *args], env=_hubs_env(), check=check,
-                          timeout=timeout, stdout=subprocess.PIPE, text=True).stdout
+    return hubs_sh(RUN_DIR, *args, check=check, timeout=timeout)
 
 
 class Hub:
     def __init__(self, code: str):
-        env = dict(pair.split("=", 1) for line in _hubs_sh("env", code, str(HUBS_FILE)).splitlines()
-                   for pair in line.removeprefix("export ").split())
+        env = hub_env(RUN_DIR, code, HUBS_FILE)
         uris = localstack.env_uris(env)
         self.code, self.amqp_uri, self.mongodb_uri = code, uris["amqp"], uris["mongodb"]
         self.url = f"http://127.0.0.1:{env['LAPOR_HTTP_PORT']}"

@@ -16,20 +16,19 @@ them running.
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 import requests
 
-from tests.conftest import ONE_STORE, PATIENT_FRONT_DOOR, ROOT
+from tests.conftest import ROOT
 from tests.factories import make_report
 from tests.hubs.conftest import submit_report
+from tests.hubs.network import BASE, hub_env, hubs_sh
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
 HUBS_FILE = ROOT / "deploy" / "hubs" / "network.yml"
-BASE = int(os.environ.get("LAPOR_TEST_NETWORK_OFFSET", int(os.environ.get("LAPOR_TEST_HUBS_OFFSET", "100")) + 1))
 RUN_DIR = ROOT / ".run" / f"test-network-{BASE}"
 CODES = ("ID", "51", "5108", "73", "7317")
 # a district's report its own rules route at once (deploy/demo/region.yml: lwu-infra, bll-infra)
@@ -41,20 +40,13 @@ DISTRICT_REPORTS = {
 LONGEST = {("5108", "7317"): ["5108", "51", "ID", "73", "7317"], ("7317", "5108"): ["7317", "73", "ID", "51", "5108"]}
 
 
-def _hubs_env() -> dict:
-    return {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_HUBS_DIR": str(RUN_DIR),
-            "LAPOR_HUBS_OFFSET": str(BASE), **PATIENT_FRONT_DOOR, **ONE_STORE}
-
-
 def _hubs_sh(*args: str, check: bool = True, timeout: float = 400) -> str:
-    return subprocess.run([str(ROOT / "deploy" / "hubs" / "hubs.sh"), *args], env=_hubs_env(), check=check,
-                          timeout=timeout, stdout=subprocess.PIPE, text=True).stdout
+    return hubs_sh(RUN_DIR, *args, check=check, timeout=timeout)
 
 
 class Hub:
     def __init__(self, code: str):
-        env = dict(pair.split("=", 1) for line in _hubs_sh("env", code, str(HUBS_FILE)).splitlines()
-                   for pair in line.removeprefix("export ").split())
+        env = hub_env(RUN_DIR, code, HUBS_FILE)
         self.code, self.http_port = code, int(env["LAPOR_HTTP_PORT"])
         self.url = f"http://127.0.0.1:{self.http_port}"
 
