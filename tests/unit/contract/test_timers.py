@@ -1,0 +1,55 @@
+"""contract.timers without a broker: a configured timer runs at its interval, at once when woken (a
+wake during a run runs it once more), and never twice at once."""
+import eventlet
+from nameko.containers import ServiceContainer
+from nameko.testing.services import dummy, entrypoint_hook
+
+from contract.timers import Wake, configured_timer
+
+RUNS: list = []
+
+
+class Ticking:
+    name = "ticking"
+    wake = Wake()
+
+    @configured_timer("TICK_SECONDS", 60.0)
+    def tick(self):
+        RUNS.append("start")
+        eventlet.sleep(0.1)
+        RUNS.append("end")
+
+    @dummy
+    def poke(self):
+        self.wake("tick")
+
+
+def test_a_woken_timer_runs_at_once_and_a_wake_while_it_runs_runs_it_once_more():
+    RUNS.clear()
+    container = ServiceContainer(Ticking, {"TICK_SECONDS": 60})
+    container.start()
+    try:
+        eventlet.sleep(0.2)
+        assert RUNS == []  # its interval is a minute
+        with entrypoint_hook(container, "poke") as poke:
+            poke()
+            eventlet.sleep(0.05)
+            assert RUNS == ["start"]
+            poke()  # while it runs
+            poke()
+        eventlet.sleep(0.5)
+        assert RUNS == ["start", "end", "start", "end"]  # once more, after the first run
+    finally:
+        container.stop()
+
+
+def test_the_interval_comes_from_the_config():
+    RUNS.clear()
+    container = ServiceContainer(Ticking, {"TICK_SECONDS": 0.2})
+    container.start()
+    try:
+        with eventlet.Timeout(5):
+            while RUNS.count("end") < 2:
+                eventlet.sleep(0.05)
+    finally:
+        container.stop()
