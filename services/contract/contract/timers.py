@@ -32,22 +32,28 @@ class ConfiguredTimer(Timer):
     """A timer whose interval is a config setting (read at setup, like every other setting), and that
     :meth:`wake` runs at once."""
 
-    def __init__(self, setting: str, default: float, **kwargs):
+    def __init__(self, setting: str, default: float, wake_setting: str | None = None, **kwargs):
         super().__init__(interval=default, **kwargs)
-        self.setting = setting
+        self.setting, self.wake_setting = setting, wake_setting
+        self.wakeable = True
         self._signal = Event()
         self._stopping = False
 
     def setup(self):
-        self.interval = float(self.container.config.get(self.setting, self.interval))
+        config = self.container.config
+        self.interval = float(config.get(self.setting, self.interval))
+        # wake_setting false: only the interval runs it (a courier held back, as the backlog bench needs)
+        self.wakeable = str(config.get(self.wake_setting, True)).lower() not in ("false", "0", "no") \
+            if self.wake_setting else True
 
     def wake(self) -> None:
-        if not self._signal.ready():
+        if self.wakeable and not self._signal.ready():
             self._signal.send(True)
 
     def stop(self):
         self._stopping = True
-        self.wake()
+        if not self._signal.ready():
+            self._signal.send(True)
         self.gt.wait()
 
     def _run(self):

@@ -13,7 +13,7 @@ class Ticking:
     name = "ticking"
     wake = Wake()
 
-    @configured_timer("TICK_SECONDS", 60.0)
+    @configured_timer("TICK_SECONDS", 60.0, wake_setting="TICK_WAKE")
     def tick(self):
         RUNS.append("start")
         eventlet.sleep(0.1)
@@ -51,5 +51,18 @@ def test_the_interval_comes_from_the_config():
         with eventlet.Timeout(5):
             while RUNS.count("end") < 2:
                 eventlet.sleep(0.05)
+    finally:
+        container.stop()
+
+
+def test_a_timer_whose_wake_setting_is_false_runs_only_at_its_interval():
+    RUNS.clear()
+    container = ServiceContainer(Ticking, {"TICK_SECONDS": 60, "TICK_WAKE": "false"})
+    container.start()
+    try:
+        with entrypoint_hook(container, "poke") as poke:
+            poke()
+        eventlet.sleep(0.3)
+        assert RUNS == []
     finally:
         container.stop()
