@@ -69,7 +69,8 @@ class NotificationService(HealthAndMetrics):
         return outcomes
 
     # -- the delivery worker ----------------------------------------------------------------
-    @configured_timer("DELIVERY_POLL_SECONDS", 2.0, wake_setting="DELIVERY_WAKE")
+    @configured_timer("DELIVERY_POLL_SECONDS", 2.0, wake_setting="DELIVERY_WAKE",
+                      gap_setting="DELIVERY_WAKE_GAP_SECONDS", gap=0.5)
     def deliver_due(self):
         """Send every due notification (retries included; woken by a batch of events, else every
         DELIVERY_POLL_SECONDS); outcomes are recorded and announced."""
