@@ -71,7 +71,10 @@ def seen(mongo_client, service_config):
 def test_a_batch_waiting_does_not_hold_up_another_reports_batch(container_factory, service_config, mongo_client):
     HOOKS.clear()
     HOOKS["released"] = Event()
-    container_factory(LaneProbe, service_config).start()  # the default: two lanes
+    # two lanes; each waits half a second for its batch to fill (one batch at a time without lanes would
+    # take both events together, and the held one would wait for an event behind it in its own batch)
+    container_factory(LaneProbe, {**service_config, "EVENT_BATCH_CONCURRENCY": 2,
+                                  "EVENT_BATCH_MAX_WAIT_SECONDS": 0.5}).start()
     held, other = two_reports_on_two_lanes()
     hold, release = event_payload(events.CASE_RATED, held), event_payload(events.CASE_RATED, other)
     HOOKS[hold["event_id"]], HOOKS[release["event_id"]] = "hold", "release"

@@ -66,10 +66,11 @@ REASON_HEADER = "x-lapor-reason"
 EVENT_TYPE_HEADER = "x-lapor-event-type"
 DEFAULT_BATCH_SIZE = 50
 DEFAULT_DELIVERY_LIMIT = 5
-# batches in flight per container (lanes, each one worker of the pool HTTP/RPC share at a time).  Side
-# by side without lanes, batches conflicted on a report's documents and re-ran whole (bench/RESULTS.md);
-# lanes keep each report's events in one batch at a time (issue 23)
-DEFAULT_CONCURRENCY = 2
+# batches in flight per container (lanes, each one worker of the pool HTTP/RPC share at a time).  Lanes
+# keep each report's events in one batch at a time, in order (issue 23); 1 by default all the same: on
+# the local store, transactions run one statement at a time (bench/store_convoy.py) and concurrent ones
+# still conflicted, so two lanes made smaller batches for the same store work (bench/RESULTS.md)
+DEFAULT_CONCURRENCY = 1
 MAX_BACKOFF_SECONDS = 10.0
 STUCK_AFTER_SECONDS = 120.0  # the consumer's loop not turning for this long: stuck (contract.progress)
 CONNECTION_ERRORS = (OSError, amqp.exceptions.ConnectionError, kombu.exceptions.OperationalError)
@@ -260,13 +261,22 @@ class EventBatches(Entrypoint):
                 if not self._ready.ready():
                     self._ready.send(None)
                 while self._running:
-                    self.watch.advanced()  # the consumer loops (it waits at most a second for messages)
+                    self._advanced()
                     try:
                         _drain(conn, channel, timeout=1.0)
                     except socket.timeout:
                         continue
         finally:  # the batches in flight end before the channel closes; what waits returns to the queue
             self._lanes.close()
+
+    def _advanced(self) -> None:
+        """The consumer loops (it waits at most a second for messages); it is stuck when a batch in
+        flight has run longer than the patience (a hung batch, a store away for that long)."""
+        oldest = self._lanes.oldest_start() if self._lanes is not None else None
+        if oldest is None:
+            self.watch.advanced()
+        else:
+            self.watch.last = max(self.watch.last, oldest)
 
     def _on_message(self, body, message):
         event_type = event_type_of(message)

@@ -41,8 +41,13 @@ class Lanes:
         self.size, self.max_wait, self.run = max(1, size), max(0.0, max_wait), run
         self.queues: list[LightQueue] = [LightQueue() for _ in range(max(1, count))]
         self.closed = False
+        self._started: dict[int, float] = {}  # lane -> when its batch in flight started
         self._threads = [spawn(lambda queue=queue: self._serve(queue), identifier=f"{name}.lane{index}")
                          for index, queue in enumerate(self.queues)]
+
+    def oldest_start(self) -> float | None:
+        """``time.monotonic()`` when the longest-running batch in flight started (None: none in flight)."""
+        return min(self._started.values(), default=None)
 
     def put(self, item: Any, body: Any) -> None:
         self.queues[lane_of(body, len(self.queues))].put(item)
@@ -69,10 +74,13 @@ class Lanes:
             taken = self._fill([first], queue)
             if taken is None or self.closed:
                 return
+            self._started[id(queue)] = time.monotonic()
             try:
                 self.run(taken)
             except Exception:  # e.g. the connection went while acking: unacked messages come back
                 log.warning("a batch could not be settled", exc_info=True)
+            finally:
+                self._started.pop(id(queue), None)
 
     def _fill(self, taken: list, queue: LightQueue) -> list | None:
         """What the lane's queue already holds, up to the batch size (None: closed meanwhile)."""

@@ -1,5 +1,7 @@
 """contract.lanes without a broker: an event's lane is its report's, each lane runs one batch at a time
 in arrival order, and lanes run side by side."""
+import time
+
 import eventlet
 from eventlet.event import Event
 
@@ -61,3 +63,17 @@ def test_closing_lets_the_batch_in_flight_end_and_drops_what_waits():
     lanes.put("b", None)
     lanes.close()
     assert done.ready() and ran == [["a"]]
+
+
+def test_the_oldest_batch_in_flight_says_when_it_started():
+    release = Event()
+    lanes = Lanes(2, 1, 0.0, lambda taken: release.wait(), spawn, "test")
+    assert lanes.oldest_start() is None
+    before = time.monotonic()
+    lanes.put("a", None)
+    eventlet.sleep(0.05)
+    assert before <= lanes.oldest_start() <= time.monotonic()
+    release.send(True)
+    eventlet.sleep(0.05)
+    assert lanes.oldest_start() is None
+    lanes.close()
