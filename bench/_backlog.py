@@ -3,8 +3,8 @@
 Built on the real stack, the way a backlog arises: notification's courier falls behind, and then the
 notification service is down for a while.
 1. Seed: a few reports (with cases, so reporters that can be reached) through the front door.
-2. Notification restarted with its courier held back (``NOTIFICATION_DELIVERY_POLL_SECONDS`` one
-   day); N ``case_updated`` events, schema-valid and built like follow-up's (``contract.events.build``,
+2. Notification restarted with its courier held back (``NOTIFICATION_DELIVERY_WAKE`` false,
+   ``NOTIFICATION_DELIVERY_POLL_SECONDS`` one day); N ``case_updated`` events, schema-valid and built like follow-up's (``contract.events.build``,
    the seeds' case fields), published on follow-up's exchange: every consumer applies them, and
    notification queues N interim-update emails that nobody sends.
 3. Notification stopped; N more ``case_updated`` published: now N notifications wait in the store and
@@ -133,7 +133,7 @@ def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: 
     hub = env.get("LAPOR_HUB_CODE", "ID")
     cases = seed_cases(env, 20, start_index)
     log(f"  backlog: {len(cases)} seed cases; holding the courier and queueing {size} notifications ...")
-    held = {**env, "NOTIFICATION_DELIVERY_POLL_SECONDS": "86400"}
+    held = {**env, "NOTIFICATION_DELIVERY_POLL_SECONDS": "86400", "NOTIFICATION_DELIVERY_WAKE": "false"}
     script("services.sh", "stop", env, "notification")
     script("services.sh", "start", held, "notification")
     t_fill = time.time()

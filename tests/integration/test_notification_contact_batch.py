@@ -24,7 +24,7 @@ def _reporter_notifications(rpc, tracking_ids):
 def test_a_claimed_batch_costs_one_contact_rpc_and_an_unknown_reporter_fails_alone(
         start_services, rpc, notification_config, demo_registry, smtp):
     # 1. queue the batch with the courier idle (a poll interval longer than the test)
-    idle = {**notification_config, "DELIVERY_POLL_SECONDS": 3600}
+    idle = {**notification_config, "DELIVERY_POLL_SECONDS": 3600, "DELIVERY_WAKE": False}
     start_services(RoutingService, contact_directory(CONTACTS), NotificationService, config=idle)
     rpc.routing.import_registry(demo_registry)
     dispatch = event_dispatcher(notification_config)

@@ -12,11 +12,13 @@ A service declares a table, event type -> handler function ``(uow, event_type, e
         return handle_batch(self.store, batch, EVENTS)
 
 The entrypoint's own thread consumes the service's queue ``<service>.inbox`` (bound to every event
-type of the table on its source's exchange) with a bounded prefetch, so event work never fills the
-worker pool that HTTP and RPC share.  It takes what is already there, up to ``EVENT_BATCH_SIZE``
-(a lone event is handled at once; ``EVENT_BATCH_MAX_WAIT_SECONDS`` may let a batch fill) and runs
-one worker per batch, at most ``EVENT_BATCH_CONCURRENCY`` batches at a time (the store overlaps
-their commits; batches of one service are as independent as events were with a worker each):
+type of the table on its source's exchange) with a bounded prefetch (``EVENT_PREFETCH``, by default
+two batches per lane), so event work never fills the worker pool that HTTP and RPC share.  Each
+event goes to the lane of its report (``contract.lanes``); each of the ``EVENT_BATCH_CONCURRENCY``
+lanes takes what it already holds, up to ``EVENT_BATCH_SIZE`` (a lone event is handled at once;
+``EVENT_BATCH_MAX_WAIT_SECONDS`` may let a batch fill) and runs one worker per batch, so batches of
+one service are in flight side by side (the store overlaps their commits) but never two holding
+events of one report, and a report's events are applied in the order they came:
 
 - ``handle_batch`` validates each payload against the contract, leaves out the events already
   applied and applies the rest in one unit of work (``contract.uow``: one transaction) with their
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from typing import Callable
 
 import eventlet
@@ -54,6 +55,7 @@ from pymongo.errors import ConnectionFailure
 
 from contract import events as catalogue
 from contract import metrics, progress
+from contract.lanes import Lanes
 from contract.publisher import Publishers
 from contract.consumer import RejectEvent
 
@@ -64,9 +66,10 @@ REASON_HEADER = "x-lapor-reason"
 EVENT_TYPE_HEADER = "x-lapor-event-type"
 DEFAULT_BATCH_SIZE = 50
 DEFAULT_DELIVERY_LIMIT = 5
-# batches in flight per container (each one worker of the pool HTTP/RPC share). 1 by default: on the
-# local store, batches side by side conflicted on hot documents (a report's status) and re-ran whole
-# batches, which cost more than they overlapped (bench/RESULTS.md)
+# batches in flight per container (lanes, each one worker of the pool HTTP/RPC share at a time).  Lanes
+# keep each report's events in one batch at a time, in order (issue 23); 1 by default all the same: on
+# the local store, transactions run one statement at a time (bench/store_convoy.py) and concurrent ones
+# still conflicted, so two lanes made smaller batches for the same store work (bench/RESULTS.md)
 DEFAULT_CONCURRENCY = 1
 MAX_BACKOFF_SECONDS = 10.0
 STUCK_AFTER_SECONDS = 120.0  # the consumer's loop not turning for this long: stuck (contract.progress)
@@ -185,7 +188,7 @@ def event_type_of(message) -> str | None:
 # --- the consuming side ---------------------------------------------------------------------------
 
 class EventBatches(Entrypoint):
-    """The entrypoint: consumes the service's queue and hands batches to one worker at a time."""
+    """The entrypoint: consumes the service's queue and hands each lane's batches to one worker at a time."""
 
     def __init__(self, table: dict[str, Callable], **kwargs):
         self.table = table
@@ -197,7 +200,8 @@ class EventBatches(Entrypoint):
         self.size = int(config.get("EVENT_BATCH_SIZE", DEFAULT_BATCH_SIZE))
         self.max_wait = float(config.get("EVENT_BATCH_MAX_WAIT_SECONDS", 0))
         self.concurrency = int(config.get("EVENT_BATCH_CONCURRENCY", DEFAULT_CONCURRENCY))
-        self.prefetch = int(config.get("EVENT_PREFETCH", self.concurrency * self.size))
+        # two batches per lane: a lane's next batch is here when its batch in flight ends
+        self.prefetch = int(config.get("EVENT_PREFETCH", 2 * self.concurrency * self.size))
         self._dead_letter_lock = eventlet.semaphore.Semaphore(1)
         limit = int(config.get("EVENT_DELIVERY_LIMIT", DEFAULT_DELIVERY_LIMIT))
         self.queue = service_queue(self.service, self.table, config, limit)
@@ -206,7 +210,7 @@ class EventBatches(Entrypoint):
         self.publishers = Publishers(self.service, self.amqp_uri)  # who may publish what (contract.publisher)
         self._running = False
         self._ready = Event()
-        self._buffer: list = []
+        self._lanes: Lanes | None = None
 
     def start(self):
         self._running = True
@@ -241,7 +245,6 @@ class EventBatches(Entrypoint):
                     self._ready.send(None)
                 log.warning("%s: broker connection lost (%s); reconnecting in %.1fs", self.service, exc, delay)
                 self.watch.advanced()  # alive, reconnecting: the broker's outage has alerts of its own
-                self._buffer = []  # unacked messages return to the queue with the connection
                 eventlet.sleep(delay)
                 delay = min(MAX_BACKOFF_SECONDS, delay * 2)
 
@@ -251,53 +254,40 @@ class EventBatches(Entrypoint):
         self.queue(channel).declare()
         consumer = Consumer(channel, queues=[self.queue], callbacks=[self._on_message], accept=["json"],
                             on_decode_error=self._on_decode_error, prefetch_count=self.prefetch)
-        slots = eventlet.semaphore.Semaphore(self.concurrency)
-        with consumer:
-            if not self._ready.ready():
-                self._ready.send(None)
-            while self._running:
-                self.watch.advanced()  # the consumer loops (it waits at most a second for messages)
-                try:
-                    _drain(conn, channel, timeout=1.0)
-                except socket.timeout:
-                    continue
-                self._gather(conn, channel)
-                while self._buffer:
-                    taken, self._buffer = self._buffer[:self.size], self._buffer[self.size:]
-                    slots.acquire()
-                    self.container.spawn_managed_thread(lambda taken=taken: self._handle_in_slot(taken, slots),
-                                                        identifier=f"{self.service}.event_batch")
-            for _ in range(self.concurrency):  # let the batches in flight finish before the channel closes
-                slots.acquire()
-
-    def _handle_in_slot(self, taken: list, slots) -> None:
+        self._lanes = Lanes(self.concurrency, self.size, self.max_wait, self._handle,
+                            self.container.spawn_managed_thread, f"{self.service}.event_batches")
         try:
-            self._handle(taken)
-        except Exception:  # e.g. the connection went while acking: unacked messages come back
-            log.warning("%s: a batch could not be settled", self.service, exc_info=True)
-        finally:
-            slots.release()
+            with consumer:
+                if not self._ready.ready():
+                    self._ready.send(None)
+                while self._running:
+                    self._advanced()
+                    try:
+                        _drain(conn, channel, timeout=1.0)
+                    except socket.timeout:
+                        continue
+        finally:  # the batches in flight end before the channel closes; what waits returns to the queue
+            self._lanes.close()
 
-    def _gather(self, conn, channel):
-        """Take what has already arrived (no wait for a lone event unless a max wait is set)."""
-        deadline = time.monotonic() + self.max_wait
-        while len(self._buffer) < self.size:
-            try:
-                _drain(conn, channel, timeout=max(0.0, deadline - time.monotonic()) or 0.0001)
-            except socket.timeout:
-                if time.monotonic() >= deadline:
-                    return
+    def _advanced(self) -> None:
+        """The consumer loops (it waits at most a second for messages); it is stuck when a batch in
+        flight has run longer than the patience (a hung batch, a store away for that long)."""
+        oldest = self._lanes.oldest_start() if self._lanes is not None else None
+        if oldest is None:
+            self.watch.advanced()
+        else:
+            self.watch.last = max(self.watch.last, oldest)
 
     def _on_message(self, body, message):
         event_type = event_type_of(message)
         refused = self.publishers.refused(message, event_type)
         if refused:  # not from the event type's source: dead-lettered, never applied
-            self._buffer.append((event_type, body, message, refused))
+            self._lanes.put((event_type, body, message, refused), body)
             return
-        self._buffer.append((event_type, body, message))
+        self._lanes.put((event_type, body, message), body)
 
     def _on_decode_error(self, message, exc):
-        self._buffer.append((event_type_of(message), None, message, f"undecodable: {exc}"))
+        self._lanes.put((event_type_of(message), None, message, f"undecodable: {exc}"), None)
 
     def _handle(self, taken: list) -> None:
         ready = [t for t in taken if len(t) == 3]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from contract.rpc import rpc
-from nameko.timer import Timer
 from werkzeug.wrappers import Response
 
 from contract import events, registry_names
@@ -14,26 +13,13 @@ from contract.metrics import Metrics
 from contract.outbox import OutboxRelay
 from contract.rpc import typed
 from contract.store import utcnow
+from contract.timers import Wake, configured_timer
 from notification import domain, exceptions, handlers, metrics, schemas
 from notification.channels import Mailer, SmsGateway, SocialReply, WebhookSender
 from notification.courier import Courier, take_back_claims
 from notification.dependencies import CourierIdentity, Directory, NotificationStore, Templates
 
 OFFICIALS = ("national_admin", "agency_admin", "liaison", "supervisor")
-
-
-class ConfiguredTimer(Timer):
-    """A timer whose interval is a config setting (read at setup, like every other setting)."""
-
-    def __init__(self, setting: str, default: float, **kwargs):
-        super().__init__(interval=default, **kwargs)
-        self.setting = setting
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.setting, self.interval))
-
-
-configured_timer = ConfiguredTimer.decorator
 
 
 # event type -> handler(uow, event type, event): what notification does with each event it consumes
@@ -72,16 +58,22 @@ class NotificationService(HealthAndMetrics):
     social = SocialReply()
     webhook = WebhookSender()
     courier = CourierIdentity()
+    wake = Wake()
 
     # -- events that cause notifications ------------------------------------------------------
     @event_batches(EVENTS)
     def consume_events(self, batch):
-        return handle_batch(self.store, batch, EVENTS)
+        outcomes = handle_batch(self.store, batch, EVENTS)
+        if any(outcome == "applied" for outcome, _ in outcomes):
+            self.wake("deliver_due")  # what the batch queued is sent now, not at the next poll
+        return outcomes
 
     # -- the delivery worker ----------------------------------------------------------------
-    @configured_timer("DELIVERY_POLL_SECONDS", 2.0)
+    @configured_timer("DELIVERY_POLL_SECONDS", 2.0, wake_setting="DELIVERY_WAKE",
+                      gap_setting="DELIVERY_WAKE_GAP_SECONDS", gap=0.5)
     def deliver_due(self):
-        """Send every due notification (retries included); outcomes are recorded and announced."""
+        """Send every due notification (retries included; woken by a batch of events, else every
+        DELIVERY_POLL_SECONDS); outcomes are recorded and announced."""
         Courier(self.store, self.directory, self.templates, self.mailer, self.sms, self.social,
                 self.webhook, courier_id=self.courier.id).deliver_due()
 

@@ -94,9 +94,11 @@ def tell_origin(uow, event_type: str, event: dict) -> None:
     """The owner's step on a forwarded-in report: a ``status`` message to the origin hub, once per
     event; nothing for a report filed here."""
     here = uow.settings.hub_code
+    if hub_of(event["tracking_id"]) == here:
+        return  # a report filed here (its ID is this hub's): nobody elsewhere to tell, and no read
     seen = uow.reports.step_view(event["tracking_id"])  # the batch's read-ahead: no read per event
-    if seen is None or not seen.get("forwarded_in") or hub_of(event["tracking_id"]) == here:
-        return  # a local report: nobody elsewhere to tell
+    if seen is None or not seen.get("forwarded_in"):
+        return  # not forwarded in: nobody elsewhere to tell
     report = uow.reports.get(event["tracking_id"])
     detail = {k: event.get(k) for k in ("agency_code", "unit_code", "queue") if event.get(k)}
     directory = uow.registry.hub_directory()
