@@ -12,7 +12,7 @@ from contract import metrics
 from contract.batch import EventBatches
 from contract.http import ApiEntrypoint
 from contract.web import PageEntrypoint
-from notification.service import ConfiguredTimer
+from contract.timers import ConfiguredTimer
 
 
 @pytest.mark.parametrize("entrypoint, kind", [
