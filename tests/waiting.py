@@ -49,3 +49,15 @@ def wait_handled(metrics_url: str, service: str, event: str, at_least: float, ou
     """Wait until ``service`` has handled ``at_least`` events of type ``event`` (see events_handled)."""
     return wait_for(lambda: (n := events_handled(metrics_url, service, event, outcome)) >= at_least and n,
                     timeout=timeout)
+
+
+def json_lines(path) -> list[dict]:
+    """The records of a JSON-lines log that another process appends to (the mail catcher's and the
+    recording gateway's ``*.jsonl``): only whole lines, so that a line being written as it is read
+    is left for the next poll rather than failing to parse; [] if the file is not there yet."""
+    import json
+    from pathlib import Path
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n")[:-1] if line.strip()]

@@ -47,7 +47,7 @@ hub_env() {
   local code=$1 offset=$2 lower
   lower=$(echo "$code" | tr 'A-Z' 'a-z')
   "$LAPOR_PYTHON" -m contract.localstack ports "$offset" | sed 's/^/export /'
-  echo "export LAPOR_RUN_DIR=$LAPOR_HUBS_DIR/$code LAPOR_HUB_CODE=$code LAPOR_RABBIT_NODE=laporhub${lower}${offset}@localhost LAPOR_PROMETHEUS_HUB_LINKS=1"
+  echo "export LAPOR_RUN_DIR=$LAPOR_HUBS_DIR/$code LAPOR_HUB_CODE=$code LAPOR_RABBIT_NODE=laporhub${lower}${offset}@localhost LAPOR_PROMETHEUS_HUB_LINKS=1 LAPOR_STORE_PER_SERVICE=${LAPOR_STORE_PER_SERVICE:-1}"
   echo "export LAPOR_HUB_KEY_FILE=$LAPOR_HUBS_DIR/$code/secrets/hub.key LAPOR_REGISTRY_FILE=$LAPOR_HUBS_DIR/$code/registry.yml"
   echo "export LAPOR_HUB_SIGNING_KEY_FILE=$LAPOR_HUBS_DIR/$code/secrets/hub-signing.key"
   cat "$LAPOR_HUBS_DIR/$code/hub.env" 2>/dev/null || true  # prepare.py: the message version it writes

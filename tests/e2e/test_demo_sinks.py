@@ -1,7 +1,6 @@
 """The demo stack delivers (issue 13): `make run` starts a mail catcher and a recording SMS gateway
 (real servers on loopback) that notification uses, and Prometheus scraping every service and
 RabbitMQ's per-queue metrics."""
-import json
 from pathlib import Path
 
 import pytest
@@ -9,15 +8,13 @@ import requests
 
 from tests.e2e.conftest import gateway_headers
 from tests.factories import make_report
-from tests.waiting import wait_for
+from tests.waiting import json_lines, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def kept(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return json_lines(path)
 
 
 def test_the_reporters_email_and_sms_reach_the_demo_sinks(stack):

@@ -1,5 +1,4 @@
 """Every intake channel end to end on the running stack, through the front door."""
-import json
 import re
 import time
 import uuid
@@ -14,7 +13,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from tests.e2e.conftest import gateway_headers
 from tests.credentials import issue_token
 from tests.factories import make_report
-from tests.waiting import wait_for
+from tests.waiting import json_lines, wait_for
 
 pytestmark = pytest.mark.e2e
 RUN = uuid.uuid4().hex[:8]
@@ -69,7 +68,7 @@ def test_social_mention_is_recorded_once(stack):
 def recorded(stack, name: str) -> list[dict]:
     """What the stack's recording gateway kept in ``sinks/<name>`` (deploy/local/sms_recorder.py)."""
     path = Path(stack["env"]["LAPOR_RUN_DIR"]) / "sinks" / name
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return json_lines(path)
 
 
 def test_a_social_drafts_completion_link_goes_only_by_direct_message(stack):

@@ -1,7 +1,6 @@
 """Start the real SMTP server (tests/fakes/smtp_server.py) in its own process and read its mail."""
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -9,6 +8,7 @@ import sys
 import time
 from email import message_from_string, policy
 from pathlib import Path
+from tests.waiting import json_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,8 +42,7 @@ class SmtpSink:
 
     def messages(self) -> list[dict]:
         out = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
+        for record in json_lines(self.path):  # whole lines only: the server may be writing one
             mail = message_from_string(record["data"], policy=policy.default)
             text = mail.get_body(preferencelist=("plain",))
             html = mail.get_body(preferencelist=("html",))

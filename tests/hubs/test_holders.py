@@ -9,7 +9,6 @@ and one receipt.
 """
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import uuid
@@ -25,7 +24,7 @@ from tests.credentials import bearer
 from tests.conftest import ROOT
 from tests.factories import make_report
 from tests.hubs.conftest import RUN_DIR, submit_report
-from tests.waiting import wait_for
+from tests.waiting import json_lines, wait_for
 
 pytestmark = pytest.mark.e2e
 # pelayanan-publik in Buleleng: no rule of its own, so the Buleleng agency admin's queue (rule
@@ -136,7 +135,7 @@ def test_the_reported_case_a_forward_to_a_hub_already_visited_is_refused_and_the
 
 def mails(hub) -> list[dict]:
     index = hub.run_dir / "sinks" / "mail" / "index.jsonl"
-    return [json.loads(line) for line in index.read_text().splitlines()] if index.exists() else []
+    return json_lines(index)
 
 
 def test_one_receipt_per_forwarded_report_counted_at_the_mail_catchers(hub_stacks, officials):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
@@ -56,7 +57,7 @@ def test_every_hub_imports_the_same_owners(prepared):
         assert officials["nas-admin-1"] == "ID"
 
 
-def test_each_link_has_one_password_in_its_two_files(prepared):
+def test_each_link_has_one_password_in_clear_at_the_hub_that_logs_in_and_its_hash_at_the_other(prepared):
     directory = hublink.load_directory((prepared / "directory.yml").read_text())
     secrets = {code: hublink.load_secrets((prepared / code / "secrets" / "links.yml").read_text()) for code in CODES}
     for code in CODES:
@@ -66,7 +67,10 @@ def test_each_link_has_one_password_in_its_two_files(prepared):
         assert oct((prepared / code / "secrets" / "links.yml").stat().st_mode & 0o777) == "0o600"
         for other in neighbours:
             inbound = secrets[other]["inbound"][code]
-            assert f"{inbound['user']}:{inbound['password']}@" in secrets[code]["neighbours"][other]["amqp_uri"]
+            assert "password" not in inbound  # the hub that is logged into keeps only the hash
+            login = urlsplit(secrets[code]["neighbours"][other]["amqp_uri"])
+            assert login.username == inbound["user"]
+            assert hublink.hash_matches(unquote(login.password), inbound["password_hash"])
     assert sum(len(s["neighbours"]) for s in secrets.values()) == 8  # 2 x 4 tree edges
 
 

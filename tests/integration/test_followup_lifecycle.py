@@ -95,11 +95,18 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     assert 'lapor_followup_first_response_seconds_count{agency="PEMKAB-BULELENG"}' in metrics
 
 
-def test_unknown_case_and_bad_tracking_id_answer_in_the_error_format(start_followup):
+def test_unknown_case_and_bad_tracking_id_answer_in_the_error_format(start_followup, start_services):
     base = start_followup()[0]
-    missing = requests.post(f"{base}/cases/ID-00000-00000/reopen", json={"secret": "abcd", "reason": "tidak puas"},
-                            timeout=5)
-    assert missing.status_code in (400, 404) and missing.json()["errors"][0]["field"] == "tracking_id"
+    reopening = {"secret": "abcd", "reason": "tidak puas"}
+    # no case here: followup asks intake whether another hub holds the report; intake is not there
+    # (its RPC queue unknown to the broker): a 503 to try again, not a 500
+    absent = requests.post(f"{base}/cases/ID-00000-00000/reopen", json=reopening, timeout=15)
+    assert absent.status_code == 503 and absent.headers.get("Retry-After"), absent.text
+    assert absent.json()["errors"][0]["code"] == "unavailable"
+    start_services(IntakeService)
+    missing, = wait_for(lambda: (r := requests.post(f"{base}/cases/ID-00000-00000/reopen", json=reopening,
+                                                    timeout=15)).status_code != 503 and [r], timeout=30)
+    assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "tracking_id", missing.text
     bad = requests.get(f"{base}/cases/not-a-ticket", timeout=5)
     assert bad.status_code == 400 and codes(bad) == [("tracking_id", "invalid")]
 

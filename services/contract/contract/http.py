@@ -92,12 +92,18 @@ def read_json(request) -> dict:
     return body
 
 
+UNAVAILABLE_RETRY_SECONDS = 5  # what a 503 of the API asks a client to wait, unless it says otherwise
+
+
 def error_response(exc: BaseException, where: str) -> Response:
     """The contract's error format for an exception an API entrypoint raised: ApiError as it says,
     a ValidationError as 400 naming the fields, a store outage as 503 with Retry-After, anything
     else as a 500 that leaks no traceback."""
     if isinstance(exc, errors.ApiError):
-        return json_response(exc.status, exc.to_dict(), getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status == 503:  # unavailable: every 503 says when to try again
+            headers.setdefault("Retry-After", str(UNAVAILABLE_RETRY_SECONDS))
+        return json_response(exc.status, exc.to_dict(), headers or None)
     if isinstance(exc, ValidationError):
         err = errors.from_validation_error(exc)
         return json_response(err.status, err.to_dict())

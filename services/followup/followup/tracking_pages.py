@@ -5,6 +5,7 @@ and the page drawn from both and from this service's case. ``service`` is the en
 from __future__ import annotations
 
 import eventlet
+from nameko.exceptions import UnknownService
 
 from contract import errors, hubaction, registry_names
 from contract.web import NotFoundPage, UnavailablePage
@@ -14,11 +15,7 @@ from followup.settings import case_not_found, wrong_secret
 
 def report_view(service, tracking_id: str, lang: str, secret: str | None) -> dict:
     """intake's view of the report (status, timeline, names; text when allowed)."""
-    try:
-        with eventlet.Timeout(service.store.settings.intake_timeout):
-            report = service.intake.page_view(tracking_id, lang, secret)
-    except eventlet.Timeout:
-        raise UnavailablePage()
+    report = ask_intake(service, UnavailablePage, "page_view", tracking_id, lang, secret)
     if report is None:
         raise NotFoundPage()
     return report
@@ -28,14 +25,21 @@ def _unavailable() -> errors.ApiError:
     return errors.ApiError([errors.error(None, "unavailable")], status=503)
 
 
-def _relayed(service, tracking_id: str, action: str, form: dict, unavailable) -> dict:
-    """intake's outcome of sending the reporter's action to the hub holding the report."""
+def ask_intake(service, unavailable, method: str, *args):
+    """intake's answer to RPC ``method``; ``unavailable()`` raised when intake does not answer in time
+    or is not there at all (its RPC queue unknown to the broker), so that the caller's answer is a
+    503 to try again, never a 500."""
     try:
         with eventlet.Timeout(service.store.settings.intake_timeout):
-            return service.intake.relay_reporter_action(
-                tracking_id, action, {k: v for k, v in form.items() if k != "secret"}, form["secret"])
-    except eventlet.Timeout:
+            return getattr(service.intake, method)(*args)
+    except (eventlet.Timeout, UnknownService):
         raise unavailable()
+
+
+def _relayed(service, tracking_id: str, action: str, form: dict, unavailable) -> dict:
+    """intake's outcome of sending the reporter's action to the hub holding the report."""
+    return ask_intake(service, unavailable, "relay_reporter_action", tracking_id, action,
+                      {k: v for k, v in form.items() if k != "secret"}, form["secret"])
 
 
 def relay(service, page, tracking_id: str, action: str, form: dict) -> str | None:
@@ -58,11 +62,7 @@ def relay_for_api(service, tracking_id: str, action: str, form: dict, lang: str)
     canonical = handlers.canonical(tracking_id)
     if service.store.read(handlers.case_for_report, canonical) is not None:
         return None
-    try:
-        with eventlet.Timeout(service.store.settings.intake_timeout):
-            report = service.intake.page_view(canonical, lang, form["secret"])
-    except eventlet.Timeout:
-        raise _unavailable()
+    report = ask_intake(service, _unavailable, "page_view", canonical, lang, form["secret"])
     if report is None:
         raise case_not_found()
     if not report["reporter_verified"]:
