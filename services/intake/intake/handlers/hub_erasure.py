@@ -24,7 +24,8 @@ import logging
 import uuid
 
 from contract import hubaction, hubwire
-from intake import history, hub_trust, metrics, privacy, transfer
+from intake import history, metrics, privacy, transfer
+from intake.handlers import hub_relay
 
 log = logging.getLogger(__name__)
 
@@ -110,27 +111,10 @@ def acknowledged(uow, report: dict, message: dict) -> str:
     return "applied" if uow.hubs.apply_status(message["message_id"], report["_id"], {}, entry) else "duplicate"
 
 
-def _believed(uow, message: dict) -> dict:
-    """An erasure is believed from the report's origin only, about a copy this hub holds."""
-    origin = message["origin_hub"]
-    report = uow.reports.get(message["tracking_id"])
-    problem = None
-    if message["source_hub"] != origin or message["hops"][0] != origin:
-        problem = f"an erasure from hub {message['source_hub']}, not from the report's origin {origin}"
-    elif report is None or not report.get("forwarded_in"):
-        problem = f"report {message['tracking_id']} is not held here"
-    if problem:
-        exc = hub_trust.Untrusted("not_origin", problem)
-        log.error("hub erasure %s refused: %s", message["message_id"], exc)
-        hub_trust.count_refused(exc.reason)
-        raise exc
-    return report
-
-
 def apply_erasure(uow, message: dict) -> str:
     """A holder erases its copy of the reporter's personal data once per message and acknowledges
     it to the origin: ``applied`` or ``duplicate``."""
-    report = _believed(uow, message)
+    report = hub_relay.believed_from_origin(uow, message, "erasure", sent_on_too=True)
     if not uow.hubs.claim(message["message_id"]):
         return "duplicate"
     here, now, body, origin = uow.settings.hub_code, uow.now(), message["erasure"], message["origin_hub"]

@@ -128,20 +128,22 @@ def relay_evidence(uow, report: dict, files: list[bytes]) -> dict:
 
 # --- owner ----------------------------------------------------------------------------------------
 
-def _believed(uow, message: dict) -> dict:
-    """An action is believed from the report's origin only, about a report this hub holds."""
+def believed_from_origin(uow, message: dict, what: str = "action", sent_on_too: bool = False) -> dict:
+    """The report a hub message from the report's origin is about (an ``action``, an ``erasure``):
+    believed from the origin only, about a copy this hub holds (and, unless ``sent_on_too``, has not
+    sent on to another hub); else ``Untrusted``, logged and counted."""
     origin = message["origin_hub"]
     report = uow.reports.get(message["tracking_id"])
     problem = None
     if message["source_hub"] != origin or message["hops"][0] != origin:
-        problem = f"an action from hub {message['source_hub']}, not from the report's origin {origin}"
+        problem = f"an {what} from hub {message['source_hub']}, not from the report's origin {origin}"
     elif report is None or not report.get("forwarded_in"):
         problem = f"report {message['tracking_id']} is not held here"
-    elif (report.get("hub_delivery") or {}).get("state") in HELD_ELSEWHERE:
+    elif not sent_on_too and (report.get("hub_delivery") or {}).get("state") in HELD_ELSEWHERE:
         problem = f"report {message['tracking_id']} was sent on to hub {report['hub_delivery'].get('hub')}"
     if problem:
         exc = hub_trust.Untrusted("not_origin", problem)
-        log.error("hub action %s refused: %s", message["message_id"], exc)
+        log.error("hub %s %s refused: %s", what, message["message_id"], exc)
         hub_trust.count_refused(exc.reason)
         raise exc
     return report
@@ -152,7 +154,7 @@ def apply_action(uow, message: dict) -> str:
     ``duplicate``."""
     from intake.handlers.hubs import decoded_evidence  # the transfer's evidence rules
 
-    report = _believed(uow, message)
+    report = believed_from_origin(uow, message)
     action, now, here = message["action"], uow.now(), uow.settings.hub_code
     entry = history.entry("hub_action_received", now, {"hub": message["origin_hub"], "action": action["action"]})
     attachments, staged = [], []
