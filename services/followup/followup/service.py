@@ -310,14 +310,7 @@ class FollowupService(WebAssets, HealthAndMetrics):
             raise wrong_secret()
 
     def _reporter_api(self, request, tracking_id, action, schema):
-        """A reporter's reply (201, the message), rating or reopening (200, the case) over the API; for a
-        report held at another hub, sent there as the page sends it (202, issue 19)."""
-        form, lang = schema().load(read_json(request)), language_of(request)
-        if relayed := tracking_pages.relay_for_api(self, tracking_id, action, form, lang):
-            return json_response(202, relayed)
-        self._verify_reporter(self.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
-        done = self.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": tracking_id, "form": form, "lang": lang})
-        return json_response(201, schemas.MessageOut().dump(done)) if action == "reply" else json_response(200, done)
+        return tracking_pages.reporter_api(self, request, tracking_id, action, schema)
 
     def _reporter_action(self, request, tracking_id, action, notice):
         page, canonical = self.web.page(request), web_pages.canonical(tracking_id)

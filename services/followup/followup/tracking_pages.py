@@ -8,8 +8,9 @@ import eventlet
 from nameko.exceptions import UnknownService
 
 from contract import errors, hubaction, registry_names
-from contract.web import NotFoundPage, UnavailablePage
-from followup import handlers, hub_case, views, web_pages
+from contract.http import json_response, read_json
+from contract.web import NotFoundPage, UnavailablePage, language_of
+from followup import handlers, hub_case, schemas, views, web_pages
 from followup.settings import case_not_found, wrong_secret
 
 
@@ -51,6 +52,17 @@ def relay(service, page, tracking_id: str, action: str, form: dict) -> str | Non
         raise case_not_found()
     names = service.store.read(registry_names.current_names)
     return page._(f"relay.{outcome['refused']}", hub=registry_names.name_of(names, "hubs", outcome["hub"], page.lang))
+
+
+def reporter_api(service, request, tracking_id: str, action: str, schema):
+    """A reporter's reply (201, the message), rating or reopening (200, the case) over the API; for a
+    report held at another hub, sent there as the page sends it (202, issue 19)."""
+    form, lang = schema().load(read_json(request)), language_of(request)
+    if relayed := relay_for_api(service, tracking_id, action, form, lang):
+        return json_response(202, relayed)
+    service._verify_reporter(service.store.read(handlers.find_case, tracking_id)["tracking_id"], form["secret"])
+    done = service.store.run(handlers.REPORTER_ACTIONS[action], {"tracking_id": tracking_id, "form": form, "lang": lang})
+    return json_response(201, schemas.MessageOut().dump(done)) if action == "reply" else json_response(200, done)
 
 
 def relay_for_api(service, tracking_id: str, action: str, form: dict, lang: str) -> dict | None:
