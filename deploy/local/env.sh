@@ -44,6 +44,10 @@ if [ -z "${LAPOR_WEB_SECRET:-}" ]; then
 fi
 export LAPOR_WEB_SECRET
 
+# listening PORT: something accepts TCP connections on 127.0.0.1:PORT (bash alone: no interpreter started,
+# so a wait loop checks this before its costlier readiness check)
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # stop_pidfile FILE: SIGTERM the process in FILE, wait up to 10 s, then SIGKILL; remove FILE.
 stop_pidfile() {
   local file=$1 pid

@@ -12,7 +12,6 @@ here="$(cd "$(dirname "$0")" && pwd)"
 dir="$LAPOR_RUN_DIR/sinks"
 mkdir -p "$dir/mail"
 running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start_one() {  # start_one NAME PORT COMMAND...
   local name=$1 port=$2; shift 2

@@ -34,6 +34,8 @@ except Exception:
 PY
 }
 
+all_listening() { local port; for port in "$@"; do listening "$port" || return 1; done; }
+
 launch() {
   local name=$1 port=$2 dir=$3
   mkdir -p "$dir/data"
@@ -52,7 +54,7 @@ start() {
     launch "$name" "$port" "$dir"; names+=("$name"); ports+=("$port"); dirs+=("$dir")
   done < <(stores)
   for _ in $(seq 1 60); do
-    if ready "${ports[@]}"; then
+    if all_listening "${ports[@]}" && ready "${ports[@]}"; then
       for i in "${!names[@]}"; do
         echo "${names[$i]}: ready (pid $(cat "${dirs[$i]}/secantusd.pid"), mongodb://127.0.0.1:${ports[$i]})"
       done
