@@ -7,6 +7,8 @@ import pytest
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
+from contract.auth import reporter_verified
+from contract.errors import ApiError
 from contract.rpc import ReplyRefused, TypedProxy, Unavailable, call_within
 
 TRACKING_ID = "5108-K7M4X-9XQ2B"
@@ -90,3 +92,37 @@ def test_a_method_outside_the_rpc_surface_is_refused_before_anything_is_sent():
     with pytest.raises(KeyError, match="intake.verify_reportr"):
         call_within(1, intake, "intake.verify_reportr", TRACKING_ID, "secret")
     assert intake.calls == []
+
+
+# --- contract.auth.reporter_verified: its answers to each failure ------------------------------------
+
+def verified(intake, secret: str = "ABCD-EFGH-JKMN") -> bool:
+    return reporter_verified(TypedProxy(intake, "intake"), TRACKING_ID, secret, timeout=0.05)
+
+
+@pytest.mark.parametrize("failure, reason", [(None, "timeout"), (UnknownService("intake"), "no_service"),
+                                             (OperationalError("refused"), "broker")])
+def test_reporter_verified_is_503_naming_the_reason_when_intake_does_not_answer(failure, reason, caplog):
+    with pytest.raises(ApiError) as raised:
+        verified(Intake(wait=5) if failure is None else Intake(error=failure))
+    assert raised.value.status == 503 and raised.value.errors[0]["code"] == "unavailable"
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert f"intake.verify_reporter unavailable ({reason})" in caplog.text
+
+
+@pytest.mark.parametrize("intake, named", [(Intake(error=RemoteError("KeyError", "'secret_hash'")),
+                                             "RemoteError: KeyError 'secret_hash'"),
+                                            (Intake(answer="yes"), "ReplyRefused: intake.verify_reporter")])
+def test_reporter_verified_is_503_when_intake_fails_and_the_failure_is_logged_as_an_error(intake, named, caplog):
+    with pytest.raises(ApiError) as raised:
+        verified(intake)
+    assert raised.value.status == 503
+    assert [r.levelname for r in caplog.records] == ["ERROR"] and named in caplog.text
+
+
+def test_reporter_verified_lets_the_callers_own_bug_through_and_a_secret_the_contract_cannot_carry_is_not_verified():
+    with pytest.raises(ZeroDivisionError):  # a 500, logged and counted, not a 503 that hides it
+        verified(Intake(error=ZeroDivisionError()))
+    intake = Intake(answer=True)
+    assert verified(intake, secret="x" * 201) is False and intake.calls == []  # nothing sent
+    assert verified(intake) is True
