@@ -6,6 +6,7 @@ from assessment.schemas import (CountsOut, HistoryOut, KpiOut, PrioritiesIn, Pub
                                 SelfAssessmentOut, TargetIn, TargetOut, TemplateIn, TemplateOut)
 from assessment.survey_schemas import (PaperResponseIn, SurveyReceiptOut, SurveyResponseIn, SurveyResultsOut,
                                        SurveyTemplateIn, SurveyTemplateOut)
+from contract.routes import openapi_path
 
 
 def _json(schema: str) -> dict:
@@ -22,23 +23,22 @@ _P = {"agency": {"name": "agency_code", "in": "path", "required": True, "schema"
                  "description": "2024, 2024-Q2 or 2024-05"},
       "agency_query": {"name": "agency", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 64}},
       "format": {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", "html"]}}}
-_SA = "/assessments/agencies/{agency_code}/self-assessments/{year}"
 
 OPENAPI_SCHEMAS = {"Counts": CountsOut, "TemplateIn": TemplateIn, "Template": TemplateOut,
                    "SelfAssessmentIn": SelfAssessmentIn, "PrioritiesIn": PrioritiesIn,
                    "SelfAssessment": SelfAssessmentOut, "SelfAssessmentHistory": HistoryOut,
                    "TargetIn": TargetIn, "Target": TargetOut, "Kpis": KpiOut, "PublicStats": PublicStatsOut}
 OPENAPI_PATHS = {
-    "/stats/counts": {"get": {
+    openapi_path("api_stats_counts"): {"get": {
         "summary": "Reports received per hub and region, dispositioned per agency",
         "responses": {"200": {"description": "Counters kept live from events; counts from 1 to "
                                              "min_cell_size - 1 are null (suppressed)", **_json("Counts")}}}},
-    "/stats/public": {"get": {
+    openapi_path("stats_public"): {"get": {
         "summary": "Public statistics and open data: Top 5 topics, statuses, completion and indicator per agency",
         "parameters": [_P["period"], {**_P["format"], "schema": {"type": "string", "enum": ["json", "csv"]}}],
         "responses": {"200": {"description": "Small counts suppressed; no report text, no reporter",
                               **_json("PublicStats")}, **_ERR}}},
-    "/assessments/templates": {
+    openapi_path("api_templates"): {
         "get": {"summary": "Questionnaire templates", "responses": {"200": {
             "description": "All templates", "content": {"application/json": {
                 "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Template"}}}}}}},
@@ -46,39 +46,39 @@ OPENAPI_PATHS = {
                  "requestBody": {"required": True, **_json("TemplateIn")},
                  "responses": {"201": {"description": "Added", **_json("Template")}, **_ERR,
                                "409": {"$ref": "#/components/responses/Conflict"}}}},
-    "/assessments/templates/{template_id}": {"get": {
+    openapi_path("api_template"): {"get": {
         "summary": "One questionnaire template",
         "parameters": [{"name": "template_id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "The template", **_json("Template")}, **_ERR}}},
-    _SA: {
+    openapi_path("api_self_assessment"): {
         "post": {"summary": "Submit a self-assessment (new version; never overwrites)", "security": _AUTH,
                  "parameters": [_P["agency"], _P["year"]], "requestBody": {"required": True, **_json("SelfAssessmentIn")},
                  "responses": {"201": {"description": "Scored", **_json("SelfAssessment")}, **_ERR}},
         "get": {"summary": "Latest (or ?version=N) self-assessment", "security": _AUTH,
                 "parameters": [_P["agency"], _P["year"]],
                 "responses": {"200": {"description": "Result", **_json("SelfAssessment")}, **_ERR}}},
-    _SA + "/history": {"get": {
+    openapi_path("api_self_assessment_history"): {"get": {
         "summary": "Every version of an agency's self-assessment for a year", "security": _AUTH,
         "parameters": [_P["agency"], _P["year"]],
         "responses": {"200": {"description": "Versions, oldest first", **_json("SelfAssessmentHistory")}, **_ERR}}},
-    _SA + "/priorities": {"post": {
+    openapi_path("api_self_assessment_priorities"): {"post": {
         "summary": "The team's final priority order with reasons (new version)", "security": _AUTH,
         "parameters": [_P["agency"], _P["year"]], "requestBody": {"required": True, **_json("PrioritiesIn")},
         "responses": {"201": {"description": "Decided", **_json("SelfAssessment")}, **_ERR}}},
-    "/assessments/agencies/{agency_code}/targets/{year}": {
+    openapi_path("api_targets"): {
         "put": {"summary": "Set the strategic target for a year", "security": _AUTH,
                 "parameters": [_P["agency"], _P["year"]], "requestBody": {"required": True, **_json("TargetIn")},
                 "responses": {"200": {"description": "Target with actual and gap", **_json("Target")}, **_ERR}},
         "get": {"summary": "Baseline, target, actual and gap", "security": _AUTH,
                 "parameters": [_P["agency"], _P["year"]],
                 "responses": {"200": {"description": "Target with actual and gap", **_json("Target")}, **_ERR}}},
-    "/assessments/kpis": {"get": {
+    openapi_path("api_kpis"): {"get": {
         "summary": "KPIs per dimension for a period (officials; agency staff see their own agency)",
         "security": _AUTH,
         "parameters": [_P["period"], {"name": "by", "in": "query", "schema": {"type": "string", "enum": list(DIMENSIONS)}},
                        _P["agency_query"], _P["format"]],
         "responses": {"200": {"description": "KPI rows (JSON), CSV or printable HTML", **_json("Kpis")}, **_ERR}}},
-    "/assessments/reports/monitoring": {"get": {
+    openapi_path("monitoring_report"): {"get": {
         "summary": "Monthly/quarterly monitoring or yearly evaluation report (JSON, CSV or printable HTML)",
         "security": _AUTH,
         "parameters": [_P["period"], _P["agency_query"], _P["format"]],
@@ -86,13 +86,12 @@ OPENAPI_PATHS = {
 }
 
 
-_SV = "/assessments/surveys"
 OPENAPI_SCHEMAS.update({"SurveyTemplateIn": SurveyTemplateIn, "SurveyTemplate": SurveyTemplateOut,
                         "SurveyResponseIn": SurveyResponseIn, "PaperResponseIn": PaperResponseIn,
                         "SurveyReceipt": SurveyReceiptOut, "SurveyResults": SurveyResultsOut})
 _SURVEY_FORMAT = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
 OPENAPI_PATHS.update({
-    _SV + "/templates": {
+    openapi_path("api_survey_templates"): {
         "get": {"summary": "Satisfaction survey templates (SKM elements, questions, answer labels, profile choices)",
                 "responses": {"200": {"description": "All survey templates", "content": {"application/json": {
                     "schema": {"type": "array", "items": {"$ref": "#/components/schemas/SurveyTemplate"}}}}}}},
@@ -100,27 +99,27 @@ OPENAPI_PATHS.update({
                  "requestBody": {"required": True, **_json("SurveyTemplateIn")},
                  "responses": {"201": {"description": "Added", **_json("SurveyTemplate")}, **_ERR,
                                "409": {"$ref": "#/components/responses/Conflict"}}}},
-    _SV + "/templates/{template_id}": {"get": {
+    openapi_path("api_survey_template"): {"get": {
         "summary": "One survey template",
         "parameters": [{"name": "template_id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "The template", **_json("SurveyTemplate")}, **_ERR}}},
-    _SV + "/responses": {"post": {
+    openapi_path("api_survey_responses"): {"post": {
         "summary": "A reporter answers the survey for their own answered or closed report (tracking ID + secret)",
         "requestBody": {"required": True, **_json("SurveyResponseIn")},
         "responses": {"201": {"description": "Recorded (once per report)", **_json("SurveyReceipt")}, **_ERR,
                       "403": {"description": "Tracking ID and secret do not match", **_json("Errors")},
                       "409": {"$ref": "#/components/responses/Conflict"},
                       "503": {"description": "Intake cannot check the secret now", **_json("Errors")}}}},
-    "/assessments/agencies/{agency_code}/surveys/paper-responses": {"post": {
+    openapi_path("api_paper_responses"): {"post": {
         "summary": "Enter a paper survey form (the agency's liaison or agency admin)", "security": _AUTH,
         "parameters": [_P["agency"]], "requestBody": {"required": True, **_json("PaperResponseIn")},
         "responses": {"201": {"description": "Recorded", **_json("SurveyReceipt")}, **_ERR,
                       "409": {"$ref": "#/components/responses/Conflict"}}}},
-    "/assessments/agencies/{agency_code}/surveys": {"get": {
+    openapi_path("api_agency_surveys"): {"get": {
         "summary": "An agency's survey results: respondents, NRR per element, IKM, grade, profile, suggestions",
         "security": _AUTH, "parameters": [_P["agency"], _P["period"], _SURVEY_FORMAT],
         "responses": {"200": {"description": "Results (JSON or CSV)", **_json("SurveyResults")}, **_ERR}}},
-    _SV: {"get": {
+    openapi_path("api_surveys"): {"get": {
         "summary": "Hub-wide survey results with a row per agency (national admin)", "security": _AUTH,
         "parameters": [_P["period"], _SURVEY_FORMAT],
         "responses": {"200": {"description": "Results (JSON or CSV)", **_json("SurveyResults")}, **_ERR}}},

@@ -24,14 +24,14 @@ import logging
 import os
 import time
 
-import eventlet
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from contract import i18n, web
 from contract.errors import ApiError, error, translated
-from contract.rpc import TypedProxy
+from contract.http import UPSTREAM_FAILURES, upstream_unavailable
+from contract.rpc import ArgumentsRefused, TypedProxy, call_within
 from contract.rpcschemas import ROLES
 
 log = logging.getLogger(__name__)
@@ -66,12 +66,20 @@ def csrf_refused() -> ApiError:
 def reporter_verified(intake, tracking_id: str, secret: str, timeout: float) -> bool:
     """Whether ``secret`` is the reporter's for ``tracking_id``, asked of intake over RPC
     (``intake.verify_reporter``, through a ``contract.rpc.TypedRpcProxy``) within ``timeout``
-    seconds; 503 when intake does not answer."""
+    seconds (``contract.rpc.call_within``).
+
+    - intake not answering (``Unavailable``) or failing (its ``RemoteError``, a reply the contract
+      refuses): 503 (``contract.http.upstream_unavailable``, a failure logged as an error naming it).
+      The reporter cannot be told yes or no, and a 500 would blame the request, not intake.
+    - a tracking ID or secret the contract cannot carry (``ArgumentsRefused``, nothing sent): not
+      verified, as a wrong secret is: it cannot be the reporter's.
+    - anything else (the caller's own bug) passes through: a 500, logged and counted."""
     try:
-        with eventlet.Timeout(timeout):
-            return intake.verify_reporter(tracking_id, secret) is True
-    except (eventlet.Timeout, Exception):
-        raise ApiError([error(None, "unavailable")], status=503)
+        return call_within(timeout, intake, "intake.verify_reporter", tracking_id, secret) is True
+    except ArgumentsRefused:
+        return False
+    except UPSTREAM_FAILURES as exc:
+        raise upstream_unavailable(exc, "intake.verify_reporter") from exc
 
 
 def bearer_token(request) -> str | None:

@@ -8,9 +8,11 @@ import re
 from datetime import date, datetime
 
 from marshmallow import ValidationError
+from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
 from contract import errors, i18n, inputs, metrics, progress, webserver
+from contract.rpc import ReplyRefused, Unavailable
 from contract.store import store_fault
 
 
@@ -93,6 +95,27 @@ def read_json(request) -> dict:
 
 
 UNAVAILABLE_RETRY_SECONDS = 5  # what a 503 of the API asks a client to wait, unless it says otherwise
+
+
+UPSTREAM_FAILURES = (Unavailable, RemoteError, ReplyRefused)  # another service's, not the caller's
+
+
+def upstream_failed(exc: BaseException, where: str) -> None:
+    """Log another service's failure to answer ``where``: not answering (``contract.rpc.Unavailable``)
+    as a warning; failing (its own error, a ``RemoteError``, or a reply the contract refuses,
+    ``ReplyRefused``) as an error naming it, so that the other service's bug is seen."""
+    if isinstance(exc, Unavailable):
+        log.warning("%s: %s", where, exc)
+    else:
+        log.error("%s: the other service failed: %s: %s", where, type(exc).__name__, exc)
+
+
+def upstream_unavailable(exc: BaseException, where: str) -> errors.ApiError:
+    """The API's 503 (Retry-After added by ``error_response``) for a service it needs that did not
+    answer or failed (``UPSTREAM_FAILURES``, logged by ``upstream_failed``): the client, who can do
+    nothing but try again, gets 503, never a 500 for another service's failure. Raise it ``from exc``."""
+    upstream_failed(exc, where)
+    return errors.ApiError([errors.error(None, "unavailable")], status=503)
 
 
 def error_response(exc: BaseException, where: str) -> Response:

@@ -8,9 +8,15 @@ service that serves it and its pattern in the entrypoints' own syntax (``<string
 the citizens' and the officials' pages alike; redirects, ``Location`` headers, the links in
 notifications and on the timelines call it in Python.
 
+The JSON API's paths are routes too: each service's OpenAPI document (``<service>.openapi_doc``
+and the modules it reads) writes its paths with ``openapi_path(name)`` (``/reports/{tracking_id}``),
+so a path renamed here moves the document with it.
+
 The entrypoint decorators keep their own path strings; ``tests/unit/contract/test_routes.py``
 checks that every route here is served by an entrypoint of its service with the same pattern,
-that the front door sends it to that service, and that no template writes an internal path.
+that the front door sends it to that service, and that no template writes an internal path;
+``tests/unit/contract/test_openapi_routes.py`` that every documented path is a route of its service
+and every JSON API entrypoint is documented.
 """
 from __future__ import annotations
 
@@ -22,6 +28,12 @@ from urllib.parse import quote, urlencode
 class Route(NamedTuple):
     service: str
     pattern: str
+    # (entrypoint's name, document's name) of a path parameter the API's standard names otherwise
+    # (Open311 GeoReport v2: ``format``, ``service_request_id``)
+    documented_as: tuple[tuple[str, str], ...] = ()
+
+
+OPEN311 = (("fmt", "format"),)  # the Open311 entrypoints' ``fmt`` is the standard's ``{format}``
 
 
 # name -> (service, pattern); grouped by the service that serves the path
@@ -72,6 +84,76 @@ ROUTES: dict[str, Route] = {
     "stats_public": Route("assessment", "/stats/public"),
     "monitoring": Route("assessment", "/petugas/pemantauan"),
     "monitoring_report": Route("assessment", "/assessments/reports/monitoring"),
+    # --- the JSON API: the paths of each service's OpenAPI document ------------------------------------
+    # intake: reports, channels, Open311 (api_report, api_attachment and open311_keys above)
+    "api_reports": Route("intake", "/reports"),
+    "api_attachments": Route("intake", "/reports/<string:tracking_id>/attachments"),
+    "api_erasure": Route("intake", "/reports/<string:tracking_id>/erasure"),
+    "api_personal_data": Route("intake", "/reports/<string:tracking_id>/personal-data"),
+    "channel_sms": Route("intake", "/channels/sms"),
+    "channel_social": Route("intake", "/channels/social"),
+    "channel_manual": Route("intake", "/channels/manual"),
+    "open311_client_keys": Route("intake", "/channels/open311/keys/<string:client>"),
+    "open311_services": Route("intake", "/open311/v2/services.<any(json,xml):fmt>", OPEN311),
+    "open311_service": Route("intake", "/open311/v2/services/<string:service_code>.<any(json,xml):fmt>", OPEN311),
+    "open311_requests": Route("intake", "/open311/v2/requests.<any(json,xml):fmt>", OPEN311),
+    "open311_request": Route("intake", "/open311/v2/requests/<string:request_id>.<any(json,xml):fmt>",
+                             (("request_id", "service_request_id"), *OPEN311)),
+    "open311_token": Route("intake", "/open311/v2/tokens/<string:token>.<any(json,xml):fmt>", OPEN311),
+    # routing: the officials' workflow and accounts, the registry, hubs
+    "api_inbox": Route("routing", "/admin/inbox"),
+    "api_official_report": Route("routing", "/admin/reports/<string:tracking_id>"),
+    "api_report_action": Route("routing", "/admin/reports/<string:tracking_id>/<string:action>"),
+    "api_report_forward": Route("routing", "/admin/reports/<string:tracking_id>/forward"),
+    "api_official_tokens": Route("routing", "/admin/officials/<string:official_id>/tokens"),
+    "api_official_password_links": Route("routing", "/admin/officials/<string:official_id>/password-links"),
+    "api_official_sessions": Route("routing", "/admin/officials/<string:official_id>/sessions"),
+    "api_official_signin_limits": Route("routing", "/admin/officials/<string:official_id>/signin-limits"),
+    "api_official_audit": Route("routing", "/admin/officials/<string:official_id>/audit"),
+    "api_registry": Route("routing", "/admin/registry"),
+    "api_registry_list": Route("routing", "/registry/<string:kind>"),
+    "api_hubs_join": Route("routing", "/hubs/join"),
+    # followup: cases, the conversation, comments, the SLA settings
+    "api_cases_inbox": Route("followup", "/cases/inbox"),
+    "api_cases_summary": Route("followup", "/cases/summary"),
+    "api_case": Route("followup", "/cases/<string:tracking_id>"),
+    "api_case_messages": Route("followup", "/cases/<string:tracking_id>/messages"),
+    "api_case_updates": Route("followup", "/cases/<string:tracking_id>/updates"),
+    "api_case_answer": Route("followup", "/cases/<string:tracking_id>/answer"),
+    "api_case_replies": Route("followup", "/cases/<string:tracking_id>/replies"),
+    "api_case_rating": Route("followup", "/cases/<string:tracking_id>/rating"),
+    "api_case_reopen": Route("followup", "/cases/<string:tracking_id>/reopen"),
+    "api_case_comments": Route("followup", "/cases/<string:tracking_id>/comments"),
+    "api_case_comment_hide": Route("followup", "/cases/<string:tracking_id>/comments/<string:comment_id>/hide"),
+    "api_sla_policies": Route("followup", "/cases/admin/sla-policies"),
+    "api_days_off": Route("followup", "/cases/admin/days-off"),
+    # notification: dead letters, subscriptions, preferences, digests
+    "api_dead_letters": Route("notification", "/notifications/dead-letters"),
+    "api_dead_letters_retry": Route("notification", "/notifications/dead-letters/retry"),
+    "api_dead_letter_retry": Route("notification", "/notifications/dead-letters/<string:notification_id>/retry"),
+    "api_report_notifications": Route("notification", "/notifications/reports/<string:tracking_id>"),
+    "api_subscriptions": Route("notification", "/notifications/subscriptions"),
+    "api_subscription": Route("notification", "/notifications/subscriptions/<string:subscription_id>"),
+    "api_preferences": Route("notification", "/notifications/preferences/<string:recipient_ref>"),
+    "api_digests": Route("notification", "/notifications/digests"),
+    # assessment: statistics, self-assessment, targets, KPIs, the satisfaction survey (stats_public and
+    # monitoring_report above)
+    "api_stats_counts": Route("assessment", "/stats/counts"),
+    "api_templates": Route("assessment", "/assessments/templates"),
+    "api_template": Route("assessment", "/assessments/templates/<template_id>"),
+    "api_self_assessment": Route("assessment", "/assessments/agencies/<agency_code>/self-assessments/<year>"),
+    "api_self_assessment_history": Route("assessment",
+                                         "/assessments/agencies/<agency_code>/self-assessments/<year>/history"),
+    "api_self_assessment_priorities": Route("assessment",
+                                            "/assessments/agencies/<agency_code>/self-assessments/<year>/priorities"),
+    "api_targets": Route("assessment", "/assessments/agencies/<agency_code>/targets/<year>"),
+    "api_kpis": Route("assessment", "/assessments/kpis"),
+    "api_survey_templates": Route("assessment", "/assessments/surveys/templates"),
+    "api_survey_template": Route("assessment", "/assessments/surveys/templates/<template_id>"),
+    "api_survey_responses": Route("assessment", "/assessments/surveys/responses"),
+    "api_paper_responses": Route("assessment", "/assessments/agencies/<agency_code>/surveys/paper-responses"),
+    "api_agency_surveys": Route("assessment", "/assessments/agencies/<agency_code>/surveys"),
+    "api_surveys": Route("assessment", "/assessments/surveys"),
 }
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)>")
@@ -118,3 +200,21 @@ def url_for(route: str, /, _anchor: str | None = None, **params) -> str:
     path = PARAMETER.sub(fill, pattern)
     query = {k: v for k, v in params.items() if v is not None}
     return path + (f"?{urlencode(query)}" if query else "") + (f"#{quote(_anchor, safe='')}" if _anchor else "")
+
+
+def openapi_path(route: str, /, **fixed) -> str:
+    """The route's path as its OpenAPI document writes it: each parameter as ``{name}`` (the API
+    standard's name where the table gives one, ``documented_as``), those given in ``fixed`` written
+    in as they are: one documented path per value of a generic route (routing's
+    ``/admin/reports/{tracking_id}/verify``, ``/registry/categories``)."""
+    found = _route(route)
+    renamed = dict(found.documented_as)
+    unknown = set(fixed) - set(parameters(route))
+    if unknown:
+        raise RouteError(f"route {route!r} has no parameter {sorted(unknown)[0]!r}")
+
+    def fill(match) -> str:
+        key = match.group("name")
+        return str(fixed[key]) if key in fixed else f"{{{renamed.get(key, key)}}}"
+
+    return PARAMETER.sub(fill, found.pattern)

@@ -20,6 +20,10 @@ Every method with callers has the schemas of its arguments and its reply in
 ``@rpc`` over ``@typed("<service>.<method>")``, the calling side with ``TypedRpcProxy("<service>")``
 (a nameko ``RpcProxy``) or ``TypedProxy(proxy, "<service>")`` around any other proxy (the standalone
 ``ClusterRpcProxy``'s, a ``ServiceProxy``).
+
+A call that must be answered within a deadline goes through ``call_within``: no answer in time, no
+such service, or no broker becomes one ``Unavailable`` naming the service, the method and the
+reason; the other service's own error passes through as itself, for the caller to decide on.
 """
 from __future__ import annotations
 
@@ -27,10 +31,12 @@ import functools
 import inspect
 import logging
 
+import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from amqp.exceptions import RecoverableConnectionError
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
+from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcProxy
 
@@ -269,3 +275,50 @@ class TypedRpcProxy(RpcProxy):
 
     def get_dependency(self, worker_ctx):
         return TypedProxy(super().get_dependency(worker_ctx), self.target_service)
+
+
+# --- a call with a deadline ---------------------------------------------------------------------------
+
+class Unavailable(Exception):
+    """Another service did not answer a call: ``service``, ``method`` and ``reason``, one of
+    ``TIMEOUT`` (no answer within the deadline), ``NO_SERVICE`` (its RPC queue unknown to the broker:
+    not running) or ``BROKER`` (the broker connection failed)."""
+
+    TIMEOUT, NO_SERVICE, BROKER = "timeout", "no_service", "broker"
+
+    def __init__(self, service: str, method: str, reason: str, detail: str):
+        self.service, self.method, self.reason = service, method, reason
+        super().__init__(f"{service}.{method} unavailable ({reason}): {detail}")
+
+
+BROKER_UNREACHABLE = BROKER_GONE + (TimeoutError,)  # TimeoutError: a socket to the broker timed out
+
+
+def call_within(timeout: float, proxy, method: str, *args, **kwargs):
+    """``proxy.<name>(*args, **kwargs)`` for ``method`` ("<service>.<name>", a method of ``METHODS``),
+    answered within ``timeout`` seconds, or ``Unavailable`` naming the service, the method and why.
+
+    Everything else passes through as itself, for the caller to decide what it becomes: the other
+    service's error (nameko's ``RemoteError``: its bug, or its refusal of the arguments, a
+    ``ValidationError``; ``MethodNotFound``), a call or reply the contract refuses (``ArgumentsRefused``,
+    ``ReplyRefused``) and the caller's own bug. Only the deadline set here counts as "no answer in
+    time": an enclosing ``eventlet.Timeout`` (a longer deadline of the caller's) still reaches its owner."""
+    service, _, name = method.partition(".")
+    if method not in METHODS:
+        raise KeyError(f"{method} is not a method of contract.rpc.METHODS")
+    deadline = eventlet.Timeout(timeout)
+    try:
+        return getattr(proxy, name)(*args, **kwargs)
+    except eventlet.Timeout as exc:
+        if exc is not deadline:
+            raise
+        raise Unavailable(service, name, Unavailable.TIMEOUT, f"no answer within {timeout:g} s") from None
+    except RpcTimeout:  # a standalone proxy's own timeout
+        raise Unavailable(service, name, Unavailable.TIMEOUT, "no answer within the proxy's timeout") from None
+    except UnknownService:
+        raise Unavailable(service, name, Unavailable.NO_SERVICE, "its RPC queue is unknown to the broker") from None
+    except BROKER_UNREACHABLE as exc:
+        raise Unavailable(service, name, Unavailable.BROKER,
+                          f"the broker connection failed ({type(exc).__name__}: {exc})") from exc
+    finally:
+        deadline.cancel()

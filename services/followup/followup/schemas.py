@@ -7,6 +7,7 @@ from contract.schema import Schema
 
 from contract.ids import TRACKING_ID_PATTERN
 from contract.inputs import HTTP_URL_PATTERN
+from contract.routes import openapi_path
 from followup.indicator import COLOURS
 from followup.sla import PolicySetIn
 
@@ -205,41 +206,41 @@ OPENAPI_SCHEMAS = {"FollowupCase": CaseOut, "FollowupCaseView": CaseViewOut, "Fo
                    "FollowupSlaPolicies": PolicySetIn, "FollowupRelayed": RelayedOut}
 T = "follow-up"
 OPENAPI_PATHS = {
-    "/cases/inbox": {"get": _op("Officials' cases in scope, with the indicator", T, auth=True,
+    openapi_path("api_cases_inbox"): {"get": _op("Officials' cases in scope, with the indicator", T, auth=True,
                                 params=(InboxQuery,))},
-    "/cases/summary": {"get": _op("Counts per indicator colour for an agency or unit", T, auth=True,
+    openapi_path("api_cases_summary"): {"get": _op("Counts per indicator colour for an agency or unit", T, auth=True,
                                   response="FollowupSummary", params=(SummaryQuery,))},
-    "/cases/{tracking_id}": {"get": _op("A case's deadline, indicator and history", T, response="FollowupCaseView",
+    openapi_path("api_case"): {"get": _op("A case's deadline, indicator and history", T, response="FollowupCaseView",
                                         params=("tracking_id",))},
-    "/cases/{tracking_id}/messages": {"get": _op("The conversation (official token or X-Reporter-Secret)", T,
+    openapi_path("api_case_messages"): {"get": _op("The conversation (official token or X-Reporter-Secret)", T,
                                                  params=("tracking_id",))},
-    "/cases/{tracking_id}/updates": {"post": _op("Liaison's interim update", T, auth=True, body="FollowupMessageIn",
+    openapi_path("api_case_updates"): {"post": _op("Liaison's interim update", T, auth=True, body="FollowupMessageIn",
                                                  response="FollowupMessage", status=201, params=("tracking_id",),
                                                  errors=(400, 404, 409))},
-    "/cases/{tracking_id}/answer": {"post": _op("Final answer (stops the clock)", T, auth=True,
+    openapi_path("api_case_answer"): {"post": _op("Final answer (stops the clock)", T, auth=True,
                                                 body="FollowupMessageIn", response="FollowupMessage", status=201,
                                                 params=("tracking_id",), errors=(400, 404, 409))},
-    "/cases/{tracking_id}/replies": {"post": _op("Reporter's reply (tracking ID + secret)", T, body="FollowupReplyIn",
+    openapi_path("api_case_replies"): {"post": _op("Reporter's reply (tracking ID + secret)", T, body="FollowupReplyIn",
                                                  response="FollowupMessage", status=201, params=("tracking_id",),
                                                  errors=(400, 404, 409), relayed=True)},
-    "/cases/{tracking_id}/rating": {"post": _op("Reporter rates the answer 1-5; closes the case", T,
+    openapi_path("api_case_rating"): {"post": _op("Reporter rates the answer 1-5; closes the case", T,
                                                 body="FollowupRatingIn", response="FollowupCase",
                                                 params=("tracking_id",), errors=(400, 404, 409), relayed=True)},
-    "/cases/{tracking_id}/reopen": {"post": _op("Reporter reopens within the window", T, body="FollowupReopenIn",
+    openapi_path("api_case_reopen"): {"post": _op("Reporter reopens within the window", T, body="FollowupReopenIn",
                                                 response="FollowupCase", params=("tracking_id",),
                                                 errors=(400, 404, 409), relayed=True)},
-    "/cases/{tracking_id}/comments": {
+    openapi_path("api_case_comments"): {
         "get": _op("Public comments (hidden ones show only the reason)", T, params=("tracking_id",)),
         "post": _op("Post a public comment (non-confidential reports)", T, body="FollowupCommentIn",
                     response="FollowupComment", status=201, params=("tracking_id",), errors=(400, 404, 409))},
-    "/cases/{tracking_id}/comments/{comment_id}/hide": {
+    openapi_path("api_case_comment_hide"): {
         "post": _op("Agency hides a comment with a reason (kept for audit)", T, auth=True, body="FollowupHideIn",
                     response="FollowupComment", params=("tracking_id", "comment_id"), errors=(400, 404, 409))},
-    "/cases/admin/sla-policies": {
+    openapi_path("api_sla_policies"): {
         "get": _op("The SLA policies in force", T, auth=True),
         "put": _op("Replace the SLA policies (national admin; policy ids unique)", T, auth=True,
                    body="FollowupSlaPolicies")},
-    "/cases/admin/days-off": {
+    openapi_path("api_days_off"): {
         "get": _op("Operator days off (cuti bersama, regional holidays)", T, auth=True),
         "post": _op("Add a day off (national admin)", T, auth=True, body="FollowupDayOffIn", status=201)},
 }

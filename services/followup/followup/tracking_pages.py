@@ -4,11 +4,9 @@ and the page drawn from both and from this service's case. ``service`` is the en
 (its ``store``, ``intake`` proxy and settings)."""
 from __future__ import annotations
 
-import eventlet
-from nameko.exceptions import UnknownService
-
 from contract import errors, hubaction, registry_names
-from contract.http import json_response, read_json
+from contract.http import UPSTREAM_FAILURES, json_response, read_json, upstream_failed
+from contract.rpc import call_within
 from contract.web import NotFoundPage, UnavailablePage, language_of
 from followup import handlers, hub_case, schemas, views, web_pages
 from followup.settings import case_not_found, wrong_secret
@@ -27,14 +25,18 @@ def _unavailable() -> errors.ApiError:
 
 
 def ask_intake(service, unavailable, method: str, *args):
-    """intake's answer to RPC ``method``; ``unavailable()`` raised when intake does not answer in time
-    or is not there at all (its RPC queue unknown to the broker), so that the caller's answer is a
-    503 to try again, never a 500."""
+    """intake's answer to RPC ``method`` within the configured time (``contract.rpc.call_within``);
+    ``unavailable()`` raised when intake does not answer in time, is not there at all (its RPC queue
+    unknown to the broker) or the broker is gone, and also when intake fails (its ``RemoteError``,
+    a reply the contract refuses): the reporter's request was loaded by followup's own schema and
+    checked against the contract before it was sent, so intake's failure is not the reporter's to
+    fix: a 503 to try again (the page's or the API's), never a 500, with intake's failure logged as
+    an error naming it (``contract.http.upstream_failed``)."""
     try:
-        with eventlet.Timeout(service.store.settings.intake_timeout):
-            return getattr(service.intake, method)(*args)
-    except (eventlet.Timeout, UnknownService):
-        raise unavailable()
+        return call_within(service.store.settings.intake_timeout, service.intake, f"intake.{method}", *args)
+    except UPSTREAM_FAILURES as exc:
+        upstream_failed(exc, f"intake.{method}")
+        raise unavailable() from exc
 
 
 def _relayed(service, tracking_id: str, action: str, form: dict, unavailable) -> dict:

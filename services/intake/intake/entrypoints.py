@@ -11,14 +11,13 @@ from __future__ import annotations
 import functools
 import logging
 
-import eventlet
-
 from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
 from contract import errors
-from contract.http import error_response, json_response, read_json
+from contract.http import UPSTREAM_FAILURES, error_response, json_response, read_json, upstream_unavailable
+from contract.rpc import call_within
 from contract.store import store_fault
 from contract.webserver import RequestMappedEntrypoint
 from intake import handlers, metrics, open311, pages, schemas
@@ -131,14 +130,14 @@ NOTIFICATION_TIMEOUT = 5.0  # seconds a data-subject export waits for notificati
 
 
 def notifications_of(notification, tracking_id: str) -> list[dict]:
-    """What notification holds about a report (RPC ``notification.for_report``), or 503 when it does
-    not answer in time: an export is complete or not given."""
+    """What notification holds about a report (RPC ``notification.for_report``, ``contract.rpc.call_within``),
+    or 503 when it does not answer in time or fails (its ``RemoteError``, a reply the contract refuses:
+    logged as an error naming it, ``contract.http.upstream_unavailable``): an export is complete or
+    not given, and notification's failure is not the admin's request's fault, so never a 500."""
     try:
-        with eventlet.Timeout(NOTIFICATION_TIMEOUT):
-            return list(notification.for_report(tracking_id) or [])
-    except (eventlet.Timeout, Exception):
-        log.warning("intake: notification did not answer for a data-subject export of %s", tracking_id)
-        raise errors.ApiError([errors.error(None, "unavailable")], status=503)
+        return list(call_within(NOTIFICATION_TIMEOUT, notification, "notification.for_report", tracking_id) or [])
+    except UPSTREAM_FAILURES as exc:
+        raise upstream_unavailable(exc, f"notification.for_report, a data-subject export of {tracking_id}") from exc
 
 
 def evidence_from_page(store, request, report: dict) -> str | None:

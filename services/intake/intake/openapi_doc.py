@@ -2,6 +2,7 @@
 from intake.channel_schemas import ManualIn, SmsIn, SmsReplyOut, SocialIn, SocialReplyOut
 from intake import privacy_schemas
 from contract.ids import TRACKING_ID_PATTERN
+from contract.routes import openapi_path
 from intake.open311_schemas import Open311QueryIn
 from intake.schemas import REPORT_ITEMS, CompletionIn, ReceiptOut, ReportIn, TrackingOut
 
@@ -79,7 +80,7 @@ def _answers(schema: str, created: str) -> dict:
             "400": {"$ref": "#/components/responses/BadRequest"}}
 
 OPENAPI_PATHS = {
-    "/reports": {"post": {
+    openapi_path("api_reports"): {"post": {
         "summary": "File a report (web or mobile app)",
         "parameters": [IDEMPOTENCY_PARAM],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReportIn", **SOMETHING_TO_KEEP)}}},
@@ -91,7 +92,7 @@ OPENAPI_PATHS = {
                               "content": {"application/json": {"schema": "Receipt"}}},
                       "400": {"$ref": "#/components/responses/BadRequest"},
                       "429": RATE_LIMITED}}},
-    "/reports/{tracking_id}": {
+    openapi_path("api_report"): {
         "get": {
             "summary": "Track a report by its tracking ID",
             "parameters": [TRACKING_ID_PARAM],
@@ -116,21 +117,21 @@ OPENAPI_PATHS = {
                           "403": {"description": "Wrong secret", "content": {"application/json": {"schema": "Errors"}}},
                           "404": {"$ref": "#/components/responses/NotFound"},
                           "409": {"$ref": "#/components/responses/Conflict"}}}},
-    "/channels/sms": {"post": {
+    openapi_path("channel_sms"): {"post": {
         "summary": "SMS-gateway webhook: `<REGION> <text>` to 1708; answers the reply SMS (<= 160 chars)",
         "parameters": GATEWAY_HEADERS, "security": [{"bearerAuth": []}, {}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": SMS_BODY},
                                                       "application/x-www-form-urlencoded": {"schema": SMS_FORM}}},
         "responses": {**_answers("SmsReply", "Recorded; reply carries the tracking ID and secret"),
                       "401": UNAUTHENTICATED_GATEWAY, "429": RATE_LIMITED}}},
-    "/channels/social": {"post": {
+    openapi_path("channel_social"): {"post": {
         "summary": "Social-media webhook: a post mentioning @LAPOR1708 or #lapor (one report per post id)",
         "parameters": GATEWAY_HEADERS, "security": [{"bearerAuth": []}, {}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "SocialIn"}}},
         "responses": {**_answers("SocialReply", "Recorded; reply is the public answer to post (a draft's reply "
                                                 "carries a one-time completion link)"),
                       "401": UNAUTHENTICATED_GATEWAY, "429": RATE_LIMITED}}},
-    "/channels/open311/keys": {
+    openapi_path("open311_keys"): {
         "get": {"summary": "Open311 clients' api_keys: client, issued, revoked (national admin; never the keys)",
                 "security": [{"bearerAuth": []}],
                 "responses": {"200": {"description": "The keys issued", "content": {"application/json": {
@@ -145,7 +146,7 @@ OPENAPI_PATHS = {
                      "400": {"$ref": "#/components/responses/BadRequest"},
                      "401": {"description": "No valid official token", **ERRORS},
                      "403": {"description": "Not a national admin", **ERRORS}}}},
-    "/channels/open311/keys/{client}": {"delete": {
+    openapi_path("open311_client_keys"): {"delete": {
         "summary": "Revoke every api_key of an Open311 client", "security": [{"bearerAuth": []}],
         "parameters": [{"name": "client", "in": "path", "required": True,
                         "schema": KEY_CLIENT["properties"]["client"]}],
@@ -155,7 +156,7 @@ OPENAPI_PATHS = {
             "401": {"description": "No valid official token", **ERRORS},
             "403": {"description": "Not a national admin", **ERRORS},
             "404": {"$ref": "#/components/responses/NotFound"}}}},
-    "/channels/manual": {"post": {
+    openapi_path("channel_manual"): {"post": {
         "summary": "Manual entry by a liaison officer of a report received offline (Bearer token, role liaison)",
         "parameters": [IDEMPOTENCY_PARAM],
         "security": [{"bearerAuth": []}],
@@ -164,23 +165,23 @@ OPENAPI_PATHS = {
                       "401": {"description": "No valid official token", **ERRORS},
                       "403": {"description": "Not a liaison officer", **ERRORS}}}},
     **{path: ops for path, ops in (
-        ("/open311/v2/services.{format}", {"get": _open311("List the services (categories)", [LANG])}),
-        ("/open311/v2/services/{service_code}.{format}", {"get": _open311(
+        (openapi_path("open311_services"), {"get": _open311("List the services (categories)", [LANG])}),
+        (openapi_path("open311_service"), {"get": _open311(
             "A service definition (attributes: classification, is_anonymous, is_confidential, gesi)",
             [_path("service_code")], missing=True)}),
-        ("/open311/v2/requests.{format}", {
+        (openapi_path("open311_requests"), {
             "get": _open311("List public service requests (never confidential, never drafts, no reporter fields)",
                             [{"in": "query", "schema": Open311QueryIn}, LANG]),
             "post": {**_open311("Create a service request (form-encoded, api_key required)", [], post=True),
                      "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
                          "schema": {"type": "object", "required": ["api_key", "service_code", "description"],
                                     "properties": {k: {"type": "string"} for k in POST_FIELDS}}}}}}}),
-        ("/open311/v2/requests/{service_request_id}.{format}", {"get": _open311(
+        (openapi_path("open311_request"), {"get": _open311(
             "One public service request", [_path("service_request_id"), LANG], missing=True)}),
-        ("/open311/v2/tokens/{token}.{format}", {"get": _open311(
+        (openapi_path("open311_token"), {"get": _open311(
             "The service request behind a token (tokens are the tracking IDs)", [_path("token")], missing=True)}),
     )},
-    "/reports/{tracking_id}/attachments": {
+    openapi_path("api_attachments"): {
         "post": {
             "summary": "Attach evidence (JPEG, PNG or PDF, at most 5 MB and 5 files; type read from the bytes; "
                        "location metadata removed for anonymous reports)",
@@ -205,7 +206,7 @@ OPENAPI_PATHS = {
             "responses": {"200": {"description": "The attachments"}, "401": {"description": "No token", **ERRORS},
                           "403": {"description": "Not handling this report", **ERRORS},
                           "404": {"$ref": "#/components/responses/NotFound"}}}},
-    "/reports/{tracking_id}/attachments/{file_id}": {"get": {
+    openapi_path("api_attachment"): {"get": {
         "summary": "Download one evidence file (officials handling the report)",
         "security": [{"bearerAuth": []}],
         "parameters": [TRACKING_ID_PARAM, {"name": "file_id", "in": "path", "required": True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, fields, validate
 
 from contract.ids import TRACKING_ID_PATTERN
+from contract.routes import openapi_path
 from contract.schema import Schema
 
 
@@ -48,7 +49,7 @@ TRACKING_ID = {"name": "tracking_id", "in": "path", "required": True,
                "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "example": "ID-K7M4X-9XQ2B"}
 OPENAPI_SCHEMAS = {"ErasureIn": ErasureIn, "Erasure": ErasureOut, "PersonalDataExport": PersonalDataExportOut}
 OPENAPI_PATHS = {
-    "/reports/{tracking_id}/erasure": {"post": {
+    openapi_path("api_erasure"): {"post": {
         "summary": "The reporter erases their identity and contact details (name, email, phone, handle) with "
                    "the secret; the report, its history and statistics stay; no message reaches them after",
         "parameters": [TRACKING_ID],
@@ -58,7 +59,7 @@ OPENAPI_PATHS = {
                       "400": {"$ref": "#/components/responses/BadRequest"},
                       "403": {"description": "Wrong secret", **ERRORS},
                       "404": {"$ref": "#/components/responses/NotFound"}}}},
-    "/reports/{tracking_id}/personal-data": {"get": {
+    openapi_path("api_personal_data"): {"get": {
         "summary": "Data-subject export: everything held about one report (national admin; agency admin for "
                    "its agency's reports); audited",
         "security": [{"bearerAuth": []}], "parameters": [TRACKING_ID, {

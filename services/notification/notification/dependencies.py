@@ -13,14 +13,14 @@ import socket
 import time
 from datetime import datetime
 
-import eventlet
+from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.errors import OperationFailure
 
 from contract import registry_names, routes
-from contract.rpc import TypedProxy
+from contract.rpc import RpcRefused, TypedProxy, Unavailable, call_within
 from contract.store import upsert_and_get
 from contract.uow import Repository
 from contract.unitstore import UnitOfWorkProvider, UnitOfWorkStore
@@ -241,7 +241,7 @@ class DirectoryClient:
         self._provider = provider
 
     def reporter(self, reporter_ref: str) -> dict:
-        contact = self._call(self._intake.reporter_contact, reporter_ref, "intake")
+        contact = self._call(self._intake, "intake.reporter_contact", reporter_ref)
         if not contact:
             raise PermanentError(f"intake knows no reporter {reporter_ref}")
         return contact
@@ -253,37 +253,48 @@ class DirectoryClient:
         found: dict[str, dict] = {}
         for start in range(0, len(refs), CONTACTS_PER_CALL):
             chunk = refs[start:start + CONTACTS_PER_CALL]
-            for contact in self._call(self._intake.reporter_contacts, chunk, "intake",
-                                      self._provider.batch_timeout) or []:
+            for contact in self._call(self._intake, "intake.reporter_contacts", chunk,
+                                      timeout=self._provider.batch_timeout) or []:
                 found[contact["reporter_ref"]] = contact
         return found
 
     def completion_link(self, reporter_ref: str, notification_id: str) -> dict | None:
         """A social draft's fresh one-time completion link for this notification (intake mints it;
         None when the draft is no longer one a link may complete)."""
-        return self._call(self._intake.completion_link, reporter_ref, "intake", arguments=(notification_id,))
+        return self._call(self._intake, "intake.completion_link", reporter_ref, notification_id)
 
     def officials(self, recipient_ref: str) -> list[dict]:
         cached = self._provider.cache.get(recipient_ref)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        officials = self._call(self._routing.recipients, recipient_ref, "routing") or []
+        officials = self._call(self._routing, "routing.recipients", recipient_ref) or []
         self._provider.cache[recipient_ref] = (time.monotonic() + self._provider.ttl, officials)
         return officials
 
     def report_standing(self, tracking_id: str) -> dict | None:
         """Where a report stands now (``routing.disposition``: agency, unit, ...), None if unknown."""
-        return self._call(self._routing.disposition, tracking_id, "routing")
+        return self._call(self._routing, "routing.disposition", tracking_id)
 
-    def _call(self, method, argument, service: str, timeout: float | None = None, arguments: tuple = ()):
-        timeout = timeout or self._provider.timeout
+    def _call(self, proxy, method: str, *args, timeout: float | None = None):
+        """``method`` answered within ``timeout`` (the directory's, by default; ``contract.rpc.call_within``),
+        or ``TransientError``, so the notification is tried again with backoff and, after the last
+        attempt, dead-lettered (an operator replays it once the cause is fixed): the other service not
+        answering (``Unavailable``: its reason), and also failing (its ``RemoteError``, named by the
+        remote exception's type) or a call or reply the contract refuses (``RpcRefused``): a bug at
+        one end, logged as an error; a defect of this side too (logged), so that the courier's batch
+        carries on with its other notifications. Only type names are recorded: an error's text may
+        hold a contact."""
         try:
-            with eventlet.Timeout(timeout):
-                return method.call_async(argument, *arguments).result()
-        except eventlet.Timeout:
-            raise TransientError(f"{service} did not answer within {timeout:g} s")
-        except Exception as exc:  # RemoteError, broker trouble: try again later
-            raise TransientError(f"{service} could not resolve the recipient: {type(exc).__name__}")
+            return call_within(timeout or self._provider.timeout, proxy, method, *args)
+        except Unavailable as exc:
+            raise TransientError(str(exc)) from None
+        except (RemoteError, RpcRefused) as exc:
+            failure = exc.exc_type if isinstance(exc, RemoteError) else type(exc).__name__
+            log.error("notification: %s failed: %s", method, failure)
+            raise TransientError(f"{method} failed: {failure}") from None
+        except Exception as exc:  # this side's defect (e.g. the broker refusing the call): the batch goes on
+            log.error("notification: %s: unexpected %s", method, type(exc).__name__)
+            raise TransientError(f"{method}: unexpected {type(exc).__name__}") from None
 
 
 class Directory(DependencyProvider):

@@ -11,6 +11,7 @@ from contract.rpcschemas import NotificationOut  # the contract's (RPC notificat
 from contract.schema import Schema
 
 from contract.inputs import HTTP_URL_PATTERN
+from contract.routes import openapi_path
 from notification.domain import CHANNELS, CONSUMED
 
 RECIPIENT_REF_PATTERN = r"^(unit|agency|supervisor|hub|official):[A-Za-z0-9_.-]{1,64}$"
@@ -117,30 +118,30 @@ OPENAPI_SCHEMAS = {"Notification": NotificationOut, "NotificationList": Notifica
                    "SubscriptionCreated": SubscriptionCreated, "SubscriptionList": SubscriptionList,
                    "PreferenceIn": PreferenceIn, "Preference": PreferenceOut, "Digests": DigestsOut}
 OPENAPI_PATHS = {
-    "/notifications/dead-letters": {"get": _op(
+    openapi_path("api_dead_letters"): {"get": _op(
         "Dead-lettered notifications, newest first (national_admin).", "NotificationList",
         params=[{"in": "query", "schema": DeadLetterQuery}])},  # the schema that loads them
-    "/notifications/dead-letters/retry": {"post": _op(
+    openapi_path("api_dead_letters_retry"): {"post": _op(
         "Retry every matching dead letter (national_admin).", "Retried", body="RetryAll")},
-    "/notifications/dead-letters/{notification_id}/retry": {"post": {**_op(
+    openapi_path("api_dead_letter_retry"): {"post": {**_op(
         "Retry one dead letter with a fresh round of attempts (national_admin).", "Notification",
         params=[_path("notification_id", "ntf_...")]), "responses": {
         "200": {"description": "Queued again", "content": {"application/json": {"schema": "Notification"}}},
         "404": {"$ref": "#/components/responses/NotFound"}, "409": {"$ref": "#/components/responses/Conflict"}}}},
-    "/notifications/reports/{tracking_id}": {"get": _op(
+    openapi_path("api_report_notifications"): {"get": _op(
         "Every notification of a report and its delivery state (officials).", "NotificationList",
         params=[{**_path("tracking_id", "tracking ID"), "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}}])},
-    "/notifications/subscriptions": {
+    openapi_path("api_subscriptions"): {
         "get": _op("Active webhook subscriptions (national_admin).", "SubscriptionList"),
         "post": _op("Subscribe a system to events; the secret is shown once (national_admin).",
                     "SubscriptionCreated", "201", body="SubscriptionIn")},
-    "/notifications/subscriptions/{subscription_id}": {"delete": _op(
+    openapi_path("api_subscription"): {"delete": _op(
         "Unsubscribe (national_admin).", None, "204", params=[_path("subscription_id", "sub_...")])},
-    "/notifications/preferences/{recipient_ref}": {"put": _op(
+    openapi_path("api_preferences"): {"put": _op(
         "Daily digest on/off for an official recipient (national_admin, or an official for their own scope).",
         "Preference", body="PreferenceIn", params=[{**_path("recipient_ref", "unit:CODE, agency:CODE, hub:CODE, "
                                                                   "supervisor:CODE or official:ID"),
                                                     "schema": {"type": "string", "pattern": RECIPIENT_REF_PATTERN}}])},
-    "/notifications/digests": {"post": _op(
+    openapi_path("api_digests"): {"post": _op(
         "Send the held daily digests now (national_admin).", "Digests")},
 }

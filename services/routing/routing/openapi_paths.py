@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contract.ids import TRACKING_ID_PATTERN
+from contract.routes import openapi_path
 from routing.schemas import REGISTRY_KINDS, ExportQuery, InboxQuery
 
 # Officials send ``Authorization: Bearer <token>`` (contract.auth): the ``bearerAuth`` scheme the
@@ -37,55 +38,61 @@ ACTION_DOCS = {
                              "reason (docs/hubs.md); the reporter keeps the same tracking ID."),
 }
 
+
+def _action_path(action: str) -> str:
+    """A workflow action's path: forwarding to another hub has its own entrypoint, the others share one."""
+    return openapi_path("api_report_forward") if action == "forward" else openapi_path("api_report_action", action=action)
+
+
 BODY_REQUIRED = ("PostponeIn", "ReturnIn", "ArchiveIn", "ForwardIn")  # a field of theirs is required
 
 OPENAPI_PATHS = {
-    "/admin/inbox": {"get": {
+    openapi_path("api_inbox"): {"get": {
         "summary": "The official's inbox: their queue, filtered and paginated, with counts per status",
         "description": AUTH, "security": BEARER,
         "parameters": [{"in": "query", "schema": InboxQuery}],  # the schema that loads them
         "responses": {"200": {"description": "The inbox", **_json("RoutingInbox")}, **ERRORS}}},
-    "/admin/reports/{tracking_id}": {"get": {
+    openapi_path("api_official_report"): {"get": {
         "summary": "A report in your scope with its audit trail and the actions open to you",
         "description": AUTH, "security": BEARER, "parameters": [TRACKING],
         "responses": {"200": {"description": "The report", **_json("RoutingReport")}, **ERRORS}}},
-    **{f"/admin/reports/{{tracking_id}}/{action}": {"post": {
+    **{_action_path(action): {"post": {
         "summary": summary, "description": AUTH, "security": BEARER, "parameters": [TRACKING],
         "requestBody": {"required": body in BODY_REQUIRED, **_json(body)},
         "responses": {"200": {"description": "The report after the action", **_json("RoutingReport")}, **ERRORS,
                       "409": {"description": "Not allowed in the report's state; body lists allowed_actions",
                               **_json("Errors")}}}}
        for action, (body, summary) in ACTION_DOCS.items()},
-    "/admin/officials/{official_id}/tokens": {
+    openapi_path("api_official_tokens"): {
         "post": {"summary": "Issue a token for an official (national admin: the hub's; agency admin: the agency's)",
                  "description": AUTH, "security": BEARER, "parameters": [OFFICIAL], "requestBody": {"required": False, **_json("TokenIn")},
                  "responses": {"201": {"description": "The token, shown once", **_json("TokenOut")}, **ERRORS}},
         "delete": {"summary": "Revoke every token of an official", "description": AUTH, "security": BEARER, "parameters": [OFFICIAL],
                    "responses": {"200": {"description": "How many tokens were revoked"}, **ERRORS}}},
-    "/admin/officials/{official_id}/password-links": {
+    openapi_path("api_official_password_links"): {
         "post": {"summary": "Issue a one-time link for an official to set a password and sign in in the browser "
                             "(national admin: the hub's officials; agency admin: the agency's)",
                  "description": AUTH + " The link works once, until `expires_at`; only its hash is stored.",
                  "security": BEARER, "parameters": [OFFICIAL],
                  "requestBody": {"required": False, **_json("PasswordLinkIn")},
                  "responses": {"201": {"description": "The link", **_json("PasswordLinkOut")}, **ERRORS}}},
-    "/admin/officials/{official_id}/sessions": {
+    openapi_path("api_official_sessions"): {
         "delete": {"summary": "Sign an official out everywhere (end every browser session)", "description": AUTH,
                    "security": BEARER, "parameters": [OFFICIAL],
                    "responses": {"200": {"description": "How many sessions ended"}, **ERRORS}}},
-    "/admin/officials/{official_id}/signin-limits": {
+    openapi_path("api_official_signin_limits"): {
         "delete": {"summary": "Lift an official's sign-in limit after too many wrong passwords (national admin: the "
                               "hub's officials; agency admin: the agency's); audited",
                    "description": AUTH, "security": BEARER, "parameters": [OFFICIAL],
                    "responses": {"200": {"description": "How many wrong-password counters were cleared"}, **ERRORS}}},
-    "/admin/officials/{official_id}/audit": {
+    openapi_path("api_official_audit"): {
         "get": {"summary": "Who issued, revoked, ended or lifted what for an official, oldest first (never the "
                            "credential itself)",
                 "description": AUTH, "security": BEARER, "parameters": [OFFICIAL],
                 "responses": {"200": {"description": "The entries", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"items": {"type": "array", "items": {
                         "$ref": "#/components/schemas/AccountAuditOut"}}}}}}}, **ERRORS}}},
-    "/admin/registry": {
+    openapi_path("api_registry"): {
         "get": {"summary": "Export the registry (national admin): YAML, JSON, or CSV of one collection",
                 "description": AUTH, "security": BEARER,
                 "parameters": [{"in": "query", "schema": ExportQuery}],  # kind: required for csv
@@ -101,14 +108,14 @@ OPENAPI_PATHS = {
                      "text/csv": {"schema": {"type": "string", "description": "one collection, a header row of "
                                                                               "its field names"}}}},
                  "responses": {"200": {"description": "Items upserted per collection"}, **ERRORS}}},
-    **{f"/registry/{kind}": {"get": {
+    **{openapi_path("api_registry_list", kind=kind): {"get": {
         "summary": f"Public list of {kind} (names in Bahasa Indonesia; categories also in English)",
         "responses": {"200": {"description": kind, "content": {"application/json": {"schema": {
             "type": "object", "properties": {"items": {"type": "array", "items": {
                 "$ref": f"#/components/schemas/{schema}"}}}}}}}}}}
        for kind, schema in (("categories", "CategoryOut"), ("regions", "RegionOut"), ("agencies", "AgencyOut"),
                             ("units", "UnitOut"))},
-    "/hubs/join": {"post": {
+    openapi_path("api_hubs_join"): {"post": {
         "summary": "A hub joins this one as its child with a one-time token its operator was given "
                    "(routing.cli hub-invite CODE; docs/hubs.md, \"A hub joins\")",
         "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/JoinIn"})},
