@@ -31,7 +31,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from contract import i18n, web
 from contract.errors import ApiError, error, translated
 from contract.http import UPSTREAM_FAILURES, upstream_unavailable
-from contract.rpc import ArgumentsRefused, TypedProxy, call_within
+from contract.rpc import BROKER_UNREACHABLE, ArgumentsRefused, TypedProxy, Unavailable, call_within
 from contract.rpcschemas import ROLES
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "lapor_petugas"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+AUTH_TIMEOUT = 5.0  # seconds routing has to answer who a token or session is (else 503, try again)
 
 
 def token_hash(token: str) -> str:
@@ -152,6 +153,19 @@ class Auth(DependencyProvider):
     def kill(self):
         self._close()
 
+    def _routing(self, method: str):
+        """routing's methods through the standalone proxy, started on first use (its own timeout is a
+        backstop behind ``AUTH_TIMEOUT``); a broker that refuses the start is ``Unavailable``."""
+        if self._proxy is None:
+            try:
+                self._runner = ClusterRpcProxy(self.container.config, timeout=AUTH_TIMEOUT + 1)
+                self._proxy = TypedProxy(self._runner.start().routing, "routing")
+            except BROKER_UNREACHABLE as exc:
+                self._runner = self._proxy = None
+                raise Unavailable("routing", method, Unavailable.BROKER,
+                                  f"the broker connection failed ({type(exc).__name__}: {exc})") from exc
+        return self._proxy
+
     def _close(self):
         if self._runner is not None:
             try:
@@ -177,14 +191,12 @@ class Auth(DependencyProvider):
             return cached[1]
         with self._lock:  # the standalone proxy serves one call at a time
             try:
-                if self._proxy is None:
-                    self._runner = ClusterRpcProxy(self.container.config, timeout=5)
-                    self._proxy = TypedProxy(self._runner.start().routing, "routing")
-                principal = getattr(self._proxy, method)(secret)  # contract.rpcschemas.Principal, or None
-            except Exception:
+                principal = call_within(AUTH_TIMEOUT, self._routing(method), f"routing.{method}", secret)
+            except ArgumentsRefused:  # a token the contract cannot carry (too long): nobody's
+                principal = None
+            except UPSTREAM_FAILURES as exc:  # routing silent, absent or failing: try again, never a 500
                 self._close()
-                log.exception("auth: routing.%s failed", method)
-                raise ApiError([error(None, "unavailable")], status=503)
+                raise upstream_unavailable(exc, f"auth: routing.{method}") from exc
         if len(self._cache) > 10000:
             self._cache.clear()
         if ttl > 0:
