@@ -40,6 +40,23 @@ def stop_stack_processes(env):
 
 
 @pytest.fixture(scope="session")
+def browsers():
+    """The session's Chromium instances (tests/e2e/browser.py ``Browsers``), closed at its end."""
+    from tests.e2e.browser import Browsers
+    pool = Browsers()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def open_browser(browsers):
+    """``open_browser(size=..., javascript=..., accept_language=...)``: a browser lent to this test,
+    reset as a fresh profile (phone width unless told)."""
+    with browsers.lending() as start:
+        yield start
+
+
+@pytest.fixture(scope="session")
 def mongo_client_session(servers):
     from contract.store import acquire_client, release_client
     client = acquire_client(servers["mongodb_uri"])

@@ -27,15 +27,10 @@ REPORT = {**COMPLETE, "title": "Sampah menumpuk di Pantai Lovina", "category_cod
 
 
 @pytest.fixture
-def open_browser():
-    opened = []
-
-    def start(**kwargs):
-        opened.append(web.Browser(**{"size": web.DESKTOP, **kwargs}))
-        return opened[-1]
-    yield start
-    for b in opened:
-        b.close()
+def open_browser(browsers):
+    """tests/e2e/conftest.py's, at desktop width unless told."""
+    with browsers.lending(size=web.DESKTOP) as start:
+        yield start
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,10 @@ import uuid
 
 import pytest
 
-from tests.e2e import test_web_citizen as citizen
 from tests.e2e.test_web_citizen import (COMPLETE, ROUTED, by_id, file_report, no_serious_violations, submit, text_of,
                                         wait_until)
 
 pytestmark = pytest.mark.e2e
-open_browser = citizen.open_browser  # the fixture
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
