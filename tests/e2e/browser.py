@@ -11,6 +11,7 @@ sees what a fresh profile shows. Starting a Chromium costs about 2-4 CPU-seconds
 used to start about 30.)"""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -42,6 +43,7 @@ def available() -> str | None:
     return None
 
 
+@functools.cache
 def axe_source() -> str:
     """axe-core's axe.min.js (MPL-2.0), installed with npm on first use."""
     if not AXE_FILE.exists():
@@ -138,7 +140,8 @@ class Browser:
     def axe(self) -> list[dict]:
         """Serious and critical axe-core violations of the current page (WCAG 2.1 A/AA rules)."""
         self.driver.set_script_timeout(120)
-        self.driver.execute_script(axe_source())
+        if not self.driver.execute_script("return typeof window.axe === 'object'"):  # once per document
+            self.driver.execute_script(axe_source())
         result = self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"

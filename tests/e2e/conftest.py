@@ -13,9 +13,15 @@ def pytest_collection_modifyitems(items):
     items[:] = first + [item for item in items if item.path.name != "test_monitoring.py"]
 
 
+# Prometheus scrapes and evaluates every 2 s at first, so that tests/e2e/test_monitoring.py (the
+# session's first module) sees a fresh stack's first scrapes and evaluation in seconds rather than
+# up to 30 s; that module then reloads it with the shipped 15 s for the rest of the session.
+FIRST_LOOK = {"LAPOR_PROMETHEUS_INTERVAL": "2s"}
+
+
 @pytest.fixture(scope="session")
 def stack(servers, mongo_client_session):
-    env = {**servers["env"], **PATIENT_FRONT_DOOR}
+    env = {**servers["env"], **PATIENT_FRONT_DOOR, **FIRST_LOOK}
     # a fresh demo hub for every session: drop what an earlier run left in the test store
     for name in mongo_client_session.list_database_names():
         if name.startswith("lapor_"):
@@ -77,6 +83,21 @@ def official_headers(stack, servers):
             issued[official_id] = bearer({"MONGODB_URI": servers["mongodb_uri"]}, official_id)
         return issued[official_id]
     return headers
+
+
+@pytest.fixture(scope="session")
+def officials_scan(stack, official_headers):
+    """The reports of tests/e2e/test_every_page.py (one of every kind) and the canaries of
+    tests/e2e/test_intake_canaries.py, filed once, and what every official role and the public open
+    over them (tests/e2e/scan.py): both tests scan the same answers for their own rule."""
+    from tests.e2e import scan
+    from tests.e2e.test_every_page import every_kind
+    from tests.e2e.test_intake_canaries import canary_reports, paths_to_read, wait_acted_on
+    base = stack["base"]
+    receipts = every_kind(base, stack, official_headers)
+    canaries = canary_reports(base, {channel: gateway_headers(stack, channel) for channel in ("sms", "social")})
+    wait_acted_on(base, canaries)
+    return scan.officials_scan(base, official_headers, receipts, canaries, lambda ids: paths_to_read(base, ids))
 
 
 def gateway_headers(stack: dict, channel: str) -> dict:

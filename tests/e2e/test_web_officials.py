@@ -7,6 +7,8 @@ cannot open it; wrong passwords are limited; a form without its CSRF token is re
 session ends. Every official page passes axe-core and is photographed at phone and desktop width
 in both languages (.run/screenshots/officials/)."""
 import io
+import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -223,6 +225,8 @@ def test_wrong_passwords_are_limited_and_forms_need_their_csrf_token(stack, open
         sign_in(b, base, "lo-bll-dinkes", "not my password")
         if "Terlalu banyak percobaan" in b.driver.page_source:
             assert wrong >= 3
+            # the page names the wait: try again then, not in a loop of sign-ins meanwhile
+            time.sleep(int(re.search(r"dalam (\d+) detik", b.driver.page_source).group(1)))
             continue
         assert "ID petugas atau kata sandi salah." in b.driver.page_source
         wrong += 1
