@@ -4,8 +4,8 @@ has scraped every target and evaluated its rules, every target is up and no aler
 on the Prometheus the project installs (Debian's, whose UI is under /classic/).
 
 tests/e2e/conftest.py runs this module first in the session, right after the stack started, so
-that what it sees is the fresh stack and not the aftermath of other tests; its Prometheus scrapes and
-evaluates every 2 s until this module ends (conftest ``FIRST_LOOK``), then every 15 s as shipped."""
+that what it sees is the fresh stack and not the aftermath of other tests; its Prometheus evaluates
+the rules every 2 s until this module ends (conftest ``FIRST_LOOK``), then every 15 s as shipped."""
 import re
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ NEVER = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
 def shipped_intervals_afterwards(stack):
     """The stack's Prometheus back on prometheus.yml's intervals (reloaded) once this module is done."""
     yield
-    run_script("prometheus.sh", "start", {**stack["env"], "LAPOR_PROMETHEUS_INTERVAL": ""})
+    run_script("prometheus.sh", "start", {**stack["env"], "LAPOR_PROMETHEUS_EVALUATION_INTERVAL": ""})
 
 
 def prometheus(stack) -> str:

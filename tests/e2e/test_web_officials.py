@@ -37,7 +37,7 @@ def open_browser(browsers):
 
 @pytest.fixture(scope="module")
 def rpc_config(stack, servers):
-    return {"AMQP_URI": servers["amqp_uri"], "MONGODB_URI": servers["mongodb_uri"]}
+    return {"AMQP_URI": servers["amqp_uri"], "MONGODB_URI": stack["stores"]["routing"]}
 
 
 def issue_link(rpc_config, official):
@@ -242,14 +242,14 @@ def test_wrong_passwords_are_limited_and_forms_need_their_csrf_token(stack, open
     assert b.driver.find_elements("css selector", "form[action='/petugas/keluar']")  # still signed in
 
 
-def test_an_idle_session_ends_and_sends_the_official_to_sign_in(stack, open_browser, mongo_client_session,
+def test_an_idle_session_ends_and_sends_the_official_to_sign_in(stack, open_browser, stack_stores,
                                                                  passwords_set):
     base = stack["base"]
     b = open_browser()
     sign_in(b, base, "adm-buleleng")
     b.driver.get(f"{base}/petugas/dasbor")
     assert b.driver.find_elements("css selector", "form[action='/petugas/keluar']")
-    mongo_client_session["lapor_routing"].sessions.update_many(
+    stack_stores["routing"]["lapor_routing"].sessions.update_many(
         {"official_id": "adm-buleleng"}, {"$set": {"last_seen": utcnow() - timedelta(minutes=31)}})
     # other services trust a session's answer for AUTH_SESSION_CACHE_SECONDS (5 s)
     wait_until(b, f"{base}/petugas/dasbor", lambda b: "/petugas/masuk" in b.driver.current_url, timeout=15)
