@@ -30,11 +30,13 @@ LAPOR_STORE_SERVICES="intake routing followup notification assessment"
 : "${LAPOR_PROMETHEUS_PORT:=$((LAPOR_HTTP_PORT + 9))}"
 # 1 on a hub of deploy/hubs (hubs.sh sets it): Prometheus also scrapes the hub's link metrics (HTTP+6)
 : "${LAPOR_PROMETHEUS_HUB_LINKS:=0}"
+# rule evaluation interval of the local Prometheus (empty: deploy/prometheus/prometheus.yml's 15s)
+: "${LAPOR_PROMETHEUS_EVALUATION_INTERVAL:=}"
 export LAPOR_ROOT LAPOR_RUN_DIR LAPOR_VENV LAPOR_PYTHON LAPOR_AMQP_PORT LAPOR_RABBIT_DIST_PORT \
   LAPOR_EPMD_PORT LAPOR_RABBIT_MGMT_PORT LAPOR_RABBIT_PROM_PORT LAPOR_RABBIT_NODE \
   LAPOR_STORE_PORT LAPOR_STORE_PER_SERVICE LAPOR_STORE_PORT_INTAKE LAPOR_STORE_PORT_ROUTING \
   LAPOR_STORE_PORT_FOLLOWUP LAPOR_STORE_PORT_NOTIFICATION LAPOR_STORE_PORT_ASSESSMENT LAPOR_HTTP_PORT LAPOR_HUB_CODE LAPOR_MAIL_PORT LAPOR_SMS_PORT LAPOR_PROMETHEUS_PORT \
-  LAPOR_PROMETHEUS_HUB_LINKS
+  LAPOR_PROMETHEUS_HUB_LINKS LAPOR_PROMETHEUS_EVALUATION_INTERVAL
 # The key that signs the web pages' CSRF tokens: one per stack, shared by its services (the cookie
 # belongs to the whole origin); kept in the run dir so a restart does not void open forms.
 if [ -z "${LAPOR_WEB_SECRET:-}" ]; then

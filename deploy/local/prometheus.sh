@@ -3,6 +3,8 @@
 # scraping the five services and RabbitMQ's per-queue metrics with deploy/prometheus/prometheus.yml
 # (ports rewritten to this stack's by prometheus_conf.py) and evaluating deploy/prometheus/alerts.yml;
 # a hub of deploy/hubs (LAPOR_PROMETHEUS_HUB_LINKS=1) also scrapes its link metrics (hub-links.yml).
+# LAPOR_PROMETHEUS_EVALUATION_INTERVAL (e.g. 2s; default prometheus.yml's 15s) sets the rule evaluation
+# interval; `start` on a running Prometheus rewrites the configuration and reloads it.
 # Data and logs in $LAPOR_RUN_DIR/prometheus. Debian's build serves only the classic UI, under
 # /classic/ (alerts: /classic/alerts). Usage: deploy/local/prometheus.sh start|stop|status|conf
 # (conf: only write $LAPOR_RUN_DIR/prometheus/prometheus.yml)
@@ -23,7 +25,8 @@ write_conf() {  # the shipped rule files, and the configuration with this stack'
   local links=()
   [ "$LAPOR_PROMETHEUS_HUB_LINKS" = 1 ] && links=(--hub-links)
   "$LAPOR_PYTHON" "$here/prometheus_conf.py" --http-port "$LAPOR_HTTP_PORT" \
-    --rabbit-prom-port "$LAPOR_RABBIT_PROM_PORT" "${links[@]}" > "$dir/prometheus.yml.new"
+    --rabbit-prom-port "$LAPOR_RABBIT_PROM_PORT" --evaluation-interval "$LAPOR_PROMETHEUS_EVALUATION_INTERVAL" "${links[@]}" \
+    > "$dir/prometheus.yml.new"
   mv "$dir/prometheus.yml.new" "$dir/prometheus.yml"
 }
 

@@ -1,14 +1,23 @@
 """A real browser for the page tests: Debian's Chromium driven by Selenium through Debian's
-chromedriver (nothing is downloaded), headless, with a fresh profile per browser; axe-core
+chromedriver (nothing is downloaded), headless, with a profile of its own per browser; axe-core
 (installed from the npm registry into .run/node, git-ignored) injected for accessibility scans;
-full-page screenshots saved under .run/screenshots/."""
+full-page screenshots saved under .run/screenshots/.
+
+A session's browser tests borrow their browsers from one ``Browsers`` pool (tests/e2e/conftest.py,
+``open_browser``): a Chromium is started only when no idle one of the same settings (JavaScript on
+or off, Accept-Language) is there, and every browser is reset when it is lent (``Browser.reset``:
+one blank window, no cookies, no cache, no storage, the asked size, its console log read), so a test
+sees what a fresh profile shows. Starting a Chromium costs about 2-4 CPU-seconds; the stack lane
+used to start about 30.)"""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -34,6 +43,7 @@ def available() -> str | None:
     return None
 
 
+@functools.cache
 def axe_source() -> str:
     """axe-core's axe.min.js (MPL-2.0), installed with npm on first use."""
     if not AXE_FILE.exists():
@@ -41,6 +51,13 @@ def axe_source() -> str:
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(AXE_DIR),
                         f"axe-core@{AXE_VERSION}"], check=True, timeout=300)
     return AXE_FILE.read_text(encoding="utf-8")
+
+
+def origin_of(url: str) -> str | None:
+    """``scheme://host:port`` of an http(s) URL (whose site data a reset clears), else None."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else None
 
 
 class Browser:
@@ -57,14 +74,38 @@ class Browser:
                     "--no-first-run", "--lang=en-US", f"--user-data-dir={self.profile}",
                     f"--window-size={size[0]},{size[1]}"):
             options.add_argument(arg)
-        prefs = {"intl.accept_languages": accept_language}
+        # no password or form data remembered from an earlier test that borrowed this browser
+        prefs = {"intl.accept_languages": accept_language, "credentials_enable_service": False,
+                 "profile.password_manager_enabled": False, "autofill.profile_enabled": False,
+                 "autofill.credit_card_enabled": False}
         if not javascript:
             prefs["profile.managed_default_content_settings.javascript"] = 2
         options.add_experimental_option("prefs", prefs)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
         self.driver.set_window_size(*size)
-        self.javascript = javascript
+        self.javascript, self.accept_language = javascript, accept_language
+
+    def reset(self, size=PHONE):
+        """As a fresh profile: one blank window of ``size`` with no history, no cookies, no cache,
+        no storage of any site its windows opened, an empty console log."""
+        handles, origins = self.driver.window_handles, set()
+        for handle in reversed(handles):
+            self.driver.switch_to.window(handle)
+            history = self.driver.execute_cdp_cmd("Page.getNavigationHistory", {})
+            origins |= {origin_of(entry["url"]) for entry in history["entries"]}
+            if handle != handles[0]:
+                self.driver.close()
+        self.driver.switch_to.window(handles[0])
+        self.driver.get("about:blank")
+        self.driver.execute_cdp_cmd("Page.resetNavigationHistory", {})
+        for origin in origins - {None}:
+            self.driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        self.driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+        self.driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+        self.driver.set_script_timeout(30)
+        self.driver.get_log("browser")
+        self.resize(size)
 
     def close(self):
         try:
@@ -99,7 +140,8 @@ class Browser:
     def axe(self) -> list[dict]:
         """Serious and critical axe-core violations of the current page (WCAG 2.1 A/AA rules)."""
         self.driver.set_script_timeout(120)
-        self.driver.execute_script(axe_source())
+        if not self.driver.execute_script("return typeof window.axe === 'object'"):  # once per document
+            self.driver.execute_script(axe_source())
         result = self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
@@ -108,3 +150,45 @@ class Browser:
         return [{"id": v["id"], "impact": v["impact"], "description": v["description"],
                  "nodes": [n.get("target") for n in v["nodes"]][:5]}
                 for v in json.loads(result) if v.get("impact") in ("serious", "critical")]
+
+
+class Browsers:
+    """The Chromium instances of a test session, lent to one test at a time (see the module's doc)."""
+
+    def __init__(self):
+        self.idle: dict[tuple, list[Browser]] = {}
+        self.started = 0
+
+    def lend(self, size=PHONE, javascript: bool = True, accept_language: str = "id,en;q=0.5") -> Browser:
+        idle = self.idle.setdefault((javascript, accept_language), [])
+        while idle:
+            browser = idle.pop()
+            try:
+                browser.reset(size)
+                return browser
+            except Exception:  # a browser that cannot be reset (it crashed) is not lent again
+                browser.close()
+        self.started += 1
+        return Browser(size, javascript, accept_language)
+
+    def give_back(self, browser: Browser) -> None:
+        self.idle.setdefault((browser.javascript, browser.accept_language), []).append(browser)
+
+    @contextmanager
+    def lending(self, **defaults):
+        """``start(**settings)`` lending browsers to one test, given back when it ends."""
+        lent = []
+
+        def start(**settings):
+            lent.append(self.lend(**{**defaults, **settings}))
+            return lent[-1]
+        try:
+            yield start
+        finally:
+            for browser in lent:
+                self.give_back(browser)
+
+    def close(self) -> None:
+        for browser in (b for idle in self.idle.values() for b in idle):
+            browser.close()
+        self.idle.clear()

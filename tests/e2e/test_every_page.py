@@ -3,7 +3,12 @@ anonymous, a web draft, a social draft, forwarded, closed) is opened on every pa
 it, through the front door: the citizens' pages with no secret, a wrong secret and the right one;
 the public pages; and every officials' page as each role (national admin, agency admin, liaison,
 supervisor, an official of another agency), by the one crawler of tests/e2e/walker.py. No answer
-may be a 5xx or show a Python traceback."""
+may be a 5xx or show a Python traceback.
+
+The officials' walks and API reads are shared with tests/e2e/test_intake_canaries.py (tests/e2e/scan.py,
+the ``officials_scan`` fixture: its canary reports are opened here too); the citizens' walks of one kind
+of session (no secret, a wrong one, the right one) open a page that names no report once, not once
+per report (``walk(seen=...)``)."""
 from __future__ import annotations
 
 import pytest
@@ -11,16 +16,14 @@ import requests
 
 from contract import sealing
 
+from tests.e2e import scan
 from tests.e2e.conftest import gateway_headers
-from tests.e2e.test_intake_canaries import paths_to_read
 from tests.e2e.walker import csrf_token, server_errors, walk
 from tests.factories import make_report
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-ROLES = {"national admin": "nas-admin-1", "agency admin": "adm-buleleng", "liaison": "lo-bll-pupr",
-         "supervisor": "spv-buleleng", "another agency": "lo-lwu-pupr"}
 PUBLIC_STARTS = ["/", "/lapor", "/lacak", "/publik", "/statistik", "/petugas/masuk"]
 
 
@@ -85,13 +88,14 @@ def close(base: str, receipt: dict, bearer) -> None:
     assert rated.status_code == 200 and rated.json()["status"] == "closed", rated.text
 
 
-def citizen_pages(base: str, receipt: dict) -> list:
-    """A report's citizens' pages with no secret, a wrong secret, and its right secret."""
+def citizen_pages(base: str, receipt: dict, seen: dict[str, set]) -> list:
+    """A report's citizens' pages with no secret, a wrong secret, and its right secret (``seen``: the
+    paths each kind of session opened already, for an earlier report)."""
     tracking_id = receipt["tracking_id"]
     starts = [f"/lacak/{tracking_id}", f"/laporan/{tracking_id}", f"/lapor/{tracking_id}",
               f"/lacak?tracking_id={tracking_id}", f"/reports/{tracking_id}"]
     stranger = requests.Session()
-    pages = walk(stranger, base, starts, limit=60)
+    pages = walk(stranger, base, starts, limit=60, seen=seen.setdefault(None, set()))
     for secret in ("SALAH-SALAH-SALAH", receipt.get("secret")):
         if not secret:
             continue
@@ -103,35 +107,30 @@ def citizen_pages(base: str, receipt: dict) -> list:
         unlocked = session.post(f"{base}/lacak/{tracking_id}/kunci", data={"csrf_token": token, "secret": secret},
                                 allow_redirects=False, timeout=20)
         assert unlocked.status_code < 500, f"POST /lacak/{tracking_id}/kunci ({secret}): {unlocked.status_code}"
-        pages += walk(session, base, starts, limit=60)
+        pages += walk(session, base, starts, limit=60, seen=seen.setdefault(secret == "SALAH-SALAH-SALAH", set()))
     return pages
 
 
-def test_no_page_answers_5xx_for_any_report_or_role(stack, official_headers):
+def test_no_page_answers_5xx_for_any_report_or_role(stack, officials_scan):
     base = stack["base"]
-    made = every_kind(base, stack, official_headers)
-    problems, opened = [], 0
-    for name, receipt in made.items():
-        pages = citizen_pages(base, receipt)
+    seen = {None: set()}  # the stranger's walks take up where the public walk ended
+    public = walk(requests.Session(), base, PUBLIC_STARTS, limit=200, seen=seen[None])
+    walked = {"public": len(public)}
+    public += officials_scan.public_reads
+    opened, problems = len(public), server_errors(public, "public")
+    for name, receipt in officials_scan.receipts.items():
+        pages = citizen_pages(base, receipt, seen)
+        walked[name] = len(pages)
         opened += len(pages)
         problems += server_errors(pages, f"citizen ({name})")
-    public = walk(requests.Session(), base, PUBLIC_STARTS, limit=200)
-    opened += len(public)
-    problems += server_errors(public, "public")
-    ids = [receipt["tracking_id"] for receipt in made.values()]
-    for role, official in ROLES.items():
-        session = requests.Session()
-        session.headers.update(official_headers(official))
-        starts = ["/petugas", "/petugas/dasbor", "/petugas/pemantauan", "/admin/inbox", "/cases/inbox"]
-        starts += [f"{prefix}/{t}" for t in ids for prefix in (
-            "/petugas/laporan", "/petugas/kasus", "/petugas/bukti", "/admin/reports", "/cases")]
-        pages = walk(session, base, starts, limit=400)
+    for role in scan.ROLES:
+        pages = officials_scan.pages[role]
+        walked[role] = len(pages)
         assert sum(p.status == 200 for p in pages) >= 5, f"{role}: the walk opened almost nothing"
         # and every GET of the API (admin lists, statistics, Open311...) for these reports
-        pages += walk(session, base, paths_to_read(base, {n: r["tracking_id"] for n, r in made.items()}),
-                      limit=400, per_route=60)
+        pages = pages + officials_scan.reads[role]
         opened += len(pages)
         problems += server_errors(pages, role)
-    print(f"every page: {opened} answers, {len(problems)} problems")
+    print(f"every page: {opened} answers ({walked}), {len(problems)} problems")
     assert not problems, "\n".join(problems)
     assert opened >= 100, f"only {opened} pages opened"

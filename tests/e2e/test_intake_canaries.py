@@ -11,6 +11,10 @@ the texts, then every endpoint is read as the public and as each official role:
   crawler (tests/e2e/walker.py) from each role's start pages, markup, attributes and hidden fields
   included, and every official's JSON read is scanned for the same.
 
+The reads and the officials' walks are done once for this test and tests/e2e/test_every_page.py
+(tests/e2e/scan.py, the ``officials_scan`` fixture of tests/e2e/conftest.py, which files these canaries
+beside that test's reports of every kind); this test scans what they opened.
+
 To extend: endpoints come from /openapi.json (every GET path), with path parameters filled from
 ``PATH_VALUES``; add to ``EXTRA_PUBLIC_READS`` any public read that is not in the OpenAPI
 document (exports, feeds), and to ``PATH_VALUES`` the value of a new path parameter.
@@ -23,9 +27,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from tests.credentials import issue_token
-from tests.e2e.conftest import gateway_headers
-from tests.e2e.walker import walk
+from tests.e2e import scan
 from tests.waiting import wait_for
 from tests.factories import make_report
 
@@ -40,7 +42,6 @@ IDENTITY = ANONYMOUS + (NAME2, PHONE2, EMAIL2, HANDLE)  # any reporter: in no ot
 # NAME2 is a confidential reporter's name (a public report's named reporter is public): officials see none
 FOR_NO_OFFICIAL = IDENTITY
 SECRET_TEXT = f"CANARYSECRETTEXT{RUN}"
-OFFICIALS = ("nas-admin-1", "adm-buleleng", "lo-bll-pupr", "spv-buleleng")
 
 # path parameter -> values to read (every tracking-ID-like parameter gets the canary IDs at run time)
 PATH_VALUES = {"agency_code": ["PEMKAB-BULELENG"], "unit_code": ["BLL-PUPR"], "region_code": ["5108"],
@@ -97,61 +98,55 @@ def leaks(text: str, markers: tuple[str, ...]) -> list[str]:
     return [m for m in markers if m.lower() in text.lower()]
 
 
-def test_no_identity_or_confidential_text_leaks(stack, servers, mongo_client_session):
-    base = stack["base"]
-    ids = canary_reports(base, {c: gateway_headers(stack, c) for c in ("sms", "social")})
-    # let routing, followup and notification act on them: the case is opened and the receipt queued
+def wait_acted_on(base: str, ids: dict[str, str]) -> None:
+    """Until routing, followup and notification have acted on the canaries: the case is opened and the
+    receipt queued (the draft waits for its completion)."""
     for tracking_id in (t for name, t in ids.items() if name != "draft"):
         wait_for(lambda t=tracking_id: {"case_opened"} <= {
             h["step"] for h in requests.get(f"{base}/reports/{t}", timeout=5).json()["history"]}, timeout=20,
             interval=0.2)
-    tokens = {o: issue_token({"MONGODB_URI": servers["mongodb_uri"]}, o) for o in OFFICIALS}
 
+
+def test_no_identity_or_confidential_text_leaks(stack, officials_scan, stack_stores):
     read, problems = 0, []
-    for path in paths_to_read(base, ids):
-        public = requests.get(f"{base}{path}", timeout=10)
-        if public.status_code == 200:
+    for answer in officials_scan.public_reads:
+        if answer.status == 200:
             read += 1
-            found = leaks(public.text, ANONYMOUS + (SECRET_TEXT,))
-            if found:
-                problems.append(f"public GET {path}: {found}")
-        for official, token in tokens.items():
-            answer = requests.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-            if answer.status_code == 200:
+            if found := leaks(answer.text, ANONYMOUS + (SECRET_TEXT,)):
+                problems.append(f"public GET {answer.path}: {found}")
+    for role, answers in officials_scan.reads.items():
+        for answer in answers:
+            if answer.status == 200:
                 read += 1
-                found = leaks(answer.text, FOR_NO_OFFICIAL)
-                if found:
-                    problems.append(f"{official} GET {path}: {found}")
+                if found := leaks(answer.text, FOR_NO_OFFICIAL):
+                    problems.append(f"{role} GET {answer.path}: {found}")
     assert read >= 20, f"only {read} successful reads: the canary test is not reading the platform"
 
-    problems += officials_pages_leaks(base, tokens, ids)
+    problems += officials_pages_leaks(officials_scan)
     assert not problems, "\n".join(problems)
 
-    for database in mongo_client_session.list_database_names():
-        if not database.startswith("lapor_") or database == "lapor_intake":
-            continue
-        for collection in mongo_client_session[database].list_collection_names():
-            for doc in mongo_client_session[database][collection].find({}, limit=5000):
-                found = leaks(repr(doc), IDENTITY)
-                assert not found, f"{database}.{collection} holds reporter identity {found}: {doc.get('_id')}"
+    for client in stack_stores.values():  # every database of every store but intake's
+        for database in client.list_database_names():
+            if not database.startswith("lapor_") or database == "lapor_intake":
+                continue
+            for collection in client[database].list_collection_names():
+                for doc in client[database][collection].find({}, limit=5000):
+                    found = leaks(repr(doc), IDENTITY)
+                    assert not found, f"{database}.{collection} holds reporter identity {found}: {doc.get('_id')}"
 
 
-def officials_pages_leaks(base: str, tokens: dict[str, str], ids: dict[str, str]) -> list[str]:
-    """Walk every officials' page each official can reach (the inbox, each canary's report, case
-    and evidence pages, dashboard, monitoring and its printable report) for canary identities."""
+def officials_pages_leaks(scanned: scan.Scan) -> list[str]:
+    """Every officials' page each role's walk opened (the inbox, each canary's report, case and
+    evidence pages, dashboard, monitoring and its printable report), scanned for canary identities."""
     problems = []
-    for official, token in tokens.items():
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        starts = ["/petugas", "/petugas/dasbor", "/petugas/pemantauan"] + [
-            f"{prefix}/{t}" for t in ids.values() for prefix in ("/petugas/laporan", "/petugas/kasus", "/petugas/bukti")]
-        pages = walk(session, base, starts, limit=300)
+    for role, pages in scanned.pages.items():
         opened = [p for p in pages if p.status == 200]
-        assert len(opened) >= 5, f"{official}: the walk opened almost nothing ({len(pages)} answers)"
-        if official == "nas-admin-1":  # the scan did read the channel reports' own pages
+        assert len(opened) >= 5, f"{role}: the walk opened almost nothing ({len(pages)} answers)"
+        if role == "national admin":  # the scan did read the channel reports' own pages
             reached = {p.path for p in opened}
-            assert {f"/petugas/laporan/{ids['social']}", f"/petugas/laporan/{ids['sms']}"} <= reached, sorted(reached)
-        problems += [f"{official} page {p.path}: {found}" for p in opened if (found := leaks(p.text, FOR_NO_OFFICIAL))]
+            assert {f"/petugas/laporan/{scanned.ids['canary social']}",
+                    f"/petugas/laporan/{scanned.ids['canary sms']}"} <= reached, sorted(reached)
+        problems += [f"{role} page {p.path}: {found}" for p in opened if (found := leaks(p.text, FOR_NO_OFFICIAL))]
     return problems
 
 

@@ -98,8 +98,8 @@ def test_a_social_drafts_completion_link_goes_only_by_direct_message(stack):
     assert done.status_code in (200, 202) and done.json()["secret"], done.text
 
 
-def test_manual_entry_by_liaison_already_resolved(stack, servers):
-    token = issue_token({"MONGODB_URI": servers["mongodb_uri"]}, "lo-bll-pupr")
+def test_manual_entry_by_liaison_already_resolved(stack):
+    token = issue_token({"MONGODB_URI": stack["stores"]["routing"]}, "lo-bll-pupr")
     entry = {**make_report(), "original_channel": "walk_in", "received_on": date.today().isoformat(),
              "resolution": {"answer": "Sudah ditambal oleh tim UPTD pada hari yang sama.",
                             "resolved_at": "2026-11-20T03:00:00+00:00"}}

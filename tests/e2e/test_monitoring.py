@@ -4,7 +4,8 @@ has scraped every target and evaluated its rules, every target is up and no aler
 on the Prometheus the project installs (Debian's, whose UI is under /classic/).
 
 tests/e2e/conftest.py runs this module first in the session, right after the stack started, so
-that what it sees is the fresh stack and not the aftermath of other tests."""
+that what it sees is the fresh stack and not the aftermath of other tests; its Prometheus evaluates
+the rules every 2 s until this module ends (conftest ``FIRST_LOOK``), then every 15 s as shipped."""
 import re
 from datetime import datetime
 from pathlib import Path
@@ -12,12 +13,20 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import run_script
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 NEVER = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shipped_intervals_afterwards(stack):
+    """The stack's Prometheus back on prometheus.yml's intervals (reloaded) once this module is done."""
+    yield
+    run_script("prometheus.sh", "start", {**stack["env"], "LAPOR_PROMETHEUS_EVALUATION_INTERVAL": ""})
 
 
 def prometheus(stack) -> str:

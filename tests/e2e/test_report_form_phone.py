@@ -51,18 +51,6 @@ def form_url():
     server.shutdown()
 
 
-@pytest.fixture
-def open_browser():
-    opened = []
-
-    def start(**kwargs):
-        opened.append(chromium.Browser(**kwargs))
-        return opened[-1]
-    yield start
-    for b in opened:
-        b.close()
-
-
 def first_screen(b) -> tuple[set[str], set[str]]:
     """(fields wholly inside the first screen, fields reaching into it at all)."""
     boxes = b.driver.execute_script(

@@ -1,23 +1,12 @@
 """The tiered workflow through the front door, as officials and a citizen would see it."""
-import subprocess
 import time
 
 import pytest
 import requests
 
-from tests.conftest import ROOT
 from tests.factories import make_report
 
 pytestmark = pytest.mark.e2e
-
-
-def token(stack, official_id):
-    env = {**stack["env"], "PYTHONPATH": f"{ROOT}/services/contract:{ROOT}/services/routing",
-           "MONGODB_URI": f"mongodb://127.0.0.1:{stack['env']['LAPOR_STORE_PORT']}/?retryWrites=false&directConnection=true"}
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "routing.cli", "token", official_id,
-                           "--config", str(ROOT / "services" / "routing" / "config.yml")],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
-    return {"Authorization": f"Bearer {done.stdout.strip()}"}
 
 
 def until(predicate, timeout=5.0):
@@ -30,9 +19,11 @@ def until(predicate, timeout=5.0):
     raise AssertionError("condition not met")
 
 
-def test_walk_national_agency_unit_return_redisposition(stack):
+def test_walk_national_agency_unit_return_redisposition(stack, official_headers):
     base = stack["base"]
-    officials = {o: token(stack, o) for o in ("nas-admin-1", "adm-buleleng", "lo-bll-dinkes", "lo-bll-pupr")}
+    # tokens issued as routing's CLI does (tests/e2e/conftest.py), in this process: four CLI processes cost
+    # ~20 CPU-seconds of interpreter starts
+    officials = {o: official_headers(o) for o in ("nas-admin-1", "adm-buleleng", "lo-bll-dinkes", "lo-bll-pupr")}
     receipt = requests.post(f"{base}/reports", json=make_report(region_code="7371", category_code="kesehatan",
                                                                 is_anonymous=True), timeout=10)
     assert receipt.status_code == 201, receipt.text

@@ -1,13 +1,11 @@
 """A store per service (issue 23): with ``LAPOR_STORE_PER_SERVICE=1`` (`make run`, the demo hubs, the
 benches) each service's database lives in its own SecantusDB process, and a report still flows.
 
-A whole stack of its own (deploy/local/stack.sh: RabbitMQ, five stores, sinks, services, demo region,
-front door) on port offset ``LAPOR_TEST_STORES_OFFSET`` (default LAPOR_TEST_PORT_OFFSET + 1: the
-stack lane's next offset, free there), fresh each session. The rest of the suite keeps one store per
-stack (tests.conftest.ONE_STORE).
+On the e2e lane's stack (tests/e2e/conftest.py runs it with a store per service: deploy/local/stack.sh,
+RabbitMQ, five stores, sinks, services, demo region, front door), not on a stack of its own (issue 24:
+that second stack cost the lane ~35 CPU-seconds and 3 minutes). The session's shared store, which
+tests/conftest.py starts for the integration fixtures, is there too and serves no service.
 """
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,34 +13,23 @@ import pytest
 import requests
 
 from contract import localstack
-from tests.conftest import LOCAL, OFFSET, PATIENT_FRONT_DOOR, server_env
+from tests.conftest import LOCAL
 from tests.factories import make_report
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-STORES_OFFSET = int(os.environ.get("LAPOR_TEST_STORES_OFFSET", OFFSET + 1))
 SERVICES = localstack.STORE_SERVICES
 # where each service keeps a report's trace, by tracking ID: (collection, field)
 TRACES = {"intake": ("reports", "_id"), "routing": ("audit", "tracking_id"), "followup": ("cases", "tracking_id"),
           "notification": ("notifications", "tracking_id"), "assessment": ("facts", "_id")}
 
 
-def stack_script(action: str, env: dict) -> None:
-    subprocess.run([str(LOCAL / "stack.sh"), action], env=env, check=True, timeout=400,
-                   stdout=subprocess.DEVNULL)
-
-
 @pytest.fixture(scope="module")
-def stores_stack():
-    env = {**server_env("stores", offset=STORES_OFFSET), **PATIENT_FRONT_DOOR, "LAPOR_STORE_PER_SERVICE": "1"}
-    stack_script("stop", env)
-    shutil.rmtree(Path(env["LAPOR_RUN_DIR"]), ignore_errors=True)
-    try:
-        stack_script("start", env)
-        yield env
-    finally:
-        stack_script("stop", env)
+def stores_stack(stack):
+    """The stack's environment (LAPOR_STORE_PER_SERVICE=1, its run folder, ports)."""
+    assert stack["env"]["LAPOR_STORE_PER_SERVICE"] == "1"
+    return stack["env"]
 
 
 def pid_of(env: dict, relative: str) -> int:
@@ -60,7 +47,6 @@ def environ(pid: int) -> dict[str, str]:
 
 def test_each_service_has_a_store_process_of_its_own(stores_stack):
     env, run = stores_stack, Path(stores_stack["LAPOR_RUN_DIR"])
-    assert not (run / "store" / "secantusd.pid").exists(), "the one shared store was started too"
     pids = {}
     for service in SERVICES:
         pids[service] = pid_of(env, f"store/{service}/secantusd.pid")
@@ -71,6 +57,7 @@ def test_each_service_has_a_store_process_of_its_own(stores_stack):
         # the service itself is configured with its own store, and nothing else
         service_env = environ(pid_of(env, f"services/{service}.pid"))
         assert service_env["MONGODB_URI"] == localstack.store_uri(env, service)
+        assert f":{env['LAPOR_STORE_PORT']}/" not in service_env["MONGODB_URI"]  # not the shared store
     assert len(set(pids.values())) == len(SERVICES)
     assert len({localstack.store_port(env, s) for s in SERVICES} | {env["LAPOR_STORE_PORT"]}) == len(SERVICES) + 1
 

@@ -17,18 +17,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(web.available() is not None, r
 ROUTED = ("dispositioned", "in_follow_up")
 
 
-@pytest.fixture
-def open_browser():
-    opened = []
-
-    def start(**kwargs):
-        opened.append(web.Browser(**kwargs))
-        return opened[-1]
-    yield start
-    for b in opened:
-        b.close()
-
-
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory):
     """A phone photo (JPEG) to attach."""

@@ -49,11 +49,13 @@ def links_of(base: str, current: str, page: Page) -> list[str]:
 
 
 def walk(session: requests.Session, base: str, starts: list[str], limit: int = 250,
-         per_route: int = 12) -> list[Page]:
+         per_route: int = 12, seen: set[str] | None = None) -> list[Page]:
     """Open ``starts`` and every same-site page linked from what was opened (GET, redirects
     followed by hand so that each hop is checked), at most ``limit`` pages and ``per_route`` per
-    path without its query (inbox filters, pages of a list)."""
-    queue, seen, per, pages = deque(starts), set(), {}, []
+    path without its query (inbox filters, pages of a list). ``seen``: paths already opened in the
+    same kind of session by an earlier walk (not opened again; this walk's are added)."""
+    queue, per, pages = deque(starts), {}, []
+    seen = set() if seen is None else seen
     while queue and len(pages) < limit:
         path = queue.popleft()
         route = path.split("?", 1)[0]
