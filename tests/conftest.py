@@ -32,7 +32,7 @@ PATIENT_FRONT_DOOR = {"INTAKE_GROUP_COMMIT_DEADLINE_SECONDS": "10", "LAPOR_FRONT
 # The suite's stacks keep one store process for the five services' databases (LAPOR_STORE_PER_SERVICE=0;
 # `make run`, the demo hubs and the benches run one per service): five take ~5x the memory of one on
 # the 2-core CI machine that runs up to eight stacks at once (README, "Configuration"). A store per
-# service is tested by tests/e2e/test_store_per_service.py on a stack of its own.
+# service is tested on the e2e lane's stack, which runs one per service (tests/e2e/conftest.py, test_store_per_service.py).
 ONE_STORE = {"LAPOR_STORE_PER_SERVICE": "0"}
 
 
