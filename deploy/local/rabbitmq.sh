@@ -116,7 +116,9 @@ CONF
     if [ -n "$legacy" ] && (exec 3<>"/dev/tcp/127.0.0.1/$LAPOR_AMQP_PORT") 2>/dev/null; then
       migrate_from_guest; legacy=""
     fi
-    if amqp_ready; then
+    # the port first (no process): the listener opens at the end of the boot, and each amqp_ready
+    # is a Python process (~0.2 CPU-s) that would otherwise run every 0.5 s until then
+    if (exec 3<>"/dev/tcp/127.0.0.1/$LAPOR_AMQP_PORT") 2>/dev/null && amqp_ready; then
       # RABBITMQ_PID_FILE is written by the node itself; fall back to the launcher pid.
       [ -s "$pidfile" ] || cp "$pidfile.launcher" "$pidfile"
       touch "$dir/credentials-applied"
