@@ -19,8 +19,9 @@ from tests.conftest import ONE_STORE, PATIENT_FRONT_DOOR, ROOT
 HUBS = ROOT / "deploy" / "hubs"
 
 def pytest_collection_modifyitems(items):
-    """tests/hubs/test_links.py before the hub tests that start whole stacks: it takes messages off
-    ``lapor.hubs.in`` and so runs on the brokers alone (with an intake consuming it skips)."""
+    """tests/hubs/test_links.py before the hub tests that start the session's stacks: it takes messages
+    off ``lapor.hubs.in`` and so runs on the brokers alone (with an intake consuming it skips). The
+    five_hubs package (its own network, tests/hubs/network.py) stays first, where its name puts it."""
     places = [i for i, item in enumerate(items) if item.path.parent.name == "hubs"]
     hubs = [items[i] for i in places]
     ordered = [item for item in hubs if item.path.name == "test_links.py"] + \

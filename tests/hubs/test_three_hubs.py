@@ -4,8 +4,9 @@ started by deploy/hubs/hubs.sh, linked by RabbitMQ shovels.
 A report filed at the wrong hub reaches the hub that owns its region (or agency), is routed and
 gets a case there, and the origin's tracking page shows the owner's steps; any hub that does not
 hold a report redirects a lookup to the origin; an anonymous forwarded report leaks its reporter
-at no hub; a 60 s outage of the district's broker, and a restart of a link's source broker, lose
-nothing and deliver every report exactly once.
+at no hub; an outage of the district's broker (20 s by default, LAPOR_TEST_HUB_OUTAGE_SECONDS: 60 for
+issue 14's figure), and a restart of a link's source broker, lose nothing and deliver every report
+exactly once.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import time
 import pytest
 import requests
 
+from contract import hubnet
 from contract.store import acquire_client, release_client
 from tests.e2e.test_intake_canaries import ANONYMOUS, EMAIL, NAME, PHONE, SECRET_TEXT, leaks, paths_to_read
 from tests.factories import make_report
@@ -24,7 +26,11 @@ from tests.waiting import wait_for
 from tests.credentials import issue_token
 
 pytestmark = pytest.mark.e2e
-OUTAGE_SECONDS = float(os.environ.get("LAPOR_TEST_HUB_OUTAGE_SECONDS", "60"))
+# The outage must outlast the shovel's reconnect delay several times over (the link's source keeps
+# failing to reach the district, the reports pile up in its durable queue) with reports filed all along:
+# 4 x 5 s and ~10 reports show that as 60 s and ~30 did; nothing else waits on a timer under 300 s
+# (intake's HUB_ACK_TIMEOUT_SECONDS). LAPOR_TEST_HUB_OUTAGE_SECONDS=60 runs issue 14's 60 s outage.
+OUTAGE_SECONDS = float(os.environ.get("LAPOR_TEST_HUB_OUTAGE_SECONDS", 4 * hubnet.RECONNECT_DELAY_SECONDS))
 
 # a region each hub owns (deploy/hubs/hubs.yml), with a report body its rules route automatically
 OWNED = {
@@ -176,8 +182,8 @@ def _start_together(*hubs) -> None:
         hub.local("status")  # raises when a broker did not come back
 
 
-def test_a_60_s_district_outage_and_a_restarted_link_source_lose_nothing_and_deliver_once(hub_stacks):
-    """The district's broker is down for 60 s while reports for it are filed nationally: they wait
+def test_a_district_outage_and_a_restarted_link_source_lose_nothing_and_deliver_once(hub_stacks):
+    """The district's broker is down for OUTAGE_SECONDS while reports for it are filed nationally: they wait
     durably, the tracking page says so; before the district returns, the broker holding the backlog
     of the last link (province 51 -> 5108, the link's source) is restarted too. Afterwards every
     report is at the district exactly once and accepted once at the origin."""

@@ -47,6 +47,10 @@ PORT_BASES = {
     "LAPOR_STORE_PORT_ASSESSMENT": 28527,    # 28527 .. 28826
 }
 STORE_SERVICES = ("intake", "routing", "followup", "notification", "assessment")
+# each service's broker user is SERVICE_USER_PREFIX + its name, as contract.brokeracl.user says (a unit
+# test keeps them equal); not imported from brokeracl, which imports nameko and eventlet (~0.5 CPU-s
+# a process): deploy/local/services.sh asks this module for an AMQP URI five times per stack start
+SERVICE_USER_PREFIX = "lapor-"
 STORE_STEP = 300
 STORE_OPTIONS = "/?retryWrites=false&directConnection=true"
 HTTP_BASE, HTTP_STEP = 8780, 10      # 8780 + 10 * offset .. + 9
@@ -73,12 +77,10 @@ def credentials(run_dir: str | os.PathLike, create: bool = True) -> dict[str, st
 
 def service_credentials(run_dir: str | os.PathLike) -> dict[str, dict[str, str]]:
     """Each service's broker user and password for ``run_dir`` (generated on first use)."""
-    from contract import brokeracl
-
     out = {}
-    for service in brokeracl.SERVICES:
+    for service in STORE_SERVICES:
         path = Path(run_dir) / "secrets" / f"rabbitmq-{service}.env"
-        values = _read_or_create(path, {"LAPOR_RABBIT_USER": brokeracl.user(service)})
+        values = _read_or_create(path, {"LAPOR_RABBIT_USER": SERVICE_USER_PREFIX + service})
         out[service] = {"user": values["LAPOR_RABBIT_USER"], "password": values["LAPOR_RABBIT_PASSWORD"]}
     return out
 

@@ -93,3 +93,24 @@ def test_the_shell_scripts_find_the_same_store_as_python(mode):
         out = subprocess.run(["bash", "-c", script], env={"PATH": os.environ["PATH"], "LAPOR_WEB_SECRET": "x", **env},
                              check=True, capture_output=True, text=True).stdout.split()
         assert out == [localstack.store_uri(env, s) for s in localstack.STORE_SERVICES]
+
+
+def test_each_service_user_is_the_one_brokeracl_gives_permissions_to(tmp_path):
+    from contract import brokeracl
+
+    users = {service: creds["user"] for service, creds in localstack.service_credentials(tmp_path).items()}
+    assert users == {service: brokeracl.user(service) for service in brokeracl.SERVICES}
+
+
+def test_a_services_amqp_uri_is_written_without_importing_nameko(tmp_path):
+    """deploy/local/services.sh runs ``localstack service-uri`` for each of the five services at every
+    stack start: importing nameko and eventlet there cost ~0.5 CPU-s a call."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from contract import localstack; localstack.main(sys.argv[1:]); "
+            "assert 'nameko' not in sys.modules and 'eventlet' not in sys.modules, 'nameko imported'")
+    answer = subprocess.run([sys.executable, "-c", code, "service-uri", str(tmp_path), "intake", "5682"],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert answer.returncode == 0, answer.stderr[-500:]
+    assert answer.stdout.startswith("amqp://lapor-intake:") and answer.stdout.strip().endswith("@127.0.0.1:5682/")

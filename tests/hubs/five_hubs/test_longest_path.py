@@ -1,36 +1,24 @@
-"""The longest path of the tree, on five real hubs (deploy/hubs/network.yml, make run-network):
-national ID, provinces Bali 51 and Sulawesi Selatan 73, districts Buleleng 5108 and Luwu 7317,
-each a whole stack started by deploy/hubs/hubs.sh, linked by RabbitMQ shovels.
+"""The longest path of the tree, on five real hubs (tests/hubs/network.py: deploy/hubs/network.yml,
+make run-network): national ID, provinces Bali 51 and Sulawesi Selatan 73, districts Buleleng 5108
+and Luwu 7317, each a whole stack started by deploy/hubs/hubs.sh, linked by RabbitMQ shovels.
 
 A Luwu report filed at Buleleng crosses four links, 5108 -> 51 -> ID -> 73 -> 7317, is routed and
 gets a case at Luwu, and the page where the citizen filed shows Luwu's steps; the three relays hold
 nothing and redirect a lookup to the origin. The other direction (a Buleleng report filed at Luwu)
-crosses the same four links backwards.
-
-Ports: offsets LAPOR_TEST_NETWORK_OFFSET (default LAPOR_TEST_HUBS_OFFSET + 1, i.e. 101..105: clear of
-the three-hub tests' 100/110/120) + 0..4. The five hubs are started once for this module and stopped
-at its end, before tests/hubs/test_links.py and test_three_hubs.py start theirs (pytest runs the
-files in name order), so that no more than five stacks run at once. LAPOR_TEST_KEEP_SERVERS=1 leaves
-them running.
+crosses the same four links backwards. The network is the package's (conftest.py: ``network``).
 """
 from __future__ import annotations
-
-import os
 
 import pytest
 import requests
 
-from tests.conftest import ROOT
 from tests.factories import make_report
 from tests.hubs.conftest import submit_report
-from tests.hubs.network import BASE, hub_env, hubs_sh
+from tests.hubs.network import Hub
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
-HUBS_FILE = ROOT / "deploy" / "hubs" / "network.yml"
-RUN_DIR = ROOT / ".run" / f"test-network-{BASE}"
-CODES = ("ID", "51", "5108", "73", "7317")
 # a district's report its own rules route at once (deploy/demo/region.yml: lwu-infra, bll-infra)
 DISTRICT_REPORTS = {
     "7317": {"region_code": "7317", "location_text": "Belopa, Luwu",
@@ -38,38 +26,6 @@ DISTRICT_REPORTS = {
     "5108": {"region_code": "5108"},
 }
 LONGEST = {("5108", "7317"): ["5108", "51", "ID", "73", "7317"], ("7317", "5108"): ["7317", "73", "ID", "51", "5108"]}
-
-
-def _hubs_sh(*args: str, check: bool = True, timeout: float = 400) -> str:
-    return hubs_sh(RUN_DIR, *args, check=check, timeout=timeout)
-
-
-class Hub:
-    def __init__(self, code: str):
-        env = hub_env(RUN_DIR, code, HUBS_FILE)
-        self.code, self.http_port = code, int(env["LAPOR_HTTP_PORT"])
-        self.url = f"http://127.0.0.1:{self.http_port}"
-
-    def view(self, tracking_id: str) -> requests.Response:
-        return requests.get(f"{self.url}/reports/{tracking_id}", timeout=10, allow_redirects=False)
-
-    def link_up(self, neighbour: str) -> bool:
-        """lapor_hub_link_up from the hub's link metrics (hubs.sh runs them on HTTP + 6)."""
-        try:
-            text = requests.get(f"http://127.0.0.1:{self.http_port + 6}/metrics", timeout=10).text
-        except requests.ConnectionError:
-            return False
-        return f'lapor_hub_link_up{{hub="{self.code}",neighbour="{neighbour}"}} 1.0' in text
-
-
-@pytest.fixture(scope="module")
-def network():
-    try:
-        _hubs_sh("start", str(HUBS_FILE))
-        yield {code: Hub(code) for code in CODES}
-    finally:
-        if not os.environ.get("LAPOR_TEST_KEEP_SERVERS"):
-            _hubs_sh("stop", str(HUBS_FILE), check=False, timeout=300)
 
 
 def steps(page: dict) -> list[str]:
@@ -120,5 +76,4 @@ def test_a_report_crosses_the_longest_path_and_the_origin_shows_the_owners_steps
 def test_every_link_of_the_tree_is_up(network):
     for code, neighbours in (("ID", ["51", "73"]), ("51", ["ID", "5108"]), ("5108", ["51"]),
                              ("73", ["ID", "7317"]), ("7317", ["73"])):
-        for neighbour in neighbours:
-            wait_for(lambda: network[code].link_up(neighbour), timeout=30, interval=0.5)
+        wait_for(lambda: set(neighbours) <= network[code].links_up(), timeout=30, interval=0.5)
