@@ -1,6 +1,8 @@
 """Routing's handlers on the fake unit of work, with the demo registry imported."""
 from __future__ import annotations
 
+import copy
+import functools
 from datetime import datetime, timezone
 
 import yaml
@@ -31,11 +33,17 @@ class Clock:
 HUB_KEY = sealing.new_key_pair()[1]
 
 
+@functools.lru_cache(maxsize=1)
+def _demo_registry_file(mtime_ns: int) -> dict:
+    with open(DEMO_REGISTRY, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def demo_registry() -> dict:
     """The demo registry, its hubs given a public key as in a network (a hub without one cannot
-    receive reports, so no form offers it)."""
-    with open(DEMO_REGISTRY, encoding="utf-8") as handle:
-        registry = yaml.safe_load(handle)
+    receive reports, so no form offers it). A copy of the file parsed once (hundreds of tests
+    import it)."""
+    registry = copy.deepcopy(_demo_registry_file(DEMO_REGISTRY.stat().st_mtime_ns))
     registry["hubs"] = [{**h, "public_key": h.get("public_key") or HUB_KEY} for h in registry.get("hubs") or []]
     return registry
 
