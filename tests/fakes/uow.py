@@ -13,6 +13,7 @@ its repositories changed is put back if it raises (a rolled back transaction)::
 from __future__ import annotations
 
 import copy
+import pickle
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
@@ -71,6 +72,16 @@ class FakeUnitOfWork:
             raise ReadOnly("a write in a read-only unit of work")
 
 
+def snapshot(state: dict) -> dict:
+    """A deep copy of the units' documents (what a rolled back unit puts back): a pickle round trip,
+    several times faster than ``copy.deepcopy`` on the plain data the fakes keep (every ``run`` takes
+    one), with ``deepcopy`` for anything pickle cannot carry."""
+    try:
+        return pickle.loads(pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        return copy.deepcopy(state)
+
+
 class FakeUnits:
     """In-memory stand-in for ``contract.unitstore.Units`` (``run``, ``read``, ``together``)."""
 
@@ -92,7 +103,7 @@ class FakeUnits:
         return [e["payload"] for e in self.outbox if e["event_type"] == event_type]
 
     def run(self, handler: Callable[..., Any], *args, batch: Iterable[tuple[str, dict]] = (), **kwargs) -> Any:
-        before = copy.deepcopy(self.state)
+        before = snapshot(self.state)
         uow = FakeUnitOfWork(self, batch=batch)
         try:
             result = handler(uow, *args, **kwargs)

@@ -1,4 +1,5 @@
 """The deployment files parse and agree with the local stack they mirror."""
+import functools
 import json
 import re
 import shutil
@@ -14,7 +15,7 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
 def load_all(path):
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return [doc for doc in yaml.load_all(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if doc]
 
 
 MANIFESTS = sorted((DEPLOY / "kubernetes").glob("*.yaml"))
@@ -61,8 +62,12 @@ def all_docs():
     return [(path.name, doc) for path in MANIFESTS for doc in load_all(path)]
 
 
-def test_every_kubernetes_manifest_is_valid_against_the_kubernetes_schemas():
+def test_every_kubernetes_manifest_is_valid_against_the_kubernetes_schemas(monkeypatch):
     import kubernetes_validate
+    from kubernetes_validate import utils
+
+    # each validate() reads its schema and the whole _definitions.json again: read each once here
+    monkeypatch.setattr(utils, "schema_contents", functools.lru_cache(maxsize=None)(utils.schema_contents))
 
     problems = []
     for name, doc in all_docs():

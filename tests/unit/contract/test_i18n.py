@@ -152,8 +152,8 @@ def second_mechanisms(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
             operands = [node.left, *node.comparators]
             constants = {o.value for o in operands if isinstance(o, ast.Constant)}
-            mentions_lang = "lang" in ast.get_source_segment(source, node).lower()
-            if "en" in constants or ("id" in constants and mentions_lang):
+            # (the segment only when it decides: ast.get_source_segment splits the whole source)
+            if "en" in constants or ("id" in constants and "lang" in ast.get_source_segment(source, node).lower()):
                 found.append((node.lineno, "language branch"))
         elif isinstance(node, ast.Dict):
             texts = {k.value: v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant)}

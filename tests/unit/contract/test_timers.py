@@ -10,6 +10,13 @@ from contract.timers import Wake, configured_timer
 
 RUNS: list = []
 STARTS: list = []
+HOLD: list = []  # an eventlet Event here: a run stays in progress until the test sends it
+
+
+def until(condition, seconds=5.0):
+    with eventlet.Timeout(seconds):
+        while not condition():
+            eventlet.sleep(0.01)
 
 
 class Ticking:
@@ -21,6 +28,8 @@ class Ticking:
         STARTS.append(time.monotonic())
         RUNS.append("start")
         eventlet.sleep(0.1)
+        if HOLD:
+            HOLD[0].wait()
         RUNS.append("end")
 
     @dummy
@@ -30,6 +39,7 @@ class Ticking:
 
 def test_a_woken_timer_runs_at_once_and_a_wake_while_it_runs_runs_it_once_more():
     RUNS.clear()
+    HOLD[:] = [eventlet.Event()]  # the first run lasts until both wakes below came (a loaded machine)
     container = ServiceContainer(Ticking, {"TICK_SECONDS": 60})
     container.start()
     try:
@@ -37,13 +47,16 @@ def test_a_woken_timer_runs_at_once_and_a_wake_while_it_runs_runs_it_once_more()
         assert RUNS == []  # its interval is a minute
         with entrypoint_hook(container, "poke") as poke:
             poke()
-            eventlet.sleep(0.05)
-            assert RUNS == ["start"]
+            until(lambda: RUNS == ["start"])
             poke()  # while it runs
             poke()
-        eventlet.sleep(0.5)
+        assert RUNS == ["start"]
+        HOLD[0].send()
+        until(lambda: RUNS.count("end") == 2)
+        eventlet.sleep(0.3)
         assert RUNS == ["start", "end", "start", "end"]  # once more, after the first run
     finally:
+        HOLD.clear()
         container.stop()
 
 

@@ -1,6 +1,8 @@
 """Routing's handlers on the fake unit of work, with the demo registry imported."""
 from __future__ import annotations
 
+import copy
+import functools
 from datetime import datetime, timezone
 
 import yaml
@@ -9,6 +11,7 @@ from contract import events, sealing
 from routing import handlers
 from tests.conftest import ROOT
 from tests.fakes.routing import routing_units
+from tests.fakes.uow import snapshot
 from tests.unit.routing.factories import received_event
 
 DEMO_REGISTRY = ROOT / "deploy" / "demo" / "region.yml"
@@ -31,20 +34,38 @@ class Clock:
 HUB_KEY = sealing.new_key_pair()[1]
 
 
+@functools.lru_cache(maxsize=1)
+def _demo_registry_file(mtime_ns: int) -> dict:
+    with open(DEMO_REGISTRY, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def demo_registry() -> dict:
     """The demo registry, its hubs given a public key as in a network (a hub without one cannot
-    receive reports, so no form offers it)."""
-    with open(DEMO_REGISTRY, encoding="utf-8") as handle:
-        registry = yaml.safe_load(handle)
+    receive reports, so no form offers it). A copy of the file parsed once (hundreds of tests
+    import it)."""
+    registry = copy.deepcopy(_demo_registry_file(DEMO_REGISTRY.stat().st_mtime_ns))
     registry["hubs"] = [{**h, "public_key": h.get("public_key") or HUB_KEY} for h in registry.get("hubs") or []]
     return registry
 
 
+_IMPORTED: dict = {}  # the demo registry file's version -> the default units' state once it is imported
+
+
 def demo_units(**settings):
-    """Routing's fake units with the demo registry imported (its event left out of ``outbox``)."""
+    """Routing's fake units with the demo registry imported (its event left out of ``outbox``).
+    Without settings, a copy of units that imported it once (the same documents; hundreds of
+    tests start from them)."""
     units = routing_units(clock=Clock(), **settings)
-    units.run(handlers.import_registry, demo_registry(), {})
-    units.outbox.clear()
+    version = DEMO_REGISTRY.stat().st_mtime_ns
+    if settings or version not in _IMPORTED:
+        units.run(handlers.import_registry, demo_registry(), {})
+        units.outbox.clear()
+        if not settings:
+            _IMPORTED[version] = snapshot({"state": units.state, "shared": units.shared, "applied": units.applied})
+        return units
+    imported = snapshot(_IMPORTED[version])
+    units.state, units.shared, units.applied, units.commits = imported["state"], imported["shared"], imported["applied"], 1
     return units
 
 
