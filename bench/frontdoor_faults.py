@@ -51,13 +51,18 @@ def start_stack(env: dict) -> None:
     """What ``deploy/local/stack.sh start`` starts, without Prometheus."""
     for part in ("rabbitmq.sh", "store.sh", "sinks.sh", "services.sh"):
         script(part, "start", env)
+    import_region(env)
+    script("frontdoor.sh", "start", env)
+
+
+def import_region(env: dict) -> None:
+    """The demo region into routing's registry (the broker and the store running)."""
     uris = urls(env)
     subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "routing.cli", "import",
                     str(ROOT / "deploy" / "demo" / "region.yml"), "--config", str(ROOT / "services/routing/config.yml")],
                    env={**env, "MONGODB_URI": uris["mongodb"], "AMQP_URI": uris["amqp"],
                         "PYTHONPATH": f"{ROOT}/services/contract:{ROOT}/services/routing"},
                    check=True, timeout=180, stdout=subprocess.DEVNULL)
-    script("frontdoor.sh", "start", env)
 
 
 def stop_stack(env: dict) -> None:

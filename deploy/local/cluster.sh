@@ -16,6 +16,11 @@
 # lapor-rpc-mirrors: contract.brokeracl apply --rpc-mirrors, as rabbitmq-users-job.yaml), so an RPC
 # survives the loss of the node that held them; LAPOR_CLUSTER_RPC_MIRRORS=0 leaves them on one node
 # (while it is down every RPC to its service fails: docs/operations.md, "A three-node cluster").
+# LAPOR_CLUSTER_JOIN: how fresh nodes 2..N join node 1: ctl (the default: all boot at once, then each
+# joins with rabbitmqctl stop_app/reset/join_cluster/start_app, one after the other) or discovery
+# (as Kubernetes peer discovery does: each boots with classic_config peer discovery naming node 1 and
+# joins it while booting, retrying until node 1 answers; no rabbit restart, about 8 rabbitmqctl VMs
+# fewer). A node that did not join either way is joined with rabbitmqctl.
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -43,12 +48,25 @@ node_name() { echo "$prefix$1@localhost"; }
 node_dir() { echo "$LAPOR_RUN_DIR/rabbitmq-n$1"; }
 
 # with_node I CMD...: CMD with node I's settings for deploy/local/rabbitmq.sh
+join="${LAPOR_CLUSTER_JOIN:-ctl}"
+case "$join" in ctl|discovery) ;; *) echo "LAPOR_CLUSTER_JOIN must be ctl or discovery" >&2; exit 2;; esac
+
+# node_conf I: node I's rabbitmq.conf lines beyond one node's settings
+node_conf() {
+  echo "$extra_conf"
+  if [ "$join" = discovery ] && [ "$1" != 1 ]; then
+    printf '%s\n' "cluster_formation.peer_discovery_backend = classic_config" \
+      "cluster_formation.classic_config.nodes.1 = $(node_name 1)" \
+      "cluster_formation.discovery_retry_limit = 120" "cluster_formation.discovery_retry_interval = 500"
+  fi
+}
+
 with_node() {
   local i=$1; shift
   env LAPOR_RABBIT_NODE="$(node_name "$i")" LAPOR_RABBIT_DIR="$(node_dir "$i")" LAPOR_EPMD_SHARED=1 \
     LAPOR_AMQP_PORT=$((LAPOR_AMQP_PORT + i - 1)) LAPOR_RABBIT_DIST_PORT=$((LAPOR_RABBIT_DIST_PORT + i - 1)) \
     LAPOR_RABBIT_MGMT_PORT=$((LAPOR_RABBIT_MGMT_PORT + i - 1)) LAPOR_RABBIT_PROM_PORT=$((LAPOR_RABBIT_PROM_PORT + i - 1)) \
-    LAPOR_RABBIT_EXTRA_CONF="$extra_conf" "$@"
+    LAPOR_RABBIT_EXTRA_CONF="$(node_conf "$i")" "$@"
 }
 
 # ctl I ARGS...: rabbitmqctl addressed to node I (its cookie, our epmd)
@@ -95,12 +113,14 @@ start_cluster() {
     epmd -address 127.0.0.1 -port "$LAPOR_EPMD_PORT" -daemon
   fi
   # all at once: a node that was stopped while others ran waits for them at boot
-  local pids=() i rc=0
+  local pids=() i rc=0 joined
   for i in $(seq 1 "$nodes"); do start_node "$i" & pids+=($!); done
   for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
   [ $rc = 0 ] || { echo "cluster: a node failed to start; see $LAPOR_RUN_DIR/rabbitmq-n*/log" >&2; exit 1; }
+  # nodes that joined while booting (LAPOR_CLUSTER_JOIN=discovery, or a cluster restarted) need no join
+  [ "$join" = discovery ] && [ "$(running_nodes)" = "$nodes" ] && joined=1 || joined=""
   for i in $(seq 2 "$nodes"); do
-    if ! member_of_first "$i"; then  # a fresh node: join node 1 (as Kubernetes peer discovery does)
+    if [ -z "$joined" ] && ! member_of_first "$i"; then  # a fresh node: join node 1 (as Kubernetes peer discovery does)
       { ctl "$i" stop_app && ctl "$i" reset && ctl "$i" join_cluster "$(node_name 1)" && ctl "$i" start_app; } \
         >> "$(node_dir "$i")/log/join.log" 2>&1
       echo "cluster: node $i joined $(node_name 1)"

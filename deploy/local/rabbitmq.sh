@@ -42,7 +42,9 @@ broker_credentials
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 amqp_ready() {
-  # A real AMQP handshake (connection.open) as USER:PASSWORD (default: the generated credentials).
+  # A real AMQP handshake (connection.open) as USER:PASSWORD (default: the generated credentials),
+  # once the port takes connections (bash alone: no python started per poll while the node boots).
+  (exec 3<>"/dev/tcp/127.0.0.1/$LAPOR_AMQP_PORT") 2>/dev/null || return 1
   "$LAPOR_PYTHON" - "$LAPOR_AMQP_PORT" "${1:-$LAPOR_RABBIT_USER}" "${2:-$LAPOR_RABBIT_PASSWORD}" <<'PY'
 import sys
 from kombu import Connection

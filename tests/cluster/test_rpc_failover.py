@@ -12,6 +12,7 @@ services: a small RPC service in this process, connected like the services (a fa
 three nodes).
 """
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -42,20 +43,28 @@ class RpcProbe:
 
 @pytest.fixture(scope="module")
 def cluster():
+    """A fresh three-node cluster; nodes 2 and 3 join node 1 while booting (peer discovery, as on
+    Kubernetes: ``LAPOR_CLUSTER_JOIN=discovery``), not by rabbitmqctl after booting."""
     run_dir = ROOT / ".run" / f"test-cluster-{OFFSET}"
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "LAPOR_CLUSTER_OFFSET": str(OFFSET),
-           "LAPOR_CLUSTER_RUN_DIR": str(run_dir)}
+           "LAPOR_CLUSTER_RUN_DIR": str(run_dir), "LAPOR_CLUSTER_JOIN": "discovery"}
 
     def run(*args):
         subprocess.run([str(CLUSTER), *args], env=env, check=True, timeout=300, stdout=subprocess.DEVNULL)
 
     run("stop")
+    shutil.rmtree(run_dir, ignore_errors=True)
     try:
         run("brokers")
         nodes = localstack.cluster_node_ports(OFFSET)
         yield {"run": run, "run_dir": run_dir, "nodes": nodes,
                "amqp": localstack.amqp_uri(run_dir, ",".join(n["LAPOR_AMQP_PORT"] for n in nodes))}
     finally:
+        # kill -9 first: a graceful stop of the survivors, one after the other, takes a node
+        # shutdown each (and the last ones pause, in a minority); the folder is thrown away at the next setup
+        for i in range(1, len(localstack.cluster_node_ports(OFFSET)) + 1):
+            subprocess.run([str(CLUSTER), "kill", str(i)], env=env, timeout=60,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         run("stop")
 
 
