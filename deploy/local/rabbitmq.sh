@@ -44,7 +44,7 @@ running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 amqp_ready() {
   # A real AMQP handshake (connection.open) as USER:PASSWORD (default: the generated credentials),
   # once the port takes connections (bash alone: no python started per poll while the node boots).
-  (exec 3<>"/dev/tcp/127.0.0.1/$LAPOR_AMQP_PORT") 2>/dev/null || return 1
+  listening "$LAPOR_AMQP_PORT" || return 1
   "$LAPOR_PYTHON" - "$LAPOR_AMQP_PORT" "${1:-$LAPOR_RABBIT_USER}" "${2:-$LAPOR_RABBIT_PASSWORD}" <<'PY'
 import sys
 from kombu import Connection
@@ -118,9 +118,7 @@ CONF
     if [ -n "$legacy" ] && listening "$LAPOR_AMQP_PORT"; then
       migrate_from_guest; legacy=""
     fi
-    # the AMQP handshake (an interpreter with kombu) only once the port is open: a boot takes
-    # 10-30 polls, and an interpreter per poll cost about 1.5 CPU-s per broker start
-    if listening "$LAPOR_AMQP_PORT" && amqp_ready; then
+    if amqp_ready; then
       # RABBITMQ_PID_FILE is written by the node itself; fall back to the launcher pid.
       [ -s "$pidfile" ] || cp "$pidfile.launcher" "$pidfile"
       touch "$dir/credentials-applied"
