@@ -33,6 +33,13 @@ def unencodable(field: str | None) -> errors.ApiError:
     return errors.ApiError([errors.translated(field, "invalid", i18n.common(), "api.lone_surrogate")])
 
 
+INT64 = (-2**63, 2**63 - 1)  # the store's integers (BSON int64): a larger one is an OverflowError there
+
+
+def unstorable_number(field: str | None) -> errors.ApiError:
+    return errors.ApiError([errors.translated(field, "range", i18n.common(), "api.number_too_large")])
+
+
 def has_surrogate(text: str) -> bool:
     return _SURROGATE.search(text) is not None
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow
-from marshmallow import ValidationError, pre_load
+from marshmallow import ValidationError, post_load, pre_load
 
 from contract import inputs
 
@@ -38,13 +38,41 @@ def unencodable_field(document: Any) -> str | None:
     return None
 
 
+def unstorable_number_field(document: Any) -> str | None:
+    """The dotted name of the first integer in ``document`` the store cannot hold (beyond int64, "" for
+    the document itself), or None."""
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not inputs.INT64[0] <= value <= inputs.INT64[1]:
+                return path
+        elif isinstance(value, (dict, list, tuple)):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((item, f"{path}.{key}" if path else str(key)) for key, item in items)
+    return None
+
+
+def _refusal(field: str, error) -> ValidationError:
+    item = error.errors[0]
+    return ValidationError({field or "_schema": [{k: item[k] for k in ("code", "message", "message_id")}]})
+
+
 class Schema(marshmallow.Schema):
-    """``marshmallow.Schema`` that refuses unencodable text with a 400 naming the field."""
+    """``marshmallow.Schema`` that refuses unencodable text and integers beyond the store's (int64) with
+    a 400 naming the field: either would otherwise surface as a 500 from the store."""
 
     @pre_load(pass_collection=True)
     def _refuse_unencodable_text(self, data: Any, **kwargs) -> Any:
         field = unencodable_field(data)
         if field is not None:
-            item = inputs.unencodable(field or None).errors[0]
-            raise ValidationError({field or "_schema": [{k: item[k] for k in ("code", "message", "message_id")}]})
+            raise _refusal(field, inputs.unencodable(field or None))
+        return data
+
+    @post_load(pass_collection=True)
+    def _refuse_unstorable_numbers(self, data: Any, **kwargs) -> Any:
+        # after loading: "99999999999999999999" in a query string is an int only once a field loaded it
+        field = unstorable_number_field(data)
+        if field is not None:
+            raise _refusal(field, inputs.unstorable_number(field or None))
         return data

@@ -74,3 +74,23 @@ def test_no_source_imports_marshmallows_schema_directly():
     found = [str(path.relative_to(SERVICES)) for path in SERVICES.rglob("*.py")
              if path.name != "schema.py" and direct.search(path.read_text())]
     assert found == []
+
+
+def test_an_integer_beyond_the_stores_is_refused_naming_the_field_wherever_it_is():
+    class Inner(Schema):
+        count = fields.Integer()
+
+    class Outer(Schema):
+        priority = fields.Integer()
+        inner = fields.Nested(Inner)
+        extra = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+    assert Outer().load({"priority": 2**63 - 1, "inner": {"count": -2**63}}) == \
+        {"priority": 2**63 - 1, "inner": {"count": -2**63}}
+    for document, field in (({"priority": "99999999999999999999"}, "priority"),
+                            ({"inner": {"count": 2**63}}, "inner.count"),
+                            ({"extra": {"a": -2**63 - 1}}, "extra.a")):
+        with pytest.raises(marshmallow.ValidationError) as refused:
+            Outer().load(document)
+        (item,) = from_validation_error(refused.value).errors
+        assert (item["field"], item["code"]) == (field, "range"), item
