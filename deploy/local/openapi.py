@@ -15,6 +15,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from contract.inputs import INT64  # contract.schema refuses an integer beyond it (400)
+
 SERVICES = ("intake", "routing", "followup", "notification", "assessment")
 
 
@@ -116,12 +118,22 @@ def null_means_null(node):
     return node
 
 
+def store_integer_bounds(self, field, ret, **kwargs) -> dict:
+    """An integer field's bounds the code enforces everywhere (``contract.schema``: the store holds
+    int64), where the field's own validators set none."""
+    if not isinstance(field, fields.Integer):
+        return {}
+    return {key: bound for key, bound in (("minimum", INT64[0]), ("maximum", INT64[1])) if key not in ret}
+
+
 def build(base_url: str) -> dict:
+    marshmallow_plugin = MarshmallowPlugin()
     spec = APISpec(title="LAPOR-Hub API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[marshmallow_plugin],
                    info={"description": "National no-wrong-door public-complaint platform (SP4N-LAPOR! model). "
                                         "Errors: {\"errors\": [{field, code, message, message_id}]}."},
                    servers=[{"url": base_url}])
+    marshmallow_plugin.converter.add_attribute_function(store_integer_bounds)
     spec.components.schema("Errors", schema=Errors)
     spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
