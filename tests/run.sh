@@ -10,10 +10,11 @@
 #   assess  assessment's integration tests, intake's schemathesis run, the OpenAPI strictness check and
 #           the admin pages' integration test  (offset + 2)
 #   stack   tests/e2e but the fault test  (offset + 3)
-#   hubs    tests/hubs                    (hub offsets 100.., 101..105; its root servers at offset + 6)
-#   faults  tests/cluster, the front door's fault test, then tests/integration's outage and kill tests
-#           and follow-up's admin pages test
-#           (offset + 7; the broker-outage test's own broker + 8, the fault stack + 9, the clusters + 27..)
+#   hubs    tests/hubs but the five-hub network's package  (hubs 100, 110, 120, a joining hub 154; its
+#           root servers at offset + 6)
+#   faults  tests/cluster, the front door's fault test, tests/integration's outage and kill tests and
+#           follow-up's admin pages test, then tests/hubs/five_hubs (the five-hub network, 101..105)
+#           (offset + 7; the fault stack + 9, the cluster + 27..)
 # Each lane's output goes to .run/lanes/<lane>.log and is printed when the lane ends; the ten
 # slowest tests of the whole run are printed last. With arguments, one pytest runs them
 # (`tests/run.sh tests/unit -x`). pytest's exit code 5 (no test ran) is a failure here.
@@ -55,8 +56,11 @@ FAULTS=(tests/e2e/test_frontdoor_faults.py)
 OUTAGES=(tests/integration/test_broker_outage.py tests/integration/test_store_outage.py
          tests/integration/test_unit_of_work.py tests/integration/test_notification_kill.py
          tests/integration/test_personal_data_lifetime.py tests/integration/test_admin_pages_followup.py)
-lane hubs $((base + 6)) tests/hubs &
-lane faults $((base + 7)) tests/cluster "${FAULTS[@]}" "${OUTAGES[@]}" &
+# the five-hub network needs none of the session's three hubs: it ends the faults lane, which has room
+# (s9: faults 240 s of CPU-bound wall, hubs 630 s with it)
+FIVE_HUBS=tests/hubs/five_hubs
+lane hubs $((base + 6)) tests/hubs --ignore="$FIVE_HUBS" &
+lane faults $((base + 7)) tests/cluster "${FAULTS[@]}" "${OUTAGES[@]}" "$FIVE_HUBS" &
 lane stack $((base + 3)) tests/e2e $(printf -- '--ignore=%s ' "${FAULTS[@]}") &
 lane assess $((base + 2)) "${ASSESS[@]}" &
 lane core "$base" tests/unit tests/integration $(printf -- '--ignore=%s ' "${ASSESS[@]}" "${OUTAGES[@]}") &
