@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import uuid
 from html.parser import HTMLParser
 
 import pytest
@@ -10,6 +11,7 @@ from nameko.rpc import rpc as rpc_entrypoint
 from nameko.standalone.events import event_dispatcher
 
 from assessment.service import AssessmentService
+from tests.conftest import free_port
 from tests.integration.conftest import DEMO_REGISTRY, settled, wait_for
 from tests.integration.test_assessment_kpi import YEAR, generate
 
@@ -36,20 +38,42 @@ class OfficialsDirectory:
         return [o for o in self.officials.values() if kind == "agency" and o.get("agency_code") == code]
 
 
-@pytest.fixture
-def loaded(start_services, rpc, service_config):
-    urls = start_services(OfficialsDirectory, AssessmentService)
-    reports, stream = generate(120, seed=11)
-    dispatch = event_dispatcher(service_config)
-    for source, event_type, payload in stream:
-        dispatch(source, event_type, payload)
-    wait_for(lambda: settled(rpc.assessment.health(), len(stream)), timeout=120, interval=0.5)
+@pytest.fixture(scope="module")
+def loaded(servers, vhost_pipeline, request):
+    """One assessment service with a generated year of reports for the module's tests, which only read
+    (one target, PEMKAB-KOTIM's, is written and read by one test alone): on a vhost and databases of
+    its own, as the conftest's per-test ``service_config`` gives, started and loaded once."""
+    from urllib.parse import urlparse
 
-    def call(path, official=None, **kwargs):
-        headers = {"Authorization": f"Bearer test-{official}"} if official else {}  # OfficialsDirectory's tokens
-        return requests.request(kwargs.pop("method", "GET"), f"{urls['assessment']}{path}", headers=headers,
-                                timeout=10, **kwargs)
-    return call, reports, stream
+    from nameko.containers import get_container_cls
+    from nameko.standalone.rpc import ClusterRpcProxy
+    amqp = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
+    with vhost_pipeline.get() as vhost:
+        config = {"AMQP_URI": f"{amqp.scheme}://{amqp.netloc}/{vhost}", "username": amqp.username, "vhost": vhost,
+                  "MONGODB_URI": servers["mongodb_uri"], "MONGODB_DATABASE_PREFIX": f"t{uuid.uuid4().hex[:10]}_",
+                  "HUB_CODE": "ID", "SLA_VERIFICATION_WORKING_DAYS": 3, "SLA_FOLLOW_UP_WORKING_DAYS": 5}
+        port = free_port()
+        containers = [get_container_cls(config)(cls, {**config, "WEB_SERVER_ADDRESS": address})
+                      for cls, address in ((OfficialsDirectory, f"127.0.0.1:{free_port()}"),
+                                           (AssessmentService, f"127.0.0.1:{port}"))]
+        try:
+            for container in containers:
+                container.start()
+            reports, stream = generate(120, seed=11)
+            dispatch = event_dispatcher(config)
+            for source, event_type, payload in stream:
+                dispatch(source, event_type, payload)
+            with ClusterRpcProxy(config, timeout=10) as rpc:
+                wait_for(lambda: settled(rpc.assessment.health(), len(stream)), timeout=120, interval=0.5)
+
+            def call(path, official=None, **kwargs):
+                headers = {"Authorization": f"Bearer test-{official}"} if official else {}  # OfficialsDirectory's
+                return requests.request(kwargs.pop("method", "GET"), f"http://127.0.0.1:{port}{path}",
+                                        headers=headers, timeout=10, **kwargs)
+            yield call, reports, stream
+        finally:
+            for container in containers:
+                container.kill()
 
 
 class Page(HTMLParser):

@@ -1,7 +1,8 @@
 """The OpenAPI document is exactly as strict as the code (issue 20): schemathesis's positive data
 (requests the document allows) is never refused as malformed (400/415/422: `positive_data_acceptance`),
 and its negative data (requests the document forbids) is always refused with a 4xx, never accepted
-(`negative_data_rejection`).
+(`negative_data_rejection`); and no request of either mode gets a server error (5xx), the check
+test_intake_schemathesis.py makes for intake's operations alone, here for every service's.
 
 Every operation of every service's part of /openapi.json (deploy/local/openapi.py), against the
 five real service containers on the real broker and store, the demo registry imported into routing.
@@ -16,6 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
@@ -112,9 +114,31 @@ def headers_for(operation, tokens: dict) -> dict | None:
     return tokens["liaison" if key in LIAISON_ONLY else "national_admin"]
 
 
+# Server errors known and not fixed yet, by operation (the 5xx check skips them; the mode's check still runs):
+KNOWN_SERVER_ERRORS = {
+    # a policy's `priority` over 8 bytes (fields.Integer, no maximum in code or document) reaches the
+    # store: pymongo's OverflowError, a 500 (tests/integration/test_openapi_strictness.py found it)
+    "PUT /cases/admin/sla-policies",
+}
+
+
+def with_no_server_error(check):
+    """``check``, after schemathesis's ``not_a_server_error``: a 5xx is a problem in either mode
+    (but for KNOWN_SERVER_ERRORS).
+
+    (A check of its own rather than a line in ``run`` below: ``derandomize`` seeds the cases from the
+    source of ``run``, so an edit there changes every generated case.)"""
+    def checked(ctx, response, case):
+        if f"{case.operation.method.upper()} {case.operation.path}" not in KNOWN_SERVER_ERRORS:
+            not_a_server_error(ctx, response, case)
+        return check(ctx, response, case)
+    checked.__name__ = check.__name__
+    return checked
+
+
 def strictness_problems(schema, tokens: dict, urls: dict, mode) -> tuple[dict, dict]:
     """One mode's run over every operation: {problem: example}, {operation: cases}."""
-    check = positive_data_acceptance if mode.is_positive else negative_data_rejection
+    check = with_no_server_error(positive_data_acceptance if mode.is_positive else negative_data_rejection)
     failures, counts = {}, {}
     for result in schema.get_all_operations():
         operation = result.ok()
