@@ -1,0 +1,165 @@
+"""Admission control at the front door (issue 23): under sustained overload, refuse the excess at
+once instead of letting every request queue and run out of time.
+
+Above its capacity a hub used to queue submissions (the HTTP workers, the group committer's queue)
+until they ran out of the front door's deadline after taking their share of the work, so almost
+none completed (95 of 3,600 at 30/s offered, bench/RESULTS.md). A submission is now refused, 503
+with ``Retry-After`` and nothing recorded, when
+
+- ``waited``: it has already waited longer than the admission budget before it got here (since the
+  front door's ``X-Request-Start``, or since this process first saw it), or
+- ``queue``: the submissions ahead of it cannot be committed within what is left of the budget, at
+  the commit rate measured on the last groups (:class:`Admission`).
+
+A submission admitted but not committed within the committer's deadline (counted from the same
+arrival, so it matches the front door's) is dropped before its commit when no committer took it yet
+(``expired``): its caller has had its 503.
+
+The budget is ``GROUP_COMMIT_ADMISSION_SECONDS`` (default a third of the deadline, 0.5 s of 1.5 s;
+0 without a deadline: no admission control).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+from prometheus_client import Counter, Gauge
+
+from contract import errors
+
+ADMISSION_SHARE_OF_DEADLINE = 1 / 3  # the default budget: this share of the committer's deadline
+SMOOTHING = 0.3  # weight of the newest group in the measured commit rate
+RETRY_AFTER_SECONDS = (2, 30)  # a refusal's Retry-After: the estimated wait, within these bounds
+MAX_BELIEVED_QUEUEING = 60.0  # an X-Request-Start further back than this is a clock skew: ignored
+ARRIVED = "lapor.arrived"  # WSGI environ key: when the request arrived (time.monotonic())
+
+REFUSED = Counter(
+    "lapor_http_admission_refused_total",
+    "Submissions refused at arrival (503, nothing recorded) by admission control, or dropped from the "
+    "group commit queue after their caller's deadline, by reason (waited, queue, expired).",
+    ["service", "reason"])
+QUEUED = Gauge(
+    "lapor_store_group_commit_queued", "Submissions waiting for, or in, a group commit.", ["service"])
+ESTIMATED_WAIT = Gauge(
+    "lapor_store_group_commit_estimated_wait_seconds",
+    "How long a submission arriving now would wait for its commit, at the measured commit rate.", ["service"])
+
+
+class Overloaded(errors.ApiError):
+    """503 + Retry-After: refused at arrival, nothing recorded (resend with the same Idempotency-Key)."""
+
+    status = 503
+
+    def __init__(self, reason: str, retry_after: int):
+        super().__init__([errors.error(None, "overloaded")], status=503, headers={"Retry-After": str(retry_after)})
+        self.reason = reason
+
+
+def default_budget(deadline: float) -> float:
+    return deadline * ADMISSION_SHARE_OF_DEADLINE if deadline > 0 else 0.0
+
+
+class Admission:
+    """The admission decision of one group committer: a measured commit rate (seconds per submission,
+    smoothed over the last groups), the number of submissions ahead, and the budget."""
+
+    def __init__(self, service: str, budget: float, concurrency: int = 1,
+                 clock: Callable[[], float] = time.monotonic):
+        self.service, self.budget, self.concurrency, self.clock = service, max(0.0, budget), max(1, concurrency), clock
+        self.group_seconds: float | None = None  # smoothed duration of a group commit
+        self.group_size: float | None = None  # smoothed submissions per group
+
+    def committed(self, size: int, seconds: float) -> None:
+        """A group of ``size`` submissions took ``seconds`` to commit."""
+        if size <= 0:
+            return
+        if self.group_seconds is None:
+            self.group_seconds, self.group_size = seconds, float(size)
+        else:
+            self.group_seconds += SMOOTHING * (seconds - self.group_seconds)
+            self.group_size += SMOOTHING * (size - self.group_size)
+
+    def estimated_wait(self, ahead: int) -> float:
+        """Seconds until ``ahead`` submissions (queued and being committed) are committed: 0 before
+        the first group was measured."""
+        if not ahead or self.group_seconds is None:
+            return 0.0
+        return ahead * (self.group_seconds / self.group_size) / self.concurrency
+
+    def refusal(self, ahead: int, arrived: float | None) -> str | None:
+        """Why a submission arriving at ``arrived`` (``clock()`` time) with ``ahead`` submissions before
+        it is refused (``waited``, ``queue``), or None: admitted. Always admitted without a budget."""
+        if not self.budget:
+            return None
+        waited = max(0.0, self.clock() - arrived) if arrived is not None else 0.0
+        if waited > self.budget:
+            return "waited"
+        if waited + self.estimated_wait(ahead) > self.budget:
+            return "queue"
+        return None
+
+    def refuse(self, reason: str, ahead: int) -> Overloaded:
+        """The refusal to raise, counted; its Retry-After is the estimated wait of the queue."""
+        REFUSED.labels(self.service, reason).inc()
+        low, high = RETRY_AFTER_SECONDS
+        return Overloaded(reason, min(high, max(low, math.ceil(self.estimated_wait(ahead)))))
+
+    def observe(self, ahead: int) -> None:
+        """Refresh the queue gauges (never fails a caller)."""
+        try:
+            QUEUED.labels(self.service).set(ahead)
+            ESTIMATED_WAIT.labels(self.service).set(self.estimated_wait(ahead))
+        except Exception:  # noqa: BLE001 - metrics never fail a request
+            pass
+
+
+def expired(service: str) -> None:
+    """A submission dropped from the queue: its caller's deadline passed before a committer took it."""
+    REFUSED.labels(service, "expired").inc()
+
+
+def arrival(environ: dict, header: str | None, trusted: bool, now: Callable[[], float] = time.time,
+            clock: Callable[[], float] = time.monotonic) -> float:
+    """When a request arrived, as ``clock()`` time: the front door's ``X-Request-Start: t=<epoch s>``
+    when it came from a trusted proxy (nginx sets it, replacing a client's own), else when this
+    process first saw it (``environ[ARRIVED]``), else now."""
+    seen = environ.get(ARRIVED, clock())
+    if not trusted or not header:
+        return seen
+    try:
+        started = float(header.strip().removeprefix("t="))
+    except ValueError:
+        return seen
+    queued = now() - started
+    if not 0.0 <= queued <= MAX_BELIEVED_QUEUEING:  # a clock skew between the hosts, or not a time
+        return seen
+    return min(seen, clock() - queued)
+
+
+def arrived_of(worker_ctx) -> float | None:
+    """When the request a worker serves arrived (``ARRIVED`` of an HTTP request's environ), else None."""
+    args = getattr(worker_ctx, "args", None) or ()
+    environ = getattr(args[0], "environ", None) if args else None
+    return environ.get(ARRIVED) if isinstance(environ, dict) else None
+
+
+_GATES: dict[str, Callable[[float | None], None]] = {}
+
+
+def register(service: str, check: Callable[[float | None], None]) -> None:
+    """``check(arrived)`` raises :class:`Overloaded` when ``service`` is over its capacity (its group
+    committer registers it while it runs); an entrypoint with admission calls it before any work."""
+    _GATES[service] = check
+
+
+def unregister(service: str, check: Callable[[float | None], None]) -> None:
+    if _GATES.get(service) == check:  # a bound method: equal, not the same object
+        del _GATES[service]
+
+
+def admit(service: str, arrived: float | None) -> None:
+    """Raise :class:`Overloaded` when ``service`` refuses a request that arrived at ``arrived``."""
+    check = _GATES.get(service)
+    if check is not None:
+        check(arrived)

@@ -1,0 +1,190 @@
+"""Admission control at the front door (issue 23, contract.admission and the group committer), with a
+fake clock and no servers: above capacity a submission is refused at once (503 + Retry-After, never
+queued, its handler never run) while those admitted are committed; one that already waited past the
+budget is refused before any work; the front door's arrival time is believed only from a trusted proxy."""
+import time
+
+import eventlet
+import pytest
+
+from contract import admission
+from contract.admission import Admission, Overloaded
+from contract.batching import GroupCommitter, SubmissionTimedOut
+from contract.http import error_response
+
+
+class FakeClock:
+    def __init__(self, now=1000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+class Container:
+    def spawn_managed_thread(self, run, identifier=None):
+        return eventlet.spawn(run)
+
+
+class HeldUnits:
+    """Units of work whose commits wait until ``release`` is sent (once sent, they run at once)."""
+
+    def __init__(self):
+        self.release, self.taken = eventlet.event.Event(), eventlet.event.Event()
+
+    def run(self, work, **kwargs):
+        if not self.taken.ready():
+            self.taken.send(True)
+        self.release.wait()
+        return work(None)
+
+
+def refused_count(service, reason):
+    return admission.REFUSED.labels(service, reason)._value.get()
+
+
+def test_no_measurement_no_refusal_then_the_measured_rate_bounds_the_queue():
+    clock = FakeClock()
+    gate = Admission("probe", budget=0.5, concurrency=1, clock=clock)
+    assert gate.refusal(ahead=100, arrived=clock()) is None  # nothing measured yet: admitted
+    gate.committed(size=10, seconds=1.0)  # 0.1 s per submission
+    assert gate.estimated_wait(4) == pytest.approx(0.4)
+    assert gate.refusal(ahead=4, arrived=clock()) is None
+    assert gate.refusal(ahead=6, arrived=clock()) == "queue"
+    assert gate.refusal(ahead=4, arrived=clock() - 0.2) == "queue"  # 0.2 s already spent + 0.4 s ahead
+    assert gate.refusal(ahead=0, arrived=clock() - 0.6) == "waited"
+    two = Admission("probe", budget=0.5, concurrency=2, clock=clock)
+    two.committed(size=10, seconds=1.0)
+    assert two.refusal(ahead=8, arrived=clock()) is None  # two committers side by side: 0.4 s
+
+
+def test_the_rate_follows_the_last_groups_and_no_budget_never_refuses():
+    clock = FakeClock()
+    gate = Admission("probe", budget=0.5, clock=clock)
+    gate.committed(size=1, seconds=0.01)
+    for _ in range(20):  # the store slowed down: 0.2 s per submission
+        gate.committed(size=5, seconds=1.0)
+    assert gate.estimated_wait(5) == pytest.approx(1.0, rel=0.05)
+    assert gate.refusal(ahead=5, arrived=clock()) == "queue"
+    off = Admission("probe", budget=0.0, clock=clock)
+    off.committed(size=1, seconds=10.0)
+    assert off.refusal(ahead=1000, arrived=clock() - 60) is None
+
+
+def test_a_refusal_is_a_503_in_the_api_format_with_retry_after_and_counted():
+    clock = FakeClock()
+    gate = Admission("refusalprobe", budget=0.5, clock=clock)
+    gate.committed(size=1, seconds=1.0)
+    before = refused_count("refusalprobe", "queue")
+    refused = gate.refuse("queue", ahead=10)
+    response = error_response(refused, "submit_report")
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) == 10  # the queue's estimated wait
+    item, = response.get_json()["errors"]
+    assert item["code"] == "overloaded" and "nothing was recorded" in item["message"]
+    assert "tidak ada yang tercatat" in item["message_id"]
+    assert refused_count("refusalprobe", "queue") == before + 1
+    assert int(error_response(gate.refuse("waited", ahead=0), "x").headers["Retry-After"]) == 2  # at least 2 s
+
+
+def test_above_capacity_the_excess_is_refused_at_once_and_the_admitted_are_committed():
+    clock, units, applied = FakeClock(), HeldUnits(), []
+
+    def handler(uow, name):
+        clock.advance(0.1)  # each submission takes 0.1 s of commit
+        applied.append(name)
+        return name
+
+    committer = GroupCommitter(lambda: units, "overloadprobe", max_size=64, concurrency=1, deadline=1.5,
+                               clock=clock)  # budget: a third of the deadline, 0.5 s
+    committer.start(Container())
+    units.release.send(True)
+    assert committer.submit(handler, ("first",), since=clock()) == "first"  # measured: 0.1 s per submission
+    units.release = eventlet.event.Event()  # the store holds the next commits
+    units.taken = eventlet.event.Event()
+    outcomes = {}
+
+    def send(name):
+        try:
+            outcomes[name] = committer.submit(handler, (name,), since=clock())
+        except Overloaded as refused:
+            outcomes[name] = refused
+
+    waiters = [eventlet.spawn(send, f"r{i}") for i in range(12)]
+    with eventlet.Timeout(5):
+        units.taken.wait()
+    eventlet.sleep(0.05)  # every submitter has been admitted or refused
+    refused = [name for name, outcome in outcomes.items() if isinstance(outcome, Overloaded)]
+    assert len(refused) == 7, outcomes  # 5 ahead x 0.1 s fills the 0.5 s budget: the 6th and later refused
+    assert all(outcomes[name].status == 503 and outcomes[name].headers["Retry-After"] for name in refused)
+    units.release.send(True)
+    with eventlet.Timeout(5):
+        for waiter in waiters:
+            waiter.wait()
+    admitted = sorted(name for name, outcome in outcomes.items() if outcome == name)
+    assert len(admitted) == 5 and sorted(applied) == sorted(["first", *admitted])  # a refused one never ran
+    assert admission.QUEUED.labels("overloadprobe")._value.get() == 0
+    committer.stop()
+
+
+def test_a_request_that_waited_past_the_budget_is_refused_before_any_work():
+    clock, units = FakeClock(), HeldUnits()
+    units.release.send(True)
+    committer = GroupCommitter(lambda: units, "waitedprobe", max_size=8, concurrency=1, deadline=1.5,
+                               admission_budget=0.25, clock=clock)
+    committer.start(Container())
+    ran = []
+    with pytest.raises(Overloaded) as raised:
+        admission.admit("waitedprobe", clock() - 0.3)  # what an entrypoint with admission calls first
+    assert raised.value.reason == "waited"
+    with pytest.raises(Overloaded):
+        committer.submit(lambda uow: ran.append(1), (), since=clock() - 0.3)
+    assert committer.submit(lambda uow: ran.append(2) or "ok", (), since=clock() - 0.1) == "ok"
+    assert ran == [2]
+    committer.stop()
+    admission.admit("waitedprobe", clock() - 10)  # stopped: it no longer answers for the service
+
+
+def test_a_queued_submission_whose_caller_has_gone_is_dropped_and_counted():
+    units = HeldUnits()
+    committer = GroupCommitter(lambda: units, "expiredprobe", max_size=1, concurrency=1, deadline=0.3,
+                               admission_budget=0)
+    committer.start(Container())
+    ran = []
+    eventlet.spawn(committer.submit, lambda uow: ran.append("in flight"), ())
+    with eventlet.Timeout(5):
+        units.taken.wait()
+    before = refused_count("expiredprobe", "expired")
+    with pytest.raises(SubmissionTimedOut):
+        committer.submit(lambda uow: ran.append("queued"), (), since=time.monotonic())
+    assert refused_count("expiredprobe", "expired") == before + 1
+    units.release.send(True)
+    committer.stop()
+    assert "queued" not in ran
+
+
+def test_the_front_doors_arrival_time_is_believed_only_from_a_trusted_proxy():
+    clock, wall = FakeClock(500.0), FakeClock(1_700_000_000.0)
+    environ = {admission.ARRIVED: 499.9}  # when this process first saw it
+    header = f"t={wall() - 0.7:.3f}"  # the front door had it 0.7 s ago
+    assert admission.arrival(environ, header, True, now=wall, clock=clock) == pytest.approx(499.3, abs=0.01)
+    assert admission.arrival(environ, header, False, now=wall, clock=clock) == 499.9  # a client's own header
+    assert admission.arrival(environ, "t=yesterday", True, now=wall, clock=clock) == 499.9
+    assert admission.arrival(environ, f"t={wall() + 5}", True, now=wall, clock=clock) == 499.9  # clocks apart
+    assert admission.arrival(environ, f"t={wall() - 3600}", True, now=wall, clock=clock) == 499.9
+    assert admission.arrival({}, None, True, now=wall, clock=clock) == 500.0
+
+
+def test_a_workers_group_commit_counts_from_the_requests_arrival():
+    from contract.unitstore import Units
+
+    class Request:
+        environ = {admission.ARRIVED: 123.0}
+
+    class WorkerCtx:
+        args = (Request(),)
+
+    assert Units(store=None, worker_ctx=WorkerCtx()).started == 123.0
+    assert Units(store=None, worker_ctx=None).started == pytest.approx(time.monotonic(), abs=1.0)
