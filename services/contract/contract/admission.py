@@ -61,31 +61,49 @@ def default_budget(deadline: float) -> float:
 
 
 class Admission:
-    """The admission decision of one group committer: a measured commit rate (seconds per submission,
-    smoothed over the last groups), the number of submissions ahead, and the budget."""
+    """The admission decision of one group committer: the measured cost of a group commit, the number
+    of submissions ahead, and the budget.
+
+    A group of ``n`` submissions takes about ``a + b * n`` seconds (``a`` the transaction's own cost,
+    ``b`` each submission's): both fitted by least squares on the last groups (exponentially
+    smoothed). Submissions ahead are committed in groups of at most ``max_size`` by ``concurrency``
+    committers side by side. While every measured group had the same size there is nothing to fit:
+    the group's time is taken as all ``a`` (groups that grow then show what each submission costs)."""
 
     def __init__(self, service: str, budget: float, concurrency: int = 1,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, max_size: int = 64):
         self.service, self.budget, self.concurrency, self.clock = service, max(0.0, budget), max(1, concurrency), clock
-        self.group_seconds: float | None = None  # smoothed duration of a group commit
-        self.group_size: float | None = None  # smoothed submissions per group
+        self.max_size = max(1, max_size)
+        self.means: list[float] | None = None  # smoothed n, d, n*n, n*d of the last groups
 
     def committed(self, size: int, seconds: float) -> None:
         """A group of ``size`` submissions took ``seconds`` to commit."""
         if size <= 0:
             return
-        if self.group_seconds is None:
-            self.group_seconds, self.group_size = seconds, float(size)
+        sample = [float(size), seconds, float(size * size), size * seconds]
+        if self.means is None:
+            self.means = sample
         else:
-            self.group_seconds += SMOOTHING * (seconds - self.group_seconds)
-            self.group_size += SMOOTHING * (size - self.group_size)
+            self.means = [mean + SMOOTHING * (value - mean) for mean, value in zip(self.means, sample)]
+
+    def cost(self) -> tuple[float, float] | None:
+        """(a, b): a group's fixed cost and each submission's, in seconds; None before any group."""
+        if self.means is None:
+            return None
+        n, d, nn, nd = self.means
+        spread = nn - n * n
+        per_item = (nd - n * d) / spread if spread > 0.25 else 0.0
+        per_item = min(max(per_item, 0.0), d / n)
+        return d - per_item * n, per_item
 
     def estimated_wait(self, ahead: int) -> float:
         """Seconds until ``ahead`` submissions (queued and being committed) are committed: 0 before
         the first group was measured."""
-        if not ahead or self.group_seconds is None:
+        cost = self.cost()
+        if not ahead or cost is None:
             return 0.0
-        return ahead * (self.group_seconds / self.group_size) / self.concurrency
+        fixed, per_item = cost
+        return (fixed * math.ceil(ahead / self.max_size) + per_item * ahead) / self.concurrency
 
     def refusal(self, ahead: int, arrived: float | None) -> str | None:
         """Why a submission arriving at ``arrived`` (``clock()`` time) with ``ahead`` submissions before
@@ -144,22 +162,25 @@ def arrived_of(worker_ctx) -> float | None:
     return environ.get(ARRIVED) if isinstance(environ, dict) else None
 
 
-_GATES: dict[str, Callable[[float | None], None]] = {}
+Check = Callable[[float | None, int], None]
+_GATES: dict[str, Check] = {}
 
 
-def register(service: str, check: Callable[[float | None], None]) -> None:
-    """``check(arrived)`` raises :class:`Overloaded` when ``service`` is over its capacity (its group
-    committer registers it while it runs); an entrypoint with admission calls it before any work."""
+def register(service: str, check: Check) -> None:
+    """``check(arrived, ahead)`` raises :class:`Overloaded` when ``service`` is over its capacity
+    (its group committer registers it while it runs; ``ahead``: requests the caller knows are ahead
+    that the committer may not see yet); an entrypoint with admission calls it before any work."""
     _GATES[service] = check
 
 
-def unregister(service: str, check: Callable[[float | None], None]) -> None:
+def unregister(service: str, check: Check) -> None:
     if _GATES.get(service) == check:  # a bound method: equal, not the same object
         del _GATES[service]
 
 
-def admit(service: str, arrived: float | None) -> None:
-    """Raise :class:`Overloaded` when ``service`` refuses a request that arrived at ``arrived``."""
+def admit(service: str, arrived: float | None, ahead: int = 0) -> None:
+    """Raise :class:`Overloaded` when ``service`` refuses a request that arrived at ``arrived`` with
+    at least ``ahead`` requests before it."""
     check = _GATES.get(service)
     if check is not None:
-        check(arrived)
+        check(arrived, ahead)

@@ -172,7 +172,7 @@ class GroupCommitter:
         self.concurrency = max(1, concurrency)
         self.clock = clock
         budget = admission.default_budget(self.deadline) if admission_budget is None else admission_budget
-        self.admission = admission.Admission(service, budget, self.concurrency, clock)
+        self.admission = admission.Admission(service, budget, self.concurrency, clock, self.max_size)
         self.in_commit = 0  # submissions taken by a committer and not yet settled
         self._queue: LightQueue = LightQueue()
         self.running = False
@@ -217,10 +217,11 @@ class GroupCommitter:
         """Submissions a new one would wait for: queued, and taken by a committer but not settled."""
         return self.queued() + self.in_commit
 
-    def check(self, arrived: float | None = None) -> None:
+    def check(self, arrived: float | None = None, known_ahead: int = 0) -> None:
         """Raise ``admission.Overloaded`` (503, nothing recorded) when a submission that arrived at
-        ``arrived`` (``clock()`` time; None: now) would not be committed within the admission budget."""
-        ahead = self.ahead()
+        ``arrived`` (``clock()`` time; None: now) would not be committed within the admission budget,
+        behind the queue or ``known_ahead`` submissions (the caller's count), whichever is more."""
+        ahead = max(self.ahead(), known_ahead)
         reason = self.admission.refusal(ahead, arrived)
         if reason is not None:
             raise self.admission.refuse(reason, ahead)

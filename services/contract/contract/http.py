@@ -128,13 +128,16 @@ class ApiEntrypoint(webserver.HttpEntrypoint):
 
     ``admission=True`` (issue 23, ``contract.admission``): before any work (no worker, no body read),
     a request the service's group committer cannot commit within its admission budget is refused,
-    503 + Retry-After; its arrival is the front door's ``X-Request-Start`` when it came from a trusted
-    proxy (``TRUSTED_PROXIES``), and the worker's group commit counts its deadline from there."""
+    503 + Retry-After (the requests of this entrypoint already admitted and not yet answered count as
+    ahead of it: those still waiting for a worker are in no queue yet); its arrival is the front door's
+    ``X-Request-Start`` when it came from a trusted proxy (``TRUSTED_PROXIES``), and the worker's group
+    commit counts its deadline from there."""
 
     def __init__(self, method, url, expected_exceptions=(errors.ApiError, ValidationError), admission=False,
                  **kwargs):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
         self.admission = admission
+        self.admitted = 0  # requests admitted and not yet answered
 
     def setup(self):
         super().setup()
@@ -146,9 +149,14 @@ class ApiEntrypoint(webserver.HttpEntrypoint):
             arrived = request.environ[admission.ARRIVED] = admission.arrival(
                 request.environ, header, bool(header) and _trusted(request.remote_addr or "", self.proxies))
             try:
-                admission.admit(self.container.service_name, arrived)
+                admission.admit(self.container.service_name, arrived, self.admitted)
             except admission.Overloaded as refused:
                 return self.response_from_exception(refused)
+            self.admitted += 1
+            try:
+                return super().handle_request(request)
+            finally:
+                self.admitted -= 1
         return super().handle_request(request)
 
     def response_from_exception(self, exc):

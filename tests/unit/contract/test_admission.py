@@ -42,6 +42,12 @@ class HeldUnits:
         return work(None)
 
 
+def measured(gate, fixed, per_item):
+    """Groups of 2 and 6 submissions that took ``fixed + per_item * n`` seconds each."""
+    for size in (2, 6) * 10:
+        gate.committed(size=size, seconds=fixed + per_item * size)
+
+
 def refused_count(service, reason):
     return admission.REFUSED.labels(service, reason)._value.get()
 
@@ -50,23 +56,36 @@ def test_no_measurement_no_refusal_then_the_measured_rate_bounds_the_queue():
     clock = FakeClock()
     gate = Admission("probe", budget=0.5, concurrency=1, clock=clock)
     assert gate.refusal(ahead=100, arrived=clock()) is None  # nothing measured yet: admitted
-    gate.committed(size=10, seconds=1.0)  # 0.1 s per submission
-    assert gate.estimated_wait(4) == pytest.approx(0.4)
+    measured(gate, fixed=0.05, per_item=0.1)
+    assert gate.cost() == pytest.approx((0.05, 0.1))
+    assert gate.estimated_wait(4) == pytest.approx(0.45)
     assert gate.refusal(ahead=4, arrived=clock()) is None
-    assert gate.refusal(ahead=6, arrived=clock()) == "queue"
-    assert gate.refusal(ahead=4, arrived=clock() - 0.2) == "queue"  # 0.2 s already spent + 0.4 s ahead
+    assert gate.refusal(ahead=5, arrived=clock()) == "queue"
+    assert gate.refusal(ahead=2, arrived=clock() - 0.2) is None
+    assert gate.refusal(ahead=3, arrived=clock() - 0.2) == "queue"  # 0.2 s already spent + 0.35 s ahead
     assert gate.refusal(ahead=0, arrived=clock() - 0.6) == "waited"
     two = Admission("probe", budget=0.5, concurrency=2, clock=clock)
-    two.committed(size=10, seconds=1.0)
-    assert two.refusal(ahead=8, arrived=clock()) is None  # two committers side by side: 0.4 s
+    measured(two, fixed=0.05, per_item=0.1)
+    assert two.refusal(ahead=8, arrived=clock()) is None  # two committers side by side: 0.425 s
+
+
+def test_groups_of_one_size_are_taken_as_the_transactions_cost_and_a_full_group_waits_for_the_next():
+    clock = FakeClock()
+    gate = Admission("probe", budget=0.5, clock=clock, max_size=64)
+    for _ in range(5):
+        gate.committed(size=1, seconds=0.2)
+    assert gate.cost() == pytest.approx((0.2, 0.0))
+    assert gate.estimated_wait(64) == pytest.approx(0.2)  # one group
+    assert gate.estimated_wait(129) == pytest.approx(0.6)  # three
+    assert gate.refusal(ahead=64, arrived=clock()) is None
+    assert gate.refusal(ahead=129, arrived=clock()) == "queue"
 
 
 def test_the_rate_follows_the_last_groups_and_no_budget_never_refuses():
     clock = FakeClock()
     gate = Admission("probe", budget=0.5, clock=clock)
-    gate.committed(size=1, seconds=0.01)
-    for _ in range(20):  # the store slowed down: 0.2 s per submission
-        gate.committed(size=5, seconds=1.0)
+    measured(gate, fixed=0.01, per_item=0.01)
+    measured(gate, fixed=0.0, per_item=0.2)  # the store slowed down: 0.2 s per submission
     assert gate.estimated_wait(5) == pytest.approx(1.0, rel=0.05)
     assert gate.refusal(ahead=5, arrived=clock()) == "queue"
     off = Admission("probe", budget=0.0, clock=clock)
@@ -77,7 +96,7 @@ def test_the_rate_follows_the_last_groups_and_no_budget_never_refuses():
 def test_a_refusal_is_a_503_in_the_api_format_with_retry_after_and_counted():
     clock = FakeClock()
     gate = Admission("refusalprobe", budget=0.5, clock=clock)
-    gate.committed(size=1, seconds=1.0)
+    measured(gate, fixed=0.0, per_item=1.0)
     before = refused_count("refusalprobe", "queue")
     refused = gate.refuse("queue", ahead=10)
     response = error_response(refused, "submit_report")
@@ -100,8 +119,9 @@ def test_above_capacity_the_excess_is_refused_at_once_and_the_admitted_are_commi
     committer = GroupCommitter(lambda: units, "overloadprobe", max_size=64, concurrency=1, deadline=1.5,
                                clock=clock)  # budget: a third of the deadline, 0.5 s
     committer.start(Container())
+    measured(committer.admission, fixed=0.0, per_item=0.1)  # earlier groups: 0.1 s per submission
     units.release.send(True)
-    assert committer.submit(handler, ("first",), since=clock()) == "first"  # measured: 0.1 s per submission
+    assert committer.submit(handler, ("first",), since=clock()) == "first"
     units.release = eventlet.event.Event()  # the store holds the next commits
     units.taken = eventlet.event.Event()
     outcomes = {}
