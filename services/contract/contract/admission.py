@@ -71,9 +71,9 @@ class Admission:
     the group's time is taken as all ``a`` (groups that grow then show what each submission costs)."""
 
     def __init__(self, service: str, budget: float, concurrency: int = 1,
-                 clock: Callable[[], float] = time.monotonic, max_size: int = 64):
+                 clock: Callable[[], float] = time.monotonic, max_size: int = 64, deadline: float = 0.0):
         self.service, self.budget, self.concurrency, self.clock = service, max(0.0, budget), max(1, concurrency), clock
-        self.max_size = max(1, max_size)
+        self.max_size, self.deadline = max(1, max_size), max(0.0, deadline)
         self.means: list[float] | None = None  # smoothed n, d, n*n, n*d of the last groups
 
     def committed(self, size: int, seconds: float) -> None:
@@ -105,15 +105,31 @@ class Admission:
         fixed, per_item = cost
         return (fixed * math.ceil(ahead / self.max_size) + per_item * ahead) / self.concurrency
 
+    def queueing(self, ahead: int) -> float:
+        """The part of :meth:`estimated_wait` that is waiting rather than committing: the submission
+        joins the group that commits those last ahead of it, whose fixed cost it would pay anyway."""
+        cost = self.cost()
+        if not ahead or cost is None:
+            return 0.0
+        return max(0.0, self.estimated_wait(ahead) - cost[0] / self.concurrency)
+
     def refusal(self, ahead: int, arrived: float | None) -> str | None:
         """Why a submission arriving at ``arrived`` (``clock()`` time) with ``ahead`` submissions before
-        it is refused (``waited``, ``queue``), or None: admitted. Always admitted without a budget."""
+        it is refused (``waited``, ``queue``), or None: admitted. Always admitted without a budget.
+
+        A submission is refused when it has waited, or would queue, longer than the budget, or when it
+        would not be committed within the deadline (its work would be lost: its caller has had a 503).
+        The fixed cost of its own group is not queueing: when the store is so slow that one group
+        takes longer than the budget, groups still fill (fewer, larger transactions) instead of
+        admitting one submission per group."""
         if not self.budget:
             return None
         waited = max(0.0, self.clock() - arrived) if arrived is not None else 0.0
         if waited > self.budget:
             return "waited"
-        if waited + self.estimated_wait(ahead) > self.budget:
+        if waited + self.queueing(ahead) > self.budget:
+            return "queue"
+        if self.deadline and waited + self.estimated_wait(ahead + 1) > self.deadline:
             return "queue"
         return None
 

@@ -172,7 +172,7 @@ class GroupCommitter:
         self.concurrency = max(1, concurrency)
         self.clock = clock
         budget = admission.default_budget(self.deadline) if admission_budget is None else admission_budget
-        self.admission = admission.Admission(service, budget, self.concurrency, clock, self.max_size)
+        self.admission = admission.Admission(service, budget, self.concurrency, clock, self.max_size, self.deadline)
         self.in_commit = 0  # submissions taken by a committer and not yet settled
         self._queue: LightQueue = LightQueue()
         self.running = False

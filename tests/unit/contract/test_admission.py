@@ -59,14 +59,26 @@ def test_no_measurement_no_refusal_then_the_measured_rate_bounds_the_queue():
     measured(gate, fixed=0.05, per_item=0.1)
     assert gate.cost() == pytest.approx((0.05, 0.1))
     assert gate.estimated_wait(4) == pytest.approx(0.45)
-    assert gate.refusal(ahead=4, arrived=clock()) is None
-    assert gate.refusal(ahead=5, arrived=clock()) == "queue"
-    assert gate.refusal(ahead=2, arrived=clock() - 0.2) is None
-    assert gate.refusal(ahead=3, arrived=clock() - 0.2) == "queue"  # 0.2 s already spent + 0.35 s ahead
+    assert gate.queueing(4) == pytest.approx(0.4)  # its own group's fixed cost is not queueing
+    assert gate.refusal(ahead=5, arrived=clock()) is None
+    assert gate.refusal(ahead=6, arrived=clock()) == "queue"
+    assert gate.refusal(ahead=3, arrived=clock() - 0.15) is None
+    assert gate.refusal(ahead=4, arrived=clock() - 0.15) == "queue"  # 0.15 s already spent + 0.4 s queueing
     assert gate.refusal(ahead=0, arrived=clock() - 0.6) == "waited"
     two = Admission("probe", budget=0.5, concurrency=2, clock=clock)
     measured(two, fixed=0.05, per_item=0.1)
-    assert two.refusal(ahead=8, arrived=clock()) is None  # two committers side by side: 0.425 s
+    assert two.refusal(ahead=10, arrived=clock()) is None  # two committers side by side: 0.5 s
+    assert two.refusal(ahead=11, arrived=clock()) == "queue"
+
+
+def test_a_slow_store_still_fills_groups_but_never_admits_what_cannot_commit_within_the_deadline():
+    clock = FakeClock()
+    gate = Admission("probe", budget=0.5, clock=clock, max_size=64, deadline=1.5)
+    measured(gate, fixed=0.8, per_item=0.01)  # one group takes longer than the budget
+    assert gate.refusal(ahead=1, arrived=clock()) is None  # it joins the next group
+    assert gate.refusal(ahead=40, arrived=clock()) is None  # 0.8 + 0.41: within the deadline
+    assert gate.refusal(ahead=60, arrived=clock()) == "queue"  # 0.6 s of others' submissions first
+    assert gate.refusal(ahead=20, arrived=clock() - 0.45) == "queue"  # 0.45 + 0.8 + 0.21 > 1.5: lost work
 
 
 def test_groups_of_one_size_are_taken_as_the_transactions_cost_and_a_full_group_waits_for_the_next():
@@ -77,8 +89,8 @@ def test_groups_of_one_size_are_taken_as_the_transactions_cost_and_a_full_group_
     assert gate.cost() == pytest.approx((0.2, 0.0))
     assert gate.estimated_wait(64) == pytest.approx(0.2)  # one group
     assert gate.estimated_wait(129) == pytest.approx(0.6)  # three
-    assert gate.refusal(ahead=64, arrived=clock()) is None
-    assert gate.refusal(ahead=129, arrived=clock()) == "queue"
+    assert gate.refusal(ahead=129, arrived=clock()) is None  # two groups to wait for: 0.4 s
+    assert gate.refusal(ahead=193, arrived=clock()) == "queue"
 
 
 def test_the_rate_follows_the_last_groups_and_no_budget_never_refuses():
@@ -117,7 +129,7 @@ def test_above_capacity_the_excess_is_refused_at_once_and_the_admitted_are_commi
         return name
 
     committer = GroupCommitter(lambda: units, "overloadprobe", max_size=64, concurrency=1, deadline=1.5,
-                               clock=clock)  # budget: a third of the deadline, 0.5 s
+                               admission_budget=0.55, clock=clock)
     committer.start(Container())
     measured(committer.admission, fixed=0.0, per_item=0.1)  # earlier groups: 0.1 s per submission
     units.release.send(True)
@@ -137,14 +149,14 @@ def test_above_capacity_the_excess_is_refused_at_once_and_the_admitted_are_commi
         units.taken.wait()
     eventlet.sleep(0.05)  # every submitter has been admitted or refused
     refused = [name for name, outcome in outcomes.items() if isinstance(outcome, Overloaded)]
-    assert len(refused) == 7, outcomes  # 5 ahead x 0.1 s fills the 0.5 s budget: the 6th and later refused
+    assert len(refused) == 6, outcomes  # 5 ahead x 0.1 s fits the 0.55 s budget: the 7th and later refused
     assert all(outcomes[name].status == 503 and outcomes[name].headers["Retry-After"] for name in refused)
     units.release.send(True)
     with eventlet.Timeout(5):
         for waiter in waiters:
             waiter.wait()
     admitted = sorted(name for name, outcome in outcomes.items() if outcome == name)
-    assert len(admitted) == 5 and sorted(applied) == sorted(["first", *admitted])  # a refused one never ran
+    assert len(admitted) == 6 and sorted(applied) == sorted(["first", *admitted])  # a refused one never ran
     assert admission.QUEUED.labels("overloadprobe")._value.get() == 0
     committer.stop()
 
