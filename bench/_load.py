@@ -42,6 +42,7 @@ class Offered:
     def __init__(self):
         self.accepted: list[tuple[str, float]] = []
         self.failures: list[str] = []
+        self.refusal_latencies: list[float] = []  # time to a 503 answer (admission control, deadlines)
         self.late = 0
         self.sent = 0
         self.first = self.last_send = self.last_accept = 0.0
@@ -97,6 +98,8 @@ def offer(base: str, count: int, clients: int, rate: float | None, start_index: 
                 out.last_accept = time.time()
             else:
                 out.failures.append(failure)
+                if failure.startswith("503"):
+                    out.refusal_latencies.append(latency)
 
     pool = ThreadPoolExecutor(max_workers=clients)
     try:

@@ -24,7 +24,9 @@ and the load average before and after, to show which part of the machine is the 
 from __future__ import annotations
 
 import argparse
+import collections
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -71,7 +73,17 @@ def phase(name: str, env: dict, count: int, clients: int, rate: float | None, st
             "processed_per_s": len(done) / max(1e-9, last_done - offered.first),
             "accept_p50_ms": 1000 * pct(acceptance, 50), "accept_p99_ms": 1000 * pct(acceptance, 99),
             "e2e_p50_ms": 1000 * pct(e2e, 50), "e2e_p99_ms": 1000 * pct(e2e, 99),
-            "e2e_mean_ms": 1000 * statistics.fmean(e2e) if e2e else float("nan")}
+            "e2e_mean_ms": 1000 * statistics.fmean(e2e) if e2e else float("nan"),
+            "refusal_p50_ms": 1000 * pct(offered.refusal_latencies, 50),
+            "refusal_p99_ms": 1000 * pct(offered.refusal_latencies, 99)}
+
+
+def failure_kinds(failures: list[str]) -> str:
+    """``503 overloaded: 12, 503 unavailable: 3``: failures by status and the API error's code."""
+    kinds = collections.Counter(
+        f.split(" ", 1)[0] + (" " + m.group(1) if (m := re.search(r'"code": ?"([a-z_]+)"', f)) else "")
+        for f in failures)
+    return ", ".join(f"{kind}: {n}" for kind, n in kinds.most_common())
 
 
 def describe_sustained(r: dict, seconds: float) -> str:
@@ -82,6 +94,8 @@ def describe_sustained(r: dict, seconds: float) -> str:
         f"{r['sent']}/{r['reports']} sent ({r['sent_per_s']:.1f}/s, {r['late']} late by > 100 ms), "
         f"{r['accepted']} accepted - all accepted: {'yes' if all_in else 'NO'}"
         + (f" (failures: {len(r['failures'])}, e.g. {failures})" if r["failures"] else ""),
+        *([f"  refused: {failure_kinds(r['failures'])}; answered in p50 {r['refusal_p50_ms']:.0f} ms, "
+           f"p99 {r['refusal_p99_ms']:.0f} ms; accepted {r['accepted_per_s']:.1f}/s"] if r["failures"] else []),
         f"  acceptance p50 {r['accept_p50_ms']:.0f} ms, p99 {r['accept_p99_ms']:.0f} ms (target <= 250): "
         f"{'met' if all_in and r['accept_p99_ms'] <= 250 else 'not met'}",
         f"  end-to-end (201 -> notifications queued) p50 {r['e2e_p50_ms']:.0f} ms, p99 {r['e2e_p99_ms']:.0f} ms "

@@ -107,6 +107,9 @@ def server(listen: str, upstream: Callable[[str], str], errors_root: str, openap
              "proxy_set_header X-Forwarded-Proto $scheme;",
              "proxy_set_header X-Forwarded-Host $http_host;",  # with its port: links handed out (issue 21)
              'proxy_set_header Connection "";',
+             # when the front door got the request (epoch s): replaces a client's own header; intake's
+             # admission control counts a submission's wait from it (issue 23, contract.admission)
+             'proxy_set_header X-Request-Start "t=${msec}";',
              f"location = /openapi.json {{ default_type application/json; alias {openapi_file}; }}",
              f"location = /api {{ default_type application/json; return 200 {_quoted(api)}; }}"]
     for prefix, service in routes():

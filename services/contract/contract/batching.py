@@ -25,7 +25,7 @@ from eventlet.queue import Empty, LightQueue
 from prometheus_client import Counter, Histogram
 from pymongo.errors import ConnectionFailure, InvalidOperation, PyMongoError
 
-from contract import progress
+from contract import admission, progress
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +155,25 @@ class GroupCommitter:
     above 0 it waits that long for a group to fill), commits it with :func:`commit_together`, and
     only then wakes each waiter with its own outcome.  A store outage fails every waiter (503), and
     so does a commit that has not ended ``deadline`` seconds after the submission (0: no deadline),
-    so that a dead or saturated store gives the front door a quick 503 rather than a timeout."""
+    so that a dead or saturated store gives the front door a quick 503 rather than a timeout.
+
+    Admission control (issue 23, ``contract.admission``): a submission that has already waited longer
+    than ``admission_budget`` seconds, or that the queue ahead of it would keep waiting past it at the
+    measured commit rate, is refused at once (503 + Retry-After, never queued); ``check`` is the same
+    decision for an entrypoint to take before any work.  ``admission_budget`` None: a third of the
+    deadline; 0: no admission control."""
 
     def __init__(self, units_of: Callable[[], Any], service: str, max_size: int = DEFAULT_MAX_SIZE,
-                 max_wait: float = 0.0, concurrency: int = DEFAULT_CONCURRENCY, deadline: float = 0.0):
+                 max_wait: float = 0.0, concurrency: int = DEFAULT_CONCURRENCY, deadline: float = 0.0,
+                 admission_budget: float | None = None, clock: Callable[[], float] = time.monotonic):
         self.units_of, self.service = units_of, service
         self.max_size, self.max_wait = max(1, max_size), max(0.0, max_wait)
         self.deadline = max(0.0, deadline)
         self.concurrency = max(1, concurrency)
+        self.clock = clock
+        budget = admission.default_budget(self.deadline) if admission_budget is None else admission_budget
+        self.admission = admission.Admission(service, budget, self.concurrency, clock, self.max_size, self.deadline)
+        self.in_commit = 0  # submissions taken by a committer and not yet settled
         self._queue: LightQueue = LightQueue()
         self.running = False
         self._threads: list = []
@@ -171,6 +182,7 @@ class GroupCommitter:
     def start(self, container) -> None:
         self.running = True
         self.watch = progress.watch(self.service, "group_commit", STUCK_AFTER_SECONDS, self.queued)
+        admission.register(self.service, self.check)
         self._threads = [container.spawn_managed_thread(self._run, identifier=f"{self.service}.group_commit")
                          for _ in range(self.concurrency)]
 
@@ -190,6 +202,7 @@ class GroupCommitter:
         self._unwatch()
 
     def _unwatch(self) -> None:
+        admission.unregister(self.service, self.check)
         if getattr(self, "watch", None) is not None:
             progress.unwatch(self.watch)
 
@@ -200,16 +213,37 @@ class GroupCommitter:
     def queued(self) -> int:
         return self._queue.qsize()
 
+    def ahead(self) -> int:
+        """Submissions a new one would wait for: queued, and taken by a committer but not settled."""
+        return self.queued() + self.in_commit
+
+    def check(self, arrived: float | None = None, known_ahead: int = 0) -> None:
+        """Raise ``admission.Overloaded`` (503, nothing recorded) when a submission that arrived at
+        ``arrived`` (``clock()`` time; None: now) would not be committed within the admission budget,
+        behind the queue or ``known_ahead`` submissions (the caller's count), whichever is more."""
+        ahead = max(self.ahead(), known_ahead)
+        reason = self.admission.refusal(ahead, arrived)
+        if reason is not None:
+            raise self.admission.refuse(reason, ahead)
+
     def submit(self, handler: Callable[..., Any], args: tuple, since: float | None = None) -> Any:
         """Run ``handler(uow, *args)`` in the next group's transaction; its result (or its error) once
-        that transaction is committed. The deadline counts from ``since`` (``time.monotonic()`` when
-        the worker started: the request's time before it got here counts too), else from now."""
+        that transaction is committed. The deadline counts from ``since`` (``clock()`` time the request
+        arrived: its time before it got here counts too), else from now. Refused at once, never queued,
+        when admission control says so (:meth:`check`)."""
+        self.check(since)
         item = _Submission(handler, args)
         self._queue.put(item)
+        self.admission.observe(self.ahead())
         wait = self.deadline
         if wait and since is not None:
-            wait = max(MIN_WAIT_SECONDS, wait - (time.monotonic() - since))
-        return item.outcome(wait)
+            wait = max(MIN_WAIT_SECONDS, wait - (self.clock() - since))
+        try:
+            return item.outcome(wait)
+        except SubmissionTimedOut:
+            if not item.taken:
+                admission.expired(self.service)  # dropped: its caller has had its 503
+            raise
 
     def _run(self) -> None:
         while True:
@@ -219,6 +253,7 @@ class GroupCommitter:
             if not group:
                 self._advanced()  # idle: nothing waits
                 continue
+            self.in_commit += len(group)
             try:
                 self.commit(group)
             except Exception as exc:  # never leave a waiter hanging
@@ -231,6 +266,9 @@ class GroupCommitter:
                 for item in group + self._drain():
                     item.settle((False, ConnectionFailure("the service is stopping")))
                 raise
+            finally:
+                self.in_commit -= len(group)
+                self.admission.observe(self.ahead())
             self.last_progress = time.monotonic()
             self._advanced()
             eventlet.sleep(0)  # never spin: let the other greenthreads run between groups
@@ -271,11 +309,12 @@ class GroupCommitter:
         return group
 
     def commit(self, group: list[_Submission]) -> None:
-        units = self.units_of()
+        units, started = self.units_of(), self.clock()
         # a submission whose waiter has already had its 503 is left out (the 503 then stays true)
         outcomes = commit_together(units.run, group,
                                    lambda uow, item: None if item.abandoned else item.handler(uow, *item.args),
                                    on_isolated=lambda exc: ISOLATED.labels(self.service).inc())
         GROUP_SIZE.labels(self.service).observe(len(group))
+        self.admission.committed(len(group), self.clock() - started)
         for item, outcome in zip(group, outcomes):
             item.settle(outcome)

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
-from contract import errors, i18n, inputs, metrics, progress, webserver
+from contract import admission, errors, i18n, inputs, metrics, progress, webserver
 from contract.rpc import ReplyRefused, Unavailable
 from contract.store import store_fault
 
@@ -59,17 +59,23 @@ def _trusted(address: str, networks: list) -> bool:
     return any(ip in network for network in networks)
 
 
-def client_address(request, trusted_proxies: str | None) -> str:
-    """The caller's address. ``X-Forwarded-For`` is believed only from a trusted proxy (the front
-    door; ``trusted_proxies`` lists addresses or networks, comma-separated, e.g.
-    ``127.0.0.1,10.0.0.0/8``): then the nearest hop that is not itself a trusted proxy. From
-    anyone else the header is ignored: it is the caller's to forge."""
+def trusted_networks(trusted_proxies: str | None) -> list:
+    """The networks of a comma-separated list of addresses or networks (what does not parse is left out)."""
     networks = []
     for item in (p.strip() for p in (trusted_proxies or "").split(",")):
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
             continue
+    return networks
+
+
+def client_address(request, trusted_proxies: str | None) -> str:
+    """The caller's address. ``X-Forwarded-For`` is believed only from a trusted proxy (the front
+    door; ``trusted_proxies`` lists addresses or networks, comma-separated, e.g.
+    ``127.0.0.1,10.0.0.0/8``): then the nearest hop that is not itself a trusted proxy. From
+    anyone else the header is ignored: it is the caller's to forge."""
+    networks = trusted_networks(trusted_proxies)
     remote = request.remote_addr or ""
     if not _trusted(remote, networks):
         return remote
@@ -141,10 +147,40 @@ def error_response(exc: BaseException, where: str) -> Response:
 class ApiEntrypoint(webserver.HttpEntrypoint):
     """``@endpoint(method, url)``: an HTTP entrypoint of the JSON API whose errors are mapped where
     nameko sees them (``response_from_exception``, as nameko-examples' gateway does), so an
-    exception still rolls the unit of work back and reaches ``worker_result`` and the metrics."""
+    exception still rolls the unit of work back and reaches ``worker_result`` and the metrics.
 
-    def __init__(self, method, url, expected_exceptions=(errors.ApiError, ValidationError), **kwargs):
+    ``admission=True`` (issue 23, ``contract.admission``): before any work (no worker, no body read),
+    a request the service's group committer cannot commit within its admission budget is refused,
+    503 + Retry-After (the requests of this entrypoint already admitted and not yet answered count as
+    ahead of it: those still waiting for a worker are in no queue yet); its arrival is the front door's
+    ``X-Request-Start`` when it came from a trusted proxy (``TRUSTED_PROXIES``), and the worker's group
+    commit counts its deadline from there."""
+
+    def __init__(self, method, url, expected_exceptions=(errors.ApiError, ValidationError), admission=False,
+                 **kwargs):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+        self.admission = admission
+        self.admitted = 0  # requests admitted and not yet answered
+
+    def setup(self):
+        super().setup()
+        self.proxies = trusted_networks(self.container.config.get("TRUSTED_PROXIES", "127.0.0.1,::1"))
+
+    def handle_request(self, request):
+        if self.admission:
+            header = request.headers.get("X-Request-Start")
+            arrived = request.environ[admission.ARRIVED] = admission.arrival(
+                request.environ, header, bool(header) and _trusted(request.remote_addr or "", self.proxies))
+            try:
+                admission.admit(self.container.service_name, arrived, self.admitted)
+            except admission.Overloaded as refused:
+                return self.response_from_exception(refused)
+            self.admitted += 1
+            try:
+                return super().handle_request(request)
+            finally:
+                self.admitted -= 1
+        return super().handle_request(request)
 
     def response_from_exception(self, exc):
         return error_response(exc, self.method_name)

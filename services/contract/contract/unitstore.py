@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, WriteConcern
 
+from contract.admission import arrived_of
 from contract.transaction import DEFAULT_LIMIT_SECONDS, run_transaction
 from contract.uow import OUTBOX, Repository, UnitOfWork
 
@@ -32,7 +33,8 @@ class Units:
     def __init__(self, store, worker_ctx=None):
         self._store = store
         self.worker_ctx = worker_ctx
-        self.started = time.monotonic()  # group commit's deadline counts from here
+        # group commit's deadline and admission count from the request's arrival (contract.admission)
+        self.started = arrived_of(worker_ctx) or time.monotonic()
         self.ran = 0  # units this worker committed (read by the store's worker_result)
 
     @property
@@ -143,10 +145,12 @@ class UnitOfWorkProvider(UnitOfWorkStore, DependencyProvider):
         size = int(config.get("GROUP_COMMIT_MAX_SIZE", 64)) if self.group_commit else 0
         if size > 0:
             from contract.batching import GroupCommitter
+            budget = config.get("GROUP_COMMIT_ADMISSION_SECONDS")  # None: a third of the deadline
             self.committer = GroupCommitter(self.units, self.container.service_name, size,
                                             float(config.get("GROUP_COMMIT_MAX_WAIT_SECONDS", 0)),
                                             int(config.get("GROUP_COMMIT_CONCURRENCY", 2)),
-                                            float(config.get("GROUP_COMMIT_DEADLINE_SECONDS", 0)))
+                                            float(config.get("GROUP_COMMIT_DEADLINE_SECONDS", 0)),
+                                            admission_budget=None if budget in (None, "") else float(budget))
 
     def start(self):
         if self.committer is not None:

@@ -14,6 +14,7 @@ list (JSON or XML, by the path's extension) under ``/open311/``.
 from __future__ import annotations
 
 import json
+import time
 from xml.sax.saxutils import escape
 
 from functools import partial
@@ -25,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from contract import errors
+from contract.admission import ARRIVED
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -62,6 +64,7 @@ class JsonErrorsWsgiApp(nameko_server.WsgiApp):
     """nameko's WsgiApp, with routing errors in the contract's format."""
 
     def __call__(self, environ, start_response):
+        environ.setdefault(ARRIVED, time.monotonic())  # when this process first saw it (contract.admission)
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:

@@ -62,7 +62,7 @@ class IntakeService(Open311Entrypoints, WebAssets, HealthAndMetrics):
     official_web = OfficialPages(HERE / "petugas_templates", HERE / "officials.yml")
 
     # --- reports: the API ------------------------------------------------------------------------
-    @endpoint("POST", "/reports")
+    @endpoint("POST", "/reports", admission=True)  # refused at arrival when over capacity (issue 23)
     @counted("web")
     def submit_report(self, request):
         form = schemas.load_report(read_json(request))

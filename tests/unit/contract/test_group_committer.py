@@ -142,7 +142,8 @@ def test_the_deadline_counts_from_when_the_worker_started():
     is bounded, not the commit's wait alone."""
     import time
     units = HeldUnits()
-    committer = GroupCommitter(lambda: units, "sinceprobe", max_size=1, concurrency=1, deadline=1.0)
+    committer = GroupCommitter(lambda: units, "sinceprobe", max_size=1, concurrency=1, deadline=1.0,
+                               admission_budget=0)  # admission would refuse it at once (test_admission.py)
     committer.start(Container())
     t0 = time.monotonic()
     with pytest.raises(Exception) as raised:
