@@ -20,7 +20,8 @@
 # joins with rabbitmqctl stop_app/reset/join_cluster/start_app, one after the other) or discovery
 # (as Kubernetes peer discovery does: each boots with classic_config peer discovery naming node 1 and
 # joins it while booting, retrying until node 1 answers; no rabbit restart, about 8 rabbitmqctl VMs
-# fewer). A node that did not join either way is joined with rabbitmqctl.
+# fewer; a fresh cluster's nodes boot one after the other). A node that did not join either way is
+# joined with rabbitmqctl.
 set -euo pipefail
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -112,10 +113,17 @@ start_cluster() {
   if ! epmd -port "$LAPOR_EPMD_PORT" -names >/dev/null 2>&1; then
     epmd -address 127.0.0.1 -port "$LAPOR_EPMD_PORT" -daemon
   fi
-  # all at once: a node that was stopped while others ran waits for them at boot
   local pids=() i rc=0 joined
-  for i in $(seq 1 "$nodes"); do start_node "$i" & pids+=($!); done
-  for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  if [ "$join" = discovery ] && [ ! -d "$(node_dir 1)/mnesia/$(node_name 1)" ]; then
+    # a fresh cluster joining while booting: node 1 first, then one node at a time (nodes that join
+    # an unfinished node 1, or each other's join, fail their boot: schema_integrity_check_failed,
+    # system_limit none_active, as seen in a CI run)
+    for i in $(seq 1 "$nodes"); do start_node "$i" || { rc=1; break; }; done
+  else
+    # all at once: a node that was stopped while others ran waits for them at boot
+    for i in $(seq 1 "$nodes"); do start_node "$i" & pids+=($!); done
+    for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  fi
   [ $rc = 0 ] || { echo "cluster: a node failed to start; see $LAPOR_RUN_DIR/rabbitmq-n*/log" >&2; exit 1; }
   # nodes that joined while booting (LAPOR_CLUSTER_JOIN=discovery, or a cluster restarted) need no join
   [ "$join" = discovery ] && [ "$(running_nodes)" = "$nodes" ] && joined=1 || joined=""
