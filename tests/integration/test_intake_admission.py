@@ -12,8 +12,10 @@ from intake.service import IntakeService
 from tests.factories import make_report
 
 # 40 clients at once (fewer than the listen backlog of 50: more would wait for the kernel's SYN
-# retransmission, 1 s, before intake sees them), each sending its next report as soon as answered
-DEADLINE, BUDGET, CLIENTS, BURST = 4.0, 0.5, 40, 160
+# retransmission, 1 s, before intake sees them), each sending its next report as soon as answered. The
+# budget is small so that the burst is above what intake commits within it on an idle machine too
+# (with 0.5 s an idle machine accepted all 160); the deadline is the test stacks' patient one
+DEADLINE, BUDGET, CLIENTS, BURST = 4.0, 0.05, 40, 160
 REFUSED_WAITED = 'lapor_http_admission_refused_total{reason="waited",service="intake"}'
 
 
@@ -54,7 +56,7 @@ def test_an_overloaded_intake_refuses_the_excess_at_once_and_still_accepts(start
         assert int(answer.headers["Retry-After"]) >= 1
     # refused at arrival, or once it has waited its admission budget for a worker: never at the commit
     # deadline (the machine and this process are shared, hence the margins)
-    assert times[len(times) // 2] < 2 * BUDGET and times[-1] < DEADLINE / 2, [round(t, 2) for t in times]
+    assert times[len(times) // 2] < DEADLINE / 8 and times[-1] < DEADLINE / 2, [round(t, 2) for t in times]
     for _, answer in accepted:  # every accepted report stored once
         assert reports.count_documents({"_id": answer.json()["tracking_id"]}) == 1
     titles = {item[0]["title"] for item, _, _ in refused}
