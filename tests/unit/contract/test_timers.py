@@ -85,6 +85,9 @@ def test_a_timer_whose_wake_setting_is_false_runs_only_at_its_interval():
         container.stop()
 
 
+SCHEDULING_SLACK = 0.05
+
+
 def test_woken_runs_start_at_least_the_gap_apart_and_the_wakes_between_make_one_run():
     RUNS.clear()
     STARTS.clear()
@@ -101,6 +104,8 @@ def test_woken_runs_start_at_least_the_gap_apart_and_the_wakes_between_make_one_
             while RUNS.count("end") < 2:
                 eventlet.sleep(0.05)
         eventlet.sleep(0.7)
-        assert RUNS.count("start") == 2 and STARTS[1] - STARTS[0] >= 0.5
+        # the timer counts the gap from when it starts a run, the worker notes its start a moment later
+        # (under load tens of milliseconds: a CI run saw 0.493 s); a wake run at once would be ~0.02 s
+        assert RUNS.count("start") == 2 and STARTS[1] - STARTS[0] >= 0.5 - SCHEDULING_SLACK
     finally:
         container.stop()
