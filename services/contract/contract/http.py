@@ -106,6 +106,11 @@ UNAVAILABLE_RETRY_SECONDS = 5  # what a 503 of the API asks a client to wait, un
 UPSTREAM_FAILURES = (Unavailable, RemoteError, ReplyRefused)  # another service's, not the caller's
 
 
+def unavailable() -> errors.ApiError:
+    """The API's 503 "try again later" (``error_response`` adds Retry-After to every 503)."""
+    return errors.ApiError([errors.error(None, "unavailable")], status=503)
+
+
 def upstream_failed(exc: BaseException, where: str) -> None:
     """Log another service's failure to answer ``where``: not answering (``contract.rpc.Unavailable``)
     as a warning; failing (its own error, a ``RemoteError``, or a reply the contract refuses,
@@ -121,7 +126,7 @@ def upstream_unavailable(exc: BaseException, where: str) -> errors.ApiError:
     answer or failed (``UPSTREAM_FAILURES``, logged by ``upstream_failed``): the client, who can do
     nothing but try again, gets 503, never a 500 for another service's failure. Raise it ``from exc``."""
     upstream_failed(exc, where)
-    return errors.ApiError([errors.error(None, "unavailable")], status=503)
+    return unavailable()
 
 
 def error_response(exc: BaseException, where: str) -> Response:

@@ -4,8 +4,8 @@ and the page drawn from both and from this service's case. ``service`` is the en
 (its ``store``, ``intake`` proxy and settings)."""
 from __future__ import annotations
 
-from contract import errors, hubaction, registry_names
-from contract.http import UPSTREAM_FAILURES, json_response, read_json, upstream_failed
+from contract import hubaction, registry_names
+from contract.http import UPSTREAM_FAILURES, json_response, read_json, unavailable, upstream_failed
 from contract.rpc import call_within
 from contract.web import NotFoundPage, UnavailablePage, language_of
 from followup import handlers, hub_case, schemas, views, web_pages
@@ -18,10 +18,6 @@ def report_view(service, tracking_id: str, lang: str, secret: str | None) -> dic
     if report is None:
         raise NotFoundPage()
     return report
-
-
-def _unavailable() -> errors.ApiError:
-    return errors.ApiError([errors.error(None, "unavailable")], status=503)
 
 
 def ask_intake(service, unavailable, method: str, *args):
@@ -76,12 +72,12 @@ def relay_for_api(service, tracking_id: str, action: str, form: dict, lang: str)
     canonical = handlers.canonical(tracking_id)
     if service.store.read(handlers.case_for_report, canonical) is not None:
         return None
-    report = ask_intake(service, _unavailable, "page_view", canonical, lang, form["secret"])
+    report = ask_intake(service, unavailable, "page_view", canonical, lang, form["secret"])
     if report is None:
         raise case_not_found()
     if not report["reporter_verified"]:
         raise wrong_secret()
-    outcome = _relayed(service, canonical, action, form, _unavailable)
+    outcome = _relayed(service, canonical, action, form, unavailable)
     if outcome.get("relayed"):
         return {"relayed_to": outcome["hub"], "action_id": outcome["action_id"]}
     if outcome["refused"] == "not_forwarded":

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contract import i18n
+from contract import http, i18n
 from contract.auth import forbidden
-from contract.errors import ApiError, error, translated
+from contract.errors import ApiError, translated
 
 # error texts: the contract's shared ones, then notification's own (officials.yml: its API is officials')
 TEXTS = i18n.catalogue(i18n.COMMON_MESSAGES, Path(__file__).parent / "officials.yml")
@@ -51,5 +51,5 @@ def may_not_manage() -> ApiError:
 
 
 def unavailable() -> ApiError:
-    """Where a report stands cannot be asked now (routing did not answer)."""
-    return ApiError([error(None, "unavailable")], status=503, headers={"Retry-After": "5"})
+    """Where a report stands cannot be asked now (routing did not answer): the API's 503."""
+    return http.unavailable()
