@@ -162,8 +162,7 @@ class Auth(DependencyProvider):
                 self._proxy = TypedProxy(self._runner.start().routing, "routing")
             except BROKER_UNREACHABLE as exc:
                 self._runner = self._proxy = None
-                raise Unavailable("routing", method, Unavailable.BROKER,
-                                  f"the broker connection failed ({type(exc).__name__}: {exc})") from exc
+                raise Unavailable.broker("routing", method, exc) from exc
         return self._proxy
 
     def _close(self):

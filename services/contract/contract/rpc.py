@@ -290,6 +290,11 @@ class Unavailable(Exception):
         self.service, self.method, self.reason = service, method, reason
         super().__init__(f"{service}.{method} unavailable ({reason}): {detail}")
 
+    @classmethod
+    def broker(cls, service: str, method: str, exc: BaseException) -> "Unavailable":
+        """The broker connection failed while calling (or getting ready to call) ``service.method``."""
+        return cls(service, method, cls.BROKER, f"the broker connection failed ({type(exc).__name__}: {exc})")
+
 
 BROKER_UNREACHABLE = BROKER_GONE + (TimeoutError,)  # TimeoutError: a socket to the broker timed out
 
@@ -318,7 +323,6 @@ def call_within(timeout: float, proxy, method: str, *args, **kwargs):
     except UnknownService:
         raise Unavailable(service, name, Unavailable.NO_SERVICE, "its RPC queue is unknown to the broker") from None
     except BROKER_UNREACHABLE as exc:
-        raise Unavailable(service, name, Unavailable.BROKER,
-                          f"the broker connection failed ({type(exc).__name__}: {exc})") from exc
+        raise Unavailable.broker(service, name, exc) from exc
     finally:
         deadline.cancel()
