@@ -1,8 +1,10 @@
 """A TCP forwarder in a process of its own, to put a real server out of reach and back.
 
 ``cut()`` ends the process (every connection drops, new ones are refused, as a crashed or
-partitioned server looks to a client); ``restore()`` starts it again on the same port.
-Run as ``python tcp_proxy.py LISTEN_PORT TARGET_HOST TARGET_PORT`` (threads, no eventlet).
+partitioned server looks to a client); ``restore()`` starts it again on the same port. With
+``delay`` every chunk a client sends reaches the server that many seconds later (a server far away,
+or a slow one: each round trip takes at least ``delay``).
+Run as ``python tcp_proxy.py LISTEN_PORT TARGET_HOST TARGET_PORT [DELAY]`` (threads, no eventlet).
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ import time
 
 
 class TcpProxy:
-    def __init__(self, target_host: str, target_port: int):
-        self.target = (target_host, target_port)
+    def __init__(self, target_host: str, target_port: int, delay: float = 0.0):
+        self.target, self.delay = (target_host, target_port), delay
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -25,7 +27,7 @@ class TcpProxy:
     def restore(self) -> None:
         if self._process is not None:
             return
-        self._process = subprocess.Popen([sys.executable, __file__, str(self.port), *map(str, self.target)])
+        self._process = subprocess.Popen([sys.executable, __file__, str(self.port), *map(str, self.target), str(self.delay)])
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -45,9 +47,11 @@ class TcpProxy:
         self.cut()
 
 
-def _pipe(source: socket.socket, sink: socket.socket) -> None:
+def _pipe(source: socket.socket, sink: socket.socket, delay: float = 0.0) -> None:
     try:
         while data := source.recv(65536):
+            if delay:
+                time.sleep(delay)
             sink.sendall(data)
     except OSError:
         pass
@@ -59,7 +63,7 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
                 pass
 
 
-def _serve(port: int, host: str, target_port: int) -> None:
+def _serve(port: int, host: str, target_port: int, delay: float) -> None:
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
@@ -71,9 +75,9 @@ def _serve(port: int, host: str, target_port: int) -> None:
         except OSError:
             client.close()
             continue
-        for a, b in ((client, upstream), (upstream, client)):
-            threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+        for a, b, wait in ((client, upstream, delay), (upstream, client, 0.0)):
+            threading.Thread(target=_pipe, args=(a, b, wait), daemon=True).start()
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
+    _serve(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4]) if len(sys.argv) > 4 else 0.0)

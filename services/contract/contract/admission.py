@@ -11,6 +11,12 @@ with ``Retry-After`` and nothing recorded, when
 - ``queue``: the submissions ahead of it cannot be committed within what is left of the budget, at
   the commit rate measured on the last groups (:class:`Admission`).
 
+Both are decided at arrival, before any work. Once admitted and done with its own work (reads,
+checks), a submission reaching the group committer is refused only when it could no longer be
+committed within the deadline (:meth:`Admission.late`): the time it spent on its own work is not
+queueing, and refusing it then would throw that work away and turn a slow machine's every request
+into a refusal.
+
 A submission admitted but not committed within the committer's deadline (counted from the same
 arrival, so it matches the front door's) is dropped before its commit when no committer took it yet
 (``expired``): its caller has had its 503.
@@ -132,6 +138,15 @@ class Admission:
         if self.deadline and waited + self.estimated_wait(ahead + 1) > self.deadline:
             return "queue"
         return None
+
+    def late(self, ahead: int, arrived: float | None) -> str | None:
+        """Why a submission that arrived at ``arrived`` and has done its own work is refused at the
+        committer with ``ahead`` submissions before it (``queue``: it would not be committed within
+        the deadline), or None. The budget was spent at arrival (:meth:`refusal`)."""
+        if not self.budget or not self.deadline:
+            return None
+        waited = max(0.0, self.clock() - arrived) if arrived is not None else 0.0
+        return "queue" if waited + self.estimated_wait(ahead + 1) > self.deadline else None
 
     def refuse(self, reason: str, ahead: int) -> Overloaded:
         """The refusal to raise, counted; its Retry-After is the estimated wait of the queue."""

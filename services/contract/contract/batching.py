@@ -157,10 +157,11 @@ class GroupCommitter:
     so does a commit that has not ended ``deadline`` seconds after the submission (0: no deadline),
     so that a dead or saturated store gives the front door a quick 503 rather than a timeout.
 
-    Admission control (issue 23, ``contract.admission``): a submission that has already waited longer
-    than ``admission_budget`` seconds, or that the queue ahead of it would keep waiting past it at the
-    measured commit rate, is refused at once (503 + Retry-After, never queued); ``check`` is the same
-    decision for an entrypoint to take before any work.  ``admission_budget`` None: a third of the
+    Admission control (issue 23, ``contract.admission``): ``check`` is the decision an entrypoint takes
+    before any work: a request that has already waited longer than ``admission_budget`` seconds, or
+    that the queue ahead of it would keep waiting past it at the measured commit rate, is refused at
+    once (503 + Retry-After). A submission is refused at ``submit`` (never queued) only when it could
+    no longer be committed within the deadline.  ``admission_budget`` None: a third of the
     deadline; 0: no admission control."""
 
     def __init__(self, units_of: Callable[[], Any], service: str, max_size: int = DEFAULT_MAX_SIZE,
@@ -230,8 +231,11 @@ class GroupCommitter:
         """Run ``handler(uow, *args)`` in the next group's transaction; its result (or its error) once
         that transaction is committed. The deadline counts from ``since`` (``clock()`` time the request
         arrived: its time before it got here counts too), else from now. Refused at once, never queued,
-        when admission control says so (:meth:`check`)."""
-        self.check(since)
+        when it could not be committed within the deadline (``Admission.late``)."""
+        ahead = self.ahead()
+        reason = self.admission.late(ahead, since)
+        if reason is not None:
+            raise self.admission.refuse(reason, ahead)
         item = _Submission(handler, args)
         self._queue.put(item)
         self.admission.observe(self.ahead())
