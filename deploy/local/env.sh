@@ -32,11 +32,14 @@ LAPOR_STORE_SERVICES="intake routing followup notification assessment"
 : "${LAPOR_PROMETHEUS_HUB_LINKS:=0}"
 # rule evaluation interval of the local Prometheus (empty: deploy/prometheus/prometheus.yml's 15s)
 : "${LAPOR_PROMETHEUS_EVALUATION_INTERVAL:=}"
+# seconds a start waits for the broker, the stores and each service to be ready (a process that
+# exits fails the start at once): on a busy 2-core machine two brokers booting together took ~60 s
+: "${LAPOR_START_TIMEOUT:=150}"
 export LAPOR_ROOT LAPOR_RUN_DIR LAPOR_VENV LAPOR_PYTHON LAPOR_AMQP_PORT LAPOR_RABBIT_DIST_PORT \
   LAPOR_EPMD_PORT LAPOR_RABBIT_MGMT_PORT LAPOR_RABBIT_PROM_PORT LAPOR_RABBIT_NODE \
   LAPOR_STORE_PORT LAPOR_STORE_PER_SERVICE LAPOR_STORE_PORT_INTAKE LAPOR_STORE_PORT_ROUTING \
   LAPOR_STORE_PORT_FOLLOWUP LAPOR_STORE_PORT_NOTIFICATION LAPOR_STORE_PORT_ASSESSMENT LAPOR_HTTP_PORT LAPOR_HUB_CODE LAPOR_MAIL_PORT LAPOR_SMS_PORT LAPOR_PROMETHEUS_PORT \
-  LAPOR_PROMETHEUS_HUB_LINKS LAPOR_PROMETHEUS_EVALUATION_INTERVAL
+  LAPOR_PROMETHEUS_HUB_LINKS LAPOR_PROMETHEUS_EVALUATION_INTERVAL LAPOR_START_TIMEOUT
 # The key that signs the web pages' CSRF tokens: one per stack, shared by its services (the cookie
 # belongs to the whole origin); kept in the run dir so a restart does not void open forms.
 if [ -z "${LAPOR_WEB_SECRET:-}" ]; then
@@ -49,6 +52,9 @@ export LAPOR_WEB_SECRET
 # listening PORT: something accepts TCP connections on 127.0.0.1:PORT (bash alone: no interpreter started,
 # so a wait loop checks this before its costlier readiness check)
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# while patient STARTED; do ...; done: true until LAPOR_START_TIMEOUT seconds after STARTED ($SECONDS)
+patient() { [ $((SECONDS - $1)) -lt "$LAPOR_START_TIMEOUT" ]; }
 
 # stop_pidfile FILE: SIGTERM the process in FILE, wait up to 10 s, then SIGKILL; remove FILE.
 stop_pidfile() {

@@ -114,7 +114,8 @@ CONF
   fi
   nohup "$bin/rabbitmq-server" > "$dir/log/stdout.log" 2>&1 &
   echo $! > "$pidfile.launcher"
-  for _ in $(seq 1 120); do
+  local started=$SECONDS
+  while patient "$started"; do
     if [ -n "$legacy" ] && listening "$LAPOR_AMQP_PORT"; then
       migrate_from_guest; legacy=""
     fi
@@ -131,7 +132,7 @@ CONF
     fi
     sleep 0.5
   done
-  echo "rabbitmq: not ready after 60 s; see $dir/log" >&2; exit 1
+  echo "rabbitmq: not ready after $LAPOR_START_TIMEOUT s; see $dir/log" >&2; exit 1
 }
 
 stop() {

@@ -64,13 +64,13 @@ start_one() {
 }
 
 wait_healthy() {
-  local svc=$1
-  for _ in $(seq 1 120); do
+  local svc=$1 started=$SECONDS
+  while patient "$started"; do
     if healthy "$svc"; then echo "$svc: ready (pid $(cat "$dir/$svc.pid"), http://127.0.0.1:$(port_of "$svc"), metrics /metrics)"; return 0; fi
     running "$svc" || { echo "$svc: exited; see $dir/$svc.log" >&2; tail -30 "$dir/$svc.log" >&2; exit 1; }
     sleep 0.5
   done
-  echo "$svc: not healthy after 60 s; see $dir/$svc.log" >&2; exit 1
+  echo "$svc: not healthy after $LAPOR_START_TIMEOUT s; see $dir/$svc.log" >&2; exit 1
 }
 
 stop_all() {

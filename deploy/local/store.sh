@@ -53,7 +53,8 @@ start() {
   while read -r name port dir; do
     launch "$name" "$port" "$dir"; names+=("$name"); ports+=("$port"); dirs+=("$dir")
   done < <(stores)
-  for _ in $(seq 1 60); do
+  local started=$SECONDS
+  while patient "$started"; do
     if all_listening "${ports[@]}" && ready "${ports[@]}"; then
       for i in "${!names[@]}"; do
         echo "${names[$i]}: ready (pid $(cat "${dirs[$i]}/secantusd.pid"), mongodb://127.0.0.1:${ports[$i]})"
@@ -66,7 +67,7 @@ start() {
     done
     sleep 0.5
   done
-  echo "store: not ready after 30 s" >&2; exit 1
+  echo "store: not ready after $LAPOR_START_TIMEOUT s" >&2; exit 1
 }
 
 stop() {

@@ -174,11 +174,19 @@ def _all_delivered(hubs, tracking_ids):
 
 
 def _start_together(*hubs) -> None:
-    threads = [threading.Thread(target=hub.local, args=("start",)) for hub in hubs]
+    failed = []
+
+    def start(hub):
+        try:
+            hub.local("start")
+        except Exception as error:  # noqa: BLE001 - reported below with the others
+            failed.append((hub.code, error))
+    threads = [threading.Thread(target=start, args=(hub,)) for hub in hubs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert not failed, failed  # the start's own error (its stderr is in the captured output)
     for hub in hubs:
         hub.local("status")  # raises when a broker did not come back
 

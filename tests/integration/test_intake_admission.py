@@ -96,9 +96,11 @@ def overloaded(base, reports):
     for _, answer, _ in refused:
         assert answer.json()["errors"][0]["code"] == "overloaded", answer.text
         assert int(answer.headers["Retry-After"]) >= 1
-    # refused at arrival, never at the commit deadline (the machine and this process are shared,
-    # hence the margins)
-    assert times[len(times) // 2] < DEADLINE / 8 and times[-1] < DEADLINE / 2, [round(t, 2) for t in times]
+    # refused at arrival, not at the commit deadline: every refusal is "overloaded" (one at the
+    # deadline is "store_unavailable"), and most are quick (the machine and this process are
+    # shared, hence the margins: on CI a few of hundreds took 2 s)
+    assert times[len(times) // 2] < DEADLINE / 8 and times[len(times) * 9 // 10] < DEADLINE / 2, \
+        [round(t, 2) for t in times]
     for _, answer in accepted:  # every accepted report stored once
         assert reports.count_documents({"_id": answer.json()["tracking_id"]}) == 1
     titles = {item[0]["title"] for item, _, _ in refused}

@@ -292,9 +292,9 @@ class EventBatches(Entrypoint):
     def _handle(self, taken: list) -> None:
         ready = [t for t in taken if len(t) == 3]
         for item in taken:
-            if len(item) == 4:
-                metrics.EVENTS_HANDLED.labels(self.service, item[0] or "unknown", "dead_lettered").inc()
+            if len(item) == 4:  # counted once done: whoever reads the metric finds the dead letter
                 self._dead_letter(item[2], item[0], item[3])
+                metrics.EVENTS_HANDLED.labels(self.service, item[0] or "unknown", "dead_lettered").inc()
         if not ready:
             return
         batch = [(event_type, body, bool(message.delivery_info.get("redelivered")))
@@ -317,13 +317,14 @@ class EventBatches(Entrypoint):
             eventlet.sleep(delay)
             delay = min(MAX_BACKOFF_SECONDS, delay * 2)
         for (event_type, _, message), (outcome, reason) in zip(ready, result):
-            metrics.EVENTS_HANDLED.labels(self.service, event_type, OUTCOME_LABELS[outcome]).inc()
             if outcome in ("applied", "duplicate"):
                 message.ack()
             elif outcome == "dead":
                 self._dead_letter(message, event_type, reason)
             else:
                 message.requeue()
+            # counted once done (acked, or its dead letter published): the metric never runs ahead
+            metrics.EVENTS_HANDLED.labels(self.service, event_type, OUTCOME_LABELS[outcome]).inc()
 
     def _dead_letter(self, message, event_type: str | None, reason: str) -> None:
         """Keep the message, with its reason, in the service's dead-letter queue, then ack it.
