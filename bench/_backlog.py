@@ -28,7 +28,7 @@ from pymongo import MongoClient
 
 from _load import event_queue_depth, events_backlog, offer, pct, queue_depths
 from _stack import script, urls
-from contract import events
+from contract import brokeracl, events, localstack
 
 SUBJECT = "Tanggapan sementara atas laporan"  # notification's interim_update subject (id), messages.yml interim_update.subject
 SEED_EMAIL = "antre{i}@example.com"
@@ -84,9 +84,12 @@ def case_updated(case: dict, n: int, hub: str) -> dict:
                         excerpt="Tim lapangan sudah menjadwalkan perbaikan minggu ini.", has_attachments=False)
 
 
-def publish(amqp: str, cases: list[dict], count: int, start: int, hub: str) -> float:
+def publish(env: dict, cases: list[dict], count: int, start: int, hub: str) -> float:
     """``count`` case_updated events on follow-up's exchange (persistent, routed by event type, as the
-    outbox relay publishes them); seconds taken. No publisher confirms (the queues' depth is checked)."""
+    outbox relay publishes them), as follow-up's own broker user with its ``user_id`` (consumers refuse
+    an event from anyone but its source); seconds taken. No publisher confirms (the queues' depth is
+    checked)."""
+    amqp = localstack.service_amqp_uri(env["LAPOR_RUN_DIR"], "followup", env["LAPOR_AMQP_PORT"])
     t0 = time.time()
     with Connection(amqp) as conn:
         exchange = get_event_exchange("followup", {})
@@ -95,7 +98,8 @@ def publish(amqp: str, cases: list[dict], count: int, start: int, hub: str) -> f
         producer = Producer(channel, exchange=exchange, serializer="json")
         for n in range(start, start + count):
             entry = case_updated(cases[n % len(cases)], n, hub)
-            producer.publish(entry["payload"], routing_key=events.CASE_UPDATED, delivery_mode=2)
+            producer.publish(entry["payload"], routing_key=events.CASE_UPDATED, delivery_mode=2,
+                             user_id=brokeracl.user("followup"))
     return time.time() - t0
 
 
@@ -137,14 +141,14 @@ def backlog_phase(env: dict, size: int, rate: float, clients: int, start_index: 
     script("services.sh", "stop", env, "notification")
     script("services.sh", "start", held, "notification")
     t_fill = time.time()
-    took = publish(u["amqp"], cases, size, 0, hub)
+    took = publish(env, cases, size, 0, hub)
     queued = wait_queued(u, size, max_seconds)
     if queued < size:
         raise RuntimeError(f"backlog phase: only {queued}/{size} notifications queued in time")
     log(f"  backlog: {size} events published in {took:.1f} s, {queued} notifications queued (courier held) after "
         f"{time.time() - t_fill:.0f} s; stopping notification, publishing {size} more ...")
     script("services.sh", "stop", env, "notification")
-    took = publish(u["amqp"], cases, size, size, hub)
+    took = publish(env, cases, size, size, hub)
     waiting = wait_counted(u["api"], "notification", size)
     log(f"  backlog: {size} more published in {took:.1f} s ({waiting} counted in notification's event queue); "
         f"starting notification, reports offered at {rate:.0f}/s while it drains ...")
