@@ -174,7 +174,7 @@ class HubReports(Repository):
         counts: dict[str, int] = {}
         oldest = None
         for doc in self.db.reports.find({"hub_delivery.state": "waiting"}, {"hub_delivery": 1},
-                                        session=self.session).hint(DELIVERY_INDEX):
+                                        session=self.session):
             delivery = doc["hub_delivery"]
             counts[delivery["hub"]] = counts.get(delivery["hub"], 0) + 1
             if oldest is None or delivery["since"] < oldest:

@@ -22,7 +22,7 @@ class Privacy(Repository):
         query = {"status": {"$in": list(FINAL_STATUSES)}, "updated_at": {"$lte": cutoff},
                  "personal_data_erased_at": None}
         return list(self.db.reports.find(query, ERASURE_FIELDS, session=self.session)
-                    .sort("updated_at", ASCENDING).limit(limit).hint(RETENTION_INDEX))
+                    .sort("updated_at", ASCENDING).limit(limit))
 
     def erase(self, report: dict, change: dict) -> None:
         """Erase at the commit, if the report is as read (else the unit runs again), with its audit entry;

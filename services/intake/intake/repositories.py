@@ -97,7 +97,7 @@ class Reports(Repository):
     def open_sms_draft(self, sender_hash: str, since: datetime) -> dict | None:
         """The sender's latest SMS draft still incomplete since ``since`` (a next SMS completes it)."""
         found = self.db.reports.find({"source.sender_hash": sender_hash, "received_at": {"$gte": since}},
-                                     session=self.session).sort("received_at", DESCENDING).limit(5).hint(SENDER_INDEX)
+                                     session=self.session).sort("received_at", DESCENDING).limit(5)
         return next((r for r in found if r["status"] == "incomplete"), None)
 
     def get(self, tracking_id: str) -> dict | None:
@@ -165,7 +165,7 @@ class Reports(Repository):
         # the steps first, then the report: two reads are no snapshot, and this order shows a status at
         # least as new as the timeline (never a step whose status change is not shown yet)
         steps = list(self.db[HISTORY].find({"tracking_id": tracking_id}, {"_id": 0, "tracking_id": 0},
-                                           session=self.session).sort("at", ASCENDING).hint(HISTORY_INDEX))
+                                           session=self.session).sort("at", ASCENDING))
         report = self.get(tracking_id)
         if report is not None:
             report["history"] = list(report.get("history") or []) + steps
@@ -189,7 +189,7 @@ class Reports(Repository):
                 query["region_code"] = {"$regex": f"^{re.escape(region)}"}
         projection = {"reporter": 0, "secret_hash": 0, "reporter_ref": 0}
         cursor = self.db.reports.find(query, projection, session=self.session).sort("received_at", DESCENDING)
-        docs = list(cursor.limit(limit).hint("_id_" if ids is not None else PUBLIC_INDEX))
+        docs = list(cursor.limit(limit) if ids is not None else cursor.limit(limit).hint(PUBLIC_INDEX))
         for doc in docs:
             doc["media_url"] = (doc.pop("source", None) or {}).get("media_url")
         return docs

@@ -54,8 +54,7 @@ class Notifications(Repository):
     # -- delivery ---------------------------------------------------------------------------
     def any_due(self, now: datetime) -> bool:
         """Whether anything is due (one indexed read; an idle courier opens no transaction)."""
-        return self.db.notifications.find_one(due_query(now), {"_id": 1}, hint=CLAIM_INDEX,
-                                              session=self.session) is not None
+        return self.db.notifications.find_one(due_query(now), {"_id": 1}, session=self.session) is not None
 
     def claim_due(self, now: datetime, lease_until: datetime, limit: int, courier_id: str) -> list[dict]:
         """Take up to ``limit`` due notifications for one attempt each (hidden from other couriers until
@@ -71,7 +70,7 @@ class Notifications(Repository):
         receiver may get it twice, with the same Message-ID / reference.
         """
         due = list(self.db.notifications.find(due_query(now), session=self.session)
-                   .sort("next_attempt_at", ASCENDING).limit(limit).hint(CLAIM_INDEX))
+                   .sort("next_attempt_at", ASCENDING).limit(limit))
         if not due:
             return []
         self.db.notifications.update_many(
@@ -92,7 +91,7 @@ class Notifications(Repository):
         through the claim index's ``status`` prefix."""
         return [n["_id"] for n in self.db.notifications.find(
             {"status": "queued", "next_attempt_at": {"$gt": now}, "handoff.by": {"$in": courier_ids}}, {"_id": 1},
-            hint=CLAIM_INDEX, session=self.session)]
+            session=self.session)]
 
     def take_back(self, notification_id: str, courier_ids: list[str], now: datetime) -> None:
         """Make a notification claimed by a gone courier due now, its hand-off kept (the next claim
