@@ -121,7 +121,8 @@ class Admission:
 
     def refusal(self, ahead: int, arrived: float | None) -> str | None:
         """Why a submission arriving at ``arrived`` (``clock()`` time) with ``ahead`` submissions before
-        it is refused (``waited``, ``queue``), or None: admitted. Always admitted without a budget.
+        it is refused (``waited``, ``queue``), or None: admitted. Always admitted without a budget, and
+        on the estimate with nothing ahead (:meth:`late`).
 
         A submission is refused when it has waited, or would queue, longer than the budget, or when it
         would not be committed within the deadline (its work would be lost: its caller has had a 503).
@@ -133,6 +134,8 @@ class Admission:
         waited = max(0.0, self.clock() - arrived) if arrived is not None else 0.0
         if waited > self.budget:
             return "waited"
+        if not ahead:  # nothing ahead: commit it, the only way to learn today's rate (see ``late``)
+            return None
         if waited + self.queueing(ahead) > self.budget:
             return "queue"
         if self.deadline and waited + self.estimated_wait(ahead + 1) > self.deadline:
@@ -142,10 +145,18 @@ class Admission:
     def late(self, ahead: int, arrived: float | None) -> str | None:
         """Why a submission that arrived at ``arrived`` and has done its own work is refused at the
         committer with ``ahead`` submissions before it (``queue``: it would not be committed within
-        the deadline), or None. The budget was spent at arrival (:meth:`refusal`)."""
+        the deadline), or None. The budget was spent at arrival (:meth:`refusal`).
+
+        With nothing ahead it is never refused on the estimate: the estimate moves only when groups
+        commit, so one slow commit (the first after the store came back) refusing everything would
+        refuse for ever; the deadline still bounds its caller's wait."""
         if not self.budget or not self.deadline:
             return None
         waited = max(0.0, self.clock() - arrived) if arrived is not None else 0.0
+        if waited > self.deadline:  # measured: its caller has had its 503
+            return "queue"
+        if not ahead:
+            return None
         return "queue" if waited + self.estimated_wait(ahead + 1) > self.deadline else None
 
     def refuse(self, reason: str, ahead: int) -> Overloaded:

@@ -319,6 +319,7 @@ class GroupCommitter:
                                    lambda uow, item: None if item.abandoned else item.handler(uow, *item.args),
                                    on_isolated=lambda exc: ISOLATED.labels(self.service).inc())
         GROUP_SIZE.labels(self.service).observe(len(group))
-        self.admission.committed(len(group), self.clock() - started)
+        if any(ok for ok, _ in outcomes):  # a group that failed whole measured an outage, not the rate
+            self.admission.committed(len(group), self.clock() - started)
         for item, outcome in zip(group, outcomes):
             item.settle(outcome)

@@ -224,3 +224,36 @@ def test_a_workers_group_commit_counts_from_the_requests_arrival():
 
     assert Units(store=None, worker_ctx=WorkerCtx()).started == 123.0
     assert Units(store=None, worker_ctx=None).started == pytest.approx(time.monotonic(), abs=1.0)
+
+
+def test_one_slow_commit_does_not_refuse_for_ever():
+    """After the store came back, the first group took 10 s: the estimate said every submission would
+    miss the deadline, and since only commits move the estimate, everything was refused for ever
+    (the kill -9 of the store test: nothing accepted after the restart). With nothing ahead a
+    submission is committed, and the estimate recovers from what it measures."""
+    clock = FakeClock()
+    gate = Admission("slowprobe", budget=0.5, concurrency=1, clock=clock, deadline=1.5)
+    gate.committed(size=1, seconds=10.0)
+    assert gate.refusal(ahead=0, arrived=clock()) is None
+    assert gate.late(ahead=0, arrived=clock() - 0.2) is None
+    assert gate.late(ahead=0, arrived=clock() - 1.6) == "queue"  # measured past the deadline: refused
+    assert gate.refusal(ahead=3, arrived=clock()) == "queue"  # with work ahead the estimate still counts
+    for _ in range(12):
+        gate.committed(size=1, seconds=0.01)
+    assert gate.refusal(ahead=3, arrived=clock()) is None
+
+
+def test_a_group_that_failed_whole_does_not_move_the_estimate():
+    """A store outage's failed group took the driver's timeout: that is no commit rate."""
+    clock, calls = FakeClock(), []
+
+    class FailingUnits:
+        def run(self, work, **kwargs):
+            clock.advance(5.0)
+            raise ConnectionError("the store is away")
+    committer = GroupCommitter(lambda: FailingUnits(), "failprobe", max_size=8, concurrency=1, deadline=1.5,
+                               admission_budget=0.5, clock=clock)
+    committer.admission.committed = lambda size, seconds: calls.append((size, seconds))
+    item = type("Item", (), {"abandoned": False, "handler": None, "args": (), "settle": lambda self, o: None})()
+    committer.commit([item])
+    assert calls == []
