@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "services" / "contract"), str(ROOT / "services" / "intake")]
 
 from _stack import bench_env, script, urls  # noqa: E402
+from _timing import in_transaction, timed  # noqa: E402
 from contract.store import acquire_client, release_client  # noqa: E402
 from intake import duplicates  # noqa: E402
 from pymongo import ASCENDING, DESCENDING  # noqa: E402
@@ -58,15 +57,6 @@ def fill(db, n: int, rng: random.Random, now: datetime) -> dict:
             "description": text(rng), "status": "received", "received_at": now}
 
 
-def timed(fn, rounds: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000, max(samples) * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="8,180,544,10000")
@@ -91,10 +81,6 @@ def main() -> None:
             db.reports.create_index(OLD_INDEX)
             extra = fill(db, n, rng, now)
 
-            def in_transaction(read):
-                with client.start_session() as session, session.start_transaction():
-                    read(session)
-
             def current(session):
                 recent = db[duplicates.RECENT].find_one({"_id": duplicates.recent_key("infrastruktur", "5108")},
                                                         session=session)
@@ -111,9 +97,9 @@ def main() -> None:
             def remember(session):
                 db[duplicates.RECENT].update_one(*duplicates.recent_update(extra), upsert=True, session=session)
 
-            now_ms = timed(lambda: in_transaction(current), args.rounds)
-            write_ms = timed(lambda: in_transaction(remember), args.rounds)
-            old_ms = timed(lambda: in_transaction(before), args.rounds)
+            now_ms = timed(lambda: in_transaction(client, current), args.rounds)
+            write_ms = timed(lambda: in_transaction(client, remember), args.rounds)
+            old_ms = timed(lambda: in_transaction(client, before), args.rounds)
             print(f"{n:>18,} | {now_ms[0]:>9.2f} (max {now_ms[1]:7.2f}) | {write_ms[0]:>7.2f} (max {write_ms[1]:7.2f}) "
                   f"| {old_ms[0]:>13.2f} (max {old_ms[1]:7.2f})")
         client.drop_database("bench_duplicates")

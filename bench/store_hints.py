@@ -21,9 +21,7 @@ sorted by time) with the (tracking_id, at) index as a hint and without, against 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -31,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "services" / "contract"), str(ROOT / "services" / "notification")]
 
 from _stack import bench_env, script, urls  # noqa: E402
+from _timing import in_transaction, timed  # noqa: E402
 from contract.store import acquire_client, release_client  # noqa: E402
 from notification.dependencies import CLAIM_INDEX, NotificationStore, due_query  # noqa: E402
 
@@ -44,15 +43,6 @@ def notification(i: int, status: str, now: datetime) -> dict:
             "next_attempt_at": now - timedelta(seconds=i % 600) if status == "queued" else None,
             "dead_at": None, "last_error": None, "handoff": None,
             "context": {"title": "Jalan rusak di depan pasar", "agency": "Dinas PUPR", "step": "interim"}}
-
-
-def timed(fn, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
 
 
 def main() -> None:
@@ -84,10 +74,6 @@ def main() -> None:
                     db.notifications.insert_many([notification(i, status, now)
                                                   for i in range(start, min(count, start + 2000))])
 
-            def in_transaction(read):
-                with client.start_session() as session, session.start_transaction():
-                    read(session)
-
             def any_due(hint):
                 return lambda s: db.notifications.find_one(due_query(now), {"_id": 1}, session=s,
                                                            **({"hint": CLAIM_INDEX} if hint else {}))
@@ -104,8 +90,8 @@ def main() -> None:
                     {"status": "queued", "next_attempt_at": {"$gt": now}, "handoff.by": {"$in": ["gone"]}}, {"_id": 1},
                     session=s, **({"hint": CLAIM_INDEX} if hint else {})))
 
-            cells = [f"{timed(lambda: in_transaction(read(True)), args.rounds):>9.1f} / "
-                     f"{timed(lambda: in_transaction(read(False)), args.rounds):<9.1f}"
+            cells = [f"{timed(lambda: in_transaction(client, read(True)), args.rounds)[0]:>9.1f} / "
+                     f"{timed(lambda: in_transaction(client, read(False)), args.rounds)[0]:<9.1f}"
                      for read in (any_due, claim, claimed_by)]
             print(f"{sent:>7,} {queued:>7,} | {cells[0]:>21} | {cells[1]:>19} | {cells[2]:>24}", flush=True)
         print(f"\n{'reports':>8} {'steps':>7} | {'timeline read hint / none':>27}")
@@ -123,8 +109,8 @@ def main() -> None:
                     cursor = db.history.find({"tracking_id": "ID-00007-BENCH"}, {"_id": 0}, session=s).sort("at", 1)
                     assert len(list(cursor.hint(HISTORY_INDEX) if hint else cursor)) == 8
                 return read
-            cell = (f"{timed(lambda: in_transaction(timeline(True)), args.rounds):>9.1f} / "
-                    f"{timed(lambda: in_transaction(timeline(False)), args.rounds):<9.1f}")
+            cell = (f"{timed(lambda: in_transaction(client, timeline(True)), args.rounds)[0]:>9.1f} / "
+                    f"{timed(lambda: in_transaction(client, timeline(False)), args.rounds)[0]:<9.1f}")
             print(f"{reports:>8,} {reports * 8:>7,} | {cell:>27}", flush=True)
         client.drop_database("bench_claim")
     finally:

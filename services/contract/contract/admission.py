@@ -119,6 +119,10 @@ class Admission:
             return 0.0
         return max(0.0, self.estimated_wait(ahead) - cost[0] / self.concurrency)
 
+    def waited(self, arrived: float | None) -> float:
+        """Seconds since ``arrived`` (``clock()`` time; None: it has not waited)."""
+        return max(0.0, self.clock() - arrived) if arrived is not None else 0.0
+
     def refusal(self, ahead: int, arrived: float | None) -> str | None:
         """Why a submission arriving at ``arrived`` (``clock()`` time) with ``ahead`` submissions before
         it is refused (``waited``, ``queue``), or None: admitted. Always admitted without a budget, and
@@ -131,7 +135,7 @@ class Admission:
         admitting one submission per group."""
         if not self.budget:
             return None
-        waited = max(0.0, self.clock() - arrived) if arrived is not None else 0.0
+        waited = self.waited(arrived)
         if waited > self.budget:
             return "waited"
         if not ahead:  # nothing ahead: commit it, the only way to learn today's rate (see ``late``)
@@ -152,7 +156,7 @@ class Admission:
         refuse for ever; the deadline still bounds its caller's wait."""
         if not self.budget or not self.deadline:
             return None
-        waited = max(0.0, self.clock() - arrived) if arrived is not None else 0.0
+        waited = self.waited(arrived)
         if waited > self.deadline:  # measured: its caller has had its 503
             return "queue"
         if not ahead:

@@ -223,7 +223,9 @@ class GroupCommitter:
         ``arrived`` (``clock()`` time; None: now) would not be committed within the admission budget,
         behind the queue or ``known_ahead`` submissions (the caller's count), whichever is more."""
         ahead = max(self.ahead(), known_ahead)
-        reason = self.admission.refusal(ahead, arrived)
+        self._refuse_when(self.admission.refusal(ahead, arrived), ahead)
+
+    def _refuse_when(self, reason: str | None, ahead: int) -> None:
         if reason is not None:
             raise self.admission.refuse(reason, ahead)
 
@@ -233,9 +235,7 @@ class GroupCommitter:
         arrived: its time before it got here counts too), else from now. Refused at once, never queued,
         when it could not be committed within the deadline (``Admission.late``)."""
         ahead = self.ahead()
-        reason = self.admission.late(ahead, since)
-        if reason is not None:
-            raise self.admission.refuse(reason, ahead)
+        self._refuse_when(self.admission.late(ahead, since), ahead)
         item = _Submission(handler, args)
         self._queue.put(item)
         self.admission.observe(self.ahead())
