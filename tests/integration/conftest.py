@@ -68,14 +68,25 @@ def demo_registry():
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-@pytest.fixture
-def store_proxy(servers):
-    """A TCP proxy in front of the store, to cut it away from a service (outage tests)."""
+def proxy_to_store(servers, delay: float = 0.0):
+    """A TCP proxy in front of the store (``delay``: each request reaches it that much later)."""
     from urllib.parse import urlsplit
 
     from tests.fakes.tcp_proxy import TcpProxy
     address = urlsplit(servers["mongodb_uri"])
-    proxy = TcpProxy(address.hostname, address.port)
+    return TcpProxy(address.hostname, address.port, delay=delay)
+
+
+def through(proxy, mongodb_uri: str) -> str:
+    """``mongodb_uri`` with its host and port replaced by ``proxy``'s."""
+    import re
+    return re.sub(r"//[^/]+/", f"//127.0.0.1:{proxy.port}/", mongodb_uri, count=1)
+
+
+@pytest.fixture
+def store_proxy(servers):
+    """A TCP proxy in front of the store, to cut it away from a service (outage tests)."""
+    proxy = proxy_to_store(servers)
     yield proxy
     proxy.stop()
 

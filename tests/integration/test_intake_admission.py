@@ -8,9 +8,7 @@ The store is reached through a proxy that delays every request (a slow store: ea
 takes several round trips of ``STORE_DELAY``) and groups hold two submissions, so that the burst is
 above intake's capacity on any machine, however fast, while the budget stays large enough that a
 slow, shared machine still admits some (a budget of 0.05 s refused all of them on CI)."""
-import re
 import time
-from urllib.parse import urlsplit
 
 import eventlet
 import pytest
@@ -18,7 +16,7 @@ import requests
 
 from intake.service import IntakeService
 from tests.factories import make_report
-from tests.fakes.tcp_proxy import TcpProxy
+from tests.integration.conftest import proxy_to_store, through
 
 # 40 clients at once (fewer than the listen backlog of 50: more would wait for the kernel's SYN
 # retransmission, 1 s, before intake sees them), each sending reports for BURST_SECONDS, its next one
@@ -45,16 +43,14 @@ def post(base, report, key=None, headers=None):
 def slow_store(servers):
     """The store behind a proxy that delays every request by STORE_DELAY (set up before intake and
     so stopped after it: a service stopping with its store gone waits for it)."""
-    address = urlsplit(servers["mongodb_uri"])
-    proxy = TcpProxy(address.hostname, address.port, delay=STORE_DELAY)
+    proxy = proxy_to_store(servers, delay=STORE_DELAY)
     yield proxy
     proxy.stop()
 
 
 def test_an_overloaded_intake_refuses_the_excess_at_once_and_still_accepts(slow_store, start_services, service_config,
                                                                           mongo_client):
-    uri = re.sub(r"//[^/]+/", f"//127.0.0.1:{slow_store.port}/", service_config["MONGODB_URI"], count=1)
-    config = {**service_config, "MONGODB_URI": uri, "RATE_LIMIT_EXEMPT": "127.0.0.1,::1",
+    config = {**service_config, "MONGODB_URI": through(slow_store, service_config["MONGODB_URI"]), "RATE_LIMIT_EXEMPT": "127.0.0.1,::1",
               "GROUP_COMMIT_DEADLINE_SECONDS": DEADLINE, "GROUP_COMMIT_ADMISSION_SECONDS": BUDGET,
               "GROUP_COMMIT_CONCURRENCY": 1, "GROUP_COMMIT_MAX_SIZE": 2}
     base = start_services(IntakeService, config=config)["intake"]

@@ -1,17 +1,17 @@
 """With the store out of reach, intake answers the truth (issue 13): 503 with Retry-After (in the
 Open311 format under /open311/), not a 500 claiming nothing changed; a resend with the same
 Idempotency-Key once the store is back records the report once."""
-import re
 
 import requests
 
 from tests.factories import make_report
+from tests.integration.conftest import through
 from tests.integration.test_intake_submission import intake
 
 
 def test_store_down_is_a_503_with_retry_after_and_the_resend_is_recorded_once(start_services, service_config,
                                                                              store_proxy, mongo_client):
-    uri = re.sub(r"//[^/]+/", f"//127.0.0.1:{store_proxy.port}/", service_config["MONGODB_URI"], count=1)
+    uri = through(store_proxy, service_config["MONGODB_URI"])
     base = intake(start_services, {**service_config, "MONGODB_URI": uri})
     assert requests.post(f"{base}/reports", json=make_report(), timeout=15).status_code == 201
 

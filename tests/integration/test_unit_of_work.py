@@ -2,7 +2,6 @@
 work, committed before the caller is answered (outbox included), rolled back when it raises;
 group commit shares one transaction among concurrent submissions and isolates a failing one;
 a batch of events is one unit of work with a poison event isolated and a redelivery applied once."""
-import re
 
 import eventlet
 import pytest
@@ -21,6 +20,7 @@ from contract.consumer import RejectEvent
 from contract.store import store_fault
 from contract.uow import ReadOnly, Repository
 from contract.unitstore import UnitOfWorkProvider
+from tests.integration.conftest import through
 
 SERVICE = "uowprobe"
 
@@ -175,7 +175,7 @@ def test_a_failing_member_fails_alone_and_the_rest_of_its_group_commits(containe
 def test_a_store_outage_fails_every_waiter_with_an_answer_of_503(container_factory, service_config, store_proxy,
                                                                  monkeypatch):
     monkeypatch.setattr(client_session, "_WITH_TRANSACTION_RETRY_TIME_LIMIT", 1)
-    uri = re.sub(r"//[^/]+/", f"//127.0.0.1:{store_proxy.port}/", service_config["MONGODB_URI"], count=1)
+    uri = through(store_proxy, service_config["MONGODB_URI"])
     container = start(container_factory, {**service_config, "MONGODB_URI": uri}, GROUP_COMMIT_MAX_SIZE=3,
                       GROUP_COMMIT_MAX_WAIT_SECONDS=5, GROUP_COMMIT_CONCURRENCY=1)
     assert add_concurrently(container, ["before"])[0]["visible"]
