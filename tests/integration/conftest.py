@@ -68,6 +68,14 @@ def demo_registry():
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+def metric(base: str, sample: str) -> float:
+    """The value of one sample line of a service's /metrics (0 when absent): counters are per process."""
+    for line in requests.get(f"{base}/metrics", timeout=5).text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def proxy_to_store(servers, delay: float = 0.0):
     """A TCP proxy in front of the store (``delay``: each request reaches it that much later)."""
     from urllib.parse import urlsplit

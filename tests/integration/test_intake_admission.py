@@ -16,20 +16,13 @@ import requests
 
 from intake.service import IntakeService
 from tests.factories import make_report
-from tests.integration.conftest import proxy_to_store, through
+from tests.integration.conftest import metric, proxy_to_store, through
 
 # 40 clients at once (fewer than the listen backlog of 50: more would wait for the kernel's SYN
 # retransmission, 1 s, before intake sees them), each sending reports for BURST_SECONDS, its next one
 # as soon as answered (after a refusal, a pause: many clients' retries in place of a few's loop)
 DEADLINE, BUDGET, CLIENTS, BURST_SECONDS, PAUSE, STORE_DELAY = 4.0, 0.5, 40, 3.0, 0.2, 0.02
 REFUSED_WAITED = 'lapor_http_admission_refused_total{reason="waited",service="intake"}'
-
-
-def metric(base, sample):
-    for line in requests.get(f"{base}/metrics", timeout=5).text.splitlines():
-        if line.startswith(sample + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def post(base, report, key=None, headers=None):

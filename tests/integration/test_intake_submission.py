@@ -4,7 +4,7 @@ import requests
 from intake.service import IntakeService
 from tests.conftest import ROOT
 from tests.factories import make_report
-from tests.integration.conftest import track, wait_for
+from tests.integration.conftest import metric, track, wait_for
 
 REGISTRY = str(ROOT / "deploy" / "demo" / "region.yml")
 
@@ -80,14 +80,6 @@ def test_idempotency_key_returns_the_first_report_and_stores_nothing_new(start_s
     assert other.json()["secret"] and db.reports.count_documents({}) == 2
     bad = requests.post(f"{base}/reports", json=make_report(), headers={"Idempotency-Key": "a b"}, timeout=5)
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "Idempotency-Key"
-
-
-def metric(base, sample):
-    """The value of one sample line of /metrics (0 when absent): counters are per process."""
-    for line in requests.get(f"{base}/metrics", timeout=5).text.splitlines():
-        if line.startswith(sample + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 LIMITED = 'lapor_intake_rate_limited_total{channel="web"}'

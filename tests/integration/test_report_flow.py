@@ -71,15 +71,11 @@ def test_redelivered_event_changes_nothing_twice(start_services, rpc, service_co
 
 def test_malformed_event_is_rejected_not_looped(start_services, service_config):
     urls = start_services(*ALL_SERVICES)
-    counted = 'lapor_events_handled_total{event="report_received",outcome="dead_lettered",service="routing"} '
-
-    def dead_lettered():  # (one registry per process: earlier tests' services count here too)
-        lines = requests.get(f"{urls['routing']}/metrics", timeout=5).text.splitlines()
-        return next((float(line.split()[-1]) for line in lines if line.startswith(counted)), 0.0)
-    before = dead_lettered()
+    metrics_url = f"{urls['routing']}/metrics"  # (one registry per process: earlier tests' services count too)
+    before = events_handled(metrics_url, "routing", events.REPORT_RECEIVED, "dead_lettered")
     dispatch = event_dispatcher(service_config)
     dispatch("intake", events.REPORT_RECEIVED, {"event_id": "broken", "schema_version": 1})
-    wait_for(lambda: dead_lettered() == before + 1)
+    wait_handled(metrics_url, "routing", events.REPORT_RECEIVED, before + 1, "dead_lettered")
     kept = deadletters.take(service_config["AMQP_URI"], "routing", 10, replay=False)
     assert [(d["event_type"], d["event_id"]) for d in kept] == [("report_received", "broken")]
     assert kept[0]["reason"].startswith("payload breaks the contract")
