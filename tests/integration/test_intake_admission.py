@@ -7,7 +7,11 @@ already waited past the budget is refused before any work.
 The store is reached through a proxy that delays every request (a slow store: each group commit
 takes several round trips of ``STORE_DELAY``) and groups hold two submissions, so that the burst is
 above intake's capacity on any machine, however fast, while the budget stays large enough that a
-slow, shared machine still admits some (a budget of 0.05 s refused all of them on CI)."""
+slow, shared machine still admits some (a budget of 0.05 s refused all of them on CI).  The burst
+lasts until both an acceptance count and a refusal count are reached (within a ceiling), not for a
+fixed time: on CI a 3 s store stall left 4 reports accepted in a fixed 3 s burst.  A submission
+admitted before such a stall may end at the commit deadline (503 ``store_unavailable``, which may
+still commit, as its message says): allowed, but few."""
 import time
 
 import eventlet
@@ -19,9 +23,11 @@ from tests.factories import make_report
 from tests.integration.conftest import metric, proxy_to_store, through
 
 # 40 clients at once (fewer than the listen backlog of 50: more would wait for the kernel's SYN
-# retransmission, 1 s, before intake sees them), each sending reports for BURST_SECONDS, its next one
-# as soon as answered (after a refusal, a pause: many clients' retries in place of a few's loop)
-DEADLINE, BUDGET, CLIENTS, BURST_SECONDS, PAUSE, STORE_DELAY = 4.0, 0.5, 40, 3.0, 0.2, 0.02
+# retransmission, 1 s, before intake sees them), each sending reports, its next one as soon as
+# answered (after a refusal, a pause: many clients' retries in place of a few's loop), for at least
+# BURST_SECONDS and until ENOUGH were accepted and ENOUGH refused as overloaded, or BURST_CEILING
+DEADLINE, BUDGET, CLIENTS, PAUSE, STORE_DELAY = 4.0, 0.5, 40, 0.2, 0.02
+BURST_SECONDS, BURST_CEILING, ENOUGH = 3.0, 60.0, 5
 REFUSED_WAITED = 'lapor_http_admission_refused_total{reason="waited",service="intake"}'
 
 
@@ -50,13 +56,26 @@ def test_an_overloaded_intake_refuses_the_excess_at_once_and_still_accepts(slow_
     overloaded(base, mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"].reports)
 
 
+def overloaded_refusal(answer):
+    return answer.status_code == 503 and answer.json()["errors"][0]["code"] == "overloaded"
+
+
 def burst(base):
-    """CLIENTS clients sending reports for BURST_SECONDS: [(report, key), (answer, seconds)] of each."""
-    answers, end = [], time.monotonic() + BURST_SECONDS
+    """CLIENTS clients sending reports for at least BURST_SECONDS, until ENOUGH were accepted and
+    ENOUGH refused as overloaded (at most BURST_CEILING): [(report, key), (answer, seconds)] of each."""
+    answers, start = [], time.monotonic()
+
+    def going():
+        now = time.monotonic() - start
+        if now < BURST_SECONDS:
+            return True
+        accepted = sum(1 for _, (answer, _) in answers if answer.status_code == 201)
+        refused = sum(1 for _, (answer, _) in answers if overloaded_refusal(answer))
+        return now < BURST_CEILING and (accepted < ENOUGH or refused < ENOUGH)
 
     def client(number):
         sent = 0
-        while time.monotonic() < end:
+        while going():
             item = (make_report(title=f"Laporan serbuan {number}-{sent}"), f"admission-burst-{number}-{sent}")
             answer, took = post(base, *item)
             answers.append((item, (answer, took)))
@@ -78,16 +97,19 @@ def overloaded(base, reports):
     answers = burst(base)
     codes = [answer.status_code for _, (answer, _) in answers]
     accepted = [(item, answer) for item, (answer, _) in answers if answer.status_code == 201]
-    refused = [(item, answer, took) for item, (answer, took) in answers if answer.status_code == 503]
+    refused = [(item, answer, took) for item, (answer, took) in answers if overloaded_refusal(answer)]
     assert set(codes) <= {201, 503}, [a.text for _, (a, _) in answers if a.status_code not in (201, 503)][:3]
-    assert len(accepted) >= 5 and len(refused) >= 5, (len(accepted), len(refused))
-    times = sorted(took for _, _, took in refused)
-    for _, answer, _ in refused:
-        assert answer.json()["errors"][0]["code"] == "overloaded", answer.text
+    assert len(accepted) >= ENOUGH and len(refused) >= ENOUGH, (len(accepted), len(refused))
+    late = [answer for _, (answer, _) in answers if answer.status_code == 503 and not overloaded_refusal(answer)]
+    for answer in late:  # admitted, then the commit deadline passed (a store stall): the outage answer
+        assert answer.json()["errors"][0]["code"] == "store_unavailable", answer.text
+    for answer in [a for _, a, _ in refused] + late:
         assert int(answer.headers["Retry-After"]) >= 1
-    # refused at arrival, not at the commit deadline: every refusal is "overloaded" (one at the
-    # deadline is "store_unavailable"), and most are quick (the machine and this process are
-    # shared, hence the margins: on CI a few of hundreds took 2 s)
+    # refused at arrival, not at the commit deadline: most refusals are "overloaded", not the
+    # deadline's "store_unavailable", and most are quick (the machine and this process are shared,
+    # hence the margins: on CI a few of hundreds took 2 s)
+    assert len(late) <= len(refused) // 4, (len(late), len(refused))
+    times = sorted(took for _, _, took in refused)
     assert times[len(times) // 2] < DEADLINE / 8 and times[len(times) * 9 // 10] < DEADLINE / 2, \
         [round(t, 2) for t in times]
     for _, answer in accepted:  # every accepted report stored once
