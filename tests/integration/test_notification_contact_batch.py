@@ -1,7 +1,10 @@
 """The courier asks intake for the contacts of a whole claimed batch in one RPC (issue 12), on the
 real broker and store: N reporters' notifications cost one ``reporter_contacts`` call, not N
-``reporter_contact`` calls, and a reporter intake does not know fails only its own notification."""
+``reporter_contact`` calls, and a reporter intake does not know fails only its own notification.
+The batch's outcomes, sent side by side, are committed in fewer transactions than messages (group
+commit: issue 23's one transaction per email)."""
 from nameko.standalone.events import event_dispatcher
+from prometheus_client import REGISTRY
 
 from contract import events
 from notification.service import NotificationService
@@ -14,6 +17,12 @@ REPORTERS = 8
 CONTACTS = {f"rpt_batch_{i}": {"email": f"batch{i}@example.com", "channel": "email", "name": f"Warga {i}"}
             for i in range(REPORTERS)}
 UNKNOWN_REF = "rpt_batch_gone"  # e.g. a report erased since: intake answers without it
+
+
+def _outcome_groups():
+    """(groups committed, outcomes in them) by notification's group committer so far (this process)."""
+    return tuple(REGISTRY.get_sample_value(f"lapor_store_group_commit_size_{part}", {"service": "notification"}) or 0
+                 for part in ("count", "sum"))
 
 
 def _reporter_notifications(rpc, tracking_ids):
@@ -37,6 +46,7 @@ def test_a_claimed_batch_costs_one_contact_rpc_and_an_unknown_reporter_fails_alo
     # 2. a courier that polls: it claims all of them at once (DELIVERY_CLAIM_BATCH 50)
     start_services.kill_all()
     calls: list = []
+    groups_before, outcomes_before = _outcome_groups()
     start_services(RoutingService, contact_directory(CONTACTS, calls), NotificationService,
                    config=notification_config)
     done = wait_for(lambda: (found := _reporter_notifications(rpc, [u["tracking_id"] for u in updates]))
@@ -47,3 +57,6 @@ def test_a_claimed_batch_costs_one_contact_rpc_and_an_unknown_reporter_fails_alo
     assert by_ref[UNKNOWN_REF]["status"] == "dead" and "knows no reporter" in by_ref[UNKNOWN_REF]["last_error"]
     assert calls == [("reporter_contacts", sorted([*CONTACTS, UNKNOWN_REF]))]  # one call, no per-message calls
     assert all(len(smtp.to(contact["email"])) == 1 for contact in CONTACTS.values())
+    groups, outcomes = _outcome_groups()
+    assert outcomes - outcomes_before == len(updates)  # every outcome through the group committer
+    assert groups - groups_before < len(updates)       # fewer transactions than outcomes

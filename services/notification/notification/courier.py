@@ -42,7 +42,8 @@ class Courier:
     def deliver_due(self) -> int:
         """Deliver everything due now: claim a batch (one unit of work that also records the hand-off,
         committed before anything is sent), send it ``concurrency`` at a time outside any transaction,
-        each outcome recorded in its own unit as soon as it is known; the attempts made."""
+        each outcome recorded as soon as it is known (with the other sends' that end meanwhile); the
+        attempts made."""
         attempts = 0
         while True:
             now = self.clock()
@@ -63,14 +64,16 @@ class Courier:
         return attempts
 
     def deliver(self, notification: dict, contacts: dict[str, dict] | DeliveryError | None = None) -> int:
-        """Attempt one notification and record its outcome at once (its own unit of work): a relay's
-        acceptance is in the store before the next message goes out on that connection.  1 if it
-        was attempted; 0 if an earlier outcome could not be recorded (then nothing more is sent)."""
+        """Attempt one notification and record its outcome at once: a relay's acceptance is in the
+        store before the next message goes out on that connection.  The outcomes of the concurrent
+        sends that end together are committed in one transaction (``NotificationStore.group_commit``),
+        each sender waiting for its own.  1 if it was attempted; 0 if an earlier outcome could not be
+        recorded (then nothing more is sent)."""
         if self.unrecorded is not None:
             return 0
         record = self.attempt(notification, contacts)
-        try:
-            self.units.run(handlers.record_attempt, record)
+        try:  # committed with the concurrent sends' outcomes in one transaction (group commit)
+            self.units.together(handlers.record_attempt, record)
         except Exception as exc:  # the store is away: sending more would only make more repeats
             log.error("notification %s: outcome not recorded (%s); stopping this batch", notification["_id"],
                       type(exc).__name__)

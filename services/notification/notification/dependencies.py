@@ -196,6 +196,10 @@ class NotificationStore(UnitOfWorkProvider):
     """The service's store: ``self.store.run(handlers.x, ...)``; settings parsed once at setup."""
 
     repositories = {"notifications": Notifications, "couriers": Couriers, "names": registry_names.NamesCopy}
+    # the courier's outcomes (``record_attempt``, through ``Units.together``): the concurrent sends'
+    # outcomes in one transaction, not one each (GROUP_COMMIT_MAX_SIZE 0: one each); no deadline
+    # and no admission control: an outcome is never refused, only committed
+    group_commit = True
     indexes = {
         "notifications": [IndexModel([("tracking_id", ASCENDING)]),
                           IndexModel(CLAIM_INDEX),

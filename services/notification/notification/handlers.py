@@ -5,8 +5,9 @@ What a handler decides comes from ``domain.py`` (recipients, templates, digests,
 reads and writes goes through ``uow.notifications`` (``dependencies.Notifications``).  The sending
 itself (SMTP, SMS gateway, social reply hook, webhooks) is never done in a unit of work: the
 courier (``courier.py``) claims a batch with :func:`claim_batch`, sends it, and records each
-outcome with :func:`record_attempt` as soon as the channel answered (one small unit per message:
-a courier killed mid-batch leaves without outcome only the messages it was sending); every
+outcome with :func:`record_attempt` as soon as the channel answered (committed before that sender's
+next message; the outcomes of concurrent sends that end together share one transaction, group
+commit: a courier killed mid-batch leaves without outcome only the messages it was sending); every
 courier says it is alive (:func:`heartbeat`) and takes back the claims of couriers that are gone
 (:func:`orphaned_claims`, :func:`take_back_claim`, :func:`forget_couriers`).
 """
