@@ -6,7 +6,10 @@ aiosmtpd server in its own process, and a recording SMS gateway.  Dispatches N c
 ``case_updated`` events (half to email reporters, half to SMS reporters) and times them until
 every notification is recorded as sent; prints notifications/s and queue-to-sent latency.
 
-    python bench/notification_throughput.py [--events 1000] [--concurrency 10] [--offset 50]
+    python bench/notification_throughput.py [--events 1000] [--concurrency 10] [--group-size 64] [--offset 50]
+
+``--group-size``: at most this many outcomes committed in one transaction (notification's
+GROUP_COMMIT_MAX_SIZE; 0: one transaction per outcome, as before issue 23's group commit of outcomes).
 """
 from __future__ import annotations
 
@@ -68,6 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--group-size", type=int, default=64)
     parser.add_argument("--offset", type=int, default=int(os.environ.get("LAPOR_TEST_PORT_OFFSET", 50)))
     args = parser.parse_args()
 
@@ -86,6 +90,7 @@ def main() -> None:
               "MONGODB_DATABASE": database, "HUB_CODE": "ID", "WEB_SERVER_ADDRESS": "127.0.0.1:0",
               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "SMS_GATEWAY_URL": f"{sms.url}/messages",
               "DELIVERY_POLL_SECONDS": 0.05, "DELIVERY_CONCURRENCY": args.concurrency, "max_workers": 40,
+              "GROUP_COMMIT_MAX_SIZE": args.group_size, "GROUP_COMMIT_CONCURRENCY": 1,
               "TRACKING_BASE_URL": "https://lapor.example.go.id/lacak/", "AUTH_CACHE_SECONDS": 30}
     containers = [ServiceContainer(cls, config) for cls in (contact_directory(contacts), NotificationService)]
     for container in containers:
@@ -96,7 +101,7 @@ def main() -> None:
         dispatch = event_dispatcher(config)
         refs = list(contacts)
         print(f"notification throughput: {args.events} notifications per phase, half email, half SMS; "
-              f"delivery concurrency {args.concurrency}")
+              f"delivery concurrency {args.concurrency}; outcomes per transaction at most {max(1, args.group_size)}")
 
         # phase 1: through the outbox only -- notifications already recorded as queued (as the
         # event handlers write them), delivered to the SMTP server and the SMS gateway
