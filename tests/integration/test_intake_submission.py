@@ -147,3 +147,24 @@ def test_concurrent_submissions_share_one_commit_and_one_idempotency_key_keeps_o
     assert db.reports.count_documents({}) == 3 and db.outbox.count_documents({}) == 3
     # three reports, one commit (the resend's own try, alone after the group, found the key and rolled back)
     assert metric(base, COMMITTED) - committed_before == 1
+
+
+def test_near_duplicates_committed_in_one_group_are_linked_to_each_other(start_services, service_config, mongo_client):
+    """Three similar reports about one road, at once, committed in one group: the group's near-duplicate
+    candidates are read once for all of them, and each but the first is linked to an earlier one of
+    the group (the group's own reports were not seen: their candidates are written at the commit)."""
+    import eventlet
+    base = intake(start_services, service_config, GROUP_COMMIT_MAX_SIZE=3, GROUP_COMMIT_MAX_WAIT_SECONDS=5,
+                  GROUP_COMMIT_CONCURRENCY=1, RATE_LIMIT_EXEMPT="127.0.0.1,::1")
+    committed_before = metric(base, COMMITTED)
+    road = "Jalan Raya Seririt berlubang besar di depan pasar, membahayakan pengendara motor"
+    reports = [make_report(title=f"Jalan berlubang {i}", description=f"{road} sejak minggu lalu") for i in range(3)]
+    answers = list(eventlet.GreenPool().imap(
+        lambda report: requests.post(f"{base}/reports", json=report, timeout=30), reports))
+    assert [a.status_code for a in answers] == [201] * 3, [a.text for a in answers]
+    assert metric(base, COMMITTED) - committed_before == 1  # one group
+    db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}intake"]
+    ids = [a.json()["tracking_id"] for a in answers]
+    links = {i: db.reports.find_one({"_id": i})["possible_duplicate_of"] for i in ids}
+    assert sorted(link is None for link in links.values()) == [False, False, True], links
+    assert all(link in ids for link in links.values() if link)

@@ -314,8 +314,12 @@ class GroupCommitter:
 
     def commit(self, group: list[_Submission]) -> None:
         units, started = self.units_of(), self.clock()
+        # the unit's batch holds the group's commands (handler name, first argument), so that a
+        # repository reads ahead for all of them at once (``UnitOfWork.read``)
+        batch = [(getattr(item.handler, "__name__", ""), item.args[0]) for item in group
+                 if item.args and isinstance(item.args[0], dict)]
         # a submission whose waiter has already had its 503 is left out (the 503 then stays true)
-        outcomes = commit_together(units.run, group,
+        outcomes = commit_together(lambda work: units.run(work, batch=batch), group,
                                    lambda uow, item: None if item.abandoned else item.handler(uow, *item.args),
                                    on_isolated=lambda exc: ISOLATED.labels(self.service).inc())
         GROUP_SIZE.labels(self.service).observe(len(group))

@@ -131,8 +131,10 @@ class UnitOfWork:
         self.after_commit_calls: list[Callable[[], None]] = []
         self.before_flush_calls: list[Callable[[], None]] = []
         batch = list(batch)
-        self.batch_types = [event_type for event_type, _ in batch]  # the events of the batch, so that
-        self.batch = [event for _, event in batch]                   # a read can read ahead for them
+        # the messages of the batch (events, or a group commit's commands: their handler's name and
+        # argument), so that a read can read ahead for them
+        self.batch_types = [event_type for event_type, _ in batch]
+        self.batch = [event for _, event in batch]
         self.read_ahead: dict = {}  # collection or (collection, field) -> {value: document or None}
         self.pending: dict[str, dict] = {}  # collection -> {_id: [kind, document, expected fields]}
         self.updates: dict[str, list] = {}  # collection -> commutative UpdateOne requests

@@ -23,19 +23,33 @@ def recent_key(category_code: str, region_code: str) -> str:
     return f"{category_code}:{region_code}"
 
 
+def recent_entry(report: dict) -> dict:
+    """What is remembered of a complete report as a near-duplicate candidate."""
+    return {"tracking_id": report["_id"] if "_id" in report else report["tracking_id"],
+            "description": (report.get("description") or "")[:DESCRIPTION_KEPT],
+            "received_at": report["received_at"]}
+
+
 def recent_update(report: dict) -> tuple[dict, dict]:
     """The filter and update (for an upserting UpdateOne on ``RECENT``) that remember a complete
     report as a candidate for later near-duplicates: newest last, the oldest beyond RECENT_KEPT dropped."""
-    entry = {"tracking_id": report["_id"] if "_id" in report else report["tracking_id"],
-             "description": (report.get("description") or "")[:DESCRIPTION_KEPT],
-             "received_at": report["received_at"]}
     return ({"_id": recent_key(report["category_code"], report["region_code"])},
-            {"$push": {"entries": {"$each": [entry], "$slice": -RECENT_KEPT}}})
+            {"$push": {"entries": {"$each": [recent_entry(report)], "$slice": -RECENT_KEPT}}})
 
 
-def candidates(recent: dict | None, since) -> list[dict]:
-    """The remembered reports of a category and region received at or after ``since``, newest first."""
-    entries = (recent or {}).get("entries") or []
+def recent_keys(kind: str, command: dict) -> list[str]:
+    """The ``RECENT`` document a submission of a group commit will read (``kind``: its handler; the
+    group's documents are read at once, ``contract.uow.UnitOfWork.read``)."""
+    form = command.get("form") if isinstance(command, dict) else None
+    if isinstance(form, dict) and form.get("category_code") and form.get("region_code"):
+        return [recent_key(form["category_code"], form["region_code"])]
+    return []
+
+
+def candidates(recent: dict | None, since, added: list[dict] = ()) -> list[dict]:
+    """The remembered reports of a category and region received at or after ``since``, newest first:
+    those stored, then ``added`` (remembered earlier in the same transaction, not yet written)."""
+    entries = [*((recent or {}).get("entries") or []), *added][-RECENT_KEPT:]
     return [e for e in reversed(entries) if _aware(e["received_at"], since) >= since]
 
 

@@ -48,6 +48,7 @@ class Reports(Repository):
     def __init__(self, uow):
         super().__init__(uow)
         self.changes: dict[str, dict] = {}  # tracking_id -> what the unit's steps change of it (record_step)
+        self.recent_added: dict[str, list[dict]] = {}  # RECENT _id -> entries this unit remembered (unwritten)
 
     def add(self, report: dict, events: list[dict], idempotency_key: str | None = None) -> None:
         """Store a new report and its events at the unit's commit; its idempotency key at once (a
@@ -61,8 +62,11 @@ class Reports(Repository):
         self.uow.stage(events)
 
     def remember_recent(self, report: dict) -> None:
-        """Keep a complete report as a near-duplicate candidate of its category and region (at the commit)."""
-        self.uow.update(duplicates.RECENT, [UpdateOne(*duplicates.recent_update(report), upsert=True)])
+        """Keep a complete report as a near-duplicate candidate of its category and region (at the commit;
+        until then the unit's later submissions see it through ``recent_added``)."""
+        selector, update = duplicates.recent_update(report)
+        self.uow.update(duplicates.RECENT, [UpdateOne(selector, update, upsert=True)])
+        self.recent_added.setdefault(selector["_id"], []).append(duplicates.recent_entry(report))
 
     def replayed(self, idempotency_key: str) -> str | None:
         """The tracking ID first stored under an idempotency key, if any.  Read as committed, outside
@@ -117,10 +121,12 @@ class Reports(Repository):
 
     def recent_similar(self, category_code: str, region_code: str, since: datetime) -> list[dict]:
         """Earlier complete reports of the same category and region since ``since``, newest first:
-        one document read (``intake.duplicates``), not a range of reports."""
-        recent = self.db[duplicates.RECENT].find_one({"_id": duplicates.recent_key(category_code, region_code)},
-                                                     session=self.session)
-        return duplicates.candidates(recent, since)
+        one document read (``intake.duplicates``), not a range of reports.  In a group commit, the
+        group's documents are read at once for all its submissions (the unit's batch holds their
+        commands), and a submission sees those the group's earlier ones remembered (not yet written)."""
+        key = duplicates.recent_key(category_code, region_code)
+        recent = self.uow.read(duplicates.RECENT, key, key=duplicates.recent_keys)
+        return duplicates.candidates(recent, since, self.recent_added.get(key, []))
 
     def step_view(self, tracking_id: str) -> dict | None:
         """What a tracked event's step needs of its report (read ahead for the batch's events)."""
