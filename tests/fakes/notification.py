@@ -50,14 +50,19 @@ class FakeNotifications(FakeRepository):
     def any_due(self, now) -> bool:
         return bool(self._due(now))
 
-    def claim_due(self, now, lease_until, limit: int, courier_id: str) -> list[dict]:
+    def claim_due(self, now, lease_until, limit: int, courier_id: str, window=None) -> list[dict]:
+        """As the real verb: the ``window``'s slice first, then the rest of the due range if it held fewer."""
         self.uow._writing()
-        claimed = []
-        for n in self._due(now)[:limit]:
+        claimed, due = [], []
+        if window is not None:
+            floor, width = window
+            due = [n for n in self._due(min(floor + width, now)) if n["next_attempt_at"] >= floor][:limit]
+        due += [n for n in self._due(now) if n not in due][:limit - len(due)]
+        for n in due:  # answered as read before the hand-off was written, as the real verb does
             repeat = n.get("possible_repeat") or bool(n.get("handoff"))
+            claimed.append({**copy.deepcopy(n), "possible_repeat": repeat})
             n.update(next_attempt_at=lease_until, handoff={"at": now, "by": courier_id}, handoffs=n.get("handoffs", 0) + 1,
                      **({"possible_repeat": True} if repeat else {}))
-            claimed.append({**copy.deepcopy(n), "possible_repeat": repeat})
         return claimed
 
     def claimed_by(self, courier_ids: list[str], now) -> list[str]:

@@ -41,17 +41,21 @@ class Courier:
 
     def deliver_due(self) -> int:
         """Deliver everything due now: claim a batch (one unit of work that also records the hand-off,
-        committed before anything is sent), send it ``concurrency`` at a time outside any transaction,
+        committed before anything is sent; while a backlog drains, read from a slice after the previous
+        claim, ``domain.claim_window``), send it ``concurrency`` at a time outside any transaction,
         each outcome recorded as soon as it is known (with the other sends' that end meanwhile); the
         attempts made."""
-        attempts = 0
+        attempts, window, full_at = 0, None, None
         while True:
             now = self.clock()
-            if not self.units.read(handlers.anything_due, now):
-                break  # idle: one indexed read, no transaction
-            claimed = self.units.run(handlers.claim_batch, now, self.courier_id)
+            if full_at is None and not self.units.read(handlers.anything_due, now):
+                break  # idle: one indexed read, no transaction (a drain's later claims go straight on)
+            if full_at is None or (now - full_at).total_seconds() >= domain.FULL_CLAIM_SECONDS:
+                window, full_at = None, now  # the whole due range now and then (domain.claim_window)
+            claimed = self.units.run(handlers.claim_batch, now, self.courier_id, window)
             if not claimed:
                 break
+            window = domain.claim_window(claimed) if len(claimed) >= self.settings.claim_batch else None
             contacts = self.reporter_contacts(claimed)
             pool = eventlet.GreenPool(self.settings.concurrency)
             attempts += sum(pool.imap(lambda n: self.deliver(n, contacts), claimed))

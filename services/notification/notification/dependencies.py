@@ -11,7 +11,7 @@ import os
 import secrets
 import socket
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
@@ -56,21 +56,36 @@ class Notifications(Repository):
         """Whether anything is due (one indexed read; an idle courier opens no transaction)."""
         return self.db.notifications.find_one(due_query(now), {"_id": 1}, session=self.session) is not None
 
-    def claim_due(self, now: datetime, lease_until: datetime, limit: int, courier_id: str) -> list[dict]:
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int, courier_id: str,
+                  window: tuple[datetime, timedelta] | None = None) -> list[dict]:
         """Take up to ``limit`` due notifications for one attempt each (hidden from other couriers until
         the lease ends, or until ``courier_id`` is found gone), recording the hand-off and its courier
         before anything is sent.
 
-        The due ones are read through the (status, next_attempt_at) index in its order, so a claim
-        examines ``limit`` documents whatever the backlog.  The writes are made at once in the unit's
+        The due ones are read through the (status, next_attempt_at) index, oldest first.  On MongoDB a
+        claim then examines ``limit`` documents whatever the backlog; the local store decodes the
+        whole due range before it sorts and limits, so a courier draining a backlog passes ``window``
+        (``(floor, width)``, ``domain.claim_window``): the slice of ``next_attempt_at`` from ``floor``
+        is read first, and the due range (without what the slice found) only if the slice held fewer
+        than ``limit``.  The writes are made at once in the unit's
         transaction (the claimed documents are the handler's answer): a plain multi-document write that
         meets an open transaction wedges the local store (bench/store_wedge_repro.py); in a transaction
         the conflict comes back and is retried.  A notification whose previous hand-off has no recorded
         outcome (a courier stopped between sending and recording) is marked ``possible_repeat``: the
         receiver may get it twice, with the same Message-ID / reference.
         """
-        due = list(self.db.notifications.find(due_query(now), session=self.session)
-                   .sort("next_attempt_at", ASCENDING).limit(limit))
+        due: list[dict] = []
+        if window is not None:
+            floor, width = window
+            due = list(self.db.notifications.find(
+                {"status": "queued", "next_attempt_at": {"$gte": floor, "$lte": min(floor + width, now)}},
+                session=self.session).sort("next_attempt_at", ASCENDING).limit(limit))
+        if len(due) < limit:
+            rest = due_query(now)
+            if due:
+                rest["_id"] = {"$nin": [n["_id"] for n in due]}
+            due += list(self.db.notifications.find(rest, session=self.session)
+                        .sort("next_attempt_at", ASCENDING).limit(limit - len(due)))
         if not due:
             return []
         self.db.notifications.update_many(

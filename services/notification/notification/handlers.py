@@ -38,13 +38,14 @@ def anything_due(uow, now: datetime) -> bool:
     return uow.notifications.any_due(now)
 
 
-def claim_batch(uow, now: datetime, courier_id: str) -> list[dict]:
+def claim_batch(uow, now: datetime, courier_id: str, window: tuple[datetime, timedelta] | None = None) -> list[dict]:
     """Claim up to ``claim_batch`` due notifications for one attempt each, the hand-off (and the courier
     making it) recorded and committed before anything is sent; hidden from other couriers for
-    ``lease_seconds``, or until ``courier_id`` is found gone (:func:`orphaned_claims`)."""
+    ``lease_seconds``, or until ``courier_id`` is found gone (:func:`orphaned_claims`).  ``window``
+    (``domain.claim_window`` of the previous claim): the slice of ``next_attempt_at`` read first."""
     settings = uow.settings
     return uow.notifications.claim_due(now, now + timedelta(seconds=settings.lease_seconds), settings.claim_batch,
-                                       courier_id)
+                                       courier_id, window)
 
 
 def record_attempt(uow, record: tuple) -> None:

@@ -185,3 +185,65 @@ def test_an_outcome_the_store_refuses_stops_the_batch():
     with pytest.raises(ConnectionError):
         courier(store, mailer).deliver_due()
     assert len(mailer.sent) == 1  # the others stay claimed, unsent, until the lease ends
+
+
+def backlog_of(count, first_seconds_ago=200):
+    """``count`` due reporter emails, one a second from ``first_seconds_ago`` seconds ago."""
+    notifications = []
+    for i in range(count):
+        (n,) = queued()
+        notifications.append({**n, "_id": f"ntf_backlog_{i:04d}",
+                              "next_attempt_at": NOW - timedelta(seconds=first_seconds_ago - i)})
+    return notifications
+
+
+def claims_of(store):
+    """The ``window`` of every claim the courier makes (None: the whole due range)."""
+    windows, run = [], store.units.run
+
+    def watched(handler, *args, **kwargs):
+        if handler.__name__ == "claim_batch":
+            windows.append(args[2] if len(args) > 2 else None)
+        return run(handler, *args, **kwargs)
+
+    store.units.run = watched
+    return windows
+
+
+def test_a_drain_claims_from_a_slice_after_the_previous_claim_and_still_finds_what_fell_behind():
+    store = Store(backlog_of(120))
+    windows = claims_of(store)
+    (late,) = queued()
+    late = {**late, "_id": "ntf_committed_late", "next_attempt_at": NOW - timedelta(seconds=1000)}
+
+    class LateMailer(Mailer):  # while the first batch goes out, an older notification is committed
+        def send(self, *args):
+            if not self.sent:
+                store.units.run(lambda uow: uow.notifications.queue([late]))
+            super().send(*args)
+
+    mailer = LateMailer()
+    assert courier(store, mailer).deliver_due() == 121
+    assert sorted(message_id for _, _, message_id in mailer.sent) == sorted(store.ids + [late["_id"]])
+    assert windows[0] is None and all(w is not None for w in windows[1:]) and len(windows) == 3
+    floor, width = windows[1]
+    assert floor == NOW - timedelta(seconds=151) and width == timedelta(seconds=98)  # twice the first claim's spread
+
+
+def test_a_long_drain_reads_the_whole_due_range_now_and_then():
+    store = Store(backlog_of(300, first_seconds_ago=400))
+    windows = claims_of(store)
+    ticks = iter(range(10 ** 6))
+    drain = Courier(store.units, Directory(), Renderer("https://lapor.example.go.id/r/"), Mailer(), None, None, None,
+                    lambda: NOW + timedelta(seconds=0.5 * next(ticks)))  # the clock moves on as it sends
+    assert drain.deliver_due() == 300
+    assert windows[0] is None and None in windows[2:]  # a full claim again after FULL_CLAIM_SECONDS
+
+
+def test_a_claim_window_is_twice_the_claims_spread_within_bounds():
+    at = [{"next_attempt_at": NOW + timedelta(seconds=s)} for s in (0, 3, 10)]
+    assert domain.claim_window(at) == (NOW + timedelta(seconds=10), timedelta(seconds=20))
+    same = [{"next_attempt_at": NOW}] * 3
+    assert domain.claim_window(same) == (NOW, domain.MIN_SLICE)
+    assert domain.claim_window([{"next_attempt_at": NOW}, {"next_attempt_at": NOW + timedelta(days=2)}])[1] == domain.MAX_SLICE
+    assert domain.claim_window([]) is None
