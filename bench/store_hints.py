@@ -6,7 +6,8 @@ notification-shaped documents with notification's indexes, then times the courie
 ``notification.dependencies.Notifications`` runs them): ``any_due`` (an idle courier's poll), the
 claim of the next ``--limit`` due ones (sorted by ``next_attempt_at``), and ``claimed_by`` (a gone
 courier's claims); each with the index named in a ``hint`` (the code before this bench) and without
-(the store chooses from the filter).
+(the store chooses from the filter); and the claim a draining courier makes after its first
+(``notification.domain.claim_window``: a slice of ``next_attempt_at`` holding about twice ``--limit``).
 
 SecantusDB walks the WHOLE hinted index and decodes every document before it matches, sorts and
 limits (``Storage._candidates_from_hint``), so with a hint each read cost grows with every notification
@@ -61,7 +62,7 @@ def main() -> None:
     print("median ms per read, in a transaction as the courier runs it; machine load:",
           open("/proc/loadavg").read().split()[:3])
     print(f"{'sent':>7} {'queued':>7} | {'any_due hint / none':>21} | {'claim hint / none':>19} "
-          f"| {'claimed_by hint / none':>24}")
+          f"| {'claimed_by hint / none':>24} | {'claim from a slice':>18}")
     try:
         for pair in args.sizes.split(","):
             sent, queued = (int(x) for x in pair.split(":"))
@@ -90,10 +91,23 @@ def main() -> None:
                     {"status": "queued", "next_attempt_at": {"$gt": now}, "handoff.by": {"$in": ["gone"]}}, {"_id": 1},
                     session=s, **({"hint": CLAIM_INDEX} if hint else {})))
 
+            # the queued ones are due over the last min(queued, 600) s (``notification``), oldest first:
+            # a slice from the oldest holding about twice the limit
+            span = max(1, min(queued, 600))
+            width = timedelta(seconds=2 * args.limit * span / max(queued, 1))
+            floor = now - timedelta(seconds=span - 1)
+
+            def sliced(s):
+                found = list(db.notifications.find({"status": "queued", "next_attempt_at": {"$gte": floor, "$lte": floor + width}},
+                                                   session=s).sort("next_attempt_at", 1).limit(args.limit))
+                assert len(found) == min(args.limit, queued), len(found)
+
             cells = [f"{timed(lambda: in_transaction(client, read(True)), args.rounds)[0]:>9.1f} / "
                      f"{timed(lambda: in_transaction(client, read(False)), args.rounds)[0]:<9.1f}"
                      for read in (any_due, claim, claimed_by)]
-            print(f"{sent:>7,} {queued:>7,} | {cells[0]:>21} | {cells[1]:>19} | {cells[2]:>24}", flush=True)
+            cells.append(f"{timed(lambda: in_transaction(client, sliced), args.rounds)[0]:>9.1f}")
+            print(f"{sent:>7,} {queued:>7,} | {cells[0]:>21} | {cells[1]:>19} | {cells[2]:>24} | {cells[3]:>18}",
+                  flush=True)
         print(f"\n{'reports':>8} {'steps':>7} | {'timeline read hint / none':>27}")
         for reports in (int(x) for x in args.reports.split(",")):
             client.drop_database("bench_claim")
