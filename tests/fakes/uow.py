@@ -93,6 +93,7 @@ class FakeUnits:
         self.outbox: list[dict] = []  # every event staged by a committed unit, in order
         self.applied: set[str] = set()
         self.commits = 0
+        self.made_way = 0  # batches of events that let a front door's commits go first (Units.make_way)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     @property
@@ -123,3 +124,6 @@ class FakeUnits:
 
     def together(self, handler: Callable[..., Any], *args) -> Any:
         return self.run(handler, *args)
+
+    def make_way(self) -> None:
+        self.made_way += 1

@@ -110,6 +110,8 @@ def commit_together(run_unit: Callable[[Callable[[Any], Any]], Any], members: Se
 DEFAULT_MAX_SIZE = 64
 DEFAULT_CONCURRENCY = 2
 MIN_WAIT_SECONDS = 0.1  # a submission that arrives with its deadline spent still gets this long
+MAKE_WAY_SECONDS = 0.25  # the longest a batch of events waits for the front door's commits
+MAKE_WAY_POLL_SECONDS = 0.005
 STUCK_AFTER_SECONDS = 30.0  # submissions waiting and no group settled for this long: stuck (contract.progress)
 GROUP_SIZE = Histogram(
     "lapor_store_group_commit_size", "Submissions committed together in one group commit.", ["service"],
@@ -217,6 +219,17 @@ class GroupCommitter:
     def ahead(self) -> int:
         """Submissions a new one would wait for: queued, and taken by a committer but not settled."""
         return self.queued() + self.in_commit
+
+    def make_way(self, limit: float = MAKE_WAY_SECONDS) -> None:
+        """Wait, at most ``limit`` seconds, while submissions are queued or being committed: called by
+        the service's event consumer before each batch, so that on a store that runs one transactional
+        statement at a time a front door's commits (a committer with a deadline) go before the batch's.
+        No wait for a committer without a deadline (notification's outcomes)."""
+        if not self.deadline:
+            return
+        end = time.monotonic() + limit
+        while self.running and self.ahead() and time.monotonic() < end:
+            eventlet.sleep(MAKE_WAY_POLL_SECONDS)
 
     def check(self, arrived: float | None = None, known_ahead: int = 0) -> None:
         """Raise ``admission.Overloaded`` (503, nothing recorded) when a submission that arrived at

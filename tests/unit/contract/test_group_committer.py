@@ -152,3 +152,51 @@ def test_the_deadline_counts_from_when_the_worker_started():
     assert store_fault(raised.value).status == 503
     units.release.send(True)
     committer.stop()
+
+
+class GateUnits:
+    """Units of work whose commits wait for ``gate`` (a store busy with the front door's groups)."""
+
+    def __init__(self):
+        self.gate = eventlet.event.Event()
+
+    def run(self, work, **kwargs):
+        self.gate.wait()
+        return work(None)
+
+
+def test_a_batch_of_events_waits_for_the_front_doors_commits_but_not_for_long(monkeypatch):
+    from contract import batching
+    units = GateUnits()
+    front_door = GroupCommitter(lambda: units, "waywithdeadline", max_size=4, concurrency=1, deadline=5.0,
+                                admission_budget=0)
+    front_door.start(Container())
+    eventlet.spawn(front_door.submit, lambda uow: "accepted", ())
+    eventlet.sleep(0.01)
+    assert front_door.ahead() == 1
+    waited = eventlet.spawn(front_door.make_way, 5.0)
+    eventlet.sleep(0.05)
+    assert not waited.dead  # the batch waits while the submission commits
+    units.gate.send(True)
+    with eventlet.Timeout(2):
+        waited.wait()  # and goes once it has
+    units.gate = eventlet.event.Event()
+    eventlet.spawn(front_door.submit, lambda uow: "accepted", ())
+    eventlet.sleep(0.01)
+    with eventlet.Timeout(2):
+        front_door.make_way(0.1)  # never longer than its limit (a front door busy without end)
+    units.gate.send(True)
+    front_door.stop()
+
+
+def test_a_committer_without_a_deadline_makes_no_batch_wait():
+    units = GateUnits()
+    outcomes = GroupCommitter(lambda: units, "waywithoutdeadline", max_size=4, concurrency=1)
+    outcomes.start(Container())
+    eventlet.spawn(outcomes.submit, lambda uow: "recorded", ())
+    eventlet.sleep(0.01)
+    assert outcomes.ahead() == 1
+    with eventlet.Timeout(0.05):
+        outcomes.make_way(5.0)  # notification's outcomes: the batch of events goes at once
+    units.gate.send(True)
+    outcomes.stop()

@@ -70,6 +70,7 @@ def test_the_event_table_applies_a_redelivered_event_once():
     outcomes = handle_batch(units, [(events.CASE_CLOSED, payload), (events.CASE_CLOSED, payload)], EVENTS)
     assert [o for o, _ in outcomes] == ["applied", "duplicate"]
     assert len(notifications(units)) == 1 and units.commits == 1
+    assert units.made_way == 1  # the batch let the store's front-door commits go first (contract.batch)
 
 
 # -- the courier's store work ------------------------------------------------------------------
