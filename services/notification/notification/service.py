@@ -17,7 +17,8 @@ from contract.timers import Wake, configured_timer
 from notification import domain, exceptions, handlers, metrics, schemas
 from notification.channels import Mailer, SmsGateway, SocialReply, WebhookSender
 from notification.courier import Courier, take_back_claims
-from notification.dependencies import CourierIdentity, Directory, NotificationStore, Templates
+from notification.dependencies import CourierIdentity, NotificationStore, Templates
+from notification.directory import Directory
 
 OFFICIALS = ("national_admin", "agency_admin", "liaison", "supervisor")
 

@@ -14,7 +14,7 @@ from contract import rpc as rpc_contract
 from contract.rpc import ArgumentsRefused, ReplyRefused, TypedProxy
 from intake.dependencies import Settings as IntakeSettings
 from intake.service import IntakeService
-from notification.dependencies import DirectoryClient
+from notification.directory import DirectoryClient
 from notification.exceptions import TransientError
 from routing.service import RoutingService
 from tests.factories import make_report

@@ -9,7 +9,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, UnknownService
 
 from contract.rpc import TypedProxy
-from notification.dependencies import DirectoryClient
+from notification.directory import DirectoryClient
 from notification.exceptions import TransientError
 
 
