@@ -64,18 +64,23 @@ class Units:
         """``handler(uow, *args)`` with a read-only unit of work (no transaction; a write raises ReadOnly)."""
         return handler(self._store.unit(None, writable=False), *args, **kwargs)
 
+    def _committer(self):
+        """The store's running group committer (``contract.batching.GroupCommitter``), or None."""
+        committer = getattr(self._store, "committer", None)
+        return committer if committer is not None and committer.running else None
+
     def make_way(self) -> None:
         """Before a batch of events: let the store's group committer's submissions commit first
         (``GroupCommitter.make_way``); nothing without one."""
-        committer = getattr(self._store, "committer", None)
-        if committer is not None and committer.running:
+        committer = self._committer()
+        if committer is not None:
             committer.make_way()
 
     def together(self, handler: Callable[..., Any], *args) -> Any:
         """``handler(uow, *args)`` committed with concurrent submissions in one transaction when the
         store has a group committer (``contract.batching.GroupCommitter``); else as ``run``."""
-        committer = getattr(self._store, "committer", None)
-        if committer is None or not committer.running:
+        committer = self._committer()
+        if committer is None:
             return self.run(handler, *args)
         return committer.submit(handler, args, since=self.started)
 
