@@ -11,13 +11,13 @@ eventlet.monkey_patch()  # noqa: E402  (must precede every other import)
 
 import os  # noqa: E402
 import re  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from contract import localstack  # noqa: E402
+from tests.ports import free_port  # noqa: E402,F401  (the tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "deploy" / "local"
@@ -57,12 +57,6 @@ def server_uris(env: dict) -> dict:
 def run_script(script: str, action: str, env: dict, *args: str) -> None:
     subprocess.run([str(LOCAL / script), action, *args], env=env, check=True, timeout=180,
                    stdout=subprocess.DEVNULL if action == "status" else None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 TEST_DATABASE = re.compile(r"^t[0-9a-f]{10}_")

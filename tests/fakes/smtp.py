@@ -8,22 +8,17 @@ import sys
 import time
 from email import message_from_string, policy
 from pathlib import Path
+from tests.ports import free_port
 from tests.waiting import json_lines
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SmtpSink:
     """A running aiosmtpd server; ``messages()`` returns what it accepted, parsed."""
 
     def __init__(self, folder: Path, reject: tuple[str, ...] = (), delay: float = 0.0):
-        self.port = _free_port()
+        self.port = free_port()
         self.path = Path(folder) / f"smtp-{self.port}.jsonl"
         self.path.write_text("")
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}

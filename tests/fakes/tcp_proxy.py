@@ -18,9 +18,8 @@ import time
 class TcpProxy:
     def __init__(self, target_host: str, target_port: int, delay: float = 0.0):
         self.target, self.delay = (target_host, target_port), delay
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        from tests.ports import free_port  # here: the proxy's own process (run as a script) needs no tests package
+        self.port = free_port()
         self._process: subprocess.Popen | None = None
         self.restore()
 
