@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -82,7 +83,8 @@ class Browser:
             prefs["profile.managed_default_content_settings.javascript"] = 2
         options.add_experimental_option("prefs", prefs)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+        # chromedriver's port from the lane's block (tests/ports.py), not one selenium probes in the ephemeral range
+        self.driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER, port=free_port()), options=options)
         self.driver.set_window_size(*size)
         self.javascript, self.accept_language = javascript, accept_language
 
