@@ -276,7 +276,7 @@ class FakeHubs(FakeRepository):
             return "duplicate"
         self.uow.reports.collection("reports")[report["_id"]] = copy.deepcopy(report)
         if report.get("status") != "incomplete":
-            remember_recent(self, report)
+            self.uow.reports.remember_recent(report)
         self.uow.stage(staged + [hub_entry(message, hop) for message, hop in messages])
         return "accepted"
 

@@ -166,9 +166,7 @@ def handle_batch(units, batch: list[tuple], table: dict) -> list[tuple[str, str 
         ids = [event["event_id"] for _, _, event in loaded]
         return {d["_id"] for d in uow.db[collection].find({"_id": {"$in": ids}}, {"_id": 1}, session=uow.session)}
 
-    make_way = getattr(units, "make_way", None)
-    if make_way is not None:  # the front door's commits first (intake: submissions waiting)
-        make_way()
+    units.make_way()  # the front door's commits first (intake: submissions waiting); nothing elsewhere
     results = commit_together(run_unit, loaded, apply, fatal=lambda exc: isinstance(exc, ConnectionFailure))
     for (index, event_type, _), (ok, value) in zip(loaded, results):
         outcomes[index] = (value, None) if ok else _failure(value, event_type)

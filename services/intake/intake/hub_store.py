@@ -17,7 +17,6 @@ from pymongo.errors import DuplicateKeyError
 
 from contract import hubnet, hubwire
 from contract.uow import OUTBOX, PROCESSED, Repository
-from intake import duplicates
 
 HUB_PARTS = "hub_parts"  # issue 19: the last publication of each (owner, part), as signed by its owner
 DELIVERY_INDEX = [("hub_delivery.state", ASCENDING), ("hub_delivery.since", ASCENDING)]
@@ -107,7 +106,7 @@ class HubReports(Repository):
             return "duplicate"
         self.uow.insert("reports", report)
         if report.get("status") != "incomplete":  # a near-duplicate candidate here too (intake.duplicates)
-            self.uow.update(duplicates.RECENT, [UpdateOne(*duplicates.recent_update(report), upsert=True)])
+            self.uow.reports.remember_recent(report)
         self.uow.stage(staged + [hub_entry(message, hop) for message, hop in messages])
         return "accepted"
 
