@@ -101,6 +101,15 @@ def pytest_configure(config):
     config.option.suppress_eventlet_notification = True
 
 
+def pytest_unconfigure(config):
+    """Close the log handlers now and forget their weak references, so that none is collected during
+    the interpreter's exit: logging's clean-up callback then takes a lock whose (monkey-patched) threading
+    module is half torn down, and Python prints an ignored TypeError after every run."""
+    import logging
+    logging.shutdown()
+    del logging._handlerList[:]
+
+
 @pytest.fixture
 def rabbit_config(servers, rabbit_config):
     """nameko's per-test vhost, once the session's broker is up."""
