@@ -15,12 +15,29 @@ chmod 1777 "$dir/tmp"
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
+# The OpenAPI document is built from the services' schemas (about a CPU-second: it imports all five
+# services), once per state of the sources for every stack of this checkout (.run/openapi-cache), with
+# a stand-in server URL that each stack's own replaces.
+STAND_IN_URL="http://lapor-hub.invalid"
+write_openapi() {
+  local cache_dir="$LAPOR_ROOT/.run/openapi-cache" sum cache
+  sum=$(cd "$LAPOR_ROOT" && find services deploy/local/openapi.py -type f \( -name '*.py' -o -name '*.yml' \) \
+          -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
+  cache="$cache_dir/openapi-$sum.json"
+  if [ ! -s "$cache" ]; then
+    mkdir -p "$cache_dir"
+    PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/intake:$LAPOR_ROOT/services/routing:$LAPOR_ROOT/services/followup:$LAPOR_ROOT/services/notification:$LAPOR_ROOT/services/assessment" \
+      "$LAPOR_PYTHON" "$here/openapi.py" "$STAND_IN_URL" > "$cache.$$"
+    mv "$cache.$$" "$cache"  # whole or not at all, also when two stacks build it at once
+  fi
+  sed "s#\"$STAND_IN_URL\"#\"http://127.0.0.1:$LAPOR_HTTP_PORT\"#" "$cache" > "$dir/openapi.json"
+  chmod 644 "$dir/openapi.json"
+}
+
 # nginx.conf and the answers for errors nginx itself gives (or an upstream's 502-504) in the API's
 # error format: deploy/local/nginx_conf.py, the same source as the Kubernetes front door's.
 write_conf() {
-  PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/intake:$LAPOR_ROOT/services/routing:$LAPOR_ROOT/services/followup:$LAPOR_ROOT/services/notification:$LAPOR_ROOT/services/assessment" \
-    "$LAPOR_PYTHON" "$here/openapi.py" "http://127.0.0.1:$LAPOR_HTTP_PORT" > "$dir/openapi.json"
-  chmod 644 "$dir/openapi.json"
+  write_openapi
   "$LAPOR_PYTHON" "$here/nginx_conf.py" local "$dir" "$LAPOR_HTTP_PORT" "$LAPOR_HUB_CODE"
 }
 

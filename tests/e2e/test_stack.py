@@ -71,6 +71,7 @@ def test_bad_input_gets_the_error_format_naming_fields(stack):
 def test_openapi_document_describes_the_served_api(stack):
     spec = requests.get(f"{stack['base']}/openapi.json", timeout=5).json()
     assert spec["openapi"].startswith("3.")
+    assert spec["servers"] == [{"url": stack["base"]}]  # the stack's own origin (the document is built once, cached)
     assert {"/reports", "/reports/{tracking_id}", "/stats/counts"} <= set(spec["paths"])
     receipt_props = set(spec["components"]["schemas"]["Receipt"]["properties"])
     assert set(submit(stack).json()) == receipt_props
