@@ -3,7 +3,7 @@
 Each service logs in as ``lapor-<service>`` (its own password, from its own secret) and may
 - publish only its own events: write on its exchange ``<service>.events`` and, through topic
   permissions, only with its own event types as routing key (never another service's exchange);
-- call over RPC only the methods ``contract.rpc.METHODS`` lists for it (``nameko-rpc`` routing keys
+- call over RPC only the methods ``contract.rpc_table.METHODS`` lists for it (``nameko-rpc`` routing keys
   ``<target>.<method>``, one by one: issue 20) and answer calls (a caller's reply routing key, a uuid);
 - bind on ``nameko-rpc`` only its own RPC key ``<service>.*`` and its reply queues' uuids: a queue
   bound with ``#`` (or with another service's key) is refused, so no one can capture the replies
@@ -44,7 +44,7 @@ import requests
 
 from contract import events as catalogue
 from contract import hublink
-from contract import rpc as rpc_surface
+from contract import rpc_table as rpc_surface
 
 SERVICES = ("intake", "routing", "followup", "notification", "assessment")
 USER_PREFIX = "lapor-"
@@ -59,7 +59,7 @@ CONSUMES = {
     "notification": ("intake", "routing", "followup"),
     "assessment": ("intake", "routing", "followup"),
 }
-# whom each service calls over RPC, method by method: contract.rpc.METHODS
+# whom each service calls over RPC, method by method: contract.rpc_table.METHODS
 CALLS = {service: tuple(sorted(rpc_surface.targets_of(service))) for service in SERVICES}
 # declared by the operator, so that no service needs the right to (re)declare another's exchange
 SHARED_EXCHANGES = [(f"{service}.events", "topic") for service in SERVICES] + [
