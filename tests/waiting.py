@@ -1,5 +1,37 @@
-"""Polling for asynchronous outcomes (events are handled after the request that caused them)."""
+"""Waiting for asynchronous outcomes (events are handled after the request that caused them).
+
+Where a service container runs in the test's own process, wait on its event consumer with
+:func:`handled` (nameko's ``entrypoint_waiter`` on ``consume_events``: the batch's own results say the
+step is done, no polling). :func:`wait_for` polls, for what no in-process event proves: a stack or hub
+in processes of its own, a mail catcher's file, a broker's queue, a store written by a timer."""
 import time
+from collections import Counter
+from contextlib import contextmanager
+
+HANDLED = ("applied", "duplicate")  # a batch's outcomes for an event that is done (contract.batch)
+
+
+@contextmanager
+def handled(container, *payloads, where=None, count: int = 1, timeout: float = 30.0):
+    """On leaving the block, wait until ``container``'s event consumer has handled (applied, or left out
+    as a duplicate) every event of ``payloads`` (by ``event_id``, each as often as it is given), or, with
+    ``where(event_type, payload)``, ``count`` events it selects, in batches that ended inside the block.
+    Trigger the events inside the block; nameko's ``entrypoint_waiter`` raises on ``timeout``."""
+    from nameko.testing.services import entrypoint_waiter
+    waiting = Counter(p["event_id"] for p in payloads)
+    selected = [0]
+
+    def done(worker_ctx, result, exc_info):
+        if exc_info is None:
+            for (event_type, body, *_), (outcome, _) in zip(worker_ctx.args[0], result):
+                if outcome not in HANDLED:
+                    continue
+                waiting[body.get("event_id")] -= 1
+                if where is not None and where(event_type, body):
+                    selected[0] += 1
+        return all(n <= 0 for n in waiting.values()) and (where is None or selected[0] >= count)
+    with entrypoint_waiter(container, "consume_events", callback=done, timeout=timeout):
+        yield
 
 
 FIRST_GAP, LONGEST_GAP = 0.05, 0.25  # the default polling: 50 ms, growing by half each time up to 250 ms

@@ -10,7 +10,7 @@ from intake.service import IntakeService
 from notification.service import NotificationService
 from routing.service import RoutingService
 from tests.conftest import ROOT, free_port
-from tests.waiting import wait_for  # noqa: F401  (re-exported for the integration tests)
+from tests.waiting import handled, wait_for  # noqa: F401  (re-exported for the integration tests)
 
 ALL_SERVICES = (IntakeService, RoutingService, FollowupService, NotificationService, AssessmentService)
 DEMO_REGISTRY = ROOT / "deploy" / "demo" / "region.yml"
@@ -20,7 +20,8 @@ DEMO_REGISTRY = ROOT / "deploy" / "demo" / "region.yml"
 def start_services(container_factory, service_config):
     """Start service classes, each in its own container with its own HTTP port.
 
-    Returns {service name: base URL of its HTTP entrypoints}.
+    Returns {service name: base URL of its HTTP entrypoints}; ``start_services.containers`` holds
+    {service name: its container} (the last one started), for ``tests.waiting.handled``.
     """
     containers = []
 
@@ -33,8 +34,10 @@ def start_services(container_factory, service_config):
             container = container_factory(cls, cfg)
             container.start()
             containers.append(container)
+            start.containers[cls.name] = container
             urls[cls.name] = f"http://127.0.0.1:{port}"
         return urls
+    start.containers = {}
 
     def kill_all():
         for container in containers:

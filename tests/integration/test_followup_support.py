@@ -1,12 +1,9 @@
 """Shared helpers for follow-up's integration tests (no tests here): a driven clock, contract events."""
 from __future__ import annotations
 
-from collections import Counter
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
-from nameko.testing.services import entrypoint_waiter
 from nameko.testing.utils import get_extension
 
 from contract import events
@@ -14,6 +11,7 @@ from contract.ids import new_tracking_id
 from followup.dependencies import CaseStore
 from followup.service import FollowupService
 from tests.conftest import free_port
+from tests.waiting import handled  # noqa: F401  (the follow-up tests import it from here)
 
 
 class DrivenClock:
@@ -53,22 +51,6 @@ def start_followup(container_factory, service_config):
     start.clock = clock
     start.containers = containers
     return start
-
-
-@contextmanager
-def handled(container, *payloads, timeout: float = 15):
-    """Wait until ``container``'s event consumer has handled (applied, or left out as a duplicate)
-    every event of ``payloads`` sent inside the block: the batches' own results say so, no polling."""
-    waiting = Counter(p["event_id"] for p in payloads)
-
-    def done(worker_ctx, result, exc_info):
-        if exc_info is None:
-            for (_, body, *_), (outcome, _) in zip(worker_ctx.args[0], result):
-                if outcome in ("applied", "duplicate"):
-                    waiting[body.get("event_id")] -= 1
-        return all(n <= 0 for n in waiting.values())
-    with entrypoint_waiter(container, "consume_events", callback=done, timeout=timeout):
-        yield
 
 
 def followup_db(mongo_client, service_config):
