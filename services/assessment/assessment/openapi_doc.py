@@ -6,7 +6,7 @@ from assessment.schemas import (CountsOut, HistoryOut, KpiOut, PrioritiesIn, Pub
                                 SelfAssessmentOut, TargetIn, TargetOut, TemplateIn, TemplateOut)
 from assessment.survey_schemas import (PaperResponseIn, SurveyReceiptOut, SurveyResponseIn, SurveyResultsOut,
                                        SurveyTemplateIn, SurveyTemplateOut)
-from contract.routes import openapi_path
+from contract.routes import openapi_path, path_parameter
 
 
 def _json(schema: str) -> dict:
@@ -15,9 +15,8 @@ def _json(schema: str) -> dict:
 
 _AUTH = [{"bearerAuth": []}]
 _ERR = {"400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}}
-_P = {"agency": {"name": "agency_code", "in": "path", "required": True, "schema": {"type": "string"}},
-      "year": {"name": "year", "in": "path", "required": True,
-               "schema": {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}},
+_P = {"agency": path_parameter("agency_code"),
+      "year": path_parameter("year", {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}),
       "period": {"name": "period", "in": "query", "required": True,
                  "schema": {"type": "string", "pattern": PERIOD_PATTERN},
                  "description": "2024, 2024-Q2 or 2024-05"},
@@ -48,7 +47,7 @@ OPENAPI_PATHS = {
                                "409": {"$ref": "#/components/responses/Conflict"}}}},
     openapi_path("api_template"): {"get": {
         "summary": "One questionnaire template",
-        "parameters": [{"name": "template_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "parameters": [path_parameter("template_id")],
         "responses": {"200": {"description": "The template", **_json("Template")}, **_ERR}}},
     openapi_path("api_self_assessment"): {
         "post": {"summary": "Submit a self-assessment (new version; never overwrites)", "security": _AUTH,
@@ -101,7 +100,7 @@ OPENAPI_PATHS.update({
                                "409": {"$ref": "#/components/responses/Conflict"}}}},
     openapi_path("api_survey_template"): {"get": {
         "summary": "One survey template",
-        "parameters": [{"name": "template_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "parameters": [path_parameter("template_id")],
         "responses": {"200": {"description": "The template", **_json("SurveyTemplate")}, **_ERR}}},
     openapi_path("api_survey_responses"): {"post": {
         "summary": "A reporter answers the survey for their own answered or closed report (tracking ID + secret)",

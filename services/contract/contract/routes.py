@@ -24,6 +24,13 @@ import re
 from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
+from contract.ids import TRACKING_ID_PATTERN
+
+# path parameters every service documents the same way (path_parameter)
+SHARED_PATH_PARAMETERS = {
+    "tracking_id": {"schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "example": "ID-K7M4X-9XQ2B"},
+}
+
 
 class Route(NamedTuple):
     service: str
@@ -200,6 +207,14 @@ def url_for(route: str, /, _anchor: str | None = None, **params) -> str:
     path = PARAMETER.sub(fill, pattern)
     query = {k: v for k, v in params.items() if v is not None}
     return path + (f"?{urlencode(query)}" if query else "") + (f"#{quote(_anchor, safe='')}" if _anchor else "")
+
+
+def path_parameter(name: str, schema: dict | None = None, **extra) -> dict:
+    """An OpenAPI path parameter: ``{name}`` of a documented path. A parameter every service names the
+    same (``tracking_id``: its shape and an example) is described here once; others give their schema."""
+    if name in SHARED_PATH_PARAMETERS and schema is None:
+        return {"name": name, "in": "path", "required": True, **SHARED_PATH_PARAMETERS[name], **extra}
+    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}, **extra}
 
 
 def openapi_path(route: str, /, **fixed) -> str:

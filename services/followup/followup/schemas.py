@@ -5,9 +5,8 @@ from marshmallow import RAISE, fields, validate
 
 from contract.schema import Schema
 
-from contract.ids import TRACKING_ID_PATTERN
 from contract.inputs import HTTP_URL_PATTERN
-from contract.routes import openapi_path
+from contract.routes import openapi_path, path_parameter
 from followup.indicator import COLOURS
 from followup.sla import PolicySetIn
 
@@ -171,13 +170,10 @@ class RelayedOut(Schema):
     action_id = fields.String()
 
 
-PATH_PARAMS = {"tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "comment_id": {"type": "string"}}
-
-
 def _op(summary, tag, *, body=None, response=None, status=200, auth=False, params=(), errors=(400, 404),
         relayed=False):
     op = {"summary": summary, "tags": [tag], "parameters": [
-        {"in": "path", "name": p, "required": True, "schema": PATH_PARAMS[p]} if isinstance(p, str)
+        path_parameter(p) if isinstance(p, str)
         else {"in": "query", "schema": p} for p in params],  # a query schema: the one that loads them
         "responses": {str(status): {"description": "OK", **({"content": {"application/json": {"schema": response}}}
                                                               if response else {})}}}

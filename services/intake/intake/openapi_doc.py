@@ -1,13 +1,11 @@
 """Intake's part of the public OpenAPI document: every HTTP endpoint behind the front door."""
 from intake.channel_schemas import ManualIn, SmsIn, SmsReplyOut, SocialIn, SocialReplyOut
 from intake import privacy_schemas
-from contract.ids import TRACKING_ID_PATTERN
-from contract.routes import openapi_path
+from contract.routes import openapi_path, path_parameter
 from intake.open311_schemas import Open311QueryIn
 from intake.schemas import REPORT_ITEMS, CompletionIn, ReceiptOut, ReportIn, TrackingOut
 
-TRACKING_ID_PARAM = {"name": "tracking_id", "in": "path", "required": True,
-                     "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "example": "ID-K7M4X-9XQ2B"}
+TRACKING_ID_PARAM = path_parameter("tracking_id")
 # A report keeps nothing unless its title or description has more than white space (acceptance.accept_report)
 _NOT_BLANK = {"type": "string", "pattern": "[^\\s\\x1c-\\x1f]"}
 SOMETHING_TO_KEEP = {"anyOf": [{"required": [name], "properties": {name: _NOT_BLANK}} for name in ("title", "description")]}
@@ -56,7 +54,7 @@ OPEN311_BODY = {"application/json": {"schema": {"type": "array", "items": {"type
 
 
 def _path(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 60}}
+    return path_parameter(name, {"type": "string", "maxLength": 60})
 
 
 def _open311(summary: str, parameters: list, missing: bool = False, post: bool = False) -> dict:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, fields, validate
 
-from contract.ids import TRACKING_ID_PATTERN
-from contract.routes import openapi_path
+from contract.routes import openapi_path, path_parameter
 from contract.schema import Schema
 
 
@@ -45,8 +44,7 @@ class PersonalDataExportOut(Schema):
 
 
 ERRORS = {"content": {"application/json": {"schema": "Errors"}}}
-TRACKING_ID = {"name": "tracking_id", "in": "path", "required": True,
-               "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "example": "ID-K7M4X-9XQ2B"}
+TRACKING_ID = path_parameter("tracking_id")
 OPENAPI_SCHEMAS = {"ErasureIn": ErasureIn, "Erasure": ErasureOut, "PersonalDataExport": PersonalDataExportOut}
 OPENAPI_PATHS = {
     openapi_path("api_erasure"): {"post": {

@@ -11,7 +11,7 @@ from contract.rpcschemas import NotificationOut  # the contract's (RPC notificat
 from contract.schema import Schema
 
 from contract.inputs import HTTP_URL_PATTERN
-from contract.routes import openapi_path
+from contract.routes import openapi_path, path_parameter
 from notification.domain import CHANNELS, CONSUMED
 
 RECIPIENT_REF_PATTERN = r"^(unit|agency|supervisor|hub|official):[A-Za-z0-9_.-]{1,64}$"
@@ -110,7 +110,7 @@ def _op(summary: str, ok: str, ok_status: str = "200", body: str | None = None, 
 
 
 def _path(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+    return path_parameter(name, description=description)
 
 
 OPENAPI_SCHEMAS = {"Notification": NotificationOut, "NotificationList": NotificationList, "Retried": RetriedOut,

@@ -1,8 +1,7 @@
 """Routing's HTTP paths behind the front door, for the public OpenAPI document."""
 from __future__ import annotations
 
-from contract.ids import TRACKING_ID_PATTERN
-from contract.routes import openapi_path
+from contract.routes import openapi_path, path_parameter
 from routing.schemas import REGISTRY_KINDS, ExportQuery, InboxQuery
 
 # Officials send ``Authorization: Bearer <token>`` (contract.auth): the ``bearerAuth`` scheme the
@@ -12,9 +11,8 @@ AUTH = "Officials only: send `Authorization: Bearer <token>`; 401 without a vali
 ERRORS = {"400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"description": "No valid official token"}, "403": {"description": "Role or scope does not allow it"},
           "404": {"$ref": "#/components/responses/NotFound"}}
-TRACKING = {"name": "tracking_id", "in": "path", "required": True,
-            "schema": {"type": "string", "pattern": TRACKING_ID_PATTERN}, "example": "ID-K7M4X-9XQ2B"}
-OFFICIAL = {"name": "official_id", "in": "path", "required": True, "schema": {"type": "string"}}
+TRACKING = path_parameter("tracking_id")
+OFFICIAL = path_parameter("official_id")
 
 
 def _json(schema: str) -> dict:
