@@ -21,7 +21,7 @@ from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.conftest import ROOT
 from tests.factories import make_report
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.unit.assessment.test_survey import ANSWERS, ELEMENTS
 from tests.credentials import issue_token
 
@@ -45,6 +45,7 @@ def codes(response):
 def hub(start_services, rpc, demo_registry, service_config, mongo_client):
     """Intake, routing and assessment with the demo registry; helpers to call them."""
     urls = start_services(IntakeService, RoutingService, AssessmentService)
+    assessment = start_services.containers["assessment"]
     rpc.routing.import_registry(demo_registry)
     base = urls["assessment"]
     db = mongo_client[service_config["MONGODB_DATABASE_PREFIX"] + "assessment"]
@@ -60,8 +61,10 @@ def hub(start_services, rpc, demo_registry, service_config, mongo_client):
 
     def new_report():
         """A real report through intake, dispositioned by routing; its tracking ID and secret."""
-        receipt = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=10).json()
-        wait_for(lambda: (db.facts.find_one({"_id": receipt["tracking_id"]}) or {}).get("agency_code"), timeout=20)
+        # the test's only report: assessment's fact has its agency once it has folded the disposition
+        with handled(assessment, where=lambda t, p: t == events.REPORT_DISPOSITIONED):
+            receipt = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=10).json()
+        assert (db.facts.find_one({"_id": receipt["tracking_id"]}) or {}).get("agency_code")
         return receipt["tracking_id"], receipt["secret"]
 
     def answer(tracking_id):
@@ -69,8 +72,9 @@ def hub(start_services, rpc, demo_registry, service_config, mongo_client):
         payload = events.build(events.CASE_ANSWERED, hub="ID", tracking_id=tracking_id, origin_hub="ID",
                                case_id=f"C-{tracking_id}", agency_code=AGENCY, unit_code="BLL-PUPR",
                                message_id=f"M-{tracking_id}", author_role="liaison")["payload"]
-        event_dispatcher(service_config)("followup", events.CASE_ANSWERED, payload)
-        wait_for(lambda: (db.facts.find_one({"_id": tracking_id}) or {}).get("answered_at"), timeout=20)
+        with handled(assessment, payload):
+            event_dispatcher(service_config)("followup", events.CASE_ANSWERED, payload)
+        assert (db.facts.find_one({"_id": tracking_id}) or {}).get("answered_at")
 
     def respondents(period=None, agency=AGENCY, official="adm-buleleng"):
         body = call("GET", f"/assessments/agencies/{agency}/surveys?period={period or this_month()}", official)

@@ -14,7 +14,7 @@ from contract.batch import EVENT_TYPE_HEADER, event_batches, handle_batch
 from contract.consumer import RejectEvent
 from contract.uow import Repository
 from contract.unitstore import UnitOfWorkProvider
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled, wait_for
 from tests.unit.intake.event_factories import event_payload
 
 pytestmark = pytest.mark.integration
@@ -60,7 +60,8 @@ def depth(conn, name):
 
 
 def test_replay_reaches_only_the_dead_letters_own_queue(container_factory, service_config, mongo_client):
-    container_factory(ReplayProbe, service_config).start()
+    probe = container_factory(ReplayProbe, service_config)
+    probe.start()
     exchange = Exchange("followup.events", type="topic", durable=True)
     bystander = Queue("bystander.inbox", exchange=exchange, routing_key=events.CASE_RATED, durable=True,
                       queue_arguments={"x-queue-type": "quorum"})
@@ -70,18 +71,21 @@ def test_replay_reaches_only_the_dead_letters_own_queue(container_factory, servi
         good, poison = (event_payload(events.CASE_RATED, TRACKING_ID) for _ in range(2))
         REJECTED.add(poison["event_id"])
         dispatch = event_dispatcher(service_config)
-        dispatch("followup", events.CASE_RATED, poison)
-        dispatch("followup", events.CASE_RATED, good)
-        wait_for(lambda: applied(mongo_client, service_config) == {good["event_id"]: 1})
+        with handled(probe, good):  # (the poison is dead-lettered: not handled)
+            dispatch("followup", events.CASE_RATED, poison)
+            dispatch("followup", events.CASE_RATED, good)
+        assert applied(mongo_client, service_config) == {good["event_id"]: 1}
+        # the dead letter is published by the consumer's thread after the batch: polled on the broker
         dead = wait_for(lambda: deadletters.take(service_config["AMQP_URI"], "replayprobe", 10, replay=False))
         assert [d["event_id"] for d in dead] == [poison["event_id"]]
         assert depth(conn, "bystander.inbox") == 2  # its own copies of both events
 
         REJECTED.clear()  # the cause is fixed: replay
-        replayed = deadletters.take(service_config["AMQP_URI"], "replayprobe", 10, replay=True)
-        assert [(d["event_id"], d.get("replayed")) for d in replayed] == [(poison["event_id"], True)]
         # the probe applies it (a later step that proves the replay was routed and consumed) ...
-        wait_for(lambda: applied(mongo_client, service_config) == {good["event_id"]: 1, poison["event_id"]: 1})
+        with handled(probe, poison):
+            replayed = deadletters.take(service_config["AMQP_URI"], "replayprobe", 10, replay=True)
+        assert [(d["event_id"], d.get("replayed")) for d in replayed] == [(poison["event_id"], True)]
+        assert applied(mongo_client, service_config) == {good["event_id"]: 1, poison["event_id"]: 1}
         # ... and the bystander got nothing more (confirmed publishes are routed before the ack)
         assert depth(conn, "bystander.inbox") == 2
         assert deadletters.take(service_config["AMQP_URI"], "replayprobe", 10, replay=False) == []

@@ -15,6 +15,7 @@ from contract.batch import event_batches, handle_batch
 from contract.uow import Repository
 from contract.unitstore import UnitOfWorkProvider
 from tests.integration.conftest import wait_for
+from tests.waiting import handled as consumed  # (handled below: the probe's outcome metric)
 from tests.unit.intake.event_factories import event_payload
 
 HOOKS: dict = {}
@@ -119,7 +120,7 @@ def applied(mongo_client, service_config):
 
 def test_queue_is_quorum_and_a_poison_event_is_dead_lettered_after_the_limit(
         container_factory, service_config, mongo_client, servers):
-    start_probe(container_factory, service_config, EVENT_DELIVERY_LIMIT=2)
+    probe = start_probe(container_factory, service_config, EVENT_DELIVERY_LIMIT=2)
     api = f"{servers['api_uri']}/api/queues/{quote(service_config['vhost'], safe='')}/probe.inbox"
     queue = requests.get(api, timeout=5).json()
     assert queue["type"] == "quorum" and queue["arguments"]["x-delivery-limit"] == 2
@@ -128,9 +129,11 @@ def test_queue_is_quorum_and_a_poison_event_is_dead_lettered_after_the_limit(
     payloads = rated(5)
     HOOKS[payloads[2]["event_id"]] = "poison"
     dispatch = event_dispatcher(service_config)
-    for payload in payloads:
-        dispatch("followup", events.CASE_RATED, payload)
-    wait_for(lambda: len(applied(mongo_client, service_config)) == 4)
+    with consumed(probe, *(p for p in payloads if p is not payloads[2])):  # the poison is requeued, not handled
+        for payload in payloads:
+            dispatch("followup", events.CASE_RATED, payload)
+    assert len(applied(mongo_client, service_config)) == 4
+    # the broker dead-letters the poison once it has been delivered the limit's times: polled on the broker
     dead = wait_for(lambda: deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=False))
     assert [(d["event_type"], d["event_id"]) for d in dead] == [("case_rated", payloads[2]["event_id"])]
     assert dead[0]["reason"].startswith("broker:")
@@ -138,22 +141,24 @@ def test_queue_is_quorum_and_a_poison_event_is_dead_lettered_after_the_limit(
 
     # replayed once the cause is fixed: applied, once
     HOOKS.clear()
-    replayed = deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=True)
+    with consumed(probe, payloads[2]):
+        replayed = deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=True)
     assert replayed[0]["replayed"] is True
-    wait_for(lambda: len(applied(mongo_client, service_config)) == 5)
+    assert len(applied(mongo_client, service_config)) == 5
     assert deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=False) == []
 
 
 def test_undecodable_message_is_dead_lettered_with_its_reason(container_factory, service_config, mongo_client):
-    start_probe(container_factory, service_config)
-    with Connection(service_config["AMQP_URI"]) as conn:
-        Producer(conn.channel()).publish(b"not json at all", exchange=Exchange("followup.events", type="topic",
-                                                                               durable=True),
-                                         routing_key=events.CASE_RATED, content_type="application/json",
-                                         content_encoding="utf-8")
+    probe = start_probe(container_factory, service_config)
     payload = rated(1)[0]
-    event_dispatcher(service_config)("followup", events.CASE_RATED, payload)
-    wait_for(lambda: applied(mongo_client, service_config) == {payload["event_id"]: 1})
+    with consumed(probe, payload):
+        with Connection(service_config["AMQP_URI"]) as conn:
+            Producer(conn.channel()).publish(b"not json at all", exchange=Exchange("followup.events", type="topic",
+                                                                                   durable=True),
+                                             routing_key=events.CASE_RATED, content_type="application/json",
+                                             content_encoding="utf-8")
+        event_dispatcher(service_config)("followup", events.CASE_RATED, payload)
+    assert applied(mongo_client, service_config) == {payload["event_id"]: 1}
     dead = deadletters.take(service_config["AMQP_URI"], "probe", 10, replay=False)
     assert len(dead) == 1 and dead[0]["reason"].startswith("undecodable")
 
@@ -205,15 +210,17 @@ def test_a_batch_reads_ahead_and_writes_behind_in_a_few_commands(container_facto
     db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}tallyprobe"]
     reports = [ids.new_tracking_id("ID") for _ in range(3)]
     db.tallies.insert_one({"_id": reports[0], "n": 5})
-    container_factory(TallyProbe, {**service_config, "EVENT_BATCH_MAX_WAIT_SECONDS": 1.0}).start()
+    probe = container_factory(TallyProbe, {**service_config, "EVENT_BATCH_MAX_WAIT_SECONDS": 1.0})
+    probe.start()
     payloads = [event_payload(events.CASE_RATED, reports[i % 3]) for i in range(10)]
     names = ("find", "insert", "update", "commitTransaction")
     command = {name: metrics.STORE_COMMANDS.labels("tallyprobe", name) for name in names}
     before = {name: c._value.get() for name, c in command.items()}
     dispatch = event_dispatcher(service_config)
-    for payload in payloads:
-        dispatch("followup", events.CASE_RATED, payload)
-    wait_for(lambda: db.seen.count_documents({}) == 10, timeout=30)
+    with consumed(probe, *payloads):
+        for payload in payloads:
+            dispatch("followup", events.CASE_RATED, payload)
+    assert db.seen.count_documents({}) == 10
     assert {d["_id"]: d["n"] for d in db.tallies.find()} == {reports[0]: 5 + 4, reports[1]: 3, reports[2]: 3}
     cost = {name: c._value.get() - before[name] for name, c in command.items()}
     batches = cost["commitTransaction"]
@@ -229,15 +236,18 @@ def test_a_conditional_write_behind_that_finds_the_document_changed_runs_the_bat
     db = mongo_client[f"{service_config['MONGODB_DATABASE_PREFIX']}bumpprobe"]
     tracking_id = ids.new_tracking_id("ID")
     db.counters.insert_one({"_id": tracking_id, "n": 5})
-    container_factory(BumpProbe, service_config).start()
+    probe = container_factory(BumpProbe, service_config)
+    probe.start()
     dispatch = event_dispatcher(service_config)
     HOOKS["meddle"] = True  # the store itself sees the conflict (or the filter no longer matches)
-    dispatch("followup", events.CASE_RATED, event_payload(events.CASE_RATED, tracking_id))
-    wait_for(lambda: db.processed_events.count_documents({}) == 1, timeout=30)
+    with consumed(probe, first := event_payload(events.CASE_RATED, tracking_id)):
+        dispatch("followup", events.CASE_RATED, first)
+    assert db.processed_events.count_documents({}) == 1
     assert "meddle" not in HOOKS and db.counters.find_one({"_id": tracking_id})["n"] == 101  # not 6, not 100
     HOOKS["stale"] = True  # no conflict for the store to see: only the filter tells
-    dispatch("followup", events.CASE_RATED, event_payload(events.CASE_RATED, tracking_id))
-    wait_for(lambda: db.processed_events.count_documents({}) == 2, timeout=30)
+    with consumed(probe, second := event_payload(events.CASE_RATED, tracking_id)):
+        dispatch("followup", events.CASE_RATED, second)
+    assert db.processed_events.count_documents({}) == 2
     assert "stale" not in HOOKS and db.counters.find_one({"_id": tracking_id})["n"] == 102  # not left at 101
 
 
@@ -274,16 +284,17 @@ def test_crash_between_commit_and_ack_applies_every_event_once(container_factory
 
 def test_migrate_moves_what_a_per_handler_queue_still_holds(container_factory, service_config, mongo_client,
                                                            servers):
-    start_probe(container_factory, service_config)
+    probe = start_probe(container_factory, service_config)
     legacy = "evt-followup-case_rated--probe.on_case_rated"
     payload = rated(1)[0]
     with Connection(service_config["AMQP_URI"]) as conn:
         channel = conn.channel()
         channel.queue_declare(legacy, durable=True, auto_delete=False)
         Producer(channel).publish(payload, exchange="", routing_key=legacy, serializer="json")
-    moved = deadletters.migrate(service_config["AMQP_URI"], servers["api_uri"], "probe")
+    with consumed(probe, payload):  # moved into the inbox and applied
+        moved = deadletters.migrate(service_config["AMQP_URI"], servers["api_uri"], "probe")
     assert moved == [{"queue": legacy, "event_type": "case_rated", "moved": 1}]
-    wait_for(lambda: applied(mongo_client, service_config) == {payload["event_id"]: 1})
+    assert applied(mongo_client, service_config) == {payload["event_id"]: 1}
     assert deadletters.legacy_queues(servers["api_uri"], service_config["vhost"], "probe") == []
 
 
@@ -291,15 +302,15 @@ def test_migrate_moves_what_the_queue_under_its_first_name_still_holds(container
                                                                       mongo_client, servers):
     """The batch queue was first named <service>.events, like the service's exchange (issue 13: a
     consumer's read right on that exchange also opened the queue); migrate empties it into the inbox."""
-    start_probe(container_factory, service_config)
+    probe = start_probe(container_factory, service_config)
     old, payload = "probe.events", rated(1)[0]
-    with Connection(service_config["AMQP_URI"]) as conn:
+    with consumed(probe, payload), Connection(service_config["AMQP_URI"]) as conn:  # the inbox's copy applied
         channel = conn.channel()
         channel.queue_declare(old, durable=True, auto_delete=False, arguments={"x-queue-type": "quorum"})
         channel.queue_bind(old, "followup.events", events.CASE_RATED)
         Producer(channel).publish(payload, exchange=Exchange("followup.events", type="topic", passive=True),
                                   routing_key=events.CASE_RATED, serializer="json")
-    wait_for(lambda: applied(mongo_client, service_config) == {payload["event_id"]: 1})  # the inbox's copy
+    assert applied(mongo_client, service_config) == {payload["event_id"]: 1}  # the inbox's copy
     duplicates = handled("duplicate")
     moved = deadletters.migrate(service_config["AMQP_URI"], servers["api_uri"], "probe")
     assert moved == [{"queue": old, "event_type": None, "moved": 1}]

@@ -12,7 +12,7 @@ from contract.batch import event_batches, handle_batch
 from contract.lanes import lane_of
 from contract.unitstore import UnitOfWorkProvider
 from tests.unit.intake.event_factories import event_payload
-from tests.waiting import wait_for
+from tests.waiting import handled
 
 HOOKS: dict = {}
 IN_FLIGHT: dict = {}  # tracking ID -> batches holding its events now
@@ -73,29 +73,35 @@ def test_a_batch_waiting_does_not_hold_up_another_reports_batch(container_factor
     HOOKS["released"] = Event()
     # two lanes; each waits half a second for its batch to fill (one batch at a time without lanes would
     # take both events together, and the held one would wait for an event behind it in its own batch)
-    container_factory(LaneProbe, {**service_config, "EVENT_BATCH_CONCURRENCY": 2,
-                                  "EVENT_BATCH_MAX_WAIT_SECONDS": 0.5}).start()
+    probe = container_factory(LaneProbe, {**service_config, "EVENT_BATCH_CONCURRENCY": 2,
+                                          "EVENT_BATCH_MAX_WAIT_SECONDS": 0.5})
+    probe.start()
     held, other = two_reports_on_two_lanes()
     hold, release = event_payload(events.CASE_RATED, held), event_payload(events.CASE_RATED, other)
     HOOKS[hold["event_id"]], HOOKS[release["event_id"]] = "hold", "release"
     dispatch = event_dispatcher(service_config)
-    dispatch("followup", events.CASE_RATED, hold)
-    dispatch("followup", events.CASE_RATED, release)
-    wait_for(lambda: len(seen(mongo_client, service_config)) == 2, timeout=30)
+    with handled(probe, hold, release):
+        dispatch("followup", events.CASE_RATED, hold)
+        dispatch("followup", events.CASE_RATED, release)
+    assert len(seen(mongo_client, service_config)) == 2
     assert HOOKS["released in time"], "the other report's batch waited for the held one"
 
 
 def test_one_reports_events_are_applied_in_order_one_batch_at_a_time(container_factory, service_config,
                                                                      mongo_client):
     HOOKS.clear()
-    container_factory(LaneProbe, {**service_config, "EVENT_BATCH_CONCURRENCY": 4, "EVENT_BATCH_SIZE": 3}).start()
+    probe = container_factory(LaneProbe, {**service_config, "EVENT_BATCH_CONCURRENCY": 4, "EVENT_BATCH_SIZE": 3})
+    probe.start()
     reports = [ids.new_tracking_id("ID") for _ in range(3)]
     dispatch = event_dispatcher(service_config)
-    for n in range(30):
-        payload = event_payload(events.CASE_RATED, reports[n % 3])
+    payloads = [event_payload(events.CASE_RATED, reports[n % 3]) for n in range(30)]
+    for n, payload in enumerate(payloads):
         HOOKS[("n", payload["event_id"])] = n
-        dispatch("followup", events.CASE_RATED, payload)
-    docs = wait_for(lambda: (lambda d: d if len(d) == 30 else None)(seen(mongo_client, service_config)), timeout=60)
+    with handled(probe, *payloads, timeout=60):
+        for payload in payloads:
+            dispatch("followup", events.CASE_RATED, payload)
+    docs = seen(mongo_client, service_config)
+    assert len(docs) == 30
     for report in reports:
         applied = [d["n"] for d in sorted(docs, key=lambda d: d["at"]) if d["tracking_id"] == report]
         assert applied == sorted(applied), f"{report}'s events applied out of order: {applied}"

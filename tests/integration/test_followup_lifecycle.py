@@ -26,10 +26,13 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     urls = start_services(IntakeService, RoutingService, config=config)
     rpc.routing.import_registry(demo_registry)
     base = start_followup()[0]
-    clock = start_followup.clock
-    receipt = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()
+    clock, followup = start_followup.clock, start_followup.containers[0]
+    # the only report: intake -> routing -> follow-up, whose consumer opens the case on the disposition
+    with handled(followup, where=lambda t, p: t == events.REPORT_DISPOSITIONED):
+        receipt = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()
     tracking_id, secret = receipt["tracking_id"], receipt["secret"]
-    case = wait_for(lambda: rpc.followup.case_for_report(tracking_id), timeout=10)
+    case = rpc.followup.case_for_report(tracking_id)
+    assert case
     assert (case["unit_code"], case["stage"], case["indicator"]) == ("BLL-PUPR", "follow_up", "green")
 
     liaison, other = bearer(service_config, "lo-bll-pupr"), bearer(service_config, "lo-bll-dinkes")
@@ -54,10 +57,11 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     answer = {"body": "Jalan sudah ditambal pada 18 November.", "attachments": []}
     not_yet = requests.post(f"{base}/cases/{tracking_id}/answer", json=answer, headers=liaison, timeout=5)
     assert not_yet.status_code == 409 and codes(not_yet) == [(None, "not_in_liaison_hands")]
-    verified = requests.post(f"{urls['routing']}/admin/reports/{tracking_id}/verify", json={}, headers=liaison,
-                             timeout=5)
-    assert verified.status_code == 200, verified.text
-    wait_for(lambda: rpc.followup.case_for_report(tracking_id)["verified_at_unit"], timeout=10)
+    with handled(followup, where=lambda t, p: t == events.REPORT_VERIFIED and p["tracking_id"] == tracking_id):
+        verified = requests.post(f"{urls['routing']}/admin/reports/{tracking_id}/verify", json={}, headers=liaison,
+                                 timeout=5)
+        assert verified.status_code == 200, verified.text
+    assert rpc.followup.case_for_report(tracking_id)["verified_at_unit"]
     assert requests.post(f"{base}/cases/{tracking_id}/answer", json=answer, headers=liaison, timeout=5).status_code == 201
     again = requests.post(f"{base}/cases/{tracking_id}/answer", json=answer, headers=liaison, timeout=5)
     assert again.status_code == 409 and codes(again) == [(None, "not_open")]

@@ -21,14 +21,14 @@ import requests
 from kombu import Connection, Exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from contract import hubnet, hubsign, hubwire, sealing
+from contract import events, hubnet, hubsign, hubwire, sealing
 from contract.ids import new_tracking_id
 from followup.service import FollowupService
 from intake import hub_metrics
 from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.factories import make_report
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled, wait_for
 from tests.credentials import issue_token
 
 OWNED_BY_51 = {"51", "5108"}
@@ -126,18 +126,20 @@ def two_hubs(servers, start_services, service_config, second_vhost, hub_keys, de
               ("5108", "51"): link_user(api, configs["51"]["AMQP_URI"], "5108")}  # a test publishes as 5108
     link(api, configs["ID"]["AMQP_URI"], logins[("ID", "51")], "51")
     link(api, configs["51"]["AMQP_URI"], logins[("51", "ID")], "ID")
-    urls = {code: start_services(IntakeService, RoutingService, config=cfg) for code, cfg in configs.items()}
+    urls, containers = {}, {}
+    for code, cfg in configs.items():  # each hub's own containers (start_services keeps the last started)
+        urls[code] = start_services(IntakeService, RoutingService, config=cfg)
+        containers[code] = {name: start_services.containers[name] for name in urls[code]}
     start_services(FollowupService, config=configs["51"])  # the owner opens a case
     public = {code: u["intake"] for code, u in urls.items()}
-    for code, cfg in configs.items():
-        with ClusterRpcProxy(cfg, timeout=20) as proxy:
-            proxy.routing.import_registry(registry_for(demo_registry, hub_keys, public))
     for code, cfg in configs.items():  # intake has the directory (registry_updated) and its links
-        wait_for(lambda: len(requests.get(f"{public[code]}/reports/{new_tracking_id('5108')}",
-                                          allow_redirects=False, timeout=5).headers.get("Location") or "") > 0,
-                 timeout=60)
+        with handled(containers[code]["intake"], where=lambda t, p: t == events.REGISTRY_UPDATED, timeout=60):
+            with ClusterRpcProxy(cfg, timeout=20) as proxy:
+                proxy.routing.import_registry(registry_for(demo_registry, hub_keys, public))
+        assert requests.get(f"{public[code]}/reports/{new_tracking_id('5108')}", allow_redirects=False,
+                            timeout=5).headers.get("Location")
     return {"urls": public, "configs": configs, "api": api, "routing": {c: u["routing"] for c, u in urls.items()},
-            "logins": logins, "keys": hub_keys}
+            "logins": logins, "keys": hub_keys, "containers": containers}
 
 
 def track(url: str, tracking_id: str) -> dict | None:
@@ -187,16 +189,19 @@ def steps(view: dict) -> list[str]:
 def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_from_the_first(
         two_hubs, mongo_client, service_config):
     urls, configs = two_hubs["urls"], two_hubs["configs"]
-    filed = requests.post(f"{urls['ID']}/reports", timeout=10, json=make_report(
-        region_code="5108", is_anonymous=True,
-        reporter={"name": "Kadek Canary", "email": "kadek.canary@example.com", "phone": "+6281200000001"}))
+    # the owner hub accepts it under the same ID and routes it by its own rules: its intake has the
+    # disposition of its routing (the test's only report: its ID is known once the POST returns)
+    with handled(two_hubs["containers"]["51"]["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED,
+                 timeout=60):
+        filed = requests.post(f"{urls['ID']}/reports", timeout=10, json=make_report(
+            region_code="5108", is_anonymous=True,
+            reporter={"name": "Kadek Canary", "email": "kadek.canary@example.com", "phone": "+6281200000001"}))
     assert filed.status_code == 201, filed.text
     tracking_id = filed.json()["tracking_id"]
     assert tracking_id.startswith("ID-")
 
-    # the owner hub accepts it under the same ID and routes it by its own rules
-    owner_view = wait_for(lambda: (v := track(urls["51"], tracking_id)) and v["status"] == "in_follow_up" and v
-                          or (v if v and v["status"] == "dispositioned" else None), timeout=60)
+    owner_view = track(urls["51"], tracking_id)
+    assert owner_view and owner_view["status"] in ("dispositioned", "in_follow_up"), owner_view
     assert owner_view["tracking_id"] == tracking_id
     assert owner_view["assignment"]["agency_code"] == "PEMKAB-BULELENG"
     assert "hub_received" in steps(owner_view)
@@ -264,10 +269,11 @@ def test_malformed_and_unknown_version_messages_are_dead_lettered_and_the_hub_ke
     publish_in(configs["51"]["AMQP_URI"], {"schema_version": 3, "kind": "transfer"})
     publish_in(configs["51"]["AMQP_URI"], "plain text", content_type="text/plain")
     wait_for(lambda: dead_letters(configs["51"]["AMQP_URI"]) == before + 3, timeout=60)
-    filed = requests.post(f"{urls['51']}/reports", json=make_report(region_code="5108"), timeout=10)
+    with handled(two_hubs["containers"]["51"]["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED,
+                 timeout=60):  # the hub's only report
+        filed = requests.post(f"{urls['51']}/reports", json=make_report(region_code="5108"), timeout=10)
     assert filed.status_code == 201, filed.text
-    assert wait_for(lambda: (v := track(urls["51"], filed.json()["tracking_id"])) and v["assignment"] and v,
-                    timeout=60)
+    assert track(urls["51"], filed.json()["tracking_id"])["assignment"]
 
 
 def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
@@ -292,11 +298,13 @@ def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
 def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_hubs):
     urls, configs = two_hubs["urls"], two_hubs["configs"]
     token = issue_token(configs["ID"], "nas-admin-1")
-    filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
-                          timeout=10)
+    with handled(two_hubs["containers"]["ID"]["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED,
+                 timeout=60):  # the test's only report: into the national triage
+        filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
+                              timeout=10)
     assert filed.status_code == 201, filed.text
     tracking_id = filed.json()["tracking_id"]
-    wait_view(urls["ID"], tracking_id, lambda v: v["status"] == "triage")
+    assert track(urls["ID"], tracking_id)["status"] == "triage"
     routing_url = two_hubs["routing"]["ID"]
     headers = {"Authorization": f"Bearer {token}"}
     refused = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
@@ -305,13 +313,17 @@ def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_
     missing = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
                             json={"target_hub": "51"})
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "reason", missing.text
-    done = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
-                         json={"target_hub": "51", "reason": "Bukan wewenang: ditangani Pemprov Bali"})
+    # hub 51's intake has its routing's disposition of the transfer (the only report at 51)
+    with handled(two_hubs["containers"]["51"]["intake"],
+                 where=lambda t, p: t == events.REPORT_DISPOSITIONED and p["tracking_id"] == tracking_id, timeout=60):
+        done = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
+                             json={"target_hub": "51", "reason": "Bukan wewenang: ditangani Pemprov Bali"})
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "forwarded"
     assert done.json()["history"][-1]["action"] == "forward" and "51" in done.json()["history"][-1]["reason"]
     # hub 51's own rules (region 9471 is the national hub's) do not bounce it back: handled at 51
-    owner = wait_view(urls["51"], tracking_id, lambda v: (v["assignment"] or {}).get("queue") == "national_triage")
+    owner = track(urls["51"], tracking_id)
+    assert owner and (owner["assignment"] or {}).get("queue") == "national_triage", owner
     assert owner["tracking_id"] == tracking_id and "forwarded" not in steps(owner)
     origin = wait_view(urls["ID"], tracking_id, lambda v: "hub_accepted" in steps(v))
     assert origin["delivery"]["hub"] == "51"
@@ -325,27 +337,36 @@ def test_a_report_that_comes_back_not_ours_either_returns_to_the_origins_triage(
     urls, configs = two_hubs["urls"], two_hubs["configs"]
     token = issue_token(configs["ID"], "nas-admin-1")
     headers = {"Authorization": f"Bearer {token}"}
-    filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
-                          timeout=10)
+    origin = two_hubs["containers"]["ID"]
+    with handled(origin["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED, timeout=60):  # the only report
+        filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
+                              timeout=10)
     tracking_id = filed.json()["tracking_id"]
-    wait_for(lambda: (v := track(urls["ID"], tracking_id)) and v["status"] == "triage", timeout=60)
+    assert track(urls["ID"], tracking_id)["status"] == "triage"
     routing_url = two_hubs["routing"]["ID"]
-    sent = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
-                         json={"target_hub": "5108", "reason": "Bukan wewenang: urusan Kabupaten Buleleng"})
+    # the origin's intake stages the transfer when it handles routing's report_forwarded
+    with handled(origin["intake"], where=lambda t, p: t == events.REPORT_FORWARDED and p["tracking_id"] == tracking_id,
+                 timeout=60):
+        sent = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
+                             json={"target_hub": "5108", "reason": "Bukan wewenang: urusan Kabupaten Buleleng"})
     assert sent.status_code == 200, sent.text
     origin_db = mongo_client[f"{configs['ID']['MONGODB_DATABASE_PREFIX']}intake"]
-    outbound = wait_for(lambda: origin_db.outbox.find_one({"event_type": "hub_transfer",
-                                                           "payload.tracking_id": tracking_id}), timeout=60)
+    outbound = origin_db.outbox.find_one({"event_type": "hub_transfer", "payload.tracking_id": tracking_id})
+    assert outbound
     # hub 51 finds hub 5108 unreachable and sends it back, as a relay does (intake.transfer.refusal)
     directory = origin_db.registry.find_one({"_id": "current"})["hubs"]
     back, hop = transfer.refusal(hubwire.load(outbound["payload"]), "51", "no path to hub 5108", directory,
                                  datetime.now(timezone.utc))
     assert hop == "ID"
-    send_on_link(two_hubs, "51", "ID", back)
-    page = wait_for(lambda: (v := track(urls["ID"], tracking_id)) and v["delivery"]["state"] == "returned" and v,
-                    timeout=60)
+    # the status comes in over the link (intake's hub entrypoint, not its event consumer): its
+    # report_handed_back, staged with the returned delivery, is handled by the origin's routing
+    with handled(origin["routing"], where=lambda t, p: t == events.REPORT_HANDED_BACK and p["tracking_id"] == tracking_id,
+                 timeout=60):
+        send_on_link(two_hubs, "51", "ID", back)
+    page = track(urls["ID"], tracking_id)
+    assert page and page["delivery"]["state"] == "returned", page
     assert page["status"] == "triage" and "hub_returned" in steps(page)  # in plain words: back in triage here (issue 18)
-    item = wait_for(lambda: (r := requests.get(f"{routing_url}/admin/reports/{tracking_id}", headers=headers,
-                                               timeout=10).json()) and r["status"] == "returned" and r, timeout=60)
+    item = requests.get(f"{routing_url}/admin/reports/{tracking_id}", headers=headers, timeout=10).json()
+    assert item["status"] == "returned", item
     assert item["queue"] == "national_triage" and item["history"][-1]["action"] == "handed_back"
     assert "forward" in item["allowed_actions"] or "verify" in item["allowed_actions"]

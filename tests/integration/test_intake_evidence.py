@@ -5,7 +5,7 @@ from nameko.standalone.events import event_dispatcher
 from contract import events
 from routing.service import RoutingService
 from tests.factories import make_report
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.integration.test_intake_submission import intake
 from tests.unit.intake.event_factories import event_payload
 from tests.unit.intake.test_evidence import AUTHOR, GPS, jpeg, pdf
@@ -33,9 +33,10 @@ def test_evidence_upload_limits_stripping_and_scoped_reading(start_services, ser
     assert upload(jpeg()).status_code == 409  # EVIDENCE_MAX_FILES reached
 
     # routed to Buleleng's public works unit (as routing would announce it)
-    event_dispatcher(service_config)("routing", events.REPORT_DISPOSITIONED,
-                                     event_payload(events.REPORT_DISPOSITIONED, tracking_id))
-    wait_for(lambda: requests.get(f"{base}/reports/{tracking_id}", timeout=5).json()["assignment"])
+    routed = event_payload(events.REPORT_DISPOSITIONED, tracking_id)
+    with handled(start_services.containers["intake"], routed):
+        event_dispatcher(service_config)("routing", events.REPORT_DISPOSITIONED, routed)
+    assert requests.get(f"{base}/reports/{tracking_id}", timeout=5).json()["assignment"]
     liaison = {"Authorization": f"Bearer {issue_token(service_config, 'lo-bll-pupr')}"}
     other = {"Authorization": f"Bearer {issue_token(service_config, 'lo-bll-dinkes')}"}
     assert requests.get(url, timeout=5).status_code == 401

@@ -10,7 +10,7 @@ from pymongo import monitoring
 from contract import events, store
 from intake.service import IntakeService
 from tests.factories import make_report
-from tests.integration.conftest import track, wait_for
+from tests.integration.conftest import handled, track, wait_for
 from tests.unit.intake.event_factories import event_payload
 from tests.waiting import events_handled
 
@@ -61,17 +61,20 @@ def test_a_batch_of_steps_is_one_insert_and_one_update_per_report(start_services
     writes.seen.clear(), writes.batch_reads.clear()
     dispatch, start = event_dispatcher(service_config), datetime.now(timezone.utc)
     lifecycle = (events.REPORT_DISPOSITIONED, events.CASE_OPENED, events.NOTIFICATION_QUEUED, events.CASE_ANSWERED)
-    sent = {}
-    for minutes, event_type in enumerate(lifecycle, start=1):
-        for tracking_id in reports:
-            sent[tracking_id, event_type] = payload = event_payload(event_type, tracking_id,
-                                                                    at=start + timedelta(minutes=minutes))
-            dispatch(events.source_of(event_type), event_type, payload)
-        if event_type == events.CASE_OPENED:  # a report this hub does not hold, amid the others
-            dispatch("followup", events.CASE_OPENED, event_payload(events.CASE_OPENED, "ID-K7M4X-9XQ2B"))
-    dispatch("followup", events.CASE_ANSWERED, sent[reports[0], events.CASE_ANSWERED])  # redelivered
+    sent = {(tracking_id, event_type): event_payload(event_type, tracking_id, at=start + timedelta(minutes=minutes))
+            for minutes, event_type in enumerate(lifecycle, start=1) for tracking_id in reports}
+    redelivered = sent[reports[0], events.CASE_ANSWERED]
+    # the twelve steps and the redelivery (a duplicate): the rejected event is dead-lettered, not handled
+    with handled(start_services.containers["intake"], *sent.values(), redelivered, timeout=60):
+        for event_type in lifecycle:
+            for tracking_id in reports:
+                dispatch(events.source_of(event_type), event_type, sent[tracking_id, event_type])
+            if event_type == events.CASE_OPENED:  # a report this hub does not hold, amid the others
+                dispatch("followup", events.CASE_OPENED, event_payload(events.CASE_OPENED, "ID-K7M4X-9XQ2B"))
+        dispatch("followup", events.CASE_ANSWERED, redelivered)  # redelivered
 
-    wait_for(lambda: [len(track(urls["intake"], t)["history"]) for t in reports] == [n + 4 for n in own], timeout=60)
+    assert [len(track(urls["intake"], t)["history"]) for t in reports] == [n + 4 for n in own]
+    # the dead letter and the metrics are counted by the consumer's thread after the batch: polled
     wait_for(lambda: events_handled(metrics_url, "intake", events.CASE_OPENED, "dead_lettered") == rejected + 1)
     wait_for(lambda: events_handled(metrics_url, "intake", events.CASE_ANSWERED, "duplicate") == duplicates + 1)
     for tracking_id, steps in zip(reports, own):

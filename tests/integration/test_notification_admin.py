@@ -10,7 +10,7 @@ from contract import events
 from notification import cli, webhooks
 from notification.service import NotificationService
 from routing.service import RoutingService
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled, wait_for
 from tests.waiting import events_handled, wait_handled
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, webhook_receiver, ...)
 from tests.integration.conftest_notification import OFFICIALS_BASE_URL, bearer, contact_directory, make_event
@@ -92,10 +92,11 @@ def test_officials_choose_a_daily_digest_instead_of_each_message(service_config,
 
     dispatch = event_dispatcher(notification_config)
     due, replied = make_event(events.CASE_DUE_SOON), make_event(events.REPORTER_REPLIED, reporter_ref=None)
-    dispatch("followup", events.CASE_DUE_SOON, due)
-    dispatch("followup", events.REPORTER_REPLIED, replied)
+    with handled(start_services.containers["notification"], due, replied):  # planned as held by the consumer
+        dispatch("followup", events.CASE_DUE_SOON, due)
+        dispatch("followup", events.REPORTER_REPLIED, replied)
     for tracking_id in (due["tracking_id"], replied["tracking_id"]):
-        wait_for(lambda t=tracking_id: [n["status"] for n in rpc.notification.for_report(t)] == ["held"])
+        assert [n["status"] for n in rpc.notification.for_report(tracking_id)] == ["held"]
     assert smtp.to("pupr@bulelengkab.example.go.id") == []  # held, not sent one by one
 
     sent = requests.post(f"{base}/notifications/digests", headers=bearer(service_config, "nas-admin-1"), timeout=5)

@@ -8,7 +8,7 @@ from intake.service import IntakeService
 from notification.service import NotificationService
 from routing.service import RoutingService
 from tests.factories import make_report
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled, wait_for
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, sms_gateway, ...)
 from tests.integration.conftest_notification import OFFICIALS_BASE_URL, TRACKING_BASE_URL, contact_directory, make_event
 
@@ -46,16 +46,20 @@ def test_each_reporter_notification_arrives_in_the_reporters_language(
     urls = start_services(IntakeService, RoutingService, NotificationService, config=notification_config)
     rpc.routing.import_registry(demo_registry)
     liaison = "pupr@bulelengkab.example.go.id"
-    tracking_ids = [reporter_mails_arrive_in(language, urls["intake"], rpc, notification_config, smtp)
+    notification = start_services.containers["notification"]
+    tracking_ids = [reporter_mails_arrive_in(language, urls["intake"], notification, rpc, notification_config, smtp)
                     for language in ("id", "en")]  # one stack for both: each reporter has an address of their own
     assert len(smtp.to(liaison)) == 2 * len(tracking_ids)  # nothing else went to the liaison
 
 
-def reporter_mails_arrive_in(language, intake_url, rpc, notification_config, smtp) -> str:
+def reporter_mails_arrive_in(language, intake_url, notification, rpc, notification_config, smtp) -> str:
     email = f"made.{language}@example.com"
     report = make_report(language=language, reporter={"name": "Made Wirawan", "email": email})
-    tracking_id = requests.post(f"{intake_url}/reports", json=report, timeout=5).json()["tracking_id"]
-    receipt = wait_for(lambda: [n for n in rpc.notification.for_report(tracking_id) if n["template"] == "receipt"])
+    # the only report in flight: notification plans its receipt when it handles report_received
+    with handled(notification, where=lambda t, p: t == events.REPORT_RECEIVED):
+        tracking_id = requests.post(f"{intake_url}/reports", json=report, timeout=5).json()["tracking_id"]
+    receipt = [n for n in rpc.notification.for_report(tracking_id) if n["template"] == "receipt"]
+    assert receipt
     reporter_ref = receipt[0]["recipient_ref"]
 
     dispatch = event_dispatcher(notification_config)

@@ -9,7 +9,7 @@ from nameko.standalone.events import event_dispatcher
 
 from contract import events
 from tests.factories import make_report
-from tests.integration.conftest import ALL_SERVICES, wait_for
+from tests.integration.conftest import ALL_SERVICES, handled, wait_for
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, webhook_receiver, ...)
 from tests.integration.conftest_notification import bearer, make_event
 
@@ -41,9 +41,12 @@ def test_anonymous_reporters_contact_appears_nowhere_outside_intake(service_conf
     assert subscribed.status_code == 201
 
     report = make_report(is_anonymous=True, reporter={"name": NAME, "email": EMAIL, "phone": PHONE})
-    tracking_id = requests.post(f"{urls['intake']}/reports", json=report, timeout=5).json()["tracking_id"]
-    reporter_ref = wait_for(lambda: [n for n in rpc.notification.for_report(tracking_id)
-                                     if n["recipient_kind"] == "reporter"])[0]["recipient_ref"]
+    # the only report: notification plans the reporter's receipt when it handles report_received
+    with handled(start_services.containers["notification"], where=lambda t, p: t == events.REPORT_RECEIVED):
+        tracking_id = requests.post(f"{urls['intake']}/reports", json=report, timeout=5).json()["tracking_id"]
+    to_reporter = [n for n in rpc.notification.for_report(tracking_id) if n["recipient_kind"] == "reporter"]
+    assert to_reporter
+    reporter_ref = to_reporter[0]["recipient_ref"]
     answered = make_event(events.CASE_ANSWERED, tracking_id, reporter_ref=reporter_ref)
     event_dispatcher(notification_config)("followup", events.CASE_ANSWERED, answered)
 

@@ -2,8 +2,9 @@
 unrelated agency or unit does not read another report's notification records."""
 import requests
 
+from contract import events
 from tests.factories import make_report
-from tests.integration.conftest import ALL_SERVICES, wait_for
+from tests.integration.conftest import ALL_SERVICES, handled
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, notification_config, ...)
 from tests.integration.conftest_notification import bearer
 
@@ -11,10 +12,11 @@ from tests.integration.conftest_notification import bearer
 def test_notification_records_follow_the_reports_scope(service_config, start_services, rpc, notification_config, demo_registry):
     urls = start_services(*ALL_SERVICES, config=notification_config)
     rpc.routing.import_registry(demo_registry)
-    tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
+    # the only report: notification plans the liaison's message when it handles the disposition
+    with handled(start_services.containers["notification"], where=lambda t, p: t == events.REPORT_DISPOSITIONED):
+        tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
     # routed to PEMKAB-BULELENG / BLL-PUPR (region 5108, infrastruktur): the liaison is told
-    wait_for(lambda: [n for n in rpc.notification.for_report(tracking_id) if n["recipient_kind"] != "reporter"],
-             timeout=15)
+    assert [n for n in rpc.notification.for_report(tracking_id) if n["recipient_kind"] != "reporter"]
     url = f"{urls['notification']}/notifications/reports/{tracking_id}"
 
     def read(official_id):

@@ -10,7 +10,7 @@ from nameko.standalone.events import event_dispatcher
 
 from contract import events, sealing
 from routing.service import RoutingService
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.integration.test_official_signin import SECRET, csrf_of, set_password, sign_in
 from tests.unit.routing.factories import received_event
 
@@ -25,6 +25,7 @@ def office(start_services, rpc, demo_registry, service_config):
     """Routing's pages with the demo registry (hubs able to receive) and signed-in officials."""
     config = {**service_config, "WEB_SECRET": SECRET, "ROUTING_AUTH_CACHE_SECONDS": 0}
     base = start_services(RoutingService, config=config)["routing"]
+    container = start_services.containers["routing"]
     key = sealing.new_key_pair()[1]
     rpc.routing.import_registry({**demo_registry, "hubs": [{**h, "public_key": key} for h in demo_registry["hubs"]]})
     dispatch = event_dispatcher(service_config)
@@ -34,8 +35,9 @@ def office(start_services, rpc, demo_registry, service_config):
         @staticmethod
         def submit(**overrides) -> str:
             payload = received_event(**overrides)
-            dispatch("intake", events.REPORT_RECEIVED, payload)
-            wait_for(lambda: rpc.routing.disposition(payload["tracking_id"]))
+            with handled(container, payload):
+                dispatch("intake", events.REPORT_RECEIVED, payload)
+            assert rpc.routing.disposition(payload["tracking_id"])
             return payload["tracking_id"]
 
         @staticmethod

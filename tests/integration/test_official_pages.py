@@ -9,7 +9,7 @@ from nameko.standalone.events import event_dispatcher
 
 from contract import events, sealing
 from routing.service import RoutingService
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.integration.test_official_signin import SECRET, csrf_of, set_password, sign_in
 from tests.unit.routing.factories import received_event
 from tests.credentials import issue_token
@@ -21,6 +21,7 @@ PASSWORD = "satu dua tiga empat"
 def desk(start_services, rpc, demo_registry, service_config):
     config = {**service_config, "WEB_SECRET": SECRET, "ROUTING_AUTH_CACHE_SECONDS": 0}
     base = start_services(RoutingService, config=config)["routing"]
+    container = start_services.containers["routing"]
     rpc.routing.import_registry(demo_registry)
     # the demo's hubs with a key, as in a network: only a hub that can take a report is offered (issue 18)
     key = sealing.new_key_pair()[1]
@@ -29,8 +30,9 @@ def desk(start_services, rpc, demo_registry, service_config):
 
     def submit(**overrides):
         payload = received_event(**overrides)
-        dispatch("intake", events.REPORT_RECEIVED, payload)
-        wait_for(lambda: rpc.routing.disposition(payload["tracking_id"]))
+        with handled(container, payload):
+            dispatch("intake", events.REPORT_RECEIVED, payload)
+        assert rpc.routing.disposition(payload["tracking_id"])
         return payload["tracking_id"]
 
     def browser(official):

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
+from contract import events
 from tests.credentials import bearer
 from tests.factories import make_report
-from tests.integration.conftest import ALL_SERVICES, track, wait_for
+from tests.integration.conftest import ALL_SERVICES, handled, track, wait_for
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, notification_config, ...)
 from tests.integration.conftest_notification import metric
 
@@ -33,17 +34,23 @@ def _statistics(rpc, urls) -> dict:
             "public_counts": requests.get(f"{urls['assessment']}/stats/counts", timeout=5).json()}
 
 
-def _closed_by_the_real_follow_up(urls, config, tracking_id, secret):
+def _closed_by_the_real_follow_up(urls, containers, config, tracking_id, secret):
+    def about(event_type):  # selects the event of that type about this report
+        return lambda t, p: t == event_type and p["tracking_id"] == tracking_id
+
     liaison = bearer(config, "lo-bll-pupr")
-    verified = requests.post(f"{urls['routing']}/admin/reports/{tracking_id}/verify", json={}, headers=liaison, timeout=5)
-    assert verified.status_code == 200, verified.text
+    with handled(containers["followup"], where=about(events.REPORT_VERIFIED)):  # then the liaison may answer
+        verified = requests.post(f"{urls['routing']}/admin/reports/{tracking_id}/verify", json={}, headers=liaison,
+                                 timeout=5)
+        assert verified.status_code == 200, verified.text
     answer = {"body": "Jalan sudah ditambal.", "attachments": []}
-    wait_for(lambda: requests.post(f"{urls['followup']}/cases/{tracking_id}/answer", json=answer, headers=liaison,
-                                   timeout=5).status_code == 201, timeout=15)
-    rated = requests.post(f"{urls['followup']}/cases/{tracking_id}/rating", json={"secret": secret, "rating": 4},
-                          timeout=5)
-    assert rated.status_code == 200 and rated.json()["status"] == "closed"
-    wait_for(lambda: track(urls["intake"], tracking_id)["status"] == "closed", timeout=15)
+    assert requests.post(f"{urls['followup']}/cases/{tracking_id}/answer", json=answer, headers=liaison,
+                         timeout=5).status_code == 201
+    with handled(containers["intake"], where=about(events.CASE_CLOSED)):  # intake's tracking view records it
+        rated = requests.post(f"{urls['followup']}/cases/{tracking_id}/rating", json={"secret": secret, "rating": 4},
+                              timeout=5)
+        assert rated.status_code == 200 and rated.json()["status"] == "closed"
+    assert track(urls["intake"], tracking_id)["status"] == "closed"
 
 
 def test_erasure_by_retention_and_by_request_leaves_no_contact_and_the_statistics_as_they_were(
@@ -51,13 +58,16 @@ def test_erasure_by_retention_and_by_request_leaves_no_contact_and_the_statistic
     config = {**notification_config, "PERSONAL_DATA_RETENTION_DAYS": 1, "PERSONAL_DATA_SWEEP_SECONDS": 0.2}
     urls = start_services(*ALL_SERVICES, config=config)
     rpc.routing.import_registry(demo_registry)
+    containers = start_services.containers
     filed = {}
-    for key, person in (("closed", CLOSED), ("asked", ASKED)):
-        answer = requests.post(f"{urls['intake']}/reports", json=make_report(reporter=person), timeout=5).json()
-        filed[key] = (answer["tracking_id"], answer["secret"])
+    # the only two reports: follow-up opens each one's case when it handles its disposition
+    with handled(containers["followup"], where=lambda t, p: t == events.REPORT_DISPOSITIONED, count=2):
+        for key, person in (("closed", CLOSED), ("asked", ASKED)):
+            answer = requests.post(f"{urls['intake']}/reports", json=make_report(reporter=person), timeout=5).json()
+            filed[key] = (answer["tracking_id"], answer["secret"])
     for tracking_id, _ in filed.values():
-        wait_for(lambda: rpc.followup.case_for_report(tracking_id), timeout=15)
-    _closed_by_the_real_follow_up(urls, notification_config, *filed["closed"])
+        assert rpc.followup.case_for_report(tracking_id)
+    _closed_by_the_real_follow_up(urls, containers, notification_config, *filed["closed"])
     for tracking_id, _ in filed.values():  # every message so far sent: the reporters got their receipts
         wait_for(lambda: all(n["status"] == "sent" for n in rpc.notification.for_report(tracking_id)), timeout=20)
     assert smtp.to(CLOSED["email"]) and smtp.to(ASKED["email"])

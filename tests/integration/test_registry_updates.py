@@ -7,11 +7,12 @@ import pytest
 import requests
 from nameko.exceptions import RemoteError
 
+from contract import events
 from intake.cli import CliStore
 from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.factories import make_report
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.integration.test_intake_submission import GATEWAYS, REGISTRY, SMS_GATEWAY
 
 ADDITION = {
@@ -39,9 +40,10 @@ def test_an_import_in_routing_reaches_intake_without_a_restart(start_services, s
     draft = requests.post(f"{urls['intake']}/reports", json=make_report(category_code="banjir"), timeout=10)
     assert draft.status_code == 202, draft.text  # unknown category: kept as a draft
 
-    rpc.routing.import_registry(demo_registry)
-    rpc.routing.import_registry(ADDITION)
-    wait_for(lambda: "banjir" in codes(copy_of(mongo_client, service_config), "categories"), timeout=30)
+    with handled(start_services.containers["intake"], where=lambda t, p: t == events.REGISTRY_UPDATED, count=2):
+        rpc.routing.import_registry(demo_registry)
+        rpc.routing.import_registry(ADDITION)  # both imports' registry_updated handled by intake
+    assert "banjir" in codes(copy_of(mongo_client, service_config), "categories")
     copy = copy_of(mongo_client, service_config)
     assert copy["source"] == "routing" and "5171" in codes(copy, "regions") and "5108" in codes(copy, "regions")
 

@@ -11,7 +11,7 @@ from nameko.standalone.events import event_dispatcher
 from contract import events
 from routing.service import RoutingService
 from tests.credentials import issue_token
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.unit.routing.factories import received_event
 from tests.unit.routing.fixtures import HUB_KEY
 
@@ -25,6 +25,7 @@ BODIES = {"verify": {}, "postpone": {"until": (date.today() + timedelta(days=7))
 def agency_desk(start_services, rpc, demo_registry, service_config):
     """Routing with the demo registry (its hubs able to receive), and helpers for PLN's admin."""
     urls = start_services(RoutingService)
+    container = start_services.containers["routing"]
     demo_registry["hubs"] = [{**h, "public_key": HUB_KEY} for h in demo_registry["hubs"]]
     rpc.routing.import_registry(demo_registry)
     dispatch = event_dispatcher(service_config)
@@ -34,8 +35,9 @@ def agency_desk(start_services, rpc, demo_registry, service_config):
         @staticmethod
         def submit() -> str:  # listrik outside Bali: rule listrik-nasional, PLN's admin queue
             payload = received_event(category_code="listrik", region_code="7371")
-            dispatch("intake", events.REPORT_RECEIVED, payload)
-            wait_for(lambda: rpc.routing.disposition(payload["tracking_id"]))
+            with handled(container, payload):
+                dispatch("intake", events.REPORT_RECEIVED, payload)
+            assert rpc.routing.disposition(payload["tracking_id"])
             return payload["tracking_id"]
 
         @staticmethod

@@ -4,20 +4,24 @@ from nameko.standalone.events import event_dispatcher
 
 from contract import events, sealing
 from routing.service import RoutingService
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.unit.routing.factories import received_event
 
 
 @pytest.fixture
 def routed(start_services, rpc, demo_registry, service_config, mongo_client):
     start_services(RoutingService)
+    container = start_services.containers["routing"]
     rpc.routing.import_registry(demo_registry)
     dispatch = event_dispatcher(service_config)
     db = mongo_client[service_config["MONGODB_DATABASE_PREFIX"] + "routing"]
 
     def send(payload):
-        dispatch("intake", events.REPORT_RECEIVED, payload)
-        return wait_for(lambda: rpc.routing.disposition(payload["tracking_id"]))
+        with handled(container, payload):
+            dispatch("intake", events.REPORT_RECEIVED, payload)
+        placed = rpc.routing.disposition(payload["tracking_id"])
+        assert placed
+        return placed
     send.db = db
     return send
 
@@ -51,6 +55,6 @@ def test_redelivered_or_resent_report_is_routed_once(routed, rpc):
     routed(payload)  # redelivery: same event id
     resent = {**received_event(), "tracking_id": payload["tracking_id"]}  # intake re-publishing: new event id
     routed(resent)
-    wait_for(lambda: routed.db.processed_events.count_documents({"_id": resent["event_id"]}) == 1)
+    assert routed.db.processed_events.count_documents({"_id": resent["event_id"]}) == 1
     assert [h["action"] for h in rpc.routing.history(payload["tracking_id"])] == ["route"]
     assert routed.db.outbox.count_documents({"payload.tracking_id": payload["tracking_id"]}) == 1

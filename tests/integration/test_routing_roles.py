@@ -13,7 +13,7 @@ from nameko.standalone.events import event_dispatcher
 
 from contract import events
 from routing.service import RoutingService
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.unit.routing.factories import received_event
 from tests.credentials import bearer, issue_token
 
@@ -60,13 +60,16 @@ def may_act(official, report):
 @pytest.fixture
 def scene(start_services, rpc, demo_registry, service_config):
     urls = start_services(RoutingService)
+    container = start_services.containers["routing"]
     rpc.routing.import_registry(demo_registry)
     dispatch = event_dispatcher(service_config)
     ids = {}
     for name, (region, category, queue, agency, unit) in REPORTS.items():
         payload = received_event(region_code=region, category_code=category, is_anonymous=True)
-        dispatch("intake", events.REPORT_RECEIVED, payload)
-        placed = wait_for(lambda: rpc.routing.disposition(payload["tracking_id"]))
+        with handled(container, payload):
+            dispatch("intake", events.REPORT_RECEIVED, payload)
+        placed = rpc.routing.disposition(payload["tracking_id"])
+        assert placed
         assert (placed["queue"], placed["agency_code"], placed["unit_code"]) == (queue, agency, unit), name
         ids[name] = payload["tracking_id"]
     tokens = {o: issue_token(service_config, o) for o in [*OFFICIALS, "adm-luwu"]}

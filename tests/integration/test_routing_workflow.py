@@ -7,7 +7,7 @@ from nameko.standalone.events import event_dispatcher
 
 from contract import events
 from routing.service import RoutingService
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled
 from tests.unit.routing.factories import received_event
 from tests.credentials import issue_token
 
@@ -17,6 +17,7 @@ def desk(start_services, rpc, demo_registry, service_config, mongo_client):
     """Routing with the demo registry, fed report_received events as intake sends them;
     helpers to act as officials over HTTP."""
     urls = start_services(RoutingService)
+    container = start_services.containers["routing"]
     rpc.routing.import_registry(demo_registry)
     tokens = {}
     db = mongo_client[service_config["MONGODB_DATABASE_PREFIX"] + "routing"]
@@ -29,8 +30,9 @@ def desk(start_services, rpc, demo_registry, service_config, mongo_client):
         @staticmethod
         def submit(**overrides):
             payload = received_event(**overrides)
-            dispatch("intake", events.REPORT_RECEIVED, payload)
-            wait_for(lambda: rpc.routing.disposition(payload["tracking_id"]))
+            with handled(container, payload):
+                dispatch("intake", events.REPORT_RECEIVED, payload)
+            assert rpc.routing.disposition(payload["tracking_id"])
             return payload["tracking_id"]
 
         @staticmethod
