@@ -15,23 +15,48 @@ HANDLED = ("applied", "duplicate")  # a batch's outcomes for an event that is do
 def handled(container, *payloads, where=None, count: int = 1, timeout: float = 30.0):
     """On leaving the block, wait until ``container``'s event consumer has handled (applied, or left out
     as a duplicate) every event of ``payloads`` (by ``event_id``, each as often as it is given), or, with
-    ``where(event_type, payload)``, ``count`` events it selects, in batches that ended inside the block.
-    Trigger the events inside the block; nameko's ``entrypoint_waiter`` raises on ``timeout``."""
+    ``where(event_type, payload)``, ``count`` events it selects, in batches that ended inside the block,
+    and has acked them. Trigger the events inside the block; nameko's ``entrypoint_waiter`` raises on
+    ``timeout``.
+
+    A batch's worker ends before its consumer acks its messages (``contract.batch``): a test that killed
+    the container at that moment would see the batch delivered again. So the wait ends only once the
+    consumer has also counted the batch's events in ``lapor_events_handled_total``, which it does after
+    each ack (in this process: no request, a look at the counter every 10 ms)."""
     from nameko.testing.services import entrypoint_waiter
     waiting = Counter(p["event_id"] for p in payloads)
     selected = [0]
+    ended = Counter()  # (event type, outcome) of every event the block's batches handled
+    before = _handled_counts(container.service_name)
 
     def done(worker_ctx, result, exc_info):
         if exc_info is None:
             for (event_type, body, *_), (outcome, _) in zip(worker_ctx.args[0], result):
                 if outcome not in HANDLED:
                     continue
+                ended[(event_type, outcome)] += 1
                 waiting[body.get("event_id")] -= 1
                 if where is not None and where(event_type, body):
                     selected[0] += 1
         return all(n <= 0 for n in waiting.values()) and (where is None or selected[0] >= count)
+    deadline = time.monotonic() + timeout
     with entrypoint_waiter(container, "consume_events", callback=done, timeout=timeout):
         yield
+    while True:
+        now = _handled_counts(container.service_name)
+        if all(now.get(key, 0) - before.get(key, 0) >= n for key, n in ended.items()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{container.service_name}: events handled but not acked within {timeout}s: "
+                                 f"{dict(ended)}")
+        time.sleep(0.01)
+
+
+def _handled_counts(service: str) -> dict:
+    """``lapor_events_handled_total`` of ``service`` in this process: {(event type, outcome): count}."""
+    from contract import metrics
+    return {(s.labels["event"], s.labels["outcome"]): s.value for family in metrics.EVENTS_HANDLED.collect()
+            for s in family.samples if s.name.endswith("_total") and s.labels["service"] == service}
 
 
 FIRST_GAP, LONGEST_GAP = 0.05, 0.25  # the default polling: 50 ms, growing by half each time up to 250 ms

@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 from contract import events
 from notification.service import NotificationService
 from routing.service import RoutingService
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import handled, wait_for
 from tests.integration.conftest_notification import *  # noqa: F403  (fixtures: smtp, ...)
 from tests.integration.conftest_notification import contact_directory, make_event
 
@@ -38,10 +38,11 @@ def test_a_claimed_batch_costs_one_contact_rpc_and_an_unknown_reporter_fails_alo
     rpc.routing.import_registry(demo_registry)
     dispatch = event_dispatcher(notification_config)
     updates = [make_event(events.CASE_UPDATED, reporter_ref=ref, language="id") for ref in [*CONTACTS, UNKNOWN_REF]]
-    for update in updates:
-        dispatch("followup", events.CASE_UPDATED, update)
-    queued = wait_for(lambda: _reporter_notifications(rpc, [u["tracking_id"] for u in updates]))
-    assert {n["status"] for n in queued} == {"queued"}
+    with handled(start_services.containers["notification"], *updates):
+        for update in updates:
+            dispatch("followup", events.CASE_UPDATED, update)
+    queued = _reporter_notifications(rpc, [u["tracking_id"] for u in updates])
+    assert queued and {n["status"] for n in queued} == {"queued"}
 
     # 2. a courier that polls: it claims all of them at once (DELIVERY_CLAIM_BATCH 50)
     start_services.kill_all()
