@@ -26,6 +26,7 @@ write_openapi() {
   cache="$cache_dir/openapi-$sum.json"
   if [ ! -s "$cache" ]; then
     mkdir -p "$cache_dir"
+    find "$cache_dir" -name 'openapi-*.json' -mmin +60 -delete  # documents of earlier sources (an hour on: not in use)
     PYTHONPATH="$LAPOR_ROOT/services/contract:$LAPOR_ROOT/services/intake:$LAPOR_ROOT/services/routing:$LAPOR_ROOT/services/followup:$LAPOR_ROOT/services/notification:$LAPOR_ROOT/services/assessment" \
       "$LAPOR_PYTHON" "$here/openapi.py" "$STAND_IN_URL" > "$cache.$$"
     mv "$cache.$$" "$cache"  # whole or not at all, also when two stacks build it at once
