@@ -107,20 +107,32 @@ def track(base_url, tracking_id):
     return response.json() if response.status_code == 200 else None
 
 
-def submit_and_follow(intake_url: str, timeout: float) -> dict:
+def submit_and_follow(intake_url: str, timeout: float, intake=None) -> dict:
     """POST a demo report and wait until it is in follow-up with its three notifications queued;
-    its tracking view."""
+    its tracking view. With ``intake``'s container (in this process), the wait is on its event
+    consumer having handled the case's opening and the three notifications' steps (the test's only
+    report), else a poll of the view."""
+    from contract import events
     from tests.factories import make_report
 
-    response = requests.post(f"{intake_url}/reports", json=make_report(), timeout=5)
-    assert response.status_code == 201
-    tracking_id = response.json()["tracking_id"]
+    def post() -> str:
+        response = requests.post(f"{intake_url}/reports", json=make_report(), timeout=5)
+        assert response.status_code == 201
+        return response.json()["tracking_id"]
 
-    def complete():
+    def complete(tracking_id):
         view = track(intake_url, tracking_id)
         steps = [h["step"] for h in view["history"]]
         return view if steps.count("notification_queued") == 3 and "case_opened" in steps else None
-    return wait_for(complete, timeout=timeout)
+    if intake is None:
+        tracking_id = post()
+        return wait_for(lambda: complete(tracking_id), timeout=timeout)
+    with handled(intake, where=lambda t, _: t in (events.CASE_OPENED, events.NOTIFICATION_QUEUED), count=4,
+                 timeout=timeout):
+        tracking_id = post()
+    view = complete(tracking_id)
+    assert view, track(intake_url, tracking_id)
+    return view
 
 
 def settled(health: dict, events: int) -> bool:

@@ -12,7 +12,7 @@ def test_report_is_routed_followed_up_and_notified(start_services, rpc, demo_reg
     urls = start_services(*ALL_SERVICES)
     rpc.routing.import_registry(demo_registry)
 
-    view = submit_and_follow(urls["intake"], timeout=5)
+    view = submit_and_follow(urls["intake"], timeout=15, intake=start_services.containers["intake"])
     tracking_id = view["tracking_id"]
     assert view["status"] == "in_follow_up"
     assert view["assignment"] == {"queue": "unit", "agency_code": "PEMKAB-BULELENG", "unit_code": "BLL-PUPR"}
