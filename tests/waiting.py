@@ -52,6 +52,24 @@ def handled(container, *payloads, where=None, count: int = 1, timeout: float = 3
         time.sleep(0.01)
 
 
+@contextmanager
+def hub_received(container, where=None, count: int = 1, timeout: float = 60.0):
+    """On leaving the block, wait until ``container``'s hub link consumer (intake's ``on_hub_message``)
+    has taken ``count`` messages from neighbour hubs that ``where(body)`` selects (all, without it), in
+    workers that ended inside the block: whatever their outcome (accepted, duplicate, refused, dead
+    letter), which the worker counts itself (``lapor_intake_hub_messages_received_total``)."""
+    from nameko.testing.services import entrypoint_waiter
+    seen = [0]
+
+    def done(worker_ctx, result, exc_info):
+        body = worker_ctx.args[0]
+        if where is None or (isinstance(body, dict) and where(body)):
+            seen[0] += 1
+        return seen[0] >= count
+    with entrypoint_waiter(container, "on_hub_message", callback=done, timeout=timeout):
+        yield
+
+
 def _handled_counts(service: str) -> dict:
     """``lapor_events_handled_total`` of ``service`` in this process: {(event type, outcome): count}."""
     from contract import metrics

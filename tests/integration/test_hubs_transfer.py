@@ -29,6 +29,7 @@ from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.factories import make_report
 from tests.integration.conftest import handled, wait_for
+from tests.waiting import hub_received
 from tests.credentials import issue_token
 
 OWNED_BY_51 = {"51", "5108"}
@@ -241,8 +242,9 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
 
     # delivered twice (at-least-once transport): accepted once
     duplicates = counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate")
-    send_on_link(two_hubs, "ID", "51", sent["payload"])
-    wait_for(lambda: counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate") == duplicates + 1, timeout=60)
+    with hub_received(two_hubs["containers"]["51"]["intake"], where=lambda body: body.get("tracking_id") == tracking_id):
+        send_on_link(two_hubs, "ID", "51", sent["payload"])
+    assert counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate") == duplicates + 1
     assert owner_db.reports.count_documents({"_id": tracking_id}) == 1
     assert steps(track(urls["51"], tracking_id)).count("hub_received") == 1
     routing_db = mongo_client[f"{configs['51']['MONGODB_DATABASE_PREFIX']}routing"]
@@ -289,10 +291,13 @@ def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
                                 "is_anonymous": False, "is_confidential": False,
                                 "received_at": "2026-11-30T05:00:00+00:00"},
                      "reason": "region 5108", "forwarded_by": "system"}}
-    send_on_link(two_hubs, "5108", "51", message)  # 51 would send it to 5108, already visited
-    wait_for(lambda: counter(hub_metrics.RECEIVED, "5108", "transfer", "refused") == refused + 1, timeout=60)
+    ours = lambda body: body.get("tracking_id") == tracking_id  # noqa: E731
+    with hub_received(two_hubs["containers"]["ID"]["intake"], where=ours), \
+            hub_received(two_hubs["containers"]["51"]["intake"], where=ours):
+        send_on_link(two_hubs, "5108", "51", message)  # 51 would send it to 5108, already visited
+    assert counter(hub_metrics.RECEIVED, "5108", "transfer", "refused") == refused + 1
     # the origin (ID) receives "not ours either" over the reverse link (no such report filed there)
-    wait_for(lambda: counter(hub_metrics.RECEIVED, "51", "status", "refused") == told + 1, timeout=60)
+    assert counter(hub_metrics.RECEIVED, "51", "status", "refused") == told + 1
 
 
 def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_hubs):
