@@ -48,6 +48,8 @@ def test_wrong_passwords_slow_a_pair_by_doubling_delays_and_lock_only_the_accoun
     keys = signin.throttle_keys("LO-BLL-PUPR", "10.0.0.7")
     assert keys == {"pair": "pair:lo-bll-pupr|10.0.0.7", "client": "client:10.0.0.7", "account": "account:lo-bll-pupr"}
     assert [signin.delay_seconds(n, 3, 900) for n in (0, 2, 3, 4, 5, 12, 50)] == [0, 0, 2, 4, 8, 900, 900]
+    assert [signin.delay_seconds(n, 3, 900, first=30) for n in (2, 3, 4, 9)] == [0, 30, 60, 900]  # SIGNIN_FIRST_DELAY_SECONDS
+    assert signin.SignInSettings.from_config({"SIGNIN_FIRST_DELAY_SECONDS": "30"}).first_delay_seconds == 30
     counters = {}
     for _ in range(3):
         counters = {k: signin.after_failure(counters.get(k), k, "lo-bll-pupr", NOW, settings) for k in keys.values()}

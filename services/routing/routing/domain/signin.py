@@ -33,6 +33,7 @@ class SignInSettings:
     pair_free: int = 3            # wrong passwords from one (account, client) before the delays start
     client_free: int = 20         # wrong passwords from one client (any accounts) before the delays start
     max_delay_seconds: float = 900
+    first_delay_seconds: float = 2  # the first wait past the free failures; each later one doubles it
     account_limit: int = 100      # wrong passwords per account from every client: locked until lifted
     memory_hours: float = 24      # a counter is forgotten this long after its last wrong password
 
@@ -44,6 +45,7 @@ class SignInSettings:
                    pair_free=int(config.get("SIGNIN_FREE_FAILURES_PER_PAIR", 3)),
                    client_free=int(config.get("SIGNIN_FREE_FAILURES_PER_CLIENT", 20)),
                    max_delay_seconds=float(config.get("SIGNIN_MAX_DELAY_SECONDS", 900)),
+                   first_delay_seconds=float(config.get("SIGNIN_FIRST_DELAY_SECONDS", 2)),
                    account_limit=int(config.get("SIGNIN_FAILURES_PER_ACCOUNT", 100)),
                    memory_hours=float(config.get("SIGNIN_FAILURE_MEMORY_HOURS", 24)))
 
@@ -130,12 +132,12 @@ def account_of(official_id: str) -> str:
     return official_id.strip().lower()[:100]
 
 
-def delay_seconds(failures: int, free: int, cap: float) -> float:
+def delay_seconds(failures: int, free: int, cap: float, first: float = 2) -> float:
     """How long after the last wrong password the next attempt must wait: nothing for the first
-    ``free`` failures, then 2, 4, 8 ... seconds, at most ``cap``."""
+    ``free`` failures, then ``first`` seconds, doubling (2, 4, 8 ... by default), at most ``cap``."""
     if failures < free:
         return 0.0
-    return float(min(cap, 2 ** min(failures - free + 1, 40)))
+    return float(min(cap, first * 2 ** min(failures - free, 40)))
 
 
 def _live(counter: dict | None, now: datetime, settings: SignInSettings) -> dict | None:
@@ -155,8 +157,8 @@ def throttled(counters: dict[str, dict], keys: dict[str, str], now: datetime,
     for kind, free in (("pair", settings.pair_free), ("client", settings.client_free)):
         counter = _live(counters.get(keys[kind]), now, settings)
         if counter:
-            until = counter["last_at"] + timedelta(seconds=delay_seconds(counter["failures"], free,
-                                                                         settings.max_delay_seconds))
+            until = counter["last_at"] + timedelta(seconds=delay_seconds(
+                counter["failures"], free, settings.max_delay_seconds, settings.first_delay_seconds))
             if until > now:
                 waits.append(Throttle(kind, until))
     return max(waits, key=lambda t: t.until) if waits else None
