@@ -31,6 +31,18 @@ BURST_SECONDS, BURST_CEILING, ENOUGH = 3.0, 60.0, 5
 REFUSED_WAITED = 'lapor_http_admission_refused_total{reason="waited",service="intake"}'
 
 
+def resend(base, report, key, attempts: int = 10):
+    """As a client does: send with the Idempotency-Key until it is not refused, waiting Retry-After
+    between (after a burst the admitted submissions may still hold the store: on a slow machine the
+    first resend was refused too)."""
+    for _ in range(attempts):
+        answer, _ = post(base, report, key)
+        if answer.status_code != 503:
+            return answer
+        time.sleep(int(answer.headers["Retry-After"]))
+    return answer
+
+
 def post(base, report, key=None, headers=None, session=requests):
     t0 = time.monotonic()
     answer = session.post(f"{base}/reports", json=report, timeout=30,
@@ -124,9 +136,11 @@ def overloaded(base, reports):
     assert reports.count_documents({"title": {"$in": sorted(titles)}}) == 0  # nothing refused was recorded
 
     (report, key), _, _ = refused[0]  # the client resends after Retry-After: recorded once
-    first, _ = post(base, report, key)
+    first = resend(base, report, key)
     again, _ = post(base, report, key)
-    assert first.status_code == 201 and again.status_code == 200
+    # 200: a resend refused at its commit deadline (store_unavailable) was committed after all, and the
+    # next resend is answered from the idempotency key
+    assert first.status_code in (201, 200) and again.status_code == 200, (first.text, again.text)
     assert again.json()["tracking_id"] == first.json()["tracking_id"]
     assert reports.count_documents({"title": report["title"]}) == 1
 
