@@ -17,11 +17,10 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from contract import localstack  # noqa: E402
-from tests.ports import free_port  # noqa: E402,F401  (the tests import it from here)
+from tests.ports import OFFSET, free_port  # noqa: E402,F401  (the tests import free_port from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "deploy" / "local"
-OFFSET = int(os.environ.get("LAPOR_TEST_PORT_OFFSET", "10"))
 
 
 # The shared stacks of the suite (the e2e stack, the hub stacks) answer a report's submission within

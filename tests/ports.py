@@ -17,6 +17,7 @@ import socket
 # 16400 .. 25399: above contract.localstack's RabbitMQ ranges (.. 16399), below its distribution and
 # store ranges (25682 ..) and the kernel's ephemeral range (32768 .. on Debian)
 BLOCK_BASE, BLOCK_SIZE, BLOCKS = 16400, 90, 100
+OFFSET = int(os.environ.get("LAPOR_TEST_PORT_OFFSET", "10"))  # this test process's (tests/run.sh: its lane's)
 _turn = itertools.count()
 
 
@@ -29,15 +30,13 @@ def ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
-def block(offset: int | None = None) -> range:
+def block(offset: int = OFFSET) -> range:
     """This process's ports: a block chosen by its test port offset (offsets equal modulo 100 share one)."""
-    if offset is None:
-        offset = int(os.environ.get("LAPOR_TEST_PORT_OFFSET", "10"))
     start = BLOCK_BASE + (offset % BLOCKS) * BLOCK_SIZE
     return range(start, start + BLOCK_SIZE)
 
 
-def free_port(offset: int | None = None) -> int:
+def free_port(offset: int = OFFSET) -> int:
     """The next port of this process's block that nothing is bound to (in turn, so that two ports
     asked for before either server binds differ)."""
     ports = block(offset)

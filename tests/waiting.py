@@ -12,11 +12,13 @@ HANDLED = ("applied", "duplicate")  # a batch's outcomes for an event that is do
 
 
 @contextmanager
-def handled(container, *payloads, where=None, count: int = 1, timeout: float = 30.0):
+def handled(container, *payloads, event: str | None = None, tracking_id: str | None = None, where=None,
+            count: int = 1, timeout: float = 30.0):
     """On leaving the block, wait until ``container``'s event consumer has handled (applied, or left out
-    as a duplicate) every event of ``payloads`` (by ``event_id``, each as often as it is given), or, with
-    ``where(event_type, payload)``, ``count`` events it selects, in batches that ended inside the block,
-    and has acked them. Trigger the events inside the block; nameko's ``entrypoint_waiter`` raises on
+    as a duplicate) every event of ``payloads`` (by ``event_id``, each as often as it is given), or
+    ``count`` events it selects: of type ``event``, about ``tracking_id``, or for which
+    ``where(event_type, payload)`` is true; in batches that ended inside the block, and has acked them.
+    Trigger the events inside the block; nameko's ``entrypoint_waiter`` raises on
     ``timeout``.
 
     A batch's worker ends before its consumer acks its messages (``contract.batch``): a test that killed
@@ -25,6 +27,10 @@ def handled(container, *payloads, where=None, count: int = 1, timeout: float = 3
     each ack (in this process: no request, a look at the counter every 10 ms)."""
     from nameko.testing.services import entrypoint_waiter
     waiting = Counter(p["event_id"] for p in payloads)
+    if where is None and (event or tracking_id):
+        def where(event_type, payload):
+            return ((event is None or event_type == event)
+                    and (tracking_id is None or payload.get("tracking_id") == tracking_id))
     selected = [0]
     ended = Counter()  # (event type, outcome) of every event the block's batches handled
     before = _handled_counts(container.service_name)
@@ -53,17 +59,17 @@ def handled(container, *payloads, where=None, count: int = 1, timeout: float = 3
 
 
 @contextmanager
-def hub_received(container, where=None, count: int = 1, timeout: float = 60.0):
+def hub_received(container, tracking_id: str | None = None, count: int = 1, timeout: float = 60.0):
     """On leaving the block, wait until ``container``'s hub link consumer (intake's ``on_hub_message``)
-    has taken ``count`` messages from neighbour hubs that ``where(body)`` selects (all, without it), in
-    workers that ended inside the block: whatever their outcome (accepted, duplicate, refused, dead
-    letter), which the worker counts itself (``lapor_intake_hub_messages_received_total``)."""
+    has taken ``count`` messages from neighbour hubs (about ``tracking_id``, if given), in workers that
+    ended inside the block: whatever their outcome (accepted, duplicate, refused, dead letter), which
+    the worker counts itself (``lapor_intake_hub_messages_received_total``)."""
     from nameko.testing.services import entrypoint_waiter
     seen = [0]
 
     def done(worker_ctx, result, exc_info):
         body = worker_ctx.args[0]
-        if where is None or (isinstance(body, dict) and where(body)):
+        if tracking_id is None or (isinstance(body, dict) and body.get("tracking_id") == tracking_id):
             seen[0] += 1
         return seen[0] >= count
     with entrypoint_waiter(container, "on_hub_message", callback=done, timeout=timeout):

@@ -62,7 +62,7 @@ def hub(start_services, rpc, demo_registry, service_config, mongo_client):
     def new_report():
         """A real report through intake, dispositioned by routing; its tracking ID and secret."""
         # the test's only report: assessment's fact has its agency once it has folded the disposition
-        with handled(assessment, where=lambda t, p: t == events.REPORT_DISPOSITIONED):
+        with handled(assessment, event=events.REPORT_DISPOSITIONED):
             receipt = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=10).json()
         assert (db.facts.find_one({"_id": receipt["tracking_id"]}) or {}).get("agency_code")
         return receipt["tracking_id"], receipt["secret"]

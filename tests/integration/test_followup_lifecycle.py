@@ -28,7 +28,7 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     base = start_followup()[0]
     clock, followup = start_followup.clock, start_followup.containers[0]
     # the only report: intake -> routing -> follow-up, whose consumer opens the case on the disposition
-    with handled(followup, where=lambda t, p: t == events.REPORT_DISPOSITIONED):
+    with handled(followup, event=events.REPORT_DISPOSITIONED):
         receipt = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()
     tracking_id, secret = receipt["tracking_id"], receipt["secret"]
     case = rpc.followup.case_for_report(tracking_id)
@@ -57,7 +57,7 @@ def test_report_from_submission_to_rated_closure_and_reopening(
     answer = {"body": "Jalan sudah ditambal pada 18 November.", "attachments": []}
     not_yet = requests.post(f"{base}/cases/{tracking_id}/answer", json=answer, headers=liaison, timeout=5)
     assert not_yet.status_code == 409 and codes(not_yet) == [(None, "not_in_liaison_hands")]
-    with handled(followup, where=lambda t, p: t == events.REPORT_VERIFIED and p["tracking_id"] == tracking_id):
+    with handled(followup, event=events.REPORT_VERIFIED, tracking_id=tracking_id):
         verified = requests.post(f"{urls['routing']}/admin/reports/{tracking_id}/verify", json={}, headers=liaison,
                                  timeout=5)
         assert verified.status_code == 200, verified.text

@@ -35,7 +35,7 @@ def test_a_district_hub_with_a_numeric_code_accepts_and_routes_reports(start_ser
                              for o in registry["officials"]]
     rpc.routing.import_registry(registry)
     # intake -> routing -> intake: the test's only report's disposition
-    with handled(start_services.containers["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED,
+    with handled(start_services.containers["intake"], event=events.REPORT_DISPOSITIONED,
                  timeout=60):
         response = requests.post(f"{urls['intake']}/reports", json=make_report(region_code="5108"), timeout=10)
     assert response.status_code == 201, response.text

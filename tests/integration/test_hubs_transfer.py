@@ -134,7 +134,7 @@ def two_hubs(servers, start_services, service_config, second_vhost, hub_keys, de
     start_services(FollowupService, config=configs["51"])  # the owner opens a case
     public = {code: u["intake"] for code, u in urls.items()}
     for code, cfg in configs.items():  # intake has the directory (registry_updated) and its links
-        with handled(containers[code]["intake"], where=lambda t, p: t == events.REGISTRY_UPDATED, timeout=60):
+        with handled(containers[code]["intake"], event=events.REGISTRY_UPDATED, timeout=60):
             with ClusterRpcProxy(cfg, timeout=20) as proxy:
                 proxy.routing.import_registry(registry_for(demo_registry, hub_keys, public))
         assert requests.get(f"{public[code]}/reports/{new_tracking_id('5108')}", allow_redirects=False,
@@ -192,7 +192,7 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
     urls, configs = two_hubs["urls"], two_hubs["configs"]
     # the owner hub accepts it under the same ID and routes it by its own rules: its intake has the
     # disposition of its routing (the test's only report: its ID is known once the POST returns)
-    with handled(two_hubs["containers"]["51"]["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED,
+    with handled(two_hubs["containers"]["51"]["intake"], event=events.REPORT_DISPOSITIONED,
                  timeout=60):
         filed = requests.post(f"{urls['ID']}/reports", timeout=10, json=make_report(
             region_code="5108", is_anonymous=True,
@@ -242,7 +242,7 @@ def test_a_report_filed_at_the_wrong_hub_is_handled_by_its_owner_and_tracked_fro
 
     # delivered twice (at-least-once transport): accepted once
     duplicates = counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate")
-    with hub_received(two_hubs["containers"]["51"]["intake"], where=lambda body: body.get("tracking_id") == tracking_id):
+    with hub_received(two_hubs["containers"]["51"]["intake"], tracking_id=tracking_id):
         send_on_link(two_hubs, "ID", "51", sent["payload"])
     assert counter(hub_metrics.RECEIVED, "ID", "transfer", "duplicate") == duplicates + 1
     assert owner_db.reports.count_documents({"_id": tracking_id}) == 1
@@ -271,7 +271,7 @@ def test_malformed_and_unknown_version_messages_are_dead_lettered_and_the_hub_ke
     publish_in(configs["51"]["AMQP_URI"], {"schema_version": 3, "kind": "transfer"})
     publish_in(configs["51"]["AMQP_URI"], "plain text", content_type="text/plain")
     wait_for(lambda: dead_letters(configs["51"]["AMQP_URI"]) == before + 3, timeout=60)
-    with handled(two_hubs["containers"]["51"]["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED,
+    with handled(two_hubs["containers"]["51"]["intake"], event=events.REPORT_DISPOSITIONED,
                  timeout=60):  # the hub's only report
         filed = requests.post(f"{urls['51']}/reports", json=make_report(region_code="5108"), timeout=10)
     assert filed.status_code == 201, filed.text
@@ -291,9 +291,8 @@ def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
                                 "is_anonymous": False, "is_confidential": False,
                                 "received_at": "2026-11-30T05:00:00+00:00"},
                      "reason": "region 5108", "forwarded_by": "system"}}
-    ours = lambda body: body.get("tracking_id") == tracking_id  # noqa: E731
-    with hub_received(two_hubs["containers"]["ID"]["intake"], where=ours), \
-            hub_received(two_hubs["containers"]["51"]["intake"], where=ours):
+    with hub_received(two_hubs["containers"]["ID"]["intake"], tracking_id=tracking_id), \
+            hub_received(two_hubs["containers"]["51"]["intake"], tracking_id=tracking_id):
         send_on_link(two_hubs, "5108", "51", message)  # 51 would send it to 5108, already visited
     assert counter(hub_metrics.RECEIVED, "5108", "transfer", "refused") == refused + 1
     # the origin (ID) receives "not ours either" over the reverse link (no such report filed there)
@@ -303,7 +302,7 @@ def test_a_relay_refuses_a_loop_and_tells_the_origin(two_hubs):
 def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_hubs):
     urls, configs = two_hubs["urls"], two_hubs["configs"]
     token = issue_token(configs["ID"], "nas-admin-1")
-    with handled(two_hubs["containers"]["ID"]["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED,
+    with handled(two_hubs["containers"]["ID"]["intake"], event=events.REPORT_DISPOSITIONED,
                  timeout=60):  # the test's only report: into the national triage
         filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
                               timeout=10)
@@ -320,7 +319,7 @@ def test_an_official_forwards_a_report_by_hand_to_another_hub_with_a_reason(two_
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "reason", missing.text
     # hub 51's intake has its routing's disposition of the transfer (the only report at 51)
     with handled(two_hubs["containers"]["51"]["intake"],
-                 where=lambda t, p: t == events.REPORT_DISPOSITIONED and p["tracking_id"] == tracking_id, timeout=60):
+                 event=events.REPORT_DISPOSITIONED, tracking_id=tracking_id, timeout=60):
         done = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
                              json={"target_hub": "51", "reason": "Bukan wewenang: ditangani Pemprov Bali"})
     assert done.status_code == 200, done.text
@@ -343,14 +342,14 @@ def test_a_report_that_comes_back_not_ours_either_returns_to_the_origins_triage(
     token = issue_token(configs["ID"], "nas-admin-1")
     headers = {"Authorization": f"Bearer {token}"}
     origin = two_hubs["containers"]["ID"]
-    with handled(origin["intake"], where=lambda t, p: t == events.REPORT_DISPOSITIONED, timeout=60):  # the only report
+    with handled(origin["intake"], event=events.REPORT_DISPOSITIONED, timeout=60):  # the only report
         filed = requests.post(f"{urls['ID']}/reports", json=make_report(region_code="9471", category_code="bansos"),
                               timeout=10)
     tracking_id = filed.json()["tracking_id"]
     assert track(urls["ID"], tracking_id)["status"] == "triage"
     routing_url = two_hubs["routing"]["ID"]
     # the origin's intake stages the transfer when it handles routing's report_forwarded
-    with handled(origin["intake"], where=lambda t, p: t == events.REPORT_FORWARDED and p["tracking_id"] == tracking_id,
+    with handled(origin["intake"], event=events.REPORT_FORWARDED, tracking_id=tracking_id,
                  timeout=60):
         sent = requests.post(f"{routing_url}/admin/reports/{tracking_id}/forward", headers=headers, timeout=10,
                              json={"target_hub": "5108", "reason": "Bukan wewenang: urusan Kabupaten Buleleng"})
@@ -365,7 +364,7 @@ def test_a_report_that_comes_back_not_ours_either_returns_to_the_origins_triage(
     assert hop == "ID"
     # the status comes in over the link (intake's hub entrypoint, not its event consumer): its
     # report_handed_back, staged with the returned delivery, is handled by the origin's routing
-    with handled(origin["routing"], where=lambda t, p: t == events.REPORT_HANDED_BACK and p["tracking_id"] == tracking_id,
+    with handled(origin["routing"], event=events.REPORT_HANDED_BACK, tracking_id=tracking_id,
                  timeout=60):
         send_on_link(two_hubs, "51", "ID", back)
     page = track(urls["ID"], tracking_id)

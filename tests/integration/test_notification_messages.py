@@ -56,7 +56,7 @@ def reporter_mails_arrive_in(language, intake_url, notification, rpc, notificati
     email = f"made.{language}@example.com"
     report = make_report(language=language, reporter={"name": "Made Wirawan", "email": email})
     # the only report in flight: notification plans its receipt when it handles report_received
-    with handled(notification, where=lambda t, p: t == events.REPORT_RECEIVED):
+    with handled(notification, event=events.REPORT_RECEIVED):
         tracking_id = requests.post(f"{intake_url}/reports", json=report, timeout=5).json()["tracking_id"]
     receipt = [n for n in rpc.notification.for_report(tracking_id) if n["template"] == "receipt"]
     assert receipt

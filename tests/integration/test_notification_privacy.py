@@ -42,7 +42,7 @@ def test_anonymous_reporters_contact_appears_nowhere_outside_intake(service_conf
 
     report = make_report(is_anonymous=True, reporter={"name": NAME, "email": EMAIL, "phone": PHONE})
     # the only report: notification plans the reporter's receipt when it handles report_received
-    with handled(start_services.containers["notification"], where=lambda t, p: t == events.REPORT_RECEIVED):
+    with handled(start_services.containers["notification"], event=events.REPORT_RECEIVED):
         tracking_id = requests.post(f"{urls['intake']}/reports", json=report, timeout=5).json()["tracking_id"]
     to_reporter = [n for n in rpc.notification.for_report(tracking_id) if n["recipient_kind"] == "reporter"]
     assert to_reporter

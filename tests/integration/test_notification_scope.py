@@ -13,7 +13,7 @@ def test_notification_records_follow_the_reports_scope(service_config, start_ser
     urls = start_services(*ALL_SERVICES, config=notification_config)
     rpc.routing.import_registry(demo_registry)
     # the only report: notification plans the liaison's message when it handles the disposition
-    with handled(start_services.containers["notification"], where=lambda t, p: t == events.REPORT_DISPOSITIONED):
+    with handled(start_services.containers["notification"], event=events.REPORT_DISPOSITIONED):
         tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
     # routed to PEMKAB-BULELENG / BLL-PUPR (region 5108, infrastruktur): the liaison is told
     assert [n for n in rpc.notification.for_report(tracking_id) if n["recipient_kind"] != "reporter"]

@@ -57,16 +57,12 @@ def sign_in(base, official_id, password, browser=None, client=None):
     """Sign in through the form; ``client``: the address the front door (a trusted proxy, here
     127.0.0.1) says the browser has."""
     browser = browser or requests.Session()
-    form = browser.get(f"{base}/petugas/masuk", timeout=10)
-    return browser, post_sign_in(base, browser, form.text, official_id, password, client)
-
-
-def post_sign_in(base, browser, form, official_id, password, client=None):
-    """The sign-in form's POST, from a ``browser`` that has the form's page (``form``: its HTML)."""
     headers = {"X-Forwarded-For": client} if client else {}
-    return browser.post(f"{base}/petugas/masuk", data={"csrf_token": csrf_of(form), "official_id": official_id,
-                                                       "password": password, "next": "/petugas"},
-                        headers=headers, allow_redirects=False, timeout=10)
+    form = browser.get(f"{base}/petugas/masuk", timeout=10)
+    answer = browser.post(f"{base}/petugas/masuk", data={"csrf_token": csrf_of(form.text), "official_id": official_id,
+                                                          "password": password, "next": "/petugas"},
+                          headers=headers, allow_redirects=False, timeout=10)
+    return browser, answer
 
 
 def test_a_link_sets_the_password_once_then_the_session_works_in_every_service(

@@ -35,18 +35,17 @@ def _statistics(rpc, urls) -> dict:
 
 
 def _closed_by_the_real_follow_up(urls, containers, config, tracking_id, secret):
-    def about(event_type):  # selects the event of that type about this report
-        return lambda t, p: t == event_type and p["tracking_id"] == tracking_id
-
     liaison = bearer(config, "lo-bll-pupr")
-    with handled(containers["followup"], where=about(events.REPORT_VERIFIED)):  # then the liaison may answer
+    # then the liaison may answer
+    with handled(containers["followup"], event=events.REPORT_VERIFIED, tracking_id=tracking_id):
         verified = requests.post(f"{urls['routing']}/admin/reports/{tracking_id}/verify", json={}, headers=liaison,
                                  timeout=5)
         assert verified.status_code == 200, verified.text
     answer = {"body": "Jalan sudah ditambal.", "attachments": []}
     assert requests.post(f"{urls['followup']}/cases/{tracking_id}/answer", json=answer, headers=liaison,
                          timeout=5).status_code == 201
-    with handled(containers["intake"], where=about(events.CASE_CLOSED)):  # intake's tracking view records it
+    # intake's tracking view records it
+    with handled(containers["intake"], event=events.CASE_CLOSED, tracking_id=tracking_id):
         rated = requests.post(f"{urls['followup']}/cases/{tracking_id}/rating", json={"secret": secret, "rating": 4},
                               timeout=5)
         assert rated.status_code == 200 and rated.json()["status"] == "closed"
@@ -61,7 +60,7 @@ def test_erasure_by_retention_and_by_request_leaves_no_contact_and_the_statistic
     containers = start_services.containers
     filed = {}
     # the only two reports: follow-up opens each one's case when it handles its disposition
-    with handled(containers["followup"], where=lambda t, p: t == events.REPORT_DISPOSITIONED, count=2):
+    with handled(containers["followup"], event=events.REPORT_DISPOSITIONED, count=2):
         for key, person in (("closed", CLOSED), ("asked", ASKED)):
             answer = requests.post(f"{urls['intake']}/reports", json=make_report(reporter=person), timeout=5).json()
             filed[key] = (answer["tracking_id"], answer["secret"])

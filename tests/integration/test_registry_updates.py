@@ -40,7 +40,7 @@ def test_an_import_in_routing_reaches_intake_without_a_restart(start_services, s
     draft = requests.post(f"{urls['intake']}/reports", json=make_report(category_code="banjir"), timeout=10)
     assert draft.status_code == 202, draft.text  # unknown category: kept as a draft
 
-    with handled(start_services.containers["intake"], where=lambda t, p: t == events.REGISTRY_UPDATED, count=2):
+    with handled(start_services.containers["intake"], event=events.REGISTRY_UPDATED, count=2):
         rpc.routing.import_registry(demo_registry)
         rpc.routing.import_registry(ADDITION)  # both imports' registry_updated handled by intake
     assert "banjir" in codes(copy_of(mongo_client, service_config), "categories")

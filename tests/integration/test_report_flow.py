@@ -35,7 +35,7 @@ def test_unmatched_report_goes_to_national_triage(start_services, rpc, demo_regi
     rpc.routing.import_registry(demo_registry)
     # intake -> routing -> followup -> intake: the case reaches the tracking view with intake's case_opened
     # (the test's only report: its tracking ID is not known before the POST returns)
-    with handled(start_services.containers["intake"], where=lambda t, p: t == events.CASE_OPENED):
+    with handled(start_services.containers["intake"], event=events.CASE_OPENED):
         tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(region_code="9471"),
                                     timeout=5).json()["tracking_id"]
     view = track(urls["intake"], tracking_id)
@@ -49,7 +49,7 @@ def test_redelivered_event_changes_nothing_twice(start_services, rpc, service_co
     urls = start_services(*ALL_SERVICES)
     rpc.routing.import_registry(demo_registry)
     # notification queues the receipt, then (after routing) the disposition's two (the test's only report)
-    with handled(start_services.containers["notification"], where=lambda t, p: t == events.REPORT_DISPOSITIONED):
+    with handled(start_services.containers["notification"], event=events.REPORT_DISPOSITIONED):
         tracking_id = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()["tracking_id"]
     assert len(rpc.notification.for_report(tracking_id)) == 3  # receipt + disposition (2)
     disposition = rpc.routing.disposition(tracking_id)

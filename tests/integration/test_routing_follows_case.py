@@ -32,11 +32,8 @@ def test_queue_state_follows_the_case_to_closure_and_back(start_services, rpc, s
     def report(tracking_id):
         return requests.get(f"{routing}/admin/reports/{tracking_id}", headers=liaison, timeout=5).json()
 
-    def about(event_type):  # selects the event of that type about this test's report
-        return lambda t, p: t == event_type and p["tracking_id"] == tracking_id
-
     # the only report: intake -> routing -> follow-up, whose consumer opens the case on the disposition
-    with handled(containers["followup"], where=lambda t, p: t == events.REPORT_DISPOSITIONED):
+    with handled(containers["followup"], event=events.REPORT_DISPOSITIONED):
         receipt = requests.post(f"{urls['intake']}/reports", json=make_report(), timeout=5).json()
     tracking_id, secret = receipt["tracking_id"], receipt["secret"]
     case = rpc.followup.case_for_report(tracking_id)
@@ -49,11 +46,11 @@ def test_queue_state_follows_the_case_to_closure_and_back(start_services, rpc, s
     early = requests.post(f"{followup}/cases/{tracking_id}/answer", json=ANSWER, headers=liaison, timeout=5)
     assert early.status_code == 409 and early.json()["errors"][0]["code"] == "not_in_liaison_hands", early.text
 
-    with handled(containers["followup"], where=about(events.REPORT_VERIFIED)):
+    with handled(containers["followup"], event=events.REPORT_VERIFIED, tracking_id=tracking_id):
         verified = requests.post(f"{routing}/admin/reports/{tracking_id}/verify", json={}, headers=liaison, timeout=5)
         assert verified.status_code == 200, verified.text
     assert rpc.followup.case_for_report(tracking_id)["verified_at_unit"]
-    with handled(containers["routing"], where=about(events.CASE_ANSWERED)):
+    with handled(containers["routing"], event=events.CASE_ANSWERED, tracking_id=tracking_id):
         answered = requests.post(f"{followup}/cases/{tracking_id}/answer", json=ANSWER, headers=liaison, timeout=5)
         assert answered.status_code == 201, answered.text
     view = report(tracking_id)
@@ -64,7 +61,7 @@ def test_queue_state_follows_the_case_to_closure_and_back(start_services, rpc, s
     assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "conflict"
     assert unit_gauge(routing) == in_queue - 1  # answered: no longer open work in the unit's queue
 
-    with handled(containers["routing"], where=about(events.CASE_CLOSED)):
+    with handled(containers["routing"], event=events.CASE_CLOSED, tracking_id=tracking_id):
         rated = requests.post(f"{followup}/cases/{tracking_id}/rating", json={"secret": secret, "rating": 4}, timeout=5)
         assert rated.status_code == 200 and rated.json()["status"] == "closed", rated.text
     view = report(tracking_id)
@@ -75,7 +72,7 @@ def test_queue_state_follows_the_case_to_closure_and_back(start_services, rpc, s
     assert tracking_id not in {i["tracking_id"] for i in inbox["items"]}
     assert unit_gauge(routing) == in_queue - 1
 
-    with handled(containers["routing"], where=about(events.CASE_REOPENED)):
+    with handled(containers["routing"], event=events.CASE_REOPENED, tracking_id=tracking_id):
         reopened = requests.post(f"{followup}/cases/{tracking_id}/reopen",
                                  json={"secret": secret, "reason": "Rusak lagi"}, timeout=5)
         assert reopened.status_code == 200, reopened.text
