@@ -1,8 +1,8 @@
 """Build the public OpenAPI 3 document from the services' own marshmallow schemas.
 
-Each service's ``schemas`` module lists the HTTP paths it serves behind the front door
-(``OPENAPI_PATHS``) and the schemas they use (``OPENAPI_SCHEMAS``); a path's schema is named by
-its component name.  Usage: python deploy/local/openapi.py BASE_URL > openapi.json
+Each service's ``openapi_doc`` module lists the HTTP paths it serves behind the front door
+(``OPENAPI_PATHS``) and the schemas they use (``OPENAPI_SCHEMAS``, from its ``schemas``); a path's
+schema is named by its component name.  Usage: python deploy/local/openapi.py BASE_URL > openapi.json
 """
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def build(base_url: str) -> dict:
     spec.components.response("Conflict", {"description": "Not allowed in the current state", **error_body})
     for service in SERVICES:
         try:
-            module = importlib.import_module(f"{service}.schemas")
+            module = importlib.import_module(f"{service}.openapi_doc")
         except ModuleNotFoundError:
             continue
         for name, schema in getattr(module, "OPENAPI_SCHEMAS", {}).items():

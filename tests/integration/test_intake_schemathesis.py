@@ -8,7 +8,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from intake.schemas import OPENAPI_PATHS
+from intake.openapi_doc import OPENAPI_PATHS
 from intake.service import IntakeService
 from routing.service import RoutingService
 from tests.conftest import ROOT

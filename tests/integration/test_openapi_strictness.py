@@ -88,7 +88,7 @@ def hub_document() -> dict:
 def service_urls(base_urls: dict) -> dict:
     """Each path's service (the front door's routing, without the front door): {path: base URL}."""
     return {path: url for service, url in base_urls.items()
-            for path in importlib.import_module(f"{service}.schemas").OPENAPI_PATHS}
+            for path in importlib.import_module(f"{service}.openapi_doc").OPENAPI_PATHS}
 
 
 @pytest.fixture

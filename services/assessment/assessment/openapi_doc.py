@@ -1,5 +1,5 @@
-"""The OpenAPI description of assessment's HTTP API (read by deploy/local/openapi.py through
-``assessment.schemas``): self-assessment, targets, KPIs, reports, public statistics, survey."""
+"""Assessment's part of the public OpenAPI document (read by deploy/local/openapi.py): self-assessment,
+targets, KPIs, reports, public statistics, survey."""
 from assessment.kpi import DIMENSIONS
 from assessment.periods import MAX_YEAR, MIN_YEAR, PERIOD_PATTERN
 from assessment.schemas import (CountsOut, HistoryOut, KpiOut, PrioritiesIn, PublicStatsOut, SelfAssessmentIn,

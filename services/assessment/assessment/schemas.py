@@ -227,12 +227,3 @@ class CountsOut(Schema):
     hubs = fields.Dict(keys=fields.String(), values=fields.Nested(CountOut))
     regions = fields.Dict(keys=fields.String(), values=fields.Nested(CountOut))
     agencies = fields.Dict(keys=fields.String(), values=fields.Nested(CountOut))
-
-
-def __getattr__(name: str):
-    """OPENAPI_PATHS and OPENAPI_SCHEMAS (read by deploy/local/openapi.py) live in openapi_doc,
-    which imports the survey schemas: resolved on first use to avoid an import cycle."""
-    if name in ("OPENAPI_PATHS", "OPENAPI_SCHEMAS"):
-        from assessment import openapi_doc
-        return getattr(openapi_doc, name)
-    raise AttributeError(name)

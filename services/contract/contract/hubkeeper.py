@@ -63,8 +63,7 @@ class LinkKeeper:
         self.stopping = threading.Event()
 
     def stored(self) -> tuple[list[dict], list[dict]]:
-        from contract.hubmetrics import stored_directory
-        directory = stored_directory(self.database["hubs"]) or self.file_directory
+        directory = hubnet.stored_directory(self.database["hubs"]) or self.file_directory
         return directory, list(self.database[HUB_LINKS].find({}))
 
     def run_once(self) -> dict | None:

@@ -56,12 +56,6 @@ def link_families(hub: str, neighbours: list[str], states: dict[str, str], depth
     return [up, state, backlog]
 
 
-def stored_directory(hubs) -> list[dict]:
-    """routing's stored directory (``hubs`` documents) as directory entries (code, tier, parent)."""
-    return [{"code": str(doc["_id"]), "tier": doc.get("tier") or doc.get("level"), "parent": doc.get("parent")}
-            for doc in hubs.find({}, {"tier": 1, "level": 1, "parent": 1})]
-
-
 class LinkCollector:
     def __init__(self, hub: str, directory: list[dict], secrets: dict, store_uri: str | None = None,
                  database: str = "lapor_routing"):
@@ -76,7 +70,7 @@ class LinkCollector:
         """This hub's neighbours in the directory as it stands now (the last known if the store is away)."""
         if self.hubs is not None:
             try:
-                self.neighbours = hubnet.neighbours(stored_directory(self.hubs), self.hub)
+                self.neighbours = hubnet.neighbours(hubnet.stored_directory(self.hubs), self.hub)
             except Exception as exc:  # noqa: BLE001 -- a scrape never fails for the store: last known neighbours
                 print(f"hubmetrics: directory not read from the store ({type(exc).__name__}: {exc})",
                       file=sys.stderr, flush=True)

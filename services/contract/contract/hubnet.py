@@ -138,6 +138,12 @@ def path(directory: Iterable[Mapping], source: str, target: str) -> list[str]:
     return up[: up.index(common) + 1] + list(reversed(down[: down.index(common)]))
 
 
+def stored_directory(hubs) -> list[dict]:
+    """routing's stored directory (its store's ``hubs`` collection, given) as directory entries (code, tier, parent)."""
+    return [{"code": str(doc["_id"]), "tier": doc.get("tier") or doc.get("level"), "parent": doc.get("parent")}
+            for doc in hubs.find({}, {"tier": 1, "level": 1, "parent": 1})]
+
+
 def neighbours(directory: Iterable[Mapping], code: str) -> list[str]:
     """The hubs ``code`` links to: its parent (if any), then its children in directory order."""
     hubs = _by_code(directory)

@@ -168,12 +168,3 @@ class RegistryCopyIn(Schema):
     regions = fields.List(fields.Nested(RegionCopyIn), load_default=list)
     categories = fields.List(fields.Nested(CategoryCopyIn), load_default=list)
     hubs = fields.List(fields.Nested(HubCopyIn), load_default=list)
-
-
-def __getattr__(name: str):
-    """OPENAPI_PATHS and OPENAPI_SCHEMAS (read by deploy/local/openapi.py) live in openapi_doc,
-    which imports the channel schemas: resolved on first use to avoid an import cycle."""
-    if name in ("OPENAPI_PATHS", "OPENAPI_SCHEMAS"):
-        from intake import openapi_doc
-        return getattr(openapi_doc, name)
-    raise AttributeError(name)

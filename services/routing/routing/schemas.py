@@ -325,16 +325,6 @@ class UnitOut(Schema):
 
 PUBLIC_LISTINGS = {"categories": CategoryOut, "regions": RegionOut, "agencies": AgencyOut, "units": UnitOut}
 
-from routing.openapi_paths import OPENAPI_PATHS  # noqa: E402,F401  (the paths name these schemas)
-
-OPENAPI_SCHEMAS = {
-    "RoutingReport": ReportOut, "RoutingInbox": InboxOut, "RoutingAuditEntry": AuditEntryOut,
-    "VerifyIn": VerifyIn, "PostponeIn": PostponeIn, "ReturnIn": ReturnIn, "DispositionIn": DispositionIn,
-    "ArchiveIn": ArchiveIn, "ForwardIn": ForwardIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
-    "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut, "JoinIn": JoinIn, "RegistryIn": RegistryIn,
-}
-
-
 class PasswordLinkIn(Strict):
     hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=168),
                            metadata={"description": "How long the link works (it works once)."})
@@ -374,7 +364,3 @@ class AccountAuditOut(Schema):
     actor = fields.String(metadata={"description": "The admin's official ID, or operator (the CLI)."})
     official_id = fields.String()
     detail = fields.Dict(metadata={"description": "days, hours, expires_at, revoked, ended or cleared"})
-
-
-OPENAPI_SCHEMAS.update({"PasswordLinkIn": PasswordLinkIn, "PasswordLinkOut": PasswordLinkOut,
-                        "AccountAuditOut": AccountAuditOut})

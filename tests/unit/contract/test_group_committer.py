@@ -166,7 +166,6 @@ class GateUnits:
 
 
 def test_a_batch_of_events_waits_for_the_front_doors_commits_but_not_for_long(monkeypatch):
-    from contract import batching
     units = GateUnits()
     front_door = GroupCommitter(lambda: units, "waywithdeadline", max_size=4, concurrency=1, deadline=5.0,
                                 admission_budget=0)

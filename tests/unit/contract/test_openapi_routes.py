@@ -31,7 +31,7 @@ UNDOCUMENTED = {("intake", "/open311/discovery.<any(json,xml):fmt>")}
 
 def documented(service: str) -> dict:
     """The service's paths of the public OpenAPI document, as deploy/local/openapi.py reads them."""
-    return importlib.import_module(f"{service}.schemas").OPENAPI_PATHS
+    return importlib.import_module(f"{service}.openapi_doc").OPENAPI_PATHS
 
 
 def api_entrypoints(service: str) -> set[tuple[str, str]]:
@@ -109,7 +109,7 @@ def test_a_path_renamed_in_the_table_moves_the_document():
     renames = {"api_case_replies": "/cases/<string:tracking_id>/balasan",      # followup, schemas.py
                "api_reports": "/laporan-api",                                  # intake, openapi_doc.py
                "api_erasure": "/reports/<string:tracking_id>/penghapusan",      # intake, privacy_schemas.py
-               "api_registry_list": "/daftar/<string:kind>",                    # routing, openapi_paths.py
+               "api_registry_list": "/daftar/<string:kind>",                    # routing, openapi_doc.py
                "api_digests": "/notifications/ringkasan",                      # notification, schemas.py
                "api_targets": "/assessments/agencies/<agency_code>/target/<year>"}  # assessment, openapi_doc.py
     done = subprocess.run([sys.executable, "-c", RENAMED, json.dumps(renames)], cwd=ROOT, capture_output=True,

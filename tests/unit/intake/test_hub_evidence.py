@@ -5,7 +5,7 @@ its name reaches no header as sent (a CR/LF in it was a 500)."""
 import base64
 import hashlib
 
-from intake.handlers.hubs import decoded_evidence
+from intake.hub_evidence import decoded
 from tests.unit.intake.test_pdf_cleaning import canary_pdf
 
 
@@ -18,7 +18,7 @@ def test_evidence_from_another_hub_is_sniffed_cleaned_and_safely_named():
     html = b"<!doctype html><script>alert(document.cookie)</script>"
     body = {"report": {"is_anonymous": True},
             "evidence": [item(html, "image/jpeg", "foto.jpg"), item(canary_pdf(), "application/pdf", "bukti\r\n.pdf")]}
-    files = decoded_evidence(body)
+    files = decoded(body)
     assert len(files) == 1  # the HTML file is not stored under a type it is not
     pdf, = files
     assert pdf["content_type"] == "application/pdf" and b"CANARY" not in pdf["bytes"]
@@ -28,5 +28,5 @@ def test_evidence_from_another_hub_is_sniffed_cleaned_and_safely_named():
 
 def test_a_named_reports_evidence_is_kept_as_sent():
     raw = canary_pdf()
-    files = decoded_evidence({"report": {"is_anonymous": False}, "evidence": [item(raw, "application/pdf", "b.pdf")]})
+    files = decoded({"report": {"is_anonymous": False}, "evidence": [item(raw, "application/pdf", "b.pdf")]})
     assert files[0]["bytes"] == raw and files[0]["sha256"] == hashlib.sha256(raw).hexdigest()

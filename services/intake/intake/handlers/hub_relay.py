@@ -23,7 +23,7 @@ import logging
 
 from contract import events, hubaction, hubwire
 from contract.ids import hub_of, parse_tracking_id
-from intake import domain, evidence, exceptions, history, hub_case, hub_trust, transfer
+from intake import domain, evidence, exceptions, history, hub_case, hub_evidence, hub_trust, transfer
 
 log = logging.getLogger(__name__)
 
@@ -152,15 +152,13 @@ def believed_from_origin(uow, message: dict, what: str = "action", sent_on_too: 
 def apply_action(uow, message: dict) -> str:
     """The reporter's action for a report held here, once per ``action_id``: ``applied`` or
     ``duplicate``."""
-    from intake.handlers.hubs import decoded_evidence  # the transfer's evidence rules
-
     report = believed_from_origin(uow, message)
     action, now, here = message["action"], uow.now(), uow.settings.hub_code
     entry = history.entry("hub_action_received", now, {"hub": message["origin_hub"], "action": action["action"]})
     attachments, staged = [], []
     if action["action"] == "evidence":
         room = max(0, uow.settings.evidence_max_files - len(report.get("attachments") or []))
-        files = decoded_evidence({"report": {"is_anonymous": report["is_anonymous"]},
+        files = hub_evidence.decoded({"report": {"is_anonymous": report["is_anonymous"]},
                                   "evidence": action["evidence"]})[:room]
         attachments = uow.hubs.store_evidence(report["_id"], files, now)
     else:

@@ -1,8 +1,20 @@
-"""Routing's HTTP paths behind the front door, for the public OpenAPI document."""
+"""Routing's part of the public OpenAPI document (read by deploy/local/openapi.py): every HTTP
+endpoint behind the front door and the schemas it names."""
 from __future__ import annotations
 
 from contract.routes import openapi_path, path_parameter
-from routing.schemas import REGISTRY_KINDS, ExportQuery, InboxQuery
+from routing.schemas import (REGISTRY_KINDS, AccountAuditOut, AgencyOut, ArchiveIn, AuditEntryOut, CategoryOut,
+                             DispositionIn, ExportQuery, ForwardIn, InboxOut, InboxQuery, JoinIn, PasswordLinkIn,
+                             PasswordLinkOut, PostponeIn, RegionOut, RegistryIn, ReportOut, ReturnIn, TokenIn,
+                             TokenOut, UnitOut, VerifyIn)
+
+OPENAPI_SCHEMAS = {
+    "RoutingReport": ReportOut, "RoutingInbox": InboxOut, "RoutingAuditEntry": AuditEntryOut,
+    "VerifyIn": VerifyIn, "PostponeIn": PostponeIn, "ReturnIn": ReturnIn, "DispositionIn": DispositionIn,
+    "ArchiveIn": ArchiveIn, "ForwardIn": ForwardIn, "TokenIn": TokenIn, "TokenOut": TokenOut, "CategoryOut": CategoryOut,
+    "RegionOut": RegionOut, "AgencyOut": AgencyOut, "UnitOut": UnitOut, "JoinIn": JoinIn, "RegistryIn": RegistryIn,
+    "PasswordLinkIn": PasswordLinkIn, "PasswordLinkOut": PasswordLinkOut, "AccountAuditOut": AccountAuditOut,
+}
 
 # Officials send ``Authorization: Bearer <token>`` (contract.auth): the ``bearerAuth`` scheme the
 # other services name too, and said in each description.
