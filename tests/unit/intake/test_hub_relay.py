@@ -4,6 +4,7 @@ and believes only the origin, the owner's case comes back, and a version-1 route
 import pytest
 
 from contract import errors, events, hubnet
+from contract.registry_names import names_of_registry
 from intake import handlers, hub_trust
 from intake.handlers import hub_relay
 from intake.hub_link import DeadLetter
@@ -199,6 +200,14 @@ def test_the_api_evidence_upload_of_a_forwarded_report_is_relayed_or_refused_wit
         origin.run(handlers.add_evidence, {"tracking_id": tid, "secret": secret, "data": jpeg(False)})
     assert refused.value.status == 409 and refused.value.errors[0]["code"] == "relay_version"
     assert "7317" in refused.value.errors[0]["message_id"] and "7317" in refused.value.errors[0]["message"]
+    # with the registry's names the hub is named, not coded (as followup's answer and the pages do)
+    origin.run(lambda uow: uow.names.replace(names_of_registry(
+        {"hubs": [{"code": "7317", "name_id": "Simpul Kabupaten Luwu", "name_en": "Luwu Regency hub"}]})))
+    with pytest.raises(errors.ApiError) as refused:
+        origin.run(handlers.add_evidence, {"tracking_id": tid, "secret": secret, "data": jpeg(False)})
+    item = refused.value.errors[0]
+    assert item["message_id"].startswith("Simpul Kabupaten Luwu belum") and "7317" not in item["message_id"]
+    assert item["message"].startswith("Luwu Regency hub cannot yet") and "7317" not in item["message"]
     origin, owner, tid, secret = handed_over()
     added = origin.run(handlers.add_evidence, {"tracking_id": tid, "secret": secret, "data": jpeg(False)})
     assert added["relayed_to"] == "7317" and len(actions(origin)) == 1

@@ -1,7 +1,7 @@
 """Evidence attachments: the reporter uploads (with the secret), officials handling the report read."""
 from __future__ import annotations
 
-from contract import errors
+from contract import errors, registry_names
 from contract.auth import forbidden
 from contract.ids import parse_tracking_id
 from intake import domain, evidence, exceptions
@@ -32,16 +32,19 @@ def add_evidence(uow, upload: dict) -> dict:
     if upload.get("data") is None:
         raise errors.ApiError([errors.error("file", "required")])
     if hub_relay.holder_of(report, uow.settings.hub_code):  # held at another hub: it goes there (issue 19)
-        return relayed_or_refused(hub_relay.relay_evidence(uow, report, [upload["data"]]), "file")
+        return relayed_or_refused(uow, hub_relay.relay_evidence(uow, report, [upload["data"]]), "file")
     entry, content_type = store_evidence(uow, report, upload["data"])
     return {"file_id": entry["file_id"], "content_type": content_type, "size": entry["size"]}
 
 
-def relayed_or_refused(outcome: dict, field: str) -> dict:
-    """A relay's outcome for the API (the action ID), or its refusal as a 409 naming the hub."""
+def relayed_or_refused(uow, outcome: dict, field: str) -> dict:
+    """A relay's outcome for the API (the action ID), or its refusal as a 409 naming the hub by its
+    name in the registry (its code where the registry has none), as followup's answer does."""
     if outcome.get("relayed"):
         return {"relayed_to": outcome["hub"], "action_id": outcome["action_id"]}
-    raise exceptions.relay_refused(outcome["refused"], outcome["hub"], field)
+    names = uow.names.current()
+    raise exceptions.relay_refused(outcome["refused"], outcome["hub"], field,
+                                   lambda lang: registry_names.name_of(names, "hubs", outcome["hub"], lang))
 
 
 def add_evidence_files(uow, upload: dict) -> dict | None:
