@@ -207,7 +207,7 @@ def test_a_district_outage_and_a_restarted_link_source_lose_nothing_and_deliver_
         # the delivery appears once routing has decided and intake staged the transfer (asynchronous)
         page = wait_for(lambda: (p := view(national, filed[-1]).json())["delivery"] and p, timeout=30, interval=0.5)
         assert page["delivery"]["hub"] == "5108" and page["delivery"]["state"] == "waiting"
-        assert "5108" in page["delivery"]["label"]
+        assert page["delivery"]["label"] == "Menunggu dikirim ke Simpul Kabupaten Buleleng", page["delivery"]
         # every report has crossed ID -> 51 and waits in 51's durable queue for 5108; the link
         # metrics say so (what LaporHubLinkDown and LaporHubOutboundBacklogGrowing watch)
         wait_for(lambda: (link_metric(province, "lapor_hub_link_outbound_messages", "5108") or 0) >= len(filed),

@@ -9,11 +9,14 @@ import hmac
 import re
 import secrets
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contract import events
 from contract.ids import ALPHABET, new_tracking_id
 from intake import history
+
+if TYPE_CHECKING:
+    from contract.registry_names import Names
 
 SECRET_SYMBOLS = 12  # 60 bits; typed by hand or read from an SMS, so grouped 4-4-4
 _SECRET_NORMALISE = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -166,8 +169,9 @@ def draft_event(report: dict, now: datetime) -> dict:
                         missing=list(report["missing"]), saved_at=now)
 
 
-def tracking_view(report: dict, language: str = "id") -> dict[str, Any]:
-    """The public tracking view: never the reporter's identity, never a confidential text."""
+def tracking_view(report: dict, language: str = "id", names: Names | None = None) -> dict[str, Any]:
+    """The public tracking view: never the reporter's identity, never a confidential text; ``names``
+    (the registry's) name the hub a forwarded report went to."""
     entries = sorted(report.get("history", []), key=lambda h: h["at"])
     return {
         "tracking_id": report["tracking_id"],
@@ -184,7 +188,7 @@ def tracking_view(report: dict, language: str = "id") -> dict[str, Any]:
         "received_at": report["received_at"],
         "assignment": report.get("assignment"),
         "case": report.get("case"),
-        "delivery": history.delivery_view(report.get("hub_delivery"), language),
+        "delivery": history.delivery_view(report.get("hub_delivery"), language, names),
         "history": [{"at": h["at"], "step": h["step"], "label": history.label(h["step"], language),
                      "detail": h.get("detail") or {}} for h in entries],
     }

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from contract import events, i18n, journey
+from contract.registry_names import Names, name_of
 
 STATUS_RANK = {"incomplete": 0, "received": 1, "triage": 2, "dispositioned": 3, "in_follow_up": 4,
                "answered": 5, "closed": 6, "forwarded": 6, "archived": 6}
@@ -31,12 +32,16 @@ STEP_LABELS = journey.step_labels()
 
 
 
-def delivery_view(delivery: dict | None, language: str) -> dict | None:
-    """Where a report sent to another hub stands (None for a report handled here)."""
+def delivery_view(delivery: dict | None, language: str, names: Names | None = None) -> dict | None:
+    """Where a report sent to another hub stands (None for a report handled here); its label names
+    the hub by the registry's ``names`` ("Simpul 5108" where they have none)."""
     if not delivery:
         return None
     key, hub = f"delivery.{delivery.get('state')}", delivery.get("hub")
-    text = TEXTS.text(key, language, hub=hub) if key in TEXTS else str(hub)
+    shown = name_of(names, "hubs", hub, language)
+    if shown == str(hub):
+        shown = i18n.text("relay.hub", language, code=hub)
+    text = TEXTS.text(key, language, hub=shown) if key in TEXTS else shown
     return {"hub": delivery.get("hub"), "state": delivery.get("state"), "since": delivery.get("since"), "label": text}
 
 

@@ -48,7 +48,7 @@ def forwarded(state="accepted", with_agency=True):
                {"at": "2026-11-16T16:30:00+00:00", "step": "hub_dispositioned",
                 "label": "Didisposisikan di simpul yang berwenang", "detail": detail}]
     return page_view(ORIGIN_ID, "7317", history, {"hub": "7317", "state": state, "since": "2026-11-16T02:08:01+00:00",
-                                                  "label": "Ditangani oleh simpul 7317"})
+                                                  "label": "Ditangani oleh Simpul 7317"})
 
 
 class Intake:

@@ -5,6 +5,7 @@ import pytest
 from contract import events, hubnet
 from contract.consumer import RejectEvent
 from contract.ids import new_tracking_id
+from contract.registry_names import names_of_registry
 from intake import handlers, schemas, transfer
 from intake.dependencies import Settings
 from tests.factories import make_report
@@ -44,6 +45,23 @@ def test_a_forwarded_report_is_sent_to_the_parent_hub_and_waits_for_the_owner():
     stored = origin.state["FakeReports"]["reports"][report["_id"]]
     assert stored["hub_delivery"]["state"] == "waiting" and stored["history"][-1]["step"] == "hub_waiting"
     assert "51" in origin.shared["declared"]
+
+
+def test_the_tracking_view_names_the_hub_a_report_waits_for_not_its_code():
+    origin = hub("5108")
+    report = filed_at(origin)
+    forward(origin, report["_id"])
+    query = {"tracking_id": report["_id"]}
+    coded = origin.read(handlers.track_report, {**query, "language": "id"})["view"]["delivery"]
+    assert coded["hub"] == "7317" and coded["label"] == "Menunggu dikirim ke Simpul 7317"  # no name known yet
+    origin.run(lambda uow: uow.names.replace(names_of_registry(
+        {"hubs": [{"code": "7317", "name_id": "Simpul Kabupaten Luwu", "name_en": "Luwu Regency hub"}]})))
+    for language, label in (("id", "Menunggu dikirim ke Simpul Kabupaten Luwu"),
+                            ("en", "Waiting to be delivered to Luwu Regency hub")):
+        view = origin.read(handlers.track_report, {**query, "language": language})["view"]
+        assert view["delivery"] == {**coded, "label": label}
+    assert origin.read(handlers.report_view, report["_id"])["delivery"]["label"] == \
+        "Menunggu dikirim ke Simpul Kabupaten Luwu"
 
 
 def test_a_report_for_a_hub_not_in_the_directory_stays_here_in_triage_and_one_not_here_is_rejected():

@@ -60,7 +60,7 @@ def track_report(uow, query: dict) -> dict:
         return {"tracking_id": canonical, "elsewhere": url}
     if report is None:
         raise exceptions.report_not_found()
-    return {"view": domain.tracking_view(report, query.get("language", "id"))}
+    return {"view": domain.tracking_view(report, query.get("language", "id"), uow.names.current())}
 
 
 def tracking_page_elsewhere(uow, tracking_id) -> str | None:
@@ -71,7 +71,7 @@ def tracking_page_elsewhere(uow, tracking_id) -> str | None:
 def report_view(uow, tracking_id: str) -> dict | None:
     """The tracking view of a report (RPC ``get_report``), or None."""
     report = uow.reports.with_history(tracking_id)
-    return None if report is None else domain.tracking_view(report)
+    return None if report is None else domain.tracking_view(report, names=uow.names.current())
 
 
 def verify_reporter(uow, query: dict) -> bool:
@@ -109,7 +109,7 @@ def page_view(uow, query: dict) -> dict | None:
     verified = domain.secret_matches(report.get("secret_hash"), query.get("secret"))
     public = not report["is_confidential"] and report["status"] != "incomplete"
     item = web_forms.public_item(report)
-    view = {**domain.tracking_view(report, lang), "reporter_verified": verified, "is_public": public,
+    view = {**domain.tracking_view(report, lang, uow.names.current()), "reporter_verified": verified, "is_public": public,
             "category_name": categories.get(report.get("category_code")),
             "region_name": regions.get(report.get("region_code")),
             "attachment_count": len(report.get("attachments") or []),
