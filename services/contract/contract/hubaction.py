@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
@@ -107,10 +107,12 @@ def case_detail(case: Mapping) -> dict:
     return out
 
 
-def relay_refused(code: str, hub: str, field: str, name_of: Callable[[str], str] | None = None) -> errors.ApiError:
+def relay_refused(code: str, hub: str, field: str, names=None) -> errors.ApiError:
     """409 ``relay_<code>``: the reporter's action on a report held at another hub cannot be sent
     there now (the texts are the pages', ``relay.<code>`` in the contract's catalogue), naming the
-    hub by ``name_of(lang)`` or else as ``relay.hub`` with its code."""
-    name_of = name_of or (lambda lang: i18n.text("relay.hub", lang, code=hub))
-    return errors.ApiError([errors.error(field, f"relay_{code}", i18n.text(f"relay.{code}", "en", hub=name_of("en")),
-                                         i18n.text(f"relay.{code}", "id", hub=name_of("id")))], status=409)
+    hub as ``registry_names.hub_name`` does with the registry's ``names``."""
+    from contract.registry_names import hub_name
+    return errors.ApiError([errors.error(field, f"relay_{code}",
+                                         i18n.text(f"relay.{code}", "en", hub=hub_name(names, hub, "en")),
+                                         i18n.text(f"relay.{code}", "id", hub=hub_name(names, hub, "id")))],
+                           status=409)

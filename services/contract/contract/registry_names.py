@@ -95,6 +95,13 @@ def name_of(names: Names | None, kind: str, code, lang: str = "id", hint: bool =
     return f"{name} ({code})" if hint and name != str(code) else name
 
 
+def hub_name(names: Names | None, code, lang: str = "id") -> str:
+    """A hub as people read it: its name in the registry, else "Simpul 5108" / "Hub 5108" (never the
+    bare code)."""
+    shown = name_of(names, "hubs", code, lang)
+    return i18n.text("relay.hub", lang, code=code) if shown == str(code) else shown
+
+
 @pass_context
 def named(context, code, kind: str, hint: bool = False, lang: str | None = None) -> str:
     """Jinja filter: ``name_of`` with the template's ``names`` and language (``lang`` or ``language``,

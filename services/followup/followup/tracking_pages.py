@@ -49,7 +49,7 @@ def relay(service, page, tracking_id: str, action: str, form: dict) -> str | Non
     if outcome["refused"] == "not_forwarded":  # handled here and no case yet: as before
         raise case_not_found()
     names = service.store.read(registry_names.current_names)
-    return page._(f"relay.{outcome['refused']}", hub=registry_names.name_of(names, "hubs", outcome["hub"], page.lang))
+    return page._(f"relay.{outcome['refused']}", hub=registry_names.hub_name(names, outcome["hub"], page.lang))
 
 
 def reporter_api(service, request, tracking_id: str, action: str, schema):
@@ -83,8 +83,7 @@ def relay_for_api(service, tracking_id: str, action: str, form: dict, lang: str)
     if outcome["refused"] == "not_forwarded":
         raise case_not_found()
     names = service.store.read(registry_names.current_names)
-    raise hubaction.relay_refused(outcome["refused"], outcome["hub"], web_pages.ACTION_FIELDS[action],
-                                  lambda lang_: registry_names.name_of(names, "hubs", outcome["hub"], lang_))
+    raise hubaction.relay_refused(outcome["refused"], outcome["hub"], web_pages.ACTION_FIELDS[action], names)
 
 
 def tracking(service, page, tracking_id: str, field_errors: dict, values=None, status: int = 200):

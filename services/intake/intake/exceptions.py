@@ -49,8 +49,8 @@ class Open311Error(Exception):
         self.status, self.descriptions = status, descriptions
 
 
-def relay_refused(code: str, hub: str, field: str, name_of=None) -> errors.ApiError:
+def relay_refused(code: str, hub: str, field: str, names=None) -> errors.ApiError:
     """409: the reporter's action on a report held at another hub cannot be sent there now (issue 19;
     ``contract.hubaction.relay_refused``, as followup's API answers it)."""
     from contract import hubaction
-    return hubaction.relay_refused(code, hub, field, name_of)
+    return hubaction.relay_refused(code, hub, field, names)

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from contract import events, i18n, journey
-from contract.registry_names import Names, name_of
+from contract.registry_names import Names, hub_name
 
 STATUS_RANK = {"incomplete": 0, "received": 1, "triage": 2, "dispositioned": 3, "in_follow_up": 4,
                "answered": 5, "closed": 6, "forwarded": 6, "archived": 6}
@@ -38,9 +38,7 @@ def delivery_view(delivery: dict | None, language: str, names: Names | None = No
     if not delivery:
         return None
     key, hub = f"delivery.{delivery.get('state')}", delivery.get("hub")
-    shown = name_of(names, "hubs", hub, language)
-    if shown == str(hub):
-        shown = i18n.text("relay.hub", language, code=hub)
+    shown = hub_name(names, hub, language)
     text = TEXTS.text(key, language, hub=shown) if key in TEXTS else shown
     return {"hub": delivery.get("hub"), "state": delivery.get("state"), "since": delivery.get("since"), "label": text}
 

@@ -1,7 +1,7 @@
 """Evidence attachments: the reporter uploads (with the secret), officials handling the report read."""
 from __future__ import annotations
 
-from contract import errors, registry_names
+from contract import errors
 from contract.auth import forbidden
 from contract.ids import parse_tracking_id
 from intake import domain, evidence, exceptions
@@ -42,9 +42,7 @@ def relayed_or_refused(uow, outcome: dict, field: str) -> dict:
     name in the registry (its code where the registry has none), as followup's answer does."""
     if outcome.get("relayed"):
         return {"relayed_to": outcome["hub"], "action_id": outcome["action_id"]}
-    names = uow.names.current()
-    raise exceptions.relay_refused(outcome["refused"], outcome["hub"], field,
-                                   lambda lang: registry_names.name_of(names, "hubs", outcome["hub"], lang))
+    raise exceptions.relay_refused(outcome["refused"], outcome["hub"], field, uow.names.current())
 
 
 def add_evidence_files(uow, upload: dict) -> dict | None:
